@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause */
+/*
+ * /dev/vbus: the host module's ioctl interface. One open file = one link.
+ * Normative text: docs/spec/05-transports.md §5.2. LAYOUT FROZEN for version 1.
+ * Numbers are grouped: 0x0_ identity, 0x1_ memory and devices, 0x2_ eventfds,
+ * 0x3_ run control, 0x4_ statistics.
+ */
+#ifndef _UAPI_VBUS_DEV_H
+#define _UAPI_VBUS_DEV_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#include <vbus/abi_assert.h>
+#include <vbus/bus.h>
+
+#define VBUS_IOC_MAGIC 0xB5
+#define VBUS_IOC_API_VERSION 1u
+
+/* VBUS_IOC_ATTACH_SHM: the shared region of this link */
+struct vbus_ioc_shm {
+	__s32 fd;	/* a memfd (or any shmem file) to map, or -1 to pin [addr, addr + size) */
+	__u32 flags;	/* zero */
+	__u64 addr;	/* with fd == -1: page-aligned userspace address, pinned long-term */
+	__u64 size;	/* region size in bytes, page multiple, >= sizeof(struct vbus_shm_header) */
+};
+
+/* VBUS_IOC_ADD_DEVICE: put a device into table slot @slot, served by an in-kernel backend */
+struct vbus_ioc_device {
+	__u32 slot;			/* device table index, < header.max_devices */
+	__u32 id;			/* device id (!= 0) */
+	__u32 version;			/* device version */
+	__u32 flags;			/* zero */
+	char type[VBUS_DEV_TYPE_LEN];	/* backend: "echo", "null" */
+	__u64 ring_off[2];		/* region offsets of the device's IOQs: [0] tx (north->south), [1] rx */
+	__u32 signal[2];		/* signal (eventfd) index of each ring, see SET_KICK/SET_CALL */
+	__u32 reserved[2];		/* zero */
+};
+
+/* VBUS_IOC_SET_KICK / VBUS_IOC_SET_CALL: bind an eventfd to a signal index */
+struct vbus_ioc_eventfd {
+	__u32 index;	/* signal index, < VBUS_IOC_MAX_SIGNALS */
+	__s32 fd;	/* eventfd, or -1 to unbind */
+};
+#define VBUS_IOC_MAX_SIGNALS 64u
+
+/* VBUS_IOC_GET_STATS: counters of one device slot (all slots summed with slot == ~0u) */
+struct vbus_ioc_stats {
+	__u32 slot;		/* in: device slot, or ~0u for the whole link */
+	__u32 broken;		/* out: 1 if the device (any device, for ~0u) is broken */
+	__u64 doorbells;	/* out: kicks received from north */
+	__u64 interrupts;	/* out: calls signalled toward north */
+	__u64 suppressed;	/* out: notifications suppressed by shm-signal, event index or moderation */
+	__u64 messages;		/* out: descriptors consumed */
+	__u64 violations;	/* out: protocol violations seen (each one marks the device broken) */
+	__u64 reserved[3];	/* zero */
+};
+
+#define VBUS_IOC_GET_VERSION _IOR(VBUS_IOC_MAGIC, 0x00, __u32)
+#define VBUS_IOC_ATTACH_SHM _IOW(VBUS_IOC_MAGIC, 0x10, struct vbus_ioc_shm)
+#define VBUS_IOC_ADD_DEVICE _IOW(VBUS_IOC_MAGIC, 0x11, struct vbus_ioc_device)
+#define VBUS_IOC_SET_KICK _IOW(VBUS_IOC_MAGIC, 0x20, struct vbus_ioc_eventfd)
+#define VBUS_IOC_SET_CALL _IOW(VBUS_IOC_MAGIC, 0x21, struct vbus_ioc_eventfd)
+#define VBUS_IOC_START _IO(VBUS_IOC_MAGIC, 0x30)
+#define VBUS_IOC_STOP _IO(VBUS_IOC_MAGIC, 0x31)
+#define VBUS_IOC_GET_STATS _IOWR(VBUS_IOC_MAGIC, 0x40, struct vbus_ioc_stats)
+
+VBUS_ABI_SIZE(struct vbus_ioc_shm, 24);
+VBUS_ABI_SIZE(struct vbus_ioc_device, 80);
+VBUS_ABI_OFFSET(struct vbus_ioc_device, type, 16);
+VBUS_ABI_OFFSET(struct vbus_ioc_device, ring_off, 48);
+VBUS_ABI_OFFSET(struct vbus_ioc_device, signal, 64);
+VBUS_ABI_SIZE(struct vbus_ioc_eventfd, 8);
+VBUS_ABI_SIZE(struct vbus_ioc_stats, 72);
+VBUS_ABI_OFFSET(struct vbus_ioc_stats, doorbells, 8);
+VBUS_ABI_OFFSET(struct vbus_ioc_stats, violations, 40);
+
+#endif /* _UAPI_VBUS_DEV_H */
