@@ -11,7 +11,7 @@
 //                            interconnect strips the base). aw/w are accepted together in one cycle
 //                            (awready = wready, which wait for both valids and a free B slot); one
 //                            write and one read per clock sustained with bready/rready held high.
-//                            Responses are always OKAY; unmapped reads return 0, unmapped and RO
+//                            Address bits 1:0 are ignored. Responses are always OKAY; unmapped reads return 0, unmapped and RO
 //                            writes are ignored. DOORBELL and N_ACK act on any write (wstrb ignored);
 //                            RW registers update only the strobed bytes. rdata is the register value
 //                            before the cycle its read was accepted; an N_DIRTY read clears N.dirty
@@ -141,7 +141,7 @@ module vbus_doorbell #(
     assign s_axil_bresp   = 2'b00;
 
     wire wr_global = wr_go && s_axil_awaddr[12:8] == 5'd0;
-    wire soft_reset = wr_global && s_axil_awaddr[7:0] == VBUS_ACCEL_CTRL[7:0]
+    wire soft_reset = wr_global && s_axil_awaddr[7:2] == VBUS_ACCEL_CTRL[7:2]
                       && s_axil_wstrb[0] && s_axil_wdata[0];
     wire wr_ch     = wr_go && wr_is_chan;
     wire wr_w_db   = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_DOORBELL[5:0];
@@ -164,10 +164,10 @@ module vbus_doorbell #(
         if (rd_is_chan) begin
             rd_value = ch_rd_data[32 * rd_chan +: 32];
         end else if (s_axil_araddr[12:8] == 5'd0) begin
-            case (s_axil_araddr[7:0])
-                VBUS_ACCEL_ID[7:0]:         rd_value = VBUS_ACCEL_ID_VALUE;
-                VBUS_ACCEL_VERSION[7:0]:    rd_value = VBUS_ACCEL_VERSION_VALUE;
-                VBUS_ACCEL_N_CHANNELS[7:0]: rd_value = N_CHANNELS;
+            case (s_axil_araddr[7:2])
+                VBUS_ACCEL_ID[7:2]:         rd_value = VBUS_ACCEL_ID_VALUE;
+                VBUS_ACCEL_VERSION[7:2]:    rd_value = VBUS_ACCEL_VERSION_VALUE;
+                VBUS_ACCEL_N_CHANNELS[7:2]: rd_value = N_CHANNELS;
                 default:                    rd_value = 32'd0;   // CTRL reads 0 (self-clearing)
             endcase
         end

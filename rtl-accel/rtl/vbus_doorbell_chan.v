@@ -9,7 +9,8 @@
 //   1. moderation tick (T1-T4) on the timer value of the start of the cycle
 //   2. stream acceptances (MSI accepted, notify accepted: S.dirty = 0, HW-6)
 //   3. CPU read of N_DIRTY (W1: N.dirty = 0; the read returned the value before this cycle)
-//   4. CPU write (DOORBELL HW-1, N_ENABLE HW-5, N_ACK HW-3, MOD_HOLDOFF, MOD_COUNT)
+//   4. CPU write (DOORBELL HW-1, N_ENABLE HW-5, N_ACK HW-3, MOD_HOLDOFF, MOD_COUNT; the MOD_*
+//      registers take effect from the next cycle)
 //   5. device control (SOP_ENABLE / SOP_DISABLE / SOP_ACK, HW-6)
 //   6. device inject (HW-2)
 // `rst` (hard reset or CTRL.SOFT_RESET) wins over every event of its cycle (HW-8).
