@@ -12,11 +12,13 @@
 //                            (awready = wready, which wait for both valids and room in the 2-deep
 //                            B queue; arready is registered, with a 1-entry R skid slot); one write
 //                            and one read per clock sustained with bready/rready held high.
-//                            Address bits 1:0 are ignored. Responses are always OKAY; unmapped reads return 0, unmapped and RO
-//                            writes are ignored. DOORBELL and N_ACK act on any write (wstrb ignored);
-//                            RW registers update only the strobed bytes. rdata is the register value
-//                            before the cycle its read was accepted; an N_DIRTY read clears N.dirty
-//                            in that same cycle. awprot/arprot are ignored.
+//                            Address bits 1:0 are ignored. Responses are always OKAY; unmapped
+//                            reads return 0, unmapped and RO writes are ignored. DOORBELL and N_ACK
+//                            act on any write (wstrb ignored); RW registers update only the strobed
+//                            bytes. rdata is the register value before the cycle its read was
+//                            accepted; an N_DIRTY read clears N.dirty in that same cycle; a counter
+//                            shows an event 2 cycles after it. awprot/arprot are ignored.
+// Same-cycle events on one channel: see vbus_doorbell_chan.v and spec HW-10/HW-11.
 //   s_inject_valid/ready/chan   device inject(S->N) of channel `chan` (HW-2); ready is always 1;
 //                            a channel >= N_CHANNELS is ignored.
 //   s_ctrl_valid/ready/chan/op  device control of the S record (HW-6): op = VBUS_ACCEL_SOP_ENABLE,
@@ -26,7 +28,8 @@
 //   m_msi_valid/ready/vector    interrupt message, vector = channel (HW-7), round-robin among
 //                            channels, held until accepted; CNT_IRQ counts accepted messages.
 // Both output streams obey valid/ready (AXI-Stream rules): valid and payload are stable until ready.
-// A CTRL.SOFT_RESET clears the channels (HW-8) but lets a message already on m_msi/m_notify complete.
+// A CTRL.SOFT_RESET clears the channels (HW-8) but lets a message already on m_msi/m_notify
+// complete; nothing new is granted in the reset cycle.
 `default_nettype none
 
 module vbus_doorbell #(
