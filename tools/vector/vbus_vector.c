@@ -423,7 +423,7 @@ int vbus_vec_parse_string(const char *path, const char *text, struct vbus_vector
 		buf[len] = '\0';
 		p = nl ? nl + 1 : p + len;
 		if (!strncmp(buf, "desc ", 5) && sec == SEC_HEAD) {
-			snprintf(v->desc, sizeof(v->desc), "%s", buf + 5);
+			snprintf(v->desc, sizeof(v->desc), "%.255s", buf + 5);
 			continue;
 		}
 		strip_comment(buf);

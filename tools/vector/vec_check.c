@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vbus-vec-check: parse conformance vectors and report the first format error
- * of each as file:line. Usage: vbus-vec-check FILE.vec|DIR ...
- * Exit 0 when every file parses, 1 when one does not, 2 on bad usage.
+ * of each as file:line. Usage: vbus-vec-check [--min N] FILE.vec|DIR ...
+ * Exit 0 when every file parses (and at least N did), 1 when not, 2 on bad usage.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -88,12 +88,26 @@ static int check_dir(const char *dir, unsigned *ok, unsigned *bad)
 int main(int argc, char **argv)
 {
 	unsigned ok = 0, bad = 0;
+	unsigned long min = 0;
+	int first = 1;
 
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fprintf(argc < 2 ? stderr : stdout, "usage: vbus-vec-check FILE.vec|DIR ...\n");
-		return argc < 2 ? 2 : 0;
+	if (argc >= 3 && !strcmp(argv[1], "--min")) {
+		char *end;
+
+		min = strtoul(argv[2], &end, 10);
+		if (!argv[2][0] || *end) {
+			fprintf(stderr, "vbus-vec-check: --min needs a number, not '%s'\n", argv[2]);
+			return 2;
+		}
+		first = 3;
 	}
-	for (int i = 1; i < argc; i++) {
+	if (argc <= first || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		int help = argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
+
+		fprintf(help ? stdout : stderr, "usage: vbus-vec-check [--min N] FILE.vec|DIR ...\n");
+		return help ? 0 : 2;
+	}
+	for (int i = first; i < argc; i++) {
 		struct stat st;
 
 		if (stat(argv[i], &st)) {
@@ -106,5 +120,9 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("%u parsed, %u rejected\n", ok, bad);
+	if (ok < min) {
+		fprintf(stderr, "vbus-vec-check: only %u vectors parsed, at least %lu required\n", ok, min);
+		return 1;
+	}
 	return bad ? 1 : 0;
 }
