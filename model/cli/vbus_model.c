@@ -622,7 +622,7 @@ static int cmd_sweep(int argc, char **argv)
 			k ? "set logscale y\n" : "unset logscale y\n");
 		fprintf(g, "plot ");
 		for (int m = 0; m < VM_MIT_COUNT; m++)
-			fprintf(g, "%s'%s' using ($1 eq '%s' ? $2 : NaN):%d every ::1 with linespoints title '%s'",
+			fprintf(g, "%s'%s' using (strcol(1) eq '%s' ? $2 : NaN):%d with linespoints title '%s'",
 				m ? ", " : "", csv, vm_mitigation_name(m), col[k], vm_mitigation_name(m));
 		fprintf(g, "\n");
 	}
@@ -638,7 +638,7 @@ static int cmd_sweep(int argc, char **argv)
 		for (int k = 0; k < 2; k++) {
 			fprintf(g, "set ylabel '%s'\n%splot ", ylab[k], k ? "set logscale y\n" : "");
 			for (int m = 0; m < VM_MIT_COUNT; m++)
-				fprintf(g, "%s'%s' using ($1 eq '%s' ? $2 : NaN):%d every ::1 with linespoints title '%s'",
+				fprintf(g, "%s'%s' using (strcol(1) eq '%s' ? $2 : NaN):%d with linespoints title '%s'",
 					m ? ", " : "", csv, vm_mitigation_name(m), col[k], vm_mitigation_name(m));
 			fprintf(g, "\n");
 		}
