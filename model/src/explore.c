@@ -41,7 +41,9 @@ struct ex_state {
 	uint8_t npc, round;
 	uint8_t spc, phase, si, cause, first_pass;
 	uint8_t inflight, consumed, dup, bad, spurious;
+	uint8_t pad[5]; /* always 0: the size is a multiple of 8 for word-wise hashing */
 };
+_Static_assert(sizeof(struct ex_state) % 8 == 0, "ex_state must be whole 64-bit words");
 
 struct ex_ctx {
 	const struct vm_explore_cfg *cfg;
@@ -448,8 +450,12 @@ static uint64_t ex_hash(const struct ex_state *s)
 {
 	const uint8_t *p = (const uint8_t *)s;
 	uint64_t h = 0x9e3779b97f4a7c15ull;
-	for (size_t i = 0; i < sizeof(*s); i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
+	for (size_t i = 0; i < sizeof(*s); i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
 	return h ^ (h >> 29);
 }
 
@@ -520,19 +526,26 @@ static void print_counterexample(const struct vm_explore_cfg *cfg, const struct 
 	for (uint64_t i = idx; i; i = S->parent[i])
 		path[--k] = S->act[i];
 	char pname[64];
-	fprintf(f, "counterexample (placement %s, depth %u): %llu micro-steps from the initial state\n",
+	fprintf(f,
+		"counterexample (placement %s, depth %u): %llu micro-steps from the initial state, none shorter\n"
+		"(one spec line per step; a store goes to its side's FIFO store buffer until a flush step or mb;\n"
+		" the memory line is printed after each step that changed memory, a buffer or the doorbells)\n",
 		vm_explore_placement_name(cfg->full_barriers, pname, sizeof(pname)), cfg->depth,
 		(unsigned long long)len);
 	struct ex_ctx c = { .cfg = cfg, .log = f };
-	struct ex_state s = S->st[0];
+	struct ex_state s = S->st[0], prev;
 	print_mem(f, &s);
 	for (uint64_t i = 0; i < len; i++) {
 		int a = path[i];
 		fprintf(f, "  %3llu  %c  ", (unsigned long long)i + 1,
 			a == A_N_STEP || a == A_N_FLUSH ? 'N' : 'S');
+		prev = s;
 		ex_apply(&c, &s, a);
 		fputc('\n', f);
-		print_mem(f, &s);
+		if (memcmp(prev.mem, s.mem, sizeof(s.mem)) || prev.sbn != s.sbn || prev.sbs != s.sbs ||
+		    memcmp(prev.sbn_buf, s.sbn_buf, sizeof(s.sbn_buf)) ||
+		    memcmp(prev.sbs_buf, s.sbs_buf, sizeof(s.sbs_buf)) || prev.inflight != s.inflight)
+			print_mem(f, &s);
 	}
 	fprintf(f, "quiescent: both sides done, both store buffers empty, nothing in flight\n");
 	fprintf(f, "VIOLATION: %s\n", why);

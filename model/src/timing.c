@@ -242,13 +242,15 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 	uint64_t k = c->kick_k, cost = 0;
 	int ci = (int)(c - s->ch), rc = 0;
 	const char *res;
-	char det[32];
 	for (uint64_t i = 0; i < k; i++)
-		c->dver[((c->pub + i) % s->cfg->ring_count) / 2]++;
+		c->dver[((c->pub + i) & (s->cfg->ring_count - 1)) / 2]++;
 	c->pub += k;
 	c->idx_ver++;
-	snprintf(det, sizeof(det), "n=%llu", (unsigned long long)k);
-	trace_rec(s, c, t, c->prod, s->cfg->s2n && c->prod == VBUS_SOUTH ? "pop" : "push", "ok", det);
+	if (s->cfg->trace) {
+		char det[32];
+		snprintf(det, sizeof(det), "n=%llu", (unsigned long long)k);
+		trace_rec(s, c, t, c->prod, s->cfg->s2n && c->prod == VBUS_SOUTH ? "pop" : "push", "ok", det);
+	}
 
 	if (!shm_family(s)) {
 		/* none: every message notifies, one doorbell (or interrupt) each */
@@ -348,7 +350,7 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 		c->idx_seen = c->idx_ver;
 	}
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t seq = c->consumed + i, line = (seq % s->cfg->ring_count) / 2;
+		uint64_t seq = c->consumed + i, line = (seq & (s->cfg->ring_count - 1)) / 2;
 		if (c->dseen[line] != c->dver[line]) {
 			cost += P(s, LINE_TRANSFER);
 			c->dseen[line] = c->dver[line];
@@ -374,10 +376,13 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 		}
 	}
 	c->consumed += n;
-	char det[64];
-	snprintf(det, sizeof(det), "n=%llu cookie=%llu len=64", (unsigned long long)n,
-		 (unsigned long long)(c->consumed - 1));
-	trace_rec(s, c, t + cost, c->cons, s->cfg->s2n && c->cons == VBUS_NORTH ? "reclaim" : "pop", "ok", det);
+	if (s->cfg->trace) {
+		char det[64];
+		snprintf(det, sizeof(det), "n=%llu cookie=%llu len=64", (unsigned long long)n,
+			 (unsigned long long)(c->consumed - 1));
+		trace_rec(s, c, t + cost, c->cons, s->cfg->s2n && c->cons == VBUS_NORTH ? "reclaim" : "pop", "ok",
+			  det);
+	}
 	if (c->stalled && !*rc) {
 		c->stalled = 0;
 		c->prod_sched = 1;
@@ -588,10 +593,35 @@ static int ev_gen(struct sim *s, struct chan *c, uint64_t t)
 	return rc;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* The k-th smallest of a[0..n) (0-based), partially reordering a: Hoare's selection, O(n) expected. */
+static uint64_t select_kth(uint64_t *a, uint64_t n, uint64_t k)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
+	uint64_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		uint64_t pivot = a[lo + (hi - lo) / 2], i = lo, j = hi;
+		while (i <= j) {
+			while (a[i] < pivot)
+				i++;
+			while (a[j] > pivot)
+				j--;
+			if (i <= j) {
+				uint64_t t = a[i];
+				a[i] = a[j];
+				a[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return a[k];
+	}
+	return a[k];
 }
 
 static int chan_init(struct sim *s, struct chan *c, int prod, const char *obj, uint64_t target)
@@ -720,10 +750,13 @@ int vm_sim_run(const struct vm_sim_cfg *cfg, struct vm_report *rep)
 		rep->cycles = s.last_done;
 		rep->throughput = s.last_done ? s.nlat * 1000.0 / (double)s.last_done : 0;
 		if (s.nlat) {
-			qsort(s.lat, s.nlat, sizeof(*s.lat), cmp_u64);
-			rep->lat_p50 = s.lat[(s.nlat - 1) / 2];
-			rep->lat_p99 = s.lat[(uint64_t)ceil(0.99 * (double)s.nlat) - 1];
-			rep->lat_max = s.lat[s.nlat - 1];
+			/* nearest-rank percentiles */
+			rep->lat_p50 = select_kth(s.lat, s.nlat, (s.nlat - 1) / 2);
+			rep->lat_p99 = select_kth(s.lat, s.nlat, (uint64_t)ceil(0.99 * (double)s.nlat) - 1);
+			rep->lat_max = 0;
+			for (uint64_t i = 0; i < s.nlat; i++)
+				if (s.lat[i] > rep->lat_max)
+					rep->lat_max = s.lat[i];
 			rep->notif_per_msg = (double)(rep->doorbells + rep->interrupts) / (double)s.nlat;
 		}
 	}
