@@ -359,15 +359,19 @@ static int cmd_explore(int argc, char **argv)
 	unsigned long long u;
 	for (int i = 1; i < argc; i++) {
 		if (is_help(argv[i])) {
-			printf("usage: vbus-model explore [--placement P] [--depth N] [--no-cycle] [--max-states N] [--quiet]\n"
+			printf("usage: vbus-model explore [--placement P] [--depth N] [--no-cycle] [--event-idx [--no-rearm]]\n"
+			       "                          [--max-states N] [--quiet]\n"
 			       "Explore every interleaving of north (push + inject, N times) and south (enable, serve\n"
 			       "doorbells with wakeup, once disable/poll/enable) under x86-TSO store buffers, with\n"
 			       "state hashing. At every quiescent state check: no lost wakeup, no stranded pending,\n"
 			       "no lost or duplicated ring entry; count spurious notifications (§0.4).\n"
-			       "  --placement P   spec (all four full barriers), 2009 (wmb at MB-INJECT, MB-ENABLE,\n"
-			       "                  MB-DRAIN, MB-CLEAR), or minus-MB-INJECT|ENABLE|DRAIN|CLEAR\n"
+			       "  --placement P   spec (every full barrier), 2009 (wmb at MB-INJECT, MB-ENABLE,\n"
+			       "                  MB-DRAIN, MB-CLEAR), or minus-MB-INJECT|ENABLE|DRAIN|CLEAR|ARM\n"
 			       "  --depth N       north's push+inject rounds, 1..%d (default 2)\n"
 			       "  --no-cycle      south does not disable/poll/re-enable\n"
+			       "  --event-idx     VBUS_IOQ_F_EVENT_IDX: north kicks (K1-K5), south's handler arms t=1\n"
+			       "                  (A1-A4) after each drain and after polling (placement bit MB-ARM)\n"
+			       "  --no-rearm      with --event-idx: south never re-arms (violates IOQ-11)\n"
 			       "  --max-states N  give up beyond N states (default 50000000)\n"
 			       "  --quiet         do not print the counterexample\n"
 			       "Exit 0: no violation; 3: a violation (the minimal counterexample is printed); 1: error.\n",
@@ -387,6 +391,10 @@ static int cmd_explore(int argc, char **argv)
 			c.max_states = u;
 		} else if (!strcmp(argv[i], "--no-cycle")) {
 			c.south_cycle = 0;
+		} else if (!strcmp(argv[i], "--event-idx")) {
+			c.event_idx = 1;
+		} else if (!strcmp(argv[i], "--no-rearm")) {
+			c.no_rearm = 1;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			quiet = 1;
 		} else {
@@ -402,9 +410,10 @@ static int cmd_explore(int argc, char **argv)
 			rc == -E2BIG ? "state limit reached" : strerror(-rc), (unsigned long long)r.states);
 		return 1;
 	}
-	printf("placement %s, depth %u%s: %llu states, %llu transitions, %llu quiescent states checked, "
+	printf("placement %s, depth %u%s%s: %llu states, %llu transitions, %llu quiescent states checked, "
 	       "%llu violations (%.3f s, %.0f states/s)\n",
-	       pn, c.depth, c.south_cycle ? "" : " (no south cycle)", (unsigned long long)r.states,
+	       pn, c.depth, c.south_cycle ? "" : " (no south cycle)",
+	       c.event_idx ? (c.no_rearm ? " (event index, no re-arm)" : " (event index)") : "", (unsigned long long)r.states,
 	       (unsigned long long)r.transitions, (unsigned long long)r.quiescent, (unsigned long long)r.violations,
 	       r.seconds, r.seconds > 0 ? r.states / r.seconds : 0.0);
 	printf("spurious notifications: %llu quiescent states reached after one or more, at most %u on one path; "

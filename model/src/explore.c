@@ -15,7 +15,7 @@
 
 /* Shared variables (one byte each: flags, the north index and the descriptor contents). */
 enum {
-	V_NE, V_NP, V_ND, V_SE, V_SP, V_SD, V_NIDX, V_DESC0,
+	V_NE, V_NP, V_ND, V_SE, V_SP, V_SD, V_NIDX, V_SEVENT, V_DESC0,
 	V_NVARS = V_DESC0 + VM_EX_MAX_ITEMS
 };
 
@@ -24,10 +24,10 @@ enum {
 #define SB_N (4 * VM_EX_MAX_ITEMS) /* north stores at most 4 per round before a drain */
 #define SB_S (4 * VM_EX_MAX_ITEMS) /* south: D1, E1 and 3 per drain loop, bounded by the injects */
 
-enum { NP_PUSH, NP_I1, NP_I2, NP_I3, NP_I4, NP_I5, NP_I6, NP_DONE };
+enum { NP_PUSH, NP_I1, NP_I2, NP_I3, NP_I4, NP_K4, NP_I5, NP_I6, NP_DONE };
 enum {
 	SP_E1, SP_E2, SP_E3D, SP_E3P, SP_IDLE, SP_D1, SP_POLL,
-	SP_W0, SP_W1, SP_W2, SP_W3, SP_W4, SP_W5, SP_W6, SP_W7, SP_W8
+	SP_W0, SP_W1, SP_W2, SP_W3, SP_W4, SP_W5, SP_W6, SP_W7, SP_W8, SP_A1, SP_A2, SP_A3
 };
 enum { CAUSE_NOTIFY = 0, CAUSE_SELF = 1 };
 enum { A_N_STEP, A_N_FLUSH, A_S_STEP, A_S_ALT, A_S_FLUSH, A_COUNT };
@@ -41,7 +41,8 @@ struct ex_state {
 	uint8_t npc, round;
 	uint8_t spc, phase, si, cause, first_pass;
 	uint8_t inflight, consumed, dup, bad, spurious;
-	uint8_t pad[5]; /* always 0: the size is a multiple of 8 for word-wise hashing */
+	uint8_t nk, kold, aret; /* event index: north's index at its last kick, the kick's old, arm's return */
+	uint8_t pad[1]; /* always 0: the size is a multiple of 8 for word-wise hashing */
 };
 _Static_assert(sizeof(struct ex_state) % 8 == 0, "ex_state must be whole 64-bit words");
 
@@ -52,7 +53,7 @@ struct ex_ctx {
 
 static const char *const var_name[V_NVARS] = {
 	"irq[N].enabled", "irq[N].pending", "irq[N].dirty", "irq[S].enabled", "irq[S].pending",
-	"irq[S].dirty",	  "north.index",    "desc[0]",	    "desc[1]",	      "desc[2]",
+	"irq[S].dirty",	  "north.index",    "south.event",  "desc[0]",	    "desc[1]",	      "desc[2]",
 	"desc[3]",	  "desc[4]",	    "desc[5]",
 };
 
@@ -150,8 +151,10 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 		s->npc = NP_I1;
 		break;
 	case NP_I1:
+		s->kold = s->nk; /* kick: old = index at the previous kick, then updated to new (§2.7) */
+		s->nk = (uint8_t)(k + 1);
 		if (c->log)
-			fprintf(c->log, "I0 wmb (none); I1");
+			fprintf(c->log, c->cfg->event_idx ? "K0 wmb (none); K1" : "I0 wmb (none); I1");
 		rc = st(c, s, AG_N, V_SD, 1);
 		s->npc = NP_I2;
 		break;
@@ -180,9 +183,24 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 				fprintf(c->log, " -> inject returns suppress (pending)");
 			north_next_round(c, s);
 		} else {
+			s->npc = c->cfg->event_idx ? NP_K4 : NP_I5;
+		}
+		break;
+	case NP_K4: {
+		if (c->log)
+			fprintf(c->log, "K4");
+		uint8_t ev = ld(c, s, AG_N, V_SEVENT), nw = (uint8_t)(k + 1);
+		/* need_event(event, new, old) in 8-bit arithmetic: every value here is below 16 */
+		if ((uint8_t)(nw - ev - 1) >= (uint8_t)(nw - s->kold)) {
+			if (c->log)
+				fprintf(c->log, " -> need_event(%u, new=%u, old=%u) false: kick returns evskip", ev, nw,
+					s->kold);
+			north_next_round(c, s);
+		} else {
 			s->npc = NP_I5;
 		}
 		break;
+	}
 	case NP_I5:
 		if (c->log)
 			fprintf(c->log, "I5");
@@ -247,7 +265,8 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 		if (c->log)
 			fprintf(c->log, "poll while disabled:");
 		drain_ring(c, s);
-		s->spc = SP_E1;
+		s->aret = SP_E1;
+		s->spc = c->cfg->event_idx && !c->cfg->no_rearm ? SP_A1 : SP_E1;
 		return 1;
 	default:
 		if (alt)
@@ -323,7 +342,34 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 		if (drain_ring(c, s) == 0 && s->first_pass && s->cause == CAUSE_NOTIFY)
 			s->spurious++;
 		s->first_pass = 0;
-		s->spc = SP_W4;
+		s->aret = SP_W4;
+		s->spc = c->cfg->event_idx && !c->cfg->no_rearm ? SP_A1 : SP_W4;
+		break;
+	case SP_A1: /* the handler re-arms for T = 1 more entry (§2.7, IOQ-11) */
+		if (c->log)
+			fprintf(c->log, "A1 (arm t=1)");
+		rc = st(c, s, AG_S, V_SEVENT, s->si);
+		s->spc = SP_A2;
+		break;
+	case SP_A2:
+		if (c->log)
+			fprintf(c->log, "A2");
+		barrier(c, s, AG_S, VM_BAR_ARM, "MB-ARM");
+		s->spc = SP_A3;
+		break;
+	case SP_A3:
+		if (c->log)
+			fprintf(c->log, "A3");
+		if ((uint8_t)(ld(c, s, AG_S, V_NIDX) - s->si) >= 1) {
+			if (c->log)
+				fprintf(c->log, " -> arm returns ready: drain again");
+			drain_ring(c, s);
+			s->spc = SP_A1;
+		} else {
+			if (c->log)
+				fprintf(c->log, " -> arm returns armed");
+			s->spc = s->aret;
+		}
 		break;
 	case SP_W4:
 	case SP_W7:
@@ -426,8 +472,9 @@ static int check_state(const struct vm_explore_cfg *cfg, const struct ex_state *
 
 static void print_mem(FILE *f, const struct ex_state *s)
 {
-	fprintf(f, "        memory: irq[N]=%u%u%u irq[S]=%u%u%u north.index=%u | N buffer [", s->mem[V_NE],
-		s->mem[V_NP], s->mem[V_ND], s->mem[V_SE], s->mem[V_SP], s->mem[V_SD], s->mem[V_NIDX]);
+	fprintf(f, "        memory: irq[N]=%u%u%u irq[S]=%u%u%u north.index=%u south.event=%u | N buffer [",
+		s->mem[V_NE], s->mem[V_NP], s->mem[V_ND], s->mem[V_SE], s->mem[V_SP], s->mem[V_SD], s->mem[V_NIDX],
+		s->mem[V_SEVENT]);
 	for (int i = 0; i < s->sbn; i++)
 		fprintf(f, "%s%s=%u", i ? ", " : "", var_name[s->sbn_buf[i] >> 4], s->sbn_buf[i] & 15);
 	fprintf(f, "] | S buffer [");
@@ -527,10 +574,11 @@ static void print_counterexample(const struct vm_explore_cfg *cfg, const struct 
 		path[--k] = S->act[i];
 	char pname[64];
 	fprintf(f,
-		"counterexample (placement %s, depth %u): %llu micro-steps from the initial state, none shorter\n"
+		"counterexample (placement %s, depth %u%s): %llu micro-steps from the initial state, none shorter\n"
 		"(one spec line per step; a store goes to its side's FIFO store buffer until a flush step or mb;\n"
 		" the memory line is printed after each step that changed memory, a buffer or the doorbells)\n",
 		vm_explore_placement_name(cfg->full_barriers, pname, sizeof(pname)), cfg->depth,
+		cfg->event_idx ? (cfg->no_rearm ? ", event index, no re-arm" : ", event index") : "",
 		(unsigned long long)len);
 	struct ex_ctx c = { .cfg = cfg, .log = f };
 	struct ex_state s = S->st[0], prev;
@@ -560,13 +608,14 @@ int vm_explore_parse_placement(const char *s, unsigned *mask)
 	} lab[] = { { "MB-INJECT", VM_BAR_INJECT },
 		    { "MB-ENABLE", VM_BAR_ENABLE },
 		    { "MB-DRAIN", VM_BAR_DRAIN },
-		    { "MB-CLEAR", VM_BAR_CLEAR } };
+		    { "MB-CLEAR", VM_BAR_CLEAR },
+		    { "MB-ARM", VM_BAR_ARM } };
 	if (!strcmp(s, "spec")) {
 		*mask = VM_BAR_ALL;
 		return 0;
 	}
 	if (!strcmp(s, "2009")) {
-		*mask = 0;
+		*mask = VM_BAR_2009;
 		return 0;
 	}
 	if (!strncmp(s, "minus-", 6))
@@ -580,12 +629,12 @@ int vm_explore_parse_placement(const char *s, unsigned *mask)
 
 const char *vm_explore_placement_name(unsigned mask, char *buf, unsigned len)
 {
-	static const char *const lab[] = { "MB-INJECT", "MB-ENABLE", "MB-DRAIN", "MB-CLEAR" };
+	static const char *const lab[] = { "MB-INJECT", "MB-ENABLE", "MB-DRAIN", "MB-CLEAR", "MB-ARM" };
 	if (mask == VM_BAR_ALL)
 		return "spec";
-	if (mask == 0)
+	if (mask == VM_BAR_2009)
 		return "2009";
-	for (unsigned i = 0; i < 4; i++)
+	for (unsigned i = 0; i < 5; i++)
 		if (mask == (VM_BAR_ALL & ~(1u << i))) {
 			snprintf(buf, len, "minus-%s", lab[i]);
 			return buf;

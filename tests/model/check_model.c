@@ -396,8 +396,9 @@ END_TEST
 
 START_TEST(explore_2009_has_a_counterexample)
 {
-	struct vm_explore_cfg c = { .full_barriers = 0, .depth = 2, .south_cycle = 1 };
+	struct vm_explore_cfg c = { .depth = 2, .south_cycle = 1 };
 	struct vm_explore_result r;
+	ck_assert_int_eq(vm_explore_parse_placement("2009", &c.full_barriers), 0);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -425,6 +426,28 @@ START_TEST(explore_each_barrier_is_needed)
 	}
 	unsigned m;
 	ck_assert_int_eq(vm_explore_parse_placement("minus-MB-FOO", &m), -EINVAL);
+}
+END_TEST
+
+/* Event index (§2.7): the spec placement with re-arming is clean; without re-arming a kick skips forever. */
+START_TEST(explore_event_index)
+{
+	struct vm_explore_cfg c = { .full_barriers = VM_BAR_ALL, .depth = 3, .south_cycle = 1, .event_idx = 1 };
+	struct vm_explore_result r;
+	ck_assert_int_eq(vm_explore_run(&c, &r, NULL), 0);
+	ck_assert_uint_eq(r.violations, 0);
+	ck_assert_uint_gt(r.quiescent, 0);
+	c.no_rearm = 1;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(vm_explore_run(&c, &r, f), 0);
+	fclose(f);
+	ck_assert_uint_gt(r.violations, 0);
+	ck_assert_ptr_nonnull(strstr(buf, "kick returns evskip"));
+	ck_assert_ptr_nonnull(strstr(buf, "VIOLATION: lost wakeup"));
+	free(buf);
 }
 END_TEST
 
@@ -557,6 +580,7 @@ static Suite *model_suite(void)
 	tcase_add_test(ex, explore_spec_has_no_violation);
 	tcase_add_test(ex, explore_2009_has_a_counterexample);
 	tcase_add_test(ex, explore_each_barrier_is_needed);
+	tcase_add_test(ex, explore_event_index);
 	suite_add_tcase(s, ex);
 	TCase *tim = tcase_create("Timing");
 	tcase_set_timeout(tim, 60);

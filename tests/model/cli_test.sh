@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # vbus-model CLI checks. Usage: cli_test.sh VBUS_MODEL CASE
-#   vectors | explore-spec | explore-2009 | help | diff | params-errors | sweep | bench | trace
+#   vectors | explore-spec | explore-2009 | explore-evidx | help | diff | params-errors | sweep | bench | trace
 # Exit 0 pass, 1 fail (with the reason), 77 skip (with the reason).
 set -uo pipefail
 bin=${1:?usage: cli_test.sh VBUS_MODEL CASE}
@@ -46,6 +46,16 @@ explore-2009)
 	echo "$out" | grep -q '^counterexample (placement 2009' || fail "no counterexample header"
 	echo "$out" | grep -q '^VIOLATION: lost wakeup' || fail "no VIOLATION line"
 	echo "$out" | grep -Eq '^placement 2009, depth 2: .* [1-9][0-9]* violations' || fail "no violation count"
+	;;
+explore-evidx)
+	out=$("$bin" explore --event-idx --placement spec --depth 3); rc=$?
+	echo "$out"
+	[ $rc -eq 0 ] || fail "event-index spec placement exited $rc"
+	echo "$out" | grep -Eq '^placement spec, depth 3 \(event index\): [1-9][0-9]* states, .* 0 violations' ||
+		fail "no '0 violations' line"
+	out=$("$bin" explore --event-idx --no-rearm); rc=$?
+	echo "$out" | tail -3
+	[ $rc -eq 3 ] || fail "no re-arm must exit 3 (IOQ-11 violation), got $rc"
 	;;
 help)
 	for c in run vectors replay explore sweep diff bench params; do

@@ -24,7 +24,9 @@ extern "C" {
 #define VM_BAR_ENABLE (1u << 1) /* MB-ENABLE (E2) */
 #define VM_BAR_DRAIN (1u << 2)	/* MB-DRAIN (W2) */
 #define VM_BAR_CLEAR (1u << 3)	/* MB-CLEAR (W6) */
-#define VM_BAR_ALL (VM_BAR_INJECT | VM_BAR_ENABLE | VM_BAR_DRAIN | VM_BAR_CLEAR)
+#define VM_BAR_ARM (1u << 4)	/* MB-ARM (A2), event-index scenario only; the 2009 code had no event index */
+#define VM_BAR_ALL (VM_BAR_INJECT | VM_BAR_ENABLE | VM_BAR_DRAIN | VM_BAR_CLEAR | VM_BAR_ARM)
+#define VM_BAR_2009 VM_BAR_ARM
 
 #define VM_EX_MAX_ITEMS 6
 
@@ -32,6 +34,8 @@ struct vm_explore_cfg {
 	unsigned full_barriers; /* VM_BAR_* kept as mb; the others become wmb (the 2009 placement: 0) */
 	unsigned depth;		/* north's push+inject rounds, 1..VM_EX_MAX_ITEMS */
 	int south_cycle;	/* 1: south also does disable, poll drain, enable once while serving */
+	int event_idx;		/* 1: VBUS_IOQ_F_EVENT_IDX: north kicks (§2.7 K1-K5), south arms with T = 1 */
+	int no_rearm;		/* event_idx: south never re-arms after consuming (shows why IOQ-11 exists) */
 	uint64_t max_states;	/* give up (result -E2BIG) beyond this many states; 0 = 50 M */
 };
 
@@ -46,7 +50,7 @@ struct vm_explore_result {
 	double seconds;		/* wall time of the search */
 };
 
-/* Parse "spec", "2009", or "minus-MB-<LABEL>" into a barrier mask; -EINVAL when unknown. */
+/* Parse "spec", "2009", or "minus-MB-<LABEL>" (INJECT ENABLE DRAIN CLEAR ARM) into a mask; -EINVAL if unknown. */
 int vm_explore_parse_placement(const char *s, unsigned *mask);
 /* Human name of a barrier mask ("spec", "2009", or the kept labels). */
 const char *vm_explore_placement_name(unsigned mask, char *buf, unsigned len);
