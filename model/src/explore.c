@@ -151,8 +151,10 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 		s->npc = NP_I1;
 		break;
 	case NP_I1:
-		s->kold = s->nk; /* kick: old = index at the previous kick, then updated to new (§2.7) */
-		s->nk = (uint8_t)(k + 1);
+		if (c->cfg->event_idx) { /* kick: old = index at the previous kick, then updated to new (§2.7) */
+			s->kold = s->nk;
+			s->nk = (uint8_t)(k + 1);
+		}
 		if (c->log)
 			fprintf(c->log, c->cfg->event_idx ? "K0 wmb (none); K1" : "I0 wmb (none); I1");
 		rc = st(c, s, AG_N, V_SD, 1);
@@ -265,8 +267,12 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 		if (c->log)
 			fprintf(c->log, "poll while disabled:");
 		drain_ring(c, s);
-		s->aret = SP_E1;
-		s->spc = c->cfg->event_idx && !c->cfg->no_rearm ? SP_A1 : SP_E1;
+		if (c->cfg->event_idx && !c->cfg->no_rearm) {
+			s->aret = SP_E1;
+			s->spc = SP_A1;
+		} else {
+			s->spc = SP_E1;
+		}
 		return 1;
 	default:
 		if (alt)
@@ -342,8 +348,12 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 		if (drain_ring(c, s) == 0 && s->first_pass && s->cause == CAUSE_NOTIFY)
 			s->spurious++;
 		s->first_pass = 0;
-		s->aret = SP_W4;
-		s->spc = c->cfg->event_idx && !c->cfg->no_rearm ? SP_A1 : SP_W4;
+		if (c->cfg->event_idx && !c->cfg->no_rearm) {
+			s->aret = SP_W4;
+			s->spc = SP_A1;
+		} else {
+			s->spc = SP_W4;
+		}
 		break;
 	case SP_A1: /* the handler re-arms for T = 1 more entry (§2.7, IOQ-11) */
 		if (c->log)
