@@ -359,7 +359,8 @@ static int cmd_explore(int argc, char **argv)
 	unsigned long long u;
 	for (int i = 1; i < argc; i++) {
 		if (is_help(argv[i])) {
-			printf("usage: vbus-model explore [--placement P] [--depth N] [--no-cycle] [--event-idx [--no-rearm]]\n"
+			printf("usage: vbus-model explore [--placement P] [--depth N] [--no-cycle]\n"
+			       "                          [--event-idx [--no-rearm|--lower-threshold]]\n"
 			       "                          [--max-states N] [--quiet]\n"
 			       "Explore every interleaving of north (push + inject, N times) and south (enable, serve\n"
 			       "doorbells with wakeup, once disable/poll/enable) under x86-TSO store buffers, with\n"
@@ -372,6 +373,8 @@ static int cmd_explore(int argc, char **argv)
 			       "  --event-idx     VBUS_IOQ_F_EVENT_IDX: north kicks (K1-K5), south's handler arms t=1\n"
 			       "                  (A1-A4) after each drain and after polling (placement bit MB-ARM)\n"
 			       "  --no-rearm      with --event-idx: south never re-arms (violates IOQ-11)\n"
+			       "  --lower-threshold  with --event-idx: south starts armed for 2 and, enabled and\n"
+			       "                  idle, re-arms for 1 (the case MB-ARM exists for)\n"
 			       "  --max-states N  give up beyond N states (default 50000000)\n"
 			       "  --quiet         do not print the counterexample\n"
 			       "Exit 0: no violation; 3: a violation (the minimal counterexample is printed); 1: error.\n",
@@ -395,6 +398,8 @@ static int cmd_explore(int argc, char **argv)
 			c.event_idx = 1;
 		} else if (!strcmp(argv[i], "--no-rearm")) {
 			c.no_rearm = 1;
+		} else if (!strcmp(argv[i], "--lower-threshold")) {
+			c.lower_threshold = 1;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			quiet = 1;
 		} else {
@@ -405,6 +410,11 @@ static int cmd_explore(int argc, char **argv)
 	char pname[64];
 	const char *pn = vm_explore_placement_name(c.full_barriers, pname, sizeof(pname));
 	int rc = vm_explore_run(&c, &r, quiet ? NULL : stdout);
+	if (rc == -EINVAL) {
+		fprintf(stderr, "vbus-model explore: --no-rearm and --lower-threshold need --event-idx and "
+				"exclude each other\n");
+		return EXIT_USAGE;
+	}
 	if (rc) {
 		fprintf(stderr, "vbus-model explore: %s after %llu states\n",
 			rc == -E2BIG ? "state limit reached" : strerror(-rc), (unsigned long long)r.states);
@@ -413,7 +423,11 @@ static int cmd_explore(int argc, char **argv)
 	printf("placement %s, depth %u%s%s: %llu states, %llu transitions, %llu quiescent states checked, "
 	       "%llu violations (%.3f s, %.0f states/s)\n",
 	       pn, c.depth, c.south_cycle ? "" : " (no south cycle)",
-	       c.event_idx ? (c.no_rearm ? " (event index, no re-arm)" : " (event index)") : "", (unsigned long long)r.states,
+	       !c.event_idx	    ? ""
+	       : c.no_rearm	    ? " (event index, no re-arm)"
+	       : c.lower_threshold ? " (event index, threshold lowered)"
+				    : " (event index)",
+	       (unsigned long long)r.states,
 	       (unsigned long long)r.transitions, (unsigned long long)r.quiescent, (unsigned long long)r.violations,
 	       r.seconds, r.seconds > 0 ? r.states / r.seconds : 0.0);
 	printf("spurious notifications: %llu quiescent states reached after one or more, at most %u on one path; "

@@ -162,13 +162,13 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 		break;
 	case NP_I2:
 		if (c->log)
-			fprintf(c->log, "I2");
+			fprintf(c->log, c->cfg->event_idx ? "K2" : "I2");
 		barrier(c, s, AG_N, VM_BAR_INJECT, "MB-INJECT");
 		s->npc = NP_I3;
 		break;
 	case NP_I3:
 		if (c->log)
-			fprintf(c->log, "I3");
+			fprintf(c->log, c->cfg->event_idx ? "K3" : "I3");
 		if (ld(c, s, AG_N, V_SE) == 0) {
 			if (c->log)
 				fprintf(c->log, " -> inject returns suppress (receiver disabled)");
@@ -179,7 +179,7 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 		break;
 	case NP_I4:
 		if (c->log)
-			fprintf(c->log, "I4");
+			fprintf(c->log, c->cfg->event_idx ? "K3" : "I4");
 		if (ld(c, s, AG_N, V_SP) == 1) {
 			if (c->log)
 				fprintf(c->log, " -> inject returns suppress (pending)");
@@ -205,7 +205,7 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 	}
 	case NP_I5:
 		if (c->log)
-			fprintf(c->log, "I5");
+			fprintf(c->log, c->cfg->event_idx ? "K5" : "I5");
 		rc = st(c, s, AG_N, V_SP, 1);
 		s->npc = NP_I6;
 		break;
@@ -312,8 +312,14 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 		} else {
 			if (c->log)
 				fprintf(c->log, " -> enable returns ok");
+			if (s->phase == 0 && c->cfg->lower_threshold) {
+				/* asleep and enabled, south lowers its threshold from 2 to 1 outside wakeup */
+				s->aret = SP_IDLE;
+				s->spc = SP_A1;
+			} else {
+				s->spc = SP_IDLE;
+			}
 			s->phase = s->phase == 0 ? 1 : 3;
-			s->spc = SP_IDLE;
 		}
 		break;
 	case SP_W0:
@@ -588,7 +594,10 @@ static void print_counterexample(const struct vm_explore_cfg *cfg, const struct 
 		"(one spec line per step; a store goes to its side's FIFO store buffer until a flush step or mb;\n"
 		" the memory line is printed after each step that changed memory, a buffer or the doorbells)\n",
 		vm_explore_placement_name(cfg->full_barriers, pname, sizeof(pname)), cfg->depth,
-		cfg->event_idx ? (cfg->no_rearm ? ", event index, no re-arm" : ", event index") : "",
+		!cfg->event_idx		? ""
+		: cfg->no_rearm		? ", event index, no re-arm"
+		: cfg->lower_threshold	? ", event index, threshold lowered while asleep"
+					: ", event index",
 		(unsigned long long)len);
 	struct ex_ctx c = { .cfg = cfg, .log = f };
 	struct ex_state s = S->st[0], prev;
@@ -668,7 +677,8 @@ int vm_explore_run(const struct vm_explore_cfg *cfg, struct vm_explore_result *r
 	int rc = 0, printed = 0;
 	char why[256];
 
-	if (cfg->depth < 1 || cfg->depth > VM_EX_MAX_ITEMS || (cfg->full_barriers & ~VM_BAR_ALL))
+	if (cfg->depth < 1 || cfg->depth > VM_EX_MAX_ITEMS || (cfg->full_barriers & ~VM_BAR_ALL) ||
+	    ((cfg->no_rearm || cfg->lower_threshold) && !cfg->event_idx) || (cfg->no_rearm && cfg->lower_threshold))
 		return -EINVAL;
 	memset(res, 0, sizeof(*res));
 	double t0 = now_s();
@@ -686,6 +696,8 @@ int vm_explore_run(const struct vm_explore_cfg *cfg, struct vm_explore_result *r
 	memset(&init, 0, sizeof(init));
 	init.npc = NP_PUSH;
 	init.spc = SP_E1;
+	if (cfg->lower_threshold)
+		init.mem[V_SEVENT] = 1; /* a previous arm asked for 2 entries */
 	rc = store_add(&S, &init, 0, 0);
 	if (rc < 0)
 		goto out_free;

@@ -448,6 +448,17 @@ START_TEST(explore_event_index)
 	ck_assert_ptr_nonnull(strstr(buf, "kick returns evskip"));
 	ck_assert_ptr_nonnull(strstr(buf, "VIOLATION: lost wakeup"));
 	free(buf);
+	/* MB-ARM: a sleeping receiver lowering its threshold needs the full barrier */
+	c.no_rearm = 0;
+	c.lower_threshold = 1;
+	c.south_cycle = 0;
+	ck_assert_int_eq(vm_explore_run(&c, &r, NULL), 0);
+	ck_assert_uint_eq(r.violations, 0);
+	ck_assert_int_eq(vm_explore_parse_placement("minus-MB-ARM", &c.full_barriers), 0);
+	ck_assert_int_eq(vm_explore_run(&c, &r, NULL), 0);
+	ck_assert_uint_gt(r.violations, 0);
+	c.event_idx = 0;
+	ck_assert_int_eq(vm_explore_run(&c, &r, NULL), -EINVAL);
 }
 END_TEST
 

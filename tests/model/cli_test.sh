@@ -56,6 +56,9 @@ explore-evidx)
 	out=$("$bin" explore --event-idx --no-rearm); rc=$?
 	echo "$out" | tail -3
 	[ $rc -eq 3 ] || fail "no re-arm must exit 3 (IOQ-11 violation), got $rc"
+	"$bin" explore --event-idx --lower-threshold --no-cycle --quiet || fail "lowered threshold, spec: violation"
+	"$bin" explore --event-idx --lower-threshold --no-cycle --placement minus-MB-ARM --quiet; rc=$?
+	[ $rc -eq 3 ] || fail "without MB-ARM lowering the threshold must lose a wakeup (exit 3), got $rc"
 	;;
 help)
 	for c in run vectors replay explore sweep diff bench params; do
