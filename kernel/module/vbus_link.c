@@ -15,8 +15,8 @@
 
 #include "vbus_link.h"
 
-/* Messages one device may consume per worker pass before the others get a turn. */
-#define VBUS_WORK_BUDGET 256
+/* Drain passes per ring one device may run before the others get a turn. */
+#define VBUS_WORK_BUDGET 16
 
 static struct workqueue_struct *vbus_wq;
 static DEFINE_IDA(vbus_link_ida);
@@ -38,10 +38,10 @@ void vbus_device_call(struct vbus_device *vdev, unsigned int ring)
 		eventfd_signal(sig->call, 1);
 }
 
-/* Record a protocol violation by north; the device is served no more. */
-void vbus_device_mark_broken(struct vbus_device *vdev, const char *why)
+/* Record protocol violations by north (@violations in total, >= 1); the device is served no more. */
+void vbus_device_mark_broken(struct vbus_device *vdev, const char *why, u64 violations)
 {
-	WRITE_ONCE(vdev->stats.violations, vdev->stats.violations + 1);
+	WRITE_ONCE(vdev->stats.violations, max(violations, 1ull));
 	if (vdev->broken)
 		return;
 	WRITE_ONCE(vdev->broken, true);

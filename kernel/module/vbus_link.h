@@ -57,7 +57,7 @@ struct vbus_backend {
 	int (*attach)(struct vbus_device *vdev);
 	/* Forget the rings; the worker is stopped. */
 	void (*detach)(struct vbus_device *vdev);
-	/* Serve the rings once, at most @budget messages; true if work is left over. */
+	/* Serve the rings, at most @budget drain passes per ring; true if work is left over. */
 	bool (*service)(struct vbus_device *vdev, unsigned int budget);
 };
 
@@ -93,7 +93,7 @@ long vbus_link_ioctl(struct vbus_link *link, unsigned int cmd, void __user *argp
 int vbus_link_get_stats(struct vbus_link *link, struct vbus_ioc_stats *st);
 void vbus_link_kick(struct vbus_link *link);
 void vbus_device_call(struct vbus_device *vdev, unsigned int ring);
-void vbus_device_mark_broken(struct vbus_device *vdev, const char *why);
+void vbus_device_mark_broken(struct vbus_device *vdev, const char *why, u64 violations);
 bool vbus_shm_range_ok(const struct vbus_shm *shm, u64 off, u64 len);
 int vbus_link_init(void);
 void vbus_link_exit(void);

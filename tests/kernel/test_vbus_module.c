@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "guest_util.h"
+#include "traffic.h"
+#include "vbus_core.h"
 
 #define REGION_SIZE (64 * 1024)
 #define DEBUGFS_DIR "/sys/kernel/debug/vbus"
@@ -30,9 +32,14 @@ struct fixture {
 	void *map;
 };
 
+/* Two rings of 16 descriptors at 4096 and 8192, as device_req() names them. */
 static void fixture_open(struct fixture *f)
 {
+	struct ioq q;
+
 	ck_assert_int_eq(gu_memfd_create(REGION_SIZE, &f->memfd, &f->map), 0);
+	ck_assert_int_eq(ioq_north_init(&q, (void *)((char *)f->map + 4096), 16, 0, 0, REGION_SIZE), 0);
+	ck_assert_int_eq(ioq_north_init(&q, (void *)((char *)f->map + 8192), 16, 0, 0, REGION_SIZE), 0);
 	f->link = gu_link_open();
 	ck_assert_int_ge(f->link, 0);
 	ck_assert_int_eq(gu_attach_memfd(f->link, f->memfd, REGION_SIZE), 0);
@@ -217,6 +224,15 @@ START_TEST(t_add_device_rejects_bad_requests)
 	d = device_req(0, "echo");
 	memset(d.type, 'x', sizeof(d.type));
 	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	/* The core validates the ring header (§2.8): a ring north did not initialise is refused. */
+	d = device_req(0, "echo");
+	d.ring_off[1] = 16384;
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	d = device_req(0, "echo");
+	d.ring_off[1] = 8192 + 8;
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	d = device_req(0, "echo");
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), 0);
 	fixture_close(&f);
 }
 END_TEST
@@ -421,6 +437,7 @@ int main(void)
 		}
 	}
 	sr = srunner_create(module_suite());
+	srunner_add_suite(sr, traffic_suite());
 	/* Tests share the loaded module and check global state (debugfs, refcount): no fork. */
 	srunner_set_fork_status(sr, CK_NOFORK);
 	srunner_run_all(sr, CK_VERBOSE);
