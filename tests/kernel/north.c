@@ -309,3 +309,18 @@ int north_run(struct north *n, uint64_t count, enum north_mode mode, double time
 	}
 	return n->errors ? -EIO : 0;
 }
+
+int north_pump(struct north *n, uint64_t max)
+{
+	int ret;
+
+	if (strcmp(n->cfg.type, "echo") == 0) {
+		ret = north_post_rx(n);
+		if (ret < 0)
+			return ret;
+	}
+	ret = north_reap(n);
+	if (ret < 0)
+		return ret;
+	return north_send(n, max);
+}

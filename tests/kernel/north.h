@@ -65,4 +65,7 @@ enum north_mode {
  */
 int north_run(struct north *n, uint64_t count, enum north_mode mode, double timeout_s);
 
+/* Post rx buffers and push up to @max messages without waiting; messages pushed or -errno. */
+int north_pump(struct north *n, uint64_t max);
+
 #endif /* VBUS_TEST_NORTH_H */

@@ -325,71 +325,6 @@ START_TEST(t_rmmod_refused_while_links_open)
 }
 END_TEST
 
-/* A running link with one null device and kick/call eventfds on signal 0. */
-struct running_link {
-	struct fixture f;
-	int kick, call;
-};
-
-static void running_link_open(struct running_link *r)
-{
-	struct vbus_ioc_device d = device_req(0, "null");
-
-	fixture_open(&r->f);
-	r->kick = eventfd(0, EFD_CLOEXEC);
-	r->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ck_assert_int_ge(r->kick, 0);
-	ck_assert_int_ge(r->call, 0);
-	ck_assert_int_eq(gu_set_eventfd(r->f.link, VBUS_IOC_SET_KICK, 0, r->kick), 0);
-	ck_assert_int_eq(gu_set_eventfd(r->f.link, VBUS_IOC_SET_CALL, 0, r->call), 0);
-	ck_assert_int_eq(gu_ioctl(r->f.link, VBUS_IOC_ADD_DEVICE, &d), 0);
-	ck_assert_int_eq(gu_ioctl(r->f.link, VBUS_IOC_START, NULL), 0);
-}
-
-static void running_link_close(struct running_link *r)
-{
-	fixture_close(&r->f);
-	ck_assert_int_eq(close(r->kick), 0);
-	ck_assert_int_eq(close(r->call), 0);
-}
-
-/*
- * 50 load/unload cycles. In each: two running links take kicks; rmmod is
- * refused while they are open and they keep working; one link is closed while
- * running, the other after its memfd was truncated to zero under the module.
- */
-START_TEST(t_churn_insmod_rmmod)
-{
-	struct running_link a, b;
-	struct vbus_ioc_stats st;
-	int cycle, i;
-
-	ck_assert_int_eq(gu_module_unload("vbus"), 0);
-	for (cycle = 0; cycle < 50; cycle++) {
-		ck_assert_int_eq(gu_module_load(GU_MODULE_PATH), 0);
-		running_link_open(&a);
-		running_link_open(&b);
-		for (i = 0; i < 10; i++) {
-			ck_assert_int_eq(eventfd_write(a.kick, 1), 0);
-			ck_assert_int_eq(eventfd_write(b.kick, 1), 0);
-		}
-		ck_assert_int_eq(gu_module_unload("vbus"), -EWOULDBLOCK);
-		ck_assert_uint_eq(wait_doorbells(a.f.link, 10), 10);
-		ck_assert_int_eq(ftruncate(b.f.memfd, 0), 0);
-		ck_assert_int_eq(eventfd_write(b.kick, 1), 0);
-		ck_assert_uint_eq(wait_doorbells(b.f.link, 11), 11);
-		ck_assert_int_eq(eventfd_write(a.kick, 1), 0);
-		running_link_close(&a);
-		ck_assert_int_eq(gu_get_stats(b.f.link, ~0u, &st), 0);
-		ck_assert_int_eq(gu_module_unload("vbus"), -EWOULDBLOCK);
-		/* b's mapping is gone with the truncate: unmap, do not touch. */
-		running_link_close(&b);
-		ck_assert_int_eq(gu_module_unload("vbus"), 0);
-	}
-	ck_assert_int_eq(gu_module_load(GU_MODULE_PATH), 0);
-}
-END_TEST
-
 /* Only out-of-tree (O, 4096) and unsigned-module (E, 8192) taint; the kernel is signed, we are not. */
 START_TEST(t_no_taint_but_out_of_tree)
 {
@@ -406,7 +341,6 @@ static Suite *module_suite(void)
 {
 	Suite *s = suite_create("vbus.ko");
 	TCase *tc = tcase_create("Core");
-	TCase *churn = tcase_create("Churn");
 
 	tcase_add_test(tc, t_open_needs_cap_sys_admin);
 	tcase_add_test(tc, t_version);
@@ -416,11 +350,8 @@ static Suite *module_suite(void)
 	tcase_add_test(tc, t_add_device_rejects_bad_requests);
 	tcase_add_test(tc, t_kicks_are_counted_while_running);
 	tcase_add_test(tc, t_rmmod_refused_while_links_open);
+	tcase_add_test(tc, t_no_taint_but_out_of_tree);
 	suite_add_tcase(s, tc);
-	tcase_add_test(churn, t_churn_insmod_rmmod);
-	tcase_add_test(churn, t_no_taint_but_out_of_tree);
-	tcase_set_timeout(churn, 60);
-	suite_add_tcase(s, churn);
 	return s;
 }
 
