@@ -320,6 +320,23 @@ START_TEST(t_memfd_truncated_under_module)
 }
 END_TEST
 
+/* Push at least one message (up to @max) without waiting for completions; the number pushed. */
+static int pump_some(struct north *n, uint64_t max)
+{
+	double end = gu_now() + 5.0;
+	int ret;
+
+	do {
+		ret = north_pump(n, max);
+		ck_assert_int_ge(ret, 0);
+		if (ret > 0)
+			return ret;
+		usleep(1000);
+	} while (gu_now() < end);
+	ck_abort_msg("north could not push for 5 s");
+	return 0;
+}
+
 /*
  * 50 load/unload cycles with traffic: two echo links stream; rmmod is refused
  * while they are open and they keep streaming; one is closed mid-stream, the
@@ -341,9 +358,9 @@ START_TEST(t_churn_insmod_rmmod_with_traffic)
 		ck_assert_int_eq(north_run(&b, 300, NORTH_SATURATE, 20), 0);
 		ck_assert_int_eq(gu_module_unload("vbus"), -EWOULDBLOCK);
 		ck_assert_int_eq(north_run(&a, 300, NORTH_SATURATE, 20), 0);
-		ck_assert_int_eq(north_pump(&a, 64), 64);
-		north_close(&a);			/* mid-stream: 64 messages in flight */
-		ck_assert_int_eq(north_pump(&b, 64), 64);
+		ck_assert_int_gt(pump_some(&a, 64), 0);
+		north_close(&a);			/* mid-stream: messages in flight */
+		ck_assert_int_gt(pump_some(&b, 64), 0);
 		ck_assert_int_eq(ftruncate(b.memfd, 0), 0);
 		ck_assert_int_eq(eventfd_write(b.kick[0], 1), 0);
 		ck_assert_int_eq(gu_module_unload("vbus"), -EWOULDBLOCK);
