@@ -18,6 +18,7 @@
 #define _VBUS_CORE_H
 
 #include <linux/types.h>
+#include <linux/errno.h>
 #include <vbus/shm_signal.h>
 #include <vbus/ioq.h>
 #include <vbus/bus.h>
