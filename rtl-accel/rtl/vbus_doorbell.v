@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+// vbus_doorbell: the vbus hardware doorbell accelerator (docs/spec/05-transports.md §5.4).
+// shm-signal (§1) mitigation for a physical link: per channel, the north (CPU) and south (device)
+// irq records live in flip-flops, the CPU rings a posted AXI4-Lite doorbell, the device gets one
+// notification per burst of work, the CPU one MSI per burst (§4.1 moderation on top).
+// Register map: `include "vbus_accel_regs.vh", generated from <vbus/accel.h>.
+//
+// Ports (every port is synchronous to clk; channel ids are 6 bits wide for any N_CHANNELS):
+//   clk, rst                 clock; synchronous active-high reset of all state (HW-8)
+//   s_axil_*                 AXI4-Lite slave, 32-bit data, 13-bit byte address (8 KiB window; the
+//                            interconnect strips the base). aw/w are accepted together in one cycle
+//                            (awready = wready, which wait for both valids and a free B slot); one
+//                            write and one read per clock sustained with bready/rready held high.
+//                            Address bits 1:0 are ignored. Responses are always OKAY; unmapped reads return 0, unmapped and RO
+//                            writes are ignored. DOORBELL and N_ACK act on any write (wstrb ignored);
+//                            RW registers update only the strobed bytes. rdata is the register value
+//                            before the cycle its read was accepted; an N_DIRTY read clears N.dirty
+//                            in that same cycle. awprot/arprot are ignored.
+//   s_inject_valid/ready/chan   device inject(S->N) of channel `chan` (HW-2); ready is always 1;
+//                            a channel >= N_CHANNELS is ignored.
+//   s_ctrl_valid/ready/chan/op  device control of the S record (HW-6): op = VBUS_ACCEL_SOP_ENABLE,
+//                            _DISABLE or _ACK; ready is always 1; op 3 and chan >= N_CHANNELS ignored.
+//   m_notify_valid/ready/chan   notification to the device engines: channel `chan` has work (HW-1);
+//                            accepted = the device's drain starts, S.dirty cleared (HW-6).
+//   m_msi_valid/ready/vector    interrupt message, vector = channel (HW-7), round-robin among
+//                            channels, held until accepted; CNT_IRQ counts accepted messages.
+// Both output streams obey valid/ready (AXI-Stream rules): valid and payload are stable until ready.
+// A CTRL.SOFT_RESET clears the channels (HW-8) but lets a message already on m_msi/m_notify complete.
+`default_nettype none
+
+module vbus_doorbell #(
+    // Number of channels, 1..64 (VBUS_ACCEL_MAX_CHANNELS); channel c's registers are at
+    // VBUS_ACCEL_CHAN_BASE + c * VBUS_ACCEL_CHAN_STRIDE.
+    parameter integer N_CHANNELS = 8,
+    // Width of each per-channel event counter in bits, 1..32 (they wrap); 0 leaves them out (read 0).
+    parameter integer CNT_WIDTH = 32,
+    // 1: per-channel interrupt moderation (§4.1); 0: left out (MOD_* read 0, every inject fires).
+    parameter integer MODERATION = 1
+) (
+    input  wire        clk,
+    input  wire        rst,
+
+    // AXI4-Lite slave (CPU, north)
+    input  wire [12:0] s_axil_awaddr,
+    /* verilator lint_off UNUSEDSIGNAL */ // AxPROT is part of AXI4-Lite but has no meaning here;
+    input  wire [2:0]  s_axil_awprot,    // registers use wdata[15:0] and wstrb[1:0] only
+    input  wire        s_axil_awvalid,
+    output wire        s_axil_awready,
+    input  wire [31:0] s_axil_wdata,
+    input  wire [3:0]  s_axil_wstrb,
+    input  wire        s_axil_wvalid,
+    output wire        s_axil_wready,
+    output wire [1:0]  s_axil_bresp,
+    output wire        s_axil_bvalid,
+    input  wire        s_axil_bready,
+    input  wire [12:0] s_axil_araddr,
+    input  wire [2:0]  s_axil_arprot,
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire        s_axil_arvalid,
+    output wire        s_axil_arready,
+    output wire [31:0] s_axil_rdata,
+    output wire [1:0]  s_axil_rresp,
+    output wire        s_axil_rvalid,
+    input  wire        s_axil_rready,
+
+    // device (south) side
+    input  wire        s_inject_valid,
+    output wire        s_inject_ready,
+    input  wire [5:0]  s_inject_chan,
+    input  wire        s_ctrl_valid,
+    output wire        s_ctrl_ready,
+    input  wire [5:0]  s_ctrl_chan,
+    input  wire [1:0]  s_ctrl_op,
+    output wire        m_notify_valid,
+    input  wire        m_notify_ready,
+    output wire [5:0]  m_notify_chan,
+
+    // interrupts (MSI-like message stream)
+    output wire        m_msi_valid,
+    input  wire        m_msi_ready,
+    output wire [5:0]  m_msi_vector
+);
+
+    /* verilator lint_off UNUSEDPARAM */ // the generated include defines every register; not all are used here
+`include "vbus_accel_regs.vh"
+    /* verilator lint_on UNUSEDPARAM */
+
+    localparam integer N = N_CHANNELS;
+    localparam integer STRIDE_LG = $clog2(VBUS_ACCEL_CHAN_STRIDE);
+
+`ifndef SYNTHESIS
+    initial begin
+        if (N_CHANNELS < 1 || N_CHANNELS > VBUS_ACCEL_MAX_CHANNELS) begin
+            $display("ERROR: %m: N_CHANNELS = %0d, must be 1..%0d", N_CHANNELS, VBUS_ACCEL_MAX_CHANNELS);
+            $finish;
+        end
+        if ((1 << STRIDE_LG) != VBUS_ACCEL_CHAN_STRIDE || STRIDE_LG < 6) begin
+            $display("ERROR: %m: VBUS_ACCEL_CHAN_STRIDE = %0d must be a power of two >= 64",
+                     VBUS_ACCEL_CHAN_STRIDE);
+            $finish;
+        end
+        if (VBUS_ACCEL_CHAN_BASE % VBUS_ACCEL_CHAN_STRIDE != 0 ||
+            VBUS_ACCEL_CHAN_BASE + VBUS_ACCEL_MAX_CHANNELS * VBUS_ACCEL_CHAN_STRIDE > 8192) begin
+            $display("ERROR: %m: the register map does not fit the 13-bit AXI4-Lite address");
+            $finish;
+        end
+    end
+`endif
+
+    // ---- address decode -----------------------------------------------------------------------------
+    // A byte address decodes to: global register, or channel `chan` and register word `word`.
+    localparam integer CHAN_SPAN_I = N_CHANNELS * VBUS_ACCEL_CHAN_STRIDE;
+    localparam [12:0]  CHAN_BASE   = VBUS_ACCEL_CHAN_BASE[12:0];
+    localparam [12:0]  CHAN_SPAN   = CHAN_SPAN_I[12:0];
+
+    wire [12:0] wr_off     = s_axil_awaddr - CHAN_BASE;
+    wire        wr_is_chan = s_axil_awaddr >= CHAN_BASE && wr_off < CHAN_SPAN;
+    wire [5:0]  wr_chan    = wr_off[STRIDE_LG +: 6];
+    wire [3:0]  wr_word    = s_axil_awaddr[5:2];
+    wire [12:0] rd_off     = s_axil_araddr - CHAN_BASE;
+    wire        rd_is_chan = s_axil_araddr >= CHAN_BASE && rd_off < CHAN_SPAN;
+    wire [5:0]  rd_chan    = rd_off[STRIDE_LG +: 6];
+    wire [3:0]  rd_word    = s_axil_araddr[5:2];
+
+    // ---- AXI4-Lite write: aw and w together, B response registered --------------------------------
+    reg  bvalid_reg;
+    wire wr_go = s_axil_awvalid && s_axil_wvalid && (!bvalid_reg || s_axil_bready);
+
+    always @(posedge clk) begin
+        if (rst)
+            bvalid_reg <= 1'b0;
+        else if (wr_go)
+            bvalid_reg <= 1'b1;
+        else if (s_axil_bready)
+            bvalid_reg <= 1'b0;
+    end
+
+    assign s_axil_awready = wr_go;
+    assign s_axil_wready  = wr_go;
+    assign s_axil_bvalid  = bvalid_reg;
+    assign s_axil_bresp   = 2'b00;
+
+    wire wr_global = wr_go && s_axil_awaddr[12:8] == 5'd0;
+    wire soft_reset = wr_global && s_axil_awaddr[7:2] == VBUS_ACCEL_CTRL[7:2]
+                      && s_axil_wstrb[0] && s_axil_wdata[0];
+    wire wr_ch     = wr_go && wr_is_chan;
+    wire wr_w_db   = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_DOORBELL[5:0];
+    wire wr_w_en   = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_N_ENABLE[5:0] && s_axil_wstrb[0];
+    wire wr_w_ack  = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_N_ACK[5:0];
+    wire wr_w_hold = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_MOD_HOLDOFF[5:0];
+    wire wr_w_cnt  = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_MOD_COUNT[5:0] && s_axil_wstrb[0];
+
+    // ---- AXI4-Lite read: data registered, one read per clock with rready high -----------------------
+    reg         rvalid_reg;
+    reg  [31:0] rdata_reg;
+    wire        rd_go = s_axil_arvalid && (!rvalid_reg || s_axil_rready);
+    wire        rd_w_dirty = rd_go && rd_is_chan && {rd_word, 2'b00} == VBUS_ACCEL_CH_N_DIRTY[5:0];
+
+    wire [32*N-1:0] ch_rd_data;
+    reg  [31:0]     rd_value;
+
+    always @* begin
+        rd_value = 32'd0;
+        if (rd_is_chan) begin
+            rd_value = ch_rd_data[32 * rd_chan +: 32];
+        end else if (s_axil_araddr[12:8] == 5'd0) begin
+            case (s_axil_araddr[7:2])
+                VBUS_ACCEL_ID[7:2]:         rd_value = VBUS_ACCEL_ID_VALUE;
+                VBUS_ACCEL_VERSION[7:2]:    rd_value = VBUS_ACCEL_VERSION_VALUE;
+                VBUS_ACCEL_N_CHANNELS[7:2]: rd_value = N_CHANNELS;
+                default:                    rd_value = 32'd0;   // CTRL reads 0 (self-clearing)
+            endcase
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            rvalid_reg <= 1'b0;
+            rdata_reg  <= 32'd0;
+        end else if (rd_go) begin
+            rvalid_reg <= 1'b1;
+            rdata_reg  <= rd_value;
+        end else if (s_axil_rready) begin
+            rvalid_reg <= 1'b0;
+        end
+    end
+
+    assign s_axil_arready = !rvalid_reg || s_axil_rready;
+    assign s_axil_rvalid  = rvalid_reg;
+    assign s_axil_rdata   = rdata_reg;
+    assign s_axil_rresp   = 2'b00;
+
+    // ---- device side -----------------------------------------------------------------------------------
+    assign s_inject_ready = 1'b1;
+    assign s_ctrl_ready   = 1'b1;
+
+    // ---- channels --------------------------------------------------------------------------------------
+    wire [N-1:0] msi_req, msi_accept, notify_req, notify_accept;
+    wire         chan_rst = rst || soft_reset;
+
+    genvar c;
+    generate
+        for (c = 0; c < N; c = c + 1) begin : g_chan
+            wire wsel = wr_chan == c;
+            wire rsel = rd_chan == c;
+            wire dinj = s_inject_valid && s_inject_chan == c;
+            wire dctl = s_ctrl_valid && s_ctrl_chan == c;
+
+            vbus_doorbell_chan #(
+                .CNT_WIDTH(CNT_WIDTH),
+                .MODERATION(MODERATION)
+            ) u_chan (
+                .clk(clk),
+                .rst(chan_rst),
+                .wr_doorbell(wr_w_db && wsel),
+                .wr_n_enable(wr_w_en && wsel),
+                .wr_n_enable_val(s_axil_wdata[0]),
+                .wr_n_ack(wr_w_ack && wsel),
+                .wr_holdoff_be((wr_w_hold && wsel) ? s_axil_wstrb[1:0] : 2'b00),
+                .wr_count(wr_w_cnt && wsel),
+                .wr_data(s_axil_wdata[15:0]),
+                .rd_n_dirty(rd_w_dirty && rsel),
+                .rd_word(rd_word),
+                .rd_data(ch_rd_data[32 * c +: 32]),
+                .dev_inject(dinj),
+                .dev_enable(dctl && s_ctrl_op == VBUS_ACCEL_SOP_ENABLE[1:0]),
+                .dev_disable(dctl && s_ctrl_op == VBUS_ACCEL_SOP_DISABLE[1:0]),
+                .dev_ack(dctl && s_ctrl_op == VBUS_ACCEL_SOP_ACK[1:0]),
+                .msi_req(msi_req[c]),
+                .msi_accept(msi_accept[c]),
+                .notify_req(notify_req[c]),
+                .notify_accept(notify_accept[c])
+            );
+        end
+    endgenerate
+
+    vbus_rr_stream #(.N(N)) u_msi (
+        .clk(clk),
+        .rst(rst),
+        .req(msi_req),
+        .accept(msi_accept),
+        .m_valid(m_msi_valid),
+        .m_ready(m_msi_ready),
+        .m_chan(m_msi_vector)
+    );
+
+    vbus_rr_stream #(.N(N)) u_notify (
+        .clk(clk),
+        .rst(rst),
+        .req(notify_req),
+        .accept(notify_accept),
+        .m_valid(m_notify_valid),
+        .m_ready(m_notify_ready),
+        .m_chan(m_notify_chan)
+    );
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+// vbus_doorbell_chan: one channel of the doorbell accelerator (docs/spec/05-transports.md §5.4).
+// Holds the two shm-signal irq records of §1 in flip-flops (N = north/CPU receives interrupts,
+// S = south/device receives notifications), the §4.1 moderation state of the N direction, the
+// channel's MOD_* registers and its event counters.
+//
+// All events of one clock cycle are applied in this fixed order, each seeing the result of the
+// previous one, so every combination is one atomic sequence (no barriers inside the device):
+//   1. moderation tick (T1-T4) on the timer value of the start of the cycle
+//   2. stream acceptances (MSI accepted, notify accepted: S.dirty = 0, HW-6)
+//   3. CPU read of N_DIRTY (W1: N.dirty = 0; the read returned the value before this cycle)
+//   4. CPU write (DOORBELL HW-1, N_ENABLE HW-5, N_ACK HW-3, MOD_HOLDOFF, MOD_COUNT; the MOD_*
+//      registers take effect from the next cycle)
+//   5. device control (SOP_ENABLE / SOP_DISABLE / SOP_ACK, HW-6)
+//   6. device inject (HW-2)
+// `rst` (hard reset or CTRL.SOFT_RESET) wins over every event of its cycle (HW-8).
+`default_nettype none
+
+module vbus_doorbell_chan #(
+    // Width of each event counter in bits, 1..32 (they wrap); 0 leaves the counters out (they read 0).
+    parameter integer CNT_WIDTH = 32,
+    // 1: per-channel moderation (§4.1) with MOD_HOLDOFF/MOD_COUNT; 0: left out, the registers read 0
+    // and every allowed inject fires at once (MOD-1: holdoff 0).
+    parameter integer MODERATION = 1
+) (
+    input  wire        clk,
+    input  wire        rst,               // synchronous, active high: hard reset or CTRL.SOFT_RESET
+
+    // CPU (north) side, decoded for this channel; at most one wr_* strobe per cycle
+    input  wire        wr_doorbell,       // DOORBELL written: inject(N->S)
+    input  wire        wr_n_enable,       // N_ENABLE written (byte 0 strobed)
+    input  wire        wr_n_enable_val,   // the written bit 0
+    input  wire        wr_n_ack,          // N_ACK written
+    input  wire [1:0]  wr_holdoff_be,     // MOD_HOLDOFF written, byte enables of bits 15:0
+    input  wire        wr_count,          // MOD_COUNT written (byte 0 strobed)
+    input  wire [15:0] wr_data,           // the written data, bits 15:0
+    input  wire        rd_n_dirty,        // N_DIRTY read accepted: clear N.dirty (HW-4)
+    input  wire [3:0]  rd_word,           // register word (offset / 4) the read mux returns
+    output reg  [31:0] rd_data,           // value of register rd_word, before this cycle's events
+
+    // device (south) side, decoded for this channel
+    input  wire        dev_inject,        // inject(S->N)
+    input  wire        dev_enable,        // SOP_ENABLE
+    input  wire        dev_disable,       // SOP_DISABLE
+    input  wire        dev_ack,           // SOP_ACK
+
+    // outgoing message requests and their acceptance by the stream arbiters
+    output wire        msi_req,           // an MSI for this channel waits or is in the MSI output stage
+    input  wire        msi_accept,        // this channel's MSI was accepted on m_msi
+    output wire        notify_req,        // a device notification waits or is in the notify output stage
+    input  wire        notify_accept      // this channel's notification was accepted on m_notify
+);
+
+    /* verilator lint_off UNUSEDPARAM */ // the generated include defines every register; not all are used here
+`include "vbus_accel_regs.vh"
+    /* verilator lint_on UNUSEDPARAM */
+
+    localparam integer CW = (CNT_WIDTH > 0) ? CNT_WIDTH : 1;
+    localparam [CW-1:0] CNT_ONE = 1;
+
+`ifndef SYNTHESIS
+    initial begin
+        if (CNT_WIDTH < 0 || CNT_WIDTH > 32) begin
+            $display("ERROR: %m: CNT_WIDTH = %0d, must be 0..32", CNT_WIDTH);
+            $finish;
+        end
+        if (MODERATION != 0 && MODERATION != 1) begin
+            $display("ERROR: %m: MODERATION = %0d, must be 0 or 1", MODERATION);
+            $finish;
+        end
+    end
+`endif
+
+    // ---- state ----------------------------------------------------------------------------------
+    reg        n_enabled_reg, n_pending_reg, n_dirty_reg;   // N record (receiver: north/CPU)
+    reg        s_enabled_reg, s_pending_reg, s_dirty_reg;   // S record (receiver: south/device)
+    reg        msi_req_reg, notify_req_reg;
+    reg [15:0] holdoff_reg;                                 // MOD_HOLDOFF, H
+    reg [7:0]  count_reg;                                   // MOD_COUNT, C
+    reg [7:0]  mc_reg;                                      // §4.1 mc, saturates at 255
+    reg [15:0] mt_reg;                                      // §4.1 mt, 0 = off
+
+    reg        n_enabled_next, n_pending_next, n_dirty_next;
+    reg        s_enabled_next, s_pending_next, s_dirty_next;
+    reg        msi_req_next, notify_req_next;
+    reg [15:0] holdoff_next;
+    reg [7:0]  count_next;
+    reg [7:0]  mc_next;
+    reg [15:0] mt_next;
+
+    // counter increments of this cycle
+    /* verilator lint_off UNUSEDSIGNAL */ // unused when CNT_WIDTH = 0 (no counters)
+    reg        inc_doorbell, inc_supp_s, inc_supp_n;
+    /* verilator lint_on UNUSEDSIGNAL */
+    // N-side fires of this cycle (an MSI request raised), by the step that caused them
+    /* verilator lint_off UNUSEDSIGNAL */ // read only by the `ifdef FORMAL properties below
+    reg        fire_tick;   // step 1: holdoff expiry (T3)
+    reg        fire_cpu;    // step 4: N_ENABLE self-notify (HW-5) or N_ACK re-check (HW-3)
+    reg        fire_dev;    // step 6: device inject (HW-2)
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    wire [15:0] holdoff_eff = (MODERATION != 0) ? holdoff_reg : 16'd0;
+    wire [7:0]  count_eff   = (MODERATION != 0) ? count_reg : 8'd0;
+
+    // §4.1 M1-M4 for an inject allowed by §1 (N.enabled and not N.pending) or the N_ACK re-check.
+    // In: mc, mt. Out: {fire, mc', mt'}; fire also means mc' = 0 and mt' = off.
+    function [24:0] mod_inject;
+        input [7:0]  mc;
+        input [15:0] mt;
+        input [15:0] h;
+        input [7:0]  c;
+        reg   [7:0]  mc1;
+        begin
+            mc1 = (mc == 8'hff) ? mc : mc + 8'd1;                       // M1 (saturating)
+            if (h == 16'd0 || (c != 8'd0 && mc1 >= c))
+                mod_inject = {1'b1, 8'd0, 16'd0};                       // M2: fire
+            else if (mt == 16'd0)
+                mod_inject = {1'b0, mc1, h};                            // M3: arm, M4 defer
+            else
+                mod_inject = {1'b0, mc1, mt};                           // M4: defer (MOD-5: no re-arm)
+        end
+    endfunction
+
+    reg [24:0] mod_r;
+
+    always @* begin
+        n_enabled_next  = n_enabled_reg;
+        n_pending_next  = n_pending_reg;
+        n_dirty_next    = n_dirty_reg;
+        s_enabled_next  = s_enabled_reg;
+        s_pending_next  = s_pending_reg;
+        s_dirty_next    = s_dirty_reg;
+        msi_req_next    = msi_req_reg;
+        notify_req_next = notify_req_reg;
+        holdoff_next    = holdoff_reg;
+        count_next      = count_reg;
+        mc_next         = mc_reg;
+        mt_next         = mt_reg;
+        inc_doorbell    = 1'b0;
+        inc_supp_s      = 1'b0;
+        inc_supp_n      = 1'b0;
+        mod_r           = 25'd0;
+        fire_tick       = 1'b0;
+        fire_cpu        = 1'b0;
+        fire_dev        = 1'b0;
+
+        // 1. moderation tick: T1-T4
+        if (MODERATION != 0 && mt_reg != 16'd0) begin
+            mt_next = mt_reg - 16'd1;                                   // T1
+            if (mt_next == 16'd0) begin                                 // T2
+                if (mc_reg != 8'd0 && n_enabled_reg && !n_pending_reg) begin
+                    n_pending_next = 1'b1;                              // T3: fire
+                    msi_req_next   = 1'b1;
+                    fire_tick      = 1'b1;
+                end
+                mc_next = 8'd0;                                         // fire or T4 drop: mc = 0
+            end
+        end
+
+        // 2. stream acceptances
+        if (msi_accept)
+            msi_req_next = 1'b0;
+        if (notify_accept) begin
+            notify_req_next = 1'b0;
+            s_dirty_next    = 1'b0;                                     // HW-6: the device's drain starts
+        end
+
+        // 3. N_DIRTY read: W1
+        if (rd_n_dirty)
+            n_dirty_next = 1'b0;
+
+        // 4. CPU write
+        if (wr_doorbell) begin                                          // HW-1
+            inc_doorbell = 1'b1;
+            s_dirty_next = 1'b1;
+            if (s_enabled_next && !s_pending_next) begin
+                s_pending_next  = 1'b1;
+                notify_req_next = 1'b1;
+            end else begin
+                inc_supp_s = 1'b1;
+            end
+        end
+        if (wr_n_enable) begin                                          // HW-5
+            n_enabled_next = wr_n_enable_val;
+            if (wr_n_enable_val && n_dirty_next && !n_pending_next) begin
+                n_pending_next = 1'b1;                                  // self-notify, not moderated
+                msi_req_next   = 1'b1;
+                fire_cpu       = 1'b1;
+                mc_next        = 8'd0;
+                mt_next        = 16'd0;
+            end
+        end
+        if (wr_n_ack) begin                                             // HW-3
+            n_pending_next = 1'b0;
+            if (n_dirty_next && n_enabled_next) begin                   // W7 re-check, enters M1
+                mod_r   = mod_inject(mc_next, mt_next, holdoff_eff, count_eff);
+                mc_next = mod_r[23:16];
+                mt_next = mod_r[15:0];
+                if (mod_r[24]) begin
+                    n_pending_next = 1'b1;
+                    msi_req_next   = 1'b1;
+                    fire_cpu       = 1'b1;
+                end
+            end
+        end
+        if (wr_holdoff_be[0])
+            holdoff_next[7:0] = wr_data[7:0];
+        if (wr_holdoff_be[1])
+            holdoff_next[15:8] = wr_data[15:8];
+        if (wr_count)
+            count_next = wr_data[7:0];
+
+        // 5. device control: HW-6
+        if (dev_enable) begin
+            s_enabled_next = 1'b1;
+            if (s_dirty_next && !s_pending_next) begin
+                s_pending_next  = 1'b1;
+                notify_req_next = 1'b1;
+            end
+        end
+        if (dev_disable)
+            s_enabled_next = 1'b0;
+        if (dev_ack) begin
+            s_pending_next = 1'b0;
+            if (s_dirty_next && s_enabled_next) begin
+                s_pending_next  = 1'b1;
+                notify_req_next = 1'b1;
+            end
+        end
+
+        // 6. device inject: HW-2
+        if (dev_inject) begin
+            n_dirty_next = 1'b1;
+`ifdef FORMAL_MUTANT_NO_PENDING_GUARD
+            // Deliberately broken for the formal mutant test: the N.pending guard (I4) is missing.
+            if (n_enabled_next) begin
+`else
+            if (n_enabled_next && !n_pending_next) begin
+`endif
+                mod_r   = mod_inject(mc_next, mt_next, holdoff_eff, count_eff);
+                mc_next = mod_r[23:16];
+                mt_next = mod_r[15:0];
+                if (mod_r[24]) begin
+                    n_pending_next = 1'b1;
+                    msi_req_next   = 1'b1;
+                    fire_dev       = 1'b1;
+                end else begin
+                    inc_supp_n = 1'b1;                                  // deferred by moderation
+                end
+            end else begin
+                inc_supp_n = 1'b1;                                      // MOD-3: suppressed by §1
+            end
+        end
+
+        if (MODERATION == 0) begin
+            holdoff_next = 16'd0;
+            count_next   = 8'd0;
+            mc_next      = 8'd0;
+            mt_next      = 16'd0;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            n_enabled_reg  <= 1'b0;
+            n_pending_reg  <= 1'b0;
+            n_dirty_reg    <= 1'b0;
+            s_enabled_reg  <= 1'b0;
+            s_pending_reg  <= 1'b0;
+            s_dirty_reg    <= 1'b0;
+            msi_req_reg    <= 1'b0;
+            notify_req_reg <= 1'b0;
+            holdoff_reg    <= 16'd0;
+            count_reg      <= 8'd0;
+            mc_reg         <= 8'd0;
+            mt_reg         <= 16'd0;
+        end else begin
+            n_enabled_reg  <= n_enabled_next;
+            n_pending_reg  <= n_pending_next;
+            n_dirty_reg    <= n_dirty_next;
+            s_enabled_reg  <= s_enabled_next;
+            s_pending_reg  <= s_pending_next;
+            s_dirty_reg    <= s_dirty_next;
+            msi_req_reg    <= msi_req_next;
+            notify_req_reg <= notify_req_next;
+            holdoff_reg    <= holdoff_next;
+            count_reg      <= count_next;
+            mc_reg         <= mc_next;
+            mt_reg         <= mt_next;
+        end
+    end
+
+    assign msi_req    = msi_req_reg;
+    assign notify_req = notify_req_reg;
+
+    // ---- counters -------------------------------------------------------------------------------
+    wire [CW-1:0] cnt_doorbell, cnt_irq, cnt_supp_n, cnt_supp_s, cnt_dev_notify;
+
+    generate
+        if (CNT_WIDTH > 0) begin : g_cnt
+            reg [CW-1:0] doorbell_reg, irq_reg, supp_n_reg, supp_s_reg, dev_notify_reg;
+            always @(posedge clk) begin
+                if (rst) begin
+                    doorbell_reg   <= {CW{1'b0}};
+                    irq_reg        <= {CW{1'b0}};
+                    supp_n_reg     <= {CW{1'b0}};
+                    supp_s_reg     <= {CW{1'b0}};
+                    dev_notify_reg <= {CW{1'b0}};
+                end else begin
+                    if (inc_doorbell)
+                        doorbell_reg <= doorbell_reg + CNT_ONE;
+                    if (msi_accept)
+                        irq_reg <= irq_reg + CNT_ONE;
+                    if (inc_supp_n)
+                        supp_n_reg <= supp_n_reg + CNT_ONE;
+                    if (inc_supp_s)
+                        supp_s_reg <= supp_s_reg + CNT_ONE;
+                    if (notify_accept)
+                        dev_notify_reg <= dev_notify_reg + CNT_ONE;
+                end
+            end
+            assign cnt_doorbell   = doorbell_reg;
+            assign cnt_irq        = irq_reg;
+            assign cnt_supp_n     = supp_n_reg;
+            assign cnt_supp_s     = supp_s_reg;
+            assign cnt_dev_notify = dev_notify_reg;
+        end else begin : g_no_cnt
+            assign cnt_doorbell   = 1'b0;
+            assign cnt_irq        = 1'b0;
+            assign cnt_supp_n     = 1'b0;
+            assign cnt_supp_s     = 1'b0;
+            assign cnt_dev_notify = 1'b0;
+        end
+    endgenerate
+
+    // ---- register read mux ------------------------------------------------------------------------
+    wire [31:0] status = (32'd0
+        | ({31'd0, n_enabled_reg} << VBUS_ACCEL_STATUS_N_ENABLED_SHIFT)
+        | ({31'd0, n_pending_reg} << VBUS_ACCEL_STATUS_N_PENDING_SHIFT)
+        | ({31'd0, n_dirty_reg}   << VBUS_ACCEL_STATUS_N_DIRTY_SHIFT)
+        | ({31'd0, s_enabled_reg} << VBUS_ACCEL_STATUS_S_ENABLED_SHIFT)
+        | ({31'd0, s_pending_reg} << VBUS_ACCEL_STATUS_S_PENDING_SHIFT)
+        | ({31'd0, s_dirty_reg}   << VBUS_ACCEL_STATUS_S_DIRTY_SHIFT)
+        | ({31'd0, (mt_reg != 16'd0)} << VBUS_ACCEL_STATUS_MOD_ARMED_SHIFT)
+        | ({24'd0, mc_reg}        << VBUS_ACCEL_STATUS_MOD_COUNT_SHIFT));
+
+    // A counter zero-extended to 32 bits.
+    function [31:0] cnt32;
+        input [CW-1:0] v;
+        begin
+            cnt32 = 32'd0;
+            if (CNT_WIDTH > 0)
+                cnt32[CW-1:0] = v;
+        end
+    endfunction
+
+    always @* begin
+        case ({rd_word, 2'b00})
+            VBUS_ACCEL_CH_N_ENABLE[5:0]:       rd_data = {31'd0, n_enabled_reg};
+            VBUS_ACCEL_CH_N_DIRTY[5:0]:        rd_data = {31'd0, n_dirty_reg};
+            VBUS_ACCEL_CH_MOD_HOLDOFF[5:0]:    rd_data = {16'd0, holdoff_reg};
+            VBUS_ACCEL_CH_MOD_COUNT[5:0]:      rd_data = {24'd0, count_reg};
+            VBUS_ACCEL_CH_STATUS[5:0]:         rd_data = status;
+            VBUS_ACCEL_CH_CNT_DOORBELL[5:0]:   rd_data = cnt32(cnt_doorbell);
+            VBUS_ACCEL_CH_CNT_IRQ[5:0]:        rd_data = cnt32(cnt_irq);
+            VBUS_ACCEL_CH_CNT_SUPP_N[5:0]:     rd_data = cnt32(cnt_supp_n);
+            VBUS_ACCEL_CH_CNT_SUPP_S[5:0]:     rd_data = cnt32(cnt_supp_s);
+            VBUS_ACCEL_CH_CNT_DEV_NOTIFY[5:0]: rd_data = cnt32(cnt_dev_notify);
+            default:                           rd_data = 32'd0;   // DOORBELL, N_ACK (WO), unmapped
+        endcase
+    end
+
+`ifdef FORMAL
+    // ---- bounded formal properties (yosys `sat -seq N -prove-asserts`, see ../formal/) -----------
+    // P1: at most one interrupt (N fire = MSI request raised) between two N_ACK writes. A tick fire
+    // happens before a same-cycle N_ACK, a re-check or inject fire after it (the step order above).
+    reg  [1:0] f_fires_reg;
+    wire [1:0] f_fires_mid  = f_fires_reg + {1'b0, fire_tick};
+    wire [1:0] f_fires_post = (wr_n_ack ? 2'd0 : f_fires_mid) + {1'b0, fire_cpu} + {1'b0, fire_dev};
+    always @(posedge clk) begin
+        if (rst)
+            f_fires_reg <= 2'd0;
+        else
+            f_fires_reg <= (f_fires_post > 2'd2) ? 2'd2 : f_fires_post;
+    end
+    always @* begin
+        if (!rst) begin
+            assert(f_fires_reg <= 2'd1);
+            assert(f_fires_mid <= 2'd1);
+            assert(f_fires_post <= 2'd1);
+        end
+    end
+
+    // P2 (the invariant behind "no lost interrupt"): a channel that is dirty, enabled and not
+    // pending has a deferred interrupt scheduled: the holdoff timer runs and mc > 0, so T3 fires.
+    always @* begin
+        if (!rst && n_dirty_reg && n_enabled_reg && !n_pending_reg)
+            assert(mt_reg != 16'd0 && mc_reg != 8'd0);
+    end
+`endif
+endmodule
+
+`default_nettype wire
