@@ -34,7 +34,7 @@ static inline struct vbus_ioq_desc *ioq_slot(struct ioq *q, u32 index)
 static void ioq_bind(struct ioq *q, struct vbus_ioq_ring *ring, unsigned int side, u64 region_size)
 {
 	q->ring = ring;
-	shm_signal_bind(&q->sig, &ring->signal, side);
+	shm_signal_bind(&q->sig, ring ? &ring->signal : NULL, side);
 	q->side = side;
 	q->region_size = region_size;
 	q->broken = false;

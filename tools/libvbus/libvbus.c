@@ -346,7 +346,7 @@ static int pop_cb(void *arg, const struct ioq_desc_info *d, u32 *used)
 	return 0;
 }
 
-/* South: consume everything available, completing and kicking per batch; count or -EIO. */
+/* South: consume everything available, then kick north once; count or -EIO. */
 static int south_drain(struct vbus_link *l)
 {
 	int total = 0, n;
@@ -361,8 +361,9 @@ static int south_drain(struct vbus_link *l)
 		}
 		total += n;
 		l->st.messages += n;
-		link_notify(l, ioq_kick(&l->q));
 	}
+	if (total)	/* one completion kick per drain, after every completion is published */
+		link_notify(l, ioq_kick(&l->q));
 	return total;
 }
 
