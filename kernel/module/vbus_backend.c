@@ -65,8 +65,11 @@ static int vbus_echo_fill_rx(void *arg, const struct ioq_desc_info *d, u32 *used
 		*used = 0;
 		return -EMSGSIZE;
 	}
-	/* The core checked both [offset, offset + len) ranges against the region. */
-	memcpy(region + d->offset, region + tx->offset, tx->len);
+	/*
+	 * The core checked both [offset, offset + len) ranges against the
+	 * region; north may make them overlap, hence memmove.
+	 */
+	memmove(region + d->offset, region + tx->offset, tx->len);
 	*used = tx->len;
 	return 0;
 }
