@@ -3,7 +3,7 @@
 # modinfo of the built vbus.ko must show license GPL, description, author and version,
 # and a vermagic of the packaged kernel. Usage: check-modinfo.sh vbus.ko
 set -euo pipefail
-ko=$1
+ko=${1:?usage: check-modinfo.sh vbus.ko}
 command -v modinfo >/dev/null 2>&1 || { echo "check-modinfo: SKIP: no modinfo (Debian package kmod)"; exit 77; }
 [ -r "$ko" ] || { echo "check-modinfo: FAIL: $ko missing" >&2; exit 1; }
 modinfo "$ko"

@@ -15,7 +15,7 @@ if [ $rc -eq 77 ]; then
 	exit 77
 fi
 if [ $rc -ne 1 ] || ! grep -q 'kernel log shows' "$out/stderr"; then
-	echo "harness-selftest: FAIL: qemu-run.sh returned $rc for a log with BUG:, want 1" >&2
+	echo "harness-selftest: FAIL: qemu-run.sh returned $rc for a log with BUG:, want 1 and 'kernel log shows' on stderr" >&2
 	exit 1
 fi
 echo "harness-selftest: ok, an injected BUG: line failed the run"

@@ -26,6 +26,21 @@
 #define RING 1024
 #define BURST 32
 
+int bench_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s[0] || s[0] == '-' || s[0] == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 double bench_now(void)
 {
 	struct timespec ts;
@@ -458,6 +473,9 @@ static double bench_vbus_rtt(uint64_t iters, enum vbus_wait mode)
 
 /* ------------------------------------------------------------- main */
 
+/* Repetitions per figure (--reps): the median is taken over at most this many. */
+#define BENCH_MAX_REPS 16
+
 struct results {
 	double spsc1, spsc32, spin_rtt, efd_rtt;
 	double vb1, vb32, poll_rtt, block_rtt;
@@ -468,11 +486,9 @@ static void measure(struct results *r, int reps, int quick)
 {
 	uint64_t stream_n = quick ? 200000 : 5000000, rtt_n = quick ? 20000 : 200000;
 	uint64_t block_n = quick ? 2000 : 20000;
-	double v[13][16];
+	double v[12][BENCH_MAX_REPS];
 	int i;
 
-	if (reps > 16)
-		reps = 16;
 	for (i = 0; i < reps; i++) {
 		struct stream_result s;
 
@@ -562,6 +578,7 @@ int main(int argc, char **argv)
 {
 	struct results r;
 	int json = 0, quick = 0, reps = 3, a;
+	uint64_t u;
 
 	if (argc > 1 && !strcmp(argv[1], "stress"))
 		return stress_main(argc - 2, argv + 2);
@@ -572,7 +589,12 @@ int main(int argc, char **argv)
 			quick = 1;
 			reps = 1;
 		} else if (!strcmp(argv[a], "--reps") && a + 1 < argc) {
-			reps = atoi(argv[++a]);
+			if (bench_parse_u64(argv[++a], 1, BENCH_MAX_REPS, &u)) {
+				fprintf(stderr, "vbus-bench: --reps takes 1 .. %d, not '%s'\n",
+					BENCH_MAX_REPS, argv[a]);
+				return 2;
+			}
+			reps = (int)u;
 		} else {
 			fprintf(stderr, "usage: vbus-bench [--json] [--quick] [--reps N]\n"
 					"       vbus-bench stress [--mode threads|procs|both] "
@@ -580,8 +602,6 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (reps < 1)
-		reps = 1;
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	measure(&r, reps, quick);
 	if (json)

@@ -442,34 +442,43 @@ static int stress_procs(const struct stress_cfg *cfg)
 	return ret;
 }
 
+static int stress_bad_arg(const char *opt, const char *val)
+{
+	fprintf(stderr, "vbus-bench stress: bad %s '%s' (--messages N >= 1, --seed N, "
+			"--timeout 1..3600 s, --mode threads|procs|both)\n", opt, val);
+	return 2;
+}
+
 int stress_main(int argc, char **argv)
 {
 	struct stress_cfg cfg = { .messages = 1000000, .timeout_s = 10 };
 	const char *mode = "both";
 	int a, ret = 0, seeded = 0;
-	uint64_t rs;
+	uint64_t rs, u;
 
 	for (a = 0; a < argc; a++) {
 		if (!strcmp(argv[a], "--messages") && a + 1 < argc) {
-			cfg.messages = (uint64_t)strtod(argv[++a], NULL);
+			if (bench_parse_u64(argv[++a], 1, UINT64_MAX, &cfg.messages))
+				return stress_bad_arg("--messages", argv[a]);
 		} else if (!strcmp(argv[a], "--seed") && a + 1 < argc) {
-			cfg.seed = strtoull(argv[++a], NULL, 0);
+			if (bench_parse_u64(argv[++a], 0, UINT64_MAX, &cfg.seed))
+				return stress_bad_arg("--seed", argv[a]);
 			seeded = 1;
 		} else if (!strcmp(argv[a], "--mode") && a + 1 < argc) {
 			mode = argv[++a];
 		} else if (!strcmp(argv[a], "--timeout") && a + 1 < argc) {
-			cfg.timeout_s = atoi(argv[++a]);
+			/* a watchdog for a hang (no progress at all), not a speed limit */
+			if (bench_parse_u64(argv[++a], 1, 3600, &u))
+				return stress_bad_arg("--timeout", argv[a]);
+			cfg.timeout_s = (unsigned int)u;
 		} else {
 			fprintf(stderr, "usage: vbus-bench stress [--mode threads|procs|both] "
 					"[--messages N] [--seed S] [--timeout SECONDS]\n");
 			return 2;
 		}
 	}
-	if (cfg.messages == 0 || cfg.timeout_s == 0 ||
-	    (strcmp(mode, "threads") && strcmp(mode, "procs") && strcmp(mode, "both"))) {
-		fprintf(stderr, "vbus-bench stress: bad --messages, --timeout or --mode\n");
-		return 2;
-	}
+	if (strcmp(mode, "threads") && strcmp(mode, "procs") && strcmp(mode, "both"))
+		return stress_bad_arg("--mode", mode);
 	if (!seeded)
 		cfg.seed = (uint64_t)time(NULL);
 	/* ring size and event index come from the seed too; print the seed to reproduce */

@@ -108,13 +108,25 @@ int main(int argc, char **argv)
 		return help ? 0 : 2;
 	}
 	for (int i = first; i < argc; i++) {
+		if (argv[i][0] == '-') {
+			fprintf(stderr, "vbus-vec-check: unknown option '%s'\n"
+					"usage: vbus-vec-check [--min N] FILE.vec|DIR ...\n", argv[i]);
+			return 2;
+		}
+	}
+	for (int i = first; i < argc; i++) {
 		struct stat st;
 
 		if (stat(argv[i], &st)) {
 			fprintf(stderr, "vbus-vec-check: %s: %s\n", argv[i], strerror(errno));
 			bad++;
 		} else if (S_ISDIR(st.st_mode)) {
-			check_dir(argv[i], &ok, &bad);
+			int ret = check_dir(argv[i], &ok, &bad);
+
+			if (ret == -ENOMEM) {	/* an unreadable dir was already reported and counted */
+				fprintf(stderr, "vbus-vec-check: %s: %s\n", argv[i], strerror(-ret));
+				bad++;
+			}
 		} else {
 			check_file(argv[i], &ok, &bad);
 		}
