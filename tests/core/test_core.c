@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vbus_core.h"
+#include "../vbus_check.h"
 
 /* ---------------------------------------------------------------- signal */
 
@@ -66,8 +67,8 @@ START_TEST(signal_wakeup_loops_while_dirty)
 {
 	unsigned int left = 3, iter;
 
-	shm_signal_enable(&ss);
-	shm_signal_inject(&sn);
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY);
 	reinject_from = &sn;
 	ck_assert_int_eq(shm_signal_wakeup(&ss, reinject_handler, &left, 0, &iter), SHM_SIGNAL_OK);
 	ck_assert_uint_eq(iter, 4); /* SIG-8: three re-injects during the drain, no notification */
@@ -78,8 +79,8 @@ START_TEST(signal_wakeup_budget_reschedules)
 {
 	unsigned int left = 10, iter;
 
-	shm_signal_enable(&ss);
-	shm_signal_inject(&sn);
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY);
 	reinject_from = &sn;
 	ck_assert_int_eq(shm_signal_wakeup(&ss, reinject_handler, &left, 2, &iter),
 			 SHM_SIGNAL_RESCHED);
@@ -90,9 +91,9 @@ END_TEST
 
 START_TEST(signal_wakeup_disabled_keeps_pending)
 {
-	shm_signal_enable(&ss);
-	shm_signal_inject(&sn);
-	shm_signal_disable(&ss);
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY);
+	ck_assert_int_eq(shm_signal_disable(&ss), SHM_SIGNAL_OK);
 	ck_assert_int_eq(shm_signal_wakeup(&ss, count_handler, NULL, 0, NULL), SHM_SIGNAL_DISABLED);
 	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH), 3); /* SIG-11 */
 	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_SELF);
@@ -117,7 +118,7 @@ START_TEST(moderation_count_and_holdoff)
 
 	vbus_moderation_set(&m, 5, 3);
 	sn.mod = &m;
-	shm_signal_enable(&ss);
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_OK);
 	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
 	ck_assert_uint_eq(m.mt, 5);
 	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
@@ -125,17 +126,17 @@ START_TEST(moderation_count_and_holdoff)
 	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY); /* count reached */
 	ck_assert_uint_eq(m.mc, 0);
 	ck_assert_uint_eq(m.mt, 0);
-	shm_signal_wakeup(&ss, NULL, NULL, 0, NULL);
+	ck_assert_int_eq(shm_signal_wakeup(&ss, NULL, NULL, 0, NULL), SHM_SIGNAL_OK);
 	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
 	for (i = 0; i < 4; i++)
 		ck_assert_int_eq(shm_signal_tick(&sn), SHM_SIGNAL_IDLE);
 	ck_assert_int_eq(shm_signal_tick(&sn), SHM_SIGNAL_FIRE);
 	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH), 7);
-	shm_signal_wakeup(&ss, NULL, NULL, 0, NULL);
+	ck_assert_int_eq(shm_signal_wakeup(&ss, NULL, NULL, 0, NULL), SHM_SIGNAL_OK);
 	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
-	shm_signal_disable(&ss);
+	ck_assert_int_eq(shm_signal_disable(&ss), SHM_SIGNAL_OK);
 	for (i = 0; i < 4; i++)
-		shm_signal_tick(&sn);
+		ck_assert_int_eq(shm_signal_tick(&sn), SHM_SIGNAL_IDLE);
 	ck_assert_int_eq(shm_signal_tick(&sn), SHM_SIGNAL_DROP); /* MOD-4 */
 	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_SELF);
 }
@@ -218,7 +219,7 @@ START_TEST(ioq_completion_len_and_error)
 {
 	struct ioq_desc_info last;
 
-	push_n(2, 0);
+	ck_assert_int_eq(push_n(2, 0), 2);
 	ck_assert_int_eq(ioq_pop(&qs, 2, used_half, NULL, &last), 2);
 	ck_assert_uint_eq(last.len, 32);
 	ck_assert_uint_eq(last.flags, VBUS_IOQ_DESC_F_ERROR);
@@ -252,7 +253,7 @@ END_TEST
 
 START_TEST(ioq_violation_owner)
 {
-	push_n(2, 0);
+	ck_assert_int_eq(push_n(2, 0), 2);
 	reg.ring.desc[1].owner = VBUS_IOQ_OWNER_NORTH;
 	expect_broken("owner");
 	ck_assert_uint_eq(reg.ring.south.index, 0); /* nothing of the batch published */
@@ -261,7 +262,7 @@ END_TEST
 
 START_TEST(ioq_violation_flags)
 {
-	push_n(1, 0);
+	ck_assert_int_eq(push_n(1, 0), 1);
 	reg.ring.desc[0].flags = 0x80;
 	expect_broken("flags");
 }
@@ -269,7 +270,7 @@ END_TEST
 
 START_TEST(ioq_violation_range)
 {
-	push_n(1, 0);
+	ck_assert_int_eq(push_n(1, 0), 1);
 	reg.ring.desc[0].offset = REGION - 10; /* len 64 runs past the end */
 	expect_broken("range");
 }
@@ -277,7 +278,7 @@ END_TEST
 
 START_TEST(ioq_violation_range_overflow)
 {
-	push_n(1, 0);
+	ck_assert_int_eq(push_n(1, 0), 1);
 	reg.ring.desc[0].offset = ~0ull - 8; /* offset + len wraps */
 	expect_broken("range");
 }
@@ -309,17 +310,19 @@ START_TEST(ioq_attach_rejects_bad_header)
 	}
 	ck_assert_int_eq(ioq_south_attach(&qs, &reg, REGION, 100), -EINVAL); /* misaligned */
 	ck_assert_int_eq(ioq_south_attach(&qs, &reg, REGION, REGION - 64), -EINVAL);
+	ck_assert_int_eq(ioq_south_attach(&qs, &reg, REGION, ~0ull & ~63ull), -EINVAL); /* wraps */
+	ck_assert(qs.broken);
 }
 END_TEST
 
 START_TEST(ioq_event_index_kick)
 {
 	ring_setup_count(8, VBUS_IOQ_F_EVENT_IDX, 0);
-	shm_signal_enable(&qs.sig);
+	ck_assert_int_eq(shm_signal_enable(&qs.sig), SHM_SIGNAL_OK);
 	ck_assert_int_eq(ioq_arm(&qs, 3), IOQ_ARMED); /* wake me after 3 */
-	push_n(2, 0);
+	ck_assert_int_eq(push_n(2, 0), 2);
 	ck_assert_int_eq(ioq_kick(&qn), SHM_SIGNAL_EVSKIP);
-	push_n(1, 2);
+	ck_assert_int_eq(push_n(1, 2), 1);
 	ck_assert_int_eq(ioq_kick(&qn), SHM_SIGNAL_NOTIFY); /* index crossed event 2 */
 	ck_assert_int_eq(ioq_arm(&qs, 3), IOQ_READY);
 	ck_assert(ioq_need_event(0xffffffff, 1, 0xfffffffe));
@@ -436,6 +439,57 @@ START_TEST(bus_check_detects_header_corruption)
 }
 END_TEST
 
+/* BUS-4 and HOST-1 on the control ring: a bad buffer is refused before anything is read or written. */
+START_TEST(bus_ctrl_pop_refuses_bad_buffers)
+{
+	struct vbus_ctrl_msg *m = (struct vbus_ctrl_msg *)(breg.bytes + 8192);
+	struct ioq_desc_info d = { .offset = 8192, .len = sizeof(*m) };
+	u32 used = 99;
+
+	*m = (struct vbus_ctrl_msg){ .op = VBUS_CTRL_OPEN, .devid = 7, .arg0 = 1, .result = 0xdead };
+	d.len = sizeof(*m) - 1; /* too short */
+	ck_assert_int_eq(vbus_bus_ctrl_pop(bus, &d, &used), -EINVAL);
+	ck_assert_uint_eq(used, 0);
+	d.len = sizeof(*m);
+	d.offset = 8196; /* misaligned */
+	ck_assert_int_eq(vbus_bus_ctrl_pop(bus, &d, &used), -EINVAL);
+	d.offset = 8192;
+	d.flags = VBUS_IOQ_DESC_F_WRITE; /* a response buffer is not a request */
+	ck_assert_int_eq(vbus_bus_ctrl_pop(bus, &d, &used), -EINVAL);
+	ck_assert_uint_eq(m->result, 0xdead); /* nothing written back */
+	ck_assert_uint_eq(vbus_bus_find(bus, 7)->state, VBUS_DEV_PRESENT);
+	d.flags = 0;
+	ck_assert_int_eq(vbus_bus_ctrl_pop(bus, &d, &used), 0);
+	ck_assert_uint_eq(used, sizeof(*m));
+	ck_assert_uint_eq(m->result, 0);
+	ck_assert_uint_eq(m->ret, 1);
+	ck_assert_uint_eq(vbus_bus_find(bus, 7)->state, VBUS_DEV_OPEN);
+}
+END_TEST
+
+/* BUS-5: an unusable event buffer does not consume the event. */
+START_TEST(bus_event_pop_keeps_event_on_bad_buffer)
+{
+	struct ioq_desc_info d = { .offset = 8192, .len = 16 };
+	u32 used = 99;
+
+	ck_assert_int_eq(vbus_bus_event_pop(bus, &d, &used), -EAGAIN); /* nothing queued */
+	ck_assert_uint_eq(used, 0);
+	ck_assert_int_eq(vbus_bus_add_device(bus, 9, "null", 1, 0, 0, true), 1);
+	ck_assert_int_eq(vbus_bus_event_pop(bus, &d, &used), -EINVAL); /* no WRITE flag */
+	d.flags = VBUS_IOQ_DESC_F_WRITE;
+	d.len = 15;
+	ck_assert_int_eq(vbus_bus_event_pop(bus, &d, &used), -EINVAL); /* too short */
+	d.len = 16;
+	d.offset = 8193;
+	ck_assert_int_eq(vbus_bus_event_pop(bus, &d, &used), -EINVAL); /* misaligned */
+	ck_assert_uint_eq(vbus_bus_events_queued(bus), 1);
+	d.offset = 8192;
+	ck_assert_int_eq(vbus_bus_event_pop(bus, &d, &used), 0);
+	ck_assert_uint_eq(vbus_bus_events_queued(bus), 0);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -471,17 +525,13 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, bus_verbs_in_order);
 	tcase_add_test(tc, bus_hotplug_events);
 	tcase_add_test(tc, bus_check_detects_header_corruption);
+	tcase_add_test(tc, bus_ctrl_pop_refuses_bad_buffers);
+	tcase_add_test(tc, bus_event_pop_keeps_event_on_bad_buffer);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(core_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vbus_check_run(core_suite());
 }

@@ -20,6 +20,7 @@
 #include "vbusmodel/model.h"
 #include "vbusmodel/runner.h"
 #include "vbusmodel/timing.h"
+#include "../vbus_check.h"
 
 static const char *source_dir(void)
 {
@@ -605,9 +606,5 @@ static Suite *model_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(model_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vbus_check_run(model_suite());
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <vbus/abi.h>
+#include "../vbus_check.h"
 
 struct field {
 	const char *strct, *name;
@@ -379,11 +380,5 @@ static Suite *abi_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(abi_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vbus_check_run(abi_suite());
 }

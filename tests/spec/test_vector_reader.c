@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vbus_vector.h"
+#include "../vbus_check.h"
 
 static const char good[] = "vbus-vector 1\n"
 			   "name t\n"
@@ -266,11 +267,5 @@ static Suite *reader_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(reader_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vbus_check_run(reader_suite());
 }
