@@ -90,7 +90,8 @@ int north_open(struct north *n, const struct north_cfg *cfg)
 			return ret;
 	}
 	/* North listens for completions on the ring it waits on: rx for echo, tx for null. */
-	shm_signal_enable(&n->q[strcmp(cfg->type, "echo") == 0 ? 1 : 0].sig);
+	if (shm_signal_enable(&n->q[strcmp(cfg->type, "echo") == 0 ? 1 : 0].sig) != SHM_SIGNAL_OK)
+		return -EPROTO;	/* a fresh ring has nothing dirty or pending */
 	n->link = gu_link_open();
 	if (n->link < 0)
 		return n->link;
@@ -118,13 +119,19 @@ void north_close(struct north *n)
 	n->link = n->memfd = -1;
 }
 
-/* Kick ring @r; write the doorbell only when the core says south must be told. */
-static void north_kick(struct north *n, unsigned int r)
+/* Kick ring @r; write the doorbell only when the core says south must be told. 0 or -errno. */
+static int north_kick(struct north *n, unsigned int r)
 {
-	if (ioq_kick(&n->q[r]) == SHM_SIGNAL_NOTIFY) {
+	int ret = ioq_kick(&n->q[r]);
+
+	if (ret < 0)
+		return ret;
+	if (ret == SHM_SIGNAL_NOTIFY) {
 		n->doorbells++;
-		eventfd_write(n->kick[r], 1);
+		if (eventfd_write(n->kick[r], 1))
+			return -errno;
 	}
+	return 0;
 }
 
 /* Post every free rx slot as an empty buffer for south to fill. */
@@ -147,8 +154,8 @@ static int north_post_rx(struct north *n)
 	ret = ioq_push(&n->q[1], d, todo);
 	if (ret < 0)
 		return ret;
-	north_kick(n, 1);
-	return (int)todo;
+	ret = north_kick(n, 1);
+	return ret < 0 ? ret : (int)todo;
 }
 
 /* Push up to @max messages on tx. */
@@ -176,8 +183,8 @@ static int north_send(struct north *n, uint64_t max)
 	ret = ioq_push(&n->q[0], d, todo);
 	if (ret < 0)
 		return ret;
-	north_kick(n, 0);
-	return (int)todo;
+	ret = north_kick(n, 0);
+	return ret < 0 ? ret : (int)todo;
 }
 
 /* ioq_reclaim_fn for rx: the echo of message n->echoed, intact and in order. */
@@ -239,8 +246,8 @@ static int north_wait(struct north *n, unsigned int r, int timeout_ms)
 	if (eventfd_read(n->call[r], &v) == 0)
 		n->irqs += v;
 	/* North drains in its own loop right after; the wakeup clears dirty and pending late. */
-	shm_signal_wakeup(&n->q[r].sig, NULL, NULL, 0, NULL);
-	return 0;
+	ret = shm_signal_wakeup(&n->q[r].sig, NULL, NULL, 0, NULL);
+	return ret == SHM_SIGNAL_OK ? 0 : -EPROTO;	/* north waits only while enabled */
 }
 
 /* Messages completed so far: echoes for echo, tx completions for null. */

@@ -64,14 +64,20 @@ START_TEST(t_echo_million_saturated)
 	ck_assert_uint_eq(st.messages, ECHO_MESSAGES);
 	ck_assert_uint_eq(st.broken, 0);
 	ck_assert_uint_eq(st.violations, 0);
-	/* Mitigation under a saturated stream: at most one interrupt per 100 messages. */
+	/*
+	 * Mitigation under a saturated stream: at most one interrupt per 100 messages.
+	 * A bound of the protocol, not of speed: north arms only when it can neither
+	 * send nor reap, i.e. with a full ring, for count/2 = 512 completions (IOQ-7),
+	 * and pending suppresses every kick until north's wakeup (SIG-6).
+	 */
 	ck_assert_msg(st.interrupts * 100 <= ECHO_MESSAGES, "%llu interrupts for %llu messages",
 		      (unsigned long long)st.interrupts, ECHO_MESSAGES);
 	/* Every interrupt the module sent reached north's eventfd (read now or still counted). */
 	{
 		eventfd_t v = 0;
 
-		eventfd_read(n.call[1], &v);
+		/* the call eventfd is non-blocking: EAGAIN means a count of 0 */
+		ck_assert(eventfd_read(n.call[1], &v) == 0 || errno == EAGAIN);
 		ck_assert_uint_eq(n.irqs + v, st.interrupts);
 	}
 	north_close(&n);
@@ -221,8 +227,9 @@ static void *fuzz_thread(void *arg)
 		off = (x & 2) ? (x >> 8) % 192 : (x >> 8) % ring_bytes;
 		n->region[n->ring_off[r] + off] = (uint8_t)(x >> 3);
 		f->writes++;
+		/* a failed kick only delays south; the scribbling is what this thread is for */
 		if ((f->writes & 63) == 0)
-			eventfd_write(n->kick[r], 1);
+			(void)eventfd_write(n->kick[r], 1);
 	}
 	return NULL;
 }
