@@ -395,17 +395,26 @@ START_TEST(explore_spec_has_no_violation)
 }
 END_TEST
 
+/* Run the explorer with @c; its printed report as a malloc'ed string (free it). */
+static char *explore_to_string(const struct vm_explore_cfg *c, struct vm_explore_result *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(vm_explore_run(c, r, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_nonnull(buf);
+	return buf;
+}
+
 START_TEST(explore_2009_has_a_counterexample)
 {
 	struct vm_explore_cfg c = { .depth = 2, .south_cycle = 1 };
 	struct vm_explore_result r;
 	ck_assert_int_eq(vm_explore_parse_placement("2009", &c.full_barriers), 0);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(vm_explore_run(&c, &r, f), 0);
-	fclose(f);
+	char *buf = explore_to_string(&c, &r);
 	ck_assert_uint_gt(r.violations, 0);
 	ck_assert_ptr_nonnull(strstr(buf, "counterexample (placement 2009"));
 	ck_assert_ptr_nonnull(strstr(buf, "VIOLATION: lost wakeup"));
@@ -439,12 +448,7 @@ START_TEST(explore_event_index)
 	ck_assert_uint_eq(r.violations, 0);
 	ck_assert_uint_gt(r.quiescent, 0);
 	c.no_rearm = 1;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(vm_explore_run(&c, &r, f), 0);
-	fclose(f);
+	char *buf = explore_to_string(&c, &r);
 	ck_assert_uint_gt(r.violations, 0);
 	ck_assert_ptr_nonnull(strstr(buf, "kick returns evskip"));
 	ck_assert_ptr_nonnull(strstr(buf, "VIOLATION: lost wakeup"));

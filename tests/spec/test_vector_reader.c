@@ -116,26 +116,29 @@ START_TEST(rejects_malformed_with_file_line)
 }
 END_TEST
 
+/* Write @text to @dir/@name (path returned in @path), every step checked. */
+static void write_file(const char *dir, const char *name, const char *text, char *path, size_t len)
+{
+	FILE *f;
+
+	ck_assert_int_lt(snprintf(path, len, "%s/%s", dir, name), (int)len);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 START_TEST(file_name_must_match)
 {
 	char dir[] = "/tmp/vbus-vec-XXXXXX", path[64], err[VBUS_VEC_ERR_LEN];
 	struct vbus_vector v;
-	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/other.vec", dir);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(good, f);
-	fclose(f);
+	write_file(dir, "other.vec", good, path, sizeof(path));
 	ck_assert_int_eq(vbus_vec_parse_file(path, &v, err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "name must equal the file name"));
 	ck_assert_int_eq(unlink(path), 0);
-	snprintf(path, sizeof(path), "%s/t.vec", dir);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(good, f);
-	fclose(f);
+	write_file(dir, "t.vec", good, path, sizeof(path));
 	ck_assert_int_eq(vbus_vec_parse_file(path, &v, err, sizeof(err)), 0);
 	vbus_vec_free(&v);
 	ck_assert_int_eq(unlink(path), 0);
@@ -232,14 +235,10 @@ START_TEST(trace_file_errors_have_file_line)
 {
 	char dir[] = "/tmp/vbus-trc-XXXXXX", path[64], err[VBUS_VEC_ERR_LEN];
 	struct vbus_trace t;
-	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/a.trace", dir);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("vbus-trace 1\n# c\n1 S enable sig0 ok N=000 S=100\n3 N inject sig0 ok\n", f);
-	fclose(f);
+	write_file(dir, "a.trace", "vbus-trace 1\n# c\n1 S enable sig0 ok N=000 S=100\n3 N inject sig0 ok\n",
+		   path, sizeof(path));
 	ck_assert_int_eq(vbus_trace_read_file(path, &t, err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "a.trace:4: expected step 2"));
 	ck_assert_int_eq(unlink(path), 0);

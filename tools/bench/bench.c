@@ -141,6 +141,7 @@ static void *spsc_producer(void *a)
 		unsigned int k;
 
 		while (tail - head_cache + s->burst > RING) {
+			/* acquire: the consumer's slot reads before our reuse; pairs with its release of head */
 			head_cache = __atomic_load_n(&s->head, __ATOMIC_ACQUIRE);
 			if (tail - head_cache + s->burst > RING)
 				cpu_relax();
@@ -151,6 +152,7 @@ static void *spsc_producer(void *a)
 			sent++;
 		}
 		tail += s->burst;
+		/* release: slot writes before tail; pairs with the consumer's acquire of tail */
 		__atomic_store_n(&s->tail, tail, __ATOMIC_RELEASE);
 	}
 	return NULL;
@@ -166,6 +168,7 @@ static void *spsc_consumer(void *a)
 
 	while (got < s->n) {
 		if (head == tail_cache) {
+			/* acquire: tail before the slot reads; pairs with the producer's release of tail */
 			tail_cache = __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE);
 			if (head == tail_cache) {
 				cpu_relax();
@@ -178,6 +181,7 @@ static void *spsc_consumer(void *a)
 			head++;
 			got++;
 		}
+		/* release: slot reads before head; pairs with the producer's acquire of head */
 		__atomic_store_n(&s->head, head, __ATOMIC_RELEASE);
 	}
 	s->secs = bench_now() - t0;

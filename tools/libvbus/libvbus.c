@@ -390,6 +390,7 @@ static void drain_handler(void *arg)
 
 static bool link_stopped(struct vbus_link *l)
 {
+	/* acquire: pairs with the release store in vbus_link_interrupt (not a ring barrier) */
 	return __atomic_load_n(&l->stop, __ATOMIC_ACQUIRE) != 0;
 }
 
@@ -494,6 +495,7 @@ LINK_EXPORT int vbus_link_interrupt(struct vbus_link *l)
 {
 	uint64_t one = 1;
 
+	/* release: pairs with the acquire load in link_stopped; the eventfd write wakes a blocked reader */
 	__atomic_store_n(&l->stop, 1, __ATOMIC_RELEASE);
 	return write(l->rx_efd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
 }
