@@ -231,12 +231,48 @@ module vbus_doorbell #(
                 .notify_req(notify_req[c]),
                 .notify_accept(notify_accept[c])
             );
+
+`ifdef FORMAL
+            // P6 (HW-7): at most one MSI per channel is accepted between two N_ACKs, given the
+            // driver contract of §5.4 HW-4: N_ACK ends a drain pass, which an MSI started.
+            // A beat already on m_msi when CTRL.SOFT_RESET hits completes (stream rule) but
+            // belongs to before the reset: it is not counted.
+            reg [1:0] f_msis;
+            reg       f_stale;
+            wire      f_ack = wr_w_ack && wsel;
+            wire      f_new = msi_accept[c] && !f_stale;
+            always @* begin
+                if (!rst && f_ack)
+                    assume(f_msis != 2'd0);
+            end
+            always @(posedge clk) begin
+                if (rst) begin
+                    f_msis  <= 2'd0;
+                    f_stale <= 1'b0;
+                end else if (soft_reset) begin
+                    f_msis  <= 2'd0;
+                    f_stale <= m_msi_valid && !m_msi_ready && m_msi_vector == c;
+                end else begin
+                    if (msi_accept[c])
+                        f_stale <= 1'b0;
+                    if (f_ack)
+                        f_msis <= {1'b0, f_new};
+                    else if (f_new && f_msis != 2'd3)
+                        f_msis <= f_msis + 2'd1;
+                end
+            end
+            always @* begin
+                if (!rst)
+                    assert(f_msis <= 2'd1);
+            end
+`endif
         end
     endgenerate
 
     vbus_rr_stream #(.N(N)) u_msi (
         .clk(clk),
         .rst(rst),
+        .flush(soft_reset),
         .req(msi_req),
         .accept(msi_accept),
         .m_valid(m_msi_valid),
@@ -247,6 +283,7 @@ module vbus_doorbell #(
     vbus_rr_stream #(.N(N)) u_notify (
         .clk(clk),
         .rst(rst),
+        .flush(soft_reset),
         .req(notify_req),
         .accept(notify_accept),
         .m_valid(m_notify_valid),

@@ -97,6 +97,8 @@ module vbus_doorbell_chan #(
     reg        fire_tick;   // step 1: holdoff expiry (T3)
     reg        fire_cpu;    // step 4: N_ENABLE self-notify (HW-5) or N_ACK re-check (HW-3)
     reg        fire_dev;    // step 6: device inject (HW-2)
+    reg        s_fire_db;   // step 4: DOORBELL notifies the device (HW-1)
+    reg        s_fire_ctl;  // step 5: SOP_ENABLE self-notify or SOP_ACK re-notify (HW-6)
     /* verilator lint_on UNUSEDSIGNAL */
 
     wire [15:0] holdoff_eff = (MODERATION != 0) ? holdoff_reg : 16'd0;
@@ -143,6 +145,8 @@ module vbus_doorbell_chan #(
         fire_tick       = 1'b0;
         fire_cpu        = 1'b0;
         fire_dev        = 1'b0;
+        s_fire_db       = 1'b0;
+        s_fire_ctl      = 1'b0;
 
         // 1. moderation tick: T1-T4
         if (MODERATION != 0 && mt_reg != 16'd0) begin
@@ -176,6 +180,7 @@ module vbus_doorbell_chan #(
             if (s_enabled_next && !s_pending_next) begin
                 s_pending_next  = 1'b1;
                 notify_req_next = 1'b1;
+                s_fire_db       = 1'b1;
             end else begin
                 inc_supp_s = 1'b1;
             end
@@ -216,6 +221,7 @@ module vbus_doorbell_chan #(
             if (s_dirty_next && !s_pending_next) begin
                 s_pending_next  = 1'b1;
                 notify_req_next = 1'b1;
+                s_fire_ctl      = 1'b1;
             end
         end
         if (dev_disable)
@@ -225,6 +231,7 @@ module vbus_doorbell_chan #(
             if (s_dirty_next && s_enabled_next) begin
                 s_pending_next  = 1'b1;
                 notify_req_next = 1'b1;
+                s_fire_ctl      = 1'b1;
             end
         end
 
@@ -396,6 +403,51 @@ module vbus_doorbell_chan #(
     always @* begin
         if (!rst && n_dirty_reg && n_enabled_reg && !n_pending_reg)
             assert(mt_reg != 16'd0 && mc_reg != 8'd0);
+    end
+
+    // P3 (no lost interrupt, bounded): dirty, enabled and not pending lasts at most HMAX cycles
+    // without the channel firing (unless it stops listening or drains). The environment writes holdoffs
+    // <= HMAX so that the bound is small enough for a bounded proof.
+`ifndef FORMAL_HOLDOFF_MAX
+`define FORMAL_HOLDOFF_MAX 3
+`endif
+    localparam [15:0] F_HMAX = `FORMAL_HOLDOFF_MAX;
+    reg [15:0] f_owed_reg;
+    always @* begin
+        if (!rst && wr_holdoff_be[1])
+            assume(wr_data[15:8] == 8'd0);
+        if (!rst && wr_holdoff_be[0])
+            assume({8'd0, wr_data[7:0]} <= F_HMAX);
+    end
+    always @(posedge clk) begin
+        if (rst)
+            f_owed_reg <= 16'd0;
+        else if (n_dirty_next && n_enabled_next && !n_pending_next && !(fire_tick || fire_cpu || fire_dev))
+            f_owed_reg <= (f_owed_reg == 16'hffff) ? f_owed_reg : f_owed_reg + 16'd1;
+        else
+            f_owed_reg <= 16'd0;
+    end
+    always @* begin
+        if (!rst)
+            assert(f_owed_reg <= F_HMAX);
+    end
+
+    // P5: at most one device notification raised between two SOP_ACKs (the S side of HW-7).
+    reg  [1:0] f_s_fires_reg;
+    wire [1:0] f_s_fires_mid  = f_s_fires_reg + {1'b0, s_fire_db};
+    wire [1:0] f_s_fires_post = (dev_ack ? 2'd0 : f_s_fires_mid) + {1'b0, s_fire_ctl};
+    always @(posedge clk) begin
+        if (rst)
+            f_s_fires_reg <= 2'd0;
+        else
+            f_s_fires_reg <= (f_s_fires_post > 2'd2) ? 2'd2 : f_s_fires_post;
+    end
+    always @* begin
+        if (!rst) begin
+            assert(f_s_fires_reg <= 2'd1);
+            assert(f_s_fires_mid <= 2'd1);
+            assert(f_s_fires_post <= 2'd1);
+        end
     end
 `endif
 endmodule

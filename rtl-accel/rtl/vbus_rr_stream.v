@@ -16,6 +16,8 @@ module vbus_rr_stream #(
 ) (
     input  wire         clk,
     input  wire         rst,           // synchronous, active high (hard reset only)
+    input  wire         flush,         // the channels' requests are cleared this cycle (soft reset):
+                                       // grant nothing new; a beat already valid still completes
     input  wire [N-1:0] req,           // per-channel message requested
     output wire [N-1:0] accept,        // one-hot: this channel's message was accepted this cycle
     output wire         m_valid,
@@ -37,7 +39,7 @@ module vbus_rr_stream #(
     reg [5:0]   chan_reg;
     reg [N-1:0] after_reg;  // thermometer: channels after the last one granted
 
-    wire [N-1:0] eligible = req & ~(valid_reg ? oh_reg : {N{1'b0}});
+    wire [N-1:0] eligible = flush ? {N{1'b0}} : req & ~(valid_reg ? oh_reg : {N{1'b0}});
     wire [N-1:0] upper    = eligible & after_reg;
     // lowest set bit: x & -x
     wire [N-1:0] upper_oh = upper & (~upper + 1'b1);
@@ -72,6 +74,32 @@ module vbus_rr_stream #(
             end
         end
     end
+
+`ifdef FORMAL
+    // P4: with the output ready, a request is accepted within N + 1 cycles (round-robin fairness:
+    // at most N - 1 other channels are granted first), so a raised interrupt is never stranded.
+    genvar f;
+    generate
+        for (f = 0; f < N; f = f + 1) begin : g_f_wait
+            reg [7:0] f_wait;
+            always @(posedge clk) begin
+                if (rst || !req[f] || !m_ready || accept[f])   // served, or not asked / not ready
+                    f_wait <= 8'd0;
+                else if (f_wait != 8'hff)
+                    f_wait <= f_wait + 8'd1;
+            end
+            always @* begin
+                if (!rst)
+                    assert(f_wait <= N + 1);
+            end
+        end
+    endgenerate
+    // a valid output stage names exactly one channel
+    always @* begin
+        if (!rst && valid_reg)
+            assert(oh_reg != {N{1'b0}} && (oh_reg & (oh_reg - 1'b1)) == {N{1'b0}});
+    end
+`endif
 
     assign accept  = (valid_reg && m_ready) ? oh_reg : {N{1'b0}};
     assign m_valid = valid_reg;

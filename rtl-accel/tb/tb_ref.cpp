@@ -360,6 +360,10 @@ void TbRef::step(const TbIn &in)
 		cov.ev[TbCoverage::EV_SOFT_RESET]++;
 	}
 
+	if (soft_reset) {   // the streams grant nothing new in the reset cycle
+		for (unsigned i = 0; i < n_; i++)
+			req_msi[i] = req_notify[i] = false;
+	}
 	stream_step(msi_, in.msi_ready, req_msi);
 	stream_step(notify_, in.notify_ready, req_notify);
 
