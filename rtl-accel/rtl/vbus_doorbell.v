@@ -9,8 +9,9 @@
 //   clk, rst                 clock; synchronous active-high reset of all state (HW-8)
 //   s_axil_*                 AXI4-Lite slave, 32-bit data, 13-bit byte address (8 KiB window; the
 //                            interconnect strips the base). aw/w are accepted together in one cycle
-//                            (awready = wready, which wait for both valids and a free B slot); one
-//                            write and one read per clock sustained with bready/rready held high.
+//                            (awready = wready, which wait for both valids and room in the 2-deep
+//                            B queue; arready is registered, with a 1-entry R skid slot); one write
+//                            and one read per clock sustained with bready/rready held high.
 //                            Address bits 1:0 are ignored. Responses are always OKAY; unmapped reads return 0, unmapped and RO
 //                            writes are ignored. DOORBELL and N_ACK act on any write (wstrb ignored);
 //                            RW registers update only the strobed bytes. rdata is the register value
@@ -41,9 +42,11 @@ module vbus_doorbell #(
     input  wire        rst,
 
     // AXI4-Lite slave (CPU, north)
+    /* verilator lint_off UNUSEDSIGNAL */ // unused inputs, on purpose: address bits 1:0 (32-bit
+    // registers), AxPROT (no protection levels here), wdata[31:16] and wstrb[3:2] (no register
+    // has bits above 15 that are writable)
     input  wire [12:0] s_axil_awaddr,
-    /* verilator lint_off UNUSEDSIGNAL */ // AxPROT is part of AXI4-Lite but has no meaning here;
-    input  wire [2:0]  s_axil_awprot,    // registers use wdata[15:0] and wstrb[1:0] only
+    input  wire [2:0]  s_axil_awprot,
     input  wire        s_axil_awvalid,
     output wire        s_axil_awready,
     input  wire [31:0] s_axil_wdata,
@@ -108,62 +111,63 @@ module vbus_doorbell #(
 `endif
 
     // ---- address decode -----------------------------------------------------------------------------
-    // A byte address decodes to: global register, or channel `chan` and register word `word`.
-    localparam integer CHAN_SPAN_I = N_CHANNELS * VBUS_ACCEL_CHAN_STRIDE;
-    localparam [12:0]  CHAN_BASE   = VBUS_ACCEL_CHAN_BASE[12:0];
-    localparam [12:0]  CHAN_SPAN   = CHAN_SPAN_I[12:0];
+    // Channel c owns the STRIDE-aligned block at slot CHAN_BASE / STRIDE + c; the per-channel selects
+    // compare the slot directly (no subtract-and-compare chain on the bus paths).
+    localparam integer SLOT_W    = 13 - STRIDE_LG;
+    localparam integer BASE_SLOT = VBUS_ACCEL_CHAN_BASE / VBUS_ACCEL_CHAN_STRIDE;
 
-    wire [12:0] wr_off     = s_axil_awaddr - CHAN_BASE;
-    wire        wr_is_chan = s_axil_awaddr >= CHAN_BASE && wr_off < CHAN_SPAN;
-    wire [5:0]  wr_chan    = wr_off[STRIDE_LG +: 6];
-    wire [3:0]  wr_word    = s_axil_awaddr[5:2];
-    wire [12:0] rd_off     = s_axil_araddr - CHAN_BASE;
-    wire        rd_is_chan = s_axil_araddr >= CHAN_BASE && rd_off < CHAN_SPAN;
-    wire [5:0]  rd_chan    = rd_off[STRIDE_LG +: 6];
-    wire [3:0]  rd_word    = s_axil_araddr[5:2];
+    wire [SLOT_W-1:0] wr_slot = s_axil_awaddr[12:STRIDE_LG];
+    wire [SLOT_W-1:0] rd_slot = s_axil_araddr[12:STRIDE_LG];
+    wire [3:0]        wr_word = s_axil_awaddr[5:2];
+    wire [3:0]        rd_word = s_axil_araddr[5:2];
 
-    // ---- AXI4-Lite write: aw and w together, B response registered --------------------------------
-    reg  bvalid_reg;
-    wire wr_go = s_axil_awvalid && s_axil_wvalid && (!bvalid_reg || s_axil_bready);
+    // ---- AXI4-Lite write: aw and w together; up to 2 B responses queued ----------------------------
+    // B responses are all OKAY, so the queue is a count. awready/wready depend on the valids and a
+    // register only (not on bready), which keeps bready off the paths into the channels.
+    reg  [1:0] bcount_reg;
+    wire       wr_go = s_axil_awvalid && s_axil_wvalid && bcount_reg != 2'd2;
+    wire       b_hs  = bcount_reg != 2'd0 && s_axil_bready;
 
     always @(posedge clk) begin
         if (rst)
-            bvalid_reg <= 1'b0;
-        else if (wr_go)
-            bvalid_reg <= 1'b1;
-        else if (s_axil_bready)
-            bvalid_reg <= 1'b0;
+            bcount_reg <= 2'd0;
+        else
+            bcount_reg <= bcount_reg + {1'b0, wr_go} - {1'b0, b_hs};
     end
 
     assign s_axil_awready = wr_go;
     assign s_axil_wready  = wr_go;
-    assign s_axil_bvalid  = bvalid_reg;
+    assign s_axil_bvalid  = bcount_reg != 2'd0;
     assign s_axil_bresp   = 2'b00;
 
     wire wr_global = wr_go && s_axil_awaddr[12:8] == 5'd0;
     wire soft_reset = wr_global && s_axil_awaddr[7:2] == VBUS_ACCEL_CTRL[7:2]
                       && s_axil_wstrb[0] && s_axil_wdata[0];
-    wire wr_ch     = wr_go && wr_is_chan;
+    wire wr_ch     = wr_go;   // each channel also matches its slot
     wire wr_w_db   = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_DOORBELL[5:0];
     wire wr_w_en   = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_N_ENABLE[5:0] && s_axil_wstrb[0];
     wire wr_w_ack  = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_N_ACK[5:0];
     wire wr_w_hold = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_MOD_HOLDOFF[5:0];
     wire wr_w_cnt  = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_MOD_COUNT[5:0] && s_axil_wstrb[0];
 
-    // ---- AXI4-Lite read: data registered, one read per clock with rready high -----------------------
-    reg         rvalid_reg;
-    reg  [31:0] rdata_reg;
-    wire        rd_go = s_axil_arvalid && (!rvalid_reg || s_axil_rready);
-    wire        rd_w_dirty = rd_go && rd_is_chan && {rd_word, 2'b00} == VBUS_ACCEL_CH_N_DIRTY[5:0];
+    // ---- AXI4-Lite read: registered data plus a skid slot --------------------------------------------
+    // arready is a register (not a function of rready); one read per clock with rready high.
+    reg         rvalid_reg, skid_valid_reg;
+    reg  [31:0] rdata_reg, skid_data_reg;
+    wire        rd_go      = s_axil_arvalid && !skid_valid_reg;
+    wire        r_free     = !rvalid_reg || s_axil_rready;
+    wire        rd_w_dirty = rd_go && {rd_word, 2'b00} == VBUS_ACCEL_CH_N_DIRTY[5:0];
 
     wire [32*N-1:0] ch_rd_data;
+    wire [N-1:0]    rd_sel;
     reg  [31:0]     rd_value;
+    integer         k;
 
     always @* begin
         rd_value = 32'd0;
-        if (rd_is_chan) begin
-            rd_value = ch_rd_data[32 * rd_chan +: 32];
-        end else if (s_axil_araddr[12:8] == 5'd0) begin
+        for (k = 0; k < N; k = k + 1)
+            rd_value = rd_value | (rd_sel[k] ? ch_rd_data[32 * k +: 32] : 32'd0);
+        if (s_axil_araddr[12:8] == 5'd0) begin
             case (s_axil_araddr[7:2])
                 VBUS_ACCEL_ID[7:2]:         rd_value = VBUS_ACCEL_ID_VALUE;
                 VBUS_ACCEL_VERSION[7:2]:    rd_value = VBUS_ACCEL_VERSION_VALUE;
@@ -175,17 +179,27 @@ module vbus_doorbell #(
 
     always @(posedge clk) begin
         if (rst) begin
-            rvalid_reg <= 1'b0;
-            rdata_reg  <= 32'd0;
+            rvalid_reg     <= 1'b0;
+            rdata_reg      <= 32'd0;
+            skid_valid_reg <= 1'b0;
+            skid_data_reg  <= 32'd0;
+        end else if (r_free) begin
+            if (skid_valid_reg) begin
+                rvalid_reg     <= 1'b1;
+                rdata_reg      <= skid_data_reg;
+                skid_valid_reg <= 1'b0;
+            end else begin
+                rvalid_reg <= rd_go;
+                if (rd_go)
+                    rdata_reg <= rd_value;
+            end
         end else if (rd_go) begin
-            rvalid_reg <= 1'b1;
-            rdata_reg  <= rd_value;
-        end else if (s_axil_rready) begin
-            rvalid_reg <= 1'b0;
+            skid_valid_reg <= 1'b1;
+            skid_data_reg  <= rd_value;
         end
     end
 
-    assign s_axil_arready = !rvalid_reg || s_axil_rready;
+    assign s_axil_arready = !skid_valid_reg;
     assign s_axil_rvalid  = rvalid_reg;
     assign s_axil_rdata   = rdata_reg;
     assign s_axil_rresp   = 2'b00;
@@ -201,8 +215,11 @@ module vbus_doorbell #(
     genvar c;
     generate
         for (c = 0; c < N; c = c + 1) begin : g_chan
-            wire wsel = wr_chan == c;
-            wire rsel = rd_chan == c;
+            localparam integer      SLOT_I = BASE_SLOT + c;
+            localparam [SLOT_W-1:0] SLOT   = SLOT_I[SLOT_W-1:0];
+            wire wsel = wr_slot == SLOT;
+            wire rsel = rd_slot == SLOT;
+            assign rd_sel[c] = rsel;
             wire dinj = s_inject_valid && s_inject_chan == c;
             wire dctl = s_ctrl_valid && s_ctrl_chan == c;
 

@@ -77,6 +77,7 @@ module vbus_doorbell_chan #(
     reg        msi_req_reg, notify_req_reg;
     reg [15:0] holdoff_reg;                                 // MOD_HOLDOFF, H
     reg [7:0]  count_reg;                                   // MOD_COUNT, C
+    reg [7:0]  count_m1_reg, count_m2_reg;                  // C - 1, C - 2 (mod 256)
     reg [7:0]  mc_reg;                                      // §4.1 mc, saturates at 255
     reg [15:0] mt_reg;                                      // §4.1 mt, 0 = off
 
@@ -104,26 +105,30 @@ module vbus_doorbell_chan #(
     wire [15:0] holdoff_eff = (MODERATION != 0) ? holdoff_reg : 16'd0;
     wire [7:0]  count_eff   = (MODERATION != 0) ? count_reg : 8'd0;
 
-    // §4.1 M1-M4 for an inject allowed by §1 (N.enabled and not N.pending) or the N_ACK re-check.
-    // In: mc, mt. Out: {fire, mc', mt'}; fire also means mc' = 0 and mt' = off.
-    function [24:0] mod_inject;
-        input [7:0]  mc;
-        input [15:0] mt;
-        input [15:0] h;
-        input [7:0]  c;
-        reg   [7:0]  mc1;
-        begin
-            mc1 = (mc == 8'hff) ? mc : mc + 8'd1;                       // M1 (saturating)
-            if (h == 16'd0 || (c != 8'd0 && mc1 >= c))
-                mod_inject = {1'b1, 8'd0, 16'd0};                       // M2: fire
-            else if (mt == 16'd0)
-                mod_inject = {1'b0, mc1, h};                            // M3: arm, M4 defer
-            else
-                mod_inject = {1'b0, mc1, mt};                           // M4: defer (MOD-5: no re-arm)
-        end
-    endfunction
-
-    reg [24:0] mod_r;
+    // ---- §4.1 moderation arithmetic, from registers only -------------------------------------
+    // At most two M1 steps happen in one cycle (an N_ACK re-check, then a device inject), both
+    // starting from the state after the tick: an N_ENABLE that fires sets pending, so no M1 follows
+    // it. Precomputing both outcomes keeps the adders and comparators off the paths from the bus
+    // handshakes (the events of the cycle only select).
+    wire        tick_on     = MODERATION != 0 && mt_reg != 16'd0;
+    wire        tick_expire = tick_on && mt_reg == 16'd1;                       // T1, T2
+    wire [15:0] mt_t        = tick_on ? mt_reg - 16'd1 : 16'd0;
+    wire [7:0]  mc_t        = tick_expire ? 8'd0 : mc_reg;                      // fire or T4: mc = 0
+    wire        tick_fire   = tick_expire && mc_reg != 8'd0 && n_enabled_reg && !n_pending_reg; // T3
+    wire [7:0]  mc_a        = (mc_t == 8'hff) ? mc_t : mc_t + 8'd1;             // M1, saturating
+    wire [7:0]  mc_b        = (mc_a == 8'hff) ? mc_a : mc_a + 8'd1;             // a second M1
+    // M2 without the adders: mc + 1 >= C <=> mc >= C - 1, mc + 2 >= C <=> mc >= C - 2 (C >= 2);
+    // C - 1 and C - 2 are kept in registers, written with C. Saturation (MOD-6) agrees: mc = 255
+    // satisfies both.
+    wire        hold_zero   = holdoff_eff == 16'd0;
+    wire        count_on    = count_eff != 8'd0;
+    wire        count_le1   = count_eff == 8'd1;
+    wire        count_le2   = count_eff == 8'd1 || count_eff == 8'd2;
+    wire        fire_a      = hold_zero || (count_on && (tick_expire ? count_le1 : mc_reg >= count_m1_reg));
+    wire        fire_b      = hold_zero || (count_on && (tick_expire ? count_le2
+                                                        : (count_le1 || mc_reg >= count_m2_reg)));
+    wire [15:0] mt_a        = (mt_t == 16'd0) ? holdoff_eff : mt_t;             // M3 (MOD-5)
+    reg         m1_done;    // an M1 step already happened this cycle (a deferred N_ACK re-check)
 
     always @* begin
         n_enabled_next  = n_enabled_reg;
@@ -141,7 +146,7 @@ module vbus_doorbell_chan #(
         inc_doorbell    = 1'b0;
         inc_supp_s      = 1'b0;
         inc_supp_n      = 1'b0;
-        mod_r           = 25'd0;
+        m1_done         = 1'b0;
         fire_tick       = 1'b0;
         fire_cpu        = 1'b0;
         fire_dev        = 1'b0;
@@ -149,16 +154,12 @@ module vbus_doorbell_chan #(
         s_fire_ctl      = 1'b0;
 
         // 1. moderation tick: T1-T4
-        if (MODERATION != 0 && mt_reg != 16'd0) begin
-            mt_next = mt_reg - 16'd1;                                   // T1
-            if (mt_next == 16'd0) begin                                 // T2
-                if (mc_reg != 8'd0 && n_enabled_reg && !n_pending_reg) begin
-                    n_pending_next = 1'b1;                              // T3: fire
-                    msi_req_next   = 1'b1;
-                    fire_tick      = 1'b1;
-                end
-                mc_next = 8'd0;                                         // fire or T4 drop: mc = 0
-            end
+        mt_next = mt_t;
+        mc_next = mc_t;
+        if (tick_fire) begin
+            n_pending_next = 1'b1;
+            msi_req_next   = 1'b1;
+            fire_tick      = 1'b1;
         end
 
         // 2. stream acceptances
@@ -198,13 +199,16 @@ module vbus_doorbell_chan #(
         if (wr_n_ack) begin                                             // HW-3
             n_pending_next = 1'b0;
             if (n_dirty_next && n_enabled_next) begin                   // W7 re-check, enters M1
-                mod_r   = mod_inject(mc_next, mt_next, holdoff_eff, count_eff);
-                mc_next = mod_r[23:16];
-                mt_next = mod_r[15:0];
-                if (mod_r[24]) begin
+                m1_done = 1'b1;
+                if (fire_a) begin
                     n_pending_next = 1'b1;
                     msi_req_next   = 1'b1;
                     fire_cpu       = 1'b1;
+                    mc_next        = 8'd0;
+                    mt_next        = 16'd0;
+                end else begin
+                    mc_next = mc_a;
+                    mt_next = mt_a;
                 end
             end
         end
@@ -244,14 +248,15 @@ module vbus_doorbell_chan #(
 `else
             if (n_enabled_next && !n_pending_next) begin
 `endif
-                mod_r   = mod_inject(mc_next, mt_next, holdoff_eff, count_eff);
-                mc_next = mod_r[23:16];
-                mt_next = mod_r[15:0];
-                if (mod_r[24]) begin
+                if (m1_done ? fire_b : fire_a) begin
                     n_pending_next = 1'b1;
                     msi_req_next   = 1'b1;
                     fire_dev       = 1'b1;
+                    mc_next        = 8'd0;
+                    mt_next        = 16'd0;
                 end else begin
+                    mc_next    = m1_done ? mc_b : mc_a;
+                    mt_next    = mt_a;
                     inc_supp_n = 1'b1;                                  // deferred by moderation
                 end
             end else begin
@@ -279,6 +284,8 @@ module vbus_doorbell_chan #(
             notify_req_reg <= 1'b0;
             holdoff_reg    <= 16'd0;
             count_reg      <= 8'd0;
+            count_m1_reg   <= 8'hff;
+            count_m2_reg   <= 8'hfe;
             mc_reg         <= 8'd0;
             mt_reg         <= 16'd0;
         end else begin
@@ -292,6 +299,8 @@ module vbus_doorbell_chan #(
             notify_req_reg <= notify_req_next;
             holdoff_reg    <= holdoff_next;
             count_reg      <= count_next;
+            count_m1_reg   <= count_next - 8'd1;
+            count_m2_reg   <= count_next - 8'd2;
             mc_reg         <= mc_next;
             mt_reg         <= mt_next;
         end
@@ -303,26 +312,31 @@ module vbus_doorbell_chan #(
     // ---- counters -------------------------------------------------------------------------------
     wire [CW-1:0] cnt_doorbell, cnt_irq, cnt_supp_n, cnt_supp_s, cnt_dev_notify;
 
+    // The increments of cycle t are registered and land at the end of cycle t + 1 (off the paths
+    // from the bus handshakes, for timing): a read sees an event's count 2 cycles after the event.
     generate
         if (CNT_WIDTH > 0) begin : g_cnt
             reg [CW-1:0] doorbell_reg, irq_reg, supp_n_reg, supp_s_reg, dev_notify_reg;
+            reg [4:0]    inc_reg;
             always @(posedge clk) begin
                 if (rst) begin
+                    inc_reg        <= 5'd0;
                     doorbell_reg   <= {CW{1'b0}};
                     irq_reg        <= {CW{1'b0}};
                     supp_n_reg     <= {CW{1'b0}};
                     supp_s_reg     <= {CW{1'b0}};
                     dev_notify_reg <= {CW{1'b0}};
                 end else begin
-                    if (inc_doorbell)
+                    inc_reg <= {notify_accept, inc_supp_s, inc_supp_n, msi_accept, inc_doorbell};
+                    if (inc_reg[0])
                         doorbell_reg <= doorbell_reg + CNT_ONE;
-                    if (msi_accept)
+                    if (inc_reg[1])
                         irq_reg <= irq_reg + CNT_ONE;
-                    if (inc_supp_n)
+                    if (inc_reg[2])
                         supp_n_reg <= supp_n_reg + CNT_ONE;
-                    if (inc_supp_s)
+                    if (inc_reg[3])
                         supp_s_reg <= supp_s_reg + CNT_ONE;
-                    if (notify_accept)
+                    if (inc_reg[4])
                         dev_notify_reg <= dev_notify_reg + CNT_ONE;
                 end
             end

@@ -39,7 +39,7 @@ module vbus_rr_stream #(
     reg [5:0]   chan_reg;
     reg [N-1:0] after_reg;  // thermometer: channels after the last one granted
 
-    wire [N-1:0] eligible = flush ? {N{1'b0}} : req & ~(valid_reg ? oh_reg : {N{1'b0}});
+    wire [N-1:0] eligible = req & ~(valid_reg ? oh_reg : {N{1'b0}});
     wire [N-1:0] upper    = eligible & after_reg;
     // lowest set bit: x & -x
     wire [N-1:0] upper_oh = upper & (~upper + 1'b1);
@@ -65,9 +65,10 @@ module vbus_rr_stream #(
             chan_reg  <= 6'd0;
             after_reg <= {N{1'b1}};
         end else if (load) begin
-            valid_reg <= |eligible;
-            oh_reg    <= grant_oh;
-            if (|eligible) begin
+            // flush gates only the new valid (off the arbitration path, for timing)
+            valid_reg <= |eligible && !flush;
+            oh_reg    <= flush ? {N{1'b0}} : grant_oh;
+            if (|eligible && !flush) begin
                 chan_reg  <= grant_idx;
                 // channels strictly above the grant: ~(grant_oh | (grant_oh - 1))
                 after_reg <= ~(grant_oh | (grant_oh - 1'b1));

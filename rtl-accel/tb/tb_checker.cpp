@@ -75,9 +75,9 @@ void TbChecker::observe(uint64_t cycle, const TbIn &in, const TbOut &out)
 		reads_outstanding_++;
 	if (out.rvalid && in.rready)
 		reads_outstanding_--;
-	// the slave buffers one response per direction: it must not accept more than it can answer
-	CHECK(writes_outstanding_ >= 0 && writes_outstanding_ <= 1, "write responses do not match writes");
-	CHECK(reads_outstanding_ >= 0 && reads_outstanding_ <= 1, "read responses do not match reads");
+	// the slave queues two responses per direction: it must not accept more than it can answer
+	CHECK(writes_outstanding_ >= 0 && writes_outstanding_ <= 2, "write responses do not match writes");
+	CHECK(reads_outstanding_ >= 0 && reads_outstanding_ <= 2, "read responses do not match reads");
 	pin_ = in;
 	pout_ = out;
 	have_prev_ = true;

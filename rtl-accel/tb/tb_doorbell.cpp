@@ -953,6 +953,7 @@ void test_mod(Tb &tb)
 
 	// the N_ACK re-check re-enters at M1: with a holdoff it defers instead of firing at once
 	tb.inject(ch);   // pending: dirty only
+	tb.idle(2);      // a counter shows an event 2 cycles after it
 	uint32_t supp0 = cnt(tb, ch, VBUS_ACCEL_CH_CNT_SUPP_N);
 	tb.in.awvalid = tb.in.wvalid = true;
 	tb.in.awaddr = ack;
@@ -1053,8 +1054,9 @@ private:
 		} else if (r < 990) {
 			reg = 4 * uni(16);   // any word, including RO and unmapped
 		} else {
-			in.awaddr = (uint16_t)(4 * uni(0x40));   // global block; CTRL soft reset rarely
-			if ((in.awaddr & 0xfc) == VBUS_ACCEL_CTRL && uni(20) != 0)
+			// global block: CTRL a quarter of the time, a soft reset in one of ten of those
+			in.awaddr = (uint16_t)(uni(4) == 0 ? (unsigned)VBUS_ACCEL_CTRL : 4 * uni(0x40));
+			if ((in.awaddr & 0xfc) == VBUS_ACCEL_CTRL && (cfg_.storm || uni(10) != 0))
 				data &= ~1u;
 			in.wdata = data;
 			in.awvalid = in.wvalid = true;

@@ -118,12 +118,12 @@ uint32_t TbRef::read_value(uint16_t addr) const
 TbOut TbRef::outputs(const TbIn &in) const
 {
 	TbOut o{};
-	bool wr_go = in.awvalid && in.wvalid && (!bvalid_ || in.bready);
+	bool wr_go = in.awvalid && in.wvalid && bcount_ < 2;
 
 	o.awready = o.wready = wr_go;
-	o.bvalid = bvalid_;
+	o.bvalid = bcount_ != 0;
 	o.bresp = 0;
-	o.arready = !rvalid_ || in.rready;
+	o.arready = !skid_valid_;
 	o.rvalid = rvalid_;
 	o.rresp = 0;
 	o.rdata = rdata_;
@@ -193,8 +193,9 @@ void TbRef::step(const TbIn &in)
 		reset_chans();
 		msi_ = Stream{};
 		notify_ = Stream{};
-		bvalid_ = rvalid_ = false;
-		rdata_ = 0;
+		bcount_ = 0;
+		rvalid_ = skid_valid_ = false;
+		rdata_ = skid_data_ = 0;
 		return;
 	}
 	TbOut o = outputs(in);
@@ -221,6 +222,13 @@ void TbRef::step(const TbIn &in)
 	for (unsigned i = 0; i < n_; i++) {
 		Chan &c = ch_[i];
 		unsigned n0 = n_state(c), s0 = s_state(c);
+		uint8_t inc = 0;
+		// counters: last cycle's increments land now (the RTL registers them, for timing)
+		c.cnt_doorbell = (c.cnt_doorbell + (c.inc & 1)) & cnt_mask_;
+		c.cnt_irq = (c.cnt_irq + ((c.inc >> 1) & 1)) & cnt_mask_;
+		c.cnt_supp_n = (c.cnt_supp_n + ((c.inc >> 2) & 1)) & cnt_mask_;
+		c.cnt_supp_s = (c.cnt_supp_s + ((c.inc >> 3) & 1)) & cnt_mask_;
+		c.cnt_dev_notify = (c.cnt_dev_notify + ((c.inc >> 4) & 1)) & cnt_mask_;
 		// MOD_HOLDOFF/MOD_COUNT writes take effect from the next cycle
 		const uint16_t h = c.holdoff;
 		const uint8_t cnt = c.count;
@@ -242,12 +250,12 @@ void TbRef::step(const TbIn &in)
 		// 2. stream acceptances
 		if (msi_acc == (int)i) {
 			c.msi_req = false;
-			c.cnt_irq = (c.cnt_irq + 1) & cnt_mask_;
+			inc |= 2;
 		}
 		if (notify_acc == (int)i) {
 			c.notify_req = false;
 			c.s_di = false;
-			c.cnt_dev_notify = (c.cnt_dev_notify + 1) & cnt_mask_;
+			inc |= 16;
 		}
 		// 3. N_DIRTY read
 		bool dirty_read = rch == (int)i && rword * 4 == VBUS_ACCEL_CH_N_DIRTY;
@@ -261,14 +269,14 @@ void TbRef::step(const TbIn &in)
 		if (wch == (int)i) {
 			switch (wword * 4) {
 			case VBUS_ACCEL_CH_DOORBELL:
-				c.cnt_doorbell = (c.cnt_doorbell + 1) & cnt_mask_;
+				inc |= 1;
 				c.s_di = true;
 				if (c.s_en && !c.s_pe) {
 					c.s_pe = true;
 					c.notify_req = true;
 					cov.ev[TbCoverage::EV_S_NOTIFY]++;
 				} else {
-					c.cnt_supp_s = (c.cnt_supp_s + 1) & cnt_mask_;
+					inc |= 8;
 					cov.ev[TbCoverage::EV_S_SUPP]++;
 				}
 				break;
@@ -340,15 +348,16 @@ void TbRef::step(const TbIn &in)
 			c.n_di = true;
 			if (c.n_en && !c.n_pe) {
 				if (!mod_inject(c, false, h, cnt))
-					c.cnt_supp_n = (c.cnt_supp_n + 1) & cnt_mask_;
+					inc |= 4;
 			} else {
 				cov.ev[c.n_en ? TbCoverage::EV_SUPP_PENDING : TbCoverage::EV_SUPP_DISABLED]++;
-				c.cnt_supp_n = (c.cnt_supp_n + 1) & cnt_mask_;
+				inc |= 4;
 			}
 		}
 		if (msi_acc == (int)i && c.msi_req)
 			cov.ev[TbCoverage::EV_MSI_ACCEPT_AND_FIRE]++;
 
+		c.inc = inc;
 		unsigned n1 = n_state(c), s1 = s_state(c);
 		if (n1 != n0)
 			cov.n_trans[n0][n1]++;
@@ -367,14 +376,19 @@ void TbRef::step(const TbIn &in)
 	stream_step(msi_, in.msi_ready, req_msi);
 	stream_step(notify_, in.notify_ready, req_notify);
 
-	if (wr_go)
-		bvalid_ = true;
-	else if (in.bready)
-		bvalid_ = false;
-	if (rd_go) {
-		rvalid_ = true;
-		rdata_ = rv;
-	} else if (in.rready) {
-		rvalid_ = false;
+	bcount_ = bcount_ + wr_go - (bcount_ != 0 && in.bready);
+	if (!rvalid_ || in.rready) {   // the R register frees: skid slot first, else this cycle's read
+		if (skid_valid_) {
+			rvalid_ = true;
+			rdata_ = skid_data_;
+			skid_valid_ = false;
+		} else {
+			rvalid_ = rd_go;
+			if (rd_go)
+				rdata_ = rv;
+		}
+	} else if (rd_go) {
+		skid_valid_ = true;
+		skid_data_ = rv;
 	}
 }

@@ -63,6 +63,7 @@ private:
 		uint16_t holdoff, mt;
 		uint8_t count, mc;
 		uint32_t cnt_doorbell, cnt_irq, cnt_supp_n, cnt_supp_s, cnt_dev_notify;
+		uint8_t inc;   // counter increments of the last cycle, applied in this one (bit per counter)
 	};
 	struct Stream {
 		bool valid;
@@ -80,6 +81,7 @@ private:
 	unsigned n_, cnt_mask_;
 	std::vector<Chan> ch_;
 	Stream msi_{}, notify_{};
-	bool bvalid_ = false, rvalid_ = false;
-	uint32_t rdata_ = 0;
+	unsigned bcount_ = 0;                 // queued B responses (0..2)
+	bool rvalid_ = false, skid_valid_ = false;
+	uint32_t rdata_ = 0, skid_data_ = 0;
 };
