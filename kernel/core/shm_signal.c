@@ -114,7 +114,8 @@ static int signal_notify_or_defer(struct shm_signal *s)
 	struct vbus_moderation *m = s->mod;
 
 	if (m) {
-		m->mc++;						/* M1 */
+		if (m->mc < 255)					/* M1, MOD-6: saturate */
+			m->mc++;
 		if (!(m->holdoff == 0 || (m->count != 0 && m->mc >= m->count))) {	/* M2 */
 			if (m->mt == 0)					/* M3 */
 				m->mt = m->holdoff;

@@ -65,7 +65,8 @@ static int sig_send(struct vm_signal *s, int x)
 	int p = VBUS_PEER(x);
 
 	if (m->on) {
-		m->mc++; /* M1 */
+		if (m->mc < 255) /* M1; MOD-6: saturates, never wraps */
+			m->mc++;
 		if (m->holdoff == 0 || (m->count != 0 && m->mc >= m->count)) {
 			sig_fire(s, p); /* M2 */
 			return VM_NOTIFY;

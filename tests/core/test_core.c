@@ -142,6 +142,23 @@ START_TEST(moderation_count_and_holdoff)
 }
 END_TEST
 
+START_TEST(moderation_count_saturates)
+{
+	struct vbus_moderation m;
+	int i;
+
+	vbus_moderation_set(&m, 1000, 0); /* timer only: every inject defers */
+	sn.mod = &m;
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_OK);
+	for (i = 0; i < 300; i++)
+		ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
+	ck_assert_uint_eq(m.mc, 255); /* MOD-6 */
+	for (i = 0; i < 999; i++)
+		ck_assert_int_eq(shm_signal_tick(&sn), SHM_SIGNAL_IDLE);
+	ck_assert_int_eq(shm_signal_tick(&sn), SHM_SIGNAL_FIRE);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- ioq */
 
 #define REGION 65536
@@ -504,6 +521,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, signal_wakeup_disabled_keeps_pending);
 	tcase_add_test(tc, signal_hostile_bytes_read_as_one);
 	tcase_add_test(tc, moderation_count_and_holdoff);
+	tcase_add_test(tc, moderation_count_saturates);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ioq");

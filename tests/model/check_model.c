@@ -154,6 +154,23 @@ START_TEST(moderation_count_and_holdoff)
 }
 END_TEST
 
+START_TEST(moderation_count_saturates)
+{
+	struct vm_obj o;
+	vm_obj_init_signal(&o, "sig0");
+	struct vm_signal *s = vm_obj_signal(&o);
+	vm_sig_enable(s, VBUS_NORTH);
+	vm_sig_moderate(s, VBUS_SOUTH, 1000, 0); /* timer only: every inject defers */
+	for (int i = 0; i < 300; i++)
+		ck_assert_int_eq(vm_sig_inject(s, VBUS_SOUTH), VM_DEFER);
+	ck_assert_uint_eq(s->mod[VBUS_SOUTH].mc, 255); /* MOD-6 */
+	for (int i = 0; i < 999; i++)
+		ck_assert_int_eq(vm_sig_tick(s), VM_IDLE);
+	ck_assert_int_eq(vm_sig_tick(s), VM_FIRE);
+	vm_obj_free(&o);
+}
+END_TEST
+
 /* ---- §2 ring ---- */
 START_TEST(ring_need_event)
 {
@@ -569,6 +586,7 @@ static Suite *model_suite(void)
 	tcase_add_test(core, signal_inject_rules);
 	tcase_add_test(core, signal_drain_loop);
 	tcase_add_test(core, moderation_count_and_holdoff);
+	tcase_add_test(core, moderation_count_saturates);
 	tcase_add_test(core, ring_need_event);
 	tcase_add_test(core, ring_full_and_wrap);
 	tcase_add_test(core, ring_copy_is_a_snapshot);
