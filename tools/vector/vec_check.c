@@ -72,7 +72,8 @@ static int check_dir(const char *dir, unsigned *ok, unsigned *bad)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
+	if (n)
+		qsort(names, n, sizeof(*names), by_name);
 	for (size_t i = 0; i < n; i++) {
 		check_file(names[i], ok, bad);
 		free(names[i]);
