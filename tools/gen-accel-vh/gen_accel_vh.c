@@ -42,9 +42,16 @@ int main(int argc, char **argv)
 {
 	FILE *f = stdout;
 
-	if (argc > 2 || (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))) {
-		fprintf(argc > 2 ? stderr : stdout, "usage: gen-accel-vh [OUTPUT.vh]\n");
-		return argc > 2 ? 2 : 0;
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("usage: gen-accel-vh [OUTPUT.vh]\n");
+		return 0;
+	}
+	/* an unknown option is not an output file name */
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		if (argc == 2)
+			fprintf(stderr, "gen-accel-vh: unknown option '%s'\n", argv[1]);
+		fprintf(stderr, "usage: gen-accel-vh [OUTPUT.vh]\n");
+		return 2;
 	}
 	if (argc == 2) {
 		f = fopen(argv[1], "w");

@@ -26,7 +26,7 @@ struct vbus_ioc_shm {
 
 /* VBUS_IOC_ADD_DEVICE: put a device into table slot @slot, served by an in-kernel backend */
 struct vbus_ioc_device {
-	__u32 slot;			/* device table index, < header.max_devices */
+	__u32 slot;			/* device slot of this link, < VBUS_MAX_DEVICES */
 	__u32 id;			/* device id (!= 0) */
 	__u32 version;			/* device version */
 	__u32 flags;			/* zero */

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IOQ ring (docs/spec/02-ioq.md): push/pop/reclaim with ownership flip,
+ * kick/arm with the event index, and south's hostile-peer hardening: every
+ * index, length, offset and flag south needs is read once into a local,
+ * checked, and only the local is used (HOST-1); a failed check marks the
+ * ring broken, is counted, and every later operation returns -EIO (HOST-2).
+ */
+#include <linux/types.h>
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <asm/barrier.h>
+#include <asm/byteorder.h>
+
+#include "vbus_core.h"
+
+/* violate (§2.5): mark broken, count, name the first violation. */
+static int ioq_violate(struct ioq *q, const char *why)
+{
+	if (!q->violation)
+		q->violation = why;
+	q->broken = true;
+	q->violations++;
+	return -EIO;
+}
+
+static inline struct vbus_ioq_desc *ioq_slot(struct ioq *q, u32 index)
+{
+	return &q->ring->desc[index & (q->cnt - 1)];
+}
+
+static void ioq_bind(struct ioq *q, struct vbus_ioq_ring *ring, unsigned int side, u64 region_size)
+{
+	q->ring = ring;
+	shm_signal_bind(&q->sig, ring ? &ring->signal : NULL, side);
+	q->side = side;
+	q->region_size = region_size;
+	q->broken = false;
+	q->violations = 0;
+	q->violation = NULL;
+}
+
+int ioq_north_init(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 flags, u32 base,
+		   u64 region_size)
+{
+	u32 i;
+
+	if (count < VBUS_IOQ_MIN_COUNT || count > VBUS_IOQ_MAX_COUNT || !is_power_of_2(count) ||
+	    (flags & ~VBUS_IOQ_F_KNOWN) || region_size < VBUS_IOQ_RING_SIZE((u64)count))
+		return -EINVAL;
+	ioq_bind(q, ring, VBUS_NORTH, region_size);
+	q->ring_off = 0;
+	q->cnt = count;
+	q->flags = flags;
+	q->idx = q->rc = q->kicked = base;
+
+	WRITE_ONCE(ring->magic, cpu_to_le32(VBUS_IOQ_MAGIC));
+	WRITE_ONCE(ring->version, cpu_to_le16(VBUS_IOQ_VERSION));
+	WRITE_ONCE(ring->flags, cpu_to_le16(flags));
+	WRITE_ONCE(ring->count, cpu_to_le32(count));
+	WRITE_ONCE(ring->reserved0, 0);
+	shm_signal_init(&ring->signal);
+	for (i = 0; i < sizeof(ring->reserved1); i++)
+		WRITE_ONCE(ring->reserved1[i], 0);
+	for (i = 0; i < sizeof(ring->north.reserved); i++) {
+		WRITE_ONCE(ring->north.reserved[i], 0);
+		WRITE_ONCE(ring->south.reserved[i], 0);
+	}
+	WRITE_ONCE(ring->north.index, cpu_to_le32(base));
+	WRITE_ONCE(ring->north.event, cpu_to_le32(base));
+	WRITE_ONCE(ring->south.index, cpu_to_le32(base));
+	WRITE_ONCE(ring->south.event, cpu_to_le32(base));
+	for (i = 0; i < count; i++) {
+		struct vbus_ioq_desc *d = &ring->desc[i];
+
+		WRITE_ONCE(d->cookie, 0);
+		WRITE_ONCE(d->offset, 0);
+		WRITE_ONCE(d->len, 0);
+		WRITE_ONCE(d->flags, 0);
+		WRITE_ONCE(d->owner, VBUS_IOQ_OWNER_NORTH);
+		WRITE_ONCE(d->reserved0, 0);
+		WRITE_ONCE(d->reserved1, 0);
+	}
+	/*
+	 * WMB-INIT: the whole ring before whatever the caller stores next to
+	 * announce it (a control message, a register). Pairs with the
+	 * announcement's read side in south (an RMB-INDEX or a system call).
+	 */
+	virt_wmb();
+	return 0;
+}
+
+/* §2.8: validate the header of @q->ring, each field read once. */
+static int ioq_check_header(struct ioq *q, u64 ring_off)
+{
+	struct vbus_ioq_ring *ring = q->ring;
+	u32 magic = le32_to_cpu(READ_ONCE(ring->magic));
+	u16 version = le16_to_cpu(READ_ONCE(ring->version));
+	u16 flags = le16_to_cpu(READ_ONCE(ring->flags));
+	u32 count = le32_to_cpu(READ_ONCE(ring->count));
+
+	if (magic != VBUS_IOQ_MAGIC || version != VBUS_IOQ_VERSION)
+		return -EINVAL;
+	if (count < VBUS_IOQ_MIN_COUNT || count > VBUS_IOQ_MAX_COUNT || !is_power_of_2(count))
+		return -EINVAL;
+	if (flags & ~VBUS_IOQ_F_KNOWN)
+		return -EINVAL;
+	if (shm_signal_check(&ring->signal))
+		return -EINVAL;
+	if (VBUS_IOQ_RING_SIZE((u64)count) > q->region_size - ring_off)
+		return -EINVAL;
+	q->cnt = count;
+	q->flags = flags;
+	q->idx = q->kicked = le32_to_cpu(READ_ONCE(ring->south.index));
+	q->rc = 0;
+	return 0;
+}
+
+int ioq_south_attach(struct ioq *q, void *region, u64 region_size, u64 ring_off)
+{
+	/* The offset is checked before the ring pointer is formed from it. */
+	if (ring_off > region_size || region_size - ring_off < sizeof(struct vbus_ioq_ring) ||
+	    (ring_off & 63)) {
+		ioq_bind(q, NULL, VBUS_SOUTH, region_size);
+		q->cnt = 0;
+		ioq_violate(q, "header");
+		return -EINVAL;
+	}
+	ioq_bind(q, (struct vbus_ioq_ring *)((u8 *)region + ring_off), VBUS_SOUTH, region_size);
+	q->ring_off = ring_off;
+	if (ioq_check_header(q, ring_off)) {
+		ioq_violate(q, "header");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ioq_south_reattach(struct ioq *q)
+{
+	if (!q->ring)
+		return -EINVAL;
+	q->broken = false;	/* HOST-2: broken is sticky until south re-attaches */
+	if (ioq_check_header(q, q->ring_off)) {
+		ioq_violate(q, "header");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n)
+{
+	u32 ni = q->idx;
+	unsigned int i;
+
+	if (q->broken)
+		return -EIO;
+	if ((u64)(ni - q->rc) + n > q->cnt)				/* P1 */
+		return -ENOSPC;
+	for (i = 0; i < n; i++, ni++) {					/* P2 */
+		struct vbus_ioq_desc *desc = ioq_slot(q, ni);
+
+		WRITE_ONCE(desc->cookie, cpu_to_le64(d[i].cookie));
+		WRITE_ONCE(desc->offset, cpu_to_le64(d[i].offset));
+		WRITE_ONCE(desc->len, cpu_to_le32(d[i].len));
+		WRITE_ONCE(desc->flags, cpu_to_le16(d[i].flags));
+		/*
+		 * WMB-DESC: the descriptor's fields before its owner flip.
+		 * Pairs with RMB-INDEX (Q2) in south.
+		 */
+		virt_wmb();
+		WRITE_ONCE(desc->owner, VBUS_IOQ_OWNER_SOUTH);
+	}
+	/*
+	 * WMB-PUBLISH (P3): the owner flips before the index store (P4).
+	 * Pairs with RMB-INDEX (Q2) in south.
+	 */
+	virt_wmb();
+	WRITE_ONCE(q->ring->north.index, cpu_to_le32(ni));		/* P4 */
+	q->idx = ni;
+	return n;
+}
+
+/* Q1-Q3 / A3 (south), R1-R3 (north): fetch the peer's index once and check it. */
+static int ioq_fetch_peer_index(struct ioq *q, u32 *avail)
+{
+	u32 y, a;
+
+	if (q->side == VBUS_SOUTH) {
+		y = le32_to_cpu(READ_ONCE(q->ring->north.index));	/* Q1: single fetch */
+		a = y - q->idx;
+		if (a > q->cnt)						/* Q3 */
+			return ioq_violate(q, "index");
+	} else {
+		y = le32_to_cpu(READ_ONCE(q->ring->south.index));	/* R1 */
+		a = y - q->rc;
+		if (a > q->idx - q->rc)					/* R3 */
+			return ioq_violate(q, "index");
+	}
+	*avail = a;
+	return 0;
+}
+
+/* Q5 checks on a local copy: owner, flags, range (IOQ-10). */
+static int ioq_check_desc(struct ioq *q, u8 owner, const struct ioq_desc_info *d)
+{
+	if (owner != VBUS_IOQ_OWNER_SOUTH)
+		return ioq_violate(q, "owner");
+	if (d->flags & ~VBUS_IOQ_DESC_F_KNOWN)
+		return ioq_violate(q, "flags");
+	if (d->len > VBUS_IOQ_MAX_LEN || d->offset > q->region_size ||
+	    d->len > q->region_size - d->offset)
+		return ioq_violate(q, "range");
+	return 0;
+}
+
+int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_desc_info *last)
+{
+	u32 si = q->idx, avail, i, todo;
+	int ret;
+
+	if (q->broken)							/* Q0 */
+		return -EIO;
+	ret = ioq_fetch_peer_index(q, &avail);				/* Q1, Q3 */
+	/*
+	 * RMB-INDEX (Q2): the north.index load before the descriptor loads.
+	 * Pairs with WMB-DESC and WMB-PUBLISH (P3) in north.
+	 */
+	virt_rmb();
+	if (ret)
+		return ret;
+	if (avail == 0)							/* Q4 */
+		return -EAGAIN;
+	todo = min_t(u32, n, avail);
+	for (i = 0; i < todo; i++, si++) {				/* Q5 */
+		struct vbus_ioq_desc *desc = ioq_slot(q, si);
+		struct ioq_desc_info d;
+		u32 used;
+		u16 flags;
+		u8 owner;
+
+		owner = READ_ONCE(desc->owner);
+		d.cookie = le64_to_cpu(READ_ONCE(desc->cookie));
+		d.offset = le64_to_cpu(READ_ONCE(desc->offset));
+		d.len = le32_to_cpu(READ_ONCE(desc->len));
+		d.flags = le16_to_cpu(READ_ONCE(desc->flags));
+		ret = ioq_check_desc(q, owner, &d);
+		if (ret)
+			return ret;	/* nothing of this call is published */
+		used = d.len;
+		flags = d.flags;
+		if (fn && fn(arg, &d, &used) < 0) {
+			flags |= VBUS_IOQ_DESC_F_ERROR;
+			WRITE_ONCE(desc->flags, cpu_to_le16(flags));
+		}
+		used = min_t(u32, used, d.len);
+		WRITE_ONCE(desc->len, cpu_to_le32(used));
+		/*
+		 * WMB-COMPLETE: the used length (and response bytes, BUS-4)
+		 * before the owner flip. Pairs with RMB-RECLAIM (R2) in north.
+		 */
+		virt_wmb();
+		WRITE_ONCE(desc->owner, VBUS_IOQ_OWNER_NORTH);
+		if (last) {
+			*last = d;
+			last->len = used;
+			last->flags = flags;
+		}
+	}
+	/*
+	 * WMB-PUBLISH-S (Q6): the owner flips before the south.index store (Q7).
+	 * Pairs with RMB-RECLAIM (R2) in north.
+	 */
+	virt_wmb();
+	WRITE_ONCE(q->ring->south.index, cpu_to_le32(si));		/* Q7 */
+	q->idx = si;
+	return todo;
+}
+
+int ioq_reclaim(struct ioq *q, unsigned int n, ioq_reclaim_fn fn, void *arg,
+		struct ioq_desc_info *last)
+{
+	u32 rc = q->rc, done, i, todo;
+	int ret;
+
+	if (q->broken)							/* R0 */
+		return -EIO;
+	ret = ioq_fetch_peer_index(q, &done);				/* R1, R3 */
+	/*
+	 * RMB-RECLAIM (R2): the south.index load before the descriptor loads.
+	 * Pairs with WMB-COMPLETE and WMB-PUBLISH-S (Q6) in south.
+	 */
+	virt_rmb();
+	if (ret)
+		return ret;
+	if (done == 0)							/* R4 */
+		return -EAGAIN;
+	todo = min_t(u32, n, done);
+	for (i = 0; i < todo; i++, rc++) {				/* R5 */
+		struct vbus_ioq_desc *desc = ioq_slot(q, rc);
+		struct ioq_desc_info d;
+
+		if (READ_ONCE(desc->owner) != VBUS_IOQ_OWNER_NORTH)
+			return ioq_violate(q, "owner");
+		d.cookie = le64_to_cpu(READ_ONCE(desc->cookie));
+		d.offset = le64_to_cpu(READ_ONCE(desc->offset));
+		d.len = le32_to_cpu(READ_ONCE(desc->len));
+		d.flags = le16_to_cpu(READ_ONCE(desc->flags));
+		q->rc = rc + 1;
+		if (fn)
+			fn(arg, &d);
+		if (last)
+			*last = d;
+	}
+	return todo;
+}
+
+int ioq_kick(struct ioq *q)
+{
+	const __le32 *event = NULL;
+	u32 old = q->kicked;
+
+	if (q->broken)
+		return -EIO;
+	q->kicked = q->idx;
+	if (q->flags & VBUS_IOQ_F_EVENT_IDX)
+		event = q->side == VBUS_NORTH ? &q->ring->south.event : &q->ring->north.event;
+	return shm_signal_inject_event(&q->sig, event, q->idx, old);	/* K0-K5 */
+}
+
+int ioq_arm(struct ioq *q, u32 t)
+{
+	__le32 *event = q->side == VBUS_NORTH ? &q->ring->north.event : &q->ring->south.event;
+	u32 seen = q->side == VBUS_NORTH ? q->rc : q->idx;
+	u32 avail;
+	int ret;
+
+	if (q->broken)
+		return -EIO;
+	if (t == 0)
+		return -EINVAL;
+	WRITE_ONCE(*event, cpu_to_le32(seen + t - 1));			/* A1 */
+	/*
+	 * MB-ARM (A2): the event store (A1) before the peer's index load (A3).
+	 * Pairs with MB-INJECT (K2) in the peer's kick.
+	 */
+	virt_mb();
+	ret = ioq_fetch_peer_index(q, &avail);				/* A3 */
+	if (ret)
+		return ret;
+	return avail >= t ? IOQ_READY : IOQ_ARMED;			/* A4, A5 */
+}
+
+int ioq_peek(struct ioq *q)
+{
+	u32 avail;
+	int ret;
+
+	if (q->broken)
+		return -EIO;
+	ret = ioq_fetch_peer_index(q, &avail);
+	return ret ? ret : (int)avail;
+}

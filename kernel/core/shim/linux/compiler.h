@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Userspace shim for READ_ONCE/WRITE_ONCE, likely/unlikely.
+ * Shared fields are accessed with relaxed atomics of their natural width
+ * (single-copy atomic, never torn, never merged or re-fetched: what the
+ * kernel's volatile accesses give). Ordering comes from the core's explicit
+ * barriers (<asm/barrier.h>). ThreadSanitizer does not model fences, so a
+ * -fsanitize=thread build strengthens the accesses to acquire/release, which
+ * gives TSan the happens-before edges the fences provide on real hardware.
+ */
+#ifndef _VBUS_SHIM_LINUX_COMPILER_H
+#define _VBUS_SHIM_LINUX_COMPILER_H
+
+#if defined(__SANITIZE_THREAD__)
+#define VBUS_SHIM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define VBUS_SHIM_TSAN 1
+#endif
+#endif
+
+#ifdef VBUS_SHIM_TSAN
+#define VBUS_SHIM_LOAD_ORDER __ATOMIC_ACQUIRE
+#define VBUS_SHIM_STORE_ORDER __ATOMIC_RELEASE
+#else
+#define VBUS_SHIM_LOAD_ORDER __ATOMIC_RELAXED
+#define VBUS_SHIM_STORE_ORDER __ATOMIC_RELAXED
+#endif
+
+#define READ_ONCE(x) __atomic_load_n(&(x), VBUS_SHIM_LOAD_ORDER)
+#define WRITE_ONCE(x, val) __atomic_store_n(&(x), (val), VBUS_SHIM_STORE_ORDER)
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vbus protocol core: shm-signal (docs/spec/01), IOQ ring with event index
+ * and hostile-peer hardening (02), bus control-verb codec and hotplug events
+ * (03), interrupt moderation (04).
+ *
+ * The same source files build into vbus.ko and, against kernel/core/shim/,
+ * into userspace (libvbus, tests, fuzz, bench). The core never sleeps,
+ * allocates, locks or logs: the caller owns every structure, serialises the
+ * operations of one side on one object (SIG-3) and sends the notifications
+ * the core asks for (a result of SHM_SIGNAL_NOTIFY or SHM_SIGNAL_FIRE means
+ * "notify the peer now": eventfd_signal, doorbell write, MSI).
+ *
+ * Return convention: int results are a negative errno, or a non-negative
+ * value documented per function (an enum shm_signal_result or a count).
+ */
+#ifndef _VBUS_CORE_H
+#define _VBUS_CORE_H
+
+#include <linux/types.h>
+#include <linux/errno.h>
+#include <vbus/shm_signal.h>
+#include <vbus/ioq.h>
+#include <vbus/bus.h>
+
+/* ----------------------------------------------------------------------------
+ * shm-signal (§1) and moderation (§4.1)
+ */
+
+enum shm_signal_result {
+	SHM_SIGNAL_OK = 0,	/* enable/disable/wakeup: done */
+	SHM_SIGNAL_SELF,	/* enable: work arrived while disabled; caller MUST run wakeup (SIG-4) */
+	SHM_SIGNAL_NOTIFY,	/* inject/kick: caller MUST notify the peer now */
+	SHM_SIGNAL_SUPPRESS,	/* inject/kick: receiver disabled or a notification is in flight */
+	SHM_SIGNAL_EVSKIP,	/* kick: the receiver's event index was not crossed (§2.7) */
+	SHM_SIGNAL_DEFER,	/* inject/kick: moderation holds the notification back (§4.1 M4) */
+	SHM_SIGNAL_FIRE,	/* tick: the holdoff expired; caller MUST notify the peer now */
+	SHM_SIGNAL_DROP,	/* tick: the holdoff expired but the receiver cannot take it (T4) */
+	SHM_SIGNAL_IDLE,	/* tick: no timer running, or still running */
+	SHM_SIGNAL_DISABLED,	/* wakeup: receiver disabled, pending left as it is (SIG-11) */
+	SHM_SIGNAL_RESCHED,	/* wakeup: budget used up, pending still 1: caller re-runs wakeup later */
+};
+
+/* Sender-side moderation state of one signal direction (§4.1); local, never shared. */
+struct vbus_moderation {
+	u32 holdoff;	/* H in time units; 0 = off (MOD-1) */
+	u32 count;	/* C, 0..255; 0 = timer only, 1 = off */
+	u32 mc;		/* injects deferred since the last notification */
+	u32 mt;		/* holdoff time left; 0 = timer off */
+};
+
+/* One side's handle on a signal descriptor in shared memory. */
+struct shm_signal {
+	struct vbus_shm_signal_desc *desc;
+	unsigned int side;		/* VBUS_NORTH or VBUS_SOUTH: who uses this handle */
+	struct vbus_moderation *mod;	/* moderation of this side's injects, or NULL */
+};
+
+/* Handler run by wakeup for each drain pass; it must consume all work it can see (§1.4). */
+typedef void (*shm_signal_handler_t)(void *arg);
+
+/* North: initialise a descriptor (SIG-2): magic, version, all irq bytes 0. */
+void shm_signal_init(struct vbus_shm_signal_desc *desc);
+/* South: check magic and version, each read once; 0 or -EINVAL. */
+int shm_signal_check(const struct vbus_shm_signal_desc *desc);
+/* Bind @s to @desc for @side, without moderation. */
+void shm_signal_bind(struct shm_signal *s, struct vbus_shm_signal_desc *desc, unsigned int side);
+/* enable (§1.2 E1-E4): SHM_SIGNAL_OK or SHM_SIGNAL_SELF. */
+int shm_signal_enable(struct shm_signal *s);
+/* disable (§1.2 D1): SHM_SIGNAL_OK. */
+int shm_signal_disable(struct shm_signal *s);
+/* inject toward the peer (§1.2 I0-I7, §4.1 with s->mod): NOTIFY, SUPPRESS or DEFER. */
+int shm_signal_inject(struct shm_signal *s);
+/*
+ * inject gated by an event index (§2.7 K0-K5): with @event non-NULL, a kick
+ * that §1 allows notifies only if need_event(*event, @new, @old); else EVSKIP.
+ */
+int shm_signal_inject_event(struct shm_signal *s, const __le32 *event, u32 new_idx, u32 old_idx);
+/*
+ * wakeup (§1.2 W0-W9): drain with @handler until no new work, then clear
+ * pending late. @budget > 0 bounds the drain passes (a hostile peer could
+ * keep dirty set forever); at the bound it returns SHM_SIGNAL_RESCHED with
+ * pending still 1. Returns OK (with *@iter passes), DISABLED or RESCHED.
+ */
+int shm_signal_wakeup(struct shm_signal *s, shm_signal_handler_t handler, void *arg,
+		      unsigned int budget, unsigned int *iter);
+/* Configure moderation of this side's injects (§4.1); holdoff 0 or count 1 turns it off. */
+void vbus_moderation_set(struct vbus_moderation *m, u32 holdoff, u32 count);
+/* One time unit of this side's holdoff timer (§4.1 T1-T4): FIRE, DROP or IDLE. */
+int shm_signal_tick(struct shm_signal *s);
+/* Receiver state bits as the trace prints them: enabled<<2 | pending<<1 | dirty, of irq[@side]. */
+unsigned int shm_signal_state(const struct vbus_shm_signal_desc *desc, unsigned int side);
+
+/* ----------------------------------------------------------------------------
+ * IOQ ring (§2)
+ */
+
+/* A descriptor as the core hands it to callers: a validated local copy. */
+struct ioq_desc_info {
+	u64 cookie;
+	u64 offset;	/* region offset of the buffer */
+	u32 len;	/* push: buffer length; pop/reclaim: as read (reclaim: bytes used) */
+	u16 flags;	/* VBUS_IOQ_DESC_F_* */
+};
+
+/* One side's handle on a ring (IOQ-2: the locals each side keeps). */
+struct ioq {
+	struct vbus_ioq_ring *ring;
+	struct shm_signal sig;	/* the embedded signal, bound to this side */
+	u64 region_size;	/* bytes of the region a descriptor may name (south: range check) */
+	u64 ring_off;		/* south: the ring's region offset, validated at attach */
+	u32 cnt;		/* count: north as initialised, south read once at attach */
+	u32 idx;		/* north: ni (published), south: si (published) */
+	u32 rc;			/* north: reclaimed count; unused by south */
+	u32 kicked;		/* nk / sk: own index at the previous kick */
+	u16 flags;		/* ring flags, local copy (VBUS_IOQ_F_*) */
+	unsigned int side;
+	bool broken;		/* sticky: every later operation returns -EIO (HOST-2) */
+	u64 violations;		/* protocol violations seen */
+	const char *violation;	/* name of the first violation (§2.9), NULL if none */
+};
+
+/*
+ * South's per-descriptor processing, run by ioq_pop between the checks and
+ * the completion (§2.5 Q5). Set *used (clamped to the descriptor's len by the
+ * core); return 0, or a negative errno to complete with VBUS_IOQ_DESC_F_ERROR.
+ */
+typedef int (*ioq_pop_fn)(void *arg, const struct ioq_desc_info *d, u32 *used);
+/* North's per-descriptor completion callback, run by ioq_reclaim. */
+typedef void (*ioq_reclaim_fn)(void *arg, const struct ioq_desc_info *d);
+
+/* Arm results (§2.7). */
+#define IOQ_ARMED 0
+#define IOQ_READY 1
+
+/* need_event (§2.7): true iff @event lies in [@old, @new) modulo 2^32. */
+static inline bool ioq_need_event(u32 event, u32 new_idx, u32 old_idx)
+{
+	return (u32)(new_idx - event - 1) < (u32)(new_idx - old_idx);
+}
+
+/*
+ * North: initialise @ring (§2.2) with @count descriptors, @flags, indices and
+ * events at @base; @region_size is what north's bounds checks use. 0 or -EINVAL.
+ */
+int ioq_north_init(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 flags, u32 base,
+		   u64 region_size);
+/*
+ * South: validate the ring at @ring_off of the region [@region, +@region_size)
+ * (§2.8, each header field read once) and take its indices. 0, or -EINVAL with
+ * the ring marked broken and the violation counted.
+ */
+int ioq_south_attach(struct ioq *q, void *region, u64 region_size, u64 ring_off);
+/* South: re-validate the header of an attached ring (vector op attach); as ioq_south_attach. */
+int ioq_south_reattach(struct ioq *q);
+/* North: hand @n descriptors @d[0..n-1] to south, all or nothing (§2.4); n, -ENOSPC or -EIO. */
+int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n);
+/*
+ * South: consume and complete up to @n descriptors (§2.5), calling @fn (may be
+ * NULL: used = len) for each; *@last gets the last one completed (len = used).
+ * Returns the number completed, -EAGAIN (empty) or -EIO (broken).
+ */
+int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_desc_info *last);
+/* North: take back up to @n completed descriptors (§2.6); count, -EAGAIN or -EIO. */
+int ioq_reclaim(struct ioq *q, unsigned int n, ioq_reclaim_fn fn, void *arg,
+		struct ioq_desc_info *last);
+/* Kick the peer (§2.7 K0-K5, §4.1 with q->sig.mod): NOTIFY, SUPPRESS, EVSKIP, DEFER, or -EIO. */
+int ioq_kick(struct ioq *q);
+/* Ask to be woken after @t >= 1 more descriptors (§2.7 A1-A5): IOQ_ARMED, IOQ_READY, -EINVAL, -EIO. */
+int ioq_arm(struct ioq *q, u32 t);
+/* Descriptors available to this side without blocking: south pending work, north completions; or -EIO. */
+int ioq_peek(struct ioq *q);
+/* North: free slots for push (count - (ni - rc)). */
+static inline u32 ioq_free_slots(const struct ioq *q)
+{
+	return q->cnt - (q->idx - q->rc);
+}
+
+/* ----------------------------------------------------------------------------
+ * Bus (§3): region header, device table, control verbs, hotplug events.
+ * South only; the structure lives in south's private memory (it is large:
+ * allocate it, do not put it on a stack).
+ */
+
+#define VBUS_CORE_MAX_SHM 16	/* SHM verb ids per device this core tracks (max_shm cap) */
+#define VBUS_CORE_EVQ_LEN (2 * VBUS_MAX_DEVICES)
+
+struct vbus_shm_reg {
+	u64 offset;
+	u64 len;
+	u64 sigdesc;	/* VBUS_CTRL_NO_SIGNAL or the descriptor's region offset */
+	u32 handle;	/* signal handle, 0 without signal */
+	u8 prio;
+	bool used;
+};
+
+/* South's authoritative copy of one device; the shared table only mirrors it. */
+struct vbus_dev_state {
+	u32 id;
+	u32 version;
+	u32 features;
+	u32 accepted;	/* features north accepted with SET_FEATURES */
+	u32 max_shm;
+	u32 state;	/* VBUS_DEV_* */
+	char type[VBUS_DEV_TYPE_LEN];
+	struct vbus_shm_reg shm[VBUS_CORE_MAX_SHM];
+};
+
+struct vbus_bus_event {
+	u32 type;
+	u32 devid;
+	u64 seq;
+};
+
+/* Where south puts things when it creates a region. */
+struct vbus_bus_layout {
+	u32 features;		/* VBUS_FEAT_* offered */
+	u32 max_devices;	/* 1..VBUS_MAX_DEVICES */
+	u32 device_table_off;
+	u32 ctrl_ring_off;
+	u32 event_ring_off;
+	u32 aggr_queue_off;
+	u64 data_off;
+	u64 data_len;
+	u32 north_peer;
+	u32 south_peer;
+};
+
+struct vbus_bus {
+	u8 *region;
+	u64 size;
+	u32 max_devices;
+	u32 device_table_off;
+	u32 next_handle;	/* signal handles: 1, 2, 3 ... in registration order */
+	u64 event_seq;		/* events created so far (the last seq used) */
+	u32 evq_head, evq_tail;	/* events not yet delivered to north */
+	struct vbus_bus_event evq[VBUS_CORE_EVQ_LEN];
+	bool broken;
+	u64 violations;
+	const char *violation;
+	struct vbus_dev_state dev[VBUS_MAX_DEVICES];
+};
+
+/* South: create the region header and an empty device table (BUS-1); 0 or -EINVAL. */
+int vbus_bus_create(struct vbus_bus *b, void *region, u64 size, const struct vbus_bus_layout *lay);
+/* South: re-validate the header it created, read back once (BUS-6); 0, or -EIO with the bus broken. */
+int vbus_bus_check(struct vbus_bus *b);
+/*
+ * South: add a device in the first empty slot, state PRESENT; with @announce a
+ * DEVADD event is queued (§3.4). Returns the slot, -EEXIST, -ENOSPC or -EINVAL.
+ */
+int vbus_bus_add_device(struct vbus_bus *b, u32 id, const char *type, u32 version, u32 features,
+			u32 max_shm, bool announce);
+/* South: remove device @id (record EMPTY, registrations dropped, DEVDROP queued); 0 or -ENODEV. */
+int vbus_bus_drop_device(struct vbus_bus *b, u32 id);
+/* South: device @id broke its rings: state BROKEN until RELEASE; 0 or -ENODEV. */
+int vbus_bus_fault(struct vbus_bus *b, u32 id);
+/* South's device state for @id (any state but EMPTY), or NULL. */
+struct vbus_dev_state *vbus_bus_find(struct vbus_bus *b, u32 id);
+/*
+ * South: execute one control request held in a local copy @m (§3.3, BUS-2
+ * check order); writes m->result (0 or -errno) and m->ret. Never fails itself.
+ */
+void vbus_bus_ctrl_exec(struct vbus_bus *b, struct vbus_ctrl_msg *m);
+/*
+ * ioq_pop_fn for the control ring: copies the request at d->offset once,
+ * executes it and writes result/ret back (BUS-4: before the owner flip).
+ * A buffer too short or misaligned completes with VBUS_IOQ_DESC_F_ERROR.
+ */
+int vbus_bus_ctrl_pop(void *bus, const struct ioq_desc_info *d, u32 *used);
+/* Events queued but not yet delivered to north. */
+u32 vbus_bus_events_queued(const struct vbus_bus *b);
+/*
+ * ioq_pop_fn for the event ring: writes the oldest queued event into north's
+ * VBUS_IOQ_DESC_F_WRITE buffer (BUS-5); -EAGAIN-like completion (ERROR flag,
+ * used 0) when the buffer is unusable. Call it only while events are queued.
+ */
+int vbus_bus_event_pop(void *bus, const struct ioq_desc_info *d, u32 *used);
+
+#endif /* _VBUS_CORE_H */

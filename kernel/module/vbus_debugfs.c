@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Statistics without a custom tool: /sys/kernel/debug/vbus/link<N>, read-only,
+ * one line for the link and one per device.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "vbus_link.h"
+
+static struct dentry *vbus_debugfs_root;
+
+static void vbus_debugfs_show_stats(struct seq_file *m, const char *what,
+				    const struct vbus_ioc_stats *st)
+{
+	seq_printf(m, "%s doorbells %llu interrupts %llu suppressed %llu messages %llu violations %llu broken %u\n",
+		   what, st->doorbells, st->interrupts, st->suppressed, st->messages,
+		   st->violations, st->broken);
+}
+
+static int vbus_link_stats_show(struct seq_file *m, void *unused)
+{
+	struct vbus_link *link = m->private;
+	struct vbus_ioc_stats st;
+	char what[48];
+	unsigned int i;
+
+	mutex_lock(&link->lock);
+	seq_printf(m, "link %u running %d shm_size %zu devices %u\n", link->id, link->running,
+		   link->shm.size, link->ndev);
+	st.slot = ~0u;
+	if (!vbus_link_get_stats(link, &st))
+		vbus_debugfs_show_stats(m, "total", &st);
+	for (i = 0; i < VBUS_MAX_DEVICES; i++) {
+		if (!link->dev[i])
+			continue;
+		st.slot = i;
+		if (vbus_link_get_stats(link, &st))
+			continue;
+		snprintf(what, sizeof(what), "slot %u id %u type %s", i, link->dev[i]->id,
+			 link->dev[i]->backend->type);
+		vbus_debugfs_show_stats(m, what, &st);
+	}
+	mutex_unlock(&link->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vbus_link_stats);
+
+void vbus_debugfs_add_link(struct vbus_link *link)
+{
+	char name[24];
+
+	snprintf(name, sizeof(name), "link%u", link->id);
+	/* debugfs is best effort: a link works without its statistics file. */
+	link->debugfs = debugfs_create_file(name, 0400, vbus_debugfs_root, link,
+					    &vbus_link_stats_fops);
+}
+
+/* Remove the file; waits for readers in progress, so call it without link->lock. */
+void vbus_debugfs_remove_link(struct vbus_link *link)
+{
+	debugfs_remove(link->debugfs);
+	link->debugfs = NULL;
+}
+
+int vbus_debugfs_init(void)
+{
+	vbus_debugfs_root = debugfs_create_dir("vbus", NULL);
+	return 0;
+}
+
+void vbus_debugfs_exit(void)
+{
+	debugfs_remove_recursive(vbus_debugfs_root);
+}

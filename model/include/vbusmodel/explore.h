@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Exhaustive interleaving explorer for shm-signal (docs/spec/01-shm-signal.md)
+ * under x86-TSO (docs/spec/00-overview.md §0.2).
+ *
+ * Each spec line (P, I1.., E1.., W1..) is one atomic micro-step of one agent;
+ * stores enter the agent's FIFO store buffer; a flush micro-step may run at
+ * any time; `mb` drains the agent's own buffer; `wmb` does nothing on TSO.
+ * Breadth-first search with state hashing, so the first violation found is a
+ * minimal counterexample (fewest micro-steps).
+ */
+#ifndef VBUSMODEL_EXPLORE_H
+#define VBUSMODEL_EXPLORE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The four store->load barriers of MB-1 (§1.3); a placement is the set kept as `mb`. */
+#define VM_BAR_INJECT (1u << 0) /* MB-INJECT (I2) */
+#define VM_BAR_ENABLE (1u << 1) /* MB-ENABLE (E2) */
+#define VM_BAR_DRAIN (1u << 2)	/* MB-DRAIN (W2) */
+#define VM_BAR_CLEAR (1u << 3)	/* MB-CLEAR (W6) */
+#define VM_BAR_ARM (1u << 4)	/* MB-ARM (A2), event-index scenario only; the 2009 code had no event index */
+#define VM_BAR_ALL (VM_BAR_INJECT | VM_BAR_ENABLE | VM_BAR_DRAIN | VM_BAR_CLEAR | VM_BAR_ARM)
+#define VM_BAR_2009 VM_BAR_ARM
+
+#define VM_EX_MAX_ITEMS 6
+
+struct vm_explore_cfg {
+	unsigned full_barriers; /* VM_BAR_* kept as mb; the others become wmb (the 2009 placement: 0) */
+	unsigned depth;		/* north's push+inject rounds, 1..VM_EX_MAX_ITEMS */
+	int south_cycle;	/* 1: south also does disable, poll drain, enable once while serving */
+	int event_idx;		/* 1: VBUS_IOQ_F_EVENT_IDX: north kicks (§2.7 K1-K5), south arms with T = 1 */
+	int no_rearm;		/* event_idx: south never re-arms after consuming (shows why IOQ-11 exists) */
+	int lower_threshold;	/* event_idx: south starts armed for 2, then re-arms for 1 while asleep (MB-ARM) */
+	uint64_t max_states;	/* give up (result -E2BIG) beyond this many states; 0 = 50 M */
+};
+
+struct vm_explore_result {
+	uint64_t states;	/* distinct states explored */
+	uint64_t transitions;	/* micro-steps taken (including ones reaching known states) */
+	uint64_t quiescent;	/* distinct quiescent states checked */
+	uint64_t violations;	/* quiescent states breaking a check (0 with a correct placement) */
+	uint64_t spurious_states; /* quiescent states reached with at least one spurious notification */
+	unsigned max_spurious;	/* most spurious notifications on one path to a quiescent state */
+	unsigned max_sb;	/* deepest store buffer seen */
+	double seconds;		/* wall time of the search */
+};
+
+/* Parse "spec", "2009", or "minus-MB-<LABEL>" (INJECT ENABLE DRAIN CLEAR ARM) into a mask; -EINVAL if unknown. */
+int vm_explore_parse_placement(const char *s, unsigned *mask);
+/* Human name of a barrier mask ("spec", "2009", or the kept labels). */
+const char *vm_explore_placement_name(unsigned mask, char *buf, unsigned len);
+
+/*
+ * Explore every interleaving of @cfg. Returns 0 (res filled) or a negative errno.
+ * When a violation exists and @cex is not NULL, the first (minimal) one is
+ * printed to @cex step by step.
+ */
+int vm_explore_run(const struct vm_explore_cfg *cfg, struct vm_explore_result *res, FILE *cex);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VBUSMODEL_EXPLORE_H */

@@ -1,0 +1,768 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Discrete-event timing engine (§6). Agents are CPUs (north, south) that run
+ * one chunk of spec steps at a time; a chunk's shared-memory effects happen at
+ * its start, its cost (TIM-1) makes the CPU busy until its end. Store-buffer
+ * races are the explorer's business; here they only cost barrier cycles.
+ *
+ * Channel c carries messages from agent prod to agent cons over one ring with
+ * the receiver's irq record (enabled/pending/dirty) and, for event-index, the
+ * receiver's event index. Data-path costs follow the §6.1 closed form:
+ * producer produce_per_msg; consumer line_transfer for the index line and for
+ * each descriptor line the producer rewrote, plus handler_per_msg. The
+ * completion write-back and reclaim are off the critical path and not costed.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vbus/shm_signal.h>
+
+#include "vbusmodel/model.h"
+#include "vbusmodel/timing.h"
+
+enum { EV_GEN, EV_PRODUCE, EV_KICK, EV_NOTIFY, EV_RUN, EV_CHECK, EV_POLL, EV_TIMER };
+enum { CS_BLOCKED, CS_WAKING, CS_ACTIVE, CS_POLLING, CS_SPINNING };
+
+struct ev {
+	uint64_t t, seq;
+	uint32_t kind, ch;
+};
+
+struct chan {
+	int prod, cons;	 /* agent ids: VBUS_NORTH / VBUS_SOUTH */
+	const char *obj; /* trace object name */
+	uint64_t target; /* messages this channel carries in total */
+	uint64_t generated, backlog, pub, consumed, kick_old, kick_k;
+	uint64_t *gen; /* arrival time per message */
+	int prod_sched, stalled;
+	/* the receiver's irq record and event index (shared), the sender's moderation (local) */
+	uint8_t en, pend, dirty;
+	uint64_t event;
+	uint32_t mc;
+	int mt_armed;
+	/* consumer */
+	int cst, nq, cause_notify, first_pass;
+	uint64_t spin_end;
+	/* cache-line versions for TIM-1 */
+	uint64_t idx_ver, idx_seen, sig_ver, ev_ver, ev_seen;
+	int sig_writer;
+	uint64_t sig_seen[2];
+	uint32_t *dver, *dseen;
+};
+
+struct sim {
+	const struct vm_sim_cfg *cfg;
+	const uint64_t *P;
+	struct ev *heap;
+	size_t hn, hcap;
+	uint64_t seq, now, busy[2];
+	struct chan ch[2];
+	int nch;
+	uint64_t *lat;
+	uint64_t nlat, last_done, rng;
+	struct vm_report *rep;
+	unsigned trace_step;
+};
+
+/* ---- names ---- */
+static const char *const wl_names[] = { "ping-pong", "stream", "bursty", "poisson" };
+static const char *const cons_names[] = { "busy-poll", "block", "spin-then-block" };
+static const char *const mit_names[] = { "none", "shm-signal", "event-index", "moderation" };
+
+const char *vm_workload_name(int w) { return w >= 0 && w < VM_WL_COUNT ? wl_names[w] : "?"; }
+const char *vm_consumer_name(int c) { return c >= 0 && c < VM_CONS_COUNT ? cons_names[c] : "?"; }
+const char *vm_mitigation_name(int m) { return m >= 0 && m < VM_MIT_COUNT ? mit_names[m] : "?"; }
+
+static int parse_name(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return -EINVAL;
+}
+
+int vm_workload_parse(const char *s) { return parse_name(wl_names, VM_WL_COUNT, s); }
+int vm_consumer_parse(const char *s) { return parse_name(cons_names, VM_CONS_COUNT, s); }
+int vm_mitigation_parse(const char *s) { return parse_name(mit_names, VM_MIT_COUNT, s); }
+
+void vm_sim_cfg_default(struct vm_sim_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	vm_params_default(&c->p);
+	c->workload = VM_WL_PINGPONG;
+	c->consumer = VM_CONS_BLOCK;
+	c->mitigation = VM_MIT_SHM_SIGNAL;
+	c->messages = 10000;
+	c->load = 0.5;
+	c->burst = 32;
+	c->batch = 16;
+	c->ring_count = 256;
+	c->seed = 1;
+	c->s2n = 1;
+}
+
+/* ---- event heap, ordered by (time, insertion) ---- */
+static int ev_less(const struct ev *a, const struct ev *b)
+{
+	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static int push_ev(struct sim *s, uint64_t t, uint32_t kind, int ch)
+{
+	if (s->hn == s->hcap) {
+		size_t ncap = s->hcap ? s->hcap * 2 : 64;
+		struct ev *nh = realloc(s->heap, ncap * sizeof(*nh));
+		if (!nh)
+			return -ENOMEM;
+		s->heap = nh;
+		s->hcap = ncap;
+	}
+	struct ev e = { .t = t, .seq = s->seq++, .kind = kind, .ch = (uint32_t)ch };
+	size_t i = s->hn++;
+	while (i && ev_less(&e, &s->heap[(i - 1) / 2])) {
+		s->heap[i] = s->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	s->heap[i] = e;
+	return 0;
+}
+
+static struct ev pop_ev(struct sim *s)
+{
+	struct ev top = s->heap[0], last = s->heap[--s->hn];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= s->hn)
+			break;
+		if (c + 1 < s->hn && ev_less(&s->heap[c + 1], &s->heap[c]))
+			c++;
+		if (!ev_less(&s->heap[c], &last))
+			break;
+		s->heap[i] = s->heap[c];
+		i = c;
+	}
+	if (s->hn)
+		s->heap[i] = last;
+	return top;
+}
+
+/* ---- costs (TIM-1) ---- */
+#define P(s, name) ((s)->P[VM_P_##name])
+
+/* One access by @ag to the signal line; a write makes the peer's copy stale. */
+static uint64_t sig_access(struct sim *s, struct chan *c, int ag, int write)
+{
+	uint64_t cost = P(s, SHM_ACCESS);
+	if (c->sig_writer >= 0 && c->sig_writer != ag && c->sig_seen[ag] != c->sig_ver)
+		cost += P(s, LINE_TRANSFER);
+	c->sig_seen[ag] = c->sig_ver;
+	if (write) {
+		c->sig_ver++;
+		c->sig_writer = ag;
+		c->sig_seen[ag] = c->sig_ver;
+	}
+	return cost;
+}
+
+static int shm_family(const struct sim *s)
+{
+	return s->cfg->mitigation != VM_MIT_NONE;
+}
+
+static void trace_rec(struct sim *s, struct chan *c, uint64_t t, int side, const char *op, const char *res,
+		      const char *det)
+{
+	if (!s->cfg->trace)
+		return;
+	/* A ring's state (§7.1): for south->north the ring is an rx ring north keeps full of buffers. */
+	uint64_t ni = s->cfg->s2n && c->prod == VBUS_SOUTH ? c->consumed + s->cfg->ring_count : c->pub;
+	uint64_t si = s->cfg->s2n && c->prod == VBUS_SOUTH ? c->pub : c->consumed;
+	uint8_t n[3] = { 0 }, sr[3] = { 0 };
+	uint8_t *rx = c->cons == VBUS_NORTH ? n : sr;
+	rx[0] = c->en;
+	rx[1] = c->pend;
+	rx[2] = c->dirty;
+	fprintf(s->cfg->trace, "%u@%llu %c %s %s %s%s%s N=%u%u%u S=%u%u%u ni=%u si=%u ne=%u se=%u br=00\n",
+		++s->trace_step, (unsigned long long)t, side < 0 ? '-' : side == VBUS_NORTH ? 'N' : 'S', op, c->obj, res,
+		det ? " " : "", det ? det : "", n[0], n[1], n[2], sr[0], sr[1], sr[2], (uint32_t)ni, (uint32_t)si,
+		(uint32_t)(c->cons == VBUS_NORTH ? c->event : 0), (uint32_t)(c->cons == VBUS_SOUTH ? c->event : 0));
+}
+
+/* A notification from c->prod to c->cons leaves at @t. */
+static int send_notification(struct sim *s, struct chan *c, uint64_t t)
+{
+	if (c->cons == VBUS_SOUTH)
+		s->rep->doorbells++;
+	else
+		s->rep->interrupts++;
+	return push_ev(s, t, EV_NOTIFY, (int)(c - s->ch));
+}
+
+static uint64_t notify_cost(const struct sim *s, const struct chan *c)
+{
+	if (c->cons == VBUS_SOUTH && s->cfg->doorbell_traps)
+		return P(s, VM_EXIT);
+	return P(s, DOORBELL);
+}
+
+/* ---- producer ---- */
+static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
+{
+	uint64_t space = s->cfg->ring_count - (c->pub - c->consumed), k = c->backlog;
+	if (!k) {
+		c->prod_sched = 0;
+		return 0;
+	}
+	if (!space) {
+		c->stalled = 1; /* the consumer's next pass reschedules us */
+		c->prod_sched = 0;
+		return 0;
+	}
+	if (k > space)
+		k = space;
+	if (k > s->cfg->batch)
+		k = s->cfg->batch;
+	if (s->cfg->workload == VM_WL_STREAM)
+		for (uint64_t i = 0; i < k; i++)
+			c->gen[c->pub + i] = t; /* saturated: a message arrives when the producer starts it */
+	c->backlog -= k;
+	c->kick_k = k;
+	uint64_t cost = k * P(s, PRODUCE_PER_MSG);
+	s->busy[c->prod] = t + cost;
+	return push_ev(s, t + cost, EV_KICK, (int)(c - s->ch));
+}
+
+/* P4 publishes the batch, then the kick of the configured mitigation. */
+static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
+{
+	uint64_t k = c->kick_k, cost = 0;
+	int ci = (int)(c - s->ch), rc = 0;
+	const char *res;
+	for (uint64_t i = 0; i < k; i++)
+		c->dver[((c->pub + i) & (s->cfg->ring_count - 1)) / 2]++;
+	c->pub += k;
+	c->idx_ver++;
+	if (s->cfg->trace) {
+		char det[32];
+		snprintf(det, sizeof(det), "n=%llu", (unsigned long long)k);
+		trace_rec(s, c, t, c->prod, s->cfg->s2n && c->prod == VBUS_SOUTH ? "pop" : "push", "ok", det);
+	}
+
+	if (!shm_family(s)) {
+		/* none: every message notifies, one doorbell (or interrupt) each */
+		for (uint64_t i = 0; i < k && !rc; i++) {
+			cost += notify_cost(s, c);
+			rc = send_notification(s, c, t + cost);
+		}
+		res = "notify";
+	} else {
+		/* K0 WMB-INJECT (free on TSO), K1 dirty = 1, K2 MB-INJECT, K3 loads. */
+		cost += P(s, BARRIER_WRITE) + sig_access(s, c, c->prod, 1);
+		c->dirty = 1;
+		cost += P(s, BARRIER_FULL);
+		cost += sig_access(s, c, c->prod, 0) + sig_access(s, c, c->prod, 0);
+		int skip = 0;
+		if (c->en && !c->pend && s->cfg->mitigation == VM_MIT_EVENT_INDEX) {
+			/* K4: the receiver's event index, a line it rewrites when it arms */
+			cost += P(s, SHM_ACCESS) + (c->ev_seen != c->ev_ver ? P(s, LINE_TRANSFER) : 0);
+			c->ev_seen = c->ev_ver;
+			skip = !vm_need_event((uint32_t)c->event, (uint32_t)c->pub, (uint32_t)c->kick_old);
+		}
+		if (!c->en || c->pend) {
+			res = "suppress";
+		} else if (skip) {
+			res = "evskip";
+		} else if (s->cfg->mitigation == VM_MIT_MODERATION && P(s, MOD_HOLDOFF) &&
+			   !(P(s, MOD_COUNT) && c->mc + 1 >= P(s, MOD_COUNT))) {
+			c->mc++; /* M1, M3, M4 */
+			if (!c->mt_armed) {
+				c->mt_armed = 1;
+				rc = push_ev(s, t + cost + P(s, MOD_HOLDOFF), EV_TIMER, ci);
+			}
+			res = "defer";
+		} else {
+			c->mc = 0; /* M2 fire, or K5 */
+			c->mt_armed = 0;
+			cost += sig_access(s, c, c->prod, 1);
+			c->pend = 1;
+			cost += notify_cost(s, c);
+			rc = send_notification(s, c, t + cost);
+			res = "notify";
+		}
+		if (!strcmp(res, "suppress") || !strcmp(res, "evskip"))
+			s->rep->suppressed++;
+		c->kick_old = c->pub;
+	}
+	trace_rec(s, c, t + cost, c->prod, "kick", res, NULL);
+	s->busy[c->prod] = t + cost;
+	if (rc)
+		return rc;
+	if (c->backlog)
+		return push_ev(s, t + cost, EV_PRODUCE, ci);
+	c->prod_sched = 0;
+	return 0;
+}
+
+/* Holdoff expiry, T1-T4: fire if still allowed, else drop (MOD-4). */
+static int ev_timer(struct sim *s, struct chan *c, uint64_t t)
+{
+	if (!c->mt_armed)
+		return 0; /* fired by count meanwhile: this expiry belongs to a disarmed timer */
+	c->mt_armed = 0;
+	if (c->mc > 0 && c->en && !c->pend) {
+		c->mc = 0;
+		c->pend = 1;
+		trace_rec(s, c, t, -1, "tick", "fire", NULL);
+		return send_notification(s, c, t + notify_cost(s, c));
+	}
+	c->mc = 0;
+	trace_rec(s, c, t, -1, "tick", "drop", NULL);
+	return 0;
+}
+
+static int gen_message(struct sim *s, struct chan *c, uint64_t t)
+{
+	if (c->generated >= c->target)
+		return 0;
+	c->gen[c->generated++] = t;
+	c->backlog++;
+	if (!c->prod_sched) {
+		c->prod_sched = 1;
+		return push_ev(s, t, EV_PRODUCE, (int)(c - s->ch));
+	}
+	return 0;
+}
+
+/* ---- consumer ---- */
+/* One handler pass: consume everything published. Returns the cost; *got the count. */
+static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t *got, int *rc)
+{
+	uint64_t cost = 0, n = c->pub - c->consumed;
+	*got = n;
+	if (!n)
+		return 0;
+	if (c->idx_seen != c->idx_ver) {
+		cost += P(s, LINE_TRANSFER); /* the producer's index line */
+		c->idx_seen = c->idx_ver;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t seq = c->consumed + i, line = (seq & (s->cfg->ring_count - 1)) / 2;
+		if (c->dseen[line] != c->dver[line]) {
+			cost += P(s, LINE_TRANSFER);
+			c->dseen[line] = c->dver[line];
+		}
+		cost += P(s, HANDLER_PER_MSG);
+		uint64_t done = t + cost;
+		struct chan *reply = s->nch == 2 ? &s->ch[1 - (c - s->ch)] : NULL;
+		if (reply && c->cons == VBUS_SOUTH) {
+			/* ping-pong: south answers each request; the reply carries the request's time */
+			if (!*rc && reply->generated < reply->target) {
+				reply->gen[reply->generated++] = c->gen[seq];
+				reply->backlog++;
+				if (!reply->prod_sched) {
+					reply->prod_sched = 1;
+					*rc = push_ev(s, done, EV_PRODUCE, (int)(reply - s->ch));
+				}
+			}
+		} else {
+			s->lat[s->nlat++] = done - c->gen[seq];
+			s->last_done = done;
+			if (reply && !*rc)
+				*rc = gen_message(s, reply, done);
+		}
+	}
+	c->consumed += n;
+	if (s->cfg->trace) {
+		char det[64];
+		snprintf(det, sizeof(det), "n=%llu cookie=%llu len=64", (unsigned long long)n,
+			 (unsigned long long)(c->consumed - 1));
+		trace_rec(s, c, t + cost, c->cons, s->cfg->s2n && c->cons == VBUS_NORTH ? "reclaim" : "pop", "ok",
+			  det);
+	}
+	if (c->stalled && !*rc) {
+		c->stalled = 0;
+		c->prod_sched = 1;
+		*rc = push_ev(s, t + cost, EV_PRODUCE, (int)(c - s->ch));
+	}
+	return cost;
+}
+
+/* Event-index mode: after a pass the handler arms for evidx_threshold more entries (§2.7 A1-A4). */
+static uint64_t arm_and_drain(struct sim *s, struct chan *c, uint64_t t, uint64_t *got, int *rc)
+{
+	uint64_t cost = 0, thr = P(s, EVIDX_THRESHOLD);
+	for (;;) {
+		c->event = c->consumed + thr - 1; /* A1 */
+		c->ev_ver++;
+		cost += P(s, SHM_ACCESS) + P(s, BARRIER_FULL); /* A2 MB-ARM */
+		cost += P(s, SHM_ACCESS); /* A3 */
+		if (c->pub - c->consumed < thr) /* A4 */
+			return cost;
+		uint64_t more;
+		cost += handler_pass(s, c, t + cost, &more, rc);
+		*got += more;
+	}
+}
+
+static int consumer_idle(struct sim *s, struct chan *c, uint64_t t);
+
+/* W0-W3 (or, for `none`, one handler pass). */
+static int ev_run(struct sim *s, struct chan *c, uint64_t t)
+{
+	int ci = (int)(c - s->ch), rc = 0;
+	uint64_t cost = 0, got = 0;
+	c->cst = CS_ACTIVE;
+	if (shm_family(s)) {
+		if (c->first_pass) {
+			cost += sig_access(s, c, c->cons, 0); /* W0 */
+			if (!c->en) {
+				if (c->cause_notify)
+					s->rep->spurious++;
+				/* W0: pending stays 1; a later enable self-notifies (SIG-11) */
+				trace_rec(s, c, t + cost, c->cons, "wakeup", "disabled", NULL);
+				s->busy[c->cons] = t + cost;
+				c->first_pass = 0;
+				return consumer_idle(s, c, t + cost);
+			}
+		}
+		cost += sig_access(s, c, c->cons, 1); /* W1 */
+		c->dirty = 0;
+		cost += P(s, BARRIER_FULL); /* W2 MB-DRAIN */
+	}
+	cost += handler_pass(s, c, t + cost, &got, &rc); /* W3 */
+	if (s->cfg->mitigation == VM_MIT_EVENT_INDEX)
+		cost += arm_and_drain(s, c, t + cost, &got, &rc);
+	if (c->first_pass && c->cause_notify && got == 0)
+		s->rep->spurious++;
+	c->first_pass = 0;
+	s->busy[c->cons] = t + cost;
+	if (rc)
+		return rc;
+	return push_ev(s, t + cost, EV_CHECK, ci);
+}
+
+/* The consumer finished a wakeup: block, spin or poll according to its mode. */
+static int consumer_idle(struct sim *s, struct chan *c, uint64_t t)
+{
+	int ci = (int)(c - s->ch);
+	if (s->cfg->consumer == VM_CONS_POLL) {
+		c->cst = CS_POLLING;
+		return push_ev(s, t + P(s, POLL_INTERVAL), EV_POLL, ci);
+	}
+	if (c->nq) { /* notifications that arrived meanwhile: the eventfd is readable */
+		c->nq = 0;
+		c->cause_notify = 1;
+		c->first_pass = 1;
+		return push_ev(s, t, EV_RUN, ci);
+	}
+	if (s->cfg->consumer == VM_CONS_SPIN && c->cst != CS_SPINNING) {
+		uint64_t cost = 0;
+		if (shm_family(s)) {
+			cost = sig_access(s, c, c->cons, 1); /* D1 */
+			c->en = 0;
+			trace_rec(s, c, t + cost, c->cons, "disable", "ok", NULL);
+		}
+		c->cst = CS_SPINNING;
+		c->spin_end = t + cost + P(s, SPIN_BUDGET);
+		s->busy[c->cons] = t + cost;
+		return push_ev(s, t + cost + P(s, POLL_INTERVAL), EV_POLL, ci);
+	}
+	c->cst = CS_BLOCKED;
+	return 0;
+}
+
+/* W4-W9 after a pass (`none`: straight to idle). */
+static int ev_check(struct sim *s, struct chan *c, uint64_t t)
+{
+	int ci = (int)(c - s->ch);
+	if (!shm_family(s) || c->cst != CS_ACTIVE)
+		return consumer_idle(s, c, t);
+	uint64_t cost = 0;
+	/* W4: a disabled wakeup (W0) skips straight here with cst still ACTIVE but en = 0 */
+	cost += sig_access(s, c, c->cons, 0) + sig_access(s, c, c->cons, 0);
+	if (c->en && c->dirty) {
+		s->busy[c->cons] = t + cost;
+		return push_ev(s, t + cost, EV_RUN, ci);
+	}
+	cost += sig_access(s, c, c->cons, 1); /* W5 */
+	c->pend = 0;
+	cost += P(s, BARRIER_FULL);					 /* W6 MB-CLEAR */
+	cost += sig_access(s, c, c->cons, 0) + sig_access(s, c, c->cons, 0); /* W7 */
+	if (c->en && c->dirty) {
+		cost += sig_access(s, c, c->cons, 1); /* W8 */
+		c->pend = 1;
+		s->busy[c->cons] = t + cost;
+		return push_ev(s, t + cost, EV_RUN, ci);
+	}
+	trace_rec(s, c, t + cost, c->cons, "wakeup", "ok", NULL);
+	s->busy[c->cons] = t + cost;
+	return consumer_idle(s, c, t + cost);
+}
+
+/* One busy-poll iteration (poll mode, or the spin of spin-then-block). */
+static int ev_poll(struct sim *s, struct chan *c, uint64_t t)
+{
+	int ci = (int)(c - s->ch), rc = 0;
+	uint64_t got, cost = handler_pass(s, c, t, &got, &rc);
+	if (rc)
+		return rc;
+	s->busy[c->cons] = t + cost;
+	if (got) {
+		if (c->cst == CS_SPINNING)
+			c->spin_end = t + cost + P(s, SPIN_BUDGET);
+		return push_ev(s, t + cost + P(s, POLL_INTERVAL), EV_POLL, ci);
+	}
+	if (c->cst != CS_SPINNING || t < c->spin_end)
+		return push_ev(s, t + P(s, POLL_INTERVAL), EV_POLL, ci);
+	/* spin budget spent: enable (E1-E3) and block unless it self-notifies */
+	if (shm_family(s)) {
+		cost += sig_access(s, c, c->cons, 1); /* E1 */
+		c->en = 1;
+		cost += P(s, BARRIER_FULL); /* E2 MB-ENABLE */
+		cost += sig_access(s, c, c->cons, 0) + sig_access(s, c, c->cons, 0); /* E3 */
+		s->busy[c->cons] = t + cost;
+		if (c->dirty || c->pend) {
+			trace_rec(s, c, t + cost, c->cons, "enable", "self", NULL);
+			c->cst = CS_ACTIVE;
+			c->cause_notify = 0;
+			c->first_pass = 1;
+			return push_ev(s, t + cost, EV_RUN, ci);
+		}
+		trace_rec(s, c, t + cost, c->cons, "enable", "ok", NULL);
+	}
+	if (c->nq) { /* a notification arrived while spinning: drain it instead of sleeping */
+		c->cst = CS_ACTIVE;
+		return consumer_idle(s, c, t + cost);
+	}
+	c->cst = CS_BLOCKED;
+	return 0;
+}
+
+static int ev_notify(struct sim *s, struct chan *c, uint64_t t)
+{
+	int ci = (int)(c - s->ch);
+	if (c->cst == CS_BLOCKED) {
+		c->cst = CS_WAKING;
+		c->cause_notify = 1;
+		c->first_pass = 1;
+		return push_ev(s, t + P(s, WAKEUP), EV_RUN, ci);
+	}
+	/* The receiver is running: the interrupt steals its CPU. */
+	int ag = c->cons;
+	s->busy[ag] = (s->busy[ag] > t ? s->busy[ag] : t) + P(s, INTERRUPT);
+	if (c->cst == CS_POLLING) {
+		if (c->pub == c->consumed)
+			s->rep->spurious++;
+		return 0;
+	}
+	if (c->cst != CS_WAKING)
+		c->nq++;
+	return 0;
+}
+
+/* ---- workload arrivals ---- */
+static double rng_unit(struct sim *s)
+{
+	/* splitmix64 */
+	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return (double)(z >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static int ev_gen(struct sim *s, struct chan *c, uint64_t t)
+{
+	const struct vm_sim_cfg *cfg = s->cfg;
+	int ci = (int)(c - s->ch), rc = 0;
+	if (cfg->workload == VM_WL_POISSON) {
+		rc = gen_message(s, c, t);
+		double gap = -log(1.0 - rng_unit(s)) * 1000.0 / cfg->load;
+		if (!rc && c->generated < c->target)
+			rc = push_ev(s, t + (uint64_t)llround(gap), EV_GEN, ci);
+	} else { /* bursty: `burst` back-to-back arrivals, bursts spaced for the average load */
+		for (uint32_t i = 0; i < cfg->burst && !rc; i++)
+			rc = gen_message(s, c, t);
+		if (!rc && c->generated < c->target)
+			rc = push_ev(s, t + (uint64_t)llround(cfg->burst * 1000.0 / cfg->load), EV_GEN, ci);
+	}
+	return rc;
+}
+
+/* The k-th smallest of a[0..n) (0-based), partially reordering a: Hoare's selection, O(n) expected. */
+static uint64_t select_kth(uint64_t *a, uint64_t n, uint64_t k)
+{
+	uint64_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		uint64_t pivot = a[lo + (hi - lo) / 2], i = lo, j = hi;
+		while (i <= j) {
+			while (a[i] < pivot)
+				i++;
+			while (a[j] > pivot)
+				j--;
+			if (i <= j) {
+				uint64_t t = a[i];
+				a[i] = a[j];
+				a[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return a[k];
+	}
+	return a[k];
+}
+
+static int chan_init(struct sim *s, struct chan *c, int prod, const char *obj, uint64_t target)
+{
+	const struct vm_sim_cfg *cfg = s->cfg;
+	memset(c, 0, sizeof(*c));
+	c->prod = prod;
+	c->cons = VBUS_PEER(prod);
+	c->obj = obj;
+	c->target = target;
+	c->sig_writer = -1;
+	c->gen = calloc(target ? target : 1, sizeof(*c->gen));
+	c->dver = calloc(cfg->ring_count / 2, sizeof(*c->dver));
+	c->dseen = calloc(cfg->ring_count / 2, sizeof(*c->dseen));
+	if (!c->gen || !c->dver || !c->dseen)
+		return -ENOMEM;
+	/* The receiver's initial mode: blocked and enabled, or polling with notifications off. */
+	if (cfg->consumer == VM_CONS_POLL) {
+		c->cst = CS_POLLING;
+		c->en = 0;
+		return push_ev(s, cfg->p.v[VM_P_POLL_INTERVAL], EV_POLL, (int)(c - s->ch));
+	}
+	c->cst = CS_BLOCKED;
+	c->en = 1;
+	c->event = cfg->p.v[VM_P_EVIDX_THRESHOLD] - 1;
+	return 0;
+}
+
+static void chan_free(struct chan *c)
+{
+	free(c->gen);
+	free(c->dver);
+	free(c->dseen);
+}
+
+static int sim_loop(struct sim *s)
+{
+	while (s->hn) {
+		struct ev e = pop_ev(s);
+		struct chan *c = &s->ch[e.ch];
+		int rc = 0, ag = -1;
+		s->rep->events++;
+		switch (e.kind) {
+		case EV_PRODUCE:
+		case EV_KICK:
+			ag = c->prod;
+			break;
+		case EV_RUN:
+		case EV_CHECK:
+		case EV_POLL:
+			ag = c->cons;
+			break;
+		}
+		if (ag >= 0 && e.t < s->busy[ag]) { /* the CPU is busy: run when it is free */
+			if ((rc = push_ev(s, s->busy[ag], e.kind, (int)e.ch)))
+				return rc;
+			continue;
+		}
+		s->now = e.t;
+		switch (e.kind) {
+		case EV_GEN: rc = ev_gen(s, c, e.t); break;
+		case EV_PRODUCE: rc = ev_produce(s, c, e.t); break;
+		case EV_KICK: rc = ev_kick(s, c, e.t); break;
+		case EV_NOTIFY: rc = ev_notify(s, c, e.t); break;
+		case EV_RUN: rc = ev_run(s, c, e.t); break;
+		case EV_CHECK: rc = ev_check(s, c, e.t); break;
+		case EV_POLL:
+			/* pollers stop once everything is done, or the run would never end */
+			if (s->nlat >= s->rep->messages)
+				break;
+			rc = ev_poll(s, c, e.t);
+			break;
+		case EV_TIMER: rc = ev_timer(s, c, e.t); break;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int vm_sim_run(const struct vm_sim_cfg *cfg, struct vm_report *rep)
+{
+	struct sim s;
+	int rc;
+	memset(&s, 0, sizeof(s));
+	memset(rep, 0, sizeof(*rep));
+	if (cfg->workload < 0 || cfg->workload >= VM_WL_COUNT || cfg->consumer < 0 ||
+	    cfg->consumer >= VM_CONS_COUNT || cfg->mitigation < 0 || cfg->mitigation >= VM_MIT_COUNT ||
+	    !cfg->messages || cfg->messages > 100000000ull || cfg->ring_count < 2 || cfg->ring_count > 32768 ||
+	    (cfg->ring_count & (cfg->ring_count - 1)) || !cfg->batch || !cfg->burst || !(cfg->load > 0) ||
+	    !cfg->p.v[VM_P_EVIDX_THRESHOLD] || !cfg->p.v[VM_P_POLL_INTERVAL])
+		return -EINVAL;
+	s.cfg = cfg;
+	s.P = cfg->p.v;
+	s.rep = rep;
+	s.rng = cfg->seed;
+	rep->messages = cfg->messages; /* the target, until the end */
+	s.lat = malloc(cfg->messages * sizeof(*s.lat));
+	if (!s.lat)
+		return -ENOMEM;
+	if (cfg->workload == VM_WL_PINGPONG) {
+		s.nch = 2;
+		rc = chan_init(&s, &s.ch[0], VBUS_NORTH, "r0", cfg->messages);
+		if (!rc)
+			rc = chan_init(&s, &s.ch[1], VBUS_SOUTH, "r1", cfg->messages);
+		if (!rc)
+			rc = gen_message(&s, &s.ch[0], 0);
+	} else {
+		s.nch = 1;
+		rc = chan_init(&s, &s.ch[0], cfg->s2n ? VBUS_SOUTH : VBUS_NORTH, "r0", cfg->messages);
+		if (!rc && cfg->workload == VM_WL_STREAM) {
+			s.ch[0].generated = s.ch[0].backlog = cfg->messages;
+			s.ch[0].prod_sched = 1;
+			rc = push_ev(&s, 0, EV_PRODUCE, 0);
+		} else if (!rc) {
+			rc = push_ev(&s, 0, EV_GEN, 0);
+		}
+	}
+	if (!rc)
+		rc = sim_loop(&s);
+	if (!rc) {
+		rep->messages = s.nlat;
+		rep->stranded = 0;
+		for (int i = 0; i < s.nch; i++)
+			rep->stranded += s.ch[i].pub - s.ch[i].consumed;
+		rep->cycles = s.last_done;
+		rep->throughput = s.last_done ? s.nlat * 1000.0 / (double)s.last_done : 0;
+		if (s.nlat) {
+			/* nearest-rank percentiles */
+			rep->lat_p50 = select_kth(s.lat, s.nlat, (s.nlat - 1) / 2);
+			rep->lat_p99 = select_kth(s.lat, s.nlat, (uint64_t)ceil(0.99 * (double)s.nlat) - 1);
+			rep->lat_max = 0;
+			for (uint64_t i = 0; i < s.nlat; i++)
+				if (s.lat[i] > rep->lat_max)
+					rep->lat_max = s.lat[i];
+			rep->notif_per_msg = (double)(rep->doorbells + rep->interrupts) / (double)s.nlat;
+		}
+	}
+	for (int i = 0; i < s.nch; i++)
+		chan_free(&s.ch[i]);
+	free(s.lat);
+	free(s.heap);
+	return rc;
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: a hostile north mutates the shared memory south reads
+ * (ring header, indices, descriptors, signal bytes, bus header, device table,
+ * control messages) between south's steps. The regions are allocated at
+ * their exact size, so ASan reports any access the core makes outside them.
+ * Invariants (abort on failure): every descriptor handed to a pop callback
+ * lies inside the region; a broken ring answers -EIO to everything; south's
+ * index never runs ahead of what north could have published; bus state only
+ * changes through verbs.
+ *
+ * Input: byte 0 ring count exponent, byte 1 flags; then commands of
+ * [op][arg][len][len bytes of data].
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vbus_core.h"
+
+#define RING_REGION 8192u
+#define BUS_REGION 8192u
+#define BUS_CTRL_OFF 1280u
+#define BUS_EVENT_OFF 2048u
+#define BUS_DATA_OFF 4096u
+
+#define CHECK(c)                  \
+	do {                      \
+		if (!(c))         \
+			abort();  \
+	} while (0)
+
+struct fz {
+	u8 *ring_mem;
+	u8 *bus_mem;
+	struct ioq qn, qs;
+	struct ioq cn, cs;	/* control ring: north, south */
+	struct ioq en, es;	/* event ring */
+	struct vbus_bus *bus;
+	u64 touched;
+};
+
+static int touch_buffer(void *arg, const struct ioq_desc_info *d, u32 *used)
+{
+	struct fz *f = arg;
+	u64 i;
+
+	CHECK(d->offset <= RING_REGION && d->len <= RING_REGION - d->offset);
+	CHECK(d->len <= VBUS_IOQ_MAX_LEN);
+	for (i = 0; i < d->len; i += 64)	/* ASan checks every line we read */
+		f->touched += f->ring_mem[d->offset + i];
+	*used = d->len / 2;
+	return (d->cookie & 1) ? -EINVAL : 0;
+}
+
+static void drain(void *arg)
+{
+	struct fz *f = arg;
+	int n;
+
+	do {
+		n = ioq_pop(&f->qs, 4, touch_buffer, f, NULL);
+	} while (n > 0);
+}
+
+static void check_south(struct fz *f, int ret)
+{
+	if (f->qs.broken)
+		CHECK(ret == -EIO || ret == -EINVAL || ret >= 0 /* signal ops ignore broken */);
+	CHECK(f->qs.cnt == 0 || (f->qs.cnt & (f->qs.cnt - 1)) == 0);
+}
+
+/* Copy @len fuzz bytes into a region at @off, clipped to the region (a raw poke). */
+static void poke(u8 *mem, u32 size, u32 off, const u8 *data, u32 len)
+{
+	if (off >= size)
+		off %= size;
+	if (len > size - off)
+		len = size - off;
+	memcpy(mem + off, data, len);
+}
+
+static struct vbus_bus bus_state;
+
+static int setup(struct fz *f, u8 exp, u8 flags)
+{
+	struct vbus_bus_layout lay = {
+		.max_devices = 4, .device_table_off = 128, .ctrl_ring_off = BUS_CTRL_OFF,
+		.event_ring_off = BUS_EVENT_OFF, .data_off = BUS_DATA_OFF,
+		.data_len = BUS_REGION - BUS_DATA_OFF,
+	};
+	u32 count = 2u << (exp % 7);	/* 2 .. 128 */
+
+	f->ring_mem = calloc(1, RING_REGION);
+	f->bus_mem = calloc(1, BUS_REGION);
+	f->bus = &bus_state;	/* large: reused, vbus_bus_create() clears it */
+	if (!f->ring_mem || !f->bus_mem)
+		return -1;
+	CHECK(!ioq_north_init(&f->qn, (void *)f->ring_mem, count, flags & 1, (u32)flags << 24,
+			      RING_REGION));
+	CHECK(!ioq_south_attach(&f->qs, f->ring_mem, RING_REGION, 0));
+	CHECK(!vbus_bus_create(f->bus, f->bus_mem, BUS_REGION, &lay));
+	CHECK(vbus_bus_add_device(f->bus, 1, "echo", 2, 3, 4, false) == 0);
+	CHECK(vbus_bus_add_device(f->bus, 2, "null", 1, 0, 2, true) == 1);
+	CHECK(!ioq_north_init(&f->cn, (void *)(f->bus_mem + BUS_CTRL_OFF), 4, 0, 0, BUS_REGION));
+	CHECK(!ioq_south_attach(&f->cs, f->bus_mem, BUS_REGION, BUS_CTRL_OFF));
+	CHECK(!ioq_north_init(&f->en, (void *)(f->bus_mem + BUS_EVENT_OFF), 4, 0, 0, BUS_REGION));
+	CHECK(!ioq_south_attach(&f->es, f->bus_mem, BUS_REGION, BUS_EVENT_OFF));
+	return 0;
+}
+
+static void step(struct fz *f, u8 op, u8 arg, const u8 *data, u32 len)
+{
+	struct ioq_desc_info d, last;
+	u32 si_before = f->qs.idx;
+	int ret;
+
+	switch (op % 16) {
+	case 0: /* hostile write into the ring: header, indices, descriptors, signal */
+		poke(f->ring_mem, RING_REGION, (u32)arg * 4, data, len);
+		break;
+	case 1:
+		ret = ioq_pop(&f->qs, 1 + arg % 8, touch_buffer, f, &last);
+		check_south(f, ret);
+		if (ret > 0)
+			CHECK((u32)(f->qs.idx - si_before) == (u32)ret && (u32)ret <= f->qs.cnt);
+		break;
+	case 2:
+		ret = ioq_south_reattach(&f->qs);
+		CHECK(ret == 0 || (ret == -EINVAL && f->qs.broken));
+		break;
+	case 3:
+		check_south(f, ioq_kick(&f->qs));
+		break;
+	case 4:
+		check_south(f, ioq_arm(&f->qs, 1 + arg % 16));
+		break;
+	case 5:
+		if (shm_signal_enable(&f->qs.sig) == SHM_SIGNAL_SELF)
+			shm_signal_wakeup(&f->qs.sig, drain, f, 8, NULL);
+		break;
+	case 6:
+		shm_signal_wakeup(&f->qs.sig, drain, f, 1 + arg % 8, NULL);
+		break;
+	case 7: /* north pushes legitimately (it may be confused by its own pokes) */
+		d = (struct ioq_desc_info){ .cookie = arg, .offset = (u64)arg * 32, .len = len,
+					    .flags = arg & 1 };
+		ioq_push(&f->qn, &d, 1);
+		ioq_kick(&f->qn);
+		break;
+	case 8:
+		ret = ioq_reclaim(&f->qn, 1 + arg % 8, NULL, NULL, &last);
+		if (f->qn.broken)
+			CHECK(ret == -EIO);
+		break;
+	case 9: /* hostile write into the bus region: header, table, rings, messages */
+		poke(f->bus_mem, BUS_REGION, (u32)arg * 32, data, len);
+		break;
+	case 10: /* north queues a control request at a fuzzed offset; south serves the ring */
+		d = (struct ioq_desc_info){ .cookie = 1, .offset = BUS_DATA_OFF + (u32)arg * 8,
+					    .len = sizeof(struct vbus_ctrl_msg) };
+		poke(f->bus_mem, BUS_REGION, d.offset, data, len);
+		ioq_push(&f->cn, &d, 1);
+		ret = ioq_pop(&f->cs, 4, vbus_bus_ctrl_pop, f->bus, NULL);
+		if (f->cs.broken)
+			CHECK(ret == -EIO);
+		ioq_reclaim(&f->cn, 4, NULL, NULL, NULL);
+		break;
+	case 11:
+		vbus_bus_check(f->bus);
+		break;
+	case 12: /* north posts an event buffer; south delivers a queued event */
+		d = (struct ioq_desc_info){ .offset = BUS_DATA_OFF + (u32)arg * 16, .len = 16,
+					    .flags = VBUS_IOQ_DESC_F_WRITE };
+		ioq_push(&f->en, &d, 1);
+		if (vbus_bus_events_queued(f->bus))
+			ioq_pop(&f->es, 1, vbus_bus_event_pop, f->bus, NULL);
+		ioq_reclaim(&f->en, 4, NULL, NULL, NULL);
+		break;
+	case 13:
+		if (arg & 1)
+			vbus_bus_drop_device(f->bus, 1 + arg % 3);
+		else
+			vbus_bus_add_device(f->bus, 1 + arg % 3, "echo", 1, 0, arg % 5, true);
+		break;
+	case 14: {
+		struct vbus_ctrl_msg m;
+
+		memset(&m, 0, sizeof(m));
+		memcpy(&m, data, len < sizeof(m) ? len : sizeof(m));
+		vbus_bus_ctrl_exec(f->bus, &m);
+		break;
+	}
+	default:
+		ret = ioq_pop(&f->cs, 1, vbus_bus_ctrl_pop, f->bus, NULL);
+		if (f->cs.broken)
+			CHECK(ret == -EIO);
+		break;
+	}
+	/* device states stay in range whatever north wrote into the shared table */
+	for (ret = 0; ret < 4; ret++)
+		CHECK(f->bus->dev[ret].state <= VBUS_DEV_BROKEN);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fz f;
+	size_t i = 2;
+
+	if (size < 2)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	if (setup(&f, data[0], data[1]))
+		goto out_free;
+	while (i + 3 <= size) {
+		u8 op = data[i], arg = data[i + 1];
+		u32 len = data[i + 2] % 64;
+
+		i += 3;
+		if (len > size - i)
+			len = size - i;
+		step(&f, op, arg, data + i, len);
+		i += len;
+	}
+out_free:
+	free(f.ring_mem);
+	free(f.bus_mem);
+	return 0;
+}

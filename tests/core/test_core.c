@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Check suites for the protocol core built in userspace: shm-signal, moderation, IOQ, bus. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vbus_core.h"
+#include "../vbus_check.h"
+
+/* ---------------------------------------------------------------- signal */
+
+static struct vbus_shm_signal_desc sd;
+static struct shm_signal sn, ss;
+
+static void signal_setup(void)
+{
+	shm_signal_init(&sd);
+	shm_signal_bind(&sn, &sd, VBUS_NORTH);
+	shm_signal_bind(&ss, &sd, VBUS_SOUTH);
+}
+
+static unsigned int drained;
+static void count_handler(void *arg)
+{
+	(void)arg;
+	drained++;
+}
+
+START_TEST(signal_inject_disabled_suppresses)
+{
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_SUPPRESS); /* SIG-5 */
+	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH), 1);       /* dirty only */
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_SELF);     /* SIG-4 */
+}
+END_TEST
+
+START_TEST(signal_notify_once_then_pending)
+{
+	unsigned int iter;
+
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY);
+	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH), 7);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_SUPPRESS); /* SIG-6 */
+	drained = 0;
+	ck_assert_int_eq(shm_signal_wakeup(&ss, count_handler, NULL, 0, &iter), SHM_SIGNAL_OK);
+	ck_assert_uint_eq(iter, 1);
+	ck_assert_uint_eq(drained, 1);
+	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH), 4); /* enabled, pending and dirty clear */
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY);
+}
+END_TEST
+
+static struct shm_signal *reinject_from;
+static void reinject_handler(void *arg)
+{
+	unsigned int *left = arg;
+
+	if (*left) {
+		--*left;
+		ck_assert_int_eq(shm_signal_inject(reinject_from), SHM_SIGNAL_SUPPRESS);
+	}
+}
+
+START_TEST(signal_wakeup_loops_while_dirty)
+{
+	unsigned int left = 3, iter;
+
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY);
+	reinject_from = &sn;
+	ck_assert_int_eq(shm_signal_wakeup(&ss, reinject_handler, &left, 0, &iter), SHM_SIGNAL_OK);
+	ck_assert_uint_eq(iter, 4); /* SIG-8: three re-injects during the drain, no notification */
+}
+END_TEST
+
+START_TEST(signal_wakeup_budget_reschedules)
+{
+	unsigned int left = 10, iter;
+
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY);
+	reinject_from = &sn;
+	ck_assert_int_eq(shm_signal_wakeup(&ss, reinject_handler, &left, 2, &iter),
+			 SHM_SIGNAL_RESCHED);
+	ck_assert_uint_eq(iter, 2);
+	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH) & 2, 2); /* pending kept */
+}
+END_TEST
+
+START_TEST(signal_wakeup_disabled_keeps_pending)
+{
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY);
+	ck_assert_int_eq(shm_signal_disable(&ss), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_wakeup(&ss, count_handler, NULL, 0, NULL), SHM_SIGNAL_DISABLED);
+	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH), 3); /* SIG-11 */
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_SELF);
+}
+END_TEST
+
+START_TEST(signal_hostile_bytes_read_as_one)
+{
+	sd.irq[VBUS_SOUTH].enabled = 0x80; /* HOST-3 */
+	sd.irq[VBUS_SOUTH].pending = 0x02;
+	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH), 6);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_SUPPRESS);
+	sd.magic = 0;
+	ck_assert_int_eq(shm_signal_check(&sd), -EINVAL);
+}
+END_TEST
+
+START_TEST(moderation_count_and_holdoff)
+{
+	struct vbus_moderation m;
+	int i;
+
+	vbus_moderation_set(&m, 5, 3);
+	sn.mod = &m;
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
+	ck_assert_uint_eq(m.mt, 5);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
+	ck_assert_uint_eq(m.mt, 5); /* MOD-5: not re-armed */
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY); /* count reached */
+	ck_assert_uint_eq(m.mc, 0);
+	ck_assert_uint_eq(m.mt, 0);
+	ck_assert_int_eq(shm_signal_wakeup(&ss, NULL, NULL, 0, NULL), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(shm_signal_tick(&sn), SHM_SIGNAL_IDLE);
+	ck_assert_int_eq(shm_signal_tick(&sn), SHM_SIGNAL_FIRE);
+	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH), 7);
+	ck_assert_int_eq(shm_signal_wakeup(&ss, NULL, NULL, 0, NULL), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
+	ck_assert_int_eq(shm_signal_disable(&ss), SHM_SIGNAL_OK);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(shm_signal_tick(&sn), SHM_SIGNAL_IDLE);
+	ck_assert_int_eq(shm_signal_tick(&sn), SHM_SIGNAL_DROP); /* MOD-4 */
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_SELF);
+}
+END_TEST
+
+START_TEST(moderation_count_saturates)
+{
+	struct vbus_moderation m;
+	int i;
+
+	vbus_moderation_set(&m, 1000, 0); /* timer only: every inject defers */
+	sn.mod = &m;
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_OK);
+	for (i = 0; i < 300; i++)
+		ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
+	ck_assert_uint_eq(m.mc, 255); /* MOD-6 */
+	for (i = 0; i < 999; i++)
+		ck_assert_int_eq(shm_signal_tick(&sn), SHM_SIGNAL_IDLE);
+	ck_assert_int_eq(shm_signal_tick(&sn), SHM_SIGNAL_FIRE);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- ioq */
+
+#define REGION 65536
+static union {
+	struct vbus_ioq_ring ring;
+	unsigned char bytes[REGION];
+} reg __attribute__((aligned(64)));
+static struct ioq qn, qs;
+
+static void ring_setup_count(u32 count, u16 flags, u32 base)
+{
+	memset(&reg, 0, sizeof(reg));
+	ck_assert_int_eq(ioq_north_init(&qn, &reg.ring, count, flags, base, REGION), 0);
+	ck_assert_int_eq(ioq_south_attach(&qs, &reg, REGION, 0), 0);
+}
+
+static void ring_setup(void)
+{
+	ring_setup_count(4, 0, 0);
+}
+
+static int push_n(unsigned int n, u64 cookie)
+{
+	struct ioq_desc_info d[64];
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		d[i] = (struct ioq_desc_info){ .cookie = cookie + i, .offset = 4096, .len = 64 };
+	return ioq_push(&qn, d, n);
+}
+
+START_TEST(ioq_wrap_example)
+{
+	struct ioq_desc_info last;
+
+	/* §2.10 */
+	ck_assert_int_eq(push_n(4, 0), 4);
+	ck_assert_int_eq(push_n(1, 4), -ENOSPC);
+	ck_assert_int_eq(ioq_pop(&qs, 2, NULL, NULL, &last), 2);
+	ck_assert_uint_eq(last.cookie, 1);
+	ck_assert_int_eq(ioq_reclaim(&qn, 2, NULL, NULL, &last), 2);
+	ck_assert_int_eq(push_n(2, 4), 2);
+	ck_assert_int_eq(ioq_pop(&qs, 8, NULL, NULL, &last), 4);
+	ck_assert_uint_eq(last.cookie, 5);
+	ck_assert_int_eq(ioq_pop(&qs, 8, NULL, NULL, &last), -EAGAIN);
+	ck_assert_int_eq(ioq_reclaim(&qn, 8, NULL, NULL, &last), 4);
+	ck_assert_uint_eq(ioq_free_slots(&qn), 4);
+}
+END_TEST
+
+START_TEST(ioq_index_wraps_2_32)
+{
+	struct ioq_desc_info last;
+	int i;
+
+	ring_setup_count(8, 0, 0xfffffffd);
+	for (i = 0; i < 20; i++) {
+		ck_assert_int_eq(push_n(3, i * 3), 3);
+		ck_assert_int_eq(ioq_pop(&qs, 3, NULL, NULL, &last), 3);
+		ck_assert_int_eq(ioq_reclaim(&qn, 3, NULL, NULL, &last), 3);
+		ck_assert_uint_eq(last.cookie, i * 3 + 2);
+	}
+	ck_assert(!qs.broken && !qn.broken);
+}
+END_TEST
+
+static int used_half(void *arg, const struct ioq_desc_info *d, u32 *used)
+{
+	(void)arg;
+	*used = d->len / 2;
+	return d->cookie == 1 ? -EINVAL : 0;
+}
+
+START_TEST(ioq_completion_len_and_error)
+{
+	struct ioq_desc_info last;
+
+	ck_assert_int_eq(push_n(2, 0), 2);
+	ck_assert_int_eq(ioq_pop(&qs, 2, used_half, NULL, &last), 2);
+	ck_assert_uint_eq(last.len, 32);
+	ck_assert_uint_eq(last.flags, VBUS_IOQ_DESC_F_ERROR);
+	ck_assert_int_eq(ioq_reclaim(&qn, 1, NULL, NULL, &last), 1);
+	ck_assert_uint_eq(last.flags, 0);
+	ck_assert_int_eq(ioq_reclaim(&qn, 1, NULL, NULL, &last), 1);
+	ck_assert_uint_eq(last.flags, VBUS_IOQ_DESC_F_ERROR);
+}
+END_TEST
+
+static void expect_broken(const char *why)
+{
+	struct ioq_desc_info last;
+
+	ck_assert_int_eq(ioq_pop(&qs, 4, NULL, NULL, &last), -EIO);
+	ck_assert(qs.broken);
+	ck_assert_str_eq(qs.violation, why);
+	ck_assert_uint_eq(qs.violations, 1);
+	ck_assert_int_eq(ioq_pop(&qs, 4, NULL, NULL, &last), -EIO); /* sticky, counted once */
+	ck_assert_uint_eq(qs.violations, 1);
+	ck_assert_int_eq(ioq_kick(&qs), -EIO);
+	ck_assert_int_eq(ioq_arm(&qs, 1), -EIO);
+}
+
+START_TEST(ioq_violation_index)
+{
+	reg.ring.north.index = 5; /* > count past si */
+	expect_broken("index");
+}
+END_TEST
+
+START_TEST(ioq_violation_owner)
+{
+	ck_assert_int_eq(push_n(2, 0), 2);
+	reg.ring.desc[1].owner = VBUS_IOQ_OWNER_NORTH;
+	expect_broken("owner");
+	ck_assert_uint_eq(reg.ring.south.index, 0); /* nothing of the batch published */
+}
+END_TEST
+
+START_TEST(ioq_violation_flags)
+{
+	ck_assert_int_eq(push_n(1, 0), 1);
+	reg.ring.desc[0].flags = 0x80;
+	expect_broken("flags");
+}
+END_TEST
+
+START_TEST(ioq_violation_range)
+{
+	ck_assert_int_eq(push_n(1, 0), 1);
+	reg.ring.desc[0].offset = REGION - 10; /* len 64 runs past the end */
+	expect_broken("range");
+}
+END_TEST
+
+START_TEST(ioq_violation_range_overflow)
+{
+	ck_assert_int_eq(push_n(1, 0), 1);
+	reg.ring.desc[0].offset = ~0ull - 8; /* offset + len wraps */
+	expect_broken("range");
+}
+END_TEST
+
+START_TEST(ioq_attach_rejects_bad_header)
+{
+	static const struct {
+		size_t off;
+		u32 val;
+		int size;
+	} bad[] = {
+		{ 0, 0, 4 },	      /* magic */
+		{ 4, 2, 2 },	      /* version */
+		{ 6, 2, 2 },	      /* unknown ring flag */
+		{ 8, 3, 4 },	      /* count not a power of two */
+		{ 8, 65536, 4 },      /* count too large */
+		{ 8, 2048, 4 },	      /* count fits the limits but not the region */
+		{ 16, 0, 4 },	      /* signal magic */
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ring_setup();
+		memcpy(reg.bytes + bad[i].off, &bad[i].val, bad[i].size);
+		ck_assert_int_eq(ioq_south_attach(&qs, &reg, REGION, 0), -EINVAL);
+		ck_assert(qs.broken);
+		ck_assert_int_eq(ioq_pop(&qs, 1, NULL, NULL, NULL), -EIO);
+	}
+	ck_assert_int_eq(ioq_south_attach(&qs, &reg, REGION, 100), -EINVAL); /* misaligned */
+	ck_assert_int_eq(ioq_south_attach(&qs, &reg, REGION, REGION - 64), -EINVAL);
+	ck_assert_int_eq(ioq_south_attach(&qs, &reg, REGION, ~0ull & ~63ull), -EINVAL); /* wraps */
+	ck_assert(qs.broken);
+}
+END_TEST
+
+START_TEST(ioq_event_index_kick)
+{
+	ring_setup_count(8, VBUS_IOQ_F_EVENT_IDX, 0);
+	ck_assert_int_eq(shm_signal_enable(&qs.sig), SHM_SIGNAL_OK);
+	ck_assert_int_eq(ioq_arm(&qs, 3), IOQ_ARMED); /* wake me after 3 */
+	ck_assert_int_eq(push_n(2, 0), 2);
+	ck_assert_int_eq(ioq_kick(&qn), SHM_SIGNAL_EVSKIP);
+	ck_assert_int_eq(push_n(1, 2), 1);
+	ck_assert_int_eq(ioq_kick(&qn), SHM_SIGNAL_NOTIFY); /* index crossed event 2 */
+	ck_assert_int_eq(ioq_arm(&qs, 3), IOQ_READY);
+	ck_assert(ioq_need_event(0xffffffff, 1, 0xfffffffe));
+	ck_assert(!ioq_need_event(5, 5, 4));
+}
+END_TEST
+
+/* ---------------------------------------------------------------- bus */
+
+static struct vbus_bus *bus;
+static union {
+	struct vbus_shm_header h;
+	unsigned char bytes[REGION];
+} breg __attribute__((aligned(64)));
+
+static void bus_setup(void)
+{
+	struct vbus_bus_layout lay = {
+		.max_devices = 4, .device_table_off = 128, .ctrl_ring_off = 512,
+		.event_ring_off = 1024, .data_off = 4096, .data_len = REGION - 4096,
+	};
+
+	bus = calloc(1, sizeof(*bus));
+	ck_assert_ptr_nonnull(bus);
+	memset(&breg, 0, sizeof(breg));
+	ck_assert_int_eq(vbus_bus_create(bus, &breg, REGION, &lay), 0);
+	ck_assert_int_eq(vbus_bus_add_device(bus, 7, "echo", 2, 0x5, 4, false), 0);
+	ck_assert_int_eq(vbus_bus_check(bus), 0);
+}
+
+static void bus_teardown(void)
+{
+	free(bus);
+}
+
+static s32 verb(u32 op, u32 dev, u32 a0, u32 a1, u64 off, u64 len, u64 sig, u32 *ret)
+{
+	struct vbus_ctrl_msg m = { .op = op, .devid = dev, .arg0 = a0, .arg1 = a1,
+				   .offset = off, .len = len, .sigdesc = sig };
+
+	vbus_bus_ctrl_exec(bus, &m);
+	if (ret)
+		*ret = m.ret;
+	return (s32)m.result;
+}
+
+START_TEST(bus_verbs_in_order)
+{
+	u32 ret;
+
+	ck_assert_int_eq(verb(9, 7, 0, 0, 0, 0, 0, NULL), -EOPNOTSUPP);
+	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 8, 1, 0, 0, 0, 0, NULL), -ENODEV);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 64, VBUS_CTRL_NO_SIGNAL, NULL),
+			 -ENOTCONN);
+	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 3, 0, 0, 0, 0, NULL), -EINVAL);
+	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 2, 0, 0, 0, 0, &ret), 0);
+	ck_assert_uint_eq(ret, 2);
+	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 1, 0, 0, 0, 0, NULL), -EBUSY);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 64, 4096, &ret), 0);
+	ck_assert_uint_eq(ret, 1);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 64, 4096, NULL), -EEXIST);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 8, 4096, 64, 4096, NULL), -EINVAL);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 0, 4096, 64, 4100, NULL), -EINVAL);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 0, 4096, 64, 4096 + 56, NULL), -EINVAL);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 0, REGION, 1, VBUS_CTRL_NO_SIGNAL, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 4, 0, 4096, 64, VBUS_CTRL_NO_SIGNAL, NULL), -EINVAL);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 7, 4096, 64, 4096 + 48, &ret), 0);
+	ck_assert_uint_eq(ret, 2);
+	ck_assert_int_eq(verb(VBUS_CTRL_CALL, 7, VBUS_CALL_GET_FEATURES, 0, 0, 0, 0, &ret), 0);
+	ck_assert_uint_eq(ret, 5);
+	ck_assert_int_eq(verb(VBUS_CTRL_CALL, 7, VBUS_CALL_SET_FEATURES, 2, 0, 0, 0, NULL), -EINVAL);
+	ck_assert_int_eq(verb(VBUS_CTRL_CALL, 7, VBUS_CALL_SET_FEATURES, 4, 0, 0, 0, NULL), 0);
+	ck_assert_int_eq(verb(VBUS_CTRL_CALL, 7, 0x100, 0, 0, 0, 0, NULL), -ENOSYS);
+	ck_assert_int_eq(verb(VBUS_CTRL_CALL, 7, 1, 0, REGION, 1, 0, NULL), -EINVAL);
+	ck_assert_int_eq(verb(VBUS_CTRL_CLOSE, 7, 0, 0, 0, 0, 0, NULL), 0);
+	ck_assert_int_eq(verb(VBUS_CTRL_CLOSE, 7, 0, 0, 0, 0, 0, NULL), -ENOTCONN);
+	ck_assert_int_eq(vbus_bus_fault(bus, 7), 0);
+	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 1, 0, 0, 0, 0, NULL), -EIO);
+	ck_assert_int_eq(verb(VBUS_CTRL_RELEASE, 7, 0, 0, 0, 0, 0, NULL), 0);
+	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 1, 0, 0, 0, 0, NULL), 0);
+}
+END_TEST
+
+START_TEST(bus_hotplug_events)
+{
+	struct ioq_desc_info d = { .offset = 8192, .len = 16, .flags = VBUS_IOQ_DESC_F_WRITE };
+	struct vbus_event *ev = (struct vbus_event *)(breg.bytes + 8192);
+	u32 used;
+
+	ck_assert_int_eq(vbus_bus_add_device(bus, 9, "null", 1, 0, 0, true), 1);
+	ck_assert_int_eq(vbus_bus_add_device(bus, 9, "null", 1, 0, 0, true), -EEXIST);
+	ck_assert_int_eq(vbus_bus_drop_device(bus, 9), 0);
+	ck_assert_int_eq(vbus_bus_drop_device(bus, 9), -ENODEV);
+	ck_assert_uint_eq(vbus_bus_events_queued(bus), 2);
+	ck_assert_int_eq(vbus_bus_event_pop(bus, &d, &used), 0);
+	ck_assert_uint_eq(used, 16);
+	ck_assert_uint_eq(ev->type, VBUS_EVENT_DEVADD);
+	ck_assert_uint_eq(ev->seq, 1);
+	ck_assert_int_eq(vbus_bus_event_pop(bus, &d, &used), 0);
+	ck_assert_uint_eq(ev->type, VBUS_EVENT_DEVDROP);
+	ck_assert_uint_eq(ev->devid, 9);
+	ck_assert_uint_eq(ev->seq, 2);
+	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 9, 1, 0, 0, 0, 0, NULL), -ENODEV);
+}
+END_TEST
+
+START_TEST(bus_check_detects_header_corruption)
+{
+	breg.h.ctrl_ring_off = 100;
+	ck_assert_int_eq(vbus_bus_check(bus), -EIO);
+	ck_assert(bus->broken);
+	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 1, 0, 0, 0, 0, NULL), -EIO);
+}
+END_TEST
+
+/* BUS-4 and HOST-1 on the control ring: a bad buffer is refused before anything is read or written. */
+START_TEST(bus_ctrl_pop_refuses_bad_buffers)
+{
+	struct vbus_ctrl_msg *m = (struct vbus_ctrl_msg *)(breg.bytes + 8192);
+	struct ioq_desc_info d = { .offset = 8192, .len = sizeof(*m) };
+	u32 used = 99;
+
+	*m = (struct vbus_ctrl_msg){ .op = VBUS_CTRL_OPEN, .devid = 7, .arg0 = 1, .result = 0xdead };
+	d.len = sizeof(*m) - 1; /* too short */
+	ck_assert_int_eq(vbus_bus_ctrl_pop(bus, &d, &used), -EINVAL);
+	ck_assert_uint_eq(used, 0);
+	d.len = sizeof(*m);
+	d.offset = 8196; /* misaligned */
+	ck_assert_int_eq(vbus_bus_ctrl_pop(bus, &d, &used), -EINVAL);
+	d.offset = 8192;
+	d.flags = VBUS_IOQ_DESC_F_WRITE; /* a response buffer is not a request */
+	ck_assert_int_eq(vbus_bus_ctrl_pop(bus, &d, &used), -EINVAL);
+	ck_assert_uint_eq(m->result, 0xdead); /* nothing written back */
+	ck_assert_uint_eq(vbus_bus_find(bus, 7)->state, VBUS_DEV_PRESENT);
+	d.flags = 0;
+	ck_assert_int_eq(vbus_bus_ctrl_pop(bus, &d, &used), 0);
+	ck_assert_uint_eq(used, sizeof(*m));
+	ck_assert_uint_eq(m->result, 0);
+	ck_assert_uint_eq(m->ret, 1);
+	ck_assert_uint_eq(vbus_bus_find(bus, 7)->state, VBUS_DEV_OPEN);
+}
+END_TEST
+
+/* BUS-5: an unusable event buffer does not consume the event. */
+START_TEST(bus_event_pop_keeps_event_on_bad_buffer)
+{
+	struct ioq_desc_info d = { .offset = 8192, .len = 16 };
+	u32 used = 99;
+
+	ck_assert_int_eq(vbus_bus_event_pop(bus, &d, &used), -EAGAIN); /* nothing queued */
+	ck_assert_uint_eq(used, 0);
+	ck_assert_int_eq(vbus_bus_add_device(bus, 9, "null", 1, 0, 0, true), 1);
+	ck_assert_int_eq(vbus_bus_event_pop(bus, &d, &used), -EINVAL); /* no WRITE flag */
+	d.flags = VBUS_IOQ_DESC_F_WRITE;
+	d.len = 15;
+	ck_assert_int_eq(vbus_bus_event_pop(bus, &d, &used), -EINVAL); /* too short */
+	d.len = 16;
+	d.offset = 8193;
+	ck_assert_int_eq(vbus_bus_event_pop(bus, &d, &used), -EINVAL); /* misaligned */
+	ck_assert_uint_eq(vbus_bus_events_queued(bus), 1);
+	d.offset = 8192;
+	ck_assert_int_eq(vbus_bus_event_pop(bus, &d, &used), 0);
+	ck_assert_uint_eq(vbus_bus_events_queued(bus), 0);
+}
+END_TEST
+
+static Suite *core_suite(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc;
+
+	tc = tcase_create("signal");
+	tcase_add_checked_fixture(tc, signal_setup, NULL);
+	tcase_add_test(tc, signal_inject_disabled_suppresses);
+	tcase_add_test(tc, signal_notify_once_then_pending);
+	tcase_add_test(tc, signal_wakeup_loops_while_dirty);
+	tcase_add_test(tc, signal_wakeup_budget_reschedules);
+	tcase_add_test(tc, signal_wakeup_disabled_keeps_pending);
+	tcase_add_test(tc, signal_hostile_bytes_read_as_one);
+	tcase_add_test(tc, moderation_count_and_holdoff);
+	tcase_add_test(tc, moderation_count_saturates);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ioq");
+	tcase_add_checked_fixture(tc, ring_setup, NULL);
+	tcase_add_test(tc, ioq_wrap_example);
+	tcase_add_test(tc, ioq_index_wraps_2_32);
+	tcase_add_test(tc, ioq_completion_len_and_error);
+	tcase_add_test(tc, ioq_violation_index);
+	tcase_add_test(tc, ioq_violation_owner);
+	tcase_add_test(tc, ioq_violation_flags);
+	tcase_add_test(tc, ioq_violation_range);
+	tcase_add_test(tc, ioq_violation_range_overflow);
+	tcase_add_test(tc, ioq_attach_rejects_bad_header);
+	tcase_add_test(tc, ioq_event_index_kick);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bus");
+	tcase_add_checked_fixture(tc, bus_setup, bus_teardown);
+	tcase_add_test(tc, bus_verbs_in_order);
+	tcase_add_test(tc, bus_hotplug_events);
+	tcase_add_test(tc, bus_check_detects_header_corruption);
+	tcase_add_test(tc, bus_ctrl_pop_refuses_bad_buffers);
+	tcase_add_test(tc, bus_event_pop_keeps_event_on_bad_buffer);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return vbus_check_run(core_suite());
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot Debian's packaged kernel in QEMU with an initramfs of our own and run a command in it.
+#
+# Usage: qemu-run.sh [options] -- GUEST-COMMAND...
+#   --ko FILE        copy a kernel module into the guest as /lib/vbus/<name>.ko (repeatable)
+#   --bin FILE       copy a static program into the guest as /bin/<name> (repeatable)
+#   --timeout S      wall-clock limit for the whole boot + test (default 90)
+#   --name NAME      test name used in messages (default: qemu-run)
+#   --keep-log FILE  also copy the console log to FILE
+#   --smp N          guest vCPUs (default 2)
+# Environment:
+#   VBUS_QEMU_ACCEL  tcg (default) or kvm. KVM is never chosen on its own: see
+#                    docs/environment notes, a full Linux guest hangs under nested KVM here.
+#   VBUS_KERNEL      kernel image (default: newest /boot/vmlinuz-6.1.0-*-amd64)
+#   VBUS_QEMU        QEMU binary (default: qemu-system-x86_64)
+#
+# Exit status: the guest command's exit status; 1 if the guest did not report one (timeout,
+# panic) or if the console log shows BUG:/WARNING:/Oops/Call Trace; 77 (skip) when QEMU,
+# busybox-static, cpio or the packaged kernel is missing, with the reason printed.
+set -euo pipefail
+
+name=qemu-run
+timeout_s=90
+smp=2
+keep_log=""
+kos=()
+bins=()
+
+die() {
+	echo "$name: $*" >&2
+	exit 1
+}
+skip() {
+	echo "$name: SKIP: $*" >&2
+	exit 77
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--ko) kos+=("$2"); shift 2 ;;
+	--bin) bins+=("$2"); shift 2 ;;
+	--timeout) timeout_s="$2"; shift 2 ;;
+	--name) name="$2"; shift 2 ;;
+	--keep-log) keep_log="$2"; shift 2 ;;
+	--smp) smp="$2"; shift 2 ;;
+	--) shift; break ;;
+	*) die "unknown argument '$1' (see the header of $0)" ;;
+	esac
+done
+[ $# -gt 0 ] || die "no guest command given after --"
+
+qemu=${VBUS_QEMU:-qemu-system-x86_64}
+command -v "$qemu" >/dev/null 2>&1 || skip "$qemu not found (Debian package qemu-system-x86)"
+command -v cpio >/dev/null 2>&1 || skip "cpio not found (Debian package cpio)"
+busybox=""
+for b in /bin/busybox /usr/bin/busybox; do
+	if [ -x "$b" ] && file -L "$b" 2>/dev/null | grep -q 'statically linked'; then
+		busybox=$b
+		break
+	fi
+done
+if [ -z "$busybox" ] && [ -x /bin/busybox ] && ! command -v file >/dev/null 2>&1; then
+	# No file(1): trust the Debian busybox-static package if it is what is installed.
+	dpkg-query -W -f='${db:Status-Status}' busybox-static 2>/dev/null | grep -q installed && busybox=/bin/busybox
+fi
+[ -n "$busybox" ] || skip "no static busybox (Debian package busybox-static)"
+
+kernel=${VBUS_KERNEL:-}
+if [ -z "$kernel" ]; then
+	kernel=$(ls -1 /boot/vmlinuz-6.1.0-*-amd64 2>/dev/null | sort -V | tail -n1 || true)
+fi
+[ -n "$kernel" ] && [ -r "$kernel" ] || skip "no readable /boot/vmlinuz-6.1.0-*-amd64 (Debian package linux-image-amd64)"
+
+accel=${VBUS_QEMU_ACCEL:-tcg}
+case "$accel" in
+tcg) accel_args=(-accel tcg,thread=multi -cpu max) ;;
+kvm)
+	[ -w /dev/kvm ] || skip "VBUS_QEMU_ACCEL=kvm but /dev/kvm is not usable"
+	accel_args=(-accel kvm -cpu host)
+	;;
+*) die "VBUS_QEMU_ACCEL must be tcg or kvm, not '$accel'" ;;
+esac
+
+for f in "${kos[@]}" "${bins[@]}"; do
+	[ -r "$f" ] || die "cannot read $f"
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-qemu.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,lib/vbus,usr/bin,usr/sbin}
+cp "$busybox" "$root/bin/busybox"
+for applet in $("$busybox" --list); do
+	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+done
+for f in "${kos[@]}"; do cp "$f" "$root/lib/vbus/"; done
+for f in "${bins[@]}"; do cp "$f" "$root/bin/"; done
+
+# The guest command words are joined into a shell script run by busybox sh; its status is
+# reported on the console with a marker the host parses. poweroff -f makes QEMU exit.
+printf '%s\n' "$*" >"$root/test-cmd"
+cat >"$root/init" <<'EOF'
+#!/bin/sh
+mount -t devtmpfs dev /dev
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmp /tmp
+echo "vbus-guest: running: $(cat /test-cmd)"
+sh /test-cmd
+rc=$?
+echo "vbus-guest: taint=$(cat /proc/sys/kernel/tainted)"
+echo "VBUS-GUEST-RESULT rc=$rc"
+poweroff -f
+EOF
+chmod +x "$root/init"
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
+
+log=$work/console.log
+cmdline="console=ttyS0 oops=panic panic_on_warn=1 panic=-1 softlockup_panic=1 rdinit=/init"
+start=$(date +%s.%N)
+set +e
+timeout -k 5 "$timeout_s" "$qemu" "${accel_args[@]}" -smp "$smp" -m 512M \
+	-nographic -no-reboot -nodefaults -serial stdio -display none \
+	-kernel "$kernel" -initrd "$work/initrd.gz" -append "$cmdline" \
+	</dev/null >"$log" 2>&1
+qrc=$?
+set -e
+end=$(date +%s.%N)
+elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+[ -z "$keep_log" ] || cp "$log" "$keep_log"
+
+fail=0
+if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+	echo "$name: FAIL: timed out after ${timeout_s}s" >&2
+	fail=1
+fi
+bad=$(grep -nE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic' "$log" || true)
+if [ -n "$bad" ]; then
+	echo "$name: FAIL: kernel log shows:" >&2
+	echo "$bad" | head -n 20 >&2
+	fail=1
+fi
+rc=$(sed -n 's/.*VBUS-GUEST-RESULT rc=\([0-9]*\).*/\1/p' "$log" | tail -n1)
+if [ -z "$rc" ]; then
+	echo "$name: FAIL: the guest reported no result (qemu exit $qrc)" >&2
+	fail=1
+fi
+
+# Show the guest's own output (not the boot chatter) so ctest --output-on-failure is useful.
+sed -n '/vbus-guest: running/,$p' "$log" | tr -d '\r'
+echo "$name: accel=$accel kernel=$(basename "$kernel") wall=${elapsed}s guest-rc=${rc:-none}"
+if [ $fail -ne 0 ]; then
+	echo "---- last 60 console lines ----" >&2
+	tail -n 60 "$log" | tr -d '\r' >&2
+	exit 1
+fi
+exit "$rc"

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest tests of vbus.ko: the /dev/vbus ioctl surface, eventfd kicks,
+ * statistics (ioctl and debugfs), teardown on close and the module refcount.
+ * Runs as root inside the QEMU-booted kernel; loads the module itself.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "guest_util.h"
+#include "traffic.h"
+#include "vbus_core.h"
+
+#define REGION_SIZE (64 * 1024)
+#define DEBUGFS_DIR "/sys/kernel/debug/vbus"
+
+/* A link with a zeroed memfd region attached. */
+struct fixture {
+	int link;
+	int memfd;
+	void *map;
+};
+
+/* Two rings of 16 descriptors at 4096 and 8192, as device_req() names them. */
+static void fixture_open(struct fixture *f)
+{
+	struct ioq q;
+
+	ck_assert_int_eq(gu_memfd_create(REGION_SIZE, &f->memfd, &f->map), 0);
+	ck_assert_int_eq(ioq_north_init(&q, (void *)((char *)f->map + 4096), 16, 0, 0, REGION_SIZE), 0);
+	ck_assert_int_eq(ioq_north_init(&q, (void *)((char *)f->map + 8192), 16, 0, 0, REGION_SIZE), 0);
+	f->link = gu_link_open();
+	ck_assert_int_ge(f->link, 0);
+	ck_assert_int_eq(gu_attach_memfd(f->link, f->memfd, REGION_SIZE), 0);
+}
+
+static void fixture_close(struct fixture *f)
+{
+	ck_assert_int_eq(close(f->link), 0);
+	ck_assert_int_eq(munmap(f->map, REGION_SIZE), 0);
+	ck_assert_int_eq(close(f->memfd), 0);
+}
+
+static struct vbus_ioc_device device_req(uint32_t slot, const char *type)
+{
+	struct vbus_ioc_device d = { .slot = slot, .id = slot + 1, .version = 1 };
+
+	snprintf(d.type, sizeof(d.type), "%s", type);
+	d.ring_off[0] = 4096;
+	d.ring_off[1] = 8192;
+	d.signal[0] = 0;
+	d.signal[1] = 1;
+	return d;
+}
+
+/* Number of entries in the debugfs directory (one file per open link). */
+static int debugfs_links(void)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir(DEBUGFS_DIR);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "link", 4) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static uint64_t wait_doorbells(int link, uint64_t want)
+{
+	struct vbus_ioc_stats st;
+	double end = gu_now() + 5.0;
+
+	do {
+		ck_assert_int_eq(gu_get_stats(link, ~0u, &st), 0);
+		if (st.doorbells >= want)
+			break;
+		usleep(1000);
+	} while (gu_now() < end);
+	return st.doorbells;
+}
+
+START_TEST(t_open_needs_cap_sys_admin)
+{
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_data_struct data[2];
+
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(2);
+		data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(3);
+		_exit(gu_link_open() == -EPERM ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
+START_TEST(t_version)
+{
+	uint32_t v = 0;
+	int link = gu_link_open();
+
+	ck_assert_int_ge(link, 0);
+	ck_assert_int_eq(gu_ioctl(link, VBUS_IOC_GET_VERSION, &v), 0);
+	ck_assert_uint_eq(v, VBUS_IOC_API_VERSION);
+	ck_assert_int_eq(gu_ioctl(link, _IO(VBUS_IOC_MAGIC, 0x7f), NULL), -ENOTTY);
+	ck_assert_int_eq(close(link), 0);
+}
+END_TEST
+
+START_TEST(t_attach_memfd)
+{
+	struct fixture f;
+
+	fixture_open(&f);
+	ck_assert_int_eq(gu_attach_memfd(f.link, f.memfd, REGION_SIZE), -EEXIST);
+	fixture_close(&f);
+}
+END_TEST
+
+START_TEST(t_attach_rejects_bad_requests)
+{
+	struct vbus_ioc_shm req;
+	void *map;
+	int memfd, efd, link;
+
+	ck_assert_int_eq(gu_memfd_create(REGION_SIZE, &memfd, &map), 0);
+	efd = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_ge(efd, 0);
+	link = gu_link_open();
+	ck_assert_int_ge(link, 0);
+
+	ck_assert_int_eq(gu_attach_memfd(link, memfd, 0), -EINVAL);
+	ck_assert_int_eq(gu_attach_memfd(link, memfd, 100), -EINVAL);
+	ck_assert_int_eq(gu_attach_memfd(link, memfd, 2 * REGION_SIZE), -EINVAL);
+	ck_assert_int_eq(gu_attach_memfd(link, efd, REGION_SIZE), -EINVAL);
+	ck_assert_int_eq(gu_attach_memfd(link, 999, REGION_SIZE), -EBADF);
+	req = (struct vbus_ioc_shm){ .fd = memfd, .flags = 1, .size = REGION_SIZE };
+	ck_assert_int_eq(gu_ioctl(link, VBUS_IOC_ATTACH_SHM, &req), -EINVAL);
+	req = (struct vbus_ioc_shm){ .fd = -1, .addr = 4096 + 12, .size = REGION_SIZE };
+	ck_assert_int_eq(gu_ioctl(link, VBUS_IOC_ATTACH_SHM, &req), -EINVAL);
+	req = (struct vbus_ioc_shm){ .fd = -1, .addr = 4096, .size = REGION_SIZE };
+	ck_assert_int_eq(gu_ioctl(link, VBUS_IOC_ATTACH_SHM, &req), -EFAULT);
+	/* After all that, a good request still works. */
+	ck_assert_int_eq(gu_attach_memfd(link, memfd, REGION_SIZE), 0);
+
+	ck_assert_int_eq(close(link), 0);
+	ck_assert_int_eq(close(efd), 0);
+	ck_assert_int_eq(munmap(map, REGION_SIZE), 0);
+	ck_assert_int_eq(close(memfd), 0);
+}
+END_TEST
+
+START_TEST(t_attach_pinned_range)
+{
+	struct vbus_ioc_shm req = { .fd = -1, .size = REGION_SIZE };
+	void *map;
+	int link;
+
+	map = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(map, MAP_FAILED);
+	req.addr = (uintptr_t)map;
+	link = gu_link_open();
+	ck_assert_int_ge(link, 0);
+	ck_assert_int_eq(gu_ioctl(link, VBUS_IOC_ATTACH_SHM, &req), 0);
+	/* The pin outlives the mapping: unmapping first must not hurt the module. */
+	ck_assert_int_eq(munmap(map, REGION_SIZE), 0);
+	ck_assert_int_eq(close(link), 0);
+}
+END_TEST
+
+START_TEST(t_add_device_rejects_bad_requests)
+{
+	struct vbus_ioc_device d = device_req(0, "echo");
+	struct fixture f;
+	int link;
+
+	link = gu_link_open();
+	ck_assert_int_ge(link, 0);
+	ck_assert_int_eq(gu_ioctl(link, VBUS_IOC_ADD_DEVICE, &d), -ENXIO);
+	ck_assert_int_eq(gu_ioctl(link, VBUS_IOC_START, NULL), -ENXIO);
+	ck_assert_int_eq(close(link), 0);
+
+	fixture_open(&f);
+	d = device_req(0, "no-such-backend");
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -ENODEV);
+	d = device_req(VBUS_MAX_DEVICES, "echo");
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	d = device_req(0, "echo");
+	d.id = 0;
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	d = device_req(0, "echo");
+	d.signal[1] = VBUS_IOC_MAX_SIGNALS;
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	d = device_req(0, "echo");
+	d.ring_off[1] = REGION_SIZE - 64;
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	d = device_req(0, "echo");
+	d.ring_off[0] = ~0ull - 10;
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	d = device_req(0, "echo");
+	memset(d.type, 'x', sizeof(d.type));
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	/* The core validates the ring header (§2.8): a ring north did not initialise is refused. */
+	d = device_req(0, "echo");
+	d.ring_off[1] = 16384;
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	d = device_req(0, "echo");
+	d.ring_off[1] = 8192 + 8;
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	d = device_req(0, "echo");
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), 0);
+	fixture_close(&f);
+}
+END_TEST
+
+START_TEST(t_kicks_are_counted_while_running)
+{
+	struct vbus_ioc_device d;
+	struct vbus_ioc_stats st;
+	struct fixture f;
+	char buf[4096], name[300];
+	int kick, call, i;
+
+	fixture_open(&f);
+	kick = eventfd(0, EFD_CLOEXEC);
+	call = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_ge(kick, 0);
+	ck_assert_int_ge(call, 0);
+	ck_assert_int_eq(gu_set_eventfd(f.link, VBUS_IOC_SET_KICK, 0, kick), 0);
+	ck_assert_int_eq(gu_set_eventfd(f.link, VBUS_IOC_SET_CALL, 0, call), 0);
+	ck_assert_int_eq(gu_set_eventfd(f.link, VBUS_IOC_SET_CALL, VBUS_IOC_MAX_SIGNALS, call), -EINVAL);
+	ck_assert_int_eq(gu_set_eventfd(f.link, VBUS_IOC_SET_KICK, 1, f.memfd), -EINVAL);
+	d = device_req(3, "null");
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), 0);
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EEXIST);
+
+	/* Kicks before START are not counted (nobody listens yet). */
+	ck_assert_int_eq(eventfd_write(kick, 1), 0);
+	ck_assert_int_eq(gu_get_stats(f.link, ~0u, &st), 0);
+	ck_assert_uint_eq(st.doorbells, 0);
+
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_START, NULL), 0);
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_START, NULL), -EBUSY);
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EBUSY);
+	ck_assert_int_eq(gu_set_eventfd(f.link, VBUS_IOC_SET_KICK, 0, -1), -EBUSY);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(eventfd_write(kick, 1), 0);
+	ck_assert_uint_eq(wait_doorbells(f.link, 3), 3);
+	ck_assert_int_eq(gu_get_stats(f.link, 3, &st), 0);
+	ck_assert_uint_eq(st.doorbells, 3);
+	ck_assert_uint_eq(st.broken, 0);
+	ck_assert_int_eq(gu_get_stats(f.link, 4, &st), -ENOENT);
+	ck_assert_int_eq(gu_get_stats(f.link, VBUS_MAX_DEVICES, &st), -EINVAL);
+
+	/* The same numbers without a custom tool. */
+	ck_assert_int_eq(debugfs_links(), 1);
+	{
+		DIR *dir = opendir(DEBUGFS_DIR);
+		struct dirent *de;
+
+		ck_assert_ptr_nonnull(dir);
+		while ((de = readdir(dir)))
+			if (strncmp(de->d_name, "link", 4) == 0)
+				snprintf(name, sizeof(name), DEBUGFS_DIR "/%s", de->d_name);
+		closedir(dir);
+	}
+	ck_assert_int_gt(gu_read_file(name, buf, sizeof(buf)), 0);
+	printf("debugfs %s:\n%s", name, buf);
+	ck_assert_ptr_nonnull(strstr(buf, "running 1"));
+	ck_assert_ptr_nonnull(strstr(buf, "slot 3 id 4 type null doorbells 3 "));
+
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_STOP, NULL), 0);
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_STOP, NULL), -EINVAL);
+	ck_assert_int_eq(eventfd_write(kick, 1), 0);
+	usleep(20000);
+	ck_assert_int_eq(gu_get_stats(f.link, ~0u, &st), 0);
+	ck_assert_uint_eq(st.doorbells, 3);
+
+	/* Restart and close while running: teardown removes the debugfs file. */
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_START, NULL), 0);
+	ck_assert_int_eq(eventfd_write(kick, 1), 0);
+	fixture_close(&f);
+	ck_assert_int_eq(debugfs_links(), 0);
+	ck_assert_int_eq(close(kick), 0);
+	ck_assert_int_eq(close(call), 0);
+}
+END_TEST
+
+START_TEST(t_rmmod_refused_while_links_open)
+{
+	int link = gu_link_open();
+
+	ck_assert_int_ge(link, 0);
+	ck_assert_int_eq(gu_module_unload("vbus"), -EWOULDBLOCK);
+	ck_assert(gu_module_loaded("vbus"));
+	ck_assert_int_eq(close(link), 0);
+	ck_assert_int_eq(gu_module_unload("vbus"), 0);
+	ck_assert(!gu_module_loaded("vbus"));
+	ck_assert_int_eq(gu_module_load(GU_MODULE_PATH), 0);
+	ck_assert_int_eq(debugfs_links(), 0);
+}
+END_TEST
+
+/* Only out-of-tree (O, 4096) and unsigned-module (E, 8192) taint; the kernel is signed, we are not. */
+START_TEST(t_no_taint_but_out_of_tree)
+{
+	char buf[64];
+	unsigned long taint;
+
+	ck_assert_int_gt(gu_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)), 0);
+	taint = strtoul(buf, NULL, 10);
+	ck_assert_msg((taint & ~(4096ul | 8192ul)) == 0, "taint %lu", taint);
+}
+END_TEST
+
+static Suite *module_suite(void)
+{
+	Suite *s = suite_create("vbus.ko");
+	TCase *tc = tcase_create("Core");
+
+	tcase_add_test(tc, t_open_needs_cap_sys_admin);
+	tcase_add_test(tc, t_version);
+	tcase_add_test(tc, t_attach_memfd);
+	tcase_add_test(tc, t_attach_rejects_bad_requests);
+	tcase_add_test(tc, t_attach_pinned_range);
+	tcase_add_test(tc, t_add_device_rejects_bad_requests);
+	tcase_add_test(tc, t_kicks_are_counted_while_running);
+	tcase_add_test(tc, t_rmmod_refused_while_links_open);
+	tcase_add_test(tc, t_no_taint_but_out_of_tree);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed, ret;
+
+	if (!gu_module_loaded("vbus")) {
+		ret = gu_module_load(GU_MODULE_PATH);
+		if (ret) {
+			fprintf(stderr, "cannot load %s: %s\n", GU_MODULE_PATH, strerror(-ret));
+			return 1;
+		}
+	}
+	sr = srunner_create(module_suite());
+	srunner_add_suite(sr, traffic_suite());
+	/* Tests share the loaded module and check global state (debugfs, refcount): no fork. */
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_VERBOSE);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,632 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libvbusmodel: functional model against the spec text, every conformance
+ * vector, the explorer's required results, the timing engine's closed form
+ * (§6.1), parameter defaults against the §6 table, and file:line errors for
+ * malformed vector, trace and JSON files.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vbus/shm_signal.h>
+
+#include "vbusmodel/explore.h"
+#include "vbusmodel/model.h"
+#include "vbusmodel/runner.h"
+#include "vbusmodel/timing.h"
+#include "../vbus_check.h"
+
+static const char *source_dir(void)
+{
+	const char *s = getenv("VBUS_SOURCE_DIR");
+	return s && *s ? s : VBUS_SOURCE_DIR_DEFAULT;
+}
+
+/* ---- temporary files in a private directory (no fixed /tmp paths) ---- */
+static char tmpdir[256];
+
+static void tmp_setup(void)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/vbus-model-test-XXXXXX", base && *base ? base : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void tmp_teardown(void)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+	char p[512];
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
+			unlink(p);
+		}
+	if (d)
+		closedir(d);
+	rmdir(tmpdir);
+}
+
+static const char *write_tmp(const char *name, const char *text)
+{
+	static char path[512];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
+/* ---- §1 signal ---- */
+static void noop_handler(void *ctx)
+{
+	(*(int *)ctx)++;
+}
+
+START_TEST(signal_inject_rules)
+{
+	struct vm_obj o;
+	vm_obj_init_signal(&o, "sig0");
+	struct vm_signal *s = vm_obj_signal(&o);
+	/* SIG-5: toward a disabled receiver: dirty, nothing sent */
+	ck_assert_int_eq(vm_sig_inject(s, VBUS_NORTH), VM_SUPPRESS);
+	ck_assert_int_eq(vm_sig_get(s, VBUS_SOUTH, 2), 1);
+	/* SIG-4: enable with dirty work self-notifies */
+	ck_assert_int_eq(vm_sig_enable(s, VBUS_SOUTH), VM_SELF);
+	int calls = 0;
+	unsigned iter;
+	ck_assert_int_eq(vm_sig_wakeup(s, VBUS_SOUTH, noop_handler, &calls, &iter), VM_OK);
+	ck_assert_uint_eq(iter, 1);
+	ck_assert_int_eq(calls, 1);
+	/* SIG-7: one notification, then SIG-6 suppress while pending */
+	ck_assert_int_eq(vm_sig_inject(s, VBUS_NORTH), VM_NOTIFY);
+	ck_assert_int_eq(vm_sig_inject(s, VBUS_NORTH), VM_SUPPRESS);
+	ck_assert_uint_eq(s->notifications[VBUS_SOUTH], 1);
+	ck_assert_int_eq(vm_sig_wakeup(s, VBUS_SOUTH, NULL, NULL, &iter), VM_OK);
+	ck_assert_int_eq(vm_sig_get(s, VBUS_SOUTH, 1), 0); /* late pending clear done */
+	/* SIG-11: a disabled wakeup leaves pending */
+	ck_assert_int_eq(vm_sig_inject(s, VBUS_NORTH), VM_NOTIFY);
+	vm_sig_disable(s, VBUS_SOUTH);
+	ck_assert_int_eq(vm_sig_wakeup(s, VBUS_SOUTH, NULL, NULL, &iter), VM_DISABLED);
+	ck_assert_int_eq(vm_sig_get(s, VBUS_SOUTH, 1), 1);
+	vm_obj_free(&o);
+}
+END_TEST
+
+/* A handler that injects again on its first call: the W4 loop runs twice (SIG-8). */
+static void reinject_handler(void *ctx)
+{
+	struct vm_signal *s = ctx;
+	static int once;
+	if (!once++)
+		vm_sig_inject(s, VBUS_NORTH);
+}
+
+START_TEST(signal_drain_loop)
+{
+	struct vm_obj o;
+	unsigned iter;
+	vm_obj_init_signal(&o, "sig0");
+	struct vm_signal *s = vm_obj_signal(&o);
+	vm_sig_enable(s, VBUS_SOUTH);
+	ck_assert_int_eq(vm_sig_inject(s, VBUS_NORTH), VM_NOTIFY);
+	ck_assert_int_eq(vm_sig_wakeup(s, VBUS_SOUTH, reinject_handler, s, &iter), VM_OK);
+	ck_assert_uint_eq(iter, 2);
+	ck_assert_uint_eq(s->notifications[VBUS_SOUTH], 1); /* the re-inject was suppressed by pending */
+	vm_obj_free(&o);
+}
+END_TEST
+
+START_TEST(signal_garbage_bytes_read_as_one)
+{
+	struct vm_obj o;
+	vm_obj_init_signal(&o, "sig0");
+	o.sigbuf[8 + 4] = 0x5a; /* irq[S].enabled: HOST-3 */
+	ck_assert_int_eq(vm_sig_get(&o.sig, VBUS_SOUTH, 0), 1);
+	ck_assert_int_eq(vm_sig_inject(&o.sig, VBUS_NORTH), VM_NOTIFY);
+	vm_obj_free(&o);
+}
+END_TEST
+
+START_TEST(moderation_count_and_holdoff)
+{
+	struct vm_obj o;
+	vm_obj_init_signal(&o, "sig0");
+	struct vm_signal *s = vm_obj_signal(&o);
+	vm_sig_enable(s, VBUS_NORTH);
+	vm_sig_moderate(s, VBUS_SOUTH, 5, 3);
+	ck_assert_int_eq(vm_sig_inject(s, VBUS_SOUTH), VM_DEFER);
+	ck_assert_uint_eq(s->mod[VBUS_SOUTH].mt, 5);
+	ck_assert_int_eq(vm_sig_tick(s), VM_IDLE);
+	ck_assert_int_eq(vm_sig_inject(s, VBUS_SOUTH), VM_DEFER);
+	ck_assert_uint_eq(s->mod[VBUS_SOUTH].mt, 4); /* MOD-5: not re-armed */
+	ck_assert_int_eq(vm_sig_inject(s, VBUS_SOUTH), VM_NOTIFY); /* count 3 reached */
+	ck_assert_uint_eq(s->mod[VBUS_SOUTH].mc, 0);
+	ck_assert_int_eq(vm_sig_get(s, VBUS_NORTH, 1), 1);
+	vm_obj_free(&o);
+}
+END_TEST
+
+START_TEST(moderation_count_saturates)
+{
+	struct vm_obj o;
+	vm_obj_init_signal(&o, "sig0");
+	struct vm_signal *s = vm_obj_signal(&o);
+	vm_sig_enable(s, VBUS_NORTH);
+	vm_sig_moderate(s, VBUS_SOUTH, 1000, 0); /* timer only: every inject defers */
+	for (int i = 0; i < 300; i++)
+		ck_assert_int_eq(vm_sig_inject(s, VBUS_SOUTH), VM_DEFER);
+	ck_assert_uint_eq(s->mod[VBUS_SOUTH].mc, 255); /* MOD-6 */
+	for (int i = 0; i < 999; i++)
+		ck_assert_int_eq(vm_sig_tick(s), VM_IDLE);
+	ck_assert_int_eq(vm_sig_tick(s), VM_FIRE);
+	vm_obj_free(&o);
+}
+END_TEST
+
+/* ---- §2 ring ---- */
+START_TEST(ring_need_event)
+{
+	/* need_event is true iff event lies in [old, new) modulo 2^32 */
+	ck_assert_int_eq(vm_need_event(0, 1, 0), 1);
+	ck_assert_int_eq(vm_need_event(1, 1, 0), 0);
+	ck_assert_int_eq(vm_need_event(3, 4, 1), 1);
+	ck_assert_int_eq(vm_need_event(4, 4, 1), 0);
+	ck_assert_int_eq(vm_need_event(0xffffffffu, 1, 0xfffffffeu), 1);
+	ck_assert_int_eq(vm_need_event(0, 0, 0), 0);
+}
+END_TEST
+
+START_TEST(ring_full_and_wrap)
+{
+	struct vm_obj o;
+	uint32_t got, len;
+	uint64_t cookie;
+	ck_assert_int_eq(vm_obj_init_ring(&o, "r0", 4, 0, 0xfffffffeu, 65536), 0);
+	struct vm_ring *r = &o.ring;
+	ck_assert_int_eq(vm_ring_push(r, 4, 64, 0, NULL, 0, &got), VM_OK);
+	ck_assert_int_eq(vm_ring_push(r, 1, 64, 0, NULL, 0, &got), -ENOSPC); /* §2.10 */
+	ck_assert_int_eq(vm_ring_pop(r, 2, NULL, &got, &cookie, &len), VM_OK);
+	ck_assert_uint_eq(got, 2);
+	ck_assert_int_eq(vm_ring_reclaim(r, 8, &got, &cookie, &len), VM_OK);
+	ck_assert_uint_eq(got, 2);
+	ck_assert_int_eq(vm_ring_push(r, 2, 64, 0, NULL, 0, &got), VM_OK);
+	ck_assert_int_eq(vm_ring_pop(r, 8, NULL, &got, &cookie, &len), VM_OK);
+	ck_assert_uint_eq(got, 4);
+	ck_assert_uint_eq(cookie, 3); /* base + 5 wrapped */
+	ck_assert_uint_eq(vm_ring_shared(r, VM_SI), 4);
+	ck_assert_int_eq(vm_ring_pop(r, 1, NULL, &got, &cookie, &len), -EAGAIN);
+	vm_obj_free(&o);
+}
+END_TEST
+
+START_TEST(ring_violation_is_sticky)
+{
+	struct vm_obj o;
+	uint32_t got, len;
+	uint64_t cookie;
+	ck_assert_int_eq(vm_obj_init_ring(&o, "r0", 8, 0, 0, 65536), 0);
+	ck_assert_int_eq(vm_ring_poke(&o.ring, "ni", 9), 0);
+	ck_assert_int_eq(vm_ring_pop(&o.ring, 1, NULL, &got, &cookie, &len), -EIO);
+	ck_assert_int_eq(vm_ring_poke(&o.ring, "ni", 1), 0);
+	ck_assert_int_eq(vm_ring_pop(&o.ring, 1, NULL, &got, &cookie, &len), -EIO); /* HOST-2 sticky */
+	ck_assert_uint_eq(o.ring.violations, 1);
+	ck_assert_int_eq(vm_ring_poke(&o.ring, "nonsense", 1), -EINVAL);
+	ck_assert_int_eq(vm_ring_poke(&o.ring, "N.e", 256), -EINVAL);
+	vm_obj_free(&o);
+}
+END_TEST
+
+START_TEST(ring_copy_is_a_snapshot)
+{
+	struct vm_obj o, snap;
+	uint32_t got;
+	ck_assert_int_eq(vm_obj_init_ring(&o, "r0", 8, 1, 0, 65536), 0);
+	ck_assert_int_eq(vm_obj_copy(&snap, &o), 0);
+	ck_assert_int_eq(vm_ring_push(&o.ring, 3, 64, 0, NULL, 0, &got), VM_OK);
+	ck_assert_int_eq(vm_sig_enable(vm_obj_signal(&o), VBUS_SOUTH), VM_OK);
+	ck_assert_uint_eq(vm_ring_shared(&o.ring, VM_NI), 3);
+	ck_assert_uint_eq(vm_ring_shared(&snap.ring, VM_NI), 0);
+	ck_assert_int_eq(vm_sig_get(vm_obj_signal(&snap), VBUS_SOUTH, 0), 0);
+	vm_obj_free(&o);
+	vm_obj_free(&snap);
+}
+END_TEST
+
+/* ---- vectors ---- */
+START_TEST(every_vector_passes)
+{
+	char dir[1024];
+	snprintf(dir, sizeof(dir), "%s/docs/spec/vectors", source_dir());
+	DIR *d = opendir(dir);
+	ck_assert_msg(d != NULL, "%s: %s", dir, strerror(errno));
+	struct dirent *e;
+	unsigned n = 0, failed = 0;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l < 5 || strcmp(e->d_name + l - 4, ".vec"))
+			continue;
+		char path[2048], name[256], msg[1024];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		int rc = vm_check_vector_file(path, name, sizeof(name), msg, sizeof(msg));
+		if (rc) {
+			fprintf(stderr, "FAIL %s: %s\n", name, msg);
+			failed++;
+		}
+		n++;
+	}
+	closedir(d);
+	ck_assert_uint_ge(n, 40);
+	ck_assert_uint_eq(failed, 0);
+}
+END_TEST
+
+/* A vector whose expect block is wrong fails with the first divergence. */
+START_TEST(wrong_expectation_fails)
+{
+	const char *p = write_tmp("wrong.vec", "vbus-vector 1\nname wrong\ncovers SIG-5\ndesc d\n"
+					       "object sig0 signal\nsteps\nN inject sig0\nexpect\n"
+					       "1 N inject sig0 notify N=000 S=001\nend\n");
+	char name[64], msg[512];
+	ck_assert_int_eq(vm_check_vector_file(p, name, sizeof(name), msg, sizeof(msg)), 1);
+	ck_assert_str_eq(msg, "step 1: field result: expected notify, actual suppress");
+}
+END_TEST
+
+START_TEST(malformed_vector_file_line)
+{
+	const char *p = write_tmp("bad.vec", "vbus-vector 1\nname bad\ncovers SIG-5\ndesc d\n"
+					     "object sig0 signal\nsteps\nN frobnicate sig0\nexpect\nend\n");
+	char name[64], msg[512], want[600];
+	ck_assert_int_lt(vm_check_vector_file(p, name, sizeof(name), msg, sizeof(msg)), 0);
+	snprintf(want, sizeof(want), "%s:7:", p);
+	ck_assert_msg(!strncmp(msg, want, strlen(want)), "message '%s' lacks '%s'", msg, want);
+}
+END_TEST
+
+START_TEST(semantic_vector_error_file_line)
+{
+	/* parses, but the runner rejects: a second devadd of a present device (§8.3), and a bad key */
+	const char *p = write_tmp("sem.vec", "vbus-vector 1\nname sem\ncovers BUS-2\ndesc d\n"
+					     "object b0 bus devices=1:echo\nsteps\nS devadd b0 dev=1 type=echo\n"
+					     "expect\n1 S devadd b0 ok d1=present ev=1\nend\n");
+	char name[64], msg[512], want[600];
+	ck_assert_int_lt(vm_check_vector_file(p, name, sizeof(name), msg, sizeof(msg)), 0);
+	snprintf(want, sizeof(want), "%s:7: devadd: device 1 is already present", p);
+	ck_assert_str_eq(msg, want);
+	p = write_tmp("key.vec", "vbus-vector 1\nname key\ncovers SIG-5\ndesc d\nobject r0 ring\nsteps\n"
+				 "N push r0 colour=red\nexpect\nend\n");
+	ck_assert_int_lt(vm_check_vector_file(p, name, sizeof(name), msg, sizeof(msg)), 0);
+	snprintf(want, sizeof(want), "%s:7: operation 'push' takes no key 'colour'", p);
+	ck_assert_str_eq(msg, want);
+}
+END_TEST
+
+START_TEST(malformed_trace_file_line)
+{
+	const char *p = write_tmp("bad.trace", "vbus-trace 1\n1 N inject sig0 notify N=000 S=111\n"
+					       "# comment\ntwo N inject sig0 notify\n");
+	struct vbus_trace t = { 0 };
+	char err[512], want[600];
+	ck_assert_int_lt(vbus_trace_read_file(p, &t, err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s:4:", p);
+	ck_assert_msg(!strncmp(err, want, strlen(want)), "message '%s' lacks '%s'", err, want);
+	vbus_trace_free(&t);
+}
+END_TEST
+
+/* ---- parameters ---- */
+START_TEST(defaults_match_spec_table)
+{
+	char path[1024], line[1024];
+	snprintf(path, sizeof(path), "%s/docs/spec/06-timing.md", source_dir());
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	struct vm_params p;
+	vm_params_default(&p);
+	int seen[VM_NPARAMS] = { 0 }, rows = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char name[64];
+		unsigned long long v;
+		if (sscanf(line, "| `%63[a-z_]` | %llu |", name, &v) != 2)
+			continue;
+		rows++;
+		int found = 0;
+		for (int i = 0; i < VM_NPARAMS; i++)
+			if (!strcmp(name, vm_param_name(i))) {
+				ck_assert_msg(p.v[i] == v, "%s: spec %llu, model %llu", name, v,
+					      (unsigned long long)p.v[i]);
+				seen[i] = found = 1;
+			}
+		ck_assert_msg(found, "spec parameter %s unknown to the model", name);
+	}
+	fclose(f);
+	for (int i = 0; i < VM_NPARAMS; i++)
+		ck_assert_msg(seen[i], "model parameter %s missing from the spec table", vm_param_name(i));
+	ck_assert_int_eq(rows, VM_NPARAMS);
+}
+END_TEST
+
+START_TEST(json_params_apply)
+{
+	const char *p = write_tmp("ok.json", "{\n  \"doorbell\": 1000,\n  \"wakeup\": 7\n}\n");
+	struct vm_params prm;
+	char err[512];
+	vm_params_default(&prm);
+	ck_assert_int_eq(vm_params_load_json(&prm, p, err, sizeof(err)), 0);
+	ck_assert_uint_eq(prm.v[VM_P_DOORBELL], 1000);
+	ck_assert_uint_eq(prm.v[VM_P_WAKEUP], 7);
+	ck_assert_uint_eq(prm.v[VM_P_INTERRUPT], 1500);
+	ck_assert_int_eq(vm_param_parse(&prm, "line_transfer=9", err, sizeof(err)), 0);
+	ck_assert_uint_eq(prm.v[VM_P_LINE_TRANSFER], 9);
+	ck_assert_int_ne(vm_param_parse(&prm, "line_transfer=-1", err, sizeof(err)), 0);
+	ck_assert_int_ne(vm_param_parse(&prm, "nosuch=1", err, sizeof(err)), 0);
+}
+END_TEST
+
+static void json_err_case(const char *text, int line, const char *needle)
+{
+	const char *p = write_tmp("bad.json", text);
+	struct vm_params prm;
+	char err[512], want[600];
+	vm_params_default(&prm);
+	ck_assert_int_lt(vm_params_load_json(&prm, p, err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s:%d: ", p, line);
+	ck_assert_msg(!strncmp(err, want, strlen(want)), "message '%s' lacks '%s'", err, want);
+	ck_assert_msg(strstr(err, needle) != NULL, "message '%s' lacks '%s'", err, needle);
+}
+
+START_TEST(json_errors_file_line)
+{
+	json_err_case("{\n \"doorbell\": 1,\n \"bogus\": 2\n}\n", 3, "unknown parameter 'bogus'");
+	json_err_case("{\n \"doorbell\": \"fast\"\n}\n", 2, "must be a number");
+	json_err_case("{\n \"doorbell\": 1\n \"wakeup\": 2\n}\n", 3, "expected ',' or '}'");
+	json_err_case("[1, 2]\n", 1, "expected '{'");
+	json_err_case("{\n\n \"doorbell\": 1,\n \"doorbell\": 2}\n", 4, "given twice");
+	json_err_case("{\"doorbell\": 1} x\n", 1, "unexpected text");
+	json_err_case("{\n \"doorbell\": 1.5\n}\n", 2, "whole number");
+	json_err_case("", 1, "empty file");
+}
+END_TEST
+
+/* ---- explorer ---- */
+START_TEST(explore_spec_has_no_violation)
+{
+	for (unsigned depth = 1; depth <= 3; depth++) {
+		struct vm_explore_cfg c = { .full_barriers = VM_BAR_ALL, .depth = depth, .south_cycle = 1 };
+		struct vm_explore_result r;
+		ck_assert_int_eq(vm_explore_run(&c, &r, NULL), 0);
+		ck_assert_uint_eq(r.violations, 0);
+		ck_assert_uint_gt(r.quiescent, 0);
+		ck_assert_uint_gt(r.states, 100);
+		/* store buffers are really exercised */
+		ck_assert_uint_ge(r.max_sb, 2);
+	}
+}
+END_TEST
+
+/* Run the explorer with @c; its printed report as a malloc'ed string (free it). */
+static char *explore_to_string(const struct vm_explore_cfg *c, struct vm_explore_result *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(vm_explore_run(c, r, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_nonnull(buf);
+	return buf;
+}
+
+START_TEST(explore_2009_has_a_counterexample)
+{
+	struct vm_explore_cfg c = { .depth = 2, .south_cycle = 1 };
+	struct vm_explore_result r;
+	ck_assert_int_eq(vm_explore_parse_placement("2009", &c.full_barriers), 0);
+	char *buf = explore_to_string(&c, &r);
+	ck_assert_uint_gt(r.violations, 0);
+	ck_assert_ptr_nonnull(strstr(buf, "counterexample (placement 2009"));
+	ck_assert_ptr_nonnull(strstr(buf, "VIOLATION: lost wakeup"));
+	ck_assert_ptr_nonnull(strstr(buf, "= wmb: no effect on TSO"));
+	free(buf);
+}
+END_TEST
+
+/* MB-1: every one of the four full barriers is needed on its own. */
+START_TEST(explore_each_barrier_is_needed)
+{
+	static const char *const p[] = { "minus-MB-INJECT", "minus-MB-ENABLE", "minus-MB-DRAIN", "minus-MB-CLEAR" };
+	for (int i = 0; i < 4; i++) {
+		struct vm_explore_cfg c = { .depth = 2, .south_cycle = 1 };
+		struct vm_explore_result r;
+		ck_assert_int_eq(vm_explore_parse_placement(p[i], &c.full_barriers), 0);
+		ck_assert_int_eq(vm_explore_run(&c, &r, NULL), 0);
+		ck_assert_msg(r.violations > 0, "%s: no violation found", p[i]);
+	}
+	unsigned m;
+	ck_assert_int_eq(vm_explore_parse_placement("minus-MB-FOO", &m), -EINVAL);
+}
+END_TEST
+
+/* Event index (§2.7): the spec placement with re-arming is clean; without re-arming a kick skips forever. */
+START_TEST(explore_event_index)
+{
+	struct vm_explore_cfg c = { .full_barriers = VM_BAR_ALL, .depth = 3, .south_cycle = 1, .event_idx = 1 };
+	struct vm_explore_result r;
+	ck_assert_int_eq(vm_explore_run(&c, &r, NULL), 0);
+	ck_assert_uint_eq(r.violations, 0);
+	ck_assert_uint_gt(r.quiescent, 0);
+	c.no_rearm = 1;
+	char *buf = explore_to_string(&c, &r);
+	ck_assert_uint_gt(r.violations, 0);
+	ck_assert_ptr_nonnull(strstr(buf, "kick returns evskip"));
+	ck_assert_ptr_nonnull(strstr(buf, "VIOLATION: lost wakeup"));
+	free(buf);
+	/* MB-ARM: a sleeping receiver lowering its threshold needs the full barrier */
+	c.no_rearm = 0;
+	c.lower_threshold = 1;
+	c.south_cycle = 0;
+	ck_assert_int_eq(vm_explore_run(&c, &r, NULL), 0);
+	ck_assert_uint_eq(r.violations, 0);
+	ck_assert_int_eq(vm_explore_parse_placement("minus-MB-ARM", &c.full_barriers), 0);
+	ck_assert_int_eq(vm_explore_run(&c, &r, NULL), 0);
+	ck_assert_uint_gt(r.violations, 0);
+	c.event_idx = 0;
+	ck_assert_int_eq(vm_explore_run(&c, &r, NULL), -EINVAL);
+}
+END_TEST
+
+/* ---- timing ---- */
+static uint64_t closed_form_half(const struct vm_params *p, uint64_t notify)
+{
+	return p->v[VM_P_PRODUCE_PER_MSG] + notify + p->v[VM_P_WAKEUP] + p->v[VM_P_HANDLER_PER_MSG] +
+	       2 * p->v[VM_P_LINE_TRANSFER];
+}
+
+START_TEST(pingpong_none_matches_closed_form)
+{
+	static const char *const overrides[][3] = {
+		{ NULL, NULL, NULL },
+		{ "doorbell=1234", "wakeup=999", "line_transfer=17" },
+		{ "produce_per_msg=1", "handler_per_msg=3", "interrupt=5" },
+	};
+	for (unsigned k = 0; k < 3; k++) {
+		struct vm_sim_cfg c;
+		struct vm_report r;
+		char err[256];
+		vm_sim_cfg_default(&c);
+		c.mitigation = VM_MIT_NONE;
+		c.messages = 50;
+		for (int j = 0; j < 3; j++)
+			if (overrides[k][j])
+				ck_assert_int_eq(vm_param_parse(&c.p, overrides[k][j], err, sizeof(err)), 0);
+		ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+		uint64_t rtt = 2 * closed_form_half(&c.p, c.p.v[VM_P_DOORBELL]);
+		ck_assert_uint_eq(r.messages, 50);
+		ck_assert_uint_eq(r.lat_p50, rtt);
+		ck_assert_uint_eq(r.lat_max, rtt);
+		ck_assert_uint_eq(r.cycles, 50 * rtt);
+		ck_assert_uint_eq(r.doorbells, 50);
+		ck_assert_uint_eq(r.interrupts, 50);
+		/* a trapping doorbell costs vm_exit on the north->south half only */
+		c.doorbell_traps = 1;
+		ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+		ck_assert_uint_eq(r.lat_max, closed_form_half(&c.p, c.p.v[VM_P_VM_EXIT]) +
+						     closed_form_half(&c.p, c.p.v[VM_P_DOORBELL]));
+	}
+}
+END_TEST
+
+START_TEST(mitigation_never_notifies_more)
+{
+	for (int w = 0; w < VM_WL_COUNT; w++) {
+		struct vm_sim_cfg c;
+		struct vm_report none, r;
+		vm_sim_cfg_default(&c);
+		c.workload = w;
+		c.messages = 3000;
+		c.mitigation = VM_MIT_NONE;
+		ck_assert_int_eq(vm_sim_run(&c, &none), 0);
+		ck_assert_uint_eq(none.messages, 3000);
+		for (int m = VM_MIT_SHM_SIGNAL; m < VM_MIT_COUNT; m++) {
+			c.mitigation = m;
+			ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+			ck_assert_msg(r.messages == 3000, "%s/%s: %llu messages", vm_workload_name(w),
+				      vm_mitigation_name(m), (unsigned long long)r.messages);
+			ck_assert_uint_le(r.doorbells + r.interrupts, none.doorbells + none.interrupts);
+			ck_assert_uint_le(r.lat_p50, r.lat_p99);
+			ck_assert_uint_le(r.lat_p99, r.lat_max);
+		}
+	}
+}
+END_TEST
+
+START_TEST(polling_consumer_gets_no_notification)
+{
+	struct vm_sim_cfg c;
+	struct vm_report r;
+	vm_sim_cfg_default(&c);
+	c.workload = VM_WL_POISSON;
+	c.consumer = VM_CONS_POLL;
+	c.messages = 2000;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_eq(r.messages, 2000);
+	ck_assert_uint_eq(r.doorbells + r.interrupts, 0);
+	c.mitigation = VM_MIT_NONE;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_eq(r.interrupts, 2000); /* without mitigation every message notifies */
+}
+END_TEST
+
+START_TEST(timing_rejects_bad_config)
+{
+	struct vm_sim_cfg c;
+	struct vm_report r;
+	vm_sim_cfg_default(&c);
+	c.ring_count = 6;
+	ck_assert_int_eq(vm_sim_run(&c, &r), -EINVAL);
+	vm_sim_cfg_default(&c);
+	c.messages = 0;
+	ck_assert_int_eq(vm_sim_run(&c, &r), -EINVAL);
+}
+END_TEST
+
+static Suite *model_suite(void)
+{
+	Suite *s = suite_create("model");
+	TCase *core = tcase_create("Core");
+	tcase_add_test(core, signal_inject_rules);
+	tcase_add_test(core, signal_drain_loop);
+	tcase_add_test(core, moderation_count_and_holdoff);
+	tcase_add_test(core, moderation_count_saturates);
+	tcase_add_test(core, ring_need_event);
+	tcase_add_test(core, ring_full_and_wrap);
+	tcase_add_test(core, ring_copy_is_a_snapshot);
+	suite_add_tcase(s, core);
+	TCase *lim = tcase_create("Limits");
+	tcase_add_test(lim, signal_garbage_bytes_read_as_one);
+	tcase_add_test(lim, ring_violation_is_sticky);
+	suite_add_tcase(s, lim);
+	TCase *vec = tcase_create("Vectors");
+	tcase_add_checked_fixture(vec, tmp_setup, tmp_teardown);
+	tcase_add_test(vec, every_vector_passes);
+	tcase_add_test(vec, wrong_expectation_fails);
+	tcase_add_test(vec, malformed_vector_file_line);
+	tcase_add_test(vec, semantic_vector_error_file_line);
+	tcase_add_test(vec, malformed_trace_file_line);
+	suite_add_tcase(s, vec);
+	TCase *prm = tcase_create("Params");
+	tcase_add_checked_fixture(prm, tmp_setup, tmp_teardown);
+	tcase_add_test(prm, defaults_match_spec_table);
+	tcase_add_test(prm, json_params_apply);
+	tcase_add_test(prm, json_errors_file_line);
+	suite_add_tcase(s, prm);
+	TCase *ex = tcase_create("Explorer");
+	tcase_set_timeout(ex, 60);
+	tcase_add_test(ex, explore_spec_has_no_violation);
+	tcase_add_test(ex, explore_2009_has_a_counterexample);
+	tcase_add_test(ex, explore_each_barrier_is_needed);
+	tcase_add_test(ex, explore_event_index);
+	suite_add_tcase(s, ex);
+	TCase *tim = tcase_create("Timing");
+	tcase_set_timeout(tim, 60);
+	tcase_add_test(tim, pingpong_none_matches_closed_form);
+	tcase_add_test(tim, mitigation_never_notifies_more);
+	tcase_add_test(tim, polling_consumer_gets_no_notification);
+	tcase_add_test(tim, timing_rejects_bad_config);
+	suite_add_tcase(s, tim);
+	return s;
+}
+
+int main(void)
+{
+	return vbus_check_run(model_suite());
+}

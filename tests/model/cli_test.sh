@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# vbus-model CLI checks. Usage: cli_test.sh VBUS_MODEL CASE
+#   vectors | explore-spec | explore-2009 | explore-evidx | help | diff | params-errors | sweep | bench | trace
+# Exit 0 pass, 1 fail (with the reason), 77 skip (with the reason).
+set -uo pipefail
+bin=${1:?usage: cli_test.sh VBUS_MODEL CASE}
+case_=${2:?usage: cli_test.sh VBUS_MODEL CASE}
+src=${VBUS_SOURCE_DIR:?VBUS_SOURCE_DIR must be set (ctest sets it)}
+work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-model-cli-XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+case $case_ in
+vectors)
+	n=$(find "$src/docs/spec/vectors" -name '*.vec' | wc -l)
+	out=$("$bin" vectors); rc=$?
+	echo "$out"
+	[ $rc -eq 0 ] || fail "vectors exited $rc"
+	[ "$(echo "$out" | tail -1)" = "$n passed, 0 failed" ] || fail "last line is not '$n passed, 0 failed'"
+	[ "$(echo "$out" | grep -c '^PASS ')" -eq "$n" ] || fail "not one PASS line per vector"
+	# a broken vector makes the command fail and names the divergence
+	sed 's/^1 S enable sig0 ok N=000 S=100$/1 S enable sig0 self N=000 S=100/' \
+		"$src/docs/spec/vectors/sig-enable-clean.vec" >"$work/sig-enable-clean.vec"
+	cmp -s "$work/sig-enable-clean.vec" "$src/docs/spec/vectors/sig-enable-clean.vec" &&
+		fail "could not corrupt sig-enable-clean.vec (its first record changed?)"
+	out=$("$bin" vectors "$work"); rc=$?
+	echo "$out"
+	[ $rc -eq 1 ] || fail "a failing vector must exit 1, got $rc"
+	echo "$out" | grep -q '^FAIL sig-enable-clean: step 1: field result: expected self, actual ok$' ||
+		fail "no FAIL line with the first divergence"
+	[ "$(echo "$out" | tail -1)" = "0 passed, 1 failed" ] || fail "bad summary line"
+	;;
+explore-spec)
+	out=$("$bin" explore --placement spec); rc=$?
+	echo "$out"
+	[ $rc -eq 0 ] || fail "spec placement exited $rc"
+	echo "$out" | grep -Eq '^placement spec, depth 2: [1-9][0-9]* states, .* 0 violations' ||
+		fail "no '0 violations' line with a state count"
+	;;
+explore-2009)
+	out=$("$bin" explore --placement 2009); rc=$?
+	echo "$out"
+	[ $rc -eq 3 ] || fail "2009 placement must exit 3 (violation), got $rc"
+	echo "$out" | grep -q '^counterexample (placement 2009' || fail "no counterexample header"
+	echo "$out" | grep -q '^VIOLATION: lost wakeup' || fail "no VIOLATION line"
+	echo "$out" | grep -Eq '^placement 2009, depth 2: .* [1-9][0-9]* violations' || fail "no violation count"
+	;;
+explore-evidx)
+	out=$("$bin" explore --event-idx --placement spec --depth 3); rc=$?
+	echo "$out"
+	[ $rc -eq 0 ] || fail "event-index spec placement exited $rc"
+	echo "$out" | grep -Eq '^placement spec, depth 3 \(event index\): [1-9][0-9]* states, .* 0 violations' ||
+		fail "no '0 violations' line"
+	out=$("$bin" explore --event-idx --no-rearm); rc=$?
+	echo "$out" | tail -3
+	[ $rc -eq 3 ] || fail "no re-arm must exit 3 (IOQ-11 violation), got $rc"
+	"$bin" explore --event-idx --lower-threshold --no-cycle --quiet || fail "lowered threshold, spec: violation"
+	"$bin" explore --event-idx --lower-threshold --no-cycle --placement minus-MB-ARM --quiet; rc=$?
+	[ $rc -eq 3 ] || fail "without MB-ARM lowering the threshold must lose a wakeup (exit 3), got $rc"
+	;;
+help)
+	for c in run vectors replay explore sweep diff bench params; do
+		"$bin" "$c" --help >"$work/h" || fail "$c --help exited non-zero"
+		grep -q "usage: vbus-model $c" "$work/h" || fail "$c --help prints no usage line"
+	done
+	"$bin" --help | grep -q '^usage: vbus-model' || fail "top-level --help"
+	"$bin" frobnicate 2>/dev/null; [ $? -eq 2 ] || fail "unknown command must exit 2"
+	"$bin" run --workload nope 2>/dev/null; [ $? -eq 2 ] || fail "bad workload must exit 2"
+	;;
+diff)
+	"$bin" replay "$src/docs/spec/vectors/sig-drain-loop.vec" -o "$work/a.trace" || fail "replay a"
+	"$bin" replay "$src/docs/spec/vectors/sig-drain-loop.vec" -o "$work/b.trace" || fail "replay b"
+	out=$("$bin" diff "$work/a.trace" "$work/b.trace") || fail "identical traces differ: $out"
+	echo "$out"
+	sed -i 's/ iter=2 / iter=3 /' "$work/b.trace"
+	out=$("$bin" diff "$work/a.trace" "$work/b.trace"); rc=$?
+	echo "$out"
+	[ $rc -eq 1 ] || fail "different traces must exit 1, got $rc"
+	echo "$out" | grep -Eq '^step [0-9]+: field iter: expected 2, actual 3$' || fail "divergence not reported"
+	printf 'vbus-trace 1\n1 N inject sig0 notify N=000 S=111\nbogus\n' >"$work/bad.trace"
+	err=$("$bin" diff "$work/a.trace" "$work/bad.trace" 2>&1); rc=$?
+	echo "$err"
+	[ $rc -eq 2 ] || fail "malformed trace must exit 2, got $rc"
+	echo "$err" | grep -q "^$work/bad.trace:3: " || fail "no file:line for the malformed trace"
+	;;
+params-errors)
+	printf '{\n  "doorbell": 10,\n  "wakeup": "slow"\n}\n' >"$work/p.json"
+	err=$("$bin" run --params "$work/p.json" 2>&1); rc=$?
+	echo "$err"
+	[ $rc -ne 0 ] || fail "bad JSON accepted"
+	echo "$err" | grep -q "$work/p.json:3: " || fail "no file:line for the bad JSON value"
+	printf '{"doorbell": 10, "wakeup": 20}\n' >"$work/ok.json"
+	"$bin" params --params "$work/ok.json" --param interrupt=7 >"$work/out" || fail "params"
+	grep -q '"doorbell": 10,' "$work/out" && grep -q '"interrupt": 7,' "$work/out" || fail "overrides not applied"
+	"$bin" params --param nosuch=1 2>/dev/null && fail "unknown --param accepted"
+	# the printed parameters are a valid --params file
+	"$bin" params >"$work/all.json" && "$bin" run --params "$work/all.json" --messages 10 >/dev/null ||
+		fail "params output is not accepted by --params"
+	;;
+sweep)
+	(cd "$work" && "$bin" sweep --loads 0.1,1 --messages 500) || fail "sweep exited non-zero"
+	[ "$(wc -l <"$work/vbus-sweep.csv")" -eq 9 ] || fail "CSV must have a header and 4x2 rows"
+	head -1 "$work/vbus-sweep.csv" | grep -q '^mitigation,load,' || fail "CSV header"
+	if command -v gnuplot >/dev/null; then
+		[ -s "$work/vbus-sweep.png" ] || fail "gnuplot present but no PNG"
+		head -c 4 "$work/vbus-sweep.png" | grep -q 'PNG' || fail "vbus-sweep.png is not a PNG"
+	else
+		echo "gnuplot not installed: PNG not checked"
+	fi
+	;;
+bench)
+	out=$("$bin" bench --json --messages 20000 --depth 2) || fail "bench exited non-zero"
+	echo "$out"
+	for k in events_per_s explorer_states_per_s peak_rss_kb; do
+		echo "$out" | grep -Eq "\"$k\": [1-9][0-9]*" || fail "bench --json lacks a positive $k"
+	done
+	;;
+trace)
+	"$bin" run --workload ping-pong --mitigation shm-signal --messages 3 --trace "$work/t.trace" >/dev/null ||
+		fail "run --trace"
+	grep -Eq '^[0-9]+@[0-9]+ N kick r0 notify ' "$work/t.trace" || fail "no cycle-stamped kick record"
+	"$bin" diff "$work/t.trace" "$work/t.trace" --cycles 0 || fail "a trace must agree with itself"
+	;;
+*)
+	echo "cli_test.sh: unknown case '$case_'" >&2
+	exit 2
+	;;
+esac
+echo "PASS $case_"

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vbus-bench stress: a seeded random workload over libvbus between two
+ * threads or two processes. Every message carries a sequence number, its
+ * length and a checksum; the consumer checks there is no loss, duplicate,
+ * reordering or corruption. The mix changes every phase: consumer wait mode
+ * (poll / block / spin-then-block with a random budget), event-index
+ * threshold, producer batch size and its own wait mode, and idle gaps that
+ * make the consumer sleep. A watchdog fails the run with a state dump of
+ * both sides when no message moves for --timeout seconds.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libvbus.h"
+#include "bench.h"
+
+#define MSG_MAX 64
+#define MSG_MIN 24
+
+struct stress_msg {
+	uint64_t seq;
+	uint32_t len;
+	uint32_t salt;
+	uint8_t fill[MSG_MAX - 24];
+	uint64_t sum;	/* over the first len - 8 bytes, stored at len - 8 */
+};
+
+/* Progress and verdict shared between the two sides (anonymous shared page). */
+struct stress_shared {
+	uint64_t produced;	/* atomic */
+	uint64_t consumed;	/* atomic */
+	uint64_t errors;	/* atomic */
+	char first_error[256];
+	char south_dump[512];	/* the consumer's state, written on request */
+	int dump_request;	/* atomic */
+};
+
+struct stress_cfg {
+	uint64_t messages;
+	uint64_t seed;
+	unsigned int timeout_s;
+	uint32_t ring_count;
+	int event_idx;
+	int verbose;
+};
+
+static uint64_t rnd_next(uint64_t *s)
+{
+	/* xorshift64* */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ull;
+}
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (n--)
+		h = (h ^ *p++) * 1099511628211ull;
+	return h;
+}
+
+static uint32_t msg_len(uint64_t seq, uint64_t seed)
+{
+	uint64_t s = seq * 0x9e3779b97f4a7c15ull ^ seed;
+
+	return MSG_MIN + (uint32_t)(rnd_next(&s) % (MSG_MAX - MSG_MIN + 1)) / 8 * 8;
+}
+
+static void msg_build(uint8_t *buf, uint64_t seq, uint64_t seed)
+{
+	uint32_t len = msg_len(seq, seed), i;
+	uint64_t s = seq ^ seed ^ 0x5555, sum;
+
+	memset(buf, 0, MSG_MAX);
+	memcpy(buf, &seq, 8);
+	memcpy(buf + 8, &len, 4);
+	for (i = 12; i < len - 8; i++)
+		buf[i] = (uint8_t)rnd_next(&s);
+	sum = fnv1a(buf, len - 8);
+	memcpy(buf + len - 8, &sum, 8);
+}
+
+struct consumer {
+	struct stress_shared *sh;
+	const struct stress_cfg *cfg;
+	struct vbus_link *l;
+	uint64_t next;	/* expected sequence number */
+};
+
+static void stress_fail(struct stress_shared *sh, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void stress_fail(struct stress_shared *sh, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (__atomic_fetch_add(&sh->errors, 1, __ATOMIC_SEQ_CST) == 0) {
+		va_start(ap, fmt);
+		vsnprintf(sh->first_error, sizeof(sh->first_error), fmt, ap);
+		va_end(ap);
+	}
+}
+
+static uint32_t consume_one(void *arg, const void *data, uint32_t len, uint64_t cookie)
+{
+	struct consumer *c = arg;
+	uint8_t buf[MSG_MAX];
+	uint64_t seq, sum;
+	uint32_t elen;
+
+	if (len < MSG_MIN || len > MSG_MAX) {
+		stress_fail(c->sh, "message %" PRIu64 ": bad length %u", c->next, len);
+		return 0;
+	}
+	memcpy(buf, data, len);	/* copy once out of shared memory */
+	memcpy(&seq, buf, 8);
+	memcpy(&elen, buf + 8, 4);
+	memcpy(&sum, buf + len - 8, 8);
+	if (seq != c->next)
+		stress_fail(c->sh, "expected seq %" PRIu64 ", got %" PRIu64 " (%s)", c->next, seq,
+			    seq < c->next ? "duplicate or reordered" : "lost");
+	else if (cookie != seq)
+		stress_fail(c->sh, "seq %" PRIu64 ": cookie %" PRIu64, seq, cookie);
+	else if (elen != len || len != msg_len(seq, c->cfg->seed))
+		stress_fail(c->sh, "seq %" PRIu64 ": length %u, header says %u", seq, len, elen);
+	else if (sum != fnv1a(buf, len - 8))
+		stress_fail(c->sh, "seq %" PRIu64 ": checksum mismatch (corrupted)", seq);
+	c->next = seq + 1;
+	return len;
+}
+
+static void consumer_run(struct consumer *c)
+{
+	uint64_t rs = c->cfg->seed ^ 0xc0ffee, phase = 0;
+	enum vbus_wait mode = VBUS_WAIT_POLL;
+
+	while (c->next < c->cfg->messages) {
+		int n;
+
+		if (phase-- == 0) {
+			uint64_t r = rnd_next(&rs);
+
+			phase = r % 64;
+			mode = (r >> 8) % 10 < 4 ? VBUS_WAIT_POLL :
+			       (r >> 8) % 10 < 8 ? VBUS_WAIT_SPIN : VBUS_WAIT_BLOCK;
+			vbus_link_set_spin(c->l, (r >> 16) % 50000);
+			if (c->cfg->event_idx) {
+				uint64_t left = c->cfg->messages - c->next;
+				uint64_t t = 1 + (r >> 32) % 16;
+
+				vbus_link_set_threshold(c->l, t < left ? t : left);
+			}
+		}
+		if (__atomic_load_n(&c->sh->dump_request, __ATOMIC_ACQUIRE))
+			break;
+		n = vbus_link_recv(c->l, mode, consume_one, c);
+		if (n < 0) {
+			if (n != -EINTR)
+				stress_fail(c->sh, "consumer: recv: %s", strerror(-n));
+			break;
+		}
+		__atomic_store_n(&c->sh->consumed, c->next, __ATOMIC_RELEASE);
+		if (__atomic_load_n(&c->sh->errors, __ATOMIC_RELAXED))
+			break;
+	}
+	vbus_link_dump(c->l, c->sh->south_dump, sizeof(c->sh->south_dump));
+}
+
+static void *consumer_thread(void *arg)
+{
+	consumer_run(arg);
+	return NULL;
+}
+
+struct producer {
+	struct stress_shared *sh;
+	const struct stress_cfg *cfg;
+	struct vbus_link *l;
+};
+
+static int producer_run(struct producer *p)
+{
+	uint8_t bufs[64][MSG_MAX];
+	struct vbus_link_msg msgs[64];
+	uint64_t rs = p->cfg->seed, seq = 0, phase = 0;
+	unsigned int batch = 1, i;
+	enum vbus_wait mode = VBUS_WAIT_POLL;
+
+	while (seq < p->cfg->messages) {
+		unsigned int n;
+		int ret;
+
+		if (__atomic_load_n(&p->sh->errors, __ATOMIC_RELAXED))
+			return -1;
+		if (phase-- == 0) {
+			uint64_t r = rnd_next(&rs);
+
+			phase = r % 256;
+			batch = 1 + (r >> 8) % 64;
+			mode = (r >> 16) % 3 == 0 ? VBUS_WAIT_BLOCK :
+			       (r >> 16) % 3 == 1 ? VBUS_WAIT_SPIN : VBUS_WAIT_POLL;
+			vbus_link_set_spin(p->l, (r >> 24) % 30000);
+			if ((r >> 40) % 64 == 0)	/* an idle gap: let the consumer fall asleep */
+				usleep(100);
+		}
+		n = batch;
+		if (n > p->cfg->messages - seq)
+			n = p->cfg->messages - seq;
+		for (i = 0; i < n; i++) {
+			msg_build(bufs[i], seq + i, p->cfg->seed);
+			msgs[i] = (struct vbus_link_msg){ .data = bufs[i],
+							  .len = msg_len(seq + i, p->cfg->seed),
+							  .cookie = seq + i };
+		}
+		ret = vbus_link_send(p->l, msgs, n);
+		if (ret < 0) {
+			stress_fail(p->sh, "producer: send: %s", strerror(-ret));
+			return -1;
+		}
+		seq += ret;
+		__atomic_store_n(&p->sh->produced, seq, __ATOMIC_RELEASE);
+		if (ret == 0) {	/* ring full: wait for completions */
+			ret = vbus_link_wait_done(p->l, mode);
+			if (ret < 0 && ret != -EINTR) {
+				stress_fail(p->sh, "producer: wait: %s", strerror(-ret));
+				return -1;
+			}
+			if (ret == -EINTR)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static void *producer_thread(void *arg)
+{
+	producer_run(arg);
+	return NULL;
+}
+
+/* Watchdog: fail with a state dump when neither side moves for timeout_s. */
+static int watch(struct stress_shared *sh, const struct stress_cfg *cfg, struct vbus_link *north,
+		 struct vbus_link *south, pid_t child, const char *what)
+{
+	uint64_t last_c = ~0ull, last_p = ~0ull;
+	unsigned int still = 0;
+	char nd[512], sd[512];
+
+	for (;;) {
+		uint64_t c = __atomic_load_n(&sh->consumed, __ATOMIC_ACQUIRE);
+		uint64_t p = __atomic_load_n(&sh->produced, __ATOMIC_ACQUIRE);
+
+		if (c >= cfg->messages || __atomic_load_n(&sh->errors, __ATOMIC_ACQUIRE))
+			return 0;
+		if (child > 0 && waitpid(child, NULL, WNOHANG) == child) {
+			stress_fail(sh, "%s: consumer process exited early", what);
+			return 0;
+		}
+		if (c == last_c && p == last_p) {
+			if (++still >= cfg->timeout_s * 10)
+				break;
+		} else {
+			still = 0;
+		}
+		last_c = c;
+		last_p = p;
+		usleep(100000);
+	}
+	/* hang: ask the consumer for its own dump, then print ours */
+	__atomic_store_n(&sh->dump_request, 1, __ATOMIC_RELEASE);
+	usleep(200000);
+	vbus_link_dump(north, nd, sizeof(nd));
+	fprintf(stderr, "stress %s: WATCHDOG: no progress for %u s (produced %" PRIu64
+			", consumed %" PRIu64 " of %" PRIu64 ")\n  %s\n  %s\n",
+		what, cfg->timeout_s, last_p, last_c, cfg->messages, nd,
+		south ? (vbus_link_dump(south, sd, sizeof(sd)), sd) : sh->south_dump);
+	stress_fail(sh, "watchdog: hang");
+	return -1;
+}
+
+static int report(struct stress_shared *sh, const struct stress_cfg *cfg, const char *what,
+		  struct vbus_link *north, double secs)
+{
+	struct vbus_link_stats st;
+
+	vbus_link_get_stats(north, &st);
+	if (__atomic_load_n(&sh->errors, __ATOMIC_ACQUIRE)) {
+		fprintf(stderr, "stress %s: FAIL (seed %" PRIu64 "): %s\n", what, cfg->seed,
+			sh->first_error);
+		return 1;
+	}
+	if (sh->consumed != cfg->messages) {
+		fprintf(stderr, "stress %s: FAIL: consumed %" PRIu64 " of %" PRIu64 "\n", what,
+			sh->consumed, cfg->messages);
+		return 1;
+	}
+	printf("stress %s: PASS %" PRIu64 " messages, seed %" PRIu64 ", ring %u%s, %.2f s "
+	       "(%.2f M msg/s), doorbells %" PRIu64 " (%.4f/msg)\n",
+	       what, cfg->messages, cfg->seed, cfg->ring_count, cfg->event_idx ? " evidx" : "",
+	       secs, cfg->messages / secs / 1e6, st.notifies,
+	       (double)st.notifies / (double)cfg->messages);
+	return 0;
+}
+
+static struct stress_shared *shared_page(void)
+{
+	void *p = mmap(NULL, sizeof(struct stress_shared), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int stress_threads(const struct stress_cfg *cfg)
+{
+	struct vbus_link_params lp = { .ring_count = cfg->ring_count, .buf_size = MSG_MAX,
+				       .flags = cfg->event_idx ? VBUS_LINK_EVENT_IDX : 0 };
+	struct stress_shared *sh = shared_page();
+	struct vbus_link *north = NULL, *south = NULL;
+	struct consumer c = { .sh = sh, .cfg = cfg };
+	struct producer p = { .sh = sh, .cfg = cfg };
+	pthread_t tc, tp;
+	int fds[VBUS_LINK_NFDS], dup_fds[VBUS_LINK_NFDS], i, ret;
+	double t0;
+
+	if (!sh)
+		return 2;
+	ret = vbus_link_create(&lp, &north);
+	if (ret)
+		goto err_create;
+	vbus_link_fds(north, fds);
+	for (i = 0; i < VBUS_LINK_NFDS; i++)
+		dup_fds[i] = dup(fds[i]);
+	ret = vbus_link_attach(dup_fds, &south);
+	if (ret)
+		goto err_attach;
+	c.l = south;
+	p.l = north;
+	t0 = bench_now();
+	pthread_create(&tc, NULL, consumer_thread, &c);
+	pthread_create(&tp, NULL, producer_thread, &p);
+	if (watch(sh, cfg, north, south, 0, "threads")) {
+		/* hung: report and leave without joining the stuck threads */
+		fflush(NULL);
+		_exit(1);
+	}
+	vbus_link_interrupt(south);
+	vbus_link_interrupt(north);
+	pthread_join(tc, NULL);
+	pthread_join(tp, NULL);
+	ret = report(sh, cfg, "threads", north, bench_now() - t0);
+	vbus_link_close(south);
+	vbus_link_close(north);
+	munmap(sh, sizeof(*sh));
+	return ret;
+
+err_attach:
+	vbus_link_close(north);
+err_create:
+	fprintf(stderr, "stress threads: link setup: %s\n", strerror(-ret));
+	munmap(sh, sizeof(*sh));
+	return 2;
+}
+
+static int stress_procs(const struct stress_cfg *cfg)
+{
+	struct vbus_link_params lp = { .ring_count = cfg->ring_count, .buf_size = MSG_MAX,
+				       .flags = cfg->event_idx ? VBUS_LINK_EVENT_IDX : 0 };
+	struct stress_shared *sh = shared_page();
+	struct vbus_link *north = NULL;
+	struct producer p = { .sh = sh, .cfg = cfg };
+	int sv[2], ret, status = 0;
+	pthread_t tp;
+	pid_t pid;
+	double t0;
+
+	if (!sh || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return 2;
+	ret = vbus_link_create(&lp, &north);
+	if (ret) {
+		fprintf(stderr, "stress procs: link setup: %s\n", strerror(-ret));
+		return 2;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return 2;
+	if (pid == 0) {	/* south: its own process, fds by SCM_RIGHTS only */
+		struct consumer c = { .sh = sh, .cfg = cfg };
+		int fds[VBUS_LINK_NFDS];
+
+		close(sv[0]);
+		vbus_link_close(north);
+		ret = vbus_link_recv_fds(sv[1], fds);
+		if (!ret)
+			ret = vbus_link_attach(fds, &c.l);
+		if (ret) {
+			stress_fail(sh, "consumer: attach: %s", strerror(-ret));
+			_exit(1);
+		}
+		consumer_run(&c);
+		vbus_link_close(c.l);
+		_exit(0);
+	}
+	close(sv[1]);
+	ret = vbus_link_send_fds(sv[0], north);
+	close(sv[0]);
+	if (ret) {
+		kill(pid, SIGKILL);
+		return 2;
+	}
+	p.l = north;
+	t0 = bench_now();
+	pthread_create(&tp, NULL, producer_thread, &p);
+	if (watch(sh, cfg, north, NULL, pid, "procs")) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fflush(NULL);
+		_exit(1);
+	}
+	vbus_link_interrupt(north);
+	pthread_join(tp, NULL);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		stress_fail(sh, "consumer process: status 0x%x", status);
+	ret = report(sh, cfg, "procs", north, bench_now() - t0);
+	vbus_link_close(north);
+	munmap(sh, sizeof(*sh));
+	return ret;
+}
+
+static int stress_bad_arg(const char *opt, const char *val)
+{
+	fprintf(stderr, "vbus-bench stress: bad %s '%s' (--messages N >= 1, --seed N, "
+			"--timeout 1..3600 s, --mode threads|procs|both)\n", opt, val);
+	return 2;
+}
+
+int stress_main(int argc, char **argv)
+{
+	struct stress_cfg cfg = { .messages = 1000000, .timeout_s = 10 };
+	const char *mode = "both";
+	int a, ret = 0, seeded = 0;
+	uint64_t rs, u;
+
+	for (a = 0; a < argc; a++) {
+		if (!strcmp(argv[a], "--messages") && a + 1 < argc) {
+			if (bench_parse_u64(argv[++a], 1, UINT64_MAX, &cfg.messages))
+				return stress_bad_arg("--messages", argv[a]);
+		} else if (!strcmp(argv[a], "--seed") && a + 1 < argc) {
+			if (bench_parse_u64(argv[++a], 0, UINT64_MAX, &cfg.seed))
+				return stress_bad_arg("--seed", argv[a]);
+			seeded = 1;
+		} else if (!strcmp(argv[a], "--mode") && a + 1 < argc) {
+			mode = argv[++a];
+		} else if (!strcmp(argv[a], "--timeout") && a + 1 < argc) {
+			/* a watchdog for a hang (no progress at all), not a speed limit */
+			if (bench_parse_u64(argv[++a], 1, 3600, &u))
+				return stress_bad_arg("--timeout", argv[a]);
+			cfg.timeout_s = (unsigned int)u;
+		} else {
+			fprintf(stderr, "usage: vbus-bench stress [--mode threads|procs|both] "
+					"[--messages N] [--seed S] [--timeout SECONDS]\n");
+			return 2;
+		}
+	}
+	if (strcmp(mode, "threads") && strcmp(mode, "procs") && strcmp(mode, "both"))
+		return stress_bad_arg("--mode", mode);
+	if (!seeded)
+		cfg.seed = (uint64_t)time(NULL);
+	/* ring size and event index come from the seed too; print the seed to reproduce */
+	rs = cfg.seed ^ 0x9e3779b97f4a7c15ull;
+	cfg.ring_count = 16u << (rnd_next(&rs) % 6);	/* 16 .. 512 */
+	cfg.event_idx = rnd_next(&rs) & 1;
+	if (strcmp(mode, "procs"))
+		ret |= stress_threads(&cfg);
+	if (strcmp(mode, "threads")) {
+		cfg.seed = rnd_next(&rs);	/* the second run gets its own mix */
+		cfg.ring_count = 16u << (rnd_next(&rs) % 6);
+		cfg.event_idx = rnd_next(&rs) & 1;
+		ret |= stress_procs(&cfg);
+	}
+	return ret;
+}

@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libvbus: memfd + eventfd transport (docs/spec/05-transports.md §5.3) over
+ * the protocol core (kernel/core, the same files vbus.ko links).
+ *
+ * Region layout: the IOQ at offset 0, then one buffer of buf_size bytes per
+ * ring slot at data_off (64-byte aligned). North writes slot (ni & mask)'s
+ * buffer and names it in the descriptor; south uses only the offset and
+ * length the core validated (HOST-1/2), never north's layout.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <asm/byteorder.h>
+
+#include "vbus_core.h"
+#include "libvbus.h"
+
+#define LINK_EXPORT __attribute__((visibility("default")))
+#define LINK_SEND_CHUNK 64
+#define LINK_WAKE_BUDGET 64	/* drain passes per wakeup before re-queueing ourselves */
+#define LINK_DEFAULT_SPIN_NS 20000
+#define LINK_POLL_YIELD 4096	/* busy-poll: sched_yield() after this many empty polls */
+
+struct vbus_link {
+	struct ioq q;
+	u8 *region;
+	u64 size;
+	u64 data_off;
+	u32 buf_size;
+	int fd[VBUS_LINK_NFDS];	/* memfd, kick (N->S), call (S->N) */
+	int rx_efd;		/* the eventfd this side sleeps on */
+	int tx_efd;		/* the eventfd this side notifies the peer with */
+	bool enabled;		/* our irq record's enabled bit, as we last wrote it */
+	bool resched;		/* a wakeup stopped at its budget: pending is ours, run it again */
+	int stop;		/* set by vbus_link_interrupt (atomic) */
+	u64 spin_ns;
+	u32 threshold;		/* event-index links: arm for this many (>= 1) */
+	vbus_link_rx_fn rx_fn;
+	void *rx_arg;
+	struct vbus_link_stats st;
+};
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static struct vbus_link *link_alloc(void)
+{
+	struct vbus_link *l = calloc(1, sizeof(*l));
+	int i;
+
+	if (!l)
+		return NULL;
+	for (i = 0; i < VBUS_LINK_NFDS; i++)
+		l->fd[i] = -1;
+	l->spin_ns = LINK_DEFAULT_SPIN_NS;
+	l->threshold = 1;
+	return l;
+}
+
+LINK_EXPORT void vbus_link_close(struct vbus_link *l)
+{
+	int i;
+
+	if (!l)
+		return;
+	if (l->region)
+		munmap(l->region, l->size);
+	for (i = 0; i < VBUS_LINK_NFDS; i++)
+		if (l->fd[i] >= 0)
+			close(l->fd[i]);
+	free(l);
+}
+
+static u64 link_data_off(u32 count)
+{
+	return (VBUS_IOQ_RING_SIZE((u64)count) + 63) & ~63ull;
+}
+
+LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_link **out)
+{
+	struct vbus_link *l;
+	int ret;
+
+	if (!p || !out || p->ring_count < VBUS_IOQ_MIN_COUNT || p->ring_count > VBUS_IOQ_MAX_COUNT ||
+	    (p->ring_count & (p->ring_count - 1)) || p->buf_size == 0 ||
+	    p->buf_size > VBUS_IOQ_MAX_LEN || (p->flags & ~VBUS_LINK_EVENT_IDX))
+		return -EINVAL;
+	l = link_alloc();
+	if (!l)
+		return -ENOMEM;
+	l->buf_size = p->buf_size;
+	l->data_off = link_data_off(p->ring_count);
+	l->size = l->data_off + (u64)p->ring_count * ((p->buf_size + 63) & ~63u);
+
+	l->fd[0] = memfd_create("vbus-link", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (l->fd[0] < 0)
+		goto err_memfd;
+	if (ftruncate(l->fd[0], l->size))
+		goto err_memfd;
+	if (fcntl(l->fd[0], F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
+		goto err_memfd;
+	l->fd[1] = eventfd(0, EFD_CLOEXEC);
+	l->fd[2] = eventfd(0, EFD_CLOEXEC);
+	if (l->fd[1] < 0 || l->fd[2] < 0)
+		goto err_eventfd;
+	l->region = mmap(NULL, l->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, l->fd[0],
+			 0);
+	if (l->region == MAP_FAILED) {
+		l->region = NULL;
+		goto err_mmap;
+	}
+	ret = ioq_north_init(&l->q, (struct vbus_ioq_ring *)l->region, p->ring_count,
+			     (p->flags & VBUS_LINK_EVENT_IDX) ? VBUS_IOQ_F_EVENT_IDX : 0, 0, l->size);
+	if (ret) {
+		vbus_link_close(l);
+		return ret;
+	}
+	l->rx_efd = l->fd[2];
+	l->tx_efd = l->fd[1];
+	*out = l;
+	return 0;
+
+err_mmap:
+err_eventfd:
+err_memfd:
+	ret = -errno;
+	vbus_link_close(l);
+	return ret;
+}
+
+LINK_EXPORT int vbus_link_fds(const struct vbus_link *l, int fds[VBUS_LINK_NFDS])
+{
+	int i;
+
+	if (!l || !fds)
+		return -EINVAL;
+	for (i = 0; i < VBUS_LINK_NFDS; i++)
+		fds[i] = l->fd[i];
+	return 0;
+}
+
+LINK_EXPORT int vbus_link_attach(const int fds[VBUS_LINK_NFDS], struct vbus_link **out)
+{
+	struct vbus_link *l;
+	struct stat st;
+	int seals, ret, i;
+
+	if (!fds || !out)
+		return -EINVAL;
+	l = link_alloc();
+	if (!l)
+		return -ENOMEM;
+	for (i = 0; i < VBUS_LINK_NFDS; i++)
+		l->fd[i] = fds[i];
+	if (fstat(l->fd[0], &st))
+		goto err_fstat;
+	/* A peer able to shrink the file could make our loads fault (SIGBUS). */
+	seals = fcntl(l->fd[0], F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK) || st.st_size < (off_t)sizeof(struct vbus_ioq_ring)) {
+		ret = -EINVAL;
+		goto err_check;
+	}
+	l->size = st.st_size;
+	l->region = mmap(NULL, l->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, l->fd[0],
+			 0);
+	if (l->region == MAP_FAILED) {
+		l->region = NULL;
+		goto err_mmap;
+	}
+	ret = ioq_south_attach(&l->q, l->region, l->size, 0);
+	if (ret)
+		goto err_check;
+	l->rx_efd = l->fd[1];
+	l->tx_efd = l->fd[2];
+	*out = l;
+	return 0;
+
+err_mmap:
+err_fstat:
+	ret = -errno;
+err_check:
+	for (i = 0; i < VBUS_LINK_NFDS; i++)
+		l->fd[i] = -1;	/* ownership passes only on success */
+	vbus_link_close(l);
+	return ret;
+}
+
+LINK_EXPORT int vbus_link_send_fds(int sock, const struct vbus_link *l)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * VBUS_LINK_NFDS)];
+	char tag = 'V';
+	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+
+	if (!l)
+		return -EINVAL;
+	memset(cbuf, 0, sizeof(cbuf));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * VBUS_LINK_NFDS);
+	memcpy(CMSG_DATA(c), l->fd, sizeof(int) * VBUS_LINK_NFDS);
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+LINK_EXPORT int vbus_link_recv_fds(int sock, int fds[VBUS_LINK_NFDS])
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * VBUS_LINK_NFDS)];
+	char tag;
+	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return -errno;
+	c = CMSG_FIRSTHDR(&msg);
+	if (n != 1 || tag != 'V' || !c || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int) * VBUS_LINK_NFDS))
+		return -EPROTO;
+	memcpy(fds, CMSG_DATA(c), sizeof(int) * VBUS_LINK_NFDS);
+	return 0;
+}
+
+LINK_EXPORT int vbus_link_set_threshold(struct vbus_link *l, uint32_t t)
+{
+	if (!(l->q.flags & VBUS_IOQ_F_EVENT_IDX))
+		return -EOPNOTSUPP;
+	if (t == 0)
+		return -EINVAL;
+	l->threshold = t;
+	return 0;
+}
+
+LINK_EXPORT void vbus_link_set_spin(struct vbus_link *l, uint64_t spin_ns)
+{
+	l->spin_ns = spin_ns;
+}
+
+static void link_notify(struct vbus_link *l, int kick)
+{
+	uint64_t one = 1;
+
+	if (kick == SHM_SIGNAL_NOTIFY) {
+		l->st.notifies++;
+		/* a system call is a full barrier: I5 is ordered before it (§1.4) */
+		while (write(l->tx_efd, &one, sizeof(one)) < 0 && errno == EINTR)
+			;
+	} else if (kick >= 0) {
+		l->st.suppressed++;
+	}
+}
+
+/* North: take back every completed slot; count, or -EIO. */
+static int north_drain(struct vbus_link *l)
+{
+	int n = ioq_reclaim(&l->q, UINT32_MAX, NULL, NULL, NULL);
+
+	if (n == -EAGAIN)
+		return 0;
+	if (n > 0)
+		l->st.messages += n;
+	return n;
+}
+
+LINK_EXPORT int vbus_link_send(struct vbus_link *l, const struct vbus_link_msg *msgs,
+			       unsigned int n)
+{
+	struct ioq_desc_info d[LINK_SEND_CHUNK];
+	unsigned int sent = 0, i, chunk;
+	u32 mask = l->q.cnt - 1, stride = (l->buf_size + 63) & ~63u;
+	int ret;
+
+	if (l->q.side != VBUS_NORTH)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (msgs[i].len > l->buf_size)
+			return -EINVAL;
+	/* cached indices: look at south's index only when we run out of slots */
+	if (ioq_free_slots(&l->q) < n) {
+		ret = north_drain(l);
+		if (ret < 0)
+			return ret;
+	}
+	while (sent < n && ioq_free_slots(&l->q)) {
+		chunk = n - sent;
+		if (chunk > LINK_SEND_CHUNK)
+			chunk = LINK_SEND_CHUNK;
+		if (chunk > ioq_free_slots(&l->q))
+			chunk = ioq_free_slots(&l->q);
+		for (i = 0; i < chunk; i++) {
+			const struct vbus_link_msg *m = &msgs[sent + i];
+			u64 off = l->data_off + (u64)((l->q.idx + i) & mask) * stride;
+
+			memcpy(l->region + off, m->data, m->len);
+			d[i] = (struct ioq_desc_info){ .cookie = m->cookie, .offset = off,
+						       .len = m->len };
+		}
+		ret = ioq_push(&l->q, d, chunk);
+		if (ret < 0)
+			return ret;
+		sent += chunk;
+	}
+	if (sent)
+		link_notify(l, ioq_kick(&l->q));	/* IOQ-6: one kick per batch */
+	return sent;
+}
+
+LINK_EXPORT unsigned int vbus_link_in_flight(const struct vbus_link *l)
+{
+	return l->q.idx - l->q.rc;
+}
+
+static int pop_cb(void *arg, const struct ioq_desc_info *d, u32 *used)
+{
+	struct vbus_link *l = arg;
+
+	*used = l->rx_fn ? l->rx_fn(l->rx_arg, l->region + d->offset, d->len, d->cookie) : d->len;
+	return 0;
+}
+
+/* South: consume everything available, then kick north once; count or -EIO. */
+static int south_drain(struct vbus_link *l)
+{
+	int total = 0, n;
+
+	for (;;) {
+		n = ioq_pop(&l->q, l->q.cnt, pop_cb, l, NULL);
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			l->st.violations = l->q.violations;
+			return n;
+		}
+		total += n;
+		l->st.messages += n;
+	}
+	if (total)	/* one completion kick per drain, after every completion is published */
+		link_notify(l, ioq_kick(&l->q));
+	return total;
+}
+
+struct drain_ctx {
+	struct vbus_link *l;
+	int (*drain)(struct vbus_link *l);
+	int total;
+	int err;
+};
+
+static void drain_handler(void *arg)
+{
+	struct drain_ctx *c = arg;
+	int n;
+
+	if (c->err)
+		return;
+	n = c->drain(c->l);
+	if (n < 0)
+		c->err = n;
+	else
+		c->total += n;
+}
+
+static bool link_stopped(struct vbus_link *l)
+{
+	/* acquire: pairs with the release store in vbus_link_interrupt (not a ring barrier) */
+	return __atomic_load_n(&l->stop, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* Enabled wait: sleep on the eventfd, run §1 wakeup with the drain as handler. */
+static int link_block(struct vbus_link *l, int (*drain)(struct vbus_link *l))
+{
+	struct drain_ctx c = { .l = l, .drain = drain };
+	uint64_t cnt;
+	int r;
+
+	if (!l->enabled) {
+		l->enabled = true;
+		if (shm_signal_enable(&l->q.sig) == SHM_SIGNAL_SELF)	/* SIG-4 */
+			l->resched = true;
+	}
+	for (;;) {
+		if (link_stopped(l))
+			return -EINTR;
+		if (!l->resched && (l->q.flags & VBUS_IOQ_F_EVENT_IDX)) {
+			/* A1-A4: our threshold, then re-check the peer's index (MB-ARM) */
+			r = ioq_arm(&l->q, l->threshold);
+			if (r < 0)
+				return r;
+			if (r == IOQ_READY)
+				l->resched = true;
+		}
+		if (!l->resched) {
+			if (read(l->rx_efd, &cnt, sizeof(cnt)) < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			l->st.wakeups++;
+			if (link_stopped(l))
+				return -EINTR;
+		}
+		l->resched = false;
+		r = shm_signal_wakeup(&l->q.sig, drain_handler, &c, LINK_WAKE_BUDGET, NULL);
+		if (r == SHM_SIGNAL_RESCHED)
+			l->resched = true;
+		if (c.err)
+			return c.err;
+		if (c.total)
+			return c.total;
+		l->st.spurious++;
+	}
+}
+
+static int link_wait(struct vbus_link *l, enum vbus_wait mode, int (*drain)(struct vbus_link *l))
+{
+	u64 deadline = 0;
+	unsigned int spins = 0;
+	int n;
+
+	if (l->q.broken)
+		return -EIO;
+	if (mode == VBUS_WAIT_BLOCK)
+		return link_block(l, drain);
+	if (mode != VBUS_WAIT_POLL && mode != VBUS_WAIT_SPIN)
+		return -EINVAL;
+	if (l->enabled && !l->resched) {
+		shm_signal_disable(&l->q.sig);
+		l->enabled = false;
+	}
+	if (mode == VBUS_WAIT_SPIN)
+		deadline = now_ns() + l->spin_ns;
+	for (;;) {
+		n = drain(l);
+		if (n)
+			return n;
+		if (link_stopped(l))
+			return -EINTR;
+		cpu_relax();
+		if ((++spins & 63) != 0)
+			continue;
+		if (mode == VBUS_WAIT_SPIN && now_ns() >= deadline)
+			return link_block(l, drain);
+		/* an oversubscribed machine: let the peer run instead of burning our slice */
+		if (mode == VBUS_WAIT_POLL && (spins & (LINK_POLL_YIELD - 1)) == 0)
+			sched_yield();
+	}
+}
+
+LINK_EXPORT int vbus_link_wait_done(struct vbus_link *l, enum vbus_wait mode)
+{
+	if (l->q.side != VBUS_NORTH)
+		return -EINVAL;
+	return link_wait(l, mode, north_drain);
+}
+
+LINK_EXPORT int vbus_link_recv(struct vbus_link *l, enum vbus_wait mode, vbus_link_rx_fn fn,
+			       void *arg)
+{
+	if (l->q.side != VBUS_SOUTH)
+		return -EINVAL;
+	l->rx_fn = fn;
+	l->rx_arg = arg;
+	return link_wait(l, mode, south_drain);
+}
+
+LINK_EXPORT int vbus_link_interrupt(struct vbus_link *l)
+{
+	uint64_t one = 1;
+
+	/* release: pairs with the acquire load in link_stopped; the eventfd write wakes a blocked reader */
+	__atomic_store_n(&l->stop, 1, __ATOMIC_RELEASE);
+	return write(l->rx_efd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+}
+
+LINK_EXPORT void vbus_link_get_stats(const struct vbus_link *l, struct vbus_link_stats *st)
+{
+	*st = l->st;
+	st->violations = l->q.violations;
+}
+
+LINK_EXPORT int vbus_link_dump(const struct vbus_link *l, char *buf, size_t len)
+{
+	const struct vbus_ioq_ring *r = (const void *)l->region;
+	unsigned int n = shm_signal_state(&r->signal, VBUS_NORTH);
+	unsigned int s = shm_signal_state(&r->signal, VBUS_SOUTH);
+	int ret;
+
+	ret = snprintf(buf, len,
+		       "%s: ni=%u si=%u ne=%u se=%u N=%u%u%u S=%u%u%u local idx=%u rc=%u kicked=%u "
+		       "broken=%d violation=%s enabled=%d msgs=%llu notifies=%llu wakeups=%llu",
+		       l->q.side == VBUS_NORTH ? "north" : "south",
+		       le32_to_cpu(__atomic_load_n(&r->north.index, __ATOMIC_RELAXED)),
+		       le32_to_cpu(__atomic_load_n(&r->south.index, __ATOMIC_RELAXED)),
+		       le32_to_cpu(__atomic_load_n(&r->north.event, __ATOMIC_RELAXED)),
+		       le32_to_cpu(__atomic_load_n(&r->south.event, __ATOMIC_RELAXED)), n >> 2 & 1,
+		       n >> 1 & 1, n & 1, s >> 2 & 1, s >> 1 & 1, s & 1, l->q.idx, l->q.rc,
+		       l->q.kicked, l->q.broken, l->q.violation ? l->q.violation : "none",
+		       l->enabled, (unsigned long long)l->st.messages,
+		       (unsigned long long)l->st.notifies, (unsigned long long)l->st.wakeups);
+	return ret < 0 ? -EINVAL : ret;
+}
