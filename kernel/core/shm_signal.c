@@ -130,11 +130,30 @@ int shm_signal_inject_event(struct shm_signal *s, const __le32 *event, u32 new_i
 {
 	struct vbus_shm_signal_irq *irq = peer_irq(s);
 
-	/*
-	 * WMB-INJECT (I0/K0): the caller's published work (ring index,
-	 * descriptors) before the dirty store (I1). Pairs with MB-DRAIN (W2).
-	 */
-	virt_wmb();
+	if (!event && !s->mod) {
+		/*
+		 * MB-PUBLISH (I0/K0): the caller's published work (ring index,
+		 * descriptors) before the dirty load (IE) and store (I1). Pairs
+		 * with MB-DRAIN (W2): if IE reads 1, the receiver's next dirty
+		 * clear (W1) comes after that load, so its handler's loads of
+		 * the work (after W2) see our publish.
+		 */
+		virt_mb();
+		/*
+		 * IE, SIG-12 dirty elision: an earlier inject set dirty and made
+		 * the notify decision; whoever clears dirty next sees our work.
+		 * Not with moderation (a defer) or EVENT_IDX (an evskip), which
+		 * leave dirty = 1 without a notification decided.
+		 */
+		if (irq_bit(&irq->dirty))
+			return SHM_SIGNAL_SUPPRESS;
+	} else {
+		/*
+		 * WMB-INJECT (I0/K0): the caller's published work before the
+		 * dirty store (I1). Pairs with MB-DRAIN (W2).
+		 */
+		virt_wmb();
+	}
 	WRITE_ONCE(irq->dirty, 1);					/* I1 */
 	/*
 	 * MB-INJECT (I2/K2): the dirty store (I1) and the caller's index store
@@ -173,7 +192,8 @@ drain:
 		WRITE_ONCE(irq->dirty, 0);				/* W1 */
 		/*
 		 * MB-DRAIN (W2): the dirty clear (W1) before the handler's
-		 * loads of the work. Pairs with WMB-INJECT (I0) in the sender.
+		 * loads of the work. Pairs with MB-PUBLISH / WMB-INJECT (I0) in
+		 * the sender.
 		 */
 		virt_mb();
 		if (handler)

@@ -69,7 +69,7 @@ void shm_signal_bind(struct shm_signal *s, struct vbus_shm_signal_desc *desc, un
 int shm_signal_enable(struct shm_signal *s);
 /* disable (§1.2 D1): SHM_SIGNAL_OK. */
 int shm_signal_disable(struct shm_signal *s);
-/* inject toward the peer (§1.2 I0-I7, §4.1 with s->mod): NOTIFY, SUPPRESS or DEFER. */
+/* inject toward the peer (§1.2 I0-I7 with the SIG-12 elision, §4.1 with s->mod): NOTIFY, SUPPRESS or DEFER. */
 int shm_signal_inject(struct shm_signal *s);
 /*
  * inject gated by an event index (§2.7 K0-K5): with @event non-NULL, a kick

@@ -24,7 +24,7 @@ enum {
 #define SB_N (4 * VM_EX_MAX_ITEMS) /* north stores at most 4 per round before a drain */
 #define SB_S (4 * VM_EX_MAX_ITEMS) /* south: D1, E1 and 3 per drain loop, bounded by the injects */
 
-enum { NP_PUSH, NP_I1, NP_I2, NP_I3, NP_I4, NP_K4, NP_I5, NP_I6, NP_DONE };
+enum { NP_PUSH, NP_I0, NP_IE, NP_I1, NP_I2, NP_I3, NP_I4, NP_K4, NP_I5, NP_I6, NP_DONE };
 enum {
 	SP_E1, SP_E2, SP_E3D, SP_E3P, SP_IDLE, SP_D1, SP_POLL,
 	SP_W0, SP_W1, SP_W2, SP_W3, SP_W4, SP_W5, SP_W6, SP_W7, SP_W8, SP_A1, SP_A2, SP_A3
@@ -148,7 +148,24 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 			fprintf(c->log, "push item %d: fill desc, WMB-DESC/WMB-PUBLISH (TSO: none),", k + 1);
 		rc |= st(c, s, AG_N, V_DESC0 + k, (uint8_t)(k + 1));
 		rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));
-		s->npc = NP_I1;
+		s->npc = c->cfg->event_idx ? NP_I1 : NP_I0; /* an EVENT_IDX kick has no elision (SIG-12, §2.7) */
+		break;
+	case NP_I0:
+		if (c->log)
+			fprintf(c->log, "I0");
+		barrier(c, s, AG_N, VM_BAR_PUBLISH, "MB-PUBLISH");
+		s->npc = NP_IE;
+		break;
+	case NP_IE:
+		if (c->log)
+			fprintf(c->log, "IE");
+		if (ld(c, s, AG_N, V_SD) == 1) {
+			if (c->log)
+				fprintf(c->log, " -> inject returns suppress (dirty already set: elided)");
+			north_next_round(c, s);
+		} else {
+			s->npc = NP_I1;
+		}
 		break;
 	case NP_I1:
 		if (c->cfg->event_idx) { /* kick: old = index at the previous kick, then updated to new (§2.7) */
@@ -156,7 +173,7 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 			s->nk = (uint8_t)(k + 1);
 		}
 		if (c->log)
-			fprintf(c->log, c->cfg->event_idx ? "K0 wmb (none); K1" : "I0 wmb (none); I1");
+			fprintf(c->log, c->cfg->event_idx ? "K0 wmb (none); K1" : "I1");
 		rc = st(c, s, AG_N, V_SD, 1);
 		s->npc = NP_I2;
 		break;
@@ -628,7 +645,8 @@ int vm_explore_parse_placement(const char *s, unsigned *mask)
 		    { "MB-ENABLE", VM_BAR_ENABLE },
 		    { "MB-DRAIN", VM_BAR_DRAIN },
 		    { "MB-CLEAR", VM_BAR_CLEAR },
-		    { "MB-ARM", VM_BAR_ARM } };
+		    { "MB-ARM", VM_BAR_ARM },
+		    { "MB-PUBLISH", VM_BAR_PUBLISH } };
 	if (!strcmp(s, "spec")) {
 		*mask = VM_BAR_ALL;
 		return 0;
@@ -648,12 +666,12 @@ int vm_explore_parse_placement(const char *s, unsigned *mask)
 
 const char *vm_explore_placement_name(unsigned mask, char *buf, unsigned len)
 {
-	static const char *const lab[] = { "MB-INJECT", "MB-ENABLE", "MB-DRAIN", "MB-CLEAR", "MB-ARM" };
+	static const char *const lab[] = { "MB-INJECT", "MB-ENABLE", "MB-DRAIN", "MB-CLEAR", "MB-ARM", "MB-PUBLISH" };
 	if (mask == VM_BAR_ALL)
 		return "spec";
 	if (mask == VM_BAR_2009)
 		return "2009";
-	for (unsigned i = 0; i < 5; i++)
+	for (unsigned i = 0; i < 6; i++)
 		if (mask == (VM_BAR_ALL & ~(1u << i))) {
 			snprintf(buf, len, "minus-%s", lab[i]);
 			return buf;

@@ -207,9 +207,9 @@ int vm_ring_kick(struct vm_ring *r, int x)
 	uint32_t *oldp = x == VBUS_NORTH ? &r->nk : &r->sk;
 	uint32_t old = *oldp, flags = x == VBUS_NORTH ? r->nflags : r->sflags;
 	*oldp = nw;
-	/* K0 WMB-INJECT, K1, K2 MB-INJECT: K1 and the index store before the K3-K5 loads;
-	 * pairs with MB-ENABLE, MB-CLEAR and MB-ARM (A2). */
-	if (!vm_sig_kick_check(&r->sig, x)) /* K3 */
+	/* K0 MB-PUBLISH (WMB-INJECT with EVENT_IDX), KE elision, K1, K2 MB-INJECT: K1 and the index
+	 * store before the K3-K5 loads; pairs with MB-ENABLE, MB-CLEAR and MB-ARM (A2). */
+	if (!vm_sig_kick_check(&r->sig, x, !!(flags & VBUS_IOQ_F_EVENT_IDX))) /* KE, K3 */
 		return VM_SUPPRESS;
 	if (flags & VBUS_IOQ_F_EVENT_IDX) { /* K4 */
 		uint32_t ev = vm_rd32(r->region + (x == VBUS_NORTH ? R_SE : R_NE));

@@ -94,11 +94,17 @@ int vm_sig_disable(struct vm_signal *s, int x)
 	return VM_OK;
 }
 
-/* The sender part shared by inject (§1.2) and kick (§2.7): I1-I4; 1 when I5 may follow. */
-static int sig_mark_and_check(struct vm_signal *s, int x)
+/*
+ * The sender part shared by inject (§1.2) and kick (§2.7): I0-I4; 1 when I5 may follow.
+ * @elide: SIG-12 dirty elision allowed (no moderation on x's injects, no EVENT_IDX on the ring).
+ */
+static int sig_mark_and_check(struct vm_signal *s, int x, int elide)
 {
 	int p = VBUS_PEER(x);
-	/* I0 WMB-INJECT: the caller's published work before I1; pairs with MB-DRAIN (W2). */
+	/* I0 MB-PUBLISH: the caller's published work before the IE load and the I1 store;
+	 * pairs with MB-DRAIN (W2) and MB-ENABLE (E2). Without elision a wmb (WMB-INJECT) suffices. */
+	if (elide && vm_sig_get(s, p, F_DIRTY)) /* IE: an earlier inject made the notify decision */
+		return 0;
 	sig_set(s, p, F_DIRTY, 1); /* I1 */
 	/* I2 MB-INJECT: I1 before the I3/I4 loads; pairs with MB-ENABLE (E2) and MB-CLEAR (W6). */
 	if (!vm_sig_get(s, p, F_EN)) /* I3 */
@@ -110,7 +116,7 @@ static int sig_mark_and_check(struct vm_signal *s, int x)
 
 int vm_sig_inject(struct vm_signal *s, int x)
 {
-	if (!sig_mark_and_check(s, x))
+	if (!sig_mark_and_check(s, x, !s->mod[x].on))
 		return VM_SUPPRESS;
 	return sig_send(s, x);
 }
@@ -168,9 +174,9 @@ int vm_sig_tick(struct vm_signal *s)
 	return res;
 }
 
-int vm_sig_kick_check(struct vm_signal *s, int x)
+int vm_sig_kick_check(struct vm_signal *s, int x, int event_idx)
 {
-	return sig_mark_and_check(s, x);
+	return sig_mark_and_check(s, x, !event_idx && !s->mod[x].on);
 }
 
 int vm_sig_kick_send(struct vm_signal *s, int x)

@@ -260,19 +260,31 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 		}
 		res = "notify";
 	} else {
-		/* K0 WMB-INJECT (free on TSO), K1 dirty = 1, K2 MB-INJECT, K3 loads. */
-		cost += P(s, BARRIER_WRITE) + sig_access(s, c, c->prod, 1);
-		c->dirty = 1;
-		cost += P(s, BARRIER_FULL);
-		cost += sig_access(s, c, c->prod, 0) + sig_access(s, c, c->prod, 0);
+		/* SIG-12: without event index or moderation, K0 is MB-PUBLISH and KE reads dirty first. */
+		int elide = s->cfg->mitigation == VM_MIT_SHM_SIGNAL, elided = 0;
+		if (elide) {
+			cost += P(s, BARRIER_FULL) + sig_access(s, c, c->prod, 0); /* K0 MB-PUBLISH, KE */
+			elided = c->dirty;
+		} else {
+			cost += P(s, BARRIER_WRITE); /* K0 WMB-INJECT (free on TSO) */
+		}
+		if (!elided) {
+			/* K1 dirty = 1, K2 MB-INJECT, K3 loads. */
+			cost += sig_access(s, c, c->prod, 1);
+			c->dirty = 1;
+			cost += P(s, BARRIER_FULL);
+			cost += sig_access(s, c, c->prod, 0) + sig_access(s, c, c->prod, 0);
+		}
 		int skip = 0;
-		if (c->en && !c->pend && s->cfg->mitigation == VM_MIT_EVENT_INDEX) {
+		if (elided) {
+			/* KE: suppress below */
+		} else if (c->en && !c->pend && s->cfg->mitigation == VM_MIT_EVENT_INDEX) {
 			/* K4: the receiver's event index, a line it rewrites when it arms */
 			cost += P(s, SHM_ACCESS) + (c->ev_seen != c->ev_ver ? P(s, LINE_TRANSFER) : 0);
 			c->ev_seen = c->ev_ver;
 			skip = !vm_need_event((uint32_t)c->event, (uint32_t)c->pub, (uint32_t)c->kick_old);
 		}
-		if (!c->en || c->pend) {
+		if (elided || !c->en || c->pend) {
 			res = "suppress";
 		} else if (skip) {
 			res = "evskip";

@@ -19,13 +19,14 @@
 extern "C" {
 #endif
 
-/* The four store->load barriers of MB-1 (§1.3); a placement is the set kept as `mb`. */
+/* The five store->load barriers of MB-1 (§1.3) and MB-ARM (§2.7); a placement is the set kept as `mb`. */
 #define VM_BAR_INJECT (1u << 0) /* MB-INJECT (I2) */
 #define VM_BAR_ENABLE (1u << 1) /* MB-ENABLE (E2) */
 #define VM_BAR_DRAIN (1u << 2)	/* MB-DRAIN (W2) */
 #define VM_BAR_CLEAR (1u << 3)	/* MB-CLEAR (W6) */
 #define VM_BAR_ARM (1u << 4)	/* MB-ARM (A2), event-index scenario only; the 2009 code had no event index */
-#define VM_BAR_ALL (VM_BAR_INJECT | VM_BAR_ENABLE | VM_BAR_DRAIN | VM_BAR_CLEAR | VM_BAR_ARM)
+#define VM_BAR_PUBLISH (1u << 5) /* MB-PUBLISH (I0), before the dirty-elision load; not on EVENT_IDX kicks */
+#define VM_BAR_ALL (VM_BAR_INJECT | VM_BAR_ENABLE | VM_BAR_DRAIN | VM_BAR_CLEAR | VM_BAR_ARM | VM_BAR_PUBLISH)
 #define VM_BAR_2009 VM_BAR_ARM
 
 #define VM_EX_MAX_ITEMS 6
@@ -51,7 +52,7 @@ struct vm_explore_result {
 	double seconds;		/* wall time of the search */
 };
 
-/* Parse "spec", "2009", or "minus-MB-<LABEL>" (INJECT ENABLE DRAIN CLEAR ARM) into a mask; -EINVAL if unknown. */
+/* Parse "spec", "2009", or "minus-MB-<LABEL>" (INJECT ENABLE DRAIN CLEAR ARM PUBLISH) into a mask; -EINVAL if unknown. */
 int vm_explore_parse_placement(const char *s, unsigned *mask);
 /* Human name of a barrier mask ("spec", "2009", or the kept labels). */
 const char *vm_explore_placement_name(unsigned mask, char *buf, unsigned len);
