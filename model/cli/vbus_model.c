@@ -360,7 +360,7 @@ static int cmd_explore(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (is_help(argv[i])) {
 			printf("usage: vbus-model explore [--placement P] [--depth N] [--no-cycle]\n"
-			       "                          [--event-idx [--no-rearm|--lower-threshold]]\n"
+			       "                          [--event-idx [--no-rearm|--lower-threshold] [--elide-evidx]]\n"
 			       "                          [--max-states N] [--quiet]\n"
 			       "Explore every interleaving of north (push + inject, N times) and south (enable, serve\n"
 			       "doorbells with wakeup, once disable/poll/enable) under x86-TSO store buffers, with\n"
@@ -374,6 +374,8 @@ static int cmd_explore(int argc, char **argv)
 			       "  --event-idx     VBUS_IOQ_F_EVENT_IDX: north kicks (K1-K5), south's handler arms t=1\n"
 			       "                  (A1-A4) after each drain and after polling (placement bit MB-ARM)\n"
 			       "  --no-rearm      with --event-idx: south never re-arms (violates IOQ-11)\n"
+			       "  --elide-evidx   with --event-idx: kicks use the SIG-12 dirty elision anyway (violates\n"
+			       "                  SIG-12: shows why EVENT_IDX rings must not elide)\n"
 			       "  --lower-threshold  with --event-idx: south starts armed for 2 and, enabled and\n"
 			       "                  idle, re-arms for 1 (the case MB-ARM exists for)\n"
 			       "  --max-states N  give up beyond N states (default 50000000)\n"
@@ -397,6 +399,8 @@ static int cmd_explore(int argc, char **argv)
 			c.south_cycle = 0;
 		} else if (!strcmp(argv[i], "--event-idx")) {
 			c.event_idx = 1;
+		} else if (!strcmp(argv[i], "--elide-evidx")) {
+			c.elide_evidx = 1;
 		} else if (!strcmp(argv[i], "--no-rearm")) {
 			c.no_rearm = 1;
 		} else if (!strcmp(argv[i], "--lower-threshold")) {
@@ -412,8 +416,8 @@ static int cmd_explore(int argc, char **argv)
 	const char *pn = vm_explore_placement_name(c.full_barriers, pname, sizeof(pname));
 	int rc = vm_explore_run(&c, &r, quiet ? NULL : stdout);
 	if (rc == -EINVAL) {
-		fprintf(stderr, "vbus-model explore: --no-rearm and --lower-threshold need --event-idx and "
-				"exclude each other\n");
+		fprintf(stderr, "vbus-model explore: --no-rearm, --lower-threshold and --elide-evidx need "
+				"--event-idx; --no-rearm and --lower-threshold exclude each other\n");
 		return EXIT_USAGE;
 	}
 	if (rc) {
@@ -425,6 +429,7 @@ static int cmd_explore(int argc, char **argv)
 	       "%llu violations (%.3f s, %.0f states/s)\n",
 	       pn, c.depth, c.south_cycle ? "" : " (no south cycle)",
 	       !c.event_idx	    ? ""
+	       : c.elide_evidx	    ? " (event index, kicks elide)"
 	       : c.no_rearm	    ? " (event index, no re-arm)"
 	       : c.lower_threshold ? " (event index, threshold lowered)"
 				    : " (event index)",

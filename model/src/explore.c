@@ -148,7 +148,8 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 			fprintf(c->log, "push item %d: fill desc, WMB-DESC/WMB-PUBLISH (TSO: none),", k + 1);
 		rc |= st(c, s, AG_N, V_DESC0 + k, (uint8_t)(k + 1));
 		rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));
-		s->npc = c->cfg->event_idx ? NP_I1 : NP_I0; /* an EVENT_IDX kick has no elision (SIG-12, §2.7) */
+		/* an EVENT_IDX kick has no elision (SIG-12, §2.7) unless elide_evidx asks for the counterexample */
+		s->npc = c->cfg->event_idx && !c->cfg->elide_evidx ? NP_I1 : NP_I0;
 		break;
 	case NP_I0:
 		if (c->log)
@@ -612,6 +613,7 @@ static void print_counterexample(const struct vm_explore_cfg *cfg, const struct 
 		" the memory line is printed after each step that changed memory, a buffer or the doorbells)\n",
 		vm_explore_placement_name(cfg->full_barriers, pname, sizeof(pname)), cfg->depth,
 		!cfg->event_idx		? ""
+		: cfg->elide_evidx	? ", event index, kicks elide"
 		: cfg->no_rearm		? ", event index, no re-arm"
 		: cfg->lower_threshold	? ", event index, threshold lowered while asleep"
 					: ", event index",
@@ -696,7 +698,8 @@ int vm_explore_run(const struct vm_explore_cfg *cfg, struct vm_explore_result *r
 	char why[256];
 
 	if (cfg->depth < 1 || cfg->depth > VM_EX_MAX_ITEMS || (cfg->full_barriers & ~VM_BAR_ALL) ||
-	    ((cfg->no_rearm || cfg->lower_threshold) && !cfg->event_idx) || (cfg->no_rearm && cfg->lower_threshold))
+	    ((cfg->no_rearm || cfg->lower_threshold || cfg->elide_evidx) && !cfg->event_idx) ||
+	    (cfg->no_rearm && cfg->lower_threshold))
 		return -EINVAL;
 	memset(res, 0, sizeof(*res));
 	double t0 = now_s();

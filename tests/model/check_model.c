@@ -482,6 +482,17 @@ START_TEST(explore_event_index)
 	ck_assert_uint_gt(r.violations, 0);
 	c.event_idx = 0;
 	ck_assert_int_eq(vm_explore_run(&c, &r, NULL), -EINVAL);
+	/* SIG-12: a kick on an EVENT_IDX ring that elided on dirty left by an evskip loses the wakeup */
+	struct vm_explore_cfg e = { .full_barriers = VM_BAR_ALL, .depth = 3, .south_cycle = 1, .event_idx = 1,
+				    .elide_evidx = 1 };
+	buf = explore_to_string(&e, &r);
+	ck_assert_uint_gt(r.violations, 0);
+	ck_assert_ptr_nonnull(strstr(buf, "kick returns evskip"));
+	ck_assert_ptr_nonnull(strstr(buf, "(dirty already set: elided)"));
+	ck_assert_ptr_nonnull(strstr(buf, "VIOLATION: lost wakeup"));
+	free(buf);
+	e.event_idx = 0;
+	ck_assert_int_eq(vm_explore_run(&e, &r, NULL), -EINVAL);
 }
 END_TEST
 

@@ -38,6 +38,7 @@ struct vm_explore_cfg {
 	int event_idx;		/* 1: VBUS_IOQ_F_EVENT_IDX: north kicks (§2.7 K1-K5), south arms with T = 1 */
 	int no_rearm;		/* event_idx: south never re-arms after consuming (shows why IOQ-11 exists) */
 	int lower_threshold;	/* event_idx: south starts armed for 2, then re-arms for 1 while asleep (MB-ARM) */
+	int elide_evidx;	/* event_idx: kicks elide anyway (violates SIG-12; shows why EVENT_IDX is excluded) */
 	uint64_t max_states;	/* give up (result -E2BIG) beyond this many states; 0 = 50 M */
 };
 
