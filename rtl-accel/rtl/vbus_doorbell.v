@@ -17,7 +17,8 @@
 //                            act on any write (wstrb ignored); RW registers update only the strobed
 //                            bytes. rdata is the register value before the cycle its read was
 //                            accepted; an N_DIRTY read clears N.dirty in that same cycle; a counter
-//                            shows an event 2 cycles after it. awprot/arprot are ignored.
+//                            shows an event 2 cycles after it. rvalid rises 2 cycles after
+//                            the read is accepted. awprot/arprot are ignored.
 // Same-cycle events on one channel: see vbus_doorbell_chan.v and spec HW-10/HW-11.
 //   s_inject_valid/ready/chan   device inject(S->N) of channel `chan` (HW-2); ready is always 1;
 //                            a channel >= N_CHANNELS is ignored.
@@ -153,17 +154,28 @@ module vbus_doorbell #(
     wire wr_w_hold = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_MOD_HOLDOFF[5:0];
     wire wr_w_cnt  = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_MOD_COUNT[5:0] && s_axil_wstrb[0];
 
-    // ---- AXI4-Lite read: registered data plus a skid slot --------------------------------------------
-    // arready is a register (not a function of rready); one read per clock with rready high.
-    reg         rvalid_reg, skid_valid_reg;
-    reg  [31:0] rdata_reg, skid_data_reg;
-    wire        rd_go      = s_axil_arvalid && !skid_valid_reg;
+    // ---- AXI4-Lite read: a registered select stage A, then the R register and a skid slot --------
+    // Cycle r (accepted): the register mux is evaluated on the state before the cycle and stored in
+    // A, a counter read starts its RAM read (vbus_cnt_ram). Cycle r + 1: A's value (for a counter
+    // the RAM word plus the pre-count) moves to R, or to the skid slot when R is held. arready
+    // depends on registers only (at most 3 reads in A, R and skid), so rready stays off the paths
+    // into the channels; one read per clock with rready high, rvalid 2 cycles after acceptance.
+    reg         rvalid_reg, skid_valid_reg, a_valid_reg, a_cnt_reg;
+    reg  [31:0] rdata_reg, skid_data_reg, a_data_reg;
+    wire        rd_go      = s_axil_arvalid && !(a_valid_reg && rvalid_reg && skid_valid_reg);
     wire        r_free     = !rvalid_reg || s_axil_rready;
     wire        rd_w_dirty = rd_go && {rd_word, 2'b00} == VBUS_ACCEL_CH_N_DIRTY[5:0];
+    // CNT_DOORBELL .. CNT_DEV_NOTIFY are the consecutive words 7..11, counter index word - 7
+    wire        rd_w_cnt   = rd_word >= VBUS_ACCEL_CH_CNT_DOORBELL[5:2]
+                             && rd_word <= VBUS_ACCEL_CH_CNT_DEV_NOTIFY[5:2];
+    /* verilator lint_off UNUSEDSIGNAL */ // unused when CNT_WIDTH = 0 (no counters)
+    wire [2:0]  rd_cnt_idx = rd_word[2:0] - VBUS_ACCEL_CH_CNT_DOORBELL[4:2];
+    /* verilator lint_on UNUSEDSIGNAL */
 
     wire [32*N-1:0] ch_rd_data;
     wire [N-1:0]    rd_sel;
     reg  [31:0]     rd_value;
+    reg  [31:0]     cnt_value;
     integer         k;
 
     always @* begin
@@ -180,29 +192,46 @@ module vbus_doorbell #(
         end
     end
 
+    wire [31:0] a_value = a_cnt_reg ? cnt_value : a_data_reg;
+    wire        a_move  = a_valid_reg && (r_free || !skid_valid_reg);   // A leaves this cycle
+
     always @(posedge clk) begin
         if (rst) begin
+            a_valid_reg    <= 1'b0;
+            a_cnt_reg      <= 1'b0;
+            a_data_reg     <= 32'd0;
             rvalid_reg     <= 1'b0;
             rdata_reg      <= 32'd0;
             skid_valid_reg <= 1'b0;
             skid_data_reg  <= 32'd0;
-        end else if (r_free) begin
-            if (skid_valid_reg) begin
-                rvalid_reg     <= 1'b1;
-                rdata_reg      <= skid_data_reg;
-                skid_valid_reg <= 1'b0;
-            end else begin
-                rvalid_reg <= rd_go;
-                if (rd_go)
-                    rdata_reg <= rd_value;
+        end else begin
+            if (rd_go) begin
+                a_valid_reg <= 1'b1;
+                a_cnt_reg   <= CNT_WIDTH > 0 && rd_w_cnt && |rd_sel;
+                a_data_reg  <= rd_value;
+            end else if (a_move) begin
+                a_valid_reg <= 1'b0;
             end
-        end else if (rd_go) begin
-            skid_valid_reg <= 1'b1;
-            skid_data_reg  <= rd_value;
+            if (r_free) begin
+                if (skid_valid_reg) begin
+                    rvalid_reg     <= 1'b1;
+                    rdata_reg      <= skid_data_reg;
+                    skid_valid_reg <= a_valid_reg;
+                    if (a_valid_reg)
+                        skid_data_reg <= a_value;
+                end else begin
+                    rvalid_reg <= a_valid_reg;
+                    if (a_valid_reg)
+                        rdata_reg <= a_value;
+                end
+            end else if (a_valid_reg && !skid_valid_reg) begin
+                skid_valid_reg <= 1'b1;
+                skid_data_reg  <= a_value;
+            end
         end
     end
 
-    assign s_axil_arready = !skid_valid_reg;
+    assign s_axil_arready = !(a_valid_reg && rvalid_reg && skid_valid_reg);
     assign s_axil_rvalid  = rvalid_reg;
     assign s_axil_rdata   = rdata_reg;
     assign s_axil_rresp   = 2'b00;
@@ -213,6 +242,9 @@ module vbus_doorbell #(
 
     // ---- channels --------------------------------------------------------------------------------------
     wire [N-1:0] msi_req, msi_accept, notify_req, notify_accept;
+    /* verilator lint_off UNUSEDSIGNAL */ // unused when CNT_WIDTH = 0 (no counters)
+    wire [5*N-1:0] cnt_inc;
+    /* verilator lint_on UNUSEDSIGNAL */
     wire         chan_rst = rst || soft_reset;
 
     genvar c;
@@ -227,7 +259,6 @@ module vbus_doorbell #(
             wire dctl = s_ctrl_valid && s_ctrl_chan == c;
 
             vbus_doorbell_chan #(
-                .CNT_WIDTH(CNT_WIDTH),
                 .MODERATION(MODERATION)
             ) u_chan (
                 .clk(clk),
@@ -249,7 +280,8 @@ module vbus_doorbell #(
                 .msi_req(msi_req[c]),
                 .msi_accept(msi_accept[c]),
                 .notify_req(notify_req[c]),
-                .notify_accept(notify_accept[c])
+                .notify_accept(notify_accept[c]),
+                .cnt_inc(cnt_inc[5 * c +: 5])
             );
 
 `ifdef FORMAL
@@ -286,6 +318,29 @@ module vbus_doorbell #(
                     assert(f_msis <= 2'd1);
             end
 `endif
+        end
+    endgenerate
+
+    // ---- event counters (block RAM + pre-counters) ---------------------------------------------------
+    generate
+        if (CNT_WIDTH > 0) begin : g_cnt
+            wire [CNT_WIDTH-1:0] cnt_rd_val;
+            vbus_cnt_ram #(.N(N), .CW(CNT_WIDTH)) u_cnt (
+                .clk(clk),
+                .rst(chan_rst),
+                .inc(cnt_inc),
+                .rd_en(rd_go && rd_w_cnt && |rd_sel),
+                .rd_chan_oh(rd_sel),
+                .rd_idx(rd_cnt_idx),
+                .rd_val(cnt_rd_val)
+            );
+            always @* begin
+                cnt_value = 32'd0;
+                cnt_value[CNT_WIDTH-1:0] = cnt_rd_val;
+            end
+        end else begin : g_no_cnt
+            always @*
+                cnt_value = 32'd0;
         end
     endgenerate
 
