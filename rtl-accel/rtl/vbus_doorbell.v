@@ -10,8 +10,9 @@
 //   s_axil_*                 AXI4-Lite slave, 32-bit data, 13-bit byte address (8 KiB window; the
 //                            interconnect strips the base). aw/w are accepted together in one cycle
 //                            (awready = wready, which wait for both valids and room in the 2-deep
-//                            B queue; arready is registered, with a 1-entry R skid slot); one write
-//                            and one read per clock sustained with bready/rready held high.
+//                            B queue; arready is registered: up to 3 reads in flight, select stage A,
+//                            R register and a skid slot); one write and one read per clock sustained
+//                            with bready/rready held high.
 //                            Address bits 1:0 are ignored. Responses are always OKAY; unmapped
 //                            reads return 0, unmapped and RO writes are ignored. DOORBELL and N_ACK
 //                            act on any write (wstrb ignored); RW registers update only the strobed
@@ -129,14 +130,19 @@ module vbus_doorbell #(
     // B responses are all OKAY, so the queue is a count. awready/wready depend on the valids and a
     // register only (not on bready), which keeps bready off the paths into the channels.
     reg  [1:0] bcount_reg;
-    wire       wr_go = s_axil_awvalid && s_axil_wvalid && bcount_reg != 2'd2;
+    reg        b_room_reg;   // bcount_reg != 2, kept as its own register (one level off the write paths)
+    wire       wr_go = s_axil_awvalid && s_axil_wvalid && b_room_reg;
     wire       b_hs  = bcount_reg != 2'd0 && s_axil_bready;
+    wire [1:0] bcount_next = bcount_reg + {1'b0, wr_go} - {1'b0, b_hs};
 
     always @(posedge clk) begin
-        if (rst)
+        if (rst) begin
             bcount_reg <= 2'd0;
-        else
-            bcount_reg <= bcount_reg + {1'b0, wr_go} - {1'b0, b_hs};
+            b_room_reg <= 1'b1;
+        end else begin
+            bcount_reg <= bcount_next;
+            b_room_reg <= bcount_next != 2'd2;
+        end
     end
 
     assign s_axil_awready = wr_go;
@@ -161,8 +167,9 @@ module vbus_doorbell #(
     // depends on registers only (at most 3 reads in A, R and skid), so rready stays off the paths
     // into the channels; one read per clock with rready high, rvalid 2 cycles after acceptance.
     reg         rvalid_reg, skid_valid_reg, a_valid_reg, a_cnt_reg;
+    reg         ar_room_reg;   // !(A, R and skid all valid), as its own register
     reg  [31:0] rdata_reg, skid_data_reg, a_data_reg;
-    wire        rd_go      = s_axil_arvalid && !(a_valid_reg && rvalid_reg && skid_valid_reg);
+    wire        rd_go      = s_axil_arvalid && ar_room_reg;
     wire        r_free     = !rvalid_reg || s_axil_rready;
     wire        rd_w_dirty = rd_go && {rd_word, 2'b00} == VBUS_ACCEL_CH_N_DIRTY[5:0];
     // CNT_DOORBELL .. CNT_DEV_NOTIFY are the consecutive words 7..11, counter index word - 7
@@ -194,6 +201,9 @@ module vbus_doorbell #(
 
     wire [31:0] a_value = a_cnt_reg ? cnt_value : a_data_reg;
     wire        a_move  = a_valid_reg && (r_free || !skid_valid_reg);   // A leaves this cycle
+    wire        a_next    = rd_go || (a_valid_reg && !a_move);
+    wire        r_next    = r_free ? (skid_valid_reg || a_valid_reg) : 1'b1;
+    wire        skid_next = r_free ? (skid_valid_reg && a_valid_reg) : (skid_valid_reg || a_valid_reg);
 
     always @(posedge clk) begin
         if (rst) begin
@@ -204,7 +214,9 @@ module vbus_doorbell #(
             rdata_reg      <= 32'd0;
             skid_valid_reg <= 1'b0;
             skid_data_reg  <= 32'd0;
+            ar_room_reg    <= 1'b1;
         end else begin
+            ar_room_reg <= !(a_next && r_next && skid_next);
             if (rd_go) begin
                 a_valid_reg <= 1'b1;
                 a_cnt_reg   <= CNT_WIDTH > 0 && rd_w_cnt && |rd_sel;
@@ -231,7 +243,7 @@ module vbus_doorbell #(
         end
     end
 
-    assign s_axil_arready = !(a_valid_reg && rvalid_reg && skid_valid_reg);
+    assign s_axil_arready = ar_room_reg;
     assign s_axil_rvalid  = rvalid_reg;
     assign s_axil_rdata   = rdata_reg;
     assign s_axil_rresp   = 2'b00;
