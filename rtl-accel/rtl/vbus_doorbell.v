@@ -10,14 +10,16 @@
 //   s_axil_*                 AXI4-Lite slave, 32-bit data, 13-bit byte address (8 KiB window; the
 //                            interconnect strips the base). aw/w are accepted together in one cycle
 //                            (awready = wready, which wait for both valids and room in the 2-deep
-//                            B queue; arready is registered, with a 1-entry R skid slot); one write
-//                            and one read per clock sustained with bready/rready held high.
+//                            B queue; arready is registered: up to 3 reads in flight, select stage A,
+//                            R register and a skid slot); one write and one read per clock sustained
+//                            with bready/rready held high.
 //                            Address bits 1:0 are ignored. Responses are always OKAY; unmapped
 //                            reads return 0, unmapped and RO writes are ignored. DOORBELL and N_ACK
 //                            act on any write (wstrb ignored); RW registers update only the strobed
 //                            bytes. rdata is the register value before the cycle its read was
 //                            accepted; an N_DIRTY read clears N.dirty in that same cycle; a counter
-//                            shows an event 2 cycles after it. awprot/arprot are ignored.
+//                            shows an event 2 cycles after it. rvalid rises 2 cycles after
+//                            the read is accepted. awprot/arprot are ignored.
 // Same-cycle events on one channel: see vbus_doorbell_chan.v and spec HW-10/HW-11.
 //   s_inject_valid/ready/chan   device inject(S->N) of channel `chan` (HW-2); ready is always 1;
 //                            a channel >= N_CHANNELS is ignored.
@@ -128,14 +130,19 @@ module vbus_doorbell #(
     // B responses are all OKAY, so the queue is a count. awready/wready depend on the valids and a
     // register only (not on bready), which keeps bready off the paths into the channels.
     reg  [1:0] bcount_reg;
-    wire       wr_go = s_axil_awvalid && s_axil_wvalid && bcount_reg != 2'd2;
+    reg        b_room_reg;   // bcount_reg != 2, kept as its own register (one level off the write paths)
+    wire       wr_go = s_axil_awvalid && s_axil_wvalid && b_room_reg;
     wire       b_hs  = bcount_reg != 2'd0 && s_axil_bready;
+    wire [1:0] bcount_next = bcount_reg + {1'b0, wr_go} - {1'b0, b_hs};
 
     always @(posedge clk) begin
-        if (rst)
+        if (rst) begin
             bcount_reg <= 2'd0;
-        else
-            bcount_reg <= bcount_reg + {1'b0, wr_go} - {1'b0, b_hs};
+            b_room_reg <= 1'b1;
+        end else begin
+            bcount_reg <= bcount_next;
+            b_room_reg <= bcount_next != 2'd2;
+        end
     end
 
     assign s_axil_awready = wr_go;
@@ -153,17 +160,29 @@ module vbus_doorbell #(
     wire wr_w_hold = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_MOD_HOLDOFF[5:0];
     wire wr_w_cnt  = wr_ch && {wr_word, 2'b00} == VBUS_ACCEL_CH_MOD_COUNT[5:0] && s_axil_wstrb[0];
 
-    // ---- AXI4-Lite read: registered data plus a skid slot --------------------------------------------
-    // arready is a register (not a function of rready); one read per clock with rready high.
-    reg         rvalid_reg, skid_valid_reg;
-    reg  [31:0] rdata_reg, skid_data_reg;
-    wire        rd_go      = s_axil_arvalid && !skid_valid_reg;
+    // ---- AXI4-Lite read: a registered select stage A, then the R register and a skid slot --------
+    // Cycle r (accepted): the register mux is evaluated on the state before the cycle and stored in
+    // A, a counter read starts its RAM read (vbus_cnt_ram). Cycle r + 1: A's value (for a counter
+    // the RAM word plus the pre-count) moves to R, or to the skid slot when R is held. arready
+    // depends on registers only (at most 3 reads in A, R and skid), so rready stays off the paths
+    // into the channels; one read per clock with rready high, rvalid 2 cycles after acceptance.
+    reg         rvalid_reg, skid_valid_reg, a_valid_reg, a_cnt_reg;
+    reg         ar_room_reg;   // !(A, R and skid all valid), as its own register
+    reg  [31:0] rdata_reg, skid_data_reg, a_data_reg;
+    wire        rd_go      = s_axil_arvalid && ar_room_reg;
     wire        r_free     = !rvalid_reg || s_axil_rready;
     wire        rd_w_dirty = rd_go && {rd_word, 2'b00} == VBUS_ACCEL_CH_N_DIRTY[5:0];
+    // CNT_DOORBELL .. CNT_DEV_NOTIFY are the consecutive words 7..11, counter index word - 7
+    wire        rd_w_cnt   = rd_word >= VBUS_ACCEL_CH_CNT_DOORBELL[5:2]
+                             && rd_word <= VBUS_ACCEL_CH_CNT_DEV_NOTIFY[5:2];
+    /* verilator lint_off UNUSEDSIGNAL */ // unused when CNT_WIDTH = 0 (no counters)
+    wire [2:0]  rd_cnt_idx = rd_word[2:0] - VBUS_ACCEL_CH_CNT_DOORBELL[4:2];
+    /* verilator lint_on UNUSEDSIGNAL */
 
     wire [32*N-1:0] ch_rd_data;
     wire [N-1:0]    rd_sel;
     reg  [31:0]     rd_value;
+    reg  [31:0]     cnt_value;
     integer         k;
 
     always @* begin
@@ -180,29 +199,51 @@ module vbus_doorbell #(
         end
     end
 
+    wire [31:0] a_value = a_cnt_reg ? cnt_value : a_data_reg;
+    wire        a_move  = a_valid_reg && (r_free || !skid_valid_reg);   // A leaves this cycle
+    wire        a_next    = rd_go || (a_valid_reg && !a_move);
+    wire        r_next    = r_free ? (skid_valid_reg || a_valid_reg) : 1'b1;
+    wire        skid_next = r_free ? (skid_valid_reg && a_valid_reg) : (skid_valid_reg || a_valid_reg);
+
     always @(posedge clk) begin
         if (rst) begin
+            a_valid_reg    <= 1'b0;
+            a_cnt_reg      <= 1'b0;
+            a_data_reg     <= 32'd0;
             rvalid_reg     <= 1'b0;
             rdata_reg      <= 32'd0;
             skid_valid_reg <= 1'b0;
             skid_data_reg  <= 32'd0;
-        end else if (r_free) begin
-            if (skid_valid_reg) begin
-                rvalid_reg     <= 1'b1;
-                rdata_reg      <= skid_data_reg;
-                skid_valid_reg <= 1'b0;
-            end else begin
-                rvalid_reg <= rd_go;
-                if (rd_go)
-                    rdata_reg <= rd_value;
+            ar_room_reg    <= 1'b1;
+        end else begin
+            ar_room_reg <= !(a_next && r_next && skid_next);
+            if (rd_go) begin
+                a_valid_reg <= 1'b1;
+                a_cnt_reg   <= CNT_WIDTH > 0 && rd_w_cnt && |rd_sel;
+                a_data_reg  <= rd_value;
+            end else if (a_move) begin
+                a_valid_reg <= 1'b0;
             end
-        end else if (rd_go) begin
-            skid_valid_reg <= 1'b1;
-            skid_data_reg  <= rd_value;
+            if (r_free) begin
+                if (skid_valid_reg) begin
+                    rvalid_reg     <= 1'b1;
+                    rdata_reg      <= skid_data_reg;
+                    skid_valid_reg <= a_valid_reg;
+                    if (a_valid_reg)
+                        skid_data_reg <= a_value;
+                end else begin
+                    rvalid_reg <= a_valid_reg;
+                    if (a_valid_reg)
+                        rdata_reg <= a_value;
+                end
+            end else if (a_valid_reg && !skid_valid_reg) begin
+                skid_valid_reg <= 1'b1;
+                skid_data_reg  <= a_value;
+            end
         end
     end
 
-    assign s_axil_arready = !skid_valid_reg;
+    assign s_axil_arready = ar_room_reg;
     assign s_axil_rvalid  = rvalid_reg;
     assign s_axil_rdata   = rdata_reg;
     assign s_axil_rresp   = 2'b00;
@@ -213,6 +254,9 @@ module vbus_doorbell #(
 
     // ---- channels --------------------------------------------------------------------------------------
     wire [N-1:0] msi_req, msi_accept, notify_req, notify_accept;
+    /* verilator lint_off UNUSEDSIGNAL */ // unused when CNT_WIDTH = 0 (no counters)
+    wire [5*N-1:0] cnt_inc;
+    /* verilator lint_on UNUSEDSIGNAL */
     wire         chan_rst = rst || soft_reset;
 
     genvar c;
@@ -227,7 +271,6 @@ module vbus_doorbell #(
             wire dctl = s_ctrl_valid && s_ctrl_chan == c;
 
             vbus_doorbell_chan #(
-                .CNT_WIDTH(CNT_WIDTH),
                 .MODERATION(MODERATION)
             ) u_chan (
                 .clk(clk),
@@ -249,7 +292,8 @@ module vbus_doorbell #(
                 .msi_req(msi_req[c]),
                 .msi_accept(msi_accept[c]),
                 .notify_req(notify_req[c]),
-                .notify_accept(notify_accept[c])
+                .notify_accept(notify_accept[c]),
+                .cnt_inc(cnt_inc[5 * c +: 5])
             );
 
 `ifdef FORMAL
@@ -286,6 +330,29 @@ module vbus_doorbell #(
                     assert(f_msis <= 2'd1);
             end
 `endif
+        end
+    endgenerate
+
+    // ---- event counters (block RAM + pre-counters) ---------------------------------------------------
+    generate
+        if (CNT_WIDTH > 0) begin : g_cnt
+            wire [CNT_WIDTH-1:0] cnt_rd_val;
+            vbus_cnt_ram #(.N(N), .CW(CNT_WIDTH)) u_cnt (
+                .clk(clk),
+                .rst(chan_rst),
+                .inc(cnt_inc),
+                .rd_en(rd_go && rd_w_cnt && |rd_sel),
+                .rd_chan_oh(rd_sel),
+                .rd_idx(rd_cnt_idx),
+                .rd_val(cnt_rd_val)
+            );
+            always @* begin
+                cnt_value = 32'd0;
+                cnt_value[CNT_WIDTH-1:0] = cnt_rd_val;
+            end
+        end else begin : g_no_cnt
+            always @*
+                cnt_value = 32'd0;
         end
     endgenerate
 

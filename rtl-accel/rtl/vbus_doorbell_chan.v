@@ -2,7 +2,7 @@
 // vbus_doorbell_chan: one channel of the doorbell accelerator (docs/spec/05-transports.md §5.4).
 // Holds the two shm-signal irq records of §1 in flip-flops (N = north/CPU receives interrupts,
 // S = south/device receives notifications), the §4.1 moderation state of the N direction, the
-// channel's MOD_* registers and its event counters.
+// channel's MOD_* registers and the increments of its event counters (kept in vbus_cnt_ram).
 //
 // All events of one clock cycle are applied in this fixed order, each seeing the result of the
 // previous one, so every combination is one atomic sequence (no barriers inside the device):
@@ -17,8 +17,6 @@
 `default_nettype none
 
 module vbus_doorbell_chan #(
-    // Width of each event counter in bits, 1..32 (they wrap); 0 leaves the counters out (they read 0).
-    parameter integer CNT_WIDTH = 32,
     // 1: per-channel moderation (§4.1) with MOD_HOLDOFF/MOD_COUNT; 0: left out, the registers read 0
     // and every allowed inject fires at once (MOD-1: holdoff 0).
     parameter integer MODERATION = 1
@@ -48,22 +46,20 @@ module vbus_doorbell_chan #(
     output wire        msi_req,           // an MSI for this channel waits or is in the MSI output stage
     input  wire        msi_accept,        // this channel's MSI was accepted on m_msi
     output wire        notify_req,        // a device notification waits or is in the notify output stage
-    input  wire        notify_accept      // this channel's notification was accepted on m_notify
+    input  wire        notify_accept,     // this channel's notification was accepted on m_notify
+
+    // counter increments of this cycle, bit = counter index (CNT_DOORBELL, CNT_IRQ, CNT_SUPP_N,
+    // CNT_SUPP_S, CNT_DEV_NOTIFY); the counters themselves are in vbus_cnt_ram
+    output wire [4:0]  cnt_inc
 );
 
     /* verilator lint_off UNUSEDPARAM */ // the generated include defines every register; not all are used here
 `include "vbus_accel_regs.vh"
     /* verilator lint_on UNUSEDPARAM */
 
-    localparam integer CW = (CNT_WIDTH > 0) ? CNT_WIDTH : 1;
-    localparam [CW-1:0] CNT_ONE = 1;
 
 `ifndef SYNTHESIS
     initial begin
-        if (CNT_WIDTH < 0 || CNT_WIDTH > 32) begin
-            $display("ERROR: %m: CNT_WIDTH = %0d, must be 0..32", CNT_WIDTH);
-            $finish;
-        end
         if (MODERATION != 0 && MODERATION != 1) begin
             $display("ERROR: %m: MODERATION = %0d, must be 0 or 1", MODERATION);
             $finish;
@@ -90,9 +86,7 @@ module vbus_doorbell_chan #(
     reg [15:0] mt_next;
 
     // counter increments of this cycle
-    /* verilator lint_off UNUSEDSIGNAL */ // unused when CNT_WIDTH = 0 (no counters)
     reg        inc_doorbell, inc_supp_s, inc_supp_n;
-    /* verilator lint_on UNUSEDSIGNAL */
     // N-side fires of this cycle (an MSI request raised), by the step that caused them
     /* verilator lint_off UNUSEDSIGNAL */ // read only by the `ifdef FORMAL properties below
     reg        fire_tick;   // step 1: holdoff expiry (T3)
@@ -309,50 +303,8 @@ module vbus_doorbell_chan #(
     assign msi_req    = msi_req_reg;
     assign notify_req = notify_req_reg;
 
-    // ---- counters -------------------------------------------------------------------------------
-    wire [CW-1:0] cnt_doorbell, cnt_irq, cnt_supp_n, cnt_supp_s, cnt_dev_notify;
-
-    // The increments of cycle t are registered and land at the end of cycle t + 1 (off the paths
-    // from the bus handshakes, for timing): a read sees an event's count 2 cycles after the event.
-    generate
-        if (CNT_WIDTH > 0) begin : g_cnt
-            reg [CW-1:0] doorbell_reg, irq_reg, supp_n_reg, supp_s_reg, dev_notify_reg;
-            reg [4:0]    inc_reg;
-            always @(posedge clk) begin
-                if (rst) begin
-                    inc_reg        <= 5'd0;
-                    doorbell_reg   <= {CW{1'b0}};
-                    irq_reg        <= {CW{1'b0}};
-                    supp_n_reg     <= {CW{1'b0}};
-                    supp_s_reg     <= {CW{1'b0}};
-                    dev_notify_reg <= {CW{1'b0}};
-                end else begin
-                    inc_reg <= {notify_accept, inc_supp_s, inc_supp_n, msi_accept, inc_doorbell};
-                    if (inc_reg[0])
-                        doorbell_reg <= doorbell_reg + CNT_ONE;
-                    if (inc_reg[1])
-                        irq_reg <= irq_reg + CNT_ONE;
-                    if (inc_reg[2])
-                        supp_n_reg <= supp_n_reg + CNT_ONE;
-                    if (inc_reg[3])
-                        supp_s_reg <= supp_s_reg + CNT_ONE;
-                    if (inc_reg[4])
-                        dev_notify_reg <= dev_notify_reg + CNT_ONE;
-                end
-            end
-            assign cnt_doorbell   = doorbell_reg;
-            assign cnt_irq        = irq_reg;
-            assign cnt_supp_n     = supp_n_reg;
-            assign cnt_supp_s     = supp_s_reg;
-            assign cnt_dev_notify = dev_notify_reg;
-        end else begin : g_no_cnt
-            assign cnt_doorbell   = 1'b0;
-            assign cnt_irq        = 1'b0;
-            assign cnt_supp_n     = 1'b0;
-            assign cnt_supp_s     = 1'b0;
-            assign cnt_dev_notify = 1'b0;
-        end
-    endgenerate
+    // ---- counter increments (the counters live in vbus_cnt_ram) ------------------------------
+    assign cnt_inc = {notify_accept, inc_supp_s, inc_supp_n, msi_accept, inc_doorbell};
 
     // ---- register read mux ------------------------------------------------------------------------
     wire [31:0] status = (32'd0
@@ -365,16 +317,6 @@ module vbus_doorbell_chan #(
         | ({31'd0, (mt_reg != 16'd0)} << VBUS_ACCEL_STATUS_MOD_ARMED_SHIFT)
         | ({24'd0, mc_reg}        << VBUS_ACCEL_STATUS_MOD_COUNT_SHIFT));
 
-    // A counter zero-extended to 32 bits.
-    function [31:0] cnt32;
-        input [CW-1:0] v;
-        begin
-            cnt32 = 32'd0;
-            if (CNT_WIDTH > 0)
-                cnt32[CW-1:0] = v;
-        end
-    endfunction
-
     always @* begin
         case ({rd_word, 2'b00})
             VBUS_ACCEL_CH_N_ENABLE[5:0]:       rd_data = {31'd0, n_enabled_reg};
@@ -382,12 +324,7 @@ module vbus_doorbell_chan #(
             VBUS_ACCEL_CH_MOD_HOLDOFF[5:0]:    rd_data = {16'd0, holdoff_reg};
             VBUS_ACCEL_CH_MOD_COUNT[5:0]:      rd_data = {24'd0, count_reg};
             VBUS_ACCEL_CH_STATUS[5:0]:         rd_data = status;
-            VBUS_ACCEL_CH_CNT_DOORBELL[5:0]:   rd_data = cnt32(cnt_doorbell);
-            VBUS_ACCEL_CH_CNT_IRQ[5:0]:        rd_data = cnt32(cnt_irq);
-            VBUS_ACCEL_CH_CNT_SUPP_N[5:0]:     rd_data = cnt32(cnt_supp_n);
-            VBUS_ACCEL_CH_CNT_SUPP_S[5:0]:     rd_data = cnt32(cnt_supp_s);
-            VBUS_ACCEL_CH_CNT_DEV_NOTIFY[5:0]: rd_data = cnt32(cnt_dev_notify);
-            default:                           rd_data = 32'd0;   // DOORBELL, N_ACK (WO), unmapped
+            default:                           rd_data = 32'd0;   // DOORBELL, N_ACK (WO), CNT_* (vbus_cnt_ram), unmapped
         endcase
     end
 

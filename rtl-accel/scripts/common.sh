@@ -2,7 +2,7 @@
 # Shared by the rtl-accel scripts: paths, tool checks, a private scratch directory.
 RTL_ACCEL=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RTL_DIR=$RTL_ACCEL/rtl
-RTL_SOURCES=("$RTL_DIR/vbus_doorbell.v" "$RTL_DIR/vbus_doorbell_chan.v" "$RTL_DIR/vbus_rr_stream.v")
+RTL_SOURCES=("$RTL_DIR/vbus_doorbell.v" "$RTL_DIR/vbus_doorbell_chan.v" "$RTL_DIR/vbus_rr_stream.v" "$RTL_DIR/vbus_cnt_ram.v")
 
 # need TOOL...: exit 77 (ctest skip) naming the first missing tool.
 need() {

@@ -75,9 +75,10 @@ void TbChecker::observe(uint64_t cycle, const TbIn &in, const TbOut &out)
 		reads_outstanding_++;
 	if (out.rvalid && in.rready)
 		reads_outstanding_--;
-	// the slave queues two responses per direction: it must not accept more than it can answer
+	// the slave queues 2 write responses and 3 reads (select stage A, R register, skid slot): it must
+	// not accept more than it can answer
 	CHECK(writes_outstanding_ >= 0 && writes_outstanding_ <= 2, "write responses do not match writes");
-	CHECK(reads_outstanding_ >= 0 && reads_outstanding_ <= 2, "read responses do not match reads");
+	CHECK(reads_outstanding_ >= 0 && reads_outstanding_ <= 3, "read responses do not match reads");
 	pin_ = in;
 	pout_ = out;
 	have_prev_ = true;

@@ -123,7 +123,7 @@ TbOut TbRef::outputs(const TbIn &in) const
 	o.awready = o.wready = wr_go;
 	o.bvalid = bcount_ != 0;
 	o.bresp = 0;
-	o.arready = !skid_valid_;
+	o.arready = !(a_valid_ && rvalid_ && skid_valid_);
 	o.rvalid = rvalid_;
 	o.rresp = 0;
 	o.rdata = rdata_;
@@ -194,8 +194,8 @@ void TbRef::step(const TbIn &in)
 		msi_ = Stream{};
 		notify_ = Stream{};
 		bcount_ = 0;
-		rvalid_ = skid_valid_ = false;
-		rdata_ = skid_data_ = 0;
+		rvalid_ = skid_valid_ = a_valid_ = false;
+		rdata_ = skid_data_ = a_data_ = 0;
 		return;
 	}
 	TbOut o = outputs(in);
@@ -377,18 +377,30 @@ void TbRef::step(const TbIn &in)
 	stream_step(notify_, in.notify_ready, req_notify);
 
 	bcount_ = bcount_ + wr_go - (bcount_ != 0 && in.bready);
-	if (!rvalid_ || in.rready) {   // the R register frees: skid slot first, else this cycle's read
+	// Read pipeline: the value is taken when the read is accepted (stage A), moves on the next cycle
+	// to R, or to the skid slot when R is held (the RTL's counter RAM read is in flight meanwhile).
+	bool a_valid = a_valid_;
+	if (!rvalid_ || in.rready) {   // the R register frees: skid slot first, else A
 		if (skid_valid_) {
 			rvalid_ = true;
 			rdata_ = skid_data_;
-			skid_valid_ = false;
+			skid_valid_ = a_valid;
+			if (a_valid)
+				skid_data_ = a_data_;
 		} else {
-			rvalid_ = rd_go;
-			if (rd_go)
-				rdata_ = rv;
+			rvalid_ = a_valid;
+			if (a_valid)
+				rdata_ = a_data_;
 		}
-	} else if (rd_go) {
+		a_valid = false;
+	} else if (a_valid && !skid_valid_) {
 		skid_valid_ = true;
-		skid_data_ = rv;
+		skid_data_ = a_data_;
+		a_valid = false;
+	}
+	a_valid_ = a_valid;
+	if (rd_go) {
+		a_valid_ = true;
+		a_data_ = rv;
 	}
 }

@@ -82,6 +82,6 @@ private:
 	std::vector<Chan> ch_;
 	Stream msi_{}, notify_{};
 	unsigned bcount_ = 0;                 // queued B responses (0..2)
-	bool rvalid_ = false, skid_valid_ = false;
-	uint32_t rdata_ = 0, skid_data_ = 0;
+	bool rvalid_ = false, skid_valid_ = false, a_valid_ = false;   // R register, skid slot, stage A
+	uint32_t rdata_ = 0, skid_data_ = 0, a_data_ = 0;
 };
