@@ -1,27 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vbus-core-vectors: replays conformance vectors (docs/spec/08-vectors.md)
- * through the production core (kernel/core, userspace build) and compares
- * the emitted trace (07-trace.md) with each vector's expect block.
- *
- * Usage: vbus-core-vectors [--trace-out DIR] [-q] [FILE.vec | DIR ...]
- * Default input: $VBUS_SOURCE_DIR/docs/spec/vectors. Prints PASS/FAIL per
- * vector and "N passed, N failed"; exit 0 only when every vector passed.
- * --trace-out writes DIR/<name>.trace (the production trace) for each vector.
+ * The production core's conformance adapter: replays a vector (docs/spec/
+ * 08-vectors.md) through kernel/core built in userspace and emits the §7
+ * trace. Front end: vbus-core-vectors (core_vectors.c) over cosim/driver.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <asm/byteorder.h>
 
 #include "vbus_core.h"
 #include "vbus_vector.h"
+#include "adapters.h"
 
 /* Bus region layout the adapter uses (south creates it, §3.1). */
 #define BUS_MAX_DEVICES VBUS_VEC_MAX_DEVICES
@@ -672,154 +666,46 @@ static int run_steps(struct run *rn, int nested)
 	return rn->failed ? -1 : 0;
 }
 
-static int run_vector(const struct vbus_vector *v, const char *trace_dir, int quiet)
+/*
+ * The production core's adapter for the conformance driver: replay @v through
+ * kernel/core and hand the trace over (ownership moves to @out).
+ */
+int vbus_core_adapter_run(void *ctx, const struct vbus_vector *v, struct vbus_trace *out, char *err,
+			  size_t errlen)
 {
 	struct run *rn = calloc(1, sizeof(*rn));
-	char msg[VBUS_VEC_ERR_LEN];
 	unsigned int i;
-	int ret = 1;
+	int ret = 0;
 
-	if (!rn)
-		return 1;
+	(void)ctx;
+	if (!rn) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	rn->v = v;
 	for (i = 0; i < v->nobj; i++) {
 		struct obj *o = &rn->obj[i];
-		int err;
+		int e;
 
 		o->vo = &v->obj[i];
-		err = o->vo->kind == VBUS_VEC_SIGNAL ? setup_signal(o) :
-		      o->vo->kind == VBUS_VEC_RING   ? setup_ring(o) : setup_bus(o);
-		if (err) {
-			printf("FAIL %s: object %s: initial state cannot be built (%s)\n", v->name,
-			       o->vo->name, errno_name(err));
+		e = o->vo->kind == VBUS_VEC_SIGNAL ? setup_signal(o) :
+		    o->vo->kind == VBUS_VEC_RING   ? setup_ring(o) : setup_bus(o);
+		if (e) {
+			snprintf(err, errlen, "object %s: initial state cannot be built (%s)",
+				 o->vo->name, errno_name(e));
+			ret = e;
 			goto out_free;
 		}
 	}
 	run_steps(rn, 0);
-	if (trace_dir) {
-		char path[1024];
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/%s.trace", trace_dir, v->name);
-		f = fopen(path, "w");
-		if (!f || vbus_trace_write(f, &rn->trace) || fclose(f)) {
-			printf("FAIL %s: cannot write %s: %s\n", v->name, path, strerror(errno));
-			goto out_free;
-		}
-	}
 	if (rn->failed) {
-		printf("FAIL %s: %s\n", v->name, rn->err);
-		goto out_free;
+		snprintf(err, errlen, "%s", rn->err);
+		ret = -EINVAL;
 	}
-	if (vbus_trace_compare(&v->expect, &rn->trace, -1, msg, sizeof(msg))) {
-		printf("FAIL %s: %s\n", v->name, msg);
-		goto out_free;
-	}
-	if (!quiet)
-		printf("PASS %s\n", v->name);
-	ret = 0;
 out_free:
 	for (i = 0; i < v->nobj; i++)
 		free_obj(&rn->obj[i]);
-	vbus_trace_free(&rn->trace);
+	*out = rn->trace;
 	free(rn);
 	return ret;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Append the .vec files of @path (a file or a directory, sorted) to *list. */
-static int collect(const char *path, char ***list, size_t *n)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *e;
-	size_t first = *n;
-
-	if (stat(path, &st)) {
-		fprintf(stderr, "vbus-core-vectors: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		*list = realloc(*list, (*n + 1) * sizeof(**list));
-		(*list)[(*n)++] = strdup(path);
-		return 0;
-	}
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		char *p;
-
-		if (l < 5 || strcmp(e->d_name + l - 4, ".vec"))
-			continue;
-		p = malloc(strlen(path) + l + 2);
-		sprintf(p, "%s/%s", path, e->d_name);
-		*list = realloc(*list, (*n + 1) * sizeof(**list));
-		(*list)[(*n)++] = p;
-	}
-	closedir(d);
-	qsort(*list + first, *n - first, sizeof(**list), cmp_str);
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	const char *trace_dir = NULL, *src = getenv("VBUS_SOURCE_DIR");
-	char **files = NULL, defdir[1024];
-	size_t nfiles = 0, i;
-	int quiet = 0, passed = 0, failed = 0, a, nin = 0;
-
-	for (a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "--trace-out") && a + 1 < argc) {
-			trace_dir = argv[++a];
-			if (mkdir(trace_dir, 0777) && errno != EEXIST) {
-				fprintf(stderr, "vbus-core-vectors: mkdir %s: %s\n", trace_dir,
-					strerror(errno));
-				return 2;
-			}
-		} else if (!strcmp(argv[a], "-q")) {
-			quiet = 1;
-		} else if (argv[a][0] == '-') {
-			fprintf(stderr,
-				"usage: vbus-core-vectors [--trace-out DIR] [-q] [FILE.vec|DIR ...]\n");
-			return 2;
-		} else {
-			nin++;
-			if (collect(argv[a], &files, &nfiles))
-				return 2;
-		}
-	}
-	if (!nin) {
-		snprintf(defdir, sizeof(defdir), "%s/docs/spec/vectors", src ? src : ".");
-		if (collect(defdir, &files, &nfiles))
-			return 2;
-	}
-	if (nfiles == 0) {
-		fprintf(stderr, "vbus-core-vectors: no .vec files found\n");
-		return 2;
-	}
-	for (i = 0; i < nfiles; i++) {
-		struct vbus_vector v;
-		char err[VBUS_VEC_ERR_LEN];
-
-		if (vbus_vec_parse_file(files[i], &v, err, sizeof(err))) {
-			printf("FAIL %s: %s\n", files[i], err);
-			failed++;
-		} else {
-			if (run_vector(&v, trace_dir, quiet))
-				failed++;
-			else
-				passed++;
-			vbus_vec_free(&v);
-		}
-		free(files[i]);
-	}
-	free(files);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
 }

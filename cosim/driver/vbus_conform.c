@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vbus_conform: directory walk, replay, compare, report (see vbus_conform.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vbus_conform.h"
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int list_add(char ***list, size_t *n, char *path)
+{
+	char **nl;
+
+	if (!path)
+		return -ENOMEM;
+	nl = realloc(*list, (*n + 1) * sizeof(**list));
+	if (!nl) {
+		free(path);
+		return -ENOMEM;
+	}
+	*list = nl;
+	nl[(*n)++] = path;
+	return 0;
+}
+
+int vbus_conform_collect(const char *path, char ***list, size_t *n)
+{
+	size_t first = *n;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int ret = 0;
+
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return list_add(list, n, strdup(path));
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while (!ret && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		char *p;
+
+		if (l < 5 || strcmp(e->d_name + l - 4, ".vec"))
+			continue;
+		ret = asprintf(&p, "%s/%s", path, e->d_name) < 0 ? -ENOMEM : list_add(list, n, p);
+	}
+	closedir(d);
+	if (*n > first)
+		qsort(*list + first, *n - first, sizeof(**list), by_name);
+	return ret;
+}
+
+static int write_trace(const char *dir, const char *name, const struct vbus_trace *t)
+{
+	char path[4096];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s.trace", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	ret = vbus_trace_write(f, t);
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+int vbus_conform_one(struct vbus_conform *c, const struct vbus_vector *v)
+{
+	struct vbus_trace t = { 0 };
+	char msg[VBUS_VEC_ERR_LEN] = "";
+	int ret = c->run(c->ctx, v, &t, msg, sizeof(msg));
+	int verdict;
+
+	if (ret == VBUS_CONFORM_NA) {
+		printf("N/A %s: %s\n", v->name, msg);
+		c->not_applicable++;
+		vbus_trace_free(&t);
+		return 2;
+	}
+	if (c->trace_dir) {
+		int w = write_trace(c->trace_dir, v->name, &t);
+
+		if (w && !ret) {
+			snprintf(msg, sizeof(msg), "cannot write %s/%s.trace: %s", c->trace_dir, v->name,
+				 strerror(-w));
+			ret = w;
+		}
+	}
+	if (!ret)
+		ret = vbus_trace_compare(&v->expect, &t, c->cycle_tol, msg, sizeof(msg));
+	verdict = ret ? 1 : 0;
+	if (verdict) {
+		printf("FAIL %s: %s\n", v->name, msg);
+		c->failed++;
+	} else {
+		if (!c->quiet)
+			printf("PASS %s\n", v->name);
+		c->passed++;
+	}
+	vbus_trace_free(&t);
+	return verdict;
+}
+
+static void usage(const struct vbus_conform *c, FILE *f)
+{
+	fprintf(f,
+		"usage: %s [-q] [--trace-out DIR] [--min N] [DIR|FILE.vec ...]\n"
+		"Replay conformance vectors through %s and compare each trace with its expect block.\n"
+		"DIR defaults to $VBUS_SOURCE_DIR/docs/spec/vectors, else the source tree the binary was built\n"
+		"from. Prints 'PASS name', 'FAIL name: <first divergence>' or 'N/A name: <why>' per vector and\n"
+		"'N passed, N failed' (', N not applicable' when some do not apply).\n"
+		"  -q               no PASS lines\n"
+		"  --trace-out DIR  write DIR/<name>.trace, the trace this implementation produced\n"
+		"  --min N          fail unless at least N vectors passed\n"
+		"Exit 0 every applicable vector passed, 1 a vector failed, 2 bad usage or unreadable input.\n",
+		c->prog, c->what);
+}
+
+static int usage_error(const struct vbus_conform *c, const char *msg, const char *arg)
+{
+	fprintf(stderr, "%s: %s '%s'\nusage: %s [-q] [--trace-out DIR] [--min N] [DIR|FILE.vec ...] "
+		"(try '%s --help')\n", c->prog, msg, arg, c->prog, c->prog);
+	return VBUS_EXIT_USAGE;
+}
+
+static int parse_flags(struct vbus_conform *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "trace-out", required_argument, NULL, 'o' },
+		{ "min", required_argument, NULL, 'm' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+	char *end;
+
+	optind = 1;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+hq", opts, NULL)) != -1) {
+		switch (o) {
+		case 'h':
+			usage(c, stdout);
+			return -1;
+		case 'q':
+			c->quiet = 1;
+			break;
+		case 'o':
+			c->trace_dir = optarg;
+			if (mkdir(optarg, 0777) && errno != EEXIST) {
+				fprintf(stderr, "%s: mkdir %s: %s\n", c->prog, optarg, strerror(errno));
+				return VBUS_EXIT_USAGE;
+			}
+			break;
+		case 'm':
+			errno = 0;
+			c->min_pass = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || *optarg == '-' || errno)
+				return usage_error(c, "--min needs a number, not", optarg);
+			break;
+		default:
+			return usage_error(c, "unknown option or missing value:", argv[optind - 1]);
+		}
+	}
+	return 0;
+}
+
+int vbus_conform_main(struct vbus_conform *c, int argc, char **argv, const char *default_src)
+{
+	char **files = NULL, def[4096];
+	size_t nfiles = 0;
+	int ret, rc = VBUS_EXIT_PASS;
+
+	ret = parse_flags(c, argc, argv);
+	if (ret)
+		return ret < 0 ? VBUS_EXIT_PASS : ret;
+	if (optind == argc) {
+		const char *src = getenv("VBUS_SOURCE_DIR");
+
+		snprintf(def, sizeof(def), "%s/docs/spec/vectors", src && *src ? src : default_src);
+		ret = vbus_conform_collect(def, &files, &nfiles);
+		if (ret) {
+			fprintf(stderr, "%s: %s: %s\n", c->prog, def, strerror(-ret));
+			rc = VBUS_EXIT_USAGE;
+		}
+	}
+	for (int i = optind; i < argc && rc == VBUS_EXIT_PASS; i++) {
+		ret = vbus_conform_collect(argv[i], &files, &nfiles);
+		if (ret) {
+			fprintf(stderr, "%s: %s: %s\n", c->prog, argv[i], strerror(-ret));
+			rc = VBUS_EXIT_USAGE;
+		}
+	}
+	if (rc == VBUS_EXIT_PASS && !nfiles) {
+		fprintf(stderr, "%s: no .vec files found\n", c->prog);
+		rc = VBUS_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < nfiles; i++) {
+		struct vbus_vector v;
+		char err[VBUS_VEC_ERR_LEN];
+
+		if (rc == VBUS_EXIT_PASS) {
+			if (vbus_vec_parse_file(files[i], &v, err, sizeof(err))) {
+				printf("FAIL %s: %s\n", files[i], err);
+				c->failed++;
+			} else {
+				vbus_conform_one(c, &v);
+				vbus_vec_free(&v);
+			}
+		}
+		free(files[i]);
+	}
+	free(files);
+	if (rc != VBUS_EXIT_PASS)
+		return rc;
+	if (c->not_applicable)
+		printf("%u passed, %u failed, %u not applicable\n", c->passed, c->failed, c->not_applicable);
+	else
+		printf("%u passed, %u failed\n", c->passed, c->failed);
+	if (c->passed < c->min_pass) {
+		fprintf(stderr, "%s: only %u vectors passed, at least %lu required\n", c->prog, c->passed,
+			c->min_pass);
+		return VBUS_EXIT_FAIL;
+	}
+	return c->failed ? VBUS_EXIT_FAIL : VBUS_EXIT_PASS;
+}
