@@ -19,6 +19,10 @@
 #include <string.h>
 
 #include <vbus/shm_signal.h>
+#include <vbus/ioq.h>
+
+/* v2: 16-byte descriptors, four to a cache line (§2.1) */
+#define DESC_PER_LINE (64 / sizeof(struct vbus_ioq_desc))
 
 #include "vbusmodel/model.h"
 #include "vbusmodel/timing.h"
@@ -243,7 +247,7 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 	int ci = (int)(c - s->ch), rc = 0;
 	const char *res;
 	for (uint64_t i = 0; i < k; i++)
-		c->dver[((c->pub + i) & (s->cfg->ring_count - 1)) / 2]++;
+		c->dver[((c->pub + i) & (s->cfg->ring_count - 1)) / DESC_PER_LINE]++;
 	c->pub += k;
 	c->idx_ver++;
 	if (s->cfg->trace) {
@@ -362,7 +366,7 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 		c->idx_seen = c->idx_ver;
 	}
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t seq = c->consumed + i, line = (seq & (s->cfg->ring_count - 1)) / 2;
+		uint64_t seq = c->consumed + i, line = (seq & (s->cfg->ring_count - 1)) / DESC_PER_LINE;
 		if (c->dseen[line] != c->dver[line]) {
 			cost += P(s, LINE_TRANSFER);
 			c->dseen[line] = c->dver[line];
@@ -646,8 +650,8 @@ static int chan_init(struct sim *s, struct chan *c, int prod, const char *obj, u
 	c->target = target;
 	c->sig_writer = -1;
 	c->gen = calloc(target ? target : 1, sizeof(*c->gen));
-	c->dver = calloc(cfg->ring_count / 2, sizeof(*c->dver));
-	c->dseen = calloc(cfg->ring_count / 2, sizeof(*c->dseen));
+	c->dver = calloc(cfg->ring_count / DESC_PER_LINE + 1, sizeof(*c->dver));
+	c->dseen = calloc(cfg->ring_count / DESC_PER_LINE + 1, sizeof(*c->dseen));
 	if (!c->gen || !c->dver || !c->dseen)
 		return -ENOMEM;
 	/* The receiver's initial mode: blocked and enabled, or polling with notifications off. */
