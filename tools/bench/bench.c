@@ -104,6 +104,11 @@ static void run_pair(void *(*fn0)(void *), void *(*fn1)(void *), void *arg)
 	pthread_barrier_destroy(&p.start);
 }
 
+void bench_run_pair(void *(*fn0)(void *), void *(*fn1)(void *), void *arg)
+{
+	run_pair(fn0, fn1, arg);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -484,13 +489,14 @@ struct results {
 	double spsc1, spsc32, spin_rtt, efd_rtt;
 	double vb1, vb32, poll_rtt, block_rtt;
 	double spin_stream, spin_notif, block_stream, block_notif;
+	double split1, split32, packed1, packed32;	/* our virtqueues (vq.c) */
 };
 
 static void measure(struct results *r, int reps, int quick)
 {
 	uint64_t stream_n = quick ? 200000 : 5000000, rtt_n = quick ? 20000 : 200000;
 	uint64_t block_n = quick ? 2000 : 20000;
-	double v[12][BENCH_MAX_REPS];
+	double v[16][BENCH_MAX_REPS];
 	int i;
 
 	for (i = 0; i < reps; i++) {
@@ -510,7 +516,15 @@ static void measure(struct results *r, int reps, int quick)
 		s = bench_vbus_stream(stream_n, BURST, VBUS_WAIT_BLOCK);
 		v[10][i] = s.rate;
 		v[11][i] = s.notif_per_msg;
+		v[12][i] = bench_split_vq_stream(stream_n, 1);
+		v[13][i] = bench_split_vq_stream(stream_n, BURST);
+		v[14][i] = bench_packed_vq_stream(stream_n, 1);
+		v[15][i] = bench_packed_vq_stream(stream_n, BURST);
 	}
+	r->split1 = median(v[12], reps);
+	r->split32 = median(v[13], reps);
+	r->packed1 = median(v[14], reps);
+	r->packed32 = median(v[15], reps);
 	r->spsc1 = median(v[0], reps);
 	r->spsc32 = median(v[1], reps);
 	r->spin_rtt = median(v[2], reps);
@@ -552,6 +566,18 @@ static void print_table(const struct results *r, int reps)
 	printf("%-44s %14s %11.2f M/s %10.3f  (target >= 0.8)\n", "saturated stream, block", "",
 	       r->block_stream / 1e6, ratio(r->block_stream, r->vb32));
 	printf("%-44s %14s %14.5f\n", "  notifications per message (block)", "", r->block_notif);
+	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target > 1)\n",
+	       "stream, single vs split virtqueue (ours)", r->split1 / 1e6, r->vb1 / 1e6,
+	       ratio(r->vb1, r->split1));
+	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target > 1)\n",
+	       "stream, burst 32 vs split virtqueue (ours)", r->split32 / 1e6, r->vb32 / 1e6,
+	       ratio(r->vb32, r->split32));
+	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target > 1)\n",
+	       "stream, single vs packed virtqueue (ours)", r->packed1 / 1e6, r->vb1 / 1e6,
+	       ratio(r->vb1, r->packed1));
+	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target > 1)\n",
+	       "stream, burst 32 vs packed virtqueue (ours)", r->packed32 / 1e6, r->vb32 / 1e6,
+	       ratio(r->vb32, r->packed32));
 }
 
 static void print_json(const struct results *r, int reps)
@@ -574,6 +600,14 @@ static void print_json(const struct results *r, int reps)
 	printf("  \"rtt_block_ratio_vs_eventfd\": %.4f,\n", ratio(r->block_rtt, r->efd_rtt));
 	printf("  \"notifications_per_msg_saturated\": %.6f,\n", r->spin_notif);
 	printf("  \"notifications_per_msg_block_stream\": %.6f,\n", r->block_notif);
+	printf("  \"split_vq_single_msgs_per_s\": %.0f,\n  \"split_vq_burst32_msgs_per_s\": %.0f,\n",
+	       r->split1, r->split32);
+	printf("  \"packed_vq_single_msgs_per_s\": %.0f,\n  \"packed_vq_burst32_msgs_per_s\": %.0f,\n",
+	       r->packed1, r->packed32);
+	printf("  \"stream_ratio_vs_split_vq\": %.4f,\n", ratio(r->vb1, r->split1));
+	printf("  \"stream_burst32_ratio_vs_split_vq\": %.4f,\n", ratio(r->vb32, r->split32));
+	printf("  \"stream_ratio_vs_packed_vq\": %.4f,\n", ratio(r->vb1, r->packed1));
+	printf("  \"stream_burst32_ratio_vs_packed_vq\": %.4f,\n", ratio(r->vb32, r->packed32));
 	printf("  \"block_vs_poll_throughput_ratio\": %.4f\n", ratio(r->block_stream, r->vb32));
 	printf("}\n");
 }
