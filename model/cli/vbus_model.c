@@ -20,6 +20,7 @@
 #include "vbusmodel/explore.h"
 #include "vbusmodel/runner.h"
 #include "vbusmodel/timing.h"
+#include "calibrate.h"
 
 #define EXIT_USAGE 2
 #define EXIT_VIOLATION 3
@@ -780,7 +781,8 @@ static void main_usage(FILE *f)
 		   "  sweep     offered-load sweep of every mitigation to CSV (and PNG with gnuplot)\n"
 		   "  diff      first divergence between two traces\n"
 		   "  bench     events/s of the timing engine, states/s of the explorer, peak memory\n"
-		   "  params    print the cost parameters (after --param/--params overrides)\n");
+		   "  params    print the cost parameters (after --param/--params overrides)\n"
+		   "  calibrate measure this machine's costs, write a parameter file (--out FILE)\n");
 }
 
 int main(int argc, char **argv)
@@ -790,7 +792,7 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = { { "run", cmd_run },     { "vectors", cmd_vectors }, { "replay", cmd_replay },
 		     { "explore", cmd_explore }, { "sweep", cmd_sweep }, { "diff", cmd_diff },
-		     { "bench", cmd_bench }, { "params", cmd_params } };
+		     { "bench", cmd_bench }, { "params", cmd_params }, { "calibrate", cmd_calibrate } };
 	if (argc < 2) {
 		main_usage(stderr);
 		return EXIT_USAGE;

@@ -4,7 +4,7 @@
  * side in one run, two threads pinned to CPUs 0 and 1. Prints a table (or
  * --json) with same-run ratios; each figure is the median of --reps runs.
  *
- *   vbus-bench [--json] [--quick] [--reps N]
+ *   vbus-bench [--json] [--quick] [--reps N] [--model PARAMS]
  *   vbus-bench stress [--mode threads|procs|both] [--messages N] [--seed S]
  */
 #define _GNU_SOURCE
@@ -580,9 +580,38 @@ static void print_table(const struct results *r, int reps)
 	       ratio(r->vb32, r->packed32));
 }
 
-static void print_json(const struct results *r, int reps)
+/* Predicted (the timing model with PARAMS) next to measured, per vbus scenario. */
+static void print_model(const struct results *r, const struct bench_prediction *p, int json)
+{
+	static const char *const name[] = { "stream single (msg/s)", "stream burst 32 (msg/s)", "RTT poll (ns)",
+					    "RTT block (ns)", "stream spin-then-block (msg/s)",
+					    "stream block (msg/s)" };
+	static const char *const key[] = { "stream_single", "stream_burst32", "rtt_poll", "rtt_block",
+					   "stream_spin", "stream_block" };
+	double meas[] = { r->vb1, r->vb32, r->poll_rtt, r->block_rtt, r->spin_stream, r->block_stream };
+	double pred[] = { p->vb1, p->vb32, p->poll_rtt, p->block_rtt, p->spin_stream, p->block_stream };
+	unsigned int i;
+
+	if (json) {
+		printf("  \"model\": {");
+		for (i = 0; i < 6; i++)
+			printf("%s\"%s\": {\"predicted\": %.1f, \"measured\": %.1f, \"ratio\": %.4f}",
+			       i ? ", " : "", key[i], pred[i], meas[i], ratio(pred[i], meas[i]));
+		printf("},\n");
+		return;
+	}
+	printf("\n%-44s %14s %14s %10s\n", "timing model (--model)", "predicted", "measured",
+	       "pred/meas");
+	for (i = 0; i < 6; i++)
+		printf("%-44s %14.1f %14.1f %10.3f  (goal 0.75 .. 1.25)\n", name[i], pred[i], meas[i],
+		       ratio(pred[i], meas[i]));
+}
+
+static void print_json(const struct results *r, int reps, const struct bench_prediction *pr)
 {
 	printf("{\n");
+	if (pr)
+		print_model(r, pr, 1);
 	printf("  \"reps\": %d,\n  \"cpus_pinned\": %s,\n", reps, ncpus >= 2 ? "true" : "false");
 	printf("  \"spsc_single_msgs_per_s\": %.0f,\n  \"spsc_burst32_msgs_per_s\": %.0f,\n",
 	       r->spsc1, r->spsc32);
@@ -615,6 +644,8 @@ static void print_json(const struct results *r, int reps)
 int main(int argc, char **argv)
 {
 	struct results r;
+	struct bench_prediction pr;
+	const char *model = NULL;
 	int json = 0, quick = 0, reps = 3, a;
 	uint64_t u;
 
@@ -626,6 +657,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[a], "--quick")) {
 			quick = 1;
 			reps = 1;
+		} else if (!strcmp(argv[a], "--model") && a + 1 < argc) {
+			model = argv[++a];
 		} else if (!strcmp(argv[a], "--reps") && a + 1 < argc) {
 			if (bench_parse_u64(argv[++a], 1, BENCH_MAX_REPS, &u)) {
 				fprintf(stderr, "vbus-bench: --reps takes 1 .. %d, not '%s'\n",
@@ -634,18 +667,23 @@ int main(int argc, char **argv)
 			}
 			reps = (int)u;
 		} else {
-			fprintf(stderr, "usage: vbus-bench [--json] [--quick] [--reps N]\n"
+			fprintf(stderr, "usage: vbus-bench [--json] [--quick] [--reps N] [--model PARAMS]\n"
 					"       vbus-bench stress [--mode threads|procs|both] "
 					"[--messages N] [--seed S] [--timeout S]\n");
 			return 2;
 		}
 	}
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (model && bench_predict(model, &pr))
+		return 2;
 	measure(&r, reps, quick);
-	if (json)
-		print_json(&r, reps);
-	else
+	if (json) {
+		print_json(&r, reps, model ? &pr : NULL);
+	} else {
 		print_table(&r, reps);
+		if (model)
+			print_model(&r, &pr, 0);
+	}
 	if (r.vb1 <= 0 || r.vb32 <= 0 || r.poll_rtt <= 0 || r.block_rtt <= 0 ||
 	    r.spin_stream <= 0 || r.block_stream <= 0) {
 		fprintf(stderr, "vbus-bench: a vbus measurement failed\n");

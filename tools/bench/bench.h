@@ -15,6 +15,14 @@ void bench_run_pair(void *(*fn0)(void *), void *(*fn1)(void *), void *arg);
 double bench_split_vq_stream(uint64_t n, unsigned int burst);
 /* Our packed virtqueue (virtio 1.2 §2.8), both sides polling: messages per second. */
 double bench_packed_vq_stream(uint64_t n, unsigned int burst);
+/* The timing model's figures for the vbus rows (predict.c). */
+struct bench_prediction {
+	double vb1, vb32;		/* stream single / burst 32, messages per second */
+	double poll_rtt, block_rtt;	/* ns */
+	double spin_stream, spin_notif, block_stream, block_notif;
+};
+/* Predict every vbus scenario from the parameter file @path; 0 or -1 (message printed). */
+int bench_predict(const char *path, struct bench_prediction *pr);
 /* vbus-bench stress [args]: the stress workload; process exit status. */
 int stress_main(int argc, char **argv);
 
