@@ -19,8 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vbusmodel/timing.h"
-#include "calibrate.h"
+#include "cli.h"
 
 #define CAL_GHZ 3.0	/* the model's nominal core: cycles = ns * 3 */
 #define CAL_REPS 5
@@ -269,36 +268,48 @@ static uint64_t cyc(double ns)
 	return ns > 0 ? (uint64_t)(ns * CAL_GHZ + 0.5) : 0;
 }
 
+enum { C_O_OUT = SIM_O_LAST, C_O_QUICK };
+
 int cmd_calibrate(int argc, char **argv)
 {
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "out", required_argument, NULL, 'o' },
+					      { "quick", no_argument, NULL, C_O_QUICK },
+					      { NULL, 0, NULL, 0 } };
+	const char *prog = cmd_prog("calibrate");
 	const char *out = NULL;
-	int quick = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: vbus-model calibrate [--out FILE] [--quick]\n"
+	int quick = 0, id;
+
+	opterr = 0;
+	while ((id = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+		switch (id) {
+		case 'h':
+			printf("usage: vbus-model calibrate [-o|--out FILE] [--quick]\n"
 			       "Measure this machine's costs with micro-benchmarks on two pinned threads and write a\n"
 			       "parameter file (JSON, what --params reads; stdout without --out): line_transfer,\n"
 			       "line_stream, barrier_full, doorbell, wakeup, produce_per_msg, handler_per_msg,\n"
 			       "poll_interval, in cycles of the model's nominal 3 GHz core (docs/spec/06-timing.md\n"
-			       "TIM-3). A figure is the median of %d runs; --quick runs fewer iterations.\n",
+			       "TIM-3). A figure is the median of %d runs; --quick runs a tenth of the iterations.\n"
+			       "Run it on a quiet machine: the figures are what the CPUs did meanwhile.\n",
 			       CAL_REPS);
 			return 0;
-		}
-		if (!strcmp(argv[i], "--out") && i + 1 < argc)
-			out = argv[++i];
-		else if (!strcmp(argv[i], "--quick"))
+		case 'o':
+			out = optarg;
+			break;
+		case C_O_QUICK:
 			quick = 1;
-		else {
-			fprintf(stderr, "vbus-model calibrate: unknown or incomplete option '%s' "
-					"(try 'vbus-model calibrate --help')\n", argv[i]);
-			return 2;
+			break;
+		default:
+			return vbus_getopt_error(prog, id, argv[optind - 1], optopt);
 		}
 	}
+	if (optind < argc)
+		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
 	uint64_t scale = quick ? 10 : 1;
 	double v[8][CAL_REPS];
 	struct cal *c = aligned_alloc(64, sizeof(*c));
 	if (!c)
-		return 1;
+		return vbus_fail(prog, "memory", strerror(ENOMEM));
 	for (int r = 0; r < CAL_REPS; r++) {
 		memset(c, 0, sizeof(*c));
 		c->iters = 200000 / scale;
@@ -329,10 +340,12 @@ int cmd_calibrate(int argc, char **argv)
 	free(c);
 	static const char *const names[8] = { "line_transfer", "line_stream",	  "barrier_full",    "doorbell",
 					      "wakeup",	       "produce_per_msg", "handler_per_msg", "poll_interval" };
-	FILE *f = out ? fopen(out, "w") : stdout;
-	if (!f) {
-		fprintf(stderr, "vbus-model calibrate: %s: %s\n", out, strerror(errno));
-		return 1;
+	struct vbus_out vo;
+	FILE *f = stdout;
+	if (out) {
+		if (vbus_out_open(&vo, prog, out))
+			return VBUS_EXIT_FAIL;
+		f = vo.f;
 	}
 	fprintf(f, "{\n");
 	for (int k = 0; k < 8; k++) {
@@ -342,15 +355,13 @@ int cmd_calibrate(int argc, char **argv)
 		fprintf(f, "  \"%s\": %llu%s\n", names[k], (unsigned long long)cy, k < 7 ? "," : "");
 	}
 	fprintf(f, "}\n");
-	if (out && fclose(f)) {
-		fprintf(stderr, "vbus-model calibrate: %s: %s\n", out, strerror(errno));
-		return 1;
+	if (out) {
+		if (vbus_out_commit(&vo, prog))
+			return VBUS_EXIT_FAIL;
+		fprintf(stderr, "%s: wrote %s\n", prog, out);
 	}
-	if (out)
-		fprintf(stderr, "vbus-model calibrate: wrote %s\n", out);
 	return 0;
 fail:
 	free(c);
-	fprintf(stderr, "vbus-model calibrate: cannot start the measuring threads\n");
-	return 1;
+	return vbus_fail(prog, "threads", "cannot start the measuring threads");
 }
