@@ -15,6 +15,9 @@ void bench_run_pair(void *(*fn0)(void *), void *(*fn1)(void *), void *arg);
 double bench_split_vq_stream(uint64_t n, unsigned int burst);
 /* Our packed virtqueue (virtio 1.2 §2.8), both sides polling: messages per second. */
 double bench_packed_vq_stream(uint64_t n, unsigned int burst);
+/* Poll round trip (ns) of one 64-byte buffer through our split / packed virtqueue. */
+double bench_split_vq_rtt(uint64_t iters);
+double bench_packed_vq_rtt(uint64_t iters);
 /* The timing model's figures for the vbus rows (predict.c). */
 struct bench_prediction {
 	double vb1, vb32;		/* stream single / burst 32, messages per second */

@@ -75,6 +75,7 @@ struct split {
 static void *split_driver(void *a)
 {
 	struct split *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
 	uint16_t avail = 0, kicked = 0, last_used = 0, free_slots = VQ_RING;
 	uint8_t msg[VQ_MSG];
 	uint64_t sent = 0;
@@ -90,7 +91,7 @@ static void *split_driver(void *a)
 			while (last_used != ui) {
 				uint32_t id = q->used_ring[last_used % VQ_RING].id;
 
-				q->sink += id;	/* the id names the descriptor to free */
+				sink += id;	/* the id names the descriptor to free */
 				last_used++;
 				free_slots++;
 			}
@@ -111,16 +112,19 @@ static void *split_driver(void *a)
 		/* full barrier before reading avail_event (§2.7.13.4), pairs with the device's */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (need_event(__atomic_load_n(&q->avail_event, __ATOMIC_RELAXED), avail, kicked))
-			q->kicks++;	/* a notification would be sent here; the polling device never asks */
+			kicks++;	/* a notification would be sent here; the polling device never asks */
 		kicked = avail;
 	}
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
 	return NULL;
 }
 
 static void *split_device(void *a)
 {
 	struct split *q = a;
-	uint16_t last_avail = 0, used = 0;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint16_t last_avail = 0, used = 0, last_used_sig = 0;
 	uint64_t got = 0, sum = 0;
 	double t0 = bench_now();
 
@@ -146,9 +150,16 @@ static void *split_device(void *a)
 		}
 		/* release: the used elements before used idx (§2.7.8.2) */
 		__atomic_store_n(&q->used_idx, used, __ATOMIC_RELEASE);
+		/* full barrier before reading used_event (§2.7.10), then the interrupt decision */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (need_event(__atomic_load_n(&q->used_event, __ATOMIC_RELAXED), used, last_used_sig))
+			kicks++;
+		last_used_sig = used;
 	}
 	q->secs = bench_now() - t0;
-	q->sink += sum;
+	sink += sum;
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -161,6 +172,7 @@ double bench_split_vq_stream(uint64_t n, unsigned int burst)
 	q->n = n - n % burst;
 	q->burst = burst;
 	q->avail_event = 0xffff;	/* polling device: never crossed by the first kicks either */
+	q->used_event = 0xffff;		/* polling driver, likewise */
 	bench_run_pair(split_driver, split_device, q);
 	rate = q->n / q->secs;
 	free(q);
@@ -199,6 +211,7 @@ struct packed {
 static void *packed_driver(void *a)
 {
 	struct packed *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
 	uint16_t next = 0, used_pos = 0, free_slots = VQ_RING;
 	int wrap = 1, used_wrap = 1;
 	uint8_t msg[VQ_MSG];
@@ -216,7 +229,7 @@ static void *packed_driver(void *a)
 
 				if (!!(f & PK_AVAIL) != used_wrap || !!(f & PK_USED) != used_wrap)
 					break;
-				q->sink += d->id;
+				sink += d->id;
 				free_slots++;
 				if (++used_pos == VQ_RING) {
 					used_pos = 0;
@@ -246,14 +259,17 @@ static void *packed_driver(void *a)
 		/* full barrier before reading the device's event suppression (§2.8.21.3) */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
-			q->kicks++;
+			kicks++;
 	}
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
 	return NULL;
 }
 
 static void *packed_device(void *a)
 {
 	struct packed *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
 	uint16_t pos = 0;
 	int wrap = 1;
 	uint64_t got = 0, sum = 0;
@@ -282,9 +298,15 @@ static void *packed_device(void *a)
 			wrap ^= 1;
 		}
 		got++;
+		/* full barrier before reading the driver's event suppression (§2.8.10), per used batch */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
+			kicks++;
 	}
 	q->secs = bench_now() - t0;
-	q->sink += sum;
+	sink += sum;
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -297,8 +319,188 @@ double bench_packed_vq_stream(uint64_t n, unsigned int burst)
 	q->n = n - n % burst;
 	q->burst = burst;
 	q->device_ev.flags = PK_EV_DISABLE;	/* the polling device asks for no notifications */
+	q->driver_ev.flags = PK_EV_DISABLE;	/* the polling driver, likewise */
 	bench_run_pair(packed_driver, packed_device, q);
 	rate = q->n / q->secs;
 	free(q);
 	return rate;
+}
+
+/* ------------------------------------------------------------- round trips */
+
+/*
+ * Poll RTT: the driver makes one 64-byte buffer available, kicks (barrier and
+ * event check) and polls for it to be used; the device polls, consumes it,
+ * marks it used and makes its interrupt decision (barrier and event check).
+ */
+static void *split_rtt_driver(void *a)
+{
+	struct split *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint16_t avail = 0, last_used = 0;
+	uint8_t msg[VQ_MSG] = { 1 };
+	double t0 = bench_now();
+
+	for (uint64_t i = 0; i < q->n; i++) {
+		uint16_t slot = avail % VQ_RING;
+
+		memcpy(&msg[8], &i, 8);
+		memcpy(q->buf[slot], msg, VQ_MSG);
+		q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
+		q->avail_ring[slot] = slot;
+		avail++;
+		/* release: descriptor and ring entry before avail idx */
+		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before avail_event (§2.7.13.4) */
+		if (need_event(__atomic_load_n(&q->avail_event, __ATOMIC_RELAXED), avail, avail - 1))
+			kicks++;
+		/* acquire: used idx before the used element; pairs with the device's release */
+		while (__atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE) == last_used)
+			vq_relax();
+		sink += q->used_ring[last_used % VQ_RING].id;
+		last_used++;
+	}
+	q->secs = bench_now() - t0;
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void *split_rtt_device(void *a)
+{
+	struct split *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint16_t last_avail = 0;
+
+	for (uint64_t i = 0; i < q->n; i++) {
+		uint8_t msg[VQ_MSG];
+
+		/* acquire: avail idx before ring entry and descriptor */
+		while (__atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE) == last_avail)
+			vq_relax();
+		uint16_t head = q->avail_ring[last_avail % VQ_RING];
+		struct vq_desc d = q->desc[head % VQ_RING];
+
+		memcpy(msg, q->buf[d.addr % VQ_RING], VQ_MSG);
+		q->used_ring[last_avail % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
+		last_avail++;
+		/* release: the used element before used idx */
+		__atomic_store_n(&q->used_idx, last_avail, __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before used_event (§2.7.10) */
+		if (need_event(__atomic_load_n(&q->used_event, __ATOMIC_RELAXED), last_avail, last_avail - 1))
+			kicks++;
+		sink += msg[8];
+	}
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+double bench_split_vq_rtt(uint64_t iters)
+{
+	struct split *q = aligned_alloc(64, sizeof(*q));
+	double ns;
+
+	memset(q, 0, sizeof(*q));
+	q->n = iters;
+	q->avail_event = 0xffff;
+	q->used_event = 0xffff;
+	bench_run_pair(split_rtt_driver, split_rtt_device, q);
+	ns = q->secs / iters * 1e9;
+	free(q);
+	return ns;
+}
+
+static void *packed_rtt_driver(void *a)
+{
+	struct packed *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint16_t next = 0;
+	int wrap = 1;
+	uint8_t msg[VQ_MSG] = { 1 };
+	double t0 = bench_now();
+
+	for (uint64_t i = 0; i < q->n; i++) {
+		struct pk_desc *d = &q->desc[next];
+		uint16_t f;
+
+		memcpy(&msg[8], &i, 8);
+		memcpy(q->buf[next], msg, VQ_MSG);
+		d->addr = next;
+		d->len = VQ_MSG;
+		d->id = next;
+		/* release: the descriptor and buffer before the flags make it available */
+		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before the device's event suppression */
+		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
+			kicks++;
+		/* acquire: flags before id/len of the used descriptor */
+		for (;;) {
+			f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+			if (!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) == wrap)
+				break;
+			vq_relax();
+		}
+		sink += d->id;
+		if (++next == VQ_RING) {
+			next = 0;
+			wrap ^= 1;
+		}
+	}
+	q->secs = bench_now() - t0;
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void *packed_rtt_device(void *a)
+{
+	struct packed *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint16_t pos = 0;
+	int wrap = 1;
+
+	for (uint64_t i = 0; i < q->n; i++) {
+		struct pk_desc *d = &q->desc[pos];
+		uint8_t msg[VQ_MSG];
+		uint16_t f;
+
+		/* acquire: flags before the descriptor fields; pairs with the driver's release */
+		for (;;) {
+			f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+			if (!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) != wrap)
+				break;
+			vq_relax();
+		}
+		memcpy(msg, q->buf[d->addr % VQ_RING], VQ_MSG);
+		d->len = VQ_MSG;
+		/* release: len before the flags mark it used */
+		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL | PK_USED : 0), __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before the driver's event suppression */
+		if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
+			kicks++;
+		sink += msg[8];
+		if (++pos == VQ_RING) {
+			pos = 0;
+			wrap ^= 1;
+		}
+	}
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+double bench_packed_vq_rtt(uint64_t iters)
+{
+	struct packed *q = aligned_alloc(64, sizeof(*q));
+	double ns;
+
+	memset(q, 0, sizeof(*q));
+	q->n = iters;
+	q->device_ev.flags = PK_EV_DISABLE;
+	q->driver_ev.flags = PK_EV_DISABLE;
+	bench_run_pair(packed_rtt_driver, packed_rtt_device, q);
+	ns = q->secs / iters * 1e9;
+	free(q);
+	return ns;
 }
