@@ -11,7 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "vbus_cli.h"
 #include "vbus_conform.h"
+
+#define VBUS_EXIT_PASS 0
 
 static int by_name(const void *a, const void *b)
 {
@@ -127,15 +130,8 @@ static void usage(const struct vbus_conform *c, FILE *f)
 		"  -q               no PASS lines\n"
 		"  --trace-out DIR  write DIR/<name>.trace, the trace this implementation produced\n"
 		"  --min N          fail unless at least N vectors passed\n"
-		"Exit 0 every applicable vector passed, 1 a vector failed, 2 bad usage or unreadable input.\n",
+		"Exit 0 every applicable vector passed, 1 a vector failed or an input is unreadable, 2 bad usage.\n",
 		c->prog, c->what);
-}
-
-static int usage_error(const struct vbus_conform *c, const char *msg, const char *arg)
-{
-	fprintf(stderr, "%s: %s '%s'\nusage: %s [-q] [--trace-out DIR] [--min N] [DIR|FILE.vec ...] "
-		"(try '%s --help')\n", c->prog, msg, arg, c->prog, c->prog);
-	return VBUS_EXIT_USAGE;
 }
 
 static int parse_flags(struct vbus_conform *c, int argc, char **argv)
@@ -147,34 +143,33 @@ static int parse_flags(struct vbus_conform *c, int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
+	uint64_t v;
 	int o;
-	char *end;
 
-	optind = 1;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+hq", opts, NULL)) != -1) {
-		switch (o) {
-		case 'h':
+	for (int i = 1; i < argc; i++)	/* --help wins, whatever else is on the line */
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(c, stdout);
 			return -1;
+		}
+	optind = 1;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		switch (o) {
 		case 'q':
 			c->quiet = 1;
 			break;
 		case 'o':
 			c->trace_dir = optarg;
-			if (mkdir(optarg, 0777) && errno != EEXIST) {
-				fprintf(stderr, "%s: mkdir %s: %s\n", c->prog, optarg, strerror(errno));
-				return VBUS_EXIT_USAGE;
-			}
+			if (mkdir(optarg, 0777) && errno != EEXIST)
+				return vbus_fail(c->prog, optarg, strerror(errno));
 			break;
 		case 'm':
-			errno = 0;
-			c->min_pass = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || *optarg == '-' || errno)
-				return usage_error(c, "--min needs a number, not", optarg);
+			if (vbus_parse_u64(c->prog, "--min", optarg, 0, 100000, &v))
+				return VBUS_EXIT_USAGE;
+			c->min_pass = (unsigned long)v;
 			break;
 		default:
-			return usage_error(c, "unknown option or missing value:", argv[optind - 1]);
+			return vbus_getopt_error(c->prog, o, argv[optind - 1], optopt);
 		}
 	}
 	return 0;
@@ -194,21 +189,16 @@ int vbus_conform_main(struct vbus_conform *c, int argc, char **argv, const char 
 
 		snprintf(def, sizeof(def), "%s/docs/spec/vectors", src && *src ? src : default_src);
 		ret = vbus_conform_collect(def, &files, &nfiles);
-		if (ret) {
-			fprintf(stderr, "%s: %s: %s\n", c->prog, def, strerror(-ret));
-			rc = VBUS_EXIT_USAGE;
-		}
+		if (ret)
+			rc = vbus_fail(c->prog, def, strerror(-ret));
 	}
 	for (int i = optind; i < argc && rc == VBUS_EXIT_PASS; i++) {
 		ret = vbus_conform_collect(argv[i], &files, &nfiles);
-		if (ret) {
-			fprintf(stderr, "%s: %s: %s\n", c->prog, argv[i], strerror(-ret));
-			rc = VBUS_EXIT_USAGE;
-		}
+		if (ret)
+			rc = vbus_fail(c->prog, argv[i], strerror(-ret));
 	}
 	if (rc == VBUS_EXIT_PASS && !nfiles) {
-		fprintf(stderr, "%s: no .vec files found\n", c->prog);
-		rc = VBUS_EXIT_USAGE;
+		rc = vbus_fail(c->prog, optind < argc ? argv[optind] : def, "no .vec files found");
 	}
 	for (size_t i = 0; i < nfiles; i++) {
 		struct vbus_vector v;

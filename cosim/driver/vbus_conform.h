@@ -8,8 +8,9 @@
  *
  * Shared flags of every front end: -q (no PASS lines), --trace-out DIR (write
  * DIR/<name>.trace), --min N (fail unless >= N vectors passed), -h/--help.
- * Exit codes: 0 every vector that applies passed, 1 a vector failed (or fewer
- * than --min passed), 2 bad usage, unreadable input or no vectors found.
+ * Exit codes (docs/cli.md): 0 every vector that applies passed, 1 a vector
+ * failed, fewer than --min passed, or an input is missing/unreadable/has no
+ * vectors; 2 bad usage.
  * Format and driver code only: it knows no protocol semantics.
  */
 #ifndef VBUS_CONFORM_H
@@ -24,7 +25,6 @@ extern "C" {
 #endif
 
 enum { VBUS_CONFORM_RAN = 0, VBUS_CONFORM_NA = 1 };
-enum { VBUS_EXIT_PASS = 0, VBUS_EXIT_FAIL = 1, VBUS_EXIT_USAGE = 2 };
 
 /*
  * An implementation's adapter: replay @v, appending one record per completed

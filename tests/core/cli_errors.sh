@@ -34,8 +34,8 @@ expect 2 'bad --seed' "$bin/vbus-bench" stress --seed 12x
 expect 2 'bad --timeout' "$bin/vbus-bench" stress --timeout -1
 expect 2 'bad --timeout' "$bin/vbus-bench" stress --timeout 0
 expect 2 'bad --mode' "$bin/vbus-bench" stress --mode fibers
-expect 2 'usage' "$bin/vbus-core-vectors" --bogus
-expect 2 'No such file' "$bin/vbus-core-vectors" "$work/missing.vec"
+expect 2 'unknown option' "$bin/vbus-core-vectors" --bogus
+expect 1 'No such file' "$bin/vbus-core-vectors" "$work/missing.vec"
 expect 2 'usage' "$bin/vbus-vec-check"
 expect 2 'unknown option' "$bin/vbus-vec-check" --bogus
 expect 2 'needs a number' "$bin/vbus-vec-check" --min x "$work"
