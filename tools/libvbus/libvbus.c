@@ -35,7 +35,7 @@
 #define LINK_DEFAULT_SPIN_NS 20000
 #define LINK_SPIN_MIN_NS 1000
 #define LINK_SPIN_MAX_NS 1000000
-#define LINK_STAMP_MAX_NS 10000000	/* a stamp older than 10 ms is an idle link, not a wake-up cost */
+#define LINK_STAMP_MAX_NS 1000000000ull	/* older than 1 s: not this wake-up's stamp (the budget is clamped anyway) */
 #define LINK_POLL_YIELD 4096	/* busy-poll: sched_yield() after this many empty polls */
 
 struct vbus_link {
