@@ -8,15 +8,20 @@
 # DEPTH defaults to 16 (override: VBUS_FORMAL_DEPTH; 20 takes ~50 s, 16 ~25 s on this machine).
 set -u
 . "$(dirname "$0")/common.sh"
-need yosys
 mode=${1:-props}
 depth=${VBUS_FORMAL_DEPTH:-16}
 defs="-DFORMAL -DFORMAL_HOLDOFF_MAX=3"
 case $mode in
 props) ;;
 mutant) defs="$defs -DFORMAL_MUTANT_NO_PENDING_GUARD" ;;
-*) echo "usage: formal.sh props|mutant" >&2; exit 2 ;;
+-h | --help)
+	echo "usage: formal.sh props|mutant"
+	echo "Bounded proofs (yosys sat, depth \$VBUS_FORMAL_DEPTH, default 16) of the FORMAL properties;"
+	echo "'mutant' passes only if the pending-guard mutant is caught. Exit: 0 pass, 1 fail, 2 usage."
+	exit 0 ;;
+*) echo "formal.sh: '$mode': unknown mode; use props or mutant" >&2; echo "Try 'formal.sh --help'." >&2; exit 2 ;;
 esac
+need yosys
 scratch
 log=$SCRATCH/yosys.log
 {

@@ -4,10 +4,32 @@
 # (N_CHANNELS 1/8/32/64, with and without counters and moderation). Waivers live in the RTL, each
 # with its reason; none is passed on this command line.
 set -u
+usage() {
+	cat <<EOF
+usage: lint.sh [--channels LIST]
+verilator --lint-only -Wall of vbus_doorbell for every channel count in LIST (default 1,8,32,64)
+x 4 configurations (CNT_WIDTH/MODERATION 32/1, 0/0, 16/1, 32/0); silent output required.
+  -h, --help   this text
+Exit status: 0 clean, 1 a warning or error, 2 usage error, 77 verilator missing.
+EOF
+}
+die_usage() { echo "lint.sh: $*" >&2; echo "Try 'lint.sh --help'." >&2; exit 2; }
+channels="1,8,32,64"
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	--channels)
+		[ $# -ge 2 ] || die_usage "--channels: missing value"
+		[[ $2 =~ ^[0-9]+(,[0-9]+)*$ ]] || die_usage "--channels: '$2' is not a comma-separated list of channel counts"
+		channels=$2; shift ;;
+	*) die_usage "$1: unknown option" ;;
+	esac
+	shift
+done
 . "$(dirname "$0")/common.sh"
 need verilator
 fail=0
-for n in 1 8 32 64; do
+for n in ${channels//,/ }; do
 	for cfg in "32 1" "0 0" "16 1" "32 0"; do
 		set -- $cfg
 		out=$(verilator --lint-only -Wall -I"$RTL_DIR" --top-module vbus_doorbell \
