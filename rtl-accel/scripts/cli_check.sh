@@ -31,15 +31,15 @@ expect() {
 }
 expect 0 '^usage: ' "tb --help" -- "$TB" --help
 [ -s "$tmp/out" ] && [ ! -s "$tmp/err" ] || { echo "FAIL: tb --help not on stdout"; fail=1; }
-expect 2 '--cycles: .-5.' "tb --cycles -5 rejected" -- "$TB" --test random --cycles -5
-expect 2 '--cycles: .abc.' "tb --cycles abc rejected" -- "$TB" --test random --cycles abc
-expect 2 '--cycles: .0.' "tb --cycles 0 rejected" -- "$TB" --test random --cycles 0
-expect 2 '--seed: .abc.' "tb --seed abc rejected" -- "$TB" --test random --seed abc
-expect 2 '--seed: .1x.' "tb --seed 1x rejected" -- "$TB" --test random --seed 1x
-expect 2 '--bogus: unknown option' "tb unknown option named" -- "$TB" --bogus
-expect 2 '--test: missing' "tb without --test" -- "$TB"
-expect 2 "--test: unknown test 'nope'" "tb unknown test named" -- "$TB" --test nope
-expect 1 "trace: cannot write $tmp/none/x.fst" "tb unwritable VBUS_TRACE fails" -- \
+expect 2 "--cycles '-5'" "tb --cycles -5 rejected" -- "$TB" --test random --cycles -5
+expect 2 "--cycles 'abc'" "tb --cycles abc rejected" -- "$TB" --test random --cycles abc
+expect 2 "--cycles '0'" "tb --cycles 0 rejected" -- "$TB" --test random --cycles 0
+expect 2 "--seed 'abc'" "tb --seed abc rejected" -- "$TB" --test random --seed abc
+expect 2 "--seed '1x'" "tb --seed 1x rejected" -- "$TB" --test random --seed 1x
+expect 2 "unknown option '--bogus'" "tb unknown option named" -- "$TB" --bogus
+expect 2 '--test is missing' "tb without --test" -- "$TB"
+expect 2 "--test 'nope': unknown test" "tb unknown test named" -- "$TB" --test nope
+expect 1 "trace $tmp/none/x.fst: No such file" "tb unwritable VBUS_TRACE fails" -- \
 	env VBUS_TRACE="$tmp/none/x.fst" "$TB" --test hw1
 expect 0 '^PASS random: 2002 cycles' "tb short random run passes (coverage reported only)" -- \
 	"$TB" --test random --cycles 2000 --seed 3 --no-progress

@@ -26,10 +26,10 @@ mutant) defs="$defs -DFORMAL_MUTANT_NO_PENDING_GUARD" ;;
 mutant-starve) defs="$defs -DFORMAL_MUTANT_STARVE" ;;
 vacuity) defs="$defs -DFORMAL_VACUITY" ;;
 -h | --help) usage; exit 0 ;;
-*) echo "formal.sh: '$mode': unknown mode; use props, mutant, mutant-starve or vacuity" >&2
-	echo "Try 'formal.sh --help'." >&2; exit 2 ;;
+*) echo "formal.sh: '$mode': unknown mode; use props, mutant, mutant-starve or vacuity (try 'formal.sh --help')" >&2
+	exit 2 ;;
 esac
-[ $# -le 1 ] || { echo "formal.sh: $2: unexpected argument" >&2; echo "Try 'formal.sh --help'." >&2; exit 2; }
+[ $# -le 1 ] || { echo "formal.sh: unexpected argument '$2' (try 'formal.sh --help')" >&2; exit 2; }
 . "$(dirname "$0")/common.sh"
 need yosys yosys-abc
 tlimit=${VBUS_FORMAL_TIMEOUT:-600}

@@ -15,7 +15,7 @@ parameter check rejecting N_CHANNELS=65.
 Exit status: 0 pass, 1 fail, 2 usage error, 77 iverilog missing.
 EOF
 }
-die_usage() { echo "icarus_smoke.sh: $*" >&2; echo "Try 'icarus_smoke.sh --help'." >&2; exit 2; }
+die_usage() { echo "icarus_smoke.sh: $* (try 'icarus_smoke.sh --help')" >&2; exit 2; }
 channels="8,64" trace_dir=""
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -13,7 +13,7 @@ x 4 configurations (CNT_WIDTH/MODERATION 32/1, 0/0, 16/1, 32/0); silent output r
 Exit status: 0 clean, 1 a warning or error, 2 usage error, 77 verilator missing.
 EOF
 }
-die_usage() { echo "lint.sh: $*" >&2; echo "Try 'lint.sh --help'." >&2; exit 2; }
+die_usage() { echo "lint.sh: $* (try 'lint.sh --help')" >&2; exit 2; }
 channels="1,8,32,64"
 while [ $# -gt 0 ]; do
 	case $1 in

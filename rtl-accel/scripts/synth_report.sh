@@ -23,8 +23,7 @@ Exit status: 0 done, 1 a tool failed, 2 usage error, 77 yosys/nextpnr missing.
 EOF
 }
 die_usage() {
-	echo "synth_report.sh: $*" >&2
-	echo "Try 'synth_report.sh --help'." >&2
+	echo "synth_report.sh: $* (try 'synth_report.sh --help')" >&2
 	exit 2
 }
 channels="8,32,64" configs="full lean" update_readme=0 out="" sanity=0 default_set=1

@@ -138,8 +138,7 @@ extern const unsigned tb_n_directed;
 
 struct TbRandomOpts {
 	uint64_t seed = 1, cycles = 1000000;
-	bool progress = false;   // progress line on stderr
-	bool progress_tty = false;   // stderr is a terminal: rewrite one line, else a line every 10 s
+	bool progress = false;   // progress line on stderr (vbus_cli.h: redrawn on a terminal, else every 5 s)
 };
 // Minimum run length for which the coverage goal is enforced (shorter runs report it only).
 constexpr uint64_t TB_COVERAGE_MIN_CYCLES = 1000000;

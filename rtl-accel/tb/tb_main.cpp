@@ -2,7 +2,6 @@
 // vbus_doorbell_tb: command line of the Verilator testbench of vbus_doorbell (docs/cli.md contract:
 // --help on stdout with exit 0, usage errors name the option and exit 2, runtime failures exit 1).
 // The harness is tb_harness.cpp, the tests tb_directed.cpp and tb_random.cpp.
-#include <cctype>
 #include <cerrno>
 #include <cinttypes>
 #include <climits>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "tb_harness.h"
+#include "vbus_cli.h"
 
 namespace {
 
@@ -33,41 +33,23 @@ void print_help(FILE *f)
 		"                   is enforced from %" PRIu64 " cycles, shorter runs only report coverage\n"
 		"  --trace[=FILE]   write an FST waveform (default FILE: $VBUS_TRACE, else vbus_doorbell_tb.fst);\n"
 		"                   not with --test all. +trace and a set VBUS_TRACE also turn it on.\n"
-		"  --no-progress    no progress line on stderr during the random run\n"
+		"  --no-progress    no progress line on stderr during the random run (else every\n"
+		"                   $VBUS_PROGRESS s, default 5, or redrawn on a terminal)\n"
 		"  -h, --help       this text\n"
 		"Exit status: 0 pass, 1 test failure or runtime error, 2 usage error.\n",
 		prog, MAX_CYCLES, TB_COVERAGE_MIN_CYCLES);
 }
 
-[[noreturn]] void usage_error(const char *fmt, const char *a, const char *b = "")
+[[noreturn]] void usage_exit(int rc)
 {
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, a, b);
-	fprintf(stderr, "\nTry '%s --help'.\n", prog);
-	exit(2);
+	exit(rc);
 }
 
-// Strict unsigned parse: digits only (0x hex allowed), no sign, no trailing text, within [lo, hi].
 uint64_t parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi)
 {
-	char range[96];
-	snprintf(range, sizeof(range), "%s: '%%s' is not a number in %" PRIu64 "..%" PRIu64, "%s", lo, hi);
-	const char *p = s;
-	int base = 10;
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-	}
-	if (*p == '\0')
-		usage_error(range, opt, s);
-	for (const char *q = p; *q; q++)
-		if (!(base == 16 ? isxdigit((unsigned char)*q) : isdigit((unsigned char)*q)))
-			usage_error(range, opt, s);
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(p, &end, base);
-	if (errno == ERANGE || *end != '\0' || v < lo || v > hi)
-		usage_error(range, opt, s);
+	uint64_t v;
+	if (vbus_parse_u64(prog, opt, s, lo, hi, &v))
+		usage_exit(VBUS_EXIT_USAGE);
 	return v;
 }
 
@@ -101,7 +83,7 @@ int main(int argc, char **argv)
 			trace = true;
 			if (optarg) {
 				if (!*optarg)
-					usage_error("%s: empty file name%s", "--trace");
+					return vbus_usage_error(prog, "--trace: empty file name");
 				trace_file = optarg;
 			}
 			break;
@@ -111,25 +93,24 @@ int main(int argc, char **argv)
 		case 'h':
 			print_help(stdout);
 			return 0;
-		case ':':
-			usage_error("%s: missing value%s", argv[optind - 1]);
 		default:
-			usage_error("%s: unknown option%s", argv[optind - 1]);
+			return vbus_getopt_error(prog, opt, argv[optind - 1], optopt);
 		}
 	}
 	for (int i = optind; i < argc; i++) {
 		if (!strcmp(argv[i], "+trace"))
 			trace = true;   // Verilator plusarg style, kept
 		else
-			usage_error("%s: unexpected argument%s", argv[i]);
+			return vbus_usage_error(prog, "unexpected argument '%s'", argv[i]);
 	}
 	if (test.empty())
-		usage_error("%s: missing; name a test (regmap hw1..hw9 mod random all)%s", "--test");
+		return vbus_usage_error(prog, "--test is missing: name a test (regmap hw1..hw9 mod random all)");
 	bool known = test == "random" || test == "all";
 	for (unsigned i = 0; i < tb_n_directed; i++)
 		known |= test == tb_directed[i].name;
 	if (!known)
-		usage_error("--test: unknown test '%s'%s; one of regmap hw1..hw9 mod random all", test.c_str());
+		return vbus_usage_error(prog, "--test '%s': unknown test; one of regmap hw1..hw9 mod random all",
+					test.c_str());
 
 	const char *env = getenv("VBUS_TRACE");
 	if (env && *env) {
@@ -140,20 +121,19 @@ int main(int argc, char **argv)
 	if (trace && trace_file.empty())
 		trace_file = "vbus_doorbell_tb.fst";
 	if (trace && test == "all")
-		usage_error("%s: one test at a time (not with --test all)%s", "--trace");
+		return vbus_usage_error(prog, "--trace: one test at a time (not with --test all)");
 	if (trace) {
 		// Fail before any simulation if the waveform cannot be written (the FST writer would not say).
 		std::string tmp = trace_file + ".tmp";
 		FILE *f = fopen(tmp.c_str(), "w");
 		if (!f) {
-			fprintf(stderr, "%s: trace: cannot write %s: %s\n", prog, trace_file.c_str(), strerror(errno));
-			return 1;
+			std::string what = "trace " + trace_file;
+			return vbus_fail(prog, what.c_str(), strerror(errno));
 		}
 		fclose(f);
 		remove(tmp.c_str());
 	}
 	ro.progress = progress;
-	ro.progress_tty = isatty(STDERR_FILENO);
 
 	unsigned failed = 0;
 	auto report = [&](const char *name, Tb &tb) {

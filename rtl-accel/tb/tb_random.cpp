@@ -3,46 +3,30 @@
 // backpressure on all five channels, hot channels, inject storms, soft and hard resets) with the
 // reference model and protocol checkers watching every cycle (tb_harness.cpp); state-transition
 // and event coverage printed at the end and enforced on runs of TB_COVERAGE_MIN_CYCLES or more.
-#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <random>
 
 #include "tb_harness.h"
+#include "vbus_cli.h"
 
 namespace {
 
-// Progress on stderr: one rewritten line on a terminal (every 0.5 s), else a line every 10 s.
+// Progress on stderr (docs/cli.md): the shared vbus_cli.h line, off with --no-progress.
 class Progress {
 public:
-	Progress(bool on, bool tty) : on_(on), tty_(tty), t0_(clock::now()), last_(t0_) {}
+	explicit Progress(bool on) : on_(on) { vbus_progress_init(&p_, "vbus_doorbell_tb", 5); }
 	void update(uint64_t done, uint64_t total)
 	{
-		if (!on_)
-			return;
-		auto now = clock::now();
-		if (now - last_ < std::chrono::milliseconds(tty_ ? 500 : 10000))
-			return;
-		last_ = now;
-		double s = std::chrono::duration<double>(now - t0_).count();
-		double eta = done ? s * (double)(total - done) / (double)done : 0;
-		fprintf(stderr, "%srandom: %" PRIu64 " / %" PRIu64 " cycles (%.0f %%), %.0f s, ~%.0f s left%s",
-			tty_ ? "\r" : "", done, total, 100.0 * (double)done / (double)total, s, eta, tty_ ? "" : "\n");
-		printed_ = true;
+		if (on_)
+			vbus_progress(&p_, done, total, "random cycles");
 	}
-	void done()
-	{
-		if (on_ && tty_ && printed_)
-			fprintf(stderr, "\n");
-	}
+	void done() { vbus_progress_done(&p_); }
 
 private:
-	using clock = std::chrono::steady_clock;
-	bool on_, tty_, printed_ = false;
-	clock::time_point t0_, last_;
+	bool on_;
+	struct vbus_progress p_;
 };
-
-// ---- constrained random ----------------------------------------------------------------------------
 
 struct RandCfg {
 	unsigned p_wr, p_rd, p_inj, p_ctrl;   // per-cycle probabilities in 1/1000
@@ -220,7 +204,7 @@ void test_random(Tb &tb, const TbRandomOpts &o)
 {
 	printf("random: seed %" PRIu64 ", %" PRIu64 " cycles, %u channels\n", o.seed, o.cycles, N);
 	RandomDriver drv(tb, o.seed);
-	Progress prog(o.progress, o.progress_tty);
+	Progress prog(o.progress);
 	drv.run(o.cycles, prog);
 	prog.done();
 	const TbCoverage &cov = tb.coverage();
