@@ -8,13 +8,16 @@
 set -u
 usage() {
 	cat <<EOF
-usage: formal.sh [props|mutant|mutant-starve|vacuity]
+usage: formal.sh [props|mutant|mutant-starve|vacuity|rmw|mutant-noforward]
 Unbounded proof (ABC pdr) of the FORMAL properties of vbus_doorbell, 2 channels.
   props          the real RTL: every assertion holds in every reachable state -> exit 0
   mutant         the RTL without the N.pending guard: must be refuted (a counterexample) -> exit 0
   mutant-starve  channel 1 never granted by the stream arbiters: must be refuted -> exit 0
   vacuity        a witness that the constraints allow real traffic (MSI, notify, B and R beats in
                  one cycle): its negation must be refuted -> exit 0
+  rmw            the block-RAM read-modify-write engine (rtl/vbus_rmw_ram.v) against a flip-flop
+                 shadow (formal/rmw_check.v): forwarding exact, one op per clock -> exit 0
+  mutant-noforward  the engine without forwarding: must be refuted -> exit 0
 PDR time limit: \$VBUS_FORMAL_TIMEOUT seconds (default 600). Exit: 0 pass, 1 fail, 2 usage, 77 no yosys.
 EOF
 }
@@ -25,6 +28,8 @@ props) ;;
 mutant) defs="$defs -DFORMAL_MUTANT_NO_PENDING_GUARD" ;;
 mutant-starve) defs="$defs -DFORMAL_MUTANT_STARVE" ;;
 vacuity) defs="$defs -DFORMAL_VACUITY" ;;
+rmw) ;;
+mutant-noforward) defs="$defs -DFORMAL_MUTANT_NO_FORWARD" ;;
 -h | --help) usage; exit 0 ;;
 *) echo "formal.sh: '$mode': unknown mode; use props, mutant, mutant-starve or vacuity (try 'formal.sh --help')" >&2
 	exit 2 ;;
@@ -39,7 +44,15 @@ if ! [[ $tlimit =~ ^[0-9]+$ ]] || [ "$tlimit" -lt 1 ]; then
 fi
 scratch
 {
-	echo "read_verilog -formal $defs -I$RTL_DIR ${RTL_SOURCES[*]}"
+	case $mode in
+	rmw | mutant-noforward)
+		echo "read_verilog -formal $defs $RTL_DIR/vbus_rmw_ram.v $RTL_ACCEL/formal/rmw_check.v"
+		echo "prep -top vbus_rmw_check" ;;
+	*)
+		echo "read_verilog -formal $defs -I$RTL_DIR ${RTL_SOURCES[*]}"
+		echo "chparam -set N_CHANNELS 2 -set CNT_WIDTH 2 vbus_doorbell"
+		echo "prep -top vbus_doorbell" ;;
+	esac
 	cat "$RTL_ACCEL/formal/props.ys"
 	echo "tee -o $SCRATCH/asserts.txt select -count t:\$assert"
 	echo "write_aiger -zinit -map $SCRATCH/model.aim $SCRATCH/model.aig"
@@ -52,7 +65,7 @@ asserts=$(grep -o '[0-9]\+ objects' "$SCRATCH/asserts.txt" | grep -o '[0-9]\+')
 # fold: constraints (assumes) into the transition relation; orpos: one bad output = any assertion
 abc_out=$(yosys-abc -c "read_aiger $SCRATCH/model.aig; print_stats; fold; strash; orpos; pdr -T $tlimit" 2>&1)
 stats=$(grep -o 'i/o = .*lat = *[0-9]*' <<<"$abc_out" | head -1 | tr -s ' ')
-echo "formal $mode: $asserts assertions, 2 channels, AIGER $stats; ABC pdr -T $tlimit"
+echo "formal $mode: $asserts assertions, AIGER $stats; ABC pdr -T $tlimit"
 if grep -q "Property proved" <<<"$abc_out"; then
 	result=proved
 	grep -E "^Invariant|Property proved" <<<"$abc_out" | tail -2 | sed 's/^/  /'
@@ -63,8 +76,10 @@ else
 	result=undecided
 	tail -5 <<<"$abc_out" | sed 's/^/  /'
 fi
-if [ "$mode" = props ]; then
-	if [ "$result" = proved ] && [ "$asserts" -ge 30 ]; then
+min_asserts=30
+[ "$mode" = rmw ] && min_asserts=3
+if [ "$mode" = props ] || [ "$mode" = rmw ]; then
+	if [ "$result" = proved ] && [ "$asserts" -ge $min_asserts ]; then
 		echo "PASS: every assertion holds in every state reachable from reset (unbounded)"
 		exit 0
 	fi
