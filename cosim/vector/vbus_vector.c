@@ -251,12 +251,20 @@ static int parse_object(const char *path, int line, char **tok, int n, struct vb
 	return 0;
 }
 
-static int is_op(const char *s)
+/* Operations that appear only in traces: the accelerator's (§7.1, §5.4). */
+static const char *const trace_only_ops[] = { "ack", "drain", "deliver", NULL };
+
+static int in_list(const char *const *list, const char *s)
 {
-	for (int i = 0; vec_ops[i]; i++)
-		if (!strcmp(vec_ops[i], s))
+	for (int i = 0; list[i]; i++)
+		if (!strcmp(list[i], s))
 			return 1;
 	return 0;
+}
+
+static int is_op(const char *s)
+{
+	return in_list(vec_ops, s);
 }
 
 static int parse_step(const char *path, int line, char **tok, int n, struct vbus_vector *v,
@@ -339,7 +347,7 @@ static int parse_rec_tokens(const char *path, int line, char **tok, int n, struc
 	if (strcmp(tok[1], "N") && strcmp(tok[1], "S") && strcmp(tok[1], "-"))
 		return fail(err, errlen, path, line, "side must be N, S or -, not '%s'", tok[1]);
 	r->side = tok[1][0];
-	if (!is_op(tok[2]))
+	if (!is_op(tok[2]) && !in_list(trace_only_ops, tok[2]))
 		return fail(err, errlen, path, line, "unknown operation '%s'", tok[2]);
 	if (copy_token(r->op, sizeof(r->op), tok[2]) || copy_token(r->obj, sizeof(r->obj), tok[3]) ||
 	    copy_token(r->result, sizeof(r->result), tok[4]))

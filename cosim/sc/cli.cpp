@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+// vbus-cosim: options and report (cli.h).
+#include <getopt.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "cli.h"
+#include "top.h"
+
+static void usage(FILE *f, const unsigned *built, unsigned nbuilt)
+{
+	fprintf(f,
+		"usage: vbus-cosim [--workload NAME] [--seed N] [--cycles N] [--channels N] [--trace FILE]\n"
+		"                  [--wave FILE.fst] [--json] [--bench] [--progress] [-q]\n"
+		"Cosimulate the Verilated doorbell accelerator (rtl-accel/) under SystemC: the north agent drives\n"
+		"its AXI4-Lite port through TLM-2.0 (the accelerator transport), the south agent plays the device\n"
+		"engines with random backpressure, and the C model and the production core run in lockstep as the\n"
+		"scoreboard. The first disagreement stops the run: cycle, channel, field, expected, actual and the\n"
+		"last trace records.\n"
+		"  --workload NAME  stimulus (default pingpong):\n");
+	for (const Workload &w : workloads)
+		fprintf(f, "                     %-10s %s\n", w.name, w.what);
+	fprintf(f,
+		"  --seed N         PRNG seed (default 1)\n"
+		"  --cycles N       clock cycles of stimulus, then a drain phase (default 200000)\n"
+		"  --channels N     N_CHANNELS of the Verilated model; this build has:");
+	for (unsigned i = 0; i < nbuilt; i++)
+		fprintf(f, " %u", built[i]);
+	fprintf(f,
+		" (default %u)\n"
+		"  --trace FILE     write the run's events as a spec section 7 trace (vbus-model diff reads it)\n"
+		"  --wave FILE      write the accelerator's waveform (FST; open with gtkwave)\n"
+		"  --json           print the summary as one JSON object\n"
+		"  --bench          print cycles/s and the share of time in the RTL, the scoreboard and SystemC\n"
+		"  --progress       a progress line on stderr (default: when stderr is a terminal)\n"
+		"  -q               only the verdict line\n"
+		"Exit 0: model, core and RTL agree; 1: a mismatch (or protocol error); 2: bad usage.\n",
+		built[0]);
+}
+
+static int bad(const char *msg, const char *arg)
+{
+	fprintf(stderr, "vbus-cosim: %s '%s' (try 'vbus-cosim --help')\n", msg, arg);
+	return 2;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return errno || *end ? -1 : 0;
+}
+
+int cosim_parse(int argc, char **argv, CosimOpts &o, const unsigned *built, unsigned nbuilt)
+{
+	static const struct option opts[] = {
+		{ "workload", required_argument, nullptr, 'w' }, { "seed", required_argument, nullptr, 's' },
+		{ "cycles", required_argument, nullptr, 'c' },	 { "channels", required_argument, nullptr, 'n' },
+		{ "trace", required_argument, nullptr, 't' },	 { "wave", required_argument, nullptr, 'W' },
+		{ "json", no_argument, nullptr, 'j' },		 { "bench", no_argument, nullptr, 'b' },
+		{ "progress", no_argument, nullptr, 'p' },	 { "help", no_argument, nullptr, 'h' },
+		{ nullptr, 0, nullptr, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	o.wl = find_workload("pingpong");
+	o.channels = built[0];
+	o.progress = isatty(2);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hq", opts, nullptr)) != -1) {
+		switch (c) {
+		case 'w':
+			if (!(o.wl = find_workload(optarg)))
+				return bad("unknown workload", optarg);
+			break;
+		case 's':
+			if (parse_u64(optarg, &o.seed))
+				return bad("--seed needs a number, not", optarg);
+			break;
+		case 'c':
+			if (parse_u64(optarg, &v) || v < 100 || v > (1ull << 40))
+				return bad("--cycles needs a number from 100 to 2^40, not", optarg);
+			o.cycles = v;
+			break;
+		case 'n': {
+			bool ok = false;
+
+			if (!parse_u64(optarg, &v))
+				for (unsigned i = 0; i < nbuilt; i++)
+					ok |= v == built[i];
+			if (!ok) {
+				fprintf(stderr, "vbus-cosim: --channels '%s': this build has Verilated models for",
+					optarg);
+				for (unsigned i = 0; i < nbuilt; i++)
+					fprintf(stderr, " %u", built[i]);
+				fprintf(stderr, " channels\n");
+				return 2;
+			}
+			o.channels = unsigned(v);
+			break;
+		}
+		case 't': o.trace = optarg; break;
+		case 'W': o.wave = optarg; break;
+		case 'j': o.json = true; break;
+		case 'b': o.bench = true; break;
+		case 'p': o.progress = true; break;
+		case 'q': o.quiet = true; break;
+		case 'h': usage(stdout, built, nbuilt); return 0;
+		default:
+			return bad("unknown option or missing value:", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad("unexpected argument", argv[optind]);
+	if (o.json || o.quiet)
+		o.progress = false;
+	return -1;
+}
+
+int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const ProfileShares *prof)
+{
+	const struct cs_stats *s = cs_stats(sb);
+	double cps = r.wall_s > 0 ? r.cycles / r.wall_s : 0;
+	const char *verdict = r.mismatch ? "MISMATCH" : "agree";
+
+	if (r.mismatch) {
+		if (cs_mismatched(sb))
+			cs_report(sb, stderr);
+		else
+			fprintf(stderr, "MISMATCH %s\n", r.why.c_str());
+	}
+	if (o.json) {
+		printf("{\"workload\":\"%s\",\"seed\":%" PRIu64 ",\"channels\":%u,\"cycles\":%" PRIu64
+		       ",\"verdict\":\"%s\",\"doorbells\":%" PRIu64 ",\"device_injects\":%" PRIu64
+		       ",\"interrupts\":%" PRIu64 ",\"device_notifications\":%" PRIu64 ",\"suppressed_n\":%" PRIu64
+		       ",\"suppressed_s\":%" PRIu64 ",\"deferred\":%" PRIu64 ",\"moderation_fires\":%" PRIu64
+		       ",\"reads_checked\":%" PRIu64 ",\"writes\":%" PRIu64 ",\"timed_messages\":%" PRIu64
+		       ",\"queued_messages\":%" PRIu64 ",\"timing_error_hist\":{",
+		       o.wl->name, o.seed, o.channels, r.cycles, verdict, s->doorbells, s->dev_injects, s->irqs,
+		       s->notifies, s->suppressed_n, s->suppressed_s, s->deferred, s->ticks_fired, s->reads_checked,
+		       s->writes, s->timed, s->queued);
+		for (int i = 0; i <= 2 * CS_CYCLE_TOL; i++)
+			printf("%s\"%+d\":%" PRIu64, i ? "," : "", i - CS_CYCLE_TOL, s->terr_hist[i]);
+		printf("},\"max_rr_wait_grants\":%" PRIu64 ",\"wall_s\":%.3f,\"cycles_per_s\":%.0f", s->max_wait_grants,
+		       r.wall_s, cps);
+		if (prof && prof->samples)
+			printf(",\"share_rtl\":%.3f,\"share_systemc\":%.3f,\"share_scoreboard\":%.3f",
+			       double(prof->rtl) / prof->samples, double(prof->systemc) / prof->samples,
+			       r.wall_s > 0 ? r.sb_s / r.wall_s : 0);
+		printf("}\n");
+		return r.mismatch ? 1 : 0;
+	}
+	if (o.quiet) {
+		printf("vbus-cosim %s: %s, seed %" PRIu64 ", %u channels, %" PRIu64 " cycles\n", verdict, o.wl->name,
+		       o.seed, o.channels, r.cycles);
+		return r.mismatch ? 1 : 0;
+	}
+	printf("vbus-cosim: workload %s, seed %" PRIu64 ", %u channels, %" PRIu64 " cycles (%.2f s, %.0f cycles/s)\n",
+	       o.wl->name, o.seed, o.channels, r.cycles, r.wall_s, cps);
+	printf("  doorbells %" PRIu64 " (suppressed %" PRIu64 "), device notifications %" PRIu64 "\n", s->doorbells,
+	       s->suppressed_s, s->notifies);
+	printf("  device injects %" PRIu64 " (suppressed or deferred %" PRIu64 ", deferred %" PRIu64
+	       "), interrupts %" PRIu64 " (%" PRIu64 " by the holdoff timer)\n",
+	       s->dev_injects, s->suppressed_n, s->deferred, s->irqs, s->ticks_fired);
+	printf("  register reads checked %" PRIu64 ", writes %" PRIu64 ", device control ops %" PRIu64 "\n",
+	       s->reads_checked, s->writes, s->ctrl_ops);
+	printf("  model vs core vs RTL: %s%s\n", verdict,
+	       r.mismatch ? "" : " (every result, state, message and register read)");
+	printf("  timing (RTL - model, COSIM-1 tolerance +-%d cycles) over %" PRIu64 " messages:", CS_CYCLE_TOL,
+	       s->timed);
+	for (int i = 0; i <= 2 * CS_CYCLE_TOL; i++)
+		printf(" %+d:%" PRIu64, i - CS_CYCLE_TOL, s->terr_hist[i]);
+	printf("; %" PRIu64 " queued behind another message (not timed), round-robin wait <= %" PRIu64 " grants\n",
+	       s->queued, s->max_wait_grants);
+	if (prof && prof->samples)
+		printf("  time: RTL %.0f%%, SystemC kernel %.0f%%, scoreboard (model + core) %.0f%%, other %.0f%% "
+		       "(%" PRIu64 " samples)\n",
+		       100.0 * prof->rtl / prof->samples, 100.0 * prof->systemc / prof->samples,
+		       r.wall_s > 0 ? 100.0 * r.sb_s / r.wall_s : 0.0,
+		       100.0 * prof->other / prof->samples, prof->samples);
+	if (o.wave.empty())
+		printf("  waveform: add --wave FILE.fst and open it with gtkwave\n");
+	else
+		printf("  waveform: %s (gtkwave %s)\n", o.wave.c_str(), o.wave.c_str());
+	return r.mismatch ? 1 : 0;
+}

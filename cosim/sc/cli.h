@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+// vbus-cosim command line (getopt_long) and the end-of-run report (text or JSON).
+#ifndef VBUS_COSIM_CLI_H
+#define VBUS_COSIM_CLI_H
+
+#include <cstdint>
+#include <string>
+
+#include "profile.h"
+#include "scoreboard.h"
+#include "workload.h"
+
+struct RunResult;
+
+struct CosimOpts {
+	const Workload *wl = nullptr;
+	uint64_t seed = 1;
+	uint64_t cycles = 200000;
+	unsigned channels = 8;
+	std::string trace, wave;
+	bool json = false, bench = false, progress = false, quiet = false;
+};
+
+// Parse argv into @o. Returns -1 to run, else the exit code (0 after --help, 2 on bad usage).
+int cosim_parse(int argc, char **argv, CosimOpts &o, const unsigned *built, unsigned nbuilt);
+// Print the summary (and the mismatch report). Returns the exit code: 0 agreement, 1 mismatch.
+int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const ProfileShares *prof);
+
+#endif // VBUS_COSIM_CLI_H

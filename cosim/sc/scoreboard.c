@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The lockstep scoreboard (scoreboard.h): HW-10 order, two predictors, RTL observations. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vbus/accel.h>
+#include <vbus/shm_signal.h>
+
+#include "pred.h"
+#include "scoreboard.h"
+
+#define NPRED 2
+static const struct cs_pred_ops *const pred[NPRED] = { &cs_pred_model, &cs_pred_core };
+
+#define RFIFO 8 /* AXI4-Lite reads outstanding at most (the bridge keeps one) */
+
+/* One message stream (MSI toward N, notify toward S) as predicted for one channel. */
+struct cs_msg {
+	uint8_t req;		/* requested, not yet accepted (HW-7) */
+	uint8_t seen;		/* its valid has been observed */
+	uint8_t queued;		/* another channel's message was valid before ours showed */
+	uint64_t cause;		/* edge of the event that raised it */
+	uint32_t waited;	/* other-channel grants while it was visible and waiting */
+};
+
+struct cs_chan {
+	void *p[NPRED];
+	struct cs_msg msi, notify;
+	uint32_t holdoff, count;	/* MOD_HOLDOFF / MOD_COUNT as read back */
+	uint8_t mod_wr;			/* a MOD_* write this edge: effective from the next (HW-10) */
+	uint32_t new_holdoff, new_count;
+};
+
+struct cs_sb {
+	unsigned n;
+	FILE *trace;
+	struct cs_chan *ch;
+	uint32_t *cnt, *snap, *shown;	/* [n][CS_NCNT]: now, as of the previous edge, as shown now */
+	uint32_t rexp[RFIFO], raddr[RFIFO];
+	unsigned rhead, rcount;
+	uint64_t step, cycle;
+	char ring[CS_TRACE_KEEP][192];
+	unsigned ring_next, ring_n;
+	int mismatch;
+	char msg[1024];
+	struct cs_stats st;
+};
+
+static int mismatch(struct cs_sb *sb, int chan, const char *field, const char *fmt_exp, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* "cycle C: channel K: field F: expected E, actual A"; the first one wins. */
+static int mismatch(struct cs_sb *sb, int chan, const char *field, const char *fmt_exp, ...)
+{
+	va_list ap;
+	int n;
+
+	if (sb->mismatch)
+		return 1;
+	sb->mismatch = 1;
+	n = snprintf(sb->msg, sizeof(sb->msg), "cycle %" PRIu64 ": channel %d: field %s: ", sb->cycle, chan,
+		     field);
+	va_start(ap, fmt_exp);
+	vsnprintf(sb->msg + n, sizeof(sb->msg) - n, fmt_exp, ap);
+	va_end(ap);
+	return 1;
+}
+
+static uint8_t bit(struct cs_sb *sb, unsigned c, int side, int f)
+{
+	return pred[0]->irq(sb->ch[c].p[0], side)[f] != 0;
+}
+
+static void set_bit(struct cs_sb *sb, unsigned c, int side, int f, uint8_t v)
+{
+	for (int i = 0; i < NPRED; i++)
+		pred[i]->irq(sb->ch[c].p[i], side)[f] = v;
+}
+
+static const char *res_name(int r)
+{
+	static const char *const n[] = { "ok", "self", "notify", "suppress", "defer", "fire", "drop", "idle",
+					 "?" };
+	return n[r];
+}
+
+/* The predictors must agree on every result and on the whole state after every operation. */
+static int agree(struct cs_sb *sb, unsigned c, const char *op, const int *r)
+{
+	uint32_t mc[NPRED], mt[NPRED];
+
+	for (int i = 0; i < NPRED; i++)
+		pred[i]->mod_get(sb->ch[c].p[i], &mc[i], &mt[i]);
+	for (int i = 1; i < NPRED; i++) {
+		if (r[i] != r[0])
+			return mismatch(sb, c, op, "%s says %s, %s says %s", pred[0]->name, res_name(r[0]),
+					pred[i]->name, res_name(r[i]));
+		for (int side = 0; side < 2; side++)
+			if (memcmp(pred[0]->irq(sb->ch[c].p[0], side), pred[i]->irq(sb->ch[c].p[i], side), 3))
+				return mismatch(sb, c, "irq state", "after %s %s and %s differ on irq[%c]", op,
+						pred[0]->name, pred[i]->name, side ? 'S' : 'N');
+		if (mc[i] != mc[0] || mt[i] != mt[0])
+			return mismatch(sb, c, "moderation", "after %s %s has mc=%u mt=%u, %s mc=%u mt=%u", op,
+					pred[0]->name, mc[0], mt[0], pred[i]->name, mc[i], mt[i]);
+	}
+	return 0;
+}
+
+enum op { OP_ENABLE, OP_DISABLE, OP_INJECT, OP_TICK };
+
+/* Run one operation on every predictor of channel @c and check they agree; the model's result. */
+static int both(struct cs_sb *sb, unsigned c, const char *name, enum op op, int side)
+{
+	int r[NPRED];
+
+	for (int i = 0; i < NPRED; i++) {
+		void *p = sb->ch[c].p[i];
+
+		switch (op) {
+		case OP_ENABLE: r[i] = pred[i]->enable(p, side); break;
+		case OP_DISABLE: r[i] = pred[i]->disable(p, side); break;
+		case OP_INJECT: r[i] = pred[i]->inject(p, side); break;
+		default: r[i] = pred[i]->tick(p); break;
+		}
+	}
+	agree(sb, c, name, r);
+	return r[0];
+}
+
+static void trace_rec(struct cs_sb *sb, char side, const char *op, unsigned c, const char *res,
+		      const char *detail)
+{
+	char *buf = sb->ring[sb->ring_next];
+	size_t len = 192;
+	int n;
+	uint32_t mc, mt;
+
+	n = snprintf(buf, len, "%" PRIu64 "@%" PRIu64 " %c %s ch%u %s%s%s N=%u%u%u S=%u%u%u", ++sb->step,
+		     sb->cycle, side, op, c, res, detail ? " " : "", detail ? detail : "",
+		     bit(sb, c, 0, CS_EN), bit(sb, c, 0, CS_PEND), bit(sb, c, 0, CS_DIRTY), bit(sb, c, 1, CS_EN),
+		     bit(sb, c, 1, CS_PEND), bit(sb, c, 1, CS_DIRTY));
+	if (sb->ch[c].holdoff && n > 0 && (size_t)n < len) {
+		pred[0]->mod_get(sb->ch[c].p[0], &mc, &mt);
+		if (mt)
+			snprintf(buf + n, len - n, " mc=%u mt=%u", mc, mt);
+		else
+			snprintf(buf + n, len - n, " mc=%u mt=-", mc);
+	}
+	sb->ring_next = (sb->ring_next + 1) % CS_TRACE_KEEP;
+	if (sb->ring_n < CS_TRACE_KEEP)
+		sb->ring_n++;
+	if (sb->trace)
+		fprintf(sb->trace, "%s\n", buf);
+}
+
+/* A message requested (HW-7/HW-11): merges with one still queued. */
+static void request(struct cs_sb *sb, struct cs_msg *m)
+{
+	if (m->req)
+		return;
+	m->req = 1;
+	m->seen = 0;
+	m->queued = 0;
+	m->waited = 0;
+	m->cause = sb->cycle;
+}
+
+static void fire_msi(struct cs_sb *sb, unsigned c)
+{
+	request(sb, &sb->ch[c].msi);
+}
+
+/* ------------------------------------------------------------------ streams */
+
+/* Observe one stream at this edge: valid (with its channel) and the acceptance. */
+static int observe_stream(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t ready, unsigned vc)
+{
+	const char *name = is_msi ? "msi" : "notify";
+
+	if (valid && vc >= sb->n)
+		return mismatch(sb, vc, name, "a channel < %u, actual channel %u", sb->n, vc);
+	if (valid) {
+		struct cs_msg *m = is_msi ? &sb->ch[vc].msi : &sb->ch[vc].notify;
+
+		if (!m->req)
+			return mismatch(sb, vc, name, "no message (none predicted), actual valid");
+		if (!m->seen) {
+			int64_t lat = (int64_t)(sb->cycle - m->cause), err = lat - CS_PRED_LATENCY;
+
+			m->seen = 1;
+			if (m->queued) {
+				sb->st.queued++;
+			} else {
+				if (err < -CS_CYCLE_TOL || err > CS_CYCLE_TOL)
+					return mismatch(sb, vc, is_msi ? "msi cycle" : "notify cycle",
+							"valid %d cycles after the event (+-%d), actual %" PRId64,
+							CS_PRED_LATENCY, CS_CYCLE_TOL, lat);
+				sb->st.timed++;
+				sb->st.terr_hist[err + CS_CYCLE_TOL]++;
+				if (sb->st.timed == 1 || err < sb->st.terr_min)
+					sb->st.terr_min = err;
+				if (sb->st.timed == 1 || err > sb->st.terr_max)
+					sb->st.terr_max = err;
+			}
+		}
+	}
+	for (unsigned c = 0; c < sb->n; c++) {
+		struct cs_msg *m = is_msi ? &sb->ch[c].msi : &sb->ch[c].notify;
+
+		if (!m->req || (valid && c == vc))
+			continue;
+		if (valid && !m->seen)
+			m->queued = 1;
+		/* HW-11 round-robin: a visible request is granted before every other channel has had a turn */
+		if (valid && ready && sb->cycle >= m->cause + CS_PRED_LATENCY + CS_CYCLE_TOL) {
+			if (++m->waited > sb->n)
+				return mismatch(sb, c, is_msi ? "msi round-robin" : "notify round-robin",
+						"granted within %u grants of others, actual still waiting after %u",
+						sb->n, m->waited);
+			if (m->waited > sb->st.max_wait_grants)
+				sb->st.max_wait_grants = m->waited;
+		}
+	}
+	if (valid && ready) {
+		struct cs_chan *ch = &sb->ch[vc];
+
+		if (is_msi) {
+			ch->msi.req = 0;
+			sb->cnt[vc * CS_NCNT + CS_CNT_IRQ]++;
+			sb->st.irqs++;
+			trace_rec(sb, 'N', "deliver", vc, "ok", NULL);
+		} else {
+			ch->notify.req = 0;
+			set_bit(sb, vc, VBUS_SOUTH, CS_DIRTY, 0); /* HW-6: the device's drain starts */
+			sb->cnt[vc * CS_NCNT + CS_CNT_DEV_NOTIFY]++;
+			sb->st.notifies++;
+			trace_rec(sb, 'S', "deliver", vc, "ok", NULL);
+		}
+	}
+	return sb->mismatch;
+}
+
+/* ------------------------------------------------------------------ registers */
+
+static uint32_t status(struct cs_sb *sb, unsigned c)
+{
+	uint32_t mc, mt;
+
+	pred[0]->mod_get(sb->ch[c].p[0], &mc, &mt);
+	return (uint32_t)bit(sb, c, 0, CS_EN) << VBUS_ACCEL_STATUS_N_ENABLED_SHIFT |
+	       (uint32_t)bit(sb, c, 0, CS_PEND) << VBUS_ACCEL_STATUS_N_PENDING_SHIFT |
+	       (uint32_t)bit(sb, c, 0, CS_DIRTY) << VBUS_ACCEL_STATUS_N_DIRTY_SHIFT |
+	       (uint32_t)bit(sb, c, 1, CS_EN) << VBUS_ACCEL_STATUS_S_ENABLED_SHIFT |
+	       (uint32_t)bit(sb, c, 1, CS_PEND) << VBUS_ACCEL_STATUS_S_PENDING_SHIFT |
+	       (uint32_t)bit(sb, c, 1, CS_DIRTY) << VBUS_ACCEL_STATUS_S_DIRTY_SHIFT |
+	       (uint32_t)(mt != 0) << VBUS_ACCEL_STATUS_MOD_ARMED_SHIFT |
+	       (mc & 0xff) << VBUS_ACCEL_STATUS_MOD_COUNT_SHIFT;
+}
+
+/* Decode a byte address: channel index (or -1 for the global block, -2 unmapped) and register. */
+static int decode(const struct cs_sb *sb, uint32_t addr, uint32_t *reg)
+{
+	addr &= 0x1ffc; /* 13-bit address, bits 1:0 ignored */
+	if (addr < VBUS_ACCEL_CHAN_BASE) {
+		*reg = addr;
+		return -1;
+	}
+	*reg = (addr - VBUS_ACCEL_CHAN_BASE) % VBUS_ACCEL_CHAN_STRIDE;
+	addr = (addr - VBUS_ACCEL_CHAN_BASE) / VBUS_ACCEL_CHAN_STRIDE;
+	return addr < sb->n ? (int)addr : -2;
+}
+
+/* The value a read accepted at this edge returns: the state before the edge (HW-10 (3)). */
+static uint32_t predict_read(struct cs_sb *sb, uint32_t addr)
+{
+	uint32_t reg;
+	int c = decode(sb, addr, &reg);
+
+	if (c == -1) {
+		switch (reg) {
+		case VBUS_ACCEL_ID: return VBUS_ACCEL_ID_VALUE;
+		case VBUS_ACCEL_VERSION: return VBUS_ACCEL_VERSION_VALUE;
+		case VBUS_ACCEL_N_CHANNELS: return sb->n;
+		default: return 0; /* CTRL reads 0, unmapped 0 */
+		}
+	}
+	if (c < 0)
+		return 0;
+	switch (reg) {
+	case VBUS_ACCEL_CH_N_ENABLE: return bit(sb, c, 0, CS_EN);
+	case VBUS_ACCEL_CH_N_DIRTY: return bit(sb, c, 0, CS_DIRTY);
+	case VBUS_ACCEL_CH_MOD_HOLDOFF: return sb->ch[c].holdoff;
+	case VBUS_ACCEL_CH_MOD_COUNT: return sb->ch[c].count;
+	case VBUS_ACCEL_CH_STATUS: return status(sb, c);
+	case VBUS_ACCEL_CH_CNT_DOORBELL: return sb->shown[c * CS_NCNT + CS_CNT_DOORBELL];
+	case VBUS_ACCEL_CH_CNT_IRQ: return sb->shown[c * CS_NCNT + CS_CNT_IRQ];
+	case VBUS_ACCEL_CH_CNT_SUPP_N: return sb->shown[c * CS_NCNT + CS_CNT_SUPP_N];
+	case VBUS_ACCEL_CH_CNT_SUPP_S: return sb->shown[c * CS_NCNT + CS_CNT_SUPP_S];
+	case VBUS_ACCEL_CH_CNT_DEV_NOTIFY: return sb->shown[c * CS_NCNT + CS_CNT_DEV_NOTIFY];
+	default: return 0; /* DOORBELL, N_ACK (write-only), unmapped */
+	}
+}
+
+static const char *read_name(uint32_t addr)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "read 0x%03x", addr & 0x1ffc);
+	return buf;
+}
+
+/* N record fires outside M1-M4 (HW-5 self-notify): pending, MSI, moderation state cleared. */
+static void fire_unmoderated(struct cs_sb *sb, unsigned c)
+{
+	set_bit(sb, c, VBUS_NORTH, CS_PEND, 1);
+	for (int i = 0; i < NPRED; i++)
+		pred[i]->mod_clear(sb->ch[c].p[i]);
+	fire_msi(sb, c);
+}
+
+static void cpu_write(struct cs_sb *sb, uint32_t addr, uint32_t data, uint32_t strb)
+{
+	uint32_t reg;
+	int c = decode(sb, addr, &reg), r;
+	struct cs_chan *ch;
+
+	if (c == -1 && reg == VBUS_ACCEL_CTRL && (strb & 1) && (data & 1)) {
+		mismatch(sb, -1, "ctrl", "no CTRL.SOFT_RESET from the agents (not modelled), actual one");
+		return;
+	}
+	if (c < 0)
+		return;
+	ch = &sb->ch[c];
+	switch (reg) {
+	case VBUS_ACCEL_CH_DOORBELL: /* HW-1 */
+		r = both(sb, c, "doorbell", OP_INJECT, VBUS_NORTH);
+		sb->cnt[c * CS_NCNT + CS_CNT_DOORBELL]++;
+		sb->st.doorbells++;
+		if (r == CS_NOTIFY)
+			request(sb, &ch->notify);
+		else
+			sb->cnt[c * CS_NCNT + CS_CNT_SUPP_S]++, sb->st.suppressed_s++;
+		trace_rec(sb, 'N', "inject", c, res_name(r), NULL);
+		break;
+	case VBUS_ACCEL_CH_N_ENABLE: /* HW-5 */
+		if (!(strb & 1))
+			break;
+		if (data & 1) {
+			r = both(sb, c, "N_ENABLE", OP_ENABLE, VBUS_NORTH);
+			if (r == CS_SELF && bit(sb, c, 0, CS_DIRTY) && !bit(sb, c, 0, CS_PEND))
+				fire_unmoderated(sb, c);
+		} else {
+			r = both(sb, c, "N_ENABLE 0", OP_DISABLE, VBUS_NORTH);
+		}
+		trace_rec(sb, 'N', data & 1 ? "enable" : "disable", c, res_name(r), NULL);
+		break;
+	case VBUS_ACCEL_CH_N_ACK: /* HW-3: W5 with the W7 re-check, a new device inject when it finds work */
+		set_bit(sb, c, VBUS_NORTH, CS_PEND, 0);
+		r = CS_OK;
+		if (bit(sb, c, 0, CS_DIRTY) && bit(sb, c, 0, CS_EN)) {
+			r = both(sb, c, "N_ACK re-check", OP_INJECT, VBUS_SOUTH);
+			if (r == CS_NOTIFY)
+				fire_msi(sb, c);
+			else if (r == CS_DEFER)
+				sb->st.deferred++;
+		}
+		trace_rec(sb, 'N', "ack", c, res_name(r), NULL);
+		break;
+	case VBUS_ACCEL_CH_MOD_HOLDOFF:
+	case VBUS_ACCEL_CH_MOD_COUNT:
+		if (!ch->mod_wr) {
+			ch->new_holdoff = ch->holdoff;
+			ch->new_count = ch->count;
+		}
+		ch->mod_wr = 1;
+		if (reg == VBUS_ACCEL_CH_MOD_HOLDOFF) {
+			if (strb & 1)
+				ch->new_holdoff = (ch->new_holdoff & 0xff00) | (data & 0xff);
+			if (strb & 2)
+				ch->new_holdoff = (ch->new_holdoff & 0x00ff) | (data & 0xff00);
+		} else if (strb & 1) {
+			ch->new_count = data & 0xff;
+		}
+		break;
+	default:
+		break; /* RO registers and unmapped: ignored */
+	}
+}
+
+static void dev_ctrl(struct cs_sb *sb, unsigned c, unsigned op)
+{
+	int r = CS_OK;
+
+	if (c >= sb->n || op > VBUS_ACCEL_SOP_ACK)
+		return; /* HW-11: ignored */
+	sb->st.ctrl_ops++;
+	switch (op) {
+	case VBUS_ACCEL_SOP_ENABLE:
+		r = both(sb, c, "SOP_ENABLE", OP_ENABLE, VBUS_SOUTH);
+		if (r == CS_SELF && bit(sb, c, 1, CS_DIRTY) && !bit(sb, c, 1, CS_PEND)) {
+			set_bit(sb, c, VBUS_SOUTH, CS_PEND, 1);
+			request(sb, &sb->ch[c].notify);
+		}
+		trace_rec(sb, 'S', "enable", c, res_name(r), NULL);
+		break;
+	case VBUS_ACCEL_SOP_DISABLE:
+		r = both(sb, c, "SOP_DISABLE", OP_DISABLE, VBUS_SOUTH);
+		trace_rec(sb, 'S', "disable", c, res_name(r), NULL);
+		break;
+	case VBUS_ACCEL_SOP_ACK:
+		set_bit(sb, c, VBUS_SOUTH, CS_PEND, 0);
+		if (bit(sb, c, 1, CS_DIRTY) && bit(sb, c, 1, CS_EN)) {
+			set_bit(sb, c, VBUS_SOUTH, CS_PEND, 1);
+			request(sb, &sb->ch[c].notify);
+			r = CS_NOTIFY;
+		}
+		trace_rec(sb, 'S', "ack", c, res_name(r), NULL);
+		break;
+	}
+}
+
+static void dev_inject(struct cs_sb *sb, unsigned c)
+{
+	int r;
+
+	if (c >= sb->n)
+		return;
+	sb->st.dev_injects++;
+	r = both(sb, c, "device inject", OP_INJECT, VBUS_SOUTH);
+	if (r == CS_NOTIFY) {
+		fire_msi(sb, c);
+	} else {
+		sb->cnt[c * CS_NCNT + CS_CNT_SUPP_N]++;
+		sb->st.suppressed_n++;
+		if (r == CS_DEFER)
+			sb->st.deferred++;
+	}
+	trace_rec(sb, 'S', "inject", c, res_name(r), NULL);
+}
+
+/* ------------------------------------------------------------------ the edge */
+
+int cs_step(struct cs_sb *sb, const struct cs_edge *e)
+{
+	size_t cbytes = (size_t)sb->n * CS_NCNT * sizeof(uint32_t);
+	uint32_t *t;
+
+	if (sb->mismatch)
+		return 1;
+	sb->cycle = e->cycle;
+	sb->st.edges++;
+	/* counters: a read at this edge shows events up to two edges ago (HW-10) */
+	t = sb->shown;
+	sb->shown = sb->snap;
+	sb->snap = t;
+	memcpy(sb->snap, sb->cnt, cbytes);
+
+	/* (3) reads return the value before the edge: predicted first */
+	if (e->ar) {
+		unsigned i = (sb->rhead + sb->rcount) % RFIFO;
+
+		if (sb->rcount == RFIFO)
+			return mismatch(sb, -1, "axi", "at most %d reads outstanding, actual more", RFIFO);
+		sb->rexp[i] = predict_read(sb, e->araddr);
+		sb->raddr[i] = e->araddr;
+		sb->rcount++;
+		sb->st.reads++;
+	}
+	/* (1) moderation tick of every channel */
+	for (unsigned c = 0; c < sb->n; c++) {
+		uint32_t mc, mt;
+
+		pred[0]->mod_get(sb->ch[c].p[0], &mc, &mt);
+		if (!mt) {
+			pred[1]->mod_get(sb->ch[c].p[1], &mc, &mt);
+			if (!mt)
+				continue; /* both timers off: the tick is idle in both (checked when not) */
+		}
+		int r = both(sb, c, "tick", OP_TICK, 0);
+		if (r == CS_FIRE) {
+			fire_msi(sb, c);
+			sb->st.ticks_fired++;
+		}
+		if (r != CS_IDLE)
+			trace_rec(sb, '-', "tick", c, res_name(r), NULL);
+	}
+	/* (2) stream acceptances (and every valid, for timing and round-robin) */
+	if (observe_stream(sb, 1, e->msi_valid, e->msi_ready, e->msi_chan) ||
+	    observe_stream(sb, 0, e->notify_valid, e->notify_ready, e->notify_chan))
+		return 1;
+	/* (3) N_DIRTY read: W1 */
+	if (e->ar) {
+		uint32_t reg;
+		int c = decode(sb, e->araddr, &reg);
+
+		if (c >= 0 && reg == VBUS_ACCEL_CH_N_DIRTY) {
+			char det[16];
+
+			snprintf(det, sizeof(det), "dirty=%u", bit(sb, c, 0, CS_DIRTY));
+			set_bit(sb, c, VBUS_NORTH, CS_DIRTY, 0);
+			trace_rec(sb, 'N', "drain", c, "ok", det);
+		}
+	}
+	/* (4) the CPU write */
+	if (e->w) {
+		sb->st.writes++;
+		cpu_write(sb, e->awaddr, e->wdata, e->wstrb);
+	}
+	/* (5) device control, (6) device inject */
+	if (e->ctrl)
+		dev_ctrl(sb, e->ctrl_chan, e->ctrl_op);
+	if (e->inj)
+		dev_inject(sb, e->inj_chan);
+	/* MOD_* writes take effect from the next edge */
+	for (unsigned c = 0; c < sb->n; c++) {
+		struct cs_chan *ch = &sb->ch[c];
+
+		if (!ch->mod_wr)
+			continue;
+		ch->mod_wr = 0;
+		ch->holdoff = ch->new_holdoff;
+		ch->count = ch->new_count;
+		for (int i = 0; i < NPRED; i++)
+			pred[i]->mod_param(ch->p[i], ch->holdoff, ch->count);
+		trace_rec(sb, 'N', "moderate", c, "ok", NULL);
+	}
+	/* a read response: compare with the prediction made when it was accepted */
+	if (e->r) {
+		uint32_t exp;
+
+		if (!sb->rcount)
+			return mismatch(sb, -1, "axi", "no read outstanding, actual a read response");
+		exp = sb->rexp[sb->rhead];
+		if (exp != e->rdata) {
+			uint32_t reg;
+			int c = decode(sb, sb->raddr[sb->rhead], &reg);
+
+			return mismatch(sb, c, read_name(sb->raddr[sb->rhead]), "expected 0x%08x, actual 0x%08x",
+					exp, e->rdata);
+		}
+		sb->rhead = (sb->rhead + 1) % RFIFO;
+		sb->rcount--;
+		sb->st.reads_checked++;
+	}
+	return sb->mismatch;
+}
+
+int cs_finish(struct cs_sb *sb, uint64_t cycle)
+{
+	if (sb->mismatch)
+		return 1;
+	sb->cycle = cycle;
+	for (unsigned c = 0; c < sb->n; c++) {
+		if (sb->ch[c].msi.req)
+			return mismatch(sb, c, "msi", "delivered (requested at cycle %" PRIu64 "), actual never",
+					sb->ch[c].msi.cause);
+		if (sb->ch[c].notify.req)
+			return mismatch(sb, c, "notify",
+					"delivered (requested at cycle %" PRIu64 "), actual never",
+					sb->ch[c].notify.cause);
+	}
+	if (sb->rcount)
+		return mismatch(sb, -1, "axi", "every read answered, actual %u outstanding", sb->rcount);
+	return 0;
+}
+
+void cs_report(const struct cs_sb *sb, FILE *f)
+{
+	if (!sb->mismatch)
+		return;
+	fprintf(f, "MISMATCH %s\nlast %u trace records (model view):\n", sb->msg, sb->ring_n);
+	for (unsigned i = 0; i < sb->ring_n; i++)
+		fprintf(f, "  %s\n", sb->ring[(sb->ring_next + CS_TRACE_KEEP - sb->ring_n + i) % CS_TRACE_KEEP]);
+}
+
+const struct cs_stats *cs_stats(const struct cs_sb *sb)
+{
+	return &sb->st;
+}
+
+int cs_mismatched(const struct cs_sb *sb)
+{
+	return sb->mismatch;
+}
+
+struct cs_sb *cs_create(unsigned nchan, FILE *trace)
+{
+	struct cs_sb *sb = calloc(1, sizeof(*sb));
+
+	if (!sb)
+		return NULL;
+	sb->n = nchan;
+	sb->trace = trace;
+	sb->ch = calloc(nchan, sizeof(*sb->ch));
+	sb->cnt = calloc((size_t)nchan * CS_NCNT, sizeof(uint32_t));
+	sb->snap = calloc((size_t)nchan * CS_NCNT, sizeof(uint32_t));
+	sb->shown = calloc((size_t)nchan * CS_NCNT, sizeof(uint32_t));
+	if (!sb->ch || !sb->cnt || !sb->snap || !sb->shown)
+		goto fail;
+	for (unsigned c = 0; c < nchan; c++)
+		for (int i = 0; i < NPRED; i++)
+			if (!(sb->ch[c].p[i] = pred[i]->create()))
+				goto fail;
+	if (trace)
+		fprintf(trace, "vbus-trace 1\n# vbus-cosim: the accelerator's events as the model predicted "
+			       "and the RTL did them, in HW-10 order\n");
+	return sb;
+fail:
+	cs_destroy(sb);
+	return NULL;
+}
+
+void cs_destroy(struct cs_sb *sb)
+{
+	if (!sb)
+		return;
+	for (unsigned c = 0; sb->ch && c < sb->n; c++)
+		for (int i = 0; i < NPRED; i++)
+			if (sb->ch[c].p[i])
+				pred[i]->destroy(sb->ch[c].p[i]);
+	free(sb->ch);
+	free(sb->cnt);
+	free(sb->snap);
+	free(sb->shown);
+	free(sb);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The lockstep scoreboard of the accelerator cosimulation. A bus monitor
+ * hands it, once per clock edge, every handshake the RTL took at that edge
+ * (values sampled before the edge: what the RTL saw). It applies them in the
+ * HW-10 order to two independent predictors per channel (the model and the
+ * production core, pred.h), checks they agree, and predicts every MSI, device
+ * notification and register read of the RTL: the first disagreement stops
+ * the run with cycle, channel, field, expected, actual and the last trace
+ * records. It also keeps the §7 trace and the timing-error distribution.
+ */
+#ifndef VBUS_COSIM_SCOREBOARD_H
+#define VBUS_COSIM_SCOREBOARD_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* COSIM-1 (§6): cycle stamps agree within this many cycles per event. */
+#define CS_CYCLE_TOL 2
+/* HW-9 / §6 accel_stage: the model's doorbell/inject -> message latency, in cycles (2 stages). */
+#define CS_PRED_LATENCY 2
+/* HW-10: a CNT_* register shows an event from the second cycle after it. */
+#define CS_CNT_LAG 2
+#define CS_TRACE_KEEP 16	/* trace records shown with a mismatch */
+
+/* What the RTL did at one clock edge (each handshake: valid && ready sampled before the edge). */
+struct cs_edge {
+	uint64_t cycle;
+	uint8_t msi_valid, msi_ready, notify_valid, notify_ready;
+	uint8_t msi_chan, notify_chan;
+	uint8_t ar, r, w, ctrl, inj;
+	uint8_t ctrl_chan, ctrl_op, inj_chan;
+	uint32_t araddr, rdata, awaddr, wdata, wstrb;
+};
+
+enum { CS_CNT_DOORBELL, CS_CNT_IRQ, CS_CNT_SUPP_N, CS_CNT_SUPP_S, CS_CNT_DEV_NOTIFY, CS_NCNT };
+
+struct cs_stats {
+	uint64_t edges, doorbells, dev_injects, irqs, notifies, suppressed_n, suppressed_s, deferred;
+	uint64_t reads, reads_checked, writes, ctrl_ops, ticks_fired;
+	uint64_t timed, queued;			/* messages timed / delayed behind another message */
+	uint64_t terr_hist[2 * CS_CYCLE_TOL + 1]; /* timing error (RTL - model) of timed messages */
+	int64_t terr_min, terr_max;
+	uint64_t max_wait_grants;		/* most other-channel grants a requesting channel waited */
+};
+
+struct cs_sb;
+
+/* @nchan channels; @trace: write every §7 record there (or NULL). NULL on failure. */
+struct cs_sb *cs_create(unsigned nchan, FILE *trace);
+void cs_destroy(struct cs_sb *sb);
+/* Apply one edge. 0: agreement; 1: first mismatch (cs_report() describes it). */
+int cs_step(struct cs_sb *sb, const struct cs_edge *e);
+/* After the drain phase: every predicted message delivered, no read outstanding. 0 or 1. */
+int cs_finish(struct cs_sb *sb, uint64_t cycle);
+/* The mismatch report: cycle, channel, field, expected, actual, last records. */
+void cs_report(const struct cs_sb *sb, FILE *f);
+const struct cs_stats *cs_stats(const struct cs_sb *sb);
+/* The scoreboard's view of a channel's N record (for the agents' bookkeeping only). */
+int cs_mismatched(const struct cs_sb *sb);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VBUS_COSIM_SCOREBOARD_H */

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+// The cosimulation top: the Verilated accelerator clocked by an sc_clock, the AXI4-Lite bridge and its
+// protocol checker, the north and south agents, and the bus monitor feeding the lockstep scoreboard.
+// Templated on the Verilated class (one per N_CHANNELS / mutant build).
+#ifndef VBUS_COSIM_TOP_H
+#define VBUS_COSIM_TOP_H
+
+#include <systemc>
+
+#include <cstdio>
+#include <ctime>
+#include <string>
+
+#include "agents.h"
+#include "axil.h"
+#include "scoreboard.h"
+
+struct RunResult {
+	bool mismatch = false;
+	std::string why;	// mismatch or protocol error text
+	uint64_t cycles = 0;
+	double wall_s = 0, sb_s = 0;
+};
+
+static inline double mono_s()
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+template <class V> class CosimTop : public sc_core::sc_module {
+public:
+	sc_core::sc_clock clk{ "clk", kPeriod };
+	sc_core::sc_signal<bool> rst{ "rst" };
+	AxilPins axil;
+	sc_core::sc_signal<bool> inj_valid{ "inj_valid" }, inj_ready{ "inj_ready" }, ctrl_valid{ "ctrl_valid" },
+		ctrl_ready{ "ctrl_ready" }, nt_valid{ "nt_valid" }, nt_ready{ "nt_ready" }, msi_valid{ "msi_valid" },
+		msi_ready{ "msi_ready" };
+	sc_core::sc_signal<uint32_t> inj_chan{ "inj_chan" }, ctrl_chan{ "ctrl_chan" }, ctrl_op{ "ctrl_op" },
+		nt_chan{ "nt_chan" }, msi_vector{ "msi_vector" };
+
+	V dut{ "dut" };
+	AxilBridge bridge;
+	AxilChecker checker;
+	NorthAgent north;
+	SouthAgent south;
+	cs_sb *sb;
+	RunResult res;
+	bool progress;
+	uint64_t limit;
+
+	SC_HAS_PROCESS(CosimTop);
+	CosimTop(sc_core::sc_module_name name, const Workload &wl, unsigned nchan, uint64_t seed, uint64_t cycles,
+		 cs_sb *scoreboard, bool show_progress)
+		: sc_module(name), bridge("bridge", axil), checker("checker", axil),
+		  north("north", wl, nchan, seed, cycles), south("south", wl, nchan, seed, north), sb(scoreboard),
+		  progress(show_progress), limit(cycles)
+	{
+		bind_dut();
+		bridge.clk(clk);
+		north.socket.bind(bridge.socket);
+		north.clk(clk);
+		north.rst(rst);
+		checker.clk(clk);
+		checker.rst(rst);
+		checker.msi_valid(msi_valid);
+		checker.msi_ready(msi_ready);
+		checker.msi_vector(msi_vector);
+		checker.nt_valid(nt_valid);
+		checker.nt_ready(nt_ready);
+		checker.nt_chan(nt_chan);
+		south.clk(clk);
+		south.rst(rst);
+		south.inj_valid(inj_valid);
+		south.inj_ready(inj_ready);
+		south.inj_chan(inj_chan);
+		south.ctrl_valid(ctrl_valid);
+		south.ctrl_ready(ctrl_ready);
+		south.ctrl_chan(ctrl_chan);
+		south.ctrl_op(ctrl_op);
+		south.nt_valid(nt_valid);
+		south.nt_ready(nt_ready);
+		south.nt_chan(nt_chan);
+		south.msi_valid(msi_valid);
+		south.msi_ready(msi_ready);
+		south.msi_vector(msi_vector);
+		SC_METHOD(monitor);
+		sensitive << clk.posedge_event();
+		dont_initialize();
+		SC_THREAD(control);
+	}
+
+private:
+	double t0 = 0, next_progress = 0;
+
+	void bind_dut()
+	{
+		dut.clk(clk);
+		dut.rst(rst);
+		dut.s_axil_awaddr(axil.awaddr);
+		dut.s_axil_awprot(axil.awprot);
+		dut.s_axil_awvalid(axil.awvalid);
+		dut.s_axil_awready(axil.awready);
+		dut.s_axil_wdata(axil.wdata);
+		dut.s_axil_wstrb(axil.wstrb);
+		dut.s_axil_wvalid(axil.wvalid);
+		dut.s_axil_wready(axil.wready);
+		dut.s_axil_bresp(axil.bresp);
+		dut.s_axil_bvalid(axil.bvalid);
+		dut.s_axil_bready(axil.bready);
+		dut.s_axil_araddr(axil.araddr);
+		dut.s_axil_arprot(axil.arprot);
+		dut.s_axil_arvalid(axil.arvalid);
+		dut.s_axil_arready(axil.arready);
+		dut.s_axil_rdata(axil.rdata);
+		dut.s_axil_rresp(axil.rresp);
+		dut.s_axil_rvalid(axil.rvalid);
+		dut.s_axil_rready(axil.rready);
+		dut.s_inject_valid(inj_valid);
+		dut.s_inject_ready(inj_ready);
+		dut.s_inject_chan(inj_chan);
+		dut.s_ctrl_valid(ctrl_valid);
+		dut.s_ctrl_ready(ctrl_ready);
+		dut.s_ctrl_chan(ctrl_chan);
+		dut.s_ctrl_op(ctrl_op);
+		dut.m_notify_valid(nt_valid);
+		dut.m_notify_ready(nt_ready);
+		dut.m_notify_chan(nt_chan);
+		dut.m_msi_valid(msi_valid);
+		dut.m_msi_ready(msi_ready);
+		dut.m_msi_vector(msi_vector);
+	}
+
+	void stop(const std::string &why)
+	{
+		res.mismatch = true;
+		res.why = why;
+		sc_core::sc_stop();
+	}
+
+	// The bus monitor: every handshake of this edge, sampled before the edge, into the scoreboard.
+	void monitor()
+	{
+		cs_edge e;
+		double t;
+
+		if (rst.read())
+			return;
+		e.cycle = now_cycle();
+		e.msi_valid = msi_valid.read();
+		e.msi_ready = msi_ready.read();
+		e.msi_chan = uint8_t(msi_vector.read());
+		e.notify_valid = nt_valid.read();
+		e.notify_ready = nt_ready.read();
+		e.notify_chan = uint8_t(nt_chan.read());
+		e.ar = axil.arvalid.read() && axil.arready.read();
+		e.araddr = axil.araddr.read();
+		e.r = axil.rvalid.read() && axil.rready.read();
+		e.rdata = axil.rdata.read();
+		e.w = axil.awvalid.read() && axil.awready.read() && axil.wvalid.read() && axil.wready.read();
+		e.awaddr = axil.awaddr.read();
+		e.wdata = axil.wdata.read();
+		e.wstrb = axil.wstrb.read();
+		e.ctrl = ctrl_valid.read() && ctrl_ready.read();
+		e.ctrl_chan = uint8_t(ctrl_chan.read());
+		e.ctrl_op = uint8_t(ctrl_op.read());
+		e.inj = inj_valid.read() && inj_ready.read();
+		e.inj_chan = uint8_t(inj_chan.read());
+		t = mono_s();
+		int bad = cs_step(sb, &e);
+		res.sb_s += mono_s() - t;
+		if (bad) {
+			stop("scoreboard");
+			return;
+		}
+		if (!checker.error.empty()) {
+			stop(checker.error);
+			return;
+		}
+		if (progress && (e.cycle & 0xffff) == 0 && t >= next_progress) {
+			next_progress = t + 1.0;
+			if (t - t0 > 3.0)
+				fprintf(stderr, "\rvbus-cosim: cycle %llu of %llu (%.0f%%), %.0f cycles/s ",
+					(unsigned long long)e.cycle, (unsigned long long)limit, 100.0 * e.cycle / limit,
+					e.cycle / (t - t0));
+		}
+	}
+
+	void control()
+	{
+		t0 = mono_s();
+		bridge.init();
+		rst.write(true);
+		for (int i = 0; i < 4; i++)
+			sc_core::wait(clk.posedge_event());
+		rst.write(false);
+		sc_core::wait(north.done_ev);
+		// drain: stimulus stops, both streams always ready, every predicted message must arrive
+		south.draining = true;
+		for (int i = 0; i < 64 * 8 + 200 && !(south.idle() && i > 64 * 4); i++)
+			sc_core::wait(clk.posedge_event());
+		for (int i = 0; i < 64 * 4; i++)
+			sc_core::wait(clk.posedge_event());
+		north.stop = true;
+		res.cycles = now_cycle();
+		if (progress && mono_s() - t0 > 3.0)
+			fprintf(stderr, "\n");
+		if (cs_finish(sb, res.cycles)) {
+			stop("scoreboard");
+			return;
+		}
+		sc_core::sc_stop();
+	}
+};
+
+#endif // VBUS_COSIM_TOP_H
