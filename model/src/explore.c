@@ -7,6 +7,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -57,6 +58,19 @@ static const char *const var_name[V_NVARS] = {
 	"desc[3]",	  "desc[4]",	    "desc[5]",
 };
 
+/* Trace output while replaying a counterexample; nothing while exploring. */
+static void lg(const struct ex_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void lg(const struct ex_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->log)
+		return;
+	va_start(ap, fmt);
+	vfprintf(c->log, fmt, ap);
+	va_end(ap);
+}
+
 static uint8_t *sb_buf(struct ex_state *s, int ag) { return ag == AG_N ? s->sbn_buf : s->sbs_buf; }
 static uint8_t *sb_len(struct ex_state *s, int ag) { return ag == AG_N ? &s->sbn : &s->sbs; }
 static char ag_name(int ag) { return ag == AG_N ? 'N' : 'S'; }
@@ -67,12 +81,10 @@ static uint8_t ld(struct ex_ctx *c, struct ex_state *s, int ag, int var)
 	uint8_t *b = sb_buf(s, ag);
 	for (int i = *sb_len(s, ag) - 1; i >= 0; i--)
 		if ((b[i] >> 4) == var) {
-			if (c->log)
-				fprintf(c->log, " load %s=%u (own buffer)", var_name[var], b[i] & 15);
+			lg(c, " load %s=%u (own buffer)", var_name[var], b[i] & 15);
 			return b[i] & 15;
 		}
-	if (c->log)
-		fprintf(c->log, " load %s=%u (memory)", var_name[var], s->mem[var]);
+	lg(c, " load %s=%u (memory)", var_name[var], s->mem[var]);
 	return s->mem[var];
 }
 
@@ -83,8 +95,7 @@ static int st(struct ex_ctx *c, struct ex_state *s, int ag, int var, uint8_t val
 	if (*n >= (ag == AG_N ? SB_N : SB_S))
 		return -1;
 	sb_buf(s, ag)[(*n)++] = (uint8_t)(var << 4 | val);
-	if (c->log)
-		fprintf(c->log, " store %s=%u -> %c buffer", var_name[var], val, ag_name(ag));
+	lg(c, " store %s=%u -> %c buffer", var_name[var], val, ag_name(ag));
 	return 0;
 }
 
@@ -101,13 +112,12 @@ static void flush_one(struct ex_state *s, int ag)
 static void barrier(struct ex_ctx *c, struct ex_state *s, int ag, unsigned bar, const char *label)
 {
 	if (c->cfg->full_barriers & bar) {
-		if (c->log)
-			fprintf(c->log, " %s = mb: drain %c buffer (%u stores)", label, ag_name(ag),
+		lg(c, " %s = mb: drain %c buffer (%u stores)", label, ag_name(ag),
 				*sb_len(s, ag));
 		while (*sb_len(s, ag))
 			flush_one(s, ag);
-	} else if (c->log) {
-		fprintf(c->log, " %s = wmb: no effect on TSO", label);
+	} else {
+		lg(c, " %s = wmb: no effect on TSO", label);
 	}
 }
 
@@ -127,8 +137,7 @@ static unsigned drain_ring(struct ex_ctx *c, struct ex_state *s)
 	}
 	if (x > s->si)
 		s->si = x;
-	if (c->log)
-		fprintf(c->log, " -> consumed %u item(s)", got);
+	lg(c, " -> consumed %u item(s)", got);
 	return got;
 }
 
@@ -144,25 +153,26 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 	int k = s->round, rc = 0;
 	switch (s->npc) {
 	case NP_PUSH:
-		if (c->log)
-			fprintf(c->log, "push item %d: fill desc, WMB-DESC/WMB-PUBLISH (TSO: none),", k + 1);
-		rc |= st(c, s, AG_N, V_DESC0 + k, (uint8_t)(k + 1));
-		rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));
+		lg(c, "push item %d: fill desc, WMB-DESC/WMB-PUBLISH (TSO: none),", k + 1);
+		if (c->cfg->plant == VM_PLANT_INDEX_FIRST) { /* planted bug: publish before the contents */
+			rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));
+			rc |= st(c, s, AG_N, V_DESC0 + k, (uint8_t)(k + 1));
+		} else {
+			rc |= st(c, s, AG_N, V_DESC0 + k, (uint8_t)(k + 1));
+			rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));
+		}
 		/* an EVENT_IDX kick has no elision (SIG-12, §2.7) unless elide_evidx asks for the counterexample */
 		s->npc = c->cfg->event_idx && !c->cfg->elide_evidx ? NP_I1 : NP_I0;
 		break;
 	case NP_I0:
-		if (c->log)
-			fprintf(c->log, "I0");
+		lg(c, "I0");
 		barrier(c, s, AG_N, VM_BAR_PUBLISH, "MB-PUBLISH");
 		s->npc = NP_IE;
 		break;
 	case NP_IE:
-		if (c->log)
-			fprintf(c->log, "IE");
+		lg(c, "IE");
 		if (ld(c, s, AG_N, V_SD) == 1) {
-			if (c->log)
-				fprintf(c->log, " -> inject returns suppress (dirty already set: elided)");
+			lg(c, " -> inject returns suppress (dirty already set: elided)");
 			north_next_round(c, s);
 		} else {
 			s->npc = NP_I1;
@@ -173,47 +183,39 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 			s->kold = s->nk;
 			s->nk = (uint8_t)(k + 1);
 		}
-		if (c->log)
-			fprintf(c->log, c->cfg->event_idx ? "K0 wmb (none); K1" : "I1");
+		lg(c, "%s", c->cfg->event_idx ? "K0 wmb (none); K1" : "I1");
 		rc = st(c, s, AG_N, V_SD, 1);
 		s->npc = NP_I2;
 		break;
 	case NP_I2:
-		if (c->log)
-			fprintf(c->log, c->cfg->event_idx ? "K2" : "I2");
+		lg(c, "%s", c->cfg->event_idx ? "K2" : "I2");
 		barrier(c, s, AG_N, VM_BAR_INJECT, "MB-INJECT");
 		s->npc = NP_I3;
 		break;
 	case NP_I3:
-		if (c->log)
-			fprintf(c->log, c->cfg->event_idx ? "K3" : "I3");
+		lg(c, "%s", c->cfg->event_idx ? "K3" : "I3");
 		if (ld(c, s, AG_N, V_SE) == 0) {
-			if (c->log)
-				fprintf(c->log, " -> inject returns suppress (receiver disabled)");
+			lg(c, " -> inject returns suppress (receiver disabled)");
 			north_next_round(c, s);
 		} else {
 			s->npc = NP_I4;
 		}
 		break;
 	case NP_I4:
-		if (c->log)
-			fprintf(c->log, c->cfg->event_idx ? "K3" : "I4");
+		lg(c, "%s", c->cfg->event_idx ? "K3" : "I4");
 		if (ld(c, s, AG_N, V_SP) == 1) {
-			if (c->log)
-				fprintf(c->log, " -> inject returns suppress (pending)");
+			lg(c, " -> inject returns suppress (pending)");
 			north_next_round(c, s);
 		} else {
 			s->npc = c->cfg->event_idx ? NP_K4 : NP_I5;
 		}
 		break;
 	case NP_K4: {
-		if (c->log)
-			fprintf(c->log, "K4");
+		lg(c, "K4");
 		uint8_t ev = ld(c, s, AG_N, V_SEVENT), nw = (uint8_t)(k + 1);
 		/* need_event(event, new, old) in 8-bit arithmetic: every value here is below 16 */
 		if ((uint8_t)(nw - ev - 1) >= (uint8_t)(nw - s->kold)) {
-			if (c->log)
-				fprintf(c->log, " -> need_event(%u, new=%u, old=%u) false: kick returns evskip", ev, nw,
+			lg(c, " -> need_event(%u, new=%u, old=%u) false: kick returns evskip", ev, nw,
 					s->kold);
 			north_next_round(c, s);
 		} else {
@@ -222,8 +224,7 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 		break;
 	}
 	case NP_I5:
-		if (c->log)
-			fprintf(c->log, c->cfg->event_idx ? "K5" : "I5");
+		lg(c, "%s", c->cfg->event_idx ? "K5" : "I5");
 		rc = st(c, s, AG_N, V_SP, 1);
 		s->npc = NP_I6;
 		break;
@@ -232,8 +233,7 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 		while (s->sbn)
 			flush_one(s, AG_N);
 		s->inflight++;
-		if (c->log)
-			fprintf(c->log, "I6 notify(S): the transport drains N buffer; a doorbell is in flight");
+		lg(c, "I6 notify(S): the transport drains N buffer; a doorbell is in flight");
 		north_next_round(c, s);
 		break;
 	default:
@@ -252,14 +252,13 @@ static void south_take_notification(struct ex_ctx *c, struct ex_state *s)
 	s->inflight--;
 	s->cause = CAUSE_NOTIFY;
 	s->spc = SP_W0;
-	if (c->log)
-		fprintf(c->log, "a doorbell arrives: run wakeup");
+	lg(c, "a doorbell arrives: run wakeup");
 }
 
-/* One micro-step of south; @alt selects the second choice where south has two. */
-static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
+/* South at rest (idle or polling): take a doorbell, or (@alt) start the disable/poll/enable cycle.
+ * Returns 1 taken, 0 not enabled, -2 when south is not at a choice point. */
+static int south_choice(struct ex_ctx *c, struct ex_state *s, int alt)
 {
-	int rc = 0;
 	switch (s->spc) {
 	case SP_IDLE:
 		if (!alt) {
@@ -271,8 +270,7 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 				return 0;
 			s->phase = 2;
 			s->spc = SP_D1;
-			if (c->log)
-				fprintf(c->log, "decides to poll for a while");
+			lg(c, "decides to poll for a while");
 		}
 		return 1;
 	case SP_POLL:
@@ -282,8 +280,7 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 			south_take_notification(c, s);
 			return 1;
 		}
-		if (c->log)
-			fprintf(c->log, "poll while disabled:");
+		lg(c, "poll while disabled:");
 		drain_ring(c, s);
 		if (c->cfg->event_idx && !c->cfg->no_rearm) {
 			s->aret = SP_E1;
@@ -293,43 +290,43 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 		}
 		return 1;
 	default:
-		if (alt)
-			return 0;
+		return -2; /* not a choice point */
 	}
+}
+
+/* D1, E1-E3: disable, enable and its re-check. Returns 1 when taken, -1 on buffer overflow. */
+static int south_enable_step(struct ex_ctx *c, struct ex_state *s)
+{
+	int rc = 0;
+
 	switch (s->spc) {
 	case SP_D1:
-		if (c->log)
-			fprintf(c->log, "D1");
+		lg(c, "D1");
 		rc = st(c, s, AG_S, V_SE, 0);
 		s->spc = SP_POLL;
 		break;
 	case SP_E1:
-		if (c->log)
-			fprintf(c->log, "E1");
+		lg(c, "E1");
 		rc = st(c, s, AG_S, V_SE, 1);
 		s->spc = SP_E2;
 		break;
 	case SP_E2:
-		if (c->log)
-			fprintf(c->log, "E2");
+		lg(c, "E2");
 		barrier(c, s, AG_S, VM_BAR_ENABLE, "MB-ENABLE");
 		s->spc = SP_E3D;
 		break;
 	case SP_E3D:
 	case SP_E3P:
-		if (c->log)
-			fprintf(c->log, "E3");
+		lg(c, "E3");
 		if (ld(c, s, AG_S, s->spc == SP_E3D ? V_SD : V_SP)) {
-			if (c->log)
-				fprintf(c->log, " -> enable returns self: run wakeup");
+			lg(c, " -> enable returns self: run wakeup");
 			s->phase = s->phase == 0 ? 1 : 3;
 			s->cause = CAUSE_SELF;
 			s->spc = SP_W0;
 		} else if (s->spc == SP_E3D) {
 			s->spc = SP_E3P;
 		} else {
-			if (c->log)
-				fprintf(c->log, " -> enable returns ok");
+			lg(c, " -> enable returns ok");
 			if (s->phase == 0 && c->cfg->lower_threshold) {
 				/* asleep and enabled, south lowers its threshold from 2 to 1 outside wakeup */
 				s->aret = SP_IDLE;
@@ -340,14 +337,24 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 			s->phase = s->phase == 0 ? 1 : 3;
 		}
 		break;
+	default:
+		return 0;
+	}
+	return rc ? -1 : 1;
+}
+
+/* W0-W8: wakeup with its drain loop and late pending clear. Returns 1 when taken, -1 on buffer overflow. */
+static int south_wakeup_step(struct ex_ctx *c, struct ex_state *s)
+{
+	int rc = 0;
+
+	switch (s->spc) {
 	case SP_W0:
-		if (c->log)
-			fprintf(c->log, "W0");
+		lg(c, "W0");
 		if (ld(c, s, AG_S, V_SE) == 0) {
 			if (s->cause == CAUSE_NOTIFY)
 				s->spurious++;
-			if (c->log)
-				fprintf(c->log, " -> wakeup returns disabled (pending stays)");
+			lg(c, " -> wakeup returns disabled (pending stays)");
 			south_idle(s);
 		} else {
 			s->first_pass = 1;
@@ -355,20 +362,17 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 		}
 		break;
 	case SP_W1:
-		if (c->log)
-			fprintf(c->log, "W1");
+		lg(c, "W1");
 		rc = st(c, s, AG_S, V_SD, 0);
 		s->spc = SP_W2;
 		break;
 	case SP_W2:
-		if (c->log)
-			fprintf(c->log, "W2");
+		lg(c, "W2");
 		barrier(c, s, AG_S, VM_BAR_DRAIN, "MB-DRAIN");
 		s->spc = SP_W3;
 		break;
 	case SP_W3:
-		if (c->log)
-			fprintf(c->log, "W3 handler:");
+		lg(c, "W3 handler:");
 		if (drain_ring(c, s) == 0 && s->first_pass && s->cause == CAUSE_NOTIFY)
 			s->spurious++;
 		s->first_pass = 0;
@@ -379,63 +383,32 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 			s->spc = SP_W4;
 		}
 		break;
-	case SP_A1: /* the handler re-arms for T = 1 more entry (§2.7, IOQ-11) */
-		if (c->log)
-			fprintf(c->log, "A1 (arm t=1)");
-		rc = st(c, s, AG_S, V_SEVENT, s->si);
-		s->spc = SP_A2;
-		break;
-	case SP_A2:
-		if (c->log)
-			fprintf(c->log, "A2");
-		barrier(c, s, AG_S, VM_BAR_ARM, "MB-ARM");
-		s->spc = SP_A3;
-		break;
-	case SP_A3:
-		if (c->log)
-			fprintf(c->log, "A3");
-		if ((uint8_t)(ld(c, s, AG_S, V_NIDX) - s->si) >= 1) {
-			if (c->log)
-				fprintf(c->log, " -> arm returns ready: drain again");
-			drain_ring(c, s);
-			s->spc = SP_A1;
-		} else {
-			if (c->log)
-				fprintf(c->log, " -> arm returns armed");
-			s->spc = s->aret;
-		}
-		break;
 	case SP_W4:
 	case SP_W7:
-		if (c->log)
-			fprintf(c->log, s->spc == SP_W4 ? "W4" : "W7");
+		lg(c, "%s", s->spc == SP_W4 ? "W4" : "W7");
 		if (ld(c, s, AG_S, V_SE) == 1 && ld(c, s, AG_S, V_SD) == 1) {
-			if (c->log)
-				fprintf(c->log, s->spc == SP_W4 ? " -> drain again" : " -> raced: re-arm");
+			lg(c, "%s", s->spc == SP_W4 ? " -> drain again" : " -> raced: re-arm");
 			s->spc = s->spc == SP_W4 ? SP_W1 : SP_W8;
 		} else if (s->spc == SP_W4) {
 			s->spc = SP_W5;
 		} else {
-			if (c->log)
-				fprintf(c->log, " -> wakeup returns ok");
+			lg(c, " -> wakeup returns ok");
 			south_idle(s);
 		}
 		break;
 	case SP_W5:
-		if (c->log)
-			fprintf(c->log, "W5");
-		rc = st(c, s, AG_S, V_SP, 0);
+		lg(c, "W5");
+		if (c->cfg->plant != VM_PLANT_NO_W5) /* planted bug: pending is never cleared */
+			rc = st(c, s, AG_S, V_SP, 0);
 		s->spc = SP_W6;
 		break;
 	case SP_W6:
-		if (c->log)
-			fprintf(c->log, "W6");
+		lg(c, "W6");
 		barrier(c, s, AG_S, VM_BAR_CLEAR, "MB-CLEAR");
 		s->spc = SP_W7;
 		break;
 	case SP_W8:
-		if (c->log)
-			fprintf(c->log, "W8");
+		lg(c, "W8");
 		rc = st(c, s, AG_S, V_SP, 1);
 		s->spc = SP_W1;
 		break;
@@ -443,6 +416,64 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 		return 0;
 	}
 	return rc ? -1 : 1;
+}
+
+/* A1-A3: the handler re-arms the event index. Returns 1 when taken, -1 on buffer overflow. */
+static int south_arm_step(struct ex_ctx *c, struct ex_state *s)
+{
+	int rc = 0;
+
+	switch (s->spc) {
+	case SP_A1: /* the handler re-arms for T = 1 more entry (§2.7, IOQ-11) */
+		lg(c, "A1 (arm t=1)");
+		rc = st(c, s, AG_S, V_SEVENT, s->si);
+		s->spc = SP_A2;
+		break;
+	case SP_A2:
+		lg(c, "A2");
+		barrier(c, s, AG_S, VM_BAR_ARM, "MB-ARM");
+		s->spc = SP_A3;
+		break;
+	case SP_A3:
+		lg(c, "A3");
+		if ((uint8_t)(ld(c, s, AG_S, V_NIDX) - s->si) >= 1) {
+			lg(c, " -> arm returns ready: drain again");
+			drain_ring(c, s);
+			s->spc = SP_A1;
+		} else {
+			lg(c, " -> arm returns armed");
+			s->spc = s->aret;
+		}
+		break;
+	default:
+		return 0;
+	}
+	return rc ? -1 : 1;
+}
+
+/* One micro-step of south; @alt selects the second choice where south has two. */
+static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
+{
+	int rc = south_choice(c, s, alt);
+
+	if (rc != -2)
+		return rc;
+	if (alt)
+		return 0;
+	switch (s->spc) {
+	case SP_D1:
+	case SP_E1:
+	case SP_E2:
+	case SP_E3D:
+	case SP_E3P:
+		return south_enable_step(c, s);
+	case SP_A1:
+	case SP_A2:
+	case SP_A3:
+		return south_arm_step(c, s);
+	default:
+		return south_wakeup_step(c, s);
+	}
 }
 
 /* Apply action @a to *s. Returns 1 when taken, 0 when not enabled, -1 on overflow. */
@@ -461,8 +492,7 @@ static int ex_apply(struct ex_ctx *c, struct ex_state *s, int a)
 		uint8_t *b = sb_buf(s, ag);
 		if (!*sb_len(s, ag))
 			return 0;
-		if (c->log)
-			fprintf(c->log, "flush %s=%u from %c buffer to memory", var_name[b[0] >> 4], b[0] & 15,
+		lg(c, "flush %s=%u from %c buffer to memory", var_name[b[0] >> 4], b[0] & 15,
 				ag_name(ag));
 		flush_one(s, ag);
 		return 1;
@@ -699,7 +729,7 @@ int vm_explore_run(const struct vm_explore_cfg *cfg, struct vm_explore_result *r
 
 	if (cfg->depth < 1 || cfg->depth > VM_EX_MAX_ITEMS || (cfg->full_barriers & ~VM_BAR_ALL) ||
 	    ((cfg->no_rearm || cfg->lower_threshold || cfg->elide_evidx) && !cfg->event_idx) ||
-	    (cfg->no_rearm && cfg->lower_threshold))
+	    (cfg->no_rearm && cfg->lower_threshold) || cfg->plant > VM_PLANT_MAX)
 		return -EINVAL;
 	memset(res, 0, sizeof(*res));
 	double t0 = now_s();
