@@ -40,6 +40,7 @@
 #include <asm/barrier.h>
 
 #include "vbus_core.h"
+#include "vbus_cli.h"
 
 #ifndef VX_SRC_DIR
 #define VX_SRC_DIR "."
@@ -1176,11 +1177,13 @@ static void usage(FILE *f)
 		   "  --drop      make every fence carrying LABEL (e.g. MB-CLEAR, WMB-DESC, RMB-INDEX) a no-op\n"
 		   "  --max-states give up beyond N states (default 20000000)\n"
 		   "  --no-reduction expand every step (no partial-order reduction; for cross-checking)\n"
-		   "Exit: 0 no violation, 3 violation (minimal counterexample printed), 1 search failed, 2 usage.\n");
+		   "Exit: 0 no violation, 3 violation (minimal counterexample printed: a documented extension),\n"
+		   "      1 the search failed (a limit), 2 usage error.\n");
 }
 
 int main(int argc, char **argv)
 {
+	static const char *const prog = "vbus-explore-core";
 	static const struct option lo[] = { { "scenario", required_argument, 0, 's' },
 					    { "depth", required_argument, 0, 'd' },
 					    { "model", required_argument, 0, 'm' },
@@ -1191,50 +1194,46 @@ int main(int argc, char **argv)
 					    { "help", no_argument, 0, 'h' },
 					    { 0, 0, 0, 0 } };
 	struct result r;
-	char *end;
+	unsigned int depth;
 	int o, rc;
 
+	for (int i = 1; i < argc; i++) /* --help wins, whatever else is on the line */
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return VBUS_EXIT_OK;
+		}
 	C.depth = 2;
 	C.max_states = 20000000;
-	while ((o = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, ":hq", lo, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			C.sc = -1;
 			for (int i = 0; i < SC_COUNT; i++)
 				if (!strcmp(optarg, sc_name[i]))
 					C.sc = i;
-			if (C.sc < 0) {
-				fprintf(stderr, "vbus-explore-core: unknown --scenario '%s' (plain|evidx|lower|both)\n",
-					optarg);
-				return 2;
-			}
+			if (C.sc < 0)
+				return vbus_usage_error(prog, "--scenario '%s': not plain, evidx, lower or both", optarg);
 			break;
 		case 'd':
-			C.depth = (int)strtol(optarg, &end, 10);
-			if (*end || C.depth < 1 || C.depth > MAX_DEPTH) {
-				fprintf(stderr, "vbus-explore-core: bad --depth '%s' (1..%d)\n", optarg, MAX_DEPTH);
-				return 2;
-			}
+			if (vbus_parse_uint(prog, "--depth", optarg, 1, MAX_DEPTH, &depth))
+				return VBUS_EXIT_USAGE;
+			C.depth = (int)depth;
 			break;
 		case 'm':
-			if (!strcmp(optarg, "tso")) {
+			if (!strcmp(optarg, "tso"))
 				C.model = M_TSO;
-			} else if (!strcmp(optarg, "weak")) {
+			else if (!strcmp(optarg, "weak"))
 				C.model = M_WEAK;
-			} else {
-				fprintf(stderr, "vbus-explore-core: unknown --model '%s' (tso|weak)\n", optarg);
-				return 2;
-			}
+			else
+				return vbus_usage_error(prog, "--model '%s': not tso or weak", optarg);
 			break;
 		case 'x':
 			C.drop = optarg;
 			break;
 		case 'M':
-			C.max_states = strtoull(optarg, &end, 0);
-			if (*end || !C.max_states) {
-				fprintf(stderr, "vbus-explore-core: bad --max-states '%s'\n", optarg);
-				return 2;
-			}
+			if (vbus_parse_u64(prog, "--max-states", optarg, 1, 4000000000ull, &C.max_states))
+				return VBUS_EXIT_USAGE;
 			break;
 		case 'q':
 			C.quiet = 1;
@@ -1242,27 +1241,23 @@ int main(int argc, char **argv)
 		case 'R':
 			C.no_por = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return vbus_getopt_error(prog, o, argv[optind - 1], optopt);
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "vbus-explore-core: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	if (optind != argc)
+		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
 	rc = explore(&r, C.quiet ? NULL : stdout);
 	if (rc) {
-		fprintf(stderr, "vbus-explore-core: search failed after %llu states: %s\n",
-			(unsigned long long)r.states,
-			rc == -E2BIG	     ? "more states than --max-states"
-			: rc == -EOVERFLOW ? "event or buffer limit"
-			: rc == -EPERM	   ? "an agent stored to an address only its peer may write (single-writer breach)"
-					   : strerror(-rc));
-		return 1;
+		char what[64];
+
+		snprintf(what, sizeof(what), "search stopped after %llu states", (unsigned long long)r.states);
+		return vbus_fail(prog, what,
+				 rc == -E2BIG	     ? "more states than --max-states"
+				 : rc == -EOVERFLOW ? "an event, buffer or value limit of the explorer was reached"
+				 : rc == -EPERM
+					 ? "an agent stored to an address only its peer may write (single-writer breach)"
+					 : strerror(-rc));
 	}
 	printf("production core, scenario %s, %s, depth %d%s%s: %llu states, %llu transitions, %llu quiescent, "
 	       "%llu violations, %.2f s (%.0f states/s)\n",
@@ -1270,5 +1265,5 @@ int main(int argc, char **argv)
 	       C.drop ? C.drop : "", (unsigned long long)r.states, (unsigned long long)r.transitions,
 	       (unsigned long long)r.quiescent, (unsigned long long)r.violations, r.seconds,
 	       r.seconds > 0 ? (double)r.states / r.seconds : 0.0);
-	return r.violations ? 3 : 0;
+	return r.violations ? 3 : VBUS_EXIT_OK;
 }

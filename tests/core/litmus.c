@@ -18,11 +18,11 @@
  * notification (a lost wakeup). Any other outcome is allowed. A failure
  * prints the scenario, trial, seed and delays and exits 1.
  *
- * Usage: vbus-litmus [--test drain|enable|poll|arm|all] [--seconds S] [--trials N] [--seed N] [--quiet]
- * Every run draws a fresh seed unless --seed is given; the seed is printed.
+ * Usage: vbus-litmus --help. Every run draws a fresh seed unless --seed is given; the seed is printed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "vbus_core.h"
+#include "vbus_cli.h"
 
 #define RING_COUNT 8u
 #define MAX_DELAY 160u /* spin iterations; the two bodies overlap for most draws */
@@ -279,67 +280,70 @@ static int run_test(int test, uint64_t seed, double seconds, uint64_t max_trials
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vbus-litmus [--test drain|enable|poll|arm|all] [--seconds S] [--trials N] "
-		   "[--seed N] [--quiet]\n"
-		   "Litmus-style stress of the core's store->load barrier pairs; exit 1 on a lost wakeup.\n");
+	fprintf(f, "usage: vbus-litmus [--test drain|enable|poll|arm|all] [--seconds S] [--trials N] [--seed N] "
+		   "[--quiet]\n"
+		   "Litmus-style stress of the core's store->load barrier pairs on this machine.\n"
+		   "  --test     which pair (default all; all stops at the first failure)\n"
+		   "  --seconds  per test, 0 < S <= 3600 (default 1)\n"
+		   "  --trials   stop a test after N trials as well (default: time only)\n"
+		   "  --seed     reproduce a run's delay sequence (default: a fresh seed, printed)\n"
+		   "Exit: 0 no forbidden outcome, 1 a lost wakeup (printed with its trial, seed and delays), 2 usage.\n");
 }
 
 int main(int argc, char **argv)
 {
+	static const char *const prog = "vbus-litmus";
+	static const struct option lo[] = { { "test", required_argument, 0, 't' },
+					    { "seconds", required_argument, 0, 's' },
+					    { "trials", required_argument, 0, 'n' },
+					    { "seed", required_argument, 0, 'S' },
+					    { "quiet", no_argument, 0, 'q' },
+					    { "help", no_argument, 0, 'h' },
+					    { 0, 0, 0, 0 } };
 	double seconds = 1.0;
-	uint64_t seed, trials = 0;
-	int seeded = 0, quiet = 0, which = -1, ret = 0;
+	uint64_t seed = 0, trials = 0;
+	int seeded = 0, quiet = 0, which = -1, ret = 0, o;
 
-	for (int a = 1; a < argc; a++) {
-		char *end;
-
-		if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[a], "--quiet")) {
-			quiet = 1;
-		} else if (a + 1 < argc && !strcmp(argv[a], "--test")) {
-			const char *v = argv[++a];
-
+			return VBUS_EXIT_OK;
+		}
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, ":hq", lo, NULL)) != -1) {
+		switch (o) {
+		case 't':
 			which = -2;
-			if (!strcmp(v, "all"))
+			if (!strcmp(optarg, "all"))
 				which = -1;
 			for (int t = 0; t < T_COUNT; t++)
-				if (!strcmp(v, test_name[t]))
+				if (!strcmp(optarg, test_name[t]))
 					which = t;
-			if (which == -2) {
-				fprintf(stderr, "vbus-litmus: bad --test '%s' (drain|enable|poll|arm|all)\n", v);
-				return 2;
-			}
-		} else if (a + 1 < argc && !strcmp(argv[a], "--seconds")) {
-			errno = 0;
-			seconds = strtod(argv[++a], &end);
-			if (errno || *end || !(seconds > 0 && seconds <= 3600)) {
-				fprintf(stderr, "vbus-litmus: bad --seconds '%s' (0 < S <= 3600)\n", argv[a]);
-				return 2;
-			}
-		} else if (a + 1 < argc && (!strcmp(argv[a], "--seed") || !strcmp(argv[a], "--trials"))) {
-			int is_seed = argv[a][2] == 's';
-			uint64_t v;
-
-			errno = 0;
-			v = strtoull(argv[++a], &end, 0);
-			if (errno || *end || argv[a][0] == '-' || !argv[a][0]) {
-				fprintf(stderr, "vbus-litmus: bad %s '%s'\n", argv[a - 1], argv[a]);
-				return 2;
-			}
-			if (is_seed) {
-				seed = v;
-				seeded = 1;
-			} else {
-				trials = v;
-			}
-		} else {
-			fprintf(stderr, "vbus-litmus: unknown or incomplete argument '%s'\n", argv[a]);
-			usage(stderr);
-			return 2;
+			if (which == -2)
+				return vbus_usage_error(prog, "--test '%s': not drain, enable, poll, arm or all", optarg);
+			break;
+		case 's':
+			if (vbus_parse_double(prog, "--seconds", optarg, 0.001, 3600, &seconds))
+				return VBUS_EXIT_USAGE;
+			break;
+		case 'n':
+			if (vbus_parse_u64(prog, "--trials", optarg, 1, UINT64_MAX, &trials))
+				return VBUS_EXIT_USAGE;
+			break;
+		case 'S':
+			if (vbus_parse_u64(prog, "--seed", optarg, 0, UINT64_MAX, &seed))
+				return VBUS_EXIT_USAGE;
+			seeded = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		default:
+			return vbus_getopt_error(prog, o, argv[optind - 1], optopt);
 		}
 	}
+	if (optind != argc)
+		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
 	if (!seeded) {
 		struct timespec ts;
 
@@ -349,8 +353,8 @@ int main(int argc, char **argv)
 	printf("vbus-litmus: seed %" PRIu64 " (reproduce the delay sequence with --seed %" PRIu64 ")\n", seed,
 	       seed);
 	fflush(stdout);
-	for (int t = 0; t < T_COUNT; t++)
+	for (int t = 0; t < T_COUNT && !ret; t++)
 		if (which < 0 || which == t)
-			ret |= run_test(t, seed, seconds, trials, quiet);
+			ret = run_test(t, seed, seconds, trials, quiet);
 	return ret;
 }

@@ -166,6 +166,16 @@ def main():
         print(f"run_mutants: the unmutated scratch build failed (log: {log})", file=sys.stderr)
         return 2
     print(f"run_mutants: {len(mutants)} mutant(s), scratch {work}, setup {time.time() - t0:.0f} s", flush=True)
+    # A kill only counts when the killer passes on the unmutated tree: run each distinct ctest killer once
+    # first (command killers are ctest tests of their own on the real code: core.litmus, model.explore-core-*).
+    renv = dict(env, VBUS_SOURCE_DIR=scratch, VBUS_BINARY_DIR=build)
+    for kill in sorted({m["kill"] for m in mutants if m["kill"].startswith("ctest ")}):
+        cmd = f"ctest --test-dir {build} --output-on-failure -E '^mutation' " + kill[6:]
+        rc = sh(cmd, build, log, timeout=args.timeout, env=renv)
+        if rc != 0:
+            print(f"run_mutants: the killer '{kill}' fails on the UNMUTATED tree (exit {rc}): no kill by it "
+                  f"would mean anything (log: {log})", file=sys.stderr)
+            return 1
 
     killed, survived, stale = [], [], []
     for m in mutants:
@@ -195,7 +205,6 @@ def main():
                             .replace("@SRC@", scratch)
             if kill.startswith("ctest "):
                 kill = f"ctest --test-dir {build} --output-on-failure -E '^mutation' " + kill[6:]
-            renv = dict(env, VBUS_SOURCE_DIR=scratch, VBUS_BINARY_DIR=build)
             rc = sh(kill, build, log, timeout=args.timeout, env=renv)
         finally:
             with open(path, "w", encoding="utf-8") as f:
