@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vbusmodel/explore.h"
+#include "vbusmodel/model.h"
 #include "../vbus_check.h"
 
 static char *explore_to_string(const struct vm_explore_cfg *c, struct vm_explore_result *r)
@@ -92,6 +93,20 @@ START_TEST(explore_lost_ring_entry_fires)
 }
 END_TEST
 
+/* The model's enable with only pending set (a notification decided, its dirty already drained): SELF. */
+START_TEST(model_enable_with_only_pending)
+{
+	uint8_t desc[16] = { 0 };
+	struct vm_signal s = { .desc = desc };
+
+	desc[8 + 4 * 1 + 1] = 1; /* irq[S].pending (struct vbus_shm_signal_desc: irq[] at 8, 4 bytes each) */
+	ck_assert_int_eq(vm_sig_get(&s, 1, 0), 0); /* disabled */
+	ck_assert_int_eq(vm_sig_enable(&s, 1), VM_SELF);
+	memset(desc, 0, sizeof(desc));
+	ck_assert_int_eq(vm_sig_enable(&s, 1), VM_OK);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("explore-teeth");
@@ -101,6 +116,9 @@ int main(void)
 	tcase_add_test(tc, explore_labels_at_their_sites);
 	tcase_add_test(tc, explore_stranded_pending_fires);
 	tcase_add_test(tc, explore_lost_ring_entry_fires);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("model-gaps");
+	tcase_add_test(tc, model_enable_with_only_pending);
 	suite_add_tcase(s, tc);
 	return vbus_check_run(s);
 }

@@ -156,7 +156,9 @@ def main():
     env = dict(os.environ)
     env.pop("VBUS_SOURCE_DIR", None)
     env.pop("VBUS_BINARY_DIR", None)
-    if sh(f"cmake -S {scratch} -B {build} -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVBUS_SANITIZE= "
+    # Ninja when present: its no-op and one-file rebuilds cost milliseconds, not make's seconds per target.
+    gen = "-G Ninja" if shutil.which("ninja") else ""
+    if sh(f"cmake {gen} -S {scratch} -B {build} -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVBUS_SANITIZE= "
           f"-DVBUS_BUILD_RTL={rtl}", work, log, env=env):
         print(f"run_mutants: configuring the scratch copy failed (log: {log})", file=sys.stderr)
         return 2
