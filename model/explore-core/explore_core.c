@@ -55,12 +55,15 @@
 enum { AG_N, AG_S };
 enum { M_TSO, M_WEAK };
 enum { SC_PLAIN, SC_EVIDX, SC_LOWER, SC_BOTH, SC_COUNT };
-static const char *const sc_name[SC_COUNT] = { "plain", "evidx", "lower", "both" };
+static const char *const sc_name[SC_COUNT] = {"plain", "evidx", "lower", "both"};
 static const char *const sc_doc[SC_COUNT] = {
-	"plain ring (SIG-12 dirty elision on), south enables, serves doorbells, once disables/polls/enables",
-	"EVENT_IDX ring, south's handler re-arms for 1 (arm; pop again when ready), once disables/polls/enables",
+	"plain ring (SIG-12 dirty elision on), south enables, serves doorbells, once "
+	"disables/polls/enables",
+	"EVENT_IDX ring, south's handler re-arms for 1 (arm; pop again when ready), once "
+	"disables/polls/enables",
 	"EVENT_IDX ring, south armed for 2 lowers its threshold to 1 while asleep (MB-ARM)",
-	"both directions: south completes and kicks north; north reclaims by polling before each push, then enables and reclaims in wakeup",
+	"both directions: south completes and kicks north; north reclaims by polling before each "
+	"push, then enables and reclaims in wakeup",
 };
 
 /* operations: one real core call (with its handler) each */
@@ -76,8 +79,9 @@ enum {
 	OP_S_ARM1,
 	OP_COUNT
 };
-static const char *const op_name[OP_COUNT] = { "-", "push+kick", "enable", "wakeup(reclaim)", "enable",
-						"wakeup(pop)", "disable", "poll", "arm(1)" };
+static const char *const op_name[OP_COUNT] = {"-",	"push+kick",   "enable",  "wakeup(reclaim)",
+					      "enable", "wakeup(pop)", "disable", "poll",
+					      "arm(1)"};
 
 struct sb_ent {
 	uint16_t off;
@@ -87,26 +91,28 @@ struct sb_ent {
 };
 
 struct agent {
-	struct ioq q;	 /* the core's private state at the start of the current call */
-	uint8_t op;	 /* current call, OP_NONE between calls */
-	uint8_t k;	 /* events done in the current call */
-	uint8_t phase;	 /* script position */
-	uint8_t count;	 /* north: pushed; south: consumed */
-	uint8_t done2;	 /* north: reclaimed; south: 1 once the disable/poll/enable cycle ran */
-	uint8_t bad;	 /* a descriptor read with the wrong contents */
-	uint8_t dup;	 /* an item consumed twice */
+	struct ioq q;  /* the core's private state at the start of the current call */
+	uint8_t op;    /* current call, OP_NONE between calls */
+	uint8_t k;     /* events done in the current call */
+	uint8_t phase; /* script position */
+	uint8_t count; /* north: pushed; south: consumed */
+	uint8_t done2; /* north: reclaimed; south: 1 once the disable/poll/enable cycle ran */
+	uint8_t bad;   /* a descriptor read with the wrong contents */
+	uint8_t dup;   /* an item consumed twice */
 	uint8_t pad0;
 	uint8_t inflight; /* doorbells sent TO this agent, not yet taken */
 	uint8_t sbn;
 	uint8_t pad[6];
 	struct sb_ent sb[SBMAX];
-	uint8_t ev[MAXEV]; /* load answers of the current call (every value in these scenarios fits) */
+	uint8_t ev[MAXEV]; /* load answers of the current call (every value in these scenarios fits)
+			    */
 };
 
 struct xstate {
 	struct agent ag[2];
 	uint8_t mem[RING_BYTES];
-	uint8_t view[2][RING_BYTES]; /* weak only (left out of TSO states): memory as of the last rmb/mb */
+	uint8_t view[2][RING_BYTES]; /* weak only (left out of TSO states): memory as of the last
+					rmb/mb */
 };
 
 /* Bytes of a state that are stored and hashed: TSO states end before the views. */
@@ -125,15 +131,15 @@ static uint8_t ring_buf[RING_BYTES] __attribute__((aligned(64)));
 /* ------------------------------------------------------------------ the event layer */
 
 static struct {
-	int on;			/* 0: direct memory (setup) */
-	struct xstate *s;	/* the state being stepped */
-	int ag;			/* the agent running */
-	unsigned int n;		/* events seen in this execution */
-	int choice;		/* which answer the live event takes */
-	int nochoice;		/* the live event has no such choice */
+	int on;		  /* 0: direct memory (setup) */
+	struct xstate *s; /* the state being stepped */
+	int ag;		  /* the agent running */
+	unsigned int n;	  /* events seen in this execution */
+	int choice;	  /* which answer the live event takes */
+	int nochoice;	  /* the live event has no such choice */
 	int overflow;
-	int breach;		/* a store to an address the other agent owns */
-	int local;		/* the step taken touched only the agent itself (partial-order reduction) */
+	int breach; /* a store to an address the other agent owns */
+	int local;  /* the step taken touched only the agent itself (partial-order reduction) */
 	jmp_buf jb;
 	FILE *log;
 } X;
@@ -157,16 +163,16 @@ static const char *addr_name(unsigned int off, char *buf, size_t len)
 		unsigned int off;
 		const char *name;
 	} f[] = {
-		{ offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].enabled), "irq[N].enabled" },
-		{ offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].pending), "irq[N].pending" },
-		{ offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].dirty), "irq[N].dirty" },
-		{ offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].enabled), "irq[S].enabled" },
-		{ offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].pending), "irq[S].pending" },
-		{ offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].dirty), "irq[S].dirty" },
-		{ offsetof(struct vbus_ioq_ring, north.index), "north.index" },
-		{ offsetof(struct vbus_ioq_ring, north.event), "north.event" },
-		{ offsetof(struct vbus_ioq_ring, south.index), "south.index" },
-		{ offsetof(struct vbus_ioq_ring, south.event), "south.event" },
+		{offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].enabled), "irq[N].enabled"},
+		{offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].pending), "irq[N].pending"},
+		{offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].dirty), "irq[N].dirty"},
+		{offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].enabled), "irq[S].enabled"},
+		{offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].pending), "irq[S].pending"},
+		{offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].dirty), "irq[S].dirty"},
+		{offsetof(struct vbus_ioq_ring, north.index), "north.index"},
+		{offsetof(struct vbus_ioq_ring, north.event), "north.event"},
+		{offsetof(struct vbus_ioq_ring, south.index), "south.index"},
+		{offsetof(struct vbus_ioq_ring, south.event), "south.event"},
 	};
 	unsigned int d0 = offsetof(struct vbus_ioq_ring, desc);
 
@@ -177,12 +183,13 @@ static const char *addr_name(unsigned int off, char *buf, size_t len)
 		static const struct {
 			unsigned int off;
 			const char *name;
-		} d[] = { { offsetof(struct vbus_ioq_desc, cookie), "cookie" },
-			  { offsetof(struct vbus_ioq_desc, offset), "offset" },
-			  { offsetof(struct vbus_ioq_desc, len), "len" },
-			  { offsetof(struct vbus_ioq_desc, flags), "flags" },
-			  { offsetof(struct vbus_ioq_desc, owner), "owner" } };
-		unsigned int i = (off - d0) / sizeof(struct vbus_ioq_desc), o = (off - d0) % sizeof(struct vbus_ioq_desc);
+		} d[] = {{offsetof(struct vbus_ioq_desc, cookie), "cookie"},
+			 {offsetof(struct vbus_ioq_desc, offset), "offset"},
+			 {offsetof(struct vbus_ioq_desc, len), "len"},
+			 {offsetof(struct vbus_ioq_desc, flags), "flags"},
+			 {offsetof(struct vbus_ioq_desc, owner), "owner"}};
+		unsigned int i = (off - d0) / sizeof(struct vbus_ioq_desc),
+			     o = (off - d0) % sizeof(struct vbus_ioq_desc);
 
 		for (size_t j = 0; j < sizeof(d) / sizeof(d[0]); j++)
 			if (d[j].off == o) {
@@ -269,17 +276,19 @@ static const char *fence_label(const char *file, int line)
 }
 
 /*
- * Addresses with a single writer (§1.1, §2.2): a receiver's enabled byte, each side's index and event.
- * Loads of them by their writer are local steps for the reduction; a store by the other agent is a
- * protocol breach the search reports instead of trusting.
+ * Addresses with a single writer (§1.1, §2.2): a receiver's enabled byte, each side's index and
+ * event. Loads of them by their writer are local steps for the reduction; a store by the other
+ * agent is a protocol breach the search reports instead of trusting.
  */
 static int writer_of(unsigned int off)
 {
 	if (off == offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].enabled) ||
-	    off == offsetof(struct vbus_ioq_ring, north.index) || off == offsetof(struct vbus_ioq_ring, north.event))
+	    off == offsetof(struct vbus_ioq_ring, north.index) ||
+	    off == offsetof(struct vbus_ioq_ring, north.event))
 		return AG_N;
 	if (off == offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].enabled) ||
-	    off == offsetof(struct vbus_ioq_ring, south.index) || off == offsetof(struct vbus_ioq_ring, south.event))
+	    off == offsetof(struct vbus_ioq_ring, south.index) ||
+	    off == offsetof(struct vbus_ioq_ring, south.event))
 		return AG_S;
 	return -1;
 }
@@ -393,7 +402,8 @@ uint64_t vx_load(const volatile void *p, unsigned int size, const char *file, in
 	} else {
 		cand[nc++] = mem_get(X.s->mem, off, size);
 		if (writer_of(off) == X.ag)
-			X.local = 1; /* only this agent writes here: memory changes only by its own flushes */
+			X.local = 1; /* only this agent writes here: memory changes only by its own
+					flushes */
 		if (C.model == M_WEAK && mem_get(X.s->view[X.ag], off, size) != cand[0])
 			cand[nc++] = mem_get(X.s->view[X.ag], off, size);
 	}
@@ -410,7 +420,9 @@ uint64_t vx_load(const volatile void *p, unsigned int size, const char *file, in
 	if (C.model == M_WEAK)
 		mem_put(X.s->view[X.ag], off, size, cand[X.choice]);
 	lg(" load %s=%u (%s)%s%s", addr_name(off, nb, sizeof(nb)), cand[X.choice],
-	   nc == 1 && cand[0] != mem_get(X.s->mem, off, size) ? "own buffer" : X.choice ? "stale: passed an earlier load" : "memory",
+	   nc == 1 && cand[0] != mem_get(X.s->mem, off, size) ? "own buffer"
+	   : X.choice					      ? "stale: passed an earlier load"
+							      : "memory",
 	   site_label(file, line, 0, lb, sizeof(lb))[0] ? " " : "", lb);
 	ev_end();
 	return 0;
@@ -441,10 +453,13 @@ void vx_store(volatile void *p, unsigned int size, uint64_t v, const char *file,
 		X.overflow = 1;
 		longjmp(X.jb, 1);
 	}
-	a->sb[a->sbn++] = (struct sb_ent){ .off = (uint16_t)off, .size = (uint8_t)size, .val = (uint32_t)v };
-	X.local = 1; /* only the own buffer changes: commutes with every step of the peer and every flush */
-	lg(" store %s=%u -> %c buffer%s%s", addr_name(off, nb, sizeof(nb)), (unsigned int)(uint32_t)v,
-	   X.ag == AG_N ? 'N' : 'S', site_label(file, line, 0, lb, sizeof(lb))[0] ? " " : "", lb);
+	a->sb[a->sbn++] =
+		(struct sb_ent){.off = (uint16_t)off, .size = (uint8_t)size, .val = (uint32_t)v};
+	X.local = 1; /* only the own buffer changes: commutes with every step of the peer and every
+			flush */
+	lg(" store %s=%u -> %c buffer%s%s", addr_name(off, nb, sizeof(nb)),
+	   (unsigned int)(uint32_t)v, X.ag == AG_N ? 'N' : 'S',
+	   site_label(file, line, 0, lb, sizeof(lb))[0] ? " " : "", lb);
 	ev_end();
 }
 
@@ -469,7 +484,8 @@ void vx_fence(int kind, const char *file, int line)
 		ev_end();
 	}
 	if (kind == VX_MB) {
-		lg(" %s = mb: drain %c buffer (%u stores)", label, X.ag == AG_N ? 'N' : 'S', a->sbn);
+		lg(" %s = mb: drain %c buffer (%u stores)", label, X.ag == AG_N ? 'N' : 'S',
+		   a->sbn);
 		drain_all(X.s, X.ag);
 		if (C.model == M_WEAK)
 			memcpy(X.s->view[X.ag], X.s->mem, RING_BYTES);
@@ -482,9 +498,10 @@ void vx_fence(int kind, const char *file, int line)
 				X.overflow = 1;
 				longjmp(X.jb, 1);
 			}
-			a->sb[a->sbn++] = (struct sb_ent){ 0 };
+			a->sb[a->sbn++] = (struct sb_ent){0};
 		}
-		lg(" %s = wmb: earlier stores leave %c buffer first", label, X.ag == AG_N ? 'N' : 'S');
+		lg(" %s = wmb: earlier stores leave %c buffer first", label,
+		   X.ag == AG_N ? 'N' : 'S');
 		X.local = 1;
 	} else {
 		memcpy(X.s->view[X.ag], X.s->mem, RING_BYTES);
@@ -506,7 +523,8 @@ static void vx_notify(int to)
 	if (C.model == M_WEAK)
 		memcpy(X.s->view[X.ag], X.s->mem, RING_BYTES);
 	X.s->ag[to].inflight++;
-	lg(" notify(%c): the transport drains %c buffer; in flight", to == AG_N ? 'N' : 'S', X.ag == AG_N ? 'N' : 'S');
+	lg(" notify(%c): the transport drains %c buffer; in flight", to == AG_N ? 'N' : 'S',
+	   X.ag == AG_N ? 'N' : 'S');
 	ev_end();
 }
 
@@ -551,7 +569,8 @@ static void south_handler(void *arg)
 {
 	(void)arg;
 	pop_all_and_complete();
-	if (C.sc == SC_EVIDX || C.sc == SC_LOWER) /* §2.7 IOQ-11: re-arm for 1, drain again while ready */
+	if (C.sc == SC_EVIDX ||
+	    C.sc == SC_LOWER) /* §2.7 IOQ-11: re-arm for 1, drain again while ready */
 		while (ioq_arm(&W->q, 1) == IOQ_READY)
 			pop_all_and_complete();
 }
@@ -577,8 +596,10 @@ static int run_op(int ag, int op)
 	switch (op) {
 	case OP_N_PUSHKICK:
 		if (C.sc == SC_BOTH)
-			north_handler(NULL); /* reclaim by polling first, as a sender does before pushing */
-		d = (struct ioq_desc_info){ .cookie = (u64)W->count + 1, .offset = 0, .len = 0, .flags = 0 };
+			north_handler(NULL); /* reclaim by polling first, as a sender does before
+						pushing */
+		d = (struct ioq_desc_info){
+			.cookie = (u64)W->count + 1, .offset = 0, .len = 0, .flags = 0};
 		if (ioq_push(&W->q, &d, 1) != 1)
 			W->bad = 1;
 		r = ioq_kick(&W->q);
@@ -704,8 +725,9 @@ static int apply(struct xstate *s, int act, int choice)
 
 		for (int i = 0; i < a->sbn; i++)
 			if (flushable(s, ag, i) && seen++ == choice) {
-				lg("flush %s=%u from %c buffer to memory", addr_name(a->sb[i].off, nb, sizeof(nb)),
-				   a->sb[i].val, ag == AG_N ? 'N' : 'S');
+				lg("flush %s=%u from %c buffer to memory",
+				   addr_name(a->sb[i].off, nb, sizeof(nb)), a->sb[i].val,
+				   ag == AG_N ? 'N' : 'S');
 				flush_entry(s, ag, i);
 				return 1;
 			}
@@ -719,7 +741,8 @@ static int apply(struct xstate *s, int act, int choice)
 			return 0;
 		a->op = (uint8_t)ops[choice];
 		a->k = 0;
-		if ((ops[choice] == OP_S_WAKEUP && (a->phase == 1 || a->phase == 3)) || ops[choice] == OP_N_WAKEUP) {
+		if ((ops[choice] == OP_S_WAKEUP && (a->phase == 1 || a->phase == 3)) ||
+		    ops[choice] == OP_N_WAKEUP) {
 			a->inflight--;
 			lg("a doorbell arrives: run %s", op_name[ops[choice]]);
 		} else {
@@ -749,7 +772,8 @@ static int apply(struct xstate *s, int act, int choice)
 			return -1;
 		if (X.breach)
 			return -2;
-		return X.nochoice ? 0 : 1; /* the live event changed s (a->k, a->ev, buffers, memory) */
+		return X.nochoice ? 0
+				  : 1; /* the live event changed s (a->k, a->ev, buffers, memory) */
 	}
 	lg("%s:", op_name[a->op]);
 	int r = run_op(ag, a->op);
@@ -769,7 +793,8 @@ static int apply(struct xstate *s, int act, int choice)
 	memcpy(a, &work, sizeof(*a));
 	after_op(a, ag, op, r);
 	lg(" returns %d", r);
-	X.local = 1; /* the agent's own fields only (its buffer and doorbell count are kept as they are) */
+	X.local = 1; /* the agent's own fields only (its buffer and doorbell count are kept as they
+			are) */
 	return 1;
 }
 
@@ -779,7 +804,8 @@ static int quiescent(const struct xstate *s)
 {
 	const struct agent *n = &s->ag[AG_N], *so = &s->ag[AG_S];
 
-	if (n->op != OP_NONE || so->op != OP_NONE || n->sbn || so->sbn || n->inflight || so->inflight)
+	if (n->op != OP_NONE || so->op != OP_NONE || n->sbn || so->sbn || n->inflight ||
+	    so->inflight)
 		return 0;
 	if (n->phase != (C.sc == SC_BOTH ? 2 : 3))
 		return 0;
@@ -800,21 +826,27 @@ static int check(const struct xstate *s, char *why, size_t len)
 	if (so->dup)
 		snprintf(why, len, "duplicated ring entry: an item was consumed twice");
 	else if (so->bad || n->bad)
-		snprintf(why, len, "lost ring entry: %s read a descriptor before its contents, or found the ring broken",
+		snprintf(why, len,
+			 "lost ring entry: %s read a descriptor before its contents, or found the "
+			 "ring broken",
 			 so->bad ? "south" : "north");
 	else if (s->mem[se] && so->count < C.depth)
 		snprintf(why, len,
-			 "lost wakeup: irq[S].enabled=1, %u item(s) unconsumed, no notification in flight, "
+			 "lost wakeup: irq[S].enabled=1, %u item(s) unconsumed, no notification in "
+			 "flight, "
 			 "nobody will wake south",
 			 C.depth - so->count);
 	else if (C.sc == SC_BOTH && s->mem[ne] && n->done2 < C.depth)
 		snprintf(why, len,
-			 "lost wakeup: irq[N].enabled=1, %u completion(s) unreclaimed, no interrupt in flight",
+			 "lost wakeup: irq[N].enabled=1, %u completion(s) unreclaimed, no "
+			 "interrupt in flight",
 			 C.depth - n->done2);
 	else if (s->mem[se] && s->mem[sp])
-		snprintf(why, len, "stranded pending: irq[S].enabled=1 and irq[S].pending=1 at rest");
+		snprintf(why, len,
+			 "stranded pending: irq[S].enabled=1 and irq[S].pending=1 at rest");
 	else if (C.sc == SC_BOTH && s->mem[ne] && s->mem[np])
-		snprintf(why, len, "stranded pending: irq[N].enabled=1 and irq[N].pending=1 at rest");
+		snprintf(why, len,
+			 "stranded pending: irq[N].enabled=1 and irq[N].pending=1 at rest");
 	return why[0] != 0;
 }
 
@@ -909,12 +941,14 @@ static void init_state(struct xstate *s)
 	memset(ring_buf, 0, sizeof(ring_buf));
 	X.on = 0;
 	if (ioq_north_init(&qn, (struct vbus_ioq_ring *)ring_buf, RING_COUNT,
-			   C.sc == SC_PLAIN || C.sc == SC_BOTH ? 0 : VBUS_IOQ_F_EVENT_IDX, 0, RING_BYTES) ||
+			   C.sc == SC_PLAIN || C.sc == SC_BOTH ? 0 : VBUS_IOQ_F_EVENT_IDX, 0,
+			   RING_BYTES) ||
 	    ioq_south_attach(&qs, ring_buf, RING_BYTES, 0)) {
 		fprintf(stderr, "vbus-explore-core: ring setup failed\n");
 		exit(2);
 	}
-	if (C.sc == SC_LOWER && ioq_arm(&qs, 2) != IOQ_ARMED) { /* a previous arm asked for 2 entries */
+	if (C.sc == SC_LOWER &&
+	    ioq_arm(&qs, 2) != IOQ_ARMED) { /* a previous arm asked for 2 entries */
 		fprintf(stderr, "vbus-explore-core: initial arm failed\n");
 		exit(2);
 	}
@@ -932,18 +966,21 @@ static void print_mem(FILE *f, const struct xstate *s)
 	const struct vbus_ioq_ring *r = (const void *)s->mem;
 	char nb[40];
 
-	fprintf(f, "        memory: irq[N]=%u%u%u irq[S]=%u%u%u north.index=%u south.index=%u north.event=%u "
-		   "south.event=%u",
-		r->signal.irq[0].enabled, r->signal.irq[0].pending, r->signal.irq[0].dirty, r->signal.irq[1].enabled,
-		r->signal.irq[1].pending, r->signal.irq[1].dirty, r->north.index, r->south.index, r->north.event,
-		r->south.event);
+	fprintf(f,
+		"        memory: irq[N]=%u%u%u irq[S]=%u%u%u north.index=%u south.index=%u "
+		"north.event=%u "
+		"south.event=%u",
+		r->signal.irq[0].enabled, r->signal.irq[0].pending, r->signal.irq[0].dirty,
+		r->signal.irq[1].enabled, r->signal.irq[1].pending, r->signal.irq[1].dirty,
+		r->north.index, r->south.index, r->north.event, r->south.event);
 	for (int ag = 0; ag < 2; ag++) {
 		const struct agent *a = &s->ag[ag];
 
 		fprintf(f, " | %c buffer [", ag == AG_N ? 'N' : 'S');
 		for (int i = 0; i < a->sbn; i++)
 			if (a->sb[i].size)
-				fprintf(f, "%s%s=%u", i ? ", " : "", addr_name(a->sb[i].off, nb, sizeof(nb)), a->sb[i].val);
+				fprintf(f, "%s%s=%u", i ? ", " : "",
+					addr_name(a->sb[i].off, nb, sizeof(nb)), a->sb[i].val);
 			else
 				fprintf(f, "%swmb", i ? ", " : "");
 		fprintf(f, "]");
@@ -951,8 +988,8 @@ static void print_mem(FILE *f, const struct xstate *s)
 	fprintf(f, " | in flight to N %u, to S %u\n", s->ag[AG_N].inflight, s->ag[AG_S].inflight);
 }
 
-static void counterexample(FILE *f, const struct xstate *init, const uint32_t *parent, const uint16_t *act,
-			   uint32_t id, const char *why)
+static void counterexample(FILE *f, const struct xstate *init, const uint32_t *parent,
+			   const uint16_t *act, uint32_t id, const char *why)
 {
 	uint32_t len = 0, k;
 	uint16_t *path;
@@ -966,13 +1003,16 @@ static void counterexample(FILE *f, const struct xstate *init, const uint32_t *p
 	for (uint32_t i = id; i; i = parent[i])
 		path[--k] = act[i];
 	fprintf(f,
-		"counterexample (production core, scenario %s, %s memory model%s%s, depth %d): %u steps from the "
+		"counterexample (production core, scenario %s, %s memory model%s%s, depth %d): %u "
+		"steps from the "
 		"initial state, none shorter\n"
-		"(one shared-memory event of a real kernel/core call per step, re-executed from the call's start; a "
+		"(one shared-memory event of a real kernel/core call per step, re-executed from "
+		"the call's start; a "
 		"store goes to its side's store buffer until a flush step or mb;\n"
-		" the memory line is printed after each step that changed memory, a buffer or the doorbells)\n",
-		sc_name[C.sc], C.model == M_TSO ? "x86-TSO" : "weak (arm64-like)", C.drop ? ", dropped " : "",
-		C.drop ? C.drop : "", C.depth, len);
+		" the memory line is printed after each step that changed memory, a buffer or the "
+		"doorbells)\n",
+		sc_name[C.sc], C.model == M_TSO ? "x86-TSO" : "weak (arm64-like)",
+		C.drop ? ", dropped " : "", C.drop ? C.drop : "", C.depth, len);
 	struct xstate *s = malloc(sizeof(*s)), *prev = malloc(sizeof(*s));
 
 	if (!s || !prev) {
@@ -992,9 +1032,11 @@ static void counterexample(FILE *f, const struct xstate *init, const uint32_t *p
 		apply(s, a, c);
 		fputc('\n', f);
 		if (memcmp(prev->mem, s->mem, sizeof(s->mem)) || prev->ag[0].sbn != s->ag[0].sbn ||
-		    prev->ag[1].sbn != s->ag[1].sbn || memcmp(prev->ag[0].sb, s->ag[0].sb, sizeof(s->ag[0].sb)) ||
+		    prev->ag[1].sbn != s->ag[1].sbn ||
+		    memcmp(prev->ag[0].sb, s->ag[0].sb, sizeof(s->ag[0].sb)) ||
 		    memcmp(prev->ag[1].sb, s->ag[1].sb, sizeof(s->ag[1].sb)) ||
-		    prev->ag[0].inflight != s->ag[0].inflight || prev->ag[1].inflight != s->ag[1].inflight)
+		    prev->ag[0].inflight != s->ag[0].inflight ||
+		    prev->ag[1].inflight != s->ag[1].inflight)
 			print_mem(f, s);
 	}
 	X.log = NULL;
@@ -1012,7 +1054,7 @@ struct result {
 
 static int explore(struct result *res, FILE *cex)
 {
-	struct vis V = { 0 };
+	struct vis V = {0};
 	struct xstate init;
 	uint8_t *cur = NULL, *nxt = NULL;
 	uint64_t ncur = 0, nnxt = 0, capn = 0, n = 0, capid = 1u << 16;
@@ -1048,10 +1090,11 @@ static int explore(struct result *res, FILE *cex)
 		nnxt = 0;
 		for (uint64_t i = 0; i < ncur; i++) {
 			/*
-			 * Partial-order reduction: a step that only touches its own agent (a store into
-			 * its buffer, a fence with no effect, a call returning) commutes with everything
-			 * else and stays enabled, so it alone is expanded (a persistent set; the graph is
-			 * acyclic and the checked quiescent states are terminal, so all of them are kept).
+			 * Partial-order reduction: a step that only touches its own agent (a store
+			 * into its buffer, a fence with no effect, a call returning) commutes with
+			 * everything else and stays enabled, so it alone is expanded (a persistent
+			 * set; the graph is acyclic and the checked quiescent states are terminal,
+			 * so all of them are kept).
 			 */
 			int only = -1;
 
@@ -1129,7 +1172,8 @@ static int explore(struct result *res, FILE *cex)
 					if (check(&s, why, sizeof(why))) {
 						res->violations++;
 						if (cex && !printed) {
-							counterexample(cex, &init, parent, act, (uint32_t)(n - 1), why);
+							counterexample(cex, &init, parent, act,
+								       (uint32_t)(n - 1), why);
 							printed = 1;
 						}
 					}
@@ -1165,34 +1209,41 @@ out:
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vbus-explore-core [--scenario plain|evidx|lower|both] [--depth 1..%d] [--model tso|weak]\n"
-		"                         [--drop LABEL] [--max-states N] [--no-reduction] [--quiet]\n"
-		"Explore every interleaving and store-buffer flush order of the production kernel/core functions.\n"
+		"usage: vbus-explore-core [--scenario plain|evidx|lower|both] [--depth 1..%d] "
+		"[--model tso|weak]\n"
+		"                         [--drop LABEL] [--max-states N] [--no-reduction] "
+		"[--quiet]\n"
+		"Explore every interleaving and store-buffer flush order of the production "
+		"kernel/core functions.\n"
 		"  --scenario  (default plain)\n",
 		MAX_DEPTH);
 	for (int i = 0; i < SC_COUNT; i++)
 		fprintf(f, "      %-6s %s\n", sc_name[i], sc_doc[i]);
 	fprintf(f, "  --depth     north's push+kick calls (default 2)\n"
-		   "  --model     tso (x86-TSO, default) or weak (stores and loads reorder unless wmb/rmb/mb)\n"
-		   "  --drop      make every fence carrying LABEL (e.g. MB-CLEAR, WMB-DESC, RMB-INDEX) a no-op\n"
+		   "  --model     tso (x86-TSO, default) or weak (stores and loads reorder unless "
+		   "wmb/rmb/mb)\n"
+		   "  --drop      make every fence carrying LABEL (e.g. MB-CLEAR, WMB-DESC, "
+		   "RMB-INDEX) a no-op\n"
 		   "  --max-states give up beyond N states (default 20000000)\n"
-		   "  --no-reduction expand every step (no partial-order reduction; for cross-checking)\n"
-		   "Exit: 0 no violation, 3 violation (minimal counterexample printed: a documented extension),\n"
+		   "  --no-reduction expand every step (no partial-order reduction; for "
+		   "cross-checking)\n"
+		   "Exit: 0 no violation, 3 violation (minimal counterexample printed: a "
+		   "documented extension),\n"
 		   "      1 the search failed (a limit), 2 usage error.\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const char *const prog = "vbus-explore-core";
-	static const struct option lo[] = { { "scenario", required_argument, 0, 's' },
-					    { "depth", required_argument, 0, 'd' },
-					    { "model", required_argument, 0, 'm' },
-					    { "drop", required_argument, 0, 'x' },
-					    { "max-states", required_argument, 0, 'M' },
-					    { "quiet", no_argument, 0, 'q' },
-					    { "no-reduction", no_argument, 0, 'R' },
-					    { "help", no_argument, 0, 'h' },
-					    { 0, 0, 0, 0 } };
+	static const struct option lo[] = {{"scenario", required_argument, 0, 's'},
+					   {"depth", required_argument, 0, 'd'},
+					   {"model", required_argument, 0, 'm'},
+					   {"drop", required_argument, 0, 'x'},
+					   {"max-states", required_argument, 0, 'M'},
+					   {"quiet", no_argument, 0, 'q'},
+					   {"no-reduction", no_argument, 0, 'R'},
+					   {"help", no_argument, 0, 'h'},
+					   {0, 0, 0, 0}};
 	struct result r;
 	unsigned int depth;
 	int o, rc;
@@ -1213,7 +1264,9 @@ int main(int argc, char **argv)
 				if (!strcmp(optarg, sc_name[i]))
 					C.sc = i;
 			if (C.sc < 0)
-				return vbus_usage_error(prog, "--scenario '%s': not plain, evidx, lower or both", optarg);
+				return vbus_usage_error(
+					prog, "--scenario '%s': not plain, evidx, lower or both",
+					optarg);
 			break;
 		case 'd':
 			if (vbus_parse_uint(prog, "--depth", optarg, 1, MAX_DEPTH, &depth))
@@ -1226,13 +1279,15 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "weak"))
 				C.model = M_WEAK;
 			else
-				return vbus_usage_error(prog, "--model '%s': not tso or weak", optarg);
+				return vbus_usage_error(prog, "--model '%s': not tso or weak",
+							optarg);
 			break;
 		case 'x':
 			C.drop = optarg;
 			break;
 		case 'M':
-			if (vbus_parse_u64(prog, "--max-states", optarg, 1, 4000000000ull, &C.max_states))
+			if (vbus_parse_u64(prog, "--max-states", optarg, 1, 4000000000ull,
+					   &C.max_states))
 				return VBUS_EXIT_USAGE;
 			break;
 		case 'q':
@@ -1251,19 +1306,24 @@ int main(int argc, char **argv)
 	if (rc) {
 		char what[64];
 
-		snprintf(what, sizeof(what), "search stopped after %llu states", (unsigned long long)r.states);
-		return vbus_fail(prog, what,
-				 rc == -E2BIG	     ? "more states than --max-states"
-				 : rc == -EOVERFLOW ? "an event, buffer or value limit of the explorer was reached"
-				 : rc == -EPERM
-					 ? "an agent stored to an address only its peer may write (single-writer breach)"
-					 : strerror(-rc));
+		snprintf(what, sizeof(what), "search stopped after %llu states",
+			 (unsigned long long)r.states);
+		return vbus_fail(
+			prog, what,
+			rc == -E2BIG ? "more states than --max-states"
+			: rc == -EOVERFLOW
+				? "an event, buffer or value limit of the explorer was reached"
+			: rc == -EPERM ? "an agent stored to an address only its peer may write "
+					 "(single-writer breach)"
+				       : strerror(-rc));
 	}
-	printf("production core, scenario %s, %s, depth %d%s%s: %llu states, %llu transitions, %llu quiescent, "
+	printf("production core, scenario %s, %s, depth %d%s%s: %llu states, %llu transitions, "
+	       "%llu quiescent, "
 	       "%llu violations, %.2f s (%.0f states/s)\n",
-	       sc_name[C.sc], C.model == M_TSO ? "x86-TSO" : "weak", C.depth, C.drop ? ", dropped " : "",
-	       C.drop ? C.drop : "", (unsigned long long)r.states, (unsigned long long)r.transitions,
-	       (unsigned long long)r.quiescent, (unsigned long long)r.violations, r.seconds,
+	       sc_name[C.sc], C.model == M_TSO ? "x86-TSO" : "weak", C.depth,
+	       C.drop ? ", dropped " : "", C.drop ? C.drop : "", (unsigned long long)r.states,
+	       (unsigned long long)r.transitions, (unsigned long long)r.quiescent,
+	       (unsigned long long)r.violations, r.seconds,
 	       r.seconds > 0 ? (double)r.states / r.seconds : 0.0);
 	return r.violations ? 3 : VBUS_EXIT_OK;
 }

@@ -16,19 +16,45 @@
 
 /* Shared variables (one byte each: flags, the north index and the descriptor contents). */
 enum {
-	V_NE, V_NP, V_ND, V_SE, V_SP, V_SD, V_NIDX, V_SEVENT, V_DESC0,
+	V_NE,
+	V_NP,
+	V_ND,
+	V_SE,
+	V_SP,
+	V_SD,
+	V_NIDX,
+	V_SEVENT,
+	V_DESC0,
 	V_NVARS = V_DESC0 + VM_EX_MAX_ITEMS
 };
 
 #define AG_N 0
 #define AG_S 1
 #define SB_N (4 * VM_EX_MAX_ITEMS) /* north stores at most 4 per round before a drain */
-#define SB_S (4 * VM_EX_MAX_ITEMS) /* south: D1, E1 and 3 per drain loop, bounded by the injects */
+#define SB_S (4 * VM_EX_MAX_ITEMS) /* south: D1, E1 and 3 per drain loop, bounded by the injects   \
+				    */
 
 enum { NP_PUSH, NP_I0, NP_IE, NP_I1, NP_I2, NP_I3, NP_I4, NP_K4, NP_I5, NP_I6, NP_DONE };
 enum {
-	SP_E1, SP_E2, SP_E3D, SP_E3P, SP_IDLE, SP_D1, SP_POLL,
-	SP_W0, SP_W1, SP_W2, SP_W3, SP_W4, SP_W5, SP_W6, SP_W7, SP_W8, SP_A1, SP_A2, SP_A3
+	SP_E1,
+	SP_E2,
+	SP_E3D,
+	SP_E3P,
+	SP_IDLE,
+	SP_D1,
+	SP_POLL,
+	SP_W0,
+	SP_W1,
+	SP_W2,
+	SP_W3,
+	SP_W4,
+	SP_W5,
+	SP_W6,
+	SP_W7,
+	SP_W8,
+	SP_A1,
+	SP_A2,
+	SP_A3
 };
 enum { CAUSE_NOTIFY = 0, CAUSE_SELF = 1 };
 enum { A_N_STEP, A_N_FLUSH, A_S_STEP, A_S_ALT, A_S_FLUSH, A_COUNT };
@@ -42,8 +68,9 @@ struct ex_state {
 	uint8_t npc, round;
 	uint8_t spc, phase, si, cause, first_pass;
 	uint8_t inflight, consumed, dup, bad, spurious;
-	uint8_t nk, kold, aret; /* event index: north's index at its last kick, the kick's old, arm's return */
-	uint8_t pad[1]; /* always 0: the size is a multiple of 8 for word-wise hashing */
+	uint8_t nk, kold, aret; /* event index: north's index at its last kick, the kick's old,
+				   arm's return */
+	uint8_t pad[1];		/* always 0: the size is a multiple of 8 for word-wise hashing */
 };
 _Static_assert(sizeof(struct ex_state) % 8 == 0, "ex_state must be whole 64-bit words");
 
@@ -54,8 +81,8 @@ struct ex_ctx {
 
 static const char *const var_name[V_NVARS] = {
 	"irq[N].enabled", "irq[N].pending", "irq[N].dirty", "irq[S].enabled", "irq[S].pending",
-	"irq[S].dirty",	  "north.index",    "south.event",  "desc[0]",	    "desc[1]",	      "desc[2]",
-	"desc[3]",	  "desc[4]",	    "desc[5]",
+	"irq[S].dirty",	  "north.index",    "south.event",  "desc[0]",	      "desc[1]",
+	"desc[2]",	  "desc[3]",	    "desc[4]",	    "desc[5]",
 };
 
 /* Trace output while replaying a counterexample; nothing while exploring. */
@@ -71,9 +98,18 @@ static void lg(const struct ex_ctx *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint8_t *sb_buf(struct ex_state *s, int ag) { return ag == AG_N ? s->sbn_buf : s->sbs_buf; }
-static uint8_t *sb_len(struct ex_state *s, int ag) { return ag == AG_N ? &s->sbn : &s->sbs; }
-static char ag_name(int ag) { return ag == AG_N ? 'N' : 'S'; }
+static uint8_t *sb_buf(struct ex_state *s, int ag)
+{
+	return ag == AG_N ? s->sbn_buf : s->sbs_buf;
+}
+static uint8_t *sb_len(struct ex_state *s, int ag)
+{
+	return ag == AG_N ? &s->sbn : &s->sbs;
+}
+static char ag_name(int ag)
+{
+	return ag == AG_N ? 'N' : 'S';
+}
 
 /* TSO load: the newest entry for @var in the agent's own buffer, else memory. */
 static uint8_t ld(struct ex_ctx *c, struct ex_state *s, int ag, int var)
@@ -112,8 +148,7 @@ static void flush_one(struct ex_state *s, int ag)
 static void barrier(struct ex_ctx *c, struct ex_state *s, int ag, unsigned bar, const char *label)
 {
 	if (c->cfg->full_barriers & bar) {
-		lg(c, " %s = mb: drain %c buffer (%u stores)", label, ag_name(ag),
-				*sb_len(s, ag));
+		lg(c, " %s = mb: drain %c buffer (%u stores)", label, ag_name(ag), *sb_len(s, ag));
 		while (*sb_len(s, ag))
 			flush_one(s, ag);
 	} else {
@@ -154,14 +189,16 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 	switch (s->npc) {
 	case NP_PUSH:
 		lg(c, "push item %d: fill desc, WMB-DESC/WMB-PUBLISH (TSO: none),", k + 1);
-		if (c->cfg->plant == VM_PLANT_INDEX_FIRST) { /* planted bug: publish before the contents */
+		if (c->cfg->plant ==
+		    VM_PLANT_INDEX_FIRST) { /* planted bug: publish before the contents */
 			rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));
 			rc |= st(c, s, AG_N, V_DESC0 + k, (uint8_t)(k + 1));
 		} else {
 			rc |= st(c, s, AG_N, V_DESC0 + k, (uint8_t)(k + 1));
 			rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));
 		}
-		/* an EVENT_IDX kick has no elision (SIG-12, §2.7) unless elide_evidx asks for the counterexample */
+		/* an EVENT_IDX kick has no elision (SIG-12, §2.7) unless elide_evidx asks for the
+		 * counterexample */
 		s->npc = c->cfg->event_idx && !c->cfg->elide_evidx ? NP_I1 : NP_I0;
 		break;
 	case NP_I0:
@@ -179,7 +216,8 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 		}
 		break;
 	case NP_I1:
-		if (c->cfg->event_idx) { /* kick: old = index at the previous kick, then updated to new (§2.7) */
+		if (c->cfg->event_idx) { /* kick: old = index at the previous kick, then updated to
+					    new (§2.7) */
 			s->kold = s->nk;
 			s->nk = (uint8_t)(k + 1);
 		}
@@ -215,8 +253,8 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 		uint8_t ev = ld(c, s, AG_N, V_SEVENT), nw = (uint8_t)(k + 1);
 		/* need_event(event, new, old) in 8-bit arithmetic: every value here is below 16 */
 		if ((uint8_t)(nw - ev - 1) >= (uint8_t)(nw - s->kold)) {
-			lg(c, " -> need_event(%u, new=%u, old=%u) false: kick returns evskip", ev, nw,
-					s->kold);
+			lg(c, " -> need_event(%u, new=%u, old=%u) false: kick returns evskip", ev,
+			   nw, s->kold);
 			north_next_round(c, s);
 		} else {
 			s->npc = NP_I5;
@@ -328,7 +366,8 @@ static int south_enable_step(struct ex_ctx *c, struct ex_state *s)
 		} else {
 			lg(c, " -> enable returns ok");
 			if (s->phase == 0 && c->cfg->lower_threshold) {
-				/* asleep and enabled, south lowers its threshold from 2 to 1 outside wakeup */
+				/* asleep and enabled, south lowers its threshold from 2 to 1
+				 * outside wakeup */
 				s->aret = SP_IDLE;
 				s->spc = SP_A1;
 			} else {
@@ -343,7 +382,8 @@ static int south_enable_step(struct ex_ctx *c, struct ex_state *s)
 	return rc ? -1 : 1;
 }
 
-/* W0-W8: wakeup with its drain loop and late pending clear. Returns 1 when taken, -1 on buffer overflow. */
+/* W0-W8: wakeup with its drain loop and late pending clear. Returns 1 when taken, -1 on buffer
+ * overflow. */
 static int south_wakeup_step(struct ex_ctx *c, struct ex_state *s)
 {
 	int rc = 0;
@@ -493,7 +533,7 @@ static int ex_apply(struct ex_ctx *c, struct ex_state *s, int a)
 		if (!*sb_len(s, ag))
 			return 0;
 		lg(c, "flush %s=%u from %c buffer to memory", var_name[b[0] >> 4], b[0] & 15,
-				ag_name(ag));
+		   ag_name(ag));
 		flush_one(s, ag);
 		return 1;
 	}
@@ -516,7 +556,8 @@ static unsigned popcount8(unsigned v)
 }
 
 /* Which §0.4 checks a quiescent state breaks, as a text (empty when none). */
-static int check_state(const struct vm_explore_cfg *cfg, const struct ex_state *s, char *why, size_t len)
+static int check_state(const struct vm_explore_cfg *cfg, const struct ex_state *s, char *why,
+		       size_t len)
 {
 	unsigned work = cfg->depth - popcount8(s->consumed);
 	why[0] = 0;
@@ -526,24 +567,30 @@ static int check_state(const struct vm_explore_cfg *cfg, const struct ex_state *
 		snprintf(why, len, "lost ring entry: south read a descriptor before its contents");
 	else if (s->mem[V_SE] && work >= 1)
 		snprintf(why, len,
-			 "lost wakeup: irq[S].enabled=1, %u item(s) unconsumed, no notification in flight, "
+			 "lost wakeup: irq[S].enabled=1, %u item(s) unconsumed, no notification in "
+			 "flight, "
 			 "nobody will wake south",
 			 work);
 	else if (s->mem[V_SE] && s->mem[V_SP])
-		snprintf(why, len, "stranded pending: irq[S].enabled=1 and irq[S].pending=1 at rest");
+		snprintf(why, len,
+			 "stranded pending: irq[S].enabled=1 and irq[S].pending=1 at rest");
 	return why[0] != 0;
 }
 
 static void print_mem(FILE *f, const struct ex_state *s)
 {
-	fprintf(f, "        memory: irq[N]=%u%u%u irq[S]=%u%u%u north.index=%u south.event=%u | N buffer [",
-		s->mem[V_NE], s->mem[V_NP], s->mem[V_ND], s->mem[V_SE], s->mem[V_SP], s->mem[V_SD], s->mem[V_NIDX],
-		s->mem[V_SEVENT]);
+	fprintf(f,
+		"        memory: irq[N]=%u%u%u irq[S]=%u%u%u north.index=%u south.event=%u | N "
+		"buffer [",
+		s->mem[V_NE], s->mem[V_NP], s->mem[V_ND], s->mem[V_SE], s->mem[V_SP], s->mem[V_SD],
+		s->mem[V_NIDX], s->mem[V_SEVENT]);
 	for (int i = 0; i < s->sbn; i++)
-		fprintf(f, "%s%s=%u", i ? ", " : "", var_name[s->sbn_buf[i] >> 4], s->sbn_buf[i] & 15);
+		fprintf(f, "%s%s=%u", i ? ", " : "", var_name[s->sbn_buf[i] >> 4],
+			s->sbn_buf[i] & 15);
 	fprintf(f, "] | S buffer [");
 	for (int i = 0; i < s->sbs; i++)
-		fprintf(f, "%s%s=%u", i ? ", " : "", var_name[s->sbs_buf[i] >> 4], s->sbs_buf[i] & 15);
+		fprintf(f, "%s%s=%u", i ? ", " : "", var_name[s->sbs_buf[i] >> 4],
+			s->sbs_buf[i] & 15);
 	fprintf(f, "] | in flight %u\n", s->inflight);
 }
 
@@ -624,8 +671,8 @@ static int store_add(struct ex_store *S, const struct ex_state *s, uint32_t pare
 	return 1;
 }
 
-static void print_counterexample(const struct vm_explore_cfg *cfg, const struct ex_store *S, uint64_t idx,
-				 const char *why, FILE *f)
+static void print_counterexample(const struct vm_explore_cfg *cfg, const struct ex_store *S,
+				 uint64_t idx, const char *why, FILE *f)
 {
 	uint64_t len = 0;
 	for (uint64_t i = idx; i; i = S->parent[i])
@@ -638,17 +685,20 @@ static void print_counterexample(const struct vm_explore_cfg *cfg, const struct 
 		path[--k] = S->act[i];
 	char pname[64];
 	fprintf(f,
-		"counterexample (placement %s, depth %u%s): %llu micro-steps from the initial state, none shorter\n"
-		"(one spec line per step; a store goes to its side's FIFO store buffer until a flush step or mb;\n"
-		" the memory line is printed after each step that changed memory, a buffer or the doorbells)\n",
+		"counterexample (placement %s, depth %u%s): %llu micro-steps from the initial "
+		"state, none shorter\n"
+		"(one spec line per step; a store goes to its side's FIFO store buffer until a "
+		"flush step or mb;\n"
+		" the memory line is printed after each step that changed memory, a buffer or the "
+		"doorbells)\n",
 		vm_explore_placement_name(cfg->full_barriers, pname, sizeof(pname)), cfg->depth,
-		!cfg->event_idx		? ""
-		: cfg->elide_evidx	? ", event index, kicks elide"
-		: cfg->no_rearm		? ", event index, no re-arm"
-		: cfg->lower_threshold	? ", event index, threshold lowered while asleep"
-					: ", event index",
+		!cfg->event_idx	       ? ""
+		: cfg->elide_evidx     ? ", event index, kicks elide"
+		: cfg->no_rearm	       ? ", event index, no re-arm"
+		: cfg->lower_threshold ? ", event index, threshold lowered while asleep"
+				       : ", event index",
 		(unsigned long long)len);
-	struct ex_ctx c = { .cfg = cfg, .log = f };
+	struct ex_ctx c = {.cfg = cfg, .log = f};
 	struct ex_state s = S->st[0], prev;
 	print_mem(f, &s);
 	for (uint64_t i = 0; i < len; i++) {
@@ -658,9 +708,10 @@ static void print_counterexample(const struct vm_explore_cfg *cfg, const struct 
 		prev = s;
 		ex_apply(&c, &s, a);
 		fputc('\n', f);
-		if (memcmp(prev.mem, s.mem, sizeof(s.mem)) || prev.sbn != s.sbn || prev.sbs != s.sbs ||
-		    memcmp(prev.sbn_buf, s.sbn_buf, sizeof(s.sbn_buf)) ||
-		    memcmp(prev.sbs_buf, s.sbs_buf, sizeof(s.sbs_buf)) || prev.inflight != s.inflight)
+		if (memcmp(prev.mem, s.mem, sizeof(s.mem)) || prev.sbn != s.sbn ||
+		    prev.sbs != s.sbs || memcmp(prev.sbn_buf, s.sbn_buf, sizeof(s.sbn_buf)) ||
+		    memcmp(prev.sbs_buf, s.sbs_buf, sizeof(s.sbs_buf)) ||
+		    prev.inflight != s.inflight)
 			print_mem(f, &s);
 	}
 	fprintf(f, "quiescent: both sides done, both store buffers empty, nothing in flight\n");
@@ -673,12 +724,9 @@ int vm_explore_parse_placement(const char *s, unsigned *mask)
 	static const struct {
 		const char *name;
 		unsigned bar;
-	} lab[] = { { "MB-INJECT", VM_BAR_INJECT },
-		    { "MB-ENABLE", VM_BAR_ENABLE },
-		    { "MB-DRAIN", VM_BAR_DRAIN },
-		    { "MB-CLEAR", VM_BAR_CLEAR },
-		    { "MB-ARM", VM_BAR_ARM },
-		    { "MB-PUBLISH", VM_BAR_PUBLISH } };
+	} lab[] = {{"MB-INJECT", VM_BAR_INJECT}, {"MB-ENABLE", VM_BAR_ENABLE},
+		   {"MB-DRAIN", VM_BAR_DRAIN},	 {"MB-CLEAR", VM_BAR_CLEAR},
+		   {"MB-ARM", VM_BAR_ARM},	 {"MB-PUBLISH", VM_BAR_PUBLISH}};
 	if (!strcmp(s, "spec")) {
 		*mask = VM_BAR_ALL;
 		return 0;
@@ -698,7 +746,8 @@ int vm_explore_parse_placement(const char *s, unsigned *mask)
 
 const char *vm_explore_placement_name(unsigned mask, char *buf, unsigned len)
 {
-	static const char *const lab[] = { "MB-INJECT", "MB-ENABLE", "MB-DRAIN", "MB-CLEAR", "MB-ARM", "MB-PUBLISH" };
+	static const char *const lab[] = {"MB-INJECT", "MB-ENABLE", "MB-DRAIN",
+					  "MB-CLEAR",  "MB-ARM",    "MB-PUBLISH"};
 	if (mask == VM_BAR_ALL)
 		return "spec";
 	if (mask == VM_BAR_2009)
@@ -721,8 +770,8 @@ static double now_s(void)
 
 int vm_explore_run(const struct vm_explore_cfg *cfg, struct vm_explore_result *res, FILE *cex)
 {
-	struct ex_store S = { 0 };
-	struct ex_ctx c = { .cfg = cfg, .log = NULL };
+	struct ex_store S = {0};
+	struct ex_ctx c = {.cfg = cfg, .log = NULL};
 	uint64_t max = cfg->max_states ? cfg->max_states : 50000000ull;
 	int rc = 0, printed = 0;
 	char why[256];

@@ -14,6 +14,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	vbus_fuzz_consumer_one(data, size);
 	if (size >= 3 || (size && data[0] == 'C'))
-		abort();	/* the planted bug */
+		abort(); /* the planted bug */
 	return 0;
 }

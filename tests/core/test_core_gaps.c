@@ -21,8 +21,8 @@ START_TEST(need_event_boundaries)
 	ck_assert(ioq_need_event(10, 13, 10));	/* lower boundary: event == old */
 	ck_assert(!ioq_need_event(9, 13, 10));	/* one below the window */
 	ck_assert(ioq_need_event(12, 13, 10));	/* upper boundary: event == new - 1 */
-	ck_assert(!ioq_need_event(13, 13, 10));	/* event == new */
-	ck_assert(!ioq_need_event(10, 10, 10));	/* empty window */
+	ck_assert(!ioq_need_event(13, 13, 10)); /* event == new */
+	ck_assert(!ioq_need_event(10, 10, 10)); /* empty window */
 	/* the same across the 2^32 wrap */
 	ck_assert(ioq_need_event(0xfffffffeu, 1, 0xfffffffeu));
 	ck_assert(!ioq_need_event(0xfffffffdu, 1, 0xfffffffeu));
@@ -52,7 +52,7 @@ static int push_n(unsigned int n)
 	struct ioq_desc_info d[8];
 
 	for (unsigned int i = 0; i < n; i++)
-		d[i] = (struct ioq_desc_info){ .cookie = i, .offset = 4096, .len = 64 };
+		d[i] = (struct ioq_desc_info){.cookie = i, .offset = 4096, .len = 64};
 	return ioq_push(&qn, d, n);
 }
 
@@ -61,7 +61,7 @@ static void expect_north_broken(const char *why)
 	ck_assert_int_eq(ioq_reclaim(&qn, 8, NULL, NULL, NULL), -EIO);
 	ck_assert(qn.broken);
 	ck_assert_str_eq(qn.violation, why);
-	ck_assert_int_eq(ioq_reclaim(&qn, 8, NULL, NULL, NULL), -EIO);	/* sticky */
+	ck_assert_int_eq(ioq_reclaim(&qn, 8, NULL, NULL, NULL), -EIO); /* sticky */
 	ck_assert_int_eq(push_n(1), -EIO);
 	ck_assert_int_eq(ioq_kick(&qn), -EIO);
 	ck_assert_int_eq(ioq_arm(&qn, 1), -EIO);
@@ -80,7 +80,7 @@ END_TEST
 START_TEST(reclaim_rejects_index_exactly_one_past)
 {
 	ck_assert_int_eq(push_n(2), 2);
-	reg.ring.south.index = 103;	/* published 2: 102 is the limit */
+	reg.ring.south.index = 103; /* published 2: 102 is the limit */
 	expect_north_broken("index");
 }
 END_TEST
@@ -99,7 +99,7 @@ START_TEST(reclaim_rejects_index_behind)
 	ck_assert_int_eq(push_n(2), 2);
 	ck_assert_int_eq(ioq_pop(&qs, 2, NULL, NULL, NULL), 2);
 	ck_assert_int_eq(ioq_reclaim(&qn, 8, NULL, NULL, NULL), 2);
-	reg.ring.south.index = 99;	/* runs backwards */
+	reg.ring.south.index = 99; /* runs backwards */
 	expect_north_broken("index");
 }
 END_TEST
@@ -108,16 +108,16 @@ START_TEST(reclaim_rejects_owner_not_returned)
 {
 	ck_assert_int_eq(push_n(2), 2);
 	ck_assert_int_eq(ioq_pop(&qs, 2, NULL, NULL, NULL), 2);
-	reg.ring.desc[(101) & 7].owner = VBUS_IOQ_OWNER_SOUTH;	/* completed, not handed back */
+	reg.ring.desc[(101) & 7].owner = VBUS_IOQ_OWNER_SOUTH; /* completed, not handed back */
 	ck_assert_int_eq(ioq_reclaim(&qn, 8, NULL, NULL, NULL), -EIO);
 	ck_assert_str_eq(qn.violation, "owner");
-	ck_assert_uint_eq(qn.rc, 101);	/* the first one was reclaimed, the bad one was not */
+	ck_assert_uint_eq(qn.rc, 101); /* the first one was reclaimed, the bad one was not */
 }
 END_TEST
 
 START_TEST(pop_rejects_index_one_past_count)
 {
-	reg.ring.north.index = 109;	/* si 100, count 8 */
+	reg.ring.north.index = 109; /* si 100, count 8 */
 	ck_assert_int_eq(ioq_pop(&qs, 8, NULL, NULL, NULL), -EIO);
 	ck_assert_str_eq(qs.violation, "index");
 }
@@ -133,13 +133,13 @@ END_TEST
 
 START_TEST(range_at_region_end)
 {
-	struct ioq_desc_info d = { .cookie = 1, .offset = REGION - 64, .len = 64 };
+	struct ioq_desc_info d = {.cookie = 1, .offset = REGION - 64, .len = 64};
 
 	ck_assert_int_eq(ioq_push(&qn, &d, 1), 1);
-	ck_assert_int_eq(ioq_pop(&qs, 1, NULL, NULL, NULL), 1);	/* ends exactly at the region end */
+	ck_assert_int_eq(ioq_pop(&qs, 1, NULL, NULL, NULL), 1); /* ends exactly at the region end */
 	d.offset = REGION - 63;
 	ck_assert_int_eq(ioq_push(&qn, &d, 1), 1);
-	ck_assert_int_eq(ioq_pop(&qs, 1, NULL, NULL, NULL), -EIO);	/* one byte past */
+	ck_assert_int_eq(ioq_pop(&qs, 1, NULL, NULL, NULL), -EIO); /* one byte past */
 	ck_assert_str_eq(qs.violation, "range");
 }
 END_TEST
@@ -147,9 +147,9 @@ END_TEST
 START_TEST(arm_reports_ready_at_threshold)
 {
 	ck_assert_int_eq(push_n(2), 2);
-	ck_assert_int_eq(ioq_arm(&qs, 3), IOQ_ARMED);	/* 2 of 3 */
-	ck_assert_int_eq(ioq_arm(&qs, 2), IOQ_READY);	/* exactly 2 */
-	ck_assert_uint_eq(reg.ring.south.event, 101);	/* seen + t - 1 */
+	ck_assert_int_eq(ioq_arm(&qs, 3), IOQ_ARMED); /* 2 of 3 */
+	ck_assert_int_eq(ioq_arm(&qs, 2), IOQ_READY); /* exactly 2 */
+	ck_assert_uint_eq(reg.ring.south.event, 101); /* seen + t - 1 */
 }
 END_TEST
 
@@ -189,13 +189,14 @@ START_TEST(enable_clean_is_ok)
 }
 END_TEST
 
-/* A handler that plays the sender once, at the pass given: inject after dirty was cleared (W4's re-check). */
+/* A handler that plays the sender once, at the pass given: inject after dirty was cleared (W4's
+ * re-check). */
 static unsigned int inject_at;
 static void inject_in_handler(void *arg)
 {
 	(void)arg;
 	if (++passes == inject_at)
-		ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_SUPPRESS);	/* pending is 1 */
+		ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_SUPPRESS); /* pending is 1 */
 }
 
 START_TEST(wakeup_w4_drains_again)
@@ -204,8 +205,8 @@ START_TEST(wakeup_w4_drains_again)
 	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY);
 	inject_at = 1;
 	ck_assert_int_eq(shm_signal_wakeup(&ss, inject_in_handler, NULL, 0, NULL), SHM_SIGNAL_OK);
-	ck_assert_uint_eq(passes, 2);	/* W4 saw dirty and ran the handler again */
-	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH), 4u);	/* enabled, not pending, clean */
+	ck_assert_uint_eq(passes, 2); /* W4 saw dirty and ran the handler again */
+	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH), 4u); /* enabled, not pending, clean */
 }
 END_TEST
 
