@@ -401,10 +401,15 @@ static int south_wakeup_step(struct ex_ctx *c, struct ex_state *s)
 			s->spc = SP_W1;
 		}
 		break;
-	case SP_W1:
+	case SP_W1: /* SIG-13: store (and MB-DRAIN) only when dirty reads 1; else rmb, nothing on TSO */
 		lg(c, "W1");
-		rc = st(c, s, AG_S, V_SD, 0);
-		s->spc = SP_W2;
+		if (ld(c, s, AG_S, V_SD) == 1) {
+			rc = st(c, s, AG_S, V_SD, 0);
+			s->spc = SP_W2;
+		} else {
+			lg(c, " -> clear already: no store, rmb");
+			s->spc = SP_W3;
+		}
 		break;
 	case SP_W2:
 		lg(c, "W2");
