@@ -47,7 +47,7 @@
 #endif
 
 #define RING_COUNT 4u
-#define RING_BYTES (sizeof(struct vbus_ioq_ring) + RING_COUNT * sizeof(struct vbus_ioq_desc))
+#define RING_BYTES VBUS_IOQ_RING_SIZE(RING_COUNT)
 #define MAX_DEPTH 4
 #define MAXEV 200 /* events of one call (a wakeup draining 4 items with re-arms) */
 #define SBMAX 16
@@ -179,17 +179,20 @@ static const char *addr_name(unsigned int off, char *buf, size_t len)
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (f[i].off == off)
 			return f[i].name;
+	unsigned int c0 = VBUS_IOQ_COOKIE_OFF(RING_COUNT);
+
+	if (off >= c0) {
+		snprintf(buf, len, "cookie[%u]", (off - c0) / 8);
+		return buf;
+	}
 	if (off >= d0) {
 		static const struct {
 			unsigned int off;
 			const char *name;
-		} d[] = {{offsetof(struct vbus_ioq_desc, cookie), "cookie"},
-			 {offsetof(struct vbus_ioq_desc, offset), "offset"},
-			 {offsetof(struct vbus_ioq_desc, len), "len"},
-			 {offsetof(struct vbus_ioq_desc, flags), "flags"},
-			 {offsetof(struct vbus_ioq_desc, owner), "owner"}};
-		unsigned int i = (off - d0) / sizeof(struct vbus_ioq_desc),
-			     o = (off - d0) % sizeof(struct vbus_ioq_desc);
+		} d[] = { { offsetof(struct vbus_ioq_desc, offset), "offset" },
+			  { offsetof(struct vbus_ioq_desc, len), "len" },
+			  { offsetof(struct vbus_ioq_desc, flags), "flags" } };
+		unsigned int i = (off - d0) / sizeof(struct vbus_ioq_desc), o = (off - d0) % sizeof(struct vbus_ioq_desc);
 
 		for (size_t j = 0; j < sizeof(d) / sizeof(d[0]); j++)
 			if (d[j].off == o) {
@@ -235,21 +238,21 @@ static const char *site_label(const char *file, int line, int fence, char *buf, 
 	for (int back = 1; back < 15 && line - back > 0 && !top; back++)
 		if (strstr(lines[(line - back) % 16], "/*"))
 			top = line - back;
+	/* the label is the comment's first word (BAR-1), e.g. "MB-DRAIN (W2): ..." */
 	for (int i = top; top && i < line; i++) {
-		const char *t = lines[i % 16];
-		const char *p = strstr(t, "MB-");
+		const char *t = strstr(lines[i % 16], "/*");
+		size_t k = 0;
 
-		if (p) {
-			while (p > t && (p[-1] == 'W' || p[-1] == 'R'))
-				p--;
-			size_t k = 0;
-
-			while (p[k] && p[k] != ' ' && p[k] != ':' && p[k] != '\n' && k + 1 < len)
-				k++;
-			memcpy(buf, p, k);
-			buf[k] = 0;
-			return buf;
-		}
+		t = t ? t + 2 : lines[i % 16];
+		while (*t == ' ' || *t == '\t' || *t == '*')
+			t++;
+		if (!*t || *t == '\n')
+			continue;
+		while (t[k] && t[k] != ' ' && t[k] != ':' && t[k] != ',' && t[k] != '\n' && k + 1 < len)
+			k++;
+		memcpy(buf, t, k);
+		buf[k] = 0;
+		return buf;
 	}
 	return buf;
 }
@@ -535,9 +538,9 @@ static struct agent *W; /* the working copy of the running agent */
 static int pop_cb(void *arg, const struct ioq_desc_info *d, u32 *used)
 {
 	(void)arg;
-	*used = 0;
-	if (d->cookie != (u64)W->count + 1)
-		W->bad = 1; /* read before its contents were visible */
+	*used = 4; /* fewer than the 8 offered: a write-back north must see (IOQ-12) */
+	if (d->offset != (u64)W->count + 1 || d->len != 8)
+		W->bad = 1; /* read before its contents were visible (north writes offset = item number) */
 	if (W->count >= C.depth)
 		W->dup = 1;
 	W->count++;
@@ -547,8 +550,8 @@ static int pop_cb(void *arg, const struct ioq_desc_info *d, u32 *used)
 static void reclaim_cb(void *arg, const struct ioq_desc_info *d)
 {
 	(void)arg;
-	if (d->cookie != (u64)W->done2 + 1)
-		W->bad = 1;
+	if (d->cookie != (u64)W->done2 + 1 || d->len != 4)
+		W->bad = 1; /* the completion's length read before south wrote it back */
 	W->done2++;
 }
 
@@ -599,7 +602,7 @@ static int run_op(int ag, int op)
 			north_handler(NULL); /* reclaim by polling first, as a sender does before
 						pushing */
 		d = (struct ioq_desc_info){
-			.cookie = (u64)W->count + 1, .offset = 0, .len = 0, .flags = 0};
+			.cookie = (u64)W->count + 1, .offset = (u64)W->count + 1, .len = 8, .flags = 0};
 		if (ioq_push(&W->q, &d, 1) != 1)
 			W->bad = 1;
 		r = ioq_kick(&W->q);
