@@ -14,6 +14,7 @@
 
 #include "vbusmodel/explore.h"
 #include "vbusmodel/model.h"
+#include <vbus/shm_signal.h>
 #include "../vbus_check.h"
 
 static char *explore_to_string(const struct vm_explore_cfg *c, struct vm_explore_result *r)
@@ -101,15 +102,15 @@ END_TEST
  * SELF. */
 START_TEST(model_enable_with_only_pending)
 {
-	uint8_t desc[16] = {0};
-	struct vm_signal s = {.desc = desc};
+	struct vbus_shm_signal_desc d;
+	struct vm_signal s = { .desc = (uint8_t *)&d };
 
-	desc[8 + 4 * 1 + 1] =
-		1; /* irq[S].pending (struct vbus_shm_signal_desc: irq[] at 8, 4 bytes each) */
-	ck_assert_int_eq(vm_sig_get(&s, 1, 0), 0); /* disabled */
-	ck_assert_int_eq(vm_sig_enable(&s, 1), VM_SELF);
-	memset(desc, 0, sizeof(desc));
-	ck_assert_int_eq(vm_sig_enable(&s, 1), VM_OK);
+	memset(&d, 0, sizeof(d));
+	d.irq[VBUS_SOUTH].pending = 1;
+	ck_assert_int_eq(vm_sig_get(&s, VBUS_SOUTH, 0), 0); /* disabled */
+	ck_assert_int_eq(vm_sig_enable(&s, VBUS_SOUTH), VM_SELF);
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(vm_sig_enable(&s, VBUS_SOUTH), VM_OK);
 }
 END_TEST
 
