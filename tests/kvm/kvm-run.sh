@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run vbus-kvmlab where KVM really runs it, and say where that was.
 #
-# Usage: kvm-run.sh [--name N] [--timeout S] [--nested-timeout S] VBUS-KVMLAB -- LAB-ARGS...
+# Usage: kvm-run.sh [--name N] [--timeout S] VBUS-KVMLAB -- LAB-ARGS... [--then LAB-ARGS...]...
+# Each --then starts another vbus-kvmlab invocation; all must pass (one QEMU boot for all of them).
 #
 # 1. /dev/kvm here runs the lab (vbus-kvmlab --probe): run it directly.
 # 2. Otherwise, nested: boot Debian's packaged kernel under QEMU TCG with an AMD SVM CPU model
@@ -39,11 +40,25 @@ set +e
 probe=$("$lab" --probe 2>&1)
 prc=$?
 set -e
+# run_groups CMD-PREFIX ARGS...: one vbus-kvmlab per --then-separated group, stop at the first failure
+run_groups() {
+	local group=() a
+	for a in "$@" --then; do
+		if [ "$a" = --then ]; then
+			echo "$name: vbus-kvmlab ${group[*]}"
+			"$lab" "${group[@]}" || return $?
+			group=()
+		else
+			group+=("$a")
+		fi
+	done
+}
 if [ $prc -eq 0 ]; then
 	echo "$name: running on this host's /dev/kvm ($probe)"
-	exec "$lab" "${direct_args[@]}"
+	run_groups "${direct_args[@]}"
+	exit $?
 fi
-[ $prc -eq 77 ] || { echo "$name: FAIL: $lab --probe exited $prc: $probe" >&2; exit 1; }
+[ $prc -eq 1 ] || { echo "$name: FAIL: $lab --probe exited $prc: $probe" >&2; exit 1; }
 echo "$name: this host: $probe"
 
 [ "${VBUS_KVMLAB_NESTED:-1}" != 0 ] || skip "no usable /dev/kvm here ($probe) and the nested route is off (VBUS_KVMLAB_NESTED=0)"
@@ -64,6 +79,18 @@ nargs=("${direct_args[@]}")
 if [ -n "${VBUS_KVMLAB_NESTED_ARGS:-}" ]; then
 	read -r -a nargs <<<"$VBUS_KVMLAB_NESTED_ARGS"
 fi
+# the guest's command: the same --then groups, each its own vbus-kvmlab, the first failure ends the script
+labname=$(basename "$lab")
+guest_runs=""
+group=""
+for a in "${nargs[@]}" --then; do
+	if [ "$a" = --then ]; then
+		guest_runs+="echo 'vbus-kvmlab-nested: vbus-kvmlab$group'; $labname$group || exit \$?; "
+		group=""
+	else
+		group+=" $a"
+	fi
+done
 echo "$name: nested route: QEMU TCG with SVM, $(basename "$kernel"), kvm_amd, then: vbus-kvmlab ${nargs[*]}"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -73,7 +100,8 @@ VBUS_KERNEL=$kernel "$here/../kernel/qemu-run.sh" --name "$name" --timeout "$tim
 	--bin "$lab" -- \
 	"for m in irqbypass ccp kvm kvm-amd; do insmod /lib/vbus/\$m.ko || { echo \"vbus-kvmlab-nested: SKIP: insmod \$m failed\"; exit 77; }; done;" \
 	"grep -q -w svm /proc/cpuinfo || { echo 'vbus-kvmlab-nested: SKIP: the TCG CPU has no svm'; exit 77; };" \
-	"$(basename "$lab") ${nargs[*]}" >"$out" 2>&1
+	"$labname --probe || { echo 'vbus-kvmlab-nested: SKIP: the nested /dev/kvm does not run the lab (message above)'; exit 77; };" \
+	"$guest_runs" >"$out" 2>&1
 rc=$?
 set -e
 cat "$out"

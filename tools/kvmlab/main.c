@@ -25,6 +25,7 @@
 #include "vmm.h"
 #include "south.h"
 #include "vbusmodel/timing.h"
+#include "vbus_cli.h"
 
 extern const unsigned char kvmlab_payload[], kvmlab_payload_end[];
 
@@ -73,12 +74,13 @@ static void on_alarm(int sig)
 	alarm_hits++;
 }
 
+/* Usage errors (docs/cli.md): "vbus-kvmlab: ... (try 'vbus-kvmlab --help')", exit 2. */
 static void die_usage(const char *fmt, const char *arg)
 {
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry '" PROG " --help'.\n");
-	exit(2);
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	exit(vbus_usage_error(PROG, "%s", msg));
 }
 
 static void usage(void)
@@ -113,12 +115,13 @@ static void usage(void)
 	       "  --exact-pingpong      ping-pong, block, none and shm-signal: fail unless each round trip took\n"
 	       "                        exactly one interrupt (irqfd write, guest handler; KVM injected >= 1)\n"
 	       "                        and the ioeventfd saw exactly one doorbell (none) or at most one\n"
-	       "  --probe               only check that /dev/kvm can run the lab; exit 0, or 77 with why\n"
+	       "  --probe               only check that /dev/kvm runs a lab VM; exit 0, or 1 with why\n"
 	       "  -v, --verbose         guest console and progress on stderr\n"
 	       "  -h, --help            this text\n\n"
 	       "Every run checks zero loss: each message carries a sequence number and a checksum south\n"
 	       "verifies, and an echo north verifies; any loss, corruption or core error exits 1.\n"
-	       "Exit status: 0 ok, 1 a run failed a check, 2 bad usage, 77 /dev/kvm missing or refusing.\n");
+	       "Exit status: 0 ok, 1 a run failed a check or /dev/kvm is missing or refuses (the message\n"
+	       "says which), 2 bad usage.\n");
 }
 
 /* "a,b,c" or "all" into a bit mask of @parse's indices; exits 2 on an unknown name. */
@@ -136,9 +139,8 @@ static unsigned int parse_list(const char *opt, const char *v, int count, int (*
 	strcpy(buf, v);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if ((r = parse(tok)) < 0) {
-			fprintf(stderr, PROG ": %s: unknown name '%s' (%s, all, or a comma list)\nTry '" PROG " --help'.\n",
-				opt, tok, names);
-			exit(2);
+			exit(vbus_usage_error(PROG, "%s '%s': unknown name (%s, all, or a comma list)", opt, tok,
+					      names));
 		}
 		mask |= 1u << r;
 	}
@@ -147,34 +149,18 @@ static unsigned int parse_list(const char *opt, const char *v, int count, int (*
 	return mask;
 }
 
-static int parse_u(const char *opt, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+static void parse_u(const char *opt, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-	char *end;
-	unsigned long long u;
-
-	errno = 0;
-	u = strtoull(v, &end, 10);
-	if (errno || end == v || *end || v[0] == '-' || u < lo || u > hi) {
-		fprintf(stderr, PROG ": %s '%s' must be a whole number from %llu to %llu\nTry '" PROG " --help'.\n",
-			opt, v, (unsigned long long)lo, (unsigned long long)hi);
-		exit(2);
-	}
-	*out = u;
-	return 0;
+	if (vbus_parse_u64(PROG, opt, v, lo, hi, out))
+		exit(VBUS_EXIT_USAGE);
 }
 
 static double parse_d(const char *opt, const char *v, double lo, double hi)
 {
-	char *end;
 	double d;
 
-	errno = 0;
-	d = strtod(v, &end);
-	if (errno || end == v || *end || !(d >= lo && d <= hi)) {
-		fprintf(stderr, PROG ": %s '%s' must be a number from %g to %g\nTry '" PROG " --help'.\n", opt, v,
-			lo, hi);
-		exit(2);
-	}
+	if (vbus_parse_double(PROG, opt, v, lo, hi, &d))
+		exit(VBUS_EXIT_USAGE);
 	return d;
 }
 
@@ -552,22 +538,40 @@ static void print_table_header(void)
 	       "msg/s", "model", "ratio", "rtt_us", "model", "ratio");
 }
 
+/* A model column: the figure, or "-" without a prediction. */
+static void col(double v, int ok, int width, int prec)
+{
+	if (ok && isfinite(v))
+		printf(" %*.*f", width, prec, v);
+	else
+		printf(" %*s", width, "-");
+}
+
 static void print_row(const struct run_result *rr)
 {
 	uint64_t m = rr->messages;
-	double md = rr->model_ok ? per(rr->model.doorbells, rr->model.messages) : NAN;
-	double mi = rr->model_ok ? per(rr->model.interrupts, rr->model.messages) : NAN;
-	double rate = rr->secs > 0 ? (double)m / rr->secs : 0, mrate = rr->model_ok ? model_rate(rr) : NAN;
-	double mrtt = rr->model_ok ? (double)rr->model.lat_p50 / NOMINAL_GHZ / 1e3 : NAN;
+	int ok = rr->model_ok, pp = rr->workload == VM_WL_PINGPONG;
+	double rate = rr->secs > 0 ? (double)m / rr->secs : 0, mrate = ok ? model_rate(rr) : 0;
+	double mrtt = ok ? (double)rr->model.lat_p50 / NOMINAL_GHZ / 1e3 : 0;
 
-	printf("%-10s %-12s %-15s %8llu | %9.4f %7.4f | %8.4f %7.4f | %8.3f | %10.0f %10.0f %6.2f |", vm_workload_name(rr->workload),
-	       vm_mitigation_name(rr->mitigation), vm_consumer_name(rr->consumer), (unsigned long long)m,
-	       per(rr->kicks_seen, m), md, per(rr->kstat[KS_IRQ_INJECTIONS], m), mi, per(rr->kstat[KS_EXITS], m), rate,
-	       mrate, rate / mrate);
-	if (rr->workload == VM_WL_PINGPONG)
-		printf(" %9.2f %9.2f %6.2f\n", rr->rtt_us, mrtt, rr->rtt_us / mrtt);
-	else
-		printf(" %9s %9s %6s\n", "-", "-", "-");
+	printf("%-10s %-12s %-15s %8llu |", vm_workload_name(rr->workload), vm_mitigation_name(rr->mitigation),
+	       vm_consumer_name(rr->consumer), (unsigned long long)m);
+	col(per(rr->kicks_seen, m), 1, 9, 4);
+	col(per(rr->model.doorbells, rr->model.messages), ok, 7, 4);
+	printf(" |");
+	col(per(rr->kstat[KS_IRQ_INJECTIONS], m), 1, 8, 4);
+	col(per(rr->model.interrupts, rr->model.messages), ok, 7, 4);
+	printf(" |");
+	col(per(rr->kstat[KS_EXITS], m), 1, 8, 3);
+	printf(" |");
+	col(rate, 1, 10, 0);
+	col(mrate, ok, 10, 0);
+	col(mrate > 0 ? rate / mrate : NAN, ok, 6, 2);
+	printf(" |");
+	col(rr->rtt_us, pp, 9, 2);
+	col(mrtt, ok && pp, 9, 2);
+	col(mrtt > 0 ? rr->rtt_us / mrtt : NAN, ok && pp, 6, 2);
+	printf("\n");
 	if (rr->g.shadow_fixups)
 		printf("  note: %llu interrupts were delivered inside the sti shadow before hlt (not allowed by the\n"
 		       "  architecture; seen with nested SVM emulated by QEMU TCG); the guest stepped past the hlt\n",
@@ -578,27 +582,35 @@ static void print_row(const struct run_result *rr)
 
 static void json_run(const struct run_result *rr, int first)
 {
+	double rate = rr->secs > 0 ? (double)rr->messages / rr->secs : 0;
+
 	printf("%s\n    {\"workload\": \"%s\", \"mitigation\": \"%s\", \"consumer\": \"%s\", \"messages\": %llu, "
-	       "\"ok\": %s, \"error\": \"%s\", \"seconds\": %.6f, \"messages_per_s\": %.1f, \"rtt_us\": %.3f, "
-	       "\"doorbells\": %llu, \"doorbells_guest\": %llu, \"suppressed\": %llu, \"deferred\": %llu, "
-	       "\"interrupts_sent\": %llu, \"interrupts_handled\": %llu, \"interrupts_in_sti_shadow\": %llu, \"hlts\": %llu, "
-	       "\"user_exits\": %llu, \"kvm\": {",
+	       "\"ok\": %s, \"error\": \"%s\", \"seconds\": %.6f, \"msgs_per_s\": %.1f, \"rtt_mean_ns\": %.0f, "
+	       "\"rtt_min_ns\": %.0f, \"doorbells\": %llu, \"doorbells_per_message\": %.6f, \"interrupts\": %llu, "
+	       "\"interrupts_per_message\": %.6f, \"exits_per_message\": %.6f, \"suppressed\": %llu, "
+	       "\"deferred\": %llu, \"doorbells_guest\": %llu, \"irqfd_writes\": %llu, \"interrupts_handled\": %llu, "
+	       "\"interrupts_in_sti_shadow\": %llu, \"hlts\": %llu, \"user_exits\": %llu, \"kvm\": {",
 	       first ? "" : ",", vm_workload_name(rr->workload), vm_mitigation_name(rr->mitigation),
 	       vm_consumer_name(rr->consumer), (unsigned long long)rr->messages, rr->failed ? "false" : "true",
-	       rr->failed ? rr->why : "", rr->secs, rr->secs > 0 ? (double)rr->messages / rr->secs : 0, rr->rtt_us,
-	       (unsigned long long)rr->kicks_seen, (unsigned long long)rr->g.kicks,
-	       (unsigned long long)rr->g.kick_suppressed, (unsigned long long)rr->g.kick_deferred,
-	       (unsigned long long)rr->calls, (unsigned long long)rr->g.irqs, (unsigned long long)rr->g.shadow_fixups,
-	       (unsigned long long)rr->g.hlts,
+	       rr->failed ? rr->why : "", rr->secs, rate, rr->rtt_us * 1e3, rr->rtt_min_us * 1e3,
+	       (unsigned long long)rr->kicks_seen, per(rr->kicks_seen, rr->messages),
+	       (unsigned long long)rr->kstat[KS_IRQ_INJECTIONS], per(rr->kstat[KS_IRQ_INJECTIONS], rr->messages),
+	       per(rr->kstat[KS_EXITS], rr->messages), (unsigned long long)rr->g.kick_suppressed,
+	       (unsigned long long)rr->g.kick_deferred, (unsigned long long)rr->g.kicks, (unsigned long long)rr->calls,
+	       (unsigned long long)rr->g.irqs, (unsigned long long)rr->g.shadow_fixups, (unsigned long long)rr->g.hlts,
 	       (unsigned long long)rr->user_exits);
 	for (int k = 0; k < KS_COUNT; k++)
 		printf("%s\"%s\": %llu", k ? ", " : "", lab_kstat_names[k], (unsigned long long)rr->kstat[k]);
 	printf("}");
 	if (rr->model_ok)
-		printf(", \"model\": {\"doorbells_per_msg\": %.6f, \"interrupts_per_msg\": %.6f, \"messages_per_s\": %.1f, "
-		       "\"latency_p50_us\": %.3f}",
+		printf(", \"model\": {\"doorbells_per_message\": %.6f, \"interrupts_per_message\": %.6f, "
+		       "\"msgs_per_s\": %.1f, \"latency_p50_ns\": %.0f, \"latency_p50_cycles\": %llu}, "
+		       "\"ratio\": {\"msgs_per_s\": %.4f, \"rtt\": %.4f}",
 		       per(rr->model.doorbells, rr->model.messages), per(rr->model.interrupts, rr->model.messages),
-		       model_rate(rr), (double)rr->model.lat_p50 / NOMINAL_GHZ / 1e3);
+		       model_rate(rr), (double)rr->model.lat_p50 / NOMINAL_GHZ, (unsigned long long)rr->model.lat_p50,
+		       model_rate(rr) > 0 ? rate / model_rate(rr) : 0,
+		       rr->model.lat_p50 && rr->workload == VM_WL_PINGPONG ?
+			       rr->rtt_us * 1e3 / ((double)rr->model.lat_p50 / NOMINAL_GHZ) : 0);
 	printf("}");
 }
 
@@ -626,6 +638,11 @@ int main(int argc, char **argv)
 	uint64_t u;
 	char why[256];
 
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage();	/* --help wins over anything else on the line (docs/cli.md) */
+			return 0;
+		}
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":w:m:c:n:vh", lo, NULL)) != -1) {
 		switch (c) {
@@ -668,8 +685,7 @@ int main(int argc, char **argv)
 		case O_REPEAT: parse_u("--repeat", optarg, 1, 1000, &u); o.repeat = (uint32_t)u; break;
 		case 'v': o.verbose = 1; break;
 		case 'h': usage(); return 0;
-		case ':': die_usage("option '%s' needs a value", argv[optind - 1]); break;
-		default: die_usage("unknown option '%s'", argv[optind - 1]); break;
+		default: return vbus_getopt_error(PROG, c, argv[optind - 1], optopt);
 		}
 	}
 	if (optind < argc)
@@ -677,27 +693,28 @@ int main(int argc, char **argv)
 	if (o.ring < o.batch)
 		die_usage("--batch must not exceed --ring (%s)", "a batch must fit the ring");
 
-	if (lab_kvm_probe(why, sizeof(why))) {
-		fprintf(stderr, PROG ": SKIP: %s\n", why);
-		return 77;
-	}
+	if (lab_kvm_probe(why, sizeof(why)))
+		return vbus_fail(PROG, "/dev/kvm", why);
 
 	struct sigaction sa = { .sa_handler = on_alarm };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: KVM_RUN returns EINTR and the watchdog looks */
 
 	struct calib cal = { 0 };
-	if (calibrate(&o, &cal, why, sizeof(why))) {
-		/* a VM that opens but cannot run (nested KVM refusing) is the same as no KVM: say so */
-		fprintf(stderr, PROG ": SKIP: /dev/kvm opens but the calibration VM did not run: %s\n", why);
-		return 77;
-	}
+	if (probe_only)
+		o.cal_iters = 10;
+	if (calibrate(&o, &cal, why, sizeof(why)))
+		/* a VM that opens but cannot run (nested KVM refusing) is as good as no KVM: say which */
+		return vbus_fail(PROG, "/dev/kvm opens but the calibration VM did not run", why);
 	if (probe_only) {
 		printf(PROG ": /dev/kvm runs the lab (TSC %llu kHz)\n", (unsigned long long)cal.tsc_khz);
 		return 0;
 	}
 
 	int nrun = 0;
+	struct vbus_progress pg;
+
+	vbus_progress_init(&pg, PROG, 5);
 	struct run_result *res = calloc((size_t)VM_WL_COUNT * VM_MIT_COUNT * VM_CONS_COUNT * o.repeat, sizeof(*res));
 	int fails = 0, checks = 0;
 
@@ -726,6 +743,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nrun; i++) {
 		struct run_result *rr = &res[i];
 
+		vbus_progress(&pg, (uint64_t)i, (uint64_t)nrun, "%s %s %s", vm_workload_name(rr->workload),
+			      vm_mitigation_name(rr->mitigation), vm_consumer_name(rr->consumer));
 		if (o.verbose)
 			fprintf(stderr, PROG ": run %d/%d: %s %s %s\n", i + 1, nrun, vm_workload_name(rr->workload),
 				vm_mitigation_name(rr->mitigation), vm_consumer_name(rr->consumer));
@@ -773,6 +792,7 @@ int main(int argc, char **argv)
 				rr->failed = 1, fails++;
 			}
 		}
+		vbus_progress_done(&pg);
 		if (!o.json) {
 			print_row(rr);
 			fflush(stdout);
@@ -783,7 +803,12 @@ int main(int argc, char **argv)
 		fails++;
 	}
 	if (o.json) {
-		printf("{\"tool\": \"" PROG "\", \"calibration\": {\"tsc_khz\": %llu, \"exit_us\": %.3f, \"ioeventfd_us\": %.3f, "
+		printf("{\"tool\": \"" PROG "\", \"config\": {\"messages\": %llu, \"ring\": %u, \"batch\": %u, "
+		       "\"burst\": %u, \"rate\": %g, \"msg_len\": %u, \"evidx_threshold\": %u, \"mod_holdoff_us\": %g, "
+		       "\"mod_count\": %u, \"spin_us\": %g, \"calibrate_iters\": %u, \"seed\": %u, \"clock_ghz\": %g}, ",
+		       (unsigned long long)o.messages, o.ring, o.batch, o.burst, o.rate, o.msg_len, o.evidx_threshold,
+		       o.mod_holdoff_us, o.mod_count, o.spin_us, o.cal_iters, o.seed, NOMINAL_GHZ);
+		printf("\"calibration\": {\"tsc_khz\": %llu, \"exit_us\": %.3f, \"ioeventfd_us\": %.3f, "
 		       "\"irqfd_running_us\": %.3f, \"irqfd_halted_us\": %.3f}, \"runs\": [",
 		       (unsigned long long)cal.tsc_khz, cal.exit_ns / 1e3, cal.kick_ns / 1e3, cal.irq_ns / 1e3, cal.wake_ns / 1e3);
 		for (int i = 0; i < nrun; i++)

@@ -33,7 +33,8 @@ static u32 stride;
 static u64 next_seq;		/* cookie of the next completion expected back */
 static bool enabled;		/* north's receiver record is enabled (we may block) */
 static bool resched;		/* wakeup must run again before blocking (SIG-4, RESCHED) */
-static volatile int in_wait;	/* the main loop is in sti;hlt: the handler may run wakeup (SIG-3) */
+static volatile int in_wait;	/* the main loop is in sti;hlt;cli: the handler runs wakeup (SIG-3) */
+static volatile u64 irq_seq;	/* interrupts taken, for the main loop to see whether one came */
 static volatile u64 woke;	/* completions the handler's wakeup reclaimed */
 static volatile int wake_res;
 static u64 last_tick;		/* moderation: TSC of the last core time unit */
@@ -106,11 +107,21 @@ void lab_irq(u64 *frame)
 	}
 	R->irqs++;
 	R->irq_ack++;
+	irq_seq++;
 	lab_apic_eoi();
+	/*
+	 * The main loop keeps in_wait set from before its sti to after its cli, and does not touch
+	 * the ring in between, so every interrupt of that window runs wakeup here (SIG-3: one
+	 * operation at a time; handlers do not nest, IF is clear). That includes a second interrupt
+	 * taken between this handler's iret and the cli: it must not be consumed without a wakeup,
+	 * or the pending bit it stands for stays set and south suppresses every later notification.
+	 */
 	if (in_wait) {
-		in_wait = 0;
 		R->irq_wakeups++;
-		wake_res = shm_signal_wakeup(&q.sig, wake_handler, NULL, WAKE_BUDGET, NULL);
+		int r = shm_signal_wakeup(&q.sig, wake_handler, NULL, WAKE_BUDGET, NULL);
+
+		if (r == SHM_SIGNAL_RESCHED)
+			wake_res = r;
 	}
 }
 
@@ -200,16 +211,17 @@ static u64 block(void)
 				mod_poll();
 				continue;
 			}
+			u64 seq = irq_seq;
+
 			woke = 0;
 			wake_res = SHM_SIGNAL_OK;
 			in_wait = 1;
 			R->hlts++;
 			irq_enable_halt();
 			irq_disable();
-			if (in_wait) {
-				in_wait = 0;	/* woken by something else: halt again */
-				continue;
-			}
+			in_wait = 0;
+			if (irq_seq == seq)
+				continue;	/* woken by something else: halt again */
 			if (wake_res == SHM_SIGNAL_RESCHED)
 				resched = true;
 			if (woke)
