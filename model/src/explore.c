@@ -31,8 +31,9 @@ enum {
 #define AG_N 0
 #define AG_S 1
 #define SB_N (4 * VM_EX_MAX_ITEMS) /* north stores at most 4 per round before a drain */
-#define SB_S (4 * VM_EX_MAX_ITEMS) /* south: D1, E1 and 3 per drain loop, bounded by the injects   \
-				    */
+#define SB_S                                                                                       \
+	(4 * VM_EX_MAX_ITEMS) /* south: D1, E1 and 3 per drain loop, bounded by the injects        \
+			       */
 
 enum { NP_PUSH, NP_I0, NP_IE, NP_I1, NP_I2, NP_I3, NP_I4, NP_K4, NP_I5, NP_I6, NP_DONE };
 enum {
@@ -147,15 +148,15 @@ static void flush_one(struct ex_state *s, int ag)
 /* A barrier micro-step: `mb` drains the own buffer; `wmb` has no effect on TSO. */
 static void barrier(struct ex_ctx *c, struct ex_state *s, int ag, unsigned bar, const char *label)
 {
-	if (c->cfg->asym && ag == AG_N) { /* the sender's side of an asymmetric pair: a compiler barrier */
-		if (c->log)
-			fprintf(c->log, " %s = compiler barrier (asymmetric: the receiver pays)", label);
+	if (c->cfg->asym &&
+	    ag == AG_N) { /* the sender's side of an asymmetric pair: a compiler barrier */
+		lg(c, " %s = compiler barrier (asymmetric: the receiver pays)", label);
 		return;
 	}
-	if (c->cfg->asym && (c->cfg->full_barriers & bar)) { /* membarrier(): both CPUs run a full barrier */
-		if (c->log)
-			fprintf(c->log, " %s = membarrier: drain S buffer (%u) and N buffer (%u)", label, s->sbs,
-				s->sbn);
+	if (c->cfg->asym &&
+	    (c->cfg->full_barriers & bar)) { /* membarrier(): both CPUs run a full barrier */
+		lg(c, " %s = membarrier: drain S buffer (%u) and N buffer (%u)", label, s->sbs,
+		   s->sbn);
 		while (s->sbs)
 			flush_one(s, AG_S);
 		while (s->sbn)
@@ -416,7 +417,8 @@ static int south_wakeup_step(struct ex_ctx *c, struct ex_state *s)
 			s->spc = SP_W1;
 		}
 		break;
-	case SP_W1: /* SIG-13: store (and MB-DRAIN) only when dirty reads 1; else rmb, nothing on TSO */
+	case SP_W1: /* SIG-13: store (and MB-DRAIN) only when dirty reads 1; else rmb, nothing on
+		       TSO */
 		lg(c, "W1");
 		if (ld(c, s, AG_S, V_SD) == 1) {
 			rc = st(c, s, AG_S, V_SD, 0);
