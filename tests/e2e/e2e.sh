@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# End-to-end scenarios: vbusd on this machine serves one ivshmem-doorbell device of a QEMU
+# (TCG) guest booted by tests/kernel/qemu-run.sh with the guest drivers and vbus-e2e.
+#
+# Usage: e2e.sh SCENARIO
+#   echo      100k echoes of random sizes with checksums; guest and vbusd counters agree
+#   hotplug   a device added (SIGHUP) and removed while the guest runs; vbus_echo reloaded;
+#             vbus_pci reloaded (re-attach handshake), traffic after each step
+#   linkdown  vbusd stopped with SIGTERM while the guest runs: the guest sees the link down
+#   hostile   a guest tool scribbles over one echo device's rings and storms the doorbells: vbusd
+#             marks that device broken, keeps serving the other echo device, and goes idle after
+# Environment (ctest sets these): VBUSD, VBUS_E2E (the static guest tool), VBUS_GUEST_KOS
+# (vbus_pci.ko and vbus_echo.ko, space separated), VBUS_QEMU_RUN (qemu-run.sh),
+# VBUS_E2E_COUNT (echoes, default 100000). Exit 77 with the reason when a part is missing.
+set -euo pipefail
+scenario=${1:?usage: e2e.sh echo|hotplug|linkdown}
+name=e2e.$scenario
+skip() { echo "$name: SKIP: $*" >&2; exit 77; }
+fail() { echo "$name: FAIL: $*" >&2; exit 1; }
+
+[ -n "${VBUS_GUEST_KOS:-}" ] || skip "guest drivers not built: ${VBUS_GUEST_SKIP:-no reason given}"
+[ -n "${VBUS_E2E:-}" ] || skip "vbus-e2e not built: ${VBUS_E2E_SKIP:-no reason given}"
+vbusd=${VBUSD:?VBUSD must be set}
+run=${VBUS_QEMU_RUN:?VBUS_QEMU_RUN must be set}
+count=${VBUS_E2E_COUNT:-100000}
+read -r pci_ko echo_ko <<<"$VBUS_GUEST_KOS"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-e2e.XXXXXX")
+vpid=""
+cleanup() {
+	if [ -n "$vpid" ] && kill -0 "$vpid" 2>/dev/null; then
+		kill -TERM "$vpid" 2>/dev/null || true
+		wait "$vpid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+sock=$work/vbusd.sock
+conf=$work/vbusd.conf
+log=$work/vbusd.log
+
+# The configuration README.md "Deploy on a KVM host" quotes.
+write_conf() {
+	cat >"$conf" <<EOF
+# vbusd configuration used by the e2e tests
+socket = $sock
+size = 4M
+vectors = 4
+log-level = info
+device = 1 echo
+device = 2 null
+$*
+EOF
+}
+
+start_vbusd() {
+	"$vbusd" --config "$conf" 2>>"$log" &
+	vpid=$!
+	for _ in $(seq 100); do
+		[ -S "$sock" ] && return 0
+		kill -0 "$vpid" 2>/dev/null || { cat "$log" >&2; fail "vbusd exited at start"; }
+		sleep 0.05
+	done
+	fail "vbusd did not create $sock"
+}
+
+stop_vbusd() {
+	kill -TERM "$vpid"
+	local rc=0
+	wait "$vpid" || rc=$?
+	vpid=""
+	[ "$rc" -eq 0 ] || { cat "$log" >&2; fail "vbusd exited $rc on SIGTERM"; }
+}
+
+qemu_args=(--qemu-arg -chardev --qemu-arg "socket,path=$sock,id=vbus0"
+	--qemu-arg -device --qemu-arg "ivshmem-doorbell,chardev=vbus0,vectors=4")
+console=$work/console.log
+guest() {
+	local timeout=$1
+	shift
+	"$run" --name "$name" --timeout "$timeout" --ko "$pci_ko" --ko "$echo_ko" --bin "$VBUS_E2E" \
+		--live-log "$console" "${qemu_args[@]}" -- "$@"
+}
+
+# wait_marker PID MARKER: wait until the guest's console shows MARKER (0) or the guest ends (1).
+wait_marker() {
+	while kill -0 "$1" 2>/dev/null; do
+		grep -aq "^$2" "$console" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+load='insmod /lib/vbus/vbus_pci.ko && insmod /lib/vbus/vbus_echo.ko'
+case "$scenario" in
+echo)
+	write_conf
+	start_vbusd
+	set +e
+	out=$(guest 200 "$load && vbus-e2e wait-dev /dev/vbus-echo0 10 && vbus-e2e echo /dev/vbus-echo0 $count 42 32")
+	grc=$?
+	set -e
+	echo "$out"
+	stop_vbusd
+	cat "$log"
+	[ "$grc" -eq 0 ] || fail "guest exited $grc"
+	# Counters agree: the guest's tx/rx deltas (checked in the guest) and vbusd's echo count.
+	line=$(grep -o 'stats peer=[0-9]* dev=1 type=echo msgs=[0-9]*' "$log" | tail -n1)
+	host=${line##*msgs=}
+	guest_tx=$(echo "$out" | sed -n 's/.*guest-counters tx_msgs=\([0-9]*\) rx_msgs=\([0-9]*\).*/\1 \2/p')
+	[ -n "$host" ] || fail "vbusd logged no echo counters"
+	[ "$host" = "$count" ] || fail "vbusd echoed $host messages, the guest sent $count"
+	[ "$guest_tx" = "$count $count" ] || fail "guest counters '$guest_tx', want '$count $count'"
+	grep -q 'violations=0 broken=0' <<<"$(grep 'dev=1 type=echo' "$log" | tail -n1)" ||
+		fail "vbusd saw violations on a well-behaved guest"
+	echo "$name: PASS: $count echoes, guest tx/rx $guest_tx, vbusd $host"
+	;;
+hotplug)
+	write_conf
+	start_vbusd
+	# The guest waits for each step; the host performs it when the guest prints its marker.
+	guest_cmd="$load && vbus-e2e wait-dev /dev/vbus-echo0 10 && vbus-e2e echo /dev/vbus-echo0 2000 1 \
+&& echo STEP-ADD && vbus-e2e wait-dev /dev/vbus-echo1 30 && vbus-e2e echo /dev/vbus-echo1 2000 2 \
+&& echo STEP-DROP && vbus-e2e wait-gone /dev/vbus-echo1 30 && vbus-e2e echo /dev/vbus-echo0 2000 3 \
+&& rmmod vbus_echo && insmod /lib/vbus/vbus_echo.ko && vbus-e2e wait-dev /dev/vbus-echo0 10 \
+&& vbus-e2e echo /dev/vbus-echo0 2000 4 \
+&& rmmod vbus_echo && rmmod vbus_pci && $load && vbus-e2e wait-dev /dev/vbus-echo0 10 \
+&& vbus-e2e echo /dev/vbus-echo0 2000 5 && cat /sys/bus/vbus/devices/*/state"
+	set +e
+	guest 200 "$guest_cmd" >"$work/out" 2>&1 &
+	gpid=$!
+	added=0 dropped=0
+	if wait_marker $gpid STEP-ADD; then
+		write_conf "device = 3 echo"
+		kill -HUP "$vpid"
+		added=1
+	fi
+	if wait_marker $gpid STEP-DROP; then
+		write_conf
+		kill -HUP "$vpid"
+		dropped=1
+	fi
+	wait "$gpid"
+	grc=$?
+	set -e
+	cat "$work/out"
+	stop_vbusd
+	cat "$log"
+	[ "$grc" -eq 0 ] || fail "guest exited $grc"
+	[ $added -eq 1 ] && [ $dropped -eq 1 ] || fail "the guest never reached the hotplug steps"
+	grep -q 'device 3 (echo) added' "$log" || fail "vbusd did not add device 3"
+	grep -q 'device 3 (echo) removed' "$log" || fail "vbusd did not remove device 3"
+	[ "$(grep -c 'north attached' "$log")" -eq 2 ] || fail "expected two attaches (vbus_pci reload)"
+	echo "$name: PASS: hotplug add/remove, vbus_echo reload, vbus_pci reload, traffic after each"
+	;;
+linkdown)
+	write_conf
+	start_vbusd
+	set +e
+	guest 120 "$load && vbus-e2e wait-dev /dev/vbus-echo0 10 && vbus-e2e echo /dev/vbus-echo0 1000 7 \
+&& echo STEP-STOP && sleep 3 && dmesg | grep 'link down' \
+&& vbus-e2e expect-errno /dev/vbus-echo0 ENOLINK" >"$work/out" 2>&1 &
+	gpid=$!
+	stopped=0
+	if wait_marker $gpid STEP-STOP; then
+		stop_vbusd
+		stopped=1
+	fi
+	wait "$gpid"
+	grc=$?
+	set -e
+	cat "$work/out"
+	cat "$log"
+	[ $stopped -eq 1 ] || fail "the guest never reached the stop step"
+	[ "$grc" -eq 0 ] || fail "guest exited $grc (it must see the link go down)"
+	echo "$name: PASS: SIGTERM marks the link down; the guest's device fails with ENOLINK"
+	;;
+hostile)
+	write_conf "device = 3 echo"
+	start_vbusd
+	cpu() { awk '{ print $14 + $15 }' "/proc/$vpid/stat"; }	# utime + stime, clock ticks
+	set +e
+	guest 200 "$load && vbus-e2e wait-dev /dev/vbus-echo1 10 && vbus-e2e echo /dev/vbus-echo0 500 8 \
+&& vbus-e2e echo /dev/vbus-echo1 500 9 && read off len </sys/bus/vbus/devices/vbus0-1/region \
+&& echo STEP-STORM && vbus-e2e hostile 0000:00:02.0 \$off 8192 20000 && sleep 1 \
+&& echo STEP-STORM-END && state=\$(cat /sys/bus/vbus/devices/vbus0-1/state) && echo state=\$state \
+&& [ \$state = broken ] && vbus-e2e echo /dev/vbus-echo1 2000 10 && echo STEP-IDLE && sleep 3 && echo STEP-DONE" \
+		>"$work/out" 2>&1 &
+	gpid=$!
+	c0="" c1="" c2="" c3=""
+	wait_marker $gpid STEP-STORM && c0=$(cpu)
+	wait_marker $gpid STEP-STORM-END && c1=$(cpu)
+	wait_marker $gpid STEP-IDLE && { sleep 0.5; c2=$(cpu); }
+	wait_marker $gpid STEP-DONE && c3=$(cpu)
+	wait "$gpid"
+	grc=$?
+	set -e
+	cat "$work/out"
+	stop_vbusd
+	cat "$log"
+	[ "$grc" -eq 0 ] || fail "guest exited $grc (device 1 must read broken, device 3 must keep echoing)"
+	grep -q 'device 1 (echo): protocol violation' "$log" || fail "vbusd did not report the violation"
+	grep 'dev=3 type=echo' "$log" | tail -n1 | grep -q 'violations=0 broken=0' || fail "device 3 was hurt"
+	hz=$(getconf CLK_TCK)
+	echo "$name: vbusd CPU: storm $(( (c1 - c0) * 1000 / hz )) ms; idle window $(( (c3 - c2) * 1000 / hz )) ms"
+	# After the storm vbusd must go quiet: no livelock on the broken device (ticks of 1/CLK_TCK s).
+	[ $((c3 - c2)) -le $((hz / 5)) ] || fail "vbusd kept using CPU after the storm ($((c3 - c2)) ticks)"
+	echo "$name: PASS: device 1 broken, device 3 served, vbusd idle afterwards"
+	;;
+*)
+	echo "usage: e2e.sh echo|hotplug|linkdown|hostile" >&2
+	exit 2
+	;;
+esac
