@@ -14,6 +14,15 @@
  *       wait until DEV is gone.
  *   vbus-e2e expect-errno DEV ERRNO-NAME
  *       one write+read must fail with the given errno (e.g. ENOLINK).
+ *   vbus-e2e bench PATH COUNT SIZE WINDOW IRQ-MATCH
+ *       benchmark (figures, no verdict): COUNT messages of SIZE bytes through
+ *       PATH (a vbus echo device, or a stream such as a virtio-serial port
+ *       whose host end echoes), WINDOW in flight; prints msgs/s, the mean
+ *       round trip and the interrupts per message of the /proc/interrupts
+ *       lines containing IRQ-MATCH.
+ *   vbus-e2e host-echo SOCKET
+ *       (host side) listen on a UNIX socket, accept one connection, echo
+ *       every byte until EOF.
  *   vbus-e2e hostile PCI-SLOT OFFSET LEN DOORBELLS
  *       a hostile guest: through the device's sysfs resource files, overwrite
  *       [OFFSET, OFFSET+LEN) of BAR2 with pseudo-random bytes (the rings of a
@@ -30,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -241,6 +252,116 @@ static int cmd_expect_errno(const char *dev, const char *name)
 	return 0;
 }
 
+static long long irq_count(const char *match)
+{
+	char line[1024];
+	long long total = 0;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+
+		if (!p || !strstr(line, match))
+			continue;
+		for (p++;;) {
+			char *end;
+			long long v = strtoll(p, &end, 10);
+
+			if (end == p)
+				break;
+			total += v;
+			p = end;
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+static int xfer_all(int fd, uint8_t *buf, size_t n, int wr)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t r = wr ? write(fd, buf + done, n - done) : read(fd, buf + done, n - done);
+
+		if (r <= 0)
+			return -1;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+static int cmd_bench(const char *path, uint64_t count, size_t size, unsigned int window,
+		     const char *match)
+{
+	uint8_t out[MSG_MAX], in[MSG_MAX];
+	long long i0, i1;
+	uint64_t sent = 0, got = 0, bad = 0;
+	double t0, t1;
+	int fd;
+
+	if (size < 1 || size > MSG_MAX || window < 1) {
+		fprintf(stderr, "bench: size 1..%u, window >= 1\n", MSG_MAX);
+		return 2;
+	}
+	fd = open(path, O_RDWR);
+	if (fd < 0) {
+		fprintf(stderr, "bench: open %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	memset(out, 0x5a, size);
+	i0 = irq_count(match);
+	t0 = now();
+	while (got < count) {
+		while (sent < count && sent - got < window) {
+			out[0] = (uint8_t)sent;
+			if (xfer_all(fd, out, size, 1)) {
+				fprintf(stderr, "bench: write: %s\n", strerror(errno));
+				return 1;
+			}
+			sent++;
+		}
+		if (xfer_all(fd, in, size, 0)) {
+			fprintf(stderr, "bench: read: %s\n", strerror(errno));
+			return 1;
+		}
+		bad += in[0] != (uint8_t)got;
+		got++;
+	}
+	t1 = now();
+	i1 = irq_count(match);
+	close(fd);
+	printf("bench: path=%s msgs=%" PRIu64 " size=%zu window=%u seconds=%.3f msgs_per_s=%.0f rtt_us=%.1f irqs=%lld irqs_per_msg=%.3f bad=%" PRIu64 "\n",
+	       path, got, size, window, t1 - t0, got / (t1 - t0), (t1 - t0) * 1e6 * window / got,
+	       i1 - i0, (double)(i1 - i0) / got, bad);
+	return bad ? 1 : 0;
+}
+
+static int cmd_host_echo(const char *sockpath)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	uint8_t buf[65536];
+	int l, c;
+	ssize_t r;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", sockpath);
+	unlink(sockpath);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1)) {
+		fprintf(stderr, "host-echo: %s: %s\n", sockpath, strerror(errno));
+		return 1;
+	}
+	c = accept(l, NULL, NULL);
+	if (c < 0)
+		return 1;
+	while ((r = read(c, buf, sizeof(buf))) > 0)
+		if (xfer_all(c, buf, (size_t)r, 1))
+			break;
+	return 0;
+}
+
 static int cmd_hostile(const char *slot, uint64_t off, uint64_t len, uint64_t doorbells)
 {
 	char path[256];
@@ -296,11 +417,17 @@ int main(int argc, char **argv)
 		return cmd_wait(argv[2], atoi(argv[3]), 0);
 	if (argc == 4 && strcmp(argv[1], "expect-errno") == 0)
 		return cmd_expect_errno(argv[2], argv[3]);
+	if (argc == 7 && strcmp(argv[1], "bench") == 0)
+		return cmd_bench(argv[2], strtoull(argv[3], NULL, 0), strtoul(argv[4], NULL, 0),
+				 (unsigned int)strtoul(argv[5], NULL, 0), argv[6]);
+	if (argc == 3 && strcmp(argv[1], "host-echo") == 0)
+		return cmd_host_echo(argv[2]);
 	if (argc == 6 && strcmp(argv[1], "hostile") == 0)
 		return cmd_hostile(argv[2], strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0),
 				   strtoull(argv[5], NULL, 0));
 	fprintf(stderr, "usage: vbus-e2e echo DEV COUNT SEED [WINDOW] | wait-dev DEV S | wait-gone DEV S |"
 			" expect-errno DEV ERRNO |"
-			" hostile PCI-SLOT OFFSET LEN DOORBELLS\n");
+			" hostile PCI-SLOT OFFSET LEN DOORBELLS | bench PATH COUNT SIZE WINDOW IRQ-MATCH |"
+			" host-echo SOCKET\n");
 	return 2;
 }
