@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "vbus_cli.h"
 #include "vbusd.h"
 
 #define VBUSD_VERSION "1.0"
@@ -80,14 +81,12 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+/* Strict number (docs/cli.md); the message names @what and the range. */
+static int parse_u32(const char *what, const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || end == s || *end || v < lo || v > hi)
+	if (vbus_parse_u64("vbusd", what, s, lo, hi, &v))
 		return -EINVAL;
 	*out = (uint32_t)v;
 	return 0;
@@ -125,8 +124,8 @@ static int parse_device(struct vbusd_cfg *c, const char *spec, const char *where
 		return -EINVAL;
 	}
 	d = &c->dev[c->ndev];
-	if (parse_u32(buf, 1, UINT32_MAX, &d->id)) {
-		fprintf(stderr, "vbusd: %s: device id '%s' is not a number >= 1\n", where, buf);
+	if (parse_u32("device id", buf, 1, UINT32_MAX, &d->id)) {
+		fprintf(stderr, "vbusd: (in %s)\n", where);
 		return -EINVAL;
 	}
 	if (!vbusd_backend_known(type)) {
@@ -161,19 +160,18 @@ static int cfg_set(struct vbusd_cfg *c, const char *key, const char *val, const 
 			return -EINVAL;
 		}
 	} else if (strcmp(key, "vectors") == 0) {
-		if (parse_u32(val, 1, VBUSD_MAX_VECTORS, &c->vectors)) {
-			fprintf(stderr, "vbusd: %s: vectors '%s': 1 .. %u\n", where, val, VBUSD_MAX_VECTORS);
+		if (parse_u32("vectors", val, 1, VBUSD_MAX_VECTORS, &c->vectors)) {
+			fprintf(stderr, "vbusd: (in %s)\n", where);
 			return -EINVAL;
 		}
 	} else if (strcmp(key, "max-devices") == 0) {
-		if (parse_u32(val, 1, VBUSD_MAX_DEVICES, &c->max_devices)) {
-			fprintf(stderr, "vbusd: %s: max-devices '%s': 1 .. %u\n", where, val,
-				VBUSD_MAX_DEVICES);
+		if (parse_u32("max-devices", val, 1, VBUSD_MAX_DEVICES, &c->max_devices)) {
+			fprintf(stderr, "vbusd: (in %s)\n", where);
 			return -EINVAL;
 		}
 	} else if (strcmp(key, "budget") == 0) {
-		if (parse_u32(val, 1, 1u << 20, &c->budget)) {
-			fprintf(stderr, "vbusd: %s: budget '%s': 1 .. 1048576\n", where, val);
+		if (parse_u32("budget", val, 1, 1u << 20, &c->budget)) {
+			fprintf(stderr, "vbusd: (in %s)\n", where);
 			return -EINVAL;
 		}
 	} else if (strcmp(key, "log-level") == 0) {
@@ -737,7 +735,7 @@ static void shutdown_links(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vbusd [OPTION]...\n"
+		"usage: vbusd [OPTION]...\n"
 		"vbus host daemon: serves QEMU ivshmem-doorbell devices (one vbus region per client)\n"
 		"on a UNIX socket, with the bus verbs, hotplug and userspace device backends.\n"
 		"\n"
@@ -792,9 +790,17 @@ int main(int argc, char **argv)
 		else if (strncmp(argv[i], "--config=", 9) == 0)
 			cfg_path = argv[i] + 9;
 	}
+	/* --help wins over everything else on the line (docs/cli.md) */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+	}
 	if (cfg_path && cfg_load(&cfg, cfg_path))
-		return 2;
-	while ((c = getopt_long(argc, argv, "c:s:S:V:d:m:b:l:p:h", opts, NULL)) != -1) {
+		return 1;	/* a malformed file: a runtime failure (the message says where) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:s:S:V:d:m:b:l:p:h", opts, NULL)) != -1) {
 		const char *key = NULL;
 
 		argval = optarg;
@@ -810,19 +816,17 @@ int main(int argc, char **argv)
 		case 'p': pidfile = optarg; continue;
 		case 'h': usage(stdout); return 0;
 		case 1: printf("vbusd %s (vbus protocol %u)\n", VBUSD_VERSION, VBUS_SHM_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default: return vbus_getopt_error("vbusd", c, argv[optind - 1], optopt);
 		}
 		if (cfg_set(&cfg, key, argval, "command line"))
-			return 2;
+			return vbus_usage_error("vbusd", "bad value '%s' for --%s", argval,
+						opts[c == 'S' ? 2 : c == 'V' ? 3 : c == 'd' ? 4 : c == 'm' ? 5 :
+						     c == 'b' ? 6 : c == 'l' ? 7 : 1].name);
 	}
-	if (optind < argc) {
-		fprintf(stderr, "vbusd: unexpected argument '%s' (see --help)\n", argv[optind]);
-		return 2;
-	}
-	if (!cfg.socket[0]) {
-		fprintf(stderr, "vbusd: no socket given (--socket PATH or 'socket =' in the config)\n");
-		return 2;
-	}
+	if (optind < argc)
+		return vbus_usage_error("vbusd", "unexpected argument '%s'", argv[optind]);
+	if (!cfg.socket[0])
+		return vbus_usage_error("vbusd", "no socket given (--socket PATH or 'socket =' in the config)");
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
