@@ -113,6 +113,19 @@ static bool vbus_echo_writable(struct vbus_echo *e)
 	if (e->live)
 		vbus_echo_drain(e);
 	ok = !e->live || ioq_free_slots(&e->q[0]) > 0;
+	if (!ok) {
+		/*
+		 * The tx ring is full: ask for tx completions (enable re-checks,
+		 * §1.2), look again; they stay off while there is room.
+		 */
+		if (shm_signal_enable(&e->q[0].sig) == SHM_SIGNAL_SELF)
+			shm_signal_wakeup(&e->q[0].sig, vbus_echo_drain, e, 0, NULL);	/* SIG-4 */
+		else
+			vbus_echo_drain(e);
+		ok = ioq_free_slots(&e->q[0]) > 0;
+	}
+	if (ok && e->live)
+		shm_signal_disable(&e->q[0].sig);
 	spin_unlock_irqrestore(&e->lock, flags);
 	return ok;
 }
@@ -305,8 +318,7 @@ static int vbus_echo_setup(struct vbus_echo *e)
 		return -ENOMEM;
 	spin_lock_irqsave(&e->lock, flags);
 	e->fifo_head = e->fifo_tail = 0;
-	/* north listens for completions on both rings */
-	shm_signal_enable(&e->q[0].sig);
+	/* north listens for echoes (rx); tx completions only while a writer waits for room */
 	shm_signal_enable(&e->q[1].sig);
 	for (i = 0, ret = 0; i < VBUS_ECHO_COUNT && !ret; i++)
 		ret = vbus_echo_post(e, i);

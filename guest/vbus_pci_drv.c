@@ -370,10 +370,13 @@ static int vbus_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	link->pdev = pdev;
 	link->parent = dev;
-	ret = pcim_iomap_regions(pdev, BIT(0), "vbus_pci");
-	if (ret)
-		return ret;
-	link->regs = pcim_iomap_table(pdev)[0];
+	/*
+	 * BAR0 is mapped but not claimed: a claimed BAR cannot be mmapped through
+	 * sysfs, and the hostile-guest test (tests/e2e) rings doorbells that way.
+	 */
+	link->regs = pcim_iomap(pdev, 0, 0);
+	if (!link->regs)
+		return -ENOMEM;
 	link->size = pci_resource_len(pdev, 2);
 	/* BAR2 is RAM shared with the host: map it cacheable, as the core expects memory */
 	link->region = devm_memremap(dev, pci_resource_start(pdev, 2), link->size, MEMREMAP_WB);

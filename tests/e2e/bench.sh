@@ -19,7 +19,7 @@ for f in "$build/bin/vbusd" "$build/bin/vbus-e2e" "${kos[@]}"; do
 done
 krel=$(basename "$(ls -1 /boot/vmlinuz-6.1.0-*-amd64 | sort -V | tail -n1)" | sed 's/^vmlinuz-//')
 vmods=()
-for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console; do
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console; do
 	f=$(modinfo -k "$krel" -n "$m" 2>/dev/null) || { echo "bench: module $m of $krel not found" >&2; exit 1; }
 	vmods+=(--ko "$f")
 done
@@ -39,7 +39,7 @@ pids+=($!)
 for _ in $(seq 100); do [ -S "$work/vbusd.sock" ] && [ -S "$work/vs.sock" ] && break; sleep 0.05; done
 
 ins=""
-for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console; do
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console; do
 	ins+="insmod /lib/vbus/$m.ko; "
 done
 cmd="$ins insmod /lib/vbus/vbus_pci.ko && insmod /lib/vbus/vbus_echo.ko && vbus-e2e wait-dev /dev/vbus-echo0 10 \

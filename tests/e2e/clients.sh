@@ -30,6 +30,7 @@ sleep 0.3
 kill -9 "$victim"
 wait "$victim" 2>/dev/null || true
 "$north" "$work/s" 4 1 1000 || fail "client after a dead one"
+for _ in $(seq 60); do grep -q 'client disconnected: peer 5' "$log" && break; sleep 0.05; done
 grep -q 'client disconnected: peer 5' "$log" || fail "the killed client's link was not freed"
 # A broken config on SIGHUP changes nothing.
 echo 'device = 0 nosuch' >>"$conf"

@@ -8,6 +8,8 @@
 #   hotplug   a device added (SIGHUP) and removed while the guest runs; vbus_echo reloaded;
 #             vbus_pci reloaded (re-attach handshake), traffic after each step
 #   linkdown  vbusd stopped with SIGTERM while the guest runs: the guest sees the link down
+#   offload   inside the booted kernel: vbus.ko, vbusd --device 1:echo:offload and a userspace north
+#             (vbus-north) over the ivshmem protocol: 100k echoes served by the module, its counters
 #   hostile   a guest tool scribbles over one echo device's rings and storms the doorbells: vbusd
 #             marks that device broken, keeps serving the other echo device, and goes idle after
 # Environment (ctest sets these): VBUSD, VBUS_E2E (the static guest tool), VBUS_GUEST_KOS
@@ -175,6 +177,25 @@ linkdown)
 	[ $stopped -eq 1 ] || fail "the guest never reached the stop step"
 	[ "$grc" -eq 0 ] || fail "guest exited $grc (it must see the link go down)"
 	echo "$name: PASS: SIGTERM marks the link down; the guest's device fails with ENOLINK"
+	;;
+offload)
+	[ -n "${VBUS_HOST_KO:-}" ] || skip "vbus.ko not built: ${VBUS_HOST_KO_SKIP:-no reason given}"
+	[ -n "${VBUSD_STATIC:-}" ] || skip "static vbusd not built: ${VBUS_E2E_SKIP:-no reason given}"
+	set +e
+	out=$("$run" --name "$name" --timeout 200 --ko "$VBUS_HOST_KO" --bin "$VBUSD_STATIC" \
+		--bin "$VBUS_NORTH_STATIC" -- "insmod /lib/vbus/vbus.ko && \
+(vbusd-static --socket /tmp/s --vectors 4 --device 1:echo:offload 2>/tmp/vbusd.log & echo \$! >/tmp/pid) && \
+sleep 1 && vbus-north-static /tmp/s 4 1 $count; rc=\$?; sleep 1; kill \$(cat /tmp/pid); sleep 1; \
+cat /tmp/vbusd.log; cat /sys/kernel/debug/vbus/*/* 2>/dev/null | head -20; exit \$rc")
+	grc=$?
+	set -e
+	echo "$out"
+	[ "$grc" -eq 0 ] || fail "guest exited $grc"
+	grep -q 'device 1 (echo): offloaded to /dev/vbus' <<<"$out" || fail "vbusd did not offload the device"
+	grep -q "offload peer=1 dev=1 type=echo messages=$count " <<<"$out" ||
+		fail "the module's counters do not show $count messages"
+	grep -q "echoes intact" <<<"$out" || fail "the north did not finish"
+	echo "$name: PASS: $count echoes served by vbus.ko through vbusd's offload"
 	;;
 hostile)
 	write_conf "device = 3 echo"

@@ -136,8 +136,22 @@ static void dev_drain(void *arg)
 					    : (d->q[1].violation ? d->q[1].violation : "rx"));
 			return;
 		}
-		if (tx == 0 || rx == 0)
+		if (tx > 0 && rx == 0) {
+			/*
+			 * Out of rx buffers: listen for north's next post (enable
+			 * re-checks, §1.2 E1-E4), then look once more.
+			 */
+			if (shm_signal_enable(&d->q[1].sig) == SHM_SIGNAL_SELF)
+				/* SIG-4: clear what is pending; the peek below is the drain */
+				shm_signal_wakeup(&d->q[1].sig, NULL, NULL, 0, NULL);
+			rx = ioq_peek(&d->q[1]);
+			if (rx <= 0)
+				break;
+		}
+		if (tx == 0)
 			break;
+		/* buffers are there: north's posts need not ring us (see vbusd_attach_dev) */
+		shm_signal_disable(&d->q[1].sig);
 		ret = ioq_pop(&d->q[0], 1, echo_tx, d, NULL);
 		if (ret == -EIO || d->q[1].broken) {
 			dev_fault(d, d->q[0].violation ? d->q[0].violation :
@@ -164,7 +178,7 @@ void vbusd_serve_devices(struct vbusd_link *l, const struct vbusd_cfg *cfg)
 		struct vbusd_dev *d = &l->dev[i];
 		struct serve_arg s = { .d = d, .batch = cfg->batch };
 
-		if (!d->attached || d->broken)
+		if (!d->attached || d->broken || d->kfd >= 0)
 			continue;
 		for (r = 0; r < 2 && !d->broken; r++) {
 			if (strcmp(d->type, "null") == 0 && r == 1)

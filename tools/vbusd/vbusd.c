@@ -23,11 +23,14 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+
+#include <vbus/dev.h>
 
 #include "vbus_cli.h"
 #include "vbusd.h"
@@ -102,7 +105,7 @@ static int parse_level(const char *s)
 	return -1;
 }
 
-/* "ID TYPE" or "ID:TYPE" */
+/* "ID TYPE [offload]" or "ID:TYPE[:offload]" */
 static int parse_device(struct vbusd_cfg *c, const char *spec, const char *where)
 {
 	char buf[64], *sep, *type;
@@ -119,6 +122,22 @@ static int parse_device(struct vbusd_cfg *c, const char *spec, const char *where
 	type = sep + 1;
 	while (*type == ' ' || *type == '\t')
 		type++;
+	sep = strpbrk(type, ": \t");
+	if (sep) {
+		char *flag = sep + 1;
+
+		*sep = 0;
+		while (*flag == ' ' || *flag == '\t')
+			flag++;
+		if (strcmp(flag, "offload") != 0) {
+			fprintf(stderr, "vbusd: %s: device '%s': only 'offload' may follow the type\n", where,
+				spec);
+			return -EINVAL;
+		}
+		c->dev[c->ndev].offload = true;
+	} else {
+		c->dev[c->ndev].offload = false;
+	}
 	if (c->ndev >= VBUSD_MAX_DEVICES || c->ndev >= c->max_devices) {
 		fprintf(stderr, "vbusd: %s: too many devices (max-devices %u)\n", where, c->max_devices);
 		return -EINVAL;
@@ -183,6 +202,12 @@ static int cfg_set(struct vbusd_cfg *c, const char *key, const char *val, const 
 		vbusd_log_level = lvl;
 	} else if (strcmp(key, "device") == 0) {
 		return parse_device(c, val, where);
+	} else if (strcmp(key, "offload") == 0) {
+		if (strcmp(val, "yes") && strcmp(val, "no")) {
+			fprintf(stderr, "vbusd: %s: offload '%s': yes or no\n", where, val);
+			return -EINVAL;
+		}
+		c->offload_all = strcmp(val, "yes") == 0;
 	} else {
 		fprintf(stderr, "vbusd: %s: unknown key '%s'\n", where, key);
 		return -EINVAL;
@@ -289,12 +314,88 @@ static int send_msg(int sock, int64_t val, int fd)
 	return n == (ssize_t)sizeof(le) ? 0 : -EIO;
 }
 
+/* The module's counters of an offloaded device, into the log. */
+static void offload_log_stats(struct vbusd_dev *d)
+{
+	struct vbus_ioc_stats st = { .slot = 0 };
+
+	if (d->kfd < 0 || ioctl(d->kfd, VBUS_IOC_GET_STATS, &st))
+		return;
+	log_info("offload peer=%u dev=%u type=%s messages=%llu doorbells=%llu interrupts=%llu suppressed=%llu violations=%llu broken=%u",
+		 d->link->peer, d->id, d->type, (unsigned long long)st.messages,
+		 (unsigned long long)st.doorbells, (unsigned long long)st.interrupts,
+		 (unsigned long long)st.suppressed, (unsigned long long)st.violations, st.broken);
+	d->msgs = st.messages;
+	d->violations = st.violations;
+}
+
 static void link_dev_detach(struct vbusd_dev *d)
 {
+	if (!d->id)
+		return;
 	if (d->attached)
 		log_info("peer %u device %u (%s): rings detached (msgs %llu)", d->link->peer, d->id,
 			 d->type, (unsigned long long)d->msgs);
+	if (d->kfd >= 0) {
+		offload_log_stats(d);
+		close(d->kfd);	/* the module's link goes with its last close (TR-4) */
+		d->kfd = -1;
+	}
 	d->attached = false;
+}
+
+static int kioctl(int fd, unsigned long req, void *arg, const char *what)
+{
+	if (ioctl(fd, req, arg) == 0)
+		return 0;
+	log_warn("/dev/vbus %s: %s", what, strerror(errno));
+	return -errno;
+}
+
+/*
+ * Offload (§5.2): one /dev/vbus link per device, fed the region's memfd, the
+ * device's rings and the same eventfds QEMU uses (doorbells: our eventfds;
+ * interrupts: the guest's). 0, or -errno (the caller serves it in userspace).
+ */
+static int offload_attach(struct vbusd_link *l, struct vbusd_dev *d)
+{
+	struct vbus_ioc_shm shm = { .fd = l->memfd, .size = l->size };
+	struct vbus_ioc_device dev = { .slot = 0, .id = d->id, .version = 1 };
+	struct vbus_ioc_eventfd e;
+	unsigned int r, n = strcmp(d->type, "null") == 0 ? 1 : 2;
+	int fd = open("/dev/vbus", O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(dev.type, sizeof(dev.type), "%s", d->type);
+	ret = kioctl(fd, VBUS_IOC_ATTACH_SHM, &shm, "ATTACH_SHM");
+	for (r = 0; !ret && r < 2; r++) {
+		uint32_t h = d->handle[r < n ? r : 0];
+		uint32_t v = vbusd_vector(l, h);
+
+		dev.ring_off[r] = d->ring_off[r < n ? r : 0];
+		dev.signal[r] = h;
+		if (h >= VBUS_IOC_MAX_SIGNALS) {
+			ret = -ERANGE;
+			break;
+		}
+		e.index = h;
+		e.fd = l->south_efd[v];
+		ret = kioctl(fd, VBUS_IOC_SET_KICK, &e, "SET_KICK");
+		e.fd = l->north_efd[v];
+		if (!ret)
+			ret = kioctl(fd, VBUS_IOC_SET_CALL, &e, "SET_CALL");
+	}
+	if (!ret)
+		ret = kioctl(fd, VBUS_IOC_ADD_DEVICE, &dev, "ADD_DEVICE");
+	if (!ret)
+		ret = kioctl(fd, VBUS_IOC_START, NULL, "START");
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	d->kfd = fd;
+	return 0;
 }
 
 static void link_log_stats(const struct vbusd_link *l)
@@ -321,6 +422,9 @@ static void link_free(struct vbusd_link *l)
 {
 	unsigned int v;
 
+	for (v = 0; v < VBUSD_MAX_DEVICES; v++)
+		if (l->dev[v].id)
+			link_dev_detach(&l->dev[v]);
 	link_log_stats(l);
 	for (v = 0; v < l->vectors; v++) {
 		if (l->south_efd[v] >= 0) {
@@ -370,6 +474,8 @@ static int link_add_device(struct vbusd_link *l, const struct vbusd_devcfg *dc, 
 	memset(d, 0, sizeof(*d));
 	d->id = dc->id;
 	d->link = l;
+	d->kfd = -1;
+	d->offload = dc->offload || cfg.offload_all;
 	snprintf(d->type, sizeof(d->type), "%s", dc->type);
 	return 0;
 }
@@ -413,6 +519,8 @@ static int link_create(int sock)
 	l->vectors = cfg.vectors;
 	for (v = 0; v < VBUSD_MAX_VECTORS; v++)
 		l->north_efd[v] = l->south_efd[v] = -1;
+	for (i = 0; i < VBUSD_MAX_DEVICES; i++)
+		l->dev[i].kfd = -1;
 	l->peer = alloc_peer();
 	if (!l->peer) {
 		log_err("no free peer id");
@@ -606,13 +714,29 @@ static void link_sync_devices(struct vbusd_link *l)
 			}
 			d->ring_off[r] = reg->offset;
 			d->handle[r] = reg->handle;
-			shm_signal_enable(&d->q[r].sig);
+			/*
+			 * South listens on tx; on rx (echo) only while it waits for a
+			 * buffer (backend.c), so posting buffers costs north no doorbell.
+			 */
+			if (r == 0)
+				shm_signal_enable(&d->q[r].sig);
 		}
-		if (!d->broken) {
-			d->attached = true;
+		if (d->broken)
+			continue;
+		d->attached = true;
+		if (d->offload) {
+			int ret = offload_attach(l, d);
+
+			if (ret)
+				log_warn("peer %u device %u: offload to /dev/vbus failed (%s): serving it here",
+					 l->peer, d->id, strerror(-ret));
+			else
+				log_info("peer %u device %u (%s): offloaded to /dev/vbus, signals %u/%u",
+					 l->peer, d->id, d->type, d->handle[0], d->handle[1]);
+		}
+		if (d->kfd < 0)
 			log_info("peer %u device %u (%s): rings attached, signals %u/%u", l->peer, d->id,
 				 d->type, d->handle[0], d->handle[1]);
-		}
 	}
 }
 
@@ -698,6 +822,7 @@ static void reload(void)
 			vbus_bus_drop_device(l->bus, d->id);
 			log_info("peer %u: device %u (%s) removed", l->peer, d->id, d->type);
 			memset(d, 0, sizeof(*d));
+			d->kfd = -1;
 		}
 		for (k = 0; k < nc.ndev; k++) {
 			if (link_dev_slot(l, nc.dev[k].id, false))
@@ -743,7 +868,9 @@ static void usage(FILE *f)
 		"  -s, --socket PATH      UNIX socket QEMU connects to (required, here or in the config)\n"
 		"  -S, --size BYTES       region size per client, power of two, K/M/G suffix (default 4M)\n"
 		"  -V, --vectors N        eventfds per peer; must equal QEMU's vectors= (default 4)\n"
-		"  -d, --device ID:TYPE   add a device (types: echo, null); repeatable\n"
+		"  -d, --device ID:TYPE[:offload]  add a device (types: echo, null); repeatable;\n"
+		"                         :offload hands it to the /dev/vbus host module when present\n"
+		"  -o, --offload          offload every device to /dev/vbus when present\n"
 		"  -m, --max-devices N    device table slots (default 16)\n"
 		"  -b, --budget N         drain passes per wakeup before yielding (default 16)\n"
 		"  -l, --log-level LEVEL  error, warn, info (default) or debug\n"
@@ -769,6 +896,7 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "max-devices", required_argument, NULL, 'm' },
 		{ "budget", required_argument, NULL, 'b' },
+		{ "offload", no_argument, NULL, 'o' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -800,7 +928,7 @@ int main(int argc, char **argv)
 	if (cfg_path && cfg_load(&cfg, cfg_path))
 		return 1;	/* a malformed file: a runtime failure (the message says where) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:s:S:V:d:m:b:l:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:s:S:V:d:m:b:l:p:ho", opts, NULL)) != -1) {
 		const char *key = NULL;
 
 		argval = optarg;
@@ -814,6 +942,7 @@ int main(int argc, char **argv)
 		case 'b': key = "budget"; break;
 		case 'l': key = "log-level"; break;
 		case 'p': pidfile = optarg; continue;
+		case 'o': cfg.offload_all = true; continue;
 		case 'h': usage(stdout); return 0;
 		case 1: printf("vbusd %s (vbus protocol %u)\n", VBUSD_VERSION, VBUS_SHM_VERSION); return 0;
 		default: return vbus_getopt_error("vbusd", c, argv[optind - 1], optopt);

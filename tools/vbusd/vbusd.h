@@ -28,6 +28,7 @@ void vbusd_log(int level, const char *fmt, ...) __attribute__((format(printf, 2,
 struct vbusd_devcfg {
 	uint32_t id;
 	char type[VBUSD_TYPE_MAX];
+	bool offload;		/* hand the device to /dev/vbus when it is there */
 };
 
 struct vbusd_cfg {
@@ -37,6 +38,7 @@ struct vbusd_cfg {
 	uint32_t max_devices;
 	uint32_t budget;	/* drain passes per wakeup before rescheduling (hostile-peer bound) */
 	uint32_t batch;		/* descriptors per drain pass */
+	bool offload_all;	/* offload = yes: every device goes to /dev/vbus when it is there */
 	unsigned int ndev;
 	struct vbusd_devcfg dev[VBUSD_MAX_DEVICES];
 };
@@ -49,6 +51,8 @@ struct vbusd_dev {
 	char type[VBUSD_TYPE_MAX];
 	bool attached;		/* both rings attached */
 	bool broken;
+	bool offload;		/* configured for /dev/vbus */
+	int kfd;		/* its /dev/vbus link while offloaded, else -1 */
 	struct ioq q[2];	/* [0] tx north->south, [1] rx (north posts buffers) */
 	uint64_t ring_off[2];
 	uint32_t handle[2];
