@@ -10,6 +10,8 @@
 #   linkdown  vbusd stopped with SIGTERM while the guest runs: the guest sees the link down
 #   offload   inside the booted kernel: vbus.ko, vbusd --device 1:echo:offload and a userspace north
 #             (vbus-north) over the ivshmem protocol: 100k echoes served by the module, its counters
+#   net       vbus_net in the guest, the TAP vbusd creates in a network namespace this test makes:
+#             ping both ways' reachability and a 2 MiB transfer host -> guest with a SHA-256 check
 #   hostile   a guest tool scribbles over one echo device's rings and storms the doorbells: vbusd
 #             marks that device broken, keeps serving the other echo device, and goes idle after
 # Environment (ctest sets these): VBUSD, VBUS_E2E (the static guest tool), VBUS_GUEST_KOS
@@ -26,7 +28,7 @@ fail() { echo "$name: FAIL: $*" >&2; exit 1; }
 vbusd=${VBUSD:?VBUSD must be set}
 run=${VBUS_QEMU_RUN:?VBUS_QEMU_RUN must be set}
 count=${VBUS_E2E_COUNT:-100000}
-read -r pci_ko echo_ko <<<"$VBUS_GUEST_KOS"
+read -r pci_ko echo_ko net_ko_all <<<"$VBUS_GUEST_KOS"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-e2e.XXXXXX")
 vpid=""
@@ -177,6 +179,58 @@ linkdown)
 	[ $stopped -eq 1 ] || fail "the guest never reached the stop step"
 	[ "$grc" -eq 0 ] || fail "guest exited $grc (it must see the link go down)"
 	echo "$name: PASS: SIGTERM marks the link down; the guest's device fails with ENOLINK"
+	;;
+net)
+	[ -c /dev/net/tun ] || skip "/dev/net/tun missing"
+	command -v ip >/dev/null || skip "ip (iproute2) missing"
+	net_ko=$net_ko_all
+	[ -n "$net_ko" ] || skip "vbus_net.ko not built"
+	ns=vbus-e2e-$$
+	tap=vbt$$
+	ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace (not root?)"
+	trap 'ip netns del "$ns" 2>/dev/null; cleanup' EXIT
+	ip netns exec "$ns" ip link set lo up
+	ip netns exec "$ns" sh -c 'exec 3<>/dev/net/tun' 2>/dev/null || skip "/dev/net/tun unusable in a namespace"
+	head -c 2097152 /dev/urandom >"$work/blob"
+	want=$(sha256sum "$work/blob" | cut -d' ' -f1)
+	write_conf "device = 4 net tap=$tap"
+	# vbusd runs inside the namespace, so its TAP is created there; QEMU reaches it by the socket path.
+	ip netns exec "$ns" "$vbusd" --config "$conf" 2>>"$log" &
+	vpid=$!
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	set +e
+	"$run" --name "$name" --timeout 200 --ko "$pci_ko" --ko "$net_ko" --bin "$VBUS_E2E" \
+		--live-log "$console" "${qemu_args[@]}" -- "insmod /lib/vbus/vbus_pci.ko && insmod /lib/vbus/vbus_net.ko \
+&& ip link set lo up && ip addr add 10.77.0.2/24 dev eth0 && ip link set eth0 up && echo STEP-UP \
+&& ok=0 && for i in \$(seq 40); do ping -c 1 -W 1 10.77.0.1 >/dev/null 2>&1 && ok=1 && break; done \
+&& [ \$ok = 1 ] && ping -c 5 10.77.0.1 && { (nc -l -p 5001 >/tmp/got; touch /tmp/done) & } && sleep 1 && echo STEP-NC \
+&& for i in \$(seq 60); do [ -f /tmp/done ] && break; sleep 1; done; sleep 2; sha256sum /tmp/got; \
+ethtool -S eth0 2>/dev/null; cat /sys/class/net/eth0/statistics/rx_packets /sys/class/net/eth0/carrier" \
+		>"$work/out" 2>&1 &
+	gpid=$!
+	sent=0
+	if wait_marker $gpid STEP-UP; then
+		for _ in $(seq 100); do ip -n "$ns" link show "$tap" >/dev/null 2>&1 && break; sleep 0.1; done
+		ip -n "$ns" addr add 10.77.0.1/24 dev "$tap"
+		ip -n "$ns" link set "$tap" up
+	fi
+	if wait_marker $gpid STEP-NC; then
+		for _ in $(seq 20); do
+			ip netns exec "$ns" bash -c "cat '$work/blob' >/dev/tcp/10.77.0.2/5001" 2>/dev/null && { sent=1; break; }
+			sleep 1
+		done
+	fi
+	wait "$gpid"
+	grc=$?
+	set -e
+	cat "$work/out"
+	stop_vbusd
+	cat "$log"
+	[ "$grc" -eq 0 ] || fail "guest exited $grc (ping to the host's TAP must work)"
+	[ $sent -eq 1 ] || fail "the host could not send to the guest"
+	got=$(sed -n 's/^\([0-9a-f]\{64\}\)  \/tmp\/got.*/\1/p' "$work/out" | tail -n1)
+	[ "$got" = "$want" ] || fail "SHA-256 of the received 2 MiB: '$got', want '$want'"
+	echo "$name: PASS: ping over vbus_net + TAP in a namespace; 2 MiB host -> guest, SHA-256 intact"
 	;;
 offload)
 	[ -n "${VBUS_HOST_KO:-}" ] || skip "vbus.ko not built: ${VBUS_HOST_KO_SKIP:-no reason given}"

@@ -6,14 +6,20 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
 
 #include "vbusd.h"
 
 int vbusd_backend_known(const char *type)
 {
-	return strcmp(type, "echo") == 0 || strcmp(type, "null") == 0;
+	return strcmp(type, "echo") == 0 || strcmp(type, "null") == 0 || strcmp(type, "net") == 0;
 }
 
 uint32_t vbusd_vector(const struct vbusd_link *l, uint32_t handle)
@@ -99,6 +105,106 @@ static void dev_kick(struct vbusd_dev *d, unsigned int r)
 		d->link->suppressed++;
 }
 
+#define NET_FRAME_MAX 2048u
+
+int vbusd_net_open(struct vbusd_dev *d, const char *name)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr)) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	snprintf(d->tap, sizeof(d->tap), "%s", ifr.ifr_name);
+	d->tapfd = fd;
+	return 0;
+}
+
+/* ioq_pop_fn on net tx: one frame to the TAP (a full TAP queue drops it, as a NIC would). */
+static int net_tx(void *arg, const struct ioq_desc_info *d, u32 *used)
+{
+	struct vbusd_dev *dev = arg;
+
+	*used = 0;
+	if ((d->flags & VBUS_IOQ_DESC_F_WRITE) || d->len < 14 || d->len > NET_FRAME_MAX) {
+		dev->errors++;
+		return -EINVAL;
+	}
+	if (write(dev->tapfd, dev->link->region + d->offset, d->len) != (ssize_t)d->len)
+		dev->drops++;
+	dev->msgs++;
+	dev->bytes += d->len;
+	return 0;
+}
+
+struct net_rx_ctx {
+	const uint8_t *frame;
+	size_t len;
+	struct vbusd_dev *d;
+};
+
+static int net_rx_fill(void *arg, const struct ioq_desc_info *rx, u32 *used)
+{
+	struct net_rx_ctx *c = arg;
+
+	*used = 0;
+	if (!(rx->flags & VBUS_IOQ_DESC_F_WRITE) || rx->len < c->len) {
+		c->d->errors++;
+		return -EINVAL;
+	}
+	memcpy(c->d->link->region + rx->offset, c->frame, c->len);
+	*used = (u32)c->len;
+	return 0;
+}
+
+void vbusd_net_rx(struct vbusd_dev *d, unsigned int batch)
+{
+	uint8_t frame[NET_FRAME_MAX];
+	unsigned int n = 0;
+	int avail;
+
+	if (d->tapfd < 0 || !d->attached || d->broken)
+		return;
+	while (n < batch) {
+		struct net_rx_ctx c = { .frame = frame, .d = d };
+		ssize_t len;
+
+		avail = ioq_peek(&d->q[1]);
+		if (avail < 0)
+			break;
+		if (avail == 0) {
+			/* no buffer: stop reading the TAP, listen for north's next post */
+			vbusd_tap_arm(d, false);
+			if (shm_signal_enable(&d->q[1].sig) == SHM_SIGNAL_SELF)
+				shm_signal_wakeup(&d->q[1].sig, NULL, NULL, 0, NULL);
+			if (ioq_peek(&d->q[1]) <= 0)
+				break;
+			continue;
+		}
+		shm_signal_disable(&d->q[1].sig);
+		vbusd_tap_arm(d, true);
+		len = read(d->tapfd, frame, sizeof(frame));
+		if (len <= 0)
+			break;
+		c.len = (size_t)len;
+		if (ioq_pop(&d->q[1], 1, net_rx_fill, &c, NULL) == 1) {
+			d->rx_frames++;
+			d->rx_bytes += (uint64_t)len;
+			n++;
+		}
+	}
+	if (n)
+		dev_kick(d, 1);
+}
+
 struct serve_arg {
 	struct vbusd_dev *d;
 	unsigned int batch;
@@ -115,6 +221,21 @@ static void dev_drain(void *arg)
 
 	if (d->broken)
 		return;
+	if (strcmp(d->type, "net") == 0) {
+		ret = ioq_pop(&d->q[0], s->batch, net_tx, d, NULL);
+		if (ret == -EIO) {
+			dev_fault(d, d->q[0].violation ? d->q[0].violation : "tx");
+			return;
+		}
+		if (ret > 0) {
+			s->progress = true;
+			dev_kick(d, 0);
+		}
+		vbusd_net_rx(d, s->batch);
+		if (d->q[1].broken)
+			dev_fault(d, d->q[1].violation ? d->q[1].violation : "rx");
+		return;
+	}
 	if (strcmp(d->type, "null") == 0) {
 		ret = ioq_pop(&d->q[0], s->batch, NULL, NULL, NULL);
 		if (ret == -EIO) {

@@ -129,14 +129,21 @@ static int parse_device(struct vbusd_cfg *c, const char *spec, const char *where
 		*sep = 0;
 		while (*flag == ' ' || *flag == '\t')
 			flag++;
-		if (strcmp(flag, "offload") != 0) {
-			fprintf(stderr, "vbusd: %s: device '%s': only 'offload' may follow the type\n", where,
-				spec);
+		c->dev[c->ndev].offload = false;
+		c->dev[c->ndev].tap[0] = 0;
+		if (strcmp(flag, "offload") == 0) {
+			c->dev[c->ndev].offload = true;
+		} else if (strncmp(flag, "tap=", 4) == 0 && flag[4] && strlen(flag + 4) < 16 &&
+			   strcmp(type, "net") == 0) {
+			snprintf(c->dev[c->ndev].tap, sizeof(c->dev[c->ndev].tap), "%s", flag + 4);
+		} else {
+			fprintf(stderr, "vbusd: %s: device '%s': after the type only 'offload' or (net) 'tap=NAME' (< 16 chars)\n",
+				where, spec);
 			return -EINVAL;
 		}
-		c->dev[c->ndev].offload = true;
 	} else {
 		c->dev[c->ndev].offload = false;
+		c->dev[c->ndev].tap[0] = 0;
 	}
 	if (c->ndev >= VBUSD_MAX_DEVICES || c->ndev >= c->max_devices) {
 		fprintf(stderr, "vbusd: %s: too many devices (max-devices %u)\n", where, c->max_devices);
@@ -281,11 +288,22 @@ static int epfd = -1;
 static uint32_t next_peer = 1;
 
 /* epoll tags: the low 8 bits say what the fd is */
-enum { TAG_LISTEN = 1, TAG_SIGNAL, TAG_CLIENT, TAG_DOORBELL };
+enum { TAG_LISTEN = 1, TAG_SIGNAL, TAG_CLIENT, TAG_DOORBELL, TAG_TAP };
 
 static uint64_t tag(int kind, struct vbusd_link *l, uint32_t v)
 {
 	return (uint64_t)kind | ((uint64_t)v << 8) | (l ? ((uint64_t)(uintptr_t)l << 16) : 0);
+}
+
+void vbusd_tap_arm(struct vbusd_dev *d, bool on)
+{
+	struct epoll_event ev = { .events = on ? EPOLLIN : 0,
+				  .data.u64 = tag(TAG_TAP, d->link, (uint32_t)(d - d->link->dev)) };
+
+	if (d->tapfd < 0 || d->tap_armed == on)
+		return;
+	if (epoll_ctl(epfd, EPOLL_CTL_MOD, d->tapfd, &ev) == 0)
+		d->tap_armed = on;
 }
 
 /* One ivshmem message: a little-endian int64, optionally with one fd (SCM_RIGHTS). */
@@ -415,6 +433,11 @@ static void link_log_stats(const struct vbusd_link *l)
 			 l->peer, d->id, d->type, (unsigned long long)d->msgs,
 			 (unsigned long long)d->bytes, (unsigned long long)d->errors,
 			 (unsigned long long)d->violations, d->broken);
+		if (d->tapfd >= 0)
+			log_info("stats peer=%u dev=%u tap=%s tx_frames=%llu rx_frames=%llu rx_bytes=%llu drops=%llu",
+				 l->peer, d->id, d->tap, (unsigned long long)d->msgs,
+				 (unsigned long long)d->rx_frames, (unsigned long long)d->rx_bytes,
+				 (unsigned long long)d->drops);
 	}
 }
 
@@ -426,6 +449,13 @@ static void link_free(struct vbusd_link *l)
 		if (l->dev[v].id)
 			link_dev_detach(&l->dev[v]);
 	link_log_stats(l);
+	for (v = 0; v < VBUSD_MAX_DEVICES; v++) {
+		if (l->dev[v].tapfd >= 0) {
+			epoll_ctl(epfd, EPOLL_CTL_DEL, l->dev[v].tapfd, NULL);
+			close(l->dev[v].tapfd);
+			l->dev[v].tapfd = -1;
+		}
+	}
 	for (v = 0; v < l->vectors; v++) {
 		if (l->south_efd[v] >= 0) {
 			epoll_ctl(epfd, EPOLL_CTL_DEL, l->south_efd[v], NULL);
@@ -475,6 +505,8 @@ static int link_add_device(struct vbusd_link *l, const struct vbusd_devcfg *dc, 
 	d->id = dc->id;
 	d->link = l;
 	d->kfd = -1;
+	d->tapfd = -1;
+	snprintf(d->tap, sizeof(d->tap), "%s", dc->tap);
 	d->offload = dc->offload || cfg.offload_all;
 	snprintf(d->type, sizeof(d->type), "%s", dc->type);
 	return 0;
@@ -520,7 +552,7 @@ static int link_create(int sock)
 	for (v = 0; v < VBUSD_MAX_VECTORS; v++)
 		l->north_efd[v] = l->south_efd[v] = -1;
 	for (i = 0; i < VBUSD_MAX_DEVICES; i++)
-		l->dev[i].kfd = -1;
+		l->dev[i].kfd = l->dev[i].tapfd = -1;
 	l->peer = alloc_peer();
 	if (!l->peer) {
 		log_err("no free peer id");
@@ -737,6 +769,28 @@ static void link_sync_devices(struct vbusd_link *l)
 		if (d->kfd < 0)
 			log_info("peer %u device %u (%s): rings attached, signals %u/%u", l->peer, d->id,
 				 d->type, d->handle[0], d->handle[1]);
+		if (d->kfd < 0 && strcmp(d->type, "net") == 0 && d->tapfd < 0) {
+			char name[16];
+			struct epoll_event ev = { .events = EPOLLIN,
+						  .data.u64 = tag(TAG_TAP, l, (uint32_t)(d - l->dev)) };
+			int ret;
+
+			if (d->tap[0])
+				snprintf(name, sizeof(name), "%s", d->tap);
+			else
+				snprintf(name, sizeof(name), "vbus%u-%u", l->peer % 1000, d->id % 10000);
+			ret = vbusd_net_open(d, name);
+			if (ret || epoll_ctl(epfd, EPOLL_CTL_ADD, d->tapfd, &ev)) {
+				log_err("peer %u device %u: TAP %s: %s", l->peer, d->id, name,
+					strerror(ret ? -ret : errno));
+				if (d->tapfd >= 0)
+					close(d->tapfd);
+				d->tapfd = -1;
+			} else {
+				d->tap_armed = true;
+				log_info("peer %u device %u (net): TAP %s", l->peer, d->id, d->tap);
+			}
+		}
 	}
 }
 
@@ -868,7 +922,8 @@ static void usage(FILE *f)
 		"  -s, --socket PATH      UNIX socket QEMU connects to (required, here or in the config)\n"
 		"  -S, --size BYTES       region size per client, power of two, K/M/G suffix (default 4M)\n"
 		"  -V, --vectors N        eventfds per peer; must equal QEMU's vectors= (default 4)\n"
-		"  -d, --device ID:TYPE[:offload]  add a device (types: echo, null); repeatable;\n"
+		"  -d, --device ID:TYPE[:offload|:tap=NAME]  add a device (types: echo, null, net);\n"
+		"                         repeatable; net: the TAP to create or take (default vbusP-ID)\n"
 		"                         :offload hands it to the /dev/vbus host module when present\n"
 		"  -o, --offload          offload every device to /dev/vbus when present\n"
 		"  -m, --max-devices N    device table slots (default 16)\n"
@@ -1043,6 +1098,10 @@ int main(int argc, char **argv)
 				for (c = i + 1; c < n; c++)
 					if ((evs[c].data.u64 >> 16) == (t >> 16))
 						evs[c].data.u64 = 0;
+				break;
+			case TAG_TAP:
+				if (v < VBUSD_MAX_DEVICES)
+					vbusd_net_rx(&lk->dev[v], cfg.batch);
 				break;
 			case TAG_DOORBELL: {
 				eventfd_t cnt;

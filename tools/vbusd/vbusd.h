@@ -29,6 +29,7 @@ struct vbusd_devcfg {
 	uint32_t id;
 	char type[VBUSD_TYPE_MAX];
 	bool offload;		/* hand the device to /dev/vbus when it is there */
+	char tap[16];		/* net: TAP interface to create or take ("" = vbus<peer>-<id>) */
 };
 
 struct vbusd_cfg {
@@ -53,10 +54,14 @@ struct vbusd_dev {
 	bool broken;
 	bool offload;		/* configured for /dev/vbus */
 	int kfd;		/* its /dev/vbus link while offloaded, else -1 */
+	int tapfd;		/* net: the TAP device, else -1 */
+	bool tap_armed;		/* net: TAP readable events wanted (rx buffers available) */
+	char tap[16];
 	struct ioq q[2];	/* [0] tx north->south, [1] rx (north posts buffers) */
 	uint64_t ring_off[2];
 	uint32_t handle[2];
 	uint64_t msgs, bytes, errors, violations;
+	uint64_t rx_frames, rx_bytes, drops;	/* net: TAP -> guest; frames dropped */
 	struct vbusd_link *link;
 };
 
@@ -87,5 +92,11 @@ void vbusd_serve_devices(struct vbusd_link *l, const struct vbusd_cfg *cfg);
 /* Notify north for ring @q registered with signal @handle (core said NOTIFY/FIRE). */
 void vbusd_notify_north(struct vbusd_link *l, uint32_t handle);
 uint32_t vbusd_vector(const struct vbusd_link *l, uint32_t handle);
+/* net: open (create) the TAP of @d; 0 or -errno. */
+int vbusd_net_open(struct vbusd_dev *d, const char *name);
+/* net: move frames from the TAP into posted rx buffers; bounded by @batch. */
+void vbusd_net_rx(struct vbusd_dev *d, unsigned int batch);
+/* net: (dis)arm the TAP's readable event in the daemon's epoll. */
+void vbusd_tap_arm(struct vbusd_dev *d, bool on);
 
 #endif /* VBUSD_H */
