@@ -483,7 +483,7 @@ START_TEST(bus_attach_handshake)
 	ck_assert_uint_eq(vbus_bus_north_gen(bus), 1);
 	ck_assert(!vbus_north_attached(&breg, gen));	/* not before south acknowledges */
 	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 1, 0, 0, 0, 0, NULL), 0);
-	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 64, 4096, &ret), 0);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 256, 4096, &ret), 0);
 	vbus_bus_reset_north(bus);
 	vbus_bus_set_link(bus, gen, true);
 	ck_assert(vbus_north_attached(&breg, gen));
@@ -494,7 +494,7 @@ START_TEST(bus_attach_handshake)
 	ck_assert_int_eq(vbus_north_record(&breg, &lay, 4, &rec), -EINVAL);
 	/* registrations were dropped and handles restart at 1 */
 	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 1, 0, 0, 0, 0, NULL), 0);
-	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 64, 4096, &ret), 0);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 256, 4096, &ret), 0);
 	ck_assert_uint_eq(ret, 1);
 	ck_assert_uint_eq(vbus_north_begin(&breg), 2);	/* north_gen = south_gen + 1 */
 	vbus_bus_set_link(bus, 2, false);
