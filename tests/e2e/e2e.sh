@@ -162,7 +162,7 @@ linkdown)
 	write_conf
 	start_vbusd
 	set +e
-	guest 120 "$load && vbus-e2e wait-dev /dev/vbus-echo0 10 && vbus-e2e echo /dev/vbus-echo0 1000 7 \
+	guest 180 "$load && vbus-e2e wait-dev /dev/vbus-echo0 10 && vbus-e2e echo /dev/vbus-echo0 1000 7 \
 && echo STEP-STOP && sleep 3 && dmesg | grep 'link down' \
 && vbus-e2e expect-errno /dev/vbus-echo0 ENOLINK" >"$work/out" 2>&1 &
 	gpid=$!
