@@ -7,6 +7,7 @@
  */
 #include <linux/fs.h>
 #include <linux/idr.h>
+#include <linux/kref.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
@@ -19,6 +20,7 @@
 #define VBUS_ECHO_COUNT 64u	/* descriptors per ring */
 
 struct vbus_echo {
+	struct kref ref;	/* the driver's, plus one per open file */
 	struct vbus_device *vdev;
 	struct miscdevice misc;
 	char name[24];
@@ -38,6 +40,28 @@ struct vbus_echo {
 };
 
 static DEFINE_IDA(vbus_echo_ida);
+
+static void vbus_echo_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct vbus_echo, ref));
+}
+
+/* A file may outlive the device (unbind, DEVDROP): it holds a reference and sees !live. */
+static int vbus_echo_open(struct inode *inode, struct file *f)
+{
+	struct vbus_echo *e = container_of(f->private_data, struct vbus_echo, misc);
+
+	kref_get(&e->ref);
+	return 0;
+}
+
+static int vbus_echo_release(struct inode *inode, struct file *f)
+{
+	struct vbus_echo *e = container_of(f->private_data, struct vbus_echo, misc);
+
+	kref_put(&e->ref, vbus_echo_free);
+	return 0;
+}
 
 static void vbus_echo_kick(struct vbus_echo *e, unsigned int r)
 {
@@ -265,6 +289,8 @@ static __poll_t vbus_echo_poll(struct file *f, poll_table *wait)
 
 static const struct file_operations vbus_echo_fops = {
 	.owner = THIS_MODULE,
+	.open = vbus_echo_open,
+	.release = vbus_echo_release,
 	.read = vbus_echo_read,
 	.write = vbus_echo_write,
 	.poll = vbus_echo_poll,
@@ -349,9 +375,10 @@ static int vbus_echo_probe(struct vbus_device *vdev)
 	struct vbus_echo *e;
 	int ret;
 
-	e = devm_kzalloc(&vdev->dev, sizeof(*e), GFP_KERNEL);
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
+	kref_init(&e->ref);
 	e->vdev = vdev;
 	spin_lock_init(&e->lock);
 	mutex_init(&e->wlock);
@@ -362,6 +389,7 @@ static int vbus_echo_probe(struct vbus_device *vdev)
 	if (ret) {
 		dev_err(&vdev->dev, "echo set-up failed: %d\n", ret);
 		vbus_dev_close(vdev);
+		kref_put(&e->ref, vbus_echo_free);
 		return ret;
 	}
 	e->index = ida_alloc(&vbus_echo_ida, GFP_KERNEL);
@@ -390,6 +418,7 @@ err_ida:
 err_close:
 	e->live = false;
 	vbus_dev_close(vdev);
+	kref_put(&e->ref, vbus_echo_free);
 	return ret;
 }
 
@@ -406,6 +435,7 @@ static void vbus_echo_remove(struct vbus_device *vdev)
 	wake_up_interruptible(&e->wq);
 	vbus_dev_close(vdev);
 	ida_free(&vbus_echo_ida, e->index);
+	kref_put(&e->ref, vbus_echo_free);	/* open files keep it until they close */
 }
 
 static struct vbus_driver vbus_echo_driver = {

@@ -102,7 +102,7 @@ echo)
 	write_conf
 	start_vbusd
 	set +e
-	out=$(guest 200 "$load && vbus-e2e wait-dev /dev/vbus-echo0 10 && vbus-e2e echo /dev/vbus-echo0 $count 42 32")
+	out=$(guest 330 "$load && vbus-e2e wait-dev /dev/vbus-echo0 10 && vbus-e2e echo /dev/vbus-echo0 $count 42 32")
 	grc=$?
 	set -e
 	echo "$out"
@@ -132,7 +132,7 @@ hotplug)
 && rmmod vbus_echo && rmmod vbus_pci && $load && vbus-e2e wait-dev /dev/vbus-echo0 10 \
 && vbus-e2e echo /dev/vbus-echo0 2000 5 && cat /sys/bus/vbus/devices/*/state"
 	set +e
-	guest 200 "$guest_cmd" >"$work/out" 2>&1 &
+	guest 330 "$guest_cmd" >"$work/out" 2>&1 &
 	gpid=$!
 	added=0 dropped=0
 	if wait_marker $gpid STEP-ADD; then
@@ -162,7 +162,7 @@ linkdown)
 	write_conf
 	start_vbusd
 	set +e
-	guest 180 "$load && vbus-e2e wait-dev /dev/vbus-echo0 10 && vbus-e2e echo /dev/vbus-echo0 1000 7 \
+	guest 330 "$load && vbus-e2e wait-dev /dev/vbus-echo0 10 && vbus-e2e echo /dev/vbus-echo0 1000 7 \
 && echo STEP-STOP && sleep 3 && dmesg | grep 'link down' \
 && vbus-e2e expect-errno /dev/vbus-echo0 ENOLINK" >"$work/out" 2>&1 &
 	gpid=$!
@@ -199,7 +199,7 @@ net)
 	vpid=$!
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 	set +e
-	"$run" --name "$name" --timeout 200 --ko "$pci_ko" --ko "$net_ko" --bin "$VBUS_E2E" \
+	"$run" --name "$name" --timeout 330 --ko "$pci_ko" --ko "$net_ko" --bin "$VBUS_E2E" \
 		--live-log "$console" "${qemu_args[@]}" -- "insmod /lib/vbus/vbus_pci.ko && insmod /lib/vbus/vbus_net.ko \
 && ip link set lo up && ip addr add 10.77.0.2/24 dev eth0 && ip link set eth0 up && echo STEP-UP \
 && ok=0 && for i in \$(seq 40); do ping -c 1 -W 1 10.77.0.1 >/dev/null 2>&1 && ok=1 && break; done \
@@ -236,7 +236,7 @@ offload)
 	[ -n "${VBUS_HOST_KO:-}" ] || skip "vbus.ko not built: ${VBUS_HOST_KO_SKIP:-no reason given}"
 	[ -n "${VBUSD_STATIC:-}" ] || skip "static vbusd not built: ${VBUS_E2E_SKIP:-no reason given}"
 	set +e
-	out=$("$run" --name "$name" --timeout 200 --ko "$VBUS_HOST_KO" --bin "$VBUSD_STATIC" \
+	out=$("$run" --name "$name" --timeout 330 --ko "$VBUS_HOST_KO" --bin "$VBUSD_STATIC" \
 		--bin "$VBUS_NORTH_STATIC" -- "insmod /lib/vbus/vbus.ko && \
 (vbusd-static --socket /tmp/s --vectors 4 --device 1:echo:offload 2>/tmp/vbusd.log & echo \$! >/tmp/pid) && \
 sleep 1 && vbus-north-static /tmp/s 4 1 $count; rc=\$?; sleep 1; kill \$(cat /tmp/pid); sleep 1; \
@@ -256,7 +256,7 @@ hostile)
 	start_vbusd
 	cpu() { awk '{ print $14 + $15 }' "/proc/$vpid/stat"; }	# utime + stime, clock ticks
 	set +e
-	guest 200 "$load && vbus-e2e wait-dev /dev/vbus-echo1 10 && vbus-e2e echo /dev/vbus-echo0 500 8 \
+	guest 330 "$load && vbus-e2e wait-dev /dev/vbus-echo1 10 && vbus-e2e echo /dev/vbus-echo0 500 8 \
 && vbus-e2e echo /dev/vbus-echo1 500 9 && read off len </sys/bus/vbus/devices/vbus0-1/region \
 && echo STEP-STORM && vbus-e2e hostile 0000:00:02.0 \$off 8192 20000 && sleep 1 \
 && echo STEP-STORM-END && state=\$(cat /sys/bus/vbus/devices/vbus0-1/state) && echo state=\$state \
