@@ -30,6 +30,9 @@
 #define READ_ONCE(x) __atomic_load_n(&(x), VBUS_SHIM_LOAD_ORDER)
 #define WRITE_ONCE(x, val) __atomic_store_n(&(x), (val), VBUS_SHIM_STORE_ORDER)
 
+/* The kernel's compiler barrier: no memory access is moved or re-done across it. */
+#define barrier() __asm__ __volatile__("" ::: "memory")
+
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #endif
