@@ -4,7 +4,7 @@
  * side in one run, two threads pinned to CPUs 0 and 1. Prints a table (or
  * --json) with same-run ratios; each figure is the median of --reps runs.
  *
- *   vbus-bench [--json] [--quick] [--reps N]
+ *   vbus-bench [--json] [--quick] [--reps N] [--model PARAMS]
  *   vbus-bench stress [--mode threads|procs|both] [--messages N] [--seed S]
  */
 #define _GNU_SOURCE
@@ -102,6 +102,11 @@ static void run_pair(void *(*fn0)(void *), void *(*fn1)(void *), void *arg)
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	pthread_barrier_destroy(&p.start);
+}
+
+void bench_run_pair(void *(*fn0)(void *), void *(*fn1)(void *), void *arg)
+{
+	run_pair(fn0, fn1, arg);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -484,13 +489,15 @@ struct results {
 	double spsc1, spsc32, spin_rtt, efd_rtt;
 	double vb1, vb32, poll_rtt, block_rtt;
 	double spin_stream, spin_notif, block_stream, block_notif;
+	double split1, split32, packed1, packed32;	/* our virtqueues (vq.c) */
+	double split_rtt, packed_rtt;
 };
 
 static void measure(struct results *r, int reps, int quick)
 {
 	uint64_t stream_n = quick ? 200000 : 5000000, rtt_n = quick ? 20000 : 200000;
 	uint64_t block_n = quick ? 2000 : 20000;
-	double v[12][BENCH_MAX_REPS];
+	double v[18][BENCH_MAX_REPS];
 	int i;
 
 	for (i = 0; i < reps; i++) {
@@ -510,7 +517,19 @@ static void measure(struct results *r, int reps, int quick)
 		s = bench_vbus_stream(stream_n, BURST, VBUS_WAIT_BLOCK);
 		v[10][i] = s.rate;
 		v[11][i] = s.notif_per_msg;
+		v[12][i] = bench_split_vq_stream(stream_n, 1);
+		v[13][i] = bench_split_vq_stream(stream_n, BURST);
+		v[14][i] = bench_packed_vq_stream(stream_n, 1);
+		v[15][i] = bench_packed_vq_stream(stream_n, BURST);
+		v[16][i] = bench_split_vq_rtt(rtt_n);
+		v[17][i] = bench_packed_vq_rtt(rtt_n);
 	}
+	r->split1 = median(v[12], reps);
+	r->split32 = median(v[13], reps);
+	r->packed1 = median(v[14], reps);
+	r->packed32 = median(v[15], reps);
+	r->split_rtt = median(v[16], reps);
+	r->packed_rtt = median(v[17], reps);
 	r->spsc1 = median(v[0], reps);
 	r->spsc32 = median(v[1], reps);
 	r->spin_rtt = median(v[2], reps);
@@ -552,11 +571,56 @@ static void print_table(const struct results *r, int reps)
 	printf("%-44s %14s %11.2f M/s %10.3f  (target >= 0.8)\n", "saturated stream, block", "",
 	       r->block_stream / 1e6, ratio(r->block_stream, r->vb32));
 	printf("%-44s %14s %14.5f\n", "  notifications per message (block)", "", r->block_notif);
+	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target > 1)\n",
+	       "stream, single vs split virtqueue (ours)", r->split1 / 1e6, r->vb1 / 1e6,
+	       ratio(r->vb1, r->split1));
+	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target > 1)\n",
+	       "stream, burst 32 vs split virtqueue (ours)", r->split32 / 1e6, r->vb32 / 1e6,
+	       ratio(r->vb32, r->split32));
+	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target > 1)\n",
+	       "stream, single vs packed virtqueue (ours)", r->packed1 / 1e6, r->vb1 / 1e6,
+	       ratio(r->vb1, r->packed1));
+	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target > 1)\n",
+	       "stream, burst 32 vs packed virtqueue (ours)", r->packed32 / 1e6, r->vb32 / 1e6,
+	       ratio(r->vb32, r->packed32));
+	printf("%-44s %11.0f ns  %11.0f ns  %10.3f  (target < 1)\n", "RTT poll vs split virtqueue (ours)",
+	       r->split_rtt, r->poll_rtt, ratio(r->poll_rtt, r->split_rtt));
+	printf("%-44s %11.0f ns  %11.0f ns  %10.3f  (target < 1)\n", "RTT poll vs packed virtqueue (ours)",
+	       r->packed_rtt, r->poll_rtt, ratio(r->poll_rtt, r->packed_rtt));
 }
 
-static void print_json(const struct results *r, int reps)
+/* Predicted (the timing model with PARAMS) next to measured, per vbus scenario. */
+static void print_model(const struct results *r, const struct bench_prediction *p, int json)
+{
+	static const char *const name[] = { "stream single (msg/s)", "stream burst 32 (msg/s)", "RTT poll (ns)",
+					    "RTT block (ns)", "stream spin-then-block (msg/s)",
+					    "stream block (msg/s)" };
+	static const char *const key[] = { "stream_single", "stream_burst32", "rtt_poll", "rtt_block",
+					   "stream_spin", "stream_block" };
+	double meas[] = { r->vb1, r->vb32, r->poll_rtt, r->block_rtt, r->spin_stream, r->block_stream };
+	double pred[] = { p->vb1, p->vb32, p->poll_rtt, p->block_rtt, p->spin_stream, p->block_stream };
+	unsigned int i;
+
+	if (json) {
+		printf("  \"model\": {");
+		for (i = 0; i < 6; i++)
+			printf("%s\"%s\": {\"predicted\": %.1f, \"measured\": %.1f, \"ratio\": %.4f}",
+			       i ? ", " : "", key[i], pred[i], meas[i], ratio(pred[i], meas[i]));
+		printf("},\n");
+		return;
+	}
+	printf("\n%-44s %14s %14s %10s\n", "timing model (--model)", "predicted", "measured",
+	       "pred/meas");
+	for (i = 0; i < 6; i++)
+		printf("%-44s %14.1f %14.1f %10.3f  (goal 0.75 .. 1.25)\n", name[i], pred[i], meas[i],
+		       ratio(pred[i], meas[i]));
+}
+
+static void print_json(const struct results *r, int reps, const struct bench_prediction *pr)
 {
 	printf("{\n");
+	if (pr)
+		print_model(r, pr, 1);
 	printf("  \"reps\": %d,\n  \"cpus_pinned\": %s,\n", reps, ncpus >= 2 ? "true" : "false");
 	printf("  \"spsc_single_msgs_per_s\": %.0f,\n  \"spsc_burst32_msgs_per_s\": %.0f,\n",
 	       r->spsc1, r->spsc32);
@@ -574,6 +638,18 @@ static void print_json(const struct results *r, int reps)
 	printf("  \"rtt_block_ratio_vs_eventfd\": %.4f,\n", ratio(r->block_rtt, r->efd_rtt));
 	printf("  \"notifications_per_msg_saturated\": %.6f,\n", r->spin_notif);
 	printf("  \"notifications_per_msg_block_stream\": %.6f,\n", r->block_notif);
+	printf("  \"split_vq_single_msgs_per_s\": %.0f,\n  \"split_vq_burst32_msgs_per_s\": %.0f,\n",
+	       r->split1, r->split32);
+	printf("  \"packed_vq_single_msgs_per_s\": %.0f,\n  \"packed_vq_burst32_msgs_per_s\": %.0f,\n",
+	       r->packed1, r->packed32);
+	printf("  \"stream_ratio_vs_split_vq\": %.4f,\n", ratio(r->vb1, r->split1));
+	printf("  \"stream_burst32_ratio_vs_split_vq\": %.4f,\n", ratio(r->vb32, r->split32));
+	printf("  \"stream_ratio_vs_packed_vq\": %.4f,\n", ratio(r->vb1, r->packed1));
+	printf("  \"stream_burst32_ratio_vs_packed_vq\": %.4f,\n", ratio(r->vb32, r->packed32));
+	printf("  \"split_vq_rtt_poll_ns\": %.1f,\n  \"packed_vq_rtt_poll_ns\": %.1f,\n", r->split_rtt,
+	       r->packed_rtt);
+	printf("  \"rtt_poll_ratio_vs_split_vq\": %.4f,\n", ratio(r->poll_rtt, r->split_rtt));
+	printf("  \"rtt_poll_ratio_vs_packed_vq\": %.4f,\n", ratio(r->poll_rtt, r->packed_rtt));
 	printf("  \"block_vs_poll_throughput_ratio\": %.4f\n", ratio(r->block_stream, r->vb32));
 	printf("}\n");
 }
@@ -581,6 +657,8 @@ static void print_json(const struct results *r, int reps)
 int main(int argc, char **argv)
 {
 	struct results r;
+	struct bench_prediction pr;
+	const char *model = NULL;
 	int json = 0, quick = 0, reps = 3, a;
 	uint64_t u;
 
@@ -592,6 +670,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[a], "--quick")) {
 			quick = 1;
 			reps = 1;
+		} else if (!strcmp(argv[a], "--model") && a + 1 < argc) {
+			model = argv[++a];
 		} else if (!strcmp(argv[a], "--reps") && a + 1 < argc) {
 			if (bench_parse_u64(argv[++a], 1, BENCH_MAX_REPS, &u)) {
 				fprintf(stderr, "vbus-bench: --reps takes 1 .. %d, not '%s'\n",
@@ -600,18 +680,23 @@ int main(int argc, char **argv)
 			}
 			reps = (int)u;
 		} else {
-			fprintf(stderr, "usage: vbus-bench [--json] [--quick] [--reps N]\n"
+			fprintf(stderr, "usage: vbus-bench [--json] [--quick] [--reps N] [--model PARAMS]\n"
 					"       vbus-bench stress [--mode threads|procs|both] "
 					"[--messages N] [--seed S] [--timeout S]\n");
 			return 2;
 		}
 	}
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (model && bench_predict(model, &pr))
+		return 2;
 	measure(&r, reps, quick);
-	if (json)
-		print_json(&r, reps);
-	else
+	if (json) {
+		print_json(&r, reps, model ? &pr : NULL);
+	} else {
 		print_table(&r, reps);
+		if (model)
+			print_model(&r, &pr, 0);
+	}
 	if (r.vb1 <= 0 || r.vb32 <= 0 || r.poll_rtt <= 0 || r.block_rtt <= 0 ||
 	    r.spin_stream <= 0 || r.block_stream <= 0) {
 		fprintf(stderr, "vbus-bench: a vbus measurement failed\n");
