@@ -106,7 +106,7 @@ int vbus_drain_avail(struct vbus_drain *dr)
 	if (tx <= 0 || dr->nrings == 1)
 		return tx;
 	rx = ioq_peek(&dr->q[1]);
-	return rx < 0 ? rx : min(tx, rx);
+	return rx < 0 ? rx : min_t(int, tx, rx);
 }
 
 static bool vbus_drain_is_broken(const struct vbus_drain *dr)
