@@ -490,14 +490,14 @@ struct results {
 	double vb1, vb32, poll_rtt, block_rtt;
 	double spin_stream, spin_notif, block_stream, block_notif;
 	double split1, split32, packed1, packed32;	/* our virtqueues (vq.c) */
-	double split_rtt, packed_rtt;
+	double split_rtt, packed_rtt, split_brtt, packed_brtt;
 };
 
 static void measure(struct results *r, int reps, int quick)
 {
 	uint64_t stream_n = quick ? 200000 : 5000000, rtt_n = quick ? 20000 : 200000;
 	uint64_t block_n = quick ? 2000 : 20000;
-	double v[18][BENCH_MAX_REPS];
+	double v[20][BENCH_MAX_REPS];
 	int i;
 
 	for (i = 0; i < reps; i++) {
@@ -523,6 +523,8 @@ static void measure(struct results *r, int reps, int quick)
 		v[15][i] = bench_packed_vq_stream(stream_n, BURST);
 		v[16][i] = bench_split_vq_rtt(rtt_n);
 		v[17][i] = bench_packed_vq_rtt(rtt_n);
+		v[18][i] = bench_split_vq_block_rtt(block_n);
+		v[19][i] = bench_packed_vq_block_rtt(block_n);
 	}
 	r->split1 = median(v[12], reps);
 	r->split32 = median(v[13], reps);
@@ -530,6 +532,8 @@ static void measure(struct results *r, int reps, int quick)
 	r->packed32 = median(v[15], reps);
 	r->split_rtt = median(v[16], reps);
 	r->packed_rtt = median(v[17], reps);
+	r->split_brtt = median(v[18], reps);
+	r->packed_brtt = median(v[19], reps);
 	r->spsc1 = median(v[0], reps);
 	r->spsc32 = median(v[1], reps);
 	r->spin_rtt = median(v[2], reps);
@@ -587,6 +591,10 @@ static void print_table(const struct results *r, int reps)
 	       r->split_rtt, r->poll_rtt, ratio(r->poll_rtt, r->split_rtt));
 	printf("%-44s %11.0f ns  %11.0f ns  %10.3f  (target < 1)\n", "RTT poll vs packed virtqueue (ours)",
 	       r->packed_rtt, r->poll_rtt, ratio(r->poll_rtt, r->packed_rtt));
+	printf("%-44s %11.0f ns  %11.0f ns  %10.3f  (target < 1)\n", "RTT block vs split virtqueue (ours)",
+	       r->split_brtt, r->block_rtt, ratio(r->block_rtt, r->split_brtt));
+	printf("%-44s %11.0f ns  %11.0f ns  %10.3f  (target < 1)\n", "RTT block vs packed virtqueue (ours)",
+	       r->packed_brtt, r->block_rtt, ratio(r->block_rtt, r->packed_brtt));
 }
 
 /* Predicted (the timing model with PARAMS) next to measured, per vbus scenario. */
@@ -650,6 +658,10 @@ static void print_json(const struct results *r, int reps, const struct bench_pre
 	       r->packed_rtt);
 	printf("  \"rtt_poll_ratio_vs_split_vq\": %.4f,\n", ratio(r->poll_rtt, r->split_rtt));
 	printf("  \"rtt_poll_ratio_vs_packed_vq\": %.4f,\n", ratio(r->poll_rtt, r->packed_rtt));
+	printf("  \"split_vq_rtt_block_ns\": %.1f,\n  \"packed_vq_rtt_block_ns\": %.1f,\n", r->split_brtt,
+	       r->packed_brtt);
+	printf("  \"rtt_block_ratio_vs_split_vq\": %.4f,\n", ratio(r->block_rtt, r->split_brtt));
+	printf("  \"rtt_block_ratio_vs_packed_vq\": %.4f,\n", ratio(r->block_rtt, r->packed_brtt));
 	printf("  \"block_vs_poll_throughput_ratio\": %.4f\n", ratio(r->block_stream, r->vb32));
 	printf("}\n");
 }
