@@ -204,7 +204,7 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 	int k = s->round, rc = 0;
 	switch (s->npc) {
 	case NP_PUSH:
-		lg(c, "push item %d: fill desc, WMB-DESC/WMB-PUBLISH (TSO: none),", k + 1);
+		lg(c, "push item %d: fill desc, WMB-PUBLISH (TSO: none),", k + 1);
 		if (c->cfg->plant ==
 		    VM_PLANT_INDEX_FIRST) { /* planted bug: publish before the contents */
 			rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));

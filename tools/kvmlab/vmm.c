@@ -266,17 +266,18 @@ int lab_vm_create(struct lab_vm *v, const void *payload, size_t payload_len, uin
 	v->tsc_khz = (uint64_t)r;
 
 	/* south -> north: an irqfd on a GSI routed as an MSI (fixed, vector LAB_IRQ_VECTOR) to APIC id 0 */
-	struct {
-		struct kvm_irq_routing h;
-		struct kvm_irq_routing_entry e[1];
-	} rt;
-	memset(&rt, 0, sizeof(rt));
-	rt.h.nr = 1;
-	rt.e[0].gsi = LAB_IRQ_GSI;
-	rt.e[0].type = KVM_IRQ_ROUTING_MSI;
-	rt.e[0].u.msi.address_lo = 0xfee00000u;
-	rt.e[0].u.msi.data = LAB_IRQ_VECTOR;
-	if (ioctl(v->vm, KVM_SET_GSI_ROUTING, &rt) < 0)
+	struct kvm_irq_routing *rt = calloc(1, sizeof(*rt) + sizeof(struct kvm_irq_routing_entry));
+
+	if (!rt)
+		return ERR("out of memory");
+	rt->nr = 1;
+	rt->entries[0].gsi = LAB_IRQ_GSI;
+	rt->entries[0].type = KVM_IRQ_ROUTING_MSI;
+	rt->entries[0].u.msi.address_lo = 0xfee00000u;
+	rt->entries[0].u.msi.data = LAB_IRQ_VECTOR;
+	r = ioctl(v->vm, KVM_SET_GSI_ROUTING, rt);
+	free(rt);
+	if (r < 0)
 		return ERR("KVM_SET_GSI_ROUTING: %s", strerror(errno));
 	v->call_efd = eventfd(0, EFD_CLOEXEC);
 	v->kick_efd = eventfd(0, EFD_CLOEXEC);
