@@ -347,6 +347,13 @@ int vbus_bus_ctrl_pop(void *bus, const struct ioq_desc_info *d, u32 *used)
 		return -EINVAL;
 	shared = (struct vbus_ctrl_msg *)(b->region + d->offset);
 	memcpy(&m, shared, sizeof(m));	/* the single fetch (HOST-1) */
+	/*
+	 * Compiler barrier: every later use of the request reads the local
+	 * copy @m; without it the compiler may drop @m and re-read shared
+	 * memory north can rewrite meanwhile (the XSA-155 double fetch).
+	 * Orders the memcpy's loads before all later code; no CPU pair.
+	 */
+	barrier();
 	vbus_bus_ctrl_exec(b, &m);
 	WRITE_ONCE(shared->result, m.result);
 	WRITE_ONCE(shared->ret, m.ret);

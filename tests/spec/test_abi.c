@@ -59,6 +59,7 @@ static const struct field fields[] = {
 	F(vbus_ioc_stats, slot), F(vbus_ioc_stats, broken), F(vbus_ioc_stats, doorbells),
 	F(vbus_ioc_stats, interrupts), F(vbus_ioc_stats, suppressed), F(vbus_ioc_stats, messages),
 	F(vbus_ioc_stats, violations), F(vbus_ioc_stats, reserved),
+	F(vbus_ioc_weight, descs), F(vbus_ioc_weight, reserved), F(vbus_ioc_weight, bytes),
 };
 
 static const struct {
@@ -79,6 +80,7 @@ static const struct {
 	{ "vbus_ioc_device", sizeof(struct vbus_ioc_device) },
 	{ "vbus_ioc_eventfd", sizeof(struct vbus_ioc_eventfd) },
 	{ "vbus_ioc_stats", sizeof(struct vbus_ioc_stats) },
+	{ "vbus_ioc_weight", sizeof(struct vbus_ioc_weight) },
 };
 
 #define NSTRUCTS (sizeof(structs) / sizeof(structs[0]))
