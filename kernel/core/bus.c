@@ -83,6 +83,9 @@ int vbus_bus_create(struct vbus_bus *b, void *region, u64 size, const struct vbu
 	WRITE_ONCE(h->data_len, cpu_to_le64(lay->data_len));
 	WRITE_ONCE(h->north_peer, cpu_to_le32(lay->north_peer));
 	WRITE_ONCE(h->south_peer, cpu_to_le32(lay->south_peer));
+	WRITE_ONCE(h->north_gen, 0);
+	WRITE_ONCE(h->south_gen, 0);
+	WRITE_ONCE(h->link, cpu_to_le32(VBUS_LINK_DOWN));
 	for (i = 0; i < sizeof(h->reserved); i++)
 		WRITE_ONCE(h->reserved[i], 0);
 	for (i = 0; i < b->max_devices; i++)

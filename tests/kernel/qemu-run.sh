@@ -9,6 +9,8 @@
 #   --name NAME      test name used in messages (default: qemu-run)
 #   --keep-log FILE  also copy the console log to FILE
 #   --smp N          guest vCPUs (default 2)
+#   --qemu-arg ARG   pass ARG to QEMU as is (repeatable; e.g. an ivshmem-doorbell device)
+#   --live-log FILE  write the console log to FILE while the guest runs (a host side can follow it)
 # Environment:
 #   VBUS_QEMU_ACCEL  tcg (default) or kvm. KVM is never chosen on its own: see
 #                    docs/environment notes, a full Linux guest hangs under nested KVM here.
@@ -18,6 +20,7 @@
 # Exit status: the guest command's exit status; 1 if the guest did not report one (timeout,
 # panic) or if the console log shows BUG:/WARNING:/Oops/Call Trace; 77 (skip) when QEMU,
 # busybox-static, cpio or the packaged kernel is missing, with the reason printed.
+# no_timer_check: on a loaded host a TCG guest can miss the IO-APIC timer check and panic.
 set -euo pipefail
 
 name=qemu-run
@@ -26,6 +29,8 @@ smp=2
 keep_log=""
 kos=()
 bins=()
+qemu_extra=()
+live_log=""
 
 die() {
 	echo "$name: $*" >&2
@@ -44,6 +49,8 @@ while [ $# -gt 0 ]; do
 	--name) name="$2"; shift 2 ;;
 	--keep-log) keep_log="$2"; shift 2 ;;
 	--smp) smp="$2"; shift 2 ;;
+	--qemu-arg) qemu_extra+=("$2"); shift 2 ;;
+	--live-log) live_log="$2"; shift 2 ;;
 	--) shift; break ;;
 	*) die "unknown argument '$1' (see the header of $0)" ;;
 	esac
@@ -118,13 +125,13 @@ EOF
 chmod +x "$root/init"
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 
-log=$work/console.log
-cmdline="console=ttyS0 oops=panic panic_on_warn=1 panic=-1 softlockup_panic=1 hung_task_panic=1 hung_task_timeout_secs=30 rdinit=/init"
+log=${live_log:-$work/console.log}
+cmdline="console=ttyS0 no_timer_check oops=panic panic_on_warn=1 panic=-1 softlockup_panic=1 hung_task_panic=1 hung_task_timeout_secs=30 rdinit=/init"
 start=$(date +%s.%N)
 set +e
 timeout -k 5 "$timeout_s" "$qemu" "${accel_args[@]}" -smp "$smp" -m 512M \
 	-nographic -no-reboot -nodefaults -serial stdio -display none \
-	-kernel "$kernel" -initrd "$work/initrd.gz" -append "$cmdline" \
+	-kernel "$kernel" -initrd "$work/initrd.gz" -append "$cmdline" ${qemu_extra[@]+"${qemu_extra[@]}"} \
 	</dev/null >"$log" 2>&1
 qrc=$?
 set -e
