@@ -23,17 +23,18 @@ expect() {
 	fi
 }
 
-expect 2 'usage' "$bin/vbus-bench" --bogus
-expect 2 'reps' "$bin/vbus-bench" --reps 0
-expect 2 'reps' "$bin/vbus-bench" --reps 17
-expect 2 'reps' "$bin/vbus-bench" --reps x
-expect 2 'usage' "$bin/vbus-bench" stress --bogus
-expect 2 'bad --messages' "$bin/vbus-bench" stress --messages abc
-expect 2 'bad --messages' "$bin/vbus-bench" stress --messages -5
-expect 2 'bad --seed' "$bin/vbus-bench" stress --seed 12x
-expect 2 'bad --timeout' "$bin/vbus-bench" stress --timeout -1
-expect 2 'bad --timeout' "$bin/vbus-bench" stress --timeout 0
-expect 2 'bad --mode' "$bin/vbus-bench" stress --mode fibers
+expect 2 "unknown option '--bogus'" "$bin/vbus-bench" --bogus
+expect 2 "--reps '0': .* from 1 to 16" "$bin/vbus-bench" --reps 0
+expect 2 "--reps '17': .* from 1 to 16" "$bin/vbus-bench" --reps 17
+expect 2 "--reps 'x'" "$bin/vbus-bench" --reps x
+expect 1 'gnuplot|No such|Permission|Not a directory' "$bin/vbus-bench" --plot /proc/nonexistent/x.png
+expect 2 "unknown option '--bogus'" "$bin/vbus-bench" stress --bogus
+expect 2 "--messages 'abc'" "$bin/vbus-bench" stress --messages abc
+expect 2 "--messages '-5'" "$bin/vbus-bench" stress --messages -5
+expect 2 "--seed '12x'" "$bin/vbus-bench" stress --seed 12x
+expect 2 "--timeout '-1'" "$bin/vbus-bench" stress --timeout -1
+expect 2 "--timeout '0': .* from 1 to 3600" "$bin/vbus-bench" stress --timeout 0
+expect 2 "--mode 'fibers'" "$bin/vbus-bench" stress --mode fibers
 expect 2 'usage' "$bin/vbus-core-vectors" --bogus
 expect 2 'No such file' "$bin/vbus-core-vectors" "$work/missing.vec"
 expect 2 'usage' "$bin/vbus-vec-check"

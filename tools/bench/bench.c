@@ -2,13 +2,17 @@
 /*
  * vbus-bench: baselines and vbus (libvbus over kernel/core) measured side by
  * side in one run, two threads pinned to CPUs 0 and 1. Prints a table (or
- * --json) with same-run ratios; each figure is the median of --reps runs.
+ * --json) with same-run ratios and the targets each ratio meets or misses;
+ * --plot draws the ratios as a bar chart. Each figure is the median of --reps
+ * runs. The measurements are the one table `measurements[]` below: a new
+ * baseline or vbus figure is one row there (plus its run function).
  *
- *   vbus-bench [--json] [--quick] [--reps N]
+ *   vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png]
  *   vbus-bench stress [--mode threads|procs|both] [--messages N] [--seed S]
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -16,45 +20,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "libvbus.h"
 #include "bench.h"
+#include "vbus_cli.h"
 
 #define MSG 64
 #define RING 1024
 #define BURST 32
-
-int bench_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s[0] || s[0] == '-' || s[0] == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-double bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
 
 static int ncpus;
 
@@ -144,7 +120,7 @@ static void *spsc_producer(void *a)
 			/* acquire: the consumer's slot reads before our reuse; pairs with its release of head */
 			head_cache = __atomic_load_n(&s->head, __ATOMIC_ACQUIRE);
 			if (tail - head_cache + s->burst > RING)
-				cpu_relax();
+				vbus_cpu_relax();
 		}
 		for (k = 0; k < s->burst; k++) {
 			memcpy(&msg[8], &sent, 8);
@@ -164,14 +140,14 @@ static void *spsc_consumer(void *a)
 	uint32_t head = 0, tail_cache = 0;
 	uint8_t msg[MSG];
 	uint64_t got = 0, sum = 0;
-	double t0 = bench_now();
+	double t0 = vbus_now_s();
 
 	while (got < s->n) {
 		if (head == tail_cache) {
 			/* acquire: tail before the slot reads; pairs with the producer's release of tail */
 			tail_cache = __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE);
 			if (head == tail_cache) {
-				cpu_relax();
+				vbus_cpu_relax();
 				continue;
 			}
 		}
@@ -184,7 +160,7 @@ static void *spsc_consumer(void *a)
 		/* release: slot reads before head; pairs with the producer's acquire of head */
 		__atomic_store_n(&s->head, head, __ATOMIC_RELEASE);
 	}
-	s->secs = bench_now() - t0;
+	s->secs = vbus_now_s() - t0;
 	s->sink = sum;
 	return NULL;
 }
@@ -214,15 +190,15 @@ struct pingpong {
 static void *spin_a(void *a)
 {
 	struct pingpong *p = a;
-	double t0 = bench_now();
+	double t0 = vbus_now_s();
 	uint64_t i;
 
 	for (i = 1; i <= p->iters; i++) {
 		__atomic_store_n(&p->line, 2 * i - 1, __ATOMIC_RELEASE);
 		while (__atomic_load_n(&p->line, __ATOMIC_ACQUIRE) != 2 * i)
-			cpu_relax();
+			vbus_cpu_relax();
 	}
-	p->secs = bench_now() - t0;
+	p->secs = vbus_now_s() - t0;
 	return NULL;
 }
 
@@ -233,7 +209,7 @@ static void *spin_b(void *a)
 
 	for (i = 1; i <= p->iters; i++) {
 		while (__atomic_load_n(&p->line, __ATOMIC_ACQUIRE) != 2 * i - 1)
-			cpu_relax();
+			vbus_cpu_relax();
 		__atomic_store_n(&p->line, 2 * i, __ATOMIC_RELEASE);
 	}
 	return NULL;
@@ -256,13 +232,13 @@ static void *efd_a(void *a)
 {
 	struct pingpong *p = a;
 	uint64_t one = 1, v, i;
-	double t0 = bench_now();
+	double t0 = vbus_now_s();
 
 	for (i = 0; i < p->iters; i++) {
 		if (write(p->efd[0], &one, 8) != 8 || read(p->efd[1], &v, 8) != 8)
 			break;
 	}
-	p->secs = bench_now() - t0;
+	p->secs = vbus_now_s() - t0;
 	return NULL;
 }
 
@@ -385,7 +361,7 @@ static void *vb_stream_rx(void *a)
 {
 	struct vb *v = a;
 	uint64_t got = 0;
-	double t0 = bench_now();
+	double t0 = vbus_now_s();
 	int ret;
 
 	while (got < v->n) {
@@ -396,7 +372,7 @@ static void *vb_stream_rx(void *a)
 		}
 		got += ret;
 	}
-	v->secs = bench_now() - t0;
+	v->secs = vbus_now_s() - t0;
 	return NULL;
 }
 
@@ -431,7 +407,7 @@ static void *vb_rtt_north(void *a)
 	struct vb *v = a;
 	uint8_t msg[MSG] = { 1 };
 	struct vbus_link_msg m = { .data = msg, .len = MSG };
-	double t0 = bench_now();
+	double t0 = vbus_now_s();
 	uint64_t i;
 	int ret;
 
@@ -445,7 +421,7 @@ static void *vb_rtt_north(void *a)
 			break;
 		}
 	}
-	v->secs = bench_now() - t0;
+	v->secs = vbus_now_s() - t0;
 	vbus_link_interrupt(v->south);
 	return NULL;
 }
@@ -475,147 +451,368 @@ static double bench_vbus_rtt(uint64_t iters, enum vbus_wait mode)
 	return ns;
 }
 
-/* ------------------------------------------------------------- main */
+/* ------------------------------------------------------------- the measurements, one table */
 
 /* Repetitions per figure (--reps): the median is taken over at most this many. */
 #define BENCH_MAX_REPS 16
 
-struct results {
-	double spsc1, spsc32, spin_rtt, efd_rtt;
-	double vb1, vb32, poll_rtt, block_rtt;
-	double spin_stream, spin_notif, block_stream, block_notif;
+struct bench_cfg {
+	uint64_t stream_n, rtt_n, block_n;
 };
 
-static void measure(struct results *r, int reps, int quick)
+enum unit { U_MSGS_PER_S, U_RTT_NS, U_PER_MSG };
+/* the JSON key of each unit: the same key as vbus-model's for the same quantity (docs/cli.md) */
+static const char *const unit_key[] = { "msgs_per_s", "rtt_ns", "notifications_per_message" };
+
+/* A run measures one figure into out[0] (and, for a vbus stream, notifications per message into out[1]). */
+typedef void (*run_fn)(const struct bench_cfg *c, double out[2]);
+
+static void run_spsc1(const struct bench_cfg *c, double out[2])
 {
-	uint64_t stream_n = quick ? 200000 : 5000000, rtt_n = quick ? 20000 : 200000;
-	uint64_t block_n = quick ? 2000 : 20000;
-	double v[12][BENCH_MAX_REPS];
-	int i;
+	out[0] = bench_spsc(c->stream_n, 1);
+}
 
-	for (i = 0; i < reps; i++) {
-		struct stream_result s;
+static void run_spsc32(const struct bench_cfg *c, double out[2])
+{
+	out[0] = bench_spsc(c->stream_n, BURST);
+}
 
-		v[0][i] = bench_spsc(stream_n, 1);
-		v[1][i] = bench_spsc(stream_n, BURST);
-		v[2][i] = bench_spin_rtt(rtt_n);
-		v[3][i] = bench_eventfd_rtt(block_n);
-		v[4][i] = bench_vbus_stream(stream_n, 1, VBUS_WAIT_POLL).rate;
-		v[5][i] = bench_vbus_stream(stream_n, BURST, VBUS_WAIT_POLL).rate;
-		v[6][i] = bench_vbus_rtt(rtt_n, VBUS_WAIT_POLL);
-		v[7][i] = bench_vbus_rtt(block_n, VBUS_WAIT_BLOCK);
-		s = bench_vbus_stream(stream_n, BURST, VBUS_WAIT_SPIN);
-		v[8][i] = s.rate;
-		v[9][i] = s.notif_per_msg;
-		s = bench_vbus_stream(stream_n, BURST, VBUS_WAIT_BLOCK);
-		v[10][i] = s.rate;
-		v[11][i] = s.notif_per_msg;
+static void run_spin_rtt(const struct bench_cfg *c, double out[2])
+{
+	out[0] = bench_spin_rtt(c->rtt_n);
+}
+
+static void run_efd_rtt(const struct bench_cfg *c, double out[2])
+{
+	out[0] = bench_eventfd_rtt(c->block_n);
+}
+
+static void run_vb_stream(uint64_t n, unsigned int burst, enum vbus_wait mode, double out[2])
+{
+	struct stream_result s = bench_vbus_stream(n, burst, mode);
+
+	out[0] = s.rate;
+	out[1] = s.notif_per_msg;
+}
+
+static void run_vb1(const struct bench_cfg *c, double out[2])
+{
+	run_vb_stream(c->stream_n, 1, VBUS_WAIT_POLL, out);
+}
+
+static void run_vb32(const struct bench_cfg *c, double out[2])
+{
+	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_POLL, out);
+}
+
+static void run_poll_rtt(const struct bench_cfg *c, double out[2])
+{
+	out[0] = bench_vbus_rtt(c->rtt_n, VBUS_WAIT_POLL);
+}
+
+static void run_block_rtt(const struct bench_cfg *c, double out[2])
+{
+	out[0] = bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK);
+}
+
+static void run_spin_stream(const struct bench_cfg *c, double out[2])
+{
+	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_SPIN, out);
+}
+
+static void run_block_stream(const struct bench_cfg *c, double out[2])
+{
+	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_BLOCK, out);
+}
+
+struct measurement {
+	const char *key;   /* JSON "key" */
+	const char *label; /* table */
+	enum unit unit;
+	int vbus;	   /* 1: a vbus figure, 0: a baseline */
+	run_fn run;	   /* NULL: the second figure (out[1]) of the row above, same run */
+	const char *vs;	   /* the row this figure is divided by (same run), or NULL */
+	const char *cmp;   /* target: ">=" or "<=" on the ratio (on the figure itself when vs is NULL) */
+	double target;	   /* with cmp */
+};
+
+static const struct measurement measurements[] = {
+	{ "spsc_single", "SPSC ring, single", U_MSGS_PER_S, 0, run_spsc1, NULL, NULL, 0 },
+	{ "spsc_burst32", "SPSC ring, burst 32", U_MSGS_PER_S, 0, run_spsc32, NULL, NULL, 0 },
+	{ "spin_pingpong", "spin ping-pong (one line)", U_RTT_NS, 0, run_spin_rtt, NULL, NULL, 0 },
+	{ "eventfd_pingpong", "eventfd ping-pong", U_RTT_NS, 0, run_efd_rtt, NULL, NULL, 0 },
+	{ "vbus_stream_single", "vbus stream, single, poll", U_MSGS_PER_S, 1, run_vb1, "spsc_single", ">=", 0.9 },
+	{ "vbus_stream_burst32", "vbus stream, burst 32, poll", U_MSGS_PER_S, 1, run_vb32, "spsc_burst32", ">=",
+	  0.9 },
+	{ "vbus_rtt_poll", "vbus RTT, poll", U_RTT_NS, 1, run_poll_rtt, "spin_pingpong", "<=", 2 },
+	{ "vbus_rtt_block", "vbus RTT, block", U_RTT_NS, 1, run_block_rtt, "eventfd_pingpong", "<=", 1.1 },
+	{ "vbus_stream_spin", "vbus saturated stream, spin-then-block", U_MSGS_PER_S, 1, run_spin_stream,
+	  "vbus_stream_burst32", NULL, 0 },
+	{ "vbus_stream_spin_notif", "  notifications per message", U_PER_MSG, 1, NULL, NULL, "<=", 0.01 },
+	{ "vbus_stream_block", "vbus saturated stream, block", U_MSGS_PER_S, 1, run_block_stream,
+	  "vbus_stream_burst32", ">=", 0.8 },
+	{ "vbus_stream_block_notif", "  notifications per message", U_PER_MSG, 1, NULL, NULL, NULL, 0 },
+};
+#define NMEAS ((int)(sizeof(measurements) / sizeof(measurements[0])))
+
+struct outcome {
+	double value; /* median over the reps */
+	int vs;	      /* index of the row compared with, or -1 */
+	double ratio;
+	int has_target, met;
+};
+
+static int meas_index(const char *key)
+{
+	for (int i = 0; i < NMEAS; i++)
+		if (!strcmp(measurements[i].key, key))
+			return i;
+	return -1;
+}
+
+static int nruns(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < NMEAS; i++)
+		n += measurements[i].run != NULL;
+	return n;
+}
+
+static void measure(struct outcome *o, const struct bench_cfg *c, int reps)
+{
+	static double v[NMEAS][BENCH_MAX_REPS];
+	struct vbus_progress p;
+	int step = 0, total = reps * nruns();
+
+	vbus_progress_init(&p, "vbus-bench", 5);
+	for (int r = 0; r < reps; r++) {
+		for (int i = 0; i < NMEAS; i++) {
+			double out[2] = { 0, 0 };
+
+			if (!measurements[i].run)
+				continue;
+			vbus_progress(&p, step, total, "rep %d/%d: %s", r + 1, reps, measurements[i].label);
+			measurements[i].run(c, out);
+			v[i][r] = out[0];
+			if (i + 1 < NMEAS && !measurements[i + 1].run)
+				v[i + 1][r] = out[1];
+			step++;
+		}
 	}
-	r->spsc1 = median(v[0], reps);
-	r->spsc32 = median(v[1], reps);
-	r->spin_rtt = median(v[2], reps);
-	r->efd_rtt = median(v[3], reps);
-	r->vb1 = median(v[4], reps);
-	r->vb32 = median(v[5], reps);
-	r->poll_rtt = median(v[6], reps);
-	r->block_rtt = median(v[7], reps);
-	r->spin_stream = median(v[8], reps);
-	r->spin_notif = median(v[9], reps);
-	r->block_stream = median(v[10], reps);
-	r->block_notif = median(v[11], reps);
+	vbus_progress_done(&p);
+	for (int i = 0; i < NMEAS; i++)
+		o[i].value = median(v[i], reps);
+	for (int i = 0; i < NMEAS; i++) {
+		const struct measurement *m = &measurements[i];
+		double x;
+
+		o[i].vs = m->vs ? meas_index(m->vs) : -1;
+		o[i].ratio = o[i].vs >= 0 && o[o[i].vs].value > 0 ? o[i].value / o[o[i].vs].value : 0;
+		o[i].has_target = m->cmp != NULL;
+		x = o[i].vs >= 0 ? o[i].ratio : o[i].value;
+		o[i].met = o[i].has_target && (m->cmp[0] == '>' ? x >= m->target : x <= m->target);
+	}
 }
 
-static double ratio(double a, double b)
+static void fmt_value(char *buf, size_t n, enum unit u, double v)
 {
-	return b > 0 ? a / b : 0;
+	if (u == U_MSGS_PER_S)
+		snprintf(buf, n, "%.2f M/s", v / 1e6);
+	else if (u == U_RTT_NS)
+		snprintf(buf, n, "%.0f ns", v);
+	else
+		snprintf(buf, n, "%.5f", v);
 }
 
-static void print_table(const struct results *r, int reps)
+static int print_table(const struct outcome *o, const struct bench_cfg *c, int reps)
 {
-	printf("vbus-bench: 64-byte messages, ring %d, threads pinned to CPUs 0/1%s, median of %d\n",
-	       RING, ncpus >= 2 ? "" : " (only 1 CPU: unpinned)", reps);
-	printf("%-44s %14s %14s %10s\n", "measurement", "baseline", "vbus", "ratio");
-	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target >= 0.9)\n",
-	       "stream, single (msg/s)", r->spsc1 / 1e6, r->vb1 / 1e6, ratio(r->vb1, r->spsc1));
-	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target >= 0.9)\n",
-	       "stream, burst 32 (msg/s)", r->spsc32 / 1e6, r->vb32 / 1e6, ratio(r->vb32, r->spsc32));
-	printf("%-44s %11.0f ns  %11.0f ns  %10.3f  (target <= 2)\n",
-	       "RTT poll vs spin ping-pong", r->spin_rtt, r->poll_rtt, ratio(r->poll_rtt, r->spin_rtt));
-	printf("%-44s %11.0f ns  %11.0f ns  %10.3f  (target <= 1.1)\n",
-	       "RTT block vs eventfd ping-pong", r->efd_rtt, r->block_rtt,
-	       ratio(r->block_rtt, r->efd_rtt));
-	printf("%-44s %14s %11.2f M/s %10.3f  (vs poll burst 32)\n",
-	       "saturated stream, spin-then-block", "", r->spin_stream / 1e6,
-	       ratio(r->spin_stream, r->vb32));
-	printf("%-44s %14s %14.5f %10s  (target <= 0.01)\n",
-	       "  notifications per message (spin-then-block)", "", r->spin_notif, "");
-	printf("%-44s %14s %11.2f M/s %10.3f  (target >= 0.8)\n", "saturated stream, block", "",
-	       r->block_stream / 1e6, ratio(r->block_stream, r->vb32));
-	printf("%-44s %14s %14.5f\n", "  notifications per message (block)", "", r->block_notif);
+	int missed = 0, targets = 0;
+
+	printf("vbus-bench: %d-byte messages, ring %d, threads pinned to CPUs 0/1%s, median of %d; %llu stream "
+	       "messages, %llu poll / %llu blocking round trips\n",
+	       MSG, RING, ncpus >= 2 ? "" : " (only 1 CPU: unpinned)", reps, (unsigned long long)c->stream_n,
+	       (unsigned long long)c->rtt_n, (unsigned long long)c->block_n);
+	printf("%-40s %13s  %-28s %7s  %-8s\n", "measurement", "figure", "ratio to (same run)", "ratio", "target");
+	for (int i = 0; i < NMEAS; i++) {
+		const struct measurement *m = &measurements[i];
+		char val[32], tgt[24] = "";
+
+		fmt_value(val, sizeof(val), m->unit, o[i].value);
+		if (o[i].has_target)
+			snprintf(tgt, sizeof(tgt), "%s %g", m->cmp, m->target);
+		printf("%-40s %13s  ", m->label, val);
+		if (o[i].vs >= 0)
+			printf("%-28s %7.3f  ", measurements[o[i].vs].label, o[i].ratio);
+		else
+			printf("%-28s %7s  ", o[i].has_target ? "(the figure itself)" : "", "");
+		printf("%-8s %s\n", tgt, !o[i].has_target ? "" : o[i].met ? "met" : "MISSED <<<");
+		targets += o[i].has_target;
+		missed += o[i].has_target && !o[i].met;
+	}
+	printf("targets: %d met, %d MISSED (a benchmark: figures, not a pass/fail)\n", targets - missed, missed);
+	return missed;
 }
 
-static void print_json(const struct results *r, int reps)
+static void print_json(const struct outcome *o, const struct bench_cfg *c, int reps, int quick)
 {
-	printf("{\n");
-	printf("  \"reps\": %d,\n  \"cpus_pinned\": %s,\n", reps, ncpus >= 2 ? "true" : "false");
-	printf("  \"spsc_single_msgs_per_s\": %.0f,\n  \"spsc_burst32_msgs_per_s\": %.0f,\n",
-	       r->spsc1, r->spsc32);
-	printf("  \"spin_pingpong_rtt_ns\": %.1f,\n  \"eventfd_pingpong_rtt_ns\": %.1f,\n",
-	       r->spin_rtt, r->efd_rtt);
-	printf("  \"vbus_stream_single_msgs_per_s\": %.0f,\n", r->vb1);
-	printf("  \"vbus_stream_burst32_msgs_per_s\": %.0f,\n", r->vb32);
-	printf("  \"vbus_rtt_poll_ns\": %.1f,\n  \"vbus_rtt_block_ns\": %.1f,\n", r->poll_rtt,
-	       r->block_rtt);
-	printf("  \"vbus_spin_stream_msgs_per_s\": %.0f,\n", r->spin_stream);
-	printf("  \"vbus_block_stream_msgs_per_s\": %.0f,\n", r->block_stream);
-	printf("  \"stream_ratio_vs_spsc\": %.4f,\n", ratio(r->vb1, r->spsc1));
-	printf("  \"stream_burst32_ratio_vs_spsc\": %.4f,\n", ratio(r->vb32, r->spsc32));
-	printf("  \"rtt_poll_ratio_vs_spin\": %.4f,\n", ratio(r->poll_rtt, r->spin_rtt));
-	printf("  \"rtt_block_ratio_vs_eventfd\": %.4f,\n", ratio(r->block_rtt, r->efd_rtt));
-	printf("  \"notifications_per_msg_saturated\": %.6f,\n", r->spin_notif);
-	printf("  \"notifications_per_msg_block_stream\": %.6f,\n", r->block_notif);
-	printf("  \"block_vs_poll_throughput_ratio\": %.4f\n", ratio(r->block_stream, r->vb32));
-	printf("}\n");
+	int missed = 0;
+
+	printf("{\"config\": {\"program\": \"vbus-bench\", \"reps\": %d, \"quick\": %s, \"message_bytes\": %d, "
+	       "\"ring\": %d, \"burst\": %d, \"stream_messages\": %llu, \"rtt_round_trips\": %llu, "
+	       "\"block_round_trips\": %llu, \"cpus_online\": %d, \"cpus_pinned\": %s},\n \"measurements\": [",
+	       reps, quick ? "true" : "false", MSG, RING, BURST, (unsigned long long)c->stream_n,
+	       (unsigned long long)c->rtt_n, (unsigned long long)c->block_n, ncpus, ncpus >= 2 ? "true" : "false");
+	for (int i = 0; i < NMEAS; i++) {
+		const struct measurement *m = &measurements[i];
+
+		printf("%s\n  {\"key\": \"%s\", \"side\": \"%s\", \"%s\": %.*f", i ? "," : "", m->key,
+		       m->vbus ? "vbus" : "baseline", unit_key[m->unit], m->unit == U_PER_MSG ? 6 : 1, o[i].value);
+		if (o[i].vs >= 0)
+			printf(", \"vs\": \"%s\", \"ratio\": %.4f", measurements[o[i].vs].key, o[i].ratio);
+		if (o[i].has_target)
+			printf(", \"target\": \"%s %g\", \"target_on\": \"%s\", \"target_met\": %s", m->cmp, m->target,
+			       o[i].vs >= 0 ? "ratio" : unit_key[m->unit], o[i].met ? "true" : "false");
+		printf("}");
+		missed += o[i].has_target && !o[i].met;
+	}
+	printf("\n ],\n \"targets_missed\": %d}\n", missed);
+}
+
+/* The ratio table as a bar chart: one bar per compared figure, its target as a mark; red when missed. */
+static int plot_ratios(struct vbus_out *png, const struct outcome *o, int reps)
+{
+	FILE *g = popen("gnuplot", "w");
+
+	if (!g)
+		return -1;
+	fprintf(g, "set terminal pngcairo size 1300,640 noenhanced font ',11'\nset output ");
+	vbus_gnuplot_quote(g, png->tmp);
+	fprintf(g, "\n");
+	fprintf(g, "$bars << EOD\n");
+	int k = 0;
+	for (int i = 0; i < NMEAS; i++) {
+		if (o[i].vs < 0)
+			continue;
+		const struct measurement *m = &measurements[i];
+		fprintf(g, "%d \"%s\\nvs %s\" %g %g %s\n", k++, m->label, measurements[o[i].vs].label, o[i].ratio,
+			m->cmp ? m->target : -1.0,
+			!m->cmp ? "0x808080" : o[i].met ? "0x2ca02c" : "0xd62728");
+	}
+	fprintf(g, "EOD\n");
+	fprintf(g, "set title \"vbus-bench: ratio vbus / baseline, same run, median of %d\\n"
+		   "green: target met, red: target MISSED, grey: no target; star: the target "
+		   "(throughput wants >=, RTT wants <=)\"\n"
+		   "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset grid ytics\nset yrange [0:*]\n"
+		   "set offsets 0.5, 0.5, graph 0.12, 0\nset ylabel 'ratio vbus / baseline'\nset xtics rotate by -20 "
+		   "font ',9'\nset key off\n"
+		   "plot $bars using 1:3:5:xtic(2) with boxes lc rgb variable, "
+		   "$bars using 1:($4 >= 0 ? $4 : NaN) with points pt 3 ps 3 lw 2 lc rgb 'black', "
+		   "$bars using 1:3:(sprintf('%%.3f', $3)) with labels offset 0,1\n",
+		reps);
+	int st = pclose(g);
+	return st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) ? -1 : 0;
+}
+
+static void usage(void)
+{
+	printf("usage: vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png]\n"
+	       "       vbus-bench stress --help\n"
+	       "Benchmark (figures and same-run ratios, never pass/fail): the baselines (Lamport SPSC ring,\n"
+	       "one-line spin ping-pong, eventfd ping-pong) and vbus over libvbus (streams, poll and blocking\n"
+	       "round trips, saturated streams with notifications per message), two threads pinned to CPUs 0\n"
+	       "and 1. Each ratio is printed with its target, and a target missed is marked MISSED.\n"
+	       "A progress line goes to stderr (in place on a terminal, else every 5 s).\n"
+	       "  --json           one JSON object: \"config\" (the run's configuration) and \"measurements\"\n"
+	       "                   (key, msgs_per_s | rtt_ns | notifications_per_message, vs, ratio, target)\n"
+	       "  --quick          short runs, one repetition (a smoke run: figures are noisy)\n"
+	       "  --reps N         repetitions per figure, 1 to %d, the median is reported (default 3)\n"
+	       "  --plot FILE.png  also draw the ratios as a bar chart with gnuplot (folders created)\n"
+	       "Exit 0 (also when a target is missed), 1 when a vbus measurement failed, 2 bad usage.\n",
+	       BENCH_MAX_REPS);
+}
+
+static int have_gnuplot(void)
+{
+	return !system("command -v gnuplot >/dev/null 2>&1");
 }
 
 int main(int argc, char **argv)
 {
-	struct results r;
-	int json = 0, quick = 0, reps = 3, a;
-	uint64_t u;
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "json", no_argument, NULL, 'j' },
+					      { "quick", no_argument, NULL, 'q' },
+					      { "reps", required_argument, NULL, 'r' },
+					      { "plot", required_argument, NULL, 'p' },
+					      { NULL, 0, NULL, 0 } };
+	struct outcome o[NMEAS];
+	struct bench_cfg cfg;
+	int json = 0, quick = 0, reps = 3, reps_given = 0, c;
+	const char *plot = NULL;
+	struct vbus_out png;
+	unsigned u;
 
 	if (argc > 1 && !strcmp(argv[1], "stress"))
-		return stress_main(argc - 2, argv + 2);
-	for (a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "--json")) {
+		return stress_main(argc - 1, argv + 1);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hqr:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage();
+			return 0;
+		case 'j':
 			json = 1;
-		} else if (!strcmp(argv[a], "--quick")) {
+			break;
+		case 'q':
 			quick = 1;
-			reps = 1;
-		} else if (!strcmp(argv[a], "--reps") && a + 1 < argc) {
-			if (bench_parse_u64(argv[++a], 1, BENCH_MAX_REPS, &u)) {
-				fprintf(stderr, "vbus-bench: --reps takes 1 .. %d, not '%s'\n",
-					BENCH_MAX_REPS, argv[a]);
-				return 2;
-			}
+			break;
+		case 'r':
+			if (vbus_parse_uint("vbus-bench", "--reps", optarg, 1, BENCH_MAX_REPS, &u))
+				return VBUS_EXIT_USAGE;
 			reps = (int)u;
-		} else {
-			fprintf(stderr, "usage: vbus-bench [--json] [--quick] [--reps N]\n"
-					"       vbus-bench stress [--mode threads|procs|both] "
-					"[--messages N] [--seed S] [--timeout S]\n");
-			return 2;
+			reps_given = 1;
+			break;
+		case 'p':
+			plot = optarg;
+			break;
+		default:
+			return vbus_getopt_error("vbus-bench", c, argv[optind - 1], optopt);
 		}
 	}
-	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
-	measure(&r, reps, quick);
-	if (json)
-		print_json(&r, reps);
-	else
-		print_table(&r, reps);
-	if (r.vb1 <= 0 || r.vb32 <= 0 || r.poll_rtt <= 0 || r.block_rtt <= 0 ||
-	    r.spin_stream <= 0 || r.block_stream <= 0) {
-		fprintf(stderr, "vbus-bench: a vbus measurement failed\n");
-		return 1;
+	if (optind < argc)
+		return vbus_usage_error("vbus-bench", "unexpected argument '%s'", argv[optind]);
+	if (quick && !reps_given)
+		reps = 1;
+	if (plot) {
+		/* refuse before measuring: no gnuplot, or an output that cannot be written */
+		if (!have_gnuplot())
+			return vbus_fail("vbus-bench", "--plot", "gnuplot not found in PATH (scripts/deps.sh)");
+		if (vbus_out_open(&png, "vbus-bench", plot))
+			return VBUS_EXIT_FAIL;
 	}
-	return 0;
+	cfg.stream_n = quick ? 200000 : 5000000;
+	cfg.rtt_n = quick ? 20000 : 200000;
+	cfg.block_n = quick ? 2000 : 20000;
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	measure(o, &cfg, reps);
+	if (json)
+		print_json(o, &cfg, reps, quick);
+	else
+		print_table(o, &cfg, reps);
+	int failed = 0;
+	for (int i = 0; i < NMEAS; i++)
+		if (measurements[i].vbus && measurements[i].unit != U_PER_MSG && !(o[i].value > 0)) {
+			fprintf(stderr, "vbus-bench: %s: measurement failed\n", measurements[i].key);
+			failed = 1;
+		}
+	if (plot) {
+		fclose(png.f); /* gnuplot writes the temporary file; nothing buffered here */
+		png.f = NULL;
+		if (plot_ratios(&png, o, reps) || rename(png.tmp, png.path)) {
+			unlink(png.tmp);
+			return vbus_fail("vbus-bench", plot, "gnuplot failed to draw the chart");
+		}
+		fprintf(json ? stderr : stdout, "wrote %s\n", plot);
+	}
+	return failed ? VBUS_EXIT_FAIL : 0;
 }

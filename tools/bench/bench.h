@@ -5,11 +5,14 @@
 
 #include <stdint.h>
 
-/* Monotonic time in seconds. */
-double bench_now(void);
-/* Parse a whole decimal or 0x number in [min, max] into *out; 0, or -EINVAL (nothing else taken). */
-int bench_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/* vbus-bench stress [args]: the stress workload; process exit status. */
+#include "vbus_cli.h"
+
+/* Monotonic time in seconds (the shared clock of tools/cli/vbus_cli.h). */
+static inline double bench_now(void)
+{
+	return vbus_now_s();
+}
+/* vbus-bench stress [args] (argv[0] is "stress"): the stress workload; process exit status. */
 int stress_main(int argc, char **argv);
 
 #endif

@@ -235,6 +235,18 @@ static inline void vbus_progress_done(struct vbus_progress *p)
 	p->drawn = 0;
 }
 
+/* A path as a gnuplot single-quoted string (a ' inside is written ''). */
+static inline void vbus_gnuplot_quote(FILE *g, const char *s)
+{
+	fputc('\'', g);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', g);
+		fputc(*s, g);
+	}
+	fputc('\'', g);
+}
+
 /*
  * ---- output files: temporary name, then rename ----
  * vbus_out_open() creates the missing parent folders and opens PATH.tmp-XXXXXX beside PATH;
