@@ -255,7 +255,7 @@ static int ctrl_shm(struct vbus_bus *b, struct vbus_dev_state *ds, const struct 
 	if (id >= ds->max_shm || prio > VBUS_PRIO_MAX || len == 0 || !bus_range_ok(b->size, off, len))
 		return -EINVAL;
 	if (sig != VBUS_CTRL_NO_SIGNAL &&
-	    ((sig & 7) || len < sizeof(struct vbus_shm_signal_desc) || sig < off ||
+	    ((sig & (VBUS_SHM_SIGNAL_ALIGN - 1)) || len < sizeof(struct vbus_shm_signal_desc) || sig < off ||
 	     sig > off + len - sizeof(struct vbus_shm_signal_desc)))
 		return -EINVAL;
 	reg = &ds->shm[id];
@@ -351,7 +351,7 @@ int vbus_bus_ctrl_pop(void *bus, const struct ioq_desc_info *d, u32 *used)
 	WRITE_ONCE(shared->result, m.result);
 	WRITE_ONCE(shared->ret, m.ret);
 	*used = sizeof(m);
-	return 0;	/* pop's WMB-COMPLETE orders these stores before the owner flip (BUS-4) */
+	return 0;	/* pop's WMB-COMPLETE orders these stores before the south.index store (BUS-4) */
 }
 
 u32 vbus_bus_events_queued(const struct vbus_bus *b)

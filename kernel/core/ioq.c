@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * IOQ ring (docs/spec/02-ioq.md): push/pop/reclaim with ownership flip,
- * kick/arm with the event index, and south's hostile-peer hardening: every
+ * IOQ ring v2 (docs/spec/02-ioq.md): push/pop/reclaim completed by index
+ * (one index store per batch, no per-descriptor write-back unless it carries
+ * information), kick/arm with the event index, and south's hostile-peer hardening: every
  * index, length, offset and flag south needs is read once into a local,
  * checked, and only the local is used (HOST-1); a failed check marks the
  * ring broken, is counted, and every later operation returns -EIO (HOST-2).
@@ -29,6 +30,12 @@ static int ioq_violate(struct ioq *q, const char *why)
 static inline struct vbus_ioq_desc *ioq_slot(struct ioq *q, u32 index)
 {
 	return &q->ring->desc[index & (q->cnt - 1)];
+}
+
+/* North's cookie of the slot of @index: north-only memory after desc[] (§2.1). */
+static inline __le64 *ioq_cookie(struct ioq *q, u32 index)
+{
+	return (__le64 *)((u8 *)q->ring + VBUS_IOQ_COOKIE_OFF((size_t)q->cnt)) + (index & (q->cnt - 1));
 }
 
 static void ioq_bind(struct ioq *q, struct vbus_ioq_ring *ring, unsigned int side, u64 region_size)
@@ -61,7 +68,7 @@ int ioq_north_init(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 fla
 	WRITE_ONCE(ring->flags, cpu_to_le16(flags));
 	WRITE_ONCE(ring->count, cpu_to_le32(count));
 	WRITE_ONCE(ring->reserved0, 0);
-	shm_signal_init(&ring->signal);
+	shm_signal_init(&ring->signal);	/* 64-byte aligned: the ring is (§2.8) */
 	for (i = 0; i < sizeof(ring->reserved1); i++)
 		WRITE_ONCE(ring->reserved1[i], 0);
 	for (i = 0; i < sizeof(ring->north.reserved); i++) {
@@ -75,13 +82,11 @@ int ioq_north_init(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 fla
 	for (i = 0; i < count; i++) {
 		struct vbus_ioq_desc *d = &ring->desc[i];
 
-		WRITE_ONCE(d->cookie, 0);
 		WRITE_ONCE(d->offset, 0);
 		WRITE_ONCE(d->len, 0);
 		WRITE_ONCE(d->flags, 0);
-		WRITE_ONCE(d->owner, VBUS_IOQ_OWNER_NORTH);
-		WRITE_ONCE(d->reserved0, 0);
-		WRITE_ONCE(d->reserved1, 0);
+		WRITE_ONCE(d->reserved, 0);
+		WRITE_ONCE(*ioq_cookie(q, i), 0);
 	}
 	/*
 	 * WMB-INIT: the whole ring before whatever the caller stores next to
@@ -161,20 +166,15 @@ int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n)
 	for (i = 0; i < n; i++, ni++) {					/* P2 */
 		struct vbus_ioq_desc *desc = ioq_slot(q, ni);
 
-		WRITE_ONCE(desc->cookie, cpu_to_le64(d[i].cookie));
 		WRITE_ONCE(desc->offset, cpu_to_le64(d[i].offset));
 		WRITE_ONCE(desc->len, cpu_to_le32(d[i].len));
 		WRITE_ONCE(desc->flags, cpu_to_le16(d[i].flags));
-		/*
-		 * WMB-DESC: the descriptor's fields before its owner flip.
-		 * Pairs with RMB-INDEX (Q2) in south.
-		 */
-		virt_wmb();
-		WRITE_ONCE(desc->owner, VBUS_IOQ_OWNER_SOUTH);
+		WRITE_ONCE(*ioq_cookie(q, ni), cpu_to_le64(d[i].cookie));
 	}
 	/*
-	 * WMB-PUBLISH (P3): the owner flips before the index store (P4).
-	 * Pairs with RMB-INDEX (Q2) in south.
+	 * WMB-PUBLISH (P3), one per batch: the descriptors (and the buffers
+	 * the caller filled) before the index store (P4). Pairs with RMB-INDEX
+	 * (Q2) in south.
 	 */
 	virt_wmb();
 	WRITE_ONCE(q->ring->north.index, cpu_to_le32(ni));		/* P4 */
@@ -202,11 +202,9 @@ static int ioq_fetch_peer_index(struct ioq *q, u32 *avail)
 	return 0;
 }
 
-/* Q5 checks on a local copy: owner, flags, range (IOQ-10). */
-static int ioq_check_desc(struct ioq *q, u8 owner, const struct ioq_desc_info *d)
+/* Q5 checks on a local copy: flags, range (IOQ-10). */
+static int ioq_check_desc(struct ioq *q, const struct ioq_desc_info *d)
 {
-	if (owner != VBUS_IOQ_OWNER_SOUTH)
-		return ioq_violate(q, "owner");
 	if (d->flags & ~VBUS_IOQ_DESC_F_KNOWN)
 		return ioq_violate(q, "flags");
 	if (d->len > VBUS_IOQ_MAX_LEN || d->offset > q->region_size ||
@@ -225,7 +223,7 @@ int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_
 	ret = ioq_fetch_peer_index(q, &avail);				/* Q1, Q3 */
 	/*
 	 * RMB-INDEX (Q2): the north.index load before the descriptor loads.
-	 * Pairs with WMB-DESC and WMB-PUBLISH (P3) in north.
+	 * Pairs with WMB-PUBLISH (P3) in north.
 	 */
 	virt_rmb();
 	if (ret)
@@ -238,30 +236,24 @@ int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_
 		struct ioq_desc_info d;
 		u32 used;
 		u16 flags;
-		u8 owner;
 
-		owner = READ_ONCE(desc->owner);
-		d.cookie = le64_to_cpu(READ_ONCE(desc->cookie));
+		d.cookie = si;	/* v2: south sees the index, north's cookie stays north's */
 		d.offset = le64_to_cpu(READ_ONCE(desc->offset));
 		d.len = le32_to_cpu(READ_ONCE(desc->len));
 		d.flags = le16_to_cpu(READ_ONCE(desc->flags));
-		ret = ioq_check_desc(q, owner, &d);
+		ret = ioq_check_desc(q, &d);
 		if (ret)
 			return ret;	/* nothing of this call is published */
 		used = d.len;
 		flags = d.flags;
 		if (fn && fn(arg, &d, &used) < 0) {
 			flags |= VBUS_IOQ_DESC_F_ERROR;
-			WRITE_ONCE(desc->flags, cpu_to_le16(flags));
+			WRITE_ONCE(desc->flags, cpu_to_le16(flags));	/* Q5 write-back: error */
 		}
-		used = min_t(u32, used, d.len);
-		WRITE_ONCE(desc->len, cpu_to_le32(used));
-		/*
-		 * WMB-COMPLETE: the used length (and response bytes, BUS-4)
-		 * before the owner flip. Pairs with RMB-RECLAIM (R2) in north.
-		 */
-		virt_wmb();
-		WRITE_ONCE(desc->owner, VBUS_IOQ_OWNER_NORTH);
+		if (used < d.len)
+			WRITE_ONCE(desc->len, cpu_to_le32(used));	/* Q5 write-back: fewer bytes used */
+		else
+			used = d.len;
 		if (last) {
 			*last = d;
 			last->len = used;
@@ -269,7 +261,8 @@ int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_
 		}
 	}
 	/*
-	 * WMB-PUBLISH-S (Q6): the owner flips before the south.index store (Q7).
+	 * WMB-COMPLETE (Q6), one per batch: the write-backs and the bytes the
+	 * handlers wrote into north's buffers before the south.index store (Q7).
 	 * Pairs with RMB-RECLAIM (R2) in north.
 	 */
 	virt_wmb();
@@ -289,7 +282,7 @@ int ioq_reclaim(struct ioq *q, unsigned int n, ioq_reclaim_fn fn, void *arg,
 	ret = ioq_fetch_peer_index(q, &done);				/* R1, R3 */
 	/*
 	 * RMB-RECLAIM (R2): the south.index load before the descriptor loads.
-	 * Pairs with WMB-COMPLETE and WMB-PUBLISH-S (Q6) in south.
+	 * Pairs with WMB-COMPLETE (Q6) in south.
 	 */
 	virt_rmb();
 	if (ret)
@@ -297,13 +290,15 @@ int ioq_reclaim(struct ioq *q, unsigned int n, ioq_reclaim_fn fn, void *arg,
 	if (done == 0)							/* R4 */
 		return -EAGAIN;
 	todo = min_t(u32, n, done);
+	if (!fn && !last) {	/* nobody looks at the descriptors: completion by index only */
+		q->rc = rc + todo;
+		return todo;
+	}
 	for (i = 0; i < todo; i++, rc++) {				/* R5 */
 		struct vbus_ioq_desc *desc = ioq_slot(q, rc);
 		struct ioq_desc_info d;
 
-		if (READ_ONCE(desc->owner) != VBUS_IOQ_OWNER_NORTH)
-			return ioq_violate(q, "owner");
-		d.cookie = le64_to_cpu(READ_ONCE(desc->cookie));
+		d.cookie = le64_to_cpu(READ_ONCE(*ioq_cookie(q, rc)));
 		d.offset = le64_to_cpu(READ_ONCE(desc->offset));
 		d.len = le32_to_cpu(READ_ONCE(desc->len));
 		d.flags = le16_to_cpu(READ_ONCE(desc->flags));

@@ -34,11 +34,17 @@ void shm_signal_init(struct vbus_shm_signal_desc *desc)
 
 	WRITE_ONCE(desc->magic, cpu_to_le32(VBUS_SHM_SIGNAL_MAGIC));
 	WRITE_ONCE(desc->version, cpu_to_le32(VBUS_SHM_SIGNAL_VERSION));
+	for (x = 0; x < sizeof(desc->reserved); x++)
+		WRITE_ONCE(desc->reserved[x], 0);
 	for (x = 0; x < 2; x++) {
+		unsigned int i;
+
 		WRITE_ONCE(desc->irq[x].enabled, 0);
 		WRITE_ONCE(desc->irq[x].pending, 0);
 		WRITE_ONCE(desc->irq[x].dirty, 0);
 		WRITE_ONCE(desc->irq[x].reserved, 0);
+		for (i = 0; i < sizeof(desc->irq[x].pad); i++)
+			WRITE_ONCE(desc->irq[x].pad[i], 0);
 	}
 }
 
@@ -189,13 +195,22 @@ drain:
 	do {
 		if (budget && passes == budget)
 			return SHM_SIGNAL_RESCHED;	/* pending stays 1: README "not specified yet" */
-		WRITE_ONCE(irq->dirty, 0);				/* W1 */
-		/*
-		 * MB-DRAIN (W2): the dirty clear (W1) before the handler's
-		 * loads of the work. Pairs with MB-PUBLISH / WMB-INJECT (I0) in
-		 * the sender.
-		 */
-		virt_mb();
+		if (irq_bit(&irq->dirty)) {				/* W1: clear only if set */
+			WRITE_ONCE(irq->dirty, 0);
+			/*
+			 * MB-DRAIN (W2): the dirty clear (W1) before the
+			 * handler's loads of the work. Pairs with MB-PUBLISH /
+			 * WMB-INJECT (I0) in the sender.
+			 */
+			virt_mb();
+		} else {
+			/*
+			 * W2 without a clear (SIG-13): no store to order, only
+			 * the dirty load before the handler's loads. Pairs with
+			 * MB-PUBLISH / WMB-INJECT (I0) in the sender.
+			 */
+			virt_rmb();
+		}
 		if (handler)
 			handler(arg);					/* W3 */
 		passes++;

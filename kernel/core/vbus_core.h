@@ -97,7 +97,7 @@ unsigned int shm_signal_state(const struct vbus_shm_signal_desc *desc, unsigned 
 
 /* A descriptor as the core hands it to callers: a validated local copy. */
 struct ioq_desc_info {
-	u64 cookie;
+	u64 cookie;	/* north's tag (push, reclaim); pop (south): the descriptor's ring index */
 	u64 offset;	/* region offset of the buffer */
 	u32 len;	/* push: buffer length; pop/reclaim: as read (reclaim: bytes used) */
 	u16 flags;	/* VBUS_IOQ_DESC_F_* */
@@ -158,6 +158,8 @@ int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n);
 /*
  * South: consume and complete up to @n descriptors (§2.5), calling @fn (may be
  * NULL: used = len) for each; *@last gets the last one completed (len = used).
+ * Completion is by index: one south.index store per call; a descriptor is
+ * written back only if fewer bytes were used or @fn failed (ERROR flag).
  * Returns the number completed, -EAGAIN (empty) or -EIO (broken).
  */
 int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_desc_info *last);
@@ -264,7 +266,7 @@ struct vbus_dev_state *vbus_bus_find(struct vbus_bus *b, u32 id);
 void vbus_bus_ctrl_exec(struct vbus_bus *b, struct vbus_ctrl_msg *m);
 /*
  * ioq_pop_fn for the control ring: copies the request at d->offset once,
- * executes it and writes result/ret back (BUS-4: before the owner flip).
+ * executes it and writes result/ret back (BUS-4: before south.index moves).
  * A buffer too short or misaligned completes with VBUS_IOQ_DESC_F_ERROR.
  */
 int vbus_bus_ctrl_pop(void *bus, const struct ioq_desc_info *d, u32 *used);

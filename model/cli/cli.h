@@ -31,6 +31,8 @@ int cmd_explore(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 /* bench.c */
 int cmd_bench(int argc, char **argv);
+/* calibrate.c */
+int cmd_calibrate(int argc, char **argv);
 
 /* ---- the simulation configuration, shared by run, sweep and bench (simulate.c) ---- */
 enum sim_opt_id {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vbus-model: the executable spec's command line; this file is the dispatch only.
- *   run, vectors, replay, explore, sweep, diff, bench, params; `--help` on each.
+ *   run, vectors, replay, explore, sweep, diff, bench, params, calibrate; `--help` on each.
  * Exit status (docs/cli.md): 0 success, 1 failure (a vector failed, traces differ, an error),
  * 2 bad usage, 3 the explorer found a violation.
  */
@@ -24,6 +24,7 @@ static const struct {
 	{ "diff", cmd_diff, "first divergence between two traces" },
 	{ "bench", cmd_bench, "events/s of the timing engine, states/s of the explorer, peak memory" },
 	{ "params", cmd_params, "print the cost parameters (after --param/--params overrides)" },
+	{ "calibrate", cmd_calibrate, "measure this machine's costs with micro-benchmarks, write a parameter file" },
 };
 
 const char *cmd_prog(const char *cmd)

@@ -93,7 +93,7 @@ static int bus_shm(struct vm_bus *b, struct vm_dev *d, uint32_t id, uint32_t pri
 	if (id >= d->max_shm || prio > VBUS_PRIO_MAX || len == 0 || off > size || len > size - off)
 		return -EINVAL;
 	if (sigdesc != VBUS_CTRL_NO_SIGNAL &&
-	    ((sigdesc & 7) || len < 16 || sigdesc < off || sigdesc > off + len - 16))
+	    ((sigdesc & 63) || len < 192 || sigdesc < off || sigdesc > off + len - 192)) /* v2 signal: 192 bytes, line-aligned */
 		return -EINVAL;
 	if (d->shm_ids & (1ull << id))
 		return -EEXIST;

@@ -354,11 +354,17 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 			s->spc = SP_W1;
 		}
 		break;
-	case SP_W1:
+	case SP_W1: /* SIG-13: store (and MB-DRAIN) only when dirty reads 1; else rmb, nothing on TSO */
 		if (c->log)
 			fprintf(c->log, "W1");
-		rc = st(c, s, AG_S, V_SD, 0);
-		s->spc = SP_W2;
+		if (ld(c, s, AG_S, V_SD) == 1) {
+			rc = st(c, s, AG_S, V_SD, 0);
+			s->spc = SP_W2;
+		} else {
+			if (c->log)
+				fprintf(c->log, " -> clear already: no store, rmb");
+			s->spc = SP_W3;
+		}
 		break;
 	case SP_W2:
 		if (c->log)

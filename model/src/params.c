@@ -34,6 +34,7 @@ static const struct {
 	[VM_P_MOD_HOLDOFF] = { "mod_holdoff", 3000 },
 	[VM_P_MOD_COUNT] = { "mod_count", 32 },
 	[VM_P_EVIDX_THRESHOLD] = { "evidx_threshold", 1 },
+	[VM_P_LINE_STREAM] = { "line_stream", 225 },
 };
 
 void vm_params_default(struct vm_params *p)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * §2 IOQ ring: push/pop/reclaim, kick/arm with the event index, attach, and
+ * §2 IOQ ring v2: push/pop/reclaim completed by index (§2.5: a descriptor is
+ * written back only when fewer bytes were used), kick/arm with the event index, attach, and
  * the hostile-north poke. The ring lives at offset 0 of its own byte region;
  * every shared field is read once into a local (HOST-1) and written with the
  * ABI layout. Sequential model: barriers are markers, see signal.c.
@@ -18,16 +19,18 @@
 #define R_FLAGS offsetof(struct vbus_ioq_ring, flags)
 #define R_COUNT offsetof(struct vbus_ioq_ring, count)
 #define R_SIG offsetof(struct vbus_ioq_ring, signal)
+#define R_IRQ(side) \
+	(R_SIG + offsetof(struct vbus_shm_signal_desc, irq) + (side) * sizeof(struct vbus_shm_signal_irq))
 #define R_NI (offsetof(struct vbus_ioq_ring, north) + offsetof(struct vbus_ioq_idx, index))
 #define R_NE (offsetof(struct vbus_ioq_ring, north) + offsetof(struct vbus_ioq_idx, event))
 #define R_SI (offsetof(struct vbus_ioq_ring, south) + offsetof(struct vbus_ioq_idx, index))
 #define R_SE (offsetof(struct vbus_ioq_ring, south) + offsetof(struct vbus_ioq_idx, event))
 #define D_OFF(slot) (offsetof(struct vbus_ioq_ring, desc) + (size_t)(slot) * sizeof(struct vbus_ioq_desc))
-#define D_COOKIE offsetof(struct vbus_ioq_desc, cookie)
 #define D_OFFSET offsetof(struct vbus_ioq_desc, offset)
 #define D_LEN offsetof(struct vbus_ioq_desc, len)
 #define D_FLAGS offsetof(struct vbus_ioq_desc, flags)
-#define D_OWNER offsetof(struct vbus_ioq_desc, owner)
+/* North's cookie table after desc[] (§2.1): north only, south never reads it. */
+#define C_OFF(cnt, slot) (VBUS_IOQ_COOKIE_OFF((size_t)(cnt)) + (size_t)(slot) * 8)
 
 uint32_t vm_ring_shared(const struct vm_ring *r, int which)
 {
@@ -55,7 +58,7 @@ int vm_obj_init_ring(struct vm_obj *o, const char *name, uint32_t count, int evi
 		return -ENOMEM;
 	r->region_size = region;
 	uint8_t *m = r->region;
-	/* North initialises (§2.2, SIG-2): every descriptor zero, owned by north. */
+	/* North initialises (§2.2, SIG-2): every descriptor and cookie zero (calloc). */
 	vm_wr32(m + R_MAGIC, VBUS_IOQ_MAGIC);
 	vm_wr(m + R_VERSION, 2, VBUS_IOQ_VERSION);
 	vm_wr(m + R_FLAGS, 2, evidx ? VBUS_IOQ_F_EVENT_IDX : 0);
@@ -121,16 +124,15 @@ int vm_ring_push(struct vm_ring *r, uint32_t n, uint32_t len, uint64_t off, cons
 	if ((uint64_t)(uint32_t)(r->ni - r->rc) + n > r->ncount) /* P1: all or nothing */
 		return -ENOSPC;
 	for (uint32_t i = 0; i < n; i++) { /* P2 */
-		uint8_t *d = r->region + D_OFF(r->ni & (r->ncount - 1));
-		vm_wr(d + D_COOKIE, 8, cookie ? *cookie : r->ni);
+		uint32_t slot = r->ni & (r->ncount - 1);
+		uint8_t *d = r->region + D_OFF(slot);
 		vm_wr(d + D_OFFSET, 8, off);
 		vm_wr32(d + D_LEN, len);
 		vm_wr(d + D_FLAGS, 2, flags);
-		/* WMB-DESC: the fields before owner; pairs with RMB-INDEX (Q2). */
-		d[D_OWNER] = VBUS_IOQ_OWNER_SOUTH;
+		vm_wr(r->region + C_OFF(r->ncount, slot), 8, cookie ? *cookie : r->ni);
 		r->ni++;
 	}
-	/* P3 WMB-PUBLISH: owner flips before the index; pairs with RMB-INDEX (Q2). */
+	/* P3 WMB-PUBLISH, once per batch: the descriptors before the index; pairs with RMB-INDEX (Q2). */
 	vm_wr32(r->region + R_NI, r->ni); /* P4 */
 	*pushed = n;
 	return VM_OK;
@@ -152,24 +154,20 @@ int vm_ring_pop(struct vm_ring *r, uint32_t n, const uint32_t *used, uint32_t *g
 	uint32_t k = n < avail ? n : avail, s = r->si;
 	for (uint32_t i = 0; i < k; i++) { /* Q5 */
 		uint8_t *d = r->region + D_OFF(s & (r->cnt - 1));
-		uint64_t dcookie = vm_rd(d + D_COOKIE, 8), doff = vm_rd(d + D_OFFSET, 8);
+		uint64_t doff = vm_rd(d + D_OFFSET, 8);
 		uint32_t dlen = vm_rd32(d + D_LEN), dflags = (uint32_t)vm_rd(d + D_FLAGS, 2);
-		uint8_t downer = d[D_OWNER];
-		if (downer != VBUS_IOQ_OWNER_SOUTH)
-			return violate(r, "owner");
 		if (dflags & ~VBUS_IOQ_DESC_F_KNOWN)
 			return violate(r, "flags");
 		if (dlen > VBUS_IOQ_MAX_LEN || doff > r->region_size || dlen > r->region_size - doff)
 			return violate(r, "range");
 		uint32_t w = used && *used < dlen ? *used : dlen;
-		vm_wr32(d + D_LEN, w);
-		/* WMB-COMPLETE: len before owner; pairs with RMB-RECLAIM (R2). */
-		d[D_OWNER] = VBUS_IOQ_OWNER_NORTH;
+		if (w < dlen) /* the only write-back: fewer bytes used than the buffer holds */
+			vm_wr32(d + D_LEN, w);
+		*cookie = s; /* v2: south sees the descriptor's index, not north's cookie */
 		s++;
-		*cookie = dcookie;
 		*len = w;
 	}
-	/* Q6 WMB-PUBLISH-S: owner flips before the index; pairs with RMB-RECLAIM (R2). */
+	/* Q6 WMB-COMPLETE, once per batch: write-backs before the index; pairs with RMB-RECLAIM (R2). */
 	r->si = s;
 	vm_wr32(r->region + R_SI, s); /* Q7 */
 	*got = k;
@@ -182,7 +180,7 @@ int vm_ring_reclaim(struct vm_ring *r, uint32_t n, uint32_t *got, uint64_t *cook
 	if (r->nbroken) /* R0 */
 		return -EIO;
 	uint32_t y = vm_rd32(r->region + R_SI); /* R1 */
-	/* R2 RMB-RECLAIM: the index before the descriptors; pairs with WMB-PUBLISH-S (Q6). */
+	/* R2 RMB-RECLAIM: the index before the descriptors; pairs with WMB-COMPLETE (Q6). */
 	uint32_t done = y - r->rc; /* R3 */
 	if (done > (uint32_t)(r->ni - r->rc))
 		return violate_north(r, "index");
@@ -190,10 +188,9 @@ int vm_ring_reclaim(struct vm_ring *r, uint32_t n, uint32_t *got, uint64_t *cook
 		return -EAGAIN;
 	uint32_t k = n < done ? n : done;
 	for (uint32_t i = 0; i < k; i++) { /* R5 */
-		const uint8_t *d = r->region + D_OFF(r->rc & (r->ncount - 1));
-		if (d[D_OWNER] != VBUS_IOQ_OWNER_NORTH)
-			return violate_north(r, "owner");
-		*cookie = vm_rd(d + D_COOKIE, 8);
+		uint32_t slot = r->rc & (r->ncount - 1);
+		const uint8_t *d = r->region + D_OFF(slot);
+		*cookie = vm_rd(r->region + C_OFF(r->ncount, slot), 8);
 		*len = vm_rd32(d + D_LEN);
 		r->rc++;
 	}
@@ -254,12 +251,12 @@ int vm_ring_poke(struct vm_ring *r, const char *field, uint64_t val)
 		{ "si", R_SI, 4 },
 		{ "ne", R_NE, 4 },
 		{ "se", R_SE, 4 },
-		{ "N.e", R_SIG + 8 + 0, 1 },
-		{ "N.p", R_SIG + 8 + 1, 1 },
-		{ "N.d", R_SIG + 8 + 2, 1 },
-		{ "S.e", R_SIG + 12 + 0, 1 },
-		{ "S.p", R_SIG + 12 + 1, 1 },
-		{ "S.d", R_SIG + 12 + 2, 1 },
+		{ "N.e", R_IRQ(VBUS_NORTH) + 0, 1 },
+		{ "N.p", R_IRQ(VBUS_NORTH) + 1, 1 },
+		{ "N.d", R_IRQ(VBUS_NORTH) + 2, 1 },
+		{ "S.e", R_IRQ(VBUS_SOUTH) + 0, 1 },
+		{ "S.p", R_IRQ(VBUS_SOUTH) + 1, 1 },
+		{ "S.d", R_IRQ(VBUS_SOUTH) + 2, 1 },
 	};
 	size_t off = 0;
 	int bytes = 0;
@@ -275,15 +272,18 @@ int vm_ring_poke(struct vm_ring *r, const char *field, uint64_t val)
 			const char *name;
 			size_t off;
 			int bytes;
-		} df[] = { { ".owner", D_OWNER, 1 }, { ".len", D_LEN, 4 }, { ".offset", D_OFFSET, 8 },
-			   { ".flags", D_FLAGS, 2 }, { ".cookie", D_COOKIE, 8 } };
-		if (end == field + 4 || D_OFF(slot + 1) > r->region_size)
+		} df[] = { { ".len", D_LEN, 4 }, { ".offset", D_OFFSET, 8 }, { ".flags", D_FLAGS, 2 } };
+		if (end == field + 4 || slot >= r->ncount)
 			return -EINVAL;
 		for (size_t i = 0; i < sizeof(df) / sizeof(df[0]); i++)
 			if (!strcmp(end, df[i].name)) {
 				off = D_OFF(slot) + df[i].off;
 				bytes = df[i].bytes;
 			}
+		if (!strcmp(end, ".cookie")) {
+			off = C_OFF(r->ncount, slot);
+			bytes = 8;
+		}
 	}
 	if (!bytes || (bytes < 8 && val >> (8 * bytes)))
 		return -EINVAL;

@@ -14,7 +14,9 @@
 
 #include "internal.h"
 
-#define IRQ_OFF(side, f) (offsetof(struct vbus_shm_signal_desc, irq) + 4 * (side) + (f))
+#define IRQ_OFF(side, f) \
+	(offsetof(struct vbus_shm_signal_desc, irq) + sizeof(struct vbus_shm_signal_irq) * (side) + (f))
+_Static_assert(sizeof(((struct vm_obj *)0)->sigbuf) == sizeof(struct vbus_shm_signal_desc), "sigbuf");
 enum { F_EN = 0, F_PEND = 1, F_DIRTY = 2 };
 
 const char *vm_result_name(int r)
@@ -128,8 +130,10 @@ int vm_sig_wakeup(struct vm_signal *s, int x, void (*handler)(void *ctx), void *
 		return VM_DISABLED;
 	for (;;) {
 		do {
-			sig_set(s, x, F_DIRTY, 0); /* W1 */
-			/* W2 MB-DRAIN: W1 before the handler's loads; pairs with WMB-INJECT (I0). */
+			if (vm_sig_get(s, x, F_DIRTY)) /* W1: clear only when set (SIG-13) */
+				sig_set(s, x, F_DIRTY, 0);
+			/* W2 MB-DRAIN after a clear (else only the load order): W1 before the handler's
+			 * loads; pairs with MB-PUBLISH / WMB-INJECT (I0). */
 			if (handler) /* W3 */
 				handler(ctx);
 			(*iter)++;

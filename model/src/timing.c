@@ -9,8 +9,14 @@
  * the receiver's irq record (enabled/pending/dirty) and, for event-index, the
  * receiver's event index. Data-path costs follow the §6.1 closed form:
  * producer produce_per_msg; consumer line_transfer for the index line and for
- * each descriptor line the producer rewrote, plus handler_per_msg. The
- * completion write-back and reclaim are off the critical path and not costed.
+ * each descriptor line the producer rewrote, plus handler_per_msg.
+ * TIM-3 (v2): payload lines (cfg->payload_lines per message) are read like
+ * descriptor lines; within one handler pass only the first miss costs
+ * line_transfer, later ones line_stream (misses overlap); a producer rewriting
+ * a line the consumer has read since issues an ownership request, and a full
+ * barrier in its kick waits for those (fence stall: line_transfer, plus
+ * line_stream per further line). Completion by index costs nothing per
+ * descriptor (IOQ-12); reclaim is off the critical path.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -19,6 +25,10 @@
 #include <string.h>
 
 #include <vbus/shm_signal.h>
+#include <vbus/ioq.h>
+
+/* v2: 16-byte descriptors, four to a cache line (§2.1) */
+#define DESC_PER_LINE (64 / sizeof(struct vbus_ioq_desc))
 
 #include "vbusmodel/model.h"
 #include "vbusmodel/timing.h"
@@ -51,6 +61,8 @@ struct chan {
 	int sig_writer;
 	uint64_t sig_seen[2];
 	uint32_t *dver, *dseen;
+	uint32_t *pver, *pseen; /* payload lines per slot (TIM-3) */
+	uint64_t rfo;		/* lines of the current batch the consumer held: the kick's fence waits for them */
 };
 
 struct sim {
@@ -231,6 +243,15 @@ static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 			c->gen[c->pub + i] = t; /* saturated: a message arrives when the producer starts it */
 	c->backlog -= k;
 	c->kick_k = k;
+	/* TIM-3: lines of this batch the consumer has read since we last wrote them (ownership requests) */
+	c->rfo = 0;
+	for (uint64_t i = 0; i < k; i++) {
+		uint64_t slot = (c->pub + i) & (s->cfg->ring_count - 1), line = slot / DESC_PER_LINE;
+		if (c->dseen[line] == c->dver[line] && (i == 0 || slot % DESC_PER_LINE == 0))
+			c->rfo++;
+		if (s->cfg->payload_lines && c->pseen[slot] == c->pver[slot])
+			c->rfo += s->cfg->payload_lines;
+	}
 	uint64_t cost = k * P(s, PRODUCE_PER_MSG);
 	s->busy[c->prod] = t + cost;
 	return push_ev(s, t + cost, EV_KICK, (int)(c - s->ch));
@@ -242,8 +263,12 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 	uint64_t k = c->kick_k, cost = 0;
 	int ci = (int)(c - s->ch), rc = 0;
 	const char *res;
-	for (uint64_t i = 0; i < k; i++)
-		c->dver[((c->pub + i) & (s->cfg->ring_count - 1)) / 2]++;
+	for (uint64_t i = 0; i < k; i++) {
+		uint64_t slot = (c->pub + i) & (s->cfg->ring_count - 1);
+		if (i == 0 || slot % DESC_PER_LINE == 0)
+			c->dver[slot / DESC_PER_LINE]++;
+		c->pver[slot]++;
+	}
 	c->pub += k;
 	c->idx_ver++;
 	if (s->cfg->trace) {
@@ -262,8 +287,12 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 	} else {
 		/* SIG-12: without event index or moderation, K0 is MB-PUBLISH and KE reads dirty first. */
 		int elide = s->cfg->mitigation == VM_MIT_SHM_SIGNAL, elided = 0;
+		/* TIM-3 fence stall: the first full barrier waits for the batch's ownership requests */
+		uint64_t stall = c->rfo ? P(s, LINE_TRANSFER) + (c->rfo - 1) * P(s, LINE_STREAM) : 0;
+		c->rfo = 0;
 		if (elide) {
-			cost += P(s, BARRIER_FULL) + sig_access(s, c, c->prod, 0); /* K0 MB-PUBLISH, KE */
+			cost += P(s, BARRIER_FULL) + stall + sig_access(s, c, c->prod, 0); /* K0 MB-PUBLISH, KE */
+			stall = 0;
 			elided = c->dirty;
 		} else {
 			cost += P(s, BARRIER_WRITE); /* K0 WMB-INJECT (free on TSO) */
@@ -272,7 +301,7 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 			/* K1 dirty = 1, K2 MB-INJECT, K3 loads. */
 			cost += sig_access(s, c, c->prod, 1);
 			c->dirty = 1;
-			cost += P(s, BARRIER_FULL);
+			cost += P(s, BARRIER_FULL) + stall; /* K2 MB-INJECT (waits for the stores too) */
 			cost += sig_access(s, c, c->prod, 0) + sig_access(s, c, c->prod, 0);
 		}
 		int skip = 0;
@@ -361,11 +390,16 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 		cost += P(s, LINE_TRANSFER); /* the producer's index line */
 		c->idx_seen = c->idx_ver;
 	}
+	uint64_t misses = 0; /* TIM-3: the first miss of a pass costs line_transfer, later ones overlap */
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t seq = c->consumed + i, line = (seq & (s->cfg->ring_count - 1)) / 2;
+		uint64_t seq = c->consumed + i, slot = seq & (s->cfg->ring_count - 1), line = slot / DESC_PER_LINE;
 		if (c->dseen[line] != c->dver[line]) {
-			cost += P(s, LINE_TRANSFER);
+			cost += misses++ ? P(s, LINE_STREAM) : P(s, LINE_TRANSFER);
 			c->dseen[line] = c->dver[line];
+		}
+		if (s->cfg->payload_lines && c->pseen[slot] != c->pver[slot]) {
+			cost += s->cfg->payload_lines * P(s, LINE_STREAM);
+			c->pseen[slot] = c->pver[slot];
 		}
 		cost += P(s, HANDLER_PER_MSG);
 		uint64_t done = t + cost;
@@ -646,9 +680,11 @@ static int chan_init(struct sim *s, struct chan *c, int prod, const char *obj, u
 	c->target = target;
 	c->sig_writer = -1;
 	c->gen = calloc(target ? target : 1, sizeof(*c->gen));
-	c->dver = calloc(cfg->ring_count / 2, sizeof(*c->dver));
-	c->dseen = calloc(cfg->ring_count / 2, sizeof(*c->dseen));
-	if (!c->gen || !c->dver || !c->dseen)
+	c->dver = calloc(cfg->ring_count / DESC_PER_LINE + 1, sizeof(*c->dver));
+	c->dseen = calloc(cfg->ring_count / DESC_PER_LINE + 1, sizeof(*c->dseen));
+	c->pver = calloc(cfg->ring_count, sizeof(*c->pver));
+	c->pseen = calloc(cfg->ring_count, sizeof(*c->pseen));
+	if (!c->gen || !c->dver || !c->dseen || !c->pver || !c->pseen)
 		return -ENOMEM;
 	/* The receiver's initial mode: blocked and enabled, or polling with notifications off. */
 	if (cfg->consumer == VM_CONS_POLL) {
@@ -667,6 +703,8 @@ static void chan_free(struct chan *c)
 	free(c->gen);
 	free(c->dver);
 	free(c->dseen);
+	free(c->pver);
+	free(c->pseen);
 }
 
 static int sim_loop(struct sim *s)

@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <asm/byteorder.h>
+
 #include "vbus_core.h"
 #include "../vbus_check.h"
 
 /* ---------------------------------------------------------------- signal */
 
-static struct vbus_shm_signal_desc sd;
+static struct vbus_shm_signal_desc sd __attribute__((aligned(64)));
 static struct shm_signal sn, ss;
 
 static void signal_setup(void)
@@ -268,12 +270,49 @@ START_TEST(ioq_violation_index)
 }
 END_TEST
 
-START_TEST(ioq_violation_owner)
+START_TEST(ioq_violation_mid_batch_publishes_nothing)
 {
 	ck_assert_int_eq(push_n(2, 0), 2);
-	reg.ring.desc[1].owner = VBUS_IOQ_OWNER_NORTH;
-	expect_broken("owner");
+	reg.ring.desc[1].flags = 0x40;	/* the second of the batch is bad */
+	expect_broken("flags");
 	ck_assert_uint_eq(reg.ring.south.index, 0); /* nothing of the batch published */
+}
+END_TEST
+
+static int used_all(void *arg, const struct ioq_desc_info *d, u32 *used)
+{
+	(void)arg;
+	*used = d->len;
+	return 0;
+}
+
+START_TEST(ioq_completion_by_index_writes_no_descriptor)
+{
+	unsigned char before[4 * sizeof(struct vbus_ioq_desc)];
+	struct ioq_desc_info last;
+
+	/* §2.5 v2: a fully used, successful descriptor is completed by south.index alone */
+	ck_assert_int_eq(push_n(4, 100), 4);
+	memcpy(before, reg.ring.desc, sizeof(before));
+	ck_assert_int_eq(ioq_pop(&qs, 4, used_all, NULL, &last), 4);
+	ck_assert_uint_eq(last.cookie, 3);	/* south sees the index */
+	ck_assert_int_eq(memcmp(before, reg.ring.desc, sizeof(before)), 0);
+	ck_assert_uint_eq(le32_to_cpu(reg.ring.south.index), 4);
+	ck_assert_int_eq(ioq_reclaim(&qn, 4, NULL, NULL, &last), 4);
+	ck_assert_uint_eq(last.cookie, 103);	/* north gets its own cookie back */
+	ck_assert_uint_eq(last.len, 64);
+}
+END_TEST
+
+START_TEST(ioq_north_rejects_south_index_past_ni)
+{
+	struct ioq_desc_info last;
+
+	ck_assert_int_eq(push_n(1, 0), 1);
+	reg.ring.south.index = cpu_to_le32(2);	/* south claims more than was handed over */
+	ck_assert_int_eq(ioq_reclaim(&qn, 4, NULL, NULL, &last), -EIO);
+	ck_assert(qn.broken);
+	ck_assert_str_eq(qn.violation, "index");
 }
 END_TEST
 
@@ -309,12 +348,13 @@ START_TEST(ioq_attach_rejects_bad_header)
 		int size;
 	} bad[] = {
 		{ 0, 0, 4 },	      /* magic */
-		{ 4, 2, 2 },	      /* version */
+		{ 4, 1, 2 },	      /* version 1: not supported by v2 */
 		{ 6, 2, 2 },	      /* unknown ring flag */
 		{ 8, 3, 4 },	      /* count not a power of two */
 		{ 8, 65536, 4 },      /* count too large */
-		{ 8, 2048, 4 },	      /* count fits the limits but not the region */
-		{ 16, 0, 4 },	      /* signal magic */
+		{ 8, 4096, 4 },	      /* count fits the limits but not the region */
+		{ 64, 0, 4 },	      /* signal magic */
+		{ 68, 1, 4 },	      /* signal version 1 */
 	};
 	unsigned int i;
 
@@ -398,16 +438,17 @@ START_TEST(bus_verbs_in_order)
 	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 2, 0, 0, 0, 0, &ret), 0);
 	ck_assert_uint_eq(ret, 2);
 	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 1, 0, 0, 0, 0, NULL), -EBUSY);
-	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 64, 4096, &ret), 0);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 256, 4096, &ret), 0);
 	ck_assert_uint_eq(ret, 1);
-	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 64, 4096, NULL), -EEXIST);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 256, 4096, NULL), -EEXIST);
 	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 8, 4096, 64, 4096, NULL), -EINVAL);
 	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 0, 4096, 64, 4100, NULL), -EINVAL);
-	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 0, 4096, 64, 4096 + 56, NULL), -EINVAL);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 0, 4096, 256, 4096 + 8, NULL), -EINVAL);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 0, 4096, 256, 4096 + 128, NULL), -EINVAL); /* 192 bytes */
 	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 0, REGION, 1, VBUS_CTRL_NO_SIGNAL, NULL),
 			 -EINVAL);
 	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 4, 0, 4096, 64, VBUS_CTRL_NO_SIGNAL, NULL), -EINVAL);
-	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 7, 4096, 64, 4096 + 48, &ret), 0);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 7, 4096, 256, 4096 + 64, &ret), 0);
 	ck_assert_uint_eq(ret, 2);
 	ck_assert_int_eq(verb(VBUS_CTRL_CALL, 7, VBUS_CALL_GET_FEATURES, 0, 0, 0, 0, &ret), 0);
 	ck_assert_uint_eq(ret, 5);
@@ -530,7 +571,9 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, ioq_index_wraps_2_32);
 	tcase_add_test(tc, ioq_completion_len_and_error);
 	tcase_add_test(tc, ioq_violation_index);
-	tcase_add_test(tc, ioq_violation_owner);
+	tcase_add_test(tc, ioq_violation_mid_batch_publishes_nothing);
+	tcase_add_test(tc, ioq_completion_by_index_writes_no_descriptor);
+	tcase_add_test(tc, ioq_north_rejects_south_index_past_ni);
 	tcase_add_test(tc, ioq_violation_flags);
 	tcase_add_test(tc, ioq_violation_range);
 	tcase_add_test(tc, ioq_violation_range_overflow);

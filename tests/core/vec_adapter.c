@@ -29,8 +29,8 @@
 #define BUS_MAX_DEVICES VBUS_VEC_MAX_DEVICES
 #define BUS_TABLE_OFF 128u
 #define BUS_CTRL_OFF 2048u
-#define BUS_EVENT_OFF 2560u
-#define BUS_MSG_OFF 3072u
+#define BUS_EVENT_OFF 2688u /* v2: an 8-slot ring is 576 bytes */
+#define BUS_MSG_OFF 3328u
 #define BUS_DATA_OFF 4096u
 #define BUS_RING_COUNT 8u
 #define BUS_MAX_IDS 64
@@ -129,7 +129,7 @@ static int side_of(char c)
 
 static int setup_signal(struct obj *o)
 {
-	o->mem = aligned_alloc(64, 64);
+	o->mem = aligned_alloc(64, sizeof(struct vbus_shm_signal_desc));
 	if (!o->mem)
 		return -ENOMEM;
 	shm_signal_init(o->mem);
@@ -485,11 +485,11 @@ static int poke_field(struct vbus_ioq_ring *ring, u32 count, const char *k, uint
 
 		if (slot >= count || VBUS_IOQ_RING_SIZE((u64)slot + 1) > region)
 			return -EINVAL;
-		if (!strcmp(field, "owner")) d->owner = v;
-		else if (!strcmp(field, "len")) d->len = cpu_to_le32(v);
+		if (!strcmp(field, "len")) d->len = cpu_to_le32(v);
 		else if (!strcmp(field, "offset")) d->offset = cpu_to_le64(v);
 		else if (!strcmp(field, "flags")) d->flags = cpu_to_le16(v);
-		else if (!strcmp(field, "cookie")) d->cookie = cpu_to_le64(v);
+		else if (!strcmp(field, "cookie"))	/* north's cookie table (§2.1) */
+			((__le64 *)((u8 *)ring + VBUS_IOQ_COOKIE_OFF((size_t)count)))[slot] = cpu_to_le64(v);
 		else return -EINVAL;
 	} else {
 		return -EINVAL;

@@ -153,8 +153,8 @@ static const struct north_cfg hostile_cfg = {
 	.type = "echo", .count = 64, .ring_flags = VBUS_IOQ_F_EVENT_IDX, .slot = 1,
 };
 
-enum hostile_case { H_INDEX, H_OWNER, H_RANGE, H_FLAGS, H_NCASES };
-static const char *const hostile_names[H_NCASES] = { "index", "owner", "range", "flags" };
+enum hostile_case { H_INDEX, H_MAXLEN, H_RANGE, H_FLAGS, H_NCASES };
+static const char *const hostile_names[H_NCASES] = { "index", "maxlen", "range", "flags" };
 
 /* One protocol violation of each kind (IOQ-10) after some good traffic: device broken, counted. */
 static void hostile_one(enum hostile_case c)
@@ -174,8 +174,9 @@ static void hostile_one(enum hostile_case c)
 	case H_INDEX:
 		tx->north.index = ni + hostile_cfg.count + 5;
 		break;
-	case H_OWNER:
-		tx->north.index = ni + 1;	/* the slot's owner is still NORTH */
+	case H_MAXLEN:	/* v2 has no owner byte: a length past VBUS_IOQ_MAX_LEN instead */
+		d.len = VBUS_IOQ_MAX_LEN + 1;
+		ck_assert_int_eq(ioq_push(&h.q[0], &d, 1), 1);
 		break;
 	case H_RANGE:
 		d.offset = h.size - 8;

@@ -128,7 +128,7 @@ START_TEST(signal_garbage_bytes_read_as_one)
 {
 	struct vm_obj o;
 	vm_obj_init_signal(&o, "sig0");
-	o.sigbuf[8 + 4] = 0x5a; /* irq[S].enabled: HOST-3 */
+	o.sigbuf[128] = 0x5a; /* irq[S].enabled (v2: its own line at 128): HOST-3 */
 	ck_assert_int_eq(vm_sig_get(&o.sig, VBUS_SOUTH, 0), 1);
 	ck_assert_int_eq(vm_sig_inject(&o.sig, VBUS_NORTH), VM_NOTIFY);
 	vm_obj_free(&o);

@@ -28,10 +28,10 @@ struct field {
 
 static const struct field fields[] = {
 	F(vbus_shm_signal_irq, enabled), F(vbus_shm_signal_irq, pending), F(vbus_shm_signal_irq, dirty),
-	F(vbus_shm_signal_irq, reserved),
-	F(vbus_shm_signal_desc, magic), F(vbus_shm_signal_desc, version), F(vbus_shm_signal_desc, irq),
-	F(vbus_ioq_desc, cookie), F(vbus_ioq_desc, offset), F(vbus_ioq_desc, len), F(vbus_ioq_desc, flags),
-	F(vbus_ioq_desc, owner), F(vbus_ioq_desc, reserved0), F(vbus_ioq_desc, reserved1),
+	F(vbus_shm_signal_irq, reserved), F(vbus_shm_signal_irq, pad),
+	F(vbus_shm_signal_desc, magic), F(vbus_shm_signal_desc, version), F(vbus_shm_signal_desc, reserved),
+	F(vbus_shm_signal_desc, irq),
+	F(vbus_ioq_desc, offset), F(vbus_ioq_desc, len), F(vbus_ioq_desc, flags), F(vbus_ioq_desc, reserved),
 	F(vbus_ioq_idx, index), F(vbus_ioq_idx, event), F(vbus_ioq_idx, reserved),
 	F(vbus_ioq_ring, magic), F(vbus_ioq_ring, version), F(vbus_ioq_ring, flags), F(vbus_ioq_ring, count),
 	F(vbus_ioq_ring, reserved0), F(vbus_ioq_ring, signal), F(vbus_ioq_ring, reserved1),

@@ -4,10 +4,10 @@
  * side in one run, two threads pinned to CPUs 0 and 1. Prints a table (or
  * --json) with same-run ratios and the targets each ratio meets or misses;
  * --plot draws the ratios as a bar chart. Each figure is the median of --reps
- * runs. The measurements are the one table `measurements[]` below: a new
- * baseline or vbus figure is one row there (plus its run function).
+ * runs. The figures are one table, `measurements[]`, and the same-run ratios
+ * another, `ratios[]`: a new baseline is a row in each (plus its run function).
  *
- *   vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png]
+ *   vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png] [--model PARAMS]
  *   vbus-bench stress [--mode threads|procs|both] [--messages N] [--seed S]
  */
 #define _GNU_SOURCE
@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,16 @@ static void run_pair(void *(*fn0)(void *), void *(*fn1)(void *), void *arg)
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	pthread_barrier_destroy(&p.start);
+}
+
+double bench_now(void)
+{
+	return vbus_now_s();
+}
+
+void bench_run_pair(void *(*fn0)(void *), void *(*fn1)(void *), void *arg)
+{
+	run_pair(fn0, fn1, arg);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -467,25 +478,25 @@ static const char *const unit_key[] = { "msgs_per_s", "rtt_ns", "notifications_p
 /* A run measures one figure into out[0] (and, for a vbus stream, notifications per message into out[1]). */
 typedef void (*run_fn)(const struct bench_cfg *c, double out[2]);
 
-static void run_spsc1(const struct bench_cfg *c, double out[2])
-{
-	out[0] = bench_spsc(c->stream_n, 1);
-}
-
-static void run_spsc32(const struct bench_cfg *c, double out[2])
-{
-	out[0] = bench_spsc(c->stream_n, BURST);
-}
-
-static void run_spin_rtt(const struct bench_cfg *c, double out[2])
-{
-	out[0] = bench_spin_rtt(c->rtt_n);
-}
-
-static void run_efd_rtt(const struct bench_cfg *c, double out[2])
-{
-	out[0] = bench_eventfd_rtt(c->block_n);
-}
+#define RUN(name, expr)                                                   \
+	static void name(const struct bench_cfg *c, double out[2])        \
+	{                                                                 \
+		(void)c;                                                  \
+		out[0] = (expr);                                          \
+	}
+RUN(run_spsc1, bench_spsc(c->stream_n, 1))
+RUN(run_spsc32, bench_spsc(c->stream_n, BURST))
+RUN(run_spin_rtt, bench_spin_rtt(c->rtt_n))
+RUN(run_efd_rtt, bench_eventfd_rtt(c->block_n))
+RUN(run_split1, bench_split_vq_stream(c->stream_n, 1))
+RUN(run_split32, bench_split_vq_stream(c->stream_n, BURST))
+RUN(run_packed1, bench_packed_vq_stream(c->stream_n, 1))
+RUN(run_packed32, bench_packed_vq_stream(c->stream_n, BURST))
+RUN(run_split_rtt, bench_split_vq_rtt(c->rtt_n))
+RUN(run_packed_rtt, bench_packed_vq_rtt(c->rtt_n))
+RUN(run_poll_rtt, bench_vbus_rtt(c->rtt_n, VBUS_WAIT_POLL))
+RUN(run_block_rtt, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK))
+#undef RUN
 
 static void run_vb_stream(uint64_t n, unsigned int burst, enum vbus_wait mode, double out[2])
 {
@@ -505,16 +516,6 @@ static void run_vb32(const struct bench_cfg *c, double out[2])
 	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_POLL, out);
 }
 
-static void run_poll_rtt(const struct bench_cfg *c, double out[2])
-{
-	out[0] = bench_vbus_rtt(c->rtt_n, VBUS_WAIT_POLL);
-}
-
-static void run_block_rtt(const struct bench_cfg *c, double out[2])
-{
-	out[0] = bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK);
-}
-
 static void run_spin_stream(const struct bench_cfg *c, double out[2])
 {
 	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_SPIN, out);
@@ -525,41 +526,67 @@ static void run_block_stream(const struct bench_cfg *c, double out[2])
 	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_BLOCK, out);
 }
 
+/* The figures. A row with run == NULL is the second figure (out[1]) of the row above, same run. */
 struct measurement {
 	const char *key;   /* JSON "key" */
 	const char *label; /* table */
 	enum unit unit;
-	int vbus;	   /* 1: a vbus figure, 0: a baseline */
-	run_fn run;	   /* NULL: the second figure (out[1]) of the row above, same run */
-	const char *vs;	   /* the row this figure is divided by (same run), or NULL */
-	const char *cmp;   /* target: ">=" or "<=" on the ratio (on the figure itself when vs is NULL) */
-	double target;	   /* with cmp */
+	int vbus; /* 1: a vbus figure, 0: a baseline */
+	run_fn run;
 };
 
 static const struct measurement measurements[] = {
-	{ "spsc_single", "SPSC ring, single", U_MSGS_PER_S, 0, run_spsc1, NULL, NULL, 0 },
-	{ "spsc_burst32", "SPSC ring, burst 32", U_MSGS_PER_S, 0, run_spsc32, NULL, NULL, 0 },
-	{ "spin_pingpong", "spin ping-pong (one line)", U_RTT_NS, 0, run_spin_rtt, NULL, NULL, 0 },
-	{ "eventfd_pingpong", "eventfd ping-pong", U_RTT_NS, 0, run_efd_rtt, NULL, NULL, 0 },
-	{ "vbus_stream_single", "vbus stream, single, poll", U_MSGS_PER_S, 1, run_vb1, "spsc_single", ">=", 0.9 },
-	{ "vbus_stream_burst32", "vbus stream, burst 32, poll", U_MSGS_PER_S, 1, run_vb32, "spsc_burst32", ">=",
-	  0.9 },
-	{ "vbus_rtt_poll", "vbus RTT, poll", U_RTT_NS, 1, run_poll_rtt, "spin_pingpong", "<=", 2 },
-	{ "vbus_rtt_block", "vbus RTT, block", U_RTT_NS, 1, run_block_rtt, "eventfd_pingpong", "<=", 1.1 },
-	{ "vbus_stream_spin", "vbus saturated stream, spin-then-block", U_MSGS_PER_S, 1, run_spin_stream,
-	  "vbus_stream_burst32", NULL, 0 },
-	{ "vbus_stream_spin_notif", "  notifications per message", U_PER_MSG, 1, NULL, NULL, "<=", 0.01 },
-	{ "vbus_stream_block", "vbus saturated stream, block", U_MSGS_PER_S, 1, run_block_stream,
-	  "vbus_stream_burst32", ">=", 0.8 },
-	{ "vbus_stream_block_notif", "  notifications per message", U_PER_MSG, 1, NULL, NULL, NULL, 0 },
+	{ "spsc_single", "SPSC ring, single", U_MSGS_PER_S, 0, run_spsc1 },
+	{ "spsc_burst32", "SPSC ring, burst 32", U_MSGS_PER_S, 0, run_spsc32 },
+	{ "spin_pingpong", "spin ping-pong (one line)", U_RTT_NS, 0, run_spin_rtt },
+	{ "eventfd_pingpong", "eventfd ping-pong", U_RTT_NS, 0, run_efd_rtt },
+	{ "split_vq_single", "split virtqueue (ours), single", U_MSGS_PER_S, 0, run_split1 },
+	{ "split_vq_burst32", "split virtqueue (ours), burst 32", U_MSGS_PER_S, 0, run_split32 },
+	{ "packed_vq_single", "packed virtqueue (ours), single", U_MSGS_PER_S, 0, run_packed1 },
+	{ "packed_vq_burst32", "packed virtqueue (ours), burst 32", U_MSGS_PER_S, 0, run_packed32 },
+	{ "split_vq_rtt_poll", "split virtqueue (ours) RTT, poll", U_RTT_NS, 0, run_split_rtt },
+	{ "packed_vq_rtt_poll", "packed virtqueue (ours) RTT, poll", U_RTT_NS, 0, run_packed_rtt },
+	{ "vbus_stream_single", "vbus stream, single, poll", U_MSGS_PER_S, 1, run_vb1 },
+	{ "vbus_stream_single_notif", "  notifications per message", U_PER_MSG, 1, NULL },
+	{ "vbus_stream_burst32", "vbus stream, burst 32, poll", U_MSGS_PER_S, 1, run_vb32 },
+	{ "vbus_stream_burst32_notif", "  notifications per message", U_PER_MSG, 1, NULL },
+	{ "vbus_rtt_poll", "vbus RTT, poll", U_RTT_NS, 1, run_poll_rtt },
+	{ "vbus_rtt_block", "vbus RTT, block", U_RTT_NS, 1, run_block_rtt },
+	{ "vbus_stream_spin", "vbus saturated stream, spin-then-block", U_MSGS_PER_S, 1, run_spin_stream },
+	{ "vbus_stream_spin_notif", "  notifications per message", U_PER_MSG, 1, NULL },
+	{ "vbus_stream_block", "vbus saturated stream, block", U_MSGS_PER_S, 1, run_block_stream },
+	{ "vbus_stream_block_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 };
 #define NMEAS ((int)(sizeof(measurements) / sizeof(measurements[0])))
 
-struct outcome {
-	double value; /* median over the reps */
-	int vs;	      /* index of the row compared with, or -1 */
-	double ratio;
-	int has_target, met;
+/* The same-run ratios of[]/vs[] (or, vs NULL, the figure itself) and their targets. */
+struct ratio_row {
+	const char *of, *vs; /* measurement keys */
+	const char *cmp;     /* ">=", "<=", ">", "<" or NULL: no target */
+	double target;
+};
+
+static const struct ratio_row ratios[] = {
+	{ "vbus_stream_single", "spsc_single", ">=", 0.9 },
+	{ "vbus_stream_burst32", "spsc_burst32", ">=", 0.9 },
+	{ "vbus_rtt_poll", "spin_pingpong", "<=", 2 },
+	{ "vbus_rtt_block", "eventfd_pingpong", "<=", 1.1 },
+	{ "vbus_stream_spin", "vbus_stream_burst32", NULL, 0 },
+	{ "vbus_stream_spin_notif", NULL, "<=", 0.01 },
+	{ "vbus_stream_block", "vbus_stream_burst32", ">=", 0.8 },
+	{ "vbus_stream_single", "split_vq_single", ">", 1 },
+	{ "vbus_stream_burst32", "split_vq_burst32", ">", 1 },
+	{ "vbus_stream_single", "packed_vq_single", ">", 1 },
+	{ "vbus_stream_burst32", "packed_vq_burst32", ">", 1 },
+	{ "vbus_rtt_poll", "split_vq_rtt_poll", "<", 1 },
+	{ "vbus_rtt_poll", "packed_vq_rtt_poll", "<", 1 },
+};
+#define NRATIO ((int)(sizeof(ratios) / sizeof(ratios[0])))
+
+struct ratio_out {
+	int of, vs; /* measurement indexes (vs -1: the figure itself) */
+	double x;   /* the ratio, or the figure */
+	int met;
 };
 
 static int meas_index(const char *key)
@@ -567,7 +594,8 @@ static int meas_index(const char *key)
 	for (int i = 0; i < NMEAS; i++)
 		if (!strcmp(measurements[i].key, key))
 			return i;
-	return -1;
+	fprintf(stderr, "vbus-bench: internal: no measurement '%s'\n", key);
+	abort();
 }
 
 static int nruns(void)
@@ -579,7 +607,18 @@ static int nruns(void)
 	return n;
 }
 
-static void measure(struct outcome *o, const struct bench_cfg *c, int reps)
+static int target_met(const char *cmp, double x, double t)
+{
+	if (!strcmp(cmp, ">="))
+		return x >= t;
+	if (!strcmp(cmp, "<="))
+		return x <= t;
+	if (!strcmp(cmp, ">"))
+		return x > t;
+	return x < t;
+}
+
+static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c, int reps)
 {
 	static double v[NMEAS][BENCH_MAX_REPS];
 	struct vbus_progress p;
@@ -602,16 +641,14 @@ static void measure(struct outcome *o, const struct bench_cfg *c, int reps)
 	}
 	vbus_progress_done(&p);
 	for (int i = 0; i < NMEAS; i++)
-		o[i].value = median(v[i], reps);
-	for (int i = 0; i < NMEAS; i++) {
-		const struct measurement *m = &measurements[i];
-		double x;
+		val[i] = median(v[i], reps);
+	for (int k = 0; k < NRATIO; k++) {
+		const struct ratio_row *rr = &ratios[k];
 
-		o[i].vs = m->vs ? meas_index(m->vs) : -1;
-		o[i].ratio = o[i].vs >= 0 && o[o[i].vs].value > 0 ? o[i].value / o[o[i].vs].value : 0;
-		o[i].has_target = m->cmp != NULL;
-		x = o[i].vs >= 0 ? o[i].ratio : o[i].value;
-		o[i].met = o[i].has_target && (m->cmp[0] == '>' ? x >= m->target : x <= m->target);
+		ro[k].of = meas_index(rr->of);
+		ro[k].vs = rr->vs ? meas_index(rr->vs) : -1;
+		ro[k].x = ro[k].vs < 0 ? val[ro[k].of] : val[ro[k].vs] > 0 ? val[ro[k].of] / val[ro[k].vs] : 0;
+		ro[k].met = rr->cmp && target_met(rr->cmp, ro[k].x, rr->target);
 	}
 }
 
@@ -625,7 +662,7 @@ static void fmt_value(char *buf, size_t n, enum unit u, double v)
 		snprintf(buf, n, "%.5f", v);
 }
 
-static int print_table(const struct outcome *o, const struct bench_cfg *c, int reps)
+static int print_table(const double *val, const struct ratio_out *ro, const struct bench_cfg *c, int reps)
 {
 	int missed = 0, targets = 0;
 
@@ -633,79 +670,144 @@ static int print_table(const struct outcome *o, const struct bench_cfg *c, int r
 	       "messages, %llu poll / %llu blocking round trips\n",
 	       MSG, RING, ncpus >= 2 ? "" : " (only 1 CPU: unpinned)", reps, (unsigned long long)c->stream_n,
 	       (unsigned long long)c->rtt_n, (unsigned long long)c->block_n);
-	printf("%-40s %13s  %-28s %7s  %-8s\n", "measurement", "figure", "ratio to (same run)", "ratio", "target");
+	printf("%-42s %-8s %13s\n", "measurement", "side", "figure");
 	for (int i = 0; i < NMEAS; i++) {
-		const struct measurement *m = &measurements[i];
-		char val[32], tgt[24] = "";
+		char buf[32];
 
-		fmt_value(val, sizeof(val), m->unit, o[i].value);
-		if (o[i].has_target)
-			snprintf(tgt, sizeof(tgt), "%s %g", m->cmp, m->target);
-		printf("%-40s %13s  ", m->label, val);
-		if (o[i].vs >= 0)
-			printf("%-28s %7.3f  ", measurements[o[i].vs].label, o[i].ratio);
-		else
-			printf("%-28s %7s  ", o[i].has_target ? "(the figure itself)" : "", "");
-		printf("%-8s %s\n", tgt, !o[i].has_target ? "" : o[i].met ? "met" : "MISSED <<<");
-		targets += o[i].has_target;
-		missed += o[i].has_target && !o[i].met;
+		fmt_value(buf, sizeof(buf), measurements[i].unit, val[i]);
+		printf("%-42s %-8s %13s\n", measurements[i].label, measurements[i].vbus ? "vbus" : "baseline", buf);
+	}
+	printf("\n%-42s %-36s %9s  %-8s\n", "same-run ratio: vbus figure", "/ baseline figure", "ratio", "target");
+	for (int k = 0; k < NRATIO; k++) {
+		const struct ratio_row *rr = &ratios[k];
+		char tgt[24] = "";
+
+		if (rr->cmp)
+			snprintf(tgt, sizeof(tgt), "%s %g", rr->cmp, rr->target);
+		printf("%-42s %-36s %9.4g  %-8s %s\n", measurements[ro[k].of].label,
+		       ro[k].vs >= 0 ? measurements[ro[k].vs].label : "(the figure itself)", ro[k].x, tgt,
+		       !rr->cmp ? "" : ro[k].met ? "met" : "MISSED <<<");
+		targets += rr->cmp != NULL;
+		missed += rr->cmp && !ro[k].met;
 	}
 	printf("targets: %d met, %d MISSED (a benchmark: figures, not a pass/fail)\n", targets - missed, missed);
 	return missed;
 }
 
-static void print_json(const struct outcome *o, const struct bench_cfg *c, int reps, int quick)
+/* --model PARAMS: the timing model's prediction next to each vbus figure it covers. */
+static const struct {
+	const char *key, *meas;
+	size_t off;
+} predicted[] = {
+	{ "stream_single", "vbus_stream_single", offsetof(struct bench_prediction, vb1) },
+	{ "stream_burst32", "vbus_stream_burst32", offsetof(struct bench_prediction, vb32) },
+	{ "rtt_poll", "vbus_rtt_poll", offsetof(struct bench_prediction, poll_rtt) },
+	{ "rtt_block", "vbus_rtt_block", offsetof(struct bench_prediction, block_rtt) },
+	{ "stream_spin", "vbus_stream_spin", offsetof(struct bench_prediction, spin_stream) },
+	{ "stream_block", "vbus_stream_block", offsetof(struct bench_prediction, block_stream) },
+};
+#define NPRED ((int)(sizeof(predicted) / sizeof(predicted[0])))
+
+static double pred_of(const struct bench_prediction *p, int i)
+{
+	return *(const double *)((const char *)p + predicted[i].off);
+}
+
+static void print_model(const double *val, const struct bench_prediction *p, int json)
+{
+	if (json) {
+		printf(",\n \"model\": {");
+		for (int i = 0; i < NPRED; i++) {
+			double m = val[meas_index(predicted[i].meas)], x = pred_of(p, i);
+
+			printf("%s\"%s\": {\"predicted\": %.1f, \"measured\": %.1f, \"ratio\": %.4f}", i ? ", " : "",
+			       predicted[i].key, x, m, m > 0 ? x / m : 0);
+		}
+		printf("}");
+		return;
+	}
+	printf("\n%-42s %14s %14s %10s\n", "timing model (--model)", "predicted", "measured", "pred/meas");
+	for (int i = 0; i < NPRED; i++) {
+		int k = meas_index(predicted[i].meas);
+		double m = val[k], x = pred_of(p, i);
+
+		printf("%-42s %14.1f %14.1f %10.3f  (goal 0.75 .. 1.25)\n", measurements[k].label, x, m,
+		       m > 0 ? x / m : 0);
+	}
+}
+
+static void print_json(const double *val, const struct ratio_out *ro, const struct bench_cfg *c, int reps,
+		       int quick, const char *model, const struct bench_prediction *pr)
 {
 	int missed = 0;
 
 	printf("{\"config\": {\"program\": \"vbus-bench\", \"reps\": %d, \"quick\": %s, \"message_bytes\": %d, "
 	       "\"ring\": %d, \"burst\": %d, \"stream_messages\": %llu, \"rtt_round_trips\": %llu, "
-	       "\"block_round_trips\": %llu, \"cpus_online\": %d, \"cpus_pinned\": %s},\n \"measurements\": [",
+	       "\"block_round_trips\": %llu, \"cpus_online\": %d, \"cpus_pinned\": %s, \"model_params\": ",
 	       reps, quick ? "true" : "false", MSG, RING, BURST, (unsigned long long)c->stream_n,
 	       (unsigned long long)c->rtt_n, (unsigned long long)c->block_n, ncpus, ncpus >= 2 ? "true" : "false");
+	if (model) {
+		putchar('"');
+		for (const char *s = model; *s; s++)
+			printf(*s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
+		putchar('"');
+	} else {
+		printf("null");
+	}
+	printf("},\n \"measurements\": [");
 	for (int i = 0; i < NMEAS; i++) {
 		const struct measurement *m = &measurements[i];
 
-		printf("%s\n  {\"key\": \"%s\", \"side\": \"%s\", \"%s\": %.*f", i ? "," : "", m->key,
-		       m->vbus ? "vbus" : "baseline", unit_key[m->unit], m->unit == U_PER_MSG ? 6 : 1, o[i].value);
-		if (o[i].vs >= 0)
-			printf(", \"vs\": \"%s\", \"ratio\": %.4f", measurements[o[i].vs].key, o[i].ratio);
-		if (o[i].has_target)
-			printf(", \"target\": \"%s %g\", \"target_on\": \"%s\", \"target_met\": %s", m->cmp, m->target,
-			       o[i].vs >= 0 ? "ratio" : unit_key[m->unit], o[i].met ? "true" : "false");
-		printf("}");
-		missed += o[i].has_target && !o[i].met;
+		printf("%s\n  {\"key\": \"%s\", \"side\": \"%s\", \"%s\": %.*f}", i ? "," : "", m->key,
+		       m->vbus ? "vbus" : "baseline", unit_key[m->unit], m->unit == U_PER_MSG ? 6 : 1, val[i]);
 	}
-	printf("\n ],\n \"targets_missed\": %d}\n", missed);
+	printf("\n ],\n \"ratios\": [");
+	for (int k = 0; k < NRATIO; k++) {
+		const struct ratio_row *rr = &ratios[k];
+
+		printf("%s\n  {\"of\": \"%s\", ", k ? "," : "", rr->of);
+		if (ro[k].vs >= 0)
+			printf("\"vs\": \"%s\", \"ratio\": %.4f", rr->vs, ro[k].x);
+		else
+			printf("\"vs\": null, \"%s\": %.6f", unit_key[measurements[ro[k].of].unit], ro[k].x);
+		if (rr->cmp)
+			printf(", \"target\": \"%s %g\", \"target_met\": %s", rr->cmp, rr->target,
+			       ro[k].met ? "true" : "false");
+		printf("}");
+		missed += rr->cmp && !ro[k].met;
+	}
+	printf("\n ],\n \"targets_missed\": %d", missed);
+	if (pr)
+		print_model(val, pr, 1);
+	printf("}\n");
 }
 
-/* The ratio table as a bar chart: one bar per compared figure, its target as a mark; red when missed. */
-static int plot_ratios(struct vbus_out *png, const struct outcome *o, int reps)
+/* The ratio table as a bar chart: one bar per ratio, its target as a mark; red when missed. */
+static int plot_ratios(struct vbus_out *png, const struct ratio_out *ro, int reps)
 {
 	FILE *g = popen("gnuplot", "w");
 
 	if (!g)
 		return -1;
-	fprintf(g, "set terminal pngcairo size 1300,640 noenhanced font ',11'\nset output ");
+	fprintf(g, "set terminal pngcairo size 1500,700 noenhanced font ',11'\nset output ");
 	vbus_gnuplot_quote(g, png->tmp);
-	fprintf(g, "\n");
-	fprintf(g, "$bars << EOD\n");
-	int k = 0;
-	for (int i = 0; i < NMEAS; i++) {
-		if (o[i].vs < 0)
+	fprintf(g, "\n$bars << EOD\n");
+	for (int k = 0, n = 0; k < NRATIO; k++) {
+		const struct ratio_row *rr = &ratios[k];
+
+		if (ro[k].vs < 0)
 			continue;
-		const struct measurement *m = &measurements[i];
-		fprintf(g, "%d \"%s\\nvs %s\" %g %g %s\n", k++, m->label, measurements[o[i].vs].label, o[i].ratio,
-			m->cmp ? m->target : -1.0,
-			!m->cmp ? "0x808080" : o[i].met ? "0x2ca02c" : "0xd62728");
+		fprintf(g, "%d \"%s\\nvs %s\" %g %g %s\n", n++, measurements[ro[k].of].label,
+			measurements[ro[k].vs].label, ro[k].x, rr->cmp ? rr->target : -1.0,
+			!rr->cmp ? "0x808080" : ro[k].met ? "0x2ca02c" : "0xd62728");
 	}
 	fprintf(g, "EOD\n");
 	fprintf(g, "set title \"vbus-bench: ratio vbus / baseline, same run, median of %d\\n"
 		   "green: target met, red: target MISSED, grey: no target; star: the target "
-		   "(throughput wants >=, RTT wants <=)\"\n"
+		   "(throughput wants more, RTT wants less)\"\n"
 		   "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset grid ytics\nset yrange [0:*]\n"
-		   "set offsets 0.5, 0.5, graph 0.12, 0\nset ylabel 'ratio vbus / baseline'\nset xtics rotate by -20 "
-		   "font ',9'\nset key off\n"
+		   "set offsets 0.5, 0.5, graph 0.12, 0\nset ylabel 'ratio vbus / baseline'\n"
+		   "set xtics rotate by -25 font ',9'\nset bmargin 9\nset key off\n"
 		   "plot $bars using 1:3:5:xtic(2) with boxes lc rgb variable, "
 		   "$bars using 1:($4 >= 0 ? $4 : NaN) with points pt 3 ps 3 lw 2 lc rgb 'black', "
 		   "$bars using 1:3:(sprintf('%%.3f', $3)) with labels offset 0,1\n",
@@ -716,19 +818,23 @@ static int plot_ratios(struct vbus_out *png, const struct outcome *o, int reps)
 
 static void usage(void)
 {
-	printf("usage: vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png]\n"
+	printf("usage: vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png] [--model PARAMS]\n"
 	       "       vbus-bench stress --help\n"
 	       "Benchmark (figures and same-run ratios, never pass/fail): the baselines (Lamport SPSC ring,\n"
-	       "one-line spin ping-pong, eventfd ping-pong) and vbus over libvbus (streams, poll and blocking\n"
-	       "round trips, saturated streams with notifications per message), two threads pinned to CPUs 0\n"
-	       "and 1. Each ratio is printed with its target, and a target missed is marked MISSED.\n"
+	       "one-line spin ping-pong, eventfd ping-pong, our split and packed virtqueues from the virtio\n"
+	       "1.2 spec) and vbus over libvbus (streams, poll and blocking round trips, saturated streams\n"
+	       "with notifications per message), two threads pinned to CPUs 0 and 1, 64-byte messages.\n"
+	       "Each ratio is printed with its target; a target missed is marked MISSED.\n"
 	       "A progress line goes to stderr (in place on a terminal, else every 5 s).\n"
-	       "  --json           one JSON object: \"config\" (the run's configuration) and \"measurements\"\n"
-	       "                   (key, msgs_per_s | rtt_ns | notifications_per_message, vs, ratio, target)\n"
+	       "  --json           one JSON object: \"config\" (the run's configuration), \"measurements\"\n"
+	       "                   (key, side, msgs_per_s | rtt_ns | notifications_per_message), \"ratios\"\n"
+	       "                   (of, vs, ratio, target, target_met), \"targets_missed\" [, \"model\"]\n"
 	       "  --quick          short runs, one repetition (a smoke run: figures are noisy)\n"
 	       "  --reps N         repetitions per figure, 1 to %d, the median is reported (default 3)\n"
 	       "  --plot FILE.png  also draw the ratios as a bar chart with gnuplot (folders created)\n"
-	       "Exit 0 (also when a target is missed), 1 when a vbus measurement failed, 2 bad usage.\n",
+	       "  --model PARAMS   also print the timing model's prediction (a file from vbus-model calibrate)\n"
+	       "Exit 0 (also when a target is missed), 1 when a vbus measurement failed or a file is bad,\n"
+	       "2 bad usage.\n",
 	       BENCH_MAX_REPS);
 }
 
@@ -744,11 +850,14 @@ int main(int argc, char **argv)
 					      { "quick", no_argument, NULL, 'q' },
 					      { "reps", required_argument, NULL, 'r' },
 					      { "plot", required_argument, NULL, 'p' },
+					      { "model", required_argument, NULL, 'm' },
 					      { NULL, 0, NULL, 0 } };
-	struct outcome o[NMEAS];
+	double val[NMEAS];
+	struct ratio_out ro[NRATIO];
+	struct bench_prediction pr;
 	struct bench_cfg cfg;
 	int json = 0, quick = 0, reps = 3, reps_given = 0, c;
-	const char *plot = NULL;
+	const char *plot = NULL, *model = NULL;
 	struct vbus_out png;
 	unsigned u;
 
@@ -775,6 +884,9 @@ int main(int argc, char **argv)
 		case 'p':
 			plot = optarg;
 			break;
+		case 'm':
+			model = optarg;
+			break;
 		default:
 			return vbus_getopt_error("vbus-bench", c, argv[optind - 1], optopt);
 		}
@@ -783,8 +895,11 @@ int main(int argc, char **argv)
 		return vbus_usage_error("vbus-bench", "unexpected argument '%s'", argv[optind]);
 	if (quick && !reps_given)
 		reps = 1;
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	/* refuse bad files and a plot that cannot be drawn before measuring for minutes */
+	if (model && (vbus_check_input_file("vbus-bench", model, 1) || bench_predict(model, &pr)))
+		return VBUS_EXIT_FAIL;
 	if (plot) {
-		/* refuse before measuring: no gnuplot, or an output that cannot be written */
 		if (!have_gnuplot())
 			return vbus_fail("vbus-bench", "--plot", "gnuplot not found in PATH (scripts/deps.sh)");
 		if (vbus_out_open(&png, "vbus-bench", plot))
@@ -793,22 +908,24 @@ int main(int argc, char **argv)
 	cfg.stream_n = quick ? 200000 : 5000000;
 	cfg.rtt_n = quick ? 20000 : 200000;
 	cfg.block_n = quick ? 2000 : 20000;
-	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
-	measure(o, &cfg, reps);
-	if (json)
-		print_json(o, &cfg, reps, quick);
-	else
-		print_table(o, &cfg, reps);
+	measure(val, ro, &cfg, reps);
+	if (json) {
+		print_json(val, ro, &cfg, reps, quick, model, model ? &pr : NULL);
+	} else {
+		print_table(val, ro, &cfg, reps);
+		if (model)
+			print_model(val, &pr, 0);
+	}
 	int failed = 0;
 	for (int i = 0; i < NMEAS; i++)
-		if (measurements[i].vbus && measurements[i].unit != U_PER_MSG && !(o[i].value > 0)) {
+		if (measurements[i].vbus && measurements[i].unit != U_PER_MSG && !(val[i] > 0)) {
 			fprintf(stderr, "vbus-bench: %s: measurement failed\n", measurements[i].key);
 			failed = 1;
 		}
 	if (plot) {
 		fclose(png.f); /* gnuplot writes the temporary file; nothing buffered here */
 		png.f = NULL;
-		if (plot_ratios(&png, o, reps) || rename(png.tmp, png.path)) {
+		if (plot_ratios(&png, ro, reps) || rename(png.tmp, png.path)) {
 			unlink(png.tmp);
 			return vbus_fail("vbus-bench", plot, "gnuplot failed to draw the chart");
 		}

@@ -27,6 +27,7 @@
 
 #include "libvbus.h"
 #include "bench.h"
+#include "vbus_cli.h"
 
 #define MSG_MAX 64
 #define MSG_MIN 24

@@ -4,7 +4,9 @@
  * the protocol core (kernel/core, the same files vbus.ko links).
  *
  * Region layout: the IOQ at offset 0, then one buffer of buf_size bytes per
- * ring slot at data_off (64-byte aligned). North writes slot (ni & mask)'s
+ * ring slot at data_off (64-byte aligned), then one 64-byte line of wake-up
+ * stamps at the end of the region (libvbus's own, not protocol state: only
+ * the adaptive spin budget reads it, clamped). North writes slot (ni & mask)'s
  * buffer and names it in the descriptor; south uses only the offset and
  * length the core validated (HOST-1/2), never north's layout.
  */
@@ -31,6 +33,9 @@
 #define LINK_SEND_CHUNK 64
 #define LINK_WAKE_BUDGET 64	/* drain passes per wakeup before re-queueing ourselves */
 #define LINK_DEFAULT_SPIN_NS 20000
+#define LINK_SPIN_MIN_NS 1000
+#define LINK_SPIN_MAX_NS 1000000
+#define LINK_STAMP_MAX_NS 10000000	/* a stamp older than 10 ms is an idle link, not a wake-up cost */
 #define LINK_POLL_YIELD 4096	/* busy-poll: sched_yield() after this many empty polls */
 
 struct vbus_link {
@@ -46,6 +51,9 @@ struct vbus_link {
 	bool resched;		/* a wakeup stopped at its budget: pending is ours, run it again */
 	int stop;		/* set by vbus_link_interrupt (atomic) */
 	u64 spin_ns;
+	bool spin_adaptive;	/* spin_ns follows the measured wake-up cost */
+	u64 wake_ewma_ns;	/* average notify-to-running time, 0 = none measured yet */
+	u64 *stamp;		/* the region's stamp line: [side] = when the peer last notified side */
 	u32 threshold;		/* event-index links: arm for this many (>= 1) */
 	vbus_link_rx_fn rx_fn;
 	void *rx_arg;
@@ -77,6 +85,7 @@ static struct vbus_link *link_alloc(void)
 	for (i = 0; i < VBUS_LINK_NFDS; i++)
 		l->fd[i] = -1;
 	l->spin_ns = LINK_DEFAULT_SPIN_NS;
+	l->spin_adaptive = true;
 	l->threshold = 1;
 	return l;
 }
@@ -114,7 +123,7 @@ LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_l
 		return -ENOMEM;
 	l->buf_size = p->buf_size;
 	l->data_off = link_data_off(p->ring_count);
-	l->size = l->data_off + (u64)p->ring_count * ((p->buf_size + 63) & ~63u);
+	l->size = l->data_off + (u64)p->ring_count * ((p->buf_size + 63) & ~63u) + 64;
 
 	l->fd[0] = memfd_create("vbus-link", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (l->fd[0] < 0)
@@ -141,6 +150,7 @@ LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_l
 	}
 	l->rx_efd = l->fd[2];
 	l->tx_efd = l->fd[1];
+	l->stamp = (u64 *)(l->region + l->size - 64);
 	*out = l;
 	return 0;
 
@@ -196,6 +206,9 @@ LINK_EXPORT int vbus_link_attach(const int fds[VBUS_LINK_NFDS], struct vbus_link
 		goto err_check;
 	l->rx_efd = l->fd[1];
 	l->tx_efd = l->fd[2];
+	/* the stamp line, only where it cannot overlap the ring south serves */
+	if (l->size - 64 >= VBUS_IOQ_RING_SIZE((u64)l->q.cnt))
+		l->stamp = (u64 *)(l->region + l->size - 64);
 	*out = l;
 	return 0;
 
@@ -261,7 +274,39 @@ LINK_EXPORT int vbus_link_set_threshold(struct vbus_link *l, uint32_t t)
 
 LINK_EXPORT void vbus_link_set_spin(struct vbus_link *l, uint64_t spin_ns)
 {
-	l->spin_ns = spin_ns;
+	l->spin_adaptive = spin_ns == VBUS_LINK_SPIN_ADAPTIVE;
+	if (!l->spin_adaptive)
+		l->spin_ns = spin_ns;
+	else if (l->wake_ewma_ns)
+		l->spin_ns = l->wake_ewma_ns;
+}
+
+LINK_EXPORT uint64_t vbus_link_spin_budget(const struct vbus_link *l)
+{
+	return l->spin_ns;
+}
+
+/* A wake-up happened: fold its notify-to-running time into the adaptive spin budget. */
+static void link_wake_measured(struct vbus_link *l)
+{
+	u64 t, now, d;
+
+	if (!l->stamp)
+		return;
+	/* relaxed: a hint written by the peer, range-checked below; orders nothing */
+	t = __atomic_load_n(&l->stamp[l->q.side], __ATOMIC_RELAXED);
+	now = now_ns();
+	if (!t || t > now || now - t > LINK_STAMP_MAX_NS)
+		return;
+	d = now - t;
+	l->wake_ewma_ns = l->wake_ewma_ns ? (7 * l->wake_ewma_ns + d) / 8 : d;
+	if (l->spin_adaptive) {
+		l->spin_ns = l->wake_ewma_ns;
+		if (l->spin_ns < LINK_SPIN_MIN_NS)
+			l->spin_ns = LINK_SPIN_MIN_NS;
+		if (l->spin_ns > LINK_SPIN_MAX_NS)
+			l->spin_ns = LINK_SPIN_MAX_NS;
+	}
 }
 
 static void link_notify(struct vbus_link *l, int kick)
@@ -270,6 +315,8 @@ static void link_notify(struct vbus_link *l, int kick)
 
 	if (kick == SHM_SIGNAL_NOTIFY) {
 		l->st.notifies++;
+		if (l->stamp)	/* relaxed: a timing hint for the peer's spin budget, not ring state */
+			__atomic_store_n(&l->stamp[VBUS_PEER(l->q.side)], now_ns(), __ATOMIC_RELAXED);
 		/* a system call is a full barrier: I5 is ordered before it (§1.4) */
 		while (write(l->tx_efd, &one, sizeof(one)) < 0 && errno == EINTR)
 			;
@@ -426,6 +473,7 @@ static int link_block(struct vbus_link *l, int (*drain)(struct vbus_link *l))
 			l->st.wakeups++;
 			if (link_stopped(l))
 				return -EINTR;
+			link_wake_measured(l);
 		}
 		l->resched = false;
 		r = shm_signal_wakeup(&l->q.sig, drain_handler, &c, LINK_WAKE_BUDGET, NULL);

@@ -30,7 +30,7 @@ struct vm_mod {
 	uint32_t holdoff, count, mc, mt;
 };
 
-/* A shm-signal: its 16-byte shared descriptor plus each sender's local moderation. */
+/* A shm-signal: its 192-byte shared descriptor (v2) plus each sender's local moderation. */
 struct vm_signal {
 	uint8_t *desc;		/* struct vbus_shm_signal_desc, in shared memory */
 	struct vm_mod mod[2];	/* indexed by the sending side */
@@ -75,7 +75,7 @@ enum vm_kind { VM_SIGNAL, VM_RING, VM_BUS };
 struct vm_obj {
 	char name[48];
 	enum vm_kind kind;
-	uint8_t sigbuf[16]; /* a plain signal's shared descriptor */
+	uint8_t sigbuf[192]; /* a plain signal's shared descriptor (struct vbus_shm_signal_desc, v2) */
 	struct vm_signal sig;
 	struct vm_ring ring;
 	struct vm_bus bus;

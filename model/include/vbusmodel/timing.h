@@ -20,7 +20,7 @@ enum vm_param {
 	VM_P_SHM_ACCESS, VM_P_LINE_TRANSFER, VM_P_BARRIER_FULL, VM_P_BARRIER_WRITE, VM_P_DOORBELL,
 	VM_P_INTERRUPT, VM_P_VM_EXIT, VM_P_WAKEUP, VM_P_HANDLER_PER_MSG, VM_P_PRODUCE_PER_MSG,
 	VM_P_ACCEL_STAGE, VM_P_POLL_INTERVAL, VM_P_SPIN_BUDGET, VM_P_MOD_HOLDOFF, VM_P_MOD_COUNT,
-	VM_P_EVIDX_THRESHOLD, VM_NPARAMS
+	VM_P_EVIDX_THRESHOLD, VM_P_LINE_STREAM, VM_NPARAMS
 };
 
 struct vm_params {
@@ -63,6 +63,7 @@ struct vm_sim_cfg {
 	uint64_t seed;	     /* poisson arrivals */
 	int s2n;	     /* unidirectional direction: 1 south->north (interrupts), 0 north->south (doorbells) */
 	int doorbell_traps;  /* north->south doorbells cost vm_exit instead of doorbell */
+	uint32_t payload_lines; /* TIM-3: cache lines of payload per message, beside the descriptor (0: not costed) */
 	FILE *trace;	     /* when set: §7 records with @cycle stamps */
 };
 

@@ -81,9 +81,19 @@ int vbus_link_recv_fds(int sock, int fds[VBUS_LINK_NFDS]);
  * wake a blocked receiver (IOQ-9). -EOPNOTSUPP without VBUS_LINK_EVENT_IDX.
  */
 int vbus_link_set_threshold(struct vbus_link *l, uint32_t t);
-/* Set the spin budget of VBUS_WAIT_SPIN in nanoseconds (default 20000). VBUS_WAIT_POLL never sleeps
- * but yields the CPU (sched_yield) after 4096 empty polls, so an oversubscribed machine progresses. */
+/*
+ * Set the spin budget of VBUS_WAIT_SPIN in nanoseconds. The default,
+ * VBUS_LINK_SPIN_ADAPTIVE, spins for as long as a blocking wake-up costs on
+ * this machine, measured on every wake-up (the peer stamps each notification;
+ * an average of notify-to-running times, clamped to 1 us .. 1 ms; 20 us until
+ * the first is measured): the classic competitive choice, so nobody tunes it.
+ * VBUS_WAIT_POLL never sleeps but yields the CPU (sched_yield) after 4096 empty
+ * polls, so an oversubscribed machine progresses.
+ */
+#define VBUS_LINK_SPIN_ADAPTIVE UINT64_MAX
 void vbus_link_set_spin(struct vbus_link *l, uint64_t spin_ns);
+/* The spin budget VBUS_WAIT_SPIN uses now, in nanoseconds (adaptive: the current estimate). */
+uint64_t vbus_link_spin_budget(const struct vbus_link *l);
 /*
  * North: reclaim finished slots, copy up to @n messages into slot buffers,
  * publish them with one index store and one kick. Returns the number sent

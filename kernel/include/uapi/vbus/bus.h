@@ -108,8 +108,8 @@ struct vbus_aggr_queue {
 	__le32 count;			     /* entries in handle[], power of two */
 	__le32 head;			     /* written by south: handles appended */
 	__le32 tail;			     /* written by north: handles consumed */
-	struct vbus_shm_signal_desc signal;  /* the shared vector's signal */
-	__u8 reserved[32];		     /* zero */
+	__u8 reserved[48];		     /* zero */
+	struct vbus_shm_signal_desc signal;  /* the shared vector's signal (v2: 192 bytes, line-aligned) */
 	__le32 handle[];		     /* count entries: signal handles */
 };
 #define VBUS_AGGR_MAGIC 0x56414751u /* "VAGQ" */
@@ -146,10 +146,10 @@ VBUS_ABI_OFFSET(struct vbus_ctrl_msg, sigdesc, 32);
 VBUS_ABI_OFFSET(struct vbus_ctrl_msg, result, 40);
 VBUS_ABI_OFFSET(struct vbus_ctrl_msg, ret, 44);
 VBUS_ABI_SIZE(struct vbus_event, 16);
-VBUS_ABI_SIZE(struct vbus_aggr_queue, 64);
+VBUS_ABI_SIZE(struct vbus_aggr_queue, 256);
 VBUS_ABI_OFFSET(struct vbus_aggr_queue, head, 8);
 VBUS_ABI_OFFSET(struct vbus_aggr_queue, tail, 12);
-VBUS_ABI_OFFSET(struct vbus_aggr_queue, signal, 16);
-VBUS_ABI_OFFSET(struct vbus_aggr_queue, handle, 64);
+VBUS_ABI_OFFSET(struct vbus_aggr_queue, signal, 64);
+VBUS_ABI_OFFSET(struct vbus_aggr_queue, handle, 256);
 
 #endif /* _UAPI_VBUS_BUS_H */

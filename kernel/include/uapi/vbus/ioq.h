@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause */
 /*
- * vbus IOQ: a descriptor ring with ownership flip, carried in shared memory.
- * Normative text: docs/spec/02-ioq.md. LAYOUT FROZEN for version 1.
+ * vbus IOQ: a descriptor ring completed by index, carried in shared memory.
+ * Normative text: docs/spec/02-ioq.md. LAYOUT FROZEN for version 2
+ * (version 1, with 32-byte descriptors and an owner byte, is not supported).
  *
  *   0    +----------------------------------------------+
- *        | magic | version | flags | count | reserved    |  16 bytes
- *   16   | struct vbus_shm_signal_desc signal            |  16 bytes
- *   32   | reserved (32 bytes, zero)                     |
- *   64   | struct vbus_ioq_idx north  (north writes)     |  one cache line
- *   128  | struct vbus_ioq_idx south  (south writes)     |  one cache line
- *   192  | struct vbus_ioq_desc desc[count]              |  32 bytes each
+ *        | magic | version | flags | count | reserved    |  one cache line, read-only after init
+ *   64   | struct vbus_shm_signal_desc signal            |  three cache lines (header, irq[N], irq[S])
+ *   256  | struct vbus_ioq_idx north  (north writes)     |  one cache line
+ *   320  | struct vbus_ioq_idx south  (south writes)     |  one cache line
+ *   384  | struct vbus_ioq_desc desc[count]              |  16 bytes each, four per cache line
+ *        | __le64 cookie[count]                          |  north only: south never reads it
  *        +----------------------------------------------+
  *
- * Descriptors travel north -> south -> north. North fills a descriptor,
- * sets owner = SOUTH and advances north.index; south consumes it, writes the
- * used length, sets owner = NORTH and advances south.index; north reclaims.
+ * North fills a descriptor and advances north.index; south consumes
+ * descriptors in order and advances south.index once per batch (completion
+ * by index). South writes a descriptor back only when the write carries
+ * information: the used length when it differs from len, the ERROR flag.
  * Indices are free-running u32 counters; slot = index & (count - 1).
  */
 #ifndef _UAPI_VBUS_IOQ_H
@@ -25,7 +27,7 @@
 #include <vbus/shm_signal.h>
 
 #define VBUS_IOQ_MAGIC 0x56494f51u /* "VIOQ" */
-#define VBUS_IOQ_VERSION 1u
+#define VBUS_IOQ_VERSION 2u
 
 #define VBUS_IOQ_MIN_COUNT 2u
 #define VBUS_IOQ_MAX_COUNT 32768u     /* power of two, so index distances fit in 16 bits */
@@ -35,23 +37,16 @@
 #define VBUS_IOQ_F_EVENT_IDX (1u << 0) /* kicks are gated by the receiver's event index (02-ioq.md §2.7) */
 #define VBUS_IOQ_F_KNOWN (VBUS_IOQ_F_EVENT_IDX)
 
-/* vbus_ioq_desc.owner */
-#define VBUS_IOQ_OWNER_NORTH 0
-#define VBUS_IOQ_OWNER_SOUTH 1
-
 /* vbus_ioq_desc.flags */
 #define VBUS_IOQ_DESC_F_WRITE (1u << 0) /* south writes the buffer (rx); clear: south reads it (tx) */
 #define VBUS_IOQ_DESC_F_ERROR (1u << 1) /* set by south on completion: the request failed */
 #define VBUS_IOQ_DESC_F_KNOWN (VBUS_IOQ_DESC_F_WRITE | VBUS_IOQ_DESC_F_ERROR)
 
 struct vbus_ioq_desc {
-	__le64 cookie;	 /* north's opaque tag; south returns it unchanged */
-	__le64 offset;	 /* buffer offset from the start of the shared region */
-	__le32 len;	 /* north: buffer length; south on completion: bytes used */
-	__le16 flags;	 /* VBUS_IOQ_DESC_F_* */
-	__u8 owner;	 /* VBUS_IOQ_OWNER_*: written by the side handing the descriptor over */
-	__u8 reserved0;	 /* zero */
-	__le64 reserved1; /* zero; pads the descriptor to 32 bytes */
+	__le64 offset;	  /* buffer offset from the start of the shared region */
+	__le32 len;	  /* north: buffer length; south on completion: bytes used, if fewer */
+	__le16 flags;	  /* VBUS_IOQ_DESC_F_* */
+	__le16 reserved;  /* zero */
 };
 
 struct vbus_ioq_idx {
@@ -66,33 +61,34 @@ struct vbus_ioq_ring {
 	__le16 flags;				/* VBUS_IOQ_F_* */
 	__le32 count;				/* descriptors in desc[]: power of two, MIN..MAX_COUNT */
 	__le32 reserved0;			/* zero */
+	__u8 reserved1[48];			/* zero */
 	struct vbus_shm_signal_desc signal;	/* irq[SOUTH]: doorbell side, irq[NORTH]: interrupt side */
-	__u8 reserved1[32];			/* zero */
 	struct vbus_ioq_idx north;		/* written by north only */
 	struct vbus_ioq_idx south;		/* written by south only */
-	struct vbus_ioq_desc desc[];		/* count entries */
+	struct vbus_ioq_desc desc[];		/* count entries, then __le64 cookie[count] */
 };
 
+/* Byte offset, from the ring start, of north's cookie table (count u64, north only). */
+#define VBUS_IOQ_COOKIE_OFF(count) (sizeof(struct vbus_ioq_ring) + (count) * sizeof(struct vbus_ioq_desc))
 /* Bytes a ring with @count descriptors occupies. */
-#define VBUS_IOQ_RING_SIZE(count) (sizeof(struct vbus_ioq_ring) + (count) * sizeof(struct vbus_ioq_desc))
+#define VBUS_IOQ_RING_SIZE(count) (VBUS_IOQ_COOKIE_OFF(count) + (count) * 8)
 
-VBUS_ABI_SIZE(struct vbus_ioq_desc, 32);
-VBUS_ABI_OFFSET(struct vbus_ioq_desc, cookie, 0);
-VBUS_ABI_OFFSET(struct vbus_ioq_desc, offset, 8);
-VBUS_ABI_OFFSET(struct vbus_ioq_desc, len, 16);
-VBUS_ABI_OFFSET(struct vbus_ioq_desc, flags, 20);
-VBUS_ABI_OFFSET(struct vbus_ioq_desc, owner, 22);
+VBUS_ABI_SIZE(struct vbus_ioq_desc, 16);
+VBUS_ABI_OFFSET(struct vbus_ioq_desc, offset, 0);
+VBUS_ABI_OFFSET(struct vbus_ioq_desc, len, 8);
+VBUS_ABI_OFFSET(struct vbus_ioq_desc, flags, 12);
+VBUS_ABI_OFFSET(struct vbus_ioq_desc, reserved, 14);
 VBUS_ABI_SIZE(struct vbus_ioq_idx, 64);
 VBUS_ABI_OFFSET(struct vbus_ioq_idx, index, 0);
 VBUS_ABI_OFFSET(struct vbus_ioq_idx, event, 4);
-VBUS_ABI_SIZE(struct vbus_ioq_ring, 192);
+VBUS_ABI_SIZE(struct vbus_ioq_ring, 384);
 VBUS_ABI_OFFSET(struct vbus_ioq_ring, magic, 0);
 VBUS_ABI_OFFSET(struct vbus_ioq_ring, version, 4);
 VBUS_ABI_OFFSET(struct vbus_ioq_ring, flags, 6);
 VBUS_ABI_OFFSET(struct vbus_ioq_ring, count, 8);
-VBUS_ABI_OFFSET(struct vbus_ioq_ring, signal, 16);
-VBUS_ABI_OFFSET(struct vbus_ioq_ring, north, 64);
-VBUS_ABI_OFFSET(struct vbus_ioq_ring, south, 128);
-VBUS_ABI_OFFSET(struct vbus_ioq_ring, desc, 192);
+VBUS_ABI_OFFSET(struct vbus_ioq_ring, signal, 64);
+VBUS_ABI_OFFSET(struct vbus_ioq_ring, north, 256);
+VBUS_ABI_OFFSET(struct vbus_ioq_ring, south, 320);
+VBUS_ABI_OFFSET(struct vbus_ioq_ring, desc, 384);
 
 #endif /* _UAPI_VBUS_IOQ_H */

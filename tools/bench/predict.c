@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vbus-bench --model PARAMS: the timing model's prediction of every vbus
+ * scenario vbus-bench measures, from a parameter file (vbus-model calibrate
+ * writes one). Each scenario is configured as vbus-bench runs it over libvbus:
+ * north -> south, 64-byte messages (one payload line, TIM-3), ring 1024
+ * (64 for the round trips), batches of 1 or 32, the receiver polling,
+ * blocking or spinning. Cycles are of the model's nominal 3 GHz core.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "vbusmodel/timing.h"
+#include "bench.h"
+
+#define PRED_GHZ 3.0
+
+static int pred_run(const struct vm_params *p, int workload, int consumer, uint32_t batch, uint32_t ring,
+		    uint64_t messages, struct vm_report *r)
+{
+	struct vm_sim_cfg c;
+
+	vm_sim_cfg_default(&c);
+	c.p = *p;
+	c.workload = workload;
+	c.consumer = consumer;
+	c.mitigation = VM_MIT_SHM_SIGNAL;
+	c.batch = batch;
+	c.ring_count = ring;
+	c.messages = messages;
+	c.s2n = 0;		/* north -> south, like vbus_link_send */
+	c.payload_lines = 1;	/* 64-byte messages */
+	return vm_sim_run(&c, r);
+}
+
+static double rate(const struct vm_report *r)
+{
+	return r->throughput * PRED_GHZ * 1e9 / 1000.0;	/* messages per 1000 cycles -> per second */
+}
+
+int bench_predict(const char *path, struct bench_prediction *pr)
+{
+	struct vm_params p;
+	struct vm_report r;
+	char err[256];
+	int rc;
+
+	vm_params_default(&p);
+	if (vm_params_load_json(&p, path, err, sizeof(err))) {
+		fprintf(stderr, "vbus-bench: --model %s: %s\n", path, err);
+		return -1;
+	}
+	memset(pr, 0, sizeof(*pr));
+	if ((rc = pred_run(&p, VM_WL_STREAM, VM_CONS_POLL, 1, 1024, 200000, &r)))
+		goto fail;
+	pr->vb1 = rate(&r);
+	if ((rc = pred_run(&p, VM_WL_STREAM, VM_CONS_POLL, 32, 1024, 200000, &r)))
+		goto fail;
+	pr->vb32 = rate(&r);
+	if ((rc = pred_run(&p, VM_WL_PINGPONG, VM_CONS_POLL, 1, 64, 20000, &r)))
+		goto fail;
+	pr->poll_rtt = r.lat_p50 / PRED_GHZ;
+	if ((rc = pred_run(&p, VM_WL_PINGPONG, VM_CONS_BLOCK, 1, 64, 2000, &r)))
+		goto fail;
+	pr->block_rtt = r.lat_p50 / PRED_GHZ;
+	if ((rc = pred_run(&p, VM_WL_STREAM, VM_CONS_SPIN, 32, 1024, 200000, &r)))
+		goto fail;
+	pr->spin_stream = rate(&r);
+	pr->spin_notif = r.notif_per_msg;
+	if ((rc = pred_run(&p, VM_WL_STREAM, VM_CONS_BLOCK, 32, 1024, 200000, &r)))
+		goto fail;
+	pr->block_stream = rate(&r);
+	pr->block_notif = r.notif_per_msg;
+	return 0;
+fail:
+	fprintf(stderr, "vbus-bench: --model %s: the timing model failed (%d)\n", path, rc);
+	return -1;
+}

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtqueue baselines for vbus-bench: OUR OWN implementations, written from
+ * the virtio 1.2 specification (OASIS, §2.7 split virtqueues with
+ * VIRTIO_F_EVENT_IDX, §2.8 packed virtqueues with the event suppression
+ * structures), not Linux's or QEMU's code. They move the same 64-byte
+ * payloads as vbus-bench's other rows, one buffer per ring slot, between two
+ * threads pinned like the rest (bench.c's run_pair).
+ *
+ * Both sides poll (the device never asks for notifications: with EVENT_IDX
+ * it leaves avail_event where it is, in the packed ring it sets the driver's
+ * event suppression to DISABLE), but the driver pays what the spec makes it
+ * pay per kick: a full barrier and a load of the device's event field
+ * (virtio 1.2 §2.7.10, §2.8.10). Barriers: C11 release/acquire where the spec
+ * says "write memory barrier"/"read memory barrier", a seq_cst fence where it
+ * says "full memory barrier".
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+#define VQ_MSG 64
+#define VQ_RING 1024	/* as the vbus and SPSC rows */
+
+static inline void vq_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* vring_need_event (virtio 1.2 §2.7.10): did new_idx move past event since old? */
+static inline int need_event(uint16_t event, uint16_t new_idx, uint16_t old)
+{
+	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
+}
+
+/* ------------------------------------------------------------- split */
+
+struct vq_desc {	/* §2.7.5 */
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct vq_used_elem {	/* §2.7.8 */
+	uint32_t id;
+	uint32_t len;
+};
+
+struct split {
+	_Alignas(64) struct vq_desc desc[VQ_RING];
+	/* driver area (§2.7.6): flags, idx, ring[], used_event */
+	_Alignas(64) uint16_t avail_flags;
+	uint16_t avail_idx;
+	uint16_t avail_ring[VQ_RING];
+	uint16_t used_event;
+	/* device area (§2.7.8): flags, idx, ring[], avail_event */
+	_Alignas(64) uint16_t used_flags;
+	uint16_t used_idx;
+	struct vq_used_elem used_ring[VQ_RING];
+	uint16_t avail_event;
+	_Alignas(64) uint8_t buf[VQ_RING][VQ_MSG];
+	/* run parameters and results (not shared ring state) */
+	_Alignas(64) uint64_t n;
+	unsigned int burst;
+	double secs;
+	uint64_t sink, kicks;
+};
+
+static void *split_driver(void *a)
+{
+	struct split *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint16_t avail = 0, kicked = 0, last_used = 0, free_slots = VQ_RING;
+	uint8_t msg[VQ_MSG];
+	uint64_t sent = 0;
+
+	memset(msg, 1, sizeof(msg));
+	while (sent < q->n) {
+		unsigned int k;
+
+		while (free_slots < q->burst) {	/* reclaim: §2.7.14 used ring */
+			/* acquire: used idx before the used elements; pairs with the device's release */
+			uint16_t ui = __atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE);
+
+			while (last_used != ui) {
+				uint32_t id = q->used_ring[last_used % VQ_RING].id;
+
+				sink += id;	/* the id names the descriptor to free */
+				last_used++;
+				free_slots++;
+			}
+			if (free_slots < q->burst)
+				vq_relax();
+		}
+		for (k = 0; k < q->burst; k++, avail++, sent++) {	/* §2.7.13 */
+			uint16_t slot = avail % VQ_RING;
+
+			memcpy(&msg[8], &sent, 8);
+			memcpy(q->buf[slot], msg, VQ_MSG);
+			q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
+			q->avail_ring[slot] = slot;
+		}
+		free_slots -= q->burst;
+		/* release ("wmb" before avail idx, §2.7.13.3): descriptors and ring entries first */
+		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE);
+		/* full barrier before reading avail_event (§2.7.13.4), pairs with the device's */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (need_event(__atomic_load_n(&q->avail_event, __ATOMIC_RELAXED), avail, kicked))
+			kicks++;	/* a notification would be sent here; the polling device never asks */
+		kicked = avail;
+	}
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void *split_device(void *a)
+{
+	struct split *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint16_t last_avail = 0, used = 0, last_used_sig = 0;
+	uint64_t got = 0, sum = 0;
+	double t0 = bench_now();
+
+	while (got < q->n) {
+		/* acquire: avail idx before the ring entries and descriptors; pairs with the driver's release */
+		uint16_t ai = __atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE);
+
+		if (ai == last_avail) {
+			vq_relax();
+			continue;
+		}
+		while (last_avail != ai) {
+			uint16_t head = q->avail_ring[last_avail % VQ_RING];
+			struct vq_desc d = q->desc[head % VQ_RING];
+			uint8_t msg[VQ_MSG];
+
+			memcpy(msg, q->buf[d.addr % VQ_RING], VQ_MSG);
+			sum += msg[8];
+			q->used_ring[used % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
+			used++;
+			last_avail++;
+			got++;
+		}
+		/* release: the used elements before used idx (§2.7.8.2) */
+		__atomic_store_n(&q->used_idx, used, __ATOMIC_RELEASE);
+		/* full barrier before reading used_event (§2.7.10), then the interrupt decision */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (need_event(__atomic_load_n(&q->used_event, __ATOMIC_RELAXED), used, last_used_sig))
+			kicks++;
+		last_used_sig = used;
+	}
+	q->secs = bench_now() - t0;
+	sink += sum;
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+double bench_split_vq_stream(uint64_t n, unsigned int burst)
+{
+	struct split *q = aligned_alloc(64, sizeof(*q));
+	double rate;
+
+	memset(q, 0, sizeof(*q));
+	q->n = n - n % burst;
+	q->burst = burst;
+	q->avail_event = 0xffff;	/* polling device: never crossed by the first kicks either */
+	q->used_event = 0xffff;		/* polling driver, likewise */
+	bench_run_pair(split_driver, split_device, q);
+	rate = q->n / q->secs;
+	free(q);
+	return rate;
+}
+
+/* ------------------------------------------------------------- packed */
+
+#define PK_AVAIL (1u << 7)	/* VIRTQ_DESC_F_AVAIL, §2.8.1 */
+#define PK_USED (1u << 15)	/* VIRTQ_DESC_F_USED */
+#define PK_EV_DISABLE 1u	/* RING_EVENT_FLAGS_DISABLE, §2.8.10 */
+
+struct pk_desc {	/* §2.8.13 */
+	uint64_t addr;
+	uint32_t len;
+	uint16_t id;
+	uint16_t flags;
+};
+
+struct pk_event {	/* struct pvirtq_event_suppress, §2.8.10 */
+	uint16_t off_wrap;
+	uint16_t flags;
+};
+
+struct packed {
+	_Alignas(64) struct pk_desc desc[VQ_RING];
+	_Alignas(64) struct pk_event driver_ev;	/* written by the driver */
+	_Alignas(64) struct pk_event device_ev;	/* written by the device */
+	_Alignas(64) uint8_t buf[VQ_RING][VQ_MSG];
+	_Alignas(64) uint64_t n;
+	unsigned int burst;
+	double secs;
+	uint64_t sink, kicks;
+};
+
+static void *packed_driver(void *a)
+{
+	struct packed *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint16_t next = 0, used_pos = 0, free_slots = VQ_RING;
+	int wrap = 1, used_wrap = 1;
+	uint8_t msg[VQ_MSG];
+	uint64_t sent = 0;
+
+	memset(msg, 1, sizeof(msg));
+	while (sent < q->n) {
+		unsigned int k;
+
+		while (free_slots < q->burst) {	/* §2.8.14: used descriptors, written back in place */
+			for (;;) {
+				struct pk_desc *d = &q->desc[used_pos];
+				/* acquire: flags before id/len; pairs with the device's release of flags */
+				uint16_t f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+
+				if (!!(f & PK_AVAIL) != used_wrap || !!(f & PK_USED) != used_wrap)
+					break;
+				sink += d->id;
+				free_slots++;
+				if (++used_pos == VQ_RING) {
+					used_pos = 0;
+					used_wrap ^= 1;
+				}
+			}
+			if (free_slots < q->burst)
+				vq_relax();
+		}
+		for (k = 0; k < q->burst; k++, sent++) {	/* §2.8.21 */
+			struct pk_desc *d = &q->desc[next];
+			uint16_t f = wrap ? PK_AVAIL : PK_USED;
+
+			memcpy(&msg[8], &sent, 8);
+			memcpy(q->buf[next], msg, VQ_MSG);
+			d->addr = next;
+			d->len = VQ_MSG;
+			d->id = next;
+			/* release: the descriptor (and buffer) before its flags make it available */
+			__atomic_store_n(&d->flags, f, __ATOMIC_RELEASE);
+			if (++next == VQ_RING) {
+				next = 0;
+				wrap ^= 1;
+			}
+		}
+		free_slots -= q->burst;
+		/* full barrier before reading the device's event suppression (§2.8.21.3) */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
+			kicks++;
+	}
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void *packed_device(void *a)
+{
+	struct packed *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint16_t pos = 0;
+	int wrap = 1;
+	uint64_t got = 0, sum = 0;
+	double t0 = bench_now();
+
+	while (got < q->n) {
+		struct pk_desc *d = &q->desc[pos];
+		/* acquire: flags before the descriptor fields; pairs with the driver's release */
+		uint16_t f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+		uint8_t msg[VQ_MSG];
+		uint16_t id;
+
+		if (!!(f & PK_AVAIL) != wrap || !!(f & PK_USED) == wrap) {
+			vq_relax();
+			continue;
+		}
+		id = d->id;
+		memcpy(msg, q->buf[d->addr % VQ_RING], VQ_MSG);
+		sum += msg[8];
+		d->id = id;
+		d->len = VQ_MSG;
+		/* release: id/len before the flags mark the descriptor used (§2.8.8) */
+		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL | PK_USED : 0), __ATOMIC_RELEASE);
+		if (++pos == VQ_RING) {
+			pos = 0;
+			wrap ^= 1;
+		}
+		got++;
+		/* full barrier before reading the driver's event suppression (§2.8.10), per used batch */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
+			kicks++;
+	}
+	q->secs = bench_now() - t0;
+	sink += sum;
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+double bench_packed_vq_stream(uint64_t n, unsigned int burst)
+{
+	struct packed *q = aligned_alloc(64, sizeof(*q));
+	double rate;
+
+	memset(q, 0, sizeof(*q));
+	q->n = n - n % burst;
+	q->burst = burst;
+	q->device_ev.flags = PK_EV_DISABLE;	/* the polling device asks for no notifications */
+	q->driver_ev.flags = PK_EV_DISABLE;	/* the polling driver, likewise */
+	bench_run_pair(packed_driver, packed_device, q);
+	rate = q->n / q->secs;
+	free(q);
+	return rate;
+}
+
+/* ------------------------------------------------------------- round trips */
+
+/*
+ * Poll RTT: the driver makes one 64-byte buffer available, kicks (barrier and
+ * event check) and polls for it to be used; the device polls, consumes it,
+ * marks it used and makes its interrupt decision (barrier and event check).
+ */
+static void *split_rtt_driver(void *a)
+{
+	struct split *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint16_t avail = 0, last_used = 0;
+	uint8_t msg[VQ_MSG] = { 1 };
+	double t0 = bench_now();
+
+	for (uint64_t i = 0; i < q->n; i++) {
+		uint16_t slot = avail % VQ_RING;
+
+		memcpy(&msg[8], &i, 8);
+		memcpy(q->buf[slot], msg, VQ_MSG);
+		q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
+		q->avail_ring[slot] = slot;
+		avail++;
+		/* release: descriptor and ring entry before avail idx */
+		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before avail_event (§2.7.13.4) */
+		if (need_event(__atomic_load_n(&q->avail_event, __ATOMIC_RELAXED), avail, avail - 1))
+			kicks++;
+		/* acquire: used idx before the used element; pairs with the device's release */
+		while (__atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE) == last_used)
+			vq_relax();
+		sink += q->used_ring[last_used % VQ_RING].id;
+		last_used++;
+	}
+	q->secs = bench_now() - t0;
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void *split_rtt_device(void *a)
+{
+	struct split *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint16_t last_avail = 0;
+
+	for (uint64_t i = 0; i < q->n; i++) {
+		uint8_t msg[VQ_MSG];
+
+		/* acquire: avail idx before ring entry and descriptor */
+		while (__atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE) == last_avail)
+			vq_relax();
+		uint16_t head = q->avail_ring[last_avail % VQ_RING];
+		struct vq_desc d = q->desc[head % VQ_RING];
+
+		memcpy(msg, q->buf[d.addr % VQ_RING], VQ_MSG);
+		q->used_ring[last_avail % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
+		last_avail++;
+		/* release: the used element before used idx */
+		__atomic_store_n(&q->used_idx, last_avail, __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before used_event (§2.7.10) */
+		if (need_event(__atomic_load_n(&q->used_event, __ATOMIC_RELAXED), last_avail, last_avail - 1))
+			kicks++;
+		sink += msg[8];
+	}
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+double bench_split_vq_rtt(uint64_t iters)
+{
+	struct split *q = aligned_alloc(64, sizeof(*q));
+	double ns;
+
+	memset(q, 0, sizeof(*q));
+	q->n = iters;
+	q->avail_event = 0xffff;
+	q->used_event = 0xffff;
+	bench_run_pair(split_rtt_driver, split_rtt_device, q);
+	ns = q->secs / iters * 1e9;
+	free(q);
+	return ns;
+}
+
+static void *packed_rtt_driver(void *a)
+{
+	struct packed *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint16_t next = 0;
+	int wrap = 1;
+	uint8_t msg[VQ_MSG] = { 1 };
+	double t0 = bench_now();
+
+	for (uint64_t i = 0; i < q->n; i++) {
+		struct pk_desc *d = &q->desc[next];
+		uint16_t f;
+
+		memcpy(&msg[8], &i, 8);
+		memcpy(q->buf[next], msg, VQ_MSG);
+		d->addr = next;
+		d->len = VQ_MSG;
+		d->id = next;
+		/* release: the descriptor and buffer before the flags make it available */
+		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before the device's event suppression */
+		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
+			kicks++;
+		/* acquire: flags before id/len of the used descriptor */
+		for (;;) {
+			f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+			if (!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) == wrap)
+				break;
+			vq_relax();
+		}
+		sink += d->id;
+		if (++next == VQ_RING) {
+			next = 0;
+			wrap ^= 1;
+		}
+	}
+	q->secs = bench_now() - t0;
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void *packed_rtt_device(void *a)
+{
+	struct packed *q = a;
+	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint16_t pos = 0;
+	int wrap = 1;
+
+	for (uint64_t i = 0; i < q->n; i++) {
+		struct pk_desc *d = &q->desc[pos];
+		uint8_t msg[VQ_MSG];
+		uint16_t f;
+
+		/* acquire: flags before the descriptor fields; pairs with the driver's release */
+		for (;;) {
+			f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+			if (!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) != wrap)
+				break;
+			vq_relax();
+		}
+		memcpy(msg, q->buf[d->addr % VQ_RING], VQ_MSG);
+		d->len = VQ_MSG;
+		/* release: len before the flags mark it used */
+		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL | PK_USED : 0), __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before the driver's event suppression */
+		if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
+			kicks++;
+		sink += msg[8];
+		if (++pos == VQ_RING) {
+			pos = 0;
+			wrap ^= 1;
+		}
+	}
+	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+double bench_packed_vq_rtt(uint64_t iters)
+{
+	struct packed *q = aligned_alloc(64, sizeof(*q));
+	double ns;
+
+	memset(q, 0, sizeof(*q));
+	q->n = iters;
+	q->device_ev.flags = PK_EV_DISABLE;
+	q->driver_ev.flags = PK_EV_DISABLE;
+	bench_run_pair(packed_rtt_driver, packed_rtt_device, q);
+	ns = q->secs / iters * 1e9;
+	free(q);
+	return ns;
+}
