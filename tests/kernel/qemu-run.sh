@@ -140,7 +140,7 @@ chmod +x "$root/init"
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 
 log=$work/console.log
-cmdline="console=ttyS0 oops=panic panic_on_warn=1 panic=-1 softlockup_panic=1 rdinit=/init"
+cmdline="console=ttyS0 oops=panic panic_on_warn=1 panic=-1 softlockup_panic=1 rdinit=/init vbus_test_vm=1"
 start=$(date +%s.%N)
 set +e
 timeout -k 5 "$timeout_s" "$qemu" "${accel_args[@]}" -smp "$smp" -m 512M \

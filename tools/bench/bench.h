@@ -18,8 +18,8 @@ double bench_split_vq_rtt(uint64_t iters);
 double bench_packed_vq_rtt(uint64_t iters);
 /* The timing model's figures for the vbus rows (predict.c). */
 struct bench_prediction {
-	double vb1, vb32;		/* stream single / burst 32, messages per second */
-	double poll_rtt, block_rtt;	/* ns */
+	double vb1, vb32;	    /* stream single / burst 32, messages per second */
+	double poll_rtt, block_rtt; /* ns */
 	double spin_stream, spin_notif, block_stream, block_notif;
 };
 /* Predict every vbus scenario from the parameter file @path; 0 or -1 (message printed). */
