@@ -11,11 +11,11 @@ enum { B_O_JSON = SIM_O_LAST, B_O_DEPTH };
 
 int cmd_bench(int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-					     {"json", no_argument, NULL, B_O_JSON},
-					     {"messages", required_argument, NULL, SIM_O_MESSAGES},
-					     {"depth", required_argument, NULL, B_O_DEPTH},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "json", no_argument, NULL, B_O_JSON },
+					      { "messages", required_argument, NULL, SIM_O_MESSAGES },
+					      { "depth", required_argument, NULL, B_O_DEPTH },
+					      { NULL, 0, NULL, 0 } };
 	const char *prog = cmd_prog("bench");
 	struct sim_opts o;
 	struct vm_sim_cfg *c = &o.c;
@@ -31,14 +31,10 @@ int cmd_bench(int argc, char **argv)
 		switch (id) {
 		case 'h':
 			printf("usage: vbus-model bench [--json] [--messages N] [--depth N]\n"
-			       "Benchmark (prints figures, asserts nothing): simulated events per "
-			       "second of the\n"
-			       "timing engine (poisson load 2, block, shm-signal, N messages, 1 to "
-			       "%llu, default\n"
-			       "2000000), states per second of the explorer (spec placement, depth "
-			       "N, 1 to %d,\n"
-			       "default 4), and the peak resident memory. --json carries the "
-			       "configuration and\n"
+			       "Benchmark (prints figures, asserts nothing): simulated events per second of the\n"
+			       "timing engine (poisson load 2, block, shm-signal, N messages, 1 to %llu, default\n"
+			       "2000000), states per second of the explorer (spec placement, depth N, 1 to %d,\n"
+			       "default 4), and the peak resident memory. --json carries the configuration and\n"
 			       "events_per_s, explorer_states_per_s, peak_rss_kb.\n",
 			       SIM_MESSAGES_MAX, VM_EX_MAX_ITEMS);
 			return 0;
@@ -67,8 +63,7 @@ int cmd_bench(int argc, char **argv)
 		fprintf(stderr, "%s: simulation failed: %s\n", prog, strerror(-rc));
 		return 1;
 	}
-	struct vm_explore_cfg ec = {
-		.full_barriers = VM_BAR_ALL, .depth = (unsigned)depth, .south_cycle = 1};
+	struct vm_explore_cfg ec = { .full_barriers = VM_BAR_ALL, .depth = (unsigned)depth, .south_cycle = 1 };
 	struct vm_explore_result er;
 	rc = vm_explore_run(&ec, &er, NULL);
 	if (rc) {
@@ -79,29 +74,20 @@ int cmd_bench(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	double eps = r.events / dt_sim, sps = er.states / er.seconds;
 	if (json) {
-		printf("{\"config\": {\"workload\": \"%s\", \"consumer\": \"%s\", \"mitigation\": "
-		       "\"%s\", "
-		       "\"load\": %g, \"messages\": %llu, \"explorer_placement\": \"spec\", "
-		       "\"explorer_depth\": %llu},\n"
-		       " \"events\": %llu, \"sim_seconds\": %.6f, \"events_per_s\": %.0f, "
-		       "\"messages\": %llu, "
-		       "\"explorer_depth\": %llu, \"explorer_states\": %llu, \"explorer_seconds\": "
-		       "%.6f, "
+		printf("{\"config\": {\"workload\": \"%s\", \"consumer\": \"%s\", \"mitigation\": \"%s\", "
+		       "\"load\": %g, \"messages\": %llu, \"explorer_placement\": \"spec\", \"explorer_depth\": %llu},\n"
+		       " \"events\": %llu, \"sim_seconds\": %.6f, \"events_per_s\": %.0f, \"messages\": %llu, "
+		       "\"explorer_depth\": %llu, \"explorer_states\": %llu, \"explorer_seconds\": %.6f, "
 		       "\"explorer_states_per_s\": %.0f, \"peak_rss_kb\": %ld}\n",
-		       vm_workload_name(c->workload), vm_consumer_name(c->consumer),
-		       vm_mitigation_name(c->mitigation), c->load, (unsigned long long)c->messages,
-		       (unsigned long long)depth, (unsigned long long)r.events, dt_sim, eps,
-		       (unsigned long long)r.messages, (unsigned long long)depth,
-		       (unsigned long long)er.states, er.seconds, sps, ru.ru_maxrss);
+		       vm_workload_name(c->workload), vm_consumer_name(c->consumer), vm_mitigation_name(c->mitigation),
+		       c->load, (unsigned long long)c->messages, (unsigned long long)depth,
+		       (unsigned long long)r.events, dt_sim, eps, (unsigned long long)r.messages,
+		       (unsigned long long)depth, (unsigned long long)er.states, er.seconds, sps, ru.ru_maxrss);
 	} else {
-		printf("timing engine: %llu events in %.3f s = %.2f M events/s (%llu messages, "
-		       "poisson load 2)\n",
-		       (unsigned long long)r.events, dt_sim, eps / 1e6,
-		       (unsigned long long)r.messages);
-		printf("explorer:      %llu states in %.3f s = %.2f M states/s (spec placement, "
-		       "depth %llu)\n",
-		       (unsigned long long)er.states, er.seconds, sps / 1e6,
-		       (unsigned long long)depth);
+		printf("timing engine: %llu events in %.3f s = %.2f M events/s (%llu messages, poisson load 2)\n",
+		       (unsigned long long)r.events, dt_sim, eps / 1e6, (unsigned long long)r.messages);
+		printf("explorer:      %llu states in %.3f s = %.2f M states/s (spec placement, depth %llu)\n",
+		       (unsigned long long)er.states, er.seconds, sps / 1e6, (unsigned long long)depth);
 		printf("peak RSS:      %ld KiB\n", ru.ru_maxrss);
 	}
 	return 0;

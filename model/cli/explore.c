@@ -7,33 +7,25 @@
 
 #include "cli.h"
 
-enum {
-	EX_O_PLACEMENT = 0x100,
-	EX_O_DEPTH,
-	EX_O_MAX,
-	EX_O_NOCYCLE,
-	EX_O_EVIDX,
-	EX_O_ELIDE,
-	EX_O_NOREARM,
-	EX_O_LOWER,
-	EX_O_QUIET
-};
+enum { EX_O_PLACEMENT = 0x100, EX_O_DEPTH, EX_O_MAX, EX_O_NOCYCLE, EX_O_EVIDX, EX_O_ELIDE, EX_O_NOREARM,
+       EX_O_LOWER, EX_O_QUIET, EX_O_ASYM };
 
 int cmd_explore(int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-					     {"placement", required_argument, NULL, EX_O_PLACEMENT},
-					     {"depth", required_argument, NULL, EX_O_DEPTH},
-					     {"max-states", required_argument, NULL, EX_O_MAX},
-					     {"no-cycle", no_argument, NULL, EX_O_NOCYCLE},
-					     {"event-idx", no_argument, NULL, EX_O_EVIDX},
-					     {"elide-evidx", no_argument, NULL, EX_O_ELIDE},
-					     {"no-rearm", no_argument, NULL, EX_O_NOREARM},
-					     {"lower-threshold", no_argument, NULL, EX_O_LOWER},
-					     {"quiet", no_argument, NULL, EX_O_QUIET},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "placement", required_argument, NULL, EX_O_PLACEMENT },
+					      { "depth", required_argument, NULL, EX_O_DEPTH },
+					      { "max-states", required_argument, NULL, EX_O_MAX },
+					      { "no-cycle", no_argument, NULL, EX_O_NOCYCLE },
+					      { "event-idx", no_argument, NULL, EX_O_EVIDX },
+					      { "elide-evidx", no_argument, NULL, EX_O_ELIDE },
+					      { "no-rearm", no_argument, NULL, EX_O_NOREARM },
+					      { "lower-threshold", no_argument, NULL, EX_O_LOWER },
+					      { "quiet", no_argument, NULL, EX_O_QUIET },
+					      { "asym", no_argument, NULL, EX_O_ASYM },
+					      { NULL, 0, NULL, 0 } };
 	const char *prog = cmd_prog("explore");
-	struct vm_explore_cfg c = {.full_barriers = VM_BAR_ALL, .depth = 2, .south_cycle = 1};
+	struct vm_explore_cfg c = { .full_barriers = VM_BAR_ALL, .depth = 2, .south_cycle = 1 };
 	int quiet = 0, id;
 	uint64_t u;
 
@@ -41,52 +33,38 @@ int cmd_explore(int argc, char **argv)
 	while ((id = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (id) {
 		case 'h':
-			printf("usage: vbus-model explore [--placement P] [--depth N] "
-			       "[--no-cycle]\n"
-			       "                          [--event-idx "
-			       "[--no-rearm|--lower-threshold] [--elide-evidx]]\n"
-			       "                          [--max-states N] [--quiet]\n"
-			       "Explore every interleaving of north (push + inject, N times) and "
-			       "south (enable, serve\n"
-			       "doorbells with wakeup, once disable/poll/enable) under x86-TSO "
-			       "store buffers, with\n"
-			       "state hashing. At every quiescent state check: no lost wakeup, no "
-			       "stranded pending,\n"
-			       "no lost or duplicated ring entry; count spurious notifications "
-			       "(§0.4).\n"
-			       "  --placement P   spec (every full barrier), 2009 (wmb at "
-			       "MB-PUBLISH, MB-INJECT,\n"
+			printf("usage: vbus-model explore [--placement P] [--depth N] [--no-cycle]\n"
+			       "                          [--event-idx [--no-rearm|--lower-threshold] [--elide-evidx]]\n"
+			       "                          [--asym] [--max-states N] [--quiet]\n"
+			       "Explore every interleaving of north (push + inject, N times) and south (enable, serve\n"
+			       "doorbells with wakeup, once disable/poll/enable) under x86-TSO store buffers, with\n"
+			       "state hashing. At every quiescent state check: no lost wakeup, no stranded pending,\n"
+			       "no lost or duplicated ring entry; count spurious notifications (§0.4).\n"
+			       "  --placement P   spec (every full barrier), 2009 (wmb at MB-PUBLISH, MB-INJECT,\n"
 			       "                  MB-ENABLE, MB-DRAIN, MB-CLEAR), or\n"
 			       "                  minus-MB-INJECT|ENABLE|DRAIN|CLEAR|ARM|PUBLISH\n"
 			       "  --depth N       north's push+inject rounds, 1 to %d (default 2)\n"
 			       "  --no-cycle      south does not disable/poll/re-enable\n"
-			       "  --event-idx     VBUS_IOQ_F_EVENT_IDX: north kicks (K1-K5), "
-			       "south's handler arms t=1\n"
-			       "                  (A1-A4) after each drain and after polling "
-			       "(placement bit MB-ARM)\n"
-			       "  --no-rearm      with --event-idx: south never re-arms (violates "
-			       "IOQ-11)\n"
-			       "  --elide-evidx   with --event-idx: kicks use the SIG-12 dirty "
-			       "elision anyway (violates\n"
-			       "                  SIG-12: shows why EVENT_IDX rings must not "
-			       "elide)\n"
-			       "  --lower-threshold  with --event-idx: south starts armed for 2 "
-			       "and, enabled and\n"
-			       "                  idle, re-arms for 1 (the case MB-ARM exists "
-			       "for)\n"
-			       "  --max-states N  give up beyond N states, 1 to 2^40 (default "
-			       "50000000)\n"
+			       "  --event-idx     VBUS_IOQ_F_EVENT_IDX: north kicks (K1-K5), south's handler arms t=1\n"
+			       "                  (A1-A4) after each drain and after polling (placement bit MB-ARM)\n"
+			       "  --no-rearm      with --event-idx: south never re-arms (violates IOQ-11)\n"
+			       "  --elide-evidx   with --event-idx: kicks use the SIG-12 dirty elision anyway (violates\n"
+			       "                  SIG-12: shows why EVENT_IDX rings must not elide)\n"
+			       "  --lower-threshold  with --event-idx: south starts armed for 2 and, enabled and\n"
+			       "                  idle, re-arms for 1 (the case MB-ARM exists for)\n"
+			       "  --asym          asymmetric barriers (a candidate, not in protocol v2): north's\n"
+			       "                  MB-PUBLISH/MB-INJECT are compiler barriers, south's full barriers\n"
+			       "                  are membarrier() (they drain north's store buffer too)\n"
+			       "  --max-states N  give up beyond N states, 1 to 2^40 (default 50000000)\n"
 			       "  --quiet         do not print the counterexample\n"
-			       "Exit 0: no violation; 3: a violation (the minimal counterexample "
-			       "is printed); 1: error;\n"
+			       "Exit 0: no violation; 3: a violation (the minimal counterexample is printed); 1: error;\n"
 			       "2: bad usage.\n",
 			       VM_EX_MAX_ITEMS);
 			return 0;
 		case EX_O_PLACEMENT:
 			if (vm_explore_parse_placement(optarg, &c.full_barriers))
-				return vbus_usage_error(
-					prog, "--placement '%s': not spec, 2009 or minus-MB-<name>",
-					optarg);
+				return vbus_usage_error(prog, "--placement '%s': not spec, 2009 or minus-MB-<name>",
+							optarg);
 			break;
 		case EX_O_DEPTH:
 			if (vbus_parse_u64(prog, "--depth", optarg, 1, VM_EX_MAX_ITEMS, &u))
@@ -116,6 +94,9 @@ int cmd_explore(int argc, char **argv)
 		case EX_O_QUIET:
 			quiet = 1;
 			break;
+		case EX_O_ASYM:
+			c.asym = 1;
+			break;
 		default:
 			return vbus_getopt_error(prog, id, argv[optind - 1], optopt);
 		}
@@ -127,29 +108,25 @@ int cmd_explore(int argc, char **argv)
 	const char *pn = vm_explore_placement_name(c.full_barriers, pname, sizeof(pname));
 	int rc = vm_explore_run(&c, &r, quiet ? NULL : stdout);
 	if (rc == -EINVAL)
-		return vbus_usage_error(
-			prog, "--no-rearm, --lower-threshold and --elide-evidx need --event-idx; "
-			      "--no-rearm and --lower-threshold exclude each other");
+		return vbus_usage_error(prog, "--no-rearm, --lower-threshold and --elide-evidx need --event-idx; "
+					      "--no-rearm and --lower-threshold exclude each other");
 	if (rc) {
 		fprintf(stderr, "%s: %s after %llu states\n", prog,
 			rc == -E2BIG ? "state limit reached (raise --max-states)" : strerror(-rc),
 			(unsigned long long)r.states);
 		return 1;
 	}
-	printf("placement %s, depth %u%s%s: %llu states, %llu transitions, %llu quiescent states "
-	       "checked, "
+	printf("placement %s%s, depth %u%s%s: %llu states, %llu transitions, %llu quiescent states checked, "
 	       "%llu violations (%.3f s, %.0f states/s)\n",
-	       pn, c.depth, c.south_cycle ? "" : " (no south cycle)",
-	       !c.event_idx	   ? ""
-	       : c.elide_evidx	   ? " (event index, kicks elide)"
-	       : c.no_rearm	   ? " (event index, no re-arm)"
+	       pn, c.asym ? " (asymmetric)" : "", c.depth, c.south_cycle ? "" : " (no south cycle)",
+	       !c.event_idx	    ? ""
+	       : c.elide_evidx	    ? " (event index, kicks elide)"
+	       : c.no_rearm	    ? " (event index, no re-arm)"
 	       : c.lower_threshold ? " (event index, threshold lowered)"
-				   : " (event index)",
-	       (unsigned long long)r.states, (unsigned long long)r.transitions,
-	       (unsigned long long)r.quiescent, (unsigned long long)r.violations, r.seconds,
-	       r.seconds > 0 ? r.states / r.seconds : 0.0);
-	printf("spurious notifications: %llu quiescent states reached after one or more, at most "
-	       "%u on one path; "
+				    : " (event index)",
+	       (unsigned long long)r.states, (unsigned long long)r.transitions, (unsigned long long)r.quiescent,
+	       (unsigned long long)r.violations, r.seconds, r.seconds > 0 ? r.states / r.seconds : 0.0);
+	printf("spurious notifications: %llu quiescent states reached after one or more, at most %u on one path; "
 	       "deepest store buffer %u\n",
 	       (unsigned long long)r.spurious_states, r.max_spurious, r.max_sb);
 	return r.violations ? EXIT_VIOLATION : 0;

@@ -16,19 +16,15 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *what;
 } cmds[] = {
-	{"run", cmd_run, "simulate a workload with the timing engine; table or --json report"},
-	{"vectors", cmd_vectors,
-	 "replay every conformance vector (docs/spec/vectors) and check its trace"},
-	{"replay", cmd_replay, "run one vector and print the model's trace"},
-	{"explore", cmd_explore, "exhaustive interleaving search under TSO: --placement spec|2009"},
-	{"sweep", cmd_sweep,
-	 "offered-load sweep of every mitigation to CSV (and PNG with gnuplot)"},
-	{"diff", cmd_diff, "first divergence between two traces"},
-	{"bench", cmd_bench,
-	 "events/s of the timing engine, states/s of the explorer, peak memory"},
-	{"params", cmd_params, "print the cost parameters (after --param/--params overrides)"},
-	{"calibrate", cmd_calibrate,
-	 "measure this machine's costs with micro-benchmarks, write a parameter file"},
+	{ "run", cmd_run, "simulate a workload with the timing engine; table or --json report" },
+	{ "vectors", cmd_vectors, "replay every conformance vector (docs/spec/vectors) and check its trace" },
+	{ "replay", cmd_replay, "run one vector and print the model's trace" },
+	{ "explore", cmd_explore, "exhaustive interleaving search under TSO: --placement spec|2009" },
+	{ "sweep", cmd_sweep, "offered-load sweep of every mitigation to CSV (and PNG with gnuplot)" },
+	{ "diff", cmd_diff, "first divergence between two traces" },
+	{ "bench", cmd_bench, "events/s of the timing engine, states/s of the explorer, peak memory" },
+	{ "params", cmd_params, "print the cost parameters (after --param/--params overrides)" },
+	{ "calibrate", cmd_calibrate, "measure this machine's costs with micro-benchmarks, write a parameter file" },
 };
 
 const char *cmd_prog(const char *cmd)
@@ -41,12 +37,10 @@ const char *cmd_prog(const char *cmd)
 
 static void main_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vbus-model <command> [options]   (vbus-model <command> --help for each)\n");
+	fprintf(f, "usage: vbus-model <command> [options]   (vbus-model <command> --help for each)\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].what);
-	fprintf(f, "Exit status: 0 success, 1 failure, 2 bad usage, 3 the explorer found a "
-		   "violation.\n");
+	fprintf(f, "Exit status: 0 success, 1 failure, 2 bad usage, 3 the explorer found a violation.\n");
 }
 
 int main(int argc, char **argv)
@@ -61,7 +55,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
 	if (argv[1][0] == '-')
-		return vbus_usage_error(
-			"vbus-model", "unknown option '%s' (options follow the command)", argv[1]);
+		return vbus_usage_error("vbus-model", "unknown option '%s' (options follow the command)", argv[1]);
 	return vbus_usage_error("vbus-model", "unknown command '%s'", argv[1]);
 }

@@ -25,29 +25,22 @@ void sim_opts_help(FILE *f, const struct sim_opts *d)
 	fprintf(f,
 		"  --workload W      ping-pong | stream | bursty | poisson (default %s)\n"
 		"  --consumer C      busy-poll | block | spin-then-block (default %s)\n"
-		"  --messages N      messages to complete, 1 to %llu; round trips for ping-pong "
-		"(default %llu)\n"
-		"  --load X          offered load in messages per 1000 cycles, %g to %g, poisson "
-		"and bursty\n"
+		"  --messages N      messages to complete, 1 to %llu; round trips for ping-pong (default %llu)\n"
+		"  --load X          offered load in messages per 1000 cycles, %g to %g, poisson and bursty\n"
 		"                    (default %g)\n"
 		"  --burst N         messages per burst, bursty, 1 to %u (default %u)\n"
 		"  --batch N         most descriptors published per kick, 1 to %u (default %u)\n"
-		"  --ring N          descriptors per ring, a power of two from %u to %u (default "
-		"%u)\n"
+		"  --ring N          descriptors per ring, a power of two from %u to %u (default %u)\n"
 		"  --seed N          seed of the poisson arrivals (default %llu)\n"
 		"  --dir s2n|n2s     direction of the one-way workloads (default %s: %s)\n"
 		"  --doorbell-traps  north->south doorbells cost vm_exit instead of doorbell\n"
-		"  --param K=V       override a cost parameter of docs/spec/06-timing.md "
-		"(repeatable)\n"
-		"  --params FILE     override parameters from a JSON object {\"name\": number, "
-		"...}\n"
-		"  --clock-ghz X     core clock for the ns figures printed next to cycles (default "
-		"%g, §6)\n",
+		"  --param K=V       override a cost parameter of docs/spec/06-timing.md (repeatable)\n"
+		"  --params FILE     override parameters from a JSON object {\"name\": number, ...}\n"
+		"  --clock-ghz X     core clock for the ns figures printed next to cycles (default %g, §6)\n",
 		vm_workload_name(c->workload), vm_consumer_name(c->consumer), SIM_MESSAGES_MAX,
-		(unsigned long long)c->messages, SIM_LOAD_MIN, SIM_LOAD_MAX, c->load, SIM_BURST_MAX,
-		c->burst, SIM_BATCH_MAX, c->batch, SIM_RING_MIN, SIM_RING_MAX, c->ring_count,
-		(unsigned long long)c->seed, c->s2n ? "s2n" : "n2s",
-		c->s2n ? "interrupts, as rx" : "doorbells, as tx", d->clock_ghz);
+		(unsigned long long)c->messages, SIM_LOAD_MIN, SIM_LOAD_MAX, c->load, SIM_BURST_MAX, c->burst,
+		SIM_BATCH_MAX, c->batch, SIM_RING_MIN, SIM_RING_MAX, c->ring_count, (unsigned long long)c->seed,
+		c->s2n ? "s2n" : "n2s", c->s2n ? "interrupts, as rx" : "doorbells, as tx", d->clock_ghz);
 }
 
 int sim_opt(const char *prog, int id, const char *v, struct sim_opts *o)
@@ -63,20 +56,12 @@ int sim_opt(const char *prog, int id, const char *v, struct sim_opts *o)
 		return 0;
 	case SIM_O_WORKLOAD:
 		if ((r = vm_workload_parse(v)) < 0)
-			return vbus_usage_error(
-				       prog,
-				       "--workload '%s': not ping-pong, stream, bursty or poisson",
-				       v),
-			       -1;
+			return vbus_usage_error(prog, "--workload '%s': not ping-pong, stream, bursty or poisson", v), -1;
 		c->workload = r;
 		return 0;
 	case SIM_O_CONSUMER:
 		if ((r = vm_consumer_parse(v)) < 0)
-			return vbus_usage_error(
-				       prog,
-				       "--consumer '%s': not busy-poll, block or spin-then-block",
-				       v),
-			       -1;
+			return vbus_usage_error(prog, "--consumer '%s': not busy-poll, block or spin-then-block", v), -1;
 		c->consumer = r;
 		return 0;
 	case SIM_O_LOAD:
@@ -119,9 +104,8 @@ int sim_opt(const char *prog, int id, const char *v, struct sim_opts *o)
 		if (vbus_parse_uint(prog, "--ring", v, SIM_RING_MIN, SIM_RING_MAX, &u))
 			return -1;
 		if (u & (u - 1))
-			return vbus_usage_error(prog,
-						"--ring '%s': not a power of two from %u to %u", v,
-						SIM_RING_MIN, SIM_RING_MAX),
+			return vbus_usage_error(prog, "--ring '%s': not a power of two from %u to %u", v, SIM_RING_MIN,
+						SIM_RING_MAX),
 			       -1;
 		c->ring_count = u;
 		return 0;
@@ -131,23 +115,19 @@ int sim_opt(const char *prog, int id, const char *v, struct sim_opts *o)
 
 static void report_header(FILE *f)
 {
-	fprintf(f, "%-12s %9s %11s %9s %8s %8s %8s %9s %10s %8s %9s\n", "mitigation", "messages",
-		"cycles", "msg/kcyc", "lat_p50", "lat_p99", "lat_max", "doorbells", "interrupts",
-		"spurious", "notif/msg");
+	fprintf(f, "%-12s %9s %11s %9s %8s %8s %8s %9s %10s %8s %9s\n", "mitigation", "messages", "cycles",
+		"msg/kcyc", "lat_p50", "lat_p99", "lat_max", "doorbells", "interrupts", "spurious", "notif/msg");
 }
 
 static void report_row(FILE *f, const struct vm_sim_cfg *c, const struct vm_report *r)
 {
 	fprintf(f, "%-12s %9llu %11llu %9.3f %8llu %8llu %8llu %9llu %10llu %8llu %9.3f\n",
-		vm_mitigation_name(c->mitigation), (unsigned long long)r->messages,
-		(unsigned long long)r->cycles, r->throughput, (unsigned long long)r->lat_p50,
-		(unsigned long long)r->lat_p99, (unsigned long long)r->lat_max,
-		(unsigned long long)r->doorbells, (unsigned long long)r->interrupts,
+		vm_mitigation_name(c->mitigation), (unsigned long long)r->messages, (unsigned long long)r->cycles,
+		r->throughput, (unsigned long long)r->lat_p50, (unsigned long long)r->lat_p99,
+		(unsigned long long)r->lat_max, (unsigned long long)r->doorbells, (unsigned long long)r->interrupts,
 		(unsigned long long)r->spurious, r->notif_per_msg);
 	if (r->stranded)
-		fprintf(f,
-			"%-12s (%llu messages left below the event-index threshold: not a lost "
-			"wakeup, IOQ-9)\n",
+		fprintf(f, "%-12s (%llu messages left below the event-index threshold: not a lost wakeup, IOQ-9)\n",
 			"", (unsigned long long)r->stranded);
 }
 
@@ -158,29 +138,21 @@ void report_json(FILE *f, const struct sim_opts *o, const struct vm_report *r)
 
 	fprintf(f,
 		"{\"config\": {\"workload\": \"%s\", \"consumer\": \"%s\", \"mitigation\": \"%s\", "
-		"\"messages\": %llu, \"load\": %g, \"burst\": %u, \"batch\": %u, \"ring\": %u, "
-		"\"seed\": %llu, "
+		"\"messages\": %llu, \"load\": %g, \"burst\": %u, \"batch\": %u, \"ring\": %u, \"seed\": %llu, "
 		"\"dir\": \"%s\", \"doorbell_traps\": %d, \"clock_ghz\": %g},\n"
-		" \"workload\": \"%s\", \"consumer\": \"%s\", \"mitigation\": \"%s\", "
-		"\"messages\": %llu, "
+		" \"workload\": \"%s\", \"consumer\": \"%s\", \"mitigation\": \"%s\", \"messages\": %llu, "
 		"\"cycles\": %llu, \"throughput_per_kcycle\": %.6f, \"latency_p50_cycles\": %llu, "
-		"\"latency_p99_cycles\": %llu, \"latency_max_cycles\": %llu, \"latency_p50_ns\": "
-		"%.1f, "
-		"\"latency_p99_ns\": %.1f, \"doorbells\": %llu, \"interrupts\": %llu, "
-		"\"spurious\": %llu, "
-		"\"suppressed\": %llu, \"notifications_per_message\": %.6f, \"stranded\": %llu, "
-		"\"events\": %llu}",
-		vm_workload_name(c->workload), vm_consumer_name(c->consumer),
-		vm_mitigation_name(c->mitigation), (unsigned long long)c->messages, c->load,
-		c->burst, c->batch, c->ring_count, (unsigned long long)c->seed,
-		c->s2n ? "s2n" : "n2s", c->doorbell_traps, o->clock_ghz,
-		vm_workload_name(c->workload), vm_consumer_name(c->consumer),
-		vm_mitigation_name(c->mitigation), (unsigned long long)r->messages,
-		(unsigned long long)r->cycles, r->throughput, (unsigned long long)r->lat_p50,
-		(unsigned long long)r->lat_p99, (unsigned long long)r->lat_max, r->lat_p50 * ns,
-		r->lat_p99 * ns, (unsigned long long)r->doorbells,
-		(unsigned long long)r->interrupts, (unsigned long long)r->spurious,
-		(unsigned long long)r->suppressed, r->notif_per_msg,
+		"\"latency_p99_cycles\": %llu, \"latency_max_cycles\": %llu, \"latency_p50_ns\": %.1f, "
+		"\"latency_p99_ns\": %.1f, \"doorbells\": %llu, \"interrupts\": %llu, \"spurious\": %llu, "
+		"\"suppressed\": %llu, \"notifications_per_message\": %.6f, \"stranded\": %llu, \"events\": %llu}",
+		vm_workload_name(c->workload), vm_consumer_name(c->consumer), vm_mitigation_name(c->mitigation),
+		(unsigned long long)c->messages, c->load, c->burst, c->batch, c->ring_count,
+		(unsigned long long)c->seed, c->s2n ? "s2n" : "n2s", c->doorbell_traps, o->clock_ghz,
+		vm_workload_name(c->workload), vm_consumer_name(c->consumer), vm_mitigation_name(c->mitigation),
+		(unsigned long long)r->messages, (unsigned long long)r->cycles, r->throughput,
+		(unsigned long long)r->lat_p50, (unsigned long long)r->lat_p99, (unsigned long long)r->lat_max,
+		r->lat_p50 * ns, r->lat_p99 * ns, (unsigned long long)r->doorbells, (unsigned long long)r->interrupts,
+		(unsigned long long)r->spurious, (unsigned long long)r->suppressed, r->notif_per_msg,
 		(unsigned long long)r->stranded, (unsigned long long)r->events);
 }
 
@@ -188,12 +160,12 @@ enum { RUN_O_JSON = SIM_O_LAST, RUN_O_MIT, RUN_O_TRACE };
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {SIM_LONG_OPTIONS,
-					     {"help", no_argument, NULL, 'h'},
-					     {"json", no_argument, NULL, RUN_O_JSON},
-					     {"mitigation", required_argument, NULL, RUN_O_MIT},
-					     {"trace", required_argument, NULL, RUN_O_TRACE},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = { SIM_LONG_OPTIONS,
+					      { "help", no_argument, NULL, 'h' },
+					      { "json", no_argument, NULL, RUN_O_JSON },
+					      { "mitigation", required_argument, NULL, RUN_O_MIT },
+					      { "trace", required_argument, NULL, RUN_O_TRACE },
+					      { NULL, 0, NULL, 0 } };
 	const char *prog = cmd_prog("run");
 	struct sim_opts o;
 	struct vm_sim_cfg *c = &o.c;
@@ -208,25 +180,18 @@ int cmd_run(int argc, char **argv)
 			struct sim_opts d;
 			struct vm_params p;
 			sim_opts_default(&d);
-			printf("usage: vbus-model run [--mitigation M|all] [options] [--json] "
-			       "[--trace FILE]\n"
-			       "Simulate a workload with the cycle-approximate timing engine and "
-			       "report messages,\n"
-			       "throughput (messages per 1000 cycles), latency p50/p99/max in "
-			       "cycles, doorbells,\n"
+			printf("usage: vbus-model run [--mitigation M|all] [options] [--json] [--trace FILE]\n"
+			       "Simulate a workload with the cycle-approximate timing engine and report messages,\n"
+			       "throughput (messages per 1000 cycles), latency p50/p99/max in cycles, doorbells,\n"
 			       "interrupts, spurious wake-ups and notifications per message.\n"
-			       "  --mitigation M    none | shm-signal | event-index | moderation | "
-			       "all (default shm-signal)\n"
-			       "  --json            one JSON object (an array with 'all'): the "
-			       "configuration and figures\n"
-			       "  --trace FILE      write the run's §7 trace with @cycle stamps "
-			       "(not with 'all')\n");
+			       "  --mitigation M    none | shm-signal | event-index | moderation | all (default shm-signal)\n"
+			       "  --json            one JSON object (an array with 'all'): the configuration and figures\n"
+			       "  --trace FILE      write the run's §7 trace with @cycle stamps (not with 'all')\n");
 			sim_opts_help(stdout, &d);
 			printf("Parameters and defaults:\n");
 			vm_params_default(&p);
 			for (int k = 0; k < VM_NPARAMS; k++)
-				printf("  %-16s %llu\n", vm_param_name(k),
-				       (unsigned long long)p.v[k]);
+				printf("  %-16s %llu\n", vm_param_name(k), (unsigned long long)p.v[k]);
 			return 0;
 		}
 		case RUN_O_JSON:
@@ -236,11 +201,10 @@ int cmd_run(int argc, char **argv)
 			if (!strcmp(optarg, "all"))
 				all = 1;
 			else if ((r = vm_mitigation_parse(optarg)) < 0)
-				return vbus_usage_error(
-					prog,
-					"--mitigation '%s': not none, shm-signal, event-index, "
-					"moderation or all",
-					optarg);
+				return vbus_usage_error(prog,
+							"--mitigation '%s': not none, shm-signal, event-index, "
+							"moderation or all",
+							optarg);
 			else
 				c->mitigation = r, all = 0;
 			break;
@@ -263,23 +227,16 @@ int cmd_run(int argc, char **argv)
 	if (trace) {
 		if (vbus_out_open(&tf, prog, trace))
 			return 1;
-		fprintf(tf.f,
-			"vbus-trace 1\n# vbus-model run --workload %s --consumer %s --mitigation "
-			"%s\n",
-			vm_workload_name(c->workload), vm_consumer_name(c->consumer),
-			vm_mitigation_name(c->mitigation));
+		fprintf(tf.f, "vbus-trace 1\n# vbus-model run --workload %s --consumer %s --mitigation %s\n",
+			vm_workload_name(c->workload), vm_consumer_name(c->consumer), vm_mitigation_name(c->mitigation));
 		c->trace = tf.f;
 	}
 	if (!json)
-		printf("workload %s, consumer %s, %llu %s%s; latency in cycles (%g GHz: 1 cycle = "
-		       "%.3f ns)\n",
-		       vm_workload_name(c->workload), vm_consumer_name(c->consumer),
-		       (unsigned long long)c->messages,
+		printf("workload %s, consumer %s, %llu %s%s; latency in cycles (%g GHz: 1 cycle = %.3f ns)\n",
+		       vm_workload_name(c->workload), vm_consumer_name(c->consumer), (unsigned long long)c->messages,
 		       c->workload == VM_WL_PINGPONG ? "round trips" : "messages",
-		       c->workload == VM_WL_PINGPONG ? ""
-		       : c->s2n			     ? " south->north"
-						     : " north->south",
-		       o.clock_ghz, 1.0 / o.clock_ghz);
+		       c->workload == VM_WL_PINGPONG ? "" : c->s2n ? " south->north" : " north->south", o.clock_ghz,
+		       1.0 / o.clock_ghz);
 	if (!json)
 		report_header(stdout);
 	else if (all)
@@ -315,8 +272,8 @@ int cmd_run(int argc, char **argv)
 
 int cmd_params(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		SIM_LONG_OPTIONS, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = { SIM_LONG_OPTIONS, { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
 	const char *prog = cmd_prog("params");
 	struct sim_opts o;
 	int id, r;
@@ -326,8 +283,7 @@ int cmd_params(int argc, char **argv)
 	while ((id = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (id == 'h') {
 			printf("usage: vbus-model params [--param K=V]... [--params FILE]\n"
-			       "Print the cost parameters (docs/spec/06-timing.md) after the "
-			       "overrides, as JSON that\n"
+			       "Print the cost parameters (docs/spec/06-timing.md) after the overrides, as JSON that\n"
 			       "--params accepts.\n");
 			return 0;
 		}

@@ -70,7 +70,7 @@ static int collect(const char *prog, const char *arg, char ***names, size_t *n, 
 
 int cmd_vectors(int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *prog = cmd_prog("vectors");
 	int c;
 
@@ -78,14 +78,10 @@ int cmd_vectors(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			printf("usage: vbus-model vectors [DIR|FILE.vec ...]\n"
-			       "Replay every conformance vector through the model and compare with "
-			       "its expect block.\n"
-			       "DIR defaults to $VBUS_SOURCE_DIR/docs/spec/vectors, else the "
-			       "source tree the binary was\n"
-			       "built from. Prints PASS name / FAIL name: <first divergence> per "
-			       "vector and a final\n"
-			       "'N passed, N failed' line. Exit 0 when all pass, 1 otherwise (or "
-			       "on an unreadable\n"
+			       "Replay every conformance vector through the model and compare with its expect block.\n"
+			       "DIR defaults to $VBUS_SOURCE_DIR/docs/spec/vectors, else the source tree the binary was\n"
+			       "built from. Prints PASS name / FAIL name: <first divergence> per vector and a final\n"
+			       "'N passed, N failed' line. Exit 0 when all pass, 1 otherwise (or on an unreadable\n"
 			       "file), 2 on bad usage.\n");
 			return 0;
 		}
@@ -96,8 +92,7 @@ int cmd_vectors(int argc, char **argv)
 	int rc = 0;
 	if (optind >= argc) {
 		const char *src = getenv("VBUS_SOURCE_DIR");
-		snprintf(def, sizeof(def), "%s/docs/spec/vectors",
-			 src && *src ? src : VBUS_SOURCE_DIR_DEFAULT);
+		snprintf(def, sizeof(def), "%s/docs/spec/vectors", src && *src ? src : VBUS_SOURCE_DIR_DEFAULT);
 		rc = collect(prog, def, &names, &n, &cap);
 	}
 	for (int i = optind; i < argc && !rc; i++)
@@ -131,9 +126,9 @@ int cmd_vectors(int argc, char **argv)
 
 int cmd_replay(int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-					     {"output", required_argument, NULL, 'o'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "output", required_argument, NULL, 'o' },
+					      { NULL, 0, NULL, 0 } };
 	const char *prog = cmd_prog("replay");
 	const char *in = NULL, *out = NULL;
 	int c;
@@ -142,11 +137,9 @@ int cmd_replay(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			printf("usage: vbus-model replay FILE.vec [-o TRACE]\n"
-			       "Run one conformance vector through the model and write the trace "
-			       "it produces\n"
+			       "Run one conformance vector through the model and write the trace it produces\n"
 			       "(§7 format) to TRACE or stdout, whatever its expect block says.\n"
-			       "  -o, --output TRACE  write here (to a temporary name, then "
-			       "renamed)\n");
+			       "  -o, --output TRACE  write here (to a temporary name, then renamed)\n");
 			return 0;
 		} else if (c == 'o') {
 			out = optarg;
@@ -162,7 +155,7 @@ int cmd_replay(int argc, char **argv)
 	if (vbus_check_input_file(prog, in, 1))
 		return 1;
 	struct vbus_vector v;
-	struct vbus_trace t = {0};
+	struct vbus_trace t = { 0 };
 	char err[1024];
 	if (vbus_vec_parse_file(in, &v, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", prog, err);
@@ -198,9 +191,9 @@ int cmd_replay(int argc, char **argv)
 
 int cmd_diff(int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-					     {"cycles", required_argument, NULL, 'c'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "cycles", required_argument, NULL, 'c' },
+					      { NULL, 0, NULL, 0 } };
 	const char *prog = cmd_prog("diff");
 	long tol = -1;
 	uint64_t u;
@@ -210,13 +203,10 @@ int cmd_diff(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			printf("usage: vbus-model diff EXPECTED ACTUAL [--cycles TOL]\n"
-			       "Compare two §7 traces record by record (TRC-1) and report the "
-			       "first divergence as\n"
-			       "'step <n>: field <name>: expected <a>, actual <b>'. Cycle stamps "
-			       "are ignored unless\n"
+			       "Compare two §7 traces record by record (TRC-1) and report the first divergence as\n"
+			       "'step <n>: field <name>: expected <a>, actual <b>'. Cycle stamps are ignored unless\n"
 			       "--cycles gives a tolerance (0 to 1000000000).\n"
-			       "Exit status as diff(1): 0 agree, 1 differ, 2 bad usage or an "
-			       "unreadable/malformed file.\n");
+			       "Exit status as diff(1): 0 agree, 1 differ, 2 bad usage or an unreadable/malformed file.\n");
 			return 0;
 		} else if (c == 'c') {
 			if (vbus_parse_u64(prog, "--cycles", optarg, 0, 1000000000ull, &u))
@@ -231,10 +221,9 @@ int cmd_diff(int argc, char **argv)
 	const char *a = argv[optind], *b = argv[optind + 1];
 	if (vbus_check_input_file(prog, a, 1) || vbus_check_input_file(prog, b, 1))
 		return VBUS_EXIT_USAGE;
-	struct vbus_trace ta = {0}, tb = {0};
+	struct vbus_trace ta = { 0 }, tb = { 0 };
 	char err[1024];
-	if (vbus_trace_read_file(a, &ta, err, sizeof(err)) ||
-	    vbus_trace_read_file(b, &tb, err, sizeof(err))) {
+	if (vbus_trace_read_file(a, &ta, err, sizeof(err)) || vbus_trace_read_file(b, &tb, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		vbus_trace_free(&ta);
 		vbus_trace_free(&tb);

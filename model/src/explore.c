@@ -100,6 +100,21 @@ static void flush_one(struct ex_state *s, int ag)
 /* A barrier micro-step: `mb` drains the own buffer; `wmb` has no effect on TSO. */
 static void barrier(struct ex_ctx *c, struct ex_state *s, int ag, unsigned bar, const char *label)
 {
+	if (c->cfg->asym && ag == AG_N) { /* the sender's side of an asymmetric pair: a compiler barrier */
+		if (c->log)
+			fprintf(c->log, " %s = compiler barrier (asymmetric: the receiver pays)", label);
+		return;
+	}
+	if (c->cfg->asym && (c->cfg->full_barriers & bar)) { /* membarrier(): both CPUs run a full barrier */
+		if (c->log)
+			fprintf(c->log, " %s = membarrier: drain S buffer (%u) and N buffer (%u)", label, s->sbs,
+				s->sbn);
+		while (s->sbs)
+			flush_one(s, AG_S);
+		while (s->sbn)
+			flush_one(s, AG_N);
+		return;
+	}
 	if (c->cfg->full_barriers & bar) {
 		if (c->log)
 			fprintf(c->log, " %s = mb: drain %c buffer (%u stores)", label, ag_name(ag),

@@ -39,7 +39,12 @@ module vbus_rr_stream #(
     reg [5:0]   chan_reg;
     reg [N-1:0] after_reg;  // thermometer: channels after the last one granted
 
+`ifdef FORMAL_MUTANT_STARVE
+    // Deliberately broken for the formal mutant test: channel 1 is never granted (a starved channel).
+    wire [N-1:0] eligible = req & ~(valid_reg ? oh_reg : {N{1'b0}}) & ~({{(N-1){1'b0}}, 1'b1} << 1);
+`else
     wire [N-1:0] eligible = req & ~(valid_reg ? oh_reg : {N{1'b0}});
+`endif
     wire [N-1:0] upper    = eligible & after_reg;
     // lowest set bit: x & -x
     wire [N-1:0] upper_oh = upper & (~upper + 1'b1);

@@ -1,58 +1,95 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# rtl_formal / rtl_formal_mutant: bounded proofs with yosys `sat -seq N -prove-asserts` of the
-# `ifdef FORMAL properties in the RTL (P1..P6, see rtl-accel/README.md).
-#   formal.sh props    the real RTL: every assertion holds for DEPTH cycles from reset -> exit 0
-#   formal.sh mutant   the RTL without the N.pending guard (FORMAL_MUTANT_NO_PENDING_GUARD): the
-#                      proof MUST fail with a counterexample -> exit 0 only if it does
-# DEPTH defaults to 16 (override: VBUS_FORMAL_DEPTH; 20 takes ~50 s, 16 ~25 s on this machine).
+# rtl_formal*: unbounded proofs of the `ifdef FORMAL properties of vbus_doorbell (P1..P6 per channel,
+# A1..A8 on the AXI4-Lite port; see rtl-accel/README.md) with ABC's PDR (property-directed
+# reachability, IC3): yosys flattens the 2-channel design to an AIGER model (asserts = bad states,
+# assumes = constraints, the first cycle a reset), ABC folds the constraints in and proves that no
+# bad state is reachable from reset in any number of cycles. `formal.sh --help` for the modes.
 set -u
-. "$(dirname "$0")/common.sh"
-need yosys
+usage() {
+	cat <<EOF
+usage: formal.sh [props|mutant|mutant-starve|vacuity|rmw|mutant-noforward]
+Unbounded proof (ABC pdr) of the FORMAL properties of vbus_doorbell, 2 channels.
+  props          the real RTL: every assertion holds in every reachable state -> exit 0
+  mutant         the RTL without the N.pending guard: must be refuted (a counterexample) -> exit 0
+  mutant-starve  channel 1 never granted by the stream arbiters: must be refuted -> exit 0
+  vacuity        a witness that the constraints allow real traffic (MSI, notify, B and R beats in
+                 one cycle): its negation must be refuted -> exit 0
+  rmw            the block-RAM read-modify-write engine (rtl/vbus_rmw_ram.v) against a flip-flop
+                 shadow (formal/rmw_check.v): forwarding exact, one op per clock -> exit 0
+  mutant-noforward  the engine without forwarding: must be refuted -> exit 0
+PDR time limit: \$VBUS_FORMAL_TIMEOUT seconds (default 600). Exit: 0 pass, 1 fail, 2 usage, 77 no yosys.
+EOF
+}
 mode=${1:-props}
-depth=${VBUS_FORMAL_DEPTH:-16}
 defs="-DFORMAL -DFORMAL_HOLDOFF_MAX=3"
 case $mode in
 props) ;;
 mutant) defs="$defs -DFORMAL_MUTANT_NO_PENDING_GUARD" ;;
-*) echo "usage: formal.sh props|mutant" >&2; exit 2 ;;
+mutant-starve) defs="$defs -DFORMAL_MUTANT_STARVE" ;;
+vacuity) defs="$defs -DFORMAL_VACUITY" ;;
+rmw) ;;
+mutant-noforward) defs="$defs -DFORMAL_MUTANT_NO_FORWARD" ;;
+-h | --help) usage; exit 0 ;;
+*) echo "formal.sh: '$mode': unknown mode; use props, mutant, mutant-starve or vacuity (try 'formal.sh --help')" >&2
+	exit 2 ;;
 esac
+[ $# -le 1 ] || { echo "formal.sh: unexpected argument '$2' (try 'formal.sh --help')" >&2; exit 2; }
+. "$(dirname "$0")/common.sh"
+need yosys yosys-abc
+tlimit=${VBUS_FORMAL_TIMEOUT:-600}
+if ! [[ $tlimit =~ ^[0-9]+$ ]] || [ "$tlimit" -lt 1 ]; then
+	echo "formal.sh: VBUS_FORMAL_TIMEOUT: '$tlimit' is not a number of seconds >= 1" >&2
+	exit 2
+fi
 scratch
-log=$SCRATCH/yosys.log
 {
-	echo "read_verilog -formal $defs -I$RTL_DIR ${RTL_SOURCES[*]}"
+	case $mode in
+	rmw | mutant-noforward)
+		echo "read_verilog -formal $defs $RTL_DIR/vbus_rmw_ram.v $RTL_ACCEL/formal/rmw_check.v"
+		echo "prep -top vbus_rmw_check" ;;
+	*)
+		echo "read_verilog -formal $defs -I$RTL_DIR ${RTL_SOURCES[*]}"
+		echo "chparam -set N_CHANNELS 2 -set CNT_WIDTH 2 vbus_doorbell"
+		echo "prep -top vbus_doorbell" ;;
+	esac
 	cat "$RTL_ACCEL/formal/props.ys"
 	echo "tee -o $SCRATCH/asserts.txt select -count t:\$assert"
-	echo "sat -verify -seq $depth -prove-asserts -set-assumes -set-at 1 rst 1 -set-init-zero -show-inputs -show-public"
+	echo "write_aiger -zinit -map $SCRATCH/model.aim $SCRATCH/model.aig"
 } >"$SCRATCH/run.ys"
-yosys -q -l "$log" -s "$SCRATCH/run.ys" >/dev/null 2>&1
-rc=$?
-asserts=$(grep -o '[0-9]\+ objects' "$SCRATCH/asserts.txt" 2>/dev/null | grep -o '[0-9]\+' || echo 0)
-failed=$(grep -c "proof did fail\|model found: FAIL" "$log")
-solved=$(grep -c "no model found: SUCCESS" "$log")
-# cex_table LOG: the counterexample's key signals, one line per time step.
-cex_table() {
-	grep -E '^ +[0-9]+ \\' "$1" |
-		grep -E '\\(rst|s_axil_awaddr|s_axil_awvalid|s_axil_wvalid|s_inject_valid|s_inject_chan|m_msi_valid|m_msi_ready|m_msi_vector) |u_chan\.(n_enabled_reg|n_pending_reg|n_dirty_reg|f_fires_reg) |g_chan\[[0-9]+\]\.f_msis ' |
-		awk '{print $1, $2, $4}' |
-		sed -E 's/\\g_chan\[([0-9]+)\]\.(u_chan\.)?/c\1./; s/\\//; s/_reg / /; s/s_axil_//; s/s_inject_/inj_/; s/m_msi_/msi_/' |
-		awk '{v[$1] = v[$1] " " $2 "=" $3; if ($1 > m) m = $1} END {for (i = 1; i <= m; i++) print "  " i ":" v[i]}'
-}
-
-echo "formal $mode: depth $depth, $asserts assertions (2 channels), yosys exit $rc"
-if [ "$mode" = props ]; then
-	if [ $rc -eq 0 ] && [ "$solved" -ge 1 ] && [ "$asserts" -ge 8 ]; then
-		echo "PASS: every assertion holds for $depth cycles from reset"
-		exit 0
-	fi
-	echo "FAIL: proof failed or did not run"; grep -B2 -A40 "model found: FAIL\|ERROR" "$log" | head -120
+if ! yosys -q -l "$SCRATCH/yosys.log" -s "$SCRATCH/run.ys" >/dev/null 2>&1; then
+	echo "FAIL: yosys could not build the model"; grep -A5 ERROR "$SCRATCH/yosys.log" | head -20
 	exit 1
 fi
-# mutant: the proof must fail because an assertion is violated, not because of an error
-if [ $rc -ne 0 ] && [ "$failed" -ge 1 ]; then
-	echo "PASS: the mutant without the pending guard is caught; counterexample (per cycle):"
-	cex_table "$log"
+asserts=$(grep -o '[0-9]\+ objects' "$SCRATCH/asserts.txt" | grep -o '[0-9]\+')
+# fold: constraints (assumes) into the transition relation; orpos: one bad output = any assertion
+abc_out=$(yosys-abc -c "read_aiger $SCRATCH/model.aig; print_stats; fold; strash; orpos; pdr -T $tlimit" 2>&1)
+stats=$(grep -o 'i/o = .*lat = *[0-9]*' <<<"$abc_out" | head -1 | tr -s ' ')
+echo "formal $mode: $asserts assertions, AIGER $stats; ABC pdr -T $tlimit"
+if grep -q "Property proved" <<<"$abc_out"; then
+	result=proved
+	grep -E "^Invariant|Property proved" <<<"$abc_out" | tail -2 | sed 's/^/  /'
+elif grep -q "was asserted in frame" <<<"$abc_out"; then
+	result=refuted
+	grep "was asserted in frame" <<<"$abc_out" | sed 's/^/  /'
+else
+	result=undecided
+	tail -5 <<<"$abc_out" | sed 's/^/  /'
+fi
+min_asserts=30
+[ "$mode" = rmw ] && min_asserts=3
+if [ "$mode" = props ] || [ "$mode" = rmw ]; then
+	if [ "$result" = proved ] && [ "$asserts" -ge $min_asserts ]; then
+		echo "PASS: every assertion holds in every state reachable from reset (unbounded)"
+		exit 0
+	fi
+	echo "FAIL: $result"
+	exit 1
+fi
+# the mutants and the vacuity witness must be refuted: a reachable bad state, i.e. a counterexample
+if [ "$result" = refuted ]; then
+	echo "PASS: $mode refuted, counterexample found (frame = cycles after the reset cycle)"
 	exit 0
 fi
-echo "FAIL: the mutant was not caught (yosys exit $rc)"; tail -20 "$log"
+echo "FAIL: $mode was not refuted ($result)"
 exit 1

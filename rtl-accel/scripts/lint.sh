@@ -4,10 +4,33 @@
 # (N_CHANNELS 1/8/32/64, with and without counters and moderation). Waivers live in the RTL, each
 # with its reason; none is passed on this command line.
 set -u
+usage() {
+	cat <<EOF
+usage: lint.sh [--channels LIST]
+verilator --lint-only -Wall of vbus_doorbell for every channel count in LIST (default 1,8,32,64)
+x 4 configurations (CNT_WIDTH/MODERATION 32/1, 0/0, 16/1, 32/0), and vbus_rmw_ram for
+1/8/64/256/1024 words; silent output required.
+  -h, --help   this text
+Exit status: 0 clean, 1 a warning or error, 2 usage error, 77 verilator missing.
+EOF
+}
+die_usage() { echo "lint.sh: $* (try 'lint.sh --help')" >&2; exit 2; }
+channels="1,8,32,64"
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	--channels)
+		[ $# -ge 2 ] || die_usage "--channels: missing value"
+		[[ $2 =~ ^[0-9]+(,[0-9]+)*$ ]] || die_usage "--channels: '$2' is not a comma-separated list of channel counts"
+		channels=$2; shift ;;
+	*) die_usage "$1: unknown option" ;;
+	esac
+	shift
+done
 . "$(dirname "$0")/common.sh"
 need verilator
 fail=0
-for n in 1 8 32 64; do
+for n in ${channels//,/ }; do
 	for cfg in "32 1" "0 0" "16 1" "32 0"; do
 		set -- $cfg
 		out=$(verilator --lint-only -Wall -I"$RTL_DIR" --top-module vbus_doorbell \
@@ -20,5 +43,14 @@ for n in 1 8 32 64; do
 			echo "ok: lint N_CHANNELS=$n CNT_WIDTH=$1 MODERATION=$2"
 		fi
 	done
+done
+# the v2 building block: the block-RAM read-modify-write engine, up to 1024 channels of 64-bit state
+for n in 1 8 64 256 1024; do
+	out=$(verilator --lint-only -Wall --top-module vbus_rmw_ram -GN=$n -GW=64 "$RTL_DIR/vbus_rmw_ram.v" 2>&1)
+	if [ $? -ne 0 ] || [ -n "$out" ]; then
+		echo "FAIL: lint vbus_rmw_ram N=$n"; echo "$out"; fail=1
+	else
+		echo "ok: lint vbus_rmw_ram N=$n W=64"
+	fi
 done
 exit $fail

@@ -1,18 +1,68 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Size and speed report of vbus_doorbell.
-#   synth_report.sh [--update-readme] [OUT.md]
-#       yosys synth_ice40 + synth_xilinx + stat for 8/32/64 channels in two configurations
-#       (full: 32-bit counters + moderation; lean: CNT_WIDTH=0 MODERATION=0), nextpnr-ice40 --hx8k
-#       for Fmax; writes a Markdown table to OUT.md (default: stdout) and, with --update-readme,
-#       into rtl-accel/README.md between the synth-table markers. Takes ~15-25 minutes on 2 cores.
-#   synth_report.sh --sanity
-#       the ctest check: one 8-channel synth_ice40 must finish, map to iCE40 cells, and contain
-#       no latches; prints the cell counts.
+# Size and speed report of vbus_doorbell (yosys synth_ice40 + synth_xilinx, nextpnr-ice40 Fmax).
+# Run `synth_report.sh --help` for the options.
 set -u
+usage() {
+	cat <<EOF
+usage: synth_report.sh [--channels LIST] [--config full|lean|all] [--update-readme] [--out FILE]
+       synth_report.sh --sanity
+Size and speed of the vbus doorbell accelerator: yosys synth_ice40 -abc9 and synth_xilinx cell
+counts, nextpnr-ice40 --hx8k Fmax, one Markdown table row per configuration.
+  --channels LIST   comma-separated channel counts (default 8,32,64)
+  --config NAME     full (32-bit counters + moderation), lean (CNT_WIDTH=0 MODERATION=0) or all
+                    (default all)
+  --out FILE        write the table to FILE (written to FILE.tmp, then renamed); default stdout
+  --update-readme   also put the table into rtl-accel/README.md between the synth-table markers
+                    (only with the default channel list and config, so the README stays complete)
+  --sanity          the ctest check: one 8-channel synth_ice40 maps to iCE40 cells, no latches
+  -h, --help        this text
+Each configuration takes minutes (the full 64-channel one ~10 on 2 cores); progress goes to stderr.
+Run it niced: nice -n 10 rtl-accel/scripts/synth_report.sh --channels 8 --config lean
+Exit status: 0 done, 1 a tool failed, 2 usage error, 77 yosys/nextpnr missing.
+EOF
+}
+die_usage() {
+	echo "synth_report.sh: $* (try 'synth_report.sh --help')" >&2
+	exit 2
+}
+channels="8,32,64" configs="full lean" update_readme=0 out="" sanity=0 default_set=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	--sanity) sanity=1 ;;
+	--update-readme) update_readme=1 ;;
+	--channels | --config | --out)
+		[ $# -ge 2 ] || die_usage "$1: missing value"
+		case $1 in
+		--channels)
+			[[ $2 =~ ^[0-9]+(,[0-9]+)*$ ]] || die_usage "--channels: '$2' is not a comma-separated list of channel counts"
+			for n in ${2//,/ }; do
+				[ "$n" -ge 1 ] && [ "$n" -le 64 ] || die_usage "--channels: $n is not in 1..64"
+			done
+			channels=$2 default_set=0 ;;
+		--config)
+			case $2 in
+			full | lean) configs=$2 default_set=0 ;;
+			all) configs="full lean" ;;
+			*) die_usage "--config: '$2' is not one of full, lean, all" ;;
+			esac ;;
+		--out) [ -n "$2" ] || die_usage "--out: empty file name"; out=$2 ;;
+		esac
+		shift ;;
+	*) die_usage "$1: unknown option" ;;
+	esac
+	shift
+done
+if [ $update_readme -eq 1 ] && [ $default_set -eq 0 ]; then
+	die_usage "--update-readme: only with the default --channels and --config (the README shows the whole table)"
+fi
 . "$(dirname "$0")/common.sh"
 need yosys
 scratch
+T0=$SECONDS
+# progress NOTE: a line on stderr with the elapsed time
+progress() { echo "synth_report: [$((SECONDS - T0)) s] $*" >&2; }
 
 # synth_ice40 N CW MOD JSON -> prints "lut4 dff carry"
 ice40_stat() {
@@ -48,7 +98,7 @@ ice40_fmax() {
 	fi
 }
 
-if [ "${1:-}" = "--sanity" ]; then
+if [ $sanity -eq 1 ]; then
 	set -- $(ice40_stat 8 32 1 "") || exit 1
 	echo "synth_ice40 N_CHANNELS=8: $1 SB_LUT4, $2 DFF, $3 SB_CARRY, $4 latches"
 	if [ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$4" -eq 0 ]; then
@@ -59,12 +109,6 @@ if [ "${1:-}" = "--sanity" ]; then
 	exit 1
 fi
 
-update_readme=0
-if [ "${1:-}" = "--update-readme" ]; then
-	update_readme=1
-	shift
-fi
-out=${1:-/dev/stdout}
 need nextpnr-ice40
 
 table=$SCRATCH/table.md
@@ -72,17 +116,22 @@ table=$SCRATCH/table.md
 	echo "| config | channels | iCE40 LUT4 | LUT4/channel | iCE40 DFF | HX8K Fmax (MHz) | Xilinx LUT | Xilinx FF |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 } >"$table"
-for cfg in "full 32 1" "lean 0 0"; do
-	set -- $cfg
-	name=$1 cw=$2 mod=$3
-	for n in 8 32 64; do
+for name in $configs; do
+	case $name in
+	full) cw=32 mod=1 ;;
+	lean) cw=0 mod=0 ;;
+	esac
+	for n in ${channels//,/ }; do
 		json=$SCRATCH/d_${name}_$n.json
+		progress "$name N=$n: synth_ice40"
 		read -r lut dff carry latch < <(ice40_stat $n $cw $mod "$json") || exit 1
+		progress "$name N=$n: synth_xilinx"
 		read -r xlut xff < <(xilinx_stat $n $cw $mod) || exit 1
+		progress "$name N=$n: nextpnr-ice40"
 		fmax=$(ice40_fmax "$json")
 		per=$(awk -v l="$lut" -v n="$n" 'BEGIN {printf "%.1f", l / n}')
 		echo "| $name | $n | $lut | $per | $dff | $fmax | $xlut | $xff |" >>"$table"
-		echo "done: $name N=$n lut=$lut dff=$dff fmax=$fmax xlut=$xlut xff=$xff" >&2
+		progress "done: $name N=$n lut=$lut dff=$dff fmax=$fmax xlut=$xlut xff=$xff"
 	done
 done
 {
@@ -94,7 +143,15 @@ done
 	echo
 	cat "$table"
 } >"$SCRATCH/report.md"
-cat "$SCRATCH/report.md" >"$out"
+if [ -n "$out" ]; then
+	if ! { cp "$SCRATCH/report.md" "$out.tmp" && mv "$out.tmp" "$out"; }; then
+		echo "synth_report.sh: --out: cannot write $out" >&2
+		rm -f "$out.tmp"
+		exit 1
+	fi
+else
+	cat "$SCRATCH/report.md"
+fi
 if [ $update_readme -eq 1 ]; then
 	readme=$RTL_ACCEL/README.md
 	if ! grep -q "<!-- synth-table:begin -->" "$readme" || ! grep -q "<!-- synth-table:end -->" "$readme"; then

@@ -2,7 +2,7 @@
 // Icarus Verilog (-g2005) smoke test of vbus_doorbell: the same RTL elaborates and behaves under a
 // second simulator. Register access, HW-1 doorbell -> notify, HW-2 inject -> MSI (<= 2 cycles),
 // HW-3 ack re-check, HW-7 backpressure, HW-8 soft reset, on the highest and lowest channel.
-// Prints "PASS" or "FAIL: ..." lines; the wrapper script checks them. Waveform only with +trace.
+// Prints "PASS" or "FAIL: ..." lines; the wrapper script checks them. Waveform only with +trace (tb_icarus.vcd) or +vcd=FILE.
 `timescale 1ns / 1ps
 `default_nettype none
 
@@ -124,9 +124,14 @@ module tb_icarus;
     endfunction
 
     integer ch, k, i, lat;
+    reg [8*1024-1:0] vcd_file;
 
     initial begin
-        if ($test$plusargs("trace")) begin
+        // +vcd=FILE: dump to FILE; +trace: dump to tb_icarus.vcd in the current directory
+        if ($value$plusargs("vcd=%s", vcd_file)) begin
+            $dumpfile(vcd_file);
+            $dumpvars(0, tb_icarus);
+        end else if ($test$plusargs("trace")) begin
             $dumpfile("tb_icarus.vcd");
             $dumpvars(0, tb_icarus);
         end

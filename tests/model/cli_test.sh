@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # vbus-model CLI checks. Usage: cli_test.sh VBUS_MODEL CASE
-#   vectors | explore-spec | explore-2009 | explore-evidx | help | diff | params-errors | sweep | bench | trace
+#   vectors | explore-spec | explore-2009 | explore-evidx | explore-asym | help | diff | params-errors | sweep | bench | trace
 # Exit 0 pass, 1 fail (with the reason), 77 skip (with the reason).
 set -uo pipefail
 bin=${1:?usage: cli_test.sh VBUS_MODEL CASE}
@@ -46,6 +46,23 @@ explore-2009)
 	echo "$out" | grep -q '^counterexample (placement 2009' || fail "no counterexample header"
 	echo "$out" | grep -q '^VIOLATION: lost wakeup' || fail "no VIOLATION line"
 	echo "$out" | grep -Eq '^placement 2009, depth 2: .* [1-9][0-9]* violations' || fail "no violation count"
+	;;
+explore-asym)
+	# Asymmetric barriers (a candidate beyond v2): the sender's MB-PUBLISH/MB-INJECT become compiler
+	# barriers, the receiver's full barriers membarrier(). Sufficient at depth 4, with and without
+	# the event index; dropping the receiver's MB-CLEAR or MB-ENABLE still loses a wakeup.
+	for a in "" "--event-idx"; do
+		out=$("$bin" explore --asym $a --placement spec --depth 4); rc=$?
+		echo "$out" | tail -2
+		[ $rc -eq 0 ] || fail "asymmetric spec placement $a exited $rc"
+		echo "$out" | grep -Eq '^placement spec \(asymmetric\), depth 4.*: [1-9][0-9]* states, .* 0 violations' ||
+			fail "no '0 violations' line ($a)"
+	done
+	for p in minus-MB-CLEAR minus-MB-ENABLE; do
+		out=$("$bin" explore --asym --placement $p --depth 3 --quiet); rc=$?
+		echo "$out" | tail -2
+		[ $rc -eq 3 ] || fail "asymmetric $p must exit 3 (lost wakeup), got $rc"
+	done
 	;;
 explore-evidx)
 	out=$("$bin" explore --event-idx --placement spec --depth 3); rc=$?

@@ -494,6 +494,8 @@ RUN(run_packed1, bench_packed_vq_stream(c->stream_n, 1))
 RUN(run_packed32, bench_packed_vq_stream(c->stream_n, BURST))
 RUN(run_split_rtt, bench_split_vq_rtt(c->rtt_n))
 RUN(run_packed_rtt, bench_packed_vq_rtt(c->rtt_n))
+RUN(run_split_brtt, bench_split_vq_block_rtt(c->block_n))
+RUN(run_packed_brtt, bench_packed_vq_block_rtt(c->block_n))
 RUN(run_poll_rtt, bench_vbus_rtt(c->rtt_n, VBUS_WAIT_POLL))
 RUN(run_block_rtt, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK))
 #undef RUN
@@ -546,6 +548,8 @@ static const struct measurement measurements[] = {
 	{ "packed_vq_burst32", "packed virtqueue (ours), burst 32", U_MSGS_PER_S, 0, run_packed32 },
 	{ "split_vq_rtt_poll", "split virtqueue (ours) RTT, poll", U_RTT_NS, 0, run_split_rtt },
 	{ "packed_vq_rtt_poll", "packed virtqueue (ours) RTT, poll", U_RTT_NS, 0, run_packed_rtt },
+	{ "split_vq_rtt_block", "split virtqueue (ours) RTT, block", U_RTT_NS, 0, run_split_brtt },
+	{ "packed_vq_rtt_block", "packed virtqueue (ours) RTT, block", U_RTT_NS, 0, run_packed_brtt },
 	{ "vbus_stream_single", "vbus stream, single, poll", U_MSGS_PER_S, 1, run_vb1 },
 	{ "vbus_stream_single_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 	{ "vbus_stream_burst32", "vbus stream, burst 32, poll", U_MSGS_PER_S, 1, run_vb32 },
@@ -580,6 +584,8 @@ static const struct ratio_row ratios[] = {
 	{ "vbus_stream_burst32", "packed_vq_burst32", ">", 1 },
 	{ "vbus_rtt_poll", "split_vq_rtt_poll", "<", 1 },
 	{ "vbus_rtt_poll", "packed_vq_rtt_poll", "<", 1 },
+	{ "vbus_rtt_block", "split_vq_rtt_block", "<", 1 },
+	{ "vbus_rtt_block", "packed_vq_rtt_block", "<", 1 },
 };
 #define NRATIO ((int)(sizeof(ratios) / sizeof(ratios[0])))
 

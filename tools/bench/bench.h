@@ -16,6 +16,9 @@ double bench_packed_vq_stream(uint64_t n, unsigned int burst);
 /* Poll round trip (ns) of one 64-byte buffer through our split / packed virtqueue. */
 double bench_split_vq_rtt(uint64_t iters);
 double bench_packed_vq_rtt(uint64_t iters);
+/* Blocking round trip (ns): both sides sleep in read(eventfd) after asking for a notification. */
+double bench_split_vq_block_rtt(uint64_t iters);
+double bench_packed_vq_block_rtt(uint64_t iters);
 /* The timing model's figures for the vbus rows (predict.c). */
 struct bench_prediction {
 	double vb1, vb32;	    /* stream single / burst 32, messages per second */

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -503,4 +505,231 @@ double bench_packed_vq_rtt(uint64_t iters)
 	ns = q->secs / iters * 1e9;
 	free(q);
 	return ns;
+}
+
+/* ------------------------------------------------------------- blocking round trips */
+
+/*
+ * Blocking RTT: each side sleeps in read(eventfd) when it finds nothing, after
+ * asking for a notification the way the spec says: split, EVENT_IDX (set the
+ * event index to the entry it waits for, full barrier, re-check, §2.7.10);
+ * packed, event suppression ENABLE/DISABLE (§2.8.10).
+ */
+struct vq_block {
+	union {
+		struct split *s;
+		struct packed *p;
+	};
+	int kick, call;	/* eventfds: driver -> device, device -> driver */
+	uint64_t n;
+	double secs;
+};
+
+static void efd_wait(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0)
+		abort();
+}
+
+static void efd_signal(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) != sizeof(one))
+		abort();
+}
+
+static void *split_block_driver(void *a)
+{
+	struct vq_block *b = a;
+	struct split *q = b->s;
+	uint16_t avail = 0, last_used = 0;
+	uint8_t msg[VQ_MSG] = { 1 };
+	double t0 = bench_now();
+
+	for (uint64_t i = 0; i < b->n; i++) {
+		uint16_t slot = avail % VQ_RING;
+
+		memcpy(&msg[8], &i, 8);
+		memcpy(q->buf[slot], msg, VQ_MSG);
+		q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
+		q->avail_ring[slot] = slot;
+		avail++;
+		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE);	/* entries before idx */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* idx before avail_event (§2.7.13.4) */
+		if (need_event(__atomic_load_n(&q->avail_event, __ATOMIC_RELAXED), avail, avail - 1))
+			efd_signal(b->kick);
+		for (;;) {
+			if (__atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE) != last_used)
+				break;
+			__atomic_store_n(&q->used_event, last_used, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* used_event before the re-check */
+			if (__atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE) != last_used)
+				break;
+			efd_wait(b->call);
+		}
+		last_used++;
+	}
+	b->secs = bench_now() - t0;
+	return NULL;
+}
+
+static void *split_block_device(void *a)
+{
+	struct vq_block *b = a;
+	struct split *q = b->s;
+	uint16_t last_avail = 0;
+	uint64_t sum = 0;
+
+	for (uint64_t i = 0; i < b->n; i++) {
+		uint8_t msg[VQ_MSG];
+
+		for (;;) {
+			if (__atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE) != last_avail)
+				break;
+			__atomic_store_n(&q->avail_event, last_avail, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* avail_event before the re-check */
+			if (__atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE) != last_avail)
+				break;
+			efd_wait(b->kick);
+		}
+		uint16_t head = q->avail_ring[last_avail % VQ_RING];
+		struct vq_desc d = q->desc[head % VQ_RING];
+
+		memcpy(msg, q->buf[d.addr % VQ_RING], VQ_MSG);
+		sum += msg[8];
+		q->used_ring[last_avail % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
+		last_avail++;
+		__atomic_store_n(&q->used_idx, last_avail, __ATOMIC_RELEASE);	/* elem before idx */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* idx before used_event (§2.7.10) */
+		if (need_event(__atomic_load_n(&q->used_event, __ATOMIC_RELAXED), last_avail, last_avail - 1))
+			efd_signal(b->call);
+	}
+	__atomic_fetch_add(&q->sink, sum, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+#define PK_EV_ENABLE 0u	/* RING_EVENT_FLAGS_ENABLE */
+
+static void *packed_block_driver(void *a)
+{
+	struct vq_block *b = a;
+	struct packed *q = b->p;
+	uint16_t next = 0;
+	int wrap = 1;
+	uint8_t msg[VQ_MSG] = { 1 };
+	double t0 = bench_now();
+
+	for (uint64_t i = 0; i < b->n; i++) {
+		struct pk_desc *d = &q->desc[next];
+
+		memcpy(&msg[8], &i, 8);
+		memcpy(q->buf[next], msg, VQ_MSG);
+		d->addr = next;
+		d->len = VQ_MSG;
+		d->id = next;
+		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* flags before the device's suppression */
+		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
+			efd_signal(b->kick);
+		for (;;) {
+			uint16_t f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+
+			if (!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) == wrap)
+				break;
+			__atomic_store_n(&q->driver_ev.flags, PK_EV_ENABLE, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* enable before the re-check */
+			f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+			if (!(!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) == wrap))
+				efd_wait(b->call);
+			__atomic_store_n(&q->driver_ev.flags, PK_EV_DISABLE, __ATOMIC_RELAXED);
+		}
+		if (++next == VQ_RING) {
+			next = 0;
+			wrap ^= 1;
+		}
+	}
+	b->secs = bench_now() - t0;
+	return NULL;
+}
+
+static void *packed_block_device(void *a)
+{
+	struct vq_block *b = a;
+	struct packed *q = b->p;
+	uint16_t pos = 0;
+	int wrap = 1;
+	uint64_t sum = 0;
+
+	for (uint64_t i = 0; i < b->n; i++) {
+		struct pk_desc *d = &q->desc[pos];
+		uint8_t msg[VQ_MSG];
+
+		for (;;) {
+			uint16_t f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+
+			if (!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) != wrap)
+				break;
+			__atomic_store_n(&q->device_ev.flags, PK_EV_ENABLE, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* enable before the re-check */
+			f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+			if (!(!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) != wrap))
+				efd_wait(b->kick);
+			__atomic_store_n(&q->device_ev.flags, PK_EV_DISABLE, __ATOMIC_RELAXED);
+		}
+		memcpy(msg, q->buf[d->addr % VQ_RING], VQ_MSG);
+		sum += msg[8];
+		d->len = VQ_MSG;
+		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL | PK_USED : 0), __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* used flags before the driver's suppression */
+		if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
+			efd_signal(b->call);
+		if (++pos == VQ_RING) {
+			pos = 0;
+			wrap ^= 1;
+		}
+	}
+	__atomic_fetch_add(&q->sink, sum, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static double vq_block_rtt(int packed, uint64_t iters)
+{
+	struct vq_block b = { .n = iters };
+	double ns = 0;
+	void *mem = aligned_alloc(64, packed ? sizeof(struct packed) : sizeof(struct split));
+
+	b.kick = eventfd(0, EFD_CLOEXEC);
+	b.call = eventfd(0, EFD_CLOEXEC);
+	if (mem && b.kick >= 0 && b.call >= 0) {
+		memset(mem, 0, packed ? sizeof(struct packed) : sizeof(struct split));
+		if (packed) {
+			b.p = mem;
+			b.p->device_ev.flags = PK_EV_DISABLE;
+			b.p->driver_ev.flags = PK_EV_DISABLE;
+			bench_run_pair(packed_block_driver, packed_block_device, &b);
+		} else {
+			b.s = mem;
+			bench_run_pair(split_block_driver, split_block_device, &b);
+		}
+		ns = b.secs / iters * 1e9;
+	}
+	if (b.kick >= 0)
+		close(b.kick);
+	if (b.call >= 0)
+		close(b.call);
+	free(mem);
+	return ns;
+}
+
+double bench_split_vq_block_rtt(uint64_t iters)
+{
+	return vq_block_rtt(0, iters);
+}
+
+double bench_packed_vq_block_rtt(uint64_t iters)
+{
+	return vq_block_rtt(1, iters);
 }

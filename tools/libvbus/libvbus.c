@@ -35,7 +35,7 @@
 #define LINK_DEFAULT_SPIN_NS 20000
 #define LINK_SPIN_MIN_NS 1000
 #define LINK_SPIN_MAX_NS 1000000
-#define LINK_STAMP_MAX_NS 10000000	/* a stamp older than 10 ms is an idle link, not a wake-up cost */
+#define LINK_STAMP_MAX_NS 1000000000ull	/* older than 1 s: not this wake-up's stamp (the budget is clamped anyway) */
 #define LINK_POLL_YIELD 4096	/* busy-poll: sched_yield() after this many empty polls */
 
 struct vbus_link {
@@ -272,13 +272,23 @@ LINK_EXPORT int vbus_link_set_threshold(struct vbus_link *l, uint32_t t)
 	return 0;
 }
 
+/* The adaptive budget: the measured wake-up cost, clamped. */
+static void link_spin_from_ewma(struct vbus_link *l)
+{
+	l->spin_ns = l->wake_ewma_ns;
+	if (l->spin_ns < LINK_SPIN_MIN_NS)
+		l->spin_ns = LINK_SPIN_MIN_NS;
+	if (l->spin_ns > LINK_SPIN_MAX_NS)
+		l->spin_ns = LINK_SPIN_MAX_NS;
+}
+
 LINK_EXPORT void vbus_link_set_spin(struct vbus_link *l, uint64_t spin_ns)
 {
 	l->spin_adaptive = spin_ns == VBUS_LINK_SPIN_ADAPTIVE;
 	if (!l->spin_adaptive)
 		l->spin_ns = spin_ns;
 	else if (l->wake_ewma_ns)
-		l->spin_ns = l->wake_ewma_ns;
+		link_spin_from_ewma(l);
 }
 
 LINK_EXPORT uint64_t vbus_link_spin_budget(const struct vbus_link *l)
@@ -300,13 +310,8 @@ static void link_wake_measured(struct vbus_link *l)
 		return;
 	d = now - t;
 	l->wake_ewma_ns = l->wake_ewma_ns ? (7 * l->wake_ewma_ns + d) / 8 : d;
-	if (l->spin_adaptive) {
-		l->spin_ns = l->wake_ewma_ns;
-		if (l->spin_ns < LINK_SPIN_MIN_NS)
-			l->spin_ns = LINK_SPIN_MIN_NS;
-		if (l->spin_ns > LINK_SPIN_MAX_NS)
-			l->spin_ns = LINK_SPIN_MAX_NS;
-	}
+	if (l->spin_adaptive)
+		link_spin_from_ewma(l);
 }
 
 static void link_notify(struct vbus_link *l, int kick)

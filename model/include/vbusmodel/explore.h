@@ -39,6 +39,8 @@ struct vm_explore_cfg {
 	int no_rearm;		/* event_idx: south never re-arms after consuming (shows why IOQ-11 exists) */
 	int lower_threshold;	/* event_idx: south starts armed for 2, then re-arms for 1 while asleep (MB-ARM) */
 	int elide_evidx;	/* event_idx: kicks elide anyway (violates SIG-12; shows why EVENT_IDX is excluded) */
+	int asym;		/* asymmetric barriers (not in v2, a candidate): north's MB-PUBLISH/MB-INJECT are compiler
+				 * barriers, south's kept full barriers are membarrier(): they drain north's buffer too */
 	uint64_t max_states;	/* give up (result -E2BIG) beyond this many states; 0 = 50 M */
 };
 

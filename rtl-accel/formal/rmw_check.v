@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+// Formal harness of vbus_rmw_ram (scripts/formal.sh rmw): the engine against a flip-flop shadow of
+// every word. Any op sequence (any addresses, back to back on one word included); the modify step
+// adds the op code to the word. Properties:
+//   R1  m_old equals the shadow word: every op sees the effect of every earlier op (forwarding)
+//   R2  one op per clock: after the clearing sweep op_ready stays 1, and an op issued at t is in
+//       modify at t+1
+`default_nettype none
+module vbus_rmw_check (
+    input wire       clk,
+    input wire       rst,
+    input wire       op_valid,
+    input wire [1:0] op_addr,
+    input wire [2:0] op_code
+);
+    localparam integer N = 4, W = 4;
+    wire         op_ready, m_valid;
+    wire [1:0]   m_addr;
+    wire [2:0]   m_code;
+    wire [W-1:0] m_old;
+    wire [W-1:0] m_new = m_old + {1'b0, m_code};
+
+    vbus_rmw_ram #(.N(N), .W(W), .OP_W(3)) dut (
+        .clk(clk), .rst(rst), .op_valid(op_valid), .op_ready(op_ready), .op_addr(op_addr),
+        .op_code(op_code), .m_valid(m_valid), .m_addr(m_addr), .m_code(m_code), .m_old(m_old),
+        .m_new(m_new)
+    );
+
+    reg [W-1:0] shadow [0:N-1];
+    reg         f_ready_seen, f_issued;
+    integer     i;
+    always @* begin
+        if ($initstate)
+            assume(rst);
+    end
+    always @(posedge clk) begin
+        if (rst) begin
+            for (i = 0; i < N; i = i + 1)
+                shadow[i] <= {W{1'b0}};
+            f_ready_seen <= 1'b0;
+            f_issued     <= 1'b0;
+        end else begin
+            if (m_valid)
+                shadow[m_addr] <= m_new;
+            if (op_ready)
+                f_ready_seen <= 1'b1;
+            f_issued <= op_valid && op_ready;
+        end
+    end
+    always @* begin
+        if (!rst) begin
+            if (m_valid)
+                assert(m_old == shadow[m_addr]);       // R1
+            if (f_ready_seen)
+                assert(op_ready);                      // R2
+            assert(m_valid == f_issued);               // R2
+        end
+    end
+endmodule
+`default_nettype wire

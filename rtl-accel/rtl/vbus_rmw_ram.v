@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+// vbus_rmw_ram: a read-modify-write engine over per-channel state in block RAM, one operation per
+// clock, with forwarding so back-to-back operations on the same word see each other (issue 14, the
+// building block of the v2 accelerator: per-channel state in RAM instead of flip-flops).
+//
+// Pipeline (one op per clock, no stall, any address sequence):
+//   cycle t    issue: op_valid/op_addr/op_code accepted (op_ready = 1); the RAM read of op_addr starts
+//   cycle t+1  modify: m_valid, m_addr, m_code and m_old (the word as left by every earlier op) are
+//              presented; the user's combinational next-state logic answers m_new, which is written
+//              at the end of the cycle
+// The RAM reads the old content when it is written in the same cycle (read-first), so an op issued
+// in the cycle its predecessor writes the same word would see a stale value: the forwarding register
+// takes the predecessor's m_new instead. Without it a single channel could take one op every 2 cycles
+// only (Corundum's queue_manager stalls there); with it, one DOORBELL per clock on one channel.
+//
+// Reset: block RAM cannot be cleared in one cycle; after rst the engine writes 0 to every word, one per
+// cycle (init_busy, op_ready low) for N cycles, then takes ops. Words read 0 until written.
+`default_nettype none
+
+module vbus_rmw_ram #(
+    parameter integer N    = 8,    // words (channels), 1..65536
+    parameter integer W    = 16,   // word width in bits
+    parameter integer OP_W = 4,    // width of the op code carried from issue to modify
+    parameter integer AW   = (N > 1) ? $clog2(N) : 1
+) (
+    input  wire            clk,
+    input  wire            rst,         // synchronous; starts the N-cycle clearing sweep
+
+    input  wire            op_valid,
+    output wire            op_ready,    // 0 only during the clearing sweep after rst
+    input  wire [AW-1:0]   op_addr,     // < N
+    input  wire [OP_W-1:0] op_code,
+
+    output reg             m_valid,
+    output reg  [AW-1:0]   m_addr,
+    output reg  [OP_W-1:0] m_code,
+    output wire [W-1:0]    m_old,
+    input  wire [W-1:0]    m_new
+);
+
+`ifndef SYNTHESIS
+    initial begin
+        if (N < 1 || N > 65536 || W < 1) begin
+            $display("ERROR: %m: N = %0d (1..65536), W = %0d (>= 1)", N, W);
+            $finish;
+        end
+    end
+`endif
+
+    reg [W-1:0]  mem [0:N-1];
+    reg [W-1:0]  rd_reg;
+    reg          init_busy;
+    reg [AW-1:0] init_addr;
+    reg          fwd_hit;     // the op now in modify was issued while its predecessor wrote its word
+    reg [W-1:0]  fwd_data;
+
+    wire          issue = op_valid && !init_busy;
+    wire          we    = init_busy || m_valid;
+    wire [AW-1:0] wa    = init_busy ? init_addr : m_addr;
+    wire [W-1:0]  wd    = init_busy ? {W{1'b0}} : m_new;
+
+    assign op_ready = !init_busy;
+
+    // the RAM: one write port, one read port, read-first
+    always @(posedge clk) begin
+        if (we)
+            mem[wa] <= wd;
+        rd_reg <= mem[op_addr];
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            init_busy <= 1'b1;
+            init_addr <= {AW{1'b0}};
+            m_valid   <= 1'b0;
+            fwd_hit   <= 1'b0;
+        end else begin
+            if (init_busy) begin
+                init_addr <= init_addr + 1'b1;
+                if (init_addr == N[AW-1:0] - 1'b1 || N == 1)
+                    init_busy <= 1'b0;
+            end
+            m_valid <= issue;
+`ifdef FORMAL_MUTANT_NO_FORWARD
+            fwd_hit <= 1'b0;   // deliberately broken for the formal mutant test: no forwarding
+`else
+            fwd_hit <= m_valid && m_addr == op_addr;
+`endif
+        end
+        m_addr   <= op_addr;
+        m_code   <= op_code;
+        fwd_data <= m_new;
+    end
+
+    assign m_old = fwd_hit ? fwd_data : rd_reg;
+endmodule
+
+`default_nettype wire

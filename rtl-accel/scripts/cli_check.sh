@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# rtl_cli: vbus_doorbell_tb and the rtl-accel scripts keep the CLI contract (docs/cli.md): --help on
+# stdout with exit 0 (and no work started), usage errors name the option and exit 2, runtime
+# failures exit 1, a short random run passes, an unwritable trace fails, a written trace is complete.
+#   cli_check.sh PATH/TO/vbus_doorbell_tb
+set -u
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
+	echo "usage: cli_check.sh PATH/TO/vbus_doorbell_tb"
+	echo "Checks the command-line contract of the testbench and of rtl-accel/scripts/*.sh."
+	exit 0
+fi
+[ $# -eq 1 ] || { echo "cli_check.sh: one argument: the testbench binary" >&2; exit 2; }
+TB=$1
+SCRIPTS=$(cd "$(dirname "$0")" && pwd)
+[ -x "$TB" ] || { echo "cli_check.sh: $TB: not an executable" >&2; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vbus-rtl-cli.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+# expect RC GREP DESC -- CMD...: exit status RC and GREP (a regex) found in stdout+stderr
+expect() {
+	local rc=$1 pat=$2 desc=$3
+	shift 4
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	local got=$?
+	if [ $got -ne "$rc" ] || ! cat "$tmp/out" "$tmp/err" | grep -qE -e "$pat"; then
+		echo "FAIL: $desc: exit $got (want $rc), output:"; head -5 "$tmp/out" "$tmp/err"; fail=1
+	else
+		echo "ok: $desc"
+	fi
+}
+expect 0 '^usage: ' "tb --help" -- "$TB" --help
+[ -s "$tmp/out" ] && [ ! -s "$tmp/err" ] || { echo "FAIL: tb --help not on stdout"; fail=1; }
+expect 2 "--cycles '-5'" "tb --cycles -5 rejected" -- "$TB" --test random --cycles -5
+expect 2 "--cycles 'abc'" "tb --cycles abc rejected" -- "$TB" --test random --cycles abc
+expect 2 "--cycles '0'" "tb --cycles 0 rejected" -- "$TB" --test random --cycles 0
+expect 2 "--seed 'abc'" "tb --seed abc rejected" -- "$TB" --test random --seed abc
+expect 2 "--seed '1x'" "tb --seed 1x rejected" -- "$TB" --test random --seed 1x
+expect 2 "unknown option '--bogus'" "tb unknown option named" -- "$TB" --bogus
+expect 2 '--test is missing' "tb without --test" -- "$TB"
+expect 2 "--test 'nope': unknown test" "tb unknown test named" -- "$TB" --test nope
+expect 1 "trace $tmp/none/x.fst: No such file" "tb unwritable VBUS_TRACE fails" -- \
+	env VBUS_TRACE="$tmp/none/x.fst" "$TB" --test hw1
+expect 0 '^PASS random: 2002 cycles' "tb short random run passes (coverage reported only)" -- \
+	"$TB" --test random --cycles 2000 --seed 3 --no-progress
+grep -q "coverage goal not checked" "$tmp/out" || { echo "FAIL: short run does not say coverage is unchecked"; fail=1; }
+expect 0 "trace: wrote $tmp/w.fst" "tb --trace writes an FST" -- "$TB" --test hw3 --trace="$tmp/w.fst"
+# FST files start with a header block of type 0 (FST_BL_HDR); no .tmp left behind
+if [ "$(head -c1 "$tmp/w.fst" | od -An -tu1 | tr -d ' ')" != 0 ] || [ -e "$tmp/w.fst.tmp" ]; then
+	echo "FAIL: $tmp/w.fst is not a finished FST file"; fail=1
+fi
+for s in lint icarus_smoke formal synth_report; do
+	# --help must print usage and start no work: well under a second, nothing but the text
+	expect 0 '^usage: ' "$s.sh --help" -- timeout 5 bash "$SCRIPTS/$s.sh" --help
+	expect 2 '--nope' "$s.sh unknown option named" -- timeout 5 bash "$SCRIPTS/$s.sh" --nope
+done
+expect 2 '--channels: 0 is not in' "synth_report.sh --channels 0 rejected" -- \
+	bash "$SCRIPTS/synth_report.sh" --channels 0
+expect 2 "--config: 'big'" "synth_report.sh --config big rejected" -- bash "$SCRIPTS/synth_report.sh" --config big
+exit $fail

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+// Harness of the vbus_doorbell Verilator testbench: the Verilated DUT, the cycle-accurate reference
+// model (tb_ref) and the protocol checkers (tb_checker) stepped together every cycle, bus helpers
+// (AXI4-Lite write/read, device inject/control) and the message logs the tests inspect.
+// The tests live in tb_directed.cpp and tb_random.cpp, the command line in tb_main.cpp.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tb_checker.h"
+#include "tb_ref.h"
+
+#include <vbus/accel.h>
+
+#ifndef TB_N_CHANNELS
+#error "TB_N_CHANNELS must be the N_CHANNELS the model was Verilated with"
+#endif
+
+class VerilatedContext;
+class VerilatedFstC;
+class Vvbus_doorbell;
+
+constexpr unsigned N = TB_N_CHANNELS;
+constexpr unsigned CNT_WIDTH = 32;
+
+inline uint16_t chan_addr(unsigned ch, unsigned reg)
+{
+	return (uint16_t)VBUS_ACCEL_CHAN_ADDR(ch, reg);
+}
+
+struct Msg {
+	uint64_t cycle;
+	unsigned chan;
+};
+
+class Tb {
+public:
+	// trace_path: FST waveform written to trace_path + ".tmp" and renamed on success, or nullptr.
+	explicit Tb(const char *trace_path);
+	~Tb();
+	Tb(const Tb &) = delete;
+	Tb &operator=(const Tb &) = delete;
+
+	TbIn in;            // inputs driven in the next cycle; persistent
+	TbOut out{};        // outputs sampled in the last cycle
+	uint64_t cyc = 0;
+	std::vector<Msg> msi_log, notify_log;
+	uint64_t b_count = 0, r_count = 0;
+	uint32_t r_last = 0;
+	bool aw_hs = false, ar_hs = false;
+
+	const TbCoverage &coverage() const { return ref_.cov; }
+	const TbChecker &checker() const { return chk_; }
+	unsigned failures() const { return fails_; }
+
+	// Record a failed expectation (with the cycle) and keep going.
+	void expect(bool cond, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+	// One clock cycle with the current inputs: drive, compare with the model, check, clock.
+	void tick();
+	void reset();
+	void idle(unsigned n)
+	{
+		while (n--)
+			tick();
+	}
+	// AXI4-Lite write; returns once the B response is accepted.
+	void write(uint16_t addr, uint32_t data, uint8_t strb = 0xf);
+	// AXI4-Lite read.
+	uint32_t read(uint16_t addr);
+	void inject(unsigned ch);
+	void ctrl(unsigned ch, unsigned op);
+	uint32_t status(unsigned ch) { return read(chan_addr(ch, VBUS_ACCEL_CH_STATUS)); }
+
+	// Number of MSIs / notifications for `ch` logged at or after cycle `from`.
+	unsigned msis(unsigned ch, uint64_t from = 0) const { return count(msi_log, ch, from); }
+	unsigned notifies(unsigned ch, uint64_t from = 0) const { return count(notify_log, ch, from); }
+
+	// Cycles from cycle `from` until m_msi_valid / m_notify_valid shows `ch` (sampled), or -1
+	// within `limit` cycles.
+	int cycles_to_msi(unsigned ch, uint64_t from, unsigned limit);
+	int cycles_to_notify(unsigned ch, uint64_t from, unsigned limit);
+
+	bool clean() const { return fails_ == 0 && chk_.violations().empty(); }
+	// Close the waveform (renaming it into place); false with the reason on stderr if that failed.
+	bool finish_trace();
+
+private:
+	static unsigned count(const std::vector<Msg> &log, unsigned ch, uint64_t from);
+	void drive();
+	TbOut sample() const;
+	void print_history() const;
+
+	// The last HIST cycles' inputs and the model's STATUS of every channel, printed at the first
+	// divergence so it can be located without a waveform.
+	static constexpr unsigned HIST = 24;
+	struct Hist {
+		uint64_t cycle;
+		TbIn in;
+		uint32_t status[N];
+	} hist_[HIST] = {};
+
+	std::unique_ptr<VerilatedContext> ctx_;
+	std::unique_ptr<Vvbus_doorbell> dut_;
+	std::unique_ptr<VerilatedFstC> fst_;
+	std::string trace_path_;
+	TbRef ref_;
+	TbChecker chk_;
+	unsigned fails_ = 0, mismatches_ = 0;
+};
+
+constexpr uint32_t ST_N_EN = 1u << VBUS_ACCEL_STATUS_N_ENABLED_SHIFT;
+constexpr uint32_t ST_N_PE = 1u << VBUS_ACCEL_STATUS_N_PENDING_SHIFT;
+constexpr uint32_t ST_N_DI = 1u << VBUS_ACCEL_STATUS_N_DIRTY_SHIFT;
+constexpr uint32_t ST_S_EN = 1u << VBUS_ACCEL_STATUS_S_ENABLED_SHIFT;
+constexpr uint32_t ST_S_PE = 1u << VBUS_ACCEL_STATUS_S_PENDING_SHIFT;
+constexpr uint32_t ST_S_DI = 1u << VBUS_ACCEL_STATUS_S_DIRTY_SHIFT;
+constexpr uint32_t ST_ARMED = 1u << VBUS_ACCEL_STATUS_MOD_ARMED_SHIFT;
+
+inline uint32_t st_mc(uint32_t st)
+{
+	return (st >> VBUS_ACCEL_STATUS_MOD_COUNT_SHIFT) & 0xff;
+}
+
+inline uint32_t cnt(Tb &tb, unsigned ch, unsigned reg)
+{
+	return tb.read(chan_addr(ch, reg));
+}
+
+// The tests (tb_directed.cpp, tb_random.cpp).
+struct TbDirected {
+	const char *name;
+	void (*fn)(Tb &);
+};
+extern const TbDirected tb_directed[];
+extern const unsigned tb_n_directed;
+
+struct TbRandomOpts {
+	uint64_t seed = 1, cycles = 1000000;
+	bool progress = false;   // progress line on stderr (vbus_cli.h: redrawn on a terminal, else every 5 s)
+};
+// Minimum run length for which the coverage goal is enforced (shorter runs report it only).
+constexpr uint64_t TB_COVERAGE_MIN_CYCLES = 1000000;
+void test_random(Tb &tb, const TbRandomOpts &o);
