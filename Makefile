@@ -25,7 +25,7 @@ build: configure
 
 # Sanitizer runs skip what runs no userspace code of ours under the sanitizer (QEMU boots, RTL, fuzz
 # which carries its own ASan+UBSan build).
-ASAN_CTEST_ARGS ?= -LE 'kernel|rtl|fuzz|cosim'
+ASAN_CTEST_ARGS ?= -LE 'kernel|kvm|rtl|fuzz|cosim'
 TSAN_CTEST_ARGS ?= -L 'stress|unit'
 
 check: test-default check-asan check-tsan

@@ -11,7 +11,7 @@ PKGS=(
 	verilator iverilog libsystemc-dev
 	yosys nextpnr-ice40 fpga-icestorm
 	qemu-system-x86 linux-headers-amd64 linux-image-amd64
-	busybox-static cpio kmod
+	busybox-static cpio kmod iproute2
 	spin gnuplot-nox
 )
 

@@ -160,7 +160,7 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 	switch (s->npc) {
 	case NP_PUSH:
 		if (c->log)
-			fprintf(c->log, "push item %d: fill desc, WMB-DESC/WMB-PUBLISH (TSO: none),", k + 1);
+			fprintf(c->log, "push item %d: fill desc, WMB-PUBLISH (TSO: none),", k + 1);
 		rc |= st(c, s, AG_N, V_DESC0 + k, (uint8_t)(k + 1));
 		rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));
 		/* an EVENT_IDX kick has no elision (SIG-12, §2.7) unless elide_evidx asks for the counterexample */
