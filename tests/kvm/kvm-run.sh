@@ -62,7 +62,11 @@ fi
 echo "$name: this host: $probe"
 
 [ "${VBUS_KVMLAB_NESTED:-1}" != 0 ] || skip "no usable /dev/kvm here ($probe) and the nested route is off (VBUS_KVMLAB_NESTED=0)"
-if ! file -L "$lab" 2>/dev/null | grep -q 'statically linked'; then
+# a dynamically linked program has a PT_INTERP program header (binutils' readelf builds the project anyway)
+if ! command -v readelf >/dev/null 2>&1; then
+	skip "no usable /dev/kvm here ($probe); the nested route needs readelf (Debian package binutils) to check the binary"
+fi
+if readelf -l "$lab" 2>/dev/null | grep -q 'INTERP'; then
 	skip "no usable /dev/kvm here ($probe); the nested route needs a static vbus-kvmlab (sanitizer builds link dynamically)"
 fi
 kernel=${VBUS_KERNEL:-$(ls -1 /boot/vmlinuz-6.1.0-*-amd64 2>/dev/null | sort -V | tail -n1 || true)}
