@@ -30,8 +30,9 @@ TSAN_CTEST_ARGS ?= -L 'stress|unit'
 
 check: test-default check-asan check-tsan
 
+# --no-tests=error: a label or -R regex that selects nothing (a typo, a part not built) fails.
 test-default: build
-	cd $(BUILD_DIR) && ctest --output-on-failure $(CTEST_ARGS)
+	cd $(BUILD_DIR) && ctest --no-tests=error --output-on-failure $(CTEST_ARGS)
 
 check-asan:
 	$(MAKE) test-default PRESET=asan CTEST_ARGS="$(ASAN_CTEST_ARGS)"

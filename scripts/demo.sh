@@ -7,14 +7,20 @@
 set -euo pipefail
 case "${1:-}" in
 -h | --help)
-	sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//'
+	echo "usage: scripts/demo.sh BUILD_DIR"
+	sed -n '4,6p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
-esac
-build=${1:-}
-if [ -z "$build" ] || [ ! -d "$build" ]; then
-	echo "demo.sh: build directory '${build}' not found; usage: scripts/demo.sh BUILD_DIR (run 'make demo' to build first)" >&2
+-*)
+	echo "demo.sh: unknown option '$1' (try 'scripts/demo.sh --help')" >&2
 	exit 2
+	;;
+esac
+[ $# -eq 1 ] || { echo "demo.sh: needs one BUILD_DIR (try 'scripts/demo.sh --help')" >&2; exit 2; }
+build=$1
+if [ ! -d "$build" ]; then
+	echo "demo.sh: $build: No such file or directory (run 'make demo' to build first)" >&2
+	exit 1
 fi
 model="$build/bin/vbus-model"
 if [ ! -x "$model" ]; then

@@ -18,11 +18,13 @@ PKGS=(
 case "${1:-}" in
 "" | --check) ;;
 -h | --help)
-	sed -n '3,4p' "$0" | sed 's/^# \{0,1\}//'
+	echo "usage: scripts/deps.sh [--check]"
+	echo "Install every Debian package vbus needs (apt-get; idempotent, fast when all are present)."
+	echo "  --check  only report what is missing; exit 1 if anything is"
 	exit 0
 	;;
 *)
-	echo "deps.sh: unknown argument '$1' (try --help)" >&2
+	echo "deps.sh: unknown option '$1' (try 'scripts/deps.sh --help')" >&2
 	exit 2
 	;;
 esac

@@ -45,6 +45,8 @@ static int collect(const char *prog, const char *arg, char ***names, size_t *n, 
 	if (stat(arg, &st))
 		return vbus_fail(prog, arg, strerror(errno));
 	if (!S_ISDIR(st.st_mode)) {
+		if (vbus_check_input_file(prog, arg, 1))
+			return 1;
 		if (add_name(names, n, cap, arg))
 			return vbus_fail(prog, arg, strerror(ENOMEM));
 		return 0;

@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 
 #include "vbus_core.h"
 #include "vbus_vector.h"
+#include "vbus_cli.h"
 
 /* Bus region layout the adapter uses (south creates it, §3.1). */
 #define BUS_MAX_DEVICES VBUS_VEC_MAX_DEVICES
@@ -743,6 +745,8 @@ static int collect(const char *path, char ***list, size_t *n)
 		fprintf(stderr, "vbus-core-vectors: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
+	if (!S_ISDIR(st.st_mode) && vbus_check_input_file("vbus-core-vectors", path, 1))
+		return -1;
 	if (!S_ISDIR(st.st_mode)) {
 		*list = realloc(*list, (*n + 1) * sizeof(**list));
 		(*list)[(*n)++] = strdup(path);
@@ -769,40 +773,49 @@ static int collect(const char *path, char ***list, size_t *n)
 
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "trace-out", required_argument, NULL, 't' },
+					      { "quiet", no_argument, NULL, 'q' },
+					      { NULL, 0, NULL, 0 } };
 	const char *trace_dir = NULL, *src = getenv("VBUS_SOURCE_DIR");
-	char **files = NULL, defdir[1024];
+	char **files = NULL, defdir[4096];
 	size_t nfiles = 0, i;
-	int quiet = 0, passed = 0, failed = 0, a, nin = 0;
+	int quiet = 0, passed = 0, failed = 0, a, c;
 
-	for (a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "--trace-out") && a + 1 < argc) {
-			trace_dir = argv[++a];
-			if (mkdir(trace_dir, 0777) && errno != EEXIST) {
-				fprintf(stderr, "vbus-core-vectors: mkdir %s: %s\n", trace_dir,
-					strerror(errno));
-				return 2;
-			}
-		} else if (!strcmp(argv[a], "-q")) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("usage: vbus-core-vectors [--trace-out DIR] [-q] [FILE.vec|DIR ...]\n"
+			       "Run conformance vectors through the production core (kernel/core in userspace) and\n"
+			       "compare with their expect blocks. Default: $VBUS_SOURCE_DIR/docs/spec/vectors, else the\n"
+			       "source tree the program was built from.\n"
+			       "  --trace-out DIR  also write each vector's trace to DIR/<name>.trace (created)\n"
+			       "  -q, --quiet      print only failures and the summary\n"
+			       "Exit 0 all pass, 1 a vector failed or an input is missing/empty/unreadable, 2 bad usage.\n");
+			return 0;
+		case 't':
+			trace_dir = optarg;
+			break;
+		case 'q':
 			quiet = 1;
-		} else if (argv[a][0] == '-') {
-			fprintf(stderr,
-				"usage: vbus-core-vectors [--trace-out DIR] [-q] [FILE.vec|DIR ...]\n");
-			return 2;
-		} else {
-			nin++;
-			if (collect(argv[a], &files, &nfiles))
-				return 2;
+			break;
+		default:
+			return vbus_getopt_error("vbus-core-vectors", c, argv[optind - 1], optopt);
 		}
 	}
-	if (!nin) {
-		snprintf(defdir, sizeof(defdir), "%s/docs/spec/vectors", src ? src : ".");
+	if (trace_dir && mkdir(trace_dir, 0777) && errno != EEXIST)
+		return vbus_fail("vbus-core-vectors", trace_dir, strerror(errno));
+	for (a = optind; a < argc; a++)
+		if (collect(argv[a], &files, &nfiles))
+			return 1;
+	if (optind >= argc) {
+		snprintf(defdir, sizeof(defdir), "%s/docs/spec/vectors", src && *src ? src : VBUS_SOURCE_DIR_DEFAULT);
 		if (collect(defdir, &files, &nfiles))
-			return 2;
+			return 1;
 	}
-	if (nfiles == 0) {
-		fprintf(stderr, "vbus-core-vectors: no .vec files found\n");
-		return 2;
-	}
+	if (nfiles == 0)
+		return vbus_fail("vbus-core-vectors", optind < argc ? argv[optind] : defdir, "no .vec files found");
 	for (i = 0; i < nfiles; i++) {
 		struct vbus_vector v;
 		char err[VBUS_VEC_ERR_LEN];

@@ -590,11 +590,34 @@ static Suite *module_suite(void)
 	return s;
 }
 
+/*
+ * This test loads and unloads vbus and writes hostile values into its shared memory: it runs only in
+ * the throwaway guest qemu-run.sh boots, which puts vbus_test_vm=1 on the kernel command line.
+ */
+static int in_test_vm(void)
+{
+	char line[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	return strstr(line, "vbus_test_vm=1") != NULL;
+}
+
 int main(void)
 {
 	SRunner *sr;
 	int failed, ret;
 
+	if (!in_test_vm()) {
+		fprintf(stderr, "vbus_kmod_test: refusing to run outside the test VM (no vbus_test_vm=1 in "
+				"/proc/cmdline): it loads and unloads vbus and writes hostile values into its shared "
+				"memory. Run it through tests/kernel/qemu-run.sh (ctest -L kernel).\n");
+		return 1;
+	}
 	if (!gu_module_loaded("vbus")) {
 		ret = gu_module_load(GU_MODULE_PATH);
 		if (ret) {

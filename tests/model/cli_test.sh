@@ -126,6 +126,37 @@ sweep)
 	else
 		echo "gnuplot not installed: PNG not checked"
 	fi
+	# p50 and p99, in cycles and in ns at the stated clock (3 GHz default, --clock-ghz)
+	head -1 "$work/vbus-sweep.csv" | grep -q 'latency_p50_cycles,latency_p99_cycles,.*latency_p50_ns,latency_p99_ns$' ||
+		fail "CSV lacks p50/p99 in cycles and ns: $(head -1 "$work/vbus-sweep.csv")"
+	awk -F, 'NR > 1 && ($12 - $6 / 3 > 0.1 || $6 / 3 - $12 > 0.1) { bad = 1 } END { exit bad }' \
+		"$work/vbus-sweep.csv" || fail "latency_p50_ns is not cycles / 3 GHz"
+	# --out into folders that do not exist yet (a fresh clone), and a folder prefix: no hidden files
+	(cd "$work" && "$bin" sweep --out results/sweep --loads 0.1 --messages 200 >/dev/null) ||
+		fail "sweep --out results/sweep failed (folder not created?)"
+	[ -s "$work/results/sweep.csv" ] || fail "no results/sweep.csv"
+	(cd "$work" && "$bin" sweep --out outdir/ --loads 0.1 --messages 200 >/dev/null) || fail "sweep --out outdir/"
+	[ -s "$work/outdir/vbus-sweep.csv" ] || fail "--out outdir/ did not write outdir/vbus-sweep.csv"
+	[ -z "$(ls -A "$work/outdir" | grep '^\.')" ] || fail "--out outdir/ wrote hidden files: $(ls -A "$work/outdir")"
+	ls "$work/outdir" | grep -q 'tmp' && fail "a temporary file was left: $(ls "$work/outdir")"
+	# the load is what the sweep varies: --load is refused, not ignored
+	"$bin" sweep --load 2 --out "$work/x" 2>"$work/err"; rc=$?
+	[ $rc -eq 2 ] && grep -q -- '--load' "$work/err" || fail "sweep --load exited $rc, want 2 naming --load"
+	[ ! -e "$work/x.csv" ] || fail "a refused sweep wrote $work/x.csv"
+	# a sweep flat by construction says so; a poisson sweep does not
+	"$bin" sweep --workload ping-pong --loads 0.1,1 --messages 100 --out "$work/pp" >/dev/null 2>"$work/err" ||
+		fail "ping-pong sweep failed"
+	grep -q 'flat by construction' "$work/err" || fail "no flat-sweep warning for ping-pong"
+	"$bin" sweep --loads 0.1,1 --messages 100 --out "$work/po" >/dev/null 2>"$work/err" || fail "poisson sweep"
+	grep -q 'flat' "$work/err" && fail "a flat-sweep warning for poisson"
+	# the help states the sweep's own defaults (it used to print run's: ping-pong, 10000)
+	"$bin" sweep --help >"$work/h"
+	grep -Eq -- '--workload W .*\(default poisson\)' "$work/h" || fail "sweep --help: default workload"
+	grep -Eq -- '--messages N .*\(default 5000\)' "$work/h" || fail "sweep --help: default messages"
+	# progress on stderr
+	VBUS_PROGRESS=0.001 "$bin" sweep --loads 0.1,1 --messages 20000 --out "$work/pr" >/dev/null 2>"$work/err" ||
+		fail "sweep with progress"
+	grep -Eq '^vbus-model sweep: \[[0-9]+/8\] ' "$work/err" || fail "no progress line on stderr"
 	;;
 bench)
 	out=$("$bin" bench --json --messages 20000 --depth 2) || fail "bench exited non-zero"
