@@ -5,7 +5,7 @@
 #                then the same userspace tests under ASan+UBSan and the stress tests under TSan
 PRESET ?= default
 BUILD_DIR := $(if $(filter default,$(PRESET)),build,build-$(PRESET))
-CTEST_ARGS ?=
+CTEST_ARGS ?= -LE mutation-full
 
 .PHONY: all deps configure build check test-default check-asan check-tsan demo clean help
 
@@ -25,13 +25,14 @@ build: configure
 
 # Sanitizer runs skip what runs no userspace code of ours under the sanitizer (QEMU boots, RTL, fuzz
 # which carries its own ASan+UBSan build).
-ASAN_CTEST_ARGS ?= -LE 'kernel|rtl|fuzz|cosim'
+ASAN_CTEST_ARGS ?= -LE 'kernel|kvm|rtl|fuzz|cosim|mutation'
 TSAN_CTEST_ARGS ?= -L 'stress|unit'
 
 check: test-default check-asan check-tsan
 
+# --no-tests=error: a label or -R regex that selects nothing (a typo, a part not built) fails.
 test-default: build
-	cd $(BUILD_DIR) && ctest --output-on-failure $(CTEST_ARGS)
+	cd $(BUILD_DIR) && ctest --no-tests=error --output-on-failure $(CTEST_ARGS)
 
 check-asan:
 	$(MAKE) test-default PRESET=asan CTEST_ARGS="$(ASAN_CTEST_ARGS)"

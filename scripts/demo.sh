@@ -2,18 +2,25 @@
 # SPDX-License-Identifier: GPL-2.0
 # make demo: the main job. Usage: scripts/demo.sh BUILD_DIR
 # Shows the spec, the conformance vectors, the model's explorer (spec vs 2009 barriers) and the model's
-# default workloads with every mitigation side by side (none, shm-signal, event-index, moderation).
+# default workloads with every mitigation side by side (none, shm-signal, event-index, moderation), and the
+# KVM lab (exits and interrupts per message in a real KVM vCPU) when /dev/kvm works.
 set -euo pipefail
 case "${1:-}" in
 -h | --help)
-	sed -n '3,5p' "$0" | sed 's/^# \{0,1\}//'
+	echo "usage: scripts/demo.sh BUILD_DIR"
+	sed -n '4,6p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
-esac
-build=${1:-}
-if [ -z "$build" ] || [ ! -d "$build" ]; then
-	echo "demo.sh: build directory '${build}' not found; usage: scripts/demo.sh BUILD_DIR (run 'make demo' to build first)" >&2
+-*)
+	echo "demo.sh: unknown option '$1' (try 'scripts/demo.sh --help')" >&2
 	exit 2
+	;;
+esac
+[ $# -eq 1 ] || { echo "demo.sh: needs one BUILD_DIR (try 'scripts/demo.sh --help')" >&2; exit 2; }
+build=$1
+if [ ! -d "$build" ]; then
+	echo "demo.sh: $build: No such file or directory (run 'make demo' to build first)" >&2
+	exit 1
 fi
 model="$build/bin/vbus-model"
 if [ ! -x "$model" ]; then
@@ -67,4 +74,16 @@ if [ -x "$cosim" ]; then
 	echo " waveform: $cosim --workload pingpong --cycles 2000 --wave pingpong.fst && gtkwave pingpong.fst)"
 else
 	echo "== cosimulation: $cosim not built (needs Verilator and libsystemc-dev: scripts/deps.sh)"
+fi
+
+lab="$build/bin/vbus-kvmlab"
+if [ -x "$lab" ]; then
+	echo
+	if probe=$("$lab" --probe 2>&1); then
+		echo "== KVM lab: the protocol in a real KVM vCPU, exits and interrupts per message, measured vs model"
+		"$lab" --workload ping-pong,stream --mitigation all --messages 20000
+	else
+		echo "== KVM lab: not run here: $probe"
+		echo "   (ctest -L kvm runs it under nested KVM inside QEMU TCG; see tests/kvm/README.md)"
+	fi
 fi

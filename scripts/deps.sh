@@ -11,18 +11,20 @@ PKGS=(
 	verilator iverilog libsystemc-dev
 	yosys nextpnr-ice40 fpga-icestorm
 	qemu-system-x86 linux-headers-amd64 linux-image-amd64
-	busybox-static cpio kmod
-	spin gnuplot-nox
+	busybox-static cpio kmod iproute2
+	spin gnuplot-nox python3
 )
 
 case "${1:-}" in
 "" | --check) ;;
 -h | --help)
-	sed -n '3,4p' "$0" | sed 's/^# \{0,1\}//'
+	echo "usage: scripts/deps.sh [--check]"
+	echo "Install every Debian package vbus needs (apt-get; idempotent, fast when all are present)."
+	echo "  --check  only report what is missing; exit 1 if anything is"
 	exit 0
 	;;
 *)
-	echo "deps.sh: unknown argument '$1' (try --help)" >&2
+	echo "deps.sh: unknown option '$1' (try 'scripts/deps.sh --help')" >&2
 	exit 2
 	;;
 esac

@@ -193,6 +193,13 @@ int vbus_conform_main(struct vbus_conform *c, int argc, char **argv, const char 
 			rc = vbus_fail(c->prog, def, strerror(-ret));
 	}
 	for (int i = optind; i < argc && rc == VBUS_EXIT_PASS; i++) {
+		struct stat st;
+
+		/* a file argument must be a readable, non-empty file (docs/cli.md "Files") */
+		if (!stat(argv[i], &st) && !S_ISDIR(st.st_mode) && vbus_check_input_file(c->prog, argv[i], 1)) {
+			rc = VBUS_EXIT_FAIL;
+			break;
+		}
 		ret = vbus_conform_collect(argv[i], &files, &nfiles);
 		if (ret)
 			rc = vbus_fail(c->prog, argv[i], strerror(-ret));

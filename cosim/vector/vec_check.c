@@ -9,12 +9,15 @@
 #endif
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "vbus_vector.h"
+#include "vbus_cli.h"
 
 static int check_file(const char *path, unsigned *ok, unsigned *bad)
 {
@@ -88,33 +91,33 @@ static int check_dir(const char *dir, unsigned *ok, unsigned *bad)
 
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "min", required_argument, NULL, 'm' },
+					      { NULL, 0, NULL, 0 } };
 	unsigned ok = 0, bad = 0;
-	unsigned long min = 0;
-	int first = 1;
+	uint64_t min = 0;
+	int c, first;
 
-	if (argc >= 3 && !strcmp(argv[1], "--min")) {
-		char *end;
-
-		min = strtoul(argv[2], &end, 10);
-		if (!argv[2][0] || *end) {
-			fprintf(stderr, "vbus-vec-check: --min needs a number, not '%s'\n", argv[2]);
-			return 2;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			printf("usage: vbus-vec-check [--min N] FILE.vec|DIR ...\n"
+			       "Parse conformance vectors (the files given, or every *.vec of each DIR) and report the\n"
+			       "first format error of each as file:line.\n"
+			       "  --min N  fail unless at least N vectors parsed, 0 to 100000 (default 0)\n"
+			       "Exit 0 every file parses (and at least N did), 1 when not, 2 bad usage.\n");
+			return 0;
 		}
-		first = 3;
-	}
-	if (argc <= first || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		int help = argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
-
-		fprintf(help ? stdout : stderr, "usage: vbus-vec-check [--min N] FILE.vec|DIR ...\n");
-		return help ? 0 : 2;
-	}
-	for (int i = first; i < argc; i++) {
-		if (argv[i][0] == '-') {
-			fprintf(stderr, "vbus-vec-check: unknown option '%s'\n"
-					"usage: vbus-vec-check [--min N] FILE.vec|DIR ...\n", argv[i]);
-			return 2;
+		if (c == 'm') {
+			if (vbus_parse_u64("vbus-vec-check", "--min", optarg, 0, 100000, &min))
+				return VBUS_EXIT_USAGE;
+			continue;
 		}
+		return vbus_getopt_error("vbus-vec-check", c, argv[optind - 1], optopt);
 	}
+	first = optind;
+	if (first >= argc)
+		return vbus_usage_error("vbus-vec-check", "needs a FILE.vec or DIR");
 	for (int i = first; i < argc; i++) {
 		struct stat st;
 
@@ -128,13 +131,16 @@ int main(int argc, char **argv)
 				fprintf(stderr, "vbus-vec-check: %s: %s\n", argv[i], strerror(-ret));
 				bad++;
 			}
+		} else if (vbus_check_input_file("vbus-vec-check", argv[i], 1)) {
+			bad++;
 		} else {
 			check_file(argv[i], &ok, &bad);
 		}
 	}
 	printf("%u parsed, %u rejected\n", ok, bad);
 	if (ok < min) {
-		fprintf(stderr, "vbus-vec-check: only %u vectors parsed, at least %lu required\n", ok, min);
+		fprintf(stderr, "vbus-vec-check: only %u vectors parsed, at least %llu required\n", ok,
+			(unsigned long long)min);
 		return 1;
 	}
 	return bad ? 1 : 0;

@@ -83,6 +83,9 @@ int vbus_bus_create(struct vbus_bus *b, void *region, u64 size, const struct vbu
 	WRITE_ONCE(h->data_len, cpu_to_le64(lay->data_len));
 	WRITE_ONCE(h->north_peer, cpu_to_le32(lay->north_peer));
 	WRITE_ONCE(h->south_peer, cpu_to_le32(lay->south_peer));
+	WRITE_ONCE(h->north_gen, 0);
+	WRITE_ONCE(h->south_gen, 0);
+	WRITE_ONCE(h->link, cpu_to_le32(VBUS_LINK_DOWN));
 	for (i = 0; i < sizeof(h->reserved); i++)
 		WRITE_ONCE(h->reserved[i], 0);
 	for (i = 0; i < b->max_devices; i++)
@@ -347,6 +350,13 @@ int vbus_bus_ctrl_pop(void *bus, const struct ioq_desc_info *d, u32 *used)
 		return -EINVAL;
 	shared = (struct vbus_ctrl_msg *)(b->region + d->offset);
 	memcpy(&m, shared, sizeof(m));	/* the single fetch (HOST-1) */
+	/*
+	 * Compiler barrier: every later use of the request reads the local
+	 * copy @m; without it the compiler may drop @m and re-read shared
+	 * memory north can rewrite meanwhile (the XSA-155 double fetch).
+	 * Orders the memcpy's loads before all later code; no CPU pair.
+	 */
+	barrier();
 	vbus_bus_ctrl_exec(b, &m);
 	WRITE_ONCE(shared->result, m.result);
 	WRITE_ONCE(shared->ret, m.ret);

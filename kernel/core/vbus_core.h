@@ -279,4 +279,51 @@ u32 vbus_bus_events_queued(const struct vbus_bus *b);
  */
 int vbus_bus_event_pop(void *bus, const struct ioq_desc_info *d, u32 *used);
 
+/* ----------------------------------------------------------------------------
+ * Attach handshake (§3.1.1 BUS-8) and north's view of the bus (§3), in
+ * bus_north.c. North reads what south wrote through these, each shared field
+ * read once, so no guest driver touches the region layout itself.
+ */
+
+/* South: north_gen as north wrote it (read once). */
+u32 vbus_bus_north_gen(const struct vbus_bus *b);
+/* South: acknowledge @gen and publish the link state (south_gen, then link). */
+void vbus_bus_set_link(struct vbus_bus *b, u32 gen, bool up);
+/* South: forget north's rings: registrations dropped, OPEN devices back to PRESENT (BUS-8). */
+void vbus_bus_reset_north(struct vbus_bus *b);
+
+/*
+ * North: validate the header south wrote (magic, version, @size, offsets in
+ * range and aligned) and copy it into @lay; 0 or -EINVAL.
+ */
+int vbus_north_header(const void *region, u64 size, struct vbus_bus_layout *lay);
+/* North: start an attach (BUS-8) after the rings are initialised; returns the new north_gen. */
+u32 vbus_north_begin(void *region);
+/* North: true when south acknowledged @gen and the link is up. */
+bool vbus_north_attached(const void *region, u32 gen);
+/* North: true when south says the link is up. */
+bool vbus_north_link_up(const void *region);
+
+/* North's copy of one device record (§3.2). */
+struct vbus_north_record {
+	u32 id;
+	u32 version;
+	u32 state;
+	u32 max_shm;
+	u32 features;
+	char type[VBUS_DEV_TYPE_LEN];	/* always NUL-terminated */
+};
+/* North: read table slot @slot (state, rmb, fields: WMB-RECORD's pair); 0 or -EINVAL. */
+int vbus_north_record(const void *region, const struct vbus_bus_layout *lay, u32 slot,
+		      struct vbus_north_record *rec);
+/* North: write a control request into @buf (a data-area buffer of >= sizeof(struct vbus_ctrl_msg)). */
+void vbus_north_ctrl_fill(void *buf, u32 op, u32 devid, u32 arg0, u32 arg1, u64 offset, u64 len,
+			  u64 sigdesc);
+/* North: the answer south wrote into @buf: result (0 or -errno), *@ret the value. */
+int vbus_north_ctrl_result(const void *buf, u32 *ret);
+/* Region offset of a ring's embedded signal relative to the ring (the SHM verb's sigdesc). */
+u64 ioq_signal_offset(void);
+/* North: decode a hotplug event south wrote into @buf (16 bytes). */
+void vbus_north_event(const void *buf, struct vbus_bus_event *ev);
+
 #endif /* _VBUS_CORE_H */

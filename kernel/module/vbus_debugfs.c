@@ -20,14 +20,19 @@ static void vbus_debugfs_show_stats(struct seq_file *m, const char *what,
 
 static int vbus_link_stats_show(struct seq_file *m, void *unused)
 {
-	struct vbus_link *link = m->private;
+	struct vbus_host_link *link = m->private;
 	struct vbus_ioc_stats st;
 	char what[48];
 	unsigned int i;
 
-	mutex_lock(&link->lock);
+	if (mutex_lock_killable(&link->lock))
+		return -EINTR;
 	seq_printf(m, "link %u running %d shm_size %zu devices %u\n", link->id, link->running,
 		   link->shm.size, link->ndev);
+	seq_printf(m, "weight descs %u bytes %llu passes %llu worst_pass_ns %llu worst_pass_descs %llu worst_pass_bytes %llu spins %llu\n",
+		   link->weight_descs, link->weight_bytes, READ_ONCE(link->pass.passes),
+		   READ_ONCE(link->pass.worst_ns), READ_ONCE(link->pass.worst_descs),
+		   READ_ONCE(link->pass.worst_bytes), READ_ONCE(link->pass.spins));
 	st.slot = ~0u;
 	if (!vbus_link_get_stats(link, &st))
 		vbus_debugfs_show_stats(m, "total", &st);
@@ -46,7 +51,7 @@ static int vbus_link_stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vbus_link_stats);
 
-void vbus_debugfs_add_link(struct vbus_link *link)
+void vbus_debugfs_add_link(struct vbus_host_link *link)
 {
 	char name[24];
 
@@ -57,7 +62,7 @@ void vbus_debugfs_add_link(struct vbus_link *link)
 }
 
 /* Remove the file; waits for readers in progress, so call it without link->lock. */
-void vbus_debugfs_remove_link(struct vbus_link *link)
+void vbus_debugfs_remove_link(struct vbus_host_link *link)
 {
 	debugfs_remove(link->debugfs);
 	link->debugfs = NULL;

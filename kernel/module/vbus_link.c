@@ -1,30 +1,49 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A link: the ioctl state machine (attach memory, add devices, bind eventfds,
- * start/stop, statistics) and the per-link worker that serves its devices.
+ * A link: the ioctl state machine (attach memory, add/reset devices, bind
+ * eventfds, weight, start/stop, statistics) and the per-link worker that
+ * serves its devices.
  *
  * Configuration ioctls are refused with -EBUSY while the link runs, so the
  * worker only ever sees a frozen configuration and needs no lock of its own.
+ *
+ * The worker is a kthread per link, created by START in the caller's cgroups
+ * (cgroup_attach_task_all, as vhost does on 6.1): its CPU time is charged to
+ * whoever runs the link, not to a shared kworker. One pass serves each
+ * device at most weight_descs descriptors / weight_bytes bytes (vhost's
+ * weight); it runs again at once only after real work, and a device whose
+ * north keeps dirty set without posting work is left alone for a jiffy.
+ * STOP and close wait for at most the pass in progress (TR-5).
  */
+#include <linux/cgroup.h>
+#include <linux/completion.h>
 #include <linux/idr.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/nospec.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/workqueue.h>
 
 #include "vbus_link.h"
 
-/* Drain passes per ring one device may run before the others get a turn. */
-#define VBUS_WORK_BUDGET 16
+/* How long a device that spun (dirty kept set, no work) is not served: jiffies. */
+#define VBUS_SPIN_BACKOFF 1
+/* How often a LATE device whose rings are not initialised yet is looked at besides kicks. */
+#define VBUS_LATE_POLL (HZ / 10)
 
-static struct workqueue_struct *vbus_wq;
 static DEFINE_IDA(vbus_link_ida);
 
-/* Queue the worker of @link; callable from any context, including wait-queue callbacks. */
-void vbus_link_kick(struct vbus_link *link)
+/* Wake the worker of @link; callable from any context, including wait-queue callbacks. */
+void vbus_link_kick(struct vbus_host_link *link)
 {
-	queue_work(vbus_wq, &link->work);
+	set_bit(VBUS_LINK_KICKED, &link->flags);
+	/* set_bit before the wakeup; pairs with set_current_state() before the test in the worker */
+	smp_mb__after_atomic();
+	if (link->worker)
+		wake_up_process(link->worker);
 }
 
 /* Signal the call eventfd of ring @ring of @vdev, as the core decided north must be told. */
@@ -38,9 +57,19 @@ void vbus_device_call(struct vbus_device *vdev, unsigned int ring)
 		eventfd_signal(sig->call, 1);
 }
 
-/* Record protocol violations by north (@violations in total, >= 1); the device is served no more. */
-void vbus_device_mark_broken(struct vbus_device *vdev, const char *why, u64 violations)
+/* Record the ring violations of @vdev; a broken device is served no more. */
+static void vbus_device_mark_broken(struct vbus_device *vdev)
 {
+	struct vbus_drain *dr = &vdev->drain;
+	const char *why = "ring";
+	u64 violations = 0;
+	unsigned int r;
+
+	for (r = 0; r < dr->nrings; r++) {
+		violations += dr->q[r].violations;
+		if (dr->q[r].violation)
+			why = dr->q[r].violation;
+	}
 	WRITE_ONCE(vdev->stats.violations, max(violations, 1ull));
 	if (vdev->broken)
 		return;
@@ -49,15 +78,92 @@ void vbus_device_mark_broken(struct vbus_device *vdev, const char *why, u64 viol
 			    vdev->slot, vdev->backend->type, why);
 }
 
-/* True if [off, off + len) lies inside the region; overflow-safe. */
-bool vbus_shm_range_ok(const struct vbus_shm *shm, u64 off, u64 len)
+/* True if the rings of @vdev overlap each other or a ring of another attached device. */
+static bool vbus_device_rings_overlap(const struct vbus_host_link *link,
+				      const struct vbus_device *vdev)
 {
-	return off <= shm->size && len <= shm->size - off;
+	unsigned int r, s, i;
+
+	for (r = 0; r < vdev->backend->nrings; r++) {
+		u64 a0 = vdev->ring_off[r], a1 = a0 + vbus_backend_ring_bytes(vdev, r);
+
+		for (i = 0; i < VBUS_MAX_DEVICES; i++) {
+			const struct vbus_device *o = link->dev[i];
+
+			if (!o || (o != vdev && !o->drain.nrings))
+				continue;	/* empty, or not attached yet */
+			for (s = 0; s < o->backend->nrings; s++) {
+				u64 b0 = o->ring_off[s], b1 = b0 + vbus_backend_ring_bytes(o, s);
+
+				if (o == vdev && s == r)
+					continue;
+				if (a0 < b1 && b0 < a1)
+					return true;
+			}
+		}
+	}
+	return false;
 }
 
-static void vbus_link_work(struct work_struct *work)
+/* Validate and bind the rings of @vdev; 0, or -EINVAL (bad header or overlapping rings). */
+static int vbus_device_attach(struct vbus_device *vdev)
 {
-	struct vbus_link *link = container_of(work, struct vbus_link, work);
+	int ret = vbus_backend_attach(vdev);
+
+	if (!ret && vbus_device_rings_overlap(vdev->link, vdev))
+		ret = -EINVAL;
+	if (ret)
+		memset(&vdev->drain, 0, sizeof(vdev->drain));	/* nrings 0: not attached */
+	return ret;
+}
+
+static void vbus_device_sync_stats(struct vbus_device *vdev)
+{
+	WRITE_ONCE(vdev->stats.messages, vdev->stats.messages + vdev->drain.messages);
+	WRITE_ONCE(vdev->stats.suppressed, vdev->stats.suppressed + vdev->drain.suppressed);
+	vdev->drain.messages = 0;
+	vdev->drain.suppressed = 0;
+}
+
+/* One weighted pass over @vdev; true if it must be served again at once. */
+static bool vbus_device_pass(struct vbus_host_link *link, struct vbus_device *vdev)
+{
+	struct vbus_pass_stats *ps = &link->pass;
+	enum vbus_drain_result res;
+	u64 t0, ns;
+
+	if (!vdev->drain.nrings && vbus_device_attach(vdev))
+		return false;	/* LATE device whose north has not initialised its rings yet */
+	t0 = ktime_get_ns();
+	res = vbus_drain_service(&vdev->drain, link->weight_descs, link->weight_bytes);
+	ns = ktime_get_ns() - t0;
+	vbus_device_sync_stats(vdev);
+	WRITE_ONCE(ps->passes, ps->passes + 1);
+	if (ns > ps->worst_ns)
+		WRITE_ONCE(ps->worst_ns, ns);
+	if (vdev->drain.pass_descs > ps->worst_descs)
+		WRITE_ONCE(ps->worst_descs, vdev->drain.pass_descs);
+	if (vdev->drain.pass_bytes > ps->worst_bytes)
+		WRITE_ONCE(ps->worst_bytes, vdev->drain.pass_bytes);
+	switch (res) {
+	case VBUS_DRAIN_BROKEN:
+		vbus_device_mark_broken(vdev);
+		return false;
+	case VBUS_DRAIN_MORE:
+		return true;
+	case VBUS_DRAIN_SPIN:
+		WRITE_ONCE(ps->spins, ps->spins + 1);
+		vdev->backoff_until = jiffies + VBUS_SPIN_BACKOFF;
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* Serve every device once; the jiffies to sleep before a backed-off device is due, or MAX. */
+static long vbus_link_pass(struct vbus_host_link *link)
+{
+	long sleep = MAX_SCHEDULE_TIMEOUT;
 	bool again = false;
 	unsigned int i;
 
@@ -66,16 +172,60 @@ static void vbus_link_work(struct work_struct *work)
 
 		if (!vdev || READ_ONCE(vdev->broken))
 			continue;
-		if (vdev->backend->service(vdev, VBUS_WORK_BUDGET))
+		if (time_before(jiffies, vdev->backoff_until)) {
+			sleep = min_t(long, sleep, max_t(long, 1, vdev->backoff_until - jiffies));
+			continue;
+		}
+		if (vbus_device_pass(link, vdev))
 			again = true;
+		else if (time_before(jiffies, vdev->backoff_until))
+			sleep = min_t(long, sleep, VBUS_SPIN_BACKOFF);
+		else if (!vdev->drain.nrings)
+			sleep = min_t(long, sleep, VBUS_LATE_POLL);	/* north may not kick first */
+		cond_resched();
 	}
 	if (again)
-		vbus_link_kick(link);
+		set_bit(VBUS_LINK_KICKED, &link->flags);
+	return sleep;
 }
 
-struct vbus_link *vbus_link_create(void)
+static int vbus_link_worker(void *data)
 {
-	struct vbus_link *link;
+	struct vbus_host_link *link = data;
+	long sleep = MAX_SCHEDULE_TIMEOUT;
+
+	/*
+	 * Join the cgroups of the task that started the link, from the worker
+	 * itself (vhost_attach_cgroups_work on 6.1); START waits for the result.
+	 */
+	link->attach_ret = cgroup_attach_task_all(link->owner, current);
+	complete(&link->attached);
+
+	for (;;) {
+		/*
+		 * The state before the flag test; pairs with smp_mb__after_atomic()
+		 * in vbus_link_kick(): a kick after the test wakes us from schedule.
+		 */
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			break;
+		}
+		if (!test_and_clear_bit(VBUS_LINK_KICKED, &link->flags)) {
+			if (!schedule_timeout(sleep))
+				set_bit(VBUS_LINK_KICKED, &link->flags);	/* a backoff ran out */
+			continue;
+		}
+		__set_current_state(TASK_RUNNING);
+		sleep = vbus_link_pass(link);
+		cond_resched();
+	}
+	return 0;
+}
+
+struct vbus_host_link *vbus_link_create(void)
+{
+	struct vbus_host_link *link;
 	unsigned int i;
 	int id;
 
@@ -88,8 +238,9 @@ struct vbus_link *vbus_link_create(void)
 		return ERR_PTR(id);
 	}
 	link->id = id;
+	link->weight_descs = VBUS_WEIGHT_DESCS;
+	link->weight_bytes = VBUS_WEIGHT_BYTES;
 	mutex_init(&link->lock);
-	INIT_WORK(&link->work, vbus_link_work);
 	for (i = 0; i < VBUS_IOC_MAX_SIGNALS; i++) {
 		link->sig[i].link = link;
 		link->sig[i].index = i;
@@ -98,19 +249,24 @@ struct vbus_link *vbus_link_create(void)
 	return link;
 }
 
-/* Stop listening to kicks, then wait for the worker; no device is served after return. */
-static void vbus_link_stop(struct vbus_link *link)
+/* Stop listening to kicks, then stop the worker (waits for the pass in progress, TR-5). */
+static void vbus_link_stop(struct vbus_host_link *link)
 {
 	unsigned int i;
 
 	for (i = 0; i < VBUS_IOC_MAX_SIGNALS; i++)
 		vbus_signal_stop(&link->sig[i]);
-	cancel_work_sync(&link->work);
+	if (link->worker) {
+		kthread_stop(link->worker);
+		link->worker = NULL;
+	}
+	clear_bit(VBUS_LINK_KICKED, &link->flags);
 	link->running = false;
 }
 
-static int vbus_link_start(struct vbus_link *link)
+static int vbus_link_start(struct vbus_host_link *link)
 {
+	struct task_struct *worker;
 	unsigned int i;
 	int ret;
 
@@ -118,6 +274,20 @@ static int vbus_link_start(struct vbus_link *link)
 		return -EBUSY;
 	if (!link->shm.base || !link->ndev)
 		return -ENXIO;
+	worker = kthread_create(vbus_link_worker, link, "vbus-%u", link->id);
+	if (IS_ERR(worker))
+		return PTR_ERR(worker);
+	/* Charge the worker's CPU time to the caller's cgroups; the worker attaches itself. */
+	link->owner = current;
+	init_completion(&link->attached);
+	wake_up_process(worker);
+	wait_for_completion(&link->attached);
+	link->owner = NULL;
+	if (link->attach_ret) {
+		kthread_stop(worker);
+		return link->attach_ret;
+	}
+	link->worker = worker;
 	link->running = true;
 	for (i = 0; i < VBUS_IOC_MAX_SIGNALS; i++) {
 		ret = vbus_signal_start(&link->sig[i]);
@@ -133,20 +303,14 @@ out_stop:
 	return ret;
 }
 
-void vbus_link_destroy(struct vbus_link *link)
+void vbus_link_destroy(struct vbus_host_link *link)
 {
 	unsigned int i;
 
 	vbus_debugfs_remove_link(link);
 	vbus_link_stop(link);
-	for (i = 0; i < VBUS_MAX_DEVICES; i++) {
-		struct vbus_device *vdev = link->dev[i];
-
-		if (!vdev)
-			continue;
-		vdev->backend->detach(vdev);
-		kfree(vdev);
-	}
+	for (i = 0; i < VBUS_MAX_DEVICES; i++)
+		kfree(link->dev[i]);
 	for (i = 0; i < VBUS_IOC_MAX_SIGNALS; i++) {
 		vbus_signal_set_kick(&link->sig[i], -1);
 		vbus_signal_set_call(&link->sig[i], -1);
@@ -156,7 +320,7 @@ void vbus_link_destroy(struct vbus_link *link)
 	kvfree(link);
 }
 
-static int vbus_link_attach_shm(struct vbus_link *link, void __user *argp)
+static int vbus_link_attach_shm(struct vbus_host_link *link, void __user *argp)
 {
 	struct vbus_ioc_shm req;
 
@@ -167,7 +331,41 @@ static int vbus_link_attach_shm(struct vbus_link *link, void __user *argp)
 	return vbus_shm_attach(&link->shm, &req);
 }
 
-static int vbus_link_add_device(struct vbus_link *link, void __user *argp)
+/* ADD_DEVICE argument checks that need no ring access; 0 or -errno. */
+static int vbus_link_check_device(struct vbus_host_link *link, const struct vbus_ioc_device *req,
+				  const struct vbus_backend **backend)
+{
+	unsigned int r, i;
+
+	if (req->flags & ~VBUS_IOC_DEV_F_KNOWN || req->reserved[0] || req->reserved[1] || !req->id)
+		return -EINVAL;
+	if (req->slot >= VBUS_MAX_DEVICES)
+		return -EINVAL;
+	if (strnlen(req->type, sizeof(req->type)) == sizeof(req->type))
+		return -EINVAL;
+	*backend = vbus_backend_find(req->type);
+	if (!*backend)
+		return -ENODEV;
+	if (req->version != (*backend)->version)
+		return -EINVAL;
+	for (r = 0; r < 2; r++) {
+		if (req->signal[r] >= VBUS_IOC_MAX_SIGNALS)
+			return -EINVAL;
+		/* a ring the backend does not serve: its arguments must be zero */
+		if (r >= (*backend)->nrings && (req->ring_off[r] || req->signal[r]))
+			return -EINVAL;
+	}
+	if ((*backend)->nrings == 2 && req->ring_off[0] == req->ring_off[1])
+		return -EINVAL;
+	if (link->dev[array_index_nospec(req->slot, VBUS_MAX_DEVICES)])
+		return -EEXIST;
+	for (i = 0; i < VBUS_MAX_DEVICES; i++)
+		if (link->dev[i] && link->dev[i]->id == req->id)
+			return -EEXIST;
+	return 0;
+}
+
+static int vbus_link_add_device(struct vbus_host_link *link, void __user *argp)
 {
 	const struct vbus_backend *backend;
 	struct vbus_ioc_device req;
@@ -179,21 +377,10 @@ static int vbus_link_add_device(struct vbus_link *link, void __user *argp)
 		return -EFAULT;
 	if (!link->shm.base)
 		return -ENXIO;
-	if (req.flags || req.reserved[0] || req.reserved[1] || !req.id)
-		return -EINVAL;
-	if (req.slot >= VBUS_MAX_DEVICES)
-		return -EINVAL;
+	ret = vbus_link_check_device(link, &req, &backend);
+	if (ret)
+		return ret;
 	req.slot = array_index_nospec(req.slot, VBUS_MAX_DEVICES);
-	if (link->dev[req.slot])
-		return -EEXIST;
-	for (r = 0; r < 2; r++)
-		if (req.signal[r] >= VBUS_IOC_MAX_SIGNALS)
-			return -EINVAL;
-	if (strnlen(req.type, sizeof(req.type)) == sizeof(req.type))
-		return -EINVAL;
-	backend = vbus_backend_find(req.type);
-	if (!backend)
-		return -ENODEV;
 
 	vdev = kzalloc(sizeof(*vdev), GFP_KERNEL);
 	if (!vdev)
@@ -207,19 +394,53 @@ static int vbus_link_add_device(struct vbus_link *link, void __user *argp)
 		vdev->ring_off[r] = req.ring_off[r];
 		vdev->signal[r] = array_index_nospec(req.signal[r], VBUS_IOC_MAX_SIGNALS);
 	}
-	ret = backend->attach(vdev);
-	if (ret)
-		goto out_free_vdev;
 	link->dev[req.slot] = vdev;
+	if (!(req.flags & VBUS_IOC_DEV_F_LATE)) {
+		ret = vbus_device_attach(vdev);
+		if (ret) {
+			link->dev[req.slot] = NULL;
+			kfree(vdev);
+			return ret;
+		}
+	}
 	link->ndev++;
 	return 0;
-
-out_free_vdev:
-	kfree(vdev);
-	return ret;
 }
 
-static int vbus_link_set_eventfd(struct vbus_link *link, void __user *argp, bool kick)
+/* RESET_DEVICE: forget the rings and the broken state; the worker re-attaches (as LATE). */
+static int vbus_link_reset_device(struct vbus_host_link *link, void __user *argp)
+{
+	struct vbus_device *vdev;
+	u32 slot;
+
+	if (get_user(slot, (u32 __user *)argp))
+		return -EFAULT;
+	if (slot >= VBUS_MAX_DEVICES)
+		return -EINVAL;
+	vdev = link->dev[array_index_nospec(slot, VBUS_MAX_DEVICES)];
+	if (!vdev)
+		return -ENOENT;
+	memset(&vdev->drain, 0, sizeof(vdev->drain));
+	WRITE_ONCE(vdev->broken, false);
+	vdev->backoff_until = jiffies;
+	return 0;
+}
+
+static int vbus_link_set_weight(struct vbus_host_link *link, void __user *argp)
+{
+	struct vbus_ioc_weight req;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved || !req.descs || req.descs > VBUS_IOQ_MAX_COUNT || !req.bytes ||
+	    req.bytes > VBUS_IOC_MAX_WEIGHT_BYTES)
+		return -EINVAL;
+	link->weight_descs = req.descs;
+	link->weight_bytes = req.bytes;
+	return 0;
+}
+
+static int vbus_link_set_eventfd(struct vbus_host_link *link, void __user *argp, bool kick)
 {
 	struct vbus_ioc_eventfd req;
 	struct vbus_signal *sig;
@@ -232,7 +453,7 @@ static int vbus_link_set_eventfd(struct vbus_link *link, void __user *argp, bool
 	return kick ? vbus_signal_set_kick(sig, req.fd) : vbus_signal_set_call(sig, req.fd);
 }
 
-static void vbus_stats_add_device(struct vbus_ioc_stats *st, const struct vbus_link *link,
+static void vbus_stats_add_device(struct vbus_ioc_stats *st, const struct vbus_host_link *link,
 				  const struct vbus_device *vdev)
 {
 	st->broken |= READ_ONCE(vdev->broken);
@@ -241,7 +462,7 @@ static void vbus_stats_add_device(struct vbus_ioc_stats *st, const struct vbus_l
 	st->messages += READ_ONCE(vdev->stats.messages);
 	st->violations += READ_ONCE(vdev->stats.violations);
 	st->doorbells += atomic64_read(&link->sig[vdev->signal[0]].doorbells);
-	if (vdev->signal[1] != vdev->signal[0])
+	if (vdev->backend->nrings == 2 && vdev->signal[1] != vdev->signal[0])
 		st->doorbells += atomic64_read(&link->sig[vdev->signal[1]].doorbells);
 }
 
@@ -251,7 +472,7 @@ static void vbus_stats_add_device(struct vbus_ioc_stats *st, const struct vbus_l
  * A device's doorbells are the kicks on its signal indices; the link's are
  * the kicks on every index, each counted once.
  */
-int vbus_link_get_stats(struct vbus_link *link, struct vbus_ioc_stats *st)
+int vbus_link_get_stats(struct vbus_host_link *link, struct vbus_ioc_stats *st)
 {
 	u32 slot = st->slot;
 	unsigned int i;
@@ -276,42 +497,49 @@ int vbus_link_get_stats(struct vbus_link *link, struct vbus_ioc_stats *st)
 	return 0;
 }
 
-static int vbus_link_ioctl_stats(struct vbus_link *link, void __user *argp)
+static int vbus_link_ioctl_stats(struct vbus_host_link *link, void __user *argp)
 {
 	struct vbus_ioc_stats st;
 	int ret;
 
 	if (copy_from_user(&st, argp, sizeof(st)))
 		return -EFAULT;
+	if (st.reserved[0] || st.reserved[1] || st.reserved[2])
+		return -EINVAL;
 	ret = vbus_link_get_stats(link, &st);
 	if (ret)
 		return ret;
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
-long vbus_link_ioctl(struct vbus_link *link, unsigned int cmd, void __user *argp)
+long vbus_link_ioctl(struct vbus_host_link *link, unsigned int cmd, void __user *argp)
 {
 	long ret;
 
 	if (cmd == VBUS_IOC_GET_VERSION)
 		return put_user(VBUS_IOC_API_VERSION, (u32 __user *)argp);
 
-	mutex_lock(&link->lock);
+	/* Killable: STOP waits for at most one worker pass, and a caller may still give up. */
+	if (mutex_lock_killable(&link->lock))
+		return -EINTR;
 	switch (cmd) {
 	case VBUS_IOC_GET_STATS:
 		ret = vbus_link_ioctl_stats(link, argp);
 		break;
 	case VBUS_IOC_START:
-		ret = vbus_link_start(link);
+		ret = argp ? -EINVAL : vbus_link_start(link);
 		break;
 	case VBUS_IOC_STOP:
-		ret = link->running ? 0 : -EINVAL;
-		vbus_link_stop(link);
+		ret = argp ? -EINVAL : link->running ? 0 : -EINVAL;
+		if (!argp)
+			vbus_link_stop(link);
 		break;
 	case VBUS_IOC_ATTACH_SHM:
 	case VBUS_IOC_ADD_DEVICE:
+	case VBUS_IOC_RESET_DEVICE:
 	case VBUS_IOC_SET_KICK:
 	case VBUS_IOC_SET_CALL:
+	case VBUS_IOC_SET_WEIGHT:
 		if (link->running) {
 			ret = -EBUSY;
 			break;
@@ -320,6 +548,10 @@ long vbus_link_ioctl(struct vbus_link *link, unsigned int cmd, void __user *argp
 			ret = vbus_link_attach_shm(link, argp);
 		else if (cmd == VBUS_IOC_ADD_DEVICE)
 			ret = vbus_link_add_device(link, argp);
+		else if (cmd == VBUS_IOC_RESET_DEVICE)
+			ret = vbus_link_reset_device(link, argp);
+		else if (cmd == VBUS_IOC_SET_WEIGHT)
+			ret = vbus_link_set_weight(link, argp);
 		else
 			ret = vbus_link_set_eventfd(link, argp, cmd == VBUS_IOC_SET_KICK);
 		break;
@@ -331,14 +563,7 @@ long vbus_link_ioctl(struct vbus_link *link, unsigned int cmd, void __user *argp
 	return ret;
 }
 
-int vbus_link_init(void)
-{
-	vbus_wq = alloc_workqueue("vbus", WQ_UNBOUND, 0);
-	return vbus_wq ? 0 : -ENOMEM;
-}
-
 void vbus_link_exit(void)
 {
-	destroy_workqueue(vbus_wq);
 	ida_destroy(&vbus_link_ida);
 }

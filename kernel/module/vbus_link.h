@@ -9,29 +9,35 @@
 #define _VBUS_LINK_H
 
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/eventfd.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/types.h>
 #include <linux/wait.h>
-#include <linux/workqueue.h>
+#include <linux/sched.h>
 #include <vbus/dev.h>
 
-struct vbus_link;
+#include "vbus_drain.h"
+
+struct vbus_host_link;
 struct vbus_device;
 
-/* The shared region as the kernel sees it: a vmap of pinned or page-cache pages. */
+/* The shared region as the kernel sees it: a vmap of pages pinned with FOLL_LONGTERM. */
 struct vbus_shm {
 	void *base;		/* kernel address of region offset 0, NULL when detached */
 	size_t size;		/* bytes, page multiple */
-	struct page **pages;	/* npages references (pinned with FOLL_LONGTERM or page-cache refs) */
+	struct page **pages;	/* npages pinned pages */
 	unsigned long npages;
-	bool pinned;		/* pages come from pin_user_pages_fast(), else shmem page refs */
+	struct file *file;	/* the memfd (held mapped-writable), NULL for a user range */
+	struct user_struct *user; /* charged RLIMIT_MEMLOCK (NULL with CAP_IPC_LOCK) */
+	struct mm_struct *mm;	/* charged pinned_vm (VmPin) */
+	unsigned long accounted; /* pages charged */
 };
 
 /* One signal index: the eventfds bound to it and the kick poll entry. */
 struct vbus_signal {
-	struct vbus_link *link;
+	struct vbus_host_link *link;
 	unsigned int index;
 	struct eventfd_ctx *call;	/* south -> north; NULL: not bound */
 	struct eventfd_ctx *kick;	/* north -> south; NULL: not bound */
@@ -51,51 +57,64 @@ struct vbus_device_stats {
 	u64 violations;
 };
 
+/* A backend type: how many rings it serves and the device version it implements. */
 struct vbus_backend {
 	const char *type;
-	/* Bind the device's rings in the shared region; 0 or -errno (the device is not added). */
-	int (*attach)(struct vbus_device *vdev);
-	/* Forget the rings; the worker is stopped. */
-	void (*detach)(struct vbus_device *vdev);
-	/* Serve the rings, at most @budget drain passes per ring; true if work is left over. */
-	bool (*service)(struct vbus_device *vdev, unsigned int budget);
+	unsigned int nrings;
+	u32 version;
 };
 
 struct vbus_device {
-	struct vbus_link *link;
+	struct vbus_host_link *link;
 	const struct vbus_backend *backend;
-	void *priv;			/* backend state */
+	struct vbus_drain drain;	/* ring state, touched by the worker only while running */
 	u32 slot;
 	u32 id;
 	u32 version;
 	u64 ring_off[2];		/* [0] tx: north -> south, [1] rx: south -> north */
 	u32 signal[2];			/* signal index of each ring */
 	bool broken;			/* set once by the worker, never cleared */
+	unsigned long backoff_until;	/* jiffies: not served before (north spun dirty without work) */
 	struct vbus_device_stats stats;
 };
 
-struct vbus_link {
-	struct mutex lock;		/* serialises ioctls and debugfs reads */
+/* Bound statistics of the worker: the heaviest device pass seen (each maximum on its own). */
+struct vbus_pass_stats {
+	u64 passes;
+	u64 worst_ns;
+	u64 worst_descs;
+	u64 worst_bytes;
+	u64 spins;			/* passes that backed off: north kept dirty set without work */
+};
+
+struct vbus_host_link {
+	struct mutex lock;		/* serialises ioctls and debugfs reads; taken killably */
 	unsigned int id;		/* for debugfs and log messages */
 	bool running;			/* between START and STOP, under lock */
 	struct vbus_shm shm;
 	struct vbus_signal sig[VBUS_IOC_MAX_SIGNALS];
 	struct vbus_device *dev[VBUS_MAX_DEVICES];
 	unsigned int ndev;
-	struct work_struct work;	/* the link worker: serves every device */
+	u32 weight_descs;		/* per device per pass (VBUS_IOC_SET_WEIGHT) */
+	u64 weight_bytes;
+	struct task_struct *worker;	/* the link's kthread, in START's caller's cgroups */
+	struct task_struct *owner;	/* START's caller while the worker joins its cgroups */
+	struct completion attached;
+	int attach_ret;
+	unsigned long flags;		/* VBUS_LINK_KICKED */
+	struct vbus_pass_stats pass;
 	struct dentry *debugfs;
 };
 
+#define VBUS_LINK_KICKED 0
+
 /* vbus_link.c */
-struct vbus_link *vbus_link_create(void);
-void vbus_link_destroy(struct vbus_link *link);
-long vbus_link_ioctl(struct vbus_link *link, unsigned int cmd, void __user *argp);
-int vbus_link_get_stats(struct vbus_link *link, struct vbus_ioc_stats *st);
-void vbus_link_kick(struct vbus_link *link);
+struct vbus_host_link *vbus_link_create(void);
+void vbus_link_destroy(struct vbus_host_link *link);
+long vbus_link_ioctl(struct vbus_host_link *link, unsigned int cmd, void __user *argp);
+int vbus_link_get_stats(struct vbus_host_link *link, struct vbus_ioc_stats *st);
+void vbus_link_kick(struct vbus_host_link *link);
 void vbus_device_call(struct vbus_device *vdev, unsigned int ring);
-void vbus_device_mark_broken(struct vbus_device *vdev, const char *why, u64 violations);
-bool vbus_shm_range_ok(const struct vbus_shm *shm, u64 off, u64 len);
-int vbus_link_init(void);
 void vbus_link_exit(void);
 
 /* vbus_shm.c */
@@ -110,11 +129,13 @@ void vbus_signal_stop(struct vbus_signal *sig);
 
 /* vbus_backend.c */
 const struct vbus_backend *vbus_backend_find(const char *type);
+int vbus_backend_attach(struct vbus_device *vdev);
+u64 vbus_backend_ring_bytes(const struct vbus_device *vdev, unsigned int r);
 
 /* vbus_debugfs.c */
 int vbus_debugfs_init(void);
 void vbus_debugfs_exit(void);
-void vbus_debugfs_add_link(struct vbus_link *link);
-void vbus_debugfs_remove_link(struct vbus_link *link);
+void vbus_debugfs_add_link(struct vbus_host_link *link);
+void vbus_debugfs_remove_link(struct vbus_host_link *link);
 
 #endif /* _VBUS_LINK_H */

@@ -19,7 +19,7 @@
 
 static int vbus_open(struct inode *inode, struct file *file)
 {
-	struct vbus_link *link;
+	struct vbus_host_link *link;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -61,9 +61,6 @@ static int __init vbus_init(void)
 {
 	int ret;
 
-	ret = vbus_link_init();
-	if (ret)
-		return ret;
 	ret = vbus_debugfs_init();
 	if (ret)
 		goto out_link_exit;

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 enum { EX_O_PLACEMENT = 0x100, EX_O_DEPTH, EX_O_MAX, EX_O_NOCYCLE, EX_O_EVIDX, EX_O_ELIDE, EX_O_NOREARM,
-       EX_O_LOWER, EX_O_QUIET };
+       EX_O_LOWER, EX_O_QUIET, EX_O_ASYM };
 
 int cmd_explore(int argc, char **argv)
 {
@@ -22,6 +22,7 @@ int cmd_explore(int argc, char **argv)
 					      { "no-rearm", no_argument, NULL, EX_O_NOREARM },
 					      { "lower-threshold", no_argument, NULL, EX_O_LOWER },
 					      { "quiet", no_argument, NULL, EX_O_QUIET },
+					      { "asym", no_argument, NULL, EX_O_ASYM },
 					      { NULL, 0, NULL, 0 } };
 	const char *prog = cmd_prog("explore");
 	struct vm_explore_cfg c = { .full_barriers = VM_BAR_ALL, .depth = 2, .south_cycle = 1 };
@@ -34,7 +35,7 @@ int cmd_explore(int argc, char **argv)
 		case 'h':
 			printf("usage: vbus-model explore [--placement P] [--depth N] [--no-cycle]\n"
 			       "                          [--event-idx [--no-rearm|--lower-threshold] [--elide-evidx]]\n"
-			       "                          [--max-states N] [--quiet]\n"
+			       "                          [--asym] [--max-states N] [--quiet]\n"
 			       "Explore every interleaving of north (push + inject, N times) and south (enable, serve\n"
 			       "doorbells with wakeup, once disable/poll/enable) under x86-TSO store buffers, with\n"
 			       "state hashing. At every quiescent state check: no lost wakeup, no stranded pending,\n"
@@ -51,6 +52,9 @@ int cmd_explore(int argc, char **argv)
 			       "                  SIG-12: shows why EVENT_IDX rings must not elide)\n"
 			       "  --lower-threshold  with --event-idx: south starts armed for 2 and, enabled and\n"
 			       "                  idle, re-arms for 1 (the case MB-ARM exists for)\n"
+			       "  --asym          asymmetric barriers (a candidate, not in protocol v2): north's\n"
+			       "                  MB-PUBLISH/MB-INJECT are compiler barriers, south's full barriers\n"
+			       "                  are membarrier() (they drain north's store buffer too)\n"
 			       "  --max-states N  give up beyond N states, 1 to 2^40 (default 50000000)\n"
 			       "  --quiet         do not print the counterexample\n"
 			       "Exit 0: no violation; 3: a violation (the minimal counterexample is printed); 1: error;\n"
@@ -90,6 +94,9 @@ int cmd_explore(int argc, char **argv)
 		case EX_O_QUIET:
 			quiet = 1;
 			break;
+		case EX_O_ASYM:
+			c.asym = 1;
+			break;
 		default:
 			return vbus_getopt_error(prog, id, argv[optind - 1], optopt);
 		}
@@ -109,9 +116,9 @@ int cmd_explore(int argc, char **argv)
 			(unsigned long long)r.states);
 		return 1;
 	}
-	printf("placement %s, depth %u%s%s: %llu states, %llu transitions, %llu quiescent states checked, "
+	printf("placement %s%s, depth %u%s%s: %llu states, %llu transitions, %llu quiescent states checked, "
 	       "%llu violations (%.3f s, %.0f states/s)\n",
-	       pn, c.depth, c.south_cycle ? "" : " (no south cycle)",
+	       pn, c.asym ? " (asymmetric)" : "", c.depth, c.south_cycle ? "" : " (no south cycle)",
 	       !c.event_idx	    ? ""
 	       : c.elide_evidx	    ? " (event index, kicks elide)"
 	       : c.no_rearm	    ? " (event index, no re-arm)"

@@ -222,7 +222,7 @@ int cmd_run(int argc, char **argv)
 	if (optind < argc)
 		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
 	if (trace && all)
-		return vbus_usage_error(prog, "--trace needs one mitigation, not 'all'");
+		return vbus_usage_error(prog, "--trace needs one --mitigation, not 'all'");
 	struct vbus_out tf;
 	if (trace) {
 		if (vbus_out_open(&tf, prog, trace))

@@ -37,18 +37,6 @@ static int have_gnuplot(void)
 	return 0;
 }
 
-/* A path inside a gnuplot single-quoted string: ' is written ''. */
-static void gp_path(FILE *g, const char *s)
-{
-	fputc('\'', g);
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputc('\'', g);
-		fputc(*s, g);
-	}
-	fputc('\'', g);
-}
-
 /* The sweep's workload makes the offered load irrelevant: every curve is flat by construction. */
 static int flat_by_construction(int workload)
 {
@@ -81,7 +69,7 @@ static int plot(const char *prog, const char *png, const char *csv, const struct
 		return -1;
 	}
 	fprintf(g, "set terminal pngcairo size 1500,620 noenhanced font ',11'\nset output ");
-	gp_path(g, out.tmp);
+	vbus_gnuplot_quote(g, out.tmp);
 	fprintf(g, "\nset datafile separator ','\nset grid\nset key below horizontal\n"
 		   "set logscale x\nset offsets graph 0.03, graph 0.03, graph 0.08, graph 0.08\n"
 		   "set multiplot layout 1,2 title 'vbus-model sweep: workload %s, consumer %s, %llu messages "
@@ -97,7 +85,7 @@ static int plot(const char *prog, const char *png, const char *csv, const struct
 		   "set ylabel 'notifications per message'\nset title 'notifications per message'\nplot ");
 	for (int m = 0; m < VM_MIT_COUNT; m++) {
 		fprintf(g, "%s", m ? ", " : "");
-		gp_path(g, csv);
+		vbus_gnuplot_quote(g, csv);
 		fprintf(g, " using (strcol(1) eq '%s' ? $2 : NaN):5 with linespoints lw 2 pt %d ps 1.3 lc rgb '%s' "
 			   "title '%s'",
 			vm_mitigation_name(m), pt[m], color[m], vm_mitigation_name(m));
@@ -113,7 +101,7 @@ static int plot(const char *prog, const char *png, const char *csv, const struct
 	for (int m = 0; m < VM_MIT_COUNT; m++)
 		for (int q = 0; q < 2; q++) {
 			fprintf(g, "%s", m || q ? ", " : "");
-			gp_path(g, csv);
+			vbus_gnuplot_quote(g, csv);
 			fprintf(g, " using (strcol(1) eq '%s' ? $2 : NaN):%d with linespoints lw 2 dt %d pt %d "
 				   "ps 1.1 lc rgb '%s' title '%s %s'",
 				vm_mitigation_name(m), q ? 7 : 6, q ? 2 : 1, pt[m], color[m], vm_mitigation_name(m),

@@ -8,7 +8,7 @@
 set -u
 usage() {
 	cat <<EOF
-usage: formal.sh [props|mutant|mutant-starve|vacuity|rmw|mutant-noforward]
+usage: formal.sh [props|mutant|mutant-starve|vacuity|rmw|mutant-noforward|fifo|mutant-fifo]
 Unbounded proof (ABC pdr) of the FORMAL properties of vbus_doorbell, 2 channels.
   props          the real RTL: every assertion holds in every reachable state -> exit 0
   mutant         the RTL without the N.pending guard: must be refuted (a counterexample) -> exit 0
@@ -18,6 +18,9 @@ Unbounded proof (ABC pdr) of the FORMAL properties of vbus_doorbell, 2 channels.
   rmw            the block-RAM read-modify-write engine (rtl/vbus_rmw_ram.v) against a flip-flop
                  shadow (formal/rmw_check.v): forwarding exact, one op per clock -> exit 0
   mutant-noforward  the engine without forwarding: must be refuted -> exit 0
+  fifo           the channel-id FIFO (rtl/vbus_id_fifo.v), 4 channels: firing order, fairness bound
+                 N - 1 grants, nothing lost or invented -> exit 0
+  mutant-fifo    the FIFO fetching without checking the output buffer's room: must be refuted
 PDR time limit: \$VBUS_FORMAL_TIMEOUT seconds (default 600). Exit: 0 pass, 1 fail, 2 usage, 77 no yosys.
 EOF
 }
@@ -30,6 +33,8 @@ mutant-starve) defs="$defs -DFORMAL_MUTANT_STARVE" ;;
 vacuity) defs="$defs -DFORMAL_VACUITY" ;;
 rmw) ;;
 mutant-noforward) defs="$defs -DFORMAL_MUTANT_NO_FORWARD" ;;
+fifo) ;;
+mutant-fifo) defs="$defs -DFORMAL_MUTANT_FIFO_NO_ROOM" ;;
 -h | --help) usage; exit 0 ;;
 *) echo "formal.sh: '$mode': unknown mode; use props, mutant, mutant-starve or vacuity (try 'formal.sh --help')" >&2
 	exit 2 ;;
@@ -48,6 +53,10 @@ scratch
 	rmw | mutant-noforward)
 		echo "read_verilog -formal $defs $RTL_DIR/vbus_rmw_ram.v $RTL_ACCEL/formal/rmw_check.v"
 		echo "prep -top vbus_rmw_check" ;;
+	fifo | mutant-fifo)
+		echo "read_verilog -formal $defs $RTL_DIR/vbus_id_fifo.v"
+		echo "chparam -set N 4 vbus_id_fifo"
+		echo "prep -top vbus_id_fifo" ;;
 	*)
 		echo "read_verilog -formal $defs -I$RTL_DIR ${RTL_SOURCES[*]}"
 		echo "chparam -set N_CHANNELS 2 -set CNT_WIDTH 2 vbus_doorbell"
@@ -78,7 +87,8 @@ else
 fi
 min_asserts=30
 [ "$mode" = rmw ] && min_asserts=3
-if [ "$mode" = props ] || [ "$mode" = rmw ]; then
+[ "$mode" = fifo ] && min_asserts=8
+if [ "$mode" = props ] || [ "$mode" = rmw ] || [ "$mode" = fifo ]; then
 	if [ "$result" = proved ] && [ "$asserts" -ge $min_asserts ]; then
 		echo "PASS: every assertion holds in every state reachable from reset (unbounded)"
 		exit 0

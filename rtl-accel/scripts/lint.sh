@@ -8,8 +8,8 @@ usage() {
 	cat <<EOF
 usage: lint.sh [--channels LIST]
 verilator --lint-only -Wall of vbus_doorbell for every channel count in LIST (default 1,8,32,64)
-x 4 configurations (CNT_WIDTH/MODERATION 32/1, 0/0, 16/1, 32/0), and vbus_rmw_ram for
-1/8/64/256/1024 words; silent output required.
+x 4 configurations (CNT_WIDTH/MODERATION 32/1, 0/0, 16/1, 32/0), and vbus_rmw_ram and
+vbus_id_fifo for 1/8/64/256/1024 channels; silent output required.
   -h, --help   this text
 Exit status: 0 clean, 1 a warning or error, 2 usage error, 77 verilator missing.
 EOF
@@ -51,6 +51,15 @@ for n in 1 8 64 256 1024; do
 		echo "FAIL: lint vbus_rmw_ram N=$n"; echo "$out"; fail=1
 	else
 		echo "ok: lint vbus_rmw_ram N=$n W=64"
+	fi
+done
+# and the channel-id FIFO of the v2 MSI/notify streams
+for n in 1 8 64 256 1024; do
+	out=$(verilator --lint-only -Wall --top-module vbus_id_fifo -GN=$n "$RTL_DIR/vbus_id_fifo.v" 2>&1)
+	if [ $? -ne 0 ] || [ -n "$out" ]; then
+		echo "FAIL: lint vbus_id_fifo N=$n"; echo "$out"; fail=1
+	else
+		echo "ok: lint vbus_id_fifo N=$n"
 	fi
 done
 exit $fail

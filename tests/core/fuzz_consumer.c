@@ -11,7 +11,15 @@
  *
  * Input: byte 0 ring count exponent, byte 1 flags; then commands of
  * [op][arg][len][len bytes of data].
+ *
+ * Race mode (VBUS_FUZZ_RACE=1 in the environment; the target is built with
+ * -DVBUS_SHIM_RACE): after each shared load the core makes (the shim's
+ * READ_ONCE), north may overwrite the field just loaded, taking the decision
+ * and the bytes from the input read backwards. A second fetch of a field
+ * inside one core call then sees a value the checks of the first never saw
+ * (tests/core/race_planted.sh plants one in ioq_pop and expects the finding).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -82,6 +90,52 @@ static void poke(u8 *mem, u32 size, u32 off, const u8 *data, u32 len)
 }
 
 static struct vbus_bus bus_state;
+
+/* Race mode: the tape of racing writes and the shared regions they may hit. */
+static struct {
+	bool on;
+	const u8 *tape;
+	size_t len, pos;
+	u8 *mem[2];
+	size_t size[2];
+	unsigned long long races;
+} race;
+
+static u8 race_byte(void)
+{
+	return race.tape[race.len - 1 - race.pos++];
+}
+
+void vbus_shim_race(volatile void *addr, unsigned long size)
+{
+	u8 *p = (u8 *)(uintptr_t)addr;
+	unsigned long i;
+	int r;
+
+	if (!race.on)
+		return;
+	for (r = 0; r < 2; r++)
+		if (race.mem[r] && p >= race.mem[r] && p + size <= race.mem[r] + race.size[r])
+			break;
+	if (r == 2 || race.pos + 1 + size > race.len)
+		return;
+	if ((race_byte() & 7) != 7)	/* one load in eight races */
+		return;
+	for (i = 0; i < size; i++)
+		p[i] = race_byte();
+	race.races++;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *e = getenv("VBUS_FUZZ_RACE");
+
+	(void)argc;
+	(void)argv;
+	race.on = e && strcmp(e, "1") == 0;
+	return 0;
+}
 
 static int setup(struct fz *f, u8 exp, u8 flags)
 {
@@ -212,8 +266,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	memset(&f, 0, sizeof(f));
+	race.mem[0] = race.mem[1] = NULL;
 	if (setup(&f, data[0], data[1]))
 		goto out_free;
+	/* setup is north's honest init; races start with the commands */
+	race.tape = data;
+	race.len = size;
+	race.pos = 0;
+	race.mem[0] = f.ring_mem;
+	race.size[0] = RING_REGION;
+	race.mem[1] = f.bus_mem;
+	race.size[1] = BUS_REGION;
 	while (i + 3 <= size) {
 		u8 op = data[i], arg = data[i + 1];
 		u32 len = data[i + 2] % 64;
@@ -225,6 +288,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i += len;
 	}
 out_free:
+	race.mem[0] = race.mem[1] = NULL;
 	free(f.ring_mem);
 	free(f.bus_mem);
 	return 0;

@@ -465,6 +465,68 @@ START_TEST(bus_verbs_in_order)
 }
 END_TEST
 
+
+/* BUS-8: north's generation, south's acknowledgement and reset; north's checks of the header. */
+START_TEST(bus_attach_handshake)
+{
+	struct vbus_bus_layout lay;
+	struct vbus_north_record rec;
+	u32 gen, ret;
+
+	ck_assert_int_eq(vbus_north_header(&breg, REGION, &lay), 0);
+	ck_assert_uint_eq(lay.max_devices, 4);
+	ck_assert_int_eq(vbus_north_header(&breg, REGION * 2, &lay), -EINVAL);	/* size differs */
+	ck_assert(!vbus_north_link_up(&breg));
+	ck_assert_uint_eq(vbus_bus_north_gen(bus), 0);
+	gen = vbus_north_begin(&breg);
+	ck_assert_uint_eq(gen, 1);
+	ck_assert_uint_eq(vbus_bus_north_gen(bus), 1);
+	ck_assert(!vbus_north_attached(&breg, gen));	/* not before south acknowledges */
+	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 1, 0, 0, 0, 0, NULL), 0);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 256, 4096, &ret), 0);
+	vbus_bus_reset_north(bus);
+	vbus_bus_set_link(bus, gen, true);
+	ck_assert(vbus_north_attached(&breg, gen));
+	ck_assert(!vbus_north_attached(&breg, gen + 1));
+	ck_assert_int_eq(vbus_north_record(&breg, &lay, 0, &rec), 0);
+	ck_assert_uint_eq(rec.state, VBUS_DEV_PRESENT);	/* OPEN went back to PRESENT */
+	ck_assert_str_eq(rec.type, "echo");
+	ck_assert_int_eq(vbus_north_record(&breg, &lay, 4, &rec), -EINVAL);
+	/* registrations were dropped and handles restart at 1 */
+	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 1, 0, 0, 0, 0, NULL), 0);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 256, 4096, &ret), 0);
+	ck_assert_uint_eq(ret, 1);
+	ck_assert_uint_eq(vbus_north_begin(&breg), 2);	/* north_gen = south_gen + 1 */
+	vbus_bus_set_link(bus, 2, false);
+	ck_assert(!vbus_north_link_up(&breg));
+	ck_assert(!vbus_north_attached(&breg, 2));
+	breg.h.magic = 0;
+	ck_assert_int_eq(vbus_north_header(&breg, REGION, &lay), -EINVAL);
+}
+END_TEST
+
+/* North's control codec against south's executor. */
+START_TEST(bus_north_ctrl_codec)
+{
+	static unsigned char buf[sizeof(struct vbus_ctrl_msg)] __attribute__((aligned(8)));
+	struct vbus_ctrl_msg m;
+	u32 ret = 99;
+
+	vbus_north_ctrl_fill(buf, VBUS_CTRL_OPEN, 7, 2, 0, 0, 0, 0);
+	memcpy(&m, buf, sizeof(m));
+	vbus_bus_ctrl_exec(bus, &m);
+	memcpy(buf, &m, sizeof(m));
+	ck_assert_int_eq(vbus_north_ctrl_result(buf, &ret), 0);
+	ck_assert_uint_eq(ret, 2);
+	vbus_north_ctrl_fill(buf, VBUS_CTRL_OPEN, 7, 2, 0, 0, 0, 0);
+	memcpy(&m, buf, sizeof(m));
+	vbus_bus_ctrl_exec(bus, &m);
+	memcpy(buf, &m, sizeof(m));
+	ck_assert_int_eq(vbus_north_ctrl_result(buf, &ret), -EBUSY);
+	ck_assert_uint_eq(ioq_signal_offset(), offsetof(struct vbus_ioq_ring, signal));
+}
+END_TEST
+
 START_TEST(bus_hotplug_events)
 {
 	struct ioq_desc_info d = { .offset = 8192, .len = 16, .flags = VBUS_IOQ_DESC_F_WRITE };
@@ -585,6 +647,8 @@ static Suite *core_suite(void)
 	tcase_add_checked_fixture(tc, bus_setup, bus_teardown);
 	tcase_add_test(tc, bus_verbs_in_order);
 	tcase_add_test(tc, bus_hotplug_events);
+	tcase_add_test(tc, bus_attach_handshake);
+	tcase_add_test(tc, bus_north_ctrl_codec);
 	tcase_add_test(tc, bus_check_detects_header_corruption);
 	tcase_add_test(tc, bus_ctrl_pop_refuses_bad_buffers);
 	tcase_add_test(tc, bus_event_pop_keeps_event_on_bad_buffer);

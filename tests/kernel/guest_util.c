@@ -42,10 +42,11 @@ int gu_memfd_create(size_t size, int *fd, void **map)
 	void *p;
 	int f;
 
-	f = memfd_create("vbus-test", MFD_CLOEXEC);
+	f = memfd_create("vbus-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (f < 0)
 		return -errno;
-	if (ftruncate(f, (off_t)size)) {
+	/* The module requires F_SEAL_SHRINK (as libvbus seals its regions). */
+	if (ftruncate(f, (off_t)size) || fcntl(f, F_ADD_SEALS, F_SEAL_SHRINK)) {
 		int e = -errno;
 
 		close(f);

@@ -18,7 +18,7 @@ int gu_module_load(const char *path);
 int gu_module_unload(const char *name);
 int gu_module_loaded(const char *name);
 
-/* A memfd of @size bytes mapped read-write; *fd and *map out. */
+/* A memfd of @size bytes sealed with F_SEAL_SHRINK, mapped read-write; *fd and *map out. */
 int gu_memfd_create(size_t size, int *fd, void **map);
 
 /* open("/dev/vbus"); fd or -errno. */

@@ -38,7 +38,9 @@ void north_msg_fill(struct north_msg *m, uint64_t seq)
 
 static int north_bind(struct north *n)
 {
-	struct vbus_ioc_device d = { .slot = n->cfg.slot, .id = n->cfg.slot + 1, .version = 1 };
+	struct vbus_ioc_device d = { .slot = n->cfg.slot, .id = n->cfg.slot + 1, .version = 1,
+				     .flags = n->cfg.late ? VBUS_IOC_DEV_F_LATE : 0 };
+	bool echo = strcmp(n->cfg.type, "echo") == 0;
 	unsigned int r;
 	int ret;
 
@@ -55,6 +57,10 @@ static int north_bind(struct north *n)
 			ret = gu_set_eventfd(n->link, VBUS_IOC_SET_CALL, d.signal[r], n->call[r]);
 		if (ret)
 			return ret;
+	}
+	if (!echo) {	/* null serves ring 0 only: the unused ring's arguments are zero */
+		d.ring_off[1] = 0;
+		d.signal[1] = 0;
 	}
 	ret = gu_ioctl(n->link, VBUS_IOC_ADD_DEVICE, &d);
 	return ret ? ret : gu_ioctl(n->link, VBUS_IOC_START, NULL);
@@ -97,6 +103,27 @@ int north_open(struct north *n, const struct north_cfg *cfg)
 		return n->link;
 	ret = gu_attach_memfd(n->link, n->memfd, n->size);
 	return ret ? ret : north_bind(n);
+}
+
+int north_rings_reset(struct north *n, bool init)
+{
+	uint64_t ring_bytes = VBUS_IOQ_RING_SIZE((uint64_t)n->cfg.count);
+	unsigned int r;
+	int ret;
+
+	n->sent = n->posted = n->echoed = n->tx_done = n->errors = 0;
+	for (r = 0; r < 2; r++)
+		memset(n->region + n->ring_off[r], 0, ring_bytes);
+	if (!init)
+		return 0;
+	for (r = 0; r < 2; r++) {
+		ret = ioq_north_init(&n->q[r], (struct vbus_ioq_ring *)(n->region + n->ring_off[r]),
+				     n->cfg.count, n->cfg.ring_flags, 0, n->size);
+		if (ret)
+			return ret;
+	}
+	return shm_signal_enable(&n->q[strcmp(n->cfg.type, "echo") == 0 ? 1 : 0].sig) ==
+			       SHM_SIGNAL_OK ? 0 : -EPROTO;
 }
 
 void north_close(struct north *n)

@@ -27,6 +27,7 @@ struct north_cfg {
 	uint32_t count;		/* descriptors per ring */
 	uint16_t ring_flags;	/* VBUS_IOQ_F_EVENT_IDX or 0 */
 	uint32_t slot;		/* device table slot; signals 2*slot (tx) and 2*slot+1 (rx) */
+	bool late;		/* ADD_DEVICE with VBUS_IOC_DEV_F_LATE */
 };
 
 struct north {
@@ -48,6 +49,11 @@ struct north {
 
 /* Open a link, build the region and rings, add the device, bind eventfds, START. 0 or -errno. */
 int north_open(struct north *n, const struct north_cfg *cfg);
+/*
+ * A guest reboot as south sees it: both rings zeroed and north's counters
+ * reset; with @init the rings are initialised again (the new guest's driver).
+ */
+int north_rings_reset(struct north *n, bool init);
 /* Close the link and release everything north holds. */
 void north_close(struct north *n);
 /* Fill message @seq into @m. */

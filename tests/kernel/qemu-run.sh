@@ -9,6 +9,8 @@
 #   --name NAME      test name used in messages (default: qemu-run)
 #   --keep-log FILE  also copy the console log to FILE
 #   --smp N          guest vCPUs (default 2)
+#   --qemu-arg ARG   pass ARG to QEMU as is (repeatable; e.g. an ivshmem-doorbell device)
+#   --live-log FILE  write the console log to FILE while the guest runs (a host side can follow it)
 # Environment:
 #   VBUS_QEMU_ACCEL  tcg (default) or kvm. KVM is never chosen on its own: see
 #                    docs/environment notes, a full Linux guest hangs under nested KVM here.
@@ -17,7 +19,8 @@
 #
 # Exit status: the guest command's exit status; 1 if the guest did not report one (timeout,
 # panic) or if the console log shows BUG:/WARNING:/Oops/Call Trace; 77 (skip) when QEMU,
-# busybox-static, cpio or the packaged kernel is missing, with the reason printed.
+# busybox-static, cpio or the packaged kernel is missing, with the reason printed; 2 bad usage.
+# no_timer_check: on a loaded host a TCG guest can miss the IO-APIC timer check and panic.
 set -euo pipefail
 
 name=qemu-run
@@ -26,6 +29,8 @@ smp=2
 keep_log=""
 kos=()
 bins=()
+qemu_extra=()
+live_log=""
 
 die() {
 	echo "$name: $*" >&2
@@ -36,19 +41,42 @@ skip() {
 	exit 77
 }
 
+usage_err() {
+	echo "qemu-run.sh: $* (try 'qemu-run.sh --help')" >&2
+	exit 2
+}
+# need OPT COUNT: OPT has a value (COUNT = the arguments left, $# of the loop)
+need() { [ "$2" -ge 2 ] || usage_err "option '$1' needs a value"; }
+# num OPT VALUE MIN MAX: a whole number in range
+num() {
+	[[ $2 =~ ^[0-9]+$ ]] && [ "${#2}" -le 9 ] && [ "$2" -ge "$3" ] && [ "$2" -le "$4" ] ||
+		usage_err "$1 '$2': not a whole number from $3 to $4"
+}
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--ko) kos+=("$2"); shift 2 ;;
-	--bin) bins+=("$2"); shift 2 ;;
-	--timeout) timeout_s="$2"; shift 2 ;;
-	--name) name="$2"; shift 2 ;;
-	--keep-log) keep_log="$2"; shift 2 ;;
-	--smp) smp="$2"; shift 2 ;;
+	-h | --help)
+		sed -n '5,23p' "$0" | sed 's/^# \{0,1\}//; s/^Usage:/usage:/'
+		exit 0
+		;;
+	--ko) need "$1" $#; kos+=("$2"); shift 2 ;;
+	--bin) need "$1" $#; bins+=("$2"); shift 2 ;;
+	--timeout) need "$1" $#; num "$1" "$2" 1 86400; timeout_s="$2"; shift 2 ;;
+	--name) need "$1" $#; name="$2"; shift 2 ;;
+	--keep-log) need "$1" $#; keep_log="$2"; shift 2 ;;
+	--smp) need "$1" $#; num "$1" "$2" 1 64; smp="$2"; shift 2 ;;
+	--qemu-arg) need "$1" $#; qemu_extra+=("$2"); shift 2 ;;
+	--live-log) need "$1" $#; live_log="$2"; shift 2 ;;
 	--) shift; break ;;
-	*) die "unknown argument '$1' (see the header of $0)" ;;
+	*) usage_err "unknown option '$1'" ;;
 	esac
 done
-[ $# -gt 0 ] || die "no guest command given after --"
+[ $# -gt 0 ] || usage_err "no guest command given after --"
+# the files to copy, before anything else (a typo must not wait for a boot or look like a skip)
+for f in "${kos[@]}" "${bins[@]}"; do
+	[ -e "$f" ] || die "$f: No such file or directory"
+	[ -d "$f" ] && die "$f: is a directory, not a file"
+	[ -r "$f" ] || die "$f: not readable"
+done
 
 qemu=${VBUS_QEMU:-qemu-system-x86_64}
 command -v "$qemu" >/dev/null 2>&1 || skip "$qemu not found (Debian package qemu-system-x86)"
@@ -118,13 +146,13 @@ EOF
 chmod +x "$root/init"
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 
-log=$work/console.log
-cmdline="console=ttyS0 oops=panic panic_on_warn=1 panic=-1 softlockup_panic=1 rdinit=/init"
+log=${live_log:-$work/console.log}
+cmdline="console=ttyS0 no_timer_check oops=panic panic_on_warn=1 panic=-1 softlockup_panic=1 hung_task_panic=1 hung_task_timeout_secs=30 rdinit=/init vbus_test_vm=1"
 start=$(date +%s.%N)
 set +e
 timeout -k 5 "$timeout_s" "$qemu" "${accel_args[@]}" -smp "$smp" -m 512M \
 	-nographic -no-reboot -nodefaults -serial stdio -display none \
-	-kernel "$kernel" -initrd "$work/initrd.gz" -append "$cmdline" \
+	-kernel "$kernel" -initrd "$work/initrd.gz" -append "$cmdline" ${qemu_extra[@]+"${qemu_extra[@]}"} \
 	</dev/null >"$log" 2>&1
 qrc=$?
 set -e

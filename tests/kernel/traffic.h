@@ -5,4 +5,6 @@
 
 /* Echo, mitigation, hostile north and churn with traffic (test_vbus_traffic.c). */
 Suite *traffic_suite(void);
+/* Work bounds, close latency, worker cgroup, reboot lifecycle (test_vbus_bounds.c). */
+Suite *bounds_suite(void);
 #endif

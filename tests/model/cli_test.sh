@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # vbus-model CLI checks. Usage: cli_test.sh VBUS_MODEL CASE
-#   vectors | explore-spec | explore-2009 | explore-evidx | help | diff | params-errors | sweep | bench | trace
+#   vectors | explore-spec | explore-2009 | explore-evidx | explore-asym | help | diff | params-errors | sweep | bench | trace
 # Exit 0 pass, 1 fail (with the reason), 77 skip (with the reason).
 set -uo pipefail
 bin=${1:?usage: cli_test.sh VBUS_MODEL CASE}
@@ -46,6 +46,23 @@ explore-2009)
 	echo "$out" | grep -q '^counterexample (placement 2009' || fail "no counterexample header"
 	echo "$out" | grep -q '^VIOLATION: lost wakeup' || fail "no VIOLATION line"
 	echo "$out" | grep -Eq '^placement 2009, depth 2: .* [1-9][0-9]* violations' || fail "no violation count"
+	;;
+explore-asym)
+	# Asymmetric barriers (a candidate beyond v2): the sender's MB-PUBLISH/MB-INJECT become compiler
+	# barriers, the receiver's full barriers membarrier(). Sufficient at depth 4, with and without
+	# the event index; dropping the receiver's MB-CLEAR or MB-ENABLE still loses a wakeup.
+	for a in "" "--event-idx"; do
+		out=$("$bin" explore --asym $a --placement spec --depth 4); rc=$?
+		echo "$out" | tail -2
+		[ $rc -eq 0 ] || fail "asymmetric spec placement $a exited $rc"
+		echo "$out" | grep -Eq '^placement spec \(asymmetric\), depth 4.*: [1-9][0-9]* states, .* 0 violations' ||
+			fail "no '0 violations' line ($a)"
+	done
+	for p in minus-MB-CLEAR minus-MB-ENABLE; do
+		out=$("$bin" explore --asym --placement $p --depth 3 --quiet); rc=$?
+		echo "$out" | tail -2
+		[ $rc -eq 3 ] || fail "asymmetric $p must exit 3 (lost wakeup), got $rc"
+	done
 	;;
 explore-evidx)
 	out=$("$bin" explore --event-idx --placement spec --depth 3); rc=$?
@@ -109,6 +126,37 @@ sweep)
 	else
 		echo "gnuplot not installed: PNG not checked"
 	fi
+	# p50 and p99, in cycles and in ns at the stated clock (3 GHz default, --clock-ghz)
+	head -1 "$work/vbus-sweep.csv" | grep -q 'latency_p50_cycles,latency_p99_cycles,.*latency_p50_ns,latency_p99_ns$' ||
+		fail "CSV lacks p50/p99 in cycles and ns: $(head -1 "$work/vbus-sweep.csv")"
+	awk -F, 'NR > 1 && ($12 - $6 / 3 > 0.1 || $6 / 3 - $12 > 0.1) { bad = 1 } END { exit bad }' \
+		"$work/vbus-sweep.csv" || fail "latency_p50_ns is not cycles / 3 GHz"
+	# --out into folders that do not exist yet (a fresh clone), and a folder prefix: no hidden files
+	(cd "$work" && "$bin" sweep --out results/sweep --loads 0.1 --messages 200 >/dev/null) ||
+		fail "sweep --out results/sweep failed (folder not created?)"
+	[ -s "$work/results/sweep.csv" ] || fail "no results/sweep.csv"
+	(cd "$work" && "$bin" sweep --out outdir/ --loads 0.1 --messages 200 >/dev/null) || fail "sweep --out outdir/"
+	[ -s "$work/outdir/vbus-sweep.csv" ] || fail "--out outdir/ did not write outdir/vbus-sweep.csv"
+	[ -z "$(ls -A "$work/outdir" | grep '^\.')" ] || fail "--out outdir/ wrote hidden files: $(ls -A "$work/outdir")"
+	ls "$work/outdir" | grep -q 'tmp' && fail "a temporary file was left: $(ls "$work/outdir")"
+	# the load is what the sweep varies: --load is refused, not ignored
+	"$bin" sweep --load 2 --out "$work/x" 2>"$work/err"; rc=$?
+	[ $rc -eq 2 ] && grep -q -- '--load' "$work/err" || fail "sweep --load exited $rc, want 2 naming --load"
+	[ ! -e "$work/x.csv" ] || fail "a refused sweep wrote $work/x.csv"
+	# a sweep flat by construction says so; a poisson sweep does not
+	"$bin" sweep --workload ping-pong --loads 0.1,1 --messages 100 --out "$work/pp" >/dev/null 2>"$work/err" ||
+		fail "ping-pong sweep failed"
+	grep -q 'flat by construction' "$work/err" || fail "no flat-sweep warning for ping-pong"
+	"$bin" sweep --loads 0.1,1 --messages 100 --out "$work/po" >/dev/null 2>"$work/err" || fail "poisson sweep"
+	grep -q 'flat' "$work/err" && fail "a flat-sweep warning for poisson"
+	# the help states the sweep's own defaults (it used to print run's: ping-pong, 10000)
+	"$bin" sweep --help >"$work/h"
+	grep -Eq -- '--workload W .*\(default poisson\)' "$work/h" || fail "sweep --help: default workload"
+	grep -Eq -- '--messages N .*\(default 5000\)' "$work/h" || fail "sweep --help: default messages"
+	# progress on stderr
+	VBUS_PROGRESS=0.001 "$bin" sweep --loads 0.1,1 --messages 20000 --out "$work/pr" >/dev/null 2>"$work/err" ||
+		fail "sweep with progress"
+	grep -Eq '^vbus-model sweep: \[[0-9]+/8\] ' "$work/err" || fail "no progress line on stderr"
 	;;
 bench)
 	out=$("$bin" bench --json --messages 20000 --depth 2) || fail "bench exited non-zero"

@@ -40,7 +40,8 @@ static const struct field fields[] = {
 	F(vbus_shm_header, features), F(vbus_shm_header, max_devices), F(vbus_shm_header, device_table_off),
 	F(vbus_shm_header, ctrl_ring_off), F(vbus_shm_header, event_ring_off),
 	F(vbus_shm_header, aggr_queue_off), F(vbus_shm_header, data_off), F(vbus_shm_header, data_len),
-	F(vbus_shm_header, north_peer), F(vbus_shm_header, south_peer), F(vbus_shm_header, reserved),
+	F(vbus_shm_header, north_peer), F(vbus_shm_header, south_peer), F(vbus_shm_header, north_gen),
+	F(vbus_shm_header, south_gen), F(vbus_shm_header, link), F(vbus_shm_header, reserved),
 	F(vbus_device_record, id), F(vbus_device_record, version), F(vbus_device_record, state),
 	F(vbus_device_record, max_shm), F(vbus_device_record, type), F(vbus_device_record, features),
 	F(vbus_device_record, reserved),
@@ -59,6 +60,7 @@ static const struct field fields[] = {
 	F(vbus_ioc_stats, slot), F(vbus_ioc_stats, broken), F(vbus_ioc_stats, doorbells),
 	F(vbus_ioc_stats, interrupts), F(vbus_ioc_stats, suppressed), F(vbus_ioc_stats, messages),
 	F(vbus_ioc_stats, violations), F(vbus_ioc_stats, reserved),
+	F(vbus_ioc_weight, descs), F(vbus_ioc_weight, reserved), F(vbus_ioc_weight, bytes),
 };
 
 static const struct {
@@ -79,6 +81,7 @@ static const struct {
 	{ "vbus_ioc_device", sizeof(struct vbus_ioc_device) },
 	{ "vbus_ioc_eventfd", sizeof(struct vbus_ioc_eventfd) },
 	{ "vbus_ioc_stats", sizeof(struct vbus_ioc_stats) },
+	{ "vbus_ioc_weight", sizeof(struct vbus_ioc_weight) },
 };
 
 #define NSTRUCTS (sizeof(structs) / sizeof(structs[0]))

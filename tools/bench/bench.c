@@ -2,59 +2,36 @@
 /*
  * vbus-bench: baselines and vbus (libvbus over kernel/core) measured side by
  * side in one run, two threads pinned to CPUs 0 and 1. Prints a table (or
- * --json) with same-run ratios; each figure is the median of --reps runs.
+ * --json) with same-run ratios and the targets each ratio meets or misses;
+ * --plot draws the ratios as a bar chart. Each figure is the median of --reps
+ * runs. The figures are one table, `measurements[]`, and the same-run ratios
+ * another, `ratios[]`: a new baseline is a row in each (plus its run function).
  *
- *   vbus-bench [--json] [--quick] [--reps N] [--model PARAMS]
+ *   vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png] [--model PARAMS]
  *   vbus-bench stress [--mode threads|procs|both] [--messages N] [--seed S]
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "libvbus.h"
 #include "bench.h"
+#include "vbus_cli.h"
 
 #define MSG 64
 #define RING 1024
 #define BURST 32
-
-int bench_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s[0] || s[0] == '-' || s[0] == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-double bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
 
 static int ncpus;
 
@@ -104,6 +81,11 @@ static void run_pair(void *(*fn0)(void *), void *(*fn1)(void *), void *arg)
 	pthread_barrier_destroy(&p.start);
 }
 
+double bench_now(void)
+{
+	return vbus_now_s();
+}
+
 void bench_run_pair(void *(*fn0)(void *), void *(*fn1)(void *), void *arg)
 {
 	run_pair(fn0, fn1, arg);
@@ -149,7 +131,7 @@ static void *spsc_producer(void *a)
 			/* acquire: the consumer's slot reads before our reuse; pairs with its release of head */
 			head_cache = __atomic_load_n(&s->head, __ATOMIC_ACQUIRE);
 			if (tail - head_cache + s->burst > RING)
-				cpu_relax();
+				vbus_cpu_relax();
 		}
 		for (k = 0; k < s->burst; k++) {
 			memcpy(&msg[8], &sent, 8);
@@ -169,14 +151,14 @@ static void *spsc_consumer(void *a)
 	uint32_t head = 0, tail_cache = 0;
 	uint8_t msg[MSG];
 	uint64_t got = 0, sum = 0;
-	double t0 = bench_now();
+	double t0 = vbus_now_s();
 
 	while (got < s->n) {
 		if (head == tail_cache) {
 			/* acquire: tail before the slot reads; pairs with the producer's release of tail */
 			tail_cache = __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE);
 			if (head == tail_cache) {
-				cpu_relax();
+				vbus_cpu_relax();
 				continue;
 			}
 		}
@@ -189,7 +171,7 @@ static void *spsc_consumer(void *a)
 		/* release: slot reads before head; pairs with the producer's acquire of head */
 		__atomic_store_n(&s->head, head, __ATOMIC_RELEASE);
 	}
-	s->secs = bench_now() - t0;
+	s->secs = vbus_now_s() - t0;
 	s->sink = sum;
 	return NULL;
 }
@@ -219,15 +201,15 @@ struct pingpong {
 static void *spin_a(void *a)
 {
 	struct pingpong *p = a;
-	double t0 = bench_now();
+	double t0 = vbus_now_s();
 	uint64_t i;
 
 	for (i = 1; i <= p->iters; i++) {
 		__atomic_store_n(&p->line, 2 * i - 1, __ATOMIC_RELEASE);
 		while (__atomic_load_n(&p->line, __ATOMIC_ACQUIRE) != 2 * i)
-			cpu_relax();
+			vbus_cpu_relax();
 	}
-	p->secs = bench_now() - t0;
+	p->secs = vbus_now_s() - t0;
 	return NULL;
 }
 
@@ -238,7 +220,7 @@ static void *spin_b(void *a)
 
 	for (i = 1; i <= p->iters; i++) {
 		while (__atomic_load_n(&p->line, __ATOMIC_ACQUIRE) != 2 * i - 1)
-			cpu_relax();
+			vbus_cpu_relax();
 		__atomic_store_n(&p->line, 2 * i, __ATOMIC_RELEASE);
 	}
 	return NULL;
@@ -261,13 +243,13 @@ static void *efd_a(void *a)
 {
 	struct pingpong *p = a;
 	uint64_t one = 1, v, i;
-	double t0 = bench_now();
+	double t0 = vbus_now_s();
 
 	for (i = 0; i < p->iters; i++) {
 		if (write(p->efd[0], &one, 8) != 8 || read(p->efd[1], &v, 8) != 8)
 			break;
 	}
-	p->secs = bench_now() - t0;
+	p->secs = vbus_now_s() - t0;
 	return NULL;
 }
 
@@ -390,7 +372,7 @@ static void *vb_stream_rx(void *a)
 {
 	struct vb *v = a;
 	uint64_t got = 0;
-	double t0 = bench_now();
+	double t0 = vbus_now_s();
 	int ret;
 
 	while (got < v->n) {
@@ -401,7 +383,7 @@ static void *vb_stream_rx(void *a)
 		}
 		got += ret;
 	}
-	v->secs = bench_now() - t0;
+	v->secs = vbus_now_s() - t0;
 	return NULL;
 }
 
@@ -436,7 +418,7 @@ static void *vb_rtt_north(void *a)
 	struct vb *v = a;
 	uint8_t msg[MSG] = { 1 };
 	struct vbus_link_msg m = { .data = msg, .len = MSG };
-	double t0 = bench_now();
+	double t0 = vbus_now_s();
 	uint64_t i;
 	int ret;
 
@@ -450,7 +432,7 @@ static void *vb_rtt_north(void *a)
 			break;
 		}
 	}
-	v->secs = bench_now() - t0;
+	v->secs = vbus_now_s() - t0;
 	vbus_link_interrupt(v->south);
 	return NULL;
 }
@@ -480,239 +462,480 @@ static double bench_vbus_rtt(uint64_t iters, enum vbus_wait mode)
 	return ns;
 }
 
-/* ------------------------------------------------------------- main */
+/* ------------------------------------------------------------- the measurements, one table */
 
 /* Repetitions per figure (--reps): the median is taken over at most this many. */
 #define BENCH_MAX_REPS 16
 
-struct results {
-	double spsc1, spsc32, spin_rtt, efd_rtt;
-	double vb1, vb32, poll_rtt, block_rtt;
-	double spin_stream, spin_notif, block_stream, block_notif;
-	double split1, split32, packed1, packed32;	/* our virtqueues (vq.c) */
-	double split_rtt, packed_rtt, split_brtt, packed_brtt;
+struct bench_cfg {
+	uint64_t stream_n, rtt_n, block_n;
 };
 
-static void measure(struct results *r, int reps, int quick)
-{
-	uint64_t stream_n = quick ? 200000 : 5000000, rtt_n = quick ? 20000 : 200000;
-	uint64_t block_n = quick ? 2000 : 20000;
-	double v[20][BENCH_MAX_REPS];
-	int i;
+enum unit { U_MSGS_PER_S, U_RTT_NS, U_PER_MSG };
+/* the JSON key of each unit: the same key as vbus-model's for the same quantity (docs/cli.md) */
+static const char *const unit_key[] = { "msgs_per_s", "rtt_ns", "notifications_per_message" };
 
-	for (i = 0; i < reps; i++) {
-		struct stream_result s;
+/* A run measures one figure into out[0] (and, for a vbus stream, notifications per message into out[1]). */
+typedef void (*run_fn)(const struct bench_cfg *c, double out[2]);
 
-		v[0][i] = bench_spsc(stream_n, 1);
-		v[1][i] = bench_spsc(stream_n, BURST);
-		v[2][i] = bench_spin_rtt(rtt_n);
-		v[3][i] = bench_eventfd_rtt(block_n);
-		v[4][i] = bench_vbus_stream(stream_n, 1, VBUS_WAIT_POLL).rate;
-		v[5][i] = bench_vbus_stream(stream_n, BURST, VBUS_WAIT_POLL).rate;
-		v[6][i] = bench_vbus_rtt(rtt_n, VBUS_WAIT_POLL);
-		v[7][i] = bench_vbus_rtt(block_n, VBUS_WAIT_BLOCK);
-		s = bench_vbus_stream(stream_n, BURST, VBUS_WAIT_SPIN);
-		v[8][i] = s.rate;
-		v[9][i] = s.notif_per_msg;
-		s = bench_vbus_stream(stream_n, BURST, VBUS_WAIT_BLOCK);
-		v[10][i] = s.rate;
-		v[11][i] = s.notif_per_msg;
-		v[12][i] = bench_split_vq_stream(stream_n, 1);
-		v[13][i] = bench_split_vq_stream(stream_n, BURST);
-		v[14][i] = bench_packed_vq_stream(stream_n, 1);
-		v[15][i] = bench_packed_vq_stream(stream_n, BURST);
-		v[16][i] = bench_split_vq_rtt(rtt_n);
-		v[17][i] = bench_packed_vq_rtt(rtt_n);
-		v[18][i] = bench_split_vq_block_rtt(block_n);
-		v[19][i] = bench_packed_vq_block_rtt(block_n);
+#define RUN(name, expr)                                                   \
+	static void name(const struct bench_cfg *c, double out[2])        \
+	{                                                                 \
+		(void)c;                                                  \
+		out[0] = (expr);                                          \
 	}
-	r->split1 = median(v[12], reps);
-	r->split32 = median(v[13], reps);
-	r->packed1 = median(v[14], reps);
-	r->packed32 = median(v[15], reps);
-	r->split_rtt = median(v[16], reps);
-	r->packed_rtt = median(v[17], reps);
-	r->split_brtt = median(v[18], reps);
-	r->packed_brtt = median(v[19], reps);
-	r->spsc1 = median(v[0], reps);
-	r->spsc32 = median(v[1], reps);
-	r->spin_rtt = median(v[2], reps);
-	r->efd_rtt = median(v[3], reps);
-	r->vb1 = median(v[4], reps);
-	r->vb32 = median(v[5], reps);
-	r->poll_rtt = median(v[6], reps);
-	r->block_rtt = median(v[7], reps);
-	r->spin_stream = median(v[8], reps);
-	r->spin_notif = median(v[9], reps);
-	r->block_stream = median(v[10], reps);
-	r->block_notif = median(v[11], reps);
+RUN(run_spsc1, bench_spsc(c->stream_n, 1))
+RUN(run_spsc32, bench_spsc(c->stream_n, BURST))
+RUN(run_spin_rtt, bench_spin_rtt(c->rtt_n))
+RUN(run_efd_rtt, bench_eventfd_rtt(c->block_n))
+RUN(run_split1, bench_split_vq_stream(c->stream_n, 1))
+RUN(run_split32, bench_split_vq_stream(c->stream_n, BURST))
+RUN(run_packed1, bench_packed_vq_stream(c->stream_n, 1))
+RUN(run_packed32, bench_packed_vq_stream(c->stream_n, BURST))
+RUN(run_split_rtt, bench_split_vq_rtt(c->rtt_n))
+RUN(run_packed_rtt, bench_packed_vq_rtt(c->rtt_n))
+RUN(run_split_brtt, bench_split_vq_block_rtt(c->block_n))
+RUN(run_packed_brtt, bench_packed_vq_block_rtt(c->block_n))
+RUN(run_poll_rtt, bench_vbus_rtt(c->rtt_n, VBUS_WAIT_POLL))
+RUN(run_block_rtt, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK))
+#undef RUN
+
+static void run_vb_stream(uint64_t n, unsigned int burst, enum vbus_wait mode, double out[2])
+{
+	struct stream_result s = bench_vbus_stream(n, burst, mode);
+
+	out[0] = s.rate;
+	out[1] = s.notif_per_msg;
 }
 
-static double ratio(double a, double b)
+static void run_vb1(const struct bench_cfg *c, double out[2])
 {
-	return b > 0 ? a / b : 0;
+	run_vb_stream(c->stream_n, 1, VBUS_WAIT_POLL, out);
 }
 
-static void print_table(const struct results *r, int reps)
+static void run_vb32(const struct bench_cfg *c, double out[2])
 {
-	printf("vbus-bench: 64-byte messages, ring %d, threads pinned to CPUs 0/1%s, median of %d\n",
-	       RING, ncpus >= 2 ? "" : " (only 1 CPU: unpinned)", reps);
-	printf("%-44s %14s %14s %10s\n", "measurement", "baseline", "vbus", "ratio");
-	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target >= 0.9)\n",
-	       "stream, single (msg/s)", r->spsc1 / 1e6, r->vb1 / 1e6, ratio(r->vb1, r->spsc1));
-	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target >= 0.9)\n",
-	       "stream, burst 32 (msg/s)", r->spsc32 / 1e6, r->vb32 / 1e6, ratio(r->vb32, r->spsc32));
-	printf("%-44s %11.0f ns  %11.0f ns  %10.3f  (target <= 2)\n",
-	       "RTT poll vs spin ping-pong", r->spin_rtt, r->poll_rtt, ratio(r->poll_rtt, r->spin_rtt));
-	printf("%-44s %11.0f ns  %11.0f ns  %10.3f  (target <= 1.1)\n",
-	       "RTT block vs eventfd ping-pong", r->efd_rtt, r->block_rtt,
-	       ratio(r->block_rtt, r->efd_rtt));
-	printf("%-44s %14s %11.2f M/s %10.3f  (vs poll burst 32)\n",
-	       "saturated stream, spin-then-block", "", r->spin_stream / 1e6,
-	       ratio(r->spin_stream, r->vb32));
-	printf("%-44s %14s %14.5f %10s  (target <= 0.01)\n",
-	       "  notifications per message (spin-then-block)", "", r->spin_notif, "");
-	printf("%-44s %14s %11.2f M/s %10.3f  (target >= 0.8)\n", "saturated stream, block", "",
-	       r->block_stream / 1e6, ratio(r->block_stream, r->vb32));
-	printf("%-44s %14s %14.5f\n", "  notifications per message (block)", "", r->block_notif);
-	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target > 1)\n",
-	       "stream, single vs split virtqueue (ours)", r->split1 / 1e6, r->vb1 / 1e6,
-	       ratio(r->vb1, r->split1));
-	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target > 1)\n",
-	       "stream, burst 32 vs split virtqueue (ours)", r->split32 / 1e6, r->vb32 / 1e6,
-	       ratio(r->vb32, r->split32));
-	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target > 1)\n",
-	       "stream, single vs packed virtqueue (ours)", r->packed1 / 1e6, r->vb1 / 1e6,
-	       ratio(r->vb1, r->packed1));
-	printf("%-44s %11.2f M/s %11.2f M/s %10.3f  (target > 1)\n",
-	       "stream, burst 32 vs packed virtqueue (ours)", r->packed32 / 1e6, r->vb32 / 1e6,
-	       ratio(r->vb32, r->packed32));
-	printf("%-44s %11.0f ns  %11.0f ns  %10.3f  (target < 1)\n", "RTT poll vs split virtqueue (ours)",
-	       r->split_rtt, r->poll_rtt, ratio(r->poll_rtt, r->split_rtt));
-	printf("%-44s %11.0f ns  %11.0f ns  %10.3f  (target < 1)\n", "RTT poll vs packed virtqueue (ours)",
-	       r->packed_rtt, r->poll_rtt, ratio(r->poll_rtt, r->packed_rtt));
-	printf("%-44s %11.0f ns  %11.0f ns  %10.3f  (target < 1)\n", "RTT block vs split virtqueue (ours)",
-	       r->split_brtt, r->block_rtt, ratio(r->block_rtt, r->split_brtt));
-	printf("%-44s %11.0f ns  %11.0f ns  %10.3f  (target < 1)\n", "RTT block vs packed virtqueue (ours)",
-	       r->packed_brtt, r->block_rtt, ratio(r->block_rtt, r->packed_brtt));
+	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_POLL, out);
 }
 
-/* Predicted (the timing model with PARAMS) next to measured, per vbus scenario. */
-static void print_model(const struct results *r, const struct bench_prediction *p, int json)
+static void run_spin_stream(const struct bench_cfg *c, double out[2])
 {
-	static const char *const name[] = { "stream single (msg/s)", "stream burst 32 (msg/s)", "RTT poll (ns)",
-					    "RTT block (ns)", "stream spin-then-block (msg/s)",
-					    "stream block (msg/s)" };
-	static const char *const key[] = { "stream_single", "stream_burst32", "rtt_poll", "rtt_block",
-					   "stream_spin", "stream_block" };
-	double meas[] = { r->vb1, r->vb32, r->poll_rtt, r->block_rtt, r->spin_stream, r->block_stream };
-	double pred[] = { p->vb1, p->vb32, p->poll_rtt, p->block_rtt, p->spin_stream, p->block_stream };
-	unsigned int i;
+	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_SPIN, out);
+}
 
+static void run_block_stream(const struct bench_cfg *c, double out[2])
+{
+	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_BLOCK, out);
+}
+
+/* The figures. A row with run == NULL is the second figure (out[1]) of the row above, same run. */
+struct measurement {
+	const char *key;   /* JSON "key" */
+	const char *label; /* table */
+	enum unit unit;
+	int vbus; /* 1: a vbus figure, 0: a baseline */
+	run_fn run;
+};
+
+static const struct measurement measurements[] = {
+	{ "spsc_single", "SPSC ring, single", U_MSGS_PER_S, 0, run_spsc1 },
+	{ "spsc_burst32", "SPSC ring, burst 32", U_MSGS_PER_S, 0, run_spsc32 },
+	{ "spin_pingpong", "spin ping-pong (one line)", U_RTT_NS, 0, run_spin_rtt },
+	{ "eventfd_pingpong", "eventfd ping-pong", U_RTT_NS, 0, run_efd_rtt },
+	{ "split_vq_single", "split virtqueue (ours), single", U_MSGS_PER_S, 0, run_split1 },
+	{ "split_vq_burst32", "split virtqueue (ours), burst 32", U_MSGS_PER_S, 0, run_split32 },
+	{ "packed_vq_single", "packed virtqueue (ours), single", U_MSGS_PER_S, 0, run_packed1 },
+	{ "packed_vq_burst32", "packed virtqueue (ours), burst 32", U_MSGS_PER_S, 0, run_packed32 },
+	{ "split_vq_rtt_poll", "split virtqueue (ours) RTT, poll", U_RTT_NS, 0, run_split_rtt },
+	{ "packed_vq_rtt_poll", "packed virtqueue (ours) RTT, poll", U_RTT_NS, 0, run_packed_rtt },
+	{ "split_vq_rtt_block", "split virtqueue (ours) RTT, block", U_RTT_NS, 0, run_split_brtt },
+	{ "packed_vq_rtt_block", "packed virtqueue (ours) RTT, block", U_RTT_NS, 0, run_packed_brtt },
+	{ "vbus_stream_single", "vbus stream, single, poll", U_MSGS_PER_S, 1, run_vb1 },
+	{ "vbus_stream_single_notif", "  notifications per message", U_PER_MSG, 1, NULL },
+	{ "vbus_stream_burst32", "vbus stream, burst 32, poll", U_MSGS_PER_S, 1, run_vb32 },
+	{ "vbus_stream_burst32_notif", "  notifications per message", U_PER_MSG, 1, NULL },
+	{ "vbus_rtt_poll", "vbus RTT, poll", U_RTT_NS, 1, run_poll_rtt },
+	{ "vbus_rtt_block", "vbus RTT, block", U_RTT_NS, 1, run_block_rtt },
+	{ "vbus_stream_spin", "vbus saturated stream, spin-then-block", U_MSGS_PER_S, 1, run_spin_stream },
+	{ "vbus_stream_spin_notif", "  notifications per message", U_PER_MSG, 1, NULL },
+	{ "vbus_stream_block", "vbus saturated stream, block", U_MSGS_PER_S, 1, run_block_stream },
+	{ "vbus_stream_block_notif", "  notifications per message", U_PER_MSG, 1, NULL },
+};
+#define NMEAS ((int)(sizeof(measurements) / sizeof(measurements[0])))
+
+/* The same-run ratios of[]/vs[] (or, vs NULL, the figure itself) and their targets. */
+struct ratio_row {
+	const char *of, *vs; /* measurement keys */
+	const char *cmp;     /* ">=", "<=", ">", "<" or NULL: no target */
+	double target;
+};
+
+static const struct ratio_row ratios[] = {
+	{ "vbus_stream_single", "spsc_single", ">=", 0.9 },
+	{ "vbus_stream_burst32", "spsc_burst32", ">=", 0.9 },
+	{ "vbus_rtt_poll", "spin_pingpong", "<=", 2 },
+	{ "vbus_rtt_block", "eventfd_pingpong", "<=", 1.1 },
+	{ "vbus_stream_spin", "vbus_stream_burst32", NULL, 0 },
+	{ "vbus_stream_spin_notif", NULL, "<=", 0.01 },
+	{ "vbus_stream_block", "vbus_stream_burst32", ">=", 0.8 },
+	{ "vbus_stream_single", "split_vq_single", ">", 1 },
+	{ "vbus_stream_burst32", "split_vq_burst32", ">", 1 },
+	{ "vbus_stream_single", "packed_vq_single", ">", 1 },
+	{ "vbus_stream_burst32", "packed_vq_burst32", ">", 1 },
+	{ "vbus_rtt_poll", "split_vq_rtt_poll", "<", 1 },
+	{ "vbus_rtt_poll", "packed_vq_rtt_poll", "<", 1 },
+	{ "vbus_rtt_block", "split_vq_rtt_block", "<", 1 },
+	{ "vbus_rtt_block", "packed_vq_rtt_block", "<", 1 },
+};
+#define NRATIO ((int)(sizeof(ratios) / sizeof(ratios[0])))
+
+struct ratio_out {
+	int of, vs; /* measurement indexes (vs -1: the figure itself) */
+	double x;   /* the ratio, or the figure */
+	int met;
+};
+
+static int meas_index(const char *key)
+{
+	for (int i = 0; i < NMEAS; i++)
+		if (!strcmp(measurements[i].key, key))
+			return i;
+	fprintf(stderr, "vbus-bench: internal: no measurement '%s'\n", key);
+	abort();
+}
+
+static int nruns(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < NMEAS; i++)
+		n += measurements[i].run != NULL;
+	return n;
+}
+
+static int target_met(const char *cmp, double x, double t)
+{
+	if (!strcmp(cmp, ">="))
+		return x >= t;
+	if (!strcmp(cmp, "<="))
+		return x <= t;
+	if (!strcmp(cmp, ">"))
+		return x > t;
+	return x < t;
+}
+
+static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c, int reps)
+{
+	static double v[NMEAS][BENCH_MAX_REPS];
+	struct vbus_progress p;
+	int step = 0, total = reps * nruns();
+
+	vbus_progress_init(&p, "vbus-bench", 5);
+	for (int r = 0; r < reps; r++) {
+		for (int i = 0; i < NMEAS; i++) {
+			double out[2] = { 0, 0 };
+
+			if (!measurements[i].run)
+				continue;
+			vbus_progress(&p, step, total, "rep %d/%d: %s", r + 1, reps, measurements[i].label);
+			measurements[i].run(c, out);
+			v[i][r] = out[0];
+			if (i + 1 < NMEAS && !measurements[i + 1].run)
+				v[i + 1][r] = out[1];
+			step++;
+		}
+	}
+	vbus_progress_done(&p);
+	for (int i = 0; i < NMEAS; i++)
+		val[i] = median(v[i], reps);
+	for (int k = 0; k < NRATIO; k++) {
+		const struct ratio_row *rr = &ratios[k];
+
+		ro[k].of = meas_index(rr->of);
+		ro[k].vs = rr->vs ? meas_index(rr->vs) : -1;
+		ro[k].x = ro[k].vs < 0 ? val[ro[k].of] : val[ro[k].vs] > 0 ? val[ro[k].of] / val[ro[k].vs] : 0;
+		ro[k].met = rr->cmp && target_met(rr->cmp, ro[k].x, rr->target);
+	}
+}
+
+static void fmt_value(char *buf, size_t n, enum unit u, double v)
+{
+	if (u == U_MSGS_PER_S)
+		snprintf(buf, n, "%.2f M/s", v / 1e6);
+	else if (u == U_RTT_NS)
+		snprintf(buf, n, "%.0f ns", v);
+	else
+		snprintf(buf, n, "%.5f", v);
+}
+
+static int print_table(const double *val, const struct ratio_out *ro, const struct bench_cfg *c, int reps)
+{
+	int missed = 0, targets = 0;
+
+	printf("vbus-bench: %d-byte messages, ring %d, threads pinned to CPUs 0/1%s, median of %d; %llu stream "
+	       "messages, %llu poll / %llu blocking round trips\n",
+	       MSG, RING, ncpus >= 2 ? "" : " (only 1 CPU: unpinned)", reps, (unsigned long long)c->stream_n,
+	       (unsigned long long)c->rtt_n, (unsigned long long)c->block_n);
+	printf("%-42s %-8s %13s\n", "measurement", "side", "figure");
+	for (int i = 0; i < NMEAS; i++) {
+		char buf[32];
+
+		fmt_value(buf, sizeof(buf), measurements[i].unit, val[i]);
+		printf("%-42s %-8s %13s\n", measurements[i].label, measurements[i].vbus ? "vbus" : "baseline", buf);
+	}
+	printf("\n%-42s %-36s %9s  %-8s\n", "same-run ratio: vbus figure", "/ baseline figure", "ratio", "target");
+	for (int k = 0; k < NRATIO; k++) {
+		const struct ratio_row *rr = &ratios[k];
+		char tgt[24] = "";
+
+		if (rr->cmp)
+			snprintf(tgt, sizeof(tgt), "%s %g", rr->cmp, rr->target);
+		printf("%-42s %-36s %9.4g  %-8s %s\n", measurements[ro[k].of].label,
+		       ro[k].vs >= 0 ? measurements[ro[k].vs].label : "(the figure itself)", ro[k].x, tgt,
+		       !rr->cmp ? "" : ro[k].met ? "met" : "MISSED <<<");
+		targets += rr->cmp != NULL;
+		missed += rr->cmp && !ro[k].met;
+	}
+	printf("targets: %d met, %d MISSED (a benchmark: figures, not a pass/fail)\n", targets - missed, missed);
+	return missed;
+}
+
+/* --model PARAMS: the timing model's prediction next to each vbus figure it covers. */
+static const struct {
+	const char *key, *meas;
+	size_t off;
+} predicted[] = {
+	{ "stream_single", "vbus_stream_single", offsetof(struct bench_prediction, vb1) },
+	{ "stream_burst32", "vbus_stream_burst32", offsetof(struct bench_prediction, vb32) },
+	{ "rtt_poll", "vbus_rtt_poll", offsetof(struct bench_prediction, poll_rtt) },
+	{ "rtt_block", "vbus_rtt_block", offsetof(struct bench_prediction, block_rtt) },
+	{ "stream_spin", "vbus_stream_spin", offsetof(struct bench_prediction, spin_stream) },
+	{ "stream_block", "vbus_stream_block", offsetof(struct bench_prediction, block_stream) },
+};
+#define NPRED ((int)(sizeof(predicted) / sizeof(predicted[0])))
+
+static double pred_of(const struct bench_prediction *p, int i)
+{
+	return *(const double *)((const char *)p + predicted[i].off);
+}
+
+static void print_model(const double *val, const struct bench_prediction *p, int json)
+{
 	if (json) {
-		printf("  \"model\": {");
-		for (i = 0; i < 6; i++)
-			printf("%s\"%s\": {\"predicted\": %.1f, \"measured\": %.1f, \"ratio\": %.4f}",
-			       i ? ", " : "", key[i], pred[i], meas[i], ratio(pred[i], meas[i]));
-		printf("},\n");
+		printf(",\n \"model\": {");
+		for (int i = 0; i < NPRED; i++) {
+			double m = val[meas_index(predicted[i].meas)], x = pred_of(p, i);
+
+			printf("%s\"%s\": {\"predicted\": %.1f, \"measured\": %.1f, \"ratio\": %.4f}", i ? ", " : "",
+			       predicted[i].key, x, m, m > 0 ? x / m : 0);
+		}
+		printf("}");
 		return;
 	}
-	printf("\n%-44s %14s %14s %10s\n", "timing model (--model)", "predicted", "measured",
-	       "pred/meas");
-	for (i = 0; i < 6; i++)
-		printf("%-44s %14.1f %14.1f %10.3f  (goal 0.75 .. 1.25)\n", name[i], pred[i], meas[i],
-		       ratio(pred[i], meas[i]));
+	printf("\n%-42s %14s %14s %10s\n", "timing model (--model)", "predicted", "measured", "pred/meas");
+	for (int i = 0; i < NPRED; i++) {
+		int k = meas_index(predicted[i].meas);
+		double m = val[k], x = pred_of(p, i);
+
+		printf("%-42s %14.1f %14.1f %10.3f  (goal 0.75 .. 1.25)\n", measurements[k].label, x, m,
+		       m > 0 ? x / m : 0);
+	}
 }
 
-static void print_json(const struct results *r, int reps, const struct bench_prediction *pr)
+static void print_json(const double *val, const struct ratio_out *ro, const struct bench_cfg *c, int reps,
+		       int quick, const char *model, const struct bench_prediction *pr)
 {
-	printf("{\n");
+	int missed = 0;
+
+	printf("{\"config\": {\"program\": \"vbus-bench\", \"reps\": %d, \"quick\": %s, \"message_bytes\": %d, "
+	       "\"ring\": %d, \"burst\": %d, \"stream_messages\": %llu, \"rtt_round_trips\": %llu, "
+	       "\"block_round_trips\": %llu, \"cpus_online\": %d, \"cpus_pinned\": %s, \"model_params\": ",
+	       reps, quick ? "true" : "false", MSG, RING, BURST, (unsigned long long)c->stream_n,
+	       (unsigned long long)c->rtt_n, (unsigned long long)c->block_n, ncpus, ncpus >= 2 ? "true" : "false");
+	if (model) {
+		putchar('"');
+		for (const char *s = model; *s; s++)
+			printf(*s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
+		putchar('"');
+	} else {
+		printf("null");
+	}
+	printf("},\n \"measurements\": [");
+	for (int i = 0; i < NMEAS; i++) {
+		const struct measurement *m = &measurements[i];
+
+		printf("%s\n  {\"key\": \"%s\", \"side\": \"%s\", \"%s\": %.*f}", i ? "," : "", m->key,
+		       m->vbus ? "vbus" : "baseline", unit_key[m->unit], m->unit == U_PER_MSG ? 6 : 1, val[i]);
+	}
+	printf("\n ],\n \"ratios\": [");
+	for (int k = 0; k < NRATIO; k++) {
+		const struct ratio_row *rr = &ratios[k];
+
+		printf("%s\n  {\"of\": \"%s\", ", k ? "," : "", rr->of);
+		if (ro[k].vs >= 0)
+			printf("\"vs\": \"%s\", \"ratio\": %.4f", rr->vs, ro[k].x);
+		else
+			printf("\"vs\": null, \"%s\": %.6f", unit_key[measurements[ro[k].of].unit], ro[k].x);
+		if (rr->cmp)
+			printf(", \"target\": \"%s %g\", \"target_met\": %s", rr->cmp, rr->target,
+			       ro[k].met ? "true" : "false");
+		printf("}");
+		missed += rr->cmp && !ro[k].met;
+	}
+	printf("\n ],\n \"targets_missed\": %d", missed);
 	if (pr)
-		print_model(r, pr, 1);
-	printf("  \"reps\": %d,\n  \"cpus_pinned\": %s,\n", reps, ncpus >= 2 ? "true" : "false");
-	printf("  \"spsc_single_msgs_per_s\": %.0f,\n  \"spsc_burst32_msgs_per_s\": %.0f,\n",
-	       r->spsc1, r->spsc32);
-	printf("  \"spin_pingpong_rtt_ns\": %.1f,\n  \"eventfd_pingpong_rtt_ns\": %.1f,\n",
-	       r->spin_rtt, r->efd_rtt);
-	printf("  \"vbus_stream_single_msgs_per_s\": %.0f,\n", r->vb1);
-	printf("  \"vbus_stream_burst32_msgs_per_s\": %.0f,\n", r->vb32);
-	printf("  \"vbus_rtt_poll_ns\": %.1f,\n  \"vbus_rtt_block_ns\": %.1f,\n", r->poll_rtt,
-	       r->block_rtt);
-	printf("  \"vbus_spin_stream_msgs_per_s\": %.0f,\n", r->spin_stream);
-	printf("  \"vbus_block_stream_msgs_per_s\": %.0f,\n", r->block_stream);
-	printf("  \"stream_ratio_vs_spsc\": %.4f,\n", ratio(r->vb1, r->spsc1));
-	printf("  \"stream_burst32_ratio_vs_spsc\": %.4f,\n", ratio(r->vb32, r->spsc32));
-	printf("  \"rtt_poll_ratio_vs_spin\": %.4f,\n", ratio(r->poll_rtt, r->spin_rtt));
-	printf("  \"rtt_block_ratio_vs_eventfd\": %.4f,\n", ratio(r->block_rtt, r->efd_rtt));
-	printf("  \"notifications_per_msg_saturated\": %.6f,\n", r->spin_notif);
-	printf("  \"notifications_per_msg_block_stream\": %.6f,\n", r->block_notif);
-	printf("  \"split_vq_single_msgs_per_s\": %.0f,\n  \"split_vq_burst32_msgs_per_s\": %.0f,\n",
-	       r->split1, r->split32);
-	printf("  \"packed_vq_single_msgs_per_s\": %.0f,\n  \"packed_vq_burst32_msgs_per_s\": %.0f,\n",
-	       r->packed1, r->packed32);
-	printf("  \"stream_ratio_vs_split_vq\": %.4f,\n", ratio(r->vb1, r->split1));
-	printf("  \"stream_burst32_ratio_vs_split_vq\": %.4f,\n", ratio(r->vb32, r->split32));
-	printf("  \"stream_ratio_vs_packed_vq\": %.4f,\n", ratio(r->vb1, r->packed1));
-	printf("  \"stream_burst32_ratio_vs_packed_vq\": %.4f,\n", ratio(r->vb32, r->packed32));
-	printf("  \"split_vq_rtt_poll_ns\": %.1f,\n  \"packed_vq_rtt_poll_ns\": %.1f,\n", r->split_rtt,
-	       r->packed_rtt);
-	printf("  \"rtt_poll_ratio_vs_split_vq\": %.4f,\n", ratio(r->poll_rtt, r->split_rtt));
-	printf("  \"rtt_poll_ratio_vs_packed_vq\": %.4f,\n", ratio(r->poll_rtt, r->packed_rtt));
-	printf("  \"split_vq_rtt_block_ns\": %.1f,\n  \"packed_vq_rtt_block_ns\": %.1f,\n", r->split_brtt,
-	       r->packed_brtt);
-	printf("  \"rtt_block_ratio_vs_split_vq\": %.4f,\n", ratio(r->block_rtt, r->split_brtt));
-	printf("  \"rtt_block_ratio_vs_packed_vq\": %.4f,\n", ratio(r->block_rtt, r->packed_brtt));
-	printf("  \"block_vs_poll_throughput_ratio\": %.4f\n", ratio(r->block_stream, r->vb32));
+		print_model(val, pr, 1);
 	printf("}\n");
+}
+
+/* The ratio table as a bar chart: one bar per ratio, its target as a mark; red when missed. */
+static int plot_ratios(struct vbus_out *png, const struct ratio_out *ro, int reps)
+{
+	FILE *g = popen("gnuplot", "w");
+
+	if (!g)
+		return -1;
+	fprintf(g, "set terminal pngcairo size 1500,700 noenhanced font ',11'\nset output ");
+	vbus_gnuplot_quote(g, png->tmp);
+	fprintf(g, "\n$bars << EOD\n");
+	for (int k = 0, n = 0; k < NRATIO; k++) {
+		const struct ratio_row *rr = &ratios[k];
+
+		if (ro[k].vs < 0)
+			continue;
+		fprintf(g, "%d \"%s\\nvs %s\" %g %g %s\n", n++, measurements[ro[k].of].label,
+			measurements[ro[k].vs].label, ro[k].x, rr->cmp ? rr->target : -1.0,
+			!rr->cmp ? "0x808080" : ro[k].met ? "0x2ca02c" : "0xd62728");
+	}
+	fprintf(g, "EOD\n");
+	fprintf(g, "set title \"vbus-bench: ratio vbus / baseline, same run, median of %d\\n"
+		   "green: target met, red: target MISSED, grey: no target; star: the target "
+		   "(throughput wants more, RTT wants less)\"\n"
+		   "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset grid ytics\nset yrange [0:*]\n"
+		   "set offsets 0.5, 0.5, graph 0.12, 0\nset ylabel 'ratio vbus / baseline'\n"
+		   "set xtics rotate by -25 font ',9'\nset bmargin 9\nset key off\n"
+		   "plot $bars using 1:3:5:xtic(2) with boxes lc rgb variable, "
+		   "$bars using 1:($4 >= 0 ? $4 : NaN) with points pt 3 ps 3 lw 2 lc rgb 'black', "
+		   "$bars using 1:3:(sprintf('%%.3f', $3)) with labels offset 0,1\n",
+		reps);
+	int st = pclose(g);
+	return st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) ? -1 : 0;
+}
+
+static void usage(void)
+{
+	printf("usage: vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png] [--model PARAMS]\n"
+	       "       vbus-bench stress --help\n"
+	       "Benchmark (figures and same-run ratios, never pass/fail): the baselines (Lamport SPSC ring,\n"
+	       "one-line spin ping-pong, eventfd ping-pong, our split and packed virtqueues from the virtio\n"
+	       "1.2 spec) and vbus over libvbus (streams, poll and blocking round trips, saturated streams\n"
+	       "with notifications per message), two threads pinned to CPUs 0 and 1, 64-byte messages.\n"
+	       "Each ratio is printed with its target; a target missed is marked MISSED.\n"
+	       "A progress line goes to stderr (in place on a terminal, else every 5 s).\n"
+	       "  --json           one JSON object: \"config\" (the run's configuration), \"measurements\"\n"
+	       "                   (key, side, msgs_per_s | rtt_ns | notifications_per_message), \"ratios\"\n"
+	       "                   (of, vs, ratio, target, target_met), \"targets_missed\" [, \"model\"]\n"
+	       "  --quick          short runs, one repetition (a smoke run: figures are noisy)\n"
+	       "  --reps N         repetitions per figure, 1 to %d, the median is reported (default 3)\n"
+	       "  --plot FILE.png  also draw the ratios as a bar chart with gnuplot (folders created)\n"
+	       "  --model PARAMS   also print the timing model's prediction (a file from vbus-model calibrate)\n"
+	       "Exit 0 (also when a target is missed), 1 when a vbus measurement failed or a file is bad,\n"
+	       "2 bad usage.\n",
+	       BENCH_MAX_REPS);
+}
+
+static int have_gnuplot(void)
+{
+	return !system("command -v gnuplot >/dev/null 2>&1");
 }
 
 int main(int argc, char **argv)
 {
-	struct results r;
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "json", no_argument, NULL, 'j' },
+					      { "quick", no_argument, NULL, 'q' },
+					      { "reps", required_argument, NULL, 'r' },
+					      { "plot", required_argument, NULL, 'p' },
+					      { "model", required_argument, NULL, 'm' },
+					      { NULL, 0, NULL, 0 } };
+	double val[NMEAS];
+	struct ratio_out ro[NRATIO];
 	struct bench_prediction pr;
-	const char *model = NULL;
-	int json = 0, quick = 0, reps = 3, a;
-	uint64_t u;
+	struct bench_cfg cfg;
+	int json = 0, quick = 0, reps = 3, reps_given = 0, c;
+	const char *plot = NULL, *model = NULL;
+	struct vbus_out png;
+	unsigned u;
 
 	if (argc > 1 && !strcmp(argv[1], "stress"))
-		return stress_main(argc - 2, argv + 2);
-	for (a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "--json")) {
+		return stress_main(argc - 1, argv + 1);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hqr:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage();
+			return 0;
+		case 'j':
 			json = 1;
-		} else if (!strcmp(argv[a], "--quick")) {
+			break;
+		case 'q':
 			quick = 1;
-			reps = 1;
-		} else if (!strcmp(argv[a], "--model") && a + 1 < argc) {
-			model = argv[++a];
-		} else if (!strcmp(argv[a], "--reps") && a + 1 < argc) {
-			if (bench_parse_u64(argv[++a], 1, BENCH_MAX_REPS, &u)) {
-				fprintf(stderr, "vbus-bench: --reps takes 1 .. %d, not '%s'\n",
-					BENCH_MAX_REPS, argv[a]);
-				return 2;
-			}
+			break;
+		case 'r':
+			if (vbus_parse_uint("vbus-bench", "--reps", optarg, 1, BENCH_MAX_REPS, &u))
+				return VBUS_EXIT_USAGE;
 			reps = (int)u;
-		} else {
-			fprintf(stderr, "usage: vbus-bench [--json] [--quick] [--reps N] [--model PARAMS]\n"
-					"       vbus-bench stress [--mode threads|procs|both] "
-					"[--messages N] [--seed S] [--timeout S]\n");
-			return 2;
+			reps_given = 1;
+			break;
+		case 'p':
+			plot = optarg;
+			break;
+		case 'm':
+			model = optarg;
+			break;
+		default:
+			return vbus_getopt_error("vbus-bench", c, argv[optind - 1], optopt);
 		}
 	}
+	if (optind < argc)
+		return vbus_usage_error("vbus-bench", "unexpected argument '%s'", argv[optind]);
+	if (quick && !reps_given)
+		reps = 1;
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (model && bench_predict(model, &pr))
-		return 2;
-	measure(&r, reps, quick);
+	/* refuse bad files and a plot that cannot be drawn before measuring for minutes */
+	if (model && (vbus_check_input_file("vbus-bench", model, 1) || bench_predict(model, &pr)))
+		return VBUS_EXIT_FAIL;
+	if (plot) {
+		if (!have_gnuplot())
+			return vbus_fail("vbus-bench", "--plot", "gnuplot not found in PATH (scripts/deps.sh)");
+		if (vbus_out_open(&png, "vbus-bench", plot))
+			return VBUS_EXIT_FAIL;
+	}
+	cfg.stream_n = quick ? 200000 : 5000000;
+	cfg.rtt_n = quick ? 20000 : 200000;
+	cfg.block_n = quick ? 2000 : 20000;
+	measure(val, ro, &cfg, reps);
 	if (json) {
-		print_json(&r, reps, model ? &pr : NULL);
+		print_json(val, ro, &cfg, reps, quick, model, model ? &pr : NULL);
 	} else {
-		print_table(&r, reps);
+		print_table(val, ro, &cfg, reps);
 		if (model)
-			print_model(&r, &pr, 0);
+			print_model(val, &pr, 0);
 	}
-	if (r.vb1 <= 0 || r.vb32 <= 0 || r.poll_rtt <= 0 || r.block_rtt <= 0 ||
-	    r.spin_stream <= 0 || r.block_stream <= 0) {
-		fprintf(stderr, "vbus-bench: a vbus measurement failed\n");
-		return 1;
+	int failed = 0;
+	for (int i = 0; i < NMEAS; i++)
+		if (measurements[i].vbus && measurements[i].unit != U_PER_MSG && !(val[i] > 0)) {
+			fprintf(stderr, "vbus-bench: %s: measurement failed\n", measurements[i].key);
+			failed = 1;
+		}
+	if (plot) {
+		fclose(png.f); /* gnuplot writes the temporary file; nothing buffered here */
+		png.f = NULL;
+		if (plot_ratios(&png, ro, reps) || rename(png.tmp, png.path)) {
+			unlink(png.tmp);
+			return vbus_fail("vbus-bench", plot, "gnuplot failed to draw the chart");
+		}
+		fprintf(json ? stderr : stdout, "wrote %s\n", plot);
 	}
-	return 0;
+	return failed ? VBUS_EXIT_FAIL : 0;
 }

@@ -5,10 +5,8 @@
 
 #include <stdint.h>
 
-/* Monotonic time in seconds. */
+/* Monotonic time in seconds (vbus_now_s() of tools/cli/vbus_cli.h, for files built without it). */
 double bench_now(void);
-/* Parse a whole decimal or 0x number in [min, max] into *out; 0, or -EINVAL (nothing else taken). */
-int bench_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Run fn0 and fn1 on CPUs 0 and 1 (when there are two) after a common start barrier. */
 void bench_run_pair(void *(*fn0)(void *), void *(*fn1)(void *), void *arg);
 /* Our split virtqueue (virtio 1.2 §2.7, EVENT_IDX), both sides polling: messages per second. */
@@ -23,13 +21,13 @@ double bench_split_vq_block_rtt(uint64_t iters);
 double bench_packed_vq_block_rtt(uint64_t iters);
 /* The timing model's figures for the vbus rows (predict.c). */
 struct bench_prediction {
-	double vb1, vb32;		/* stream single / burst 32, messages per second */
-	double poll_rtt, block_rtt;	/* ns */
+	double vb1, vb32;	    /* stream single / burst 32, messages per second */
+	double poll_rtt, block_rtt; /* ns */
 	double spin_stream, spin_notif, block_stream, block_notif;
 };
 /* Predict every vbus scenario from the parameter file @path; 0 or -1 (message printed). */
 int bench_predict(const char *path, struct bench_prediction *pr);
-/* vbus-bench stress [args]: the stress workload; process exit status. */
+/* vbus-bench stress [args] (argv[0] is "stress"): the stress workload; process exit status. */
 int stress_main(int argc, char **argv);
 
 #endif

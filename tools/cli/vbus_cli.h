@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vbus_cli.h: the one shared helper of the command-line contract (docs/cli.md).
- * Header only, C11 and C++17: strict number parsing that names the option and its range, usage errors,
- * input-file checks, clocks, cpu_relax(), a progress line on stderr, and output files written to a
- * temporary name then renamed. Every program of the project uses these instead of its own copies.
+ * Header only, C11 and C++17: strict number parsing that names the option and its range, usage
+ * errors, input-file checks, clocks, cpu_relax(), a progress line on stderr, and output files
+ * written to a temporary name then renamed. Every program of the project uses these instead of its
+ * own copies.
  *
  * Exit status (docs/cli.md): 0 success, 1 runtime failure ("prog: what: why"), 2 usage error naming
  * the option. 77 is reserved for tests that skip.
@@ -74,8 +75,8 @@ static inline int vbus_getopt_error(const char *prog, int ret, const char *bad, 
  * Strict unsigned number: decimal or 0x hex, no sign, no trailing text, min <= v <= max.
  * On error prints "prog: OPT 'TEXT': not a number from MIN to MAX" and returns -1.
  */
-static inline int vbus_parse_u64(const char *prog, const char *opt, const char *s, uint64_t min, uint64_t max,
-				 uint64_t *out)
+static inline int vbus_parse_u64(const char *prog, const char *opt, const char *s, uint64_t min,
+				 uint64_t max, uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
@@ -88,8 +89,10 @@ static inline int vbus_parse_u64(const char *prog, const char *opt, const char *
 		ok = !errno && !*end && v >= min && v <= max;
 	}
 	if (!ok) {
-		fprintf(stderr, "%s: %s '%s': not a whole number from %llu to %llu (try '%s --help')\n", prog, opt,
-			s ? s : "", (unsigned long long)min, (unsigned long long)max, prog);
+		fprintf(stderr,
+			"%s: %s '%s': not a whole number from %llu to %llu (try '%s --help')\n",
+			prog, opt, s ? s : "", (unsigned long long)min, (unsigned long long)max,
+			prog);
 		return -1;
 	}
 	*out = v;
@@ -97,8 +100,8 @@ static inline int vbus_parse_u64(const char *prog, const char *opt, const char *
 }
 
 /* vbus_parse_u64 into an unsigned int (max must fit). */
-static inline int vbus_parse_uint(const char *prog, const char *opt, const char *s, unsigned min, unsigned max,
-				  unsigned *out)
+static inline int vbus_parse_uint(const char *prog, const char *opt, const char *s, unsigned min,
+				  unsigned max, unsigned *out)
 {
 	uint64_t v;
 
@@ -109,8 +112,8 @@ static inline int vbus_parse_uint(const char *prog, const char *opt, const char 
 }
 
 /* Strict finite real number with min <= v <= max; the error names the option and the range. */
-static inline int vbus_parse_double(const char *prog, const char *opt, const char *s, double min, double max,
-				    double *out)
+static inline int vbus_parse_double(const char *prog, const char *opt, const char *s, double min,
+				    double max, double *out)
 {
 	char *end;
 	double v = 0;
@@ -123,8 +126,8 @@ static inline int vbus_parse_double(const char *prog, const char *opt, const cha
 		ok = !errno && !*end && isfinite(v) && v >= min && v <= max;
 	}
 	if (!ok) {
-		fprintf(stderr, "%s: %s '%s': not a number from %g to %g (try '%s --help')\n", prog, opt, s ? s : "",
-			min, max, prog);
+		fprintf(stderr, "%s: %s '%s': not a number from %g to %g (try '%s --help')\n", prog,
+			opt, s ? s : "", min, max, prog);
 		return -1;
 	}
 	*out = v;
@@ -201,12 +204,13 @@ static inline void vbus_progress_init(struct vbus_progress *p, const char *prog,
 	p->tty = isatty(STDERR_FILENO);
 	p->drawn = 0;
 	if (getenv("VBUS_PROGRESS"))
-		p->every_s = atof(getenv("VBUS_PROGRESS")) > 0 ? atof(getenv("VBUS_PROGRESS")) : p->every_s;
+		p->every_s = atof(getenv("VBUS_PROGRESS")) > 0 ? atof(getenv("VBUS_PROGRESS"))
+							       : p->every_s;
 }
 
 /* Report done/total (total 0: unknown) with a short label; rate-limited. */
-static inline VBUS_CLI_PRINTF(4, 5) void vbus_progress(struct vbus_progress *p, uint64_t done, uint64_t total,
-						       const char *fmt, ...)
+static inline VBUS_CLI_PRINTF(4, 5) void vbus_progress(struct vbus_progress *p, uint64_t done,
+						       uint64_t total, const char *fmt, ...)
 {
 	double now = vbus_now_s();
 	char what[160];
@@ -219,11 +223,12 @@ static inline VBUS_CLI_PRINTF(4, 5) void vbus_progress(struct vbus_progress *p, 
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (total)
-		fprintf(stderr, "%s%s: [%llu/%llu] %s (%.0f s)%s", p->tty ? "\r\033[K" : "", p->prog,
-			(unsigned long long)done, (unsigned long long)total, what, now - p->start, p->tty ? "" : "\n");
+		fprintf(stderr, "%s%s: [%llu/%llu] %s (%.0f s)%s", p->tty ? "\r\033[K" : "",
+			p->prog, (unsigned long long)done, (unsigned long long)total, what,
+			now - p->start, p->tty ? "" : "\n");
 	else
-		fprintf(stderr, "%s%s: %s (%.0f s)%s", p->tty ? "\r\033[K" : "", p->prog, what, now - p->start,
-			p->tty ? "" : "\n");
+		fprintf(stderr, "%s%s: %s (%.0f s)%s", p->tty ? "\r\033[K" : "", p->prog, what,
+			now - p->start, p->tty ? "" : "\n");
 	p->drawn = p->tty;
 	fflush(stderr);
 }
@@ -233,6 +238,18 @@ static inline void vbus_progress_done(struct vbus_progress *p)
 	if (p->drawn)
 		fprintf(stderr, "\r\033[K");
 	p->drawn = 0;
+}
+
+/* A path as a gnuplot single-quoted string (a ' inside is written ''). */
+static inline void vbus_gnuplot_quote(FILE *g, const char *s)
+{
+	fputc('\'', g);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', g);
+		fputc(*s, g);
+	}
+	fputc('\'', g);
 }
 
 /*

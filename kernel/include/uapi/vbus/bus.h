@@ -42,8 +42,15 @@ struct vbus_shm_header {
 	__le64 data_len;	  /* length of the data area */
 	__le32 north_peer;	  /* ivshmem peer id of north (transport a), else 0 */
 	__le32 south_peer;	  /* ivshmem peer id of south (transport a), else 0 */
-	__u8 reserved[64];	  /* zero */
+	__le32 north_gen;	  /* north: bumped before north (re)initialises its rings (§3.1.1) */
+	__le32 south_gen;	  /* south: the north_gen it attached to (acknowledgement) */
+	__le32 link;		  /* south: VBUS_LINK_UP or VBUS_LINK_DOWN */
+	__u8 reserved[52];	  /* zero */
 };
+
+/* vbus_shm_header.link */
+#define VBUS_LINK_DOWN 0 /* south is not serving: north stops using the rings */
+#define VBUS_LINK_UP 1	 /* south serves this region */
 
 /* vbus_device_record.state: written by south only */
 #define VBUS_DEV_EMPTY 0   /* slot unused */
@@ -128,6 +135,9 @@ VBUS_ABI_OFFSET(struct vbus_shm_header, data_off, 40);
 VBUS_ABI_OFFSET(struct vbus_shm_header, data_len, 48);
 VBUS_ABI_OFFSET(struct vbus_shm_header, north_peer, 56);
 VBUS_ABI_OFFSET(struct vbus_shm_header, south_peer, 60);
+VBUS_ABI_OFFSET(struct vbus_shm_header, north_gen, 64);
+VBUS_ABI_OFFSET(struct vbus_shm_header, south_gen, 68);
+VBUS_ABI_OFFSET(struct vbus_shm_header, link, 72);
 VBUS_ABI_SIZE(struct vbus_device_record, 64);
 VBUS_ABI_OFFSET(struct vbus_device_record, id, 0);
 VBUS_ABI_OFFSET(struct vbus_device_record, version, 4);

@@ -29,12 +29,28 @@ struct vbus_ioc_device {
 	__u32 slot;			/* device slot of this link, < VBUS_MAX_DEVICES */
 	__u32 id;			/* device id (!= 0) */
 	__u32 version;			/* device version */
-	__u32 flags;			/* zero */
+	__u32 flags;			/* VBUS_IOC_DEV_F_* */
 	char type[VBUS_DEV_TYPE_LEN];	/* backend: "echo", "null" */
 	__u64 ring_off[2];		/* region offsets of the device's IOQs: [0] tx (north->south), [1] rx */
 	__u32 signal[2];		/* signal (eventfd) index of each ring, see SET_KICK/SET_CALL */
 	__u32 reserved[2];		/* zero */
 };
+
+/*
+ * vbus_ioc_device.flags. LATE: do not validate the rings now; the worker
+ * attaches them once north has initialised valid headers (a guest that has
+ * not booted yet), retrying at every kick. Without it ADD_DEVICE validates now.
+ */
+#define VBUS_IOC_DEV_F_LATE (1u << 0)
+#define VBUS_IOC_DEV_F_KNOWN (VBUS_IOC_DEV_F_LATE)
+
+/* VBUS_IOC_SET_WEIGHT: the most one worker pass may do for one device (spec §5.2 TR-5) */
+struct vbus_ioc_weight {
+	__u32 descs;	/* descriptors, 1..VBUS_IOQ_MAX_COUNT (default 256) */
+	__u32 reserved;	/* zero */
+	__u64 bytes;	/* payload bytes copied, 1..VBUS_IOC_MAX_WEIGHT_BYTES (default 512 KiB) */
+};
+#define VBUS_IOC_MAX_WEIGHT_BYTES (1ull << 30)
 
 /* VBUS_IOC_SET_KICK / VBUS_IOC_SET_CALL: bind an eventfd to a signal index */
 struct vbus_ioc_eventfd {
@@ -58,10 +74,12 @@ struct vbus_ioc_stats {
 #define VBUS_IOC_GET_VERSION _IOR(VBUS_IOC_MAGIC, 0x00, __u32)
 #define VBUS_IOC_ATTACH_SHM _IOW(VBUS_IOC_MAGIC, 0x10, struct vbus_ioc_shm)
 #define VBUS_IOC_ADD_DEVICE _IOW(VBUS_IOC_MAGIC, 0x11, struct vbus_ioc_device)
+#define VBUS_IOC_RESET_DEVICE _IOW(VBUS_IOC_MAGIC, 0x12, __u32)
 #define VBUS_IOC_SET_KICK _IOW(VBUS_IOC_MAGIC, 0x20, struct vbus_ioc_eventfd)
 #define VBUS_IOC_SET_CALL _IOW(VBUS_IOC_MAGIC, 0x21, struct vbus_ioc_eventfd)
 #define VBUS_IOC_START _IO(VBUS_IOC_MAGIC, 0x30)
 #define VBUS_IOC_STOP _IO(VBUS_IOC_MAGIC, 0x31)
+#define VBUS_IOC_SET_WEIGHT _IOW(VBUS_IOC_MAGIC, 0x32, struct vbus_ioc_weight)
 #define VBUS_IOC_GET_STATS _IOWR(VBUS_IOC_MAGIC, 0x40, struct vbus_ioc_stats)
 
 VBUS_ABI_SIZE(struct vbus_ioc_shm, 24);
@@ -71,6 +89,8 @@ VBUS_ABI_OFFSET(struct vbus_ioc_device, ring_off, 48);
 VBUS_ABI_OFFSET(struct vbus_ioc_device, signal, 64);
 VBUS_ABI_SIZE(struct vbus_ioc_eventfd, 8);
 VBUS_ABI_SIZE(struct vbus_ioc_stats, 72);
+VBUS_ABI_SIZE(struct vbus_ioc_weight, 16);
+VBUS_ABI_OFFSET(struct vbus_ioc_weight, bytes, 8);
 VBUS_ABI_OFFSET(struct vbus_ioc_stats, doorbells, 8);
 VBUS_ABI_OFFSET(struct vbus_ioc_stats, violations, 40);
 

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Hold one program or script to the command-line contract of docs/cli.md.
+# Usage: contract.sh BINDIR NAME     (NAME: a row of programs.txt; ctest runs one per row as unit.cli.NAME)
+#        contract.sh BINDIR --list   (the row names)
+# Checks: --help (usage on stdout, exit 0, fast, no work done); an unknown option (exit 2, named on stderr,
+# nothing on stdout); a missing file, a directory, an empty file and a malformed file (the row's exit status,
+# the path and the reason on stderr); out-of-range and malformed numbers (exit 2, the option and its range
+# named); the row's other usage errors (exit 2, the option named); no shell errors ("unbound variable"),
+# no crash, and nothing left behind in the working folder. Exit 0 pass, 1 fail (every failure printed).
+set -uo pipefail
+bin=${1:?usage: contract.sh BINDIR NAME|--list}
+want=${2:?usage: contract.sh BINDIR NAME|--list}
+here=$(cd "$(dirname "$0")" && pwd)
+src=${VBUS_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
+table=$here/programs.txt
+
+if [ "$want" = --list ]; then
+	grep -v '^#' "$table" | grep -v '^$' | cut -d'|' -f1
+	exit 0
+fi
+row=$(grep -v '^#' "$table" | awk -F'|' -v n="$want" '$1 == n' | head -n1)
+[ -n "$row" ] || { echo "contract.sh: no row '$want' in $table" >&2; exit 2; }
+IFS='|' read -r name cmd filearg checks malformed numbers extra <<<"$row"
+cmd=${cmd//@BIN@/$bin}
+cmd=${cmd//@SRC@/$src}
+filearg=${filearg//@SRC@/$src}
+read -ra argv0 <<<"$cmd"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-cli-contract-XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/cwd" "$work/in"
+failed=0
+fail() {
+	echo "FAIL [$name] $*"
+	failed=1
+}
+
+# run ARGS...: the command with ARGS in $work/cwd, 30 s at most; sets rc, out, err.
+run() {
+	(cd "$work/cwd" && timeout 30 "${argv0[@]}" "$@") >"$work/out" 2>"$work/err" </dev/null
+	rc=$?
+	out=$(cat "$work/out")
+	err=$(cat "$work/err")
+	if grep -q 'unbound variable\|command not found\|syntax error' "$work/err"; then
+		fail "$*: shell error: $(head -n1 "$work/err")"
+	fi
+	if [ $rc -ge 124 ] && [ $rc -ne 77 ]; then
+		fail "$*: timed out or crashed (exit $rc)"
+	fi
+}
+
+# expect_usage WHAT ARGS...: exit 2, WHAT named on stderr, nothing on stdout.
+expect_usage() {
+	local what=$1
+	shift
+	run "$@"
+	if [ $rc -ne 2 ]; then
+		fail "'$*' exited $rc, want 2 (usage error); stderr: $(head -c 200 "$work/err")"
+	elif ! grep -qF -- "$what" "$work/err"; then
+		fail "'$*': the error does not name '$what': $(head -c 200 "$work/err")"
+	elif [ -n "$out" ]; then
+		fail "'$*': a usage error printed on stdout: $(head -c 120 "$work/out")"
+	else
+		echo "ok: $name $* -> 2: $(head -n1 "$work/err")"
+	fi
+}
+
+# --help: usage on stdout, exit 0, nothing on stderr
+run --help
+if [ $rc -ne 0 ]; then
+	fail "--help exited $rc, want 0"
+elif ! head -n1 "$work/out" | grep -q '^usage: '; then
+	fail "--help: the first line on stdout is not 'usage: ...': $(head -n1 "$work/out")"
+elif [ -s "$work/err" ]; then
+	fail "--help wrote on stderr: $(head -n1 "$work/err")"
+else
+	echo "ok: $name --help -> 0: $(head -n1 "$work/out")"
+fi
+
+# an unknown option
+expect_usage --no-such-option-xyz --no-such-option-xyz
+
+# bad input files
+if [ "$checks" != - ]; then
+	kinds=${checks%%:*}
+	fexit=${checks##*:}
+	: >"$work/in/empty.file"
+	case $malformed in
+	vec) printf 'vbus-vector 1\nname bad\nobject sig0 signal\nsteps\nS frobnicate sig0\nexpect\nend\n' ;;
+	trace) printf 'vbus-trace 1\n1 S enable sig0 ok N=000 S=100\nnot a record\n' ;;
+	json) printf '{\n  "doorbell": 10,\n  "wakeup": "slow"\n}\n' ;;
+	*) printf 'garbage\n' ;;
+	esac >"$work/in/bad.file"
+	for k in $(echo "$kinds" | grep -o .); do
+		case $k in
+		m) f=$work/in/missing.file why='No such file' ;;
+		d) f=$work/in why='directory' ;;
+		e) f=$work/in/empty.file why='empty' ;;
+		x) f=$work/in/bad.file why='' ;;
+		*) echo "contract.sh: bad check letter '$k' in row $name" >&2; exit 2 ;;
+		esac
+		read -ra fargs <<<"${filearg//@FILE@/$f}"
+		run "${fargs[@]}"
+		both="$out$err"
+		if [ $rc -ne "$fexit" ]; then
+			fail "$k: '${fargs[*]}' exited $rc, want $fexit; stderr: $(head -c 200 "$work/err")"
+		elif ! grep -qF -- "$f" <<<"$both"; then
+			fail "$k: the message does not name the file $f: $(head -c 200 "$work/err")"
+		elif [ -n "$why" ] && ! grep -qi -- "$why" "$work/err"; then
+			fail "$k: the message does not say '$why': $(head -c 200 "$work/err")"
+		else
+			echo "ok: $name ${fargs[*]} -> $rc: $(head -n1 "$work/err")"
+		fi
+	done
+fi
+
+# out-of-range and malformed numbers: exit 2, the option named, and its range when it has one
+if [ "$numbers" != - ]; then
+	IFS=';' read -ra nums <<<"$numbers"
+	for n in "${nums[@]}"; do
+		read -ra a <<<"$n"
+		expect_usage "${a[0]}" "${a[@]}"
+		if [ $rc -eq 2 ] && ! grep -q 'from .* to ' "$work/err"; then
+			fail "'$n': the error does not state the range ('from A to B'): $(head -n1 "$work/err")"
+		fi
+	done
+fi
+
+# the row's other usage errors
+if [ "$extra" != - ]; then
+	IFS=';' read -ra ex <<<"$extra"
+	for e in "${ex[@]}"; do
+		read -ra a <<<"$e"
+		expect_usage "${a[0]}" "${a[@]}"
+	done
+fi
+
+left=$(ls -A "$work/cwd")
+[ -z "$left" ] || fail "bad input left files behind in the working folder: $left"
+[ $failed -eq 0 ] && echo "PASS [$name]: every check of docs/cli.md"
+exit $failed

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Checks on the test harness itself. Usage: meta.sh CASE
+#   ck-typo       a Check binary run with CK_RUN_CASE naming no test fails (it used to pass with 0 tests)
+#   no-tests      `make check`'s ctest fails when a label or -R regex selects no test (--no-tests=error)
+#   readme        every folder tests/README.md names as `name/` exists
+#   clang-format  the files listed in clang-format-files.txt are formatted as .clang-format says
+#   kmod-guard    the destructive in-guest module test refuses to run outside the test VM
+# Exit 0 pass, 1 fail (with the reason), 77 skip (with the reason).
+set -uo pipefail
+case_=${1:?usage: meta.sh CASE}
+src=${VBUS_SOURCE_DIR:?VBUS_SOURCE_DIR must be set (ctest sets it)}
+bin=${VBUS_BINARY_DIR:?VBUS_BINARY_DIR must be set (ctest sets it)}
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+case $case_ in
+ck-typo)
+	out=$(CK_RUN_CASE=no-such-case-typo "$bin/bin/test_core" 2>&1); rc=$?
+	echo "$out"
+	[ $rc -ne 0 ] || fail "test_core with CK_RUN_CASE=no-such-case-typo exited 0 (zero tests counted as a pass)"
+	echo "$out" | grep -q 'no test ran' || fail "no 'no test ran' message"
+	"$bin/bin/test_core" >/dev/null 2>&1 || fail "test_core without a filter fails"
+	;;
+no-tests)
+	# the Makefile's ctest line carries the flag, and with it ctest refuses an empty selection
+	make -s -n -C "$src" test-default BUILD_DIR="$bin" 2>/dev/null | grep -q -- 'ctest --no-tests=error' ||
+		fail "make test-default does not run ctest --no-tests=error"
+	(cd "$bin" && ctest --no-tests=error -R 'no-such-test-typo-zz' >/dev/null 2>&1) &&
+		fail "ctest --no-tests=error -R typo passed"
+	(cd "$bin" && ctest --no-tests=error -L 'no-such-label-zz' >/dev/null 2>&1) &&
+		fail "ctest --no-tests=error -L typo passed"
+	echo "an empty selection fails"
+	;;
+readme)
+	for d in $(grep -o '`[a-z0-9_-]*/`' "$src/tests/README.md" | tr -d '`' | sort -u); do
+		[ -d "$src/tests/$d" ] || [ -d "$src/$d" ] || fail "tests/README.md names $d, which does not exist"
+		echo "ok: $d"
+	done
+	;;
+clang-format)
+	cf=$(command -v clang-format-14 || command -v clang-format) ||
+		{ echo "SKIP: clang-format not installed (Debian package clang-format)"; exit 77; }
+	n=0
+	while read -r f; do
+		case $f in '' | '#'*) continue ;; esac
+		[ -f "$src/$f" ] || fail "clang-format-files.txt lists $f, which does not exist"
+		if ! (cd "$src" && "$cf" --dry-run -Werror "$f" 2>"$bin/clang-format.err"); then
+			head -20 "$bin/clang-format.err"
+			fail "$f is not formatted as .clang-format says (fix: $cf -i $f)"
+		fi
+		n=$((n + 1))
+	done <"$src/tests/cli/clang-format-files.txt"
+	echo "$n files formatted as .clang-format says"
+	;;
+kmod-guard)
+	t=$bin/bin/vbus_kmod_test
+	[ -x "$t" ] || { echo "SKIP: $t not built (needs the kernel build)"; exit 77; }
+	out=$("$t" 2>&1); rc=$?
+	echo "$out" | head -5
+	[ $rc -ne 0 ] && [ $rc -ne 77 ] || fail "vbus_kmod_test outside the test VM exited $rc, want a refusal (1)"
+	echo "$out" | grep -q 'refus' || fail "vbus_kmod_test did not say it refuses"
+	;;
+*)
+	echo "meta.sh: unknown case '$case_'" >&2
+	exit 2
+	;;
+esac
+echo "PASS $case_"

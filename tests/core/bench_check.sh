@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# vbus-bench --quick as a user sees it (a smoke run: the figures are not judged, the output is).
+# Usage: bench_check.sh VBUS_BENCH VBUS_MODEL
+# Checks: a progress line on stderr while it measures; the table marks every target met or MISSED and
+# counts them; --json carries the run's configuration, the figures under the keys vbus-model uses for the
+# same quantity, and every ratio with its target; --plot writes a PNG. Exit 0 pass, 1 fail.
+set -uo pipefail
+bench=${1:?usage: bench_check.sh VBUS_BENCH VBUS_MODEL}
+model=${2:?usage: bench_check.sh VBUS_BENCH VBUS_MODEL}
+work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-bench-check-XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# table + plot, progress every 10 ms (stderr is not a terminal here)
+VBUS_PROGRESS=0.01 "$bench" --quick --plot "$work/plots/ratios.png" >"$work/table" 2>"$work/err" ||
+	fail "vbus-bench --quick --plot exited $?: $(tail -3 "$work/err")"
+cat "$work/table"
+grep -Eq '^vbus-bench: \[[0-9]+/[0-9]+\] rep 1/1: ' "$work/err" || fail "no progress line on stderr"
+[ "$(grep -c . "$work/err")" -ge 5 ] || fail "fewer than 5 progress lines for the whole run"
+grep -q '^targets: [0-9]* met, [0-9]* MISSED' "$work/table" || fail "no 'targets: N met, N MISSED' line"
+ntarget=$(grep -Ec ' (>=|<=|>|<) [0-9.]+ +(met|MISSED <<<)$' "$work/table")
+[ "$ntarget" -ge 8 ] || fail "only $ntarget ratio rows carry a target marked met/MISSED"
+sum=$(sed -n 's/^targets: \([0-9]*\) met, \([0-9]*\) MISSED.*/\1 \2/p' "$work/table")
+[ "$(echo "$sum" | awk '{print $1 + $2}')" -eq "$ntarget" ] || fail "the summary ($sum) does not count the rows"
+head -c 8 "$work/plots/ratios.png" | grep -q PNG || fail "--plot wrote no PNG"
+
+# JSON
+"$bench" --quick --json >"$work/json" 2>/dev/null || fail "vbus-bench --quick --json exited $?"
+python3 - "$work/json" <<'PY' || fail "the JSON does not hold the contract (above)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+cfg = d["config"]
+for k in ("reps", "quick", "message_bytes", "ring", "burst", "stream_messages", "cpus_pinned"):
+    assert k in cfg, "config lacks " + k
+units = {"msgs_per_s", "rtt_ns", "notifications_per_message"}
+seen = set()
+for m in d["measurements"]:
+    u = units & set(m)
+    assert len(u) == 1, "measurement %s has no unit key" % m["key"]
+    seen |= u
+assert seen == units, "units missing: %s" % (units - seen)
+assert any("target_met" in r for r in d["ratios"]), "no ratio with a target"
+assert d["targets_missed"] == sum(1 for r in d["ratios"] if r.get("target_met") is False)
+print("json ok:", len(d["measurements"]), "figures,", len(d["ratios"]), "ratios")
+PY
+# the same quantity, the same key: vbus-model's notifications per message
+"$model" run --json --messages 100 | grep -q '"notifications_per_message"' ||
+	fail "vbus-model run --json has no notifications_per_message"
+echo "PASS"

@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vbus-e2e: the guest side of the end-to-end tests (static; runs in the
+ * QEMU-booted test kernel).
+ *
+ *   vbus-e2e echo DEV COUNT SEED [WINDOW]
+ *       send COUNT messages of pseudo-random sizes (16 .. 1024 bytes) through
+ *       /dev/vbus-echoN, up to WINDOW (default 32) in flight; every echo must
+ *       come back whole, in order, with its checksum. Prints the counts and
+ *       the driver's sysfs counters (before/after deltas).
+ *   vbus-e2e wait-dev DEV SECONDS
+ *       wait until DEV exists (hotplug), 0 when it does.
+ *   vbus-e2e wait-gone DEV SECONDS
+ *       wait until DEV is gone.
+ *   vbus-e2e expect-errno DEV ERRNO-NAME
+ *       one write+read must fail with the given errno (e.g. ENOLINK).
+ *   vbus-e2e bench PATH COUNT SIZE WINDOW IRQ-MATCH
+ *       benchmark (figures, no verdict): COUNT messages of SIZE bytes through
+ *       PATH (a vbus echo device, or a stream such as a virtio-serial port
+ *       whose host end echoes), WINDOW in flight; prints msgs/s, the mean
+ *       round trip and the interrupts per message of the /proc/interrupts
+ *       lines containing IRQ-MATCH.
+ *   vbus-e2e host-echo SOCKET
+ *       (host side) listen on a UNIX socket, accept one connection, echo
+ *       every byte until EOF.
+ *   vbus-e2e hostile PCI-SLOT OFFSET LEN DOORBELLS
+ *       a hostile guest: through the device's sysfs resource files, overwrite
+ *       [OFFSET, OFFSET+LEN) of BAR2 with pseudo-random bytes (the rings of a
+ *       device live there), then write DOORBELLS doorbells to every vector.
+ *
+ * Exit: 0 pass, 1 failure (printed), 2 usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MSG_MIN 16u
+#define MSG_MAX 1024u
+
+struct hdr {
+	uint32_t len;
+	uint32_t sum;	/* FNV-1a of seq and payload */
+	uint64_t seq;
+};
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return x ^ (x >> 33);
+}
+
+static uint32_t msg_len(uint64_t seed, uint64_t seq)
+{
+	return MSG_MIN + (uint32_t)(mix(seed * 0x9e3779b97f4a7c15ull + seq) % (MSG_MAX - MSG_MIN + 1));
+}
+
+static uint32_t fnv(const uint8_t *p, size_t n, uint64_t seq)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		h = (h ^ (uint8_t)(seq >> (8 * i))) * 16777619u;
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static size_t msg_build(uint8_t *buf, uint64_t seed, uint64_t seq)
+{
+	struct hdr h = { .len = msg_len(seed, seq), .seq = seq };
+	uint64_t x = mix(seed ^ (seq << 1));
+	size_t i;
+
+	for (i = sizeof(h); i < h.len; i++) {
+		if ((i & 7) == 0)
+			x = mix(x + i);
+		buf[i] = (uint8_t)(x >> (8 * (i & 7)));
+	}
+	h.sum = fnv(buf + sizeof(h), h.len - sizeof(h), seq);
+	memcpy(buf, &h, sizeof(h));
+	return h.len;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* /sys/class/misc/vbus-echoN/device/echo/<name> */
+static long long sysfs_stat(const char *dev, const char *name)
+{
+	const char *base = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
+	char path[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/%s/device/echo/%s", base, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static const char *const stat_names[] = { "tx_msgs", "rx_msgs", "doorbells", "interrupts", "errors" };
+#define NSTATS (sizeof(stat_names) / sizeof(stat_names[0]))
+
+static int cmd_echo(const char *dev, uint64_t count, uint64_t seed, unsigned int window)
+{
+	uint8_t out[MSG_MAX], in[MSG_MAX + 64], want[MSG_MAX];
+	long long before[NSTATS], after[NSTATS];
+	uint64_t sent = 0, got = 0, bytes = 0;
+	double t0, t1;
+	unsigned int i;
+	int fd;
+
+	fd = open(dev, O_RDWR | O_NONBLOCK);
+	if (fd < 0) {
+		fprintf(stderr, "e2e-echo: open %s: %s\n", dev, strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < NSTATS; i++)
+		before[i] = sysfs_stat(dev, stat_names[i]);
+	t0 = now();
+	while (got < count) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int ret;
+
+		if (sent < count && sent - got < window)
+			p.events |= POLLOUT;
+		ret = poll(&p, 1, 10000);
+		if (ret == 0) {
+			fprintf(stderr, "e2e-echo: FAIL: no progress for 10 s (sent %" PRIu64 ", echoed %" PRIu64 ")\n",
+				sent, got);
+			return 1;
+		}
+		if (ret < 0 || (p.revents & (POLLERR | POLLHUP))) {
+			fprintf(stderr, "e2e-echo: FAIL: poll: %s revents %#x\n", strerror(errno), p.revents);
+			return 1;
+		}
+		while ((p.revents & POLLOUT) && sent < count && sent - got < window) {
+			size_t n = msg_build(out, seed, sent);
+			ssize_t w = write(fd, out, n);
+
+			if (w < 0 && errno == EAGAIN)
+				break;
+			if (w != (ssize_t)n) {
+				fprintf(stderr, "e2e-echo: FAIL: write %zu bytes: %zd (%s)\n", n, w, strerror(errno));
+				return 1;
+			}
+			sent++;
+		}
+		for (;;) {
+			ssize_t r = read(fd, in, sizeof(in));
+			size_t n;
+
+			if (r < 0 && errno == EAGAIN)
+				break;
+			if (r < 0) {
+				fprintf(stderr, "e2e-echo: FAIL: read: %s\n", strerror(errno));
+				return 1;
+			}
+			n = msg_build(want, seed, got);
+			if ((size_t)r != n || memcmp(in, want, n) != 0 ||
+			    fnv(in + sizeof(struct hdr), n - sizeof(struct hdr), got) !=
+				    ((struct hdr *)in)->sum) {
+				fprintf(stderr, "e2e-echo: FAIL: echo %" PRIu64 ": %zd bytes, wanted %zu; content %s\n",
+					got, r, n, (size_t)r == n ? "differs" : "-");
+				return 1;
+			}
+			got++;
+			bytes += n;
+			if (got == count)
+				break;
+		}
+	}
+	t1 = now();
+	for (i = 0; i < NSTATS; i++)
+		after[i] = sysfs_stat(dev, stat_names[i]);
+	close(fd);
+	printf("e2e-echo: sent=%" PRIu64 " echoed=%" PRIu64 " bytes=%" PRIu64 " errors=0 seconds=%.2f msgs_per_s=%.0f\n",
+	       sent, got, bytes, t1 - t0, got / (t1 - t0));
+	printf("e2e-echo: guest-counters");
+	for (i = 0; i < NSTATS; i++)
+		printf(" %s=%lld", stat_names[i], after[i] - before[i]);
+	printf("\n");
+	if (after[0] - before[0] != (long long)count || after[1] - before[1] != (long long)count ||
+	    after[4] != before[4]) {
+		fprintf(stderr, "e2e-echo: FAIL: the driver's counters disagree with %" PRIu64 " messages\n", count);
+		return 1;
+	}
+	printf("e2e-echo: per message: doorbells=%.3f interrupts=%.3f\n",
+	       (double)(after[2] - before[2]) / count, (double)(after[3] - before[3]) / count);
+	return 0;
+}
+
+static int cmd_wait(const char *dev, int seconds, int want_present)
+{
+	double end = now() + seconds;
+	struct stat st;
+
+	while (now() < end) {
+		if ((stat(dev, &st) == 0) == want_present)
+			return 0;
+		usleep(20000);
+	}
+	fprintf(stderr, "e2e: FAIL: %s still %s after %d s\n", dev, want_present ? "missing" : "present",
+		seconds);
+	return 1;
+}
+
+static int cmd_expect_errno(const char *dev, const char *name)
+{
+	uint8_t buf[64] = { 0 };
+	int fd = open(dev, O_RDWR), e;
+	ssize_t r;
+
+	if (fd < 0) {
+		e = errno;
+	} else {
+		r = write(fd, buf, sizeof(buf));
+		if (r >= 0)
+			r = read(fd, buf, sizeof(buf));
+		e = r < 0 ? errno : 0;
+		close(fd);
+	}
+	printf("e2e: %s: %s\n", dev, e ? strerrorname_np(e) : "no error");
+	if (!e || strcmp(strerrorname_np(e), name) != 0) {
+		fprintf(stderr, "e2e: FAIL: expected %s\n", name);
+		return 1;
+	}
+	return 0;
+}
+
+static long long irq_count(const char *match)
+{
+	char line[1024];
+	long long total = 0;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+
+		if (!p || !strstr(line, match))
+			continue;
+		for (p++;;) {
+			char *end;
+			long long v = strtoll(p, &end, 10);
+
+			if (end == p)
+				break;
+			total += v;
+			p = end;
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+static int xfer_all(int fd, uint8_t *buf, size_t n, int wr)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t r = wr ? write(fd, buf + done, n - done) : read(fd, buf + done, n - done);
+
+		if (r <= 0)
+			return -1;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+static int cmd_bench(const char *path, uint64_t count, size_t size, unsigned int window,
+		     const char *match)
+{
+	uint8_t out[MSG_MAX], in[MSG_MAX];
+	long long i0, i1;
+	uint64_t sent = 0, got = 0, bad = 0;
+	double t0, t1;
+	int fd;
+
+	if (size < 1 || size > MSG_MAX || window < 1) {
+		fprintf(stderr, "bench: size 1..%u, window >= 1\n", MSG_MAX);
+		return 2;
+	}
+	fd = open(path, O_RDWR);
+	if (fd < 0) {
+		fprintf(stderr, "bench: open %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	memset(out, 0x5a, size);
+	i0 = irq_count(match);
+	t0 = now();
+	while (got < count) {
+		while (sent < count && sent - got < window) {
+			out[0] = (uint8_t)sent;
+			if (xfer_all(fd, out, size, 1)) {
+				fprintf(stderr, "bench: write: %s\n", strerror(errno));
+				return 1;
+			}
+			sent++;
+		}
+		if (xfer_all(fd, in, size, 0)) {
+			fprintf(stderr, "bench: read: %s\n", strerror(errno));
+			return 1;
+		}
+		bad += in[0] != (uint8_t)got;
+		got++;
+	}
+	t1 = now();
+	i1 = irq_count(match);
+	close(fd);
+	printf("bench: path=%s msgs=%" PRIu64 " size=%zu window=%u seconds=%.3f msgs_per_s=%.0f rtt_us=%.1f irqs=%lld irqs_per_msg=%.3f bad=%" PRIu64 "\n",
+	       path, got, size, window, t1 - t0, got / (t1 - t0), (t1 - t0) * 1e6 * window / got,
+	       i1 - i0, (double)(i1 - i0) / got, bad);
+	return bad ? 1 : 0;
+}
+
+static int cmd_host_echo(const char *sockpath)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	uint8_t buf[65536];
+	int l, c;
+	ssize_t r;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", sockpath);
+	unlink(sockpath);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1)) {
+		fprintf(stderr, "host-echo: %s: %s\n", sockpath, strerror(errno));
+		return 1;
+	}
+	c = accept(l, NULL, NULL);
+	if (c < 0)
+		return 1;
+	while ((r = read(c, buf, sizeof(buf))) > 0)
+		if (xfer_all(c, buf, (size_t)r, 1))
+			break;
+	return 0;
+}
+
+static int cmd_hostile(const char *slot, uint64_t off, uint64_t len, uint64_t doorbells)
+{
+	char path[256];
+	volatile uint32_t *regs;
+	uint8_t *bar2;
+	uint64_t i, x = 0x12345678;
+	struct stat st;
+	uint32_t south, v, ivpos;
+	int fd0, fd2;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", slot);
+	fd2 = open(path, O_RDWR | O_SYNC);
+	if (fd2 < 0 || fstat(fd2, &st) || (uint64_t)st.st_size < off + len) {
+		fprintf(stderr, "e2e-hostile: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", slot);
+	fd0 = open(path, O_RDWR | O_SYNC);
+	if (fd0 < 0) {
+		fprintf(stderr, "e2e-hostile: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	bar2 = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, 0);
+	regs = mmap(NULL, 256, PROT_READ | PROT_WRITE, MAP_SHARED, fd0, 0);
+	if (bar2 == MAP_FAILED || regs == MAP_FAILED) {
+		fprintf(stderr, "e2e-hostile: mmap: %s\n", strerror(errno));
+		return 1;
+	}
+	/* the header's south_peer (offset 60); the layout is the ABI's, read here as a hostile guest would */
+	memcpy(&south, bar2 + 60, sizeof(south));
+	ivpos = regs[2];
+	for (i = 0; i < len; i++) {
+		if ((i & 7) == 0)
+			x = mix(x + i);
+		bar2[off + i] = (uint8_t)(x >> (8 * (i & 7)));
+	}
+	for (i = 0; i < doorbells; i++)
+		for (v = 0; v < 4; v++)
+			regs[3] = south << 16 | v;
+	printf("e2e-hostile: scribbled %" PRIu64 " bytes at %#" PRIx64 ", %" PRIu64 " doorbells x 4 vectors (south %u, me %u)\n",
+	       len, off, doorbells, south, ivpos);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 5 && strcmp(argv[1], "echo") == 0)
+		return cmd_echo(argv[2], strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0),
+				argc > 5 ? (unsigned int)strtoul(argv[5], NULL, 0) : 32);
+	if (argc == 4 && strcmp(argv[1], "wait-dev") == 0)
+		return cmd_wait(argv[2], atoi(argv[3]), 1);
+	if (argc == 4 && strcmp(argv[1], "wait-gone") == 0)
+		return cmd_wait(argv[2], atoi(argv[3]), 0);
+	if (argc == 4 && strcmp(argv[1], "expect-errno") == 0)
+		return cmd_expect_errno(argv[2], argv[3]);
+	if (argc == 7 && strcmp(argv[1], "bench") == 0)
+		return cmd_bench(argv[2], strtoull(argv[3], NULL, 0), strtoul(argv[4], NULL, 0),
+				 (unsigned int)strtoul(argv[5], NULL, 0), argv[6]);
+	if (argc == 3 && strcmp(argv[1], "host-echo") == 0)
+		return cmd_host_echo(argv[2]);
+	if (argc == 6 && strcmp(argv[1], "hostile") == 0)
+		return cmd_hostile(argv[2], strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0),
+				   strtoull(argv[5], NULL, 0));
+	fprintf(stderr, "usage: vbus-e2e echo DEV COUNT SEED [WINDOW] | wait-dev DEV S | wait-gone DEV S |"
+			" expect-errno DEV ERRNO |"
+			" hostile PCI-SLOT OFFSET LEN DOORBELLS | bench PATH COUNT SIZE WINDOW IRQ-MATCH |"
+			" host-echo SOCKET\n");
+	return 2;
+}

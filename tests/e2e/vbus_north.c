@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vbus-north: a userspace north that connects to vbusd as a QEMU
+ * ivshmem-doorbell client would (ivshmem server protocol over a UNIX
+ * socket), attaches to the bus (BUS-8), opens echo device ID through the
+ * control verbs and echoes COUNT messages with checksums. Every ring, signal
+ * and bus operation goes through kernel/core, like the guest driver.
+ *
+ * Usage: vbus-north SOCKET VECTORS DEVICE-ID COUNT
+ * Exit: 0 all echoed intact, 1 failure (printed), 2 usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vbus_core.h"
+
+#define MAXV 64
+#define COUNT 64u
+#define MSG 256u
+
+static int south_efd[MAXV], north_efd[MAXV];
+static unsigned int nvec;
+static uint8_t *region;
+static uint64_t size;
+static struct vbus_bus_layout lay;
+static struct ioq ctrl, evq, q[2];
+static uint64_t doorbells, irqs;
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "vbus-north: FAIL: %s\n", what);
+	return 1;
+}
+
+static int recv_msg(int s, int64_t *val, int *fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = val, .iov_len = sizeof(*val) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+
+	*fd = -1;
+	if (recvmsg(s, &m, MSG_WAITALL) != sizeof(*val))
+		return -1;
+	*val = (int64_t)le64toh((uint64_t)*val);
+	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	return 0;
+}
+
+static uint32_t vec(uint32_t handle)
+{
+	return handle < nvec ? handle : 0;
+}
+
+static void ring_doorbell(uint32_t v)
+{
+	doorbells++;
+	eventfd_write(south_efd[v], 1);
+}
+
+static void kick(struct ioq *r, uint32_t handle)
+{
+	if (ioq_kick(r) == SHM_SIGNAL_NOTIFY)
+		ring_doorbell(vec(handle));
+}
+
+/* Block until vector @v fires (or 5 s), then run wakeup on @sig. 0 or -ETIMEDOUT. */
+static int wait_vec(uint32_t v, struct ioq *r)
+{
+	struct pollfd p = { .fd = north_efd[v], .events = POLLIN };
+	eventfd_t c;
+
+	if (poll(&p, 1, 5000) != 1)
+		return -ETIMEDOUT;
+	if (eventfd_read(north_efd[v], &c) == 0)
+		irqs += c;
+	if (r)
+		shm_signal_wakeup(&r->sig, NULL, NULL, 0, NULL);
+	return 0;
+}
+
+static int verb(u32 op, u32 dev, u32 a0, u32 a1, u64 off, u64 len, u64 sig, u32 *ret)
+{
+	struct ioq_desc_info d = { .offset = lay.data_off, .len = sizeof(struct vbus_ctrl_msg) };
+	int n;
+
+	vbus_north_ctrl_fill(region + lay.data_off, op, dev, a0, a1, off, len, sig);
+	if (ioq_push(&ctrl, &d, 1) != 1)
+		return -EIO;
+	kick(&ctrl, 0);
+	for (;;) {
+		n = ioq_reclaim(&ctrl, 1, NULL, NULL, NULL);
+		if (n == 1)
+			break;
+		if (n != -EAGAIN || wait_vec(0, &ctrl))
+			return -ETIMEDOUT;
+	}
+	return vbus_north_ctrl_result(region + lay.data_off, ret);
+}
+
+static uint64_t sum(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	return h;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t count, sent = 0, got = 0, posted = 0, mem;
+	uint32_t id, handle[2], ret, v, gen, i;
+	int64_t val;
+	int s, fd, self;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: vbus-north SOCKET VECTORS DEVICE-ID COUNT\n");
+		return 2;
+	}
+	nvec = (unsigned int)strtoul(argv[2], NULL, 0);
+	id = (uint32_t)strtoul(argv[3], NULL, 0);
+	count = strtoull(argv[4], NULL, 0);
+	if (nvec < 1 || nvec > MAXV)
+		return 2;
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", argv[1]);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)))
+		return fail("connect");
+	/* version 0, our id, the shm fd with -1, south's eventfds, ours */
+	if (recv_msg(s, &val, &fd) || val != 0)
+		return fail("protocol version");
+	if (recv_msg(s, &val, &fd) || val < 0 || val > 65535)
+		return fail("client id");
+	self = (int)val;
+	if (recv_msg(s, &val, &fd) || val != -1 || fd < 0 || fstat(fd, &st))
+		return fail("shared memory");
+	size = (uint64_t)st.st_size;
+	region = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (region == MAP_FAILED)
+		return fail("mmap");
+	for (v = 0; v < 2 * nvec; v++) {
+		if (recv_msg(s, &val, &fd) || fd < 0)
+			return fail("eventfds");
+		if (v < nvec && val != self)
+			south_efd[v] = fd;
+		else if (v >= nvec && val == self)
+			north_efd[v - nvec] = fd;
+		else
+			return fail("eventfd order");
+	}
+	if (vbus_north_header(region, size, &lay) || lay.north_peer != (uint32_t)self)
+		return fail("vbus header / north_peer");
+	/* BUS-8: the bus rings, then the generation, then wait for the acknowledgement */
+	if (ioq_north_init(&ctrl, (void *)(region + lay.ctrl_ring_off), 16, 0, 0, size) ||
+	    ioq_north_init(&evq, (void *)(region + lay.event_ring_off), 16, 0, 0, size))
+		return fail("ring init");
+	shm_signal_enable(&ctrl.sig);
+	shm_signal_enable(&evq.sig);
+	gen = vbus_north_begin(region);
+	ring_doorbell(0);
+	while (!vbus_north_attached(region, gen))
+		if (wait_vec(0, NULL))
+			return fail("no attach acknowledgement");
+	if (verb(VBUS_CTRL_OPEN, id, 1, 0, 0, 0, 0, &ret))
+		return fail("OPEN");
+	/* rings and buffers after the bus's own 4 KiB of the data area */
+	mem = lay.data_off + 4096;
+	for (i = 0; i < 2; i++) {
+		uint64_t rlen = VBUS_IOQ_RING_SIZE((uint64_t)COUNT);
+
+		if (ioq_north_init(&q[i], (void *)(region + mem), COUNT, 0, 0, size))
+			return fail("echo ring init");
+		if (verb(VBUS_CTRL_SHM, id, i, 0, mem, rlen, mem + ioq_signal_offset(), &handle[i]))
+			return fail("SHM");
+		shm_signal_enable(&q[i].sig);
+		mem += (rlen + 63) & ~63ull;
+	}
+	for (;;) {
+		struct ioq_desc_info d, done[COUNT];
+		int n, k;
+
+		while (ioq_free_slots(&q[1]) && posted < got + COUNT) {
+			d = (struct ioq_desc_info){ .cookie = posted,
+				.offset = mem + COUNT * MSG + (posted % COUNT) * MSG, .len = MSG,
+				.flags = VBUS_IOQ_DESC_F_WRITE };
+			if (ioq_push(&q[1], &d, 1) != 1)
+				return fail("rx push");
+			posted++;
+		}
+		kick(&q[1], handle[1]);
+		while (sent < count && ioq_free_slots(&q[0]) && sent < got + COUNT) {
+			uint8_t *b = region + mem + (sent % COUNT) * MSG;
+			uint32_t len = 16 + (uint32_t)((sent * 2654435761u) % (MSG - 16));
+
+			memcpy(b, &sent, 8);
+			for (k = 16; k < (int)len; k++)
+				b[k] = (uint8_t)(sent + k);
+			{
+				uint64_t h = sum(b + 16, len - 16) ^ sent;
+
+				memcpy(b + 8, &h, 8);
+			}
+			d = (struct ioq_desc_info){ .cookie = sent, .offset = mem + (sent % COUNT) * MSG,
+						    .len = len };
+			if (ioq_push(&q[0], &d, 1) != 1)
+				return fail("tx push");
+			sent++;
+		}
+		kick(&q[0], handle[0]);
+		ioq_reclaim(&q[0], COUNT, NULL, NULL, NULL);
+		n = 0;
+		while ((k = ioq_reclaim(&q[1], 1, NULL, NULL, &done[0])) == 1) {
+			const uint8_t *b = region + done[0].offset;
+			uint64_t seq, h;
+
+			memcpy(&seq, b, 8);
+			memcpy(&h, b + 8, 8);
+			if (seq != got || done[0].len < 16 || (done[0].flags & VBUS_IOQ_DESC_F_ERROR) ||
+			    h != (sum(b + 16, done[0].len - 16) ^ seq)) {
+				fprintf(stderr, "vbus-north: FAIL: echo %" PRIu64 " wrong (seq %" PRIu64 ")\n", got, seq);
+				return 1;
+			}
+			got++;
+			n++;
+		}
+		if (got == count)
+			break;
+		if (!n && ioq_arm(&q[1], 1) == IOQ_ARMED && wait_vec(vec(handle[1]), &q[1]))
+			return fail("no echo for 5 s");
+	}
+	if (verb(VBUS_CTRL_CLOSE, id, 0, 0, 0, 0, 0, &ret))
+		return fail("CLOSE");
+	printf("vbus-north: peer %d: %" PRIu64 " echoes intact; doorbells %" PRIu64 " interrupts %" PRIu64 "\n",
+	       self, got, doorbells, irqs);
+	return 0;
+}
