@@ -5,7 +5,7 @@
 #                then the same userspace tests under ASan+UBSan and the stress tests under TSan
 PRESET ?= default
 BUILD_DIR := $(if $(filter default,$(PRESET)),build,build-$(PRESET))
-CTEST_ARGS ?=
+CTEST_ARGS ?= -LE mutation-full
 
 .PHONY: all deps configure build check test-default check-asan check-tsan demo clean help
 
@@ -25,7 +25,7 @@ build: configure
 
 # Sanitizer runs skip what runs no userspace code of ours under the sanitizer (QEMU boots, RTL, fuzz
 # which carries its own ASan+UBSan build).
-ASAN_CTEST_ARGS ?= -LE 'kernel|kvm|rtl|fuzz|cosim'
+ASAN_CTEST_ARGS ?= -LE 'kernel|kvm|rtl|fuzz|cosim|mutation'
 TSAN_CTEST_ARGS ?= -L 'stress|unit'
 
 check: test-default check-asan check-tsan

@@ -12,7 +12,7 @@ PKGS=(
 	yosys nextpnr-ice40 fpga-icestorm
 	qemu-system-x86 linux-headers-amd64 linux-image-amd64
 	busybox-static cpio kmod iproute2
-	spin gnuplot-nox
+	spin gnuplot-nox python3
 )
 
 case "${1:-}" in

@@ -7,6 +7,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,19 +16,46 @@
 
 /* Shared variables (one byte each: flags, the north index and the descriptor contents). */
 enum {
-	V_NE, V_NP, V_ND, V_SE, V_SP, V_SD, V_NIDX, V_SEVENT, V_DESC0,
+	V_NE,
+	V_NP,
+	V_ND,
+	V_SE,
+	V_SP,
+	V_SD,
+	V_NIDX,
+	V_SEVENT,
+	V_DESC0,
 	V_NVARS = V_DESC0 + VM_EX_MAX_ITEMS
 };
 
 #define AG_N 0
 #define AG_S 1
 #define SB_N (4 * VM_EX_MAX_ITEMS) /* north stores at most 4 per round before a drain */
-#define SB_S (4 * VM_EX_MAX_ITEMS) /* south: D1, E1 and 3 per drain loop, bounded by the injects */
+#define SB_S                                                                                       \
+	(4 * VM_EX_MAX_ITEMS) /* south: D1, E1 and 3 per drain loop, bounded by the injects        \
+			       */
 
 enum { NP_PUSH, NP_I0, NP_IE, NP_I1, NP_I2, NP_I3, NP_I4, NP_K4, NP_I5, NP_I6, NP_DONE };
 enum {
-	SP_E1, SP_E2, SP_E3D, SP_E3P, SP_IDLE, SP_D1, SP_POLL,
-	SP_W0, SP_W1, SP_W2, SP_W3, SP_W4, SP_W5, SP_W6, SP_W7, SP_W8, SP_A1, SP_A2, SP_A3
+	SP_E1,
+	SP_E2,
+	SP_E3D,
+	SP_E3P,
+	SP_IDLE,
+	SP_D1,
+	SP_POLL,
+	SP_W0,
+	SP_W1,
+	SP_W2,
+	SP_W3,
+	SP_W4,
+	SP_W5,
+	SP_W6,
+	SP_W7,
+	SP_W8,
+	SP_A1,
+	SP_A2,
+	SP_A3
 };
 enum { CAUSE_NOTIFY = 0, CAUSE_SELF = 1 };
 enum { A_N_STEP, A_N_FLUSH, A_S_STEP, A_S_ALT, A_S_FLUSH, A_COUNT };
@@ -41,8 +69,9 @@ struct ex_state {
 	uint8_t npc, round;
 	uint8_t spc, phase, si, cause, first_pass;
 	uint8_t inflight, consumed, dup, bad, spurious;
-	uint8_t nk, kold, aret; /* event index: north's index at its last kick, the kick's old, arm's return */
-	uint8_t pad[1]; /* always 0: the size is a multiple of 8 for word-wise hashing */
+	uint8_t nk, kold, aret; /* event index: north's index at its last kick, the kick's old,
+				   arm's return */
+	uint8_t pad[1];		/* always 0: the size is a multiple of 8 for word-wise hashing */
 };
 _Static_assert(sizeof(struct ex_state) % 8 == 0, "ex_state must be whole 64-bit words");
 
@@ -53,13 +82,35 @@ struct ex_ctx {
 
 static const char *const var_name[V_NVARS] = {
 	"irq[N].enabled", "irq[N].pending", "irq[N].dirty", "irq[S].enabled", "irq[S].pending",
-	"irq[S].dirty",	  "north.index",    "south.event",  "desc[0]",	    "desc[1]",	      "desc[2]",
-	"desc[3]",	  "desc[4]",	    "desc[5]",
+	"irq[S].dirty",	  "north.index",    "south.event",  "desc[0]",	      "desc[1]",
+	"desc[2]",	  "desc[3]",	    "desc[4]",	    "desc[5]",
 };
 
-static uint8_t *sb_buf(struct ex_state *s, int ag) { return ag == AG_N ? s->sbn_buf : s->sbs_buf; }
-static uint8_t *sb_len(struct ex_state *s, int ag) { return ag == AG_N ? &s->sbn : &s->sbs; }
-static char ag_name(int ag) { return ag == AG_N ? 'N' : 'S'; }
+/* Trace output while replaying a counterexample; nothing while exploring. */
+static void lg(const struct ex_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void lg(const struct ex_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->log)
+		return;
+	va_start(ap, fmt);
+	vfprintf(c->log, fmt, ap);
+	va_end(ap);
+}
+
+static uint8_t *sb_buf(struct ex_state *s, int ag)
+{
+	return ag == AG_N ? s->sbn_buf : s->sbs_buf;
+}
+static uint8_t *sb_len(struct ex_state *s, int ag)
+{
+	return ag == AG_N ? &s->sbn : &s->sbs;
+}
+static char ag_name(int ag)
+{
+	return ag == AG_N ? 'N' : 'S';
+}
 
 /* TSO load: the newest entry for @var in the agent's own buffer, else memory. */
 static uint8_t ld(struct ex_ctx *c, struct ex_state *s, int ag, int var)
@@ -67,12 +118,10 @@ static uint8_t ld(struct ex_ctx *c, struct ex_state *s, int ag, int var)
 	uint8_t *b = sb_buf(s, ag);
 	for (int i = *sb_len(s, ag) - 1; i >= 0; i--)
 		if ((b[i] >> 4) == var) {
-			if (c->log)
-				fprintf(c->log, " load %s=%u (own buffer)", var_name[var], b[i] & 15);
+			lg(c, " load %s=%u (own buffer)", var_name[var], b[i] & 15);
 			return b[i] & 15;
 		}
-	if (c->log)
-		fprintf(c->log, " load %s=%u (memory)", var_name[var], s->mem[var]);
+	lg(c, " load %s=%u (memory)", var_name[var], s->mem[var]);
 	return s->mem[var];
 }
 
@@ -83,8 +132,7 @@ static int st(struct ex_ctx *c, struct ex_state *s, int ag, int var, uint8_t val
 	if (*n >= (ag == AG_N ? SB_N : SB_S))
 		return -1;
 	sb_buf(s, ag)[(*n)++] = (uint8_t)(var << 4 | val);
-	if (c->log)
-		fprintf(c->log, " store %s=%u -> %c buffer", var_name[var], val, ag_name(ag));
+	lg(c, " store %s=%u -> %c buffer", var_name[var], val, ag_name(ag));
 	return 0;
 }
 
@@ -100,15 +148,15 @@ static void flush_one(struct ex_state *s, int ag)
 /* A barrier micro-step: `mb` drains the own buffer; `wmb` has no effect on TSO. */
 static void barrier(struct ex_ctx *c, struct ex_state *s, int ag, unsigned bar, const char *label)
 {
-	if (c->cfg->asym && ag == AG_N) { /* the sender's side of an asymmetric pair: a compiler barrier */
-		if (c->log)
-			fprintf(c->log, " %s = compiler barrier (asymmetric: the receiver pays)", label);
+	if (c->cfg->asym &&
+	    ag == AG_N) { /* the sender's side of an asymmetric pair: a compiler barrier */
+		lg(c, " %s = compiler barrier (asymmetric: the receiver pays)", label);
 		return;
 	}
-	if (c->cfg->asym && (c->cfg->full_barriers & bar)) { /* membarrier(): both CPUs run a full barrier */
-		if (c->log)
-			fprintf(c->log, " %s = membarrier: drain S buffer (%u) and N buffer (%u)", label, s->sbs,
-				s->sbn);
+	if (c->cfg->asym &&
+	    (c->cfg->full_barriers & bar)) { /* membarrier(): both CPUs run a full barrier */
+		lg(c, " %s = membarrier: drain S buffer (%u) and N buffer (%u)", label, s->sbs,
+		   s->sbn);
 		while (s->sbs)
 			flush_one(s, AG_S);
 		while (s->sbn)
@@ -116,13 +164,11 @@ static void barrier(struct ex_ctx *c, struct ex_state *s, int ag, unsigned bar, 
 		return;
 	}
 	if (c->cfg->full_barriers & bar) {
-		if (c->log)
-			fprintf(c->log, " %s = mb: drain %c buffer (%u stores)", label, ag_name(ag),
-				*sb_len(s, ag));
+		lg(c, " %s = mb: drain %c buffer (%u stores)", label, ag_name(ag), *sb_len(s, ag));
 		while (*sb_len(s, ag))
 			flush_one(s, ag);
-	} else if (c->log) {
-		fprintf(c->log, " %s = wmb: no effect on TSO", label);
+	} else {
+		lg(c, " %s = wmb: no effect on TSO", label);
 	}
 }
 
@@ -142,8 +188,7 @@ static unsigned drain_ring(struct ex_ctx *c, struct ex_state *s)
 	}
 	if (x > s->si)
 		s->si = x;
-	if (c->log)
-		fprintf(c->log, " -> consumed %u item(s)", got);
+	lg(c, " -> consumed %u item(s)", got);
 	return got;
 }
 
@@ -159,77 +204,73 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 	int k = s->round, rc = 0;
 	switch (s->npc) {
 	case NP_PUSH:
-		if (c->log)
-			fprintf(c->log, "push item %d: fill desc, WMB-PUBLISH (TSO: none),", k + 1);
-		rc |= st(c, s, AG_N, V_DESC0 + k, (uint8_t)(k + 1));
-		rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));
-		/* an EVENT_IDX kick has no elision (SIG-12, §2.7) unless elide_evidx asks for the counterexample */
+		lg(c, "push item %d: fill desc, WMB-PUBLISH (TSO: none),", k + 1);
+		if (c->cfg->plant ==
+		    VM_PLANT_INDEX_FIRST) { /* planted bug: publish before the contents */
+			rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));
+			rc |= st(c, s, AG_N, V_DESC0 + k, (uint8_t)(k + 1));
+		} else {
+			rc |= st(c, s, AG_N, V_DESC0 + k, (uint8_t)(k + 1));
+			rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));
+		}
+		/* an EVENT_IDX kick has no elision (SIG-12, §2.7) unless elide_evidx asks for the
+		 * counterexample */
 		s->npc = c->cfg->event_idx && !c->cfg->elide_evidx ? NP_I1 : NP_I0;
 		break;
 	case NP_I0:
-		if (c->log)
-			fprintf(c->log, "I0");
+		lg(c, "I0");
 		barrier(c, s, AG_N, VM_BAR_PUBLISH, "MB-PUBLISH");
 		s->npc = NP_IE;
 		break;
 	case NP_IE:
-		if (c->log)
-			fprintf(c->log, "IE");
+		lg(c, "IE");
 		if (ld(c, s, AG_N, V_SD) == 1) {
-			if (c->log)
-				fprintf(c->log, " -> inject returns suppress (dirty already set: elided)");
+			lg(c, " -> inject returns suppress (dirty already set: elided)");
 			north_next_round(c, s);
 		} else {
 			s->npc = NP_I1;
 		}
 		break;
 	case NP_I1:
-		if (c->cfg->event_idx) { /* kick: old = index at the previous kick, then updated to new (§2.7) */
+		if (c->cfg->event_idx) { /* kick: old = index at the previous kick, then updated to
+					    new (§2.7) */
 			s->kold = s->nk;
 			s->nk = (uint8_t)(k + 1);
 		}
-		if (c->log)
-			fprintf(c->log, c->cfg->event_idx ? "K0 wmb (none); K1" : "I1");
+		lg(c, "%s", c->cfg->event_idx ? "K0 wmb (none); K1" : "I1");
 		rc = st(c, s, AG_N, V_SD, 1);
 		s->npc = NP_I2;
 		break;
 	case NP_I2:
-		if (c->log)
-			fprintf(c->log, c->cfg->event_idx ? "K2" : "I2");
+		lg(c, "%s", c->cfg->event_idx ? "K2" : "I2");
 		barrier(c, s, AG_N, VM_BAR_INJECT, "MB-INJECT");
 		s->npc = NP_I3;
 		break;
 	case NP_I3:
-		if (c->log)
-			fprintf(c->log, c->cfg->event_idx ? "K3" : "I3");
+		lg(c, "%s", c->cfg->event_idx ? "K3" : "I3");
 		if (ld(c, s, AG_N, V_SE) == 0) {
-			if (c->log)
-				fprintf(c->log, " -> inject returns suppress (receiver disabled)");
+			lg(c, " -> inject returns suppress (receiver disabled)");
 			north_next_round(c, s);
 		} else {
 			s->npc = NP_I4;
 		}
 		break;
 	case NP_I4:
-		if (c->log)
-			fprintf(c->log, c->cfg->event_idx ? "K3" : "I4");
+		lg(c, "%s", c->cfg->event_idx ? "K3" : "I4");
 		if (ld(c, s, AG_N, V_SP) == 1) {
-			if (c->log)
-				fprintf(c->log, " -> inject returns suppress (pending)");
+			lg(c, " -> inject returns suppress (pending)");
 			north_next_round(c, s);
 		} else {
 			s->npc = c->cfg->event_idx ? NP_K4 : NP_I5;
 		}
 		break;
 	case NP_K4: {
-		if (c->log)
-			fprintf(c->log, "K4");
+		lg(c, "K4");
 		uint8_t ev = ld(c, s, AG_N, V_SEVENT), nw = (uint8_t)(k + 1);
 		/* need_event(event, new, old) in 8-bit arithmetic: every value here is below 16 */
 		if ((uint8_t)(nw - ev - 1) >= (uint8_t)(nw - s->kold)) {
-			if (c->log)
-				fprintf(c->log, " -> need_event(%u, new=%u, old=%u) false: kick returns evskip", ev, nw,
-					s->kold);
+			lg(c, " -> need_event(%u, new=%u, old=%u) false: kick returns evskip", ev,
+			   nw, s->kold);
 			north_next_round(c, s);
 		} else {
 			s->npc = NP_I5;
@@ -237,8 +278,7 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 		break;
 	}
 	case NP_I5:
-		if (c->log)
-			fprintf(c->log, c->cfg->event_idx ? "K5" : "I5");
+		lg(c, "%s", c->cfg->event_idx ? "K5" : "I5");
 		rc = st(c, s, AG_N, V_SP, 1);
 		s->npc = NP_I6;
 		break;
@@ -247,8 +287,7 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 		while (s->sbn)
 			flush_one(s, AG_N);
 		s->inflight++;
-		if (c->log)
-			fprintf(c->log, "I6 notify(S): the transport drains N buffer; a doorbell is in flight");
+		lg(c, "I6 notify(S): the transport drains N buffer; a doorbell is in flight");
 		north_next_round(c, s);
 		break;
 	default:
@@ -267,14 +306,13 @@ static void south_take_notification(struct ex_ctx *c, struct ex_state *s)
 	s->inflight--;
 	s->cause = CAUSE_NOTIFY;
 	s->spc = SP_W0;
-	if (c->log)
-		fprintf(c->log, "a doorbell arrives: run wakeup");
+	lg(c, "a doorbell arrives: run wakeup");
 }
 
-/* One micro-step of south; @alt selects the second choice where south has two. */
-static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
+/* South at rest (idle or polling): take a doorbell, or (@alt) start the disable/poll/enable cycle.
+ * Returns 1 taken, 0 not enabled, -2 when south is not at a choice point. */
+static int south_choice(struct ex_ctx *c, struct ex_state *s, int alt)
 {
-	int rc = 0;
 	switch (s->spc) {
 	case SP_IDLE:
 		if (!alt) {
@@ -286,8 +324,7 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 				return 0;
 			s->phase = 2;
 			s->spc = SP_D1;
-			if (c->log)
-				fprintf(c->log, "decides to poll for a while");
+			lg(c, "decides to poll for a while");
 		}
 		return 1;
 	case SP_POLL:
@@ -297,8 +334,7 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 			south_take_notification(c, s);
 			return 1;
 		}
-		if (c->log)
-			fprintf(c->log, "poll while disabled:");
+		lg(c, "poll while disabled:");
 		drain_ring(c, s);
 		if (c->cfg->event_idx && !c->cfg->no_rearm) {
 			s->aret = SP_E1;
@@ -308,45 +344,46 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 		}
 		return 1;
 	default:
-		if (alt)
-			return 0;
+		return -2; /* not a choice point */
 	}
+}
+
+/* D1, E1-E3: disable, enable and its re-check. Returns 1 when taken, -1 on buffer overflow. */
+static int south_enable_step(struct ex_ctx *c, struct ex_state *s)
+{
+	int rc = 0;
+
 	switch (s->spc) {
 	case SP_D1:
-		if (c->log)
-			fprintf(c->log, "D1");
+		lg(c, "D1");
 		rc = st(c, s, AG_S, V_SE, 0);
 		s->spc = SP_POLL;
 		break;
 	case SP_E1:
-		if (c->log)
-			fprintf(c->log, "E1");
+		lg(c, "E1");
 		rc = st(c, s, AG_S, V_SE, 1);
 		s->spc = SP_E2;
 		break;
 	case SP_E2:
-		if (c->log)
-			fprintf(c->log, "E2");
+		lg(c, "E2");
 		barrier(c, s, AG_S, VM_BAR_ENABLE, "MB-ENABLE");
 		s->spc = SP_E3D;
 		break;
 	case SP_E3D:
 	case SP_E3P:
-		if (c->log)
-			fprintf(c->log, "E3");
+		lg(c, "E3");
 		if (ld(c, s, AG_S, s->spc == SP_E3D ? V_SD : V_SP)) {
-			if (c->log)
-				fprintf(c->log, " -> enable returns self: run wakeup");
+			lg(c, " -> enable returns self: run wakeup");
 			s->phase = s->phase == 0 ? 1 : 3;
 			s->cause = CAUSE_SELF;
 			s->spc = SP_W0;
 		} else if (s->spc == SP_E3D) {
 			s->spc = SP_E3P;
 		} else {
-			if (c->log)
-				fprintf(c->log, " -> enable returns ok");
+			lg(c, " -> enable returns ok");
 			if (s->phase == 0 && c->cfg->lower_threshold) {
-				/* asleep and enabled, south lowers its threshold from 2 to 1 outside wakeup */
+				/* asleep and enabled, south lowers its threshold from 2 to 1
+				 * outside wakeup */
 				s->aret = SP_IDLE;
 				s->spc = SP_A1;
 			} else {
@@ -355,41 +392,49 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 			s->phase = s->phase == 0 ? 1 : 3;
 		}
 		break;
+	default:
+		return 0;
+	}
+	return rc ? -1 : 1;
+}
+
+/* W0-W8: wakeup with its drain loop and late pending clear. Returns 1 when taken, -1 on buffer
+ * overflow. */
+static int south_wakeup_step(struct ex_ctx *c, struct ex_state *s)
+{
+	int rc = 0;
+
+	switch (s->spc) {
 	case SP_W0:
-		if (c->log)
-			fprintf(c->log, "W0");
+		lg(c, "W0");
 		if (ld(c, s, AG_S, V_SE) == 0) {
 			if (s->cause == CAUSE_NOTIFY)
 				s->spurious++;
-			if (c->log)
-				fprintf(c->log, " -> wakeup returns disabled (pending stays)");
+			lg(c, " -> wakeup returns disabled (pending stays)");
 			south_idle(s);
 		} else {
 			s->first_pass = 1;
 			s->spc = SP_W1;
 		}
 		break;
-	case SP_W1: /* SIG-13: store (and MB-DRAIN) only when dirty reads 1; else rmb, nothing on TSO */
-		if (c->log)
-			fprintf(c->log, "W1");
+	case SP_W1: /* SIG-13: store (and MB-DRAIN) only when dirty reads 1; else rmb, nothing on
+		       TSO */
+		lg(c, "W1");
 		if (ld(c, s, AG_S, V_SD) == 1) {
 			rc = st(c, s, AG_S, V_SD, 0);
 			s->spc = SP_W2;
 		} else {
-			if (c->log)
-				fprintf(c->log, " -> clear already: no store, rmb");
+			lg(c, " -> clear already: no store, rmb");
 			s->spc = SP_W3;
 		}
 		break;
 	case SP_W2:
-		if (c->log)
-			fprintf(c->log, "W2");
+		lg(c, "W2");
 		barrier(c, s, AG_S, VM_BAR_DRAIN, "MB-DRAIN");
 		s->spc = SP_W3;
 		break;
 	case SP_W3:
-		if (c->log)
-			fprintf(c->log, "W3 handler:");
+		lg(c, "W3 handler:");
 		if (drain_ring(c, s) == 0 && s->first_pass && s->cause == CAUSE_NOTIFY)
 			s->spurious++;
 		s->first_pass = 0;
@@ -400,63 +445,32 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 			s->spc = SP_W4;
 		}
 		break;
-	case SP_A1: /* the handler re-arms for T = 1 more entry (§2.7, IOQ-11) */
-		if (c->log)
-			fprintf(c->log, "A1 (arm t=1)");
-		rc = st(c, s, AG_S, V_SEVENT, s->si);
-		s->spc = SP_A2;
-		break;
-	case SP_A2:
-		if (c->log)
-			fprintf(c->log, "A2");
-		barrier(c, s, AG_S, VM_BAR_ARM, "MB-ARM");
-		s->spc = SP_A3;
-		break;
-	case SP_A3:
-		if (c->log)
-			fprintf(c->log, "A3");
-		if ((uint8_t)(ld(c, s, AG_S, V_NIDX) - s->si) >= 1) {
-			if (c->log)
-				fprintf(c->log, " -> arm returns ready: drain again");
-			drain_ring(c, s);
-			s->spc = SP_A1;
-		} else {
-			if (c->log)
-				fprintf(c->log, " -> arm returns armed");
-			s->spc = s->aret;
-		}
-		break;
 	case SP_W4:
 	case SP_W7:
-		if (c->log)
-			fprintf(c->log, s->spc == SP_W4 ? "W4" : "W7");
+		lg(c, "%s", s->spc == SP_W4 ? "W4" : "W7");
 		if (ld(c, s, AG_S, V_SE) == 1 && ld(c, s, AG_S, V_SD) == 1) {
-			if (c->log)
-				fprintf(c->log, s->spc == SP_W4 ? " -> drain again" : " -> raced: re-arm");
+			lg(c, "%s", s->spc == SP_W4 ? " -> drain again" : " -> raced: re-arm");
 			s->spc = s->spc == SP_W4 ? SP_W1 : SP_W8;
 		} else if (s->spc == SP_W4) {
 			s->spc = SP_W5;
 		} else {
-			if (c->log)
-				fprintf(c->log, " -> wakeup returns ok");
+			lg(c, " -> wakeup returns ok");
 			south_idle(s);
 		}
 		break;
 	case SP_W5:
-		if (c->log)
-			fprintf(c->log, "W5");
-		rc = st(c, s, AG_S, V_SP, 0);
+		lg(c, "W5");
+		if (c->cfg->plant != VM_PLANT_NO_W5) /* planted bug: pending is never cleared */
+			rc = st(c, s, AG_S, V_SP, 0);
 		s->spc = SP_W6;
 		break;
 	case SP_W6:
-		if (c->log)
-			fprintf(c->log, "W6");
+		lg(c, "W6");
 		barrier(c, s, AG_S, VM_BAR_CLEAR, "MB-CLEAR");
 		s->spc = SP_W7;
 		break;
 	case SP_W8:
-		if (c->log)
-			fprintf(c->log, "W8");
+		lg(c, "W8");
 		rc = st(c, s, AG_S, V_SP, 1);
 		s->spc = SP_W1;
 		break;
@@ -464,6 +478,64 @@ static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
 		return 0;
 	}
 	return rc ? -1 : 1;
+}
+
+/* A1-A3: the handler re-arms the event index. Returns 1 when taken, -1 on buffer overflow. */
+static int south_arm_step(struct ex_ctx *c, struct ex_state *s)
+{
+	int rc = 0;
+
+	switch (s->spc) {
+	case SP_A1: /* the handler re-arms for T = 1 more entry (§2.7, IOQ-11) */
+		lg(c, "A1 (arm t=1)");
+		rc = st(c, s, AG_S, V_SEVENT, s->si);
+		s->spc = SP_A2;
+		break;
+	case SP_A2:
+		lg(c, "A2");
+		barrier(c, s, AG_S, VM_BAR_ARM, "MB-ARM");
+		s->spc = SP_A3;
+		break;
+	case SP_A3:
+		lg(c, "A3");
+		if ((uint8_t)(ld(c, s, AG_S, V_NIDX) - s->si) >= 1) {
+			lg(c, " -> arm returns ready: drain again");
+			drain_ring(c, s);
+			s->spc = SP_A1;
+		} else {
+			lg(c, " -> arm returns armed");
+			s->spc = s->aret;
+		}
+		break;
+	default:
+		return 0;
+	}
+	return rc ? -1 : 1;
+}
+
+/* One micro-step of south; @alt selects the second choice where south has two. */
+static int south_step(struct ex_ctx *c, struct ex_state *s, int alt)
+{
+	int rc = south_choice(c, s, alt);
+
+	if (rc != -2)
+		return rc;
+	if (alt)
+		return 0;
+	switch (s->spc) {
+	case SP_D1:
+	case SP_E1:
+	case SP_E2:
+	case SP_E3D:
+	case SP_E3P:
+		return south_enable_step(c, s);
+	case SP_A1:
+	case SP_A2:
+	case SP_A3:
+		return south_arm_step(c, s);
+	default:
+		return south_wakeup_step(c, s);
+	}
 }
 
 /* Apply action @a to *s. Returns 1 when taken, 0 when not enabled, -1 on overflow. */
@@ -482,9 +554,8 @@ static int ex_apply(struct ex_ctx *c, struct ex_state *s, int a)
 		uint8_t *b = sb_buf(s, ag);
 		if (!*sb_len(s, ag))
 			return 0;
-		if (c->log)
-			fprintf(c->log, "flush %s=%u from %c buffer to memory", var_name[b[0] >> 4], b[0] & 15,
-				ag_name(ag));
+		lg(c, "flush %s=%u from %c buffer to memory", var_name[b[0] >> 4], b[0] & 15,
+		   ag_name(ag));
 		flush_one(s, ag);
 		return 1;
 	}
@@ -507,7 +578,8 @@ static unsigned popcount8(unsigned v)
 }
 
 /* Which §0.4 checks a quiescent state breaks, as a text (empty when none). */
-static int check_state(const struct vm_explore_cfg *cfg, const struct ex_state *s, char *why, size_t len)
+static int check_state(const struct vm_explore_cfg *cfg, const struct ex_state *s, char *why,
+		       size_t len)
 {
 	unsigned work = cfg->depth - popcount8(s->consumed);
 	why[0] = 0;
@@ -517,24 +589,30 @@ static int check_state(const struct vm_explore_cfg *cfg, const struct ex_state *
 		snprintf(why, len, "lost ring entry: south read a descriptor before its contents");
 	else if (s->mem[V_SE] && work >= 1)
 		snprintf(why, len,
-			 "lost wakeup: irq[S].enabled=1, %u item(s) unconsumed, no notification in flight, "
+			 "lost wakeup: irq[S].enabled=1, %u item(s) unconsumed, no notification in "
+			 "flight, "
 			 "nobody will wake south",
 			 work);
 	else if (s->mem[V_SE] && s->mem[V_SP])
-		snprintf(why, len, "stranded pending: irq[S].enabled=1 and irq[S].pending=1 at rest");
+		snprintf(why, len,
+			 "stranded pending: irq[S].enabled=1 and irq[S].pending=1 at rest");
 	return why[0] != 0;
 }
 
 static void print_mem(FILE *f, const struct ex_state *s)
 {
-	fprintf(f, "        memory: irq[N]=%u%u%u irq[S]=%u%u%u north.index=%u south.event=%u | N buffer [",
-		s->mem[V_NE], s->mem[V_NP], s->mem[V_ND], s->mem[V_SE], s->mem[V_SP], s->mem[V_SD], s->mem[V_NIDX],
-		s->mem[V_SEVENT]);
+	fprintf(f,
+		"        memory: irq[N]=%u%u%u irq[S]=%u%u%u north.index=%u south.event=%u | N "
+		"buffer [",
+		s->mem[V_NE], s->mem[V_NP], s->mem[V_ND], s->mem[V_SE], s->mem[V_SP], s->mem[V_SD],
+		s->mem[V_NIDX], s->mem[V_SEVENT]);
 	for (int i = 0; i < s->sbn; i++)
-		fprintf(f, "%s%s=%u", i ? ", " : "", var_name[s->sbn_buf[i] >> 4], s->sbn_buf[i] & 15);
+		fprintf(f, "%s%s=%u", i ? ", " : "", var_name[s->sbn_buf[i] >> 4],
+			s->sbn_buf[i] & 15);
 	fprintf(f, "] | S buffer [");
 	for (int i = 0; i < s->sbs; i++)
-		fprintf(f, "%s%s=%u", i ? ", " : "", var_name[s->sbs_buf[i] >> 4], s->sbs_buf[i] & 15);
+		fprintf(f, "%s%s=%u", i ? ", " : "", var_name[s->sbs_buf[i] >> 4],
+			s->sbs_buf[i] & 15);
 	fprintf(f, "] | in flight %u\n", s->inflight);
 }
 
@@ -615,8 +693,8 @@ static int store_add(struct ex_store *S, const struct ex_state *s, uint32_t pare
 	return 1;
 }
 
-static void print_counterexample(const struct vm_explore_cfg *cfg, const struct ex_store *S, uint64_t idx,
-				 const char *why, FILE *f)
+static void print_counterexample(const struct vm_explore_cfg *cfg, const struct ex_store *S,
+				 uint64_t idx, const char *why, FILE *f)
 {
 	uint64_t len = 0;
 	for (uint64_t i = idx; i; i = S->parent[i])
@@ -629,17 +707,20 @@ static void print_counterexample(const struct vm_explore_cfg *cfg, const struct 
 		path[--k] = S->act[i];
 	char pname[64];
 	fprintf(f,
-		"counterexample (placement %s, depth %u%s): %llu micro-steps from the initial state, none shorter\n"
-		"(one spec line per step; a store goes to its side's FIFO store buffer until a flush step or mb;\n"
-		" the memory line is printed after each step that changed memory, a buffer or the doorbells)\n",
+		"counterexample (placement %s, depth %u%s): %llu micro-steps from the initial "
+		"state, none shorter\n"
+		"(one spec line per step; a store goes to its side's FIFO store buffer until a "
+		"flush step or mb;\n"
+		" the memory line is printed after each step that changed memory, a buffer or the "
+		"doorbells)\n",
 		vm_explore_placement_name(cfg->full_barriers, pname, sizeof(pname)), cfg->depth,
-		!cfg->event_idx		? ""
-		: cfg->elide_evidx	? ", event index, kicks elide"
-		: cfg->no_rearm		? ", event index, no re-arm"
-		: cfg->lower_threshold	? ", event index, threshold lowered while asleep"
-					: ", event index",
+		!cfg->event_idx	       ? ""
+		: cfg->elide_evidx     ? ", event index, kicks elide"
+		: cfg->no_rearm	       ? ", event index, no re-arm"
+		: cfg->lower_threshold ? ", event index, threshold lowered while asleep"
+				       : ", event index",
 		(unsigned long long)len);
-	struct ex_ctx c = { .cfg = cfg, .log = f };
+	struct ex_ctx c = {.cfg = cfg, .log = f};
 	struct ex_state s = S->st[0], prev;
 	print_mem(f, &s);
 	for (uint64_t i = 0; i < len; i++) {
@@ -649,9 +730,10 @@ static void print_counterexample(const struct vm_explore_cfg *cfg, const struct 
 		prev = s;
 		ex_apply(&c, &s, a);
 		fputc('\n', f);
-		if (memcmp(prev.mem, s.mem, sizeof(s.mem)) || prev.sbn != s.sbn || prev.sbs != s.sbs ||
-		    memcmp(prev.sbn_buf, s.sbn_buf, sizeof(s.sbn_buf)) ||
-		    memcmp(prev.sbs_buf, s.sbs_buf, sizeof(s.sbs_buf)) || prev.inflight != s.inflight)
+		if (memcmp(prev.mem, s.mem, sizeof(s.mem)) || prev.sbn != s.sbn ||
+		    prev.sbs != s.sbs || memcmp(prev.sbn_buf, s.sbn_buf, sizeof(s.sbn_buf)) ||
+		    memcmp(prev.sbs_buf, s.sbs_buf, sizeof(s.sbs_buf)) ||
+		    prev.inflight != s.inflight)
 			print_mem(f, &s);
 	}
 	fprintf(f, "quiescent: both sides done, both store buffers empty, nothing in flight\n");
@@ -664,12 +746,9 @@ int vm_explore_parse_placement(const char *s, unsigned *mask)
 	static const struct {
 		const char *name;
 		unsigned bar;
-	} lab[] = { { "MB-INJECT", VM_BAR_INJECT },
-		    { "MB-ENABLE", VM_BAR_ENABLE },
-		    { "MB-DRAIN", VM_BAR_DRAIN },
-		    { "MB-CLEAR", VM_BAR_CLEAR },
-		    { "MB-ARM", VM_BAR_ARM },
-		    { "MB-PUBLISH", VM_BAR_PUBLISH } };
+	} lab[] = {{"MB-INJECT", VM_BAR_INJECT}, {"MB-ENABLE", VM_BAR_ENABLE},
+		   {"MB-DRAIN", VM_BAR_DRAIN},	 {"MB-CLEAR", VM_BAR_CLEAR},
+		   {"MB-ARM", VM_BAR_ARM},	 {"MB-PUBLISH", VM_BAR_PUBLISH}};
 	if (!strcmp(s, "spec")) {
 		*mask = VM_BAR_ALL;
 		return 0;
@@ -689,7 +768,8 @@ int vm_explore_parse_placement(const char *s, unsigned *mask)
 
 const char *vm_explore_placement_name(unsigned mask, char *buf, unsigned len)
 {
-	static const char *const lab[] = { "MB-INJECT", "MB-ENABLE", "MB-DRAIN", "MB-CLEAR", "MB-ARM", "MB-PUBLISH" };
+	static const char *const lab[] = {"MB-INJECT", "MB-ENABLE", "MB-DRAIN",
+					  "MB-CLEAR",  "MB-ARM",    "MB-PUBLISH"};
 	if (mask == VM_BAR_ALL)
 		return "spec";
 	if (mask == VM_BAR_2009)
@@ -712,15 +792,15 @@ static double now_s(void)
 
 int vm_explore_run(const struct vm_explore_cfg *cfg, struct vm_explore_result *res, FILE *cex)
 {
-	struct ex_store S = { 0 };
-	struct ex_ctx c = { .cfg = cfg, .log = NULL };
+	struct ex_store S = {0};
+	struct ex_ctx c = {.cfg = cfg, .log = NULL};
 	uint64_t max = cfg->max_states ? cfg->max_states : 50000000ull;
 	int rc = 0, printed = 0;
 	char why[256];
 
 	if (cfg->depth < 1 || cfg->depth > VM_EX_MAX_ITEMS || (cfg->full_barriers & ~VM_BAR_ALL) ||
 	    ((cfg->no_rearm || cfg->lower_threshold || cfg->elide_evidx) && !cfg->event_idx) ||
-	    (cfg->no_rearm && cfg->lower_threshold))
+	    (cfg->no_rearm && cfg->lower_threshold) || cfg->plant > VM_PLANT_MAX)
 		return -EINVAL;
 	memset(res, 0, sizeof(*res));
 	double t0 = now_s();

@@ -20,8 +20,19 @@ mkdir "$work/new"
 # -seed fixed: CI runs are reproducible; crashes land in $work and are printed by libFuzzer.
 # -max_total_time bounds the wall time on a loaded machine; the summary reports the runs libFuzzer
 # actually made (its "Done N runs" line), not the requested count.
+# libFuzzer's default -error_exitcode is 77, the project's skip code: a crash would read as "Skipped".
+# Crash, timeout and OOM exits are 1 instead (tests/core/fuzz_planted.c proves it: core.fuzz-teeth).
+set +e
 "$fuzzer" -runs="$runs" -seed=1 -max_total_time=90 -max_len=512 -timeout=10 \
-	-artifact_prefix="$work/" "$work/new" "$corpus" 2>&1 | tee "$work/log"
+	-error_exitcode=1 -timeout_exitcode=1 -artifact_prefix="$work/" "$work/new" "$corpus" \
+	2>&1 | tee "$work/log"
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" -ne 0 ]; then
+	echo "FAIL: libFuzzer exited $rc (crash, leak, timeout or sanitizer report above)" >&2
+	[ "$rc" -eq 77 ] && exit 1
+	exit "$rc"
+fi
 done_line=$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$work/log" | tail -1)
 [ -n "$done_line" ] || { echo "FAIL: no 'Done N runs' line from libFuzzer" >&2; exit 1; }
 made=$(echo "$done_line" | awk '{ print $2 }')

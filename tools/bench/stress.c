@@ -31,6 +31,7 @@
 
 #define MSG_MAX 64
 #define MSG_MIN 24
+#define STRESS_SEGMENTS 4
 
 struct stress_msg {
 	uint64_t seq;
@@ -503,19 +504,41 @@ int stress_main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
-	if (!seeded)
-		cfg.seed = (uint64_t)time(NULL);
-	/* ring size and event index come from the seed too; print the seed to reproduce */
+	if (!seeded) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		cfg.seed = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32;
+	}
+	/*
+	 * A mix of configurations, all drawn from the seed (printed first, so a
+	 * failure reproduces with --seed): each mode runs STRESS_SEGMENTS links,
+	 * alternating plain rings (SIG-12 dirty elision, no arm) and EVENT_IDX
+	 * rings (arm, evskip), each with its own ring size and message seed.
+	 */
+	printf("stress: seed %" PRIu64 " (reproduce with --seed %" PRIu64 ")\n", cfg.seed, cfg.seed);
+	fflush(stdout);
 	rs = cfg.seed ^ 0x9e3779b97f4a7c15ull;
-	cfg.ring_count = 16u << (rnd_next(&rs) % 6);	/* 16 .. 512 */
-	cfg.event_idx = rnd_next(&rs) & 1;
-	if (strcmp(mode, "procs"))
-		ret |= stress_threads(&cfg);
-	if (strcmp(mode, "threads")) {
-		cfg.seed = rnd_next(&rs);	/* the second run gets its own mix */
-		cfg.ring_count = 16u << (rnd_next(&rs) % 6);
-		cfg.event_idx = rnd_next(&rs) & 1;
-		ret |= stress_procs(&cfg);
+	for (int m = 0; m < 2; m++) {
+		uint64_t total = cfg.messages, left = total;
+		int first_evidx = (int)(rnd_next(&rs) & 1);
+
+		if (!strcmp(mode, m ? "threads" : "procs"))
+			continue;
+		for (int seg = 0; seg < STRESS_SEGMENTS && left; seg++) {
+			struct stress_cfg sc = cfg;
+
+			sc.messages = seg == STRESS_SEGMENTS - 1 ? left : total / STRESS_SEGMENTS;
+			if (!sc.messages)
+				sc.messages = left;
+			left -= sc.messages;
+			sc.seed = rnd_next(&rs);
+			sc.ring_count = 16u << (rnd_next(&rs) % 6);	/* 16 .. 512 */
+			sc.event_idx = (seg & 1) ^ first_evidx;
+			ret |= m ? stress_procs(&sc) : stress_threads(&sc);
+			if (ret)
+				return ret;
+		}
 	}
 	return ret;
 }

@@ -387,11 +387,12 @@ static int offload_attach(struct vbusd_link *l, struct vbusd_dev *d)
 		return -errno;
 	snprintf(dev.type, sizeof(dev.type), "%s", d->type);
 	ret = kioctl(fd, VBUS_IOC_ATTACH_SHM, &shm, "ATTACH_SHM");
-	for (r = 0; !ret && r < 2; r++) {
-		uint32_t h = d->handle[r < n ? r : 0];
+	/* a one-ring backend (null): ring 1's offset and signal stay 0 (spec §5.2 TR-7) */
+	for (r = 0; !ret && r < n; r++) {
+		uint32_t h = d->handle[r];
 		uint32_t v = vbusd_vector(l, h);
 
-		dev.ring_off[r] = d->ring_off[r < n ? r : 0];
+		dev.ring_off[r] = d->ring_off[r];
 		dev.signal[r] = h;
 		if (h >= VBUS_IOC_MAX_SIGNALS) {
 			ret = -ERANGE;

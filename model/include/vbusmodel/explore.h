@@ -31,6 +31,12 @@ extern "C" {
 
 #define VM_EX_MAX_ITEMS 6
 
+/* Planted bugs (vm_explore_cfg.plant): each makes one §0.4 check fire, proving the check has teeth. */
+#define VM_PLANT_NONE 0
+#define VM_PLANT_NO_W5 1	/* south skips W5 (never clears pending): "stranded pending" */
+#define VM_PLANT_INDEX_FIRST 2	/* north stores north.index before the descriptor: "lost ring entry" */
+#define VM_PLANT_MAX VM_PLANT_INDEX_FIRST
+
 struct vm_explore_cfg {
 	unsigned full_barriers; /* VM_BAR_* kept as mb; the others become wmb (the 2009 placement: 0) */
 	unsigned depth;		/* north's push+inject rounds, 1..VM_EX_MAX_ITEMS */
@@ -39,6 +45,7 @@ struct vm_explore_cfg {
 	int no_rearm;		/* event_idx: south never re-arms after consuming (shows why IOQ-11 exists) */
 	int lower_threshold;	/* event_idx: south starts armed for 2, then re-arms for 1 while asleep (MB-ARM) */
 	int elide_evidx;	/* event_idx: kicks elide anyway (violates SIG-12; shows why EVENT_IDX is excluded) */
+	unsigned plant;		/* VM_PLANT_*: a planted bug, to prove a check can fire (tests only); 0 = none */
 	int asym;		/* asymmetric barriers (not in v2, a candidate): north's MB-PUBLISH/MB-INJECT are compiler
 				 * barriers, south's kept full barriers are membarrier(): they drain north's buffer too */
 	uint64_t max_states;	/* give up (result -E2BIG) beyond this many states; 0 = 50 M */
