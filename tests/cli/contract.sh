@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Hold one program or script to the command-line contract of docs/cli.md.
 # Usage: contract.sh BINDIR NAME     (NAME: a row of programs.txt; ctest runs one per row as unit.cli.NAME)
-#        contract.sh BINDIR --list   (the row names)
+#        contract.sh BINDIR --list   (the rows: NAME;PROGRAM)
 # Checks: --help (usage on stdout, exit 0, fast, no work done); an unknown option (exit 2, named on stderr,
 # nothing on stdout); a missing file, a directory, an empty file and a malformed file (the row's exit status,
 # the path and the reason on stderr); out-of-range and malformed numbers (exit 2, the option and its range
@@ -16,7 +16,10 @@ src=${VBUS_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 table=$here/programs.txt
 
 if [ "$want" = --list ]; then
-	grep -v '^#' "$table" | grep -v '^$' | cut -d'|' -f1
+	# NAME;PROGRAM per row (PROGRAM: the build target of an @BIN@ command, '-' for a script)
+	grep -v '^#' "$table" | grep -v '^$' | awk -F'|' '{
+		split($2, w, " "); p = w[1]; if (p ~ /^@BIN@\//) sub(/^@BIN@\//, "", p); else p = "-"
+		print $1 ";" p }'
 	exit 0
 fi
 row=$(grep -v '^#' "$table" | awk -F'|' -v n="$want" '$1 == n' | head -n1)
