@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -66,6 +67,7 @@ public:
 	tlm_utils::simple_initiator_socket<sc_core::sc_module> socket{ "socket" };
 	sc_core::sc_in<bool> clk{ "clk" }, rst{ "rst" };
 	sc_core::sc_event done_ev;
+	std::function<void()> init_bus = [] {};
 	bool done = false, stop = false;
 	uint64_t handled_irqs = 0, drain_passes = 0;
 
@@ -165,6 +167,7 @@ private:
 	{
 		unsigned burst_left = 0;
 
+		init_bus();	// the AXI pins' idle values, driven from this thread only
 		do
 			edge();
 		while (rst.read());

@@ -59,6 +59,7 @@ public:
 		  progress(show_progress), limit(cycles)
 	{
 		bind_dut();
+		north.init_bus = [this] { bridge.init(); };
 		bridge.clk(clk);
 		north.socket.bind(bridge.socket);
 		north.clk(clk);
@@ -191,7 +192,6 @@ private:
 	void control()
 	{
 		t0 = mono_s();
-		bridge.init();
 		rst.write(true);
 		for (int i = 0; i < 4; i++)
 			sc_core::wait(clk.posedge_event());
