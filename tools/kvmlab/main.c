@@ -662,7 +662,7 @@ int main(int argc, char **argv)
 		case O_RING:
 			parse_u("--ring", optarg, 2, 32768, &u);
 			if (u & (u - 1))
-				die_usage("--ring '%s' must be a power of two", optarg);
+				die_usage("--ring '%s': not a power of two from 2 to 32768", optarg);
 			o.ring = (uint32_t)u;
 			break;
 		case O_BATCH: parse_u("--batch", optarg, 1, 32, &u); o.batch = (uint32_t)u; break;

@@ -182,7 +182,7 @@ static int cfg_set(struct vbusd_cfg *c, const char *key, const char *val, const 
 	} else if (strcmp(key, "size") == 0) {
 		if (parse_size(val, &c->size) || c->size < 2 * DATA_OFF || (c->size & (c->size - 1)) ||
 		    c->size > (1ull << 30)) {
-			fprintf(stderr, "vbusd: %s: size '%s': a power of two, 128K .. 1G\n", where, val);
+			fprintf(stderr, "vbusd: %s: size '%s': not a power of two from 128K to 1G\n", where, val);
 			return -EINVAL;
 		}
 	} else if (strcmp(key, "vectors") == 0) {
@@ -240,11 +240,18 @@ static int cfg_load(struct vbusd_cfg *c, const char *path)
 	char line[512], where[PATH_MAX + 32], *k, *eq;
 	unsigned int n = 0;
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	int ret = 0;
 
 	if (!f) {
 		fprintf(stderr, "vbusd: cannot open config %s: %s\n", path, strerror(errno));
 		return -errno;
+	}
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "vbusd: config %s: %s\n", path,
+			S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+		fclose(f);
+		return -EINVAL;
 	}
 	while (fgets(line, sizeof(line), f)) {
 		n++;
@@ -1003,10 +1010,9 @@ int main(int argc, char **argv)
 		case 1: printf("vbusd %s (vbus protocol %u)\n", VBUSD_VERSION, VBUS_SHM_VERSION); return 0;
 		default: return vbus_getopt_error("vbusd", c, argv[optind - 1], optopt);
 		}
+		/* every key above is also its long option's name */
 		if (cfg_set(&cfg, key, argval, "command line"))
-			return vbus_usage_error("vbusd", "bad value '%s' for --%s", argval,
-						opts[c == 'S' ? 2 : c == 'V' ? 3 : c == 'd' ? 4 : c == 'm' ? 5 :
-						     c == 'b' ? 6 : c == 'l' ? 7 : 1].name);
+			return vbus_usage_error("vbusd", "bad value '%s' for --%s", argval, key);
 	}
 	if (optind < argc)
 		return vbus_usage_error("vbusd", "unexpected argument '%s'", argv[optind]);
