@@ -16,7 +16,7 @@ if [ "$clang" = "SKIP" ]; then
 	echo "SKIP: no clang with libFuzzer found at configure time (install clang-14 and libclang-rt-14-dev)"
 	exit 77
 fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-race-XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-race-XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 cp -r "$core" "$work/core"
 # Plant: after "used = d.len;" in ioq_pop (two tabs), re-read the length from shared memory.

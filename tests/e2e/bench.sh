@@ -24,7 +24,7 @@ for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 	vmods+=(--ko "$f")
 done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-bench.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-bench.XXXXXX") || exit 1
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done

@@ -8,7 +8,7 @@ set -euo pipefail
 vbusd=${1:?usage: clients.sh VBUSD VBUS-NORTH}
 north=${2:?usage: clients.sh VBUSD VBUS-NORTH}
 fail() { echo "e2e.vbusd_clients: FAIL: $*" >&2; [ -f "$log" ] && cat "$log" >&2; exit 1; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-clients.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-clients.XXXXXX") || exit 1
 vpid=""
 trap '[ -n "$vpid" ] && kill "$vpid" 2>/dev/null; rm -rf "$work"' EXIT
 log=$work/vbusd.log

@@ -30,7 +30,7 @@ run=${VBUS_QEMU_RUN:?VBUS_QEMU_RUN must be set}
 count=${VBUS_E2E_COUNT:-100000}
 read -r pci_ko echo_ko net_ko_all <<<"$VBUS_GUEST_KOS"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-e2e.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-e2e.XXXXXX") || exit 1
 vpid=""
 cleanup() {
 	if [ -n "$vpid" ] && kill -0 "$vpid" 2>/dev/null; then
