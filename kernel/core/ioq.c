@@ -39,13 +39,15 @@ static inline struct vbus_ioq_desc *ioq_slot(struct ioq *q, u32 index)
 /* North's cookie of the slot of @index: north-only memory after desc[] (§2.1). */
 static inline __le64 *ioq_cookie(struct ioq *q, u32 index)
 {
-	return (__le64 *)((u8 *)q->ring + VBUS_IOQ_COOKIE_OFF((size_t)q->cnt)) + (index & (q->cnt - 1));
+	return (__le64 *)((u8 *)q->ring + VBUS_IOQ_COOKIE_OFF((size_t)q->cnt)) +
+	       (index & (q->cnt - 1));
 }
 
 /* used[] entry of completion number @k (OOO rings: it takes the cookie table's place). */
 static inline struct vbus_ioq_used *ioq_used(struct ioq *q, u32 k)
 {
-	return (struct vbus_ioq_used *)((u8 *)q->ring + VBUS_IOQ_USED_OFF((size_t)q->cnt)) + (k & (q->cnt - 1));
+	return (struct vbus_ioq_used *)((u8 *)q->ring + VBUS_IOQ_USED_OFF((size_t)q->cnt)) +
+	       (k & (q->cnt - 1));
 }
 
 /* The index this side publishes: north ni; south si, or its completion count on OOO rings. */
@@ -84,7 +86,7 @@ static int ioq_track(struct ioq *q, void *track, size_t track_bytes, u32 count)
 	q->ooo_cap = cap;
 	for (i = 0; i < count; i++) {
 		q->ooo[i].busy = 0;
-		q->ooo_free[i] = count - 1 - i;	/* the stack hands out 0, 1, 2 ... first */
+		q->ooo_free[i] = count - 1 - i; /* the stack hands out 0, 1, 2 ... first */
 	}
 	q->ooo_nfree = count;
 	return 0;
@@ -117,7 +119,7 @@ int ioq_north_init_ooo(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16
 	WRITE_ONCE(ring->flags, cpu_to_le16(flags));
 	WRITE_ONCE(ring->count, cpu_to_le32(count));
 	WRITE_ONCE(ring->reserved0, 0);
-	shm_signal_init(&ring->signal);	/* 64-byte aligned: the ring is (§2.8) */
+	shm_signal_init(&ring->signal); /* 64-byte aligned: the ring is (§2.8) */
 	for (i = 0; i < sizeof(ring->reserved1); i++)
 		WRITE_ONCE(ring->reserved1[i], 0);
 	for (i = 0; i < sizeof(ring->north.reserved); i++) {
@@ -135,7 +137,7 @@ int ioq_north_init_ooo(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16
 		WRITE_ONCE(d->len, 0);
 		WRITE_ONCE(d->flags, 0);
 		WRITE_ONCE(d->id, 0);
-		WRITE_ONCE(*ioq_cookie(q, i), 0);	/* OOO rings: used[i], the same 8 bytes */
+		WRITE_ONCE(*ioq_cookie(q, i), 0); /* OOO rings: used[i], the same 8 bytes */
 	}
 	/*
 	 * WMB-INIT: the whole ring before whatever the caller stores next to
@@ -159,7 +161,7 @@ static int ioq_check_header(struct ioq *q, u64 ring_off)
 		return -EINVAL;
 	if (count < VBUS_IOQ_MIN_COUNT || count > VBUS_IOQ_MAX_COUNT || !is_power_of_2(count))
 		return -EINVAL;
-	if (flags & ~q->offer)		/* unknown, or a feature this south did not offer */
+	if (flags & ~q->offer) /* unknown, or a feature this south did not offer */
 		return -EINVAL;
 	if ((flags & VBUS_IOQ_F_OOO) && count > q->ooo_cap)
 		return -EINVAL;
@@ -174,7 +176,7 @@ static int ioq_check_header(struct ioq *q, u64 ring_off)
 	if (flags & VBUS_IOQ_F_OOO) {
 		u32 i;
 
-		for (i = 0; i < count; i++)	/* nothing taken yet */
+		for (i = 0; i < count; i++) /* nothing taken yet */
 			q->ooo[i].busy = 0;
 	}
 	return 0;
@@ -198,7 +200,7 @@ int ioq_south_attach_ooo(struct ioq *q, void *region, u64 region_size, u64 ring_
 	}
 	ioq_bind(q, (struct vbus_ioq_ring *)((u8 *)region + ring_off), VBUS_SOUTH, region_size);
 	q->ring_off = ring_off;
-	if (track) {		/* south offers out-of-order completion for up to the count it can track */
+	if (track) { /* south offers out-of-order completion for up to the count it can track */
 		u32 cap = track_bytes / (sizeof(struct ioq_ooo_slot) + sizeof(u16));
 
 		if (((unsigned long)track & 7) || cap < VBUS_IOQ_MIN_COUNT)
@@ -218,7 +220,7 @@ int ioq_south_reattach(struct ioq *q)
 {
 	if (!q->ring)
 		return -EINVAL;
-	q->broken = false;	/* HOST-2: broken is sticky until south re-attaches */
+	q->broken = false; /* HOST-2: broken is sticky until south re-attaches */
 	if (ioq_check_header(q, q->ring_off)) {
 		ioq_violate(q, "header");
 		return -EINVAL;
@@ -233,15 +235,15 @@ int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n)
 
 	if (q->broken)
 		return -EIO;
-	if ((u64)(ni - q->rc) + n > q->cnt)				/* P1 */
+	if ((u64)(ni - q->rc) + n > q->cnt) /* P1 */
 		return -ENOSPC;
-	for (i = 0; i < n; i++, ni++) {					/* P2 */
+	for (i = 0; i < n; i++, ni++) { /* P2 */
 		struct vbus_ioq_desc *desc = ioq_slot(q, ni);
 
 		WRITE_ONCE(desc->offset, cpu_to_le64(d[i].offset));
 		WRITE_ONCE(desc->len, cpu_to_le32(d[i].len));
 		WRITE_ONCE(desc->flags, cpu_to_le16(d[i].flags));
-		if (ioq_is_ooo(q)) {	/* P2': an id per descriptor; P1 guarantees n free ids */
+		if (ioq_is_ooo(q)) { /* P2': an id per descriptor; P1 guarantees n free ids */
 			u16 id = q->ooo_free[--q->ooo_nfree];
 			struct ioq_ooo_slot *t = &q->ooo[id];
 
@@ -261,7 +263,7 @@ int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n)
 	 * (Q2) in south.
 	 */
 	virt_wmb();
-	WRITE_ONCE(q->ring->north.index, cpu_to_le32(ni));		/* P4 */
+	WRITE_ONCE(q->ring->north.index, cpu_to_le32(ni)); /* P4 */
 	q->idx = ni;
 	return n;
 }
@@ -272,14 +274,14 @@ static int ioq_fetch_peer_index(struct ioq *q, u32 *avail)
 	u32 y, a;
 
 	if (q->side == VBUS_SOUTH) {
-		y = le32_to_cpu(READ_ONCE(q->ring->north.index));	/* Q1: single fetch */
+		y = le32_to_cpu(READ_ONCE(q->ring->north.index)); /* Q1: single fetch */
 		a = y - q->idx;
-		if (a > q->cnt)						/* Q3 */
+		if (a > q->cnt) /* Q3 */
 			return ioq_violate(q, "index");
 	} else {
-		y = le32_to_cpu(READ_ONCE(q->ring->south.index));	/* R1 */
+		y = le32_to_cpu(READ_ONCE(q->ring->south.index)); /* R1 */
 		a = y - q->rc;
-		if (a > q->idx - q->rc)					/* R3 */
+		if (a > q->idx - q->rc) /* R3 */
 			return ioq_violate(q, "index");
 	}
 	*avail = a;
@@ -309,7 +311,7 @@ static int ioq_read_desc(struct ioq *q, struct vbus_ioq_desc *desc, struct ioq_d
 	if (ioq_is_ooo(q)) {
 		u32 id = le16_to_cpu(READ_ONCE(desc->id));
 
-		if (id >= q->cnt || q->ooo[id].busy)	/* bad id, or one south holds: duplicate */
+		if (id >= q->cnt || q->ooo[id].busy) /* bad id, or one south holds: duplicate */
 			return ioq_violate(q, "id");
 		d->cookie = id;
 	}
@@ -331,9 +333,9 @@ int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_
 	u32 si = q->idx, avail, i, todo;
 	int ret;
 
-	if (q->broken)							/* Q0 */
+	if (q->broken) /* Q0 */
 		return -EIO;
-	ret = ioq_fetch_peer_index(q, &avail);				/* Q1, Q3 */
+	ret = ioq_fetch_peer_index(q, &avail); /* Q1, Q3 */
 	/*
 	 * RMB-INDEX (Q2): the north.index load before the descriptor loads.
 	 * Pairs with WMB-PUBLISH (P3) in north.
@@ -341,34 +343,35 @@ int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_
 	virt_rmb();
 	if (ret)
 		return ret;
-	if (avail == 0)							/* Q4 */
+	if (avail == 0) /* Q4 */
 		return -EAGAIN;
 	todo = min_t(u32, n, avail);
-	for (i = 0; i < todo; i++, si++) {				/* Q5 */
+	for (i = 0; i < todo; i++, si++) { /* Q5 */
 		struct vbus_ioq_desc *desc = ioq_slot(q, si);
 		struct ioq_desc_info d;
 		u32 used;
 		u16 flags;
 
-		d.cookie = si;	/* v2: south sees the index, north's cookie stays north's */
+		d.cookie = si; /* v2: south sees the index, north's cookie stays north's */
 		ret = ioq_read_desc(q, desc, &d);
 		if (ret)
-			return ret;	/* nothing of this call is published */
+			return ret; /* nothing of this call is published */
 		used = d.len;
 		flags = d.flags;
 		if (fn && fn(arg, &d, &used) < 0) {
 			flags |= VBUS_IOQ_DESC_F_ERROR;
-			if (!ioq_is_ooo(q))	/* Q5 write-back: error */
+			if (!ioq_is_ooo(q)) /* Q5 write-back: error */
 				WRITE_ONCE(desc->flags, cpu_to_le16(flags));
 		}
 		if (used < d.len) {
-			if (!ioq_is_ooo(q))	/* Q5 write-back: fewer bytes used */
+			if (!ioq_is_ooo(q)) /* Q5 write-back: fewer bytes used */
 				WRITE_ONCE(desc->len, cpu_to_le32(used));
 		} else {
 			used = d.len;
 		}
-		if (ioq_is_ooo(q))	/* OOO ring, completed in order: C2's used[] entry */
-			ioq_write_used(q, q->done + i, (u16)d.cookie, flags & VBUS_IOQ_DESC_F_ERROR, used);
+		if (ioq_is_ooo(q)) /* OOO ring, completed in order: C2's used[] entry */
+			ioq_write_used(q, q->done + i, (u16)d.cookie, flags & VBUS_IOQ_DESC_F_ERROR,
+				       used);
 		if (last) {
 			*last = d;
 			last->len = used;
@@ -383,9 +386,9 @@ int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_
 	virt_wmb();
 	if (ioq_is_ooo(q)) {
 		q->done += todo;
-		WRITE_ONCE(q->ring->south.index, cpu_to_le32(q->done));	/* Q7 (C4) */
+		WRITE_ONCE(q->ring->south.index, cpu_to_le32(q->done)); /* Q7 (C4) */
 	} else {
-		WRITE_ONCE(q->ring->south.index, cpu_to_le32(si));	/* Q7 */
+		WRITE_ONCE(q->ring->south.index, cpu_to_le32(si)); /* Q7 */
 	}
 	q->idx = si;
 	return todo;
@@ -398,9 +401,9 @@ int ioq_take(struct ioq *q, struct ioq_desc_info *d, unsigned int n)
 
 	if (!ioq_is_ooo(q) || q->side != VBUS_SOUTH)
 		return -EINVAL;
-	if (q->broken)							/* T0 */
+	if (q->broken) /* T0 */
 		return -EIO;
-	ret = ioq_fetch_peer_index(q, &avail);				/* T1, T3 */
+	ret = ioq_fetch_peer_index(q, &avail); /* T1, T3 */
 	/*
 	 * RMB-INDEX (T2): the north.index load before the descriptor loads.
 	 * Pairs with WMB-PUBLISH (P3) in north.
@@ -408,20 +411,21 @@ int ioq_take(struct ioq *q, struct ioq_desc_info *d, unsigned int n)
 	virt_rmb();
 	if (ret)
 		return ret;
-	if (avail == 0)							/* T4 */
+	if (avail == 0) /* T4 */
 		return -EAGAIN;
 	todo = min_t(u32, n, avail);
-	for (i = 0; i < todo; i++) {					/* T5 */
-		ret = ioq_read_desc(q, ioq_slot(q, si + i), &d[i]);	/* id checked: < cnt, not busy */
+	for (i = 0; i < todo; i++) { /* T5 */
+		ret = ioq_read_desc(q, ioq_slot(q, si + i),
+				    &d[i]); /* id checked: < cnt, not busy */
 		if (ret) {
-			while (i--)	/* nothing of this call is taken */
+			while (i--) /* nothing of this call is taken */
 				q->ooo[d[i].cookie].busy = 0;
 			return ret;
 		}
 		q->ooo[d[i].cookie].len = d[i].len;
 		q->ooo[d[i].cookie].busy = 1;
 	}
-	q->idx = si + todo;	/* consumed: south never publishes it (north.index - done bounds it) */
+	q->idx = si + todo; /* consumed: south never publishes it (north.index - done bounds it) */
 	return todo;
 }
 
@@ -431,17 +435,17 @@ int ioq_complete(struct ioq *q, const struct ioq_desc_info *c, unsigned int n)
 
 	if (!ioq_is_ooo(q) || q->side != VBUS_SOUTH)
 		return -EINVAL;
-	if (q->broken)							/* C0 */
+	if (q->broken) /* C0 */
 		return -EIO;
-	for (i = 0; i < n; i++) {					/* C1: the caller's ids, all or nothing */
+	for (i = 0; i < n; i++) { /* C1: the caller's ids, all or nothing */
 		if (c[i].cookie >= q->cnt || !q->ooo[c[i].cookie].busy) {
 			while (i--)
 				q->ooo[c[i].cookie].busy = 1;
 			return -EINVAL;
 		}
-		q->ooo[c[i].cookie].busy = 0;	/* a second completion of it in this call fails */
+		q->ooo[c[i].cookie].busy = 0; /* a second completion of it in this call fails */
 	}
-	for (i = 0; i < n; i++) {					/* C2 */
+	for (i = 0; i < n; i++) { /* C2 */
 		const struct ioq_ooo_slot *t = &q->ooo[c[i].cookie];
 
 		ioq_write_used(q, q->done + i, (u16)c[i].cookie, c[i].flags & VBUS_IOQ_DESC_F_ERROR,
@@ -454,7 +458,7 @@ int ioq_complete(struct ioq *q, const struct ioq_desc_info *c, unsigned int n)
 	 */
 	virt_wmb();
 	q->done += n;
-	WRITE_ONCE(q->ring->south.index, cpu_to_le32(q->done));	/* C4 */
+	WRITE_ONCE(q->ring->south.index, cpu_to_le32(q->done)); /* C4 */
 	return n;
 }
 
@@ -502,9 +506,9 @@ int ioq_reclaim(struct ioq *q, unsigned int n, ioq_reclaim_fn fn, void *arg,
 	u32 rc = q->rc, done, i, todo;
 	int ret;
 
-	if (q->broken)							/* R0 */
+	if (q->broken) /* R0 */
 		return -EIO;
-	ret = ioq_fetch_peer_index(q, &done);				/* R1, R3 */
+	ret = ioq_fetch_peer_index(q, &done); /* R1, R3 */
 	/*
 	 * RMB-RECLAIM (R2): the south.index load before the descriptor loads.
 	 * Pairs with WMB-COMPLETE (Q6) in south.
@@ -512,16 +516,16 @@ int ioq_reclaim(struct ioq *q, unsigned int n, ioq_reclaim_fn fn, void *arg,
 	virt_rmb();
 	if (ret)
 		return ret;
-	if (done == 0)							/* R4 */
+	if (done == 0) /* R4 */
 		return -EAGAIN;
 	todo = min_t(u32, n, done);
 	if (ioq_is_ooo(q))
 		return ioq_reclaim_ooo(q, todo, fn, arg, last);
-	if (!fn && !last) {	/* nobody looks at the descriptors: completion by index only */
+	if (!fn && !last) { /* nobody looks at the descriptors: completion by index only */
 		q->rc = rc + todo;
 		return todo;
 	}
-	for (i = 0; i < todo; i++, rc++) {				/* R5 */
+	for (i = 0; i < todo; i++, rc++) { /* R5 */
 		struct vbus_ioq_desc *desc = ioq_slot(q, rc);
 		struct ioq_desc_info d;
 
@@ -548,7 +552,7 @@ int ioq_kick(struct ioq *q)
 	q->kicked = new_idx;
 	if (q->flags & VBUS_IOQ_F_EVENT_IDX)
 		event = q->side == VBUS_NORTH ? &q->ring->south.event : &q->ring->north.event;
-	return shm_signal_inject_event(&q->sig, event, new_idx, old);	/* K0-K5 */
+	return shm_signal_inject_event(&q->sig, event, new_idx, old); /* K0-K5 */
 }
 
 int ioq_arm(struct ioq *q, u32 t)
@@ -562,16 +566,16 @@ int ioq_arm(struct ioq *q, u32 t)
 		return -EIO;
 	if (t == 0)
 		return -EINVAL;
-	WRITE_ONCE(*event, cpu_to_le32(seen + t - 1));			/* A1 */
+	WRITE_ONCE(*event, cpu_to_le32(seen + t - 1)); /* A1 */
 	/*
 	 * MB-ARM (A2): the event store (A1) before the peer's index load (A3).
 	 * Pairs with MB-INJECT (K2) in the peer's kick.
 	 */
 	virt_mb();
-	ret = ioq_fetch_peer_index(q, &avail);				/* A3 */
+	ret = ioq_fetch_peer_index(q, &avail); /* A3 */
 	if (ret)
 		return ret;
-	return avail >= t ? IOQ_READY : IOQ_ARMED;			/* A4, A5 */
+	return avail >= t ? IOQ_READY : IOQ_ARMED; /* A4, A5 */
 }
 
 int ioq_peek(struct ioq *q)

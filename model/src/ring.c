@@ -19,8 +19,7 @@
 #define R_FLAGS offsetof(struct vbus_ioq_ring, flags)
 #define R_COUNT offsetof(struct vbus_ioq_ring, count)
 #define R_SIG offsetof(struct vbus_ioq_ring, signal)
-#define R_IRQ(side) \
-	(R_SIG + offsetof(struct vbus_shm_signal_desc, irq) + (side) * sizeof(struct vbus_shm_signal_irq))
+#define R_IRQ(side) (R_SIG + offsetof(struct vbus_shm_signal_desc, irq) + (side) * sizeof(struct vbus_shm_signal_irq))
 #define R_NI (offsetof(struct vbus_ioq_ring, north) + offsetof(struct vbus_ioq_idx, index))
 #define R_NE (offsetof(struct vbus_ioq_ring, north) + offsetof(struct vbus_ioq_idx, event))
 #define R_SI (offsetof(struct vbus_ioq_ring, south) + offsetof(struct vbus_ioq_idx, index))
@@ -31,12 +30,12 @@
 #define D_FLAGS offsetof(struct vbus_ioq_desc, flags)
 #define D_ID offsetof(struct vbus_ioq_desc, id)
 /* §2.12: used[k & (cnt-1)], in the cookie table's place on OOO rings. */
-#define U_OFF(cnt, k) (VBUS_IOQ_USED_OFF((size_t)(cnt)) + (size_t)((k) & ((cnt) - 1)) * sizeof(struct vbus_ioq_used))
+#define U_OFF(cnt, k) (VBUS_IOQ_USED_OFF((size_t)(cnt)) + (size_t)((k) & ((cnt)-1)) * sizeof(struct vbus_ioq_used))
 #define U_ID offsetof(struct vbus_ioq_used, id)
 #define U_FLAGS offsetof(struct vbus_ioq_used, flags)
 #define U_LEN offsetof(struct vbus_ioq_used, len)
 /* North's cookie table after desc[] (§2.1): north only, south never reads it. */
-#define C_OFF(cnt, slot) (VBUS_IOQ_COOKIE_OFF((size_t)(cnt)) + (size_t)(slot) * 8)
+#define C_OFF(cnt, slot) (VBUS_IOQ_COOKIE_OFF((size_t)(cnt)) + (size_t)(slot)*8)
 
 uint32_t vm_ring_shared(const struct vm_ring *r, int which)
 {
@@ -49,8 +48,7 @@ int vm_need_event(uint32_t event, uint32_t nw, uint32_t old)
 	return (uint32_t)(nw - event - 1) < (uint32_t)(nw - old);
 }
 
-int vm_obj_init_ring(struct vm_obj *o, const char *name, uint32_t count, unsigned flags, uint32_t base,
-		     uint64_t region)
+int vm_obj_init_ring(struct vm_obj *o, const char *name, uint32_t count, unsigned flags, uint32_t base, uint64_t region)
 {
 	int evidx = !!(flags & VBUS_IOQ_F_EVENT_IDX), ooo = !!(flags & VBUS_IOQ_F_OOO);
 	memset(o, 0, sizeof(*o));
@@ -128,7 +126,7 @@ int vm_ring_attach(struct vm_ring *r)
 	if (magic != VBUS_IOQ_MAGIC || version != VBUS_IOQ_VERSION || count < VBUS_IOQ_MIN_COUNT ||
 	    count > VBUS_IOQ_MAX_COUNT || (count & (count - 1)) ||
 	    (flags & ~(VBUS_IOQ_F_EVENT_IDX | (r->soffer ? VBUS_IOQ_F_OOO : 0))) || /* negotiation (§2.12) */
-	    ((flags & VBUS_IOQ_F_OOO) && count > r->ncount) || /* more ids than south tracks */
+	    ((flags & VBUS_IOQ_F_OOO) && count > r->ncount) ||			    /* more ids than south tracks */
 	    smagic != VBUS_SHM_SIGNAL_MAGIC || sversion != VBUS_SHM_SIGNAL_VERSION ||
 	    VBUS_IOQ_RING_SIZE((uint64_t)count) > r->region_size) {
 		violate(r, "header");
@@ -143,8 +141,8 @@ int vm_ring_attach(struct vm_ring *r)
 	return VM_OK;
 }
 
-int vm_ring_push(struct vm_ring *r, uint32_t n, uint32_t len, uint64_t off, const uint64_t *cookie,
-		 uint16_t flags, uint32_t *pushed)
+int vm_ring_push(struct vm_ring *r, uint32_t n, uint32_t len, uint64_t off, const uint64_t *cookie, uint16_t flags,
+		 uint32_t *pushed)
 {
 	*pushed = 0;
 	if ((uint64_t)(uint32_t)(r->ni - r->rc) + n > r->ncount) /* P1: all or nothing */
@@ -195,8 +193,7 @@ static int read_desc(struct vm_ring *r, uint32_t s, uint32_t *len, uint32_t *id)
 	return VM_OK;
 }
 
-int vm_ring_pop(struct vm_ring *r, uint32_t n, const uint32_t *used, uint32_t *got, uint64_t *cookie,
-		uint32_t *len)
+int vm_ring_pop(struct vm_ring *r, uint32_t n, const uint32_t *used, uint32_t *got, uint64_t *cookie, uint32_t *len)
 {
 	*got = 0;
 	if (r->sbroken) /* Q0 */
@@ -413,7 +410,9 @@ int vm_ring_poke(struct vm_ring *r, const char *field, uint64_t val)
 			const char *name;
 			size_t off;
 			int bytes;
-		} df[] = { { ".len", D_LEN, 4 }, { ".offset", D_OFFSET, 8 }, { ".flags", D_FLAGS, 2 }, { ".id", D_ID, 2 } };
+		} df[] = {
+			{ ".len", D_LEN, 4 }, { ".offset", D_OFFSET, 8 }, { ".flags", D_FLAGS, 2 }, { ".id", D_ID, 2 }
+		};
 		if (end == field + 4 || slot >= r->ncount)
 			return -EINVAL;
 		for (size_t i = 0; i < sizeof(df) / sizeof(df[0]); i++)

@@ -28,7 +28,8 @@ static void ooo_setup_count(u32 count, u16 flags, u32 base)
 {
 	memset(&reg, 0, sizeof(reg));
 	ck_assert_int_eq(ioq_north_init_ooo(&qn, &reg.ring, count, flags | VBUS_IOQ_F_OOO, base, REGION, tn,
-					    IOQ_OOO_TRACK_BYTES(count)), 0);
+					    IOQ_OOO_TRACK_BYTES(count)),
+			 0);
 	ck_assert_int_eq(ioq_south_attach_ooo(&qs, &reg, REGION, 0, ts, IOQ_OOO_TRACK_BYTES(count)), 0);
 	ck_assert(ioq_is_ooo(&qn) && ioq_is_ooo(&qs));
 }
@@ -57,10 +58,11 @@ START_TEST(ooo_negotiation)
 	memset(&reg, 0, sizeof(reg));
 	/* north cannot set the flag without private tracking memory */
 	ck_assert_int_eq(ioq_north_init(&qn, &reg.ring, 8, VBUS_IOQ_F_OOO, 0, REGION), -EINVAL);
-	ck_assert_int_eq(ioq_north_init_ooo(&qn, &reg.ring, 8, VBUS_IOQ_F_OOO, 0, REGION, tn,
-					    IOQ_OOO_TRACK_BYTES(8) - 1), -EINVAL);
-	ck_assert_int_eq(ioq_north_init_ooo(&qn, &reg.ring, 8, VBUS_IOQ_F_OOO, 0, REGION, tn,
-					    IOQ_OOO_TRACK_BYTES(8)), 0);
+	ck_assert_int_eq(
+		ioq_north_init_ooo(&qn, &reg.ring, 8, VBUS_IOQ_F_OOO, 0, REGION, tn, IOQ_OOO_TRACK_BYTES(8) - 1),
+		-EINVAL);
+	ck_assert_int_eq(ioq_north_init_ooo(&qn, &reg.ring, 8, VBUS_IOQ_F_OOO, 0, REGION, tn, IOQ_OOO_TRACK_BYTES(8)),
+			 0);
 	/* a south that did not offer it rejects the ring (§2.8): a violation, the ring broken */
 	ck_assert_int_eq(ioq_south_attach(&q, &reg, REGION, 0), -EINVAL);
 	ck_assert(q.broken);
@@ -129,7 +131,7 @@ START_TEST(ooo_complete_is_all_or_nothing)
 	ck_assert_int_eq(ioq_complete(&qs, c, 2), -EINVAL);
 	ck_assert_uint_eq(le32_to_cpu(reg.ring.south.index), 0); /* nothing published */
 	c[1].cookie = 0;
-	ck_assert_int_eq(ioq_complete(&qs, c, 2), 2); /* both still held */
+	ck_assert_int_eq(ioq_complete(&qs, c, 2), 2);	    /* both still held */
 	ck_assert_int_eq(ioq_complete(&qs, c, 1), -EINVAL); /* no longer held */
 	ck_assert(!qs.broken);
 	ck_assert_int_eq(ioq_reclaim(&qn, 8, NULL, NULL, NULL), 2);
