@@ -56,8 +56,10 @@
 
 enum { AG_N, AG_S };
 enum { M_TSO, M_WEAK };
-enum { SC_PLAIN, SC_EVIDX, SC_LOWER, SC_BOTH, SC_LINK, SC_LINK_EVIDX, SC_COUNT };
-static const char *const sc_name[SC_COUNT] = {"plain", "evidx", "lower", "both", "link", "link-evidx"};
+enum { SC_PLAIN, SC_EVIDX, SC_LOWER, SC_BOTH, SC_LINK, SC_LINK_EVIDX, SC_RECLAIM, SC_COUNT };
+static const char *const sc_name[SC_COUNT] = {"plain", "evidx",      "lower",
+						"both",  "link",       "link-evidx",
+						"reclaim"};
 static const char *const sc_doc[SC_COUNT] = {
 	"plain ring (SIG-12 dirty elision on), south enables, serves doorbells, once "
 	"disables/polls/enables",
@@ -69,6 +71,8 @@ static const char *const sc_doc[SC_COUNT] = {
 	"plain ring, south is libvbus's blocking wait loop itself (vbus_link_recv BLOCK: enable, "
 	"sleep in read(eventfd), wakeup with a budget of 1 pass, RESCHED) called again and again",
 	"as link on an EVENT_IDX ring: libvbus arms for its threshold (1) before it sleeps",
+	"plain ring, north pushes and kicks, then polls ioq_reclaim until every completion is "
+	"back (no interrupt: only the WMB-COMPLETE / RMB-RECLAIM pair orders a completion)",
 };
 #define IS_LINK(sc) ((sc) == SC_LINK || (sc) == SC_LINK_EVIDX)
 
@@ -84,11 +88,12 @@ enum {
 	OP_S_POLL,
 	OP_S_ARM1,
 	OP_S_RECV,
+	OP_N_POLL,
 	OP_COUNT
 };
 static const char *const op_name[OP_COUNT] = {"-",	"push+kick",   "enable",  "wakeup(reclaim)",
 					      "enable", "wakeup(pop)", "disable", "poll",
-					      "arm(1)", "vbus_link_recv(BLOCK)"};
+					      "arm(1)", "vbus_link_recv(BLOCK)", "reclaim(poll)"};
 
 struct sb_ent {
 	uint16_t off;
@@ -711,6 +716,9 @@ static int run_op(int ag, int op)
 		while ((r = ioq_arm(&W->q, 1)) == IOQ_READY)
 			pop_all_and_complete();
 		break;
+	case OP_N_POLL:
+		north_handler(NULL);
+		break;
 	case OP_S_RECV:
 		r = vx_link_recv_block(W->link, link_rx);
 		if (r < 0)
@@ -735,6 +743,8 @@ static int next_ops(const struct xstate *s, int ag, int *ops)
 			ops[n++] = OP_N_PUSHKICK;
 		else if (a->phase == 1)
 			ops[n++] = OP_N_ENABLE;
+		else if (a->phase == 4)
+			ops[n++] = OP_N_POLL;
 		else if (a->inflight)
 			ops[n++] = OP_N_WAKEUP;
 		return n;
@@ -771,7 +781,10 @@ static void after_op(struct agent *a, int ag, int op, int r)
 	switch (op) {
 	case OP_N_PUSHKICK:
 		if (a->count == C.depth)
-			a->phase = C.sc == SC_BOTH ? 1 : 3;
+			a->phase = C.sc == SC_BOTH ? 1 : C.sc == SC_RECLAIM ? 4 : 3;
+		break;
+	case OP_N_POLL: /* poll again until every completion is back */
+		a->phase = a->done2 == C.depth ? 3 : 4;
 		break;
 	case OP_N_ENABLE:
 		a->phase = 2;
@@ -1037,7 +1050,7 @@ static void init_state(struct xstate *s)
 	memset(ring_buf, 0, sizeof(ring_buf));
 	X.on = 0;
 	if (ioq_north_init(&qn, (struct vbus_ioq_ring *)ring_buf, RING_COUNT,
-			   C.sc == SC_PLAIN || C.sc == SC_BOTH || C.sc == SC_LINK
+			   C.sc == SC_PLAIN || C.sc == SC_BOTH || C.sc == SC_LINK || C.sc == SC_RECLAIM
 				   ? 0
 				   : VBUS_IOQ_F_EVENT_IDX,
 			   0,
@@ -1326,8 +1339,9 @@ out:
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [--scenario plain|evidx|lower|both|link|link-evidx] [--depth 1..%d]\n"
-		"       [--model tso|weak] [--drop LABEL] [--max-states N] [--no-reduction] "
+		"usage: %s [--scenario plain|evidx|lower|both|link|link-evidx|reclaim]\n"
+		"       [--depth 1..%d]"
+		" [--model tso|weak] [--drop LABEL] [--max-states N] [--no-reduction] "
 		"[--quiet]\n"
 		"Explore every interleaving and store-buffer flush order of the production "
 		"kernel/core functions.\n"
@@ -1384,7 +1398,7 @@ int vbus_explore_core_main(const char *prog, int argc, char **argv)
 					C.sc = i;
 			if (C.sc < 0)
 				return vbus_usage_error(
-					prog, "--scenario '%s': not plain, evidx, lower, both, link or link-evidx",
+					prog, "--scenario '%s': not plain, evidx, lower, both, link, link-evidx or reclaim",
 					optarg);
 			break;
 		case 'd':
