@@ -211,6 +211,10 @@ static int observe_stream(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t r
 
 		if (!m->req || (valid && c == vc))
 			continue;
+		/* HW-7: a requested message shows at once (the stream reloads in the cycle it is accepted) */
+		if (!valid && sb->cycle >= m->cause + CS_PRED_LATENCY + CS_CYCLE_TOL)
+			return mismatch(sb, c, name, "valid by cycle %" PRIu64 " (requested at cycle %" PRIu64
+					"), actual the stream idle", m->cause + CS_PRED_LATENCY + CS_CYCLE_TOL, m->cause);
 		if (valid && !m->seen)
 			m->queued = 1;
 		/* HW-11 round-robin: a visible request is granted before every other channel has had a turn */
