@@ -46,11 +46,13 @@ static int take_mutant(int &argc, char **argv, std::string &plusarg)
 		else if (!strcmp(m, "core"))
 			vbus_cosim_mut_core = 1;
 		else {
-			fprintf(stderr, "vbus-cosim-mutant: --mutant '%s': not one of nopend noack starve model core "
-					"(try 'vbus-cosim-mutant --help')\n", m);
+			fprintf(stderr,
+				"vbus-cosim-mutant: --mutant '%s': not one of nopend noack starve model core "
+				"(try 'vbus-cosim-mutant --help')\n",
+				m);
 			return 2;
 		}
-		memmove(argv + i, argv + i + 2, sizeof(*argv) * (argc - i - 1));	// keeps argv[argc] == NULL
+		memmove(argv + i, argv + i + 2, sizeof(*argv) * (argc - i - 1)); // keeps argv[argc] == NULL
 		argc -= 2;
 		return -1;
 	}
@@ -80,7 +82,7 @@ template <class V> static RunResult run(const CosimOpts &o, cs_sb *sb, ProfileSh
 		sc_core::sc_start(sc_core::SC_ZERO_TIME);
 		wave = new VerilatedFstSc;
 		top.dut.trace(wave, 99);
-		wave->open(wave_tmp.c_str());	// renamed over --wave FILE when complete (docs/cli.md)
+		wave->open(wave_tmp.c_str()); // renamed over --wave FILE when complete (docs/cli.md)
 #endif
 	}
 	if (o.bench)
@@ -131,7 +133,7 @@ int sc_main(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if (!o.trace.empty()) {	// written beside, renamed over FILE when complete (docs/cli.md)
+	if (!o.trace.empty()) { // written beside, renamed over FILE when complete (docs/cli.md)
 		if (vbus_out_open(&trace_out, "vbus-cosim", o.trace.c_str()))
 			return 1;
 		trace = trace_out.f;

@@ -18,18 +18,18 @@ static const struct cs_pred_ops *const pred[NPRED] = { &cs_pred_model, &cs_pred_
 
 /* One message stream (MSI toward N, notify toward S) as predicted for one channel. */
 struct cs_msg {
-	uint8_t req;		/* requested, not yet accepted (HW-7) */
-	uint8_t seen;		/* its valid has been observed */
-	uint8_t queued;		/* another channel's message was valid before ours showed */
-	uint64_t cause;		/* edge of the event that raised it */
-	uint32_t waited;	/* other-channel grants while it was visible and waiting */
+	uint8_t req;	 /* requested, not yet accepted (HW-7) */
+	uint8_t seen;	 /* its valid has been observed */
+	uint8_t queued;	 /* another channel's message was valid before ours showed */
+	uint64_t cause;	 /* edge of the event that raised it */
+	uint32_t waited; /* other-channel grants while it was visible and waiting */
 };
 
 struct cs_chan {
 	void *p[NPRED];
 	struct cs_msg msi, notify;
-	uint32_t holdoff, count;	/* MOD_HOLDOFF / MOD_COUNT as read back */
-	uint8_t mod_wr;			/* a MOD_* write this edge: effective from the next (HW-10) */
+	uint32_t holdoff, count; /* MOD_HOLDOFF / MOD_COUNT as read back */
+	uint8_t mod_wr;		 /* a MOD_* write this edge: effective from the next (HW-10) */
 	uint32_t new_holdoff, new_count;
 };
 
@@ -47,7 +47,7 @@ struct cs_sb {
 	unsigned n;
 	FILE *trace;
 	struct cs_chan *ch;
-	uint32_t *cnt, *snap, *shown;	/* [n][CS_NCNT]: now, as of the previous edge, as shown now */
+	uint32_t *cnt, *snap, *shown; /* [n][CS_NCNT]: now, as of the previous edge, as shown now */
 	uint32_t rexp[RFIFO], raddr[RFIFO];
 	unsigned rhead, rcount;
 	uint64_t step, cycle;
@@ -70,8 +70,7 @@ static int mismatch(struct cs_sb *sb, int chan, const char *field, const char *f
 	if (sb->mismatch)
 		return 1;
 	sb->mismatch = 1;
-	n = snprintf(sb->msg, sizeof(sb->msg), "cycle %" PRIu64 ": channel %d: field %s: ", sb->cycle, chan,
-		     field);
+	n = snprintf(sb->msg, sizeof(sb->msg), "cycle %" PRIu64 ": channel %d: field %s: ", sb->cycle, chan, field);
 	va_start(ap, fmt_exp);
 	vsnprintf(sb->msg + n, sizeof(sb->msg) - n, fmt_exp, ap);
 	va_end(ap);
@@ -91,8 +90,7 @@ static void set_bit(struct cs_sb *sb, unsigned c, int side, int f, uint8_t v)
 
 static const char *res_name(int r)
 {
-	static const char *const n[] = { "ok", "self", "notify", "suppress", "defer", "fire", "drop", "idle",
-					 "?" };
+	static const char *const n[] = { "ok", "self", "notify", "suppress", "defer", "fire", "drop", "idle", "?" };
 	return n[r];
 }
 
@@ -129,10 +127,18 @@ static int both(struct cs_sb *sb, unsigned c, const char *name, enum op op, int 
 		void *p = sb->ch[c].p[i];
 
 		switch (op) {
-		case OP_ENABLE: r[i] = pred[i]->enable(p, side); break;
-		case OP_DISABLE: r[i] = pred[i]->disable(p, side); break;
-		case OP_INJECT: r[i] = pred[i]->inject(p, side); break;
-		default: r[i] = pred[i]->tick(p); break;
+		case OP_ENABLE:
+			r[i] = pred[i]->enable(p, side);
+			break;
+		case OP_DISABLE:
+			r[i] = pred[i]->disable(p, side);
+			break;
+		case OP_INJECT:
+			r[i] = pred[i]->inject(p, side);
+			break;
+		default:
+			r[i] = pred[i]->tick(p);
+			break;
 		}
 	}
 	agree(sb, c, name, r);
@@ -142,14 +148,14 @@ static int both(struct cs_sb *sb, unsigned c, const char *name, enum op op, int 
 /* Format one record as §7 text (no newline). */
 static void rec_format(const struct cs_rec *r, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%" PRIu64 "@%" PRIu64 " %c %s ch%u %s", r->step, r->cycle, r->side, r->op,
-			 r->chan, r->res);
+	int n = snprintf(buf, len, "%" PRIu64 "@%" PRIu64 " %c %s ch%u %s", r->step, r->cycle, r->side, r->op, r->chan,
+			 r->res);
 
 	if (n > 0 && (size_t)n < len && r->dirty >= 0)
 		n += snprintf(buf + n, len - n, " dirty=%d", r->dirty);
 	if (n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, " N=%u%u%u S=%u%u%u", r->st[0], r->st[1], r->st[2], r->st[3],
-			      r->st[4], r->st[5]);
+		n += snprintf(buf + n, len - n, " N=%u%u%u S=%u%u%u", r->st[0], r->st[1], r->st[2], r->st[3], r->st[4],
+			      r->st[5]);
 	if (n > 0 && (size_t)n < len && r->has_mod) {
 		if (r->mt)
 			snprintf(buf + n, len - n, " mc=%u mt=%u", r->mc, r->mt);
@@ -252,8 +258,10 @@ static int observe_stream(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t r
 			continue;
 		/* HW-7: a requested message shows at once (the stream reloads in the cycle it is accepted) */
 		if (!valid && sb->cycle >= m->cause + CS_PRED_LATENCY + CS_CYCLE_TOL)
-			return mismatch(sb, c, name, "valid by cycle %" PRIu64 " (requested at cycle %" PRIu64
-					"), actual the stream idle", m->cause + CS_PRED_LATENCY + CS_CYCLE_TOL, m->cause);
+			return mismatch(sb, c, name,
+					"valid by cycle %" PRIu64 " (requested at cycle %" PRIu64
+					"), actual the stream idle",
+					m->cause + CS_PRED_LATENCY + CS_CYCLE_TOL, m->cause);
 		if (valid && !m->seen)
 			m->queued = 1;
 		/* HW-11 round-robin: a visible request is granted before every other channel has had a turn */
@@ -323,26 +331,41 @@ static uint32_t predict_read(struct cs_sb *sb, uint32_t addr)
 
 	if (c == -1) {
 		switch (reg) {
-		case VBUS_ACCEL_ID: return VBUS_ACCEL_ID_VALUE;
-		case VBUS_ACCEL_VERSION: return VBUS_ACCEL_VERSION_VALUE;
-		case VBUS_ACCEL_N_CHANNELS: return sb->n;
-		default: return 0; /* CTRL reads 0, unmapped 0 */
+		case VBUS_ACCEL_ID:
+			return VBUS_ACCEL_ID_VALUE;
+		case VBUS_ACCEL_VERSION:
+			return VBUS_ACCEL_VERSION_VALUE;
+		case VBUS_ACCEL_N_CHANNELS:
+			return sb->n;
+		default:
+			return 0; /* CTRL reads 0, unmapped 0 */
 		}
 	}
 	if (c < 0)
 		return 0;
 	switch (reg) {
-	case VBUS_ACCEL_CH_N_ENABLE: return bit(sb, c, 0, CS_EN);
-	case VBUS_ACCEL_CH_N_DIRTY: return bit(sb, c, 0, CS_DIRTY);
-	case VBUS_ACCEL_CH_MOD_HOLDOFF: return sb->ch[c].holdoff;
-	case VBUS_ACCEL_CH_MOD_COUNT: return sb->ch[c].count;
-	case VBUS_ACCEL_CH_STATUS: return status(sb, c);
-	case VBUS_ACCEL_CH_CNT_DOORBELL: return sb->shown[c * CS_NCNT + CS_CNT_DOORBELL];
-	case VBUS_ACCEL_CH_CNT_IRQ: return sb->shown[c * CS_NCNT + CS_CNT_IRQ];
-	case VBUS_ACCEL_CH_CNT_SUPP_N: return sb->shown[c * CS_NCNT + CS_CNT_SUPP_N];
-	case VBUS_ACCEL_CH_CNT_SUPP_S: return sb->shown[c * CS_NCNT + CS_CNT_SUPP_S];
-	case VBUS_ACCEL_CH_CNT_DEV_NOTIFY: return sb->shown[c * CS_NCNT + CS_CNT_DEV_NOTIFY];
-	default: return 0; /* DOORBELL, N_ACK (write-only), unmapped */
+	case VBUS_ACCEL_CH_N_ENABLE:
+		return bit(sb, c, 0, CS_EN);
+	case VBUS_ACCEL_CH_N_DIRTY:
+		return bit(sb, c, 0, CS_DIRTY);
+	case VBUS_ACCEL_CH_MOD_HOLDOFF:
+		return sb->ch[c].holdoff;
+	case VBUS_ACCEL_CH_MOD_COUNT:
+		return sb->ch[c].count;
+	case VBUS_ACCEL_CH_STATUS:
+		return status(sb, c);
+	case VBUS_ACCEL_CH_CNT_DOORBELL:
+		return sb->shown[c * CS_NCNT + CS_CNT_DOORBELL];
+	case VBUS_ACCEL_CH_CNT_IRQ:
+		return sb->shown[c * CS_NCNT + CS_CNT_IRQ];
+	case VBUS_ACCEL_CH_CNT_SUPP_N:
+		return sb->shown[c * CS_NCNT + CS_CNT_SUPP_N];
+	case VBUS_ACCEL_CH_CNT_SUPP_S:
+		return sb->shown[c * CS_NCNT + CS_CNT_SUPP_S];
+	case VBUS_ACCEL_CH_CNT_DEV_NOTIFY:
+		return sb->shown[c * CS_NCNT + CS_CNT_DEV_NOTIFY];
+	default:
+		return 0; /* DOORBELL, N_ACK (write-only), unmapped */
 	}
 }
 
@@ -579,8 +602,8 @@ int cs_step(struct cs_sb *sb, const struct cs_edge *e)
 			uint32_t reg;
 			int c = decode(sb, sb->raddr[sb->rhead], &reg);
 
-			return mismatch(sb, c, read_name(sb->raddr[sb->rhead]), "expected 0x%08x, actual 0x%08x",
-					exp, e->rdata);
+			return mismatch(sb, c, read_name(sb->raddr[sb->rhead]), "expected 0x%08x, actual 0x%08x", exp,
+					e->rdata);
 		}
 		sb->rhead = (sb->rhead + 1) % RFIFO;
 		sb->rcount--;
@@ -599,8 +622,7 @@ int cs_finish(struct cs_sb *sb, uint64_t cycle)
 			return mismatch(sb, c, "msi", "delivered (requested at cycle %" PRIu64 "), actual never",
 					sb->ch[c].msi.cause);
 		if (sb->ch[c].notify.req)
-			return mismatch(sb, c, "notify",
-					"delivered (requested at cycle %" PRIu64 "), actual never",
+			return mismatch(sb, c, "notify", "delivered (requested at cycle %" PRIu64 "), actual never",
 					sb->ch[c].notify.cause);
 	}
 	if (sb->rcount)

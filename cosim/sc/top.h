@@ -18,7 +18,7 @@
 
 struct RunResult {
 	bool mismatch = false;
-	std::string why;	// mismatch or protocol error text
+	std::string why; // mismatch or protocol error text
 	uint64_t cycles = 0;
 	double wall_s = 0, sb_s = 0;
 };
@@ -31,8 +31,9 @@ static inline double mono_s()
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-template <class V> class CosimTop : public sc_core::sc_module {
-public:
+template <class V> class CosimTop : public sc_core::sc_module
+{
+      public:
 	sc_core::sc_clock clk{ "clk", kPeriod };
 	sc_core::sc_signal<bool> rst{ "rst" };
 	AxilPins axil;
@@ -55,9 +56,9 @@ public:
 	SC_HAS_PROCESS(CosimTop);
 	CosimTop(sc_core::sc_module_name name, const Workload &wl, unsigned nchan, uint64_t seed, uint64_t cycles,
 		 cs_sb *scoreboard, bool show_progress)
-		: sc_module(name), bridge("bridge", axil), checker("checker", axil),
-		  north("north", wl, nchan, seed, cycles), south("south", wl, nchan, seed, north), sb(scoreboard),
-		  progress(show_progress), limit(cycles)
+	    : sc_module(name), bridge("bridge", axil), checker("checker", axil),
+	      north("north", wl, nchan, seed, cycles), south("south", wl, nchan, seed, north), sb(scoreboard),
+	      progress(show_progress), limit(cycles)
 	{
 		bind_dut();
 		north.init_bus = [this] { bridge.init(); };
@@ -94,7 +95,7 @@ public:
 		SC_THREAD(control);
 	}
 
-private:
+      private:
 	double t0 = 0;
 	struct vbus_progress prog;
 

@@ -62,8 +62,9 @@ static const char *not_applicable(const struct vbus_vector *v)
 	return nullptr;
 }
 
-class VectorTop : public sc_core::sc_module {
-public:
+class VectorTop : public sc_core::sc_module
+{
+      public:
 	sc_core::sc_clock clk{ "clk", kPeriod };
 	sc_core::sc_signal<bool> rst{ "rst" };
 	AxilPins axil;
@@ -80,21 +81,24 @@ public:
 
 	SC_HAS_PROCESS(VectorTop);
 	VectorTop(sc_core::sc_module_name name, int argc, char **argv)
-		: sc_module(name), bridge("bridge", axil), checker("checker", axil), io(socket), argc(argc), argv(argv)
+	    : sc_module(name), bridge("bridge", axil), checker("checker", axil), io(socket), argc(argc), argv(argv)
 	{
 		bind();
 		socket.bind(bridge.socket);
 		SC_THREAD(run);
 	}
 
-private:
+      private:
 	AccelTransport io;
 	int argc;
 	char **argv;
-	static constexpr unsigned kChan = 0;	// the channel the vectors use
-	static constexpr unsigned kSettle = 8;	// cycles after an operation: the HW-9 latency and margin
+	static constexpr unsigned kChan = 0;   // the channel the vectors use
+	static constexpr unsigned kSettle = 8; // cycles after an operation: the HW-9 latency and margin
 
-	void edge() { sc_core::wait(clk.posedge_event()); }
+	void edge()
+	{
+		sc_core::wait(clk.posedge_event());
+	}
 	void cycles(unsigned n)
 	{
 		while (n--)
@@ -237,17 +241,19 @@ private:
 		} else { // wakeup: the interrupt handler (north, HW-4) or the device engine (south, HW-6)
 			uint32_t status = io.chan_read(kChan, VBUS_ACCEL_CH_STATUS);
 
-			if (!(status >> (north ? VBUS_ACCEL_STATUS_N_ENABLED_SHIFT : VBUS_ACCEL_STATUS_S_ENABLED_SHIFT) & 1)) {
+			if (!(status >>
+				      (north ? VBUS_ACCEL_STATUS_N_ENABLED_SHIFT : VBUS_ACCEL_STATUS_S_ENABLED_SHIFT) &
+			      1)) {
 				result = "disabled";
 			} else if (north) {
 				accept(msi_valid, msi_ready);
-				iter = 1;		// pass 1: N_DIRTY read (W1) and the handler
+				iter = 1; // pass 1: N_DIRTY read (W1) and the handler
 				io.chan_read(kChan, VBUS_ACCEL_CH_N_DIRTY);
 				while (io.chan_read(kChan, VBUS_ACCEL_CH_N_DIRTY) && iter < 8)
-					iter++;		// dirty again: another pass (W4)
-				io.chan_write(kChan, VBUS_ACCEL_CH_N_ACK, 1);	// W5-W7 in hardware (HW-3)
+					iter++;				      // dirty again: another pass (W4)
+				io.chan_write(kChan, VBUS_ACCEL_CH_N_ACK, 1); // W5-W7 in hardware (HW-3)
 			} else {
-				accept(nt_valid, nt_ready);	// HW-6: S.dirty cleared as the device's drain starts
+				accept(nt_valid, nt_ready); // HW-6: S.dirty cleared as the device's drain starts
 				iter = 1;
 				dev_ctrl(VBUS_ACCEL_SOP_ACK);
 			}
