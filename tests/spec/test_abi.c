@@ -55,7 +55,7 @@ static const struct field fields[] = {
 	F(vbus_ioc_shm, fd), F(vbus_ioc_shm, flags), F(vbus_ioc_shm, addr), F(vbus_ioc_shm, size),
 	F(vbus_ioc_device, slot), F(vbus_ioc_device, id), F(vbus_ioc_device, version),
 	F(vbus_ioc_device, flags), F(vbus_ioc_device, type), F(vbus_ioc_device, ring_off),
-	F(vbus_ioc_device, signal), F(vbus_ioc_device, reserved),
+	F(vbus_ioc_device, signal), F(vbus_ioc_device, record_off),
 	F(vbus_ioc_eventfd, index), F(vbus_ioc_eventfd, fd),
 	F(vbus_ioc_stats, slot), F(vbus_ioc_stats, broken), F(vbus_ioc_stats, doorbells),
 	F(vbus_ioc_stats, interrupts), F(vbus_ioc_stats, suppressed), F(vbus_ioc_stats, messages),
