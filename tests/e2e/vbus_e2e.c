@@ -20,6 +20,10 @@
  *       whose host end echoes), WINDOW in flight; prints msgs/s, the mean
  *       round trip and the interrupts per message of the /proc/interrupts
  *       lines containing IRQ-MATCH.
+ *   vbus-e2e netsnap IFACE IRQ-MATCH
+ *       one line: the interface's ethtool statistics (SIOCETHTOOL, as
+ *       `ethtool -S` reads them) and the sum of the /proc/interrupts lines
+ *       containing IRQ-MATCH, as key=value pairs (benchmark snapshots).
  *   vbus-e2e host-echo SOCKET
  *       (host side) listen on a UNIX socket, accept one connection, echo
  *       every byte until EOF.
@@ -38,12 +42,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 #define MSG_MIN 16u
 #define MSG_MAX 1024u
@@ -406,6 +414,58 @@ static int cmd_hostile(const char *slot, uint64_t off, uint64_t len, uint64_t do
 	return 0;
 }
 
+static int cmd_netsnap(const char *ifname, const char *match)
+{
+	struct {
+		struct ethtool_sset_info hdr;
+		uint32_t len;
+	} ss = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ull << ETH_SS_STATS } };
+	struct ethtool_gstrings *names = NULL;
+	struct ethtool_stats *vals = NULL;
+	struct ifreq ifr = { 0 };
+	uint32_t n, i;
+	int s = socket(AF_INET, SOCK_DGRAM, 0), rc = 1;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ss;
+	if (s < 0 || ioctl(s, SIOCETHTOOL, &ifr)) {
+		fprintf(stderr, "e2e-netsnap: %s: SIOCETHTOOL: %s\n", ifname, strerror(errno));
+		goto out;
+	}
+	if (!(ss.hdr.sset_mask & (1ull << ETH_SS_STATS))) {
+		fprintf(stderr, "e2e-netsnap: %s: the driver has no ethtool statistics\n", ifname);
+		goto out;
+	}
+	n = ss.len;
+	names = calloc(1, sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
+	vals = calloc(1, sizeof(*vals) + (size_t)n * sizeof(uint64_t));
+	if (!names || !vals)
+		goto out;
+	names->cmd = ETHTOOL_GSTRINGS;
+	names->string_set = ETH_SS_STATS;
+	names->len = n;
+	vals->cmd = ETHTOOL_GSTATS;
+	vals->n_stats = n;
+	ifr.ifr_data = (void *)names;
+	if (ioctl(s, SIOCETHTOOL, &ifr))
+		goto out;
+	ifr.ifr_data = (void *)vals;
+	if (ioctl(s, SIOCETHTOOL, &ifr))
+		goto out;
+	printf("netsnap if=%s irqs=%lld", ifname, irq_count(match));
+	for (i = 0; i < n && i < vals->n_stats; i++)
+		printf(" %.*s=%llu", ETH_GSTRING_LEN, (char *)names->data + (size_t)i * ETH_GSTRING_LEN,
+		       (unsigned long long)vals->data[i]);
+	printf("\n");
+	rc = 0;
+out:
+	free(names);
+	free(vals);
+	if (s >= 0)
+		close(s);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 5 && strcmp(argv[1], "echo") == 0)
@@ -420,6 +480,8 @@ int main(int argc, char **argv)
 	if (argc == 7 && strcmp(argv[1], "bench") == 0)
 		return cmd_bench(argv[2], strtoull(argv[3], NULL, 0), strtoul(argv[4], NULL, 0),
 				 (unsigned int)strtoul(argv[5], NULL, 0), argv[6]);
+	if (argc == 4 && strcmp(argv[1], "netsnap") == 0)
+		return cmd_netsnap(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "host-echo") == 0)
 		return cmd_host_echo(argv[2]);
 	if (argc == 6 && strcmp(argv[1], "hostile") == 0)
@@ -428,6 +490,6 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: vbus-e2e echo DEV COUNT SEED [WINDOW] | wait-dev DEV S | wait-gone DEV S |"
 			" expect-errno DEV ERRNO |"
 			" hostile PCI-SLOT OFFSET LEN DOORBELLS | bench PATH COUNT SIZE WINDOW IRQ-MATCH |"
-			" host-echo SOCKET\n");
+			" netsnap IFACE IRQ-MATCH | host-echo SOCKET\n");
 	return 2;
 }

@@ -31,7 +31,9 @@
 
 #define LINK_EXPORT __attribute__((visibility("default")))
 #define LINK_SEND_CHUNK 64
+#ifndef LINK_WAKE_BUDGET	/* vbus-explore-core builds this file with 1 (model/explore-core/explore_link.c) */
 #define LINK_WAKE_BUDGET 64	/* drain passes per wakeup before re-queueing ourselves */
+#endif
 #define LINK_DEFAULT_SPIN_NS 20000
 #define LINK_SPIN_MIN_NS 1000
 #define LINK_SPIN_MAX_NS 1000000
