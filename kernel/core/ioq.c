@@ -35,7 +35,8 @@ static inline struct vbus_ioq_desc *ioq_slot(struct ioq *q, u32 index)
 /* North's cookie of the slot of @index: north-only memory after desc[] (§2.1). */
 static inline __le64 *ioq_cookie(struct ioq *q, u32 index)
 {
-	return (__le64 *)((u8 *)q->ring + VBUS_IOQ_COOKIE_OFF((size_t)q->cnt)) + (index & (q->cnt - 1));
+	return (__le64 *)((u8 *)q->ring + VBUS_IOQ_COOKIE_OFF((size_t)q->cnt)) +
+	       (index & (q->cnt - 1));
 }
 
 static void ioq_bind(struct ioq *q, struct vbus_ioq_ring *ring, unsigned int side, u64 region_size)
@@ -68,7 +69,7 @@ int ioq_north_init(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 fla
 	WRITE_ONCE(ring->flags, cpu_to_le16(flags));
 	WRITE_ONCE(ring->count, cpu_to_le32(count));
 	WRITE_ONCE(ring->reserved0, 0);
-	shm_signal_init(&ring->signal);	/* 64-byte aligned: the ring is (§2.8) */
+	shm_signal_init(&ring->signal); /* 64-byte aligned: the ring is (§2.8) */
 	for (i = 0; i < sizeof(ring->reserved1); i++)
 		WRITE_ONCE(ring->reserved1[i], 0);
 	for (i = 0; i < sizeof(ring->north.reserved); i++) {
@@ -146,7 +147,7 @@ int ioq_south_reattach(struct ioq *q)
 {
 	if (!q->ring)
 		return -EINVAL;
-	q->broken = false;	/* HOST-2: broken is sticky until south re-attaches */
+	q->broken = false; /* HOST-2: broken is sticky until south re-attaches */
 	if (ioq_check_header(q, q->ring_off)) {
 		ioq_violate(q, "header");
 		return -EINVAL;
@@ -161,9 +162,9 @@ int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n)
 
 	if (q->broken)
 		return -EIO;
-	if ((u64)(ni - q->rc) + n > q->cnt)				/* P1 */
+	if ((u64)(ni - q->rc) + n > q->cnt) /* P1 */
 		return -ENOSPC;
-	for (i = 0; i < n; i++, ni++) {					/* P2 */
+	for (i = 0; i < n; i++, ni++) { /* P2 */
 		struct vbus_ioq_desc *desc = ioq_slot(q, ni);
 
 		WRITE_ONCE(desc->offset, cpu_to_le64(d[i].offset));
@@ -177,7 +178,7 @@ int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n)
 	 * (Q2) in south.
 	 */
 	virt_wmb();
-	WRITE_ONCE(q->ring->north.index, cpu_to_le32(ni));		/* P4 */
+	WRITE_ONCE(q->ring->north.index, cpu_to_le32(ni)); /* P4 */
 	q->idx = ni;
 	return n;
 }
@@ -188,14 +189,14 @@ static int ioq_fetch_peer_index(struct ioq *q, u32 *avail)
 	u32 y, a;
 
 	if (q->side == VBUS_SOUTH) {
-		y = le32_to_cpu(READ_ONCE(q->ring->north.index));	/* Q1: single fetch */
+		y = le32_to_cpu(READ_ONCE(q->ring->north.index)); /* Q1: single fetch */
 		a = y - q->idx;
-		if (a > q->cnt)						/* Q3 */
+		if (a > q->cnt) /* Q3 */
 			return ioq_violate(q, "index");
 	} else {
-		y = le32_to_cpu(READ_ONCE(q->ring->south.index));	/* R1 */
+		y = le32_to_cpu(READ_ONCE(q->ring->south.index)); /* R1 */
 		a = y - q->rc;
-		if (a > q->idx - q->rc)					/* R3 */
+		if (a > q->idx - q->rc) /* R3 */
 			return ioq_violate(q, "index");
 	}
 	*avail = a;
@@ -218,9 +219,9 @@ int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_
 	u32 si = q->idx, avail, i, todo;
 	int ret;
 
-	if (q->broken)							/* Q0 */
+	if (q->broken) /* Q0 */
 		return -EIO;
-	ret = ioq_fetch_peer_index(q, &avail);				/* Q1, Q3 */
+	ret = ioq_fetch_peer_index(q, &avail); /* Q1, Q3 */
 	/*
 	 * RMB-INDEX (Q2): the north.index load before the descriptor loads.
 	 * Pairs with WMB-PUBLISH (P3) in north.
@@ -228,30 +229,31 @@ int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_
 	virt_rmb();
 	if (ret)
 		return ret;
-	if (avail == 0)							/* Q4 */
+	if (avail == 0) /* Q4 */
 		return -EAGAIN;
 	todo = min_t(u32, n, avail);
-	for (i = 0; i < todo; i++, si++) {				/* Q5 */
+	for (i = 0; i < todo; i++, si++) { /* Q5 */
 		struct vbus_ioq_desc *desc = ioq_slot(q, si);
 		struct ioq_desc_info d;
 		u32 used;
 		u16 flags;
 
-		d.cookie = si;	/* v2: south sees the index, north's cookie stays north's */
+		d.cookie = si; /* v2: south sees the index, north's cookie stays north's */
 		d.offset = le64_to_cpu(READ_ONCE(desc->offset));
 		d.len = le32_to_cpu(READ_ONCE(desc->len));
 		d.flags = le16_to_cpu(READ_ONCE(desc->flags));
 		ret = ioq_check_desc(q, &d);
 		if (ret)
-			return ret;	/* nothing of this call is published */
+			return ret; /* nothing of this call is published */
 		used = d.len;
 		flags = d.flags;
 		if (fn && fn(arg, &d, &used) < 0) {
 			flags |= VBUS_IOQ_DESC_F_ERROR;
-			WRITE_ONCE(desc->flags, cpu_to_le16(flags));	/* Q5 write-back: error */
+			WRITE_ONCE(desc->flags, cpu_to_le16(flags)); /* Q5 write-back: error */
 		}
 		if (used < d.len)
-			WRITE_ONCE(desc->len, cpu_to_le32(used));	/* Q5 write-back: fewer bytes used */
+			WRITE_ONCE(desc->len,
+				   cpu_to_le32(used)); /* Q5 write-back: fewer bytes used */
 		else
 			used = d.len;
 		if (last) {
@@ -266,7 +268,7 @@ int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_
 	 * Pairs with RMB-RECLAIM (R2) in north.
 	 */
 	virt_wmb();
-	WRITE_ONCE(q->ring->south.index, cpu_to_le32(si));		/* Q7 */
+	WRITE_ONCE(q->ring->south.index, cpu_to_le32(si)); /* Q7 */
 	q->idx = si;
 	return todo;
 }
@@ -277,9 +279,9 @@ int ioq_reclaim(struct ioq *q, unsigned int n, ioq_reclaim_fn fn, void *arg,
 	u32 rc = q->rc, done, i, todo;
 	int ret;
 
-	if (q->broken)							/* R0 */
+	if (q->broken) /* R0 */
 		return -EIO;
-	ret = ioq_fetch_peer_index(q, &done);				/* R1, R3 */
+	ret = ioq_fetch_peer_index(q, &done); /* R1, R3 */
 	/*
 	 * RMB-RECLAIM (R2): the south.index load before the descriptor loads.
 	 * Pairs with WMB-COMPLETE (Q6) in south.
@@ -287,14 +289,14 @@ int ioq_reclaim(struct ioq *q, unsigned int n, ioq_reclaim_fn fn, void *arg,
 	virt_rmb();
 	if (ret)
 		return ret;
-	if (done == 0)							/* R4 */
+	if (done == 0) /* R4 */
 		return -EAGAIN;
 	todo = min_t(u32, n, done);
-	if (!fn && !last) {	/* nobody looks at the descriptors: completion by index only */
+	if (!fn && !last) { /* nobody looks at the descriptors: completion by index only */
 		q->rc = rc + todo;
 		return todo;
 	}
-	for (i = 0; i < todo; i++, rc++) {				/* R5 */
+	for (i = 0; i < todo; i++, rc++) { /* R5 */
 		struct vbus_ioq_desc *desc = ioq_slot(q, rc);
 		struct ioq_desc_info d;
 
@@ -321,7 +323,7 @@ int ioq_kick(struct ioq *q)
 	q->kicked = q->idx;
 	if (q->flags & VBUS_IOQ_F_EVENT_IDX)
 		event = q->side == VBUS_NORTH ? &q->ring->south.event : &q->ring->north.event;
-	return shm_signal_inject_event(&q->sig, event, q->idx, old);	/* K0-K5 */
+	return shm_signal_inject_event(&q->sig, event, q->idx, old); /* K0-K5 */
 }
 
 int ioq_arm(struct ioq *q, u32 t)
@@ -335,16 +337,16 @@ int ioq_arm(struct ioq *q, u32 t)
 		return -EIO;
 	if (t == 0)
 		return -EINVAL;
-	WRITE_ONCE(*event, cpu_to_le32(seen + t - 1));			/* A1 */
+	WRITE_ONCE(*event, cpu_to_le32(seen + t - 1)); /* A1 */
 	/*
 	 * MB-ARM (A2): the event store (A1) before the peer's index load (A3).
 	 * Pairs with MB-INJECT (K2) in the peer's kick.
 	 */
 	virt_mb();
-	ret = ioq_fetch_peer_index(q, &avail);				/* A3 */
+	ret = ioq_fetch_peer_index(q, &avail); /* A3 */
 	if (ret)
 		return ret;
-	return avail >= t ? IOQ_READY : IOQ_ARMED;			/* A4, A5 */
+	return avail >= t ? IOQ_READY : IOQ_ARMED; /* A4, A5 */
 }
 
 int ioq_peek(struct ioq *q)

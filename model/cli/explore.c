@@ -42,8 +42,18 @@ static int explore_take_impl(int *argc, char **argv, const char **bad)
 	return impl;
 }
 
-enum { EX_O_PLACEMENT = 0x100, EX_O_DEPTH, EX_O_MAX, EX_O_NOCYCLE, EX_O_EVIDX, EX_O_ELIDE, EX_O_NOREARM,
-       EX_O_LOWER, EX_O_QUIET, EX_O_ASYM };
+enum {
+	EX_O_PLACEMENT = 0x100,
+	EX_O_DEPTH,
+	EX_O_MAX,
+	EX_O_NOCYCLE,
+	EX_O_EVIDX,
+	EX_O_ELIDE,
+	EX_O_NOREARM,
+	EX_O_LOWER,
+	EX_O_QUIET,
+	EX_O_ASYM
+};
 
 int cmd_explore(int argc, char **argv)
 {
@@ -162,11 +172,11 @@ int cmd_explore(int argc, char **argv)
 	printf("placement %s%s, depth %u%s%s: %llu states, %llu transitions, %llu quiescent states checked, "
 	       "%llu violations (%.3f s, %.0f states/s)\n",
 	       pn, c.asym ? " (asymmetric)" : "", c.depth, c.south_cycle ? "" : " (no south cycle)",
-	       !c.event_idx	    ? ""
-	       : c.elide_evidx	    ? " (event index, kicks elide)"
-	       : c.no_rearm	    ? " (event index, no re-arm)"
+	       !c.event_idx	   ? ""
+	       : c.elide_evidx	   ? " (event index, kicks elide)"
+	       : c.no_rearm	   ? " (event index, no re-arm)"
 	       : c.lower_threshold ? " (event index, threshold lowered)"
-				    : " (event index)",
+				   : " (event index)",
 	       (unsigned long long)r.states, (unsigned long long)r.transitions, (unsigned long long)r.quiescent,
 	       (unsigned long long)r.violations, r.seconds, r.seconds > 0 ? r.states / r.seconds : 0.0);
 	printf("spurious notifications: %llu quiescent states reached after one or more, at most %u on one path; "

@@ -19,8 +19,7 @@
 #define R_FLAGS offsetof(struct vbus_ioq_ring, flags)
 #define R_COUNT offsetof(struct vbus_ioq_ring, count)
 #define R_SIG offsetof(struct vbus_ioq_ring, signal)
-#define R_IRQ(side) \
-	(R_SIG + offsetof(struct vbus_shm_signal_desc, irq) + (side) * sizeof(struct vbus_shm_signal_irq))
+#define R_IRQ(side) (R_SIG + offsetof(struct vbus_shm_signal_desc, irq) + (side) * sizeof(struct vbus_shm_signal_irq))
 #define R_NI (offsetof(struct vbus_ioq_ring, north) + offsetof(struct vbus_ioq_idx, index))
 #define R_NE (offsetof(struct vbus_ioq_ring, north) + offsetof(struct vbus_ioq_idx, event))
 #define R_SI (offsetof(struct vbus_ioq_ring, south) + offsetof(struct vbus_ioq_idx, index))
@@ -30,7 +29,7 @@
 #define D_LEN offsetof(struct vbus_ioq_desc, len)
 #define D_FLAGS offsetof(struct vbus_ioq_desc, flags)
 /* North's cookie table after desc[] (§2.1): north only, south never reads it. */
-#define C_OFF(cnt, slot) (VBUS_IOQ_COOKIE_OFF((size_t)(cnt)) + (size_t)(slot) * 8)
+#define C_OFF(cnt, slot) (VBUS_IOQ_COOKIE_OFF((size_t)(cnt)) + (size_t)(slot)*8)
 
 uint32_t vm_ring_shared(const struct vm_ring *r, int which)
 {
@@ -43,8 +42,7 @@ int vm_need_event(uint32_t event, uint32_t nw, uint32_t old)
 	return (uint32_t)(nw - event - 1) < (uint32_t)(nw - old);
 }
 
-int vm_obj_init_ring(struct vm_obj *o, const char *name, uint32_t count, int evidx, uint32_t base,
-		     uint64_t region)
+int vm_obj_init_ring(struct vm_obj *o, const char *name, uint32_t count, int evidx, uint32_t base, uint64_t region)
 {
 	memset(o, 0, sizeof(*o));
 	strncpy(o->name, name, sizeof(o->name) - 1);
@@ -117,8 +115,8 @@ int vm_ring_attach(struct vm_ring *r)
 	return VM_OK;
 }
 
-int vm_ring_push(struct vm_ring *r, uint32_t n, uint32_t len, uint64_t off, const uint64_t *cookie,
-		 uint16_t flags, uint32_t *pushed)
+int vm_ring_push(struct vm_ring *r, uint32_t n, uint32_t len, uint64_t off, const uint64_t *cookie, uint16_t flags,
+		 uint32_t *pushed)
 {
 	*pushed = 0;
 	if ((uint64_t)(uint32_t)(r->ni - r->rc) + n > r->ncount) /* P1: all or nothing */
@@ -138,8 +136,7 @@ int vm_ring_push(struct vm_ring *r, uint32_t n, uint32_t len, uint64_t off, cons
 	return VM_OK;
 }
 
-int vm_ring_pop(struct vm_ring *r, uint32_t n, const uint32_t *used, uint32_t *got, uint64_t *cookie,
-		uint32_t *len)
+int vm_ring_pop(struct vm_ring *r, uint32_t n, const uint32_t *used, uint32_t *got, uint64_t *cookie, uint32_t *len)
 {
 	*got = 0;
 	if (r->sbroken) /* Q0 */

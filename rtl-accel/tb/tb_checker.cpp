@@ -14,11 +14,11 @@ void TbChecker::fail(uint64_t cycle, const char *rule)
 		errors_.push_back(b);
 }
 
-#define CHECK(cond, rule)                 \
-	do {                              \
-		checks_++;                \
-		if (!(cond))              \
-			fail(cycle, rule); \
+#define CHECK(cond, rule)                                                                                              \
+	do {                                                                                                           \
+		checks_++;                                                                                             \
+		if (!(cond))                                                                                           \
+			fail(cycle, rule);                                                                             \
 	} while (0)
 
 void TbChecker::observe(uint64_t cycle, const TbIn &in, const TbOut &out)

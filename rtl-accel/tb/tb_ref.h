@@ -33,21 +33,43 @@ struct TbOut {
 
 // Coverage counters the model records while stepping (state-transition and event coverage).
 struct TbCoverage {
-	uint64_t n_trans[8][8] = {};  // N record (enabled,pending,dirty) from -> to, changes only
-	uint64_t s_trans[8][8] = {};  // S record, same encoding
+	uint64_t n_trans[8][8] = {}; // N record (enabled,pending,dirty) from -> to, changes only
+	uint64_t s_trans[8][8] = {}; // S record, same encoding
 	enum Ev {
-		EV_FIRE_INJECT, EV_FIRE_COUNT, EV_FIRE_TICK, EV_DROP_TICK, EV_DEFER, EV_DEFER_NO_REARM,
-		EV_SUPP_DISABLED, EV_SUPP_PENDING, EV_ENABLE_SELF, EV_ACK_REFIRE, EV_ACK_REDEFER, EV_ACK_CLEAR,
-		EV_DIRTY_READ_CLEAR, EV_DIRTY_READ_AND_INJECT, EV_ACK_AND_INJECT, EV_S_NOTIFY, EV_S_SUPP,
-		EV_S_ENABLE_SELF, EV_S_ACK_RENOTIFY, EV_MSI_STALL, EV_NOTIFY_STALL, EV_MSI_CONTENTION,
-		EV_SOFT_RESET, EV_MC_SATURATED, EV_MSI_ACCEPT_AND_FIRE, EV_COUNT
+		EV_FIRE_INJECT,
+		EV_FIRE_COUNT,
+		EV_FIRE_TICK,
+		EV_DROP_TICK,
+		EV_DEFER,
+		EV_DEFER_NO_REARM,
+		EV_SUPP_DISABLED,
+		EV_SUPP_PENDING,
+		EV_ENABLE_SELF,
+		EV_ACK_REFIRE,
+		EV_ACK_REDEFER,
+		EV_ACK_CLEAR,
+		EV_DIRTY_READ_CLEAR,
+		EV_DIRTY_READ_AND_INJECT,
+		EV_ACK_AND_INJECT,
+		EV_S_NOTIFY,
+		EV_S_SUPP,
+		EV_S_ENABLE_SELF,
+		EV_S_ACK_RENOTIFY,
+		EV_MSI_STALL,
+		EV_NOTIFY_STALL,
+		EV_MSI_CONTENTION,
+		EV_SOFT_RESET,
+		EV_MC_SATURATED,
+		EV_MSI_ACCEPT_AND_FIRE,
+		EV_COUNT
 	};
 	uint64_t ev[EV_COUNT] = {};
 	static const char *ev_name(int e);
 };
 
-class TbRef {
-public:
+class TbRef
+{
+      public:
 	TbRef(unsigned n_channels, unsigned cnt_width);
 	// Outputs for this cycle given the inputs (before the edge).
 	TbOut outputs(const TbIn &in) const;
@@ -57,31 +79,37 @@ public:
 	uint32_t read_value(uint16_t addr) const;
 	TbCoverage cov;
 
-private:
+      private:
 	struct Chan {
 		bool n_en, n_pe, n_di, s_en, s_pe, s_di, msi_req, notify_req;
 		uint16_t holdoff, mt;
 		uint8_t count, mc;
 		uint32_t cnt_doorbell, cnt_irq, cnt_supp_n, cnt_supp_s, cnt_dev_notify;
-		uint8_t inc;   // counter increments of the last cycle, applied in this one (bit per counter)
+		uint8_t inc; // counter increments of the last cycle, applied in this one (bit per counter)
 	};
 	struct Stream {
 		bool valid;
 		unsigned chan;
-		unsigned after;  // first channel index eligible for the round-robin scan
+		unsigned after; // first channel index eligible for the round-robin scan
 	};
 	bool mod_inject(Chan &c, bool from_ack, uint16_t h, uint8_t cnt);
 	void fire(Chan &c);
 	void stream_step(Stream &s, bool ready, const bool *req);
-	static unsigned n_state(const Chan &c) { return (c.n_en << 2) | (c.n_pe << 1) | c.n_di; }
-	static unsigned s_state(const Chan &c) { return (c.s_en << 2) | (c.s_pe << 1) | c.s_di; }
+	static unsigned n_state(const Chan &c)
+	{
+		return (c.n_en << 2) | (c.n_pe << 1) | c.n_di;
+	}
+	static unsigned s_state(const Chan &c)
+	{
+		return (c.s_en << 2) | (c.s_pe << 1) | c.s_di;
+	}
 	int decode_chan(uint16_t addr, unsigned *word) const;
 	void reset_chans();
 
 	unsigned n_, cnt_mask_;
 	std::vector<Chan> ch_;
 	Stream msi_{}, notify_{};
-	unsigned bcount_ = 0;                 // queued B responses (0..2)
-	bool rvalid_ = false, skid_valid_ = false, a_valid_ = false;   // R register, skid slot, stage A
+	unsigned bcount_ = 0;					     // queued B responses (0..2)
+	bool rvalid_ = false, skid_valid_ = false, a_valid_ = false; // R register, skid slot, stage A
 	uint32_t rdata_ = 0, skid_data_ = 0, a_data_ = 0;
 };

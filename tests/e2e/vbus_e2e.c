@@ -58,7 +58,7 @@
 
 struct hdr {
 	uint32_t len;
-	uint32_t sum;	/* FNV-1a of seq and payload */
+	uint32_t sum; /* FNV-1a of seq and payload */
 	uint64_t seq;
 };
 
@@ -190,8 +190,7 @@ static int cmd_echo(const char *dev, uint64_t count, uint64_t seed, unsigned int
 			}
 			n = msg_build(want, seed, got);
 			if ((size_t)r != n || memcmp(in, want, n) != 0 ||
-			    fnv(in + sizeof(struct hdr), n - sizeof(struct hdr), got) !=
-				    ((struct hdr *)in)->sum) {
+			    fnv(in + sizeof(struct hdr), n - sizeof(struct hdr), got) != ((struct hdr *)in)->sum) {
 				fprintf(stderr, "e2e-echo: FAIL: echo %" PRIu64 ": %zd bytes, wanted %zu; content %s\n",
 					got, r, n, (size_t)r == n ? "differs" : "-");
 				return 1;
@@ -206,7 +205,8 @@ static int cmd_echo(const char *dev, uint64_t count, uint64_t seed, unsigned int
 	for (i = 0; i < NSTATS; i++)
 		after[i] = sysfs_stat(dev, stat_names[i]);
 	close(fd);
-	printf("e2e-echo: sent=%" PRIu64 " echoed=%" PRIu64 " bytes=%" PRIu64 " errors=0 seconds=%.2f msgs_per_s=%.0f\n",
+	printf("e2e-echo: sent=%" PRIu64 " echoed=%" PRIu64 " bytes=%" PRIu64
+	       " errors=0 seconds=%.2f msgs_per_s=%.0f\n",
 	       sent, got, bytes, t1 - t0, got / (t1 - t0));
 	printf("e2e-echo: guest-counters");
 	for (i = 0; i < NSTATS; i++)
@@ -217,8 +217,8 @@ static int cmd_echo(const char *dev, uint64_t count, uint64_t seed, unsigned int
 		fprintf(stderr, "e2e-echo: FAIL: the driver's counters disagree with %" PRIu64 " messages\n", count);
 		return 1;
 	}
-	printf("e2e-echo: per message: doorbells=%.3f interrupts=%.3f\n",
-	       (double)(after[2] - before[2]) / count, (double)(after[3] - before[3]) / count);
+	printf("e2e-echo: per message: doorbells=%.3f interrupts=%.3f\n", (double)(after[2] - before[2]) / count,
+	       (double)(after[3] - before[3]) / count);
 	return 0;
 }
 
@@ -232,8 +232,7 @@ static int cmd_wait(const char *dev, int seconds, int want_present)
 			return 0;
 		usleep(20000);
 	}
-	fprintf(stderr, "e2e: FAIL: %s still %s after %d s\n", dev, want_present ? "missing" : "present",
-		seconds);
+	fprintf(stderr, "e2e: FAIL: %s still %s after %d s\n", dev, want_present ? "missing" : "present", seconds);
 	return 1;
 }
 
@@ -301,8 +300,7 @@ static int xfer_all(int fd, uint8_t *buf, size_t n, int wr)
 	return 0;
 }
 
-static int cmd_bench(const char *path, uint64_t count, size_t size, unsigned int window,
-		     const char *match)
+static int cmd_bench(const char *path, uint64_t count, size_t size, unsigned int window, const char *match)
 {
 	uint8_t out[MSG_MAX], in[MSG_MAX];
 	long long i0, i1;
@@ -341,9 +339,11 @@ static int cmd_bench(const char *path, uint64_t count, size_t size, unsigned int
 	t1 = now();
 	i1 = irq_count(match);
 	close(fd);
-	printf("bench: path=%s msgs=%" PRIu64 " size=%zu window=%u seconds=%.3f msgs_per_s=%.0f rtt_us=%.1f irqs=%lld irqs_per_msg=%.3f bad=%" PRIu64 "\n",
-	       path, got, size, window, t1 - t0, got / (t1 - t0), (t1 - t0) * 1e6 * window / got,
-	       i1 - i0, (double)(i1 - i0) / got, bad);
+	printf("bench: path=%s msgs=%" PRIu64
+	       " size=%zu window=%u seconds=%.3f msgs_per_s=%.0f rtt_us=%.1f irqs=%lld irqs_per_msg=%.3f bad=%" PRIu64
+	       "\n",
+	       path, got, size, window, t1 - t0, got / (t1 - t0), (t1 - t0) * 1e6 * window / got, i1 - i0,
+	       (double)(i1 - i0) / got, bad);
 	return bad ? 1 : 0;
 }
 
@@ -409,7 +409,8 @@ static int cmd_hostile(const char *slot, uint64_t off, uint64_t len, uint64_t do
 	for (i = 0; i < doorbells; i++)
 		for (v = 0; v < 4; v++)
 			regs[3] = south << 16 | v;
-	printf("e2e-hostile: scribbled %" PRIu64 " bytes at %#" PRIx64 ", %" PRIu64 " doorbells x 4 vectors (south %u, me %u)\n",
+	printf("e2e-hostile: scribbled %" PRIu64 " bytes at %#" PRIx64 ", %" PRIu64
+	       " doorbells x 4 vectors (south %u, me %u)\n",
 	       len, off, doorbells, south, ivpos);
 	return 0;
 }

@@ -6,11 +6,11 @@
  *
  *   0    +----------------------------------------------+
  *        | magic | version | flags | count | reserved    |  one cache line, read-only after init
- *   64   | struct vbus_shm_signal_desc signal            |  three cache lines (header, irq[N], irq[S])
- *   256  | struct vbus_ioq_idx north  (north writes)     |  one cache line
- *   320  | struct vbus_ioq_idx south  (south writes)     |  one cache line
- *   384  | struct vbus_ioq_desc desc[count]              |  16 bytes each, four per cache line
- *        | __le64 cookie[count]                          |  north only: south never reads it
+ *   64   | struct vbus_shm_signal_desc signal            |  three cache lines (header, irq[N],
+ * irq[S]) 256  | struct vbus_ioq_idx north  (north writes)     |  one cache line 320  | struct
+ * vbus_ioq_idx south  (south writes)     |  one cache line 384  | struct vbus_ioq_desc desc[count]
+ * |  16 bytes each, four per cache line | __le64 cookie[count]                          |  north
+ * only: south never reads it
  *        +----------------------------------------------+
  *
  * North fills a descriptor and advances north.index; south consumes
@@ -30,48 +30,52 @@
 #define VBUS_IOQ_VERSION 2u
 
 #define VBUS_IOQ_MIN_COUNT 2u
-#define VBUS_IOQ_MAX_COUNT 32768u     /* power of two, so index distances fit in 16 bits */
-#define VBUS_IOQ_MAX_LEN (1u << 24)   /* 16 MiB: the largest buffer one descriptor may name */
+#define VBUS_IOQ_MAX_COUNT 32768u   /* power of two, so index distances fit in 16 bits */
+#define VBUS_IOQ_MAX_LEN (1u << 24) /* 16 MiB: the largest buffer one descriptor may name */
 
 /* vbus_ioq_ring.flags */
-#define VBUS_IOQ_F_EVENT_IDX (1u << 0) /* kicks are gated by the receiver's event index (02-ioq.md §2.7) */
+#define VBUS_IOQ_F_EVENT_IDX                                                                       \
+	(1u << 0) /* kicks are gated by the receiver's event index (02-ioq.md §2.7) */
 #define VBUS_IOQ_F_KNOWN (VBUS_IOQ_F_EVENT_IDX)
 
 /* vbus_ioq_desc.flags */
-#define VBUS_IOQ_DESC_F_WRITE (1u << 0) /* south writes the buffer (rx); clear: south reads it (tx) */
+#define VBUS_IOQ_DESC_F_WRITE                                                                      \
+	(1u << 0) /* south writes the buffer (rx); clear: south reads it (tx) */
 #define VBUS_IOQ_DESC_F_ERROR (1u << 1) /* set by south on completion: the request failed */
 #define VBUS_IOQ_DESC_F_KNOWN (VBUS_IOQ_DESC_F_WRITE | VBUS_IOQ_DESC_F_ERROR)
 
 struct vbus_ioq_desc {
-	__le64 offset;	  /* buffer offset from the start of the shared region */
-	__le32 len;	  /* north: buffer length; south on completion: bytes used, if fewer */
-	__le16 flags;	  /* VBUS_IOQ_DESC_F_* */
-	__le16 reserved;  /* zero */
+	__le64 offset;	 /* buffer offset from the start of the shared region */
+	__le32 len;	 /* north: buffer length; south on completion: bytes used, if fewer */
+	__le16 flags;	 /* VBUS_IOQ_DESC_F_* */
+	__le16 reserved; /* zero */
 };
 
 struct vbus_ioq_idx {
-	__le32 index;	    /* free-running count of descriptors this side has handed to the peer */
-	__le32 event;	    /* event index: notify this side when the peer's index passes this value */
-	__u8 reserved[56];  /* zero; keeps each side's indices on its own 64-byte cache line */
+	__le32 index; /* free-running count of descriptors this side has handed to the peer */
+	__le32 event; /* event index: notify this side when the peer's index passes this value */
+	__u8 reserved[56]; /* zero; keeps each side's indices on its own 64-byte cache line */
 };
 
 struct vbus_ioq_ring {
-	__le32 magic;				/* VBUS_IOQ_MAGIC */
-	__le16 version;				/* VBUS_IOQ_VERSION */
-	__le16 flags;				/* VBUS_IOQ_F_* */
-	__le32 count;				/* descriptors in desc[]: power of two, MIN..MAX_COUNT */
-	__le32 reserved0;			/* zero */
-	__u8 reserved1[48];			/* zero */
-	struct vbus_shm_signal_desc signal;	/* irq[SOUTH]: doorbell side, irq[NORTH]: interrupt side */
-	struct vbus_ioq_idx north;		/* written by north only */
-	struct vbus_ioq_idx south;		/* written by south only */
-	struct vbus_ioq_desc desc[];		/* count entries, then __le64 cookie[count] */
+	__le32 magic;	    /* VBUS_IOQ_MAGIC */
+	__le16 version;	    /* VBUS_IOQ_VERSION */
+	__le16 flags;	    /* VBUS_IOQ_F_* */
+	__le32 count;	    /* descriptors in desc[]: power of two, MIN..MAX_COUNT */
+	__le32 reserved0;   /* zero */
+	__u8 reserved1[48]; /* zero */
+	struct vbus_shm_signal_desc
+		signal;		     /* irq[SOUTH]: doorbell side, irq[NORTH]: interrupt side */
+	struct vbus_ioq_idx north;   /* written by north only */
+	struct vbus_ioq_idx south;   /* written by south only */
+	struct vbus_ioq_desc desc[]; /* count entries, then __le64 cookie[count] */
 };
 
 /* Byte offset, from the ring start, of north's cookie table (count u64, north only). */
-#define VBUS_IOQ_COOKIE_OFF(count) (sizeof(struct vbus_ioq_ring) + (count) * sizeof(struct vbus_ioq_desc))
+#define VBUS_IOQ_COOKIE_OFF(count)                                                                 \
+	(sizeof(struct vbus_ioq_ring) + (count) * sizeof(struct vbus_ioq_desc))
 /* Bytes a ring with @count descriptors occupies. */
-#define VBUS_IOQ_RING_SIZE(count) (VBUS_IOQ_COOKIE_OFF(count) + (count) * 8)
+#define VBUS_IOQ_RING_SIZE(count) (VBUS_IOQ_COOKIE_OFF(count) + (count)*8)
 
 VBUS_ABI_SIZE(struct vbus_ioq_desc, 16);
 VBUS_ABI_OFFSET(struct vbus_ioq_desc, offset, 0);
