@@ -255,6 +255,6 @@ int shm_signal_expire(struct shm_signal *s)
 
 	if (!m || m->mt == 0)
 		return SHM_SIGNAL_IDLE;
-	m->mt = 1;	/* the remaining time units elapse at once; T1 takes the last */
+	m->mt = 1; /* the remaining time units elapse at once; T1 takes the last */
 	return shm_signal_tick(s);
 }

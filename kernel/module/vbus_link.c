@@ -40,7 +40,8 @@ static DEFINE_IDA(vbus_link_ida);
 void vbus_link_kick(struct vbus_host_link *link)
 {
 	set_bit(VBUS_LINK_KICKED, &link->flags);
-	/* set_bit before the wakeup; pairs with set_current_state() before the test in the worker */
+	/* set_bit before the wakeup; pairs with set_current_state() before the test in the worker
+	 */
 	smp_mb__after_atomic();
 	if (link->worker)
 		wake_up_process(link->worker);
@@ -73,12 +74,13 @@ static void vbus_device_mark_broken(struct vbus_device *vdev)
 	WRITE_ONCE(vdev->stats.violations, max(violations, 1ull));
 	if (vdev->broken)
 		return;
-	/* HOST-2, §3.2: north reads the device's state in its table record (before GET_STATS shows it) */
+	/* HOST-2, §3.2: north reads the device's state in its table record (before GET_STATS shows
+	 * it) */
 	if (vdev->has_record)
 		vbus_record_set_state(vdev->link->shm.base, vdev->record_off, VBUS_DEV_BROKEN);
 	WRITE_ONCE(vdev->broken, true);
-	pr_info_ratelimited("vbus: link %u device %u (%s) broken: %s\n", vdev->link->id,
-			    vdev->slot, vdev->backend->type, why);
+	pr_info_ratelimited("vbus: link %u device %u (%s) broken: %s\n", vdev->link->id, vdev->slot,
+			    vdev->backend->type, why);
 }
 
 struct vbus_range {
@@ -143,7 +145,7 @@ static int vbus_device_attach(struct vbus_device *vdev)
 	if (!ret && vbus_device_overlaps(vdev->link, vdev))
 		ret = -EINVAL;
 	if (ret)
-		memset(&vdev->drain, 0, sizeof(vdev->drain));	/* nrings 0: not attached */
+		memset(&vdev->drain, 0, sizeof(vdev->drain)); /* nrings 0: not attached */
 	return ret;
 }
 
@@ -163,7 +165,7 @@ static bool vbus_device_pass(struct vbus_host_link *link, struct vbus_device *vd
 	u64 t0, ns;
 
 	if (!vdev->drain.nrings && vbus_device_attach(vdev))
-		return false;	/* LATE device whose north has not initialised its rings yet */
+		return false; /* LATE device whose north has not initialised its rings yet */
 	t0 = ktime_get_ns();
 	res = vbus_drain_service(&vdev->drain, link->weight_descs, link->weight_bytes);
 	ns = ktime_get_ns() - t0;
@@ -202,7 +204,7 @@ static long vbus_link_pass(struct vbus_host_link *link)
 
 		if (!vdev || READ_ONCE(vdev->broken))
 			continue;
-		vbus_mod_expire(vdev);	/* holdoffs that ran out, before new injects */
+		vbus_mod_expire(vdev); /* holdoffs that ran out, before new injects */
 		if (time_before(jiffies, vdev->backoff_until)) {
 			sleep = min_t(long, sleep, max_t(long, 1, vdev->backoff_until - jiffies));
 			continue;
@@ -212,7 +214,7 @@ static long vbus_link_pass(struct vbus_host_link *link)
 		else if (time_before(jiffies, vdev->backoff_until))
 			sleep = min_t(long, sleep, VBUS_SPIN_BACKOFF);
 		else if (!vdev->drain.nrings)
-			sleep = min_t(long, sleep, VBUS_LATE_POLL);	/* north may not kick first */
+			sleep = min_t(long, sleep, VBUS_LATE_POLL); /* north may not kick first */
 		cond_resched();
 	}
 	if (again)
@@ -244,7 +246,7 @@ static int vbus_link_worker(void *data)
 		}
 		if (!test_and_clear_bit(VBUS_LINK_KICKED, &link->flags)) {
 			if (!schedule_timeout(sleep))
-				set_bit(VBUS_LINK_KICKED, &link->flags);	/* a backoff ran out */
+				set_bit(VBUS_LINK_KICKED, &link->flags); /* a backoff ran out */
 			continue;
 		}
 		__set_current_state(TASK_RUNNING);
@@ -326,7 +328,7 @@ static int vbus_link_start(struct vbus_host_link *link)
 		kthread_stop(worker);
 		return link->attach_ret;
 	}
-	get_task_struct(worker);	/* for holdoff timers that fire while STOP runs */
+	get_task_struct(worker); /* for holdoff timers that fire while STOP runs */
 	link->worker = worker;
 	link->running = true;
 	for (i = 0; i < VBUS_IOC_MAX_SIGNALS; i++) {
@@ -451,7 +453,7 @@ static int vbus_link_add_device(struct vbus_host_link *link, void __user *argp)
 		vdev->ring_off[r] = req.ring_off[r];
 		vdev->signal[r] = array_index_nospec(req.signal[r], VBUS_IOC_MAX_SIGNALS);
 	}
-	if (vbus_device_overlaps(link, vdev)) {	/* the record (rings: at attach) */
+	if (vbus_device_overlaps(link, vdev)) { /* the record (rings: at attach) */
 		kfree(vdev);
 		return -EINVAL;
 	}

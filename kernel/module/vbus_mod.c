@@ -62,7 +62,8 @@ void vbus_mod_bind(struct vbus_device *vdev)
 	vdev->mod_expired = 0;
 }
 
-/* Worker, after ioq_kick() of ring @ring returned @ret: make the timer follow the core's holdoff. */
+/* Worker, after ioq_kick() of ring @ring returned @ret: make the timer follow the core's holdoff.
+ */
 void vbus_mod_after_kick(struct vbus_device *vdev, unsigned int ring, int ret)
 {
 	struct vbus_mod_timer *t = &vdev->mod[ring];
@@ -92,7 +93,7 @@ static void vbus_mod_end(struct vbus_device *vdev, unsigned int r)
 	if (!t->armed)
 		return;
 	t->armed = false;
-	ret = shm_signal_expire(&vdev->drain.q[r].sig);		/* T1-T4 */
+	ret = shm_signal_expire(&vdev->drain.q[r].sig); /* T1-T4 */
 	if (ret == SHM_SIGNAL_FIRE) {
 		WRITE_ONCE(vdev->stats.mod_fired, vdev->stats.mod_fired + 1);
 		vbus_device_call(vdev, r);

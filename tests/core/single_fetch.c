@@ -33,7 +33,7 @@
 #include "vbus_core.h"
 
 #define REGION_SIZE (64u * 1024u)
-#define MSG_OFF (32u * 1024u)	/* the request's own page, inside the data area */
+#define MSG_OFF (32u * 1024u) /* the request's own page, inside the data area */
 #define MAX_EV 4096
 #define X86_TF 0x100
 
@@ -66,14 +66,14 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
 	else if (a >= bus_mem && a < bus_mem + bus_len)
 		k = 'b';
 	else
-		_exit(1);	/* a real crash */
+		_exit(1); /* a real crash */
 	if (nev < MAX_EV) {
 		ev_kind[nev] = k;
 		ev_ip[nev] = (unsigned long)uc->uc_mcontext.gregs[REG_RIP];
 		nev++;
 	}
 	watch(PROT_READ | PROT_WRITE);
-	uc->uc_mcontext.gregs[REG_EFL] |= X86_TF;	/* trap after this one instruction */
+	uc->uc_mcontext.gregs[REG_EFL] |= X86_TF; /* trap after this one instruction */
 }
 
 static void on_trap(int sig, siginfo_t *si, void *ctx)
@@ -90,7 +90,7 @@ struct verb {
 	const char *name;
 	u32 op, devid, arg0, arg1;
 	u64 offset, len, sigdesc;
-	u32 result, ret;	/* expected */
+	u32 result, ret; /* expected */
 };
 
 static int run_verb(struct vbus_bus *b, const struct verb *v)
@@ -128,9 +128,8 @@ static int run_verb(struct vbus_bus *b, const struct verb *v)
 	printf("%-14s accesses %s\n", v->name, trace);
 	if (nev >= MAX_EV || rc != 0 || used != sizeof(*m) || (u32)le32_to_cpu(m->result) != v->result ||
 	    (u32)le32_to_cpu(m->ret) != v->ret || first < 0) {
-		fprintf(stderr, "harness: %s: rc %d used %u result %d ret %u (expected %d %u), %d events\n",
-			v->name, rc, used, (int)le32_to_cpu(m->result), le32_to_cpu(m->ret), (int)v->result,
-			v->ret, nev);
+		fprintf(stderr, "harness: %s: rc %d used %u result %d ret %u (expected %d %u), %d events\n", v->name,
+			rc, used, (int)le32_to_cpu(m->result), le32_to_cpu(m->ret), (int)v->result, v->ret, nev);
 		return 1;
 	}
 	for (i = first; i <= last; i++)
@@ -146,8 +145,12 @@ static int run_verb(struct vbus_bus *b, const struct verb *v)
 int main(void)
 {
 	const struct vbus_bus_layout lay = {
-		.max_devices = 4, .device_table_off = 128, .ctrl_ring_off = 4096,
-		.event_ring_off = 8192, .data_off = 16384, .data_len = REGION_SIZE - 16384,
+		.max_devices = 4,
+		.device_table_off = 128,
+		.ctrl_ring_off = 4096,
+		.event_ring_off = 8192,
+		.data_off = 16384,
+		.data_len = REGION_SIZE - 16384,
 	};
 	const struct verb verbs[] = {
 		{ "open", VBUS_CTRL_OPEN, 7, 1, 0, 0, 0, 0, 0, 1 },
@@ -171,8 +174,7 @@ int main(void)
 	if (region == MAP_FAILED || bus_mem == MAP_FAILED)
 		return 1;
 	b = (struct vbus_bus *)bus_mem;
-	if (vbus_bus_create(b, region, REGION_SIZE, &lay) ||
-	    vbus_bus_add_device(b, 7, "echo", 1, 0x5, 4, false) < 0) {
+	if (vbus_bus_create(b, region, REGION_SIZE, &lay) || vbus_bus_add_device(b, 7, "echo", 1, 0x5, 4, false) < 0) {
 		fprintf(stderr, "harness: cannot create the bus\n");
 		return 1;
 	}

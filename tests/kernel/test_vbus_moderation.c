@@ -113,8 +113,10 @@ static struct mod_counts module_counts(const struct mod_link *l)
 	ck_assert_int_gt(gu_read_file(name, buf, sizeof(buf)), 0);
 	s = strstr(buf, "moderation ");
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(sscanf(s, "moderation holdoff_ns %*u count %*u deferred %llu timer_fired %llu timer_dropped %llu",
-				&c.deferred, &c.fired, &c.dropped), 3);
+	ck_assert_int_eq(sscanf(s,
+				"moderation holdoff_ns %*u count %*u deferred %llu timer_fired %llu timer_dropped %llu",
+				&c.deferred, &c.fired, &c.dropped),
+			 3);
 	return c;
 }
 
@@ -227,20 +229,19 @@ static int run_once(struct run *r)
 			} while (gu_now() - t0 < 10.0 + 10 * r->holdoff_ns / 1e9);
 			break;
 		}
-		snprintf(r->trace + strlen(r->trace), sizeof(r->trace) - strlen(r->trace), "%s%s",
-			 i ? " " : "", step_name[s]);
+		snprintf(r->trace + strlen(r->trace), sizeof(r->trace) - strlen(r->trace), "%s%s", i ? " " : "",
+			 step_name[s]);
 		got = module_counts(&l);
 		if (got.fired + got.dropped > want.fired + want.dropped) {
-			invalid = 1;	/* a holdoff ran out outside an expire step */
+			invalid = 1; /* a holdoff ran out outside an expire step */
 			break;
 		}
 		ck_assert_msg(got.interrupts == want.interrupts && got.fired == want.fired &&
 				      got.dropped == want.dropped && got.deferred == want.deferred,
 			      "H %u ns C %u seed %u, step %u (%s): module interrupts %llu fired %llu dropped %llu "
 			      "deferred %llu; model %llu %llu %llu %llu; steps: %s",
-			      r->holdoff_ns, r->count, r->seed, i, step_name[s], got.interrupts, got.fired,
-			      got.dropped, got.deferred, want.interrupts, want.fired, want.dropped, want.deferred,
-			      r->trace);
+			      r->holdoff_ns, r->count, r->seed, i, step_name[s], got.interrupts, got.fired, got.dropped,
+			      got.deferred, want.interrupts, want.fired, want.dropped, want.deferred, r->trace);
 	}
 	if (!invalid) {
 		/* north's call eventfd saw every interrupt the module counted */
@@ -267,7 +268,8 @@ static void compare(uint32_t count, unsigned int seed)
 		if (!run_once(&r))
 			return;
 		printf("moderation H %u ns C %u: a holdoff ran out during a step (machine too slow for H); "
-		       "again with H doubled\n", r.holdoff_ns, count);
+		       "again with H doubled\n",
+		       r.holdoff_ns, count);
 		r.holdoff_ns *= 2;
 	}
 	ck_abort_msg("C %u: a holdoff ran out outside an expire step even with H = %u ns", count, r.holdoff_ns / 2);
