@@ -35,6 +35,7 @@ struct obj {
 	struct shm_signal sig[2]; /* indexed by side */
 	/* ring */
 	struct ioq q[2]; /* q[VBUS_NORTH], q[VBUS_SOUTH] */
+	void *track[2];	 /* ooo=1: each side's private id tracking (§2.12) */
 	/* signal and ring */
 	struct vbus_moderation mod[2];
 	bool mod_on[2];
@@ -150,6 +151,20 @@ static int setup_ring(struct obj *o)
 	if (!o->mem)
 		return -ENOMEM;
 	memset(o->mem, 0, o->size);
+	if (o->vo->ooo) { /* south offers OOO for the object's count; north sets the flag (§2.12) */
+		size_t tb = IOQ_OOO_TRACK_BYTES(o->vo->count);
+
+		o->track[VBUS_NORTH] = aligned_alloc(64, (tb + 63) & ~(size_t)63);
+		o->track[VBUS_SOUTH] = aligned_alloc(64, (tb + 63) & ~(size_t)63);
+		if (!o->track[VBUS_NORTH] || !o->track[VBUS_SOUTH])
+			return -ENOMEM;
+		ret = ioq_north_init_ooo(&o->q[VBUS_NORTH], o->mem, o->vo->count,
+					 (o->vo->evidx ? VBUS_IOQ_F_EVENT_IDX : 0) | VBUS_IOQ_F_OOO, o->vo->base,
+					 o->size, o->track[VBUS_NORTH], tb);
+		if (ret)
+			return ret;
+		return ioq_south_attach_ooo(&o->q[VBUS_SOUTH], o->mem, o->size, 0, o->track[VBUS_SOUTH], tb);
+	}
 	ret = ioq_north_init(&o->q[VBUS_NORTH], o->mem, o->vo->count, o->vo->evidx ? VBUS_IOQ_F_EVENT_IDX : 0,
 			     o->vo->base, o->size);
 	if (ret)
@@ -214,6 +229,8 @@ static int setup_bus(struct obj *o)
 static void free_obj(struct obj *o)
 {
 	free(o->mem);
+	free(o->track[VBUS_NORTH]);
+	free(o->track[VBUS_SOUTH]);
 	free(o->bus);
 }
 
@@ -454,6 +471,45 @@ static int ring_pop_reclaim(struct run *rn, const struct vbus_vec_step *s, struc
 	return emit(rn, s, o, "ok", "n=%d cookie=%llu len=%u", ret, (unsigned long long)last.cookie, last.len);
 }
 
+/* §2.12: take n descriptors, or complete one id (vector ops, 08-vectors.md §8.3). */
+static int ring_take_complete(struct run *rn, const struct vbus_vec_step *s, struct obj *o)
+{
+	struct ioq *q = &o->q[VBUS_SOUTH];
+	struct ioq_desc_info *d;
+	uint64_t n, id, used, err;
+	int ret;
+
+	if (!strcmp(s->op, "take")) {
+		if (get(rn, s, "n", 1, &n))
+			return -1;
+		if (n == 0 || n > 65536)
+			return run_error(rn, s, "take: n out of range");
+		d = calloc(n, sizeof(*d));
+		if (!d)
+			return -1;
+		ret = ioq_take(q, d, n);
+		if (ret > 0)
+			ret = emit(rn, s, o, "ok", "n=%d cookie=%llu len=%u", ret,
+				   (unsigned long long)d[ret - 1].cookie, d[ret - 1].len);
+		else
+			ret = emit(rn, s, o, errno_name(ret), NULL);
+		free(d);
+		return ret;
+	}
+	if (need(rn, s, "id", &id) || get(rn, s, "used", UINT32_MAX, &used) || get(rn, s, "err", 0, &err))
+		return -1;
+	if (err > 1 || used > UINT32_MAX)
+		return run_error(rn, s, "complete: err is 0 or 1, used fits 32 bits");
+	{
+		struct ioq_desc_info c = { .cookie = id, .len = (u32)used, .flags = err ? VBUS_IOQ_DESC_F_ERROR : 0 };
+
+		ret = ioq_complete(q, &c, 1);
+	}
+	if (ret < 0)
+		return emit(rn, s, o, errno_name(ret), NULL);
+	return emit(rn, s, o, "ok", "n=%d", ret);
+}
+
 static int poke_field(struct vbus_ioq_ring *ring, u32 count, const char *k, uint64_t v, uint64_t region)
 {
 	struct vbus_shm_signal_irq *irq;
@@ -501,6 +557,8 @@ static int poke_field(struct vbus_ioq_ring *ring, u32 count, const char *k, uint
 			d->offset = cpu_to_le64(v);
 		else if (!strcmp(field, "flags"))
 			d->flags = cpu_to_le16(v);
+		else if (!strcmp(field, "id"))
+			d->id = cpu_to_le16(v);
 		else if (!strcmp(field, "cookie")) /* north's cookie table (§2.1) */
 			((__le64 *)((u8 *)ring + VBUS_IOQ_COOKIE_OFF((size_t)count)))[slot] = cpu_to_le64(v);
 		else
@@ -526,6 +584,8 @@ static int ring_op(struct run *rn, const struct vbus_vec_step *s, struct obj *o)
 		return ring_push(rn, s, o);
 	if (!strcmp(s->op, "pop") || !strcmp(s->op, "reclaim"))
 		return ring_pop_reclaim(rn, s, o);
+	if (!strcmp(s->op, "take") || !strcmp(s->op, "complete"))
+		return ring_take_complete(rn, s, o);
 	if (!strcmp(s->op, "arm")) {
 		if (get(rn, s, "t", 1, &t))
 			return -1;

@@ -18,9 +18,9 @@
 #define MAX_TOKENS 40
 
 static const char *const vec_ops[] = {
-	"enable", "disable", "inject", "wakeup",   "kick",    "push",  "pop",	"reclaim",
-	"arm",	  "attach",  "poke",   "moderate", "tick",    "open",  "close", "release",
-	"shm",	  "call",    "ctrl",   "devadd",   "devdrop", "fault", NULL,
+	"enable", "disable", "inject",	 "wakeup", "kick",     "push",	"pop",	"reclaim", "arm",
+	"attach", "take",    "complete", "poke",   "moderate", "tick",	"open", "close",   "release",
+	"shm",	  "call",    "ctrl",	 "devadd", "devdrop",  "fault", NULL,
 };
 
 static int fail(char *err, size_t errlen, const char *path, int line, const char *fmt, ...)
@@ -229,6 +229,10 @@ static int parse_object(const char *path, int line, char **tok, int n, struct vb
 			if (x > 1)
 				return fail(err, errlen, path, line, "evidx must be 0 or 1");
 			o->evidx = (int)x;
+		} else if (o->kind == VBUS_VEC_RING && !strcmp(kv.key, "ooo")) {
+			if (x > 1)
+				return fail(err, errlen, path, line, "ooo must be 0 or 1");
+			o->ooo = (int)x;
 		} else if (o->kind == VBUS_VEC_RING && !strcmp(kv.key, "base")) {
 			if (x > UINT32_MAX)
 				return fail(err, errlen, path, line, "base must fit in 32 bits");

@@ -46,6 +46,7 @@ struct vbus_vec_object {
 	/* ring */
 	uint32_t count; /* default 8 */
 	int evidx;	/* default 0 */
+	int ooo;	/* default 0: VBUS_IOQ_F_OOO, offered by south (§2.12) */
 	uint32_t base;	/* default 0 */
 	/* ring and bus */
 	uint64_t region; /* default 65536 */

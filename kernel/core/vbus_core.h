@@ -111,6 +111,23 @@ struct ioq_desc_info {
 	u16 flags;  /* VBUS_IOQ_DESC_F_* */
 };
 
+/*
+ * Private per-id state of a VBUS_IOQ_F_OOO ring (§2.12), in memory the caller
+ * owns and never shares: north keeps its cookie, buffer and length per id
+ * (what reclaim returns comes from here, not from shared memory), south the
+ * length of each id it took and not yet completed. busy: the id is in flight.
+ */
+struct ioq_ooo_slot {
+	u64 cookie; /* north: the caller's cookie */
+	u64 offset; /* north: the buffer */
+	u32 len;    /* north: the buffer's length; south: the length it took */
+	u16 flags;  /* north: the descriptor's flags */
+	u16 busy;   /* 1: in flight (north: pushed, not reclaimed; south: taken, not completed) */
+};
+/* Bytes of tracking memory an OOO ring of @count descriptors needs (slots, then north's free-id
+ * stack). */
+#define IOQ_OOO_TRACK_BYTES(count) ((size_t)(count) * (sizeof(struct ioq_ooo_slot) + sizeof(u16)))
+
 /* One side's handle on a ring (IOQ-2: the locals each side keeps). */
 struct ioq {
 	struct vbus_ioq_ring *ring;
@@ -122,6 +139,12 @@ struct ioq {
 	u32 rc;		       /* north: reclaimed count; unused by south */
 	u32 kicked;	       /* nk / sk: own index at the previous kick */
 	u16 flags;	       /* ring flags, local copy (VBUS_IOQ_F_*) */
+	u16 offer;	       /* south: ring flags it accepts at attach (negotiation, §2.8) */
+	u32 done;	       /* south, VBUS_IOQ_F_OOO: completions published (= south.index) */
+	struct ioq_ooo_slot *ooo; /* VBUS_IOQ_F_OOO: per-id state (cnt entries), else NULL */
+	u16 *ooo_free;		  /* north, VBUS_IOQ_F_OOO: stack of free ids */
+	u32 ooo_nfree;		  /* north: ids on the stack */
+	u32 ooo_cap;		  /* ids the tracking memory holds */
 	unsigned int side;
 	bool broken;	       /* sticky: every later operation returns -EIO (HOST-2) */
 	u64 violations;	       /* protocol violations seen */
@@ -159,12 +182,44 @@ int ioq_north_init(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 fla
  * the ring marked broken and the violation counted.
  */
 int ioq_south_attach(struct ioq *q, void *region, u64 region_size, u64 ring_off);
+/*
+ * VBUS_IOQ_F_OOO (§2.12). North: as ioq_north_init, with @track (>=
+ * IOQ_OOO_TRACK_BYTES(@count) bytes, 8-aligned, private) required when @flags
+ * has VBUS_IOQ_F_OOO. South: as ioq_south_attach, offering out-of-order
+ * completion: it accepts a ring with or without the flag (plain
+ * ioq_south_attach rejects it: negotiation); @track bounds the count it takes.
+ */
+int ioq_north_init_ooo(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 flags, u32 base,
+		       u64 region_size, void *track, size_t track_bytes);
+int ioq_south_attach_ooo(struct ioq *q, void *region, u64 region_size, u64 ring_off, void *track,
+			 size_t track_bytes);
+/* True when the ring completes by id (VBUS_IOQ_F_OOO was negotiated). */
+static inline bool ioq_is_ooo(const struct ioq *q)
+{
+	return q->flags & VBUS_IOQ_F_OOO;
+}
+/*
+ * South, OOO rings: consume up to @n descriptors without completing them
+ * (§2.12 T1-T5): d[i] gets each validated copy, d[i].cookie its id. Returns the
+ * number taken, -EAGAIN (empty), -EIO (broken: bad or duplicate id, §2.9),
+ * -EINVAL (not an OOO ring).
+ */
+int ioq_take(struct ioq *q, struct ioq_desc_info *d, unsigned int n);
+/*
+ * South, OOO rings: complete @n taken ids in the order given (§2.12 C1-C4):
+ * c[i].cookie the id, c[i].len the bytes used (clamped to the taken len),
+ * c[i].flags VBUS_IOQ_DESC_F_ERROR or 0. One barrier and one south.index store
+ * per call. All or nothing: an id not taken, or given twice, is -EINVAL (the
+ * caller's bug; nothing is written). Returns n, -EIO or -EINVAL.
+ */
+int ioq_complete(struct ioq *q, const struct ioq_desc_info *c, unsigned int n);
 /* South: re-validate the header of an attached ring (vector op attach); as ioq_south_attach. */
 int ioq_south_reattach(struct ioq *q);
 /* North: hand @n descriptors @d[0..n-1] to south, all or nothing (§2.4); n, -ENOSPC or -EIO. */
 int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n);
 /*
- * South: consume and complete up to @n descriptors (§2.5), calling @fn (may be
+ * South: consume and complete up to @n descriptors (§2.5; on an OOO ring in
+ * order through used[], the cookie is the id), calling @fn (may be
  * NULL: used = len) for each; *@last gets the last one completed (len = used).
  * Completion is by index: one south.index store per call; a descriptor is
  * written back only if fewer bytes were used or @fn failed (ERROR flag).

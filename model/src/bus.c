@@ -182,7 +182,21 @@ int vm_obj_copy(struct vm_obj *dst, const struct vm_obj *src)
 
 void vm_obj_free(struct vm_obj *o)
 {
-	if (o->kind == VM_RING)
-		free(o->ring.region);
+	if (o->kind == VM_RING) {
+		struct vm_ring *r = &o->ring;
+		free(r->region);
+		free(r->ncookie);
+		free(r->nlen);
+		free(r->nbusy);
+		free(r->nfree);
+		free(r->held);
+		free(r->tlen);
+		r->ncookie = NULL;
+		r->nlen = NULL;
+		r->nbusy = NULL;
+		r->nfree = NULL;
+		r->held = NULL;
+		r->tlen = NULL;
+	}
 	o->ring.region = NULL;
 }

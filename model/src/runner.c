@@ -256,6 +256,23 @@ static int exec_ring_op(struct run *r, const struct vbus_vec_step *s, struct vm_
 			res = vm_ring_reclaim(g, (uint32_t)n, &got, &cookie, &len);
 		if (res == VM_OK)
 			snprintf(det, sizeof(det), "n=%u cookie=%llu len=%u", got, (unsigned long long)cookie, len);
+	} else if (!strcmp(s->op, "take")) {
+		if ((rc = side_of(r, s, "S")) < 0 || (rc = check_keys(r, s, "n")) ||
+		    (rc = get_num(r, s, "n", 1, 65536, &n)))
+			return rc;
+		if (n == 0)
+			return run_err(r, s, "take needs n >= 1");
+		res = vm_ring_take(g, (uint32_t)n, &got, &cookie, &len);
+		if (res == VM_OK)
+			snprintf(det, sizeof(det), "n=%u cookie=%llu len=%u", got, (unsigned long long)cookie, len);
+	} else if (!strcmp(s->op, "complete")) {
+		if ((rc = side_of(r, s, "S")) < 0 || (rc = check_keys(r, s, "id used err")) ||
+		    (rc = need(r, s, "id")) || (rc = get_num(r, s, "id", 0, UINT64_MAX, &a)) ||
+		    (rc = get_num(r, s, "used", UINT32_MAX, UINT32_MAX, &b)) || (rc = get_num(r, s, "err", 0, 1, &c)))
+			return rc;
+		res = vm_ring_complete(g, a > UINT32_MAX ? UINT32_MAX : (uint32_t)a, (uint32_t)b, (int)c);
+		if (res == VM_OK)
+			snprintf(det, sizeof(det), "n=1");
 	} else if (!strcmp(s->op, "kick")) {
 		int x;
 		if ((x = side_of(r, s, "NS")) < 0 || (rc = check_keys(r, s, "")))
@@ -377,7 +394,8 @@ static int exec_bus_op(struct run *r, const struct vbus_vec_step *s, struct vm_o
 static int exec_step(struct run *r, const struct vbus_vec_step *s, const struct vbus_vec_step *nested, size_t nnested)
 {
 	static const char *const sig_ops[] = { "enable", "disable", "inject", "wakeup", "moderate", "tick", NULL };
-	static const char *const ring_ops[] = { "push", "pop", "reclaim", "kick", "arm", "attach", "poke", NULL };
+	static const char *const ring_ops[] = { "push", "pop", "reclaim", "take", "complete",
+						"kick", "arm", "attach",  "poke", NULL };
 	struct vm_obj *o = find_obj(r, s->obj);
 	if (!o)
 		return run_err(r, s, "unknown object '%s'", s->obj);
@@ -399,7 +417,10 @@ static int build_objects(struct run *r)
 		if (vo->kind == VBUS_VEC_SIGNAL) {
 			vm_obj_init_signal(o, vo->name);
 		} else if (vo->kind == VBUS_VEC_RING) {
-			int rc = vm_obj_init_ring(o, vo->name, vo->count, vo->evidx, vo->base, vo->region);
+			int rc = vm_obj_init_ring(o, vo->name, vo->count,
+						  (vo->evidx ? VBUS_IOQ_F_EVENT_IDX : 0) |
+							  (vo->ooo ? VBUS_IOQ_F_OOO : 0),
+						  vo->base, vo->region);
 			if (rc) {
 				vm_obj_free(o);
 				return run_err(r, NULL, "object %s: ring count=%u does not fit region=%llu (%d)",

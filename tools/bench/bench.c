@@ -500,6 +500,16 @@ RUN(run_poll_rtt, bench_vbus_rtt(c->rtt_n, VBUS_WAIT_POLL))
 RUN(run_block_rtt, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK))
 #undef RUN
 
+static void run_split_bstream(const struct bench_cfg *c, double out[2])
+{
+	out[0] = bench_split_vq_block_stream(c->stream_n, BURST, &out[1]);
+}
+
+static void run_packed_bstream(const struct bench_cfg *c, double out[2])
+{
+	out[0] = bench_packed_vq_block_stream(c->stream_n, BURST, &out[1]);
+}
+
 static void run_vb_stream(uint64_t n, unsigned int burst, enum vbus_wait mode, double out[2])
 {
 	struct stream_result s = bench_vbus_stream(n, burst, mode);
@@ -550,6 +560,10 @@ static const struct measurement measurements[] = {
 	{ "packed_vq_rtt_poll", "packed virtqueue (ours) RTT, poll", U_RTT_NS, 0, run_packed_rtt },
 	{ "split_vq_rtt_block", "split virtqueue (ours) RTT, block", U_RTT_NS, 0, run_split_brtt },
 	{ "packed_vq_rtt_block", "packed virtqueue (ours) RTT, block", U_RTT_NS, 0, run_packed_brtt },
+	{ "split_vq_stream_block", "split virtqueue (ours) stream, block", U_MSGS_PER_S, 0, run_split_bstream },
+	{ "split_vq_stream_block_notif", "  notifications per message", U_PER_MSG, 0, NULL },
+	{ "packed_vq_stream_block", "packed virtqueue (ours) stream, block", U_MSGS_PER_S, 0, run_packed_bstream },
+	{ "packed_vq_stream_block_notif", "  notifications per message", U_PER_MSG, 0, NULL },
 	{ "vbus_stream_single", "vbus stream, single, poll", U_MSGS_PER_S, 1, run_vb1 },
 	{ "vbus_stream_single_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 	{ "vbus_stream_burst32", "vbus stream, burst 32, poll", U_MSGS_PER_S, 1, run_vb32 },
@@ -586,6 +600,10 @@ static const struct ratio_row ratios[] = {
 	{ "vbus_rtt_poll", "packed_vq_rtt_poll", "<", 1 },
 	{ "vbus_rtt_block", "split_vq_rtt_block", "<", 1 },
 	{ "vbus_rtt_block", "packed_vq_rtt_block", "<", 1 },
+	{ "vbus_stream_block", "split_vq_stream_block", ">", 1 },
+	{ "vbus_stream_block", "packed_vq_stream_block", ">", 1 },
+	{ "split_vq_stream_block", "split_vq_burst32", NULL, 0 },
+	{ "packed_vq_stream_block", "packed_vq_burst32", NULL, 0 },
 };
 #define NRATIO ((int)(sizeof(ratios) / sizeof(ratios[0])))
 

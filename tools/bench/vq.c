@@ -733,3 +733,282 @@ double bench_packed_vq_block_rtt(uint64_t iters)
 {
 	return vq_block_rtt(1, iters);
 }
+
+/* ------------------------------------------------------------- blocking streams */
+
+/*
+ * Blocking stream, bursts of @burst: the same waits as the blocking RTT rows
+ * (a side that finds nothing asks for a notification, full barrier, re-checks,
+ * sleeps in read(eventfd)), with the batching a saturated stream allows: the
+ * device drains everything it sees and decides one interrupt per drain pass;
+ * the driver reclaims without waiting and sleeps only when the ring lacks
+ * room for a burst, asking (EVENT_IDX) to be woken once that room exists.
+ * Notifications (kicks + interrupts) are counted per message, as vbus's rows.
+ */
+struct vq_bstream {
+	union {
+		struct split *s;
+		struct packed *p;
+	};
+	int kick, call;
+	uint64_t n, notifies[2]; /* [0] driver kicks, [1] device interrupts */
+	unsigned int burst;
+	double secs;
+};
+
+static void *split_bstream_driver(void *a)
+{
+	struct vq_bstream *b = a;
+	struct split *q = b->s;
+	uint16_t avail = 0, kicked = 0, last_used = 0, free_slots = VQ_RING;
+	uint8_t msg[VQ_MSG] = { 1 };
+	uint64_t sent = 0, kicks = 0;
+
+	while (sent < b->n) {
+		for (;;) { /* reclaim what is used; sleep only without room for a burst */
+			/* acquire: used idx before the used elements; pairs with the device's release */
+			uint16_t ui = __atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE);
+
+			free_slots += (uint16_t)(ui - last_used);
+			last_used = ui;
+			if (free_slots >= b->burst)
+				break;
+			/* EVENT_IDX (§2.7.10): wake me when used idx passes the entry that frees a burst */
+			__atomic_store_n(&q->used_event, (uint16_t)(last_used + (b->burst - free_slots) - 1),
+					 __ATOMIC_RELAXED);
+			/* full barrier: used_event before the re-check; pairs with the device's fence */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE) == last_used)
+				efd_wait(b->call);
+		}
+		for (unsigned int k = 0; k < b->burst; k++, avail++, sent++) {
+			uint16_t slot = avail % VQ_RING;
+
+			memcpy(&msg[8], &sent, 8);
+			memcpy(q->buf[slot], msg, VQ_MSG);
+			q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
+			q->avail_ring[slot] = slot;
+		}
+		free_slots -= b->burst;
+		/* release: descriptors and ring entries before avail idx (§2.7.13.3) */
+		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE);
+		/* full barrier: avail idx before avail_event (§2.7.13.4); pairs with the device's */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (need_event(__atomic_load_n(&q->avail_event, __ATOMIC_RELAXED), avail, kicked)) {
+			efd_signal(b->kick);
+			kicks++;
+		}
+		kicked = avail;
+	}
+	b->notifies[0] = kicks;
+	return NULL;
+}
+
+static void *split_bstream_device(void *a)
+{
+	struct vq_bstream *b = a;
+	struct split *q = b->s;
+	uint16_t last_avail = 0, signalled = 0;
+	uint64_t got = 0, sum = 0, irqs = 0;
+	double t0 = bench_now();
+
+	while (got < b->n) {
+		/* acquire: avail idx before the ring entries; pairs with the driver's release */
+		uint16_t ai = __atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE);
+
+		if (ai == last_avail) {
+			__atomic_store_n(&q->avail_event, last_avail, __ATOMIC_RELAXED);
+			/* full barrier: avail_event before the re-check; pairs with the driver's fence */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE) == last_avail)
+				efd_wait(b->kick);
+			continue;
+		}
+		while (last_avail != ai) {
+			uint16_t head = q->avail_ring[last_avail % VQ_RING];
+			struct vq_desc d = q->desc[head % VQ_RING];
+			uint8_t m[VQ_MSG];
+
+			memcpy(m, q->buf[d.addr % VQ_RING], VQ_MSG);
+			sum += m[8];
+			q->used_ring[last_avail % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
+			last_avail++;
+			got++;
+		}
+		/* release: the used elements before used idx (§2.7.8.2) */
+		__atomic_store_n(&q->used_idx, last_avail, __ATOMIC_RELEASE);
+		/* full barrier: used idx before used_event (§2.7.10); pairs with the driver's */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (need_event(__atomic_load_n(&q->used_event, __ATOMIC_RELAXED), last_avail, signalled)) {
+			efd_signal(b->call);
+			irqs++;
+		}
+		signalled = last_avail;
+	}
+	b->secs = bench_now() - t0;
+	b->notifies[1] = irqs;
+	__atomic_fetch_add(&q->sink, sum, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static int pk_is_used(uint16_t f, int wrap)
+{
+	return !!(f & PK_AVAIL) == wrap && !!(f & PK_USED) == wrap;
+}
+
+static void *packed_bstream_driver(void *a)
+{
+	struct vq_bstream *b = a;
+	struct packed *q = b->p;
+	uint16_t next = 0, used_pos = 0, free_slots = VQ_RING;
+	int wrap = 1, used_wrap = 1;
+	uint8_t msg[VQ_MSG] = { 1 };
+	uint64_t sent = 0, kicks = 0;
+
+	while (sent < b->n) {
+		for (;;) {
+			/* acquire: flags before id/len; pairs with the device's release of flags */
+			while (free_slots < VQ_RING &&
+			       pk_is_used(__atomic_load_n(&q->desc[used_pos].flags, __ATOMIC_ACQUIRE), used_wrap)) {
+				free_slots++;
+				if (++used_pos == VQ_RING) {
+					used_pos = 0;
+					used_wrap ^= 1;
+				}
+			}
+			if (free_slots >= b->burst)
+				break;
+			/* event suppression ENABLE (§2.8.10), full barrier, re-check, sleep */
+			__atomic_store_n(&q->driver_ev.flags, PK_EV_ENABLE, __ATOMIC_RELAXED);
+			__atomic_thread_fence(
+				__ATOMIC_SEQ_CST); /* enable before the re-check; pairs with the device's */
+			if (!pk_is_used(__atomic_load_n(&q->desc[used_pos].flags, __ATOMIC_ACQUIRE), used_wrap))
+				efd_wait(b->call);
+			__atomic_store_n(&q->driver_ev.flags, PK_EV_DISABLE, __ATOMIC_RELAXED);
+		}
+		for (unsigned int k = 0; k < b->burst; k++, sent++) {
+			struct pk_desc *d = &q->desc[next];
+
+			memcpy(&msg[8], &sent, 8);
+			memcpy(q->buf[next], msg, VQ_MSG);
+			d->addr = next;
+			d->len = VQ_MSG;
+			d->id = next;
+			/* release: the descriptor (and buffer) before its flags make it available */
+			__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
+			if (++next == VQ_RING) {
+				next = 0;
+				wrap ^= 1;
+			}
+		}
+		free_slots -= b->burst;
+		/* full barrier: the flags before the device's suppression (§2.8.21.3) */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE) {
+			efd_signal(b->kick);
+			kicks++;
+		}
+	}
+	b->notifies[0] = kicks;
+	return NULL;
+}
+
+static void *packed_bstream_device(void *a)
+{
+	struct vq_bstream *b = a;
+	struct packed *q = b->p;
+	uint16_t pos = 0;
+	int wrap = 1;
+	uint64_t got = 0, sum = 0, irqs = 0;
+	double t0 = bench_now();
+
+	while (got < b->n) {
+		unsigned int pass = 0;
+
+		for (;;) { /* one drain pass */
+			struct pk_desc *d = &q->desc[pos];
+			/* acquire: flags before the descriptor fields; pairs with the driver's release */
+			uint16_t f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+			uint8_t m[VQ_MSG];
+
+			if (!!(f & PK_AVAIL) != wrap || !!(f & PK_USED) == wrap)
+				break;
+			memcpy(m, q->buf[d->addr % VQ_RING], VQ_MSG);
+			sum += m[8];
+			d->len = VQ_MSG;
+			/* release: len before the flags mark the descriptor used (§2.8.8) */
+			__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL | PK_USED : 0), __ATOMIC_RELEASE);
+			if (++pos == VQ_RING) {
+				pos = 0;
+				wrap ^= 1;
+			}
+			got++;
+			pass++;
+		}
+		if (pass) {
+			/* full barrier: the used flags before the driver's suppression (§2.8.10) */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE) {
+				efd_signal(b->call);
+				irqs++;
+			}
+			continue;
+		}
+		__atomic_store_n(&q->device_ev.flags, PK_EV_ENABLE, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* enable before the re-check; pairs with the driver's */
+		{
+			uint16_t f = __atomic_load_n(&q->desc[pos].flags, __ATOMIC_ACQUIRE);
+
+			if (!!(f & PK_AVAIL) != wrap || !!(f & PK_USED) == wrap)
+				efd_wait(b->kick);
+		}
+		__atomic_store_n(&q->device_ev.flags, PK_EV_DISABLE, __ATOMIC_RELAXED);
+	}
+	b->secs = bench_now() - t0;
+	b->notifies[1] = irqs;
+	__atomic_fetch_add(&q->sink, sum, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static double vq_block_stream(int packed, uint64_t n, unsigned int burst, double *notif_per_msg)
+{
+	struct vq_bstream b = { .n = n - n % burst, .burst = burst };
+	double rate = 0;
+	void *mem = aligned_alloc(64, packed ? sizeof(struct packed) : sizeof(struct split));
+
+	*notif_per_msg = 0;
+	b.kick = eventfd(0, EFD_CLOEXEC);
+	b.call = eventfd(0, EFD_CLOEXEC);
+	if (mem && b.kick >= 0 && b.call >= 0 && b.n) {
+		memset(mem, 0, packed ? sizeof(struct packed) : sizeof(struct split));
+		if (packed) {
+			b.p = mem;
+			b.p->device_ev.flags = PK_EV_DISABLE;
+			b.p->driver_ev.flags = PK_EV_DISABLE;
+			bench_run_pair(packed_bstream_driver, packed_bstream_device, &b);
+		} else {
+			b.s = mem;
+			b.s->avail_event = 0; /* the device has not started yet: the first kick notifies */
+			b.s->used_event = 0xffff;
+			bench_run_pair(split_bstream_driver, split_bstream_device, &b);
+		}
+		rate = b.n / b.secs;
+		*notif_per_msg = (double)(b.notifies[0] + b.notifies[1]) / b.n;
+	}
+	if (b.kick >= 0)
+		close(b.kick);
+	if (b.call >= 0)
+		close(b.call);
+	free(mem);
+	return rate;
+}
+
+double bench_split_vq_block_stream(uint64_t n, unsigned int burst, double *notif_per_msg)
+{
+	return vq_block_stream(0, n, burst, notif_per_msg);
+}
+
+double bench_packed_vq_block_stream(uint64_t n, unsigned int burst, double *notif_per_msg)
+{
+	return vq_block_stream(1, n, burst, notif_per_msg);
+}

@@ -60,6 +60,17 @@ struct vm_ring {
 	int sbroken;
 	uint64_t violations;
 	const char *last_violation;
+	/* §2.12 out-of-order completion: north's private per-id state and free-id stack */
+	uint64_t *ncookie;
+	uint32_t *nlen;
+	uint8_t *nbusy;
+	uint16_t *nfree;
+	uint32_t nnfree;
+	/* south: offered OOO (tracks up to ncount ids), held ids, their taken len, completions published */
+	int soffer;
+	uint8_t *held;
+	uint32_t *tlen;
+	uint32_t done;
 };
 
 #define VM_BUS_MAX_DEV 64
@@ -96,8 +107,12 @@ const char *vm_result_name(int r);
 
 /* Initialise a plain signal (SIG-2: valid descriptor, all irq bytes 0). */
 void vm_obj_init_signal(struct vm_obj *o, const char *name);
-/* Initialise a ring as north would (§2.2) and attach it as south (§2.8). 0 or -EINVAL/-ENOMEM. */
-int vm_obj_init_ring(struct vm_obj *o, const char *name, uint32_t count, int evidx, uint32_t base, uint64_t region);
+/*
+ * Initialise a ring as north would (§2.2) and attach it as south (§2.8). @flags: VBUS_IOQ_F_EVENT_IDX (= 1,
+ * so a boolean evidx works) | VBUS_IOQ_F_OOO (south then offers it, §2.12). 0 or -EINVAL/-ENOMEM.
+ */
+int vm_obj_init_ring(struct vm_obj *o, const char *name, uint32_t count, unsigned flags, uint32_t base,
+		     uint64_t region);
 /* Initialise a bus with no devices. */
 void vm_obj_init_bus(struct vm_obj *o, const char *name, uint64_t region);
 /* Deep copy *src into *dst (dst uninitialised). 0 or -ENOMEM. */
@@ -129,6 +144,10 @@ int vm_ring_push(struct vm_ring *r, uint32_t n, uint32_t len, uint64_t off, cons
 		 uint32_t *pushed);
 /* pop(S): VM_OK with *n, *cookie, *len of the last descriptor, -EAGAIN, or -EIO. @used NULL = each len. */
 int vm_ring_pop(struct vm_ring *r, uint32_t n, const uint32_t *used, uint32_t *got, uint64_t *cookie, uint32_t *len);
+/* take(S), OOO rings (§2.12): VM_OK with *got, the last *id and *len; -EAGAIN, -EIO; -EINVAL in-order. */
+int vm_ring_take(struct vm_ring *r, uint32_t n, uint32_t *got, uint64_t *id, uint32_t *len);
+/* complete(S) of one held @id (§2.12 C0-C4): VM_OK, -EINVAL (not held / not OOO) or -EIO. */
+int vm_ring_complete(struct vm_ring *r, uint32_t id, uint32_t used, int error);
 /* reclaim(N): VM_OK with *got, *cookie, *len of the last descriptor, -EAGAIN, or -EIO. */
 int vm_ring_reclaim(struct vm_ring *r, uint32_t n, uint32_t *got, uint64_t *cookie, uint32_t *len);
 /* kick(x): VM_NOTIFY, VM_SUPPRESS, VM_EVSKIP or VM_DEFER. */
