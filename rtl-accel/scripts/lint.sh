@@ -8,7 +8,8 @@ usage() {
 	cat <<EOF
 usage: lint.sh [--channels LIST]
 verilator --lint-only -Wall of vbus_doorbell for every channel count in LIST (default 1,8,32,64)
-x 4 configurations (CNT_WIDTH/MODERATION 32/1, 0/0, 16/1, 32/0), and vbus_rmw_ram and
+x 4 configurations (CNT_WIDTH/MODERATION 32/1, 0/0, 16/1, 32/0), vbus_doorbell2 (v2) for
+1/8/64/256/1024 channels x the same 4 configurations, and vbus_rmw_ram and
 vbus_id_fifo for 1/8/64/256/1024 channels; silent output required.
   -h, --help   this text
 Exit status: 0 clean, 1 a warning or error, 2 usage error, 77 verilator missing.
@@ -41,6 +42,21 @@ for n in ${channels//,/ }; do
 			fail=1
 		else
 			echo "ok: lint N_CHANNELS=$n CNT_WIDTH=$1 MODERATION=$2"
+		fi
+	done
+done
+# the v2 top (vbus_doorbell2), 1 .. 1024 channels, the same 4 configurations
+for n in 1 8 64 256 1024; do
+	for cfg in "32 1" "0 0" "16 1" "32 0"; do
+		set -- $cfg
+		out=$(verilator --lint-only -Wall -I"$RTL_DIR" --top-module vbus_doorbell2 \
+			-GN_CHANNELS=$n -GCNT_WIDTH=$1 -GMODERATION=$2 "${RTL_SOURCES_V2[@]}" 2>&1)
+		if [ $? -ne 0 ] || [ -n "$out" ]; then
+			echo "FAIL: lint vbus_doorbell2 N_CHANNELS=$n CNT_WIDTH=$1 MODERATION=$2"
+			echo "$out"
+			fail=1
+		else
+			echo "ok: lint vbus_doorbell2 N_CHANNELS=$n CNT_WIDTH=$1 MODERATION=$2"
 		fi
 	done
 done
