@@ -9,6 +9,7 @@
 #             vbus_pci reloaded (re-attach handshake), traffic after each step
 #   linkdown  vbusd stopped with SIGTERM while the guest runs: the guest sees the link down
 #   offload   inside the booted kernel: vbus.ko, vbusd --device 1:echo:offload and a userspace north
+#             that re-attaches once (guest driver reload: the module link is reset, not replaced)
 #             (vbus-north) over the ivshmem protocol: 100k echoes served by the module, its counters
 #   net       vbus_net in the guest, the TAP vbusd creates in a network namespace this test makes:
 #             ping both ways' reachability and a 2 MiB transfer host -> guest with a SHA-256 check
@@ -235,21 +236,30 @@ ethtool -S eth0 2>/dev/null; cat /sys/class/net/eth0/statistics/rx_packets /sys/
 offload)
 	[ -n "${VBUS_HOST_KO:-}" ] || skip "vbus.ko not built: ${VBUS_HOST_KO_SKIP:-no reason given}"
 	[ -n "${VBUSD_STATIC:-}" ] || skip "static vbusd not built: ${VBUS_E2E_SKIP:-no reason given}"
+	# After $count echoes north re-attaches on the same connection as a rebooted guest driver
+	# would (BUS-8, rings rebuilt, no CLOSE) and echoes $again more: vbusd keeps the module's
+	# link, STOPs it at the re-attach and RESET_DEVICE + START when the rings are registered again.
+	again=2000
+	total=$((count + again))
 	set +e
 	out=$("$run" --name "$name" --timeout 330 --ko "$VBUS_HOST_KO" --bin "$VBUSD_STATIC" \
 		--bin "$VBUS_NORTH_STATIC" -- "insmod /lib/vbus/vbus.ko && \
 (vbusd-static --socket /tmp/s --vectors 4 --device 1:echo:offload 2>/tmp/vbusd.log & echo \$! >/tmp/pid) && \
-sleep 1 && vbus-north-static /tmp/s 4 1 $count; rc=\$?; sleep 1; kill \$(cat /tmp/pid); sleep 1; \
+sleep 1 && vbus-north-static /tmp/s 4 1 $count $again; rc=\$?; sleep 1; kill \$(cat /tmp/pid); sleep 1; \
 cat /tmp/vbusd.log; cat /sys/kernel/debug/vbus/*/* 2>/dev/null | head -20; exit \$rc")
 	grc=$?
 	set -e
 	echo "$out"
 	[ "$grc" -eq 0 ] || fail "guest exited $grc"
 	grep -q 'device 1 (echo): offloaded to /dev/vbus' <<<"$out" || fail "vbusd did not offload the device"
-	grep -q "offload peer=1 dev=1 type=echo messages=$count " <<<"$out" ||
-		fail "the module's counters do not show $count messages"
-	grep -q "echoes intact" <<<"$out" || fail "the north did not finish"
-	echo "$name: PASS: $count echoes served by vbus.ko through vbusd's offload"
+	grep -q 'device 1 (echo): offloaded to /dev/vbus again (RESET_DEVICE)' <<<"$out" ||
+		fail "after the re-attach vbusd did not resume the module's link with RESET_DEVICE"
+	[ "$(grep -c 'device 1 (echo): offloaded to /dev/vbus, signals' <<<"$out")" = 1 ] ||
+		fail "vbusd opened a second module link instead of reusing the first"
+	grep -q "offload peer=1 dev=1 type=echo messages=$total " <<<"$out" ||
+		fail "the module's counters do not show $total messages"
+	grep -q "$total echoes intact (re-attached once)" <<<"$out" || fail "the north did not finish"
+	echo "$name: PASS: $count echoes, north re-attach (guest driver reload), $again more, all served by vbus.ko through one offloaded link"
 	;;
 hostile)
 	write_conf "device = 3 echo"

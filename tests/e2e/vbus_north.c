@@ -6,13 +6,17 @@
  * control verbs and echoes COUNT messages with checksums. Every ring, signal
  * and bus operation goes through kernel/core, like the guest driver.
  *
- * Usage: vbus-north SOCKET VECTORS DEVICE-ID COUNT
+ * Usage: vbus-north SOCKET VECTORS DEVICE-ID COUNT [AGAIN]
+ * With AGAIN, north then re-attaches as a rebooted guest driver would (BUS-8
+ * on the same connection and region, rings rebuilt, no CLOSE first), opens
+ * the device again and echoes AGAIN more messages.
  * Exit: 0 all echoed intact, 1 failure (printed), 2 usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,52 +125,12 @@ static uint64_t sum(const uint8_t *p, size_t n)
 	return h;
 }
 
-int main(int argc, char **argv)
+/* One attachment: BUS-8, OPEN, the two rings, COUNT echoes, CLOSE if @close_dev. */
+static int run(uint32_t id, uint64_t count, bool close_dev, uint64_t *echoed)
 {
-	uint64_t count, sent = 0, got = 0, posted = 0, mem;
-	uint32_t id, handle[2], ret, v, gen, i;
-	int64_t val;
-	int s, fd, self;
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct stat st;
+	uint64_t sent = 0, got = 0, posted = 0, mem;
+	uint32_t handle[2], ret, gen, i;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: vbus-north SOCKET VECTORS DEVICE-ID COUNT\n");
-		return 2;
-	}
-	nvec = (unsigned int)strtoul(argv[2], NULL, 0);
-	id = (uint32_t)strtoul(argv[3], NULL, 0);
-	count = strtoull(argv[4], NULL, 0);
-	if (nvec < 1 || nvec > MAXV)
-		return 2;
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", argv[1]);
-	s = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)))
-		return fail("connect");
-	/* version 0, our id, the shm fd with -1, south's eventfds, ours */
-	if (recv_msg(s, &val, &fd) || val != 0)
-		return fail("protocol version");
-	if (recv_msg(s, &val, &fd) || val < 0 || val > 65535)
-		return fail("client id");
-	self = (int)val;
-	if (recv_msg(s, &val, &fd) || val != -1 || fd < 0 || fstat(fd, &st))
-		return fail("shared memory");
-	size = (uint64_t)st.st_size;
-	region = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (region == MAP_FAILED)
-		return fail("mmap");
-	for (v = 0; v < 2 * nvec; v++) {
-		if (recv_msg(s, &val, &fd) || fd < 0)
-			return fail("eventfds");
-		if (v < nvec && val != self)
-			south_efd[v] = fd;
-		else if (v >= nvec && val == self)
-			north_efd[v - nvec] = fd;
-		else
-			return fail("eventfd order");
-	}
-	if (vbus_north_header(region, size, &lay) || lay.north_peer != (uint32_t)self)
-		return fail("vbus header / north_peer");
 	/* BUS-8: the bus rings, then the generation, then wait for the acknowledgement */
 	if (ioq_north_init(&ctrl, (void *)(region + lay.ctrl_ring_off), 16, 0, 0, size) ||
 	    ioq_north_init(&evq, (void *)(region + lay.event_ring_off), 16, 0, 0, size))
@@ -245,9 +209,65 @@ int main(int argc, char **argv)
 		if (!n && ioq_arm(&q[1], 1) == IOQ_ARMED && wait_vec(vec(handle[1]), &q[1]))
 			return fail("no echo for 5 s");
 	}
-	if (verb(VBUS_CTRL_CLOSE, id, 0, 0, 0, 0, 0, &ret))
+	if (close_dev && verb(VBUS_CTRL_CLOSE, id, 0, 0, 0, 0, 0, &ret))
 		return fail("CLOSE");
-	printf("vbus-north: peer %d: %" PRIu64 " echoes intact; doorbells %" PRIu64 " interrupts %" PRIu64 "\n",
-	       self, got, doorbells, irqs);
+	*echoed += got;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t count, again = 0, echoed = 0;
+	uint32_t id, v;
+	int64_t val;
+	int s, fd, self;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: vbus-north SOCKET VECTORS DEVICE-ID COUNT [AGAIN]\n");
+		return 2;
+	}
+	if (argc == 6)
+		again = strtoull(argv[5], NULL, 0);
+	nvec = (unsigned int)strtoul(argv[2], NULL, 0);
+	id = (uint32_t)strtoul(argv[3], NULL, 0);
+	count = strtoull(argv[4], NULL, 0);
+	if (nvec < 1 || nvec > MAXV)
+		return 2;
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", argv[1]);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)))
+		return fail("connect");
+	/* version 0, our id, the shm fd with -1, south's eventfds, ours */
+	if (recv_msg(s, &val, &fd) || val != 0)
+		return fail("protocol version");
+	if (recv_msg(s, &val, &fd) || val < 0 || val > 65535)
+		return fail("client id");
+	self = (int)val;
+	if (recv_msg(s, &val, &fd) || val != -1 || fd < 0 || fstat(fd, &st))
+		return fail("shared memory");
+	size = (uint64_t)st.st_size;
+	region = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (region == MAP_FAILED)
+		return fail("mmap");
+	for (v = 0; v < 2 * nvec; v++) {
+		if (recv_msg(s, &val, &fd) || fd < 0)
+			return fail("eventfds");
+		if (v < nvec && val != self)
+			south_efd[v] = fd;
+		else if (v >= nvec && val == self)
+			north_efd[v - nvec] = fd;
+		else
+			return fail("eventfd order");
+	}
+	if (vbus_north_header(region, size, &lay) || lay.north_peer != (uint32_t)self)
+		return fail("vbus header / north_peer");
+	if (run(id, count, !again, &echoed))
+		return 1;
+	if (again && run(id, again, true, &echoed))
+		return 1;
+	printf("vbus-north: peer %d: %" PRIu64 " echoes intact%s; doorbells %" PRIu64 " interrupts %" PRIu64 "\n",
+	       self, echoed, again ? " (re-attached once)" : "", doorbells, irqs);
 	return 0;
 }

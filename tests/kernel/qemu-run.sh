@@ -16,6 +16,7 @@
 #                    docs/environment notes, a full Linux guest hangs under nested KVM here.
 #   VBUS_KERNEL      kernel image (default: newest /boot/vmlinuz-6.1.0-*-amd64)
 #   VBUS_QEMU        QEMU binary (default: qemu-system-x86_64)
+#   VBUS_QEMU_TCG_THREAD  multi (default) or single: TCG's threading (the nested-KVM route uses single)
 #
 # Exit status: the guest command's exit status; 1 if the guest did not report one (timeout,
 # panic) or if the console log shows BUG:/WARNING:/Oops/Call Trace; 77 (skip) when QEMU,
@@ -102,7 +103,14 @@ fi
 
 accel=${VBUS_QEMU_ACCEL:-tcg}
 case "$accel" in
-tcg) accel_args=(-accel tcg,thread=multi -cpu max) ;;
+tcg)
+	# VBUS_QEMU_TCG_THREAD=single: one host thread for every vCPU. The nested-KVM route needs it: under
+	# multi-threaded TCG, a vCPU can keep executing a stale translation of code another vCPU is live-patching
+	# (text_poke_bp's int3, e.g. a static key flipped when a VM is created), and loops on that int3 forever.
+	tcg_thread=${VBUS_QEMU_TCG_THREAD:-multi}
+	case "$tcg_thread" in single | multi) ;; *) die "VBUS_QEMU_TCG_THREAD must be single or multi, not '$tcg_thread'" ;; esac
+	accel_args=(-accel "tcg,thread=$tcg_thread" -cpu max)
+	;;
 kvm)
 	[ -w /dev/kvm ] || skip "VBUS_QEMU_ACCEL=kvm but /dev/kvm is not usable"
 	accel_args=(-accel kvm -cpu host)

@@ -100,7 +100,7 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 set +e
 # The guest prints the nested KVM's own failure as a SKIP line with exit 77 when /dev/kvm refuses.
-VBUS_KERNEL=$kernel "$here/../kernel/qemu-run.sh" --name "$name" --timeout "$timeout_s" --smp 2 "${ko[@]}" \
+VBUS_QEMU_TCG_THREAD=single VBUS_KERNEL=$kernel "$here/../kernel/qemu-run.sh" --name "$name" --timeout "$timeout_s" --smp 2 "${ko[@]}" \
 	--bin "$lab" -- \
 	"for m in irqbypass ccp kvm kvm-amd; do insmod /lib/vbus/\$m.ko || { echo \"vbus-kvmlab-nested: SKIP: insmod \$m failed\"; exit 77; }; done;" \
 	"grep -q -w svm /proc/cpuinfo || { echo 'vbus-kvmlab-nested: SKIP: the TCG CPU has no svm'; exit 77; };" \

@@ -354,6 +354,14 @@ static void offload_log_stats(struct vbusd_dev *d)
 	d->violations = st.violations;
 }
 
+static int kioctl(int fd, unsigned long req, void *arg, const char *what)
+{
+	if (ioctl(fd, req, arg) == 0)
+		return 0;
+	log_warn("/dev/vbus %s: %s", what, strerror(errno));
+	return -errno;
+}
+
 static void link_dev_detach(struct vbusd_dev *d)
 {
 	if (!d->id)
@@ -366,15 +374,55 @@ static void link_dev_detach(struct vbusd_dev *d)
 		close(d->kfd);	/* the module's link goes with its last close (TR-4) */
 		d->kfd = -1;
 	}
+	d->parked = false;
 	d->attached = false;
 }
 
-static int kioctl(int fd, unsigned long req, void *arg, const char *what)
+/*
+ * North re-attaches (BUS-8: guest driver reload, guest reboot) or closes the
+ * device: an offloaded device's module link is STOPped and kept, so that the
+ * next registration at the same rings only needs RESET_DEVICE + START (the
+ * module's lifecycle for a guest reboot, spec §5.2); others are detached.
+ */
+static void link_dev_release(struct vbusd_dev *d)
 {
-	if (ioctl(fd, req, arg) == 0)
-		return 0;
-	log_warn("/dev/vbus %s: %s", what, strerror(errno));
-	return -errno;
+	if (d->kfd < 0 || d->parked) {
+		if (d->kfd < 0)
+			link_dev_detach(d);
+		d->attached = false;
+		return;
+	}
+	if (kioctl(d->kfd, VBUS_IOC_STOP, NULL, "STOP")) {
+		link_dev_detach(d);
+		return;
+	}
+	offload_log_stats(d);
+	log_info("peer %u device %u (%s): module link stopped, kept for re-attach", d->link->peer,
+		 d->id, d->type);
+	d->parked = true;
+	d->attached = false;
+}
+
+/*
+ * A parked device registered again: at the same rings and signals RESET_DEVICE
+ * (forget ring state and broken) and START; else the link is closed and the
+ * caller adds the device afresh. 0 when the module serves it again.
+ */
+static int offload_resume(struct vbusd_dev *d)
+{
+	uint32_t slot = 0;
+
+	if (d->koff[0] != d->ring_off[0] || d->koff[1] != d->ring_off[1] ||
+	    d->khandle[0] != d->handle[0] || d->khandle[1] != d->handle[1] ||
+	    kioctl(d->kfd, VBUS_IOC_RESET_DEVICE, &slot, "RESET_DEVICE") ||
+	    kioctl(d->kfd, VBUS_IOC_START, NULL, "START")) {
+		close(d->kfd);
+		d->kfd = -1;
+		d->parked = false;
+		return -EAGAIN;
+	}
+	d->parked = false;
+	return 0;
 }
 
 /*
@@ -412,6 +460,11 @@ static int offload_attach(struct vbusd_link *l, struct vbusd_dev *d)
 		if (!ret)
 			ret = kioctl(fd, VBUS_IOC_SET_CALL, &e, "SET_CALL");
 	}
+	/*
+	 * No VBUS_IOC_DEV_F_LATE: north registers a ring only after building it
+	 * (bus verb SHM), so the module validates it now and a bad ring is a
+	 * clear error here rather than a silent retry.
+	 */
 	if (!ret)
 		ret = kioctl(fd, VBUS_IOC_ADD_DEVICE, &dev, "ADD_DEVICE");
 	if (!ret)
@@ -421,6 +474,11 @@ static int offload_attach(struct vbusd_link *l, struct vbusd_dev *d)
 		return ret;
 	}
 	d->kfd = fd;
+	d->parked = false;
+	for (r = 0; r < 2; r++) {
+		d->koff[r] = dev.ring_off[r];
+		d->khandle[r] = dev.signal[r];
+	}
 	return 0;
 }
 
@@ -688,7 +746,7 @@ static void link_attach(struct vbusd_link *l, uint32_t gen)
 	unsigned int i;
 
 	for (i = 0; i < VBUSD_MAX_DEVICES; i++)
-		link_dev_detach(&l->dev[i]);
+		link_dev_release(&l->dev[i]);
 	vbus_bus_reset_north(l->bus);
 	l->rings = false;
 	l->ctrl_broken = false;
@@ -734,7 +792,7 @@ static void link_sync_devices(struct vbusd_link *l)
 			(strcmp(d->type, "null") == 0 || ds->shm[1].used);
 		if (d->attached && (!ready || ds->shm[0].offset != d->ring_off[0] ||
 				    ds->shm[0].handle != d->handle[0]))
-			link_dev_detach(d);
+			link_dev_release(d);
 		if (!ready || d->attached)
 			continue;
 		for (r = 0; r < 2; r++) {
@@ -764,7 +822,10 @@ static void link_sync_devices(struct vbusd_link *l)
 		if (d->broken)
 			continue;
 		d->attached = true;
-		if (d->offload) {
+		if (d->parked && offload_resume(d) == 0)
+			log_info("peer %u device %u (%s): offloaded to /dev/vbus again (RESET_DEVICE), signals %u/%u",
+				 l->peer, d->id, d->type, d->handle[0], d->handle[1]);
+		else if (d->offload) {
 			int ret = offload_attach(l, d);
 
 			if (ret)
@@ -836,6 +897,37 @@ static void bus_drain(void *arg)
 	}
 }
 
+/*
+ * The module serves an offloaded device's rings and marks it broken on a
+ * violation, but knows nothing of the device table: vbusd looks at its
+ * GET_STATS (at most every 100 ms, when north rings a doorbell) and writes
+ * BROKEN into the device record, as it does for devices it serves itself.
+ */
+static void offload_check_broken(struct vbusd_link *l)
+{
+	struct timespec ts;
+	uint64_t now;
+	unsigned int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	for (i = 0; i < VBUSD_MAX_DEVICES; i++) {
+		struct vbusd_dev *d = &l->dev[i];
+		struct vbus_ioc_stats st = { .slot = 0 };
+
+		if (d->kfd < 0 || d->parked || d->broken || now - d->kchecked_ns < 100000000ull)
+			continue;
+		d->kchecked_ns = now;
+		if (ioctl(d->kfd, VBUS_IOC_GET_STATS, &st) || !st.broken)
+			continue;
+		d->broken = true;
+		d->violations = st.violations;
+		vbus_bus_fault(l->bus, d->id);
+		log_warn("peer %u device %u (%s): the module marked it broken (violations %llu)", l->peer,
+			 d->id, d->type, (unsigned long long)st.violations);
+	}
+}
+
 static void link_serve(struct vbusd_link *l)
 {
 	uint32_t gen = vbus_bus_north_gen(l->bus);
@@ -851,6 +943,7 @@ static void link_serve(struct vbusd_link *l)
 	if (shm_signal_wakeup(&l->event.sig, bus_drain, l, cfg.budget, &iter) == SHM_SIGNAL_RESCHED)
 		l->resched = true;
 	vbusd_serve_devices(l, &cfg);
+	offload_check_broken(l);
 }
 
 /* SIGHUP: re-read the config; devices that appeared are added (DEVADD), gone ones dropped (DEVDROP). */

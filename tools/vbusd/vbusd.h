@@ -54,6 +54,10 @@ struct vbusd_dev {
 	bool broken;
 	bool offload;		/* configured for /dev/vbus */
 	int kfd;		/* its /dev/vbus link while offloaded, else -1 */
+	bool parked;		/* kfd's link is STOPped: north re-attaches or re-registers */
+	uint64_t koff[2];	/* ring offsets and signals the module's device was added with */
+	uint32_t khandle[2];
+	uint64_t kchecked_ns;	/* last GET_STATS look for a module-side broken device */
 	int tapfd;		/* net: the TAP device, else -1 */
 	bool tap_armed;		/* net: TAP readable events wanted (rx buffers available) */
 	char tap[16];
