@@ -91,7 +91,11 @@ module vbus_doorbell2 #(
 
     localparam integer N  = N_CHANNELS;
     localparam integer CW = (N > 1) ? $clog2(N) : 1;        // RAM address / FIFO id width
+`ifdef FORMAL
+    localparam integer TW = 4;    // the proofs assume holdoffs <= 3 ticks: 4 bits of time suffice
+`else
     localparam integer TW = 17;                              // time base and deadline width (ticks)
+`endif
     localparam [0:0]  MOD = (MODERATION != 0) ? 1'b1 : 1'b0;
     // north word: [0] enabled [1] pending [2] dirty, then (MODERATION) [3] armed [11:4] mc
     // [28:12] deadline [44:29] MOD_HOLDOFF [52:45] MOD_COUNT
@@ -304,6 +308,9 @@ module vbus_doorbell2 #(
     // ---- north modify: the N record and §4.1, in the HW-10 order ---------------------------------------
     reg [FULLW-1:0] nf;
     reg             n_fire, fire_before;
+    /* verilator lint_off UNUSEDSIGNAL */ // read by the `ifdef FORMAL properties only
+    reg             f_fire_x;   // the fire of this op came from the expiry (before a same-op N_ACK)
+    /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */ // unused when CNT_WIDTH = 0
     reg             n_supp;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -337,11 +344,13 @@ module vbus_doorbell2 #(
         n_fire = 1'b0;
         n_supp = 1'b0;
         fire_before = 1'b0;
+        f_fire_x = 1'b0;
         // 1. expiry (T1-T4) when the deadline has passed
-        if (MOD && mx && nf[3] && passed(nf[28:12], now)) begin
+        if (MOD && mx && nf[3] && passed(nf[12 +: TW], now)) begin
             if (nf[11:4] != 8'd0 && nf[0] && !nf[1]) begin
                 nf[1]  = 1'b1;
                 n_fire = 1'b1;
+                f_fire_x = 1'b1;
             end
             nf[3]    = 1'b0;
             nf[11:4] = 8'd0;
@@ -633,6 +642,185 @@ module vbus_doorbell2 #(
     assign s_axil_rvalid  = rvalid_reg;
     assign s_axil_rdata   = rdata_reg;
     assign s_axil_rresp   = 2'b00;
+`ifdef FORMAL
+    // ---- unbounded proofs (scripts/formal.sh props2; 2 channels, PDR) ---------------------------------
+    always @* begin
+        if ($initstate)
+            assume(rst);
+        // holdoffs <= 3 ticks (TW = 4 bits of time)
+        if (!rst && s_axil_awvalid && s_axil_wvalid && wr_needs_n && w_hold && s_axil_wstrb[1])
+            assume(s_axil_wdata[15:8] == 8'd0);
+        if (!rst && s_axil_awvalid && s_axil_wvalid && wr_needs_n && w_hold && s_axil_wstrb[0])
+            assume(s_axil_wdata[7:0] <= 8'd3);
+    end
+
+    // P1 (per channel): at most one N fire (an MSI requested) between two N_ACK writes; within one op
+    // an expiry fire comes before the op's N_ACK, every other fire after it (the HW-10 order).
+    genvar fc;
+    generate
+        for (fc = 0; fc < N; fc = fc + 1) begin : g_fp
+            reg  [1:0] f_fires;
+            wire       f_here = nm_valid && nm_addr == fc;
+            wire [1:0] f_mid  = f_fires + {1'b0, f_here && f_fire_x};
+            wire [1:0] f_post = ((f_here && mack) ? 2'd0 : f_mid) + {1'b0, f_here && n_fire && !f_fire_x};
+            always @(posedge clk) begin
+                if (chan_rst)
+                    f_fires <= 2'd0;
+                else
+                    f_fires <= (f_post > 2'd2) ? 2'd2 : f_post;
+            end
+            always @* begin
+                if (!rst) begin
+                    assert(f_fires <= 2'd1);
+                    assert(f_mid <= 2'd1);
+                    assert(f_post <= 2'd1);
+                end
+            end
+
+            // P6 (HW-7): at most one MSI per channel accepted between two N_ACK writes, under the
+            // driver contract (N_ACK ends a drain pass an MSI started); a beat that completes across a
+            // soft reset belongs to before it and is not counted.
+            reg  [1:0] f_msis;
+            reg        f_stale;
+            wire       f_ack = wr_go && wr_needs_n && w_ack && wch == fc;
+            wire       f_acc = msi_hs && msi_head == fc;
+            wire       f_new = f_acc && !f_stale;
+            always @* begin
+                if (!rst && f_ack)
+                    assume(f_msis != 2'd0);
+            end
+            always @(posedge clk) begin
+                if (rst) begin
+                    f_msis  <= 2'd0;
+                    f_stale <= 1'b0;
+                end else if (soft_reset) begin
+                    f_msis  <= 2'd0;
+                    f_stale <= m_msi_valid && !m_msi_ready && msi_head == fc;
+                end else begin
+                    if (f_acc)
+                        f_stale <= 1'b0;
+                    if (f_ack)
+                        f_msis <= {1'b0, f_new};
+                    else if (f_new && f_msis != 2'd3)
+                        f_msis <= f_msis + 2'd1;
+                end
+            end
+            always @* begin
+                if (!rst)
+                    assert(f_msis <= 2'd1);
+            end
+        end
+    endgenerate
+
+    // ---- AXI4-Lite slave properties A1..A6 (as v1; A7/A8 do not hold: HW-13 may hold a request back) --
+    reg        f_past;
+    reg        f_awv_q, f_wv_q, f_arv_q, f_awr_q, f_wr_q, f_arr_q, f_bready_q, f_rready_q;
+    reg [AXI_AW-1:0] f_awaddr_q, f_araddr_q;
+    reg [31:0] f_wdata_q, f_rdata_q;
+    reg [3:0]  f_wstrb_q;
+    reg        f_bvalid_q, f_rvalid_q;
+    reg        f_injv_q, f_injr_q, f_ctlv_q, f_ctlr_q;
+    reg [CHAN_W-1:0] f_injc_q, f_ctlc_q;
+    reg [1:0]  f_ctlo_q;
+    always @(posedge clk) begin
+        f_past     <= !rst;
+        f_awv_q    <= s_axil_awvalid;
+        f_wv_q     <= s_axil_wvalid;
+        f_arv_q    <= s_axil_arvalid;
+        f_awr_q    <= s_axil_awready;
+        f_wr_q     <= s_axil_wready;
+        f_arr_q    <= s_axil_arready;
+        f_awaddr_q <= s_axil_awaddr;
+        f_araddr_q <= s_axil_araddr;
+        f_wdata_q  <= s_axil_wdata;
+        f_wstrb_q  <= s_axil_wstrb;
+        f_bready_q <= s_axil_bready;
+        f_rready_q <= s_axil_rready;
+        f_rdata_q  <= s_axil_rdata;
+        f_bvalid_q <= s_axil_bvalid;
+        f_rvalid_q <= s_axil_rvalid;
+        f_injv_q   <= s_inject_valid;
+        f_injr_q   <= s_inject_ready;
+        f_injc_q   <= s_inject_chan;
+        f_ctlv_q   <= s_ctrl_valid;
+        f_ctlr_q   <= s_ctrl_ready;
+        f_ctlc_q   <= s_ctrl_chan;
+        f_ctlo_q   <= s_ctrl_op;
+    end
+    always @* begin
+        if (f_past && !rst) begin
+            if (f_awv_q && !f_awr_q)
+                assume(s_axil_awvalid && s_axil_awaddr == f_awaddr_q);
+            if (f_wv_q && !f_wr_q)
+                assume(s_axil_wvalid && s_axil_wdata == f_wdata_q && s_axil_wstrb == f_wstrb_q);
+            if (f_arv_q && !f_arr_q)
+                assume(s_axil_arvalid && s_axil_araddr == f_araddr_q);
+            // the device streams obey valid/ready too
+            if (f_injv_q && !f_injr_q)
+                assume(s_inject_valid && s_inject_chan == f_injc_q);
+            if (f_ctlv_q && !f_ctlr_q)
+                assume(s_ctrl_valid && s_ctrl_chan == f_ctlc_q && s_ctrl_op == f_ctlo_q);
+        end
+    end
+    wire       f_aw_hs = s_axil_awvalid && s_axil_awready;
+    wire       f_w_hs  = s_axil_wvalid && s_axil_wready;
+    wire       f_b_hs  = s_axil_bvalid && s_axil_bready;
+    wire       f_ar_hs = s_axil_arvalid && s_axil_arready;
+    wire       f_r_hs  = s_axil_rvalid && s_axil_rready;
+    reg  [2:0] f_aw_out, f_w_out, f_r_out, f_r_wait;
+    reg  [7:0] f_r_tags;
+    wire [1:0] f_ar_tag = s_axil_araddr == VBUS_ACCEL_ID ? 2'd1
+                        : s_axil_araddr == VBUS_ACCEL_VERSION ? 2'd2 : 2'd0;
+    wire [7:0] f_tags_pop = f_r_hs ? {2'd0, f_r_tags[7:2]} : f_r_tags;
+    wire [2:0] f_r_out_pop = f_r_out - {2'd0, f_r_hs};
+    always @(posedge clk) begin
+        if (rst) begin
+            f_aw_out <= 3'd0;
+            f_w_out  <= 3'd0;
+            f_r_out  <= 3'd0;
+            f_r_tags <= 8'd0;
+            f_r_wait <= 3'd0;
+        end else begin
+            f_aw_out <= f_aw_out + {2'd0, f_aw_hs} - {2'd0, f_b_hs};
+            f_w_out  <= f_w_out + {2'd0, f_w_hs} - {2'd0, f_b_hs};
+            f_r_out  <= f_r_out_pop + {2'd0, f_ar_hs};
+            f_r_tags <= f_ar_hs ? (f_tags_pop | ({6'd0, f_ar_tag} << (2 * f_r_out_pop))) : f_tags_pop;
+            f_r_wait <= (f_r_out != 3'd0 && !s_axil_rvalid) ? f_r_wait + 3'd1 : 3'd0;
+        end
+    end
+    always @* begin
+        if (!rst) begin
+            if (s_axil_bvalid)
+                assert(s_axil_bresp == 2'b00);                         // A1
+            if (s_axil_rvalid)
+                assert(s_axil_rresp == 2'b00);
+            if (s_axil_bvalid)
+                assert(f_aw_out != 3'd0 && f_w_out != 3'd0);           // A2
+            if (s_axil_rvalid)
+                assert(f_r_out != 3'd0);
+            assert(f_aw_out <= 3'd2 && f_w_out <= 3'd2 && f_r_out <= 3'd3);   // A3
+            if (f_aw_out != 3'd0 || f_w_out != 3'd0)
+                assert(s_axil_bvalid);                                 // A4
+            assert(f_r_wait <= 3'd1);
+            if (s_axil_rvalid && f_r_tags[1:0] == 2'd1)
+                assert(s_axil_rdata == VBUS_ACCEL_ID_VALUE);           // A6
+            if (s_axil_rvalid && f_r_tags[1:0] == 2'd2)
+                assert(s_axil_rdata == VBUS_ACCEL_VERSION_VALUE);
+        end
+        if (f_past && !rst) begin
+            if (f_bvalid_q && !f_bready_q)
+                assert(s_axil_bvalid);                                 // A5
+            if (f_rvalid_q && !f_rready_q)
+                assert(s_axil_rvalid && s_axil_rdata == f_rdata_q);
+        end
+    end
+`ifdef FORMAL_VACUITY
+    always @* begin
+        if (!rst)
+            assert(!(m_msi_valid && m_msi_ready && m_notify_valid && m_notify_ready && f_b_hs && f_r_hs));
+    end
+`endif
+`endif
 endmodule
 
 `default_nettype wire
