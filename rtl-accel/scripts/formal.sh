@@ -42,7 +42,7 @@ props2) ;;
 mutant2) defs="$defs -DFORMAL_MUTANT_NO_PENDING_GUARD" ;;
 vacuity2) defs="$defs -DFORMAL_VACUITY" ;;
 -h | --help) usage; exit 0 ;;
-*) echo "formal.sh: '$mode': unknown mode; use props, mutant, mutant-starve or vacuity (try 'formal.sh --help')" >&2
+*) echo "formal.sh: '$mode': unknown mode (try 'formal.sh --help' for the list)" >&2
 	exit 2 ;;
 esac
 [ $# -le 1 ] || { echo "formal.sh: unexpected argument '$2' (try 'formal.sh --help')" >&2; exit 2; }
