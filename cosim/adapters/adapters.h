@@ -16,8 +16,7 @@ extern "C" {
 #endif
 
 /* The production core (kernel/core in userspace). @ctx unused. */
-int vbus_core_adapter_run(void *ctx, const struct vbus_vector *v, struct vbus_trace *out, char *err,
-			  size_t errlen);
+int vbus_core_adapter_run(void *ctx, const struct vbus_vector *v, struct vbus_trace *out, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -29,19 +29,20 @@
 
 struct obj {
 	const struct vbus_vec_object *vo;
-	void *mem;			/* signal descriptor, ring region or bus region */
+	void *mem; /* signal descriptor, ring region or bus region */
 	uint64_t size;
 	/* signal */
-	struct shm_signal sig[2];	/* indexed by side */
+	struct shm_signal sig[2]; /* indexed by side */
 	/* ring */
-	struct ioq q[2];		/* q[VBUS_NORTH], q[VBUS_SOUTH] */
+	struct ioq q[2]; /* q[VBUS_NORTH], q[VBUS_SOUTH] */
+	void *track[2];	 /* ooo=1: each side's private id tracking (§2.12) */
 	/* signal and ring */
 	struct vbus_moderation mod[2];
 	bool mod_on[2];
 	/* bus */
 	struct vbus_bus *bus;
 	struct ioq ctrl_n, ctrl_s;
-	u32 ids[BUS_MAX_IDS];		/* devices in order of first appearance */
+	u32 ids[BUS_MAX_IDS]; /* devices in order of first appearance */
 	unsigned int nids;
 };
 
@@ -50,35 +51,46 @@ struct run {
 	struct obj obj[VBUS_VEC_MAX_OBJECTS];
 	struct vbus_trace trace;
 	char err[VBUS_VEC_ERR_LEN];
-	int failed;			/* a semantic error in the vector */
-	size_t next;			/* index of the next step to run */
+	int failed;  /* a semantic error in the vector */
+	size_t next; /* index of the next step to run */
 };
 
 static const char *errno_name(int e)
 {
 	switch (e) {
-	case -EIO: return "-EIO";
-	case -EAGAIN: return "-EAGAIN";
-	case -ENOSPC: return "-ENOSPC";
-	case -EINVAL: return "-EINVAL";
-	case -ENODEV: return "-ENODEV";
-	case -EBUSY: return "-EBUSY";
-	case -ENOTCONN: return "-ENOTCONN";
-	case -EEXIST: return "-EEXIST";
-	case -ENOSYS: return "-ENOSYS";
-	case -EOPNOTSUPP: return "-EOPNOTSUPP";
-	default: return "-E?";
+	case -EIO:
+		return "-EIO";
+	case -EAGAIN:
+		return "-EAGAIN";
+	case -ENOSPC:
+		return "-ENOSPC";
+	case -EINVAL:
+		return "-EINVAL";
+	case -ENODEV:
+		return "-ENODEV";
+	case -EBUSY:
+		return "-EBUSY";
+	case -ENOTCONN:
+		return "-ENOTCONN";
+	case -EEXIST:
+		return "-EEXIST";
+	case -ENOSYS:
+		return "-ENOSYS";
+	case -EOPNOTSUPP:
+		return "-EOPNOTSUPP";
+	default:
+		return "-E?";
 	}
 }
 
 static const char *signal_result_name(int r)
 {
 	static const char *const names[] = {
-		[SHM_SIGNAL_OK] = "ok",		    [SHM_SIGNAL_SELF] = "self",
-		[SHM_SIGNAL_NOTIFY] = "notify",	    [SHM_SIGNAL_SUPPRESS] = "suppress",
-		[SHM_SIGNAL_EVSKIP] = "evskip",	    [SHM_SIGNAL_DEFER] = "defer",
-		[SHM_SIGNAL_FIRE] = "fire",	    [SHM_SIGNAL_DROP] = "drop",
-		[SHM_SIGNAL_IDLE] = "idle",	    [SHM_SIGNAL_DISABLED] = "disabled",
+		[SHM_SIGNAL_OK] = "ok",		  [SHM_SIGNAL_SELF] = "self",
+		[SHM_SIGNAL_NOTIFY] = "notify",	  [SHM_SIGNAL_SUPPRESS] = "suppress",
+		[SHM_SIGNAL_EVSKIP] = "evskip",	  [SHM_SIGNAL_DEFER] = "defer",
+		[SHM_SIGNAL_FIRE] = "fire",	  [SHM_SIGNAL_DROP] = "drop",
+		[SHM_SIGNAL_IDLE] = "idle",	  [SHM_SIGNAL_DISABLED] = "disabled",
 		[SHM_SIGNAL_RESCHED] = "resched",
 	};
 
@@ -139,8 +151,22 @@ static int setup_ring(struct obj *o)
 	if (!o->mem)
 		return -ENOMEM;
 	memset(o->mem, 0, o->size);
-	ret = ioq_north_init(&o->q[VBUS_NORTH], o->mem, o->vo->count,
-			     o->vo->evidx ? VBUS_IOQ_F_EVENT_IDX : 0, o->vo->base, o->size);
+	if (o->vo->ooo) { /* south offers OOO for the object's count; north sets the flag (§2.12) */
+		size_t tb = IOQ_OOO_TRACK_BYTES(o->vo->count);
+
+		o->track[VBUS_NORTH] = aligned_alloc(64, (tb + 63) & ~(size_t)63);
+		o->track[VBUS_SOUTH] = aligned_alloc(64, (tb + 63) & ~(size_t)63);
+		if (!o->track[VBUS_NORTH] || !o->track[VBUS_SOUTH])
+			return -ENOMEM;
+		ret = ioq_north_init_ooo(&o->q[VBUS_NORTH], o->mem, o->vo->count,
+					 (o->vo->evidx ? VBUS_IOQ_F_EVENT_IDX : 0) | VBUS_IOQ_F_OOO, o->vo->base,
+					 o->size, o->track[VBUS_NORTH], tb);
+		if (ret)
+			return ret;
+		return ioq_south_attach_ooo(&o->q[VBUS_SOUTH], o->mem, o->size, 0, o->track[VBUS_SOUTH], tb);
+	}
+	ret = ioq_north_init(&o->q[VBUS_NORTH], o->mem, o->vo->count, o->vo->evidx ? VBUS_IOQ_F_EVENT_IDX : 0,
+			     o->vo->base, o->size);
 	if (ret)
 		return ret;
 	return ioq_south_attach(&o->q[VBUS_SOUTH], o->mem, o->size, 0);
@@ -190,8 +216,8 @@ static int setup_bus(struct obj *o)
 		bus_note_id(o, vo->dev[i].id);
 	}
 	/* North initialises the control ring, south attaches it (§3.5). */
-	ret = ioq_north_init(&o->ctrl_n, (struct vbus_ioq_ring *)((u8 *)o->mem + BUS_CTRL_OFF),
-			     BUS_RING_COUNT, 0, 0, o->size);
+	ret = ioq_north_init(&o->ctrl_n, (struct vbus_ioq_ring *)((u8 *)o->mem + BUS_CTRL_OFF), BUS_RING_COUNT, 0, 0,
+			     o->size);
 	if (ret)
 		return ret;
 	ret = ioq_south_attach(&o->ctrl_s, o->mem, o->size, BUS_CTRL_OFF);
@@ -203,6 +229,8 @@ static int setup_bus(struct obj *o)
 static void free_obj(struct obj *o)
 {
 	free(o->mem);
+	free(o->track[VBUS_NORTH]);
+	free(o->track[VBUS_SOUTH]);
 	free(o->bus);
 }
 
@@ -214,14 +242,13 @@ static void add_state(struct obj *o, struct vbus_trace_rec *r)
 	unsigned int i, x;
 
 	if (vo->kind == VBUS_VEC_SIGNAL || vo->kind == VBUS_VEC_RING) {
-		const struct vbus_shm_signal_desc *d = vo->kind == VBUS_VEC_SIGNAL ?
-			o->mem : &((const struct vbus_ioq_ring *)o->mem)->signal;
+		const struct vbus_shm_signal_desc *d =
+			vo->kind == VBUS_VEC_SIGNAL ? o->mem : &((const struct vbus_ioq_ring *)o->mem)->signal;
 
 		for (x = 0; x < 2; x++) {
 			unsigned int st = shm_signal_state(d, x);
 
-			vbus_trace_rec_kv(r, x == VBUS_NORTH ? "N" : "S", "%u%u%u", st >> 2 & 1,
-					  st >> 1 & 1, st & 1);
+			vbus_trace_rec_kv(r, x == VBUS_NORTH ? "N" : "S", "%u%u%u", st >> 2 & 1, st >> 1 & 1, st & 1);
 		}
 	}
 	if (vo->kind == VBUS_VEC_RING) {
@@ -325,8 +352,7 @@ static void skip_nested(struct run *rn)
 		rn->next++;
 }
 
-static int do_wakeup(struct run *rn, const struct vbus_vec_step *s, struct obj *o,
-		     struct shm_signal *sig)
+static int do_wakeup(struct run *rn, const struct vbus_vec_step *s, struct obj *o, struct shm_signal *sig)
 {
 	struct wake_ctx w = { .rn = rn };
 	unsigned int iter;
@@ -342,8 +368,7 @@ static int do_wakeup(struct run *rn, const struct vbus_vec_step *s, struct obj *
 	return emit(rn, s, o, signal_result_name(ret), NULL);
 }
 
-static int do_moderate(struct run *rn, const struct vbus_vec_step *s, struct obj *o,
-		       struct shm_signal *sig)
+static int do_moderate(struct run *rn, const struct vbus_vec_step *s, struct obj *o, struct shm_signal *sig)
 {
 	int x = side_of(s->side);
 	uint64_t h, c;
@@ -365,8 +390,7 @@ static int do_tick(struct run *rn, const struct vbus_vec_step *s, struct obj *o)
 		return -1;
 	for (i = 0; i < n; i++) {
 		for (x = 0; x < 2; x++) {
-			struct shm_signal *sig =
-				o->vo->kind == VBUS_VEC_RING ? &o->q[x].sig : &o->sig[x];
+			struct shm_signal *sig = o->vo->kind == VBUS_VEC_RING ? &o->q[x].sig : &o->sig[x];
 			int r = o->mod_on[x] ? shm_signal_tick(sig) : SHM_SIGNAL_IDLE;
 
 			fire |= r == SHM_SIGNAL_FIRE;
@@ -376,8 +400,7 @@ static int do_tick(struct run *rn, const struct vbus_vec_step *s, struct obj *o)
 	return emit(rn, s, o, fire ? "fire" : drop ? "drop" : "idle", NULL);
 }
 
-static int signal_op(struct run *rn, const struct vbus_vec_step *s, struct obj *o,
-		     struct shm_signal *sig)
+static int signal_op(struct run *rn, const struct vbus_vec_step *s, struct obj *o, struct shm_signal *sig)
 {
 	if (!strcmp(s->op, "enable"))
 		return emit(rn, s, o, signal_result_name(shm_signal_enable(sig)), NULL);
@@ -412,8 +435,7 @@ static int ring_push(struct run *rn, const struct vbus_vec_step *s, struct obj *
 			free(d);
 			return -1;
 		}
-		d[i] = (struct ioq_desc_info){ .cookie = cookie, .offset = off, .len = len,
-					       .flags = flags };
+		d[i] = (struct ioq_desc_info){ .cookie = cookie, .offset = off, .len = len, .flags = flags };
 	}
 	ret = ioq_push(q, d, n);
 	free(d);
@@ -446,8 +468,46 @@ static int ring_pop_reclaim(struct run *rn, const struct vbus_vec_step *s, struc
 		ret = ioq_reclaim(&o->q[VBUS_NORTH], n, NULL, NULL, &last);
 	if (ret < 0)
 		return emit(rn, s, o, errno_name(ret), NULL);
-	return emit(rn, s, o, "ok", "n=%d cookie=%llu len=%u", ret, (unsigned long long)last.cookie,
-		    last.len);
+	return emit(rn, s, o, "ok", "n=%d cookie=%llu len=%u", ret, (unsigned long long)last.cookie, last.len);
+}
+
+/* §2.12: take n descriptors, or complete one id (vector ops, 08-vectors.md §8.3). */
+static int ring_take_complete(struct run *rn, const struct vbus_vec_step *s, struct obj *o)
+{
+	struct ioq *q = &o->q[VBUS_SOUTH];
+	struct ioq_desc_info *d;
+	uint64_t n, id, used, err;
+	int ret;
+
+	if (!strcmp(s->op, "take")) {
+		if (get(rn, s, "n", 1, &n))
+			return -1;
+		if (n == 0 || n > 65536)
+			return run_error(rn, s, "take: n out of range");
+		d = calloc(n, sizeof(*d));
+		if (!d)
+			return -1;
+		ret = ioq_take(q, d, n);
+		if (ret > 0)
+			ret = emit(rn, s, o, "ok", "n=%d cookie=%llu len=%u", ret,
+				   (unsigned long long)d[ret - 1].cookie, d[ret - 1].len);
+		else
+			ret = emit(rn, s, o, errno_name(ret), NULL);
+		free(d);
+		return ret;
+	}
+	if (need(rn, s, "id", &id) || get(rn, s, "used", UINT32_MAX, &used) || get(rn, s, "err", 0, &err))
+		return -1;
+	if (err > 1 || used > UINT32_MAX)
+		return run_error(rn, s, "complete: err is 0 or 1, used fits 32 bits");
+	{
+		struct ioq_desc_info c = { .cookie = id, .len = (u32)used, .flags = err ? VBUS_IOQ_DESC_F_ERROR : 0 };
+
+		ret = ioq_complete(q, &c, 1);
+	}
+	if (ret < 0)
+		return emit(rn, s, o, errno_name(ret), NULL);
+	return emit(rn, s, o, "ok", "n=%d", ret);
 }
 
 static int poke_field(struct vbus_ioq_ring *ring, u32 count, const char *k, uint64_t v, uint64_t region)
@@ -456,33 +516,53 @@ static int poke_field(struct vbus_ioq_ring *ring, u32 count, const char *k, uint
 	unsigned int slot;
 	char field[16];
 
-	if (!strcmp(k, "magic")) ring->magic = cpu_to_le32(v);
-	else if (!strcmp(k, "version")) ring->version = cpu_to_le16(v);
-	else if (!strcmp(k, "flags")) ring->flags = cpu_to_le16(v);
-	else if (!strcmp(k, "count")) ring->count = cpu_to_le32(v);
-	else if (!strcmp(k, "sig.magic")) ring->signal.magic = cpu_to_le32(v);
-	else if (!strcmp(k, "sig.version")) ring->signal.version = cpu_to_le32(v);
-	else if (!strcmp(k, "ni")) ring->north.index = cpu_to_le32(v);
-	else if (!strcmp(k, "si")) ring->south.index = cpu_to_le32(v);
-	else if (!strcmp(k, "ne")) ring->north.event = cpu_to_le32(v);
-	else if (!strcmp(k, "se")) ring->south.event = cpu_to_le32(v);
+	if (!strcmp(k, "magic"))
+		ring->magic = cpu_to_le32(v);
+	else if (!strcmp(k, "version"))
+		ring->version = cpu_to_le16(v);
+	else if (!strcmp(k, "flags"))
+		ring->flags = cpu_to_le16(v);
+	else if (!strcmp(k, "count"))
+		ring->count = cpu_to_le32(v);
+	else if (!strcmp(k, "sig.magic"))
+		ring->signal.magic = cpu_to_le32(v);
+	else if (!strcmp(k, "sig.version"))
+		ring->signal.version = cpu_to_le32(v);
+	else if (!strcmp(k, "ni"))
+		ring->north.index = cpu_to_le32(v);
+	else if (!strcmp(k, "si"))
+		ring->south.index = cpu_to_le32(v);
+	else if (!strcmp(k, "ne"))
+		ring->north.event = cpu_to_le32(v);
+	else if (!strcmp(k, "se"))
+		ring->south.event = cpu_to_le32(v);
 	else if ((k[0] == 'N' || k[0] == 'S') && k[1] == '.' && k[2] && !k[3]) {
 		irq = &ring->signal.irq[k[0] == 'N' ? VBUS_NORTH : VBUS_SOUTH];
-		if (k[2] == 'e') irq->enabled = v;
-		else if (k[2] == 'p') irq->pending = v;
-		else if (k[2] == 'd') irq->dirty = v;
-		else return -EINVAL;
+		if (k[2] == 'e')
+			irq->enabled = v;
+		else if (k[2] == 'p')
+			irq->pending = v;
+		else if (k[2] == 'd')
+			irq->dirty = v;
+		else
+			return -EINVAL;
 	} else if (sscanf(k, "desc%u.%15s", &slot, field) == 2) {
 		struct vbus_ioq_desc *d = &ring->desc[slot];
 
 		if (slot >= count || VBUS_IOQ_RING_SIZE((u64)slot + 1) > region)
 			return -EINVAL;
-		if (!strcmp(field, "len")) d->len = cpu_to_le32(v);
-		else if (!strcmp(field, "offset")) d->offset = cpu_to_le64(v);
-		else if (!strcmp(field, "flags")) d->flags = cpu_to_le16(v);
-		else if (!strcmp(field, "cookie"))	/* north's cookie table (§2.1) */
+		if (!strcmp(field, "len"))
+			d->len = cpu_to_le32(v);
+		else if (!strcmp(field, "offset"))
+			d->offset = cpu_to_le64(v);
+		else if (!strcmp(field, "flags"))
+			d->flags = cpu_to_le16(v);
+		else if (!strcmp(field, "id"))
+			d->id = cpu_to_le16(v);
+		else if (!strcmp(field, "cookie")) /* north's cookie table (§2.1) */
 			((__le64 *)((u8 *)ring + VBUS_IOQ_COOKIE_OFF((size_t)count)))[slot] = cpu_to_le64(v);
-		else return -EINVAL;
+		else
+			return -EINVAL;
 	} else {
 		return -EINVAL;
 	}
@@ -504,12 +584,13 @@ static int ring_op(struct run *rn, const struct vbus_vec_step *s, struct obj *o)
 		return ring_push(rn, s, o);
 	if (!strcmp(s->op, "pop") || !strcmp(s->op, "reclaim"))
 		return ring_pop_reclaim(rn, s, o);
+	if (!strcmp(s->op, "take") || !strcmp(s->op, "complete"))
+		return ring_take_complete(rn, s, o);
 	if (!strcmp(s->op, "arm")) {
 		if (get(rn, s, "t", 1, &t))
 			return -1;
 		ret = ioq_arm(q, t);
-		return emit(rn, s, o, ret == IOQ_READY ? "ready" : ret == IOQ_ARMED ? "armed" :
-				   errno_name(ret), NULL);
+		return emit(rn, s, o, ret == IOQ_READY ? "ready" : ret == IOQ_ARMED ? "armed" : errno_name(ret), NULL);
 	}
 	if (!strcmp(s->op, "attach")) {
 		ret = ioq_south_reattach(q);
@@ -557,7 +638,7 @@ static int bus_op(struct run *rn, const struct vbus_vec_step *s, struct obj *o)
 		const char *op;
 		u32 code;
 	} verbs[] = {
-		{ "open", VBUS_CTRL_OPEN }, { "close", VBUS_CTRL_CLOSE }, { "shm", VBUS_CTRL_SHM },
+		{ "open", VBUS_CTRL_OPEN }, { "close", VBUS_CTRL_CLOSE },     { "shm", VBUS_CTRL_SHM },
 		{ "call", VBUS_CTRL_CALL }, { "release", VBUS_CTRL_RELEASE }, { "ctrl", 0 },
 	};
 	struct vbus_ctrl_msg m = { 0 }, resp;
@@ -574,8 +655,7 @@ static int bus_op(struct run *rn, const struct vbus_vec_step *s, struct obj *o)
 			return run_error(rn, s, "devadd: needs type=");
 		ret = vbus_bus_add_device(o->bus, dev, type, a0, 0, o->vo->max_shm, true);
 		if (ret == -EEXIST)
-			return run_error(rn, s, "devadd: device %llu already present",
-					 (unsigned long long)dev);
+			return run_error(rn, s, "devadd: device %llu already present", (unsigned long long)dev);
 		bus_note_id(o, dev);
 		return emit(rn, s, o, ret < 0 ? errno_name(ret) : "ok", NULL);
 	}
@@ -606,8 +686,8 @@ static int bus_op(struct run *rn, const struct vbus_vec_step *s, struct obj *o)
 			return -1;
 		break;
 	case VBUS_CTRL_CALL:
-		if (need(rn, s, "func", &a0) || get(rn, s, "arg", 0, &a1) ||
-		    get(rn, s, "off", 0, &off) || get(rn, s, "len", 0, &len))
+		if (need(rn, s, "func", &a0) || get(rn, s, "arg", 0, &a1) || get(rn, s, "off", 0, &off) ||
+		    get(rn, s, "len", 0, &len))
 			return -1;
 		break;
 	}
@@ -670,8 +750,7 @@ static int run_steps(struct run *rn, int nested)
  * The production core's adapter for the conformance driver: replay @v through
  * kernel/core and hand the trace over (ownership moves to @out).
  */
-int vbus_core_adapter_run(void *ctx, const struct vbus_vector *v, struct vbus_trace *out, char *err,
-			  size_t errlen)
+int vbus_core_adapter_run(void *ctx, const struct vbus_vector *v, struct vbus_trace *out, char *err, size_t errlen)
 {
 	struct run *rn = calloc(1, sizeof(*rn));
 	unsigned int i;
@@ -688,11 +767,12 @@ int vbus_core_adapter_run(void *ctx, const struct vbus_vector *v, struct vbus_tr
 		int e;
 
 		o->vo = &v->obj[i];
-		e = o->vo->kind == VBUS_VEC_SIGNAL ? setup_signal(o) :
-		    o->vo->kind == VBUS_VEC_RING   ? setup_ring(o) : setup_bus(o);
+		e = o->vo->kind == VBUS_VEC_SIGNAL ? setup_signal(o)
+		    : o->vo->kind == VBUS_VEC_RING ? setup_ring(o)
+						   : setup_bus(o);
 		if (e) {
-			snprintf(err, errlen, "object %s: initial state cannot be built (%s)",
-				 o->vo->name, errno_name(e));
+			snprintf(err, errlen, "object %s: initial state cannot be built (%s)", o->vo->name,
+				 errno_name(e));
 			ret = e;
 			goto out_free;
 		}

@@ -99,8 +99,7 @@ int vbus_conform_one(struct vbus_conform *c, const struct vbus_vector *v)
 		int w = write_trace(c->trace_dir, v->name, &t);
 
 		if (w && !ret) {
-			snprintf(msg, sizeof(msg), "cannot write %s/%s.trace: %s", c->trace_dir, v->name,
-				 strerror(-w));
+			snprintf(msg, sizeof(msg), "cannot write %s/%s.trace: %s", c->trace_dir, v->name, strerror(-w));
 			ret = w;
 		}
 	}
@@ -146,7 +145,7 @@ static int parse_flags(struct vbus_conform *c, int argc, char **argv)
 	uint64_t v;
 	int o;
 
-	for (int i = 1; i < argc; i++)	/* --help wins, whatever else is on the line */
+	for (int i = 1; i < argc; i++) /* --help wins, whatever else is on the line */
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(c, stdout);
 			return -1;
@@ -230,8 +229,7 @@ int vbus_conform_main(struct vbus_conform *c, int argc, char **argv, const char 
 	else
 		printf("%u passed, %u failed\n", c->passed, c->failed);
 	if (c->passed < c->min_pass) {
-		fprintf(stderr, "%s: only %u vectors passed, at least %lu required\n", c->prog, c->passed,
-			c->min_pass);
+		fprintf(stderr, "%s: only %u vectors passed, at least %lu required\n", c->prog, c->passed, c->min_pass);
 		return VBUS_EXIT_FAIL;
 	}
 	return c->failed ? VBUS_EXIT_FAIL : VBUS_EXIT_PASS;

@@ -32,19 +32,19 @@ enum { VBUS_CONFORM_RAN = 0, VBUS_CONFORM_NA = 1 };
  * does not apply to this implementation; reason in @err), or a negative errno
  * for a semantic vector error or a failure ("file:line: message" in @err).
  */
-typedef int (*vbus_conform_run_fn)(void *ctx, const struct vbus_vector *v, struct vbus_trace *out,
-				   char *err, size_t errlen);
+typedef int (*vbus_conform_run_fn)(void *ctx, const struct vbus_vector *v, struct vbus_trace *out, char *err,
+				   size_t errlen);
 
 struct vbus_conform {
-	const char *prog;	/* "vbus-model vectors": prefix of messages */
-	const char *what;	/* one line for --help: what the implementation is */
+	const char *prog; /* "vbus-model vectors": prefix of messages */
+	const char *what; /* one line for --help: what the implementation is */
 	vbus_conform_run_fn run;
 	void *ctx;
 	/* flags (vbus_conform_main fills them from argv) */
 	int quiet;
 	const char *trace_dir;
 	unsigned long min_pass;
-	long cycle_tol;		/* -1: cycles ignored (vectors carry none) */
+	long cycle_tol; /* -1: cycles ignored (vectors carry none) */
 	/* results */
 	unsigned passed, failed, not_applicable;
 };

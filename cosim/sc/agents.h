@@ -31,16 +31,31 @@ static inline uint64_t now_cycle()
 }
 
 // The accelerator transport: register accesses as TLM-2.0 generic payloads (blocking transport).
-class AccelTransport {
-public:
-	explicit AccelTransport(tlm_utils::simple_initiator_socket<sc_core::sc_module> &s) : sock(s) {}
-	uint32_t read(uint32_t addr) { return access(tlm::TLM_READ_COMMAND, addr, 0); }
-	void write(uint32_t addr, uint32_t v) { access(tlm::TLM_WRITE_COMMAND, addr, v); }
-	uint32_t chan_read(unsigned c, uint32_t reg) { return read(VBUS_ACCEL_CHAN_ADDR(c, reg)); }
-	void chan_write(unsigned c, uint32_t reg, uint32_t v) { write(VBUS_ACCEL_CHAN_ADDR(c, reg), v); }
+class AccelTransport
+{
+      public:
+	explicit AccelTransport(tlm_utils::simple_initiator_socket<sc_core::sc_module> &s) : sock(s)
+	{
+	}
+	uint32_t read(uint32_t addr)
+	{
+		return access(tlm::TLM_READ_COMMAND, addr, 0);
+	}
+	void write(uint32_t addr, uint32_t v)
+	{
+		access(tlm::TLM_WRITE_COMMAND, addr, v);
+	}
+	uint32_t chan_read(unsigned c, uint32_t reg)
+	{
+		return read(VBUS_ACCEL_CHAN_ADDR(c, reg));
+	}
+	void chan_write(unsigned c, uint32_t reg, uint32_t v)
+	{
+		write(VBUS_ACCEL_CHAN_ADDR(c, reg), v);
+	}
 	uint64_t errors = 0;
 
-private:
+      private:
 	tlm_utils::simple_initiator_socket<sc_core::sc_module> &sock;
 	uint32_t access(tlm::tlm_command cmd, uint32_t addr, uint32_t v)
 	{
@@ -62,8 +77,9 @@ private:
 	}
 };
 
-class NorthAgent : public sc_core::sc_module {
-public:
+class NorthAgent : public sc_core::sc_module
+{
+      public:
 	tlm_utils::simple_initiator_socket<sc_core::sc_module> socket{ "socket" };
 	sc_core::sc_in<bool> clk{ "clk" }, rst{ "rst" };
 	sc_core::sc_event done_ev;
@@ -73,7 +89,7 @@ public:
 
 	SC_HAS_PROCESS(NorthAgent);
 	NorthAgent(sc_core::sc_module_name name, const Workload &w, unsigned nchan, uint64_t seed, uint64_t cycles)
-		: sc_module(name), wl(w), n(nchan), rng(seed ^ 0x4e4f525448ull), limit(cycles), io(socket)
+	    : sc_module(name), wl(w), n(nchan), rng(seed ^ 0x4e4f525448ull), limit(cycles), io(socket)
 	{
 		active = wl.active ? wl.active : n;
 		disabled_until.assign(n, 0);
@@ -86,7 +102,7 @@ public:
 		irq_ev.notify(sc_core::SC_ZERO_TIME);
 	}
 
-private:
+      private:
 	const Workload &wl;
 	unsigned n, active;
 	Rng rng;
@@ -98,7 +114,10 @@ private:
 	bool inflight = false;
 	uint64_t inflight_since = 0;
 
-	void edge() { sc_core::wait(clk.posedge_event()); }
+	void edge()
+	{
+		sc_core::wait(clk.posedge_event());
+	}
 	// Idle for up to @cycles, waking early on an interrupt; returns on a clock edge.
 	void idle(unsigned cycles)
 	{
@@ -131,14 +150,18 @@ private:
 		io.chan_write(c, VBUS_ACCEL_CH_MOD_HOLDOFF, holdoffs[rng.below(8)]);
 		io.chan_write(c, VBUS_ACCEL_CH_MOD_COUNT, rng.below(10));
 	}
-	unsigned pick() { return rng.below(active); }
+	unsigned pick()
+	{
+		return rng.below(active);
+	}
 	void churn_step()
 	{
 		unsigned c = pick();
-		static const uint32_t regs[] = { VBUS_ACCEL_CH_STATUS, VBUS_ACCEL_CH_CNT_DOORBELL, VBUS_ACCEL_CH_CNT_IRQ,
-						 VBUS_ACCEL_CH_CNT_SUPP_N, VBUS_ACCEL_CH_CNT_SUPP_S,
-						 VBUS_ACCEL_CH_CNT_DEV_NOTIFY, VBUS_ACCEL_CH_N_ENABLE,
-						 VBUS_ACCEL_CH_MOD_HOLDOFF, VBUS_ACCEL_CH_MOD_COUNT, VBUS_ACCEL_CH_N_ACK };
+		static const uint32_t regs[] = { VBUS_ACCEL_CH_STATUS,	   VBUS_ACCEL_CH_CNT_DOORBELL,
+						 VBUS_ACCEL_CH_CNT_IRQ,	   VBUS_ACCEL_CH_CNT_SUPP_N,
+						 VBUS_ACCEL_CH_CNT_SUPP_S, VBUS_ACCEL_CH_CNT_DEV_NOTIFY,
+						 VBUS_ACCEL_CH_N_ENABLE,   VBUS_ACCEL_CH_MOD_HOLDOFF,
+						 VBUS_ACCEL_CH_MOD_COUNT,  VBUS_ACCEL_CH_N_ACK };
 
 		switch (rng.below(10)) {
 		case 0: // stop listening for a while (polling), then enable with the hardware re-check (HW-5)
@@ -151,7 +174,7 @@ private:
 			program_moderation(c);
 			break;
 		case 2:
-			io.read(rng.below(4) * 4);	// ID, VERSION, N_CHANNELS, CTRL
+			io.read(rng.below(4) * 4); // ID, VERSION, N_CHANNELS, CTRL
 			break;
 		default:
 			io.chan_read(c, regs[rng.below(10)]);
@@ -167,7 +190,7 @@ private:
 	{
 		unsigned burst_left = 0;
 
-		init_bus();	// the AXI pins' idle values, driven from this thread only
+		init_bus(); // the AXI pins' idle values, driven from this thread only
 		do
 			edge();
 		while (rst.read());
@@ -227,8 +250,9 @@ private:
 	}
 };
 
-class SouthAgent : public sc_core::sc_module {
-public:
+class SouthAgent : public sc_core::sc_module
+{
+      public:
 	sc_core::sc_in<bool> clk{ "clk" }, rst{ "rst" };
 	sc_core::sc_out<bool> inj_valid{ "inj_valid" }, ctrl_valid{ "ctrl_valid" };
 	sc_core::sc_in<bool> inj_ready{ "inj_ready" }, ctrl_ready{ "ctrl_ready" };
@@ -241,7 +265,7 @@ public:
 
 	SC_HAS_PROCESS(SouthAgent);
 	SouthAgent(sc_core::sc_module_name name, const Workload &w, unsigned nchan, uint64_t seed, NorthAgent &north)
-		: sc_module(name), wl(w), n(nchan), rng(seed ^ 0x534f555448ull), north(north)
+	    : sc_module(name), wl(w), n(nchan), rng(seed ^ 0x534f555448ull), north(north)
 	{
 		s_disabled.assign(n, false);
 		SC_METHOD(step);
@@ -249,9 +273,12 @@ public:
 		dont_initialize();
 	}
 	// Nothing queued or scheduled on the device side.
-	bool idle() const { return injq.empty() && ctrlq.empty() && timed.empty(); }
+	bool idle() const
+	{
+		return injq.empty() && ctrlq.empty() && timed.empty();
+	}
 
-private:
+      private:
 	enum Kind { INJECT, CTRL };
 	struct Action {
 		Kind kind;
@@ -267,7 +294,10 @@ private:
 	std::vector<bool> s_disabled;
 	bool started = false;
 
-	void at(uint64_t when, Kind k, unsigned c, unsigned op = 0) { timed.insert({ when, Action{ k, c, op } }); }
+	void at(uint64_t when, Kind k, unsigned c, unsigned op = 0)
+	{
+		timed.insert({ when, Action{ k, c, op } });
+	}
 	void step()
 	{
 		uint64_t now = now_cycle();

@@ -24,8 +24,9 @@ struct AxilPins {
 // TLM-2.0 target socket -> AXI4-Lite master. b_transport runs in the initiator's thread and spends
 // the clock cycles the transfer takes on the pins (loosely timed: the delay argument is not used).
 // One transfer at a time: write = AW and W together, then B; read = AR, then R. 32-bit accesses only.
-class AxilBridge : public sc_core::sc_module {
-public:
+class AxilBridge : public sc_core::sc_module
+{
+      public:
 	tlm_utils::simple_target_socket<AxilBridge> socket{ "socket" };
 	sc_core::sc_in<bool> clk{ "clk" };
 
@@ -44,10 +45,13 @@ public:
 		p.arprot.write(0);
 	}
 
-private:
+      private:
 	AxilPins &p;
 
-	void edge() { sc_core::wait(clk.posedge_event()); }
+	void edge()
+	{
+		sc_core::wait(clk.posedge_event());
+	}
 
 	void b_transport(tlm::tlm_generic_payload &t, sc_core::sc_time &)
 	{
@@ -72,7 +76,7 @@ private:
 				edge();
 			while (!p.bvalid.read());
 			t.set_response_status(p.bresp.read() == 0 ? tlm::TLM_OK_RESPONSE
-								    : tlm::TLM_GENERIC_ERROR_RESPONSE);
+								  : tlm::TLM_GENERIC_ERROR_RESPONSE);
 		} else {
 			p.araddr.write(uint32_t(t.get_address()));
 			p.arvalid.write(true);
@@ -85,7 +89,7 @@ private:
 			while (!p.rvalid.read());
 			*data = p.rdata.read();
 			t.set_response_status(p.rresp.read() == 0 ? tlm::TLM_OK_RESPONSE
-								    : tlm::TLM_GENERIC_ERROR_RESPONSE);
+								  : tlm::TLM_GENERIC_ERROR_RESPONSE);
 		}
 	}
 };
@@ -93,14 +97,15 @@ private:
 // AXI4-Lite protocol checker (AMBA AXI4-Lite rules that apply to this link): a valid stays high with
 // a stable payload until its ready; no B without an accepted write, no R without an accepted read;
 // responses OKAY (the spec: always OKAY). Also the valid/ready rule on the two output streams.
-class AxilChecker : public sc_core::sc_module {
-public:
+class AxilChecker : public sc_core::sc_module
+{
+      public:
 	sc_core::sc_in<bool> clk{ "clk" }, rst{ "rst" };
 	sc_core::sc_in<bool> msi_valid{ "msi_valid" }, msi_ready{ "msi_ready" };
 	sc_core::sc_in<uint32_t> msi_vector{ "msi_vector" };
 	sc_core::sc_in<bool> nt_valid{ "nt_valid" }, nt_ready{ "nt_ready" };
 	sc_core::sc_in<uint32_t> nt_chan{ "nt_chan" };
-	std::string error;	// first violation, empty when none
+	std::string error; // first violation, empty when none
 	uint64_t edges = 0;
 
 	SC_HAS_PROCESS(AxilChecker);
@@ -111,7 +116,7 @@ public:
 		dont_initialize();
 	}
 
-private:
+      private:
 	AxilPins &p;
 	struct Prev {
 		bool valid = false, ready = false;

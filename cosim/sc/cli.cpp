@@ -14,21 +14,19 @@
 
 static void usage(FILE *f, const unsigned *built, unsigned nbuilt)
 {
-	fprintf(f,
-		"usage: vbus-cosim [--workload NAME] [--seed N] [--cycles N] [--channels N] [--trace FILE]\n"
-		"                  [--wave FILE.fst] [--json] [--bench] [--progress] [-q]\n"
-		"Cosimulate the Verilated doorbell accelerator (rtl-accel/) under SystemC: the north agent drives\n"
-		"its AXI4-Lite port through TLM-2.0 (the accelerator transport), the south agent plays the device\n"
-		"engines with random backpressure, and the C model and the production core run in lockstep as the\n"
-		"scoreboard. The first disagreement stops the run: cycle, channel, field, expected, actual and the\n"
-		"last trace records.\n"
-		"  --workload NAME  stimulus (default pingpong):\n");
+	fprintf(f, "usage: vbus-cosim [--workload NAME] [--seed N] [--cycles N] [--channels N] [--trace FILE]\n"
+		   "                  [--wave FILE.fst] [--json] [--bench] [--progress] [-q]\n"
+		   "Cosimulate the Verilated doorbell accelerator (rtl-accel/) under SystemC: the north agent drives\n"
+		   "its AXI4-Lite port through TLM-2.0 (the accelerator transport), the south agent plays the device\n"
+		   "engines with random backpressure, and the C model and the production core run in lockstep as the\n"
+		   "scoreboard. The first disagreement stops the run: cycle, channel, field, expected, actual and the\n"
+		   "last trace records.\n"
+		   "  --workload NAME  stimulus (default pingpong):\n");
 	for (const Workload &w : workloads)
 		fprintf(f, "                     %-10s %s\n", w.name, w.what);
-	fprintf(f,
-		"  --seed N         PRNG seed (default 1)\n"
-		"  --cycles N       clock cycles of stimulus, then a drain phase (default 200000)\n"
-		"  --channels N     N_CHANNELS of the Verilated model; this build has:");
+	fprintf(f, "  --seed N         PRNG seed (default 1)\n"
+		   "  --cycles N       clock cycles of stimulus, then a drain phase (default 200000)\n"
+		   "  --channels N     N_CHANNELS of the Verilated model; this build has:");
 	for (unsigned i = 0; i < nbuilt; i++)
 		fprintf(f, " %u", built[i]);
 	fprintf(f,
@@ -63,11 +61,16 @@ static int parse_u64(const char *s, uint64_t *out)
 int cosim_parse(int argc, char **argv, CosimOpts &o, const unsigned *built, unsigned nbuilt)
 {
 	static const struct option opts[] = {
-		{ "workload", required_argument, nullptr, 'w' }, { "seed", required_argument, nullptr, 's' },
-		{ "cycles", required_argument, nullptr, 'c' },	 { "channels", required_argument, nullptr, 'n' },
-		{ "trace", required_argument, nullptr, 't' },	 { "wave", required_argument, nullptr, 'W' },
-		{ "json", no_argument, nullptr, 'j' },		 { "bench", no_argument, nullptr, 'b' },
-		{ "progress", no_argument, nullptr, 'p' },	 { "help", no_argument, nullptr, 'h' },
+		{ "workload", required_argument, nullptr, 'w' },
+		{ "seed", required_argument, nullptr, 's' },
+		{ "cycles", required_argument, nullptr, 'c' },
+		{ "channels", required_argument, nullptr, 'n' },
+		{ "trace", required_argument, nullptr, 't' },
+		{ "wave", required_argument, nullptr, 'W' },
+		{ "json", no_argument, nullptr, 'j' },
+		{ "bench", no_argument, nullptr, 'b' },
+		{ "progress", no_argument, nullptr, 'p' },
+		{ "help", no_argument, nullptr, 'h' },
 		{ nullptr, 0, nullptr, 0 },
 	};
 	uint64_t v;
@@ -109,13 +112,27 @@ int cosim_parse(int argc, char **argv, CosimOpts &o, const unsigned *built, unsi
 			o.channels = unsigned(v);
 			break;
 		}
-		case 't': o.trace = optarg; break;
-		case 'W': o.wave = optarg; break;
-		case 'j': o.json = true; break;
-		case 'b': o.bench = true; break;
-		case 'p': o.progress = true; break;
-		case 'q': o.quiet = true; break;
-		case 'h': usage(stdout, built, nbuilt); return 0;
+		case 't':
+			o.trace = optarg;
+			break;
+		case 'W':
+			o.wave = optarg;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'b':
+			o.bench = true;
+			break;
+		case 'p':
+			o.progress = true;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'h':
+			usage(stdout, built, nbuilt);
+			return 0;
 		default:
 			return bad("unknown option or missing value:", argv[optind - 1]);
 		}
@@ -186,8 +203,8 @@ int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const 
 		printf("  time: RTL %.0f%%, SystemC kernel %.0f%%, scoreboard (model + core) %.0f%%, other %.0f%% "
 		       "(%" PRIu64 " samples)\n",
 		       100.0 * prof->rtl / prof->samples, 100.0 * prof->systemc / prof->samples,
-		       r.wall_s > 0 ? 100.0 * r.sb_s / r.wall_s : 0.0,
-		       100.0 * prof->other / prof->samples, prof->samples);
+		       r.wall_s > 0 ? 100.0 * r.sb_s / r.wall_s : 0.0, 100.0 * prof->other / prof->samples,
+		       prof->samples);
 	if (o.wave.empty())
 		printf("  waveform: add --wave FILE.fst and open it with gtkwave\n");
 	else

@@ -27,14 +27,14 @@ struct cs_pred_ops {
 	/* A channel: valid descriptor, irq bytes 0, moderation on the device's injects with holdoff 0. */
 	void *(*create)(void);
 	void (*destroy)(void *ch);
-	int (*enable)(void *ch, int side);	/* CS_OK / CS_SELF */
-	int (*disable)(void *ch, int side);	/* CS_OK */
-	int (*inject)(void *ch, int sender);	/* CS_NOTIFY / CS_SUPPRESS / CS_DEFER */
-	int (*tick)(void *ch);			/* CS_FIRE / CS_DROP / CS_IDLE */
+	int (*enable)(void *ch, int side);   /* CS_OK / CS_SELF */
+	int (*disable)(void *ch, int side);  /* CS_OK */
+	int (*inject)(void *ch, int sender); /* CS_NOTIFY / CS_SUPPRESS / CS_DEFER */
+	int (*tick)(void *ch);		     /* CS_FIRE / CS_DROP / CS_IDLE */
 	/* The shared irq record of receiver @side: enabled, pending, dirty bytes (raw access). */
 	uint8_t *(*irq)(void *ch, int side);
 	void (*mod_get)(void *ch, uint32_t *mc, uint32_t *mt);
-	void (*mod_clear)(void *ch);		/* mc = mt = 0: a fire outside M1-M4 */
+	void (*mod_clear)(void *ch);				       /* mc = mt = 0: a fire outside M1-M4 */
 	void (*mod_param)(void *ch, uint32_t holdoff, uint32_t count); /* H, C; keeps mc, mt */
 };
 

@@ -14,23 +14,32 @@
 
 struct core_chan {
 	struct vbus_shm_signal_desc desc;
-	struct shm_signal north;	/* north's handle: inject = DOORBELL, enable = N_ENABLE */
-	struct shm_signal south;	/* the device's handle: inject = device inject, moderated */
+	struct shm_signal north; /* north's handle: inject = DOORBELL, enable = N_ENABLE */
+	struct shm_signal south; /* the device's handle: inject = device inject, moderated */
 	struct vbus_moderation mod;
 };
 
 static int map(int r)
 {
 	switch (r) {
-	case SHM_SIGNAL_OK: return CS_OK;
-	case SHM_SIGNAL_SELF: return CS_SELF;
-	case SHM_SIGNAL_NOTIFY: return CS_NOTIFY;
-	case SHM_SIGNAL_SUPPRESS: return CS_SUPPRESS;
-	case SHM_SIGNAL_DEFER: return CS_DEFER;
-	case SHM_SIGNAL_FIRE: return CS_FIRE;
-	case SHM_SIGNAL_DROP: return CS_DROP;
-	case SHM_SIGNAL_IDLE: return CS_IDLE;
-	default: return CS_OTHER;
+	case SHM_SIGNAL_OK:
+		return CS_OK;
+	case SHM_SIGNAL_SELF:
+		return CS_SELF;
+	case SHM_SIGNAL_NOTIFY:
+		return CS_NOTIFY;
+	case SHM_SIGNAL_SUPPRESS:
+		return CS_SUPPRESS;
+	case SHM_SIGNAL_DEFER:
+		return CS_DEFER;
+	case SHM_SIGNAL_FIRE:
+		return CS_FIRE;
+	case SHM_SIGNAL_DROP:
+		return CS_DROP;
+	case SHM_SIGNAL_IDLE:
+		return CS_IDLE;
+	default:
+		return CS_OTHER;
 	}
 }
 
@@ -50,7 +59,10 @@ static void *c_create(void)
 	return c;
 }
 
-static void c_destroy(void *ch) { free(ch); }
+static void c_destroy(void *ch)
+{
+	free(ch);
+}
 
 static struct shm_signal *handle(void *ch, int side)
 {
@@ -60,10 +72,22 @@ static struct shm_signal *handle(void *ch, int side)
 }
 
 /* enable/disable act on the caller's own record: side = the receiver */
-static int c_enable(void *ch, int side) { return map(shm_signal_enable(handle(ch, side))); }
-static int c_disable(void *ch, int side) { return map(shm_signal_disable(handle(ch, side))); }
-static int c_inject(void *ch, int sender) { return map(shm_signal_inject(handle(ch, sender))); }
-static int c_tick(void *ch) { return map(shm_signal_tick(handle(ch, VBUS_SOUTH))); }
+static int c_enable(void *ch, int side)
+{
+	return map(shm_signal_enable(handle(ch, side)));
+}
+static int c_disable(void *ch, int side)
+{
+	return map(shm_signal_disable(handle(ch, side)));
+}
+static int c_inject(void *ch, int sender)
+{
+	return map(shm_signal_inject(handle(ch, sender)));
+}
+static int c_tick(void *ch)
+{
+	return map(shm_signal_tick(handle(ch, VBUS_SOUTH)));
+}
 
 static uint8_t *c_irq(void *ch, int side)
 {
@@ -89,7 +113,15 @@ static void c_mod_param(void *ch, uint32_t holdoff, uint32_t count)
 }
 
 const struct cs_pred_ops cs_pred_core = {
-	.name = "core", .create = c_create, .destroy = c_destroy, .enable = c_enable,
-	.disable = c_disable, .inject = c_inject, .tick = c_tick, .irq = c_irq, .mod_get = c_mod_get,
-	.mod_clear = c_mod_clear, .mod_param = c_mod_param,
+	.name = "core",
+	.create = c_create,
+	.destroy = c_destroy,
+	.enable = c_enable,
+	.disable = c_disable,
+	.inject = c_inject,
+	.tick = c_tick,
+	.irq = c_irq,
+	.mod_get = c_mod_get,
+	.mod_clear = c_mod_clear,
+	.mod_param = c_mod_param,
 };

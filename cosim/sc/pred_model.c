@@ -10,15 +10,24 @@
 static int map(int r)
 {
 	switch (r) {
-	case VM_OK: return CS_OK;
-	case VM_SELF: return CS_SELF;
-	case VM_NOTIFY: return CS_NOTIFY;
-	case VM_SUPPRESS: return CS_SUPPRESS;
-	case VM_DEFER: return CS_DEFER;
-	case VM_FIRE: return CS_FIRE;
-	case VM_DROP: return CS_DROP;
-	case VM_IDLE: return CS_IDLE;
-	default: return CS_OTHER;
+	case VM_OK:
+		return CS_OK;
+	case VM_SELF:
+		return CS_SELF;
+	case VM_NOTIFY:
+		return CS_NOTIFY;
+	case VM_SUPPRESS:
+		return CS_SUPPRESS;
+	case VM_DEFER:
+		return CS_DEFER;
+	case VM_FIRE:
+		return CS_FIRE;
+	case VM_DROP:
+		return CS_DROP;
+	case VM_IDLE:
+		return CS_IDLE;
+	default:
+		return CS_OTHER;
 	}
 }
 
@@ -46,10 +55,22 @@ static struct vm_signal *sig(void *ch)
 	return &((struct vm_obj *)ch)->sig;
 }
 
-static int m_enable(void *ch, int side) { return map(vm_sig_enable(sig(ch), side)); }
-static int m_disable(void *ch, int side) { return map(vm_sig_disable(sig(ch), side)); }
-static int m_inject(void *ch, int sender) { return map(vm_sig_inject(sig(ch), sender)); }
-static int m_tick(void *ch) { return map(vm_sig_tick(sig(ch))); }
+static int m_enable(void *ch, int side)
+{
+	return map(vm_sig_enable(sig(ch), side));
+}
+static int m_disable(void *ch, int side)
+{
+	return map(vm_sig_disable(sig(ch), side));
+}
+static int m_inject(void *ch, int sender)
+{
+	return map(vm_sig_inject(sig(ch), sender));
+}
+static int m_tick(void *ch)
+{
+	return map(vm_sig_tick(sig(ch)));
+}
 
 static uint8_t *m_irq(void *ch, int side)
 {
@@ -77,7 +98,15 @@ static void m_mod_param(void *ch, uint32_t holdoff, uint32_t count)
 }
 
 const struct cs_pred_ops cs_pred_model = {
-	.name = "model", .create = m_create, .destroy = m_destroy, .enable = m_enable,
-	.disable = m_disable, .inject = m_inject, .tick = m_tick, .irq = m_irq, .mod_get = m_mod_get,
-	.mod_clear = m_mod_clear, .mod_param = m_mod_param,
+	.name = "model",
+	.create = m_create,
+	.destroy = m_destroy,
+	.enable = m_enable,
+	.disable = m_disable,
+	.inject = m_inject,
+	.tick = m_tick,
+	.irq = m_irq,
+	.mod_get = m_mod_get,
+	.mod_clear = m_mod_clear,
+	.mod_param = m_mod_param,
 };

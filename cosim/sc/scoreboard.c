@@ -18,18 +18,18 @@ static const struct cs_pred_ops *const pred[NPRED] = { &cs_pred_model, &cs_pred_
 
 /* One message stream (MSI toward N, notify toward S) as predicted for one channel. */
 struct cs_msg {
-	uint8_t req;		/* requested, not yet accepted (HW-7) */
-	uint8_t seen;		/* its valid has been observed */
-	uint8_t queued;		/* another channel's message was valid before ours showed */
-	uint64_t cause;		/* edge of the event that raised it */
-	uint32_t waited;	/* other-channel grants while it was visible and waiting */
+	uint8_t req;	 /* requested, not yet accepted (HW-7) */
+	uint8_t seen;	 /* its valid has been observed */
+	uint8_t queued;	 /* another channel's message was valid before ours showed */
+	uint64_t cause;	 /* edge of the event that raised it */
+	uint32_t waited; /* other-channel grants while it was visible and waiting */
 };
 
 struct cs_chan {
 	void *p[NPRED];
 	struct cs_msg msi, notify;
-	uint32_t holdoff, count;	/* MOD_HOLDOFF / MOD_COUNT as read back */
-	uint8_t mod_wr;			/* a MOD_* write this edge: effective from the next (HW-10) */
+	uint32_t holdoff, count; /* MOD_HOLDOFF / MOD_COUNT as read back */
+	uint8_t mod_wr;		 /* a MOD_* write this edge: effective from the next (HW-10) */
 	uint32_t new_holdoff, new_count;
 };
 
@@ -37,7 +37,7 @@ struct cs_sb {
 	unsigned n;
 	FILE *trace;
 	struct cs_chan *ch;
-	uint32_t *cnt, *snap, *shown;	/* [n][CS_NCNT]: now, as of the previous edge, as shown now */
+	uint32_t *cnt, *snap, *shown; /* [n][CS_NCNT]: now, as of the previous edge, as shown now */
 	uint32_t rexp[RFIFO], raddr[RFIFO];
 	unsigned rhead, rcount;
 	uint64_t step, cycle;
@@ -60,8 +60,7 @@ static int mismatch(struct cs_sb *sb, int chan, const char *field, const char *f
 	if (sb->mismatch)
 		return 1;
 	sb->mismatch = 1;
-	n = snprintf(sb->msg, sizeof(sb->msg), "cycle %" PRIu64 ": channel %d: field %s: ", sb->cycle, chan,
-		     field);
+	n = snprintf(sb->msg, sizeof(sb->msg), "cycle %" PRIu64 ": channel %d: field %s: ", sb->cycle, chan, field);
 	va_start(ap, fmt_exp);
 	vsnprintf(sb->msg + n, sizeof(sb->msg) - n, fmt_exp, ap);
 	va_end(ap);
@@ -81,8 +80,7 @@ static void set_bit(struct cs_sb *sb, unsigned c, int side, int f, uint8_t v)
 
 static const char *res_name(int r)
 {
-	static const char *const n[] = { "ok", "self", "notify", "suppress", "defer", "fire", "drop", "idle",
-					 "?" };
+	static const char *const n[] = { "ok", "self", "notify", "suppress", "defer", "fire", "drop", "idle", "?" };
 	return n[r];
 }
 
@@ -119,28 +117,35 @@ static int both(struct cs_sb *sb, unsigned c, const char *name, enum op op, int 
 		void *p = sb->ch[c].p[i];
 
 		switch (op) {
-		case OP_ENABLE: r[i] = pred[i]->enable(p, side); break;
-		case OP_DISABLE: r[i] = pred[i]->disable(p, side); break;
-		case OP_INJECT: r[i] = pred[i]->inject(p, side); break;
-		default: r[i] = pred[i]->tick(p); break;
+		case OP_ENABLE:
+			r[i] = pred[i]->enable(p, side);
+			break;
+		case OP_DISABLE:
+			r[i] = pred[i]->disable(p, side);
+			break;
+		case OP_INJECT:
+			r[i] = pred[i]->inject(p, side);
+			break;
+		default:
+			r[i] = pred[i]->tick(p);
+			break;
 		}
 	}
 	agree(sb, c, name, r);
 	return r[0];
 }
 
-static void trace_rec(struct cs_sb *sb, char side, const char *op, unsigned c, const char *res,
-		      const char *detail)
+static void trace_rec(struct cs_sb *sb, char side, const char *op, unsigned c, const char *res, const char *detail)
 {
 	char *buf = sb->ring[sb->ring_next];
 	size_t len = 192;
 	int n;
 	uint32_t mc, mt;
 
-	n = snprintf(buf, len, "%" PRIu64 "@%" PRIu64 " %c %s ch%u %s%s%s N=%u%u%u S=%u%u%u", ++sb->step,
-		     sb->cycle, side, op, c, res, detail ? " " : "", detail ? detail : "",
-		     bit(sb, c, 0, CS_EN), bit(sb, c, 0, CS_PEND), bit(sb, c, 0, CS_DIRTY), bit(sb, c, 1, CS_EN),
-		     bit(sb, c, 1, CS_PEND), bit(sb, c, 1, CS_DIRTY));
+	n = snprintf(buf, len, "%" PRIu64 "@%" PRIu64 " %c %s ch%u %s%s%s N=%u%u%u S=%u%u%u", ++sb->step, sb->cycle,
+		     side, op, c, res, detail ? " " : "", detail ? detail : "", bit(sb, c, 0, CS_EN),
+		     bit(sb, c, 0, CS_PEND), bit(sb, c, 0, CS_DIRTY), bit(sb, c, 1, CS_EN), bit(sb, c, 1, CS_PEND),
+		     bit(sb, c, 1, CS_DIRTY));
 	if (sb->ch[c].holdoff && n > 0 && (size_t)n < len) {
 		pred[0]->mod_get(sb->ch[c].p[0], &mc, &mt);
 		if (mt)
@@ -280,26 +285,41 @@ static uint32_t predict_read(struct cs_sb *sb, uint32_t addr)
 
 	if (c == -1) {
 		switch (reg) {
-		case VBUS_ACCEL_ID: return VBUS_ACCEL_ID_VALUE;
-		case VBUS_ACCEL_VERSION: return VBUS_ACCEL_VERSION_VALUE;
-		case VBUS_ACCEL_N_CHANNELS: return sb->n;
-		default: return 0; /* CTRL reads 0, unmapped 0 */
+		case VBUS_ACCEL_ID:
+			return VBUS_ACCEL_ID_VALUE;
+		case VBUS_ACCEL_VERSION:
+			return VBUS_ACCEL_VERSION_VALUE;
+		case VBUS_ACCEL_N_CHANNELS:
+			return sb->n;
+		default:
+			return 0; /* CTRL reads 0, unmapped 0 */
 		}
 	}
 	if (c < 0)
 		return 0;
 	switch (reg) {
-	case VBUS_ACCEL_CH_N_ENABLE: return bit(sb, c, 0, CS_EN);
-	case VBUS_ACCEL_CH_N_DIRTY: return bit(sb, c, 0, CS_DIRTY);
-	case VBUS_ACCEL_CH_MOD_HOLDOFF: return sb->ch[c].holdoff;
-	case VBUS_ACCEL_CH_MOD_COUNT: return sb->ch[c].count;
-	case VBUS_ACCEL_CH_STATUS: return status(sb, c);
-	case VBUS_ACCEL_CH_CNT_DOORBELL: return sb->shown[c * CS_NCNT + CS_CNT_DOORBELL];
-	case VBUS_ACCEL_CH_CNT_IRQ: return sb->shown[c * CS_NCNT + CS_CNT_IRQ];
-	case VBUS_ACCEL_CH_CNT_SUPP_N: return sb->shown[c * CS_NCNT + CS_CNT_SUPP_N];
-	case VBUS_ACCEL_CH_CNT_SUPP_S: return sb->shown[c * CS_NCNT + CS_CNT_SUPP_S];
-	case VBUS_ACCEL_CH_CNT_DEV_NOTIFY: return sb->shown[c * CS_NCNT + CS_CNT_DEV_NOTIFY];
-	default: return 0; /* DOORBELL, N_ACK (write-only), unmapped */
+	case VBUS_ACCEL_CH_N_ENABLE:
+		return bit(sb, c, 0, CS_EN);
+	case VBUS_ACCEL_CH_N_DIRTY:
+		return bit(sb, c, 0, CS_DIRTY);
+	case VBUS_ACCEL_CH_MOD_HOLDOFF:
+		return sb->ch[c].holdoff;
+	case VBUS_ACCEL_CH_MOD_COUNT:
+		return sb->ch[c].count;
+	case VBUS_ACCEL_CH_STATUS:
+		return status(sb, c);
+	case VBUS_ACCEL_CH_CNT_DOORBELL:
+		return sb->shown[c * CS_NCNT + CS_CNT_DOORBELL];
+	case VBUS_ACCEL_CH_CNT_IRQ:
+		return sb->shown[c * CS_NCNT + CS_CNT_IRQ];
+	case VBUS_ACCEL_CH_CNT_SUPP_N:
+		return sb->shown[c * CS_NCNT + CS_CNT_SUPP_N];
+	case VBUS_ACCEL_CH_CNT_SUPP_S:
+		return sb->shown[c * CS_NCNT + CS_CNT_SUPP_S];
+	case VBUS_ACCEL_CH_CNT_DEV_NOTIFY:
+		return sb->shown[c * CS_NCNT + CS_CNT_DEV_NOTIFY];
+	default:
+		return 0; /* DOORBELL, N_ACK (write-only), unmapped */
 	}
 }
 
@@ -537,8 +557,8 @@ int cs_step(struct cs_sb *sb, const struct cs_edge *e)
 			uint32_t reg;
 			int c = decode(sb, sb->raddr[sb->rhead], &reg);
 
-			return mismatch(sb, c, read_name(sb->raddr[sb->rhead]), "expected 0x%08x, actual 0x%08x",
-					exp, e->rdata);
+			return mismatch(sb, c, read_name(sb->raddr[sb->rhead]), "expected 0x%08x, actual 0x%08x", exp,
+					e->rdata);
 		}
 		sb->rhead = (sb->rhead + 1) % RFIFO;
 		sb->rcount--;
@@ -557,8 +577,7 @@ int cs_finish(struct cs_sb *sb, uint64_t cycle)
 			return mismatch(sb, c, "msi", "delivered (requested at cycle %" PRIu64 "), actual never",
 					sb->ch[c].msi.cause);
 		if (sb->ch[c].notify.req)
-			return mismatch(sb, c, "notify",
-					"delivered (requested at cycle %" PRIu64 "), actual never",
+			return mismatch(sb, c, "notify", "delivered (requested at cycle %" PRIu64 "), actual never",
 					sb->ch[c].notify.cause);
 	}
 	if (sb->rcount)

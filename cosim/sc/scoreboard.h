@@ -25,7 +25,7 @@ extern "C" {
 #define CS_PRED_LATENCY 2
 /* HW-10: a CNT_* register shows an event from the second cycle after it. */
 #define CS_CNT_LAG 2
-#define CS_TRACE_KEEP 16	/* trace records shown with a mismatch */
+#define CS_TRACE_KEEP 16 /* trace records shown with a mismatch */
 
 /* What the RTL did at one clock edge (each handshake: valid && ready sampled before the edge). */
 struct cs_edge {
@@ -42,10 +42,10 @@ enum { CS_CNT_DOORBELL, CS_CNT_IRQ, CS_CNT_SUPP_N, CS_CNT_SUPP_S, CS_CNT_DEV_NOT
 struct cs_stats {
 	uint64_t edges, doorbells, dev_injects, irqs, notifies, suppressed_n, suppressed_s, deferred;
 	uint64_t reads, reads_checked, writes, ctrl_ops, ticks_fired;
-	uint64_t timed, queued;			/* messages timed / delayed behind another message */
+	uint64_t timed, queued;			  /* messages timed / delayed behind another message */
 	uint64_t terr_hist[2 * CS_CYCLE_TOL + 1]; /* timing error (RTL - model) of timed messages */
 	int64_t terr_min, terr_max;
-	uint64_t max_wait_grants;		/* most other-channel grants a requesting channel waited */
+	uint64_t max_wait_grants; /* most other-channel grants a requesting channel waited */
 };
 
 struct cs_sb;

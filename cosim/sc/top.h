@@ -17,7 +17,7 @@
 
 struct RunResult {
 	bool mismatch = false;
-	std::string why;	// mismatch or protocol error text
+	std::string why; // mismatch or protocol error text
 	uint64_t cycles = 0;
 	double wall_s = 0, sb_s = 0;
 };
@@ -30,8 +30,9 @@ static inline double mono_s()
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-template <class V> class CosimTop : public sc_core::sc_module {
-public:
+template <class V> class CosimTop : public sc_core::sc_module
+{
+      public:
 	sc_core::sc_clock clk{ "clk", kPeriod };
 	sc_core::sc_signal<bool> rst{ "rst" };
 	AxilPins axil;
@@ -54,9 +55,9 @@ public:
 	SC_HAS_PROCESS(CosimTop);
 	CosimTop(sc_core::sc_module_name name, const Workload &wl, unsigned nchan, uint64_t seed, uint64_t cycles,
 		 cs_sb *scoreboard, bool show_progress)
-		: sc_module(name), bridge("bridge", axil), checker("checker", axil),
-		  north("north", wl, nchan, seed, cycles), south("south", wl, nchan, seed, north), sb(scoreboard),
-		  progress(show_progress), limit(cycles)
+	    : sc_module(name), bridge("bridge", axil), checker("checker", axil),
+	      north("north", wl, nchan, seed, cycles), south("south", wl, nchan, seed, north), sb(scoreboard),
+	      progress(show_progress), limit(cycles)
 	{
 		bind_dut();
 		north.init_bus = [this] { bridge.init(); };
@@ -93,7 +94,7 @@ public:
 		SC_THREAD(control);
 	}
 
-private:
+      private:
 	double t0 = 0, next_progress = 0;
 
 	void bind_dut()

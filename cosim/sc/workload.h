@@ -8,7 +8,9 @@
 // xorshift64*: small, fast, reproducible from --seed.
 struct Rng {
 	uint64_t s;
-	explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull) {}
+	explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull)
+	{
+	}
 	uint64_t next()
 	{
 		s ^= s >> 12;
@@ -16,35 +18,42 @@ struct Rng {
 		s ^= s >> 27;
 		return s * 0x2545F4914F6CDD1Dull;
 	}
-	unsigned below(unsigned n) { return n ? unsigned((next() >> 32) % n) : 0; }
-	bool chance(unsigned percent) { return below(100) < percent; }
+	unsigned below(unsigned n)
+	{
+		return n ? unsigned((next() >> 32) % n) : 0;
+	}
+	bool chance(unsigned percent)
+	{
+		return below(100) < percent;
+	}
 };
 
 struct Workload {
 	const char *name;
 	const char *what;
-	unsigned active;	 // channels the north side drives (0 = all)
-	unsigned msi_ready;	 // % of cycles m_msi_ready is high (backpressure below 100)
-	unsigned notify_ready;	 // % of cycles m_notify_ready is high
-	bool moderation;	 // MOD_HOLDOFF/MOD_COUNT programmed (random values)
-	bool pingpong;		 // one message in flight: ring, wait for the echo's interrupt
-	unsigned burst;		 // > 0: bursts of up to this many doorbells, then an idle gap
-	unsigned echo;		 // the device echoes each notification with 0..echo injects
-	unsigned spont;		 // % of cycles the device injects on its own (a device-side stream)
-	bool churn;		 // enable/disable both sides, register reads, moderation rewrites
+	unsigned active;       // channels the north side drives (0 = all)
+	unsigned msi_ready;    // % of cycles m_msi_ready is high (backpressure below 100)
+	unsigned notify_ready; // % of cycles m_notify_ready is high
+	bool moderation;       // MOD_HOLDOFF/MOD_COUNT programmed (random values)
+	bool pingpong;	       // one message in flight: ring, wait for the echo's interrupt
+	unsigned burst;	       // > 0: bursts of up to this many doorbells, then an idle gap
+	unsigned echo;	       // the device echoes each notification with 0..echo injects
+	unsigned spont;	       // % of cycles the device injects on its own (a device-side stream)
+	bool churn;	       // enable/disable both sides, register reads, moderation rewrites
 };
 
 static const Workload workloads[] = {
-	{ "pingpong", "one channel, one message in flight: doorbell -> device echo -> MSI -> drain -> ack",
-	  1, 90, 90, false, true, 0, 1, 0, false },
-	{ "stream", "every channel saturated: back-to-back doorbells, device echoes, backpressure on both streams",
-	  0, 60, 60, false, false, 0, 2, 5, false },
-	{ "stream-mod", "the stream workload with interrupt moderation on (random holdoff/count per channel)",
-	  0, 60, 60, true, false, 0, 2, 5, false },
-	{ "bursty", "bursts of doorbells and device injects separated by idle gaps, moderation on",
-	  0, 80, 80, true, false, 24, 3, 1, false },
-	{ "random", "many channels, everything mixed: enable/disable on both sides, reads of every register, "
-		    "moderation rewritten on the fly, heavy backpressure",
+	{ "pingpong", "one channel, one message in flight: doorbell -> device echo -> MSI -> drain -> ack", 1, 90, 90,
+	  false, true, 0, 1, 0, false },
+	{ "stream", "every channel saturated: back-to-back doorbells, device echoes, backpressure on both streams", 0,
+	  60, 60, false, false, 0, 2, 5, false },
+	{ "stream-mod", "the stream workload with interrupt moderation on (random holdoff/count per channel)", 0, 60,
+	  60, true, false, 0, 2, 5, false },
+	{ "bursty", "bursts of doorbells and device injects separated by idle gaps, moderation on", 0, 80, 80, true,
+	  false, 24, 3, 1, false },
+	{ "random",
+	  "many channels, everything mixed: enable/disable on both sides, reads of every register, "
+	  "moderation rewritten on the fly, heavy backpressure",
 	  0, 40, 40, true, false, 8, 2, 3, true },
 };
 

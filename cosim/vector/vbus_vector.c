@@ -18,9 +18,9 @@
 #define MAX_TOKENS 40
 
 static const char *const vec_ops[] = {
-	"enable", "disable", "inject", "wakeup", "kick", "push", "pop", "reclaim", "arm", "attach",
-	"poke", "moderate", "tick", "open", "close", "release", "shm", "call", "ctrl", "devadd",
-	"devdrop", "fault", NULL,
+	"enable", "disable", "inject",	 "wakeup", "kick",     "push",	"pop",	"reclaim", "arm",
+	"attach", "take",    "complete", "poke",   "moderate", "tick",	"open", "close",   "release",
+	"shm",	  "call",    "ctrl",	 "devadd", "devdrop",  "fault", NULL,
 };
 
 static int fail(char *err, size_t errlen, const char *path, int line, const char *fmt, ...)
@@ -97,8 +97,7 @@ static void strip_comment(char *line)
 		*hash = '\0';
 }
 
-static int split_kv(const char *path, int line, const char *tok, struct vbus_kv *kv, char *err,
-		    size_t errlen)
+static int split_kv(const char *path, int line, const char *tok, struct vbus_kv *kv, char *err, size_t errlen)
 {
 	const char *eq = strchr(tok, '=');
 	size_t klen;
@@ -141,8 +140,8 @@ const struct vbus_vec_object *vbus_vec_object(const struct vbus_vector *v, const
 	return NULL;
 }
 
-static int parse_devices(const char *path, int line, const char *val, struct vbus_vec_object *o,
-			 char *err, size_t errlen)
+static int parse_devices(const char *path, int line, const char *val, struct vbus_vec_object *o, char *err,
+			 size_t errlen)
 {
 	char buf[VBUS_VEC_TOKEN_LEN];
 	char *save = NULL, *item;
@@ -181,8 +180,7 @@ static int parse_devices(const char *path, int line, const char *val, struct vbu
 	return 0;
 }
 
-static int parse_object(const char *path, int line, char **tok, int n, struct vbus_vector *v,
-			char *err, size_t errlen)
+static int parse_object(const char *path, int line, char **tok, int n, struct vbus_vector *v, char *err, size_t errlen)
 {
 	struct vbus_vec_object *o;
 
@@ -231,6 +229,10 @@ static int parse_object(const char *path, int line, char **tok, int n, struct vb
 			if (x > 1)
 				return fail(err, errlen, path, line, "evidx must be 0 or 1");
 			o->evidx = (int)x;
+		} else if (o->kind == VBUS_VEC_RING && !strcmp(kv.key, "ooo")) {
+			if (x > 1)
+				return fail(err, errlen, path, line, "ooo must be 0 or 1");
+			o->ooo = (int)x;
 		} else if (o->kind == VBUS_VEC_RING && !strcmp(kv.key, "base")) {
 			if (x > UINT32_MAX)
 				return fail(err, errlen, path, line, "base must fit in 32 bits");
@@ -267,8 +269,8 @@ static int is_op(const char *s)
 	return in_list(vec_ops, s);
 }
 
-static int parse_step(const char *path, int line, char **tok, int n, struct vbus_vector *v,
-		      size_t *cap, char *err, size_t errlen)
+static int parse_step(const char *path, int line, char **tok, int n, struct vbus_vector *v, size_t *cap, char *err,
+		      size_t errlen)
 {
 	struct vbus_vec_step *s;
 	int nested = 0;
@@ -323,8 +325,8 @@ static int parse_step(const char *path, int line, char **tok, int n, struct vbus
 	return 0;
 }
 
-static int parse_rec_tokens(const char *path, int line, char **tok, int n, struct vbus_trace_rec *r,
-			    char *err, size_t errlen)
+static int parse_rec_tokens(const char *path, int line, char **tok, int n, struct vbus_trace_rec *r, char *err,
+			    size_t errlen)
 {
 	char *at;
 	uint64_t step;
@@ -365,8 +367,8 @@ static int parse_rec_tokens(const char *path, int line, char **tok, int n, struc
 	return 0;
 }
 
-int vbus_trace_parse_line(const char *path, int line, const char *text, struct vbus_trace_rec *r,
-			  char *err, size_t errlen)
+int vbus_trace_parse_line(const char *path, int line, const char *text, struct vbus_trace_rec *r, char *err,
+			  size_t errlen)
 {
 	char buf[1024];
 	char *tok[MAX_TOKENS];
@@ -405,8 +407,7 @@ void vbus_trace_free(struct vbus_trace *t)
 
 enum section { SEC_HEAD, SEC_STEPS, SEC_EXPECT, SEC_END };
 
-int vbus_vec_parse_string(const char *path, const char *text, struct vbus_vector *v, char *err,
-			  size_t errlen)
+int vbus_vec_parse_string(const char *path, const char *text, struct vbus_vector *v, char *err, size_t errlen)
 {
 	enum section sec = SEC_HEAD;
 	const char *p = text;
@@ -497,8 +498,8 @@ int vbus_vec_parse_string(const char *path, const char *text, struct vbus_vector
 				for (int i = 1; i < n; i++) {
 					size_t used = strlen(v->covers);
 
-					snprintf(v->covers + used, sizeof(v->covers) - used, "%s%s",
-						 used ? " " : "", tok[i]);
+					snprintf(v->covers + used, sizeof(v->covers) - used, "%s%s", used ? " " : "",
+						 tok[i]);
 				}
 			} else if (!strcmp(tok[0], "object")) {
 				rc = parse_object(path, line, tok, n, v, err, errlen);
@@ -544,7 +545,9 @@ int vbus_vec_parse_string(const char *path, const char *text, struct vbus_vector
 	}
 	if (sec != SEC_END) {
 		rc = fail(err, errlen, path, line, "unexpected end of file: missing '%s'",
-			  sec == SEC_HEAD ? "steps" : sec == SEC_STEPS ? "expect" : "end");
+			  sec == SEC_HEAD    ? "steps"
+			  : sec == SEC_STEPS ? "expect"
+					     : "end");
 		goto out_free;
 	}
 	if (!v->nsteps) {
@@ -723,8 +726,8 @@ int vbus_trace_format(const struct vbus_trace_rec *r, char *buf, size_t len)
 	int n;
 
 	if (r->has_cycle)
-		n = snprintf(buf, len, "%u@%" PRIu64 " %c %s %s %s", r->step, r->cycle, r->side, r->op,
-			     r->obj, r->result);
+		n = snprintf(buf, len, "%u@%" PRIu64 " %c %s %s %s", r->step, r->cycle, r->side, r->op, r->obj,
+			     r->result);
 	else
 		n = snprintf(buf, len, "%u %c %s %s %s", r->step, r->side, r->op, r->obj, r->result);
 	if (n < 0 || (size_t)n >= len)
@@ -754,16 +757,15 @@ int vbus_trace_write(FILE *f, const struct vbus_trace *t)
 	return 0;
 }
 
-static int diverge(char *msg, size_t msglen, unsigned step, const char *field, const char *exp,
-		   const char *act)
+static int diverge(char *msg, size_t msglen, unsigned step, const char *field, const char *exp, const char *act)
 {
 	if (msg && msglen)
 		snprintf(msg, msglen, "step %u: field %s: expected %s, actual %s", step, field, exp, act);
 	return 1;
 }
 
-int vbus_trace_compare(const struct vbus_trace *expected, const struct vbus_trace *actual,
-		       long cycle_tol, char *msg, size_t msglen)
+int vbus_trace_compare(const struct vbus_trace *expected, const struct vbus_trace *actual, long cycle_tol, char *msg,
+		       size_t msglen)
 {
 	size_t n = expected->n < actual->n ? expected->n : actual->n;
 	char a[32], b[32];

@@ -44,9 +44,10 @@ struct vbus_vec_object {
 	char name[VBUS_VEC_NAME_LEN];
 	enum vbus_vec_kind kind;
 	/* ring */
-	uint32_t count;	 /* default 8 */
-	int evidx;	 /* default 0 */
-	uint32_t base;	 /* default 0 */
+	uint32_t count; /* default 8 */
+	int evidx;	/* default 0 */
+	int ooo;	/* default 0: VBUS_IOQ_F_OOO, offered by south (§2.12) */
+	uint32_t base;	/* default 0 */
 	/* ring and bus */
 	uint64_t region; /* default 65536 */
 	/* bus */
@@ -57,9 +58,9 @@ struct vbus_vec_object {
 
 /* One operation of the stimulus. */
 struct vbus_vec_step {
-	int line;	/* source line, for messages */
-	int nested;	/* 1: runs inside the handler of the closest preceding non-nested wakeup */
-	char side;	/* 'N', 'S' or '-' */
+	int line;   /* source line, for messages */
+	int nested; /* 1: runs inside the handler of the closest preceding non-nested wakeup */
+	char side;  /* 'N', 'S' or '-' */
 	char op[VBUS_VEC_NAME_LEN];
 	char obj[VBUS_VEC_NAME_LEN];
 	unsigned nkv;
@@ -68,7 +69,7 @@ struct vbus_vec_step {
 
 /* One trace record (07-trace.md §7.1). */
 struct vbus_trace_rec {
-	int line;		/* source line when read from a file, else 0 */
+	int line; /* source line when read from a file, else 0 */
 	unsigned step;
 	int has_cycle;
 	uint64_t cycle;
@@ -100,8 +101,7 @@ struct vbus_vector {
 /* Parse one .vec file into *v (zeroed first). Free with vbus_vec_free(). */
 int vbus_vec_parse_file(const char *path, struct vbus_vector *v, char *err, size_t errlen);
 /* Parse .vec text held in memory; @path is used in messages only. */
-int vbus_vec_parse_string(const char *path, const char *text, struct vbus_vector *v, char *err,
-			  size_t errlen);
+int vbus_vec_parse_string(const char *path, const char *text, struct vbus_vector *v, char *err, size_t errlen);
 void vbus_vec_free(struct vbus_vector *v);
 /* Object named @name in @v, or NULL. */
 const struct vbus_vec_object *vbus_vec_object(const struct vbus_vector *v, const char *name);
@@ -112,8 +112,8 @@ const char *vbus_step_get(const struct vbus_vec_step *s, const char *key);
 int vbus_step_u64(const struct vbus_vec_step *s, const char *key, uint64_t dflt, uint64_t *out);
 
 /* Parse one trace line (no comment, not the header) into *r. */
-int vbus_trace_parse_line(const char *path, int line, const char *text, struct vbus_trace_rec *r,
-			  char *err, size_t errlen);
+int vbus_trace_parse_line(const char *path, int line, const char *text, struct vbus_trace_rec *r, char *err,
+			  size_t errlen);
 /* Read a whole trace file; accepts the optional "vbus-trace 1" header and comments. */
 int vbus_trace_read_file(const char *path, struct vbus_trace *t, char *err, size_t errlen);
 /* Append a copy of *r; -ENOMEM on failure. */
@@ -133,8 +133,8 @@ int vbus_trace_write(FILE *f, const struct vbus_trace *t);
  * the first divergence, described in msg as
  * "step <n>: field <name>: expected <a>, actual <b>".
  */
-int vbus_trace_compare(const struct vbus_trace *expected, const struct vbus_trace *actual,
-		       long cycle_tol, char *msg, size_t msglen);
+int vbus_trace_compare(const struct vbus_trace *expected, const struct vbus_trace *actual, long cycle_tol, char *msg,
+		       size_t msglen);
 
 #ifdef __cplusplus
 }

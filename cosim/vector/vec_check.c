@@ -127,7 +127,7 @@ int main(int argc, char **argv)
 		} else if (S_ISDIR(st.st_mode)) {
 			int ret = check_dir(argv[i], &ok, &bad);
 
-			if (ret == -ENOMEM) {	/* an unreadable dir was already reported and counted */
+			if (ret == -ENOMEM) { /* an unreadable dir was already reported and counted */
 				fprintf(stderr, "vbus-vec-check: %s: %s\n", argv[i], strerror(-ret));
 				bad++;
 			}

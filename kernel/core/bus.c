@@ -255,11 +255,12 @@ static int ctrl_shm(struct vbus_bus *b, struct vbus_dev_state *ds, const struct 
 
 	if (ds->state != VBUS_DEV_OPEN)
 		return -ENOTCONN;
-	if (id >= ds->max_shm || prio > VBUS_PRIO_MAX || len == 0 || !bus_range_ok(b->size, off, len))
+	if (id >= ds->max_shm || prio > VBUS_PRIO_MAX || len == 0 ||
+	    !bus_range_ok(b->size, off, len))
 		return -EINVAL;
 	if (sig != VBUS_CTRL_NO_SIGNAL &&
-	    ((sig & (VBUS_SHM_SIGNAL_ALIGN - 1)) || len < sizeof(struct vbus_shm_signal_desc) || sig < off ||
-	     sig > off + len - sizeof(struct vbus_shm_signal_desc)))
+	    ((sig & (VBUS_SHM_SIGNAL_ALIGN - 1)) || len < sizeof(struct vbus_shm_signal_desc) ||
+	     sig < off || sig > off + len - sizeof(struct vbus_shm_signal_desc)))
 		return -EINVAL;
 	reg = &ds->shm[id];
 	if (reg->used)
@@ -305,14 +306,14 @@ static int ctrl_dispatch(struct vbus_bus *b, const struct vbus_ctrl_msg *m, u32 
 	struct vbus_dev_state *ds;
 
 	*ret = 0;
-	if (op < VBUS_CTRL_OPEN || op > VBUS_CTRL_RELEASE)		/* BUS-2 (1) */
+	if (op < VBUS_CTRL_OPEN || op > VBUS_CTRL_RELEASE) /* BUS-2 (1) */
 		return -EOPNOTSUPP;
-	ds = vbus_bus_find(b, le32_to_cpu(m->devid));			/* BUS-2 (2) */
+	ds = vbus_bus_find(b, le32_to_cpu(m->devid)); /* BUS-2 (2) */
 	if (!ds)
 		return -ENODEV;
-	if (ds->state == VBUS_DEV_BROKEN && op != VBUS_CTRL_RELEASE)	/* BUS-2 (3) */
+	if (ds->state == VBUS_DEV_BROKEN && op != VBUS_CTRL_RELEASE) /* BUS-2 (3) */
 		return -EIO;
-	switch (op) {							/* BUS-2 (4) */
+	switch (op) { /* BUS-2 (4) */
 	case VBUS_CTRL_OPEN:
 		return ctrl_open(b, ds, m, ret);
 	case VBUS_CTRL_CLOSE:
@@ -349,7 +350,7 @@ int vbus_bus_ctrl_pop(void *bus, const struct ioq_desc_info *d, u32 *used)
 	if (d->len < sizeof(m) || (d->offset & 7) || (d->flags & VBUS_IOQ_DESC_F_WRITE))
 		return -EINVAL;
 	shared = (struct vbus_ctrl_msg *)(b->region + d->offset);
-	memcpy(&m, shared, sizeof(m));	/* the single fetch (HOST-1) */
+	memcpy(&m, shared, sizeof(m)); /* the single fetch (HOST-1) */
 	/*
 	 * Compiler barrier: every later use of the request reads the local
 	 * copy @m; without it the compiler may drop @m and re-read shared
@@ -361,7 +362,7 @@ int vbus_bus_ctrl_pop(void *bus, const struct ioq_desc_info *d, u32 *used)
 	WRITE_ONCE(shared->result, m.result);
 	WRITE_ONCE(shared->ret, m.ret);
 	*used = sizeof(m);
-	return 0;	/* pop's WMB-COMPLETE orders these stores before the south.index store (BUS-4) */
+	return 0; /* pop's WMB-COMPLETE orders these stores before the south.index store (BUS-4) */
 }
 
 u32 vbus_bus_events_queued(const struct vbus_bus *b)

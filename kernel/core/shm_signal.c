@@ -76,13 +76,13 @@ int shm_signal_enable(struct shm_signal *s)
 {
 	struct vbus_shm_signal_irq *irq = own_irq(s);
 
-	WRITE_ONCE(irq->enabled, 1);					/* E1 */
+	WRITE_ONCE(irq->enabled, 1); /* E1 */
 	/*
 	 * MB-ENABLE (E2): orders the enabled store (E1) before the dirty and
 	 * pending loads (E3). Pairs with MB-INJECT (I2) in the sender.
 	 */
 	virt_mb();
-	if (irq_bit(&irq->dirty) || irq_bit(&irq->pending))		/* E3 */
+	if (irq_bit(&irq->dirty) || irq_bit(&irq->pending)) /* E3 */
 		return SHM_SIGNAL_SELF;
 	return SHM_SIGNAL_OK;
 }
@@ -111,7 +111,7 @@ static void signal_fire(struct shm_signal *s)
 		m->mc = 0;
 		m->mt = 0;
 	}
-	WRITE_ONCE(peer_irq(s)->pending, 1);				/* I5 */
+	WRITE_ONCE(peer_irq(s)->pending, 1); /* I5 */
 }
 
 /* I5-I7, or M1-M4 when moderation is configured on this side. */
@@ -120,16 +120,16 @@ static int signal_notify_or_defer(struct shm_signal *s)
 	struct vbus_moderation *m = s->mod;
 
 	if (m) {
-		if (m->mc < 255)					/* M1, MOD-6: saturate */
+		if (m->mc < 255) /* M1, MOD-6: saturate */
 			m->mc++;
-		if (!(m->holdoff == 0 || (m->count != 0 && m->mc >= m->count))) {	/* M2 */
-			if (m->mt == 0)					/* M3 */
+		if (!(m->holdoff == 0 || (m->count != 0 && m->mc >= m->count))) { /* M2 */
+			if (m->mt == 0)						  /* M3 */
 				m->mt = m->holdoff;
-			return SHM_SIGNAL_DEFER;			/* M4 */
+			return SHM_SIGNAL_DEFER; /* M4 */
 		}
 	}
 	signal_fire(s);
-	return SHM_SIGNAL_NOTIFY;					/* I6: the caller notifies */
+	return SHM_SIGNAL_NOTIFY; /* I6: the caller notifies */
 }
 
 int shm_signal_inject_event(struct shm_signal *s, const __le32 *event, u32 new_idx, u32 old_idx)
@@ -160,18 +160,18 @@ int shm_signal_inject_event(struct shm_signal *s, const __le32 *event, u32 new_i
 		 */
 		virt_wmb();
 	}
-	WRITE_ONCE(irq->dirty, 1);					/* I1 */
+	WRITE_ONCE(irq->dirty, 1); /* I1 */
 	/*
 	 * MB-INJECT (I2/K2): the dirty store (I1) and the caller's index store
 	 * before the enabled/pending/event loads (I3, I4, K4). Pairs with
 	 * MB-ENABLE (E2), MB-CLEAR (W6) and MB-ARM (A2).
 	 */
 	virt_mb();
-	if (!irq_bit(&irq->enabled))					/* I3 */
+	if (!irq_bit(&irq->enabled)) /* I3 */
 		return SHM_SIGNAL_SUPPRESS;
-	if (irq_bit(&irq->pending))					/* I4 */
+	if (irq_bit(&irq->pending)) /* I4 */
 		return SHM_SIGNAL_SUPPRESS;
-	if (event && !ioq_need_event(le32_to_cpu(READ_ONCE(*event)), new_idx, old_idx))	/* K4 */
+	if (event && !ioq_need_event(le32_to_cpu(READ_ONCE(*event)), new_idx, old_idx)) /* K4 */
 		return SHM_SIGNAL_EVSKIP;
 	return signal_notify_or_defer(s);
 }
@@ -189,13 +189,13 @@ int shm_signal_wakeup(struct shm_signal *s, shm_signal_handler_t handler, void *
 
 	if (iter)
 		*iter = 0;
-	if (!irq_bit(&irq->enabled))					/* W0 */
+	if (!irq_bit(&irq->enabled)) /* W0 */
 		return SHM_SIGNAL_DISABLED;
 drain:
 	do {
 		if (budget && passes == budget)
-			return SHM_SIGNAL_RESCHED;	/* pending stays 1: README "not specified yet" */
-		if (irq_bit(&irq->dirty)) {				/* W1: clear only if set */
+			return SHM_SIGNAL_RESCHED; /* pending stays 1: README "not specified yet" */
+		if (irq_bit(&irq->dirty)) {	   /* W1: clear only if set */
 			WRITE_ONCE(irq->dirty, 0);
 			/*
 			 * MB-DRAIN (W2): the dirty clear (W1) before the
@@ -212,23 +212,23 @@ drain:
 			virt_rmb();
 		}
 		if (handler)
-			handler(arg);					/* W3 */
+			handler(arg); /* W3 */
 		passes++;
 		if (iter)
 			*iter = passes;
-	} while (irq_bit(&irq->enabled) && irq_bit(&irq->dirty));	/* W4 */
+	} while (irq_bit(&irq->enabled) && irq_bit(&irq->dirty)); /* W4 */
 
-	WRITE_ONCE(irq->pending, 0);					/* W5: late pending clear */
+	WRITE_ONCE(irq->pending, 0); /* W5: late pending clear */
 	/*
 	 * MB-CLEAR (W6): the pending clear (W5) before the dirty re-check (W7).
 	 * Pairs with MB-INJECT (I2) in the sender.
 	 */
 	virt_mb();
-	if (irq_bit(&irq->enabled) && irq_bit(&irq->dirty)) {		/* W7 */
-		WRITE_ONCE(irq->pending, 1);				/* W8 */
+	if (irq_bit(&irq->enabled) && irq_bit(&irq->dirty)) { /* W7 */
+		WRITE_ONCE(irq->pending, 1);		      /* W8 */
 		goto drain;
 	}
-	return SHM_SIGNAL_OK;						/* W9 */
+	return SHM_SIGNAL_OK; /* W9 */
 }
 
 int shm_signal_tick(struct shm_signal *s)
@@ -238,13 +238,13 @@ int shm_signal_tick(struct shm_signal *s)
 
 	if (!m || m->mt == 0)
 		return SHM_SIGNAL_IDLE;
-	m->mt--;							/* T1 */
-	if (m->mt != 0)							/* T2 */
+	m->mt--;	/* T1 */
+	if (m->mt != 0) /* T2 */
 		return SHM_SIGNAL_IDLE;
-	if (m->mc > 0 && irq_bit(&irq->enabled) && !irq_bit(&irq->pending)) {	/* T3 */
+	if (m->mc > 0 && irq_bit(&irq->enabled) && !irq_bit(&irq->pending)) { /* T3 */
 		signal_fire(s);
 		return SHM_SIGNAL_FIRE;
 	}
-	m->mc = 0;							/* T4 */
+	m->mc = 0; /* T4 */
 	return SHM_SIGNAL_DROP;
 }

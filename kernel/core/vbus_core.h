@@ -28,32 +28,33 @@
  */
 
 enum shm_signal_result {
-	SHM_SIGNAL_OK = 0,	/* enable/disable/wakeup: done */
-	SHM_SIGNAL_SELF,	/* enable: work arrived while disabled; caller MUST run wakeup (SIG-4) */
-	SHM_SIGNAL_NOTIFY,	/* inject/kick: caller MUST notify the peer now */
-	SHM_SIGNAL_SUPPRESS,	/* inject/kick: receiver disabled or a notification is in flight */
-	SHM_SIGNAL_EVSKIP,	/* kick: the receiver's event index was not crossed (§2.7) */
-	SHM_SIGNAL_DEFER,	/* inject/kick: moderation holds the notification back (§4.1 M4) */
-	SHM_SIGNAL_FIRE,	/* tick: the holdoff expired; caller MUST notify the peer now */
-	SHM_SIGNAL_DROP,	/* tick: the holdoff expired but the receiver cannot take it (T4) */
-	SHM_SIGNAL_IDLE,	/* tick: no timer running, or still running */
-	SHM_SIGNAL_DISABLED,	/* wakeup: receiver disabled, pending left as it is (SIG-11) */
-	SHM_SIGNAL_RESCHED,	/* wakeup: budget used up, pending still 1: caller re-runs wakeup later */
+	SHM_SIGNAL_OK = 0, /* enable/disable/wakeup: done */
+	SHM_SIGNAL_SELF,   /* enable: work arrived while disabled; caller MUST run wakeup (SIG-4) */
+	SHM_SIGNAL_NOTIFY, /* inject/kick: caller MUST notify the peer now */
+	SHM_SIGNAL_SUPPRESS, /* inject/kick: receiver disabled or a notification is in flight */
+	SHM_SIGNAL_EVSKIP,   /* kick: the receiver's event index was not crossed (§2.7) */
+	SHM_SIGNAL_DEFER,    /* inject/kick: moderation holds the notification back (§4.1 M4) */
+	SHM_SIGNAL_FIRE,     /* tick: the holdoff expired; caller MUST notify the peer now */
+	SHM_SIGNAL_DROP,     /* tick: the holdoff expired but the receiver cannot take it (T4) */
+	SHM_SIGNAL_IDLE,     /* tick: no timer running, or still running */
+	SHM_SIGNAL_DISABLED, /* wakeup: receiver disabled, pending left as it is (SIG-11) */
+	SHM_SIGNAL_RESCHED,  /* wakeup: budget used up, pending still 1: caller re-runs wakeup later
+			      */
 };
 
 /* Sender-side moderation state of one signal direction (§4.1); local, never shared. */
 struct vbus_moderation {
-	u32 holdoff;	/* H in time units; 0 = off (MOD-1) */
-	u32 count;	/* C, 0..255; 0 = timer only, 1 = off */
-	u32 mc;		/* injects deferred since the last notification */
-	u32 mt;		/* holdoff time left; 0 = timer off */
+	u32 holdoff; /* H in time units; 0 = off (MOD-1) */
+	u32 count;   /* C, 0..255; 0 = timer only, 1 = off */
+	u32 mc;	     /* injects deferred since the last notification */
+	u32 mt;	     /* holdoff time left; 0 = timer off */
 };
 
 /* One side's handle on a signal descriptor in shared memory. */
 struct shm_signal {
 	struct vbus_shm_signal_desc *desc;
-	unsigned int side;		/* VBUS_NORTH or VBUS_SOUTH: who uses this handle */
-	struct vbus_moderation *mod;	/* moderation of this side's injects, or NULL */
+	unsigned int side;	     /* VBUS_NORTH or VBUS_SOUTH: who uses this handle */
+	struct vbus_moderation *mod; /* moderation of this side's injects, or NULL */
 };
 
 /* Handler run by wakeup for each drain pass; it must consume all work it can see (§1.4). */
@@ -69,7 +70,8 @@ void shm_signal_bind(struct shm_signal *s, struct vbus_shm_signal_desc *desc, un
 int shm_signal_enable(struct shm_signal *s);
 /* disable (§1.2 D1): SHM_SIGNAL_OK. */
 int shm_signal_disable(struct shm_signal *s);
-/* inject toward the peer (§1.2 I0-I7 with the SIG-12 elision, §4.1 with s->mod): NOTIFY, SUPPRESS or DEFER. */
+/* inject toward the peer (§1.2 I0-I7 with the SIG-12 elision, §4.1 with s->mod): NOTIFY, SUPPRESS
+ * or DEFER. */
 int shm_signal_inject(struct shm_signal *s);
 /*
  * inject gated by an event index (§2.7 K0-K5): with @event non-NULL, a kick
@@ -97,27 +99,50 @@ unsigned int shm_signal_state(const struct vbus_shm_signal_desc *desc, unsigned 
 
 /* A descriptor as the core hands it to callers: a validated local copy. */
 struct ioq_desc_info {
-	u64 cookie;	/* north's tag (push, reclaim); pop (south): the descriptor's ring index */
-	u64 offset;	/* region offset of the buffer */
-	u32 len;	/* push: buffer length; pop/reclaim: as read (reclaim: bytes used) */
-	u16 flags;	/* VBUS_IOQ_DESC_F_* */
+	u64 cookie; /* north's tag (push, reclaim); pop (south): the descriptor's ring index */
+	u64 offset; /* region offset of the buffer */
+	u32 len;    /* push: buffer length; pop/reclaim: as read (reclaim: bytes used) */
+	u16 flags;  /* VBUS_IOQ_DESC_F_* */
 };
+
+/*
+ * Private per-id state of a VBUS_IOQ_F_OOO ring (§2.12), in memory the caller
+ * owns and never shares: north keeps its cookie, buffer and length per id
+ * (what reclaim returns comes from here, not from shared memory), south the
+ * length of each id it took and not yet completed. busy: the id is in flight.
+ */
+struct ioq_ooo_slot {
+	u64 cookie; /* north: the caller's cookie */
+	u64 offset; /* north: the buffer */
+	u32 len;    /* north: the buffer's length; south: the length it took */
+	u16 flags;  /* north: the descriptor's flags */
+	u16 busy;   /* 1: in flight (north: pushed, not reclaimed; south: taken, not completed) */
+};
+/* Bytes of tracking memory an OOO ring of @count descriptors needs (slots, then north's free-id
+ * stack). */
+#define IOQ_OOO_TRACK_BYTES(count) ((size_t)(count) * (sizeof(struct ioq_ooo_slot) + sizeof(u16)))
 
 /* One side's handle on a ring (IOQ-2: the locals each side keeps). */
 struct ioq {
 	struct vbus_ioq_ring *ring;
-	struct shm_signal sig;	/* the embedded signal, bound to this side */
-	u64 region_size;	/* bytes of the region a descriptor may name (south: range check) */
-	u64 ring_off;		/* south: the ring's region offset, validated at attach */
-	u32 cnt;		/* count: north as initialised, south read once at attach */
-	u32 idx;		/* north: ni (published), south: si (published) */
-	u32 rc;			/* north: reclaimed count; unused by south */
-	u32 kicked;		/* nk / sk: own index at the previous kick */
-	u16 flags;		/* ring flags, local copy (VBUS_IOQ_F_*) */
+	struct shm_signal sig; /* the embedded signal, bound to this side */
+	u64 region_size;       /* bytes of the region a descriptor may name (south: range check) */
+	u64 ring_off;	       /* south: the ring's region offset, validated at attach */
+	u32 cnt;	       /* count: north as initialised, south read once at attach */
+	u32 idx;	       /* north: ni (published), south: si (published) */
+	u32 rc;		       /* north: reclaimed count; unused by south */
+	u32 kicked;	       /* nk / sk: own index at the previous kick */
+	u16 flags;	       /* ring flags, local copy (VBUS_IOQ_F_*) */
+	u16 offer;	       /* south: ring flags it accepts at attach (negotiation, §2.8) */
+	u32 done;	       /* south, VBUS_IOQ_F_OOO: completions published (= south.index) */
+	struct ioq_ooo_slot *ooo; /* VBUS_IOQ_F_OOO: per-id state (cnt entries), else NULL */
+	u16 *ooo_free;		  /* north, VBUS_IOQ_F_OOO: stack of free ids */
+	u32 ooo_nfree;		  /* north: ids on the stack */
+	u32 ooo_cap;		  /* ids the tracking memory holds */
 	unsigned int side;
-	bool broken;		/* sticky: every later operation returns -EIO (HOST-2) */
-	u64 violations;		/* protocol violations seen */
-	const char *violation;	/* name of the first violation (§2.9), NULL if none */
+	bool broken;	       /* sticky: every later operation returns -EIO (HOST-2) */
+	u64 violations;	       /* protocol violations seen */
+	const char *violation; /* name of the first violation (§2.9), NULL if none */
 };
 
 /*
@@ -151,12 +176,44 @@ int ioq_north_init(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 fla
  * the ring marked broken and the violation counted.
  */
 int ioq_south_attach(struct ioq *q, void *region, u64 region_size, u64 ring_off);
+/*
+ * VBUS_IOQ_F_OOO (§2.12). North: as ioq_north_init, with @track (>=
+ * IOQ_OOO_TRACK_BYTES(@count) bytes, 8-aligned, private) required when @flags
+ * has VBUS_IOQ_F_OOO. South: as ioq_south_attach, offering out-of-order
+ * completion: it accepts a ring with or without the flag (plain
+ * ioq_south_attach rejects it: negotiation); @track bounds the count it takes.
+ */
+int ioq_north_init_ooo(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 flags, u32 base,
+		       u64 region_size, void *track, size_t track_bytes);
+int ioq_south_attach_ooo(struct ioq *q, void *region, u64 region_size, u64 ring_off, void *track,
+			 size_t track_bytes);
+/* True when the ring completes by id (VBUS_IOQ_F_OOO was negotiated). */
+static inline bool ioq_is_ooo(const struct ioq *q)
+{
+	return q->flags & VBUS_IOQ_F_OOO;
+}
+/*
+ * South, OOO rings: consume up to @n descriptors without completing them
+ * (§2.12 T1-T5): d[i] gets each validated copy, d[i].cookie its id. Returns the
+ * number taken, -EAGAIN (empty), -EIO (broken: bad or duplicate id, §2.9),
+ * -EINVAL (not an OOO ring).
+ */
+int ioq_take(struct ioq *q, struct ioq_desc_info *d, unsigned int n);
+/*
+ * South, OOO rings: complete @n taken ids in the order given (§2.12 C1-C4):
+ * c[i].cookie the id, c[i].len the bytes used (clamped to the taken len),
+ * c[i].flags VBUS_IOQ_DESC_F_ERROR or 0. One barrier and one south.index store
+ * per call. All or nothing: an id not taken, or given twice, is -EINVAL (the
+ * caller's bug; nothing is written). Returns n, -EIO or -EINVAL.
+ */
+int ioq_complete(struct ioq *q, const struct ioq_desc_info *c, unsigned int n);
 /* South: re-validate the header of an attached ring (vector op attach); as ioq_south_attach. */
 int ioq_south_reattach(struct ioq *q);
 /* North: hand @n descriptors @d[0..n-1] to south, all or nothing (§2.4); n, -ENOSPC or -EIO. */
 int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n);
 /*
- * South: consume and complete up to @n descriptors (§2.5), calling @fn (may be
+ * South: consume and complete up to @n descriptors (§2.5; on an OOO ring in
+ * order through used[], the cookie is the id), calling @fn (may be
  * NULL: used = len) for each; *@last gets the last one completed (len = used).
  * Completion is by index: one south.index store per call; a descriptor is
  * written back only if fewer bytes were used or @fn failed (ERROR flag).
@@ -168,9 +225,11 @@ int ioq_reclaim(struct ioq *q, unsigned int n, ioq_reclaim_fn fn, void *arg,
 		struct ioq_desc_info *last);
 /* Kick the peer (§2.7 K0-K5, §4.1 with q->sig.mod): NOTIFY, SUPPRESS, EVSKIP, DEFER, or -EIO. */
 int ioq_kick(struct ioq *q);
-/* Ask to be woken after @t >= 1 more descriptors (§2.7 A1-A5): IOQ_ARMED, IOQ_READY, -EINVAL, -EIO. */
+/* Ask to be woken after @t >= 1 more descriptors (§2.7 A1-A5): IOQ_ARMED, IOQ_READY, -EINVAL, -EIO.
+ */
 int ioq_arm(struct ioq *q, u32 t);
-/* Descriptors available to this side without blocking: south pending work, north completions; or -EIO. */
+/* Descriptors available to this side without blocking: south pending work, north completions; or
+ * -EIO. */
 int ioq_peek(struct ioq *q);
 /* North: free slots for push (count - (ni - rc)). */
 static inline u32 ioq_free_slots(const struct ioq *q)
@@ -184,14 +243,14 @@ static inline u32 ioq_free_slots(const struct ioq *q)
  * allocate it, do not put it on a stack).
  */
 
-#define VBUS_CORE_MAX_SHM 16	/* SHM verb ids per device this core tracks (max_shm cap) */
+#define VBUS_CORE_MAX_SHM 16 /* SHM verb ids per device this core tracks (max_shm cap) */
 #define VBUS_CORE_EVQ_LEN (2 * VBUS_MAX_DEVICES)
 
 struct vbus_shm_reg {
 	u64 offset;
 	u64 len;
-	u64 sigdesc;	/* VBUS_CTRL_NO_SIGNAL or the descriptor's region offset */
-	u32 handle;	/* signal handle, 0 without signal */
+	u64 sigdesc; /* VBUS_CTRL_NO_SIGNAL or the descriptor's region offset */
+	u32 handle;  /* signal handle, 0 without signal */
 	u8 prio;
 	bool used;
 };
@@ -201,9 +260,9 @@ struct vbus_dev_state {
 	u32 id;
 	u32 version;
 	u32 features;
-	u32 accepted;	/* features north accepted with SET_FEATURES */
+	u32 accepted; /* features north accepted with SET_FEATURES */
 	u32 max_shm;
-	u32 state;	/* VBUS_DEV_* */
+	u32 state; /* VBUS_DEV_* */
 	char type[VBUS_DEV_TYPE_LEN];
 	struct vbus_shm_reg shm[VBUS_CORE_MAX_SHM];
 };
@@ -216,8 +275,8 @@ struct vbus_bus_event {
 
 /* Where south puts things when it creates a region. */
 struct vbus_bus_layout {
-	u32 features;		/* VBUS_FEAT_* offered */
-	u32 max_devices;	/* 1..VBUS_MAX_DEVICES */
+	u32 features;	 /* VBUS_FEAT_* offered */
+	u32 max_devices; /* 1..VBUS_MAX_DEVICES */
 	u32 device_table_off;
 	u32 ctrl_ring_off;
 	u32 event_ring_off;
@@ -235,7 +294,7 @@ struct vbus_bus {
 	u32 device_table_off;
 	u32 next_handle;	/* signal handles: 1, 2, 3 ... in registration order */
 	u64 event_seq;		/* events created so far (the last seq used) */
-	u32 evq_head, evq_tail;	/* events not yet delivered to north */
+	u32 evq_head, evq_tail; /* events not yet delivered to north */
 	struct vbus_bus_event evq[VBUS_CORE_EVQ_LEN];
 	bool broken;
 	u64 violations;
@@ -245,7 +304,8 @@ struct vbus_bus {
 
 /* South: create the region header and an empty device table (BUS-1); 0 or -EINVAL. */
 int vbus_bus_create(struct vbus_bus *b, void *region, u64 size, const struct vbus_bus_layout *lay);
-/* South: re-validate the header it created, read back once (BUS-6); 0, or -EIO with the bus broken. */
+/* South: re-validate the header it created, read back once (BUS-6); 0, or -EIO with the bus broken.
+ */
 int vbus_bus_check(struct vbus_bus *b);
 /*
  * South: add a device in the first empty slot, state PRESENT; with @announce a
@@ -311,12 +371,13 @@ struct vbus_north_record {
 	u32 state;
 	u32 max_shm;
 	u32 features;
-	char type[VBUS_DEV_TYPE_LEN];	/* always NUL-terminated */
+	char type[VBUS_DEV_TYPE_LEN]; /* always NUL-terminated */
 };
 /* North: read table slot @slot (state, rmb, fields: WMB-RECORD's pair); 0 or -EINVAL. */
 int vbus_north_record(const void *region, const struct vbus_bus_layout *lay, u32 slot,
 		      struct vbus_north_record *rec);
-/* North: write a control request into @buf (a data-area buffer of >= sizeof(struct vbus_ctrl_msg)). */
+/* North: write a control request into @buf (a data-area buffer of >= sizeof(struct vbus_ctrl_msg)).
+ */
 void vbus_north_ctrl_fill(void *buf, u32 op, u32 devid, u32 arg0, u32 arg1, u64 offset, u64 len,
 			  u64 sigdesc);
 /* North: the answer south wrote into @buf: result (0 or -errno), *@ret the value. */

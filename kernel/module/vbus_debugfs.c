@@ -13,9 +13,11 @@ static struct dentry *vbus_debugfs_root;
 static void vbus_debugfs_show_stats(struct seq_file *m, const char *what,
 				    const struct vbus_ioc_stats *st)
 {
-	seq_printf(m, "%s doorbells %llu interrupts %llu suppressed %llu messages %llu violations %llu broken %u\n",
-		   what, st->doorbells, st->interrupts, st->suppressed, st->messages,
-		   st->violations, st->broken);
+	seq_printf(
+		m,
+		"%s doorbells %llu interrupts %llu suppressed %llu messages %llu violations %llu broken %u\n",
+		what, st->doorbells, st->interrupts, st->suppressed, st->messages, st->violations,
+		st->broken);
 }
 
 static int vbus_link_stats_show(struct seq_file *m, void *unused)
@@ -29,10 +31,12 @@ static int vbus_link_stats_show(struct seq_file *m, void *unused)
 		return -EINTR;
 	seq_printf(m, "link %u running %d shm_size %zu devices %u\n", link->id, link->running,
 		   link->shm.size, link->ndev);
-	seq_printf(m, "weight descs %u bytes %llu passes %llu worst_pass_ns %llu worst_pass_descs %llu worst_pass_bytes %llu spins %llu\n",
-		   link->weight_descs, link->weight_bytes, READ_ONCE(link->pass.passes),
-		   READ_ONCE(link->pass.worst_ns), READ_ONCE(link->pass.worst_descs),
-		   READ_ONCE(link->pass.worst_bytes), READ_ONCE(link->pass.spins));
+	seq_printf(
+		m,
+		"weight descs %u bytes %llu passes %llu worst_pass_ns %llu worst_pass_descs %llu worst_pass_bytes %llu spins %llu\n",
+		link->weight_descs, link->weight_bytes, READ_ONCE(link->pass.passes),
+		READ_ONCE(link->pass.worst_ns), READ_ONCE(link->pass.worst_descs),
+		READ_ONCE(link->pass.worst_bytes), READ_ONCE(link->pass.spins));
 	st.slot = ~0u;
 	if (!vbus_link_get_stats(link, &st))
 		vbus_debugfs_show_stats(m, "total", &st);
@@ -57,8 +61,8 @@ void vbus_debugfs_add_link(struct vbus_host_link *link)
 
 	snprintf(name, sizeof(name), "link%u", link->id);
 	/* debugfs is best effort: a link works without its statistics file. */
-	link->debugfs = debugfs_create_file(name, 0400, vbus_debugfs_root, link,
-					    &vbus_link_stats_fops);
+	link->debugfs =
+		debugfs_create_file(name, 0400, vbus_debugfs_root, link, &vbus_link_stats_fops);
 }
 
 /* Remove the file; waits for readers in progress, so call it without link->lock. */

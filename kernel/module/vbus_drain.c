@@ -70,7 +70,8 @@ static int vbus_echo_fill_rx(void *arg, const struct ioq_desc_info *d, u32 *used
 		*used = 0;
 		return -EMSGSIZE;
 	}
-	/* The core checked both [offset, offset + len) ranges against the region; they may overlap. */
+	/* The core checked both [offset, offset + len) ranges against the region; they may overlap.
+	 */
 	if (vbus_drain_copy(ctx->dr, ctx->dr->region + d->offset, ctx->dr->region + tx->offset,
 			    tx->len)) {
 		*used = 0;
@@ -176,7 +177,7 @@ static void vbus_drain_handler(void *arg)
 	for (loops = 0; loops < 4 && !vbus_drain_is_broken(dr); loops++) {
 		ret = vbus_drain_once(dr);
 		if (ret < 0 || dr->over)
-			break;	/* over weight: do not arm, the caller serves again */
+			break; /* over weight: do not arm, the caller serves again */
 		ret = vbus_drain_arm(dr);
 		if (ret <= 0)
 			break;

@@ -22,25 +22,25 @@
 #define VBUS_WAKEUP_BUDGET 4u
 
 enum vbus_drain_result {
-	VBUS_DRAIN_IDLE,	/* nothing left that south can serve now */
-	VBUS_DRAIN_MORE,	/* real work done and more left (weight used up): serve again at once */
-	VBUS_DRAIN_SPIN,	/* no work done, but north kept dirty set: back off before serving again */
-	VBUS_DRAIN_BROKEN,	/* a ring is broken (violations counted in q[].violations) */
+	VBUS_DRAIN_IDLE, /* nothing left that south can serve now */
+	VBUS_DRAIN_MORE, /* real work done and more left (weight used up): serve again at once */
+	VBUS_DRAIN_SPIN, /* no work done, but north kept dirty set: back off before serving again */
+	VBUS_DRAIN_BROKEN, /* a ring is broken (violations counted in q[].violations) */
 };
 
 struct vbus_drain {
-	struct ioq q[2];		/* [0] tx (north -> south), [1] rx (south -> north) */
-	unsigned int nrings;		/* echo: 2, null: 1 */
-	u8 *region;			/* region base: echo copies between descriptor ranges */
+	struct ioq q[2];     /* [0] tx (north -> south), [1] rx (south -> north) */
+	unsigned int nrings; /* echo: 2, null: 1 */
+	u8 *region;	     /* region base: echo copies between descriptor ranges */
 	/* the caller's hooks */
-	void (*notify)(void *arg, unsigned int ring);	/* the core said: notify north for @ring */
-	void (*resched)(void *arg);	/* a reschedule point (between copy chunks and pops) */
-	bool (*stopping)(void *arg);	/* true: the link stops, end the pass (may be NULL) */
+	void (*notify)(void *arg, unsigned int ring); /* the core said: notify north for @ring */
+	void (*resched)(void *arg);  /* a reschedule point (between copy chunks and pops) */
+	bool (*stopping)(void *arg); /* true: the link stops, end the pass (may be NULL) */
 	void *arg;
 	/* weight of the pass in progress */
 	u32 descs_left;
 	u64 bytes_left;
-	bool over;			/* the weight ran out with work maybe left */
+	bool over; /* the weight ran out with work maybe left */
 	/* this pass, for the caller's bound statistics */
 	u32 pass_descs;
 	u64 pass_bytes;

@@ -40,7 +40,8 @@ static DEFINE_IDA(vbus_link_ida);
 void vbus_link_kick(struct vbus_host_link *link)
 {
 	set_bit(VBUS_LINK_KICKED, &link->flags);
-	/* set_bit before the wakeup; pairs with set_current_state() before the test in the worker */
+	/* set_bit before the wakeup; pairs with set_current_state() before the test in the worker
+	 */
 	smp_mb__after_atomic();
 	if (link->worker)
 		wake_up_process(link->worker);
@@ -74,8 +75,8 @@ static void vbus_device_mark_broken(struct vbus_device *vdev)
 	if (vdev->broken)
 		return;
 	WRITE_ONCE(vdev->broken, true);
-	pr_info_ratelimited("vbus: link %u device %u (%s) broken: %s\n", vdev->link->id,
-			    vdev->slot, vdev->backend->type, why);
+	pr_info_ratelimited("vbus: link %u device %u (%s) broken: %s\n", vdev->link->id, vdev->slot,
+			    vdev->backend->type, why);
 }
 
 /* True if the rings of @vdev overlap each other or a ring of another attached device. */
@@ -91,7 +92,7 @@ static bool vbus_device_rings_overlap(const struct vbus_host_link *link,
 			const struct vbus_device *o = link->dev[i];
 
 			if (!o || (o != vdev && !o->drain.nrings))
-				continue;	/* empty, or not attached yet */
+				continue; /* empty, or not attached yet */
 			for (s = 0; s < o->backend->nrings; s++) {
 				u64 b0 = o->ring_off[s], b1 = b0 + vbus_backend_ring_bytes(o, s);
 
@@ -113,7 +114,7 @@ static int vbus_device_attach(struct vbus_device *vdev)
 	if (!ret && vbus_device_rings_overlap(vdev->link, vdev))
 		ret = -EINVAL;
 	if (ret)
-		memset(&vdev->drain, 0, sizeof(vdev->drain));	/* nrings 0: not attached */
+		memset(&vdev->drain, 0, sizeof(vdev->drain)); /* nrings 0: not attached */
 	return ret;
 }
 
@@ -133,7 +134,7 @@ static bool vbus_device_pass(struct vbus_host_link *link, struct vbus_device *vd
 	u64 t0, ns;
 
 	if (!vdev->drain.nrings && vbus_device_attach(vdev))
-		return false;	/* LATE device whose north has not initialised its rings yet */
+		return false; /* LATE device whose north has not initialised its rings yet */
 	t0 = ktime_get_ns();
 	res = vbus_drain_service(&vdev->drain, link->weight_descs, link->weight_bytes);
 	ns = ktime_get_ns() - t0;
@@ -181,7 +182,7 @@ static long vbus_link_pass(struct vbus_host_link *link)
 		else if (time_before(jiffies, vdev->backoff_until))
 			sleep = min_t(long, sleep, VBUS_SPIN_BACKOFF);
 		else if (!vdev->drain.nrings)
-			sleep = min_t(long, sleep, VBUS_LATE_POLL);	/* north may not kick first */
+			sleep = min_t(long, sleep, VBUS_LATE_POLL); /* north may not kick first */
 		cond_resched();
 	}
 	if (again)
@@ -213,7 +214,7 @@ static int vbus_link_worker(void *data)
 		}
 		if (!test_and_clear_bit(VBUS_LINK_KICKED, &link->flags)) {
 			if (!schedule_timeout(sleep))
-				set_bit(VBUS_LINK_KICKED, &link->flags);	/* a backoff ran out */
+				set_bit(VBUS_LINK_KICKED, &link->flags); /* a backoff ran out */
 			continue;
 		}
 		__set_current_state(TASK_RUNNING);

@@ -25,28 +25,28 @@ struct vbus_device;
 
 /* The shared region as the kernel sees it: a vmap of pages pinned with FOLL_LONGTERM. */
 struct vbus_shm {
-	void *base;		/* kernel address of region offset 0, NULL when detached */
-	size_t size;		/* bytes, page multiple */
-	struct page **pages;	/* npages pinned pages */
+	void *base;	     /* kernel address of region offset 0, NULL when detached */
+	size_t size;	     /* bytes, page multiple */
+	struct page **pages; /* npages pinned pages */
 	unsigned long npages;
-	struct file *file;	/* the memfd (held mapped-writable), NULL for a user range */
+	struct file *file;	  /* the memfd (held mapped-writable), NULL for a user range */
 	struct user_struct *user; /* charged RLIMIT_MEMLOCK (NULL with CAP_IPC_LOCK) */
-	struct mm_struct *mm;	/* charged pinned_vm (VmPin) */
-	unsigned long accounted; /* pages charged */
+	struct mm_struct *mm;	  /* charged pinned_vm (VmPin) */
+	unsigned long accounted;  /* pages charged */
 };
 
 /* One signal index: the eventfds bound to it and the kick poll entry. */
 struct vbus_signal {
 	struct vbus_host_link *link;
 	unsigned int index;
-	struct eventfd_ctx *call;	/* south -> north; NULL: not bound */
-	struct eventfd_ctx *kick;	/* north -> south; NULL: not bound */
-	struct file *kick_file;		/* the kick eventfd's file, polled while running */
-	wait_queue_head_t *kick_wqh;	/* non-NULL while our wait entry is queued */
+	struct eventfd_ctx *call;    /* south -> north; NULL: not bound */
+	struct eventfd_ctx *kick;    /* north -> south; NULL: not bound */
+	struct file *kick_file;	     /* the kick eventfd's file, polled while running */
+	wait_queue_head_t *kick_wqh; /* non-NULL while our wait entry is queued */
 	wait_queue_entry_t kick_wait;
 	poll_table kick_pt;
-	atomic64_t doorbells;		/* kicks received on this index */
-	atomic64_t interrupts;		/* calls signalled on this index */
+	atomic64_t doorbells;  /* kicks received on this index */
+	atomic64_t interrupts; /* calls signalled on this index */
 };
 
 /* Counters of one device; written by the link worker only, read with READ_ONCE. */
@@ -67,14 +67,15 @@ struct vbus_backend {
 struct vbus_device {
 	struct vbus_host_link *link;
 	const struct vbus_backend *backend;
-	struct vbus_drain drain;	/* ring state, touched by the worker only while running */
+	struct vbus_drain drain; /* ring state, touched by the worker only while running */
 	u32 slot;
 	u32 id;
 	u32 version;
-	u64 ring_off[2];		/* [0] tx: north -> south, [1] rx: south -> north */
-	u32 signal[2];			/* signal index of each ring */
-	bool broken;			/* set once by the worker, never cleared */
-	unsigned long backoff_until;	/* jiffies: not served before (north spun dirty without work) */
+	u64 ring_off[2]; /* [0] tx: north -> south, [1] rx: south -> north */
+	u32 signal[2];	 /* signal index of each ring */
+	bool broken;	 /* set once by the worker, never cleared */
+	unsigned long
+		backoff_until; /* jiffies: not served before (north spun dirty without work) */
 	struct vbus_device_stats stats;
 };
 
@@ -84,24 +85,24 @@ struct vbus_pass_stats {
 	u64 worst_ns;
 	u64 worst_descs;
 	u64 worst_bytes;
-	u64 spins;			/* passes that backed off: north kept dirty set without work */
+	u64 spins; /* passes that backed off: north kept dirty set without work */
 };
 
 struct vbus_host_link {
-	struct mutex lock;		/* serialises ioctls and debugfs reads; taken killably */
-	unsigned int id;		/* for debugfs and log messages */
-	bool running;			/* between START and STOP, under lock */
+	struct mutex lock; /* serialises ioctls and debugfs reads; taken killably */
+	unsigned int id;   /* for debugfs and log messages */
+	bool running;	   /* between START and STOP, under lock */
 	struct vbus_shm shm;
 	struct vbus_signal sig[VBUS_IOC_MAX_SIGNALS];
 	struct vbus_device *dev[VBUS_MAX_DEVICES];
 	unsigned int ndev;
-	u32 weight_descs;		/* per device per pass (VBUS_IOC_SET_WEIGHT) */
+	u32 weight_descs; /* per device per pass (VBUS_IOC_SET_WEIGHT) */
 	u64 weight_bytes;
-	struct task_struct *worker;	/* the link's kthread, in START's caller's cgroups */
-	struct task_struct *owner;	/* START's caller while the worker joins its cgroups */
+	struct task_struct *worker; /* the link's kthread, in START's caller's cgroups */
+	struct task_struct *owner;  /* START's caller while the worker joins its cgroups */
 	struct completion attached;
 	int attach_ret;
-	unsigned long flags;		/* VBUS_LINK_KICKED */
+	unsigned long flags; /* VBUS_LINK_KICKED */
 	struct vbus_pass_stats pass;
 	struct dentry *debugfs;
 };

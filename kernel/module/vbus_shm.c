@@ -106,7 +106,8 @@ static int vbus_shm_pin_memfd(struct vbus_shm *shm, int fd)
 		ret = -EINVAL;
 		goto out_put_file;
 	}
-	/* South writes into the region (irq bytes, indices, rx payloads): a read-only fd is not enough. */
+	/* South writes into the region (irq bytes, indices, rx payloads): a read-only fd is not
+	 * enough. */
 	if (!(file->f_mode & FMODE_WRITE)) {
 		ret = -EBADF;
 		goto out_put_file;
@@ -158,8 +159,8 @@ int vbus_shm_attach(struct vbus_shm *shm, const struct vbus_ioc_shm *req)
 {
 	int ret;
 
-	if (req->flags || !req->size || req->size > VBUS_SHM_MAX_SIZE ||
-	    !PAGE_ALIGNED(req->size) || req->size < sizeof(struct vbus_shm_header))
+	if (req->flags || !req->size || req->size > VBUS_SHM_MAX_SIZE || !PAGE_ALIGNED(req->size) ||
+	    req->size < sizeof(struct vbus_shm_header))
 		return -EINVAL;
 	if (req->fd >= 0 ? req->addr != 0 : !PAGE_ALIGNED(req->addr))
 		return -EINVAL;
@@ -202,7 +203,8 @@ out_free_array:
 	return ret;
 }
 
-/* Unmap the region, unpin its pages (dirty: south wrote them) and uncharge; the worker is stopped. */
+/* Unmap the region, unpin its pages (dirty: south wrote them) and uncharge; the worker is stopped.
+ */
 void vbus_shm_detach(struct vbus_shm *shm)
 {
 	if (!shm->base)

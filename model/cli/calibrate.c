@@ -21,9 +21,9 @@
 
 #include "cli.h"
 
-#define CAL_GHZ 3.0	/* the model's nominal core: cycles = ns * 3 */
+#define CAL_GHZ 3.0 /* the model's nominal core: cycles = ns * 3 */
 #define CAL_REPS 5
-#define CAL_RUN 32	/* lines in a run (line_stream) */
+#define CAL_RUN 32 /* lines in a run (line_stream) */
 
 static double cal_now(void)
 {

@@ -36,24 +36,35 @@ int cmd_calibrate(int argc, char **argv);
 
 /* ---- the simulation configuration, shared by run, sweep and bench (simulate.c) ---- */
 enum sim_opt_id {
-	SIM_O_WORKLOAD = 0x100, SIM_O_CONSUMER, SIM_O_MESSAGES, SIM_O_LOAD, SIM_O_BURST, SIM_O_BATCH,
-	SIM_O_RING, SIM_O_SEED, SIM_O_DIR, SIM_O_TRAPS, SIM_O_PARAM, SIM_O_PARAMS, SIM_O_CLOCK,
+	SIM_O_WORKLOAD = 0x100,
+	SIM_O_CONSUMER,
+	SIM_O_MESSAGES,
+	SIM_O_LOAD,
+	SIM_O_BURST,
+	SIM_O_BATCH,
+	SIM_O_RING,
+	SIM_O_SEED,
+	SIM_O_DIR,
+	SIM_O_TRAPS,
+	SIM_O_PARAM,
+	SIM_O_PARAMS,
+	SIM_O_CLOCK,
 	SIM_O_LAST /* commands number their own long-only options from here */
 };
 
-#define SIM_LONG_OPTIONS                                                                                      \
-	{ "workload", required_argument, NULL, SIM_O_WORKLOAD },                                             \
-		{ "consumer", required_argument, NULL, SIM_O_CONSUMER },                                     \
-		{ "messages", required_argument, NULL, SIM_O_MESSAGES },                                     \
-		{ "load", required_argument, NULL, SIM_O_LOAD },                                             \
-		{ "burst", required_argument, NULL, SIM_O_BURST },                                           \
-		{ "batch", required_argument, NULL, SIM_O_BATCH },                                           \
-		{ "ring", required_argument, NULL, SIM_O_RING }, { "seed", required_argument, NULL, SIM_O_SEED }, \
-		{ "dir", required_argument, NULL, SIM_O_DIR },                                               \
-		{ "doorbell-traps", no_argument, NULL, SIM_O_TRAPS },                                        \
-		{ "param", required_argument, NULL, SIM_O_PARAM },                                           \
-		{ "params", required_argument, NULL, SIM_O_PARAMS },                                         \
-		{ "clock-ghz", required_argument, NULL, SIM_O_CLOCK }
+#define SIM_LONG_OPTIONS                                                                                               \
+	{ "workload", required_argument, NULL, SIM_O_WORKLOAD },                                                       \
+		{ "consumer", required_argument, NULL, SIM_O_CONSUMER },                                               \
+		{ "messages", required_argument, NULL, SIM_O_MESSAGES },                                               \
+		{ "load", required_argument, NULL, SIM_O_LOAD }, { "burst", required_argument, NULL, SIM_O_BURST },    \
+		{ "batch", required_argument, NULL, SIM_O_BATCH }, { "ring", required_argument, NULL, SIM_O_RING },    \
+		{ "seed", required_argument, NULL, SIM_O_SEED }, { "dir", required_argument, NULL, SIM_O_DIR },        \
+		{ "doorbell-traps", no_argument, NULL, SIM_O_TRAPS },                                                  \
+		{ "param", required_argument, NULL, SIM_O_PARAM },                                                     \
+		{ "params", required_argument, NULL, SIM_O_PARAMS },                                                   \
+	{                                                                                                              \
+		"clock-ghz", required_argument, NULL, SIM_O_CLOCK                                                      \
+	}
 
 /* Ranges of the numeric simulation options (named in the errors and the help). */
 #define SIM_MESSAGES_MAX 100000000ull

@@ -6,9 +6,54 @@
 #include <string.h>
 
 #include "cli.h"
+#include "explore_core.h"
 
-enum { EX_O_PLACEMENT = 0x100, EX_O_DEPTH, EX_O_MAX, EX_O_NOCYCLE, EX_O_EVIDX, EX_O_ELIDE, EX_O_NOREARM,
-       EX_O_LOWER, EX_O_QUIET, EX_O_ASYM };
+/*
+ * --impl model|core (anywhere on the line): take it out of argv. core hands the rest of the line
+ * to the production-core explorer (model/explore-core), which parses its own options.
+ * 0 model, 1 core, -1 a bad or missing value.
+ */
+static int explore_take_impl(int *argc, char **argv, const char **bad)
+{
+	int impl = 0;
+
+	for (int i = 1; i < *argc; i++) {
+		const char *v = NULL;
+		int n = 1;
+
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strncmp(argv[i], "--impl=", 7)) {
+			v = argv[i] + 7;
+		} else if (!strcmp(argv[i], "--impl")) {
+			n = 2;
+			v = i + 1 < *argc ? argv[i + 1] : NULL;
+		} else {
+			continue;
+		}
+		*bad = v ? v : "(missing)";
+		if (!v || (strcmp(v, "model") && strcmp(v, "core")))
+			return -1;
+		impl = !strcmp(v, "core");
+		memmove(&argv[i], &argv[i + n], (size_t)(*argc - i - n + 1) * sizeof(*argv));
+		*argc -= n;
+		i--;
+	}
+	return impl;
+}
+
+enum {
+	EX_O_PLACEMENT = 0x100,
+	EX_O_DEPTH,
+	EX_O_MAX,
+	EX_O_NOCYCLE,
+	EX_O_EVIDX,
+	EX_O_ELIDE,
+	EX_O_NOREARM,
+	EX_O_LOWER,
+	EX_O_QUIET,
+	EX_O_ASYM
+};
 
 int cmd_explore(int argc, char **argv)
 {
@@ -24,22 +69,30 @@ int cmd_explore(int argc, char **argv)
 					      { "quiet", no_argument, NULL, EX_O_QUIET },
 					      { "asym", no_argument, NULL, EX_O_ASYM },
 					      { NULL, 0, NULL, 0 } };
-	const char *prog = cmd_prog("explore");
+	const char *prog = cmd_prog("explore"), *bad = NULL;
 	struct vm_explore_cfg c = { .full_barriers = VM_BAR_ALL, .depth = 2, .south_cycle = 1 };
 	int quiet = 0, id;
 	uint64_t u;
 
+	switch (explore_take_impl(&argc, argv, &bad)) {
+	case -1:
+		return vbus_usage_error(prog, "--impl '%s': not model or core", bad);
+	case 1:
+		return vbus_explore_core_main("vbus-model explore --impl core", argc, argv);
+	}
 	opterr = 0;
 	while ((id = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (id) {
 		case 'h':
-			printf("usage: vbus-model explore [--placement P] [--depth N] [--no-cycle]\n"
+			printf("usage: vbus-model explore [--impl model] [--placement P] [--depth N] [--no-cycle]\n"
 			       "                          [--event-idx [--no-rearm|--lower-threshold] [--elide-evidx]]\n"
 			       "                          [--asym] [--max-states N] [--quiet]\n"
 			       "Explore every interleaving of north (push + inject, N times) and south (enable, serve\n"
 			       "doorbells with wakeup, once disable/poll/enable) under x86-TSO store buffers, with\n"
 			       "state hashing. At every quiescent state check: no lost wakeup, no stranded pending,\n"
 			       "no lost or duplicated ring entry; count spurious notifications (§0.4).\n"
+			       "  --impl core     explore the production kernel/core (and libvbus's wait loop) instead:\n"
+			       "                  its options follow (vbus-model explore --impl core --help)\n"
 			       "  --placement P   spec (every full barrier), 2009 (wmb at MB-PUBLISH, MB-INJECT,\n"
 			       "                  MB-ENABLE, MB-DRAIN, MB-CLEAR), or\n"
 			       "                  minus-MB-INJECT|ENABLE|DRAIN|CLEAR|ARM|PUBLISH\n"
@@ -119,11 +172,11 @@ int cmd_explore(int argc, char **argv)
 	printf("placement %s%s, depth %u%s%s: %llu states, %llu transitions, %llu quiescent states checked, "
 	       "%llu violations (%.3f s, %.0f states/s)\n",
 	       pn, c.asym ? " (asymmetric)" : "", c.depth, c.south_cycle ? "" : " (no south cycle)",
-	       !c.event_idx	    ? ""
-	       : c.elide_evidx	    ? " (event index, kicks elide)"
-	       : c.no_rearm	    ? " (event index, no re-arm)"
+	       !c.event_idx	   ? ""
+	       : c.elide_evidx	   ? " (event index, kicks elide)"
+	       : c.no_rearm	   ? " (event index, no re-arm)"
 	       : c.lower_threshold ? " (event index, threshold lowered)"
-				    : " (event index)",
+				   : " (event index)",
 	       (unsigned long long)r.states, (unsigned long long)r.transitions, (unsigned long long)r.quiescent,
 	       (unsigned long long)r.violations, r.seconds, r.seconds > 0 ? r.states / r.seconds : 0.0);
 	printf("spurious notifications: %llu quiescent states reached after one or more, at most %u on one path; "

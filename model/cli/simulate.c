@@ -56,12 +56,14 @@ int sim_opt(const char *prog, int id, const char *v, struct sim_opts *o)
 		return 0;
 	case SIM_O_WORKLOAD:
 		if ((r = vm_workload_parse(v)) < 0)
-			return vbus_usage_error(prog, "--workload '%s': not ping-pong, stream, bursty or poisson", v), -1;
+			return vbus_usage_error(prog, "--workload '%s': not ping-pong, stream, bursty or poisson", v),
+			       -1;
 		c->workload = r;
 		return 0;
 	case SIM_O_CONSUMER:
 		if ((r = vm_consumer_parse(v)) < 0)
-			return vbus_usage_error(prog, "--consumer '%s': not busy-poll, block or spin-then-block", v), -1;
+			return vbus_usage_error(prog, "--consumer '%s': not busy-poll, block or spin-then-block", v),
+			       -1;
 		c->consumer = r;
 		return 0;
 	case SIM_O_LOAD:
@@ -115,8 +117,8 @@ int sim_opt(const char *prog, int id, const char *v, struct sim_opts *o)
 
 static void report_header(FILE *f)
 {
-	fprintf(f, "%-12s %9s %11s %9s %8s %8s %8s %9s %10s %8s %9s\n", "mitigation", "messages", "cycles",
-		"msg/kcyc", "lat_p50", "lat_p99", "lat_max", "doorbells", "interrupts", "spurious", "notif/msg");
+	fprintf(f, "%-12s %9s %11s %9s %8s %8s %8s %9s %10s %8s %9s\n", "mitigation", "messages", "cycles", "msg/kcyc",
+		"lat_p50", "lat_p99", "lat_max", "doorbells", "interrupts", "spurious", "notif/msg");
 }
 
 static void report_row(FILE *f, const struct vm_sim_cfg *c, const struct vm_report *r)
@@ -127,8 +129,8 @@ static void report_row(FILE *f, const struct vm_sim_cfg *c, const struct vm_repo
 		(unsigned long long)r->lat_max, (unsigned long long)r->doorbells, (unsigned long long)r->interrupts,
 		(unsigned long long)r->spurious, r->notif_per_msg);
 	if (r->stranded)
-		fprintf(f, "%-12s (%llu messages left below the event-index threshold: not a lost wakeup, IOQ-9)\n",
-			"", (unsigned long long)r->stranded);
+		fprintf(f, "%-12s (%llu messages left below the event-index threshold: not a lost wakeup, IOQ-9)\n", "",
+			(unsigned long long)r->stranded);
 }
 
 void report_json(FILE *f, const struct sim_opts *o, const struct vm_report *r)
@@ -228,15 +230,18 @@ int cmd_run(int argc, char **argv)
 		if (vbus_out_open(&tf, prog, trace))
 			return 1;
 		fprintf(tf.f, "vbus-trace 1\n# vbus-model run --workload %s --consumer %s --mitigation %s\n",
-			vm_workload_name(c->workload), vm_consumer_name(c->consumer), vm_mitigation_name(c->mitigation));
+			vm_workload_name(c->workload), vm_consumer_name(c->consumer),
+			vm_mitigation_name(c->mitigation));
 		c->trace = tf.f;
 	}
 	if (!json)
 		printf("workload %s, consumer %s, %llu %s%s; latency in cycles (%g GHz: 1 cycle = %.3f ns)\n",
 		       vm_workload_name(c->workload), vm_consumer_name(c->consumer), (unsigned long long)c->messages,
 		       c->workload == VM_WL_PINGPONG ? "round trips" : "messages",
-		       c->workload == VM_WL_PINGPONG ? "" : c->s2n ? " south->north" : " north->south", o.clock_ghz,
-		       1.0 / o.clock_ghz);
+		       c->workload == VM_WL_PINGPONG ? ""
+		       : c->s2n			     ? " south->north"
+						     : " north->south",
+		       o.clock_ghz, 1.0 / o.clock_ghz);
 	if (!json)
 		report_header(stdout);
 	else if (all)
@@ -272,7 +277,8 @@ int cmd_run(int argc, char **argv)
 
 int cmd_params(int argc, char **argv)
 {
-	static const struct option opts[] = { SIM_LONG_OPTIONS, { "help", no_argument, NULL, 'h' },
+	static const struct option opts[] = { SIM_LONG_OPTIONS,
+					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	const char *prog = cmd_prog("params");
 	struct sim_opts o;

@@ -49,8 +49,8 @@ struct row {
 	struct vm_report r;
 };
 
-static int plot(const char *prog, const char *png, const char *csv, const struct sim_opts *o, int flat,
-		double lat_lo, double lat_hi, double notif_hi)
+static int plot(const char *prog, const char *png, const char *csv, const struct sim_opts *o, int flat, double lat_lo,
+		double lat_hi, double notif_hi)
 {
 	/* line colour, point type per mitigation: distinct in colour and shape (readable in grey) */
 	static const char *const color[VM_MIT_COUNT] = { "#d62728", "#1f77b4", "#2ca02c", "#9467bd" };
@@ -70,10 +70,11 @@ static int plot(const char *prog, const char *png, const char *csv, const struct
 	}
 	fprintf(g, "set terminal pngcairo size 1500,620 noenhanced font ',11'\nset output ");
 	vbus_gnuplot_quote(g, out.tmp);
-	fprintf(g, "\nset datafile separator ','\nset grid\nset key below horizontal\n"
-		   "set logscale x\nset offsets graph 0.03, graph 0.03, graph 0.08, graph 0.08\n"
-		   "set multiplot layout 1,2 title 'vbus-model sweep: workload %s, consumer %s, %llu messages "
-		   "per point, ring %u, batch %u%s'\n",
+	fprintf(g,
+		"\nset datafile separator ','\nset grid\nset key below horizontal\n"
+		"set logscale x\nset offsets graph 0.03, graph 0.03, graph 0.08, graph 0.08\n"
+		"set multiplot layout 1,2 title 'vbus-model sweep: workload %s, consumer %s, %llu messages "
+		"per point, ring %u, batch %u%s'\n",
 		vm_workload_name(c->workload), vm_consumer_name(c->consumer), (unsigned long long)c->messages,
 		c->ring_count, c->batch,
 		flat ? "\\nWARNING: the offered load does not apply to this workload: flat by construction" : "");
@@ -86,24 +87,27 @@ static int plot(const char *prog, const char *png, const char *csv, const struct
 	for (int m = 0; m < VM_MIT_COUNT; m++) {
 		fprintf(g, "%s", m ? ", " : "");
 		vbus_gnuplot_quote(g, csv);
-		fprintf(g, " using (strcol(1) eq '%s' ? $2 : NaN):5 with linespoints lw 2 pt %d ps 1.3 lc rgb '%s' "
-			   "title '%s'",
+		fprintf(g,
+			" using (strcol(1) eq '%s' ? $2 : NaN):5 with linespoints lw 2 pt %d ps 1.3 lc rgb '%s' "
+			"title '%s'",
 			vm_mitigation_name(m), pt[m], color[m], vm_mitigation_name(m));
 	}
 	/* right: latency p50 (solid) and p99 (dashed), cycles on the left axis, ns on the right */
 	/* log scale: explicit ranges (a little wider than the data) so y2 = y / clock exactly */
 	double lo = lat_lo > 0 ? lat_lo / 1.5 : 0.5, hi = lat_hi > lo ? lat_hi * 1.5 : lo * 10;
-	fprintf(g, "\nset ytics nomirror\nset y2tics\nset logscale y\nset logscale y2\n"
-		   "set yrange [%g:%g]\nset y2range [%g:%g]\n"
-		   "set ylabel 'latency (cycles, log scale)'\nset y2label 'latency (ns at %g GHz)'\n"
-		   "set title 'latency: p50 solid, p99 dashed'\nplot ",
+	fprintf(g,
+		"\nset ytics nomirror\nset y2tics\nset logscale y\nset logscale y2\n"
+		"set yrange [%g:%g]\nset y2range [%g:%g]\n"
+		"set ylabel 'latency (cycles, log scale)'\nset y2label 'latency (ns at %g GHz)'\n"
+		"set title 'latency: p50 solid, p99 dashed'\nplot ",
 		lo, hi, lo / o->clock_ghz, hi / o->clock_ghz, o->clock_ghz);
 	for (int m = 0; m < VM_MIT_COUNT; m++)
 		for (int q = 0; q < 2; q++) {
 			fprintf(g, "%s", m || q ? ", " : "");
 			vbus_gnuplot_quote(g, csv);
-			fprintf(g, " using (strcol(1) eq '%s' ? $2 : NaN):%d with linespoints lw 2 dt %d pt %d "
-				   "ps 1.1 lc rgb '%s' title '%s %s'",
+			fprintf(g,
+				" using (strcol(1) eq '%s' ? $2 : NaN):%d with linespoints lw 2 dt %d pt %d "
+				"ps 1.1 lc rgb '%s' title '%s %s'",
 				vm_mitigation_name(m), q ? 7 : 6, q ? 2 : 1, pt[m], color[m], vm_mitigation_name(m),
 				q ? "p99" : "p50");
 		}
@@ -274,8 +278,8 @@ int cmd_sweep(int argc, char **argv)
 		printf("]\n");
 	if (vbus_out_commit(&f, prog))
 		return 1;
-	fprintf(json ? stderr : stdout, "wrote %s (%d mitigations x %d loads, %s, consumer %s)\n", csv,
-		VM_MIT_COUNT, nl, vm_workload_name(c->workload), vm_consumer_name(c->consumer));
+	fprintf(json ? stderr : stdout, "wrote %s (%d mitigations x %d loads, %s, consumer %s)\n", csv, VM_MIT_COUNT,
+		nl, vm_workload_name(c->workload), vm_consumer_name(c->consumer));
 	if (!have_gnuplot()) {
 		fprintf(json ? stderr : stdout, "gnuplot not found in PATH: no plot (CSV only)\n");
 		return 0;

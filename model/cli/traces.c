@@ -18,8 +18,9 @@ static int model_adapter(void *ctx, const struct vbus_vector *v, struct vbus_tra
 
 int cmd_vectors(int argc, char **argv)
 {
-	struct vbus_conform c = { .prog = cmd_prog("vectors"), .what = "the model", .run = model_adapter,
-				  .cycle_tol = -1 };
+	struct vbus_conform c = {
+		.prog = cmd_prog("vectors"), .what = "the model", .run = model_adapter, .cycle_tol = -1
+	};
 
 	return vbus_conform_main(&c, argc, argv, VBUS_SOURCE_DIR_DEFAULT);
 }

@@ -17,9 +17,10 @@ cases=(
 	"MB-ARM|--scenario lower --depth 2"
 	"WMB-PUBLISH|--model weak --depth 1"
 	"RMB-INDEX|--model weak --depth 1"
+	"WMB-COMPLETE|--scenario reclaim --model weak --depth 1"
+	"RMB-RECLAIM|--scenario reclaim --model weak --depth 1"
 )
-# (full: nothing more yet; WMB-COMPLETE and RMB-RECLAIM need the weak "both" scenario at depth 2, which
-# takes more than 10 minutes on the v2 ring)
+# (full: nothing more yet)
 for c in "${cases[@]}"; do
 	label=${c%%|*} args=${c#*|}
 	# shellcheck disable=SC2086

@@ -41,6 +41,8 @@
 
 #include "vbus_core.h"
 #include "vbus_cli.h"
+#include "explore_link.h"
+#include "explore_core.h"
 
 #ifndef VX_SRC_DIR
 #define VX_SRC_DIR "."
@@ -54,8 +56,10 @@
 
 enum { AG_N, AG_S };
 enum { M_TSO, M_WEAK };
-enum { SC_PLAIN, SC_EVIDX, SC_LOWER, SC_BOTH, SC_COUNT };
-static const char *const sc_name[SC_COUNT] = {"plain", "evidx", "lower", "both"};
+enum { SC_PLAIN, SC_EVIDX, SC_LOWER, SC_BOTH, SC_LINK, SC_LINK_EVIDX, SC_RECLAIM, SC_COUNT };
+static const char *const sc_name[SC_COUNT] = {"plain", "evidx",      "lower",
+						"both",  "link",       "link-evidx",
+						"reclaim"};
 static const char *const sc_doc[SC_COUNT] = {
 	"plain ring (SIG-12 dirty elision on), south enables, serves doorbells, once "
 	"disables/polls/enables",
@@ -64,7 +68,13 @@ static const char *const sc_doc[SC_COUNT] = {
 	"EVENT_IDX ring, south armed for 2 lowers its threshold to 1 while asleep (MB-ARM)",
 	"both directions: south completes and kicks north; north reclaims by polling before each "
 	"push, then enables and reclaims in wakeup",
+	"plain ring, south is libvbus's blocking wait loop itself (vbus_link_recv BLOCK: enable, "
+	"sleep in read(eventfd), wakeup with a budget of 1 pass, RESCHED) called again and again",
+	"as link on an EVENT_IDX ring: libvbus arms for its threshold (1) before it sleeps",
+	"plain ring, north pushes and kicks, then polls ioq_reclaim until every completion is "
+	"back (no interrupt: only the WMB-COMPLETE / RMB-RECLAIM pair orders a completion)",
 };
+#define IS_LINK(sc) ((sc) == SC_LINK || (sc) == SC_LINK_EVIDX)
 
 /* operations: one real core call (with its handler) each */
 enum {
@@ -77,11 +87,13 @@ enum {
 	OP_S_DISABLE,
 	OP_S_POLL,
 	OP_S_ARM1,
+	OP_S_RECV,
+	OP_N_POLL,
 	OP_COUNT
 };
 static const char *const op_name[OP_COUNT] = {"-",	"push+kick",   "enable",  "wakeup(reclaim)",
 					      "enable", "wakeup(pop)", "disable", "poll",
-					      "arm(1)"};
+					      "arm(1)", "vbus_link_recv(BLOCK)", "reclaim(poll)"};
 
 struct sb_ent {
 	uint16_t off;
@@ -91,7 +103,11 @@ struct sb_ent {
 };
 
 struct agent {
-	struct ioq q;  /* the core's private state at the start of the current call */
+	union {
+		struct ioq q; /* the core's private state at the start of the current call */
+		uint8_t link[VX_LINK_MAX]; /* link scenarios, south: libvbus's struct vbus_link
+					      (its struct ioq first) */
+	};
 	uint8_t op;    /* current call, OP_NONE between calls */
 	uint8_t k;     /* events done in the current call */
 	uint8_t phase; /* script position */
@@ -99,7 +115,7 @@ struct agent {
 	uint8_t done2; /* north: reclaimed; south: 1 once the disable/poll/enable cycle ran */
 	uint8_t bad;   /* a descriptor read with the wrong contents */
 	uint8_t dup;   /* an item consumed twice */
-	uint8_t pad0;
+	uint8_t blocked;  /* link: asleep in read(eventfd) with nothing in flight */
 	uint8_t inflight; /* doorbells sent TO this agent, not yet taken */
 	uint8_t sbn;
 	uint8_t pad[6];
@@ -531,6 +547,62 @@ static void vx_notify(int to)
 	ev_end();
 }
 
+/*
+ * libvbus's eventfds (link scenarios). read: the doorbells in flight to the reader are taken all
+ * at once (eventfd counter semantics); with none in flight the reader falls asleep (one step that
+ * only marks it) and has no step until a doorbell arrives. write: a doorbell to the peer.
+ */
+ssize_t vx_efd_read(int fd, void *buf, size_t n)
+{
+	struct agent *a;
+	unsigned int idx;
+	uint64_t cnt;
+
+	if (!X.on || fd != VX_EFD_S_RX || n < sizeof(cnt)) {
+		errno = EBADF;
+		return -1;
+	}
+	a = &X.s->ag[X.ag];
+	idx = X.n;
+	if (!ev_begin()) {
+		cnt = a->ev[idx];
+		memcpy(buf, &cnt, sizeof(cnt));
+		return sizeof(cnt);
+	}
+	if (X.choice) {
+		X.nochoice = 1;
+		longjmp(X.jb, 1);
+	}
+	if (!a->inflight) {
+		if (a->blocked) {
+			X.nochoice = 1; /* asleep: no step until a doorbell is in flight */
+			longjmp(X.jb, 1);
+		}
+		a->blocked = 1;
+		X.local = 1;
+		lg(" read(eventfd): nothing in flight, %c sleeps", X.ag == AG_N ? 'N' : 'S');
+		longjmp(X.jb, 1);
+	}
+	a->ev[idx] = a->inflight;
+	lg(" read(eventfd)=%u: %c takes the doorbell(s) in flight", a->inflight,
+	   X.ag == AG_N ? 'N' : 'S');
+	a->inflight = 0;
+	a->blocked = 0;
+	ev_end();
+	return 0;
+}
+
+ssize_t vx_efd_write(int fd, const void *buf, size_t n)
+{
+	(void)buf;
+	if (!X.on || fd != VX_EFD_S_TX) {
+		errno = EBADF;
+		return -1;
+	}
+	vx_notify(AG_N);
+	return (ssize_t)n;
+}
+
 /* ------------------------------------------------------------------ the scripts */
 
 static struct agent *W; /* the working copy of the running agent */
@@ -589,6 +661,19 @@ static void north_handler(void *arg)
 		W->bad = 1;
 }
 
+/* libvbus's receive callback (link scenarios): the same checks as pop_cb. */
+static uint32_t link_rx(void *arg, const void *data, uint32_t len, uint64_t cookie)
+{
+	(void)arg;
+	(void)cookie; /* north's own (v2: south never reads the cookie table) */
+	if ((const uint8_t *)data - ring_buf != (long)W->count + 1 || len != 8)
+		W->bad = 1;
+	if (W->count >= C.depth)
+		W->dup = 1;
+	W->count++;
+	return 4;
+}
+
 /* Run @op on the working copy; its result. */
 static int run_op(int ag, int op)
 {
@@ -631,6 +716,14 @@ static int run_op(int ag, int op)
 		while ((r = ioq_arm(&W->q, 1)) == IOQ_READY)
 			pop_all_and_complete();
 		break;
+	case OP_N_POLL:
+		north_handler(NULL);
+		break;
+	case OP_S_RECV:
+		r = vx_link_recv_block(W->link, link_rx);
+		if (r < 0)
+			W->bad = 1; /* libvbus found the ring broken */
+		break;
 	}
 	return r;
 }
@@ -650,8 +743,14 @@ static int next_ops(const struct xstate *s, int ag, int *ops)
 			ops[n++] = OP_N_PUSHKICK;
 		else if (a->phase == 1)
 			ops[n++] = OP_N_ENABLE;
+		else if (a->phase == 4)
+			ops[n++] = OP_N_POLL;
 		else if (a->inflight)
 			ops[n++] = OP_N_WAKEUP;
+		return n;
+	}
+	if (IS_LINK(C.sc)) {
+		ops[n++] = OP_S_RECV; /* a receiver loop: recv again as soon as recv returns */
 		return n;
 	}
 	switch (a->phase) {
@@ -682,7 +781,10 @@ static void after_op(struct agent *a, int ag, int op, int r)
 	switch (op) {
 	case OP_N_PUSHKICK:
 		if (a->count == C.depth)
-			a->phase = C.sc == SC_BOTH ? 1 : 3;
+			a->phase = C.sc == SC_BOTH ? 1 : C.sc == SC_RECLAIM ? 4 : 3;
+		break;
+	case OP_N_POLL: /* poll again until every completion is back */
+		a->phase = a->done2 == C.depth ? 3 : 4;
 		break;
 	case OP_N_ENABLE:
 		a->phase = 2;
@@ -793,6 +895,7 @@ static int apply(struct xstate *s, int act, int choice)
 	work.sbn = a->sbn;
 	memcpy(work.sb, a->sb, sizeof(work.sb));
 	work.inflight = a->inflight;
+	work.blocked = 0;
 	memcpy(a, &work, sizeof(*a));
 	after_op(a, ag, op, r);
 	lg(" returns %d", r);
@@ -807,6 +910,9 @@ static int quiescent(const struct xstate *s)
 {
 	const struct agent *n = &s->ag[AG_N], *so = &s->ag[AG_S];
 
+	if (IS_LINK(C.sc)) /* south asleep in libvbus's read(eventfd), north done */
+		return !n->op && !n->sbn && !n->inflight && n->phase == 3 && so->op == OP_S_RECV &&
+		       so->blocked && !so->inflight && !so->sbn;
 	if (n->op != OP_NONE || so->op != OP_NONE || n->sbn || so->sbn || n->inflight ||
 	    so->inflight)
 		return 0;
@@ -944,7 +1050,10 @@ static void init_state(struct xstate *s)
 	memset(ring_buf, 0, sizeof(ring_buf));
 	X.on = 0;
 	if (ioq_north_init(&qn, (struct vbus_ioq_ring *)ring_buf, RING_COUNT,
-			   C.sc == SC_PLAIN || C.sc == SC_BOTH ? 0 : VBUS_IOQ_F_EVENT_IDX, 0,
+			   C.sc == SC_PLAIN || C.sc == SC_BOTH || C.sc == SC_LINK || C.sc == SC_RECLAIM
+				   ? 0
+				   : VBUS_IOQ_F_EVENT_IDX,
+			   0,
 			   RING_BYTES) ||
 	    ioq_south_attach(&qs, ring_buf, RING_BYTES, 0)) {
 		fprintf(stderr, "vbus-explore-core: ring setup failed\n");
@@ -957,6 +1066,11 @@ static void init_state(struct xstate *s)
 	}
 	memcpy(&s->ag[AG_N].q, &qn, sizeof(qn));
 	memcpy(&s->ag[AG_S].q, &qs, sizeof(qs));
+	if (IS_LINK(C.sc) && vx_link_init(s->ag[AG_S].link, sizeof(s->ag[AG_S].link), &qs,
+					  ring_buf, RING_BYTES)) {
+		fprintf(stderr, "vbus-explore-core: struct vbus_link does not fit VX_LINK_MAX\n");
+		exit(2);
+	}
 	memcpy(s->mem, ring_buf, RING_BYTES);
 	memcpy(s->view[0], ring_buf, RING_BYTES);
 	memcpy(s->view[1], ring_buf, RING_BYTES);
@@ -1043,7 +1157,9 @@ static void counterexample(FILE *f, const struct xstate *init, const uint32_t *p
 			print_mem(f, s);
 	}
 	X.log = NULL;
-	fprintf(f, "quiescent: both sides done, both store buffers empty, nothing in flight\n");
+	fprintf(f, "quiescent: %s, both store buffers empty, nothing in flight\n",
+		IS_LINK(C.sc) ? "north done, south asleep in libvbus's read(eventfd)"
+			      : "both sides done");
 	fprintf(f, "VIOLATION: %s\n", why);
 	free(path);
 	free(s);
@@ -1099,7 +1215,7 @@ static int explore(struct result *res, FILE *cex)
 			 * set; the graph is acyclic and the checked quiescent states are terminal,
 			 * so all of them are kept).
 			 */
-			int only = -1;
+			int only = -1, succ = 0;
 
 			for (int a = A_N_STEP; a <= A_S_STEP && only < 0 && !C.no_por; a += 2) {
 				struct xstate t;
@@ -1123,6 +1239,7 @@ static int explore(struct result *res, FILE *cex)
 					}
 					if (!took)
 						break; /* choices are dense: 0..n-1 */
+					succ++;
 					res->transitions++;
 					int added = vis_add(&V, &s, (uint32_t)n, n + 1);
 
@@ -1182,6 +1299,16 @@ static int explore(struct result *res, FILE *cex)
 					}
 				}
 			}
+			if (!succ && !quiescent((const struct xstate *)(cur + i * SSZ))) {
+				/* nobody can move and the scripts are not at rest: a script error */
+				res->violations++;
+				if (cex && !printed) {
+					counterexample(cex, &init, parent, act, curid[i],
+						       "stuck: no step is possible, yet the scripts are "
+						       "not at rest (an explorer script error)");
+					printed = 1;
+				}
+			}
 		}
 		free(cur);
 		free(curid);
@@ -1209,19 +1336,19 @@ out:
 
 /* ------------------------------------------------------------------ CLI */
 
-static void usage(FILE *f)
+static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: vbus-explore-core [--scenario plain|evidx|lower|both] [--depth 1..%d] "
-		"[--model tso|weak]\n"
-		"                         [--drop LABEL] [--max-states N] [--no-reduction] "
+		"usage: %s [--scenario plain|evidx|lower|both|link|link-evidx|reclaim]\n"
+		"       [--depth 1..%d]"
+		" [--model tso|weak] [--drop LABEL] [--max-states N] [--no-reduction] "
 		"[--quiet]\n"
 		"Explore every interleaving and store-buffer flush order of the production "
 		"kernel/core functions.\n"
 		"  --scenario  (default plain)\n",
-		MAX_DEPTH);
+		prog, MAX_DEPTH);
 	for (int i = 0; i < SC_COUNT; i++)
-		fprintf(f, "      %-6s %s\n", sc_name[i], sc_doc[i]);
+		fprintf(f, "      %-10s %s\n", sc_name[i], sc_doc[i]);
 	fprintf(f, "  --depth     north's push+kick calls (default 2)\n"
 		   "  --model     tso (x86-TSO, default) or weak (stores and loads reorder unless "
 		   "wmb/rmb/mb)\n"
@@ -1235,9 +1362,12 @@ static void usage(FILE *f)
 		   "      1 the search failed (a limit), 2 usage error.\n");
 }
 
-int main(int argc, char **argv)
+/*
+ * The whole command line (vbus-explore-core's main and `vbus-model explore --impl core` both call
+ * this; @prog names the command in messages). Exit 0, 3 violation, 1 search failed, 2 usage.
+ */
+int vbus_explore_core_main(const char *prog, int argc, char **argv)
 {
-	static const char *const prog = "vbus-explore-core";
 	static const struct option lo[] = {{"scenario", required_argument, 0, 's'},
 					   {"depth", required_argument, 0, 'd'},
 					   {"model", required_argument, 0, 'm'},
@@ -1253,7 +1383,7 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) /* --help wins, whatever else is on the line */
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
+			usage(stdout, prog);
 			return VBUS_EXIT_OK;
 		}
 	C.depth = 2;
@@ -1268,7 +1398,7 @@ int main(int argc, char **argv)
 					C.sc = i;
 			if (C.sc < 0)
 				return vbus_usage_error(
-					prog, "--scenario '%s': not plain, evidx, lower or both",
+					prog, "--scenario '%s': not plain, evidx, lower, both, link, link-evidx or reclaim",
 					optarg);
 			break;
 		case 'd':

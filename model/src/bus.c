@@ -14,10 +14,14 @@
 const char *vm_dev_state_name(uint32_t state)
 {
 	switch (state) {
-	case VBUS_DEV_EMPTY: return "empty";
-	case VBUS_DEV_PRESENT: return "present";
-	case VBUS_DEV_OPEN: return "open";
-	case VBUS_DEV_BROKEN: return "broken";
+	case VBUS_DEV_EMPTY:
+		return "empty";
+	case VBUS_DEV_PRESENT:
+		return "present";
+	case VBUS_DEV_OPEN:
+		return "open";
+	case VBUS_DEV_BROKEN:
+		return "broken";
 	}
 	return "?";
 }
@@ -92,8 +96,8 @@ static int bus_shm(struct vm_bus *b, struct vm_dev *d, uint32_t id, uint32_t pri
 		return -ENOTCONN;
 	if (id >= d->max_shm || prio > VBUS_PRIO_MAX || len == 0 || off > size || len > size - off)
 		return -EINVAL;
-	if (sigdesc != VBUS_CTRL_NO_SIGNAL &&
-	    ((sigdesc & 63) || len < 192 || sigdesc < off || sigdesc > off + len - 192)) /* v2 signal: 192 bytes, line-aligned */
+	if (sigdesc != VBUS_CTRL_NO_SIGNAL && ((sigdesc & 63) || len < 192 || sigdesc < off ||
+					       sigdesc > off + len - 192)) /* v2 signal: 192 bytes, line-aligned */
 		return -EINVAL;
 	if (d->shm_ids & (1ull << id))
 		return -EEXIST;
@@ -152,9 +156,12 @@ int vm_bus_ctrl(struct vm_bus *b, uint32_t op, uint32_t devid, uint32_t arg0, ui
 struct vm_signal *vm_obj_signal(struct vm_obj *o)
 {
 	switch (o->kind) {
-	case VM_SIGNAL: return &o->sig;
-	case VM_RING: return &o->ring.sig;
-	default: return NULL;
+	case VM_SIGNAL:
+		return &o->sig;
+	case VM_RING:
+		return &o->ring.sig;
+	default:
+		return NULL;
 	}
 }
 
@@ -175,7 +182,21 @@ int vm_obj_copy(struct vm_obj *dst, const struct vm_obj *src)
 
 void vm_obj_free(struct vm_obj *o)
 {
-	if (o->kind == VM_RING)
-		free(o->ring.region);
+	if (o->kind == VM_RING) {
+		struct vm_ring *r = &o->ring;
+		free(r->region);
+		free(r->ncookie);
+		free(r->nlen);
+		free(r->nbusy);
+		free(r->nfree);
+		free(r->held);
+		free(r->tlen);
+		r->ncookie = NULL;
+		r->nlen = NULL;
+		r->nbusy = NULL;
+		r->nfree = NULL;
+		r->held = NULL;
+		r->tlen = NULL;
+	}
 	o->ring.region = NULL;
 }

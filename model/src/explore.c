@@ -15,24 +15,13 @@
 #include "vbusmodel/explore.h"
 
 /* Shared variables (one byte each: flags, the north index and the descriptor contents). */
-enum {
-	V_NE,
-	V_NP,
-	V_ND,
-	V_SE,
-	V_SP,
-	V_SD,
-	V_NIDX,
-	V_SEVENT,
-	V_DESC0,
-	V_NVARS = V_DESC0 + VM_EX_MAX_ITEMS
-};
+enum { V_NE, V_NP, V_ND, V_SE, V_SP, V_SD, V_NIDX, V_SEVENT, V_DESC0, V_NVARS = V_DESC0 + VM_EX_MAX_ITEMS };
 
 #define AG_N 0
 #define AG_S 1
 #define SB_N (4 * VM_EX_MAX_ITEMS) /* north stores at most 4 per round before a drain */
-#define SB_S                                                                                       \
-	(4 * VM_EX_MAX_ITEMS) /* south: D1, E1 and 3 per drain loop, bounded by the injects        \
+#define SB_S                                                                                                           \
+	(4 * VM_EX_MAX_ITEMS) /* south: D1, E1 and 3 per drain loop, bounded by the injects                            \
 			       */
 
 enum { NP_PUSH, NP_I0, NP_IE, NP_I1, NP_I2, NP_I3, NP_I4, NP_K4, NP_I5, NP_I6, NP_DONE };
@@ -148,15 +137,12 @@ static void flush_one(struct ex_state *s, int ag)
 /* A barrier micro-step: `mb` drains the own buffer; `wmb` has no effect on TSO. */
 static void barrier(struct ex_ctx *c, struct ex_state *s, int ag, unsigned bar, const char *label)
 {
-	if (c->cfg->asym &&
-	    ag == AG_N) { /* the sender's side of an asymmetric pair: a compiler barrier */
+	if (c->cfg->asym && ag == AG_N) { /* the sender's side of an asymmetric pair: a compiler barrier */
 		lg(c, " %s = compiler barrier (asymmetric: the receiver pays)", label);
 		return;
 	}
-	if (c->cfg->asym &&
-	    (c->cfg->full_barriers & bar)) { /* membarrier(): both CPUs run a full barrier */
-		lg(c, " %s = membarrier: drain S buffer (%u) and N buffer (%u)", label, s->sbs,
-		   s->sbn);
+	if (c->cfg->asym && (c->cfg->full_barriers & bar)) { /* membarrier(): both CPUs run a full barrier */
+		lg(c, " %s = membarrier: drain S buffer (%u) and N buffer (%u)", label, s->sbs, s->sbn);
 		while (s->sbs)
 			flush_one(s, AG_S);
 		while (s->sbn)
@@ -205,8 +191,7 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 	switch (s->npc) {
 	case NP_PUSH:
 		lg(c, "push item %d: fill desc, WMB-PUBLISH (TSO: none),", k + 1);
-		if (c->cfg->plant ==
-		    VM_PLANT_INDEX_FIRST) { /* planted bug: publish before the contents */
+		if (c->cfg->plant == VM_PLANT_INDEX_FIRST) { /* planted bug: publish before the contents */
 			rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));
 			rc |= st(c, s, AG_N, V_DESC0 + k, (uint8_t)(k + 1));
 		} else {
@@ -269,8 +254,7 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 		uint8_t ev = ld(c, s, AG_N, V_SEVENT), nw = (uint8_t)(k + 1);
 		/* need_event(event, new, old) in 8-bit arithmetic: every value here is below 16 */
 		if ((uint8_t)(nw - ev - 1) >= (uint8_t)(nw - s->kold)) {
-			lg(c, " -> need_event(%u, new=%u, old=%u) false: kick returns evskip", ev,
-			   nw, s->kold);
+			lg(c, " -> need_event(%u, new=%u, old=%u) false: kick returns evskip", ev, nw, s->kold);
 			north_next_round(c, s);
 		} else {
 			s->npc = NP_I5;
@@ -554,8 +538,7 @@ static int ex_apply(struct ex_ctx *c, struct ex_state *s, int a)
 		uint8_t *b = sb_buf(s, ag);
 		if (!*sb_len(s, ag))
 			return 0;
-		lg(c, "flush %s=%u from %c buffer to memory", var_name[b[0] >> 4], b[0] & 15,
-		   ag_name(ag));
+		lg(c, "flush %s=%u from %c buffer to memory", var_name[b[0] >> 4], b[0] & 15, ag_name(ag));
 		flush_one(s, ag);
 		return 1;
 	}
@@ -565,8 +548,8 @@ static int ex_apply(struct ex_ctx *c, struct ex_state *s, int a)
 
 static int quiescent(const struct vm_explore_cfg *cfg, const struct ex_state *s)
 {
-	return s->npc == NP_DONE && s->spc == SP_IDLE && s->phase == (cfg->south_cycle ? 3 : 1) &&
-	       !s->sbn && !s->sbs && !s->inflight;
+	return s->npc == NP_DONE && s->spc == SP_IDLE && s->phase == (cfg->south_cycle ? 3 : 1) && !s->sbn && !s->sbs &&
+	       !s->inflight;
 }
 
 static unsigned popcount8(unsigned v)
@@ -578,8 +561,7 @@ static unsigned popcount8(unsigned v)
 }
 
 /* Which §0.4 checks a quiescent state breaks, as a text (empty when none). */
-static int check_state(const struct vm_explore_cfg *cfg, const struct ex_state *s, char *why,
-		       size_t len)
+static int check_state(const struct vm_explore_cfg *cfg, const struct ex_state *s, char *why, size_t len)
 {
 	unsigned work = cfg->depth - popcount8(s->consumed);
 	why[0] = 0;
@@ -594,8 +576,7 @@ static int check_state(const struct vm_explore_cfg *cfg, const struct ex_state *
 			 "nobody will wake south",
 			 work);
 	else if (s->mem[V_SE] && s->mem[V_SP])
-		snprintf(why, len,
-			 "stranded pending: irq[S].enabled=1 and irq[S].pending=1 at rest");
+		snprintf(why, len, "stranded pending: irq[S].enabled=1 and irq[S].pending=1 at rest");
 	return why[0] != 0;
 }
 
@@ -604,15 +585,13 @@ static void print_mem(FILE *f, const struct ex_state *s)
 	fprintf(f,
 		"        memory: irq[N]=%u%u%u irq[S]=%u%u%u north.index=%u south.event=%u | N "
 		"buffer [",
-		s->mem[V_NE], s->mem[V_NP], s->mem[V_ND], s->mem[V_SE], s->mem[V_SP], s->mem[V_SD],
-		s->mem[V_NIDX], s->mem[V_SEVENT]);
+		s->mem[V_NE], s->mem[V_NP], s->mem[V_ND], s->mem[V_SE], s->mem[V_SP], s->mem[V_SD], s->mem[V_NIDX],
+		s->mem[V_SEVENT]);
 	for (int i = 0; i < s->sbn; i++)
-		fprintf(f, "%s%s=%u", i ? ", " : "", var_name[s->sbn_buf[i] >> 4],
-			s->sbn_buf[i] & 15);
+		fprintf(f, "%s%s=%u", i ? ", " : "", var_name[s->sbn_buf[i] >> 4], s->sbn_buf[i] & 15);
 	fprintf(f, "] | S buffer [");
 	for (int i = 0; i < s->sbs; i++)
-		fprintf(f, "%s%s=%u", i ? ", " : "", var_name[s->sbs_buf[i] >> 4],
-			s->sbs_buf[i] & 15);
+		fprintf(f, "%s%s=%u", i ? ", " : "", var_name[s->sbs_buf[i] >> 4], s->sbs_buf[i] & 15);
 	fprintf(f, "] | in flight %u\n", s->inflight);
 }
 
@@ -693,8 +672,8 @@ static int store_add(struct ex_store *S, const struct ex_state *s, uint32_t pare
 	return 1;
 }
 
-static void print_counterexample(const struct vm_explore_cfg *cfg, const struct ex_store *S,
-				 uint64_t idx, const char *why, FILE *f)
+static void print_counterexample(const struct vm_explore_cfg *cfg, const struct ex_store *S, uint64_t idx,
+				 const char *why, FILE *f)
 {
 	uint64_t len = 0;
 	for (uint64_t i = idx; i; i = S->parent[i])
@@ -720,20 +699,18 @@ static void print_counterexample(const struct vm_explore_cfg *cfg, const struct 
 		: cfg->lower_threshold ? ", event index, threshold lowered while asleep"
 				       : ", event index",
 		(unsigned long long)len);
-	struct ex_ctx c = {.cfg = cfg, .log = f};
+	struct ex_ctx c = { .cfg = cfg, .log = f };
 	struct ex_state s = S->st[0], prev;
 	print_mem(f, &s);
 	for (uint64_t i = 0; i < len; i++) {
 		int a = path[i];
-		fprintf(f, "  %3llu  %c  ", (unsigned long long)i + 1,
-			a == A_N_STEP || a == A_N_FLUSH ? 'N' : 'S');
+		fprintf(f, "  %3llu  %c  ", (unsigned long long)i + 1, a == A_N_STEP || a == A_N_FLUSH ? 'N' : 'S');
 		prev = s;
 		ex_apply(&c, &s, a);
 		fputc('\n', f);
-		if (memcmp(prev.mem, s.mem, sizeof(s.mem)) || prev.sbn != s.sbn ||
-		    prev.sbs != s.sbs || memcmp(prev.sbn_buf, s.sbn_buf, sizeof(s.sbn_buf)) ||
-		    memcmp(prev.sbs_buf, s.sbs_buf, sizeof(s.sbs_buf)) ||
-		    prev.inflight != s.inflight)
+		if (memcmp(prev.mem, s.mem, sizeof(s.mem)) || prev.sbn != s.sbn || prev.sbs != s.sbs ||
+		    memcmp(prev.sbn_buf, s.sbn_buf, sizeof(s.sbn_buf)) ||
+		    memcmp(prev.sbs_buf, s.sbs_buf, sizeof(s.sbs_buf)) || prev.inflight != s.inflight)
 			print_mem(f, &s);
 	}
 	fprintf(f, "quiescent: both sides done, both store buffers empty, nothing in flight\n");
@@ -746,9 +723,8 @@ int vm_explore_parse_placement(const char *s, unsigned *mask)
 	static const struct {
 		const char *name;
 		unsigned bar;
-	} lab[] = {{"MB-INJECT", VM_BAR_INJECT}, {"MB-ENABLE", VM_BAR_ENABLE},
-		   {"MB-DRAIN", VM_BAR_DRAIN},	 {"MB-CLEAR", VM_BAR_CLEAR},
-		   {"MB-ARM", VM_BAR_ARM},	 {"MB-PUBLISH", VM_BAR_PUBLISH}};
+	} lab[] = { { "MB-INJECT", VM_BAR_INJECT }, { "MB-ENABLE", VM_BAR_ENABLE }, { "MB-DRAIN", VM_BAR_DRAIN },
+		    { "MB-CLEAR", VM_BAR_CLEAR },   { "MB-ARM", VM_BAR_ARM },	    { "MB-PUBLISH", VM_BAR_PUBLISH } };
 	if (!strcmp(s, "spec")) {
 		*mask = VM_BAR_ALL;
 		return 0;
@@ -768,8 +744,7 @@ int vm_explore_parse_placement(const char *s, unsigned *mask)
 
 const char *vm_explore_placement_name(unsigned mask, char *buf, unsigned len)
 {
-	static const char *const lab[] = {"MB-INJECT", "MB-ENABLE", "MB-DRAIN",
-					  "MB-CLEAR",  "MB-ARM",    "MB-PUBLISH"};
+	static const char *const lab[] = { "MB-INJECT", "MB-ENABLE", "MB-DRAIN", "MB-CLEAR", "MB-ARM", "MB-PUBLISH" };
 	if (mask == VM_BAR_ALL)
 		return "spec";
 	if (mask == VM_BAR_2009)
@@ -792,8 +767,8 @@ static double now_s(void)
 
 int vm_explore_run(const struct vm_explore_cfg *cfg, struct vm_explore_result *res, FILE *cex)
 {
-	struct ex_store S = {0};
-	struct ex_ctx c = {.cfg = cfg, .log = NULL};
+	struct ex_store S = { 0 };
+	struct ex_ctx c = { .cfg = cfg, .log = NULL };
 	uint64_t max = cfg->max_states ? cfg->max_states : 50000000ull;
 	int rc = 0, printed = 0;
 	char why[256];

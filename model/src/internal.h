@@ -22,8 +22,14 @@ static inline void vm_wr(uint8_t *p, int bytes, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
-static inline uint32_t vm_rd32(const uint8_t *p) { return (uint32_t)vm_rd(p, 4); }
-static inline void vm_wr32(uint8_t *p, uint32_t v) { vm_wr(p, 4, v); }
+static inline uint32_t vm_rd32(const uint8_t *p)
+{
+	return (uint32_t)vm_rd(p, 4);
+}
+static inline void vm_wr32(uint8_t *p, uint32_t v)
+{
+	vm_wr(p, 4, v);
+}
 
 /* I0-I4 of inject (K0-K3 of kick, KE only without @event_idx): 1 when the send part may follow. */
 int vm_sig_kick_check(struct vm_signal *s, int x, int event_idx);

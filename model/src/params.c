@@ -55,8 +55,7 @@ int vm_param_set(struct vm_params *p, const char *name, double value)
 			continue;
 		/* Whole cycles; mod_count is a byte (§4.1), the event threshold at least 1 (§2.7). */
 		double max = i == VM_P_MOD_COUNT ? 255 : 1e12;
-		if (!(value >= 0) || value > max || value != floor(value) ||
-		    (i == VM_P_EVIDX_THRESHOLD && value < 1) ||
+		if (!(value >= 0) || value > max || value != floor(value) || (i == VM_P_EVIDX_THRESHOLD && value < 1) ||
 		    ((i == VM_P_POLL_INTERVAL) && value < 1))
 			return -ERANGE;
 		p->v[i] = (uint64_t)value;
@@ -70,8 +69,7 @@ static int param_err(int rc, const char *name, char *err, size_t errlen, const c
 	if (rc == -ENOENT)
 		snprintf(err, errlen, "%sunknown parameter '%s' (see vbus-model run --help)", where, name);
 	else
-		snprintf(err, errlen, "%sparameter '%s': value must be a whole number of cycles in range", where,
-			 name);
+		snprintf(err, errlen, "%sparameter '%s': value must be a whole number of cycles in range", where, name);
 	return -EINVAL;
 }
 

@@ -19,8 +19,7 @@
 #define R_FLAGS offsetof(struct vbus_ioq_ring, flags)
 #define R_COUNT offsetof(struct vbus_ioq_ring, count)
 #define R_SIG offsetof(struct vbus_ioq_ring, signal)
-#define R_IRQ(side) \
-	(R_SIG + offsetof(struct vbus_shm_signal_desc, irq) + (side) * sizeof(struct vbus_shm_signal_irq))
+#define R_IRQ(side) (R_SIG + offsetof(struct vbus_shm_signal_desc, irq) + (side) * sizeof(struct vbus_shm_signal_irq))
 #define R_NI (offsetof(struct vbus_ioq_ring, north) + offsetof(struct vbus_ioq_idx, index))
 #define R_NE (offsetof(struct vbus_ioq_ring, north) + offsetof(struct vbus_ioq_idx, event))
 #define R_SI (offsetof(struct vbus_ioq_ring, south) + offsetof(struct vbus_ioq_idx, index))
@@ -29,8 +28,14 @@
 #define D_OFFSET offsetof(struct vbus_ioq_desc, offset)
 #define D_LEN offsetof(struct vbus_ioq_desc, len)
 #define D_FLAGS offsetof(struct vbus_ioq_desc, flags)
+#define D_ID offsetof(struct vbus_ioq_desc, id)
+/* §2.12: used[k & (cnt-1)], in the cookie table's place on OOO rings. */
+#define U_OFF(cnt, k) (VBUS_IOQ_USED_OFF((size_t)(cnt)) + (size_t)((k) & ((cnt)-1)) * sizeof(struct vbus_ioq_used))
+#define U_ID offsetof(struct vbus_ioq_used, id)
+#define U_FLAGS offsetof(struct vbus_ioq_used, flags)
+#define U_LEN offsetof(struct vbus_ioq_used, len)
 /* North's cookie table after desc[] (§2.1): north only, south never reads it. */
-#define C_OFF(cnt, slot) (VBUS_IOQ_COOKIE_OFF((size_t)(cnt)) + (size_t)(slot) * 8)
+#define C_OFF(cnt, slot) (VBUS_IOQ_COOKIE_OFF((size_t)(cnt)) + (size_t)(slot)*8)
 
 uint32_t vm_ring_shared(const struct vm_ring *r, int which)
 {
@@ -43,25 +48,39 @@ int vm_need_event(uint32_t event, uint32_t nw, uint32_t old)
 	return (uint32_t)(nw - event - 1) < (uint32_t)(nw - old);
 }
 
-int vm_obj_init_ring(struct vm_obj *o, const char *name, uint32_t count, int evidx, uint32_t base,
-		     uint64_t region)
+int vm_obj_init_ring(struct vm_obj *o, const char *name, uint32_t count, unsigned flags, uint32_t base, uint64_t region)
 {
+	int evidx = !!(flags & VBUS_IOQ_F_EVENT_IDX), ooo = !!(flags & VBUS_IOQ_F_OOO);
 	memset(o, 0, sizeof(*o));
 	strncpy(o->name, name, sizeof(o->name) - 1);
 	o->kind = VM_RING;
 	struct vm_ring *r = &o->ring;
 	if (count < VBUS_IOQ_MIN_COUNT || count > VBUS_IOQ_MAX_COUNT || (count & (count - 1)) ||
-	    region < VBUS_IOQ_RING_SIZE(count) || region > (1ull << 30))
+	    region < VBUS_IOQ_RING_SIZE(count) || region > (1ull << 30) || (flags & ~VBUS_IOQ_F_KNOWN))
 		return -EINVAL;
 	r->region = calloc(1, region);
 	if (!r->region)
 		return -ENOMEM;
+	if (ooo) { /* both sides' private tracking (§2.12); south offers OOO for up to count ids */
+		r->ncookie = calloc(count, sizeof(*r->ncookie));
+		r->nlen = calloc(count, sizeof(*r->nlen));
+		r->nbusy = calloc(count, 1);
+		r->nfree = calloc(count, sizeof(*r->nfree));
+		r->held = calloc(count, 1);
+		r->tlen = calloc(count, sizeof(*r->tlen));
+		if (!r->ncookie || !r->nlen || !r->nbusy || !r->nfree || !r->held || !r->tlen)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < count; i++)
+			r->nfree[i] = (uint16_t)(count - 1 - i); /* reference allocator: 0, 1, 2 ... first */
+		r->nnfree = count;
+		r->soffer = 1;
+	}
 	r->region_size = region;
 	uint8_t *m = r->region;
 	/* North initialises (§2.2, SIG-2): every descriptor and cookie zero (calloc). */
 	vm_wr32(m + R_MAGIC, VBUS_IOQ_MAGIC);
 	vm_wr(m + R_VERSION, 2, VBUS_IOQ_VERSION);
-	vm_wr(m + R_FLAGS, 2, evidx ? VBUS_IOQ_F_EVENT_IDX : 0);
+	vm_wr(m + R_FLAGS, 2, flags);
 	vm_wr32(m + R_COUNT, count);
 	vm_wr32(m + R_SIG + offsetof(struct vbus_shm_signal_desc, magic), VBUS_SHM_SIGNAL_MAGIC);
 	vm_wr32(m + R_SIG + offsetof(struct vbus_shm_signal_desc, version), VBUS_SHM_SIGNAL_VERSION);
@@ -71,7 +90,8 @@ int vm_obj_init_ring(struct vm_obj *o, const char *name, uint32_t count, int evi
 	vm_wr32(m + R_SE, base);
 	r->sig.desc = m + R_SIG;
 	r->ncount = count;
-	r->nflags = evidx ? VBUS_IOQ_F_EVENT_IDX : 0;
+	r->nflags = flags;
+	(void)evidx;
 	r->ni = r->rc = r->nk = base;
 	return vm_ring_attach(r) == VM_OK ? 0 : -EINVAL;
 }
@@ -104,7 +124,9 @@ int vm_ring_attach(struct vm_ring *r)
 	uint32_t sversion = vm_rd32(m + R_SIG + offsetof(struct vbus_shm_signal_desc, version));
 
 	if (magic != VBUS_IOQ_MAGIC || version != VBUS_IOQ_VERSION || count < VBUS_IOQ_MIN_COUNT ||
-	    count > VBUS_IOQ_MAX_COUNT || (count & (count - 1)) || (flags & ~VBUS_IOQ_F_KNOWN) ||
+	    count > VBUS_IOQ_MAX_COUNT || (count & (count - 1)) ||
+	    (flags & ~(VBUS_IOQ_F_EVENT_IDX | (r->soffer ? VBUS_IOQ_F_OOO : 0))) || /* negotiation (§2.12) */
+	    ((flags & VBUS_IOQ_F_OOO) && count > r->ncount) ||			    /* more ids than south tracks */
 	    smagic != VBUS_SHM_SIGNAL_MAGIC || sversion != VBUS_SHM_SIGNAL_VERSION ||
 	    VBUS_IOQ_RING_SIZE((uint64_t)count) > r->region_size) {
 		violate(r, "header");
@@ -112,13 +134,15 @@ int vm_ring_attach(struct vm_ring *r)
 	}
 	r->cnt = count;
 	r->sflags = flags;
-	r->si = r->sk = vm_rd32(m + R_SI);
+	r->si = r->sk = r->done = vm_rd32(m + R_SI);
+	if (flags & VBUS_IOQ_F_OOO)
+		memset(r->held, 0, r->ncount); /* nothing taken yet */
 	r->sbroken = 0;
 	return VM_OK;
 }
 
-int vm_ring_push(struct vm_ring *r, uint32_t n, uint32_t len, uint64_t off, const uint64_t *cookie,
-		 uint16_t flags, uint32_t *pushed)
+int vm_ring_push(struct vm_ring *r, uint32_t n, uint32_t len, uint64_t off, const uint64_t *cookie, uint16_t flags,
+		 uint32_t *pushed)
 {
 	*pushed = 0;
 	if ((uint64_t)(uint32_t)(r->ni - r->rc) + n > r->ncount) /* P1: all or nothing */
@@ -129,7 +153,15 @@ int vm_ring_push(struct vm_ring *r, uint32_t n, uint32_t len, uint64_t off, cons
 		vm_wr(d + D_OFFSET, 8, off);
 		vm_wr32(d + D_LEN, len);
 		vm_wr(d + D_FLAGS, 2, flags);
-		vm_wr(r->region + C_OFF(r->ncount, slot), 8, cookie ? *cookie : r->ni);
+		if (r->nflags & VBUS_IOQ_F_OOO) { /* P2': an id per descriptor, its cookie and len private */
+			uint16_t id = r->nfree[--r->nnfree];
+			r->ncookie[id] = cookie ? *cookie : r->ni;
+			r->nlen[id] = len;
+			r->nbusy[id] = 1;
+			vm_wr(d + D_ID, 2, id);
+		} else {
+			vm_wr(r->region + C_OFF(r->ncount, slot), 8, cookie ? *cookie : r->ni);
+		}
 		r->ni++;
 	}
 	/* P3 WMB-PUBLISH, once per batch: the descriptors before the index; pairs with RMB-INDEX (Q2). */
@@ -138,8 +170,30 @@ int vm_ring_push(struct vm_ring *r, uint32_t n, uint32_t len, uint64_t off, cons
 	return VM_OK;
 }
 
-int vm_ring_pop(struct vm_ring *r, uint32_t n, const uint32_t *used, uint32_t *got, uint64_t *cookie,
-		uint32_t *len)
+/*
+ * Q5/T5: descriptor number @s, each field read once and checked (IOQ-10); on OOO rings its id too:
+ * < cnt and not held (§2.12 T5). The id read precedes the other checks, as in the core.
+ */
+static int read_desc(struct vm_ring *r, uint32_t s, uint32_t *len, uint32_t *id)
+{
+	const uint8_t *d = r->region + D_OFF(s & (r->cnt - 1));
+	uint64_t doff = vm_rd(d + D_OFFSET, 8);
+	uint32_t dlen = vm_rd32(d + D_LEN), dflags = (uint32_t)vm_rd(d + D_FLAGS, 2);
+	*id = 0;
+	if (r->sflags & VBUS_IOQ_F_OOO) {
+		*id = (uint32_t)vm_rd(d + D_ID, 2);
+		if (*id >= r->cnt || r->held[*id])
+			return violate(r, "id");
+	}
+	if (dflags & ~VBUS_IOQ_DESC_F_KNOWN)
+		return violate(r, "flags");
+	if (dlen > VBUS_IOQ_MAX_LEN || doff > r->region_size || dlen > r->region_size - doff)
+		return violate(r, "range");
+	*len = dlen;
+	return VM_OK;
+}
+
+int vm_ring_pop(struct vm_ring *r, uint32_t n, const uint32_t *used, uint32_t *got, uint64_t *cookie, uint32_t *len)
 {
 	*got = 0;
 	if (r->sbroken) /* Q0 */
@@ -152,25 +206,91 @@ int vm_ring_pop(struct vm_ring *r, uint32_t n, const uint32_t *used, uint32_t *g
 	if (avail == 0) /* Q4 */
 		return -EAGAIN;
 	uint32_t k = n < avail ? n : avail, s = r->si;
+	int ooo = !!(r->sflags & VBUS_IOQ_F_OOO);
 	for (uint32_t i = 0; i < k; i++) { /* Q5 */
-		uint8_t *d = r->region + D_OFF(s & (r->cnt - 1));
-		uint64_t doff = vm_rd(d + D_OFFSET, 8);
-		uint32_t dlen = vm_rd32(d + D_LEN), dflags = (uint32_t)vm_rd(d + D_FLAGS, 2);
-		if (dflags & ~VBUS_IOQ_DESC_F_KNOWN)
-			return violate(r, "flags");
-		if (dlen > VBUS_IOQ_MAX_LEN || doff > r->region_size || dlen > r->region_size - doff)
-			return violate(r, "range");
+		uint32_t dlen, id;
+		int rc = read_desc(r, s, &dlen, &id);
+		if (rc)
+			return rc;
 		uint32_t w = used && *used < dlen ? *used : dlen;
-		if (w < dlen) /* the only write-back: fewer bytes used than the buffer holds */
-			vm_wr32(d + D_LEN, w);
-		*cookie = s; /* v2: south sees the descriptor's index, not north's cookie */
+		if (ooo) { /* OOO ring completed in order: a used[] entry, no write-back (§2.12) */
+			uint8_t *u = r->region + U_OFF(r->cnt, r->done + i);
+			vm_wr(u + U_ID, 2, id);
+			vm_wr(u + U_FLAGS, 2, 0);
+			vm_wr32(u + U_LEN, w);
+			*cookie = id;
+		} else {
+			if (w < dlen) /* the only write-back: fewer bytes used than the buffer holds */
+				vm_wr32(r->region + D_OFF(s & (r->cnt - 1)) + D_LEN, w);
+			*cookie = s; /* v2: south sees the descriptor's index, not north's cookie */
+		}
 		s++;
 		*len = w;
 	}
 	/* Q6 WMB-COMPLETE, once per batch: write-backs before the index; pairs with RMB-RECLAIM (R2). */
 	r->si = s;
-	vm_wr32(r->region + R_SI, s); /* Q7 */
+	if (ooo)
+		r->done += k;
+	vm_wr32(r->region + R_SI, ooo ? r->done : s); /* Q7 */
 	*got = k;
+	return VM_OK;
+}
+
+int vm_ring_take(struct vm_ring *r, uint32_t n, uint32_t *got, uint64_t *id, uint32_t *len)
+{
+	*got = 0;
+	if (!(r->sflags & VBUS_IOQ_F_OOO))
+		return -EINVAL;
+	if (r->sbroken) /* T0 */
+		return -EIO;
+	uint32_t x = vm_rd32(r->region + R_NI); /* T1 */
+	/* T2 RMB-INDEX: the index before the descriptors; pairs with WMB-PUBLISH (P3). */
+	uint32_t avail = x - r->si; /* T3 */
+	if (avail > r->cnt)
+		return violate(r, "index");
+	if (avail == 0) /* T4 */
+		return -EAGAIN;
+	uint32_t k = n < avail ? n : avail;
+	uint16_t *ids = malloc(k * sizeof(*ids)); /* ids of this call, released again on a violation */
+	if (!ids)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < k; i++) { /* T5 */
+		uint32_t dlen, did;
+		int rc = read_desc(r, r->si + i, &dlen, &did);
+		if (rc) { /* nothing of this call is taken */
+			for (uint32_t j = 0; j < i; j++)
+				r->held[ids[j]] = 0;
+			free(ids);
+			return rc;
+		}
+		ids[i] = (uint16_t)did;
+		r->held[did] = 1;
+		r->tlen[did] = dlen;
+		*id = did;
+		*len = dlen;
+	}
+	free(ids);
+	r->si += k;
+	*got = k;
+	return VM_OK;
+}
+
+int vm_ring_complete(struct vm_ring *r, uint32_t id, uint32_t used, int error)
+{
+	if (!(r->sflags & VBUS_IOQ_F_OOO))
+		return -EINVAL;
+	if (r->sbroken) /* C0 */
+		return -EIO;
+	if (id >= r->cnt || !r->held[id]) /* C1: south's own bug, nothing written */
+		return -EINVAL;
+	uint8_t *u = r->region + U_OFF(r->cnt, r->done); /* C2 */
+	vm_wr(u + U_ID, 2, id);
+	vm_wr(u + U_FLAGS, 2, error ? VBUS_IOQ_DESC_F_ERROR : 0);
+	vm_wr32(u + U_LEN, used < r->tlen[id] ? used : r->tlen[id]);
+	r->held[id] = 0;
+	r->done++;
+	/* C3 WMB-COMPLETE: the used[] entry before the index; pairs with RMB-RECLAIM (R2). */
+	vm_wr32(r->region + R_SI, r->done); /* C4 */
 	return VM_OK;
 }
 
@@ -187,6 +307,24 @@ int vm_ring_reclaim(struct vm_ring *r, uint32_t n, uint32_t *got, uint64_t *cook
 	if (done == 0) /* R4 */
 		return -EAGAIN;
 	uint32_t k = n < done ? n : done;
+	if (r->nflags & VBUS_IOQ_F_OOO) { /* R5': completions by id, checked against north's private state */
+		for (uint32_t i = 0; i < k; i++) {
+			const uint8_t *u = r->region + U_OFF(r->ncount, r->rc);
+			uint32_t id = (uint32_t)vm_rd(u + U_ID, 2), uf = (uint32_t)vm_rd(u + U_FLAGS, 2);
+			uint32_t ul = vm_rd32(u + U_LEN);
+			if (id >= r->ncount || !r->nbusy[id])
+				return violate_north(r, "id");
+			if ((uf & ~VBUS_IOQ_DESC_F_ERROR) || ul > r->nlen[id])
+				return violate_north(r, "used");
+			*cookie = r->ncookie[id];
+			*len = ul;
+			r->nbusy[id] = 0;
+			r->nfree[r->nnfree++] = (uint16_t)id;
+			r->rc++;
+			*got = i + 1;
+		}
+		return VM_OK;
+	}
 	for (uint32_t i = 0; i < k; i++) { /* R5 */
 		uint32_t slot = r->rc & (r->ncount - 1);
 		const uint8_t *d = r->region + D_OFF(slot);
@@ -200,7 +338,7 @@ int vm_ring_reclaim(struct vm_ring *r, uint32_t n, uint32_t *got, uint64_t *cook
 
 int vm_ring_kick(struct vm_ring *r, int x)
 {
-	uint32_t nw = x == VBUS_NORTH ? r->ni : r->si;
+	uint32_t nw = x == VBUS_NORTH ? r->ni : (r->sflags & VBUS_IOQ_F_OOO) ? r->done : r->si;
 	uint32_t *oldp = x == VBUS_NORTH ? &r->nk : &r->sk;
 	uint32_t old = *oldp, flags = x == VBUS_NORTH ? r->nflags : r->sflags;
 	*oldp = nw;
@@ -272,7 +410,9 @@ int vm_ring_poke(struct vm_ring *r, const char *field, uint64_t val)
 			const char *name;
 			size_t off;
 			int bytes;
-		} df[] = { { ".len", D_LEN, 4 }, { ".offset", D_OFFSET, 8 }, { ".flags", D_FLAGS, 2 } };
+		} df[] = {
+			{ ".len", D_LEN, 4 }, { ".offset", D_OFFSET, 8 }, { ".flags", D_FLAGS, 2 }, { ".id", D_ID, 2 }
+		};
 		if (end == field + 4 || slot >= r->ncount)
 			return -EINVAL;
 		for (size_t i = 0; i < sizeof(df) / sizeof(df[0]); i++)

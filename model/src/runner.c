@@ -144,8 +144,7 @@ static int emit(struct run *r, const struct vbus_vec_step *s, struct vm_obj *o, 
 	return vbus_trace_append(r->out, &rec);
 }
 
-static int exec_step(struct run *r, const struct vbus_vec_step *s, const struct vbus_vec_step *nested,
-		     size_t nnested);
+static int exec_step(struct run *r, const struct vbus_vec_step *s, const struct vbus_vec_step *nested, size_t nnested);
 
 /* The wakeup handler: the nested lines, on its first call only (§8.3). */
 static void vector_handler(void *ctx)
@@ -241,8 +240,8 @@ static int exec_ring_op(struct run *r, const struct vbus_vec_step *s, struct vm_
 		    (rc = get_num(r, s, "off", 0, UINT64_MAX, &b)) || (rc = get_num(r, s, "flags", 0, 0xffff, &d)) ||
 		    (rc = get_num(r, s, "cookie", 0, UINT64_MAX, &c)))
 			return rc;
-		res = vm_ring_push(g, (uint32_t)n, (uint32_t)a, b, vbus_step_get(s, "cookie") ? &c : NULL,
-				   (uint16_t)d, &got);
+		res = vm_ring_push(g, (uint32_t)n, (uint32_t)a, b, vbus_step_get(s, "cookie") ? &c : NULL, (uint16_t)d,
+				   &got);
 		if (res == VM_OK)
 			snprintf(det, sizeof(det), "n=%u", got);
 	} else if (!strcmp(s->op, "pop") || !strcmp(s->op, "reclaim")) {
@@ -257,6 +256,23 @@ static int exec_ring_op(struct run *r, const struct vbus_vec_step *s, struct vm_
 			res = vm_ring_reclaim(g, (uint32_t)n, &got, &cookie, &len);
 		if (res == VM_OK)
 			snprintf(det, sizeof(det), "n=%u cookie=%llu len=%u", got, (unsigned long long)cookie, len);
+	} else if (!strcmp(s->op, "take")) {
+		if ((rc = side_of(r, s, "S")) < 0 || (rc = check_keys(r, s, "n")) ||
+		    (rc = get_num(r, s, "n", 1, 65536, &n)))
+			return rc;
+		if (n == 0)
+			return run_err(r, s, "take needs n >= 1");
+		res = vm_ring_take(g, (uint32_t)n, &got, &cookie, &len);
+		if (res == VM_OK)
+			snprintf(det, sizeof(det), "n=%u cookie=%llu len=%u", got, (unsigned long long)cookie, len);
+	} else if (!strcmp(s->op, "complete")) {
+		if ((rc = side_of(r, s, "S")) < 0 || (rc = check_keys(r, s, "id used err")) ||
+		    (rc = need(r, s, "id")) || (rc = get_num(r, s, "id", 0, UINT64_MAX, &a)) ||
+		    (rc = get_num(r, s, "used", UINT32_MAX, UINT32_MAX, &b)) || (rc = get_num(r, s, "err", 0, 1, &c)))
+			return rc;
+		res = vm_ring_complete(g, a > UINT32_MAX ? UINT32_MAX : (uint32_t)a, (uint32_t)b, (int)c);
+		if (res == VM_OK)
+			snprintf(det, sizeof(det), "n=1");
 	} else if (!strcmp(s->op, "kick")) {
 		int x;
 		if ((x = side_of(r, s, "NS")) < 0 || (rc = check_keys(r, s, "")))
@@ -316,8 +332,8 @@ static int exec_bus_op(struct run *r, const struct vbus_vec_step *s, struct vm_o
 			if (rc == -EEXIST)
 				return run_err(r, s, "devadd: device %llu is already present", (unsigned long long)dev);
 			if (rc)
-				return run_err(r, s, "devadd: device %llu cannot be added (%d)", (unsigned long long)dev,
-					       rc);
+				return run_err(r, s, "devadd: device %llu cannot be added (%d)",
+					       (unsigned long long)dev, rc);
 			res = VM_OK;
 		} else if (!strcmp(s->op, "devdrop")) {
 			if ((rc = check_keys(r, s, "dev")))
@@ -346,16 +362,20 @@ static int exec_bus_op(struct run *r, const struct vbus_vec_step *s, struct vm_o
 	} else if (!strcmp(s->op, "shm")) {
 		if ((rc = check_keys(r, s, "dev id off len prio sig")) || (rc = need(r, s, "id")) ||
 		    (rc = need(r, s, "off")) || (rc = need(r, s, "len")) ||
-		    (rc = get_num(r, s, "id", 0, UINT32_MAX, &a0)) || (rc = get_num(r, s, "prio", 0, UINT32_MAX, &a1)) ||
-		    (rc = get_num(r, s, "off", 0, UINT64_MAX, &off)) || (rc = get_num(r, s, "len", 0, UINT64_MAX, &len)) ||
+		    (rc = get_num(r, s, "id", 0, UINT32_MAX, &a0)) ||
+		    (rc = get_num(r, s, "prio", 0, UINT32_MAX, &a1)) ||
+		    (rc = get_num(r, s, "off", 0, UINT64_MAX, &off)) ||
+		    (rc = get_num(r, s, "len", 0, UINT64_MAX, &len)) ||
 		    (rc = get_num(r, s, "sig", VBUS_CTRL_NO_SIGNAL, UINT64_MAX, &sig)))
 			return rc;
 		code = VBUS_CTRL_SHM;
 		with_ret = 1;
 	} else if (!strcmp(s->op, "call")) {
 		if ((rc = check_keys(r, s, "dev func arg off len")) || (rc = need(r, s, "func")) ||
-		    (rc = get_num(r, s, "func", 0, UINT32_MAX, &a0)) || (rc = get_num(r, s, "arg", 0, UINT32_MAX, &a1)) ||
-		    (rc = get_num(r, s, "off", 0, UINT64_MAX, &off)) || (rc = get_num(r, s, "len", 0, UINT64_MAX, &len)))
+		    (rc = get_num(r, s, "func", 0, UINT32_MAX, &a0)) ||
+		    (rc = get_num(r, s, "arg", 0, UINT32_MAX, &a1)) ||
+		    (rc = get_num(r, s, "off", 0, UINT64_MAX, &off)) ||
+		    (rc = get_num(r, s, "len", 0, UINT64_MAX, &len)))
 			return rc;
 		code = VBUS_CTRL_CALL;
 		with_ret = 1;
@@ -371,11 +391,11 @@ static int exec_bus_op(struct run *r, const struct vbus_vec_step *s, struct vm_o
 	return emit(r, s, o, res, det);
 }
 
-static int exec_step(struct run *r, const struct vbus_vec_step *s, const struct vbus_vec_step *nested,
-		     size_t nnested)
+static int exec_step(struct run *r, const struct vbus_vec_step *s, const struct vbus_vec_step *nested, size_t nnested)
 {
 	static const char *const sig_ops[] = { "enable", "disable", "inject", "wakeup", "moderate", "tick", NULL };
-	static const char *const ring_ops[] = { "push", "pop", "reclaim", "kick", "arm", "attach", "poke", NULL };
+	static const char *const ring_ops[] = { "push", "pop", "reclaim", "take", "complete",
+						"kick", "arm", "attach",  "poke", NULL };
 	struct vm_obj *o = find_obj(r, s->obj);
 	if (!o)
 		return run_err(r, s, "unknown object '%s'", s->obj);
@@ -397,7 +417,10 @@ static int build_objects(struct run *r)
 		if (vo->kind == VBUS_VEC_SIGNAL) {
 			vm_obj_init_signal(o, vo->name);
 		} else if (vo->kind == VBUS_VEC_RING) {
-			int rc = vm_obj_init_ring(o, vo->name, vo->count, vo->evidx, vo->base, vo->region);
+			int rc = vm_obj_init_ring(o, vo->name, vo->count,
+						  (vo->evidx ? VBUS_IOQ_F_EVENT_IDX : 0) |
+							  (vo->ooo ? VBUS_IOQ_F_OOO : 0),
+						  vo->base, vo->region);
 			if (rc) {
 				vm_obj_free(o);
 				return run_err(r, NULL, "object %s: ring count=%u does not fit region=%llu (%d)",

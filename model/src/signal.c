@@ -14,7 +14,7 @@
 
 #include "internal.h"
 
-#define IRQ_OFF(side, f) \
+#define IRQ_OFF(side, f)                                                                                               \
 	(offsetof(struct vbus_shm_signal_desc, irq) + sizeof(struct vbus_shm_signal_irq) * (side) + (f))
 _Static_assert(sizeof(((struct vm_obj *)0)->sigbuf) == sizeof(struct vbus_shm_signal_desc), "sigbuf");
 enum { F_EN = 0, F_PEND = 1, F_DIRTY = 2 };
@@ -24,16 +24,26 @@ const char *vm_result_name(int r)
 	static const char *const names[] = { "ok",   "self", "notify", "suppress", "evskip", "defer",
 					     "fire", "drop", "idle",   "armed",	   "ready",  "disabled" };
 	switch (r) {
-	case -EIO: return "-EIO";
-	case -EAGAIN: return "-EAGAIN";
-	case -ENOSPC: return "-ENOSPC";
-	case -EINVAL: return "-EINVAL";
-	case -ENODEV: return "-ENODEV";
-	case -EBUSY: return "-EBUSY";
-	case -ENOTCONN: return "-ENOTCONN";
-	case -EEXIST: return "-EEXIST";
-	case -ENOSYS: return "-ENOSYS";
-	case -EOPNOTSUPP: return "-EOPNOTSUPP";
+	case -EIO:
+		return "-EIO";
+	case -EAGAIN:
+		return "-EAGAIN";
+	case -ENOSPC:
+		return "-ENOSPC";
+	case -EINVAL:
+		return "-EINVAL";
+	case -ENODEV:
+		return "-ENODEV";
+	case -EBUSY:
+		return "-EBUSY";
+	case -ENOTCONN:
+		return "-ENOTCONN";
+	case -EEXIST:
+		return "-EEXIST";
+	case -ENOSYS:
+		return "-ENOSYS";
+	case -EOPNOTSUPP:
+		return "-EOPNOTSUPP";
 	}
 	if (r >= 0 && r < (int)(sizeof(names) / sizeof(names[0])))
 		return names[r];
@@ -138,11 +148,11 @@ int vm_sig_wakeup(struct vm_signal *s, int x, void (*handler)(void *ctx), void *
 				handler(ctx);
 			(*iter)++;
 		} while (vm_sig_get(s, x, F_EN) && vm_sig_get(s, x, F_DIRTY)); /* W4 */
-		sig_set(s, x, F_PEND, 0); /* W5: the late pending clear (SIG-9) */
+		sig_set(s, x, F_PEND, 0);				       /* W5: the late pending clear (SIG-9) */
 		/* W6 MB-CLEAR: W5 before the W7 loads; pairs with MB-INJECT (I2). */
 		if (!(vm_sig_get(s, x, F_EN) && vm_sig_get(s, x, F_DIRTY))) /* W7 */
-			return VM_OK; /* W9 */
-		sig_set(s, x, F_PEND, 1); /* W8: an inject raced with W5 */
+			return VM_OK;					    /* W9 */
+		sig_set(s, x, F_PEND, 1);				    /* W8: an inject raced with W5 */
 	}
 }
 

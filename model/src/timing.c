@@ -84,9 +84,18 @@ static const char *const wl_names[] = { "ping-pong", "stream", "bursty", "poisso
 static const char *const cons_names[] = { "busy-poll", "block", "spin-then-block" };
 static const char *const mit_names[] = { "none", "shm-signal", "event-index", "moderation" };
 
-const char *vm_workload_name(int w) { return w >= 0 && w < VM_WL_COUNT ? wl_names[w] : "?"; }
-const char *vm_consumer_name(int c) { return c >= 0 && c < VM_CONS_COUNT ? cons_names[c] : "?"; }
-const char *vm_mitigation_name(int m) { return m >= 0 && m < VM_MIT_COUNT ? mit_names[m] : "?"; }
+const char *vm_workload_name(int w)
+{
+	return w >= 0 && w < VM_WL_COUNT ? wl_names[w] : "?";
+}
+const char *vm_consumer_name(int c)
+{
+	return c >= 0 && c < VM_CONS_COUNT ? cons_names[c] : "?";
+}
+const char *vm_mitigation_name(int m)
+{
+	return m >= 0 && m < VM_MIT_COUNT ? mit_names[m] : "?";
+}
 
 static int parse_name(const char *const *names, int n, const char *s)
 {
@@ -96,9 +105,18 @@ static int parse_name(const char *const *names, int n, const char *s)
 	return -EINVAL;
 }
 
-int vm_workload_parse(const char *s) { return parse_name(wl_names, VM_WL_COUNT, s); }
-int vm_consumer_parse(const char *s) { return parse_name(cons_names, VM_CONS_COUNT, s); }
-int vm_mitigation_parse(const char *s) { return parse_name(mit_names, VM_MIT_COUNT, s); }
+int vm_workload_parse(const char *s)
+{
+	return parse_name(wl_names, VM_WL_COUNT, s);
+}
+int vm_consumer_parse(const char *s)
+{
+	return parse_name(cons_names, VM_CONS_COUNT, s);
+}
+int vm_mitigation_parse(const char *s)
+{
+	return parse_name(mit_names, VM_MIT_COUNT, s);
+}
 
 void vm_sim_cfg_default(struct vm_sim_cfg *c)
 {
@@ -199,9 +217,13 @@ static void trace_rec(struct sim *s, struct chan *c, uint64_t t, int side, const
 	rx[1] = c->pend;
 	rx[2] = c->dirty;
 	fprintf(s->cfg->trace, "%u@%llu %c %s %s %s%s%s N=%u%u%u S=%u%u%u ni=%u si=%u ne=%u se=%u br=00\n",
-		++s->trace_step, (unsigned long long)t, side < 0 ? '-' : side == VBUS_NORTH ? 'N' : 'S', op, c->obj, res,
-		det ? " " : "", det ? det : "", n[0], n[1], n[2], sr[0], sr[1], sr[2], (uint32_t)ni, (uint32_t)si,
-		(uint32_t)(c->cons == VBUS_NORTH ? c->event : 0), (uint32_t)(c->cons == VBUS_SOUTH ? c->event : 0));
+		++s->trace_step, (unsigned long long)t,
+		side < 0	     ? '-'
+		: side == VBUS_NORTH ? 'N'
+				     : 'S',
+		op, c->obj, res, det ? " " : "", det ? det : "", n[0], n[1], n[2], sr[0], sr[1], sr[2], (uint32_t)ni,
+		(uint32_t)si, (uint32_t)(c->cons == VBUS_NORTH ? c->event : 0),
+		(uint32_t)(c->cons == VBUS_SOUTH ? c->event : 0));
 }
 
 /* A notification from c->prod to c->cons leaves at @t. */
@@ -426,8 +448,7 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 		char det[64];
 		snprintf(det, sizeof(det), "n=%llu cookie=%llu len=64", (unsigned long long)n,
 			 (unsigned long long)(c->consumed - 1));
-		trace_rec(s, c, t + cost, c->cons, s->cfg->s2n && c->cons == VBUS_NORTH ? "reclaim" : "pop", "ok",
-			  det);
+		trace_rec(s, c, t + cost, c->cons, s->cfg->s2n && c->cons == VBUS_NORTH ? "reclaim" : "pop", "ok", det);
 	}
 	if (c->stalled && !*rc) {
 		c->stalled = 0;
@@ -445,8 +466,8 @@ static uint64_t arm_and_drain(struct sim *s, struct chan *c, uint64_t t, uint64_
 		c->event = c->consumed + thr - 1; /* A1 */
 		c->ev_ver++;
 		cost += P(s, SHM_ACCESS) + P(s, BARRIER_FULL); /* A2 MB-ARM */
-		cost += P(s, SHM_ACCESS); /* A3 */
-		if (c->pub - c->consumed < thr) /* A4 */
+		cost += P(s, SHM_ACCESS);		       /* A3 */
+		if (c->pub - c->consumed < thr)		       /* A4 */
 			return cost;
 		uint64_t more;
 		cost += handler_pass(s, c, t + cost, &more, rc);
@@ -536,7 +557,7 @@ static int ev_check(struct sim *s, struct chan *c, uint64_t t)
 	}
 	cost += sig_access(s, c, c->cons, 1); /* W5 */
 	c->pend = 0;
-	cost += P(s, BARRIER_FULL);					 /* W6 MB-CLEAR */
+	cost += P(s, BARRIER_FULL);					     /* W6 MB-CLEAR */
 	cost += sig_access(s, c, c->cons, 0) + sig_access(s, c, c->cons, 0); /* W7 */
 	if (c->en && c->dirty) {
 		cost += sig_access(s, c, c->cons, 1); /* W8 */
@@ -568,7 +589,7 @@ static int ev_poll(struct sim *s, struct chan *c, uint64_t t)
 	if (shm_family(s)) {
 		cost += sig_access(s, c, c->cons, 1); /* E1 */
 		c->en = 1;
-		cost += P(s, BARRIER_FULL); /* E2 MB-ENABLE */
+		cost += P(s, BARRIER_FULL);					     /* E2 MB-ENABLE */
 		cost += sig_access(s, c, c->cons, 0) + sig_access(s, c, c->cons, 0); /* E3 */
 		s->busy[c->cons] = t + cost;
 		if (c->dirty || c->pend) {
@@ -732,19 +753,33 @@ static int sim_loop(struct sim *s)
 		}
 		s->now = e.t;
 		switch (e.kind) {
-		case EV_GEN: rc = ev_gen(s, c, e.t); break;
-		case EV_PRODUCE: rc = ev_produce(s, c, e.t); break;
-		case EV_KICK: rc = ev_kick(s, c, e.t); break;
-		case EV_NOTIFY: rc = ev_notify(s, c, e.t); break;
-		case EV_RUN: rc = ev_run(s, c, e.t); break;
-		case EV_CHECK: rc = ev_check(s, c, e.t); break;
+		case EV_GEN:
+			rc = ev_gen(s, c, e.t);
+			break;
+		case EV_PRODUCE:
+			rc = ev_produce(s, c, e.t);
+			break;
+		case EV_KICK:
+			rc = ev_kick(s, c, e.t);
+			break;
+		case EV_NOTIFY:
+			rc = ev_notify(s, c, e.t);
+			break;
+		case EV_RUN:
+			rc = ev_run(s, c, e.t);
+			break;
+		case EV_CHECK:
+			rc = ev_check(s, c, e.t);
+			break;
 		case EV_POLL:
 			/* pollers stop once everything is done, or the run would never end */
 			if (s->nlat >= s->rep->messages)
 				break;
 			rc = ev_poll(s, c, e.t);
 			break;
-		case EV_TIMER: rc = ev_timer(s, c, e.t); break;
+		case EV_TIMER:
+			rc = ev_timer(s, c, e.t);
+			break;
 		}
 		if (rc)
 			return rc;
@@ -758,11 +793,11 @@ int vm_sim_run(const struct vm_sim_cfg *cfg, struct vm_report *rep)
 	int rc;
 	memset(&s, 0, sizeof(s));
 	memset(rep, 0, sizeof(*rep));
-	if (cfg->workload < 0 || cfg->workload >= VM_WL_COUNT || cfg->consumer < 0 ||
-	    cfg->consumer >= VM_CONS_COUNT || cfg->mitigation < 0 || cfg->mitigation >= VM_MIT_COUNT ||
-	    !cfg->messages || cfg->messages > 100000000ull || cfg->ring_count < 2 || cfg->ring_count > 32768 ||
-	    (cfg->ring_count & (cfg->ring_count - 1)) || !cfg->batch || !cfg->burst || !(cfg->load > 0) ||
-	    !cfg->p.v[VM_P_EVIDX_THRESHOLD] || !cfg->p.v[VM_P_POLL_INTERVAL])
+	if (cfg->workload < 0 || cfg->workload >= VM_WL_COUNT || cfg->consumer < 0 || cfg->consumer >= VM_CONS_COUNT ||
+	    cfg->mitigation < 0 || cfg->mitigation >= VM_MIT_COUNT || !cfg->messages || cfg->messages > 100000000ull ||
+	    cfg->ring_count < 2 || cfg->ring_count > 32768 || (cfg->ring_count & (cfg->ring_count - 1)) ||
+	    !cfg->batch || !cfg->burst || !(cfg->load > 0) || !cfg->p.v[VM_P_EVIDX_THRESHOLD] ||
+	    !cfg->p.v[VM_P_POLL_INTERVAL])
 		return -EINVAL;
 	s.cfg = cfg;
 	s.P = cfg->p.v;

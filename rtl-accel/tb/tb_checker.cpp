@@ -14,11 +14,11 @@ void TbChecker::fail(uint64_t cycle, const char *rule)
 		errors_.push_back(b);
 }
 
-#define CHECK(cond, rule)                 \
-	do {                              \
-		checks_++;                \
-		if (!(cond))              \
-			fail(cycle, rule); \
+#define CHECK(cond, rule)                                                                                              \
+	do {                                                                                                           \
+		checks_++;                                                                                             \
+		if (!(cond))                                                                                           \
+			fail(cycle, rule);                                                                             \
 	} while (0)
 
 void TbChecker::observe(uint64_t cycle, const TbIn &in, const TbOut &out)
@@ -41,7 +41,8 @@ void TbChecker::observe(uint64_t cycle, const TbIn &in, const TbOut &out)
 			      "ARVALID/ARADDR not held until ARREADY");
 		// device (testbench) side of the input streams: held until ready as well
 		if (pin_.inject_valid && !pout_.inject_ready)
-			CHECK(in.inject_valid && in.inject_chan == pin_.inject_chan, "s_inject valid/chan not held until ready");
+			CHECK(in.inject_valid && in.inject_chan == pin_.inject_chan,
+			      "s_inject valid/chan not held until ready");
 		if (pin_.ctrl_valid && !pout_.ctrl_ready)
 			CHECK(in.ctrl_valid && in.ctrl_chan == pin_.ctrl_chan && in.ctrl_op == pin_.ctrl_op,
 			      "s_ctrl valid/chan/op not held until ready");

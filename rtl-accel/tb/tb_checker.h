@@ -8,15 +8,24 @@
 
 #include "tb_ref.h"
 
-class TbChecker {
-public:
-	explicit TbChecker(unsigned n_channels) : n_(n_channels) {}
+class TbChecker
+{
+      public:
+	explicit TbChecker(unsigned n_channels) : n_(n_channels)
+	{
+	}
 	// Observe one cycle's inputs and outputs (before the edge); `cycle` names violations.
 	void observe(uint64_t cycle, const TbIn &in, const TbOut &out);
-	const std::vector<std::string> &violations() const { return errors_; }
-	uint64_t checks() const { return checks_; }
+	const std::vector<std::string> &violations() const
+	{
+		return errors_;
+	}
+	uint64_t checks() const
+	{
+		return checks_;
+	}
 
-private:
+      private:
 	void fail(uint64_t cycle, const char *rule);
 	unsigned n_;
 	bool have_prev_ = false;

@@ -7,7 +7,8 @@
 
 #include "tb_harness.h"
 
-namespace {
+namespace
+{
 
 // ---- directed tests --------------------------------------------------------------------------------
 
@@ -27,8 +28,8 @@ void test_regmap(Tb &tb)
 	tb.write(chan_addr(N - 1, 0x3c), 0xffffffff);
 	if (N < VBUS_ACCEL_MAX_CHANNELS)
 		tb.write(chan_addr(N, VBUS_ACCEL_CH_N_ENABLE), 1);
-	tb.write(chan_addr(1, VBUS_ACCEL_CH_STATUS), 0xffffffff);   // RO
-	tb.write(chan_addr(1, VBUS_ACCEL_CH_CNT_IRQ), 0xffffffff);  // RO
+	tb.write(chan_addr(1, VBUS_ACCEL_CH_STATUS), 0xffffffff);  // RO
+	tb.write(chan_addr(1, VBUS_ACCEL_CH_CNT_IRQ), 0xffffffff); // RO
 	tb.expect(tb.read(0x010) == 0, "unmapped global reads 0");
 	tb.expect(tb.read(chan_addr(0, 0x30)) == 0, "unmapped channel word reads 0");
 	if (N < VBUS_ACCEL_MAX_CHANNELS)
@@ -45,7 +46,7 @@ void test_regmap(Tb &tb)
 	tb.write(chan_addr(2, VBUS_ACCEL_CH_MOD_COUNT), 0xffffffff);
 	tb.expect(tb.read(chan_addr(2, VBUS_ACCEL_CH_MOD_HOLDOFF)) == 0xffff, "MOD_HOLDOFF is 16 bits");
 	tb.expect(tb.read(chan_addr(2, VBUS_ACCEL_CH_MOD_COUNT)) == 0xff, "MOD_COUNT is 8 bits");
-	tb.write(chan_addr(2, VBUS_ACCEL_CH_MOD_HOLDOFF), 0x00001200, 0x2);   // byte 1 only
+	tb.write(chan_addr(2, VBUS_ACCEL_CH_MOD_HOLDOFF), 0x00001200, 0x2); // byte 1 only
 	tb.expect(tb.read(chan_addr(2, VBUS_ACCEL_CH_MOD_HOLDOFF)) == 0x12ff, "MOD_HOLDOFF honours wstrb");
 }
 
@@ -56,7 +57,7 @@ void test_hw1(Tb &tb)
 	const uint16_t db = chan_addr(ch, VBUS_ACCEL_CH_DOORBELL);
 
 	uint64_t t0 = tb.cyc;
-	tb.write(db, 0);   // S disabled: dirty only
+	tb.write(db, 0); // S disabled: dirty only
 	tb.idle(10);
 	uint32_t st = tb.status(ch);
 	tb.expect((st & (ST_S_DI | ST_S_PE)) == ST_S_DI, "doorbell to disabled S: dirty, not pending (st 0x%x)", st);
@@ -65,10 +66,10 @@ void test_hw1(Tb &tb)
 	tb.expect(cnt(tb, ch, VBUS_ACCEL_CH_CNT_SUPP_S) == 1, "CNT_SUPP_S = 1 (S disabled)");
 
 	// S enabled and not pending: the doorbell notifies within 2 cycles
-	tb.ctrl(ch, VBUS_ACCEL_SOP_ENABLE);   // dirty and not pending: self-notify (HW-6/HW-5)
+	tb.ctrl(ch, VBUS_ACCEL_SOP_ENABLE); // dirty and not pending: self-notify (HW-6/HW-5)
 	tb.idle(4);
 	tb.expect(tb.notifies(ch, t0) == 1, "SOP_ENABLE with S.dirty notifies once");
-	tb.ctrl(ch, VBUS_ACCEL_SOP_ACK);      // S.dirty was cleared by the acceptance: pending clears
+	tb.ctrl(ch, VBUS_ACCEL_SOP_ACK); // S.dirty was cleared by the acceptance: pending clears
 	st = tb.status(ch);
 	tb.expect((st & (ST_S_EN | ST_S_PE | ST_S_DI)) == ST_S_EN, "after accept+ack: enabled only (st 0x%x)", st);
 
@@ -80,7 +81,8 @@ void test_hw1(Tb &tb)
 	tb.expect(tb.aw_hs, "doorbell accepted in its first cycle");
 	tb.in.awvalid = tb.in.wvalid = false;
 	int lat = tb.cycles_to_notify(ch, t_hs, 10);
-	tb.expect(lat >= 0 && lat <= (int)TB_MSG_LAT, "doorbell -> notify valid in <= %u cycles (got %d)", TB_MSG_LAT, lat);
+	tb.expect(lat >= 0 && lat <= (int)TB_MSG_LAT, "doorbell -> notify valid in <= %u cycles (got %d)", TB_MSG_LAT,
+		  lat);
 	tb.idle(3);
 	st = tb.status(ch);
 	tb.expect((st & (ST_S_PE | ST_S_DI)) == ST_S_PE, "notified: pending, dirty cleared on accept (st 0x%x)", st);
@@ -104,13 +106,13 @@ void test_hw2(Tb &tb)
 {
 	const unsigned ch = N - 1;
 	uint64_t t0 = tb.cyc;
-	tb.inject(ch);   // N disabled
+	tb.inject(ch); // N disabled
 	tb.idle(5);
 	tb.expect(tb.msis(ch, t0) == 0, "no MSI to a disabled CPU");
 	uint32_t st = tb.status(ch);
 	tb.expect((st & (ST_N_DI | ST_N_PE)) == ST_N_DI, "inject sets N.dirty only (st 0x%x)", st);
 	tb.expect(cnt(tb, ch, VBUS_ACCEL_CH_CNT_SUPP_N) == 1, "CNT_SUPP_N = 1 (N disabled)");
-	tb.expect(tb.read(chan_addr(ch, VBUS_ACCEL_CH_N_DIRTY)) == 1, "N_DIRTY = 1");   // clears it
+	tb.expect(tb.read(chan_addr(ch, VBUS_ACCEL_CH_N_DIRTY)) == 1, "N_DIRTY = 1"); // clears it
 
 	tb.write(chan_addr(ch, VBUS_ACCEL_CH_N_ENABLE), 1);
 	tb.idle(3);
@@ -152,7 +154,7 @@ void test_hw3(Tb &tb)
 	tb.inject(ch);
 	tb.idle(4);
 	tb.expect(tb.msis(ch) == 1, "first MSI");
-	tb.inject(ch);   // while pending: suppressed, dirty stays 1
+	tb.inject(ch); // while pending: suppressed, dirty stays 1
 	// ack with dirty and enabled: fires again instead of clearing pending
 	uint64_t t0 = tb.cyc;
 	tb.write(ack, 0);
@@ -235,8 +237,8 @@ void test_hw5(Tb &tb)
 	uint64_t t_hs = tb.cyc - 1;
 	tb.in.awvalid = tb.in.wvalid = false;
 	int lat = tb.cycles_to_msi(ch, t_hs, 10);
-	tb.expect(lat >= 0 && lat <= (int)TB_MSG_LAT, "N_ENABLE with dirty -> MSI valid in <= %u cycles (got %d)", TB_MSG_LAT,
-		  lat);
+	tb.expect(lat >= 0 && lat <= (int)TB_MSG_LAT, "N_ENABLE with dirty -> MSI valid in <= %u cycles (got %d)",
+		  TB_MSG_LAT, lat);
 	tb.idle(3);
 	tb.expect(tb.msis(ch, t0) == 1, "one self-notify MSI");
 	tb.expect(tb.read(en) == 1, "N_ENABLE reads 1");
@@ -305,7 +307,7 @@ void test_hw6(Tb &tb)
 	tb.write(db, 0);
 	tb.idle(4);
 	tb.expect(tb.notifies(ch, t2) == 0, "no notify while S disabled");
-	tb.ctrl(ch, 3);   // reserved op: ignored
+	tb.ctrl(ch, 3); // reserved op: ignored
 	tb.idle(2);
 	tb.expect((tb.status(ch) & (ST_S_EN | ST_S_PE)) == 0, "reserved op 3 ignored");
 	tb.ctrl(ch, VBUS_ACCEL_SOP_ENABLE);
@@ -364,7 +366,7 @@ void test_hw7(Tb &tb)
 	tb.idle(5);
 	tb.expect(tb.msi_log.size() == N, "no MSI between two acks (got %zu)", tb.msi_log.size() - N);
 	for (unsigned ch = 0; ch < N; ch++)
-		tb.write(chan_addr(ch, VBUS_ACCEL_CH_N_ACK), 0);   // dirty still 1: re-fire, once each
+		tb.write(chan_addr(ch, VBUS_ACCEL_CH_N_ACK), 0); // dirty still 1: re-fire, once each
 	tb.idle(N + 4);
 	for (unsigned ch = 0; ch < N; ch++)
 		tb.expect(tb.msis(ch, t1) == 1, "ch %u: one MSI after its ack", ch);
@@ -397,7 +399,7 @@ void make_busy(Tb &tb)
 		tb.write(chan_addr(ch, VBUS_ACCEL_CH_MOD_COUNT), 7);
 		tb.write(chan_addr(ch, VBUS_ACCEL_CH_N_ENABLE), 1);
 		tb.ctrl(ch, VBUS_ACCEL_SOP_ENABLE);
-		tb.inject(ch);   // deferred: armed
+		tb.inject(ch); // deferred: armed
 		tb.inject(ch);
 		tb.write(chan_addr(ch, VBUS_ACCEL_CH_DOORBELL), 0);
 		tb.write(chan_addr(ch, VBUS_ACCEL_CH_DOORBELL), 0);
@@ -405,7 +407,8 @@ void make_busy(Tb &tb)
 	tb.idle(5);
 	uint32_t st = tb.status(0);
 	tb.expect((st & (ST_N_EN | ST_N_DI | ST_ARMED | ST_S_EN | ST_S_PE)) ==
-			  (ST_N_EN | ST_N_DI | ST_ARMED | ST_S_EN | ST_S_PE) && st_mc(st) == 2,
+				  (ST_N_EN | ST_N_DI | ST_ARMED | ST_S_EN | ST_S_PE) &&
+			  st_mc(st) == 2,
 		  "busy state reached (st 0x%x)", st);
 }
 
@@ -500,7 +503,7 @@ void test_hw9(Tb &tb)
 	tb.in.inject_valid = false;
 	int l_inj = tb.cycles_to_msi(ch, tb.cyc - 1, 10);
 	tb.idle(3);
-	tb.inject(ch);   // dirty while pending
+	tb.inject(ch); // dirty while pending
 	tb.in.awvalid = tb.in.wvalid = true;
 	tb.in.awaddr = chan_addr(ch, VBUS_ACCEL_CH_N_ACK);
 	tb.tick();
@@ -508,16 +511,16 @@ void test_hw9(Tb &tb)
 	int l_ack = tb.cycles_to_msi(ch, tb.cyc - 1, 10);
 	tb.idle(3);
 	tb.write(chan_addr(ch, VBUS_ACCEL_CH_N_ENABLE), 0);
-	tb.write(chan_addr(ch, VBUS_ACCEL_CH_N_ACK), 0);   // dirty, disabled: pending clears
+	tb.write(chan_addr(ch, VBUS_ACCEL_CH_N_ACK), 0); // dirty, disabled: pending clears
 	tb.in.awvalid = tb.in.wvalid = true;
 	tb.in.awaddr = chan_addr(ch, VBUS_ACCEL_CH_N_ENABLE);
 	tb.in.wdata = 1;
 	tb.tick();
 	tb.in.awvalid = tb.in.wvalid = false;
 	int l_en = tb.cycles_to_msi(ch, tb.cyc - 1, 10);
-	tb.ctrl(ch, VBUS_ACCEL_SOP_ENABLE);   // the doorbells above left S.dirty: self-notify
+	tb.ctrl(ch, VBUS_ACCEL_SOP_ENABLE); // the doorbells above left S.dirty: self-notify
 	tb.idle(4);
-	tb.ctrl(ch, VBUS_ACCEL_SOP_ACK);      // accepted, so S.dirty = 0: pending clears
+	tb.ctrl(ch, VBUS_ACCEL_SOP_ACK); // accepted, so S.dirty = 0: pending clears
 	tb.expect((tb.status(ch) & (ST_S_EN | ST_S_PE | ST_S_DI)) == ST_S_EN, "S idle before the measurement");
 	tb.in.awvalid = tb.in.wvalid = true;
 	tb.in.awaddr = chan_addr(ch, VBUS_ACCEL_CH_DOORBELL);
@@ -633,8 +636,8 @@ void test_mod(Tb &tb)
 	tb.read(nd);
 
 	// the N_ACK re-check re-enters at M1: with a holdoff it defers instead of firing at once
-	tb.inject(ch);   // pending: dirty only
-	tb.idle(2);      // a counter shows an event 2 cycles after it
+	tb.inject(ch); // pending: dirty only
+	tb.idle(2);    // a counter shows an event 2 cycles after it
 	uint32_t supp0 = cnt(tb, ch, VBUS_ACCEL_CH_CNT_SUPP_N);
 	tb.in.awvalid = tb.in.wvalid = true;
 	tb.in.awaddr = ack;
@@ -652,8 +655,8 @@ void test_mod(Tb &tb)
 } // namespace
 
 const TbDirected tb_directed[] = {
-	{"regmap", test_regmap}, {"hw1", test_hw1}, {"hw2", test_hw2}, {"hw3", test_hw3},
-	{"hw4", test_hw4},       {"hw5", test_hw5}, {"hw6", test_hw6}, {"hw7", test_hw7},
-	{"hw8", test_hw8},       {"hw9", test_hw9}, {"mod", test_mod},
+	{ "regmap", test_regmap }, { "hw1", test_hw1 }, { "hw2", test_hw2 }, { "hw3", test_hw3 },
+	{ "hw4", test_hw4 },	   { "hw5", test_hw5 }, { "hw6", test_hw6 }, { "hw7", test_hw7 },
+	{ "hw8", test_hw8 },	   { "hw9", test_hw9 }, { "mod", test_mod },
 };
 const unsigned tb_n_directed = sizeof(tb_directed) / sizeof(tb_directed[0]);

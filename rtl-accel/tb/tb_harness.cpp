@@ -34,7 +34,7 @@ Tb::Tb(const char *trace_path) : ref_(N, CNT_WIDTH, TB_IS_V2, TB_TICK_LG), chk_(
 
 Tb::~Tb()
 {
-	if (fst_) {   // not finished: a failed run leaves no half-written waveform under the final name
+	if (fst_) { // not finished: a failed run leaves no half-written waveform under the final name
 		fst_->close();
 		remove((trace_path_ + ".tmp").c_str());
 	}
@@ -89,7 +89,7 @@ void Tb::tick()
 		}
 		fails_++;
 	}
-	hist_[cyc % HIST] = {cyc, in, {}};
+	hist_[cyc % HIST] = { cyc, in, {} };
 	for (unsigned c = 0; c < N; c++)
 		hist_[cyc % HIST].status[c] = ref_.read_value(chan_addr(c, VBUS_ACCEL_CH_STATUS));
 	chk_.observe(cyc, in, out);
@@ -97,9 +97,9 @@ void Tb::tick()
 	ar_hs = !in.rst && in.arvalid && out.arready;
 	if (!in.rst) {
 		if (out.msi_valid && in.msi_ready)
-			msi_log.push_back({cyc, out.msi_vector});
+			msi_log.push_back({ cyc, out.msi_vector });
 		if (out.notify_valid && in.notify_ready)
-			notify_log.push_back({cyc, out.notify_chan});
+			notify_log.push_back({ cyc, out.notify_chan });
 		if (out.bvalid && in.bready)
 			b_count++;
 		if (out.rvalid && in.rready) {
@@ -267,10 +267,11 @@ void Tb::print_history() const
 		const Hist &h = hist_[(cyc + k) % HIST];
 		if (h.cycle + HIST < cyc || h.cycle >= cyc)
 			continue;
-		printf("  %8" PRIu64 " aw%d w%d a=%04x d=%08x s=%x b%d ar%d a=%04x r%d inj%d/%u ctl%d/%u/%u mr%d nr%d |",
-		       h.cycle, h.in.awvalid, h.in.wvalid, h.in.awaddr, h.in.wdata, h.in.wstrb, h.in.bready, h.in.arvalid,
-		       h.in.araddr, h.in.rready, h.in.inject_valid, h.in.inject_chan, h.in.ctrl_valid, h.in.ctrl_chan,
-		       h.in.ctrl_op, h.in.msi_ready, h.in.notify_ready);
+		printf("  %8" PRIu64
+		       " aw%d w%d a=%04x d=%08x s=%x b%d ar%d a=%04x r%d inj%d/%u ctl%d/%u/%u mr%d nr%d |",
+		       h.cycle, h.in.awvalid, h.in.wvalid, h.in.awaddr, h.in.wdata, h.in.wstrb, h.in.bready,
+		       h.in.arvalid, h.in.araddr, h.in.rready, h.in.inject_valid, h.in.inject_chan, h.in.ctrl_valid,
+		       h.in.ctrl_chan, h.in.ctrl_op, h.in.msi_ready, h.in.notify_ready);
 		for (unsigned c = 0; c < N; c++)
 			printf(" %x", h.status[c]);
 		printf("\n");

@@ -34,9 +34,9 @@ constexpr unsigned TB_TICK = 1u << TB_TICK_LG;
 class Vvbus_doorbell;
 using TbDut = Vvbus_doorbell;
 constexpr bool TB_IS_V2 = false;
-constexpr unsigned TB_MSG_LAT = 2;   // HW-9
+constexpr unsigned TB_MSG_LAT = 2; // HW-9
 #define TB_TICK_LG 0
-constexpr unsigned TB_TICK = 1;       // v1: holdoff in clock cycles
+constexpr unsigned TB_TICK = 1;	   // v1: holdoff in clock cycles
 #endif
 
 constexpr unsigned N = TB_N_CHANNELS;
@@ -52,25 +52,35 @@ struct Msg {
 	unsigned chan;
 };
 
-class Tb {
-public:
+class Tb
+{
+      public:
 	// trace_path: FST waveform written to trace_path + ".tmp" and renamed on success, or nullptr.
 	explicit Tb(const char *trace_path);
 	~Tb();
 	Tb(const Tb &) = delete;
 	Tb &operator=(const Tb &) = delete;
 
-	TbIn in;            // inputs driven in the next cycle; persistent
-	TbOut out{};        // outputs sampled in the last cycle
+	TbIn in;     // inputs driven in the next cycle; persistent
+	TbOut out{}; // outputs sampled in the last cycle
 	uint64_t cyc = 0;
 	std::vector<Msg> msi_log, notify_log;
 	uint64_t b_count = 0, r_count = 0;
 	uint32_t r_last = 0;
 	bool aw_hs = false, ar_hs = false;
 
-	const TbCoverage &coverage() const { return ref_.cov; }
-	const TbChecker &checker() const { return chk_; }
-	unsigned failures() const { return fails_; }
+	const TbCoverage &coverage() const
+	{
+		return ref_.cov;
+	}
+	const TbChecker &checker() const
+	{
+		return chk_;
+	}
+	unsigned failures() const
+	{
+		return fails_;
+	}
 
 	// Record a failed expectation (with the cycle) and keep going.
 	void expect(bool cond, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -88,22 +98,34 @@ public:
 	uint32_t read(uint16_t addr);
 	void inject(unsigned ch);
 	void ctrl(unsigned ch, unsigned op);
-	uint32_t status(unsigned ch) { return read(chan_addr(ch, VBUS_ACCEL_CH_STATUS)); }
+	uint32_t status(unsigned ch)
+	{
+		return read(chan_addr(ch, VBUS_ACCEL_CH_STATUS));
+	}
 
 	// Number of MSIs / notifications for `ch` logged at or after cycle `from`.
-	unsigned msis(unsigned ch, uint64_t from = 0) const { return count(msi_log, ch, from); }
-	unsigned notifies(unsigned ch, uint64_t from = 0) const { return count(notify_log, ch, from); }
+	unsigned msis(unsigned ch, uint64_t from = 0) const
+	{
+		return count(msi_log, ch, from);
+	}
+	unsigned notifies(unsigned ch, uint64_t from = 0) const
+	{
+		return count(notify_log, ch, from);
+	}
 
 	// Cycles from cycle `from` until m_msi_valid / m_notify_valid shows `ch` (sampled), or -1
 	// within `limit` cycles.
 	int cycles_to_msi(unsigned ch, uint64_t from, unsigned limit);
 	int cycles_to_notify(unsigned ch, uint64_t from, unsigned limit);
 
-	bool clean() const { return fails_ == 0 && chk_.violations().empty(); }
+	bool clean() const
+	{
+		return fails_ == 0 && chk_.violations().empty();
+	}
 	// Close the waveform (renaming it into place); false with the reason on stderr if that failed.
 	bool finish_trace();
 
-private:
+      private:
 	static unsigned count(const std::vector<Msg> &log, unsigned ch, uint64_t from);
 	void drive();
 	TbOut sample() const;
@@ -155,7 +177,7 @@ extern const unsigned tb_n_directed;
 
 struct TbRandomOpts {
 	uint64_t seed = 1, cycles = 1000000;
-	bool progress = false;   // progress line on stderr (vbus_cli.h: redrawn on a terminal, else every 5 s)
+	bool progress = false; // progress line on stderr (vbus_cli.h: redrawn on a terminal, else every 5 s)
 };
 // Minimum run length for which the coverage goal is enforced (shorter runs report it only).
 constexpr uint64_t TB_COVERAGE_MIN_CYCLES = 1000000;

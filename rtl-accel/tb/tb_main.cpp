@@ -15,7 +15,8 @@
 #include "tb_harness.h"
 #include "vbus_cli.h"
 
-namespace {
+namespace
+{
 
 const char *prog = "vbus_doorbell_tb";
 constexpr uint64_t MAX_CYCLES = 1000000000000ull;
@@ -58,10 +59,13 @@ uint64_t parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi)
 int main(int argc, char **argv)
 {
 	static const option longopts[] = {
-		{"test", required_argument, nullptr, 't'}, {"seed", required_argument, nullptr, 's'},
-		{"cycles", required_argument, nullptr, 'c'}, {"trace", optional_argument, nullptr, 'T'},
-		{"no-progress", no_argument, nullptr, 'P'}, {"help", no_argument, nullptr, 'h'},
-		{nullptr, 0, nullptr, 0},
+		{ "test", required_argument, nullptr, 't' },
+		{ "seed", required_argument, nullptr, 's' },
+		{ "cycles", required_argument, nullptr, 'c' },
+		{ "trace", optional_argument, nullptr, 'T' },
+		{ "no-progress", no_argument, nullptr, 'P' },
+		{ "help", no_argument, nullptr, 'h' },
+		{ nullptr, 0, nullptr, 0 },
 	};
 	std::string test, trace_file;
 	TbRandomOpts ro;
@@ -99,7 +103,7 @@ int main(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++) {
 		if (!strcmp(argv[i], "+trace"))
-			trace = true;   // Verilator plusarg style, kept
+			trace = true; // Verilator plusarg style, kept
 		else
 			return vbus_usage_error(prog, "unexpected argument '%s'", argv[i]);
 	}

@@ -10,35 +10,46 @@
 #include "tb_harness.h"
 #include "vbus_cli.h"
 
-namespace {
+namespace
+{
 
 // Progress on stderr (docs/cli.md): the shared vbus_cli.h line, off with --no-progress.
-class Progress {
-public:
-	explicit Progress(bool on) : on_(on) { vbus_progress_init(&p_, "vbus_doorbell_tb", 5); }
+class Progress
+{
+      public:
+	explicit Progress(bool on) : on_(on)
+	{
+		vbus_progress_init(&p_, "vbus_doorbell_tb", 5);
+	}
 	void update(uint64_t done, uint64_t total)
 	{
 		if (on_)
 			vbus_progress(&p_, done, total, "random cycles");
 	}
-	void done() { vbus_progress_done(&p_); }
+	void done()
+	{
+		vbus_progress_done(&p_);
+	}
 
-private:
+      private:
 	bool on_;
 	struct vbus_progress p_;
 };
 
 struct RandCfg {
-	unsigned p_wr, p_rd, p_inj, p_ctrl;   // per-cycle probabilities in 1/1000
+	unsigned p_wr, p_rd, p_inj, p_ctrl; // per-cycle probabilities in 1/1000
 	unsigned p_msi_stall, p_notify_stall, p_b_stall, p_r_stall;
-	unsigned hot;                         // injects/writes go to channels [0, hot) 80 % of the time
+	unsigned hot; // injects/writes go to channels [0, hot) 80 % of the time
 	unsigned max_holdoff;
 	bool storm;
 };
 
-class RandomDriver {
-public:
-	RandomDriver(Tb &tb, uint64_t seed) : tb_(tb), rng_(seed) {}
+class RandomDriver
+{
+      public:
+	RandomDriver(Tb &tb, uint64_t seed) : tb_(tb), rng_(seed)
+	{
+	}
 
 	void run(uint64_t cycles, Progress &prog)
 	{
@@ -60,19 +71,25 @@ public:
 		}
 	}
 
-private:
-	unsigned pct(unsigned per_mille) { return uni(1000) < per_mille; }
-	unsigned uni(unsigned n) { return (unsigned)(rng_() % n); }
+      private:
+	unsigned pct(unsigned per_mille)
+	{
+		return uni(1000) < per_mille;
+	}
+	unsigned uni(unsigned n)
+	{
+		return (unsigned)(rng_() % n);
+	}
 	unsigned pick_chan()
 	{
 		if (uni(100) < 80)
 			return uni(cfg_.hot);
-		return uni(uni(50) == 0 ? 64 : N);   // rarely an out-of-range id
+		return uni(uni(50) == 0 ? 64 : N); // rarely an out-of-range id
 	}
 
 	void new_phase()
 	{
-		static const unsigned probs[] = {0, 50, 200, 500, 900, 1000};
+		static const unsigned probs[] = { 0, 50, 200, 500, 900, 1000 };
 		cfg_.p_wr = probs[1 + uni(5)];
 		cfg_.p_rd = probs[uni(5)];
 		cfg_.p_inj = probs[uni(6)];
@@ -84,7 +101,7 @@ private:
 		cfg_.hot = 1 + uni(N < 4 ? N : 4);
 		cfg_.max_holdoff = uni(8) == 0 ? 2000 : 40;
 		cfg_.storm = uni(10) == 0;
-		if (cfg_.storm) {   // inject storm on one channel, timer-only moderation: mc saturates
+		if (cfg_.storm) { // inject storm on one channel, timer-only moderation: mc saturates
 			cfg_.hot = 1;
 			cfg_.p_inj = 1000;
 			cfg_.max_holdoff = 4000;
@@ -108,12 +125,12 @@ private:
 		} else if (r < 860) {
 			reg = VBUS_ACCEL_CH_MOD_HOLDOFF;
 			data = cfg_.storm ? 300 + uni(cfg_.max_holdoff) : uni(3) == 0 ? 0 : uni(cfg_.max_holdoff + 1);
-			data = data / TB_TICK + (data != 0 && data < TB_TICK);   // v2: holdoff in ticks
+			data = data / TB_TICK + (data != 0 && data < TB_TICK); // v2: holdoff in ticks
 		} else if (r < 920) {
 			reg = VBUS_ACCEL_CH_MOD_COUNT;
 			data = (cfg_.storm || uni(3) == 0) ? 0 : uni(6);
 		} else if (r < 990) {
-			reg = 4 * uni(16);   // any word, including RO and unmapped
+			reg = 4 * uni(16); // any word, including RO and unmapped
 		} else {
 			// global block: CTRL a quarter of the time, a soft reset in one of ten of those
 			in.awaddr = (uint16_t)(uni(4) == 0 ? (unsigned)VBUS_ACCEL_CTRL : 4 * uni(0x40));
@@ -168,15 +185,15 @@ private:
 			in.ctrl_valid = pct(cfg_.p_ctrl);
 			in.ctrl_chan = (uint8_t)pick_chan();
 			unsigned op = uni(100);
-			in.ctrl_op = op < 50 ? VBUS_ACCEL_SOP_ACK
-				   : op < 80 ? VBUS_ACCEL_SOP_ENABLE
-				   : op < 95 ? VBUS_ACCEL_SOP_DISABLE : 3;
+			in.ctrl_op = op < 50   ? VBUS_ACCEL_SOP_ACK
+				     : op < 80 ? VBUS_ACCEL_SOP_ENABLE
+				     : op < 95 ? VBUS_ACCEL_SOP_DISABLE
+					       : 3;
 		}
 		in.msi_ready = !pct(cfg_.p_msi_stall);
 		in.notify_ready = !pct(cfg_.p_notify_stall);
 		in.bready = !pct(cfg_.p_b_stall);
 		in.rready = !pct(cfg_.p_r_stall);
-
 	}
 
 	Tb &tb_;
@@ -186,7 +203,7 @@ private:
 
 void print_transitions(const char *name, const uint64_t (&t)[8][8], unsigned *hit)
 {
-	static const char *const st[8] = {"---", "--d", "-p-", "-pd", "e--", "e-d", "ep-", "epd"};
+	static const char *const st[8] = { "---", "--d", "-p-", "-pd", "e--", "e-d", "ep-", "epd" };
 	printf("%s record transitions (e=enabled p=pending d=dirty; rows from, columns to):\n      ", name);
 	for (int j = 0; j < 8; j++)
 		printf("%9s", st[j]);
@@ -232,8 +249,10 @@ void test_random(Tb &tb, const TbRandomOpts &o)
 	// reach; a short run (a quick waveform, a bisect) reports its coverage but is judged only on the
 	// model comparison and the protocol checkers.
 	if (o.cycles < TB_COVERAGE_MIN_CYCLES) {
-		printf("coverage goal not checked: %" PRIu64 " cycles < %" PRIu64 " (%u event points missed, N %u, S %u "
-		       "transitions)\n", o.cycles, TB_COVERAGE_MIN_CYCLES, missing, n_hit, s_hit);
+		printf("coverage goal not checked: %" PRIu64 " cycles < %" PRIu64
+		       " (%u event points missed, N %u, S %u "
+		       "transitions)\n",
+		       o.cycles, TB_COVERAGE_MIN_CYCLES, missing, n_hit, s_hit);
 		return;
 	}
 	tb.expect(missing == 0, "%u event coverage points never hit", missing);

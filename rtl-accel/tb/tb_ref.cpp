@@ -20,29 +20,45 @@ std::string TbOut::str() const
 	snprintf(b, sizeof(b),
 		 "awready=%d wready=%d bvalid=%d bresp=%u arready=%d rvalid=%d rresp=%u rdata=0x%08x "
 		 "inject_ready=%d ctrl_ready=%d notify=%d/%u msi=%d/%u",
-		 awready, wready, bvalid, bresp, arready, rvalid, rresp, rdata, inject_ready, ctrl_ready,
-		 notify_valid, notify_chan, msi_valid, msi_vector);
+		 awready, wready, bvalid, bresp, arready, rvalid, rresp, rdata, inject_ready, ctrl_ready, notify_valid,
+		 notify_chan, msi_valid, msi_vector);
 	return b;
 }
 
 const char *TbCoverage::ev_name(int e)
 {
 	static const char *const names[EV_COUNT] = {
-		"fire on inject (M2, holdoff 0)", "fire on count threshold (M2)", "fire on holdoff expiry (T3)",
-		"drop on holdoff expiry (T4)", "inject deferred (M3/M4)", "deferred, timer not re-armed (MOD-5)",
-		"inject suppressed: N disabled", "inject suppressed: N pending", "N_ENABLE self-notify (HW-5)",
-		"N_ACK re-check fires (HW-3)", "N_ACK re-check deferred", "N_ACK clears pending",
-		"N_DIRTY read clears dirty (HW-4)", "N_DIRTY read + inject same cycle", "N_ACK + inject same cycle",
-		"doorbell notifies device (HW-1)", "doorbell suppressed (HW-1)", "SOP_ENABLE self-notify (HW-6)",
-		"SOP_ACK re-notify (HW-6)", "MSI stream stalled (HW-7)", "notify stream stalled (HW-7)",
-		"MSI arbitration with >1 requester", "CTRL.SOFT_RESET (HW-8)", "mc saturated at 255",
+		"fire on inject (M2, holdoff 0)",
+		"fire on count threshold (M2)",
+		"fire on holdoff expiry (T3)",
+		"drop on holdoff expiry (T4)",
+		"inject deferred (M3/M4)",
+		"deferred, timer not re-armed (MOD-5)",
+		"inject suppressed: N disabled",
+		"inject suppressed: N pending",
+		"N_ENABLE self-notify (HW-5)",
+		"N_ACK re-check fires (HW-3)",
+		"N_ACK re-check deferred",
+		"N_ACK clears pending",
+		"N_DIRTY read clears dirty (HW-4)",
+		"N_DIRTY read + inject same cycle",
+		"N_ACK + inject same cycle",
+		"doorbell notifies device (HW-1)",
+		"doorbell suppressed (HW-1)",
+		"SOP_ENABLE self-notify (HW-6)",
+		"SOP_ACK re-notify (HW-6)",
+		"MSI stream stalled (HW-7)",
+		"notify stream stalled (HW-7)",
+		"MSI arbitration with >1 requester",
+		"CTRL.SOFT_RESET (HW-8)",
+		"mc saturated at 255",
 		"MSI accepted and re-fired same cycle",
 	};
 	return (e >= 0 && e < EV_COUNT) ? names[e] : "?";
 }
 
 TbRef::TbRef(unsigned n_channels, unsigned cnt_width, bool v2, unsigned tick_lg)
-	: n_(n_channels), cnt_mask_(cnt_width >= 32 ? 0xffffffffu : ((1u << cnt_width) - 1u)), ch_(n_channels)
+    : n_(n_channels), cnt_mask_(cnt_width >= 32 ? 0xffffffffu : ((1u << cnt_width) - 1u)), ch_(n_channels)
 {
 	v2_ = v2;
 	tick_lg_ = tick_lg;
@@ -399,7 +415,7 @@ void TbRef::step(const TbIn &in)
 		cov.ev[TbCoverage::EV_SOFT_RESET]++;
 	}
 
-	if (soft_reset) {   // the streams grant nothing new in the reset cycle
+	if (soft_reset) { // the streams grant nothing new in the reset cycle
 		for (unsigned i = 0; i < n_; i++)
 			req_msi[i] = req_notify[i] = false;
 	}
@@ -410,7 +426,7 @@ void TbRef::step(const TbIn &in)
 	// Read pipeline: the value is taken when the read is accepted (stage A), moves on the next cycle
 	// to R, or to the skid slot when R is held (the RTL's counter RAM read is in flight meanwhile).
 	bool a_valid = a_valid_;
-	if (!rvalid_ || in.rready) {   // the R register frees: skid slot first, else A
+	if (!rvalid_ || in.rready) { // the R register frees: skid slot first, else A
 		if (skid_valid_) {
 			rvalid_ = true;
 			rdata_ = skid_data_;

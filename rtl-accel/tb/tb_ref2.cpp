@@ -13,7 +13,7 @@ void TbRef::Fifo::step(bool rst, bool flush, bool push, unsigned chan, bool read
 	bool ram_some = wr != rd;
 	unsigned occ_next = q0v + q1v + inflight - pop;
 	bool fetch = ram_some && occ_next != 2;
-	unsigned new_rd_data = mem[rd % depth];   // read-first: the old content
+	unsigned new_rd_data = mem[rd % depth]; // read-first: the old content
 	unsigned old_rd_data = rd_data;
 	bool old_inflight = inflight;
 	if (push)
@@ -37,7 +37,7 @@ void TbRef::Fifo::step(bool rst, bool flush, bool push, unsigned chan, bool read
 	inflight = fetch;
 	if (!pop && !old_inflight)
 		return;
-	if (!pop) {   // a read arrives
+	if (!pop) { // a read arrives
 		if (q0v) {
 			q1v = true;
 			q1c = old_rd_data;
@@ -134,7 +134,7 @@ void TbRef::step2(const TbIn &in)
 		return;
 	}
 	const Sel s = select2(in);
-	const uint32_t now1 = (now_ + (tick_cnt_ == tmax)) & 0x1ffffu;   // `now` in the modify cycle
+	const uint32_t now1 = (now_ + (tick_cnt_ == tmax)) & 0x1ffffu; // `now` in the modify cycle
 	const bool msi_hs = fmsi_.q0v && in.msi_ready, ntf_hs = fntf_.q0v && in.notify_ready;
 	const unsigned msi_head = fmsi_.q0c, ntf_head = fntf_.q0c;
 	if (fmsi_.q0v && !in.msi_ready)
@@ -182,8 +182,8 @@ void TbRef::step2(const TbIn &in)
 			unsigned n0 = n_state(c);
 			const uint16_t h = c.holdoff;
 			const uint8_t cnt = c.count;
-			c.msi_req = false;   // set by fire(): this op fires
-			if (s.xn && c.armed && passed(c.dl, now1)) {   // 1. expiry
+			c.msi_req = false;			     // set by fire(): this op fires
+			if (s.xn && c.armed && passed(c.dl, now1)) { // 1. expiry
 				if (c.mc != 0 && c.n_en && !c.n_pe) {
 					c.n_pe = true;
 					c.msi_req = true;
@@ -195,13 +195,13 @@ void TbRef::step2(const TbIn &in)
 				c.mc = 0;
 			}
 			bool dirty_read = s.rd_go && s.rd_needs_n;
-			if (dirty_read) {   // 3.
+			if (dirty_read) { // 3.
 				if (c.n_di)
 					cov.ev[TbCoverage::EV_DIRTY_READ_CLEAR]++;
 				c.n_di = false;
 			}
 			bool acked = false;
-			if (s.wr_go && s.wr_needs_n) {   // 4.
+			if (s.wr_go && s.wr_needs_n) { // 4.
 				switch (s.wword * 4) {
 				case VBUS_ACCEL_CH_N_ENABLE:
 					if (!(in.wstrb & 1))
@@ -238,7 +238,7 @@ void TbRef::step2(const TbIn &in)
 					break;
 				}
 			}
-			if (s.inj_go) {   // 6.
+			if (s.inj_go) { // 6.
 				if (dirty_read)
 					cov.ev[TbCoverage::EV_DIRTY_READ_AND_INJECT]++;
 				if (acked)
@@ -266,9 +266,9 @@ void TbRef::step2(const TbIn &in)
 			Chan &c = ch_[s.ssel];
 			unsigned s0 = s_state(c);
 			bool fired = false;
-			if (s.an)   // 2. the notification was accepted: the device's drain starts
+			if (s.an) // 2. the notification was accepted: the device's drain starts
 				c.s_di = false;
-			if (s.wr_go && s.wr_needs_s) {   // 4. DOORBELL
+			if (s.wr_go && s.wr_needs_s) { // 4. DOORBELL
 				c.inc |= 1;
 				c.s_di = true;
 				if (c.s_en && !c.s_pe) {
@@ -280,7 +280,7 @@ void TbRef::step2(const TbIn &in)
 					cov.ev[TbCoverage::EV_S_SUPP]++;
 				}
 			}
-			if (s.ctl_go) {   // 5.
+			if (s.ctl_go) { // 5.
 				switch (in.ctrl_op) {
 				case VBUS_ACCEL_SOP_ENABLE:
 					c.s_en = true;
@@ -344,7 +344,7 @@ void TbRef::step2(const TbIn &in)
 		mirror_[pend_mir_ch_] = pend_mir_;
 	pend_mir_ch_ = mir_ch;
 	if (mir_ch >= 0)
-		pend_mir_ = Mirror{ch_[mir_ch].armed, ch_[mir_ch].dl};
+		pend_mir_ = Mirror{ ch_[mir_ch].armed, ch_[mir_ch].dl };
 
 	if (soft_reset) {
 		reset_chans();

@@ -4,7 +4,7 @@
 #   ck-typo       a Check binary run with CK_RUN_CASE naming no test fails (it used to pass with 0 tests)
 #   no-tests      `make check`'s ctest fails when a label or -R regex selects no test (--no-tests=error)
 #   readme        every folder tests/README.md names as `name/` exists
-#   clang-format  the files listed in clang-format-files.txt are formatted as .clang-format says
+#   clang-format  every tracked C/C++ file but those of clang-format-exclude.txt is formatted as .clang-format says
 #   kmod-guard    the destructive in-guest module test refuses to run outside the test VM
 # Exit 0 pass, 1 fail (with the reason), 77 skip (with the reason).
 set -uo pipefail
@@ -40,17 +40,35 @@ readme)
 clang-format)
 	cf=$(command -v clang-format-14 || command -v clang-format) ||
 		{ echo "SKIP: clang-format not installed (Debian package clang-format)"; exit 77; }
-	n=0
-	while read -r f; do
-		case $f in '' | '#'*) continue ;; esac
-		[ -f "$src/$f" ] || fail "clang-format-files.txt lists $f, which does not exist"
-		if ! (cd "$src" && "$cf" --dry-run -Werror "$f" 2>"$bin/clang-format.err"); then
-			head -20 "$bin/clang-format.err"
-			fail "$f is not formatted as .clang-format says (fix: $cf -i $f)"
-		fi
-		n=$((n + 1))
-	done <"$src/tests/cli/clang-format-files.txt"
-	echo "$n files formatted as .clang-format says"
+	ex=$src/tests/cli/clang-format-exclude.txt
+	# every C/C++ file we track (a tree without .git: every one outside the build folders)
+	if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		all=$(git -C "$src" ls-files -- '*.c' '*.h' '*.cpp' '*.hpp' '*.cc')
+	else
+		all=$(cd "$src" && find . \( -name 'build*' -o -name .git \) -prune -o -type f \
+			\( -name '*.c' -o -name '*.h' -o -name '*.cpp' -o -name '*.hpp' -o -name '*.cc' \) -print |
+			sed 's|^\./||' | sort)
+	fi
+	[ -n "$all" ] || fail "found no C/C++ file under $src"
+	skip=$(sed -e 's/#.*//' -e 's/[[:space:]].*//' -e '/^$/d' "$ex")
+	for e in $skip; do
+		[ -e "$src/$e" ] || fail "clang-format-exclude.txt lists $e, which does not exist"
+		awk -v e="$e" '$1 == e && NF > 1' "$ex" | grep -q . || fail "clang-format-exclude.txt gives no reason for $e"
+	done
+	files=() n_ex=0
+	for f in $all; do
+		for e in $skip; do
+			case $f in "$e" | "${e%/}"/*) n_ex=$((n_ex + 1)); continue 2 ;; esac
+		done
+		files+=("$f")
+	done
+	if ! (cd "$src" && "$cf" --dry-run -Werror "${files[@]}" 2>"$bin/clang-format.err"); then
+		head -30 "$bin/clang-format.err"
+		bad=$(grep -o '^[^:]*\.\(c\|h\|cpp\|hpp\|cc\):[0-9]*:[0-9]*: error' "$bin/clang-format.err" |
+			cut -d: -f1 | sort -u | tr '\n' ' ')
+		fail "not formatted as .clang-format says: $bad(fix: $cf -i FILE)"
+	fi
+	echo "${#files[@]} files formatted as .clang-format says ($n_ex excluded by clang-format-exclude.txt)"
 	;;
 kmod-guard)
 	t=$bin/bin/vbus_kmod_test

@@ -33,18 +33,18 @@
 #define BUS_EVENT_OFF 2048u
 #define BUS_DATA_OFF 4096u
 
-#define CHECK(c)                  \
-	do {                      \
-		if (!(c))         \
-			abort();  \
+#define CHECK(c)                                                                                                       \
+	do {                                                                                                           \
+		if (!(c))                                                                                              \
+			abort();                                                                                       \
 	} while (0)
 
 struct fz {
 	u8 *ring_mem;
 	u8 *bus_mem;
 	struct ioq qn, qs;
-	struct ioq cn, cs;	/* control ring: north, south */
-	struct ioq en, es;	/* event ring */
+	struct ioq cn, cs; /* control ring: north, south */
+	struct ioq en, es; /* event ring */
 	struct vbus_bus *bus;
 	u64 touched;
 };
@@ -56,7 +56,7 @@ static int touch_buffer(void *arg, const struct ioq_desc_info *d, u32 *used)
 
 	CHECK(d->offset <= RING_REGION && d->len <= RING_REGION - d->offset);
 	CHECK(d->len <= VBUS_IOQ_MAX_LEN);
-	for (i = 0; i < d->len; i += 64)	/* ASan checks every line we read */
+	for (i = 0; i < d->len; i += 64) /* ASan checks every line we read */
 		f->touched += f->ring_mem[d->offset + i];
 	*used = d->len / 2;
 	return (d->cookie & 1) ? -EINVAL : 0;
@@ -119,7 +119,7 @@ void vbus_shim_race(volatile void *addr, unsigned long size)
 			break;
 	if (r == 2 || race.pos + 1 + size > race.len)
 		return;
-	if ((race_byte() & 7) != 7)	/* one load in eight races */
+	if ((race_byte() & 7) != 7) /* one load in eight races */
 		return;
 	for (i = 0; i < size; i++)
 		p[i] = race_byte();
@@ -140,19 +140,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static int setup(struct fz *f, u8 exp, u8 flags)
 {
 	struct vbus_bus_layout lay = {
-		.max_devices = 4, .device_table_off = 128, .ctrl_ring_off = BUS_CTRL_OFF,
-		.event_ring_off = BUS_EVENT_OFF, .data_off = BUS_DATA_OFF,
+		.max_devices = 4,
+		.device_table_off = 128,
+		.ctrl_ring_off = BUS_CTRL_OFF,
+		.event_ring_off = BUS_EVENT_OFF,
+		.data_off = BUS_DATA_OFF,
 		.data_len = BUS_REGION - BUS_DATA_OFF,
 	};
-	u32 count = 2u << (exp % 7);	/* 2 .. 128 */
+	u32 count = 2u << (exp % 7); /* 2 .. 128 */
 
 	f->ring_mem = calloc(1, RING_REGION);
 	f->bus_mem = calloc(1, BUS_REGION);
-	f->bus = &bus_state;	/* large: reused, vbus_bus_create() clears it */
+	f->bus = &bus_state; /* large: reused, vbus_bus_create() clears it */
 	if (!f->ring_mem || !f->bus_mem)
 		return -1;
-	CHECK(!ioq_north_init(&f->qn, (void *)f->ring_mem, count, flags & 1, (u32)flags << 24,
-			      RING_REGION));
+	CHECK(!ioq_north_init(&f->qn, (void *)f->ring_mem, count, flags & 1, (u32)flags << 24, RING_REGION));
 	CHECK(!ioq_south_attach(&f->qs, f->ring_mem, RING_REGION, 0));
 	CHECK(!vbus_bus_create(f->bus, f->bus_mem, BUS_REGION, &lay));
 	CHECK(vbus_bus_add_device(f->bus, 1, "echo", 2, 3, 4, false) == 0);
@@ -198,8 +200,7 @@ static void step(struct fz *f, u8 op, u8 arg, const u8 *data, u32 len)
 		shm_signal_wakeup(&f->qs.sig, drain, f, 1 + arg % 8, NULL);
 		break;
 	case 7: /* north pushes legitimately (it may be confused by its own pokes) */
-		d = (struct ioq_desc_info){ .cookie = arg, .offset = (u64)arg * 32, .len = len,
-					    .flags = arg & 1 };
+		d = (struct ioq_desc_info){ .cookie = arg, .offset = (u64)arg * 32, .len = len, .flags = arg & 1 };
 		ioq_push(&f->qn, &d, 1);
 		ioq_kick(&f->qn);
 		break;
@@ -212,7 +213,8 @@ static void step(struct fz *f, u8 op, u8 arg, const u8 *data, u32 len)
 		poke(f->bus_mem, BUS_REGION, (u32)arg * 32, data, len);
 		break;
 	case 10: /* north queues a control request at a fuzzed offset; south serves the ring */
-		d = (struct ioq_desc_info){ .cookie = 1, .offset = BUS_DATA_OFF + (u32)arg * 8,
+		d = (struct ioq_desc_info){ .cookie = 1,
+					    .offset = BUS_DATA_OFF + (u32)arg * 8,
 					    .len = sizeof(struct vbus_ctrl_msg) };
 		poke(f->bus_mem, BUS_REGION, d.offset, data, len);
 		ioq_push(&f->cn, &d, 1);
@@ -225,7 +227,8 @@ static void step(struct fz *f, u8 op, u8 arg, const u8 *data, u32 len)
 		vbus_bus_check(f->bus);
 		break;
 	case 12: /* north posts an event buffer; south delivers a queued event */
-		d = (struct ioq_desc_info){ .offset = BUS_DATA_OFF + (u32)arg * 16, .len = 16,
+		d = (struct ioq_desc_info){ .offset = BUS_DATA_OFF + (u32)arg * 16,
+					    .len = 16,
 					    .flags = VBUS_IOQ_DESC_F_WRITE };
 		ioq_push(&f->en, &d, 1);
 		if (vbus_bus_events_queued(f->bus))

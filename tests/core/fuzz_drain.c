@@ -30,12 +30,12 @@
 #include "vbus_core.h"
 #include "vbus_drain.h"
 
-#define CHECK(c)                                                                   \
-	do {                                                                       \
-		if (!(c)) {                                                        \
-			fprintf(stderr, "fuzz_drain: invariant failed: %s\n", #c); \
-			abort();                                                   \
-		}                                                                  \
+#define CHECK(c)                                                                                                       \
+	do {                                                                                                           \
+		if (!(c)) {                                                                                            \
+			fprintf(stderr, "fuzz_drain: invariant failed: %s\n", #c);                                     \
+			abort();                                                                                       \
+		}                                                                                                      \
 	} while (0)
 
 static struct {
@@ -59,11 +59,10 @@ void vbus_shim_race(volatile void *addr, unsigned long size)
 	u8 *p = (u8 *)(uintptr_t)addr, b;
 	unsigned long i;
 
-	if (!race.on || !race.mem || p < race.mem || p + size > race.mem + race.size ||
-	    race.pos + 1 + size > race.len)
+	if (!race.on || !race.mem || p < race.mem || p + size > race.mem + race.size || race.pos + 1 + size > race.len)
 		return;
 	b = race_byte();
-	if ((b & 7) == 6 && race.dirty_irq[b >> 7]) {	/* north injects meanwhile */
+	if ((b & 7) == 6 && race.dirty_irq[b >> 7]) { /* north injects meanwhile */
 		race.dirty_irq[b >> 7]->dirty = 1;
 		return;
 	}
@@ -86,7 +85,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 __attribute__((destructor)) static void report(void)
 {
-	fprintf(stderr, "fuzz_drain outcomes: idle %llu more %llu spin %llu broken %llu; "
+	fprintf(stderr,
+		"fuzz_drain outcomes: idle %llu more %llu spin %llu broken %llu; "
 		"re-drain after more %llu, work after spin %llu\n",
 		outcome[VBUS_DRAIN_IDLE], outcome[VBUS_DRAIN_MORE], outcome[VBUS_DRAIN_SPIN],
 		outcome[VBUS_DRAIN_BROKEN], redrain_after_more, spins_then_work);
@@ -155,13 +155,14 @@ static void north_post(struct fz *f, unsigned int r, u8 arg, const u8 *data, u32
 		u8 b = len ? data[i % len] : arg;
 
 		off = ((u64)b * 4099 + i * 64) % f->size;
-		l = (b & 0x80) ? f->size - off : (u64)(b & 0x7f) * 512;	/* long or short */
+		l = (b & 0x80) ? f->size - off : (u64)(b & 0x7f) * 512; /* long or short */
 		if (l > VBUS_IOQ_MAX_LEN)
 			l = VBUS_IOQ_MAX_LEN;
 		if (off + l > f->size && !(b & 1))
 			l = f->size - off;
-		d = (struct ioq_desc_info){ .cookie = i, .offset = off, .len = (u32)l,
-					    .flags = r == 1 ? VBUS_IOQ_DESC_F_WRITE : 0 };
+		d = (struct ioq_desc_info){
+			.cookie = i, .offset = off, .len = (u32)l, .flags = r == 1 ? VBUS_IOQ_DESC_F_WRITE : 0
+		};
 		if (ioq_push(&f->qn[r], &d, 1) != 1)
 			break;
 	}
@@ -211,8 +212,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 6)
 		return 0;
 	memset(&f, 0, sizeof(f));
-	count = 2u << (data[0] % 15);			/* 2 .. 32768 */
-	f.nrings = (data[5] & 1) ? 1 : 2;		/* null or echo */
+	count = 2u << (data[0] % 15);	  /* 2 .. 32768 */
+	f.nrings = (data[5] & 1) ? 1 : 2; /* null or echo */
 	ring_bytes = (VBUS_IOQ_RING_SIZE((u64)count) + 63) & ~63ull;
 	f.ring_off[0] = 64 * (u64)(data[1] % 4);
 	f.ring_off[1] = f.ring_off[0] + ring_bytes + 64 * (u64)(data[2] % 4);

@@ -41,7 +41,7 @@
 #define MAX_DELAY 160u /* spin iterations; the two bodies overlap for most draws */
 
 enum { T_DRAIN, T_ENABLE, T_POLL, T_ARM, T_COUNT };
-static const char *const test_name[T_COUNT] = {"drain", "enable", "poll", "arm"};
+static const char *const test_name[T_COUNT] = { "drain", "enable", "poll", "arm" };
 
 struct lit {
 	int test;
@@ -115,7 +115,7 @@ static void reclaim_all(struct lit *l)
 
 static int push_kick(struct lit *l)
 {
-	struct ioq_desc_info d = {.cookie = 1, .offset = 0, .len = 0, .flags = 0};
+	struct ioq_desc_info d = { .cookie = 1, .offset = 0, .len = 0, .flags = 0 };
 
 	if (ioq_push(&l->qn, &d, 1) != 1)
 		return -ENOSPC;
@@ -172,9 +172,7 @@ static int setup(struct lit *l)
 		break;
 	}
 	reclaim_all(l);
-	if (shm_signal_state(&l->ring->signal, VBUS_SOUTH) != (l->test == T_DRAIN    ? 7u
-							       : l->test == T_ENABLE ? 0u
-										     : 4u))
+	if (shm_signal_state(&l->ring->signal, VBUS_SOUTH) != (l->test == T_DRAIN ? 7u : l->test == T_ENABLE ? 0u : 4u))
 		return -1;
 	l->popped = 0;
 	l->s_ret = l->s_ret2 = -1;
@@ -221,8 +219,7 @@ static int run_test(int test, uint64_t seed, double seconds, uint64_t max_trials
 	}
 	memset(l->ring, 0, sz);
 	l->test = test;
-	if (ioq_north_init(&l->qn, l->ring, RING_COUNT, test == T_ARM ? VBUS_IOQ_F_EVENT_IDX : 0, 0,
-			   sz) ||
+	if (ioq_north_init(&l->qn, l->ring, RING_COUNT, test == T_ARM ? VBUS_IOQ_F_EVENT_IDX : 0, 0, sz) ||
 	    ioq_south_attach(&l->qs, l->ring, sz, 0)) {
 		fprintf(stderr, "vbus-litmus: ring setup failed\n");
 		exit(2);
@@ -231,16 +228,13 @@ static int run_test(int test, uint64_t seed, double seconds, uint64_t max_trials
 	for (trial = 1;; trial++) {
 		unsigned int waits = 0;
 
-		if ((trial & 255) == 0 &&
-		    (now_s() - t0 >= seconds || (max_trials && trial > max_trials)))
+		if ((trial & 255) == 0 && (now_s() - t0 >= seconds || (max_trials && trial > max_trials)))
 			break;
 		if (setup(l)) {
 			fprintf(stderr,
-				"vbus-litmus %s: trial %" PRIu64
-				": setup did not reach the start state "
+				"vbus-litmus %s: trial %" PRIu64 ": setup did not reach the start state "
 				"(south irq %u) - the core misbehaves sequentially\n",
-				test_name[test], trial,
-				shm_signal_state(&l->ring->signal, VBUS_SOUTH));
+				test_name[test], trial, shm_signal_state(&l->ring->signal, VBUS_SOUTH));
 			ret = 1;
 			break;
 		}
@@ -257,24 +251,21 @@ static int run_test(int test, uint64_t seed, double seconds, uint64_t max_trials
 				cpu_relax();
 		}
 		if (l->kick_ret < 0) {
-			fprintf(stderr,
-				"vbus-litmus %s: trial %" PRIu64 ": push/kick failed (%d)\n",
-				test_name[test], trial, l->kick_ret);
+			fprintf(stderr, "vbus-litmus %s: trial %" PRIu64 ": push/kick failed (%d)\n", test_name[test],
+				trial, l->kick_ret);
 			ret = 1;
 			break;
 		}
 		if (!l->popped && l->kick_ret != SHM_SIGNAL_NOTIFY) {
 			fprintf(stderr,
-				"vbus-litmus %s: FAIL at trial %" PRIu64
-				" after %.3f s (seed %" PRIu64
+				"vbus-litmus %s: FAIL at trial %" PRIu64 " after %.3f s (seed %" PRIu64
 				", delays N %u S %u): lost wakeup: south did not consume the item "
 				"and north's "
 				"kick returned %d (no notification); south returned %d/%d; south "
 				"irq "
 				"enabled/pending/dirty = %u\n",
-				test_name[test], trial, now_s() - t0, seed, l->dn, l->ds,
-				l->kick_ret, l->s_ret, l->s_ret2,
-				shm_signal_state(&l->ring->signal, VBUS_SOUTH));
+				test_name[test], trial, now_s() - t0, seed, l->dn, l->ds, l->kick_ret, l->s_ret,
+				l->s_ret2, shm_signal_state(&l->ring->signal, VBUS_SOUTH));
 			ret = 1;
 			break;
 		}
@@ -283,8 +274,7 @@ static int run_test(int test, uint64_t seed, double seconds, uint64_t max_trials
 	pthread_join(th, NULL);
 	t = now_s() - t0;
 	if (!ret && !quiet)
-		printf("vbus-litmus %s: PASS %" PRIu64
-		       " trials in %.2f s (%.0f trials/s), no forbidden "
+		printf("vbus-litmus %s: PASS %" PRIu64 " trials in %.2f s (%.0f trials/s), no forbidden "
 		       "outcome\n",
 		       test_name[test], trial - 1, t, (double)(trial - 1) / t);
 	free(l->ring);
@@ -294,29 +284,28 @@ static int run_test(int test, uint64_t seed, double seconds, uint64_t max_trials
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vbus-litmus [--test drain|enable|poll|arm|all] [--seconds S] [--trials N] "
-		"[--seed N] "
-		"[--quiet]\n"
-		"Litmus-style stress of the core's store->load barrier pairs on this machine.\n"
-		"  --test     which pair (default all; all stops at the first failure)\n"
-		"  --seconds  per test, 0 < S <= 3600 (default 1)\n"
-		"  --trials   stop a test after N trials as well (default: time only)\n"
-		"  --seed     reproduce a run's delay sequence (default: a fresh seed, printed)\n"
-		"Exit: 0 no forbidden outcome, 1 a lost wakeup (printed with its trial, seed and "
-		"delays), 2 usage.\n");
+	fprintf(f, "usage: vbus-litmus [--test drain|enable|poll|arm|all] [--seconds S] [--trials N] "
+		   "[--seed N] "
+		   "[--quiet]\n"
+		   "Litmus-style stress of the core's store->load barrier pairs on this machine.\n"
+		   "  --test     which pair (default all; all stops at the first failure)\n"
+		   "  --seconds  per test, 0 < S <= 3600 (default 1)\n"
+		   "  --trials   stop a test after N trials as well (default: time only)\n"
+		   "  --seed     reproduce a run's delay sequence (default: a fresh seed, printed)\n"
+		   "Exit: 0 no forbidden outcome, 1 a lost wakeup (printed with its trial, seed and "
+		   "delays), 2 usage.\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const char *const prog = "vbus-litmus";
-	static const struct option lo[] = {{"test", required_argument, 0, 't'},
-					   {"seconds", required_argument, 0, 's'},
-					   {"trials", required_argument, 0, 'n'},
-					   {"seed", required_argument, 0, 'S'},
-					   {"quiet", no_argument, 0, 'q'},
-					   {"help", no_argument, 0, 'h'},
-					   {0, 0, 0, 0}};
+	static const struct option lo[] = { { "test", required_argument, 0, 't' },
+					    { "seconds", required_argument, 0, 's' },
+					    { "trials", required_argument, 0, 'n' },
+					    { "seed", required_argument, 0, 'S' },
+					    { "quiet", no_argument, 0, 'q' },
+					    { "help", no_argument, 0, 'h' },
+					    { 0, 0, 0, 0 } };
 	double seconds = 1.0;
 	uint64_t seed = 0, trials = 0;
 	int seeded = 0, quiet = 0, which = -1, ret = 0, o;
@@ -337,9 +326,8 @@ int main(int argc, char **argv)
 				if (!strcmp(optarg, test_name[t]))
 					which = t;
 			if (which == -2)
-				return vbus_usage_error(
-					prog, "--test '%s': not drain, enable, poll, arm or all",
-					optarg);
+				return vbus_usage_error(prog, "--test '%s': not drain, enable, poll, arm or all",
+							optarg);
 			break;
 		case 's':
 			if (vbus_parse_double(prog, "--seconds", optarg, 0.001, 3600, &seconds))
@@ -367,12 +355,9 @@ int main(int argc, char **argv)
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		seed = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^
-		       (uint64_t)getpid() << 32;
+		seed = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32;
 	}
-	printf("vbus-litmus: seed %" PRIu64 " (reproduce the delay sequence with --seed %" PRIu64
-	       ")\n",
-	       seed, seed);
+	printf("vbus-litmus: seed %" PRIu64 " (reproduce the delay sequence with --seed %" PRIu64 ")\n", seed, seed);
 	fflush(stdout);
 	for (int t = 0; t < T_COUNT && !ret; t++)
 		if (which < 0 || which == t)

@@ -84,8 +84,7 @@ START_TEST(signal_wakeup_budget_reschedules)
 	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_OK);
 	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY);
 	reinject_from = &sn;
-	ck_assert_int_eq(shm_signal_wakeup(&ss, reinject_handler, &left, 2, &iter),
-			 SHM_SIGNAL_RESCHED);
+	ck_assert_int_eq(shm_signal_wakeup(&ss, reinject_handler, &left, 2, &iter), SHM_SIGNAL_RESCHED);
 	ck_assert_uint_eq(iter, 2);
 	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH) & 2, 2); /* pending kept */
 }
@@ -124,7 +123,7 @@ START_TEST(moderation_count_and_holdoff)
 	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
 	ck_assert_uint_eq(m.mt, 5);
 	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
-	ck_assert_uint_eq(m.mt, 5); /* MOD-5: not re-armed */
+	ck_assert_uint_eq(m.mt, 5);				     /* MOD-5: not re-armed */
 	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY); /* count reached */
 	ck_assert_uint_eq(m.mc, 0);
 	ck_assert_uint_eq(m.mt, 0);
@@ -273,7 +272,7 @@ END_TEST
 START_TEST(ioq_violation_mid_batch_publishes_nothing)
 {
 	ck_assert_int_eq(push_n(2, 0), 2);
-	reg.ring.desc[1].flags = 0x40;	/* the second of the batch is bad */
+	reg.ring.desc[1].flags = 0x40; /* the second of the batch is bad */
 	expect_broken("flags");
 	ck_assert_uint_eq(reg.ring.south.index, 0); /* nothing of the batch published */
 }
@@ -295,11 +294,11 @@ START_TEST(ioq_completion_by_index_writes_no_descriptor)
 	ck_assert_int_eq(push_n(4, 100), 4);
 	memcpy(before, reg.ring.desc, sizeof(before));
 	ck_assert_int_eq(ioq_pop(&qs, 4, used_all, NULL, &last), 4);
-	ck_assert_uint_eq(last.cookie, 3);	/* south sees the index */
+	ck_assert_uint_eq(last.cookie, 3); /* south sees the index */
 	ck_assert_int_eq(memcmp(before, reg.ring.desc, sizeof(before)), 0);
 	ck_assert_uint_eq(le32_to_cpu(reg.ring.south.index), 4);
 	ck_assert_int_eq(ioq_reclaim(&qn, 4, NULL, NULL, &last), 4);
-	ck_assert_uint_eq(last.cookie, 103);	/* north gets its own cookie back */
+	ck_assert_uint_eq(last.cookie, 103); /* north gets its own cookie back */
 	ck_assert_uint_eq(last.len, 64);
 }
 END_TEST
@@ -309,7 +308,7 @@ START_TEST(ioq_north_rejects_south_index_past_ni)
 	struct ioq_desc_info last;
 
 	ck_assert_int_eq(push_n(1, 0), 1);
-	reg.ring.south.index = cpu_to_le32(2);	/* south claims more than was handed over */
+	reg.ring.south.index = cpu_to_le32(2); /* south claims more than was handed over */
 	ck_assert_int_eq(ioq_reclaim(&qn, 4, NULL, NULL, &last), -EIO);
 	ck_assert(qn.broken);
 	ck_assert_str_eq(qn.violation, "index");
@@ -347,14 +346,14 @@ START_TEST(ioq_attach_rejects_bad_header)
 		u32 val;
 		int size;
 	} bad[] = {
-		{ 0, 0, 4 },	      /* magic */
-		{ 4, 1, 2 },	      /* version 1: not supported by v2 */
-		{ 6, 2, 2 },	      /* unknown ring flag */
-		{ 8, 3, 4 },	      /* count not a power of two */
-		{ 8, 65536, 4 },      /* count too large */
-		{ 8, 4096, 4 },	      /* count fits the limits but not the region */
-		{ 64, 0, 4 },	      /* signal magic */
-		{ 68, 1, 4 },	      /* signal version 1 */
+		{ 0, 0, 4 },	 /* magic */
+		{ 4, 1, 2 },	 /* version 1: not supported by v2 */
+		{ 6, 2, 2 },	 /* unknown ring flag */
+		{ 8, 3, 4 },	 /* count not a power of two */
+		{ 8, 65536, 4 }, /* count too large */
+		{ 8, 4096, 4 },	 /* count fits the limits but not the region */
+		{ 64, 0, 4 },	 /* signal magic */
+		{ 68, 1, 4 },	 /* signal version 1 */
 	};
 	unsigned int i;
 
@@ -398,8 +397,12 @@ static union {
 static void bus_setup(void)
 {
 	struct vbus_bus_layout lay = {
-		.max_devices = 4, .device_table_off = 128, .ctrl_ring_off = 512,
-		.event_ring_off = 1024, .data_off = 4096, .data_len = REGION - 4096,
+		.max_devices = 4,
+		.device_table_off = 128,
+		.ctrl_ring_off = 512,
+		.event_ring_off = 1024,
+		.data_off = 4096,
+		.data_len = REGION - 4096,
 	};
 
 	bus = calloc(1, sizeof(*bus));
@@ -417,8 +420,9 @@ static void bus_teardown(void)
 
 static s32 verb(u32 op, u32 dev, u32 a0, u32 a1, u64 off, u64 len, u64 sig, u32 *ret)
 {
-	struct vbus_ctrl_msg m = { .op = op, .devid = dev, .arg0 = a0, .arg1 = a1,
-				   .offset = off, .len = len, .sigdesc = sig };
+	struct vbus_ctrl_msg m = {
+		.op = op, .devid = dev, .arg0 = a0, .arg1 = a1, .offset = off, .len = len, .sigdesc = sig
+	};
 
 	vbus_bus_ctrl_exec(bus, &m);
 	if (ret)
@@ -432,8 +436,7 @@ START_TEST(bus_verbs_in_order)
 
 	ck_assert_int_eq(verb(9, 7, 0, 0, 0, 0, 0, NULL), -EOPNOTSUPP);
 	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 8, 1, 0, 0, 0, 0, NULL), -ENODEV);
-	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 64, VBUS_CTRL_NO_SIGNAL, NULL),
-			 -ENOTCONN);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 64, VBUS_CTRL_NO_SIGNAL, NULL), -ENOTCONN);
 	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 3, 0, 0, 0, 0, NULL), -EINVAL);
 	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 2, 0, 0, 0, 0, &ret), 0);
 	ck_assert_uint_eq(ret, 2);
@@ -445,8 +448,7 @@ START_TEST(bus_verbs_in_order)
 	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 0, 4096, 64, 4100, NULL), -EINVAL);
 	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 0, 4096, 256, 4096 + 8, NULL), -EINVAL);
 	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 0, 4096, 256, 4096 + 128, NULL), -EINVAL); /* 192 bytes */
-	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 0, REGION, 1, VBUS_CTRL_NO_SIGNAL, NULL),
-			 -EINVAL);
+	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 0, REGION, 1, VBUS_CTRL_NO_SIGNAL, NULL), -EINVAL);
 	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 4, 0, 4096, 64, VBUS_CTRL_NO_SIGNAL, NULL), -EINVAL);
 	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 1, 7, 4096, 256, 4096 + 64, &ret), 0);
 	ck_assert_uint_eq(ret, 2);
@@ -465,7 +467,6 @@ START_TEST(bus_verbs_in_order)
 }
 END_TEST
 
-
 /* BUS-8: north's generation, south's acknowledgement and reset; north's checks of the header. */
 START_TEST(bus_attach_handshake)
 {
@@ -475,13 +476,13 @@ START_TEST(bus_attach_handshake)
 
 	ck_assert_int_eq(vbus_north_header(&breg, REGION, &lay), 0);
 	ck_assert_uint_eq(lay.max_devices, 4);
-	ck_assert_int_eq(vbus_north_header(&breg, REGION * 2, &lay), -EINVAL);	/* size differs */
+	ck_assert_int_eq(vbus_north_header(&breg, REGION * 2, &lay), -EINVAL); /* size differs */
 	ck_assert(!vbus_north_link_up(&breg));
 	ck_assert_uint_eq(vbus_bus_north_gen(bus), 0);
 	gen = vbus_north_begin(&breg);
 	ck_assert_uint_eq(gen, 1);
 	ck_assert_uint_eq(vbus_bus_north_gen(bus), 1);
-	ck_assert(!vbus_north_attached(&breg, gen));	/* not before south acknowledges */
+	ck_assert(!vbus_north_attached(&breg, gen)); /* not before south acknowledges */
 	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 1, 0, 0, 0, 0, NULL), 0);
 	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 256, 4096, &ret), 0);
 	vbus_bus_reset_north(bus);
@@ -489,14 +490,14 @@ START_TEST(bus_attach_handshake)
 	ck_assert(vbus_north_attached(&breg, gen));
 	ck_assert(!vbus_north_attached(&breg, gen + 1));
 	ck_assert_int_eq(vbus_north_record(&breg, &lay, 0, &rec), 0);
-	ck_assert_uint_eq(rec.state, VBUS_DEV_PRESENT);	/* OPEN went back to PRESENT */
+	ck_assert_uint_eq(rec.state, VBUS_DEV_PRESENT); /* OPEN went back to PRESENT */
 	ck_assert_str_eq(rec.type, "echo");
 	ck_assert_int_eq(vbus_north_record(&breg, &lay, 4, &rec), -EINVAL);
 	/* registrations were dropped and handles restart at 1 */
 	ck_assert_int_eq(verb(VBUS_CTRL_OPEN, 7, 1, 0, 0, 0, 0, NULL), 0);
 	ck_assert_int_eq(verb(VBUS_CTRL_SHM, 7, 0, 0, 4096, 256, 4096, &ret), 0);
 	ck_assert_uint_eq(ret, 1);
-	ck_assert_uint_eq(vbus_north_begin(&breg), 2);	/* north_gen = south_gen + 1 */
+	ck_assert_uint_eq(vbus_north_begin(&breg), 2); /* north_gen = south_gen + 1 */
 	vbus_bus_set_link(bus, 2, false);
 	ck_assert(!vbus_north_link_up(&breg));
 	ck_assert(!vbus_north_attached(&breg, 2));

@@ -52,7 +52,7 @@ static int push_n(unsigned int n)
 	struct ioq_desc_info d[8];
 
 	for (unsigned int i = 0; i < n; i++)
-		d[i] = (struct ioq_desc_info){.cookie = i, .offset = 4096, .len = 64};
+		d[i] = (struct ioq_desc_info){ .cookie = i, .offset = 4096, .len = 64 };
 	return ioq_push(&qn, d, n);
 }
 
@@ -122,7 +122,7 @@ END_TEST
 
 START_TEST(range_at_region_end)
 {
-	struct ioq_desc_info d = {.cookie = 1, .offset = REGION - 64, .len = 64};
+	struct ioq_desc_info d = { .cookie = 1, .offset = REGION - 64, .len = 64 };
 
 	ck_assert_int_eq(ioq_push(&qn, &d, 1), 1);
 	ck_assert_int_eq(ioq_pop(&qs, 1, NULL, NULL, NULL), 1); /* ends exactly at the region end */
@@ -194,7 +194,7 @@ START_TEST(wakeup_w4_drains_again)
 	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_NOTIFY);
 	inject_at = 1;
 	ck_assert_int_eq(shm_signal_wakeup(&ss, inject_in_handler, NULL, 0, NULL), SHM_SIGNAL_OK);
-	ck_assert_uint_eq(passes, 2); /* W4 saw dirty and ran the handler again */
+	ck_assert_uint_eq(passes, 2);				  /* W4 saw dirty and ran the handler again */
 	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH), 4u); /* enabled, not pending, clean */
 }
 END_TEST

@@ -82,7 +82,7 @@ START_TEST(adaptive_budget_follows_measured_wakeup)
 	ck_assert_uint_eq(vbus_link_spin_budget(south), 20000);
 	one_wakeup();
 	uint64_t b = vbus_link_spin_budget(south);
-	ck_assert_uint_ne(b, 20000);	/* measured (a stamp of exactly 20000 ns is not expected) */
+	ck_assert_uint_ne(b, 20000); /* measured (a stamp of exactly 20000 ns is not expected) */
 	ck_assert_uint_ge(b, 1000);
 	ck_assert_uint_le(b, 1000000);
 }
@@ -94,7 +94,7 @@ START_TEST(fixed_budget_stays_until_adaptive_again)
 	one_wakeup();
 	ck_assert_uint_eq(vbus_link_spin_budget(south), 5000);
 	vbus_link_set_spin(south, VBUS_LINK_SPIN_ADAPTIVE);
-	ck_assert_uint_ne(vbus_link_spin_budget(south), 5000);	/* back to the measured estimate */
+	ck_assert_uint_ne(vbus_link_spin_budget(south), 5000); /* back to the measured estimate */
 }
 END_TEST
 

@@ -20,6 +20,10 @@
  *       whose host end echoes), WINDOW in flight; prints msgs/s, the mean
  *       round trip and the interrupts per message of the /proc/interrupts
  *       lines containing IRQ-MATCH.
+ *   vbus-e2e netsnap IFACE IRQ-MATCH
+ *       one line: the interface's ethtool statistics (SIOCETHTOOL, as
+ *       `ethtool -S` reads them) and the sum of the /proc/interrupts lines
+ *       containing IRQ-MATCH, as key=value pairs (benchmark snapshots).
  *   vbus-e2e host-echo SOCKET
  *       (host side) listen on a UNIX socket, accept one connection, echo
  *       every byte until EOF.
@@ -38,19 +42,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 #define MSG_MIN 16u
 #define MSG_MAX 1024u
 
 struct hdr {
 	uint32_t len;
-	uint32_t sum;	/* FNV-1a of seq and payload */
+	uint32_t sum; /* FNV-1a of seq and payload */
 	uint64_t seq;
 };
 
@@ -182,8 +190,7 @@ static int cmd_echo(const char *dev, uint64_t count, uint64_t seed, unsigned int
 			}
 			n = msg_build(want, seed, got);
 			if ((size_t)r != n || memcmp(in, want, n) != 0 ||
-			    fnv(in + sizeof(struct hdr), n - sizeof(struct hdr), got) !=
-				    ((struct hdr *)in)->sum) {
+			    fnv(in + sizeof(struct hdr), n - sizeof(struct hdr), got) != ((struct hdr *)in)->sum) {
 				fprintf(stderr, "e2e-echo: FAIL: echo %" PRIu64 ": %zd bytes, wanted %zu; content %s\n",
 					got, r, n, (size_t)r == n ? "differs" : "-");
 				return 1;
@@ -198,7 +205,8 @@ static int cmd_echo(const char *dev, uint64_t count, uint64_t seed, unsigned int
 	for (i = 0; i < NSTATS; i++)
 		after[i] = sysfs_stat(dev, stat_names[i]);
 	close(fd);
-	printf("e2e-echo: sent=%" PRIu64 " echoed=%" PRIu64 " bytes=%" PRIu64 " errors=0 seconds=%.2f msgs_per_s=%.0f\n",
+	printf("e2e-echo: sent=%" PRIu64 " echoed=%" PRIu64 " bytes=%" PRIu64
+	       " errors=0 seconds=%.2f msgs_per_s=%.0f\n",
 	       sent, got, bytes, t1 - t0, got / (t1 - t0));
 	printf("e2e-echo: guest-counters");
 	for (i = 0; i < NSTATS; i++)
@@ -209,8 +217,8 @@ static int cmd_echo(const char *dev, uint64_t count, uint64_t seed, unsigned int
 		fprintf(stderr, "e2e-echo: FAIL: the driver's counters disagree with %" PRIu64 " messages\n", count);
 		return 1;
 	}
-	printf("e2e-echo: per message: doorbells=%.3f interrupts=%.3f\n",
-	       (double)(after[2] - before[2]) / count, (double)(after[3] - before[3]) / count);
+	printf("e2e-echo: per message: doorbells=%.3f interrupts=%.3f\n", (double)(after[2] - before[2]) / count,
+	       (double)(after[3] - before[3]) / count);
 	return 0;
 }
 
@@ -224,8 +232,7 @@ static int cmd_wait(const char *dev, int seconds, int want_present)
 			return 0;
 		usleep(20000);
 	}
-	fprintf(stderr, "e2e: FAIL: %s still %s after %d s\n", dev, want_present ? "missing" : "present",
-		seconds);
+	fprintf(stderr, "e2e: FAIL: %s still %s after %d s\n", dev, want_present ? "missing" : "present", seconds);
 	return 1;
 }
 
@@ -293,8 +300,7 @@ static int xfer_all(int fd, uint8_t *buf, size_t n, int wr)
 	return 0;
 }
 
-static int cmd_bench(const char *path, uint64_t count, size_t size, unsigned int window,
-		     const char *match)
+static int cmd_bench(const char *path, uint64_t count, size_t size, unsigned int window, const char *match)
 {
 	uint8_t out[MSG_MAX], in[MSG_MAX];
 	long long i0, i1;
@@ -333,9 +339,11 @@ static int cmd_bench(const char *path, uint64_t count, size_t size, unsigned int
 	t1 = now();
 	i1 = irq_count(match);
 	close(fd);
-	printf("bench: path=%s msgs=%" PRIu64 " size=%zu window=%u seconds=%.3f msgs_per_s=%.0f rtt_us=%.1f irqs=%lld irqs_per_msg=%.3f bad=%" PRIu64 "\n",
-	       path, got, size, window, t1 - t0, got / (t1 - t0), (t1 - t0) * 1e6 * window / got,
-	       i1 - i0, (double)(i1 - i0) / got, bad);
+	printf("bench: path=%s msgs=%" PRIu64
+	       " size=%zu window=%u seconds=%.3f msgs_per_s=%.0f rtt_us=%.1f irqs=%lld irqs_per_msg=%.3f bad=%" PRIu64
+	       "\n",
+	       path, got, size, window, t1 - t0, got / (t1 - t0), (t1 - t0) * 1e6 * window / got, i1 - i0,
+	       (double)(i1 - i0) / got, bad);
 	return bad ? 1 : 0;
 }
 
@@ -401,9 +409,62 @@ static int cmd_hostile(const char *slot, uint64_t off, uint64_t len, uint64_t do
 	for (i = 0; i < doorbells; i++)
 		for (v = 0; v < 4; v++)
 			regs[3] = south << 16 | v;
-	printf("e2e-hostile: scribbled %" PRIu64 " bytes at %#" PRIx64 ", %" PRIu64 " doorbells x 4 vectors (south %u, me %u)\n",
+	printf("e2e-hostile: scribbled %" PRIu64 " bytes at %#" PRIx64 ", %" PRIu64
+	       " doorbells x 4 vectors (south %u, me %u)\n",
 	       len, off, doorbells, south, ivpos);
 	return 0;
+}
+
+static int cmd_netsnap(const char *ifname, const char *match)
+{
+	struct {
+		struct ethtool_sset_info hdr;
+		uint32_t len;
+	} ss = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ull << ETH_SS_STATS } };
+	struct ethtool_gstrings *names = NULL;
+	struct ethtool_stats *vals = NULL;
+	struct ifreq ifr = { 0 };
+	uint32_t n, i;
+	int s = socket(AF_INET, SOCK_DGRAM, 0), rc = 1;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ss;
+	if (s < 0 || ioctl(s, SIOCETHTOOL, &ifr)) {
+		fprintf(stderr, "e2e-netsnap: %s: SIOCETHTOOL: %s\n", ifname, strerror(errno));
+		goto out;
+	}
+	if (!(ss.hdr.sset_mask & (1ull << ETH_SS_STATS))) {
+		fprintf(stderr, "e2e-netsnap: %s: the driver has no ethtool statistics\n", ifname);
+		goto out;
+	}
+	n = ss.len;
+	names = calloc(1, sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
+	vals = calloc(1, sizeof(*vals) + (size_t)n * sizeof(uint64_t));
+	if (!names || !vals)
+		goto out;
+	names->cmd = ETHTOOL_GSTRINGS;
+	names->string_set = ETH_SS_STATS;
+	names->len = n;
+	vals->cmd = ETHTOOL_GSTATS;
+	vals->n_stats = n;
+	ifr.ifr_data = (void *)names;
+	if (ioctl(s, SIOCETHTOOL, &ifr))
+		goto out;
+	ifr.ifr_data = (void *)vals;
+	if (ioctl(s, SIOCETHTOOL, &ifr))
+		goto out;
+	printf("netsnap if=%s irqs=%lld", ifname, irq_count(match));
+	for (i = 0; i < n && i < vals->n_stats; i++)
+		printf(" %.*s=%llu", ETH_GSTRING_LEN, (char *)names->data + (size_t)i * ETH_GSTRING_LEN,
+		       (unsigned long long)vals->data[i]);
+	printf("\n");
+	rc = 0;
+out:
+	free(names);
+	free(vals);
+	if (s >= 0)
+		close(s);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -420,6 +481,8 @@ int main(int argc, char **argv)
 	if (argc == 7 && strcmp(argv[1], "bench") == 0)
 		return cmd_bench(argv[2], strtoull(argv[3], NULL, 0), strtoul(argv[4], NULL, 0),
 				 (unsigned int)strtoul(argv[5], NULL, 0), argv[6]);
+	if (argc == 4 && strcmp(argv[1], "netsnap") == 0)
+		return cmd_netsnap(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "host-echo") == 0)
 		return cmd_host_echo(argv[2]);
 	if (argc == 6 && strcmp(argv[1], "hostile") == 0)
@@ -428,6 +491,6 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: vbus-e2e echo DEV COUNT SEED [WINDOW] | wait-dev DEV S | wait-gone DEV S |"
 			" expect-errno DEV ERRNO |"
 			" hostile PCI-SLOT OFFSET LEN DOORBELLS | bench PATH COUNT SIZE WINDOW IRQ-MATCH |"
-			" host-echo SOCKET\n");
+			" netsnap IFACE IRQ-MATCH | host-echo SOCKET\n");
 	return 2;
 }

@@ -51,8 +51,7 @@ static int recv_msg(int s, int64_t *val, int *fd)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { .iov_base = val, .iov_len = sizeof(*val) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm;
 
 	*fd = -1;
@@ -162,8 +161,9 @@ static int run(uint32_t id, uint64_t count, bool close_dev, uint64_t *echoed)
 
 		while (ioq_free_slots(&q[1]) && posted < got + COUNT) {
 			d = (struct ioq_desc_info){ .cookie = posted,
-				.offset = mem + COUNT * MSG + (posted % COUNT) * MSG, .len = MSG,
-				.flags = VBUS_IOQ_DESC_F_WRITE };
+						    .offset = mem + COUNT * MSG + (posted % COUNT) * MSG,
+						    .len = MSG,
+						    .flags = VBUS_IOQ_DESC_F_WRITE };
 			if (ioq_push(&q[1], &d, 1) != 1)
 				return fail("rx push");
 			posted++;
@@ -181,8 +181,7 @@ static int run(uint32_t id, uint64_t count, bool close_dev, uint64_t *echoed)
 
 				memcpy(b + 8, &h, 8);
 			}
-			d = (struct ioq_desc_info){ .cookie = sent, .offset = mem + (sent % COUNT) * MSG,
-						    .len = len };
+			d = (struct ioq_desc_info){ .cookie = sent, .offset = mem + (sent % COUNT) * MSG, .len = len };
 			if (ioq_push(&q[0], &d, 1) != 1)
 				return fail("tx push");
 			sent++;
@@ -198,7 +197,8 @@ static int run(uint32_t id, uint64_t count, bool close_dev, uint64_t *echoed)
 			memcpy(&h, b + 8, 8);
 			if (seq != got || done[0].len < 16 || (done[0].flags & VBUS_IOQ_DESC_F_ERROR) ||
 			    h != (sum(b + 16, done[0].len - 16) ^ seq)) {
-				fprintf(stderr, "vbus-north: FAIL: echo %" PRIu64 " wrong (seq %" PRIu64 ")\n", got, seq);
+				fprintf(stderr, "vbus-north: FAIL: echo %" PRIu64 " wrong (seq %" PRIu64 ")\n", got,
+					seq);
 				return 1;
 			}
 			got++;
@@ -267,7 +267,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (again && run(id, again, true, &echoed))
 		return 1;
-	printf("vbus-north: peer %d: %" PRIu64 " echoes intact%s; doorbells %" PRIu64 " interrupts %" PRIu64 "\n",
-	       self, echoed, again ? " (re-attached once)" : "", doorbells, irqs);
+	printf("vbus-north: peer %d: %" PRIu64 " echoes intact%s; doorbells %" PRIu64 " interrupts %" PRIu64 "\n", self,
+	       echoed, again ? " (re-attached once)" : "", doorbells, irqs);
 	return 0;
 }

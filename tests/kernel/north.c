@@ -18,7 +18,7 @@
 static uint64_t north_sum(const struct north_msg *m)
 {
 	const uint8_t *p = (const uint8_t *)m;
-	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a over seq and payload */
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a over seq and payload */
 	size_t i;
 
 	for (i = 0; i < offsetof(struct north_msg, sum); i++)
@@ -38,8 +38,9 @@ void north_msg_fill(struct north_msg *m, uint64_t seq)
 
 static int north_bind(struct north *n)
 {
-	struct vbus_ioc_device d = { .slot = n->cfg.slot, .id = n->cfg.slot + 1, .version = 1,
-				     .flags = n->cfg.late ? VBUS_IOC_DEV_F_LATE : 0 };
+	struct vbus_ioc_device d = {
+		.slot = n->cfg.slot, .id = n->cfg.slot + 1, .version = 1, .flags = n->cfg.late ? VBUS_IOC_DEV_F_LATE : 0
+	};
 	bool echo = strcmp(n->cfg.type, "echo") == 0;
 	unsigned int r;
 	int ret;
@@ -58,7 +59,7 @@ static int north_bind(struct north *n)
 		if (ret)
 			return ret;
 	}
-	if (!echo) {	/* null serves ring 0 only: the unused ring's arguments are zero */
+	if (!echo) { /* null serves ring 0 only: the unused ring's arguments are zero */
 		d.ring_off[1] = 0;
 		d.signal[1] = 0;
 	}
@@ -90,14 +91,14 @@ int north_open(struct north *n, const struct north_cfg *cfg)
 		return ret;
 	n->region = map;
 	for (r = 0; r < 2; r++) {
-		ret = ioq_north_init(&n->q[r], (struct vbus_ioq_ring *)(n->region + n->ring_off[r]),
-				     cfg->count, cfg->ring_flags, 0, n->size);
+		ret = ioq_north_init(&n->q[r], (struct vbus_ioq_ring *)(n->region + n->ring_off[r]), cfg->count,
+				     cfg->ring_flags, 0, n->size);
 		if (ret)
 			return ret;
 	}
 	/* North listens for completions on the ring it waits on: rx for echo, tx for null. */
 	if (shm_signal_enable(&n->q[strcmp(cfg->type, "echo") == 0 ? 1 : 0].sig) != SHM_SIGNAL_OK)
-		return -EPROTO;	/* a fresh ring has nothing dirty or pending */
+		return -EPROTO; /* a fresh ring has nothing dirty or pending */
 	n->link = gu_link_open();
 	if (n->link < 0)
 		return n->link;
@@ -117,13 +118,12 @@ int north_rings_reset(struct north *n, bool init)
 	if (!init)
 		return 0;
 	for (r = 0; r < 2; r++) {
-		ret = ioq_north_init(&n->q[r], (struct vbus_ioq_ring *)(n->region + n->ring_off[r]),
-				     n->cfg.count, n->cfg.ring_flags, 0, n->size);
+		ret = ioq_north_init(&n->q[r], (struct vbus_ioq_ring *)(n->region + n->ring_off[r]), n->cfg.count,
+				     n->cfg.ring_flags, 0, n->size);
 		if (ret)
 			return ret;
 	}
-	return shm_signal_enable(&n->q[strcmp(n->cfg.type, "echo") == 0 ? 1 : 0].sig) ==
-			       SHM_SIGNAL_OK ? 0 : -EPROTO;
+	return shm_signal_enable(&n->q[strcmp(n->cfg.type, "echo") == 0 ? 1 : 0].sig) == SHM_SIGNAL_OK ? 0 : -EPROTO;
 }
 
 void north_close(struct north *n)
@@ -274,7 +274,7 @@ static int north_wait(struct north *n, unsigned int r, int timeout_ms)
 		n->irqs += v;
 	/* North drains in its own loop right after; the wakeup clears dirty and pending late. */
 	ret = shm_signal_wakeup(&n->q[r].sig, NULL, NULL, 0, NULL);
-	return ret == SHM_SIGNAL_OK ? 0 : -EPROTO;	/* north waits only while enabled */
+	return ret == SHM_SIGNAL_OK ? 0 : -EPROTO; /* north waits only while enabled */
 }
 
 /* Messages completed so far: echoes for echo, tx completions for null. */
@@ -302,8 +302,7 @@ int north_run(struct north *n, uint64_t count, enum north_mode mode, double time
 				return ret;
 		}
 		if (mode == NORTH_SATURATE || n->sent == north_done(n)) {
-			ret = north_send(n, mode == NORTH_SATURATE ? end_sent - n->sent :
-				      (n->sent < end_sent ? 1 : 0));
+			ret = north_send(n, mode == NORTH_SATURATE ? end_sent - n->sent : (n->sent < end_sent ? 1 : 0));
 			if (ret < 0)
 				return ret;
 			progress += ret;

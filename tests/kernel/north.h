@@ -23,28 +23,28 @@ struct north_msg {
 };
 
 struct north_cfg {
-	const char *type;	/* "echo" or "null" */
-	uint32_t count;		/* descriptors per ring */
-	uint16_t ring_flags;	/* VBUS_IOQ_F_EVENT_IDX or 0 */
-	uint32_t slot;		/* device table slot; signals 2*slot (tx) and 2*slot+1 (rx) */
-	bool late;		/* ADD_DEVICE with VBUS_IOC_DEV_F_LATE */
+	const char *type;    /* "echo" or "null" */
+	uint32_t count;	     /* descriptors per ring */
+	uint16_t ring_flags; /* VBUS_IOQ_F_EVENT_IDX or 0 */
+	uint32_t slot;	     /* device table slot; signals 2*slot (tx) and 2*slot+1 (rx) */
+	bool late;	     /* ADD_DEVICE with VBUS_IOC_DEV_F_LATE */
 };
 
 struct north {
-	int link;		/* /dev/vbus fd, -1 once closed */
+	int link; /* /dev/vbus fd, -1 once closed */
 	int memfd;
 	uint8_t *region;
 	uint64_t size;
 	struct north_cfg cfg;
 	uint64_t ring_off[2];
-	uint64_t buf_off[2];	/* message buffers of each ring, count * NORTH_MSG_SIZE */
-	struct ioq q[2];	/* [0] tx, [1] rx */
-	int kick[2];		/* north -> south eventfds */
-	int call[2];		/* south -> north eventfds */
+	uint64_t buf_off[2]; /* message buffers of each ring, count * NORTH_MSG_SIZE */
+	struct ioq q[2];     /* [0] tx, [1] rx */
+	int kick[2];	     /* north -> south eventfds */
+	int call[2];	     /* south -> north eventfds */
 	uint64_t sent, posted, echoed, tx_done;
-	uint64_t errors;	/* lost, duplicated or corrupted messages */
-	uint64_t doorbells;	/* kicks north actually sent */
-	uint64_t irqs;		/* call eventfd counts north read */
+	uint64_t errors;    /* lost, duplicated or corrupted messages */
+	uint64_t doorbells; /* kicks north actually sent */
+	uint64_t irqs;	    /* call eventfd counts north read */
 };
 
 /* Open a link, build the region and rings, add the device, bind eventfds, START. 0 or -errno. */
@@ -60,8 +60,8 @@ void north_close(struct north *n);
 void north_msg_fill(struct north_msg *m, uint64_t seq);
 
 enum north_mode {
-	NORTH_SATURATE,	/* keep the rings full; block only when no progress is possible */
-	NORTH_PINGPONG,	/* one message in flight; block for each echo */
+	NORTH_SATURATE, /* keep the rings full; block only when no progress is possible */
+	NORTH_PINGPONG, /* one message in flight; block for each echo */
 };
 
 /*

@@ -31,7 +31,7 @@
 
 /* The full-ring case: BIG_COUNT echoes of VBUS_IOQ_MAX_LEN, all naming the same two buffers. */
 #define BIG_COUNT 4u
-#define CLOSE_COUNT 64u	/* the close case: 1 GiB of copies, busy for seconds even when TCG is fast */
+#define CLOSE_COUNT 64u /* the close case: 1 GiB of copies, busy for seconds even when TCG is fast */
 #define BIG_LEN VBUS_IOQ_MAX_LEN
 #define RINGS_OFF 4096ull
 #define BUF_TX (4ull << 20)
@@ -64,8 +64,9 @@ static void big_post(struct big *b)
 	unsigned int i;
 
 	for (i = 0; i < b->count; i++) {
-		d = (struct ioq_desc_info){ .cookie = i, .offset = BUF_RX, .len = BIG_LEN,
-					    .flags = VBUS_IOQ_DESC_F_WRITE };
+		d = (struct ioq_desc_info){
+			.cookie = i, .offset = BUF_RX, .len = BIG_LEN, .flags = VBUS_IOQ_DESC_F_WRITE
+		};
 		ck_assert_int_eq(ioq_push(&b->q[1], &d, 1), 1);
 		d = (struct ioq_desc_info){ .cookie = i, .offset = BUF_TX, .len = BIG_LEN };
 		ck_assert_int_eq(ioq_push(&b->q[0], &d, 1), 1);
@@ -84,8 +85,8 @@ static void big_open(struct big *b, uint32_t count)
 	b->ring_off[0] = RINGS_OFF;
 	b->ring_off[1] = RINGS_OFF + ((VBUS_IOQ_RING_SIZE(count) + 4095) & ~4095ull);
 	for (r = 0; r < 2; r++)
-		ck_assert_int_eq(ioq_north_init(&b->q[r], (void *)(b->map + b->ring_off[r]), count,
-						0, 0, BIG_REGION), 0);
+		ck_assert_int_eq(ioq_north_init(&b->q[r], (void *)(b->map + b->ring_off[r]), count, 0, 0, BIG_REGION),
+				 0);
 	b->link = gu_link_open();
 	ck_assert_int_ge(b->link, 0);
 	ck_assert_int_eq(gu_attach_memfd(b->link, b->memfd, BIG_REGION), 0);
@@ -134,8 +135,9 @@ static struct pass_figures read_pass_figures(void)
 	debugfs_text(buf, sizeof(buf));
 	s = strstr(buf, "worst_pass_ns");
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(sscanf(s, "worst_pass_ns %llu worst_pass_descs %llu worst_pass_bytes %llu spins %llu",
-				&p.ns, &p.descs, &p.bytes, &p.spins), 4);
+	ck_assert_int_eq(sscanf(s, "worst_pass_ns %llu worst_pass_descs %llu worst_pass_bytes %llu spins %llu", &p.ns,
+				&p.descs, &p.bytes, &p.spins),
+			 4);
 	return p;
 }
 
@@ -176,8 +178,8 @@ START_TEST(t_full_ring_of_max_echoes)
 	p = read_pass_figures();
 	printf("full ring: %u echoes of %u bytes in %.2f s (%.0f MB/s); north saw south.index move %u times "
 	       "before the end; worst pass %.0f us, %llu descriptors, %llu bytes\n",
-	       BIG_COUNT, BIG_LEN, t1 - t0, BIG_COUNT * (double)BIG_LEN / (t1 - t0) / 1e6, changes,
-	       p.ns / 1e3, p.descs, p.bytes);
+	       BIG_COUNT, BIG_LEN, t1 - t0, BIG_COUNT * (double)BIG_LEN / (t1 - t0) / 1e6, changes, p.ns / 1e3, p.descs,
+	       p.bytes);
 	/* progress visible while the batch runs: many intermediate indices, not one jump */
 	ck_assert_uint_ge(changes, BIG_COUNT - 2);
 	/* the weight: 256 descriptors, and no descriptor started after 512 KiB */
@@ -201,7 +203,7 @@ START_TEST(t_close_under_max_echoes)
 	big_post(&b);
 	ck_assert_int_eq(gu_ioctl(b.link, VBUS_IOC_START, NULL), 0);
 	t0 = gu_now();
-	while (south_index(&b, 0) < 1 && gu_now() - t0 < 60)	/* the batch is under way */
+	while (south_index(&b, 0) < 1 && gu_now() - t0 < 60) /* the batch is under way */
 		usleep(1000);
 	/* STOP's lock does not hold GET_STATS for the batch either */
 	t0 = gu_now();
@@ -209,13 +211,13 @@ START_TEST(t_close_under_max_echoes)
 	t1 = gu_now();
 	printf("GET_STATS under load: %.1f ms\n", (t1 - t0) * 1e3);
 	p = read_pass_figures();
-	ck_assert_uint_lt(south_index(&b, 0), CLOSE_COUNT);	/* still busy */
+	ck_assert_uint_lt(south_index(&b, 0), CLOSE_COUNT); /* still busy */
 	t0 = gu_now();
 	ck_assert_int_eq(close(b.link), 0);
 	t1 = gu_now();
 	b.link = -1;
-	printf("close under load: %.1f ms (worst pass so far %.1f ms); south.index %u of %u\n",
-	       (t1 - t0) * 1e3, p.ns / 1e6, south_index(&b, 0), CLOSE_COUNT);
+	printf("close under load: %.1f ms (worst pass so far %.1f ms); south.index %u of %u\n", (t1 - t0) * 1e3,
+	       p.ns / 1e6, south_index(&b, 0), CLOSE_COUNT);
 	/*
 	 * The bound: the 64 KiB chunk in progress (a stopping link cuts an echo
 	 * short) plus the unpin; waiting for the batch would take seconds here.
@@ -290,8 +292,8 @@ START_TEST(t_dirty_toggler_bounded_cpu)
 	t1 = gu_now();
 	c1 = task_cpu_s(pid);
 	p = read_pass_figures();
-	printf("dirty toggler: worker used %.2f s CPU in %.2f s (%.1f %%); passes backed off %llu\n",
-	       c1 - c0, t1 - t0, 100 * (c1 - c0) / (t1 - t0), p.spins);
+	printf("dirty toggler: worker used %.2f s CPU in %.2f s (%.1f %%); passes backed off %llu\n", c1 - c0, t1 - t0,
+	       100 * (c1 - c0) / (t1 - t0), p.spins);
 	ck_assert_msg(c1 - c0 < 0.25 * (t1 - t0), "the worker spent %.2f s of %.2f s on a north posting nothing",
 		      c1 - c0, t1 - t0);
 	north_close(&n);
@@ -370,7 +372,7 @@ START_TEST(t_worker_in_owner_cgroup)
 	snprintf(buf, sizeof(buf), "%d\n", getpid());
 	ck_assert_int_eq(write(fd, buf, strlen(buf)), (ssize_t)strlen(buf));
 	close(fd);
-	ck_assert_int_eq(find_task(comm), -1);	/* gone with the link */
+	ck_assert_int_eq(find_task(comm), -1); /* gone with the link */
 }
 END_TEST
 
@@ -382,8 +384,9 @@ END_TEST
  */
 START_TEST(t_guest_reboot_lifecycle)
 {
-	const struct north_cfg cfg = { .type = "echo", .count = 64, .ring_flags = VBUS_IOQ_F_EVENT_IDX,
-				       .slot = 2, .late = true };
+	const struct north_cfg cfg = {
+		.type = "echo", .count = 64, .ring_flags = VBUS_IOQ_F_EVENT_IDX, .slot = 2, .late = true
+	};
 	struct vbus_ioc_stats st;
 	struct north n;
 	uint32_t slot = cfg.slot;
@@ -399,7 +402,7 @@ START_TEST(t_guest_reboot_lifecycle)
 		ck_assert_int_eq(eventfd_write(n.kick[0], 1), 0);
 	usleep(50000);
 	ck_assert_int_eq(gu_get_stats(n.link, slot, &st), 0);
-	ck_assert_uint_eq(st.broken, 0);	/* zeroed rings: waiting, not a violation */
+	ck_assert_uint_eq(st.broken, 0); /* zeroed rings: waiting, not a violation */
 	ck_assert_uint_eq(st.violations, 0);
 	/* the guest boots: rings initialised, traffic */
 	ck_assert_int_eq(north_rings_reset(&n, true), 0);

@@ -61,7 +61,7 @@ static struct vbus_ioc_device device_req(uint32_t slot, const char *type)
 	snprintf(d.type, sizeof(d.type), "%s", type);
 	d.ring_off[0] = 4096;
 	d.signal[0] = 0;
-	if (strcmp(type, "null") != 0) {	/* null serves ring 0 only: ring 1's arguments stay 0 */
+	if (strcmp(type, "null") != 0) { /* null serves ring 0 only: ring 1's arguments stay 0 */
 		d.ring_off[1] = 8192;
 		d.signal[1] = 1;
 	}
@@ -370,7 +370,7 @@ START_TEST(t_attach_memory_rules)
 	fd = sealed_memfd(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE, O_RDONLY, &orig);
 	ck_assert_int_eq(gu_attach_memfd(link, fd, REGION_SIZE), -EBADF);
 	close(fd);
-	fd = sealed_memfd(0, O_RDWR, &orig);	/* the same seals added after reopening read-write */
+	fd = sealed_memfd(0, O_RDWR, &orig); /* the same seals added after reopening read-write */
 	ck_assert_int_eq(fcntl(orig, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_WRITE), 0);
 	ck_assert_int_eq(gu_attach_memfd(link, fd, REGION_SIZE), -EPERM);
 	close(fd);
@@ -438,7 +438,7 @@ static int memlock_child(void)
 	if (link < 0)
 		return 6;
 	if (gu_attach_memfd(link, memfd, REGION_SIZE) != -ENOMEM)
-		return 7;	/* RLIMIT_MEMLOCK = 0 must refuse the pin */
+		return 7; /* RLIMIT_MEMLOCK = 0 must refuse the pin */
 	rl.rlim_cur = rl.rlim_max = REGION_SIZE + REGION_SIZE / 2;
 	if (setrlimit(RLIMIT_MEMLOCK, &rl))
 		return 8;
@@ -529,14 +529,14 @@ START_TEST(t_strict_ioctls)
 	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), 0);
 	d = device_req(1, "echo");
 	d.ring_off[0] = 16384;
-	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);	/* rx 8192 shared */
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL); /* rx 8192 shared */
 	d = device_req(1, "null");
 	d.ring_off[0] = 8192;
-	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);	/* ring of slot 0 */
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL); /* ring of slot 0 */
 	d = device_req(1, "echo");
 	d.ring_off[0] = 16384;
 	d.ring_off[1] = 20480;
-	d.id = 1;								/* slot 0's id */
+	d.id = 1; /* slot 0's id */
 	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EEXIST);
 	d.id = 2;
 	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), 0);

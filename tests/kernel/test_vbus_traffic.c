@@ -25,10 +25,16 @@
 #define PINGPONG_MESSAGES 500ull
 
 static const struct north_cfg echo_saturate = {
-	.type = "echo", .count = 1024, .ring_flags = VBUS_IOQ_F_EVENT_IDX, .slot = 0,
+	.type = "echo",
+	.count = 1024,
+	.ring_flags = VBUS_IOQ_F_EVENT_IDX,
+	.slot = 0,
 };
 static const struct north_cfg echo_plain = {
-	.type = "echo", .count = 256, .ring_flags = 0, .slot = 0,
+	.type = "echo",
+	.count = 256,
+	.ring_flags = 0,
+	.slot = 0,
 };
 
 static void print_rate(const char *what, uint64_t msgs, double secs, const struct vbus_ioc_stats *st,
@@ -38,10 +44,9 @@ static void print_rate(const char *what, uint64_t msgs, double secs, const struc
 	       "suppressed %llu messages %llu -> %.5f interrupts/msg, %.5f doorbells/msg; "
 	       "north: doorbells %llu irqs read %llu\n",
 	       what, (unsigned long long)msgs, secs, msgs / secs, (unsigned long long)st->doorbells,
-	       (unsigned long long)st->interrupts, (unsigned long long)st->suppressed,
-	       (unsigned long long)st->messages, (double)st->interrupts / (double)msgs,
-	       (double)st->doorbells / (double)msgs, (unsigned long long)n->doorbells,
-	       (unsigned long long)n->irqs);
+	       (unsigned long long)st->interrupts, (unsigned long long)st->suppressed, (unsigned long long)st->messages,
+	       (double)st->interrupts / (double)msgs, (double)st->doorbells / (double)msgs,
+	       (unsigned long long)n->doorbells, (unsigned long long)n->irqs);
 }
 
 /* 1M echoes with sequence numbers and checksums; a saturated stream. */
@@ -116,7 +121,10 @@ END_TEST
 START_TEST(t_null_saturated)
 {
 	const struct north_cfg cfg = {
-		.type = "null", .count = 1024, .ring_flags = VBUS_IOQ_F_EVENT_IDX, .slot = 5,
+		.type = "null",
+		.count = 1024,
+		.ring_flags = VBUS_IOQ_F_EVENT_IDX,
+		.slot = 5,
 	};
 	struct vbus_ioc_stats st;
 	struct north n;
@@ -151,7 +159,10 @@ static struct vbus_ioc_stats wait_broken(int link, uint32_t slot)
 }
 
 static const struct north_cfg hostile_cfg = {
-	.type = "echo", .count = 64, .ring_flags = VBUS_IOQ_F_EVENT_IDX, .slot = 1,
+	.type = "echo",
+	.count = 64,
+	.ring_flags = VBUS_IOQ_F_EVENT_IDX,
+	.slot = 1,
 };
 
 enum hostile_case { H_INDEX, H_MAXLEN, H_RANGE, H_FLAGS, H_NCASES };
@@ -175,7 +186,7 @@ static void hostile_one(enum hostile_case c)
 	case H_INDEX:
 		tx->north.index = ni + hostile_cfg.count + 5;
 		break;
-	case H_MAXLEN:	/* v2 has no owner byte: a length past VBUS_IOQ_MAX_LEN instead */
+	case H_MAXLEN: /* v2 has no owner byte: a length past VBUS_IOQ_MAX_LEN instead */
 		d.len = VBUS_IOQ_MAX_LEN + 1;
 		ck_assert_int_eq(ioq_push(&h.q[0], &d, 1), 1);
 		break;
@@ -260,8 +271,8 @@ START_TEST(t_hostile_north)
 	st = wait_broken(h.link, hostile_cfg.slot);
 	f.stop = 1;
 	ck_assert_int_eq(pthread_join(tid, NULL), 0);
-	printf("hostile fuzz: %llu random writes, broken %u violations %llu\n",
-	       (unsigned long long)f.writes, st.broken, (unsigned long long)st.violations);
+	printf("hostile fuzz: %llu random writes, broken %u violations %llu\n", (unsigned long long)f.writes, st.broken,
+	       (unsigned long long)st.violations);
 	ck_assert_uint_eq(st.broken, 1);
 	ck_assert_uint_eq(victim.errors, 0);
 	ck_assert_int_eq(gu_get_stats(victim.link, 0, &st), 0);
@@ -296,8 +307,7 @@ END_TEST
 /* Punch the whole region out of north's memfd (the one cut F_SEAL_SHRINK still allows). */
 static void punch_region(struct north *n)
 {
-	ck_assert_int_eq(fallocate(n->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
-				   (off_t)n->size), 0);
+	ck_assert_int_eq(fallocate(n->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)n->size), 0);
 }
 
 /*
@@ -332,8 +342,7 @@ START_TEST(t_memfd_cut_under_module)
 		ck_assert_int_eq(eventfd_write(n.kick[1], 1), 0);
 	}
 	ck_assert_int_eq(gu_get_stats(n.link, 0, &st), 0);
-	printf("hole punch: module served %llu messages, broken %u\n",
-	       (unsigned long long)st.messages, st.broken);
+	printf("hole punch: module served %llu messages, broken %u\n", (unsigned long long)st.messages, st.broken);
 	ck_assert_uint_gt(st.messages, 0);
 	north_close(&n);
 }
@@ -378,7 +387,7 @@ START_TEST(t_churn_insmod_rmmod_with_traffic)
 		ck_assert_int_eq(gu_module_unload("vbus"), -EWOULDBLOCK);
 		ck_assert_int_eq(north_run(&a, 300, NORTH_SATURATE, 20), 0);
 		ck_assert_int_gt(pump_some(&a, 64), 0);
-		north_close(&a);			/* mid-stream: messages in flight */
+		north_close(&a); /* mid-stream: messages in flight */
 		ck_assert_int_gt(pump_some(&b, 64), 0);
 		punch_region(&b);
 		ck_assert_int_eq(eventfd_write(b.kick[0], 1), 0);

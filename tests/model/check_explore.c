@@ -36,17 +36,13 @@ START_TEST(explore_labels_at_their_sites)
 		const char *placement, *site;
 		int event_idx;
 	} t[] = {
-		{"minus-MB-INJECT", "  I2 MB-INJECT = wmb", 0},
-		{"minus-MB-ENABLE", "  E2 MB-ENABLE = wmb", 0},
-		{"minus-MB-DRAIN", "  W2 MB-DRAIN = wmb", 0},
-		{"minus-MB-CLEAR", "  W6 MB-CLEAR = wmb", 0},
-		{"minus-MB-PUBLISH", "  I0 MB-PUBLISH = wmb", 0},
-		{"minus-MB-ARM", "  A2 MB-ARM = wmb", 1},
+		{ "minus-MB-INJECT", "  I2 MB-INJECT = wmb", 0 },   { "minus-MB-ENABLE", "  E2 MB-ENABLE = wmb", 0 },
+		{ "minus-MB-DRAIN", "  W2 MB-DRAIN = wmb", 0 },	    { "minus-MB-CLEAR", "  W6 MB-CLEAR = wmb", 0 },
+		{ "minus-MB-PUBLISH", "  I0 MB-PUBLISH = wmb", 0 }, { "minus-MB-ARM", "  A2 MB-ARM = wmb", 1 },
 	};
 
 	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct vm_explore_cfg c = {
-			.depth = 2, .south_cycle = 1, .event_idx = t[i].event_idx};
+		struct vm_explore_cfg c = { .depth = 2, .south_cycle = 1, .event_idx = t[i].event_idx };
 		struct vm_explore_result r;
 
 		if (t[i].event_idx) {
@@ -57,12 +53,11 @@ START_TEST(explore_labels_at_their_sites)
 		ck_assert_int_eq(vm_explore_parse_placement(t[i].placement, &c.full_barriers), 0);
 		char *buf = explore_to_string(&c, &r);
 		ck_assert_msg(r.violations > 0, "%s: no violation", t[i].placement);
-		ck_assert_msg(strstr(buf, t[i].site), "%s: the counterexample does not show '%s'",
-			      t[i].placement, t[i].site);
+		ck_assert_msg(strstr(buf, t[i].site), "%s: the counterexample does not show '%s'", t[i].placement,
+			      t[i].site);
 		/* and no other barrier is the weak one */
-		ck_assert_int_eq((int)(strstr(buf, "= wmb: no effect") ==
-				       strstr(buf, t[i].site) + strlen(t[i].site) - 5),
-				 1);
+		ck_assert_int_eq(
+			(int)(strstr(buf, "= wmb: no effect") == strstr(buf, t[i].site) + strlen(t[i].site) - 5), 1);
 		free(buf);
 	}
 }
@@ -71,7 +66,8 @@ END_TEST
 START_TEST(explore_stranded_pending_fires)
 {
 	struct vm_explore_cfg c = {
-		.full_barriers = VM_BAR_ALL, .depth = 1, .south_cycle = 0, .plant = VM_PLANT_NO_W5};
+		.full_barriers = VM_BAR_ALL, .depth = 1, .south_cycle = 0, .plant = VM_PLANT_NO_W5
+	};
 	struct vm_explore_result r;
 	char *buf = explore_to_string(&c, &r);
 
@@ -83,10 +79,9 @@ END_TEST
 
 START_TEST(explore_lost_ring_entry_fires)
 {
-	struct vm_explore_cfg c = {.full_barriers = VM_BAR_ALL,
-				   .depth = 1,
-				   .south_cycle = 1,
-				   .plant = VM_PLANT_INDEX_FIRST};
+	struct vm_explore_cfg c = {
+		.full_barriers = VM_BAR_ALL, .depth = 1, .south_cycle = 1, .plant = VM_PLANT_INDEX_FIRST
+	};
 	struct vm_explore_result r;
 	char *buf = explore_to_string(&c, &r);
 

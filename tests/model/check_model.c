@@ -146,7 +146,7 @@ START_TEST(moderation_count_and_holdoff)
 	ck_assert_uint_eq(s->mod[VBUS_SOUTH].mt, 5);
 	ck_assert_int_eq(vm_sig_tick(s), VM_IDLE);
 	ck_assert_int_eq(vm_sig_inject(s, VBUS_SOUTH), VM_DEFER);
-	ck_assert_uint_eq(s->mod[VBUS_SOUTH].mt, 4); /* MOD-5: not re-armed */
+	ck_assert_uint_eq(s->mod[VBUS_SOUTH].mt, 4);		   /* MOD-5: not re-armed */
 	ck_assert_int_eq(vm_sig_inject(s, VBUS_SOUTH), VM_NOTIFY); /* count 3 reached */
 	ck_assert_uint_eq(s->mod[VBUS_SOUTH].mc, 0);
 	ck_assert_int_eq(vm_sig_get(s, VBUS_NORTH, 1), 1);
@@ -483,8 +483,9 @@ START_TEST(explore_event_index)
 	c.event_idx = 0;
 	ck_assert_int_eq(vm_explore_run(&c, &r, NULL), -EINVAL);
 	/* SIG-12: a kick on an EVENT_IDX ring that elided on dirty left by an evskip loses the wakeup */
-	struct vm_explore_cfg e = { .full_barriers = VM_BAR_ALL, .depth = 3, .south_cycle = 1, .event_idx = 1,
-				    .elide_evidx = 1 };
+	struct vm_explore_cfg e = {
+		.full_barriers = VM_BAR_ALL, .depth = 3, .south_cycle = 1, .event_idx = 1, .elide_evidx = 1
+	};
 	buf = explore_to_string(&e, &r);
 	ck_assert_uint_gt(r.violations, 0);
 	ck_assert_ptr_nonnull(strstr(buf, "kick returns evskip"));

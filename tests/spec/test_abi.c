@@ -23,44 +23,114 @@ struct field {
 	size_t off, size;
 };
 
-#define F(s, f) { #s, #f, __builtin_offsetof(struct s, f), sizeof(((struct s *)0)->f) }
-#define FAM(s, f) { #s, #f, __builtin_offsetof(struct s, f), 0 }
+#define F(s, f)                                                                                                        \
+	{                                                                                                              \
+#s, #f, __builtin_offsetof(struct s, f), sizeof(((struct s *)0)->f)                                    \
+	}
+#define FAM(s, f)                                                                                                      \
+	{                                                                                                              \
+#s, #f, __builtin_offsetof(struct s, f), 0                                                             \
+	}
 
 static const struct field fields[] = {
-	F(vbus_shm_signal_irq, enabled), F(vbus_shm_signal_irq, pending), F(vbus_shm_signal_irq, dirty),
-	F(vbus_shm_signal_irq, reserved), F(vbus_shm_signal_irq, pad),
-	F(vbus_shm_signal_desc, magic), F(vbus_shm_signal_desc, version), F(vbus_shm_signal_desc, reserved),
+	F(vbus_shm_signal_irq, enabled),
+	F(vbus_shm_signal_irq, pending),
+	F(vbus_shm_signal_irq, dirty),
+	F(vbus_shm_signal_irq, reserved),
+	F(vbus_shm_signal_irq, pad),
+	F(vbus_shm_signal_desc, magic),
+	F(vbus_shm_signal_desc, version),
+	F(vbus_shm_signal_desc, reserved),
 	F(vbus_shm_signal_desc, irq),
-	F(vbus_ioq_desc, offset), F(vbus_ioq_desc, len), F(vbus_ioq_desc, flags), F(vbus_ioq_desc, reserved),
-	F(vbus_ioq_idx, index), F(vbus_ioq_idx, event), F(vbus_ioq_idx, reserved),
-	F(vbus_ioq_ring, magic), F(vbus_ioq_ring, version), F(vbus_ioq_ring, flags), F(vbus_ioq_ring, count),
-	F(vbus_ioq_ring, reserved0), F(vbus_ioq_ring, signal), F(vbus_ioq_ring, reserved1),
-	F(vbus_ioq_ring, north), F(vbus_ioq_ring, south), FAM(vbus_ioq_ring, desc),
-	F(vbus_shm_header, magic), F(vbus_shm_header, version), F(vbus_shm_header, size),
-	F(vbus_shm_header, features), F(vbus_shm_header, max_devices), F(vbus_shm_header, device_table_off),
-	F(vbus_shm_header, ctrl_ring_off), F(vbus_shm_header, event_ring_off),
-	F(vbus_shm_header, aggr_queue_off), F(vbus_shm_header, data_off), F(vbus_shm_header, data_len),
-	F(vbus_shm_header, north_peer), F(vbus_shm_header, south_peer), F(vbus_shm_header, north_gen),
-	F(vbus_shm_header, south_gen), F(vbus_shm_header, link), F(vbus_shm_header, reserved),
-	F(vbus_device_record, id), F(vbus_device_record, version), F(vbus_device_record, state),
-	F(vbus_device_record, max_shm), F(vbus_device_record, type), F(vbus_device_record, features),
+	F(vbus_ioq_desc, offset),
+	F(vbus_ioq_desc, len),
+	F(vbus_ioq_desc, flags),
+	F(vbus_ioq_desc, id),
+	F(vbus_ioq_used, id),
+	F(vbus_ioq_used, flags),
+	F(vbus_ioq_used, len),
+	F(vbus_ioq_idx, index),
+	F(vbus_ioq_idx, event),
+	F(vbus_ioq_idx, reserved),
+	F(vbus_ioq_ring, magic),
+	F(vbus_ioq_ring, version),
+	F(vbus_ioq_ring, flags),
+	F(vbus_ioq_ring, count),
+	F(vbus_ioq_ring, reserved0),
+	F(vbus_ioq_ring, signal),
+	F(vbus_ioq_ring, reserved1),
+	F(vbus_ioq_ring, north),
+	F(vbus_ioq_ring, south),
+	FAM(vbus_ioq_ring, desc),
+	F(vbus_shm_header, magic),
+	F(vbus_shm_header, version),
+	F(vbus_shm_header, size),
+	F(vbus_shm_header, features),
+	F(vbus_shm_header, max_devices),
+	F(vbus_shm_header, device_table_off),
+	F(vbus_shm_header, ctrl_ring_off),
+	F(vbus_shm_header, event_ring_off),
+	F(vbus_shm_header, aggr_queue_off),
+	F(vbus_shm_header, data_off),
+	F(vbus_shm_header, data_len),
+	F(vbus_shm_header, north_peer),
+	F(vbus_shm_header, south_peer),
+	F(vbus_shm_header, north_gen),
+	F(vbus_shm_header, south_gen),
+	F(vbus_shm_header, link),
+	F(vbus_shm_header, reserved),
+	F(vbus_device_record, id),
+	F(vbus_device_record, version),
+	F(vbus_device_record, state),
+	F(vbus_device_record, max_shm),
+	F(vbus_device_record, type),
+	F(vbus_device_record, features),
 	F(vbus_device_record, reserved),
-	F(vbus_ctrl_msg, op), F(vbus_ctrl_msg, devid), F(vbus_ctrl_msg, arg0), F(vbus_ctrl_msg, arg1),
-	F(vbus_ctrl_msg, offset), F(vbus_ctrl_msg, len), F(vbus_ctrl_msg, sigdesc), F(vbus_ctrl_msg, result),
-	F(vbus_ctrl_msg, ret), F(vbus_ctrl_msg, reserved),
-	F(vbus_event, type), F(vbus_event, devid), F(vbus_event, seq),
-	F(vbus_aggr_queue, magic), F(vbus_aggr_queue, count), F(vbus_aggr_queue, head),
-	F(vbus_aggr_queue, tail), F(vbus_aggr_queue, signal), F(vbus_aggr_queue, reserved),
+	F(vbus_ctrl_msg, op),
+	F(vbus_ctrl_msg, devid),
+	F(vbus_ctrl_msg, arg0),
+	F(vbus_ctrl_msg, arg1),
+	F(vbus_ctrl_msg, offset),
+	F(vbus_ctrl_msg, len),
+	F(vbus_ctrl_msg, sigdesc),
+	F(vbus_ctrl_msg, result),
+	F(vbus_ctrl_msg, ret),
+	F(vbus_ctrl_msg, reserved),
+	F(vbus_event, type),
+	F(vbus_event, devid),
+	F(vbus_event, seq),
+	F(vbus_aggr_queue, magic),
+	F(vbus_aggr_queue, count),
+	F(vbus_aggr_queue, head),
+	F(vbus_aggr_queue, tail),
+	F(vbus_aggr_queue, signal),
+	F(vbus_aggr_queue, reserved),
 	FAM(vbus_aggr_queue, handle),
-	F(vbus_ioc_shm, fd), F(vbus_ioc_shm, flags), F(vbus_ioc_shm, addr), F(vbus_ioc_shm, size),
-	F(vbus_ioc_device, slot), F(vbus_ioc_device, id), F(vbus_ioc_device, version),
-	F(vbus_ioc_device, flags), F(vbus_ioc_device, type), F(vbus_ioc_device, ring_off),
-	F(vbus_ioc_device, signal), F(vbus_ioc_device, reserved),
-	F(vbus_ioc_eventfd, index), F(vbus_ioc_eventfd, fd),
-	F(vbus_ioc_stats, slot), F(vbus_ioc_stats, broken), F(vbus_ioc_stats, doorbells),
-	F(vbus_ioc_stats, interrupts), F(vbus_ioc_stats, suppressed), F(vbus_ioc_stats, messages),
-	F(vbus_ioc_stats, violations), F(vbus_ioc_stats, reserved),
-	F(vbus_ioc_weight, descs), F(vbus_ioc_weight, reserved), F(vbus_ioc_weight, bytes),
+	F(vbus_ioc_shm, fd),
+	F(vbus_ioc_shm, flags),
+	F(vbus_ioc_shm, addr),
+	F(vbus_ioc_shm, size),
+	F(vbus_ioc_device, slot),
+	F(vbus_ioc_device, id),
+	F(vbus_ioc_device, version),
+	F(vbus_ioc_device, flags),
+	F(vbus_ioc_device, type),
+	F(vbus_ioc_device, ring_off),
+	F(vbus_ioc_device, signal),
+	F(vbus_ioc_device, reserved),
+	F(vbus_ioc_eventfd, index),
+	F(vbus_ioc_eventfd, fd),
+	F(vbus_ioc_stats, slot),
+	F(vbus_ioc_stats, broken),
+	F(vbus_ioc_stats, doorbells),
+	F(vbus_ioc_stats, interrupts),
+	F(vbus_ioc_stats, suppressed),
+	F(vbus_ioc_stats, messages),
+	F(vbus_ioc_stats, violations),
+	F(vbus_ioc_stats, reserved),
+	F(vbus_ioc_weight, descs),
+	F(vbus_ioc_weight, reserved),
+	F(vbus_ioc_weight, bytes),
 };
 
 static const struct {
@@ -70,6 +140,7 @@ static const struct {
 	{ "vbus_shm_signal_irq", sizeof(struct vbus_shm_signal_irq) },
 	{ "vbus_shm_signal_desc", sizeof(struct vbus_shm_signal_desc) },
 	{ "vbus_ioq_desc", sizeof(struct vbus_ioq_desc) },
+	{ "vbus_ioq_used", sizeof(struct vbus_ioq_used) },
 	{ "vbus_ioq_idx", sizeof(struct vbus_ioq_idx) },
 	{ "vbus_ioq_ring", sizeof(struct vbus_ioq_ring) },
 	{ "vbus_shm_header", sizeof(struct vbus_shm_header) },
@@ -134,8 +205,8 @@ static void parse_md(const char *path)
 			struct spec_struct *s = &spec_structs[n_spec_structs++];
 
 			ck_assert(n_spec_structs < 64);
-			ck_assert_msg(sscanf(line + 10, "%63s %zu", s->name, &s->size) == 2,
-				      "%s:%d: bad layout header", path, lineno);
+			ck_assert_msg(sscanf(line + 10, "%63s %zu", s->name, &s->size) == 2, "%s:%d: bad layout header",
+				      path, lineno);
 			snprintf(s->where, sizeof(s->where), "%.250s:%d", path, lineno);
 			strcpy(kind, "layout");
 			strcpy(block, s->name);
@@ -233,8 +304,8 @@ START_TEST(field_offsets_match_spec)
 		ck_assert_msg(f, "%s: %s.%s is not in the ABI header (or not in this test's table)", sf->where,
 			      sf->strct, sf->name);
 		ck_assert_msg(f->off == sf->off && f->size == sf->size,
-			      "%s: %s.%s: spec offset %zu size %zu, header offset %zu size %zu", sf->where,
-			      sf->strct, sf->name, sf->off, sf->size, f->off, f->size);
+			      "%s: %s.%s: spec offset %zu size %zu, header offset %zu size %zu", sf->where, sf->strct,
+			      sf->name, sf->off, sf->size, f->off, f->size);
 	}
 	/* and every header field is in the spec */
 	for (size_t j = 0; j < NFIELDS; j++) {
@@ -243,8 +314,7 @@ START_TEST(field_offsets_match_spec)
 		for (size_t i = 0; i < n_spec_fields; i++)
 			seen |= !strcmp(fields[j].strct, spec_fields[i].strct) &&
 				!strcmp(fields[j].name, spec_fields[i].name);
-		ck_assert_msg(seen, "%s.%s is missing from the spec's layout tables", fields[j].strct,
-			      fields[j].name);
+		ck_assert_msg(seen, "%s.%s is missing from the spec's layout tables", fields[j].strct, fields[j].name);
 	}
 }
 END_TEST
@@ -278,8 +348,7 @@ struct reg {
 #define RG(name, off, acc, rst, desc) { "global", #name, #acc, off, 0, rst },
 #define RC(name, off, acc, rst, desc) { "channel", #name, #acc, off, 0, rst },
 #define RS(name, lsb, width, desc) { "status", #name, "", lsb, width, 0 },
-static const struct reg regs[] = { VBUS_ACCEL_GLOBAL_REGS(RG) VBUS_ACCEL_CHAN_REGS(RC)
-					   VBUS_ACCEL_STATUS_FIELDS(RS) };
+static const struct reg regs[] = { VBUS_ACCEL_GLOBAL_REGS(RG) VBUS_ACCEL_CHAN_REGS(RC) VBUS_ACCEL_STATUS_FIELDS(RS) };
 #define NREGS (sizeof(regs) / sizeof(regs[0]))
 
 START_TEST(regmap_matches_spec)
@@ -292,8 +361,7 @@ START_TEST(regmap_matches_spec)
 		for (size_t j = 0; j < n_spec_regs; j++)
 			if (!strcmp(spec_regs[j].block, regs[i].block) && !strcmp(spec_regs[j].name, regs[i].name))
 				s = &spec_regs[j];
-		ck_assert_msg(s, "register %s.%s is not in docs/spec/05-transports.md", regs[i].block,
-			      regs[i].name);
+		ck_assert_msg(s, "register %s.%s is not in docs/spec/05-transports.md", regs[i].block, regs[i].name);
 		ck_assert_msg(s->a == regs[i].a, "%s: %s: spec 0x%lx, header 0x%lx", s->where, regs[i].name, s->a,
 			      regs[i].a);
 		if (!strcmp(regs[i].block, "status")) {
@@ -356,9 +424,8 @@ START_TEST(committed_vh_matches_generator)
 	snprintf(generated, sizeof(generated), "%s/gen/vbus_accel_regs.vh", bin ? bin : VBUS_BINARY_DIR_DEFAULT);
 	a = slurp(committed);
 	b = slurp(generated);
-	ck_assert_msg(!strcmp(a, b),
-		      "%s differs from the generator's %s: run build/bin/gen-accel-vh %s and commit it", committed,
-		      generated, committed);
+	ck_assert_msg(!strcmp(a, b), "%s differs from the generator's %s: run build/bin/gen-accel-vh %s and commit it",
+		      committed, generated, committed);
 	free(a);
 	free(b);
 }

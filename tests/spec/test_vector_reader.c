@@ -89,15 +89,15 @@ static const struct {
 	{ "vbus-vector 1\nname x\nobject s signal\nsteps\nN fly s\n", "bad.vec:5:", "unknown operation" },
 	{ "vbus-vector 1\nname x\nobject s signal\nsteps\nQ inject s\n", "bad.vec:5:", "side must be" },
 	{ "vbus-vector 1\nname x\nobject s signal\nsteps\nN inject t\n", "bad.vec:5:", "unknown object" },
-	{ "vbus-vector 1\nname x\nobject s signal\nsteps\nN inject s\n> N inject s\n", "bad.vec:6:",
-	  "must follow a wakeup" },
+	{ "vbus-vector 1\nname x\nobject s signal\nsteps\nN inject s\n> N inject s\n",
+	  "bad.vec:6:", "must follow a wakeup" },
 	{ "vbus-vector 1\nname x\nobject s signal\nsteps\nN inject s n\n", "bad.vec:5:", "key=value" },
 	{ "vbus-vector 1\nname x\nobject s signal\nsteps\nN inject s\nexpect\n2 N inject s ok\nend\n",
 	  "bad.vec:7:", "expected step 1" },
 	{ "vbus-vector 1\nname x\nobject s signal\nsteps\nN inject s\nexpect\n1 N inject s\nend\n",
 	  "bad.vec:7:", "trace record needs" },
-	{ "vbus-vector 1\nname x\nobject s signal\nsteps\nN inject s\nexpect\n1 N inject s ok\n", "bad.vec:7:",
-	  "missing 'end'" },
+	{ "vbus-vector 1\nname x\nobject s signal\nsteps\nN inject s\nexpect\n1 N inject s ok\n",
+	  "bad.vec:7:", "missing 'end'" },
 	{ "vbus-vector 1\nname x\nobject s signal\nsteps\nN inject s\nexpect\nend\nN inject s\n",
 	  "bad.vec:8:", "after 'end'" },
 	{ "vbus-vector 1\nname x\nobject b bus devices=0:echo\n", "bad.vec:3:", "device must be" },
@@ -155,8 +155,7 @@ static void trace_of(struct vbus_trace *t, const char *const *lines, int n)
 	for (int i = 0; i < n; i++) {
 		struct vbus_trace_rec r;
 
-		ck_assert_msg(vbus_trace_parse_line("mem", i + 1, lines[i], &r, err, sizeof(err)) == 0, "%s",
-			      err);
+		ck_assert_msg(vbus_trace_parse_line("mem", i + 1, lines[i], &r, err, sizeof(err)) == 0, "%s", err);
 		ck_assert_int_eq(vbus_trace_append(t, &r), 0);
 	}
 }
@@ -237,8 +236,8 @@ START_TEST(trace_file_errors_have_file_line)
 	struct vbus_trace t;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	write_file(dir, "a.trace", "vbus-trace 1\n# c\n1 S enable sig0 ok N=000 S=100\n3 N inject sig0 ok\n",
-		   path, sizeof(path));
+	write_file(dir, "a.trace", "vbus-trace 1\n# c\n1 S enable sig0 ok N=000 S=100\n3 N inject sig0 ok\n", path,
+		   sizeof(path));
 	ck_assert_int_eq(vbus_trace_read_file(path, &t, err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "a.trace:4: expected step 2"));
 	ck_assert_int_eq(unlink(path), 0);

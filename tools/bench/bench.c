@@ -108,8 +108,8 @@ static double median(double *v, int n)
 
 /* Lamport SPSC ring with cached indices, 64-byte messages. */
 struct spsc {
-	_Alignas(64) uint32_t head;	/* consumer */
-	_Alignas(64) uint32_t tail;	/* producer */
+	_Alignas(64) uint32_t head; /* consumer */
+	_Alignas(64) uint32_t tail; /* producer */
 	_Alignas(64) uint8_t slot[RING][MSG];
 	uint64_t n;
 	unsigned int burst;
@@ -478,11 +478,11 @@ static const char *const unit_key[] = { "msgs_per_s", "rtt_ns", "notifications_p
 /* A run measures one figure into out[0] (and, for a vbus stream, notifications per message into out[1]). */
 typedef void (*run_fn)(const struct bench_cfg *c, double out[2]);
 
-#define RUN(name, expr)                                                   \
-	static void name(const struct bench_cfg *c, double out[2])        \
-	{                                                                 \
-		(void)c;                                                  \
-		out[0] = (expr);                                          \
+#define RUN(name, expr)                                                                                                \
+	static void name(const struct bench_cfg *c, double out[2])                                                     \
+	{                                                                                                              \
+		(void)c;                                                                                               \
+		out[0] = (expr);                                                                                       \
 	}
 RUN(run_spsc1, bench_spsc(c->stream_n, 1))
 RUN(run_spsc32, bench_spsc(c->stream_n, BURST))
@@ -499,6 +499,16 @@ RUN(run_packed_brtt, bench_packed_vq_block_rtt(c->block_n))
 RUN(run_poll_rtt, bench_vbus_rtt(c->rtt_n, VBUS_WAIT_POLL))
 RUN(run_block_rtt, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK))
 #undef RUN
+
+static void run_split_bstream(const struct bench_cfg *c, double out[2])
+{
+	out[0] = bench_split_vq_block_stream(c->stream_n, BURST, &out[1]);
+}
+
+static void run_packed_bstream(const struct bench_cfg *c, double out[2])
+{
+	out[0] = bench_packed_vq_block_stream(c->stream_n, BURST, &out[1]);
+}
 
 static void run_vb_stream(uint64_t n, unsigned int burst, enum vbus_wait mode, double out[2])
 {
@@ -550,6 +560,10 @@ static const struct measurement measurements[] = {
 	{ "packed_vq_rtt_poll", "packed virtqueue (ours) RTT, poll", U_RTT_NS, 0, run_packed_rtt },
 	{ "split_vq_rtt_block", "split virtqueue (ours) RTT, block", U_RTT_NS, 0, run_split_brtt },
 	{ "packed_vq_rtt_block", "packed virtqueue (ours) RTT, block", U_RTT_NS, 0, run_packed_brtt },
+	{ "split_vq_stream_block", "split virtqueue (ours) stream, block", U_MSGS_PER_S, 0, run_split_bstream },
+	{ "split_vq_stream_block_notif", "  notifications per message", U_PER_MSG, 0, NULL },
+	{ "packed_vq_stream_block", "packed virtqueue (ours) stream, block", U_MSGS_PER_S, 0, run_packed_bstream },
+	{ "packed_vq_stream_block_notif", "  notifications per message", U_PER_MSG, 0, NULL },
 	{ "vbus_stream_single", "vbus stream, single, poll", U_MSGS_PER_S, 1, run_vb1 },
 	{ "vbus_stream_single_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 	{ "vbus_stream_burst32", "vbus stream, burst 32, poll", U_MSGS_PER_S, 1, run_vb32 },
@@ -586,6 +600,10 @@ static const struct ratio_row ratios[] = {
 	{ "vbus_rtt_poll", "packed_vq_rtt_poll", "<", 1 },
 	{ "vbus_rtt_block", "split_vq_rtt_block", "<", 1 },
 	{ "vbus_rtt_block", "packed_vq_rtt_block", "<", 1 },
+	{ "vbus_stream_block", "split_vq_stream_block", ">", 1 },
+	{ "vbus_stream_block", "packed_vq_stream_block", ">", 1 },
+	{ "split_vq_stream_block", "split_vq_burst32", NULL, 0 },
+	{ "packed_vq_stream_block", "packed_vq_burst32", NULL, 0 },
 };
 #define NRATIO ((int)(sizeof(ratios) / sizeof(ratios[0])))
 
@@ -692,7 +710,9 @@ static int print_table(const double *val, const struct ratio_out *ro, const stru
 			snprintf(tgt, sizeof(tgt), "%s %g", rr->cmp, rr->target);
 		printf("%-42s %-36s %9.4g  %-8s %s\n", measurements[ro[k].of].label,
 		       ro[k].vs >= 0 ? measurements[ro[k].vs].label : "(the figure itself)", ro[k].x, tgt,
-		       !rr->cmp ? "" : ro[k].met ? "met" : "MISSED <<<");
+		       !rr->cmp	   ? ""
+		       : ro[k].met ? "met"
+				   : "MISSED <<<");
 		targets += rr->cmp != NULL;
 		missed += rr->cmp && !ro[k].met;
 	}
@@ -742,8 +762,8 @@ static void print_model(const double *val, const struct bench_prediction *p, int
 	}
 }
 
-static void print_json(const double *val, const struct ratio_out *ro, const struct bench_cfg *c, int reps,
-		       int quick, const char *model, const struct bench_prediction *pr)
+static void print_json(const double *val, const struct ratio_out *ro, const struct bench_cfg *c, int reps, int quick,
+		       const char *model, const struct bench_prediction *pr)
 {
 	int missed = 0;
 
@@ -805,18 +825,21 @@ static int plot_ratios(struct vbus_out *png, const struct ratio_out *ro, int rep
 			continue;
 		fprintf(g, "%d \"%s\\nvs %s\" %g %g %s\n", n++, measurements[ro[k].of].label,
 			measurements[ro[k].vs].label, ro[k].x, rr->cmp ? rr->target : -1.0,
-			!rr->cmp ? "0x808080" : ro[k].met ? "0x2ca02c" : "0xd62728");
+			!rr->cmp    ? "0x808080"
+			: ro[k].met ? "0x2ca02c"
+				    : "0xd62728");
 	}
 	fprintf(g, "EOD\n");
-	fprintf(g, "set title \"vbus-bench: ratio vbus / baseline, same run, median of %d\\n"
-		   "green: target met, red: target MISSED, grey: no target; star: the target "
-		   "(throughput wants more, RTT wants less)\"\n"
-		   "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset grid ytics\nset yrange [0:*]\n"
-		   "set offsets 0.5, 0.5, graph 0.12, 0\nset ylabel 'ratio vbus / baseline'\n"
-		   "set xtics rotate by -25 font ',9'\nset bmargin 9\nset key off\n"
-		   "plot $bars using 1:3:5:xtic(2) with boxes lc rgb variable, "
-		   "$bars using 1:($4 >= 0 ? $4 : NaN) with points pt 3 ps 3 lw 2 lc rgb 'black', "
-		   "$bars using 1:3:(sprintf('%%.3f', $3)) with labels offset 0,1\n",
+	fprintf(g,
+		"set title \"vbus-bench: ratio vbus / baseline, same run, median of %d\\n"
+		"green: target met, red: target MISSED, grey: no target; star: the target "
+		"(throughput wants more, RTT wants less)\"\n"
+		"set style fill solid 0.8 border -1\nset boxwidth 0.6\nset grid ytics\nset yrange [0:*]\n"
+		"set offsets 0.5, 0.5, graph 0.12, 0\nset ylabel 'ratio vbus / baseline'\n"
+		"set xtics rotate by -25 font ',9'\nset bmargin 9\nset key off\n"
+		"plot $bars using 1:3:5:xtic(2) with boxes lc rgb variable, "
+		"$bars using 1:($4 >= 0 ? $4 : NaN) with points pt 3 ps 3 lw 2 lc rgb 'black', "
+		"$bars using 1:3:(sprintf('%%.3f', $3)) with labels offset 0,1\n",
 		reps);
 	int st = pclose(g);
 	return st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) ? -1 : 0;

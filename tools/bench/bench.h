@@ -19,6 +19,10 @@ double bench_packed_vq_rtt(uint64_t iters);
 /* Blocking round trip (ns): both sides sleep in read(eventfd) after asking for a notification. */
 double bench_split_vq_block_rtt(uint64_t iters);
 double bench_packed_vq_block_rtt(uint64_t iters);
+/* Blocking stream in bursts (messages per second), both sides sleeping in read(eventfd) when they must;
+ * *notif_per_msg: kicks plus interrupts per message. */
+double bench_split_vq_block_stream(uint64_t n, unsigned int burst, double *notif_per_msg);
+double bench_packed_vq_block_stream(uint64_t n, unsigned int burst, double *notif_per_msg);
 /* The timing model's figures for the vbus rows (predict.c). */
 struct bench_prediction {
 	double vb1, vb32;	    /* stream single / burst 32, messages per second */

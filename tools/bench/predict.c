@@ -28,14 +28,14 @@ static int pred_run(const struct vm_params *p, int workload, int consumer, uint3
 	c.batch = batch;
 	c.ring_count = ring;
 	c.messages = messages;
-	c.s2n = 0;		/* north -> south, like vbus_link_send */
-	c.payload_lines = 1;	/* 64-byte messages */
+	c.s2n = 0;	     /* north -> south, like vbus_link_send */
+	c.payload_lines = 1; /* 64-byte messages */
 	return vm_sim_run(&c, r);
 }
 
 static double rate(const struct vm_report *r)
 {
-	return r->throughput * PRED_GHZ * 1e9 / 1000.0;	/* messages per 1000 cycles -> per second */
+	return r->throughput * PRED_GHZ * 1e9 / 1000.0; /* messages per 1000 cycles -> per second */
 }
 
 int bench_predict(const char *path, struct bench_prediction *pr)

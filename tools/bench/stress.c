@@ -38,17 +38,17 @@ struct stress_msg {
 	uint32_t len;
 	uint32_t salt;
 	uint8_t fill[MSG_MAX - 24];
-	uint64_t sum;	/* over the first len - 8 bytes, stored at len - 8 */
+	uint64_t sum; /* over the first len - 8 bytes, stored at len - 8 */
 };
 
 /* Progress and verdict shared between the two sides (anonymous shared page). */
 struct stress_shared {
-	uint64_t produced;	/* atomic */
-	uint64_t consumed;	/* atomic */
-	uint64_t errors;	/* atomic */
+	uint64_t produced; /* atomic */
+	uint64_t consumed; /* atomic */
+	uint64_t errors;   /* atomic */
 	char first_error[256];
-	char south_dump[512];	/* the consumer's state, written on request */
-	int dump_request;	/* atomic */
+	char south_dump[512]; /* the consumer's state, written on request */
+	int dump_request;     /* atomic */
 };
 
 struct stress_cfg {
@@ -103,11 +103,10 @@ struct consumer {
 	struct stress_shared *sh;
 	const struct stress_cfg *cfg;
 	struct vbus_link *l;
-	uint64_t next;	/* expected sequence number */
+	uint64_t next; /* expected sequence number */
 };
 
-static void stress_fail(struct stress_shared *sh, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void stress_fail(struct stress_shared *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void stress_fail(struct stress_shared *sh, const char *fmt, ...)
 {
 	va_list ap;
@@ -130,7 +129,7 @@ static uint32_t consume_one(void *arg, const void *data, uint32_t len, uint64_t 
 		stress_fail(c->sh, "message %" PRIu64 ": bad length %u", c->next, len);
 		return 0;
 	}
-	memcpy(buf, data, len);	/* copy once out of shared memory */
+	memcpy(buf, data, len); /* copy once out of shared memory */
 	memcpy(&seq, buf, 8);
 	memcpy(&elen, buf + 8, 4);
 	memcpy(&sum, buf + len - 8, 8);
@@ -159,8 +158,9 @@ static void consumer_run(struct consumer *c)
 			uint64_t r = rnd_next(&rs);
 
 			phase = r % 64;
-			mode = (r >> 8) % 10 < 4 ? VBUS_WAIT_POLL :
-			       (r >> 8) % 10 < 8 ? VBUS_WAIT_SPIN : VBUS_WAIT_BLOCK;
+			mode = (r >> 8) % 10 < 4   ? VBUS_WAIT_POLL
+			       : (r >> 8) % 10 < 8 ? VBUS_WAIT_SPIN
+						   : VBUS_WAIT_BLOCK;
 			vbus_link_set_spin(c->l, (r >> 16) % 50000);
 			if (c->cfg->event_idx) {
 				uint64_t left = c->cfg->messages - c->next;
@@ -215,10 +215,11 @@ static int producer_run(struct producer *p)
 
 			phase = r % 256;
 			batch = 1 + (r >> 8) % 64;
-			mode = (r >> 16) % 3 == 0 ? VBUS_WAIT_BLOCK :
-			       (r >> 16) % 3 == 1 ? VBUS_WAIT_SPIN : VBUS_WAIT_POLL;
+			mode = (r >> 16) % 3 == 0   ? VBUS_WAIT_BLOCK
+			       : (r >> 16) % 3 == 1 ? VBUS_WAIT_SPIN
+						    : VBUS_WAIT_POLL;
 			vbus_link_set_spin(p->l, (r >> 24) % 30000);
-			if ((r >> 40) % 64 == 0)	/* an idle gap: let the consumer fall asleep */
+			if ((r >> 40) % 64 == 0) /* an idle gap: let the consumer fall asleep */
 				usleep(100);
 		}
 		n = batch;
@@ -237,7 +238,7 @@ static int producer_run(struct producer *p)
 		}
 		seq += ret;
 		__atomic_store_n(&p->sh->produced, seq, __ATOMIC_RELEASE);
-		if (ret == 0) {	/* ring full: wait for completions */
+		if (ret == 0) { /* ring full: wait for completions */
 			ret = vbus_link_wait_done(p->l, mode);
 			if (ret < 0 && ret != -EINTR) {
 				stress_fail(p->sh, "producer: wait: %s", strerror(-ret));
@@ -288,49 +289,48 @@ static int watch(struct stress_shared *sh, const struct stress_cfg *cfg, struct 
 	__atomic_store_n(&sh->dump_request, 1, __ATOMIC_RELEASE);
 	usleep(200000);
 	vbus_link_dump(north, nd, sizeof(nd));
-	fprintf(stderr, "stress %s: WATCHDOG: no progress for %u s (produced %" PRIu64
-			", consumed %" PRIu64 " of %" PRIu64 ")\n  %s\n  %s\n",
+	fprintf(stderr,
+		"stress %s: WATCHDOG: no progress for %u s (produced %" PRIu64 ", consumed %" PRIu64 " of %" PRIu64
+		")\n  %s\n  %s\n",
 		what, cfg->timeout_s, last_p, last_c, cfg->messages, nd,
 		south ? (vbus_link_dump(south, sd, sizeof(sd)), sd) : sh->south_dump);
 	stress_fail(sh, "watchdog: hang");
 	return -1;
 }
 
-static int report(struct stress_shared *sh, const struct stress_cfg *cfg, const char *what,
-		  struct vbus_link *north, double secs)
+static int report(struct stress_shared *sh, const struct stress_cfg *cfg, const char *what, struct vbus_link *north,
+		  double secs)
 {
 	struct vbus_link_stats st;
 
 	vbus_link_get_stats(north, &st);
 	if (__atomic_load_n(&sh->errors, __ATOMIC_ACQUIRE)) {
-		fprintf(stderr, "stress %s: FAIL (seed %" PRIu64 "): %s\n", what, cfg->seed,
-			sh->first_error);
+		fprintf(stderr, "stress %s: FAIL (seed %" PRIu64 "): %s\n", what, cfg->seed, sh->first_error);
 		return 1;
 	}
 	if (sh->consumed != cfg->messages) {
-		fprintf(stderr, "stress %s: FAIL: consumed %" PRIu64 " of %" PRIu64 "\n", what,
-			sh->consumed, cfg->messages);
+		fprintf(stderr, "stress %s: FAIL: consumed %" PRIu64 " of %" PRIu64 "\n", what, sh->consumed,
+			cfg->messages);
 		return 1;
 	}
 	printf("stress %s: PASS %" PRIu64 " messages, seed %" PRIu64 ", ring %u%s, %.2f s "
 	       "(%.2f M msg/s), doorbells %" PRIu64 " (%.4f/msg)\n",
-	       what, cfg->messages, cfg->seed, cfg->ring_count, cfg->event_idx ? " evidx" : "",
-	       secs, cfg->messages / secs / 1e6, st.notifies,
-	       (double)st.notifies / (double)cfg->messages);
+	       what, cfg->messages, cfg->seed, cfg->ring_count, cfg->event_idx ? " evidx" : "", secs,
+	       cfg->messages / secs / 1e6, st.notifies, (double)st.notifies / (double)cfg->messages);
 	return 0;
 }
 
 static struct stress_shared *shared_page(void)
 {
-	void *p = mmap(NULL, sizeof(struct stress_shared), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, sizeof(struct stress_shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
 }
 
 static int stress_threads(const struct stress_cfg *cfg)
 {
-	struct vbus_link_params lp = { .ring_count = cfg->ring_count, .buf_size = MSG_MAX,
+	struct vbus_link_params lp = { .ring_count = cfg->ring_count,
+				       .buf_size = MSG_MAX,
 				       .flags = cfg->event_idx ? VBUS_LINK_EVENT_IDX : 0 };
 	struct stress_shared *sh = shared_page();
 	struct vbus_link *north = NULL, *south = NULL;
@@ -381,7 +381,8 @@ err_create:
 
 static int stress_procs(const struct stress_cfg *cfg)
 {
-	struct vbus_link_params lp = { .ring_count = cfg->ring_count, .buf_size = MSG_MAX,
+	struct vbus_link_params lp = { .ring_count = cfg->ring_count,
+				       .buf_size = MSG_MAX,
 				       .flags = cfg->event_idx ? VBUS_LINK_EVENT_IDX : 0 };
 	struct stress_shared *sh = shared_page();
 	struct vbus_link *north = NULL;
@@ -402,7 +403,7 @@ static int stress_procs(const struct stress_cfg *cfg)
 	pid = fork();
 	if (pid < 0)
 		return 1;
-	if (pid == 0) {	/* south: its own process, fds by SCM_RIGHTS only */
+	if (pid == 0) { /* south: its own process, fds by SCM_RIGHTS only */
 		struct consumer c = { .sh = sh, .cfg = cfg };
 		int fds[VBUS_LINK_NFDS];
 
@@ -460,12 +461,11 @@ static void stress_usage(void)
 
 int stress_main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-					      { "messages", required_argument, NULL, 'n' },
-					      { "seed", required_argument, NULL, 's' },
-					      { "mode", required_argument, NULL, 'm' },
-					      { "timeout", required_argument, NULL, 't' },
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },	     { "messages", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 's' },    { "mode", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 }
+	};
 	const char *prog = "vbus-bench stress";
 	struct stress_cfg cfg = { .messages = 1000000, .timeout_s = 10 };
 	const char *mode = "both";
@@ -533,7 +533,7 @@ int stress_main(int argc, char **argv)
 				sc.messages = left;
 			left -= sc.messages;
 			sc.seed = rnd_next(&rs);
-			sc.ring_count = 16u << (rnd_next(&rs) % 6);	/* 16 .. 512 */
+			sc.ring_count = 16u << (rnd_next(&rs) % 6); /* 16 .. 512 */
 			sc.event_idx = (seg & 1) ^ first_evidx;
 			ret |= m ? stress_procs(&sc) : stress_threads(&sc);
 			if (ret)

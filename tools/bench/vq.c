@@ -25,7 +25,7 @@
 #include "bench.h"
 
 #define VQ_MSG 64
-#define VQ_RING 1024	/* as the vbus and SPSC rows */
+#define VQ_RING 1024 /* as the vbus and SPSC rows */
 
 static inline void vq_relax(void)
 {
@@ -42,14 +42,14 @@ static inline int need_event(uint16_t event, uint16_t new_idx, uint16_t old)
 
 /* ------------------------------------------------------------- split */
 
-struct vq_desc {	/* §2.7.5 */
+struct vq_desc { /* §2.7.5 */
 	uint64_t addr;
 	uint32_t len;
 	uint16_t flags;
 	uint16_t next;
 };
 
-struct vq_used_elem {	/* §2.7.8 */
+struct vq_used_elem { /* §2.7.8 */
 	uint32_t id;
 	uint32_t len;
 };
@@ -77,7 +77,7 @@ struct split {
 static void *split_driver(void *a)
 {
 	struct split *q = a;
-	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t avail = 0, kicked = 0, last_used = 0, free_slots = VQ_RING;
 	uint8_t msg[VQ_MSG];
 	uint64_t sent = 0;
@@ -86,21 +86,21 @@ static void *split_driver(void *a)
 	while (sent < q->n) {
 		unsigned int k;
 
-		while (free_slots < q->burst) {	/* reclaim: §2.7.14 used ring */
+		while (free_slots < q->burst) { /* reclaim: §2.7.14 used ring */
 			/* acquire: used idx before the used elements; pairs with the device's release */
 			uint16_t ui = __atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE);
 
 			while (last_used != ui) {
 				uint32_t id = q->used_ring[last_used % VQ_RING].id;
 
-				sink += id;	/* the id names the descriptor to free */
+				sink += id; /* the id names the descriptor to free */
 				last_used++;
 				free_slots++;
 			}
 			if (free_slots < q->burst)
 				vq_relax();
 		}
-		for (k = 0; k < q->burst; k++, avail++, sent++) {	/* §2.7.13 */
+		for (k = 0; k < q->burst; k++, avail++, sent++) { /* §2.7.13 */
 			uint16_t slot = avail % VQ_RING;
 
 			memcpy(&msg[8], &sent, 8);
@@ -114,7 +114,7 @@ static void *split_driver(void *a)
 		/* full barrier before reading avail_event (§2.7.13.4), pairs with the device's */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (need_event(__atomic_load_n(&q->avail_event, __ATOMIC_RELAXED), avail, kicked))
-			kicks++;	/* a notification would be sent here; the polling device never asks */
+			kicks++; /* a notification would be sent here; the polling device never asks */
 		kicked = avail;
 	}
 	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
@@ -125,7 +125,7 @@ static void *split_driver(void *a)
 static void *split_device(void *a)
 {
 	struct split *q = a;
-	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t last_avail = 0, used = 0, last_used_sig = 0;
 	uint64_t got = 0, sum = 0;
 	double t0 = bench_now();
@@ -173,8 +173,8 @@ double bench_split_vq_stream(uint64_t n, unsigned int burst)
 	memset(q, 0, sizeof(*q));
 	q->n = n - n % burst;
 	q->burst = burst;
-	q->avail_event = 0xffff;	/* polling device: never crossed by the first kicks either */
-	q->used_event = 0xffff;		/* polling driver, likewise */
+	q->avail_event = 0xffff; /* polling device: never crossed by the first kicks either */
+	q->used_event = 0xffff;	 /* polling driver, likewise */
 	bench_run_pair(split_driver, split_device, q);
 	rate = q->n / q->secs;
 	free(q);
@@ -183,26 +183,26 @@ double bench_split_vq_stream(uint64_t n, unsigned int burst)
 
 /* ------------------------------------------------------------- packed */
 
-#define PK_AVAIL (1u << 7)	/* VIRTQ_DESC_F_AVAIL, §2.8.1 */
-#define PK_USED (1u << 15)	/* VIRTQ_DESC_F_USED */
-#define PK_EV_DISABLE 1u	/* RING_EVENT_FLAGS_DISABLE, §2.8.10 */
+#define PK_AVAIL (1u << 7) /* VIRTQ_DESC_F_AVAIL, §2.8.1 */
+#define PK_USED (1u << 15) /* VIRTQ_DESC_F_USED */
+#define PK_EV_DISABLE 1u   /* RING_EVENT_FLAGS_DISABLE, §2.8.10 */
 
-struct pk_desc {	/* §2.8.13 */
+struct pk_desc { /* §2.8.13 */
 	uint64_t addr;
 	uint32_t len;
 	uint16_t id;
 	uint16_t flags;
 };
 
-struct pk_event {	/* struct pvirtq_event_suppress, §2.8.10 */
+struct pk_event { /* struct pvirtq_event_suppress, §2.8.10 */
 	uint16_t off_wrap;
 	uint16_t flags;
 };
 
 struct packed {
 	_Alignas(64) struct pk_desc desc[VQ_RING];
-	_Alignas(64) struct pk_event driver_ev;	/* written by the driver */
-	_Alignas(64) struct pk_event device_ev;	/* written by the device */
+	_Alignas(64) struct pk_event driver_ev; /* written by the driver */
+	_Alignas(64) struct pk_event device_ev; /* written by the device */
 	_Alignas(64) uint8_t buf[VQ_RING][VQ_MSG];
 	_Alignas(64) uint64_t n;
 	unsigned int burst;
@@ -213,7 +213,7 @@ struct packed {
 static void *packed_driver(void *a)
 {
 	struct packed *q = a;
-	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t next = 0, used_pos = 0, free_slots = VQ_RING;
 	int wrap = 1, used_wrap = 1;
 	uint8_t msg[VQ_MSG];
@@ -223,7 +223,7 @@ static void *packed_driver(void *a)
 	while (sent < q->n) {
 		unsigned int k;
 
-		while (free_slots < q->burst) {	/* §2.8.14: used descriptors, written back in place */
+		while (free_slots < q->burst) { /* §2.8.14: used descriptors, written back in place */
 			for (;;) {
 				struct pk_desc *d = &q->desc[used_pos];
 				/* acquire: flags before id/len; pairs with the device's release of flags */
@@ -241,7 +241,7 @@ static void *packed_driver(void *a)
 			if (free_slots < q->burst)
 				vq_relax();
 		}
-		for (k = 0; k < q->burst; k++, sent++) {	/* §2.8.21 */
+		for (k = 0; k < q->burst; k++, sent++) { /* §2.8.21 */
 			struct pk_desc *d = &q->desc[next];
 			uint16_t f = wrap ? PK_AVAIL : PK_USED;
 
@@ -271,7 +271,7 @@ static void *packed_driver(void *a)
 static void *packed_device(void *a)
 {
 	struct packed *q = a;
-	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t pos = 0;
 	int wrap = 1;
 	uint64_t got = 0, sum = 0;
@@ -320,8 +320,8 @@ double bench_packed_vq_stream(uint64_t n, unsigned int burst)
 	memset(q, 0, sizeof(*q));
 	q->n = n - n % burst;
 	q->burst = burst;
-	q->device_ev.flags = PK_EV_DISABLE;	/* the polling device asks for no notifications */
-	q->driver_ev.flags = PK_EV_DISABLE;	/* the polling driver, likewise */
+	q->device_ev.flags = PK_EV_DISABLE; /* the polling device asks for no notifications */
+	q->driver_ev.flags = PK_EV_DISABLE; /* the polling driver, likewise */
 	bench_run_pair(packed_driver, packed_device, q);
 	rate = q->n / q->secs;
 	free(q);
@@ -338,7 +338,7 @@ double bench_packed_vq_stream(uint64_t n, unsigned int burst)
 static void *split_rtt_driver(void *a)
 {
 	struct split *q = a;
-	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t avail = 0, last_used = 0;
 	uint8_t msg[VQ_MSG] = { 1 };
 	double t0 = bench_now();
@@ -353,7 +353,7 @@ static void *split_rtt_driver(void *a)
 		avail++;
 		/* release: descriptor and ring entry before avail idx */
 		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before avail_event (§2.7.13.4) */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* before avail_event (§2.7.13.4) */
 		if (need_event(__atomic_load_n(&q->avail_event, __ATOMIC_RELAXED), avail, avail - 1))
 			kicks++;
 		/* acquire: used idx before the used element; pairs with the device's release */
@@ -371,7 +371,7 @@ static void *split_rtt_driver(void *a)
 static void *split_rtt_device(void *a)
 {
 	struct split *q = a;
-	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t last_avail = 0;
 
 	for (uint64_t i = 0; i < q->n; i++) {
@@ -388,7 +388,7 @@ static void *split_rtt_device(void *a)
 		last_avail++;
 		/* release: the used element before used idx */
 		__atomic_store_n(&q->used_idx, last_avail, __ATOMIC_RELEASE);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before used_event (§2.7.10) */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* before used_event (§2.7.10) */
 		if (need_event(__atomic_load_n(&q->used_event, __ATOMIC_RELAXED), last_avail, last_avail - 1))
 			kicks++;
 		sink += msg[8];
@@ -416,7 +416,7 @@ double bench_split_vq_rtt(uint64_t iters)
 static void *packed_rtt_driver(void *a)
 {
 	struct packed *q = a;
-	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t next = 0;
 	int wrap = 1;
 	uint8_t msg[VQ_MSG] = { 1 };
@@ -433,7 +433,7 @@ static void *packed_rtt_driver(void *a)
 		d->id = next;
 		/* release: the descriptor and buffer before the flags make it available */
 		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before the device's event suppression */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* before the device's event suppression */
 		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
 			kicks++;
 		/* acquire: flags before id/len of the used descriptor */
@@ -458,7 +458,7 @@ static void *packed_rtt_driver(void *a)
 static void *packed_rtt_device(void *a)
 {
 	struct packed *q = a;
-	uint64_t kicks = 0, sink = 0;	/* per side, added once at the end: no shared counter line */
+	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t pos = 0;
 	int wrap = 1;
 
@@ -478,7 +478,7 @@ static void *packed_rtt_device(void *a)
 		d->len = VQ_MSG;
 		/* release: len before the flags mark it used */
 		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL | PK_USED : 0), __ATOMIC_RELEASE);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* before the driver's event suppression */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* before the driver's event suppression */
 		if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
 			kicks++;
 		sink += msg[8];
@@ -520,7 +520,7 @@ struct vq_block {
 		struct split *s;
 		struct packed *p;
 	};
-	int kick, call;	/* eventfds: driver -> device, device -> driver */
+	int kick, call; /* eventfds: driver -> device, device -> driver */
 	uint64_t n;
 	double secs;
 };
@@ -557,15 +557,15 @@ static void *split_block_driver(void *a)
 		q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
 		q->avail_ring[slot] = slot;
 		avail++;
-		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE);	/* entries before idx */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* idx before avail_event (§2.7.13.4) */
+		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE); /* entries before idx */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);		  /* idx before avail_event (§2.7.13.4) */
 		if (need_event(__atomic_load_n(&q->avail_event, __ATOMIC_RELAXED), avail, avail - 1))
 			efd_signal(b->kick);
 		for (;;) {
 			if (__atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE) != last_used)
 				break;
 			__atomic_store_n(&q->used_event, last_used, __ATOMIC_RELAXED);
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* used_event before the re-check */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST); /* used_event before the re-check */
 			if (__atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE) != last_used)
 				break;
 			efd_wait(b->call);
@@ -590,7 +590,7 @@ static void *split_block_device(void *a)
 			if (__atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE) != last_avail)
 				break;
 			__atomic_store_n(&q->avail_event, last_avail, __ATOMIC_RELAXED);
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* avail_event before the re-check */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST); /* avail_event before the re-check */
 			if (__atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE) != last_avail)
 				break;
 			efd_wait(b->kick);
@@ -602,8 +602,8 @@ static void *split_block_device(void *a)
 		sum += msg[8];
 		q->used_ring[last_avail % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
 		last_avail++;
-		__atomic_store_n(&q->used_idx, last_avail, __ATOMIC_RELEASE);	/* elem before idx */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* idx before used_event (§2.7.10) */
+		__atomic_store_n(&q->used_idx, last_avail, __ATOMIC_RELEASE); /* elem before idx */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);		      /* idx before used_event (§2.7.10) */
 		if (need_event(__atomic_load_n(&q->used_event, __ATOMIC_RELAXED), last_avail, last_avail - 1))
 			efd_signal(b->call);
 	}
@@ -611,7 +611,7 @@ static void *split_block_device(void *a)
 	return NULL;
 }
 
-#define PK_EV_ENABLE 0u	/* RING_EVENT_FLAGS_ENABLE */
+#define PK_EV_ENABLE 0u /* RING_EVENT_FLAGS_ENABLE */
 
 static void *packed_block_driver(void *a)
 {
@@ -631,7 +631,7 @@ static void *packed_block_driver(void *a)
 		d->len = VQ_MSG;
 		d->id = next;
 		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* flags before the device's suppression */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* flags before the device's suppression */
 		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
 			efd_signal(b->kick);
 		for (;;) {
@@ -640,7 +640,7 @@ static void *packed_block_driver(void *a)
 			if (!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) == wrap)
 				break;
 			__atomic_store_n(&q->driver_ev.flags, PK_EV_ENABLE, __ATOMIC_RELAXED);
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* enable before the re-check */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST); /* enable before the re-check */
 			f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
 			if (!(!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) == wrap))
 				efd_wait(b->call);
@@ -673,7 +673,7 @@ static void *packed_block_device(void *a)
 			if (!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) != wrap)
 				break;
 			__atomic_store_n(&q->device_ev.flags, PK_EV_ENABLE, __ATOMIC_RELAXED);
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* enable before the re-check */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST); /* enable before the re-check */
 			f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
 			if (!(!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) != wrap))
 				efd_wait(b->kick);
@@ -683,7 +683,7 @@ static void *packed_block_device(void *a)
 		sum += msg[8];
 		d->len = VQ_MSG;
 		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL | PK_USED : 0), __ATOMIC_RELEASE);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* used flags before the driver's suppression */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* used flags before the driver's suppression */
 		if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
 			efd_signal(b->call);
 		if (++pos == VQ_RING) {
@@ -732,4 +732,283 @@ double bench_split_vq_block_rtt(uint64_t iters)
 double bench_packed_vq_block_rtt(uint64_t iters)
 {
 	return vq_block_rtt(1, iters);
+}
+
+/* ------------------------------------------------------------- blocking streams */
+
+/*
+ * Blocking stream, bursts of @burst: the same waits as the blocking RTT rows
+ * (a side that finds nothing asks for a notification, full barrier, re-checks,
+ * sleeps in read(eventfd)), with the batching a saturated stream allows: the
+ * device drains everything it sees and decides one interrupt per drain pass;
+ * the driver reclaims without waiting and sleeps only when the ring lacks
+ * room for a burst, asking (EVENT_IDX) to be woken once that room exists.
+ * Notifications (kicks + interrupts) are counted per message, as vbus's rows.
+ */
+struct vq_bstream {
+	union {
+		struct split *s;
+		struct packed *p;
+	};
+	int kick, call;
+	uint64_t n, notifies[2]; /* [0] driver kicks, [1] device interrupts */
+	unsigned int burst;
+	double secs;
+};
+
+static void *split_bstream_driver(void *a)
+{
+	struct vq_bstream *b = a;
+	struct split *q = b->s;
+	uint16_t avail = 0, kicked = 0, last_used = 0, free_slots = VQ_RING;
+	uint8_t msg[VQ_MSG] = { 1 };
+	uint64_t sent = 0, kicks = 0;
+
+	while (sent < b->n) {
+		for (;;) { /* reclaim what is used; sleep only without room for a burst */
+			/* acquire: used idx before the used elements; pairs with the device's release */
+			uint16_t ui = __atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE);
+
+			free_slots += (uint16_t)(ui - last_used);
+			last_used = ui;
+			if (free_slots >= b->burst)
+				break;
+			/* EVENT_IDX (§2.7.10): wake me when used idx passes the entry that frees a burst */
+			__atomic_store_n(&q->used_event, (uint16_t)(last_used + (b->burst - free_slots) - 1),
+					 __ATOMIC_RELAXED);
+			/* full barrier: used_event before the re-check; pairs with the device's fence */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE) == last_used)
+				efd_wait(b->call);
+		}
+		for (unsigned int k = 0; k < b->burst; k++, avail++, sent++) {
+			uint16_t slot = avail % VQ_RING;
+
+			memcpy(&msg[8], &sent, 8);
+			memcpy(q->buf[slot], msg, VQ_MSG);
+			q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
+			q->avail_ring[slot] = slot;
+		}
+		free_slots -= b->burst;
+		/* release: descriptors and ring entries before avail idx (§2.7.13.3) */
+		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE);
+		/* full barrier: avail idx before avail_event (§2.7.13.4); pairs with the device's */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (need_event(__atomic_load_n(&q->avail_event, __ATOMIC_RELAXED), avail, kicked)) {
+			efd_signal(b->kick);
+			kicks++;
+		}
+		kicked = avail;
+	}
+	b->notifies[0] = kicks;
+	return NULL;
+}
+
+static void *split_bstream_device(void *a)
+{
+	struct vq_bstream *b = a;
+	struct split *q = b->s;
+	uint16_t last_avail = 0, signalled = 0;
+	uint64_t got = 0, sum = 0, irqs = 0;
+	double t0 = bench_now();
+
+	while (got < b->n) {
+		/* acquire: avail idx before the ring entries; pairs with the driver's release */
+		uint16_t ai = __atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE);
+
+		if (ai == last_avail) {
+			__atomic_store_n(&q->avail_event, last_avail, __ATOMIC_RELAXED);
+			/* full barrier: avail_event before the re-check; pairs with the driver's fence */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE) == last_avail)
+				efd_wait(b->kick);
+			continue;
+		}
+		while (last_avail != ai) {
+			uint16_t head = q->avail_ring[last_avail % VQ_RING];
+			struct vq_desc d = q->desc[head % VQ_RING];
+			uint8_t m[VQ_MSG];
+
+			memcpy(m, q->buf[d.addr % VQ_RING], VQ_MSG);
+			sum += m[8];
+			q->used_ring[last_avail % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
+			last_avail++;
+			got++;
+		}
+		/* release: the used elements before used idx (§2.7.8.2) */
+		__atomic_store_n(&q->used_idx, last_avail, __ATOMIC_RELEASE);
+		/* full barrier: used idx before used_event (§2.7.10); pairs with the driver's */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (need_event(__atomic_load_n(&q->used_event, __ATOMIC_RELAXED), last_avail, signalled)) {
+			efd_signal(b->call);
+			irqs++;
+		}
+		signalled = last_avail;
+	}
+	b->secs = bench_now() - t0;
+	b->notifies[1] = irqs;
+	__atomic_fetch_add(&q->sink, sum, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static int pk_is_used(uint16_t f, int wrap)
+{
+	return !!(f & PK_AVAIL) == wrap && !!(f & PK_USED) == wrap;
+}
+
+static void *packed_bstream_driver(void *a)
+{
+	struct vq_bstream *b = a;
+	struct packed *q = b->p;
+	uint16_t next = 0, used_pos = 0, free_slots = VQ_RING;
+	int wrap = 1, used_wrap = 1;
+	uint8_t msg[VQ_MSG] = { 1 };
+	uint64_t sent = 0, kicks = 0;
+
+	while (sent < b->n) {
+		for (;;) {
+			/* acquire: flags before id/len; pairs with the device's release of flags */
+			while (free_slots < VQ_RING &&
+			       pk_is_used(__atomic_load_n(&q->desc[used_pos].flags, __ATOMIC_ACQUIRE), used_wrap)) {
+				free_slots++;
+				if (++used_pos == VQ_RING) {
+					used_pos = 0;
+					used_wrap ^= 1;
+				}
+			}
+			if (free_slots >= b->burst)
+				break;
+			/* event suppression ENABLE (§2.8.10), full barrier, re-check, sleep */
+			__atomic_store_n(&q->driver_ev.flags, PK_EV_ENABLE, __ATOMIC_RELAXED);
+			__atomic_thread_fence(
+				__ATOMIC_SEQ_CST); /* enable before the re-check; pairs with the device's */
+			if (!pk_is_used(__atomic_load_n(&q->desc[used_pos].flags, __ATOMIC_ACQUIRE), used_wrap))
+				efd_wait(b->call);
+			__atomic_store_n(&q->driver_ev.flags, PK_EV_DISABLE, __ATOMIC_RELAXED);
+		}
+		for (unsigned int k = 0; k < b->burst; k++, sent++) {
+			struct pk_desc *d = &q->desc[next];
+
+			memcpy(&msg[8], &sent, 8);
+			memcpy(q->buf[next], msg, VQ_MSG);
+			d->addr = next;
+			d->len = VQ_MSG;
+			d->id = next;
+			/* release: the descriptor (and buffer) before its flags make it available */
+			__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
+			if (++next == VQ_RING) {
+				next = 0;
+				wrap ^= 1;
+			}
+		}
+		free_slots -= b->burst;
+		/* full barrier: the flags before the device's suppression (§2.8.21.3) */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE) {
+			efd_signal(b->kick);
+			kicks++;
+		}
+	}
+	b->notifies[0] = kicks;
+	return NULL;
+}
+
+static void *packed_bstream_device(void *a)
+{
+	struct vq_bstream *b = a;
+	struct packed *q = b->p;
+	uint16_t pos = 0;
+	int wrap = 1;
+	uint64_t got = 0, sum = 0, irqs = 0;
+	double t0 = bench_now();
+
+	while (got < b->n) {
+		unsigned int pass = 0;
+
+		for (;;) { /* one drain pass */
+			struct pk_desc *d = &q->desc[pos];
+			/* acquire: flags before the descriptor fields; pairs with the driver's release */
+			uint16_t f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+			uint8_t m[VQ_MSG];
+
+			if (!!(f & PK_AVAIL) != wrap || !!(f & PK_USED) == wrap)
+				break;
+			memcpy(m, q->buf[d->addr % VQ_RING], VQ_MSG);
+			sum += m[8];
+			d->len = VQ_MSG;
+			/* release: len before the flags mark the descriptor used (§2.8.8) */
+			__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL | PK_USED : 0), __ATOMIC_RELEASE);
+			if (++pos == VQ_RING) {
+				pos = 0;
+				wrap ^= 1;
+			}
+			got++;
+			pass++;
+		}
+		if (pass) {
+			/* full barrier: the used flags before the driver's suppression (§2.8.10) */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE) {
+				efd_signal(b->call);
+				irqs++;
+			}
+			continue;
+		}
+		__atomic_store_n(&q->device_ev.flags, PK_EV_ENABLE, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* enable before the re-check; pairs with the driver's */
+		{
+			uint16_t f = __atomic_load_n(&q->desc[pos].flags, __ATOMIC_ACQUIRE);
+
+			if (!!(f & PK_AVAIL) != wrap || !!(f & PK_USED) == wrap)
+				efd_wait(b->kick);
+		}
+		__atomic_store_n(&q->device_ev.flags, PK_EV_DISABLE, __ATOMIC_RELAXED);
+	}
+	b->secs = bench_now() - t0;
+	b->notifies[1] = irqs;
+	__atomic_fetch_add(&q->sink, sum, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static double vq_block_stream(int packed, uint64_t n, unsigned int burst, double *notif_per_msg)
+{
+	struct vq_bstream b = { .n = n - n % burst, .burst = burst };
+	double rate = 0;
+	void *mem = aligned_alloc(64, packed ? sizeof(struct packed) : sizeof(struct split));
+
+	*notif_per_msg = 0;
+	b.kick = eventfd(0, EFD_CLOEXEC);
+	b.call = eventfd(0, EFD_CLOEXEC);
+	if (mem && b.kick >= 0 && b.call >= 0 && b.n) {
+		memset(mem, 0, packed ? sizeof(struct packed) : sizeof(struct split));
+		if (packed) {
+			b.p = mem;
+			b.p->device_ev.flags = PK_EV_DISABLE;
+			b.p->driver_ev.flags = PK_EV_DISABLE;
+			bench_run_pair(packed_bstream_driver, packed_bstream_device, &b);
+		} else {
+			b.s = mem;
+			b.s->avail_event = 0; /* the device has not started yet: the first kick notifies */
+			b.s->used_event = 0xffff;
+			bench_run_pair(split_bstream_driver, split_bstream_device, &b);
+		}
+		rate = b.n / b.secs;
+		*notif_per_msg = (double)(b.notifies[0] + b.notifies[1]) / b.n;
+	}
+	if (b.kick >= 0)
+		close(b.kick);
+	if (b.call >= 0)
+		close(b.call);
+	free(mem);
+	return rate;
+}
+
+double bench_split_vq_block_stream(uint64_t n, unsigned int burst, double *notif_per_msg)
+{
+	return vq_block_stream(0, n, burst, notif_per_msg);
+}
+
+double bench_packed_vq_block_stream(uint64_t n, unsigned int burst, double *notif_per_msg)
+{
+	return vq_block_stream(1, n, burst, notif_per_msg);
 }

@@ -75,8 +75,8 @@ static inline int vbus_getopt_error(const char *prog, int ret, const char *bad, 
  * Strict unsigned number: decimal or 0x hex, no sign, no trailing text, min <= v <= max.
  * On error prints "prog: OPT 'TEXT': not a number from MIN to MAX" and returns -1.
  */
-static inline int vbus_parse_u64(const char *prog, const char *opt, const char *s, uint64_t min,
-				 uint64_t max, uint64_t *out)
+static inline int vbus_parse_u64(const char *prog, const char *opt, const char *s, uint64_t min, uint64_t max,
+				 uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
@@ -89,10 +89,8 @@ static inline int vbus_parse_u64(const char *prog, const char *opt, const char *
 		ok = !errno && !*end && v >= min && v <= max;
 	}
 	if (!ok) {
-		fprintf(stderr,
-			"%s: %s '%s': not a whole number from %llu to %llu (try '%s --help')\n",
-			prog, opt, s ? s : "", (unsigned long long)min, (unsigned long long)max,
-			prog);
+		fprintf(stderr, "%s: %s '%s': not a whole number from %llu to %llu (try '%s --help')\n", prog, opt,
+			s ? s : "", (unsigned long long)min, (unsigned long long)max, prog);
 		return -1;
 	}
 	*out = v;
@@ -100,8 +98,8 @@ static inline int vbus_parse_u64(const char *prog, const char *opt, const char *
 }
 
 /* vbus_parse_u64 into an unsigned int (max must fit). */
-static inline int vbus_parse_uint(const char *prog, const char *opt, const char *s, unsigned min,
-				  unsigned max, unsigned *out)
+static inline int vbus_parse_uint(const char *prog, const char *opt, const char *s, unsigned min, unsigned max,
+				  unsigned *out)
 {
 	uint64_t v;
 
@@ -112,8 +110,8 @@ static inline int vbus_parse_uint(const char *prog, const char *opt, const char 
 }
 
 /* Strict finite real number with min <= v <= max; the error names the option and the range. */
-static inline int vbus_parse_double(const char *prog, const char *opt, const char *s, double min,
-				    double max, double *out)
+static inline int vbus_parse_double(const char *prog, const char *opt, const char *s, double min, double max,
+				    double *out)
 {
 	char *end;
 	double v = 0;
@@ -126,8 +124,8 @@ static inline int vbus_parse_double(const char *prog, const char *opt, const cha
 		ok = !errno && !*end && isfinite(v) && v >= min && v <= max;
 	}
 	if (!ok) {
-		fprintf(stderr, "%s: %s '%s': not a number from %g to %g (try '%s --help')\n", prog,
-			opt, s ? s : "", min, max, prog);
+		fprintf(stderr, "%s: %s '%s': not a number from %g to %g (try '%s --help')\n", prog, opt, s ? s : "",
+			min, max, prog);
 		return -1;
 	}
 	*out = v;
@@ -204,13 +202,12 @@ static inline void vbus_progress_init(struct vbus_progress *p, const char *prog,
 	p->tty = isatty(STDERR_FILENO);
 	p->drawn = 0;
 	if (getenv("VBUS_PROGRESS"))
-		p->every_s = atof(getenv("VBUS_PROGRESS")) > 0 ? atof(getenv("VBUS_PROGRESS"))
-							       : p->every_s;
+		p->every_s = atof(getenv("VBUS_PROGRESS")) > 0 ? atof(getenv("VBUS_PROGRESS")) : p->every_s;
 }
 
 /* Report done/total (total 0: unknown) with a short label; rate-limited. */
-static inline VBUS_CLI_PRINTF(4, 5) void vbus_progress(struct vbus_progress *p, uint64_t done,
-						       uint64_t total, const char *fmt, ...)
+static inline VBUS_CLI_PRINTF(4, 5) void vbus_progress(struct vbus_progress *p, uint64_t done, uint64_t total,
+						       const char *fmt, ...)
 {
 	double now = vbus_now_s();
 	char what[160];
@@ -223,12 +220,11 @@ static inline VBUS_CLI_PRINTF(4, 5) void vbus_progress(struct vbus_progress *p, 
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (total)
-		fprintf(stderr, "%s%s: [%llu/%llu] %s (%.0f s)%s", p->tty ? "\r\033[K" : "",
-			p->prog, (unsigned long long)done, (unsigned long long)total, what,
-			now - p->start, p->tty ? "" : "\n");
+		fprintf(stderr, "%s%s: [%llu/%llu] %s (%.0f s)%s", p->tty ? "\r\033[K" : "", p->prog,
+			(unsigned long long)done, (unsigned long long)total, what, now - p->start, p->tty ? "" : "\n");
 	else
-		fprintf(stderr, "%s%s: %s (%.0f s)%s", p->tty ? "\r\033[K" : "", p->prog, what,
-			now - p->start, p->tty ? "" : "\n");
+		fprintf(stderr, "%s%s: %s (%.0f s)%s", p->tty ? "\r\033[K" : "", p->prog, what, now - p->start,
+			p->tty ? "" : "\n");
 	p->drawn = p->tty;
 	fflush(stderr);
 }

@@ -19,24 +19,22 @@ static void emit(FILE *f)
 		   "not edit.\n");
 	fprintf(f, "// Normative text: docs/spec/05-transports.md section 5.4.\n");
 	fprintf(f, "localparam [31:0] VBUS_ACCEL_ID_VALUE = 32'h%08x;\n", VBUS_ACCEL_ID_VALUE);
-	fprintf(f, "localparam [31:0] VBUS_ACCEL_VERSION_VALUE = 32'h%08x;\n",
-		VBUS_ACCEL_VERSION_VALUE);
+	fprintf(f, "localparam [31:0] VBUS_ACCEL_VERSION_VALUE = 32'h%08x;\n", VBUS_ACCEL_VERSION_VALUE);
 	fprintf(f, "localparam integer VBUS_ACCEL_CHAN_BASE = 'h%x;\n", VBUS_ACCEL_CHAN_BASE);
 	fprintf(f, "localparam integer VBUS_ACCEL_CHAN_STRIDE = 'h%x;\n", VBUS_ACCEL_CHAN_STRIDE);
 	fprintf(f, "localparam integer VBUS_ACCEL_MAX_CHANNELS = %u;\n", VBUS_ACCEL_MAX_CHANNELS);
-#define G(name, off, acc, rst, desc)                                                               \
-	fprintf(f, "localparam integer VBUS_ACCEL_%s = 'h%03x; // %s, reset 0x%08x: %s\n", #name,  \
-		off, #acc, (unsigned)(rst), desc);
+#define G(name, off, acc, rst, desc)                                                                                   \
+	fprintf(f, "localparam integer VBUS_ACCEL_%s = 'h%03x; // %s, reset 0x%08x: %s\n", #name, off, #acc,           \
+		(unsigned)(rst), desc);
 	VBUS_ACCEL_GLOBAL_REGS(G)
 #undef G
-#define C(name, off, acc, rst, desc)                                                               \
-	fprintf(f, "localparam integer VBUS_ACCEL_CH_%s = 'h%02x; // %s, reset 0x%08x: %s\n",      \
-		#name, off, #acc, (unsigned)(rst), desc);
+#define C(name, off, acc, rst, desc)                                                                                   \
+	fprintf(f, "localparam integer VBUS_ACCEL_CH_%s = 'h%02x; // %s, reset 0x%08x: %s\n", #name, off, #acc,        \
+		(unsigned)(rst), desc);
 	VBUS_ACCEL_CHAN_REGS(C)
 #undef C
-#define S(name, lsb, width, desc)                                                                  \
-	fprintf(f, "localparam integer VBUS_ACCEL_STATUS_%s_SHIFT = %d; // width %d: %s\n", #name, \
-		lsb, width, desc);
+#define S(name, lsb, width, desc)                                                                                      \
+	fprintf(f, "localparam integer VBUS_ACCEL_STATUS_%s_SHIFT = %d; // width %d: %s\n", #name, lsb, width, desc);
 	VBUS_ACCEL_STATUS_FIELDS(S)
 #undef S
 	fprintf(f, "localparam integer VBUS_ACCEL_SOP_ENABLE = %d;\n", VBUS_ACCEL_SOP_ENABLE);
@@ -46,7 +44,7 @@ static void emit(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct vbus_out o;
 	int c;
 
@@ -63,8 +61,7 @@ int main(int argc, char **argv)
 		return vbus_getopt_error("gen-accel-vh", c, argv[optind - 1], optopt);
 	}
 	if (argc - optind > 1)
-		return vbus_usage_error("gen-accel-vh", "unexpected argument '%s'",
-					argv[optind + 1]);
+		return vbus_usage_error("gen-accel-vh", "unexpected argument '%s'", argv[optind + 1]);
 	if (optind == argc) {
 		emit(stdout);
 		if (fflush(stdout) || ferror(stdout))

@@ -30,16 +30,16 @@
 extern const unsigned char kvmlab_payload[], kvmlab_payload_end[];
 
 #define PROG "vbus-kvmlab"
-#define NOMINAL_GHZ 3.0	/* the model's cycles are of a nominal 3 GHz core (docs/spec/06-timing.md) */
+#define NOMINAL_GHZ 3.0 /* the model's cycles are of a nominal 3 GHz core (docs/spec/06-timing.md) */
 
 struct opts {
-	unsigned int workloads, mitigations, consumers;	/* bit masks of the runs to make */
+	unsigned int workloads, mitigations, consumers; /* bit masks of the runs to make */
 	uint64_t messages;
 	uint32_t ring, batch, burst, msg_len, evidx_threshold, mod_count, cal_iters;
 	double rate, mod_holdoff_us, spin_us;
 	unsigned int timeout_s;
 	int json, no_model, verbose;
-	double max_doorbells, max_irqs;	/* < 0: no check */
+	double max_doorbells, max_irqs; /* < 0: no check */
 	int exact_pingpong;
 	uint32_t seed;
 	uint32_t repeat;
@@ -125,8 +125,7 @@ static void usage(void)
 }
 
 /* "a,b,c" or "all" into a bit mask of @parse's indices; exits 2 on an unknown name. */
-static unsigned int parse_list(const char *opt, const char *v, int count, int (*parse)(const char *),
-			       const char *names)
+static unsigned int parse_list(const char *opt, const char *v, int count, int (*parse)(const char *), const char *names)
 {
 	char buf[256], *save = NULL, *tok;
 	unsigned int mask = 0;
@@ -176,8 +175,8 @@ static uint64_t now_ns(void)
 struct cal_ctx {
 	struct lab_vm *v;
 	uint32_t iters;
-	int phase;		/* set by the vCPU thread: LAB_CAL_IRQ_SPIN or LAB_CAL_IRQ_HLT */
-	double ns[2];		/* per interrupt: to a spinning vCPU, to a halted one */
+	int phase;    /* set by the vCPU thread: LAB_CAL_IRQ_SPIN or LAB_CAL_IRQ_HLT */
+	double ns[2]; /* per interrupt: to a spinning vCPU, to a halted one */
 	pthread_t th;
 };
 
@@ -192,7 +191,7 @@ static void *cal_irq_thread(void *arg)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (uint32_t i = 0; i < c->iters; i++) {
 		if (c->phase == LAB_CAL_IRQ_HLT)
-			usleep(200);	/* let the vCPU reach hlt: this measures a wake from halt */
+			usleep(200); /* let the vCPU reach hlt: this measures a wake from halt */
 		uint64_t t0 = now_ns();
 		if (write(c->v->call_efd, &one, sizeof(one)) != sizeof(one))
 			break;
@@ -209,8 +208,8 @@ static int run_vcpu_loop(struct lab_vm *v, struct lab_south *s, struct cal_ctx *
 			 uint64_t deadline, struct kvm_run *run, int verbose, char *why, size_t whylen);
 
 /* Run the vCPU until the guest reports done; 0, or -1 with the reason in @why. */
-static int run_vcpu(struct lab_vm *v, struct lab_south *s, struct cal_ctx *cal, unsigned int timeout_s,
-		    int verbose, char *why, size_t whylen)
+static int run_vcpu(struct lab_vm *v, struct lab_south *s, struct cal_ctx *cal, unsigned int timeout_s, int verbose,
+		    char *why, size_t whylen)
 {
 	uint64_t deadline = now_ns() + (uint64_t)timeout_s * 1000000000ull;
 	struct kvm_run *run = v->run;
@@ -379,7 +378,7 @@ static void model_predict(const struct opts *o, const struct calib *c, struct ru
 	cfg.batch = o->batch;
 	cfg.burst = o->burst;
 	cfg.s2n = 0;		/* the guest sends: north -> south */
-	cfg.doorbell_traps = 1;	/* every doorbell is a VM exit (to the ioeventfd) */
+	cfg.doorbell_traps = 1; /* every doorbell is a VM exit (to the ioeventfd) */
 	cfg.seed = o->seed;
 	cfg.load = o->rate / (NOMINAL_GHZ * 1e9) * 1000.0;
 	if (c->done) {
@@ -464,22 +463,23 @@ static int run_one(const struct opts *o, const struct calib *c, struct run_resul
 		char ring[160];
 
 		ring[0] = 0;
-		snprintf(rr->why + l, sizeof(rr->why) - l,
-			 "; north sent %llu reclaimed %llu irqs %llu (wakeups %llu, in sti shadow %llu) hlts %llu spurious %llu kicks %llu; "
-			 "south received %llu calls %llu wakeups %llu spurious %llu error %d%s%s; irq records N=%u S=%u "
-			 "(enabled<<2|pending<<1|dirty)",
-			 (unsigned long long)R->sent, (unsigned long long)R->reclaimed, (unsigned long long)R->irqs,
-			 (unsigned long long)R->irq_wakeups, (unsigned long long)R->shadow_fixups, (unsigned long long)R->hlts,
-			 (unsigned long long)R->spurious, (unsigned long long)R->kicks, (unsigned long long)s.received,
-			 (unsigned long long)s.calls, (unsigned long long)s.wakeups, (unsigned long long)s.spurious,
-			 s.error, s.violation ? " " : "", s.violation ? s.violation : "",
-			 shm_signal_state(&((struct vbus_ioq_ring *)v.region)->signal, VBUS_NORTH),
-			 shm_signal_state(&((struct vbus_ioq_ring *)v.region)->signal, VBUS_SOUTH));
+		snprintf(
+			rr->why + l, sizeof(rr->why) - l,
+			"; north sent %llu reclaimed %llu irqs %llu (wakeups %llu, in sti shadow %llu) hlts %llu spurious %llu kicks %llu; "
+			"south received %llu calls %llu wakeups %llu spurious %llu error %d%s%s; irq records N=%u S=%u "
+			"(enabled<<2|pending<<1|dirty)",
+			(unsigned long long)R->sent, (unsigned long long)R->reclaimed, (unsigned long long)R->irqs,
+			(unsigned long long)R->irq_wakeups, (unsigned long long)R->shadow_fixups,
+			(unsigned long long)R->hlts, (unsigned long long)R->spurious, (unsigned long long)R->kicks,
+			(unsigned long long)s.received, (unsigned long long)s.calls, (unsigned long long)s.wakeups,
+			(unsigned long long)s.spurious, s.error, s.violation ? " " : "", s.violation ? s.violation : "",
+			shm_signal_state(&((struct vbus_ioq_ring *)v.region)->signal, VBUS_NORTH),
+			shm_signal_state(&((struct vbus_ioq_ring *)v.region)->signal, VBUS_SOUTH));
 		(void)ring;
 	}
 	rr->g = *R;
 	for (int k = 0; k < KS_COUNT; k++)
-		rr->kstat[k] = k1[k] - v.k_ready[k];	/* from READY (GDT, IDT, stack already touched) to DONE */
+		rr->kstat[k] = k1[k] - v.k_ready[k]; /* from READY (GDT, IDT, stack already touched) to DONE */
 	(void)k0;
 	rr->user_exits = 0;
 	for (int k = 0; k < 32; k++)
@@ -498,19 +498,25 @@ static int run_one(const struct opts *o, const struct calib *c, struct run_resul
 	if (!r) {
 		if (R->error)
 			snprintf(rr->why, sizeof(rr->why), "guest: core error %lld (%s) at north.c:%u",
-				 (long long)R->error, strerror((int)-R->error), R->error_line), r = -1;
+				 (long long)R->error, strerror((int)-R->error), R->error_line),
+				r = -1;
 		else if (R->bad || s.bad)
 			snprintf(rr->why, sizeof(rr->why),
 				 "corruption: %llu bad completions (first seq %llu), %llu bad at south",
 				 (unsigned long long)R->bad, (unsigned long long)R->first_bad,
-				 (unsigned long long)s.bad), r = -1;
+				 (unsigned long long)s.bad),
+				r = -1;
 		else if (R->reclaimed != rr->messages || s.received != rr->messages || R->sent != rr->messages)
-			snprintf(rr->why, sizeof(rr->why), "loss: sent %llu, south received %llu, reclaimed %llu of %llu",
+			snprintf(rr->why, sizeof(rr->why),
+				 "loss: sent %llu, south received %llu, reclaimed %llu of %llu",
 				 (unsigned long long)R->sent, (unsigned long long)s.received,
-				 (unsigned long long)R->reclaimed, (unsigned long long)rr->messages), r = -1;
+				 (unsigned long long)R->reclaimed, (unsigned long long)rr->messages),
+				r = -1;
 		else if (rr->have_kstats && rr->kicks_seen != R->kicks)
-			snprintf(rr->why, sizeof(rr->why), "the guest rang %llu doorbells but the ioeventfd counted %llu",
-				 (unsigned long long)R->kicks, (unsigned long long)rr->kicks_seen), r = -1;
+			snprintf(rr->why, sizeof(rr->why),
+				 "the guest rang %llu doorbells but the ioeventfd counted %llu",
+				 (unsigned long long)R->kicks, (unsigned long long)rr->kicks_seen),
+				r = -1;
 	}
 	close(s.stop_efd);
 	lab_vm_destroy(&v);
@@ -528,14 +534,14 @@ static double per(uint64_t a, uint64_t m)
 
 static double model_rate(const struct run_result *rr)
 {
-	return rr->model.throughput * NOMINAL_GHZ * 1e6;	/* msgs per kcycle -> msgs/s */
+	return rr->model.throughput * NOMINAL_GHZ * 1e6; /* msgs per kcycle -> msgs/s */
 }
 
 static void print_table_header(void)
 {
 	printf("%-10s %-12s %-15s %8s | %9s %7s | %8s %7s | %8s | %10s %10s %6s | %9s %9s %6s\n", "workload",
-	       "mitigation", "consumer", "messages", "door/msg", "model", "irq/msg", "model", "exit/msg",
-	       "msg/s", "model", "ratio", "rtt_us", "model", "ratio");
+	       "mitigation", "consumer", "messages", "door/msg", "model", "irq/msg", "model", "exit/msg", "msg/s",
+	       "model", "ratio", "rtt_us", "model", "ratio");
 }
 
 /* A model column: the figure, or "-" without a prediction. */
@@ -609,38 +615,87 @@ static void json_run(const struct run_result *rr, int first)
 		       per(rr->model.doorbells, rr->model.messages), per(rr->model.interrupts, rr->model.messages),
 		       model_rate(rr), (double)rr->model.lat_p50 / NOMINAL_GHZ, (unsigned long long)rr->model.lat_p50,
 		       model_rate(rr) > 0 ? rate / model_rate(rr) : 0,
-		       rr->model.lat_p50 && rr->workload == VM_WL_PINGPONG ?
-			       rr->rtt_us * 1e3 / ((double)rr->model.lat_p50 / NOMINAL_GHZ) : 0);
+		       rr->model.lat_p50 && rr->workload == VM_WL_PINGPONG
+			       ? rr->rtt_us * 1e3 / ((double)rr->model.lat_p50 / NOMINAL_GHZ)
+			       : 0);
 	printf("}");
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .workloads = (1u << VM_WL_COUNT) - 1, .mitigations = (1u << VM_MIT_COUNT) - 1,
-			  .consumers = 1u << VM_CONS_BLOCK, .messages = 100000,
-			  .ring = 256, .batch = 16, .burst = 32, .msg_len = 64, .evidx_threshold = 1,
-			  .mod_count = 32, .cal_iters = 2000, .rate = 20000, .mod_holdoff_us = 10, .spin_us = 20,
-			  .timeout_s = 300, .max_doorbells = -1, .max_irqs = -1, .seed = 1, .repeat = 1 };
-	enum { O_RING = 256, O_BATCH, O_BURST, O_RATE, O_MSGLEN, O_EVIDX, O_MODH, O_MODC, O_SPIN, O_CALI, O_SEED,
-	       O_TIMEOUT, O_NOMODEL, O_JSON, O_MAXD, O_MAXI, O_EXACT, O_PROBE, O_REPEAT };
-	static const struct option lo[] = {
-		{ "workload", 1, 0, 'w' }, { "mitigation", 1, 0, 'm' }, { "consumer", 1, 0, 'c' },
-		{ "messages", 1, 0, 'n' }, { "ring", 1, 0, O_RING }, { "batch", 1, 0, O_BATCH },
-		{ "burst", 1, 0, O_BURST }, { "rate", 1, 0, O_RATE }, { "msg-len", 1, 0, O_MSGLEN },
-		{ "evidx-threshold", 1, 0, O_EVIDX }, { "mod-holdoff-us", 1, 0, O_MODH },
-		{ "mod-count", 1, 0, O_MODC }, { "spin-us", 1, 0, O_SPIN }, { "calibrate-iters", 1, 0, O_CALI },
-		{ "seed", 1, 0, O_SEED }, { "timeout", 1, 0, O_TIMEOUT }, { "no-model", 0, 0, O_NOMODEL },
-		{ "json", 0, 0, O_JSON }, { "max-doorbells-per-msg", 1, 0, O_MAXD },
-		{ "max-irqs-per-msg", 1, 0, O_MAXI }, { "exact-pingpong", 0, 0, O_EXACT },
-		{ "probe", 0, 0, O_PROBE }, { "repeat", 1, 0, O_REPEAT }, { "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 }
+	struct opts o = { .workloads = (1u << VM_WL_COUNT) - 1,
+			  .mitigations = (1u << VM_MIT_COUNT) - 1,
+			  .consumers = 1u << VM_CONS_BLOCK,
+			  .messages = 100000,
+			  .ring = 256,
+			  .batch = 16,
+			  .burst = 32,
+			  .msg_len = 64,
+			  .evidx_threshold = 1,
+			  .mod_count = 32,
+			  .cal_iters = 2000,
+			  .rate = 20000,
+			  .mod_holdoff_us = 10,
+			  .spin_us = 20,
+			  .timeout_s = 300,
+			  .max_doorbells = -1,
+			  .max_irqs = -1,
+			  .seed = 1,
+			  .repeat = 1 };
+	enum {
+		O_RING = 256,
+		O_BATCH,
+		O_BURST,
+		O_RATE,
+		O_MSGLEN,
+		O_EVIDX,
+		O_MODH,
+		O_MODC,
+		O_SPIN,
+		O_CALI,
+		O_SEED,
+		O_TIMEOUT,
+		O_NOMODEL,
+		O_JSON,
+		O_MAXD,
+		O_MAXI,
+		O_EXACT,
+		O_PROBE,
+		O_REPEAT
 	};
+	static const struct option lo[] = { { "workload", 1, 0, 'w' },
+					    { "mitigation", 1, 0, 'm' },
+					    { "consumer", 1, 0, 'c' },
+					    { "messages", 1, 0, 'n' },
+					    { "ring", 1, 0, O_RING },
+					    { "batch", 1, 0, O_BATCH },
+					    { "burst", 1, 0, O_BURST },
+					    { "rate", 1, 0, O_RATE },
+					    { "msg-len", 1, 0, O_MSGLEN },
+					    { "evidx-threshold", 1, 0, O_EVIDX },
+					    { "mod-holdoff-us", 1, 0, O_MODH },
+					    { "mod-count", 1, 0, O_MODC },
+					    { "spin-us", 1, 0, O_SPIN },
+					    { "calibrate-iters", 1, 0, O_CALI },
+					    { "seed", 1, 0, O_SEED },
+					    { "timeout", 1, 0, O_TIMEOUT },
+					    { "no-model", 0, 0, O_NOMODEL },
+					    { "json", 0, 0, O_JSON },
+					    { "max-doorbells-per-msg", 1, 0, O_MAXD },
+					    { "max-irqs-per-msg", 1, 0, O_MAXI },
+					    { "exact-pingpong", 0, 0, O_EXACT },
+					    { "probe", 0, 0, O_PROBE },
+					    { "repeat", 1, 0, O_REPEAT },
+					    { "verbose", 0, 0, 'v' },
+					    { "help", 0, 0, 'h' },
+					    { 0, 0, 0, 0 } };
 	int c, probe_only = 0;
 	uint64_t u;
 	char why[256];
 
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage();	/* --help wins over anything else on the line (docs/cli.md) */
+			usage(); /* --help wins over anything else on the line (docs/cli.md) */
 			return 0;
 		}
 	opterr = 0;
@@ -658,34 +713,86 @@ int main(int argc, char **argv)
 			o.consumers = parse_list("--consumer", optarg, VM_CONS_COUNT, vm_consumer_parse,
 						 "busy-poll, block, spin-then-block");
 			break;
-		case 'n': parse_u("--messages", optarg, 1, 100000000, &o.messages); break;
+		case 'n':
+			parse_u("--messages", optarg, 1, 100000000, &o.messages);
+			break;
 		case O_RING:
 			parse_u("--ring", optarg, 2, 32768, &u);
 			if (u & (u - 1))
 				die_usage("--ring '%s': not a power of two from 2 to 32768", optarg);
 			o.ring = (uint32_t)u;
 			break;
-		case O_BATCH: parse_u("--batch", optarg, 1, 32, &u); o.batch = (uint32_t)u; break;
-		case O_BURST: parse_u("--burst", optarg, 1, 32768, &u); o.burst = (uint32_t)u; break;
-		case O_RATE: o.rate = parse_d("--rate", optarg, 1, 1e9); break;
-		case O_MSGLEN: parse_u("--msg-len", optarg, 64, 65536, &u); o.msg_len = (uint32_t)u; break;
-		case O_EVIDX: parse_u("--evidx-threshold", optarg, 1, 32768, &u); o.evidx_threshold = (uint32_t)u; break;
-		case O_MODH: o.mod_holdoff_us = parse_d("--mod-holdoff-us", optarg, 0.001, 1e6); break;
-		case O_MODC: parse_u("--mod-count", optarg, 0, 255, &u); o.mod_count = (uint32_t)u; break;
-		case O_SPIN: o.spin_us = parse_d("--spin-us", optarg, 0, 1e6); break;
-		case O_CALI: parse_u("--calibrate-iters", optarg, 1, 1000000, &u); o.cal_iters = (uint32_t)u; break;
-		case O_SEED: parse_u("--seed", optarg, 0, 0xffffffffu, &u); o.seed = (uint32_t)u; break;
-		case O_TIMEOUT: parse_u("--timeout", optarg, 1, 86400, &u); o.timeout_s = (unsigned int)u; break;
-		case O_NOMODEL: o.no_model = 1; break;
-		case O_JSON: o.json = 1; break;
-		case O_MAXD: o.max_doorbells = parse_d("--max-doorbells-per-msg", optarg, 0, 1e9); break;
-		case O_MAXI: o.max_irqs = parse_d("--max-irqs-per-msg", optarg, 0, 1e9); break;
-		case O_EXACT: o.exact_pingpong = 1; break;
-		case O_PROBE: probe_only = 1; break;
-		case O_REPEAT: parse_u("--repeat", optarg, 1, 1000, &u); o.repeat = (uint32_t)u; break;
-		case 'v': o.verbose = 1; break;
-		case 'h': usage(); return 0;
-		default: return vbus_getopt_error(PROG, c, argv[optind - 1], optopt);
+		case O_BATCH:
+			parse_u("--batch", optarg, 1, 32, &u);
+			o.batch = (uint32_t)u;
+			break;
+		case O_BURST:
+			parse_u("--burst", optarg, 1, 32768, &u);
+			o.burst = (uint32_t)u;
+			break;
+		case O_RATE:
+			o.rate = parse_d("--rate", optarg, 1, 1e9);
+			break;
+		case O_MSGLEN:
+			parse_u("--msg-len", optarg, 64, 65536, &u);
+			o.msg_len = (uint32_t)u;
+			break;
+		case O_EVIDX:
+			parse_u("--evidx-threshold", optarg, 1, 32768, &u);
+			o.evidx_threshold = (uint32_t)u;
+			break;
+		case O_MODH:
+			o.mod_holdoff_us = parse_d("--mod-holdoff-us", optarg, 0.001, 1e6);
+			break;
+		case O_MODC:
+			parse_u("--mod-count", optarg, 0, 255, &u);
+			o.mod_count = (uint32_t)u;
+			break;
+		case O_SPIN:
+			o.spin_us = parse_d("--spin-us", optarg, 0, 1e6);
+			break;
+		case O_CALI:
+			parse_u("--calibrate-iters", optarg, 1, 1000000, &u);
+			o.cal_iters = (uint32_t)u;
+			break;
+		case O_SEED:
+			parse_u("--seed", optarg, 0, 0xffffffffu, &u);
+			o.seed = (uint32_t)u;
+			break;
+		case O_TIMEOUT:
+			parse_u("--timeout", optarg, 1, 86400, &u);
+			o.timeout_s = (unsigned int)u;
+			break;
+		case O_NOMODEL:
+			o.no_model = 1;
+			break;
+		case O_JSON:
+			o.json = 1;
+			break;
+		case O_MAXD:
+			o.max_doorbells = parse_d("--max-doorbells-per-msg", optarg, 0, 1e9);
+			break;
+		case O_MAXI:
+			o.max_irqs = parse_d("--max-irqs-per-msg", optarg, 0, 1e9);
+			break;
+		case O_EXACT:
+			o.exact_pingpong = 1;
+			break;
+		case O_PROBE:
+			probe_only = 1;
+			break;
+		case O_REPEAT:
+			parse_u("--repeat", optarg, 1, 1000, &u);
+			o.repeat = (uint32_t)u;
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			return vbus_getopt_error(PROG, c, argv[optind - 1], optopt);
 		}
 	}
 	if (optind < argc)
@@ -698,7 +805,7 @@ int main(int argc, char **argv)
 
 	struct sigaction sa = { .sa_handler = on_alarm };
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: KVM_RUN returns EINTR and the watchdog looks */
+	sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART: KVM_RUN returns EINTR and the watchdog looks */
 
 	struct calib cal = { 0 };
 	if (probe_only)
@@ -723,7 +830,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!o.json) {
-		printf("calibration (%u iterations each, TSC %llu kHz):\n", o.cal_iters, (unsigned long long)cal.tsc_khz);
+		printf("calibration (%u iterations each, TSC %llu kHz):\n", o.cal_iters,
+		       (unsigned long long)cal.tsc_khz);
 		printf("  PIO exit to this VMM and back     %9.2f us\n", cal.exit_ns / 1e3);
 		printf("  ioeventfd doorbell (in-kernel)    %9.2f us\n", cal.kick_ns / 1e3);
 		printf("  irqfd interrupt, vCPU running     %9.2f us  (eventfd write -> guest handler -> seen by host)\n",
@@ -738,8 +846,10 @@ int main(int argc, char **argv)
 			for (int m = 0; m < VM_MIT_COUNT; m++)
 				if ((o.consumers >> cs & 1) && (o.workloads >> w & 1) && (o.mitigations >> m & 1))
 					for (uint32_t k = 0; k < o.repeat; k++)
-						res[nrun++] = (struct run_result){ .workload = w, .mitigation = m,
-										   .consumer = cs, .messages = o.messages };
+						res[nrun++] = (struct run_result){ .workload = w,
+										   .mitigation = m,
+										   .consumer = cs,
+										   .messages = o.messages };
 	for (int i = 0; i < nrun; i++) {
 		struct run_result *rr = &res[i];
 
@@ -752,7 +862,8 @@ int main(int argc, char **argv)
 			fails++;
 		/* the checks the tests ask for, on KVM's own counts */
 		if (!rr->failed && o.max_doorbells >= 0 && per(rr->kicks_seen, rr->messages) > o.max_doorbells) {
-			snprintf(rr->why, sizeof(rr->why), "%.6f doorbell exits per message > %g", per(rr->kicks_seen, rr->messages), o.max_doorbells);
+			snprintf(rr->why, sizeof(rr->why), "%.6f doorbell exits per message > %g",
+				 per(rr->kicks_seen, rr->messages), o.max_doorbells);
 			rr->failed = 1, fails++;
 		}
 		if (!rr->failed && o.max_irqs >= 0 && per(rr->kstat[KS_IRQ_INJECTIONS], rr->messages) > o.max_irqs) {
@@ -761,7 +872,8 @@ int main(int argc, char **argv)
 			rr->failed = 1, fails++;
 		}
 		if (!rr->failed && (o.max_doorbells >= 0 || o.max_irqs >= 0 || o.exact_pingpong) && !rr->have_kstats) {
-			snprintf(rr->why, sizeof(rr->why), "this kernel has no KVM stats fd: interrupts cannot be counted by KVM");
+			snprintf(rr->why, sizeof(rr->why),
+				 "this kernel has no KVM stats fd: interrupts cannot be counted by KVM");
 			rr->failed = 1, fails++;
 		}
 		if (!rr->failed && o.exact_pingpong && rr->workload == VM_WL_PINGPONG &&
@@ -782,13 +894,15 @@ int main(int argc, char **argv)
 
 			checks++;
 			if (bad) {
-				snprintf(rr->why, sizeof(rr->why),
-					 "ping-pong %s: %llu doorbells, %llu irqfd writes, %llu interrupts taken, %llu injected "
-					 "for %llu round trips, want %s",
-					 vm_mitigation_name(rr->mitigation), (unsigned long long)db, (unsigned long long)rr->calls,
-					 (unsigned long long)irq, (unsigned long long)rr->kstat[KS_IRQ_INJECTIONS],
-					 (unsigned long long)rt,
-					 rr->mitigation == VM_MIT_NONE ? "exactly one each" : "exactly one interrupt, at most one doorbell");
+				snprintf(
+					rr->why, sizeof(rr->why),
+					"ping-pong %s: %llu doorbells, %llu irqfd writes, %llu interrupts taken, %llu injected "
+					"for %llu round trips, want %s",
+					vm_mitigation_name(rr->mitigation), (unsigned long long)db,
+					(unsigned long long)rr->calls, (unsigned long long)irq,
+					(unsigned long long)rr->kstat[KS_IRQ_INJECTIONS], (unsigned long long)rt,
+					rr->mitigation == VM_MIT_NONE ? "exactly one each"
+								      : "exactly one interrupt, at most one doorbell");
 				rr->failed = 1, fails++;
 			}
 		}
@@ -799,7 +913,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (o.exact_pingpong && !checks && !fails) {
-		fprintf(stderr, PROG ": --exact-pingpong given but no ping-pong run with --consumer block and mitigation none or shm-signal was made\n");
+		fprintf(stderr, PROG
+			": --exact-pingpong given but no ping-pong run with --consumer block and mitigation none or shm-signal was made\n");
 		fails++;
 	}
 	if (o.json) {
@@ -810,7 +925,8 @@ int main(int argc, char **argv)
 		       o.mod_holdoff_us, o.mod_count, o.spin_us, o.cal_iters, o.seed, NOMINAL_GHZ);
 		printf("\"calibration\": {\"tsc_khz\": %llu, \"exit_us\": %.3f, \"ioeventfd_us\": %.3f, "
 		       "\"irqfd_running_us\": %.3f, \"irqfd_halted_us\": %.3f}, \"runs\": [",
-		       (unsigned long long)cal.tsc_khz, cal.exit_ns / 1e3, cal.kick_ns / 1e3, cal.irq_ns / 1e3, cal.wake_ns / 1e3);
+		       (unsigned long long)cal.tsc_khz, cal.exit_ns / 1e3, cal.kick_ns / 1e3, cal.irq_ns / 1e3,
+		       cal.wake_ns / 1e3);
 		for (int i = 0; i < nrun; i++)
 			json_run(&res[i], i == 0);
 		printf("\n  ], \"failed\": %d}\n", fails);

@@ -65,7 +65,7 @@ static int pop_one(void *arg, const struct ioq_desc_info *d, u32 *used)
 		if (!s->bad++)
 			s->first_bad = seq;
 	}
-	buf[7] = w[6] ^ LAB_REPLY_XOR;	/* the echo north checks on reclaim */
+	buf[7] = w[6] ^ LAB_REPLY_XOR; /* the echo north checks on reclaim */
 	*used = d->len;
 	return 0;
 }
@@ -87,11 +87,11 @@ static int drain(struct lab_south *s)
 	}
 	if (!total)
 		return 0;
-	r = ioq_kick(&s->q);	/* one completion kick per drain (IOQ-6) */
+	r = ioq_kick(&s->q); /* one completion kick per drain (IOQ-6) */
 	if (r < 0)
 		return r;
 	if (s->mitigation == MIT_NONE) {
-		for (int i = 0; i < total; i++)	/* none: one interrupt per completed descriptor */
+		for (int i = 0; i < total; i++) /* none: one interrupt per completed descriptor */
 			call(s);
 	} else if (r == SHM_SIGNAL_NOTIFY) {
 		call(s);
@@ -140,7 +140,7 @@ static int block(struct lab_south *s)
 
 	if (!s->enabled) {
 		s->enabled = true;
-		if (shm_signal_enable(&s->q.sig) == SHM_SIGNAL_SELF)	/* SIG-4 */
+		if (shm_signal_enable(&s->q.sig) == SHM_SIGNAL_SELF) /* SIG-4 */
 			s->resched = true;
 	}
 	for (;;) {
@@ -214,7 +214,7 @@ static void *south_main(void *arg)
 	int r;
 
 	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* the VMM thread takes the watchdog signal */
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* the VMM thread takes the watchdog signal */
 	for (;;) {
 		r = wait_work(s);
 		if (r == -EINTR)

@@ -19,17 +19,17 @@ struct lab_south {
 	/* state */
 	struct ioq q;
 	bool enabled, resched;
-	int stop;		/* atomic: set by the VMM thread when the guest is done */
+	int stop; /* atomic: set by the VMM thread when the guest is done */
 	pthread_t thread;
 	bool started;
 	/* results */
 	uint64_t received, bad, first_bad;
-	uint64_t calls;		/* eventfd writes toward the irqfd */
+	uint64_t calls; /* eventfd writes toward the irqfd */
 	uint64_t call_suppressed;
-	uint64_t kicks_seen;	/* sum of the kick eventfd's counter: doorbells KVM signalled */
+	uint64_t kicks_seen; /* sum of the kick eventfd's counter: doorbells KVM signalled */
 	uint64_t wakeups, spurious;
-	int error;		/* negative errno */
-	const char *violation;	/* the core's name of a protocol violation */
+	int error;	       /* negative errno */
+	const char *violation; /* the core's name of a protocol violation */
 };
 
 /* Attach to the ring north initialised and start the thread; 0 or -errno. */

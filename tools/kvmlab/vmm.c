@@ -22,7 +22,7 @@
 #include "vmm.h"
 
 const char *const lab_kstat_names[KS_COUNT] = {
-	"exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits", "irq_window_exits",
+	"exits",	  "io_exits",	 "mmio_exits",	 "halt_exits",	      "irq_exits", "irq_window_exits",
 	"irq_injections", "halt_wakeup", "signal_exits", "request_irq_exits",
 };
 
@@ -45,8 +45,11 @@ int lab_kvm_probe(char *why, size_t len)
 
 	if (fd < 0) {
 		e = errno;
-		snprintf(why, len, "cannot open /dev/kvm: %s%s", strerror(e),
-			 e == ENOENT ? " (no KVM on this machine: no hardware virtualisation exposed, or kvm module not loaded)" : "");
+		snprintf(
+			why, len, "cannot open /dev/kvm: %s%s", strerror(e),
+			e == ENOENT
+				? " (no KVM on this machine: no hardware virtualisation exposed, or kvm module not loaded)"
+				: "");
 		return -e;
 	}
 	v = ioctl(fd, KVM_GET_API_VERSION, 0);
@@ -123,7 +126,7 @@ static void build_page_tables(struct lab_vm *v)
 {
 	uint64_t *pml4 = lab_gpa(v, LAB_PML4_GPA), *pdpt = lab_gpa(v, LAB_PML4_GPA + 0x1000);
 
-	pml4[0] = (LAB_PML4_GPA + 0x1000) | 0x3;	/* present, writable */
+	pml4[0] = (LAB_PML4_GPA + 0x1000) | 0x3; /* present, writable */
 	for (uint64_t g = 0; g < 4; g++) {
 		uint64_t *pd = lab_gpa(v, LAB_PML4_GPA + 0x2000 + g * 0x1000);
 
@@ -131,9 +134,9 @@ static void build_page_tables(struct lab_vm *v)
 		for (uint64_t i = 0; i < 512; i++) {
 			uint64_t addr = (g << 30) | (i << 21);
 
-			pd[i] = addr | 0x83;	/* present, writable, 2 MiB page */
+			pd[i] = addr | 0x83; /* present, writable, 2 MiB page */
 			if (addr == (LAB_LAPIC_GPA & ~((1ull << 21) - 1)))
-				pd[i] |= 0x18;	/* PCD | PWT: uncached */
+				pd[i] |= 0x18; /* PCD | PWT: uncached */
 		}
 	}
 }
@@ -165,10 +168,26 @@ static int setup_cpu(struct lab_vm *v, char *err, size_t errlen)
 
 	if (ioctl(v->vcpu, KVM_GET_SREGS, &sr) < 0)
 		return ERR("KVM_GET_SREGS: %s", strerror(errno));
-	struct kvm_segment code = { .base = 0, .limit = 0xffffffff, .selector = 0x08, .type = 11,
-				    .present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1 };
-	struct kvm_segment data = { .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 3,
-				    .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1 };
+	struct kvm_segment code = { .base = 0,
+				    .limit = 0xffffffff,
+				    .selector = 0x08,
+				    .type = 11,
+				    .present = 1,
+				    .dpl = 0,
+				    .db = 0,
+				    .s = 1,
+				    .l = 1,
+				    .g = 1 };
+	struct kvm_segment data = { .base = 0,
+				    .limit = 0xffffffff,
+				    .selector = 0x10,
+				    .type = 3,
+				    .present = 1,
+				    .dpl = 0,
+				    .db = 1,
+				    .s = 1,
+				    .l = 0,
+				    .g = 1 };
 	sr.cs = code;
 	sr.ds = sr.es = sr.fs = sr.gs = sr.ss = data;
 	sr.tr = (struct kvm_segment){ .base = 0, .limit = 0x67, .selector = 0x18, .type = 11, .present = 1 };
@@ -176,9 +195,9 @@ static int setup_cpu(struct lab_vm *v, char *err, size_t errlen)
 	sr.gdt.base = LAB_GDT_GPA;
 	sr.gdt.limit = 3 * 8 - 1;
 	sr.cr3 = LAB_PML4_GPA;
-	sr.cr4 = 1u << 5;				/* PAE */
-	sr.cr0 = 0x80000001u | (1u << 5) | (1u << 16);	/* PG, PE, NE, WP */
-	sr.efer = (1u << 8) | (1u << 10);		/* LME, LMA */
+	sr.cr4 = 1u << 5;			       /* PAE */
+	sr.cr0 = 0x80000001u | (1u << 5) | (1u << 16); /* PG, PE, NE, WP */
+	sr.efer = (1u << 8) | (1u << 10);	       /* LME, LMA */
 	if (ioctl(v->vcpu, KVM_SET_SREGS, &sr) < 0)
 		return ERR("KVM_SET_SREGS (long mode): %s", strerror(errno));
 	memset(&regs, 0, sizeof(regs));
@@ -190,8 +209,8 @@ static int setup_cpu(struct lab_vm *v, char *err, size_t errlen)
 	return 0;
 }
 
-int lab_vm_create(struct lab_vm *v, const void *payload, size_t payload_len, uint64_t region_size,
-		  char *err, size_t errlen)
+int lab_vm_create(struct lab_vm *v, const void *payload, size_t payload_len, uint64_t region_size, char *err,
+		  size_t errlen)
 {
 	struct kvm_userspace_memory_region mr;
 	int r;
@@ -213,15 +232,14 @@ int lab_vm_create(struct lab_vm *v, const void *payload, size_t payload_len, uin
 	if (ioctl(v->vm, KVM_CREATE_IRQCHIP, 0) < 0)
 		return ERR("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 
-	v->ram = mmap(NULL, LAB_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		      -1, 0);
+	v->ram = mmap(NULL, LAB_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (v->ram == MAP_FAILED) {
 		v->ram = NULL;
 		return ERR("mmap guest RAM: %s", strerror(errno));
 	}
-	mr = (struct kvm_userspace_memory_region){ .slot = 0, .guest_phys_addr = 0,
-						   .memory_size = LAB_RAM_SIZE,
-						   .userspace_addr = (uintptr_t)v->ram };
+	mr = (struct kvm_userspace_memory_region){
+		.slot = 0, .guest_phys_addr = 0, .memory_size = LAB_RAM_SIZE, .userspace_addr = (uintptr_t)v->ram
+	};
 	if (ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
 		return ERR("KVM_SET_USER_MEMORY_REGION (RAM): %s", strerror(errno));
 
@@ -238,7 +256,8 @@ int lab_vm_create(struct lab_vm *v, const void *payload, size_t payload_len, uin
 		return ERR("mmap region: %s", strerror(errno));
 	}
 	v->region_size = region_size;
-	mr = (struct kvm_userspace_memory_region){ .slot = 1, .guest_phys_addr = LAB_REGION_GPA,
+	mr = (struct kvm_userspace_memory_region){ .slot = 1,
+						   .guest_phys_addr = LAB_REGION_GPA,
 						   .memory_size = region_size,
 						   .userspace_addr = (uintptr_t)v->region };
 	if (ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
@@ -287,8 +306,9 @@ int lab_vm_create(struct lab_vm *v, const void *payload, size_t payload_len, uin
 	if (ioctl(v->vm, KVM_IRQFD, &irqfd) < 0)
 		return ERR("KVM_IRQFD: %s", strerror(errno));
 	/* north -> south: the doorbell port signals the kick eventfd inside the host kernel */
-	struct kvm_ioeventfd io = { .addr = LAB_PORT_KICK, .len = 1, .fd = v->kick_efd,
-				    .flags = KVM_IOEVENTFD_FLAG_PIO };
+	struct kvm_ioeventfd io = {
+		.addr = LAB_PORT_KICK, .len = 1, .fd = v->kick_efd, .flags = KVM_IOEVENTFD_FLAG_PIO
+	};
 	if (ioctl(v->vm, KVM_IOEVENTFD, &io) < 0)
 		return ERR("KVM_IOEVENTFD: %s", strerror(errno));
 	r = setup_stats(v);

@@ -31,12 +31,14 @@
 
 #define LINK_EXPORT __attribute__((visibility("default")))
 #define LINK_SEND_CHUNK 64
-#define LINK_WAKE_BUDGET 64	/* drain passes per wakeup before re-queueing ourselves */
+#ifndef LINK_WAKE_BUDGET    /* vbus-explore-core builds this file with 1 (model/explore-core/explore_link.c) */
+#define LINK_WAKE_BUDGET 64 /* drain passes per wakeup before re-queueing ourselves */
+#endif
 #define LINK_DEFAULT_SPIN_NS 20000
 #define LINK_SPIN_MIN_NS 1000
 #define LINK_SPIN_MAX_NS 1000000
-#define LINK_STAMP_MAX_NS 1000000000ull	/* older than 1 s: not this wake-up's stamp (the budget is clamped anyway) */
-#define LINK_POLL_YIELD 4096	/* busy-poll: sched_yield() after this many empty polls */
+#define LINK_STAMP_MAX_NS 1000000000ull /* older than 1 s: not this wake-up's stamp (the budget is clamped anyway) */
+#define LINK_POLL_YIELD 4096		/* busy-poll: sched_yield() after this many empty polls */
 
 struct vbus_link {
 	struct ioq q;
@@ -44,17 +46,17 @@ struct vbus_link {
 	u64 size;
 	u64 data_off;
 	u32 buf_size;
-	int fd[VBUS_LINK_NFDS];	/* memfd, kick (N->S), call (S->N) */
+	int fd[VBUS_LINK_NFDS]; /* memfd, kick (N->S), call (S->N) */
 	int rx_efd;		/* the eventfd this side sleeps on */
 	int tx_efd;		/* the eventfd this side notifies the peer with */
 	bool enabled;		/* our irq record's enabled bit, as we last wrote it */
 	bool resched;		/* a wakeup stopped at its budget: pending is ours, run it again */
 	int stop;		/* set by vbus_link_interrupt (atomic) */
 	u64 spin_ns;
-	bool spin_adaptive;	/* spin_ns follows the measured wake-up cost */
-	u64 wake_ewma_ns;	/* average notify-to-running time, 0 = none measured yet */
-	u64 *stamp;		/* the region's stamp line: [side] = when the peer last notified side */
-	u32 threshold;		/* event-index links: arm for this many (>= 1) */
+	bool spin_adaptive; /* spin_ns follows the measured wake-up cost */
+	u64 wake_ewma_ns;   /* average notify-to-running time, 0 = none measured yet */
+	u64 *stamp;	    /* the region's stamp line: [side] = when the peer last notified side */
+	u32 threshold;	    /* event-index links: arm for this many (>= 1) */
 	vbus_link_rx_fn rx_fn;
 	void *rx_arg;
 	struct vbus_link_stats st;
@@ -115,8 +117,8 @@ LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_l
 	int ret;
 
 	if (!p || !out || p->ring_count < VBUS_IOQ_MIN_COUNT || p->ring_count > VBUS_IOQ_MAX_COUNT ||
-	    (p->ring_count & (p->ring_count - 1)) || p->buf_size == 0 ||
-	    p->buf_size > VBUS_IOQ_MAX_LEN || (p->flags & ~VBUS_LINK_EVENT_IDX))
+	    (p->ring_count & (p->ring_count - 1)) || p->buf_size == 0 || p->buf_size > VBUS_IOQ_MAX_LEN ||
+	    (p->flags & ~VBUS_LINK_EVENT_IDX))
 		return -EINVAL;
 	l = link_alloc();
 	if (!l)
@@ -136,8 +138,7 @@ LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_l
 	l->fd[2] = eventfd(0, EFD_CLOEXEC);
 	if (l->fd[1] < 0 || l->fd[2] < 0)
 		goto err_eventfd;
-	l->region = mmap(NULL, l->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, l->fd[0],
-			 0);
+	l->region = mmap(NULL, l->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, l->fd[0], 0);
 	if (l->region == MAP_FAILED) {
 		l->region = NULL;
 		goto err_mmap;
@@ -195,8 +196,7 @@ LINK_EXPORT int vbus_link_attach(const int fds[VBUS_LINK_NFDS], struct vbus_link
 		goto err_check;
 	}
 	l->size = st.st_size;
-	l->region = mmap(NULL, l->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, l->fd[0],
-			 0);
+	l->region = mmap(NULL, l->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, l->fd[0], 0);
 	if (l->region == MAP_FAILED) {
 		l->region = NULL;
 		goto err_mmap;
@@ -217,7 +217,7 @@ err_fstat:
 	ret = -errno;
 err_check:
 	for (i = 0; i < VBUS_LINK_NFDS; i++)
-		l->fd[i] = -1;	/* ownership passes only on success */
+		l->fd[i] = -1; /* ownership passes only on success */
 	vbus_link_close(l);
 	return ret;
 }
@@ -227,8 +227,7 @@ LINK_EXPORT int vbus_link_send_fds(int sock, const struct vbus_link *l)
 	char cbuf[CMSG_SPACE(sizeof(int) * VBUS_LINK_NFDS)];
 	char tag = 'V';
 	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *c;
 
 	if (!l)
@@ -247,8 +246,7 @@ LINK_EXPORT int vbus_link_recv_fds(int sock, int fds[VBUS_LINK_NFDS])
 	char cbuf[CMSG_SPACE(sizeof(int) * VBUS_LINK_NFDS)];
 	char tag;
 	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *c;
 	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 
@@ -320,7 +318,7 @@ static void link_notify(struct vbus_link *l, int kick)
 
 	if (kick == SHM_SIGNAL_NOTIFY) {
 		l->st.notifies++;
-		if (l->stamp)	/* relaxed: a timing hint for the peer's spin budget, not ring state */
+		if (l->stamp) /* relaxed: a timing hint for the peer's spin budget, not ring state */
 			__atomic_store_n(&l->stamp[VBUS_PEER(l->q.side)], now_ns(), __ATOMIC_RELAXED);
 		/* a system call is a full barrier: I5 is ordered before it (§1.4) */
 		while (write(l->tx_efd, &one, sizeof(one)) < 0 && errno == EINTR)
@@ -342,8 +340,7 @@ static int north_drain(struct vbus_link *l)
 	return n;
 }
 
-LINK_EXPORT int vbus_link_send(struct vbus_link *l, const struct vbus_link_msg *msgs,
-			       unsigned int n)
+LINK_EXPORT int vbus_link_send(struct vbus_link *l, const struct vbus_link_msg *msgs, unsigned int n)
 {
 	struct ioq_desc_info d[LINK_SEND_CHUNK];
 	unsigned int sent = 0, i, chunk;
@@ -372,8 +369,7 @@ LINK_EXPORT int vbus_link_send(struct vbus_link *l, const struct vbus_link_msg *
 			u64 off = l->data_off + (u64)((l->q.idx + i) & mask) * stride;
 
 			memcpy(l->region + off, m->data, m->len);
-			d[i] = (struct ioq_desc_info){ .cookie = m->cookie, .offset = off,
-						       .len = m->len };
+			d[i] = (struct ioq_desc_info){ .cookie = m->cookie, .offset = off, .len = m->len };
 		}
 		ret = ioq_push(&l->q, d, chunk);
 		if (ret < 0)
@@ -381,7 +377,7 @@ LINK_EXPORT int vbus_link_send(struct vbus_link *l, const struct vbus_link_msg *
 		sent += chunk;
 	}
 	if (sent)
-		link_notify(l, ioq_kick(&l->q));	/* IOQ-6: one kick per batch */
+		link_notify(l, ioq_kick(&l->q)); /* IOQ-6: one kick per batch */
 	return sent;
 }
 
@@ -414,7 +410,7 @@ static int south_drain(struct vbus_link *l)
 		total += n;
 		l->st.messages += n;
 	}
-	if (total)	/* one completion kick per drain, after every completion is published */
+	if (total) /* one completion kick per drain, after every completion is published */
 		link_notify(l, ioq_kick(&l->q));
 	return total;
 }
@@ -455,7 +451,7 @@ static int link_block(struct vbus_link *l, int (*drain)(struct vbus_link *l))
 
 	if (!l->enabled) {
 		l->enabled = true;
-		if (shm_signal_enable(&l->q.sig) == SHM_SIGNAL_SELF)	/* SIG-4 */
+		if (shm_signal_enable(&l->q.sig) == SHM_SIGNAL_SELF) /* SIG-4 */
 			l->resched = true;
 	}
 	for (;;) {
@@ -534,8 +530,7 @@ LINK_EXPORT int vbus_link_wait_done(struct vbus_link *l, enum vbus_wait mode)
 	return link_wait(l, mode, north_drain);
 }
 
-LINK_EXPORT int vbus_link_recv(struct vbus_link *l, enum vbus_wait mode, vbus_link_rx_fn fn,
-			       void *arg)
+LINK_EXPORT int vbus_link_recv(struct vbus_link *l, enum vbus_wait mode, vbus_link_rx_fn fn, void *arg)
 {
 	if (l->q.side != VBUS_SOUTH)
 		return -EINVAL;
@@ -573,10 +568,9 @@ LINK_EXPORT int vbus_link_dump(const struct vbus_link *l, char *buf, size_t len)
 		       le32_to_cpu(__atomic_load_n(&r->north.index, __ATOMIC_RELAXED)),
 		       le32_to_cpu(__atomic_load_n(&r->south.index, __ATOMIC_RELAXED)),
 		       le32_to_cpu(__atomic_load_n(&r->north.event, __ATOMIC_RELAXED)),
-		       le32_to_cpu(__atomic_load_n(&r->south.event, __ATOMIC_RELAXED)), n >> 2 & 1,
-		       n >> 1 & 1, n & 1, s >> 2 & 1, s >> 1 & 1, s & 1, l->q.idx, l->q.rc,
-		       l->q.kicked, l->q.broken, l->q.violation ? l->q.violation : "none",
-		       l->enabled, (unsigned long long)l->st.messages,
+		       le32_to_cpu(__atomic_load_n(&r->south.event, __ATOMIC_RELAXED)), n >> 2 & 1, n >> 1 & 1, n & 1,
+		       s >> 2 & 1, s >> 1 & 1, s & 1, l->q.idx, l->q.rc, l->q.kicked, l->q.broken,
+		       l->q.violation ? l->q.violation : "none", l->enabled, (unsigned long long)l->st.messages,
 		       (unsigned long long)l->st.notifies, (unsigned long long)l->st.wakeups);
 	return ret < 0 ? -EINVAL : ret;
 }

@@ -73,7 +73,7 @@ static int echo_tx(void *arg, const struct ioq_desc_info *tx, u32 *used)
 	}
 	ret = ioq_pop(&d->q[1], 1, echo_fill, &c, NULL);
 	if (ret < 0)
-		return ret;	/* the caller checked rx had a buffer; -EIO: rx broken */
+		return ret; /* the caller checked rx had a buffer; -EIO: rx broken */
 	if (c.err) {
 		d->errors++;
 		return c.err;
@@ -91,8 +91,8 @@ static void dev_fault(struct vbusd_dev *d, const char *why)
 	d->broken = true;
 	d->violations++;
 	vbus_bus_fault(d->link->bus, d->id);
-	log_warn("peer %u device %u (%s): protocol violation (%s): device marked broken", d->link->peer,
-		 d->id, d->type, why);
+	log_warn("peer %u device %u (%s): protocol violation (%s): device marked broken", d->link->peer, d->id, d->type,
+		 why);
 }
 
 static void dev_kick(struct vbusd_dev *d, unsigned int r)
@@ -275,8 +275,8 @@ static void dev_drain(void *arg)
 		shm_signal_disable(&d->q[1].sig);
 		ret = ioq_pop(&d->q[0], 1, echo_tx, d, NULL);
 		if (ret == -EIO || d->q[1].broken) {
-			dev_fault(d, d->q[0].violation ? d->q[0].violation :
-				     (d->q[1].violation ? d->q[1].violation : "rx"));
+			dev_fault(d, d->q[0].violation ? d->q[0].violation
+						       : (d->q[1].violation ? d->q[1].violation : "rx"));
 			return;
 		}
 		if (ret <= 0)

@@ -36,7 +36,7 @@
 #include "vbusd.h"
 
 #define VBUSD_VERSION "1.0"
-#define SOUTH_PEER 0u		/* vbusd's own ivshmem peer id */
+#define SOUTH_PEER 0u /* vbusd's own ivshmem peer id */
 #define CTRL_RING_OFF 4096u
 #define EVENT_RING_OFF (CTRL_RING_OFF + 8192u)
 #define DATA_OFF 65536u
@@ -52,8 +52,7 @@ void vbusd_log(int level, const char *fmt, ...)
 	if (level > vbusd_log_level)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	fprintf(stderr, "vbusd[%ld.%03ld] %s: ", (long)ts.tv_sec, ts.tv_nsec / 1000000,
-		level_names[level]);
+	fprintf(stderr, "vbusd[%ld.%03ld] %s: ", (long)ts.tv_sec, ts.tv_nsec / 1000000, level_names[level]);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -73,10 +72,23 @@ static int parse_size(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end)
 		return -EINVAL;
@@ -137,7 +149,8 @@ static int parse_device(struct vbusd_cfg *c, const char *spec, const char *where
 			   strcmp(type, "net") == 0) {
 			snprintf(c->dev[c->ndev].tap, sizeof(c->dev[c->ndev].tap), "%s", flag + 4);
 		} else {
-			fprintf(stderr, "vbusd: %s: device '%s': after the type only 'offload' or (net) 'tap=NAME' (< 16 chars)\n",
+			fprintf(stderr,
+				"vbusd: %s: device '%s': after the type only 'offload' or (net) 'tap=NAME' (< 16 chars)\n",
 				where, spec);
 			return -EINVAL;
 		}
@@ -346,10 +359,11 @@ static void offload_log_stats(struct vbusd_dev *d)
 
 	if (d->kfd < 0 || ioctl(d->kfd, VBUS_IOC_GET_STATS, &st))
 		return;
-	log_info("offload peer=%u dev=%u type=%s messages=%llu doorbells=%llu interrupts=%llu suppressed=%llu violations=%llu broken=%u",
-		 d->link->peer, d->id, d->type, (unsigned long long)st.messages,
-		 (unsigned long long)st.doorbells, (unsigned long long)st.interrupts,
-		 (unsigned long long)st.suppressed, (unsigned long long)st.violations, st.broken);
+	log_info(
+		"offload peer=%u dev=%u type=%s messages=%llu doorbells=%llu interrupts=%llu suppressed=%llu violations=%llu broken=%u",
+		d->link->peer, d->id, d->type, (unsigned long long)st.messages, (unsigned long long)st.doorbells,
+		(unsigned long long)st.interrupts, (unsigned long long)st.suppressed, (unsigned long long)st.violations,
+		st.broken);
 	d->msgs = st.messages;
 	d->violations = st.violations;
 }
@@ -367,11 +381,11 @@ static void link_dev_detach(struct vbusd_dev *d)
 	if (!d->id)
 		return;
 	if (d->attached)
-		log_info("peer %u device %u (%s): rings detached (msgs %llu)", d->link->peer, d->id,
-			 d->type, (unsigned long long)d->msgs);
+		log_info("peer %u device %u (%s): rings detached (msgs %llu)", d->link->peer, d->id, d->type,
+			 (unsigned long long)d->msgs);
 	if (d->kfd >= 0) {
 		offload_log_stats(d);
-		close(d->kfd);	/* the module's link goes with its last close (TR-4) */
+		close(d->kfd); /* the module's link goes with its last close (TR-4) */
 		d->kfd = -1;
 	}
 	d->parked = false;
@@ -397,8 +411,7 @@ static void link_dev_release(struct vbusd_dev *d)
 		return;
 	}
 	offload_log_stats(d);
-	log_info("peer %u device %u (%s): module link stopped, kept for re-attach", d->link->peer,
-		 d->id, d->type);
+	log_info("peer %u device %u (%s): module link stopped, kept for re-attach", d->link->peer, d->id, d->type);
 	d->parked = true;
 	d->attached = false;
 }
@@ -412,9 +425,8 @@ static int offload_resume(struct vbusd_dev *d)
 {
 	uint32_t slot = 0;
 
-	if (d->koff[0] != d->ring_off[0] || d->koff[1] != d->ring_off[1] ||
-	    d->khandle[0] != d->handle[0] || d->khandle[1] != d->handle[1] ||
-	    kioctl(d->kfd, VBUS_IOC_RESET_DEVICE, &slot, "RESET_DEVICE") ||
+	if (d->koff[0] != d->ring_off[0] || d->koff[1] != d->ring_off[1] || d->khandle[0] != d->handle[0] ||
+	    d->khandle[1] != d->handle[1] || kioctl(d->kfd, VBUS_IOC_RESET_DEVICE, &slot, "RESET_DEVICE") ||
 	    kioctl(d->kfd, VBUS_IOC_START, NULL, "START")) {
 		close(d->kfd);
 		d->kfd = -1;
@@ -487,23 +499,20 @@ static void link_log_stats(const struct vbusd_link *l)
 	unsigned int i;
 
 	log_info("stats peer=%u doorbells=%llu irqs=%llu suppressed=%llu verbs=%llu events=%llu", l->peer,
-		 (unsigned long long)l->doorbells, (unsigned long long)l->irqs,
-		 (unsigned long long)l->suppressed, (unsigned long long)l->verbs,
-		 (unsigned long long)l->events);
+		 (unsigned long long)l->doorbells, (unsigned long long)l->irqs, (unsigned long long)l->suppressed,
+		 (unsigned long long)l->verbs, (unsigned long long)l->events);
 	for (i = 0; i < VBUSD_MAX_DEVICES; i++) {
 		const struct vbusd_dev *d = &l->dev[i];
 
 		if (!d->id)
 			continue;
 		log_info("stats peer=%u dev=%u type=%s msgs=%llu bytes=%llu errors=%llu violations=%llu broken=%d",
-			 l->peer, d->id, d->type, (unsigned long long)d->msgs,
-			 (unsigned long long)d->bytes, (unsigned long long)d->errors,
-			 (unsigned long long)d->violations, d->broken);
+			 l->peer, d->id, d->type, (unsigned long long)d->msgs, (unsigned long long)d->bytes,
+			 (unsigned long long)d->errors, (unsigned long long)d->violations, d->broken);
 		if (d->tapfd >= 0)
 			log_info("stats peer=%u dev=%u tap=%s tx_frames=%llu rx_frames=%llu rx_bytes=%llu drops=%llu",
-				 l->peer, d->id, d->tap, (unsigned long long)d->msgs,
-				 (unsigned long long)d->rx_frames, (unsigned long long)d->rx_bytes,
-				 (unsigned long long)d->drops);
+				 l->peer, d->id, d->tap, (unsigned long long)d->msgs, (unsigned long long)d->rx_frames,
+				 (unsigned long long)d->rx_bytes, (unsigned long long)d->drops);
 	}
 }
 
@@ -751,12 +760,10 @@ static void link_attach(struct vbusd_link *l, uint32_t gen)
 	l->rings = false;
 	l->ctrl_broken = false;
 	l->gen = gen;
-	if (vbus_bus_check(l->bus) ||
-	    ioq_south_attach(&l->ctrl, l->region, l->size, CTRL_RING_OFF) ||
+	if (vbus_bus_check(l->bus) || ioq_south_attach(&l->ctrl, l->region, l->size, CTRL_RING_OFF) ||
 	    ioq_south_attach(&l->event, l->region, l->size, EVENT_RING_OFF)) {
-		log_warn("peer %u: north's rings at generation %u do not pass the attach checks", l->peer,
-			 gen);
-		l->bus->broken = false;	/* a later generation may be good */
+		log_warn("peer %u: north's rings at generation %u do not pass the attach checks", l->peer, gen);
+		l->bus->broken = false; /* a later generation may be good */
 		return;
 	}
 	l->rings = true;
@@ -790,8 +797,7 @@ static void link_sync_devices(struct vbusd_link *l)
 		d->broken = false;
 		ready = ds->state == VBUS_DEV_OPEN && ds->shm[0].used &&
 			(strcmp(d->type, "null") == 0 || ds->shm[1].used);
-		if (d->attached && (!ready || ds->shm[0].offset != d->ring_off[0] ||
-				    ds->shm[0].handle != d->handle[0]))
+		if (d->attached && (!ready || ds->shm[0].offset != d->ring_off[0] || ds->shm[0].handle != d->handle[0]))
 			link_dev_release(d);
 		if (!ready || d->attached)
 			continue;
@@ -806,8 +812,8 @@ static void link_sync_devices(struct vbusd_link *l)
 				d->violations++;
 				d->broken = true;
 				vbus_bus_fault(l->bus, d->id);
-				log_warn("peer %u device %u: ring %u registration is not a valid ring: broken",
-					 l->peer, d->id, r);
+				log_warn("peer %u device %u: ring %u registration is not a valid ring: broken", l->peer,
+					 d->id, r);
 				break;
 			}
 			d->ring_off[r] = reg->offset;
@@ -832,12 +838,12 @@ static void link_sync_devices(struct vbusd_link *l)
 				log_warn("peer %u device %u: offload to /dev/vbus failed (%s): serving it here",
 					 l->peer, d->id, strerror(-ret));
 			else
-				log_info("peer %u device %u (%s): offloaded to /dev/vbus, signals %u/%u",
-					 l->peer, d->id, d->type, d->handle[0], d->handle[1]);
+				log_info("peer %u device %u (%s): offloaded to /dev/vbus, signals %u/%u", l->peer,
+					 d->id, d->type, d->handle[0], d->handle[1]);
 		}
 		if (d->kfd < 0)
-			log_info("peer %u device %u (%s): rings attached, signals %u/%u", l->peer, d->id,
-				 d->type, d->handle[0], d->handle[1]);
+			log_info("peer %u device %u (%s): rings attached, signals %u/%u", l->peer, d->id, d->type,
+				 d->handle[0], d->handle[1]);
 		if (d->kfd < 0 && strcmp(d->type, "net") == 0 && d->tapfd < 0) {
 			char name[16];
 			struct epoll_event ev = { .events = EPOLLIN,
@@ -873,8 +879,8 @@ static void bus_drain(void *arg)
 	ret = ioq_pop(&l->ctrl, cfg.batch, vbus_bus_ctrl_pop, l->bus, NULL);
 	if (ret == -EIO) {
 		l->ctrl_broken = true;
-		log_warn("peer %u: control ring violation (%s): bus stopped until north reattaches",
-			 l->peer, l->ctrl.violation ? l->ctrl.violation : "?");
+		log_warn("peer %u: control ring violation (%s): bus stopped until north reattaches", l->peer,
+			 l->ctrl.violation ? l->ctrl.violation : "?");
 		return;
 	}
 	if (ret > 0) {
@@ -923,8 +929,8 @@ static void offload_check_broken(struct vbusd_link *l)
 		d->broken = true;
 		d->violations = st.violations;
 		vbus_bus_fault(l->bus, d->id);
-		log_warn("peer %u device %u (%s): the module marked it broken (violations %llu)", l->peer,
-			 d->id, d->type, (unsigned long long)st.violations);
+		log_warn("peer %u device %u (%s): the module marked it broken (violations %llu)", l->peer, d->id,
+			 d->type, (unsigned long long)st.violations);
 	}
 }
 
@@ -985,11 +991,10 @@ static void reload(void)
 			if (link_add_device(l, &nc.dev[k], true))
 				log_err("peer %u: device %u could not be added", l->peer, nc.dev[k].id);
 			else
-				log_info("peer %u: device %u (%s) added", l->peer, nc.dev[k].id,
-					 nc.dev[k].type);
+				log_info("peer %u: device %u (%s) added", l->peer, nc.dev[k].id, nc.dev[k].type);
 		}
 		if (l->rings)
-			link_serve(l);	/* deliver the events if north has buffers posted */
+			link_serve(l); /* deliver the events if north has buffers posted */
 	}
 	/* keep the socket and sizes the daemon started with; take the new device list */
 	cfg.ndev = nc.ndev;
@@ -1014,51 +1019,48 @@ static void shutdown_links(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vbusd [OPTION]...\n"
-		"vbus host daemon: serves QEMU ivshmem-doorbell devices (one vbus region per client)\n"
-		"on a UNIX socket, with the bus verbs, hotplug and userspace device backends.\n"
-		"\n"
-		"  -c, --config FILE      read settings from FILE (key = value; see vbusd.conf.example)\n"
-		"  -s, --socket PATH      UNIX socket QEMU connects to (required, here or in the config)\n"
-		"  -S, --size BYTES       region size per client, power of two, K/M/G suffix (default 4M)\n"
-		"  -V, --vectors N        eventfds per peer; must equal QEMU's vectors= (default 4)\n"
-		"  -d, --device ID:TYPE[:offload|:tap=NAME]  add a device (types: echo, null, net);\n"
-		"                         repeatable; net: the TAP to create or take (default vbusP-ID)\n"
-		"                         :offload hands it to the /dev/vbus host module when present\n"
-		"  -o, --offload          offload every device to /dev/vbus when present\n"
-		"  -m, --max-devices N    device table slots (default 16)\n"
-		"  -b, --budget N         drain passes per wakeup before yielding (default 16)\n"
-		"  -l, --log-level LEVEL  error, warn, info (default) or debug\n"
-		"  -p, --pidfile FILE     write the daemon's pid to FILE once the socket listens\n"
-		"  -h, --help             show this help and exit\n"
-		"      --version          show the version and exit\n"
-		"\n"
-		"Signals: SIGTERM/SIGINT: mark every link down (the guest sees it), exit 0.\n"
-		"         SIGHUP: re-read the config's device list (hotplug: DEVADD/DEVDROP).\n"
-		"         SIGUSR1: log per-link and per-device counters.\n"
-		"Exit status: 0 on a clean shutdown, 1 on a runtime error, 2 on a usage error.\n"
-		"Example QEMU side: -chardev socket,path=PATH,id=vbus0\n"
-		"                   -device ivshmem-doorbell,chardev=vbus0,vectors=N\n");
+	fprintf(f, "usage: vbusd [OPTION]...\n"
+		   "vbus host daemon: serves QEMU ivshmem-doorbell devices (one vbus region per client)\n"
+		   "on a UNIX socket, with the bus verbs, hotplug and userspace device backends.\n"
+		   "\n"
+		   "  -c, --config FILE      read settings from FILE (key = value; see vbusd.conf.example)\n"
+		   "  -s, --socket PATH      UNIX socket QEMU connects to (required, here or in the config)\n"
+		   "  -S, --size BYTES       region size per client, power of two, K/M/G suffix (default 4M)\n"
+		   "  -V, --vectors N        eventfds per peer; must equal QEMU's vectors= (default 4)\n"
+		   "  -d, --device ID:TYPE[:offload|:tap=NAME]  add a device (types: echo, null, net);\n"
+		   "                         repeatable; net: the TAP to create or take (default vbusP-ID)\n"
+		   "                         :offload hands it to the /dev/vbus host module when present\n"
+		   "  -o, --offload          offload every device to /dev/vbus when present\n"
+		   "  -m, --max-devices N    device table slots (default 16)\n"
+		   "  -b, --budget N         drain passes per wakeup before yielding (default 16)\n"
+		   "  -l, --log-level LEVEL  error, warn, info (default) or debug\n"
+		   "  -p, --pidfile FILE     write the daemon's pid to FILE once the socket listens\n"
+		   "  -h, --help             show this help and exit\n"
+		   "      --version          show the version and exit\n"
+		   "\n"
+		   "Signals: SIGTERM/SIGINT: mark every link down (the guest sees it), exit 0.\n"
+		   "         SIGHUP: re-read the config's device list (hotplug: DEVADD/DEVDROP).\n"
+		   "         SIGUSR1: log per-link and per-device counters.\n"
+		   "Exit status: 0 on a clean shutdown, 1 on a runtime error, 2 on a usage error.\n"
+		   "Example QEMU side: -chardev socket,path=PATH,id=vbus0\n"
+		   "                   -device ivshmem-doorbell,chardev=vbus0,vectors=N\n");
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "size", required_argument, NULL, 'S' },
-		{ "vectors", required_argument, NULL, 'V' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "max-devices", required_argument, NULL, 'm' },
-		{ "budget", required_argument, NULL, 'b' },
-		{ "offload", no_argument, NULL, 'o' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "pidfile", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 1 },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
+					      { "socket", required_argument, NULL, 's' },
+					      { "size", required_argument, NULL, 'S' },
+					      { "vectors", required_argument, NULL, 'V' },
+					      { "device", required_argument, NULL, 'd' },
+					      { "max-devices", required_argument, NULL, 'm' },
+					      { "budget", required_argument, NULL, 'b' },
+					      { "offload", no_argument, NULL, 'o' },
+					      { "log-level", required_argument, NULL, 'l' },
+					      { "pidfile", required_argument, NULL, 'p' },
+					      { "help", no_argument, NULL, 'h' },
+					      { "version", no_argument, NULL, 1 },
+					      { NULL, 0, NULL, 0 } };
 	const char *pidfile = NULL;
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct epoll_event ev, evs[32];
@@ -1082,26 +1084,50 @@ int main(int argc, char **argv)
 		}
 	}
 	if (cfg_path && cfg_load(&cfg, cfg_path))
-		return 1;	/* a malformed file: a runtime failure (the message says where) */
+		return 1; /* a malformed file: a runtime failure (the message says where) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:s:S:V:d:m:b:l:p:ho", opts, NULL)) != -1) {
 		const char *key = NULL;
 
 		argval = optarg;
 		switch (c) {
-		case 'c': continue;
-		case 's': key = "socket"; break;
-		case 'S': key = "size"; break;
-		case 'V': key = "vectors"; break;
-		case 'd': key = "device"; break;
-		case 'm': key = "max-devices"; break;
-		case 'b': key = "budget"; break;
-		case 'l': key = "log-level"; break;
-		case 'p': pidfile = optarg; continue;
-		case 'o': cfg.offload_all = true; continue;
-		case 'h': usage(stdout); return 0;
-		case 1: printf("vbusd %s (vbus protocol %u)\n", VBUSD_VERSION, VBUS_SHM_VERSION); return 0;
-		default: return vbus_getopt_error("vbusd", c, argv[optind - 1], optopt);
+		case 'c':
+			continue;
+		case 's':
+			key = "socket";
+			break;
+		case 'S':
+			key = "size";
+			break;
+		case 'V':
+			key = "vectors";
+			break;
+		case 'd':
+			key = "device";
+			break;
+		case 'm':
+			key = "max-devices";
+			break;
+		case 'b':
+			key = "budget";
+			break;
+		case 'l':
+			key = "log-level";
+			break;
+		case 'p':
+			pidfile = optarg;
+			continue;
+		case 'o':
+			cfg.offload_all = true;
+			continue;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 1:
+			printf("vbusd %s (vbus protocol %u)\n", VBUSD_VERSION, VBUS_SHM_VERSION);
+			return 0;
+		default:
+			return vbus_getopt_error("vbusd", c, argv[optind - 1], optopt);
 		}
 		/* every key above is also its long option's name */
 		if (cfg_set(&cfg, key, argval, "command line"))

@@ -28,18 +28,18 @@ void vbusd_log(int level, const char *fmt, ...) __attribute__((format(printf, 2,
 struct vbusd_devcfg {
 	uint32_t id;
 	char type[VBUSD_TYPE_MAX];
-	bool offload;		/* hand the device to /dev/vbus when it is there */
-	char tap[16];		/* net: TAP interface to create or take ("" = vbus<peer>-<id>) */
+	bool offload; /* hand the device to /dev/vbus when it is there */
+	char tap[16]; /* net: TAP interface to create or take ("" = vbus<peer>-<id>) */
 };
 
 struct vbusd_cfg {
 	char socket[108];
-	uint64_t size;		/* region bytes per client */
-	uint32_t vectors;	/* eventfds per peer; MUST equal QEMU's vectors= */
+	uint64_t size;	  /* region bytes per client */
+	uint32_t vectors; /* eventfds per peer; MUST equal QEMU's vectors= */
 	uint32_t max_devices;
-	uint32_t budget;	/* drain passes per wakeup before rescheduling (hostile-peer bound) */
-	uint32_t batch;		/* descriptors per drain pass */
-	bool offload_all;	/* offload = yes: every device goes to /dev/vbus when it is there */
+	uint32_t budget;  /* drain passes per wakeup before rescheduling (hostile-peer bound) */
+	uint32_t batch;	  /* descriptors per drain pass */
+	bool offload_all; /* offload = yes: every device goes to /dev/vbus when it is there */
 	unsigned int ndev;
 	struct vbusd_devcfg dev[VBUSD_MAX_DEVICES];
 };
@@ -50,37 +50,37 @@ struct vbusd_link;
 struct vbusd_dev {
 	uint32_t id;
 	char type[VBUSD_TYPE_MAX];
-	bool attached;		/* both rings attached */
+	bool attached; /* both rings attached */
 	bool broken;
-	bool offload;		/* configured for /dev/vbus */
-	int kfd;		/* its /dev/vbus link while offloaded, else -1 */
-	bool parked;		/* kfd's link is STOPped: north re-attaches or re-registers */
-	uint64_t koff[2];	/* ring offsets and signals the module's device was added with */
+	bool offload;	  /* configured for /dev/vbus */
+	int kfd;	  /* its /dev/vbus link while offloaded, else -1 */
+	bool parked;	  /* kfd's link is STOPped: north re-attaches or re-registers */
+	uint64_t koff[2]; /* ring offsets and signals the module's device was added with */
 	uint32_t khandle[2];
-	uint64_t kchecked_ns;	/* last GET_STATS look for a module-side broken device */
-	int tapfd;		/* net: the TAP device, else -1 */
-	bool tap_armed;		/* net: TAP readable events wanted (rx buffers available) */
+	uint64_t kchecked_ns; /* last GET_STATS look for a module-side broken device */
+	int tapfd;	      /* net: the TAP device, else -1 */
+	bool tap_armed;	      /* net: TAP readable events wanted (rx buffers available) */
 	char tap[16];
-	struct ioq q[2];	/* [0] tx north->south, [1] rx (north posts buffers) */
+	struct ioq q[2]; /* [0] tx north->south, [1] rx (north posts buffers) */
 	uint64_t ring_off[2];
 	uint32_t handle[2];
 	uint64_t msgs, bytes, errors, violations;
-	uint64_t rx_frames, rx_bytes, drops;	/* net: TAP -> guest; frames dropped */
+	uint64_t rx_frames, rx_bytes, drops; /* net: TAP -> guest; frames dropped */
 	struct vbusd_link *link;
 };
 
 struct vbusd_link {
-	int sock;		/* the QEMU client's connection */
-	uint32_t peer;		/* the client's (north's) ivshmem peer id */
+	int sock;      /* the QEMU client's connection */
+	uint32_t peer; /* the client's (north's) ivshmem peer id */
 	int memfd;
 	uint8_t *region;
 	uint64_t size;
 	uint32_t vectors;
-	int north_efd[VBUSD_MAX_VECTORS];	/* we write: interrupts toward the guest */
-	int south_efd[VBUSD_MAX_VECTORS];	/* we read: the guest's doorbells */
+	int north_efd[VBUSD_MAX_VECTORS]; /* we write: interrupts toward the guest */
+	int south_efd[VBUSD_MAX_VECTORS]; /* we read: the guest's doorbells */
 	struct vbus_bus *bus;
-	uint32_t gen;		/* north_gen attached to, 0 = none */
-	bool rings;		/* control and event rings attached */
+	uint32_t gen; /* north_gen attached to, 0 = none */
+	bool rings;   /* control and event rings attached */
 	bool ctrl_broken;
 	struct ioq ctrl, event;
 	struct vbusd_dev dev[VBUSD_MAX_DEVICES];

@@ -20,11 +20,11 @@ extern "C" {
 #endif
 
 /* The five store->load barriers of MB-1 (§1.3) and MB-ARM (§2.7); a placement is the set kept as `mb`. */
-#define VM_BAR_INJECT (1u << 0) /* MB-INJECT (I2) */
-#define VM_BAR_ENABLE (1u << 1) /* MB-ENABLE (E2) */
-#define VM_BAR_DRAIN (1u << 2)	/* MB-DRAIN (W2) */
-#define VM_BAR_CLEAR (1u << 3)	/* MB-CLEAR (W6) */
-#define VM_BAR_ARM (1u << 4)	/* MB-ARM (A2), event-index scenario only; the 2009 code had no event index */
+#define VM_BAR_INJECT (1u << 0)	 /* MB-INJECT (I2) */
+#define VM_BAR_ENABLE (1u << 1)	 /* MB-ENABLE (E2) */
+#define VM_BAR_DRAIN (1u << 2)	 /* MB-DRAIN (W2) */
+#define VM_BAR_CLEAR (1u << 3)	 /* MB-CLEAR (W6) */
+#define VM_BAR_ARM (1u << 4)	 /* MB-ARM (A2), event-index scenario only; the 2009 code had no event index */
 #define VM_BAR_PUBLISH (1u << 5) /* MB-PUBLISH (I0), before the dirty-elision load; not on EVENT_IDX kicks */
 #define VM_BAR_ALL (VM_BAR_INJECT | VM_BAR_ENABLE | VM_BAR_DRAIN | VM_BAR_CLEAR | VM_BAR_ARM | VM_BAR_PUBLISH)
 #define VM_BAR_2009 VM_BAR_ARM
@@ -33,8 +33,8 @@ extern "C" {
 
 /* Planted bugs (vm_explore_cfg.plant): each makes one §0.4 check fire, proving the check has teeth. */
 #define VM_PLANT_NONE 0
-#define VM_PLANT_NO_W5 1	/* south skips W5 (never clears pending): "stranded pending" */
-#define VM_PLANT_INDEX_FIRST 2	/* north stores north.index before the descriptor: "lost ring entry" */
+#define VM_PLANT_NO_W5 1       /* south skips W5 (never clears pending): "stranded pending" */
+#define VM_PLANT_INDEX_FIRST 2 /* north stores north.index before the descriptor: "lost ring entry" */
 #define VM_PLANT_MAX VM_PLANT_INDEX_FIRST
 
 struct vm_explore_cfg {
@@ -46,23 +46,24 @@ struct vm_explore_cfg {
 	int lower_threshold;	/* event_idx: south starts armed for 2, then re-arms for 1 while asleep (MB-ARM) */
 	int elide_evidx;	/* event_idx: kicks elide anyway (violates SIG-12; shows why EVENT_IDX is excluded) */
 	unsigned plant;		/* VM_PLANT_*: a planted bug, to prove a check can fire (tests only); 0 = none */
-	int asym;		/* asymmetric barriers (not in v2, a candidate): north's MB-PUBLISH/MB-INJECT are compiler
-				 * barriers, south's kept full barriers are membarrier(): they drain north's buffer too */
-	uint64_t max_states;	/* give up (result -E2BIG) beyond this many states; 0 = 50 M */
+	int asym;	     /* asymmetric barriers (not in v2, a candidate): north's MB-PUBLISH/MB-INJECT are compiler
+			      * barriers, south's kept full barriers are membarrier(): they drain north's buffer too */
+	uint64_t max_states; /* give up (result -E2BIG) beyond this many states; 0 = 50 M */
 };
 
 struct vm_explore_result {
-	uint64_t states;	/* distinct states explored */
-	uint64_t transitions;	/* micro-steps taken (including ones reaching known states) */
-	uint64_t quiescent;	/* distinct quiescent states checked */
-	uint64_t violations;	/* quiescent states breaking a check (0 with a correct placement) */
+	uint64_t states;	  /* distinct states explored */
+	uint64_t transitions;	  /* micro-steps taken (including ones reaching known states) */
+	uint64_t quiescent;	  /* distinct quiescent states checked */
+	uint64_t violations;	  /* quiescent states breaking a check (0 with a correct placement) */
 	uint64_t spurious_states; /* quiescent states reached with at least one spurious notification */
-	unsigned max_spurious;	/* most spurious notifications on one path to a quiescent state */
-	unsigned max_sb;	/* deepest store buffer seen */
-	double seconds;		/* wall time of the search */
+	unsigned max_spurious;	  /* most spurious notifications on one path to a quiescent state */
+	unsigned max_sb;	  /* deepest store buffer seen */
+	double seconds;		  /* wall time of the search */
 };
 
-/* Parse "spec", "2009", or "minus-MB-<LABEL>" (INJECT ENABLE DRAIN CLEAR ARM PUBLISH) into a mask; -EINVAL if unknown. */
+/* Parse "spec", "2009", or "minus-MB-<LABEL>" (INJECT ENABLE DRAIN CLEAR ARM PUBLISH) into a mask; -EINVAL if unknown.
+ */
 int vm_explore_parse_placement(const char *s, unsigned *mask);
 /* Human name of a barrier mask ("spec", "2009", or the kept labels). */
 const char *vm_explore_placement_name(unsigned mask, char *buf, unsigned len);

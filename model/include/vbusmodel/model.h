@@ -20,8 +20,18 @@ extern "C" {
 
 /* Operation results that are not errors (errors are negative errno values). */
 enum vm_result {
-	VM_OK = 0, VM_SELF, VM_NOTIFY, VM_SUPPRESS, VM_EVSKIP, VM_DEFER,
-	VM_FIRE, VM_DROP, VM_IDLE, VM_ARMED, VM_READY, VM_DISABLED
+	VM_OK = 0,
+	VM_SELF,
+	VM_NOTIFY,
+	VM_SUPPRESS,
+	VM_EVSKIP,
+	VM_DEFER,
+	VM_FIRE,
+	VM_DROP,
+	VM_IDLE,
+	VM_ARMED,
+	VM_READY,
+	VM_DISABLED
 };
 
 /* Moderation state of one sending side (§4.1); mt == 0 means the timer is off. */
@@ -32,8 +42,8 @@ struct vm_mod {
 
 /* A shm-signal: its 192-byte shared descriptor (v2) plus each sender's local moderation. */
 struct vm_signal {
-	uint8_t *desc;		/* struct vbus_shm_signal_desc, in shared memory */
-	struct vm_mod mod[2];	/* indexed by the sending side */
+	uint8_t *desc;		   /* struct vbus_shm_signal_desc, in shared memory */
+	struct vm_mod mod[2];	   /* indexed by the sending side */
 	uint64_t notifications[2]; /* notifications sent toward side X (counters, not shared) */
 };
 
@@ -41,7 +51,7 @@ struct vm_signal {
 struct vm_ring {
 	uint8_t *region;
 	uint64_t region_size;
-	struct vm_signal sig;	/* desc points into region */
+	struct vm_signal sig; /* desc points into region */
 	/* north locals (IOQ-2) */
 	uint32_t ncount, nflags, ni, rc, nk;
 	int nbroken;
@@ -50,6 +60,17 @@ struct vm_ring {
 	int sbroken;
 	uint64_t violations;
 	const char *last_violation;
+	/* §2.12 out-of-order completion: north's private per-id state and free-id stack */
+	uint64_t *ncookie;
+	uint32_t *nlen;
+	uint8_t *nbusy;
+	uint16_t *nfree;
+	uint32_t nnfree;
+	/* south: offered OOO (tracks up to ncount ids), held ids, their taken len, completions published */
+	int soffer;
+	uint8_t *held;
+	uint32_t *tlen;
+	uint32_t done;
 };
 
 #define VM_BUS_MAX_DEV 64
@@ -64,10 +85,10 @@ struct vm_dev {
 /* A bus: the device table south serves and the control verbs' effects (§3). */
 struct vm_bus {
 	uint64_t region_size;
-	unsigned ndev;			/* devices ever seen, in order of first appearance */
+	unsigned ndev; /* devices ever seen, in order of first appearance */
 	struct vm_dev dev[VM_BUS_MAX_DEV];
-	uint32_t next_handle;		/* last signal handle handed out */
-	uint64_t events;		/* hotplug events sent */
+	uint32_t next_handle; /* last signal handle handed out */
+	uint64_t events;      /* hotplug events sent */
 };
 
 /* One object of a vector: a signal, a ring or a bus. */
@@ -86,8 +107,11 @@ const char *vm_result_name(int r);
 
 /* Initialise a plain signal (SIG-2: valid descriptor, all irq bytes 0). */
 void vm_obj_init_signal(struct vm_obj *o, const char *name);
-/* Initialise a ring as north would (§2.2) and attach it as south (§2.8). 0 or -EINVAL/-ENOMEM. */
-int vm_obj_init_ring(struct vm_obj *o, const char *name, uint32_t count, int evidx, uint32_t base,
+/*
+ * Initialise a ring as north would (§2.2) and attach it as south (§2.8). @flags: VBUS_IOQ_F_EVENT_IDX (= 1,
+ * so a boolean evidx works) | VBUS_IOQ_F_OOO (south then offers it, §2.12). 0 or -EINVAL/-ENOMEM.
+ */
+int vm_obj_init_ring(struct vm_obj *o, const char *name, uint32_t count, unsigned flags, uint32_t base,
 		     uint64_t region);
 /* Initialise a bus with no devices. */
 void vm_obj_init_bus(struct vm_obj *o, const char *name, uint64_t region);
@@ -116,11 +140,14 @@ int vm_sig_tick(struct vm_signal *s);
 
 /* ---- §2 IOQ ---- */
 /* push(N): VM_OK or -ENOSPC. */
-int vm_ring_push(struct vm_ring *r, uint32_t n, uint32_t len, uint64_t off, const uint64_t *cookie,
-		 uint16_t flags, uint32_t *pushed);
+int vm_ring_push(struct vm_ring *r, uint32_t n, uint32_t len, uint64_t off, const uint64_t *cookie, uint16_t flags,
+		 uint32_t *pushed);
 /* pop(S): VM_OK with *n, *cookie, *len of the last descriptor, -EAGAIN, or -EIO. @used NULL = each len. */
-int vm_ring_pop(struct vm_ring *r, uint32_t n, const uint32_t *used, uint32_t *got, uint64_t *cookie,
-		uint32_t *len);
+int vm_ring_pop(struct vm_ring *r, uint32_t n, const uint32_t *used, uint32_t *got, uint64_t *cookie, uint32_t *len);
+/* take(S), OOO rings (§2.12): VM_OK with *got, the last *id and *len; -EAGAIN, -EIO; -EINVAL in-order. */
+int vm_ring_take(struct vm_ring *r, uint32_t n, uint32_t *got, uint64_t *id, uint32_t *len);
+/* complete(S) of one held @id (§2.12 C0-C4): VM_OK, -EINVAL (not held / not OOO) or -EIO. */
+int vm_ring_complete(struct vm_ring *r, uint32_t id, uint32_t used, int error);
 /* reclaim(N): VM_OK with *got, *cookie, *len of the last descriptor, -EAGAIN, or -EIO. */
 int vm_ring_reclaim(struct vm_ring *r, uint32_t n, uint32_t *got, uint64_t *cookie, uint32_t *len);
 /* kick(x): VM_NOTIFY, VM_SUPPRESS, VM_EVSKIP or VM_DEFER. */

@@ -17,10 +17,24 @@ extern "C" {
 
 /* Cost parameters of §6, in the order of its table. */
 enum vm_param {
-	VM_P_SHM_ACCESS, VM_P_LINE_TRANSFER, VM_P_BARRIER_FULL, VM_P_BARRIER_WRITE, VM_P_DOORBELL,
-	VM_P_INTERRUPT, VM_P_VM_EXIT, VM_P_WAKEUP, VM_P_HANDLER_PER_MSG, VM_P_PRODUCE_PER_MSG,
-	VM_P_ACCEL_STAGE, VM_P_POLL_INTERVAL, VM_P_SPIN_BUDGET, VM_P_MOD_HOLDOFF, VM_P_MOD_COUNT,
-	VM_P_EVIDX_THRESHOLD, VM_P_LINE_STREAM, VM_NPARAMS
+	VM_P_SHM_ACCESS,
+	VM_P_LINE_TRANSFER,
+	VM_P_BARRIER_FULL,
+	VM_P_BARRIER_WRITE,
+	VM_P_DOORBELL,
+	VM_P_INTERRUPT,
+	VM_P_VM_EXIT,
+	VM_P_WAKEUP,
+	VM_P_HANDLER_PER_MSG,
+	VM_P_PRODUCE_PER_MSG,
+	VM_P_ACCEL_STAGE,
+	VM_P_POLL_INTERVAL,
+	VM_P_SPIN_BUDGET,
+	VM_P_MOD_HOLDOFF,
+	VM_P_MOD_COUNT,
+	VM_P_EVIDX_THRESHOLD,
+	VM_P_LINE_STREAM,
+	VM_NPARAMS
 };
 
 struct vm_params {
@@ -55,33 +69,33 @@ int vm_mitigation_parse(const char *name);
 struct vm_sim_cfg {
 	struct vm_params p;
 	int workload, consumer, mitigation;
-	uint64_t messages;   /* messages (round trips for ping-pong) to complete */
-	double load;	     /* offered load, messages per 1000 cycles (poisson, bursty) */
-	uint32_t burst;	     /* messages per burst (bursty) */
-	uint32_t batch;	     /* most descriptors the producer publishes per kick (IOQ-6) */
-	uint32_t ring_count; /* descriptors per ring (power of two) */
-	uint64_t seed;	     /* poisson arrivals */
-	int s2n;	     /* unidirectional direction: 1 south->north (interrupts), 0 north->south (doorbells) */
-	int doorbell_traps;  /* north->south doorbells cost vm_exit instead of doorbell */
+	uint64_t messages;	/* messages (round trips for ping-pong) to complete */
+	double load;		/* offered load, messages per 1000 cycles (poisson, bursty) */
+	uint32_t burst;		/* messages per burst (bursty) */
+	uint32_t batch;		/* most descriptors the producer publishes per kick (IOQ-6) */
+	uint32_t ring_count;	/* descriptors per ring (power of two) */
+	uint64_t seed;		/* poisson arrivals */
+	int s2n;		/* unidirectional direction: 1 south->north (interrupts), 0 north->south (doorbells) */
+	int doorbell_traps;	/* north->south doorbells cost vm_exit instead of doorbell */
 	uint32_t payload_lines; /* TIM-3: cache lines of payload per message, beside the descriptor (0: not costed) */
-	FILE *trace;	     /* when set: §7 records with @cycle stamps */
+	FILE *trace;		/* when set: §7 records with @cycle stamps */
 };
 
 /* Defaults: ping-pong, block-on-signal, shm-signal, 10000 messages, load 0.5, burst 32, batch 16, ring 256. */
 void vm_sim_cfg_default(struct vm_sim_cfg *c);
 
 struct vm_report {
-	uint64_t messages;	/* completed (round trips for ping-pong) */
-	uint64_t stranded;	/* published but never consumed (below an event-index threshold, IOQ-9) */
-	uint64_t cycles;	/* time of the last completion */
-	double throughput;	/* messages per 1000 cycles */
+	uint64_t messages;		    /* completed (round trips for ping-pong) */
+	uint64_t stranded;		    /* published but never consumed (below an event-index threshold, IOQ-9) */
+	uint64_t cycles;		    /* time of the last completion */
+	double throughput;		    /* messages per 1000 cycles */
 	uint64_t lat_p50, lat_p99, lat_max; /* cycles, from arrival (or request) to consumption (or reply) */
-	uint64_t doorbells;	/* north->south notifications sent */
-	uint64_t interrupts;	/* south->north notifications sent */
-	uint64_t spurious;	/* notifications whose wakeup found no work, or arrived while disabled */
-	uint64_t suppressed;	/* injects/kicks that sent nothing */
-	double notif_per_msg;	/* (doorbells + interrupts) / messages */
-	uint64_t events;	/* discrete events processed */
+	uint64_t doorbells;		    /* north->south notifications sent */
+	uint64_t interrupts;		    /* south->north notifications sent */
+	uint64_t spurious;		    /* notifications whose wakeup found no work, or arrived while disabled */
+	uint64_t suppressed;		    /* injects/kicks that sent nothing */
+	double notif_per_msg;		    /* (doorbells + interrupts) / messages */
+	uint64_t events;		    /* discrete events processed */
 };
 
 /* Run one simulation. 0, or a negative errno (-EINVAL for a bad configuration, -ENOMEM). */

@@ -30,14 +30,14 @@ static struct vbus_moderation mod;
 static u8 *region;
 static u64 data_off;
 static u32 stride;
-static u64 next_seq;		/* cookie of the next completion expected back */
-static bool enabled;		/* north's receiver record is enabled (we may block) */
-static bool resched;		/* wakeup must run again before blocking (SIG-4, RESCHED) */
-static volatile int in_wait;	/* the main loop is in sti;hlt;cli: the handler runs wakeup (SIG-3) */
-static volatile u64 irq_seq;	/* interrupts taken, for the main loop to see whether one came */
-static volatile u64 woke;	/* completions the handler's wakeup reclaimed */
+static u64 next_seq;	     /* cookie of the next completion expected back */
+static bool enabled;	     /* north's receiver record is enabled (we may block) */
+static bool resched;	     /* wakeup must run again before blocking (SIG-4, RESCHED) */
+static volatile int in_wait; /* the main loop is in sti;hlt;cli: the handler runs wakeup (SIG-3) */
+static volatile u64 irq_seq; /* interrupts taken, for the main loop to see whether one came */
+static volatile u64 woke;    /* completions the handler's wakeup reclaimed */
 static volatile int wake_res;
-static u64 last_tick;		/* moderation: TSC of the last core time unit */
+static u64 last_tick; /* moderation: TSC of the last core time unit */
 
 static void fail(long e, unsigned int line)
 {
@@ -186,7 +186,7 @@ static u64 block(void)
 {
 	if (!enabled) {
 		enabled = true;
-		if (shm_signal_enable(&q.sig) == SHM_SIGNAL_SELF)	/* SIG-4 */
+		if (shm_signal_enable(&q.sig) == SHM_SIGNAL_SELF) /* SIG-4 */
 			resched = true;
 	}
 	for (;;) {
@@ -221,7 +221,7 @@ static u64 block(void)
 			irq_disable();
 			in_wait = 0;
 			if (irq_seq == seq)
-				continue;	/* woken by something else: halt again */
+				continue; /* woken by something else: halt again */
 			if (wake_res == SHM_SIGNAL_RESCHED)
 				resched = true;
 			if (woke)
@@ -287,8 +287,9 @@ static int push_msgs(u64 first, unsigned int n)
 			w[k] = rng_next();
 		w[6] = lab_csum(w);
 		w[7] = 0;
-		d[i] = (struct ioq_desc_info){ .cookie = seq, .offset = off, .len = P->msg_len,
-					       .flags = VBUS_IOQ_DESC_F_WRITE };
+		d[i] = (struct ioq_desc_info){
+			.cookie = seq, .offset = off, .len = P->msg_len, .flags = VBUS_IOQ_DESC_F_WRITE
+		};
 	}
 	r = ioq_push(&q, d, n);
 	if (r < 0) {
@@ -306,7 +307,7 @@ static unsigned int send_some(u64 want)
 	unsigned int n;
 
 	if (free < want && free < P->batch)
-		drain();	/* opportunistic: completions already there cost nothing to take */
+		drain(); /* opportunistic: completions already there cost nothing to take */
 	free = ioq_free_slots(&q);
 	n = (unsigned int)(want < free ? want : free);
 	if (n > P->batch)
@@ -366,7 +367,7 @@ static void run_oneway(void)
 		if (arrived > R->sent) {
 			if (send_some(arrived - R->sent))
 				continue;
-			wait_done();	/* ring full: wait for completions */
+			wait_done(); /* ring full: wait for completions */
 			continue;
 		}
 		if (R->sent == P->messages) {
@@ -469,9 +470,9 @@ void lab_main(void)
 		if (shm_signal_enable(&q.sig) == SHM_SIGNAL_SELF)
 			resched = true;
 	}
-	outb(LAB_PORT_READY, 1);	/* south attaches now */
+	outb(LAB_PORT_READY, 1); /* south attaches now */
 	if (P->consumer == CONS_POLL)
-		irq_enable();	/* interrupts are only counted here: the handler runs wakeup only from a halt */
+		irq_enable(); /* interrupts are only counted here: the handler runs wakeup only from a halt */
 	R->tsc_start = rdtsc();
 	if (P->workload == WL_PINGPONG)
 		run_pingpong();

@@ -82,7 +82,7 @@ struct idt_gate {
 	u16 off0;
 	u16 sel;
 	u8 ist;
-	u8 type;	/* 0x8e: present, DPL 0, 64-bit interrupt gate (IF cleared on entry) */
+	u8 type; /* 0x8e: present, DPL 0, 64-bit interrupt gate (IF cleared on entry) */
 	u16 off1;
 	u32 off2;
 	u32 zero;
@@ -96,8 +96,9 @@ extern const u64 lab_fault_table[32];
 
 static void idt_set(unsigned int v, u64 fn)
 {
-	idt[v] = (struct idt_gate){ .off0 = (u16)fn, .sel = 0x08, .type = 0x8e,
-				    .off1 = (u16)(fn >> 16), .off2 = (u32)(fn >> 32) };
+	idt[v] = (struct idt_gate){
+		.off0 = (u16)fn, .sel = 0x08, .type = 0x8e, .off1 = (u16)(fn >> 16), .off2 = (u32)(fn >> 32)
+	};
 }
 
 void lab_idt_init(void)
@@ -131,10 +132,10 @@ void lab_apic_init(void)
 	/* the legacy PICs stay masked: every interrupt here is an MSI straight to this APIC */
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);
-	apic_write(APIC_LVT_LINT0, 1u << 16);	/* masked */
+	apic_write(APIC_LVT_LINT0, 1u << 16); /* masked */
 	apic_write(APIC_LVT_LINT1, 1u << 16);
 	apic_write(APIC_TPR, 0);
-	apic_write(APIC_SVR, 0x100 | 0xff);	/* software enable, spurious vector 0xff */
+	apic_write(APIC_SVR, 0x100 | 0xff); /* software enable, spurious vector 0xff */
 }
 
 /* Send LAB_IRQ_VECTOR to ourselves (ICR shorthand "self", fixed delivery). */

@@ -25,35 +25,35 @@ struct vbus_link;
 
 /* How a receiver waits for work. */
 enum vbus_wait {
-	VBUS_WAIT_POLL = 0,	/* busy-poll the ring with notifications disabled */
-	VBUS_WAIT_BLOCK = 1,	/* notifications enabled, sleep in read(eventfd) */
-	VBUS_WAIT_SPIN = 2,	/* poll for the spin budget, then enable and block */
+	VBUS_WAIT_POLL = 0,  /* busy-poll the ring with notifications disabled */
+	VBUS_WAIT_BLOCK = 1, /* notifications enabled, sleep in read(eventfd) */
+	VBUS_WAIT_SPIN = 2,  /* poll for the spin budget, then enable and block */
 };
 
-#define VBUS_LINK_EVENT_IDX (1u << 0)	/* vbus_link_params.flags: ring uses the event index */
-#define VBUS_LINK_NFDS 3		/* memfd, kick eventfd, call eventfd */
+#define VBUS_LINK_EVENT_IDX (1u << 0) /* vbus_link_params.flags: ring uses the event index */
+#define VBUS_LINK_NFDS 3	      /* memfd, kick eventfd, call eventfd */
 
 struct vbus_link_params {
-	uint32_t ring_count;	/* descriptors, power of two, 2..32768 */
-	uint32_t buf_size;	/* bytes per slot buffer, 1..16 MiB */
-	uint32_t flags;		/* VBUS_LINK_* */
+	uint32_t ring_count; /* descriptors, power of two, 2..32768 */
+	uint32_t buf_size;   /* bytes per slot buffer, 1..16 MiB */
+	uint32_t flags;	     /* VBUS_LINK_* */
 };
 
 /* One message for vbus_link_send. */
 struct vbus_link_msg {
 	const void *data;
-	uint32_t len;		/* <= buf_size */
-	uint64_t cookie;	/* returned to north with the completion */
+	uint32_t len;	 /* <= buf_size */
+	uint64_t cookie; /* returned to north with the completion */
 };
 
 /* Counters of one side. */
 struct vbus_link_stats {
-	uint64_t messages;	/* south: consumed; north: completions reclaimed */
-	uint64_t notifies;	/* eventfd writes this side made (doorbells or interrupts) */
-	uint64_t suppressed;	/* kicks that needed no notification (suppress, evskip) */
-	uint64_t wakeups;	/* eventfd reads that returned (this side slept or was woken) */
-	uint64_t spurious;	/* wakeups whose drain found nothing */
-	uint64_t violations;	/* protocol violations seen in shared memory (link then broken) */
+	uint64_t messages;   /* south: consumed; north: completions reclaimed */
+	uint64_t notifies;   /* eventfd writes this side made (doorbells or interrupts) */
+	uint64_t suppressed; /* kicks that needed no notification (suppress, evskip) */
+	uint64_t wakeups;    /* eventfd reads that returned (this side slept or was woken) */
+	uint64_t spurious;   /* wakeups whose drain found nothing */
+	uint64_t violations; /* protocol violations seen in shared memory (link then broken) */
 };
 
 /*

@@ -35,11 +35,11 @@
  * the first one's checks never saw.
  */
 void vbus_shim_race(volatile void *addr, unsigned long size);
-#define READ_ONCE(x)                                                          \
-	({                                                                    \
-		__typeof__(x) __v = __atomic_load_n(&(x), VBUS_SHIM_LOAD_ORDER); \
-		vbus_shim_race((volatile void *)&(x), sizeof(x));             \
-		__v;                                                          \
+#define READ_ONCE(x)                                                                               \
+	({                                                                                         \
+		__typeof__(x) __v = __atomic_load_n(&(x), VBUS_SHIM_LOAD_ORDER);                   \
+		vbus_shim_race((volatile void *)&(x), sizeof(x));                                  \
+		__v;                                                                               \
 	})
 #else
 #define READ_ONCE(x) __atomic_load_n(&(x), VBUS_SHIM_LOAD_ORDER)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Forbidden in the core: it never sleeps (it runs in the kick worker and in atomic context). Any use aborts. */
+/* Forbidden in the core: it never sleeps (it runs in the kick worker and in atomic context). Any
+ * use aborts. */
 #ifndef _VBUS_SHIM_LINUX_SCHED_H
 #define _VBUS_SHIM_LINUX_SCHED_H
 #include <stdlib.h>

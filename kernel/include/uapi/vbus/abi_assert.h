@@ -13,11 +13,11 @@
 #endif
 
 /* The size of an ABI struct, as docs/spec/ tabulates it. */
-#define VBUS_ABI_SIZE(type, size) \
+#define VBUS_ABI_SIZE(type, size)                                                                  \
 	VBUS_ABI_STATIC_ASSERT(sizeof(type) == (size), #type " size differs from docs/spec")
 /* The offset of an ABI field, as docs/spec/ tabulates it. */
-#define VBUS_ABI_OFFSET(type, field, off) \
-	VBUS_ABI_STATIC_ASSERT(__builtin_offsetof(type, field) == (off), \
+#define VBUS_ABI_OFFSET(type, field, off)                                                          \
+	VBUS_ABI_STATIC_ASSERT(__builtin_offsetof(type, field) == (off),                           \
 			       #type "." #field " offset differs from docs/spec")
 
 #endif /* _UAPI_VBUS_ABI_ASSERT_H */

@@ -29,23 +29,23 @@
 #define VBUS_FEAT_AGGREGATE (1u << 2)  /* many signals share a vector via the aggregation queue */
 
 struct vbus_shm_header {
-	__le32 magic;		  /* VBUS_SHM_MAGIC */
-	__le32 version;		  /* VBUS_SHM_VERSION */
-	__le64 size;		  /* region size in bytes (the BAR2 / memfd size) */
-	__le32 features;	  /* VBUS_FEAT_*: offered by south, north clears what it does not use */
-	__le32 max_devices;	  /* entries in the device table, 1..VBUS_MAX_DEVICES */
-	__le32 device_table_off;  /* offset of the device table, 64-byte aligned */
-	__le32 ctrl_ring_off;	  /* offset of the control IOQ, 64-byte aligned */
-	__le32 event_ring_off;	  /* offset of the hotplug event IOQ, 64-byte aligned */
-	__le32 aggr_queue_off;	  /* offset of the aggregation queue, 0 = none */
-	__le64 data_off;	  /* start of the data area */
-	__le64 data_len;	  /* length of the data area */
-	__le32 north_peer;	  /* ivshmem peer id of north (transport a), else 0 */
-	__le32 south_peer;	  /* ivshmem peer id of south (transport a), else 0 */
-	__le32 north_gen;	  /* north: bumped before north (re)initialises its rings (§3.1.1) */
-	__le32 south_gen;	  /* south: the north_gen it attached to (acknowledgement) */
-	__le32 link;		  /* south: VBUS_LINK_UP or VBUS_LINK_DOWN */
-	__u8 reserved[52];	  /* zero */
+	__le32 magic;	    /* VBUS_SHM_MAGIC */
+	__le32 version;	    /* VBUS_SHM_VERSION */
+	__le64 size;	    /* region size in bytes (the BAR2 / memfd size) */
+	__le32 features;    /* VBUS_FEAT_*: offered by south, north clears what it does not use */
+	__le32 max_devices; /* entries in the device table, 1..VBUS_MAX_DEVICES */
+	__le32 device_table_off; /* offset of the device table, 64-byte aligned */
+	__le32 ctrl_ring_off;	 /* offset of the control IOQ, 64-byte aligned */
+	__le32 event_ring_off;	 /* offset of the hotplug event IOQ, 64-byte aligned */
+	__le32 aggr_queue_off;	 /* offset of the aggregation queue, 0 = none */
+	__le64 data_off;	 /* start of the data area */
+	__le64 data_len;	 /* length of the data area */
+	__le32 north_peer;	 /* ivshmem peer id of north (transport a), else 0 */
+	__le32 south_peer;	 /* ivshmem peer id of south (transport a), else 0 */
+	__le32 north_gen;  /* north: bumped before north (re)initialises its rings (§3.1.1) */
+	__le32 south_gen;  /* south: the north_gen it attached to (acknowledgement) */
+	__le32 link;	   /* south: VBUS_LINK_UP or VBUS_LINK_DOWN */
+	__u8 reserved[52]; /* zero */
 };
 
 /* vbus_shm_header.link */
@@ -59,20 +59,22 @@ struct vbus_shm_header {
 #define VBUS_DEV_BROKEN 3  /* south saw a protocol violation; every verb but RELEASE fails -EIO */
 
 struct vbus_device_record {
-	__le32 id;			/* device id, unique on this bus, != 0 */
-	__le32 version;			/* device ABI version south implements */
-	__le32 state;			/* VBUS_DEV_* */
-	__le32 max_shm;			/* shm regions north may register (SHM verb ids 0..max_shm-1) */
-	char type[VBUS_DEV_TYPE_LEN];	/* NUL-padded type string: "echo", "null", "net" */
-	__le32 features;		/* device-specific feature bits */
-	__le32 reserved[3];		/* zero */
+	__le32 id;	/* device id, unique on this bus, != 0 */
+	__le32 version; /* device ABI version south implements */
+	__le32 state;	/* VBUS_DEV_* */
+	__le32 max_shm; /* shm regions north may register (SHM verb ids 0..max_shm-1) */
+	char type[VBUS_DEV_TYPE_LEN]; /* NUL-padded type string: "echo", "null", "net" */
+	__le32 features;	      /* device-specific feature bits */
+	__le32 reserved[3];	      /* zero */
 };
 
 /* vbus_ctrl_msg.op: the verbs */
-#define VBUS_CTRL_OPEN 1    /* arg0 = version north speaks, arg1 = flags; ret = version agreed */
-#define VBUS_CTRL_CLOSE 2   /* no args */
-#define VBUS_CTRL_SHM 3	    /* arg0 = shm id, arg1 = prio, offset/len = region, sigdesc; ret = signal handle */
-#define VBUS_CTRL_CALL 4    /* arg0 = function id, arg1 = flags, offset/len = in/out data; ret = result */
+#define VBUS_CTRL_OPEN 1  /* arg0 = version north speaks, arg1 = flags; ret = version agreed */
+#define VBUS_CTRL_CLOSE 2 /* no args */
+#define VBUS_CTRL_SHM                                                                              \
+	3 /* arg0 = shm id, arg1 = prio, offset/len = region, sigdesc; ret = signal handle */
+#define VBUS_CTRL_CALL                                                                             \
+	4 /* arg0 = function id, arg1 = flags, offset/len = in/out data; ret = result */
 #define VBUS_CTRL_RELEASE 5 /* north forgets the device; south drops north's shm registrations */
 
 #define VBUS_CTRL_NO_SIGNAL (~(__u64)0) /* vbus_ctrl_msg.sigdesc: the region embeds no signal */
@@ -84,16 +86,17 @@ struct vbus_device_record {
 #define VBUS_CALL_DEVICE_BASE 0x100
 
 struct vbus_ctrl_msg {
-	__le32 op;	  /* VBUS_CTRL_* (north) */
-	__le32 devid;	  /* target device id (north) */
-	__le32 arg0;	  /* verb argument (north) */
-	__le32 arg1;	  /* verb argument (north) */
-	__le64 offset;	  /* region offset argument (north) */
-	__le64 len;	  /* length argument (north) */
-	__le64 sigdesc;	  /* SHM: offset of the embedded vbus_shm_signal_desc, or VBUS_CTRL_NO_SIGNAL */
-	__le32 result;	  /* response (south): 0 or a negative errno, as two's complement */
-	__le32 ret;	  /* response value (south) */
-	__le64 reserved;  /* zero */
+	__le32 op;	 /* VBUS_CTRL_* (north) */
+	__le32 devid;	 /* target device id (north) */
+	__le32 arg0;	 /* verb argument (north) */
+	__le32 arg1;	 /* verb argument (north) */
+	__le64 offset;	 /* region offset argument (north) */
+	__le64 len;	 /* length argument (north) */
+	__le64 sigdesc;	 /* SHM: offset of the embedded vbus_shm_signal_desc, or VBUS_CTRL_NO_SIGNAL
+			  */
+	__le32 result;	 /* response (south): 0 or a negative errno, as two's complement */
+	__le32 ret;	 /* response value (south) */
+	__le64 reserved; /* zero */
 };
 
 /* vbus_event.type: hotplug events, south -> north through the event IOQ */
@@ -101,9 +104,9 @@ struct vbus_ctrl_msg {
 #define VBUS_EVENT_DEVDROP 2 /* device devid is going away; north must RELEASE it */
 
 struct vbus_event {
-	__le32 type;	/* VBUS_EVENT_* */
-	__le32 devid;	/* the device */
-	__le64 seq;	/* event sequence number, from 1, +1 per event */
+	__le32 type;  /* VBUS_EVENT_* */
+	__le32 devid; /* the device */
+	__le64 seq;   /* event sequence number, from 1, +1 per event */
 };
 
 /*
@@ -111,13 +114,14 @@ struct vbus_event {
  * vector. South appends the handle of a signal that fires; north drains.
  */
 struct vbus_aggr_queue {
-	__le32 magic;			     /* VBUS_AGGR_MAGIC */
-	__le32 count;			     /* entries in handle[], power of two */
-	__le32 head;			     /* written by south: handles appended */
-	__le32 tail;			     /* written by north: handles consumed */
-	__u8 reserved[48];		     /* zero */
-	struct vbus_shm_signal_desc signal;  /* the shared vector's signal (v2: 192 bytes, line-aligned) */
-	__le32 handle[];		     /* count entries: signal handles */
+	__le32 magic;	   /* VBUS_AGGR_MAGIC */
+	__le32 count;	   /* entries in handle[], power of two */
+	__le32 head;	   /* written by south: handles appended */
+	__le32 tail;	   /* written by north: handles consumed */
+	__u8 reserved[48]; /* zero */
+	struct vbus_shm_signal_desc
+		signal;	 /* the shared vector's signal (v2: 192 bytes, line-aligned) */
+	__le32 handle[]; /* count entries: signal handles */
 };
 #define VBUS_AGGR_MAGIC 0x56414751u /* "VAGQ" */
 

@@ -18,22 +18,22 @@
 
 /* VBUS_IOC_ATTACH_SHM: the shared region of this link */
 struct vbus_ioc_shm {
-	__s32 fd;	/* a memfd (or any shmem file) to map, or -1 to pin [addr, addr + size) */
-	__u32 flags;	/* zero */
-	__u64 addr;	/* with fd == -1: page-aligned userspace address, pinned long-term */
-	__u64 size;	/* region size in bytes, page multiple, >= sizeof(struct vbus_shm_header) */
+	__s32 fd;    /* a memfd (or any shmem file) to map, or -1 to pin [addr, addr + size) */
+	__u32 flags; /* zero */
+	__u64 addr;  /* with fd == -1: page-aligned userspace address, pinned long-term */
+	__u64 size;  /* region size in bytes, page multiple, >= sizeof(struct vbus_shm_header) */
 };
 
 /* VBUS_IOC_ADD_DEVICE: put a device into table slot @slot, served by an in-kernel backend */
 struct vbus_ioc_device {
-	__u32 slot;			/* device slot of this link, < VBUS_MAX_DEVICES */
-	__u32 id;			/* device id (!= 0) */
-	__u32 version;			/* device version */
-	__u32 flags;			/* VBUS_IOC_DEV_F_* */
-	char type[VBUS_DEV_TYPE_LEN];	/* backend: "echo", "null" */
-	__u64 ring_off[2];		/* region offsets of the device's IOQs: [0] tx (north->south), [1] rx */
-	__u32 signal[2];		/* signal (eventfd) index of each ring, see SET_KICK/SET_CALL */
-	__u32 reserved[2];		/* zero */
+	__u32 slot;		      /* device slot of this link, < VBUS_MAX_DEVICES */
+	__u32 id;		      /* device id (!= 0) */
+	__u32 version;		      /* device version */
+	__u32 flags;		      /* VBUS_IOC_DEV_F_* */
+	char type[VBUS_DEV_TYPE_LEN]; /* backend: "echo", "null" */
+	__u64 ring_off[2]; /* region offsets of the device's IOQs: [0] tx (north->south), [1] rx */
+	__u32 signal[2];   /* signal (eventfd) index of each ring, see SET_KICK/SET_CALL */
+	__u32 reserved[2]; /* zero */
 };
 
 /*
@@ -47,28 +47,29 @@ struct vbus_ioc_device {
 /* VBUS_IOC_SET_WEIGHT: the most one worker pass may do for one device (spec §5.2 TR-5) */
 struct vbus_ioc_weight {
 	__u32 descs;	/* descriptors, 1..VBUS_IOQ_MAX_COUNT (default 256) */
-	__u32 reserved;	/* zero */
+	__u32 reserved; /* zero */
 	__u64 bytes;	/* payload bytes copied, 1..VBUS_IOC_MAX_WEIGHT_BYTES (default 512 KiB) */
 };
 #define VBUS_IOC_MAX_WEIGHT_BYTES (1ull << 30)
 
 /* VBUS_IOC_SET_KICK / VBUS_IOC_SET_CALL: bind an eventfd to a signal index */
 struct vbus_ioc_eventfd {
-	__u32 index;	/* signal index, < VBUS_IOC_MAX_SIGNALS */
-	__s32 fd;	/* eventfd, or -1 to unbind */
+	__u32 index; /* signal index, < VBUS_IOC_MAX_SIGNALS */
+	__s32 fd;    /* eventfd, or -1 to unbind */
 };
 #define VBUS_IOC_MAX_SIGNALS 64u
 
 /* VBUS_IOC_GET_STATS: counters of one device slot (all slots summed with slot == ~0u) */
 struct vbus_ioc_stats {
-	__u32 slot;		/* in: device slot, or ~0u for the whole link */
-	__u32 broken;		/* out: 1 if the device (any device, for ~0u) is broken */
-	__u64 doorbells;	/* out: kicks received from north */
-	__u64 interrupts;	/* out: calls signalled toward north */
-	__u64 suppressed;	/* out: notifications suppressed by shm-signal, event index or moderation */
-	__u64 messages;		/* out: descriptors consumed */
-	__u64 violations;	/* out: protocol violations seen (each one marks the device broken) */
-	__u64 reserved[3];	/* zero */
+	__u32 slot;	   /* in: device slot, or ~0u for the whole link */
+	__u32 broken;	   /* out: 1 if the device (any device, for ~0u) is broken */
+	__u64 doorbells;   /* out: kicks received from north */
+	__u64 interrupts;  /* out: calls signalled toward north */
+	__u64 suppressed;  /* out: notifications suppressed by shm-signal, event index or moderation
+			    */
+	__u64 messages;	   /* out: descriptors consumed */
+	__u64 violations;  /* out: protocol violations seen (each one marks the device broken) */
+	__u64 reserved[3]; /* zero */
 };
 
 #define VBUS_IOC_GET_VERSION _IOR(VBUS_IOC_MAGIC, 0x00, __u32)

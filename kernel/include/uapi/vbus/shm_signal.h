@@ -31,18 +31,21 @@
 #define VBUS_PEER(side) (1 - (side))
 
 struct vbus_shm_signal_irq {
-	__u8 enabled;  /* receiver only: 1 = notify me, 0 = I am polling or asleep without notifications */
-	__u8 pending;  /* sender sets 1 when it notifies; receiver clears 0 after its last drain pass */
-	__u8 dirty;    /* sender sets 1 on every inject; receiver clears 0 before each drain pass */
+	__u8 enabled; /* receiver only: 1 = notify me, 0 = I am polling or asleep without
+			 notifications */
+	__u8 pending; /* sender sets 1 when it notifies; receiver clears 0 after its last drain pass
+		       */
+	__u8 dirty;   /* sender sets 1 on every inject; receiver clears 0 before each drain pass */
 	__u8 reserved; /* MUST be written 0, MUST be ignored on read */
-	__u8 pad[60];  /* MUST be written 0, MUST be ignored on read: the record owns its cache line */
+	__u8 pad[60];  /* MUST be written 0, MUST be ignored on read: the record owns its cache line
+			*/
 };
 
 struct vbus_shm_signal_desc {
-	__le32 magic;				/* VBUS_SHM_SIGNAL_MAGIC, written by north at init */
-	__le32 version;				/* VBUS_SHM_SIGNAL_VERSION, written by north at init */
-	__u8 reserved[56];			/* zero: the header line is read-only after init */
-	struct vbus_shm_signal_irq irq[2];	/* indexed by receiving side: VBUS_NORTH, VBUS_SOUTH */
+	__le32 magic;			   /* VBUS_SHM_SIGNAL_MAGIC, written by north at init */
+	__le32 version;			   /* VBUS_SHM_SIGNAL_VERSION, written by north at init */
+	__u8 reserved[56];		   /* zero: the header line is read-only after init */
+	struct vbus_shm_signal_irq irq[2]; /* indexed by receiving side: VBUS_NORTH, VBUS_SOUTH */
 };
 
 VBUS_ABI_SIZE(struct vbus_shm_signal_irq, 64);
