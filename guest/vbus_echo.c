@@ -16,26 +16,26 @@
 
 #include "vbus_proxy.h"
 
-#define VBUS_ECHO_MAX 1024u	/* bytes per message */
-#define VBUS_ECHO_COUNT 64u	/* descriptors per ring */
+#define VBUS_ECHO_MAX 1024u /* bytes per message */
+#define VBUS_ECHO_COUNT 64u /* descriptors per ring */
 
 struct vbus_echo {
-	struct kref ref;	/* the driver's, plus one per open file */
+	struct kref ref; /* the driver's, plus one per open file */
 	struct vbus_device *vdev;
 	struct miscdevice misc;
 	char name[24];
 	int index;
-	spinlock_t lock;	/* both IOQs (north side) and the rx fifo */
+	spinlock_t lock; /* both IOQs (north side) and the rx fifo */
 	struct mutex wlock, rlock;
 	wait_queue_head_t wq;
-	struct ioq q[2];	/* [0] tx, [1] rx */
+	struct ioq q[2]; /* [0] tx, [1] rx */
 	int sig[2];
 	u8 *txbuf, *rxbuf;
 	u64 txbuf_off, rxbuf_off;
 	/* completed rx buffers not yet read: slot and length, in order */
 	u32 fifo_slot[VBUS_ECHO_COUNT], fifo_len[VBUS_ECHO_COUNT];
 	u32 fifo_head, fifo_tail;
-	bool live;		/* rings set up and the link up */
+	bool live; /* rings set up and the link up */
 	u64 tx_msgs, rx_msgs, tx_bytes, rx_bytes, doorbells, interrupts, errors;
 };
 
@@ -76,7 +76,8 @@ static void vbus_echo_rx_done(void *arg, const struct ioq_desc_info *d)
 	struct vbus_echo *e = arg;
 	u32 slot = (u32)d->cookie;
 
-	if (slot >= VBUS_ECHO_COUNT || (d->flags & VBUS_IOQ_DESC_F_ERROR) || d->len > VBUS_ECHO_MAX) {
+	if (slot >= VBUS_ECHO_COUNT || (d->flags & VBUS_IOQ_DESC_F_ERROR) ||
+	    d->len > VBUS_ECHO_MAX) {
 		e->errors++;
 		return;
 	}
@@ -121,8 +122,10 @@ static void vbus_echo_signal(void *arg)
 static int vbus_echo_post(struct vbus_echo *e, u32 slot)
 {
 	struct ioq_desc_info d = {
-		.cookie = slot, .offset = e->rxbuf_off + (u64)slot * VBUS_ECHO_MAX,
-		.len = VBUS_ECHO_MAX, .flags = VBUS_IOQ_DESC_F_WRITE,
+		.cookie = slot,
+		.offset = e->rxbuf_off + (u64)slot * VBUS_ECHO_MAX,
+		.len = VBUS_ECHO_MAX,
+		.flags = VBUS_IOQ_DESC_F_WRITE,
 	};
 
 	return ioq_push(&e->q[1], &d, 1) == 1 ? 0 : -EIO;
@@ -143,7 +146,7 @@ static bool vbus_echo_writable(struct vbus_echo *e)
 		 * §1.2), look again; they stay off while there is room.
 		 */
 		if (shm_signal_enable(&e->q[0].sig) == SHM_SIGNAL_SELF)
-			shm_signal_wakeup(&e->q[0].sig, vbus_echo_drain, e, 0, NULL);	/* SIG-4 */
+			shm_signal_wakeup(&e->q[0].sig, vbus_echo_drain, e, 0, NULL); /* SIG-4 */
 		else
 			vbus_echo_drain(e);
 		ok = ioq_free_slots(&e->q[0]) > 0;
@@ -175,13 +178,13 @@ static bool vbus_echo_readable(struct vbus_echo *e)
 	if (!ok) {
 		/* nothing to read: listen for echoes (enable re-checks, §1.2), look again */
 		if (shm_signal_enable(&e->q[1].sig) == SHM_SIGNAL_SELF)
-			shm_signal_wakeup(&e->q[1].sig, vbus_echo_drain, e, 0, NULL);	/* SIG-4 */
+			shm_signal_wakeup(&e->q[1].sig, vbus_echo_drain, e, 0, NULL); /* SIG-4 */
 		else
 			vbus_echo_drain(e);
 		ok = e->fifo_head != e->fifo_tail;
 	}
 	if (ok && e->live && READ_ONCE(lazy_rx))
-		shm_signal_disable(&e->q[1].sig);	/* the reader will drain before it sleeps */
+		shm_signal_disable(&e->q[1].sig); /* the reader will drain before it sleeps */
 	spin_unlock_irqrestore(&e->lock, flags);
 	return ok;
 }
@@ -271,7 +274,7 @@ static ssize_t vbus_echo_read(struct file *f, char __user *ubuf, size_t len, lof
 	n = e->fifo_len[e->fifo_tail % VBUS_ECHO_COUNT];
 	spin_unlock_irqrestore(&e->lock, flags);
 	if (len < n) {
-		ret = -EMSGSIZE;	/* the message stays queued */
+		ret = -EMSGSIZE; /* the message stays queued */
 		goto out;
 	}
 	if (copy_to_user(ubuf, e->rxbuf + (u64)slot * VBUS_ECHO_MAX, n)) {
@@ -316,14 +319,13 @@ static const struct file_operations vbus_echo_fops = {
 	.llseek = noop_llseek,
 };
 
-#define VBUS_ECHO_STAT(field)							\
-static ssize_t field##_show(struct device *dev, struct device_attribute *attr,	\
-			    char *buf)						\
-{										\
-	struct vbus_echo *e = dev_get_drvdata(dev);				\
-	return sysfs_emit(buf, "%llu\n", e->field);				\
-}										\
-static DEVICE_ATTR_RO(field)
+#define VBUS_ECHO_STAT(field)                                                                      \
+	static ssize_t field##_show(struct device *dev, struct device_attribute *attr, char *buf)  \
+	{                                                                                          \
+		struct vbus_echo *e = dev_get_drvdata(dev);                                        \
+		return sysfs_emit(buf, "%llu\n", e->field);                                        \
+	}                                                                                          \
+	static DEVICE_ATTR_RO(field)
 
 VBUS_ECHO_STAT(tx_msgs);
 VBUS_ECHO_STAT(rx_msgs);
@@ -334,9 +336,10 @@ VBUS_ECHO_STAT(interrupts);
 VBUS_ECHO_STAT(errors);
 
 static struct attribute *vbus_echo_attrs[] = {
-	&dev_attr_tx_msgs.attr, &dev_attr_rx_msgs.attr, &dev_attr_tx_bytes.attr,
-	&dev_attr_rx_bytes.attr, &dev_attr_doorbells.attr, &dev_attr_interrupts.attr,
-	&dev_attr_errors.attr, NULL,
+	&dev_attr_tx_msgs.attr,	  &dev_attr_rx_msgs.attr,
+	&dev_attr_tx_bytes.attr,  &dev_attr_rx_bytes.attr,
+	&dev_attr_doorbells.attr, &dev_attr_interrupts.attr,
+	&dev_attr_errors.attr,	  NULL,
 };
 static const struct attribute_group vbus_echo_group = { .name = "echo", .attrs = vbus_echo_attrs };
 
@@ -454,7 +457,7 @@ static void vbus_echo_remove(struct vbus_device *vdev)
 	wake_up_interruptible(&e->wq);
 	vbus_dev_close(vdev);
 	ida_free(&vbus_echo_ida, e->index);
-	kref_put(&e->ref, vbus_echo_free);	/* open files keep it until they close */
+	kref_put(&e->ref, vbus_echo_free); /* open files keep it until they close */
 }
 
 static struct vbus_driver vbus_echo_driver = {

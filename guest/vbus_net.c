@@ -23,8 +23,8 @@ struct vbus_net {
 	struct vbus_device *vdev;
 	struct net_device *ndev;
 	struct napi_struct napi;
-	spinlock_t lock;		/* both IOQs (north side) */
-	struct ioq q[2];		/* [0] tx, [1] rx */
+	spinlock_t lock; /* both IOQs (north side) */
+	struct ioq q[2]; /* [0] tx, [1] rx */
 	int sig[2];
 	u8 *txbuf, *rxbuf;
 	u64 txbuf_off, rxbuf_off;
@@ -33,7 +33,10 @@ struct vbus_net {
 };
 
 static const char vbus_net_stat_names[][ETH_GSTRING_LEN] = {
-	"doorbells", "interrupts", "tx_queue_stops", "rx_errors",
+	"doorbells",
+	"interrupts",
+	"tx_queue_stops",
+	"rx_errors",
 };
 
 static void vbus_net_kick(struct vbus_net *n, unsigned int r)
@@ -47,8 +50,10 @@ static void vbus_net_kick(struct vbus_net *n, unsigned int r)
 static int vbus_net_post(struct vbus_net *n, u32 slot)
 {
 	struct ioq_desc_info d = {
-		.cookie = slot, .offset = n->rxbuf_off + (u64)slot * VBUS_NET_BUF,
-		.len = VBUS_NET_BUF, .flags = VBUS_IOQ_DESC_F_WRITE,
+		.cookie = slot,
+		.offset = n->rxbuf_off + (u64)slot * VBUS_NET_BUF,
+		.len = VBUS_NET_BUF,
+		.flags = VBUS_IOQ_DESC_F_WRITE,
 	};
 
 	return ioq_push(&n->q[1], &d, 1) == 1 ? 0 : -EIO;
@@ -75,7 +80,7 @@ static void vbus_net_reclaim_tx(struct vbus_net *n)
 struct vbus_net_rx {
 	struct vbus_net *n;
 	int done;
-	struct sk_buff_head list;	/* delivered after the ring lock is dropped */
+	struct sk_buff_head list; /* delivered after the ring lock is dropped */
 };
 
 static void vbus_net_rx_one(void *arg, const struct ioq_desc_info *d)
@@ -312,7 +317,7 @@ static int vbus_net_setup(struct vbus_net *n)
 	if (!n->txbuf || !n->rxbuf)
 		return -ENOMEM;
 	spin_lock_irqsave(&n->lock, flags);
-	shm_signal_enable(&n->q[1].sig);	/* rx notifications on; tx only when stopped */
+	shm_signal_enable(&n->q[1].sig); /* rx notifications on; tx only when stopped */
 	for (i = 0, ret = 0; i < VBUS_NET_COUNT && !ret; i++)
 		ret = vbus_net_post(n, i);
 	if (!ret) {

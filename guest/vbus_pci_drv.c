@@ -31,7 +31,7 @@ static DEFINE_IDA(vbus_link_ida);
 
 u32 vbus_link_vector(struct vbus_link *link, u32 handle)
 {
-	return handle < link->nvec ? handle : 0;	/* TR-2 */
+	return handle < link->nvec ? handle : 0; /* TR-2 */
 }
 
 void vbus_link_doorbell(struct vbus_link *link, u32 vector)
@@ -93,12 +93,14 @@ static bool vbus_ctrl_poll(struct vbus_link *link)
 	return READ_ONCE(link->ctrl_done);
 }
 
-int vbus_link_verb(struct vbus_link *link, u32 op, u32 devid, u32 arg0, u32 arg1, u64 off,
-		   u64 len, u64 sigdesc, u32 *ret)
+int vbus_link_verb(struct vbus_link *link, u32 op, u32 devid, u32 arg0, u32 arg1, u64 off, u64 len,
+		   u64 sigdesc, u32 *ret)
 {
 	struct ioq_desc_info d = {
-		.cookie = op, .offset = link->ctrl_buf_off,
-		.len = sizeof(struct vbus_ctrl_msg), .flags = 0,
+		.cookie = op,
+		.offset = link->ctrl_buf_off,
+		.len = sizeof(struct vbus_ctrl_msg),
+		.flags = 0,
 	};
 	unsigned long flags;
 	long left;
@@ -126,7 +128,7 @@ int vbus_link_verb(struct vbus_link *link, u32 op, u32 devid, u32 arg0, u32 arg1
 	if (!READ_ONCE(link->ctrl_done)) {
 		dev_err(link->parent, "control verb %u on device %u: %s\n", op, devid,
 			left ? "link went down" : "no answer from south");
-		link->attached = false;	/* the ring is in an unknown state until the next attach */
+		link->attached = false; /* the ring is in an unknown state until the next attach */
 		mutex_unlock(&link->verb_lock);
 		return left ? -ENOLINK : -ETIMEDOUT;
 	}
@@ -136,7 +138,6 @@ int vbus_link_verb(struct vbus_link *link, u32 op, u32 devid, u32 arg0, u32 arg1
 		*ret = r;
 	return err;
 }
-
 
 struct vbus_ev_batch {
 	struct vbus_bus_event ev[VBUS_PCI_RING_COUNT];
@@ -246,8 +247,9 @@ static void vbus_bus_work(struct work_struct *work)
 
 			if (ev->seq != link->event_seq + 1) {
 				link->events_lost++;
-				dev_warn(link->parent, "hotplug event %llu after %llu: rescanning\n",
-					 ev->seq, link->event_seq);
+				dev_warn(link->parent,
+					 "hotplug event %llu after %llu: rescanning\n", ev->seq,
+					 link->event_seq);
 			}
 			link->event_seq = ev->seq;
 			if (ev->type == VBUS_EVENT_DEVDROP)
@@ -291,7 +293,7 @@ static irqreturn_t vbus_pci_irq(int irq, void *data)
 
 	link->irqs[v]++;
 	if (v == 0) {
-		wake_up_all(&link->verb_wq);	/* a control answer: the waiter reclaims it */
+		wake_up_all(&link->verb_wq); /* a control answer: the waiter reclaims it */
 		schedule_work(&link->bus_work);
 	}
 	vbus_link_dispatch(link, v);
@@ -308,7 +310,8 @@ static int vbus_link_attach(struct vbus_link *link)
 	int ret, waited;
 
 	if (link->lay.event_ring_off <= link->lay.ctrl_ring_off ||
-	    link->lay.data_off <= link->lay.event_ring_off || link->lay.data_len < 2 * VBUS_PCI_BUS_MEM)
+	    link->lay.data_off <= link->lay.event_ring_off ||
+	    link->lay.data_len < 2 * VBUS_PCI_BUS_MEM)
 		return -EINVAL;
 	while (ccount > VBUS_IOQ_MIN_COUNT && VBUS_IOQ_RING_SIZE(ccount) > cspace)
 		ccount /= 2;
@@ -321,11 +324,12 @@ static int vbus_link_attach(struct vbus_link *link)
 	link->event_buf_off = link->lay.data_off + 256;
 
 	spin_lock_irqsave(&link->ring_lock, flags);
-	ret = ioq_north_init(&link->ctrl, (void *)(link->region + link->lay.ctrl_ring_off), ccount, 0,
-			     0, link->size);
+	ret = ioq_north_init(&link->ctrl, (void *)(link->region + link->lay.ctrl_ring_off), ccount,
+			     0, 0, link->size);
 	if (!ret)
-		ret = ioq_north_init(&link->event, (void *)(link->region + link->lay.event_ring_off),
-				     ecount, 0, 0, link->size);
+		ret = ioq_north_init(&link->event,
+				     (void *)(link->region + link->lay.event_ring_off), ecount, 0,
+				     0, link->size);
 	if (!ret) {
 		/* north listens for completions on both bus rings */
 		shm_signal_enable(&link->ctrl.sig);
@@ -388,13 +392,14 @@ static int vbus_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENODEV;
 	}
 	if (vbus_north_header(link->region, link->size, &link->lay)) {
-		dev_warn(dev, "vbus region header fails the checks (version or layout): not binding\n");
+		dev_warn(dev,
+			 "vbus region header fails the checks (version or layout): not binding\n");
 		return -ENODEV;
 	}
 	ivpos = readl(link->regs + IVSHMEM_IV_POSITION);
 	if (ivpos != link->lay.north_peer) {
-		dev_warn(dev, "IVPosition %u is not the region's north peer %u: not binding\n", ivpos,
-			 link->lay.north_peer);
+		dev_warn(dev, "IVPosition %u is not the region's north peer %u: not binding\n",
+			 ivpos, link->lay.north_peer);
 		return -ENODEV;
 	}
 
@@ -402,7 +407,8 @@ static int vbus_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_master(pdev);
 	nvec = pci_msix_vec_count(pdev);
 	if (nvec < 1)
-		return dev_err_probe(dev, -ENODEV, "no MSI-X vectors (ivshmem-doorbell,vectors=N)\n");
+		return dev_err_probe(dev, -ENODEV,
+				     "no MSI-X vectors (ivshmem-doorbell,vectors=N)\n");
 	nvec = min(nvec, VBUS_PCI_MAX_VECTORS);
 	nvec = pci_alloc_irq_vectors(pdev, nvec, nvec, PCI_IRQ_MSIX);
 	if (nvec < 0)
@@ -422,8 +428,8 @@ static int vbus_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	for (i = 0; i < nvec; i++) {
 		link->vec[i].link = link;
 		link->vec[i].v = i;
-		ret = devm_request_irq(dev, pci_irq_vector(pdev, i), vbus_pci_irq, 0,
-				       dev_name(dev), &link->vec[i]);
+		ret = devm_request_irq(dev, pci_irq_vector(pdev, i), vbus_pci_irq, 0, dev_name(dev),
+				       &link->vec[i]);
 		if (ret)
 			goto err_ida;
 	}
@@ -475,8 +481,8 @@ static void vbus_pci_remove(struct pci_dev *pdev)
 }
 
 static const struct pci_device_id vbus_pci_ids[] = {
-	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1110) },	/* ivshmem (doorbell) */
-	{ }
+	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1110) }, /* ivshmem (doorbell) */
+	{}
 };
 MODULE_DEVICE_TABLE(pci, vbus_pci_ids);
 

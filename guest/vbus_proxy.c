@@ -101,8 +101,13 @@ static ssize_t region_show(struct device *dev, struct device_attribute *attr, ch
 static DEVICE_ATTR_RO(region);
 
 static struct attribute *vbus_dev_attrs[] = {
-	&dev_attr_type.attr, &dev_attr_id.attr, &dev_attr_modalias.attr,
-	&dev_attr_state.attr, &dev_attr_counters.attr, &dev_attr_region.attr, NULL,
+	&dev_attr_type.attr,
+	&dev_attr_id.attr,
+	&dev_attr_modalias.attr,
+	&dev_attr_state.attr,
+	&dev_attr_counters.attr,
+	&dev_attr_region.attr,
+	NULL,
 };
 ATTRIBUTE_GROUPS(vbus_dev);
 

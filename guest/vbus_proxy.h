@@ -18,11 +18,11 @@ struct vbus_link;
 
 /* One signal a driver registered (a ring's embedded signal). */
 struct vbus_signal {
-	u32 handle;				/* from the SHM verb, >= 1 */
-	void (*fn)(void *arg);			/* run from the signal's interrupt (hard irq) */
+	u32 handle;	       /* from the SHM verb, >= 1 */
+	void (*fn)(void *arg); /* run from the signal's interrupt (hard irq) */
 	void *arg;
-	u64 irqs;				/* interrupts delivered to fn */
-	u64 doorbells;				/* doorbells written for it */
+	u64 irqs;      /* interrupts delivered to fn */
+	u64 doorbells; /* doorbells written for it */
 };
 
 #define VBUS_DEV_MAX_SIGNALS 4
@@ -37,7 +37,7 @@ struct vbus_device {
 	u32 max_shm;
 	char type[VBUS_DEV_TYPE_LEN];
 	bool opened;
-	bool gone;				/* DEVDROP seen or link torn down */
+	bool gone; /* DEVDROP seen or link torn down */
 	/* private data area carve (allocations are 64-byte aligned) */
 	u64 mem_off;
 	u64 mem_len;

@@ -57,9 +57,7 @@
 enum { AG_N, AG_S };
 enum { M_TSO, M_WEAK };
 enum { SC_PLAIN, SC_EVIDX, SC_LOWER, SC_BOTH, SC_LINK, SC_LINK_EVIDX, SC_RECLAIM, SC_COUNT };
-static const char *const sc_name[SC_COUNT] = {"plain", "evidx",      "lower",
-						"both",  "link",       "link-evidx",
-						"reclaim"};
+static const char *const sc_name[SC_COUNT] = { "plain", "evidx", "lower", "both", "link", "link-evidx", "reclaim" };
 static const char *const sc_doc[SC_COUNT] = {
 	"plain ring (SIG-12 dirty elision on), south enables, serves doorbells, once "
 	"disables/polls/enables",
@@ -91,9 +89,10 @@ enum {
 	OP_N_POLL,
 	OP_COUNT
 };
-static const char *const op_name[OP_COUNT] = {"-",	"push+kick",   "enable",  "wakeup(reclaim)",
-					      "enable", "wakeup(pop)", "disable", "poll",
-					      "arm(1)", "vbus_link_recv(BLOCK)", "reclaim(poll)"};
+static const char *const op_name[OP_COUNT] = {
+	"-",	   "push+kick", "enable", "wakeup(reclaim)",	   "enable",	   "wakeup(pop)",
+	"disable", "poll",	"arm(1)", "vbus_link_recv(BLOCK)", "reclaim(poll)"
+};
 
 struct sb_ent {
 	uint16_t off;
@@ -104,17 +103,17 @@ struct sb_ent {
 
 struct agent {
 	union {
-		struct ioq q; /* the core's private state at the start of the current call */
+		struct ioq q;		   /* the core's private state at the start of the current call */
 		uint8_t link[VX_LINK_MAX]; /* link scenarios, south: libvbus's struct vbus_link
 					      (its struct ioq first) */
 	};
-	uint8_t op;    /* current call, OP_NONE between calls */
-	uint8_t k;     /* events done in the current call */
-	uint8_t phase; /* script position */
-	uint8_t count; /* north: pushed; south: consumed */
-	uint8_t done2; /* north: reclaimed; south: 1 once the disable/poll/enable cycle ran */
-	uint8_t bad;   /* a descriptor read with the wrong contents */
-	uint8_t dup;   /* an item consumed twice */
+	uint8_t op;	  /* current call, OP_NONE between calls */
+	uint8_t k;	  /* events done in the current call */
+	uint8_t phase;	  /* script position */
+	uint8_t count;	  /* north: pushed; south: consumed */
+	uint8_t done2;	  /* north: reclaimed; south: 1 once the disable/poll/enable cycle ran */
+	uint8_t bad;	  /* a descriptor read with the wrong contents */
+	uint8_t dup;	  /* an item consumed twice */
 	uint8_t blocked;  /* link: asleep in read(eventfd) with nothing in flight */
 	uint8_t inflight; /* doorbells sent TO this agent, not yet taken */
 	uint8_t sbn;
@@ -179,16 +178,16 @@ static const char *addr_name(unsigned int off, char *buf, size_t len)
 		unsigned int off;
 		const char *name;
 	} f[] = {
-		{offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].enabled), "irq[N].enabled"},
-		{offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].pending), "irq[N].pending"},
-		{offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].dirty), "irq[N].dirty"},
-		{offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].enabled), "irq[S].enabled"},
-		{offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].pending), "irq[S].pending"},
-		{offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].dirty), "irq[S].dirty"},
-		{offsetof(struct vbus_ioq_ring, north.index), "north.index"},
-		{offsetof(struct vbus_ioq_ring, north.event), "north.event"},
-		{offsetof(struct vbus_ioq_ring, south.index), "south.index"},
-		{offsetof(struct vbus_ioq_ring, south.event), "south.event"},
+		{ offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].enabled), "irq[N].enabled" },
+		{ offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].pending), "irq[N].pending" },
+		{ offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].dirty), "irq[N].dirty" },
+		{ offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].enabled), "irq[S].enabled" },
+		{ offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].pending), "irq[S].pending" },
+		{ offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].dirty), "irq[S].dirty" },
+		{ offsetof(struct vbus_ioq_ring, north.index), "north.index" },
+		{ offsetof(struct vbus_ioq_ring, north.event), "north.event" },
+		{ offsetof(struct vbus_ioq_ring, south.index), "south.index" },
+		{ offsetof(struct vbus_ioq_ring, south.event), "south.event" },
 	};
 	unsigned int d0 = offsetof(struct vbus_ioq_ring, desc);
 
@@ -208,7 +207,8 @@ static const char *addr_name(unsigned int off, char *buf, size_t len)
 		} d[] = { { offsetof(struct vbus_ioq_desc, offset), "offset" },
 			  { offsetof(struct vbus_ioq_desc, len), "len" },
 			  { offsetof(struct vbus_ioq_desc, flags), "flags" } };
-		unsigned int i = (off - d0) / sizeof(struct vbus_ioq_desc), o = (off - d0) % sizeof(struct vbus_ioq_desc);
+		unsigned int i = (off - d0) / sizeof(struct vbus_ioq_desc),
+			     o = (off - d0) % sizeof(struct vbus_ioq_desc);
 
 		for (size_t j = 0; j < sizeof(d) / sizeof(d[0]); j++)
 			if (d[j].off == o) {
@@ -302,12 +302,10 @@ static const char *fence_label(const char *file, int line)
 static int writer_of(unsigned int off)
 {
 	if (off == offsetof(struct vbus_ioq_ring, signal.irq[VBUS_NORTH].enabled) ||
-	    off == offsetof(struct vbus_ioq_ring, north.index) ||
-	    off == offsetof(struct vbus_ioq_ring, north.event))
+	    off == offsetof(struct vbus_ioq_ring, north.index) || off == offsetof(struct vbus_ioq_ring, north.event))
 		return AG_N;
 	if (off == offsetof(struct vbus_ioq_ring, signal.irq[VBUS_SOUTH].enabled) ||
-	    off == offsetof(struct vbus_ioq_ring, south.index) ||
-	    off == offsetof(struct vbus_ioq_ring, south.event))
+	    off == offsetof(struct vbus_ioq_ring, south.index) || off == offsetof(struct vbus_ioq_ring, south.event))
 		return AG_S;
 	return -1;
 }
@@ -472,13 +470,11 @@ void vx_store(volatile void *p, unsigned int size, uint64_t v, const char *file,
 		X.overflow = 1;
 		longjmp(X.jb, 1);
 	}
-	a->sb[a->sbn++] =
-		(struct sb_ent){.off = (uint16_t)off, .size = (uint8_t)size, .val = (uint32_t)v};
+	a->sb[a->sbn++] = (struct sb_ent){ .off = (uint16_t)off, .size = (uint8_t)size, .val = (uint32_t)v };
 	X.local = 1; /* only the own buffer changes: commutes with every step of the peer and every
 			flush */
-	lg(" store %s=%u -> %c buffer%s%s", addr_name(off, nb, sizeof(nb)),
-	   (unsigned int)(uint32_t)v, X.ag == AG_N ? 'N' : 'S',
-	   X.log && site_label(file, line, 0, lb, sizeof(lb))[0] ? " " : "", lb);
+	lg(" store %s=%u -> %c buffer%s%s", addr_name(off, nb, sizeof(nb)), (unsigned int)(uint32_t)v,
+	   X.ag == AG_N ? 'N' : 'S', X.log && site_label(file, line, 0, lb, sizeof(lb))[0] ? " " : "", lb);
 	ev_end();
 }
 
@@ -503,8 +499,7 @@ void vx_fence(int kind, const char *file, int line)
 		ev_end();
 	}
 	if (kind == VX_MB) {
-		lg(" %s = mb: drain %c buffer (%u stores)", label, X.ag == AG_N ? 'N' : 'S',
-		   a->sbn);
+		lg(" %s = mb: drain %c buffer (%u stores)", label, X.ag == AG_N ? 'N' : 'S', a->sbn);
 		drain_all(X.s, X.ag);
 		if (C.model == M_WEAK)
 			memcpy(X.s->view[X.ag], X.s->mem, RING_BYTES);
@@ -517,10 +512,9 @@ void vx_fence(int kind, const char *file, int line)
 				X.overflow = 1;
 				longjmp(X.jb, 1);
 			}
-			a->sb[a->sbn++] = (struct sb_ent){0};
+			a->sb[a->sbn++] = (struct sb_ent){ 0 };
 		}
-		lg(" %s = wmb: earlier stores leave %c buffer first", label,
-		   X.ag == AG_N ? 'N' : 'S');
+		lg(" %s = wmb: earlier stores leave %c buffer first", label, X.ag == AG_N ? 'N' : 'S');
 		X.local = 1;
 	} else {
 		memcpy(X.s->view[X.ag], X.s->mem, RING_BYTES);
@@ -542,8 +536,7 @@ static void vx_notify(int to)
 	if (C.model == M_WEAK)
 		memcpy(X.s->view[X.ag], X.s->mem, RING_BYTES);
 	X.s->ag[to].inflight++;
-	lg(" notify(%c): the transport drains %c buffer; in flight", to == AG_N ? 'N' : 'S',
-	   X.ag == AG_N ? 'N' : 'S');
+	lg(" notify(%c): the transport drains %c buffer; in flight", to == AG_N ? 'N' : 'S', X.ag == AG_N ? 'N' : 'S');
 	ev_end();
 }
 
@@ -584,8 +577,7 @@ ssize_t vx_efd_read(int fd, void *buf, size_t n)
 		longjmp(X.jb, 1);
 	}
 	a->ev[idx] = a->inflight;
-	lg(" read(eventfd)=%u: %c takes the doorbell(s) in flight", a->inflight,
-	   X.ag == AG_N ? 'N' : 'S');
+	lg(" read(eventfd)=%u: %c takes the doorbell(s) in flight", a->inflight, X.ag == AG_N ? 'N' : 'S');
 	a->inflight = 0;
 	a->blocked = 0;
 	ev_end();
@@ -644,8 +636,7 @@ static void south_handler(void *arg)
 {
 	(void)arg;
 	pop_all_and_complete();
-	if (C.sc == SC_EVIDX ||
-	    C.sc == SC_LOWER) /* §2.7 IOQ-11: re-arm for 1, drain again while ready */
+	if (C.sc == SC_EVIDX || C.sc == SC_LOWER) /* §2.7 IOQ-11: re-arm for 1, drain again while ready */
 		while (ioq_arm(&W->q, 1) == IOQ_READY)
 			pop_all_and_complete();
 }
@@ -687,7 +678,8 @@ static int run_op(int ag, int op)
 			north_handler(NULL); /* reclaim by polling first, as a sender does before
 						pushing */
 		d = (struct ioq_desc_info){
-			.cookie = (u64)W->count + 1, .offset = (u64)W->count + 1, .len = 8, .flags = 0};
+			.cookie = (u64)W->count + 1, .offset = (u64)W->count + 1, .len = 8, .flags = 0
+		};
 		if (ioq_push(&W->q, &d, 1) != 1)
 			W->bad = 1;
 		r = ioq_kick(&W->q);
@@ -830,9 +822,8 @@ static int apply(struct xstate *s, int act, int choice)
 
 		for (int i = 0; i < a->sbn; i++)
 			if (flushable(s, ag, i) && seen++ == choice) {
-				lg("flush %s=%u from %c buffer to memory",
-				   addr_name(a->sb[i].off, nb, sizeof(nb)), a->sb[i].val,
-				   ag == AG_N ? 'N' : 'S');
+				lg("flush %s=%u from %c buffer to memory", addr_name(a->sb[i].off, nb, sizeof(nb)),
+				   a->sb[i].val, ag == AG_N ? 'N' : 'S');
 				flush_entry(s, ag, i);
 				return 1;
 			}
@@ -846,8 +837,7 @@ static int apply(struct xstate *s, int act, int choice)
 			return 0;
 		a->op = (uint8_t)ops[choice];
 		a->k = 0;
-		if ((ops[choice] == OP_S_WAKEUP && (a->phase == 1 || a->phase == 3)) ||
-		    ops[choice] == OP_N_WAKEUP) {
+		if ((ops[choice] == OP_S_WAKEUP && (a->phase == 1 || a->phase == 3)) || ops[choice] == OP_N_WAKEUP) {
 			a->inflight--;
 			lg("a doorbell arrives: run %s", op_name[ops[choice]]);
 		} else {
@@ -877,8 +867,7 @@ static int apply(struct xstate *s, int act, int choice)
 			return -1;
 		if (X.breach)
 			return -2;
-		return X.nochoice ? 0
-				  : 1; /* the live event changed s (a->k, a->ev, buffers, memory) */
+		return X.nochoice ? 0 : 1; /* the live event changed s (a->k, a->ev, buffers, memory) */
 	}
 	lg("%s:", op_name[a->op]);
 	int r = run_op(ag, a->op);
@@ -911,10 +900,9 @@ static int quiescent(const struct xstate *s)
 	const struct agent *n = &s->ag[AG_N], *so = &s->ag[AG_S];
 
 	if (IS_LINK(C.sc)) /* south asleep in libvbus's read(eventfd), north done */
-		return !n->op && !n->sbn && !n->inflight && n->phase == 3 && so->op == OP_S_RECV &&
-		       so->blocked && !so->inflight && !so->sbn;
-	if (n->op != OP_NONE || so->op != OP_NONE || n->sbn || so->sbn || n->inflight ||
-	    so->inflight)
+		return !n->op && !n->sbn && !n->inflight && n->phase == 3 && so->op == OP_S_RECV && so->blocked &&
+		       !so->inflight && !so->sbn;
+	if (n->op != OP_NONE || so->op != OP_NONE || n->sbn || so->sbn || n->inflight || so->inflight)
 		return 0;
 	if (n->phase != (C.sc == SC_BOTH ? 2 : 3))
 		return 0;
@@ -951,11 +939,9 @@ static int check(const struct xstate *s, char *why, size_t len)
 			 "interrupt in flight",
 			 C.depth - n->done2);
 	else if (s->mem[se] && s->mem[sp])
-		snprintf(why, len,
-			 "stranded pending: irq[S].enabled=1 and irq[S].pending=1 at rest");
+		snprintf(why, len, "stranded pending: irq[S].enabled=1 and irq[S].pending=1 at rest");
 	else if (C.sc == SC_BOTH && s->mem[ne] && s->mem[np])
-		snprintf(why, len,
-			 "stranded pending: irq[N].enabled=1 and irq[N].pending=1 at rest");
+		snprintf(why, len, "stranded pending: irq[N].enabled=1 and irq[N].pending=1 at rest");
 	return why[0] != 0;
 }
 
@@ -1053,21 +1039,18 @@ static void init_state(struct xstate *s)
 			   C.sc == SC_PLAIN || C.sc == SC_BOTH || C.sc == SC_LINK || C.sc == SC_RECLAIM
 				   ? 0
 				   : VBUS_IOQ_F_EVENT_IDX,
-			   0,
-			   RING_BYTES) ||
+			   0, RING_BYTES) ||
 	    ioq_south_attach(&qs, ring_buf, RING_BYTES, 0)) {
 		fprintf(stderr, "vbus-explore-core: ring setup failed\n");
 		exit(2);
 	}
-	if (C.sc == SC_LOWER &&
-	    ioq_arm(&qs, 2) != IOQ_ARMED) { /* a previous arm asked for 2 entries */
+	if (C.sc == SC_LOWER && ioq_arm(&qs, 2) != IOQ_ARMED) { /* a previous arm asked for 2 entries */
 		fprintf(stderr, "vbus-explore-core: initial arm failed\n");
 		exit(2);
 	}
 	memcpy(&s->ag[AG_N].q, &qn, sizeof(qn));
 	memcpy(&s->ag[AG_S].q, &qs, sizeof(qs));
-	if (IS_LINK(C.sc) && vx_link_init(s->ag[AG_S].link, sizeof(s->ag[AG_S].link), &qs,
-					  ring_buf, RING_BYTES)) {
+	if (IS_LINK(C.sc) && vx_link_init(s->ag[AG_S].link, sizeof(s->ag[AG_S].link), &qs, ring_buf, RING_BYTES)) {
 		fprintf(stderr, "vbus-explore-core: struct vbus_link does not fit VX_LINK_MAX\n");
 		exit(2);
 	}
@@ -1087,17 +1070,17 @@ static void print_mem(FILE *f, const struct xstate *s)
 		"        memory: irq[N]=%u%u%u irq[S]=%u%u%u north.index=%u south.index=%u "
 		"north.event=%u "
 		"south.event=%u",
-		r->signal.irq[0].enabled, r->signal.irq[0].pending, r->signal.irq[0].dirty,
-		r->signal.irq[1].enabled, r->signal.irq[1].pending, r->signal.irq[1].dirty,
-		r->north.index, r->south.index, r->north.event, r->south.event);
+		r->signal.irq[0].enabled, r->signal.irq[0].pending, r->signal.irq[0].dirty, r->signal.irq[1].enabled,
+		r->signal.irq[1].pending, r->signal.irq[1].dirty, r->north.index, r->south.index, r->north.event,
+		r->south.event);
 	for (int ag = 0; ag < 2; ag++) {
 		const struct agent *a = &s->ag[ag];
 
 		fprintf(f, " | %c buffer [", ag == AG_N ? 'N' : 'S');
 		for (int i = 0; i < a->sbn; i++)
 			if (a->sb[i].size)
-				fprintf(f, "%s%s=%u", i ? ", " : "",
-					addr_name(a->sb[i].off, nb, sizeof(nb)), a->sb[i].val);
+				fprintf(f, "%s%s=%u", i ? ", " : "", addr_name(a->sb[i].off, nb, sizeof(nb)),
+					a->sb[i].val);
 			else
 				fprintf(f, "%swmb", i ? ", " : "");
 		fprintf(f, "]");
@@ -1105,8 +1088,8 @@ static void print_mem(FILE *f, const struct xstate *s)
 	fprintf(f, " | in flight to N %u, to S %u\n", s->ag[AG_N].inflight, s->ag[AG_S].inflight);
 }
 
-static void counterexample(FILE *f, const struct xstate *init, const uint32_t *parent,
-			   const uint16_t *act, uint32_t id, const char *why)
+static void counterexample(FILE *f, const struct xstate *init, const uint32_t *parent, const uint16_t *act, uint32_t id,
+			   const char *why)
 {
 	uint32_t len = 0, k;
 	uint16_t *path;
@@ -1128,8 +1111,8 @@ static void counterexample(FILE *f, const struct xstate *init, const uint32_t *p
 		"store goes to its side's store buffer until a flush step or mb;\n"
 		" the memory line is printed after each step that changed memory, a buffer or the "
 		"doorbells)\n",
-		sc_name[C.sc], C.model == M_TSO ? "x86-TSO" : "weak (arm64-like)",
-		C.drop ? ", dropped " : "", C.drop ? C.drop : "", C.depth, len);
+		sc_name[C.sc], C.model == M_TSO ? "x86-TSO" : "weak (arm64-like)", C.drop ? ", dropped " : "",
+		C.drop ? C.drop : "", C.depth, len);
 	struct xstate *s = malloc(sizeof(*s)), *prev = malloc(sizeof(*s));
 
 	if (!s || !prev) {
@@ -1149,17 +1132,14 @@ static void counterexample(FILE *f, const struct xstate *init, const uint32_t *p
 		apply(s, a, c);
 		fputc('\n', f);
 		if (memcmp(prev->mem, s->mem, sizeof(s->mem)) || prev->ag[0].sbn != s->ag[0].sbn ||
-		    prev->ag[1].sbn != s->ag[1].sbn ||
-		    memcmp(prev->ag[0].sb, s->ag[0].sb, sizeof(s->ag[0].sb)) ||
+		    prev->ag[1].sbn != s->ag[1].sbn || memcmp(prev->ag[0].sb, s->ag[0].sb, sizeof(s->ag[0].sb)) ||
 		    memcmp(prev->ag[1].sb, s->ag[1].sb, sizeof(s->ag[1].sb)) ||
-		    prev->ag[0].inflight != s->ag[0].inflight ||
-		    prev->ag[1].inflight != s->ag[1].inflight)
+		    prev->ag[0].inflight != s->ag[0].inflight || prev->ag[1].inflight != s->ag[1].inflight)
 			print_mem(f, s);
 	}
 	X.log = NULL;
 	fprintf(f, "quiescent: %s, both store buffers empty, nothing in flight\n",
-		IS_LINK(C.sc) ? "north done, south asleep in libvbus's read(eventfd)"
-			      : "both sides done");
+		IS_LINK(C.sc) ? "north done, south asleep in libvbus's read(eventfd)" : "both sides done");
 	fprintf(f, "VIOLATION: %s\n", why);
 	free(path);
 	free(s);
@@ -1173,7 +1153,7 @@ struct result {
 
 static int explore(struct result *res, FILE *cex)
 {
-	struct vis V = {0};
+	struct vis V = { 0 };
 	struct xstate init;
 	uint8_t *cur = NULL, *nxt = NULL;
 	uint64_t ncur = 0, nnxt = 0, capn = 0, n = 0, capid = 1u << 16;
@@ -1292,8 +1272,7 @@ static int explore(struct result *res, FILE *cex)
 					if (check(&s, why, sizeof(why))) {
 						res->violations++;
 						if (cex && !printed) {
-							counterexample(cex, &init, parent, act,
-								       (uint32_t)(n - 1), why);
+							counterexample(cex, &init, parent, act, (uint32_t)(n - 1), why);
 							printed = 1;
 						}
 					}
@@ -1368,15 +1347,15 @@ static void usage(FILE *f, const char *prog)
  */
 int vbus_explore_core_main(const char *prog, int argc, char **argv)
 {
-	static const struct option lo[] = {{"scenario", required_argument, 0, 's'},
-					   {"depth", required_argument, 0, 'd'},
-					   {"model", required_argument, 0, 'm'},
-					   {"drop", required_argument, 0, 'x'},
-					   {"max-states", required_argument, 0, 'M'},
-					   {"quiet", no_argument, 0, 'q'},
-					   {"no-reduction", no_argument, 0, 'R'},
-					   {"help", no_argument, 0, 'h'},
-					   {0, 0, 0, 0}};
+	static const struct option lo[] = { { "scenario", required_argument, 0, 's' },
+					    { "depth", required_argument, 0, 'd' },
+					    { "model", required_argument, 0, 'm' },
+					    { "drop", required_argument, 0, 'x' },
+					    { "max-states", required_argument, 0, 'M' },
+					    { "quiet", no_argument, 0, 'q' },
+					    { "no-reduction", no_argument, 0, 'R' },
+					    { "help", no_argument, 0, 'h' },
+					    { 0, 0, 0, 0 } };
 	struct result r;
 	unsigned int depth;
 	int o, rc;
@@ -1398,7 +1377,8 @@ int vbus_explore_core_main(const char *prog, int argc, char **argv)
 					C.sc = i;
 			if (C.sc < 0)
 				return vbus_usage_error(
-					prog, "--scenario '%s': not plain, evidx, lower, both, link, link-evidx or reclaim",
+					prog,
+					"--scenario '%s': not plain, evidx, lower, both, link, link-evidx or reclaim",
 					optarg);
 			break;
 		case 'd':
@@ -1412,15 +1392,13 @@ int vbus_explore_core_main(const char *prog, int argc, char **argv)
 			else if (!strcmp(optarg, "weak"))
 				C.model = M_WEAK;
 			else
-				return vbus_usage_error(prog, "--model '%s': not tso or weak",
-							optarg);
+				return vbus_usage_error(prog, "--model '%s': not tso or weak", optarg);
 			break;
 		case 'x':
 			C.drop = optarg;
 			break;
 		case 'M':
-			if (vbus_parse_u64(prog, "--max-states", optarg, 1, 4000000000ull,
-					   &C.max_states))
+			if (vbus_parse_u64(prog, "--max-states", optarg, 1, 4000000000ull, &C.max_states))
 				return VBUS_EXIT_USAGE;
 			break;
 		case 'q':
@@ -1439,24 +1417,20 @@ int vbus_explore_core_main(const char *prog, int argc, char **argv)
 	if (rc) {
 		char what[64];
 
-		snprintf(what, sizeof(what), "search stopped after %llu states",
-			 (unsigned long long)r.states);
-		return vbus_fail(
-			prog, what,
-			rc == -E2BIG ? "more states than --max-states"
-			: rc == -EOVERFLOW
-				? "an event, buffer or value limit of the explorer was reached"
-			: rc == -EPERM ? "an agent stored to an address only its peer may write "
-					 "(single-writer breach)"
-				       : strerror(-rc));
+		snprintf(what, sizeof(what), "search stopped after %llu states", (unsigned long long)r.states);
+		return vbus_fail(prog, what,
+				 rc == -E2BIG	    ? "more states than --max-states"
+				 : rc == -EOVERFLOW ? "an event, buffer or value limit of the explorer was reached"
+				 : rc == -EPERM	    ? "an agent stored to an address only its peer may write "
+						      "(single-writer breach)"
+						    : strerror(-rc));
 	}
 	printf("production core, scenario %s, %s, depth %d%s%s: %llu states, %llu transitions, "
 	       "%llu quiescent, "
 	       "%llu violations, %.2f s (%.0f states/s)\n",
-	       sc_name[C.sc], C.model == M_TSO ? "x86-TSO" : "weak", C.depth,
-	       C.drop ? ", dropped " : "", C.drop ? C.drop : "", (unsigned long long)r.states,
-	       (unsigned long long)r.transitions, (unsigned long long)r.quiescent,
-	       (unsigned long long)r.violations, r.seconds,
+	       sc_name[C.sc], C.model == M_TSO ? "x86-TSO" : "weak", C.depth, C.drop ? ", dropped " : "",
+	       C.drop ? C.drop : "", (unsigned long long)r.states, (unsigned long long)r.transitions,
+	       (unsigned long long)r.quiescent, (unsigned long long)r.violations, r.seconds,
 	       r.seconds > 0 ? (double)r.states / r.seconds : 0.0);
 	return r.violations ? 3 : VBUS_EXIT_OK;
 }

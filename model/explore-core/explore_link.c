@@ -57,8 +57,7 @@ int vx_link_init(void *buf, size_t len, const struct ioq *q, void *region, uint6
 	return 0;
 }
 
-int vx_link_recv_block(void *link, uint32_t (*rx)(void *arg, const void *data, uint32_t len,
-						    uint64_t cookie))
+int vx_link_recv_block(void *link, uint32_t (*rx)(void *arg, const void *data, uint32_t len, uint64_t cookie))
 {
 	return vbus_link_recv(link, VBUS_WAIT_BLOCK, rx, NULL);
 }

@@ -19,8 +19,7 @@ struct ioq;
 /* Fill @buf as vbus_link_attach would (south side of @q's ring at @region); 0 or -EINVAL. */
 int vx_link_init(void *buf, size_t len, const struct ioq *q, void *region, uint64_t size);
 /* libvbus's vbus_link_recv(VBUS_WAIT_BLOCK): the real wait loop, link_block. */
-int vx_link_recv_block(void *link, uint32_t (*rx)(void *arg, const void *data, uint32_t len,
-						    uint64_t cookie));
+int vx_link_recv_block(void *link, uint32_t (*rx)(void *arg, const void *data, uint32_t len, uint64_t cookie));
 /* The explorer's eventfd: read sleeps until a doorbell is in flight, write is a doorbell. */
 ssize_t vx_efd_read(int fd, void *buf, size_t n);
 ssize_t vx_efd_write(int fd, const void *buf, size_t n);

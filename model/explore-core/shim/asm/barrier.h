@@ -18,15 +18,15 @@ void vx_fence(int kind, const char *file, int line);
 #define smp_mb() virt_mb()
 #define smp_wmb() virt_wmb()
 #define smp_rmb() virt_rmb()
-#define smp_load_acquire(p)                                                                        \
-	({                                                                                         \
-		__typeof__(*(p)) _v = READ_ONCE(*(p));                                             \
-		virt_rmb();                                                                        \
-		_v;                                                                                \
+#define smp_load_acquire(p)                                                                                            \
+	({                                                                                                             \
+		__typeof__(*(p)) _v = READ_ONCE(*(p));                                                                 \
+		virt_rmb();                                                                                            \
+		_v;                                                                                                    \
 	})
-#define smp_store_release(p, v)                                                                    \
-	do {                                                                                       \
-		virt_wmb();                                                                        \
-		WRITE_ONCE(*(p), (v));                                                             \
+#define smp_store_release(p, v)                                                                                        \
+	do {                                                                                                           \
+		virt_wmb();                                                                                            \
+		WRITE_ONCE(*(p), (v));                                                                                 \
 	} while (0)
 #endif
