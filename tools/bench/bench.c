@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -279,6 +281,78 @@ static double bench_eventfd_rtt(uint64_t iters)
 	return ns;
 }
 
+/*
+ * What decides whether the asymmetric barrier (spec §1.3.2) pays: the sender
+ * would drop one full fence per kick (a store to a line the peer reads, then
+ * the fence: the kick's pattern), the receiver would pay one membarrier() per
+ * MB-ENABLE/DRAIN/CLEAR/ARM instead. Both measured with the peer thread
+ * running on the other CPU (spinning on the line), as it would be.
+ */
+struct asym_cost {
+	_Alignas(64) uint64_t line;
+	_Alignas(64) uint64_t done;
+	uint64_t iters;
+	int membarrier; /* 1: time membarrier(), 0: time store + fence */
+	double secs;
+};
+
+static long sys_membarrier(int cmd)
+{
+	return syscall(__NR_membarrier, cmd, 0, 0);
+}
+
+static void *asym_timer(void *a)
+{
+	struct asym_cost *c = a;
+	double t0 = vbus_now_s();
+
+	for (uint64_t i = 0; i < c->iters; i++) {
+		if (c->membarrier) {
+			if (sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+				break;
+		} else {
+			__atomic_store_n(&c->line, i, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		}
+	}
+	c->secs = vbus_now_s() - t0;
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *asym_peer(void *a)
+{
+	struct asym_cost *c = a;
+	uint64_t sink = 0;
+
+	while (!__atomic_load_n(&c->done, __ATOMIC_ACQUIRE))
+		sink += __atomic_load_n(&c->line, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->line, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/* ns per operation: a store + full fence, or (membarrier) one private expedited membarrier(); 0 if unavailable. */
+static double bench_asym_cost(uint64_t iters, int membarrier)
+{
+	struct asym_cost *c = aligned_alloc(64, sizeof(*c));
+	double ns = 0;
+
+	if (!c)
+		return 0;
+	memset(c, 0, sizeof(*c));
+	c->iters = iters;
+	c->membarrier = membarrier;
+	if (membarrier && sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)) {
+		fprintf(stderr, "vbus-bench: membarrier(REGISTER_PRIVATE_EXPEDITED): %s\n", strerror(errno));
+		free(c);
+		return 0;
+	}
+	run_pair(asym_timer, asym_peer, c);
+	ns = c->secs / iters * 1e9;
+	free(c);
+	return ns;
+}
+
 /* ------------------------------------------------------------- vbus */
 
 struct vb {
@@ -471,9 +545,9 @@ struct bench_cfg {
 	uint64_t stream_n, rtt_n, block_n;
 };
 
-enum unit { U_MSGS_PER_S, U_RTT_NS, U_PER_MSG };
+enum unit { U_MSGS_PER_S, U_RTT_NS, U_PER_MSG, U_NS_OP };
 /* the JSON key of each unit: the same key as vbus-model's for the same quantity (docs/cli.md) */
-static const char *const unit_key[] = { "msgs_per_s", "rtt_ns", "notifications_per_message" };
+static const char *const unit_key[] = { "msgs_per_s", "rtt_ns", "notifications_per_message", "ns_per_op" };
 
 /* A run measures one figure into out[0] (and, for a vbus stream, notifications per message into out[1]). */
 typedef void (*run_fn)(const struct bench_cfg *c, double out[2]);
@@ -488,6 +562,8 @@ RUN(run_spsc1, bench_spsc(c->stream_n, 1))
 RUN(run_spsc32, bench_spsc(c->stream_n, BURST))
 RUN(run_spin_rtt, bench_spin_rtt(c->rtt_n))
 RUN(run_efd_rtt, bench_eventfd_rtt(c->block_n))
+RUN(run_fence_cost, bench_asym_cost(c->rtt_n * 10, 0))
+RUN(run_membarrier_cost, bench_asym_cost(c->block_n, 1))
 RUN(run_split1, bench_split_vq_stream(c->stream_n, 1))
 RUN(run_split32, bench_split_vq_stream(c->stream_n, BURST))
 RUN(run_packed1, bench_packed_vq_stream(c->stream_n, 1))
@@ -552,6 +628,8 @@ static const struct measurement measurements[] = {
 	{ "spsc_burst32", "SPSC ring, burst 32", U_MSGS_PER_S, 0, run_spsc32 },
 	{ "spin_pingpong", "spin ping-pong (one line)", U_RTT_NS, 0, run_spin_rtt },
 	{ "eventfd_pingpong", "eventfd ping-pong", U_RTT_NS, 0, run_efd_rtt },
+	{ "fence_cost", "store + full fence (sender's MB per kick)", U_NS_OP, 0, run_fence_cost },
+	{ "membarrier_cost", "membarrier() (receiver's asymmetric MB)", U_NS_OP, 0, run_membarrier_cost },
 	{ "split_vq_single", "split virtqueue (ours), single", U_MSGS_PER_S, 0, run_split1 },
 	{ "split_vq_burst32", "split virtqueue (ours), burst 32", U_MSGS_PER_S, 0, run_split32 },
 	{ "packed_vq_single", "packed virtqueue (ours), single", U_MSGS_PER_S, 0, run_packed1 },
@@ -603,6 +681,8 @@ static const struct ratio_row ratios[] = {
 	{ "vbus_stream_block", "split_vq_stream_block", ">", 1 },
 	{ "vbus_stream_block", "packed_vq_stream_block", ">", 1 },
 	{ "split_vq_stream_block", "split_vq_burst32", NULL, 0 },
+	/* asymmetric barrier break-even: kicks whose fence it saves per membarrier the receiver pays */
+	{ "membarrier_cost", "fence_cost", NULL, 0 },
 	{ "packed_vq_stream_block", "packed_vq_burst32", NULL, 0 },
 };
 #define NRATIO ((int)(sizeof(ratios) / sizeof(ratios[0])))
@@ -682,6 +762,8 @@ static void fmt_value(char *buf, size_t n, enum unit u, double v)
 		snprintf(buf, n, "%.2f M/s", v / 1e6);
 	else if (u == U_RTT_NS)
 		snprintf(buf, n, "%.0f ns", v);
+	else if (u == U_NS_OP)
+		snprintf(buf, n, "%.1f ns/op", v);
 	else
 		snprintf(buf, n, "%.5f", v);
 }
