@@ -154,6 +154,15 @@ static bool vbus_echo_writable(struct vbus_echo *e)
 	return ok;
 }
 
+/*
+ * lazy_rx: interrupts for echoes only while a reader waits (the rx signal is
+ * enabled when nothing is left to read, disabled while echoes are queued), as
+ * tx completions are only while the tx ring is full. Off: always enabled.
+ */
+static bool lazy_rx = true;
+module_param(lazy_rx, bool, 0644);
+MODULE_PARM_DESC(lazy_rx, "interrupt for echoes only while a reader waits (default on)");
+
 static bool vbus_echo_readable(struct vbus_echo *e)
 {
 	unsigned long flags;
@@ -163,6 +172,16 @@ static bool vbus_echo_readable(struct vbus_echo *e)
 	if (e->live)
 		vbus_echo_drain(e);
 	ok = !e->live || e->fifo_head != e->fifo_tail;
+	if (!ok) {
+		/* nothing to read: listen for echoes (enable re-checks, §1.2), look again */
+		if (shm_signal_enable(&e->q[1].sig) == SHM_SIGNAL_SELF)
+			shm_signal_wakeup(&e->q[1].sig, vbus_echo_drain, e, 0, NULL);	/* SIG-4 */
+		else
+			vbus_echo_drain(e);
+		ok = e->fifo_head != e->fifo_tail;
+	}
+	if (ok && e->live && READ_ONCE(lazy_rx))
+		shm_signal_disable(&e->q[1].sig);	/* the reader will drain before it sleeps */
 	spin_unlock_irqrestore(&e->lock, flags);
 	return ok;
 }

@@ -69,8 +69,8 @@ echo
 cosim="$build/bin/vbus-cosim"
 if [ -x "$cosim" ]; then
 	echo "== cosimulation: the Verilated accelerator under SystemC, model and production core in lockstep"
-	"$cosim" --workload random --seed 1 --cycles 200000 --channels 8
-	echo "(workloads: $("$cosim" --help | sed -n 's/^ \{21\}\([a-z-]*\) .*/\1/p' | tr '\n' ' ')--channels 8|64;"
+	"$cosim" --cycles 200000
+	echo "(the default workload, pingpong; all workloads: $("$cosim" --help | sed -n 's/^ \{21\}\([a-z-]*\) .*/\1/p' | tr '\n' ' ')--channels 8|64;"
 	echo " waveform: $cosim --workload pingpong --cycles 2000 --wave pingpong.fst && gtkwave pingpong.fst)"
 else
 	echo "== cosimulation: $cosim not built (needs Verilator and libsystemc-dev: scripts/deps.sh)"

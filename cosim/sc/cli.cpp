@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "cli.h"
+#include "vbus_cli.h"
 #include "top.h"
 
 static void usage(FILE *f, const unsigned *built, unsigned nbuilt)
@@ -33,30 +34,15 @@ static void usage(FILE *f, const unsigned *built, unsigned nbuilt)
 		" (default %u)\n"
 		"  --trace FILE     write the run's events as a spec section 7 trace (vbus-model diff reads it)\n"
 		"  --wave FILE      write the accelerator's waveform (FST; open with gtkwave)\n"
-		"  --json           print the summary as one JSON object\n"
+		"  --json           print the summary as one JSON object (with its \"config\")\n"
 		"  --bench          print cycles/s and the share of time in the RTL, the scoreboard and SystemC\n"
-		"  --progress       a progress line on stderr (default: when stderr is a terminal)\n"
+		"  --progress       a progress line on stderr on runs over 3 s (default: on unless -q)\n"
 		"  -q               only the verdict line\n"
 		"Exit 0: model, core and RTL agree; 1: a mismatch (or protocol error); 2: bad usage.\n",
 		built[0]);
 }
 
-static int bad(const char *msg, const char *arg)
-{
-	fprintf(stderr, "vbus-cosim: %s '%s' (try 'vbus-cosim --help')\n", msg, arg);
-	return 2;
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	if (!s || !*s || *s == '-')
-		return -1;
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	return errno || *end ? -1 : 0;
-}
+static const char *const prog = "vbus-cosim";
 
 int cosim_parse(int argc, char **argv, CosimOpts &o, const unsigned *built, unsigned nbuilt)
 {
@@ -73,41 +59,48 @@ int cosim_parse(int argc, char **argv, CosimOpts &o, const unsigned *built, unsi
 		{ "help", no_argument, nullptr, 'h' },
 		{ nullptr, 0, nullptr, 0 },
 	};
+	bool progress_set = false;
 	uint64_t v;
 	int c;
 
+	// --help wins over everything else on the line (docs/cli.md)
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout, built, nbuilt);
+			return 0;
+		}
 	o.wl = find_workload("pingpong");
 	o.channels = built[0];
-	o.progress = isatty(2);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hq", opts, nullptr)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hq", opts, nullptr)) != -1) {
 		switch (c) {
 		case 'w':
 			if (!(o.wl = find_workload(optarg)))
-				return bad("unknown workload", optarg);
+				return vbus_usage_error(prog, "--workload '%s': not a workload (see --help)", optarg);
 			break;
 		case 's':
-			if (parse_u64(optarg, &o.seed))
-				return bad("--seed needs a number, not", optarg);
+			if (vbus_parse_u64(prog, "--seed", optarg, 0, UINT64_MAX, &o.seed))
+				return VBUS_EXIT_USAGE;
 			break;
 		case 'c':
-			if (parse_u64(optarg, &v) || v < 100 || v > (1ull << 40))
-				return bad("--cycles needs a number from 100 to 2^40, not", optarg);
+			if (vbus_parse_u64(prog, "--cycles", optarg, 100, 1ull << 40, &v))
+				return VBUS_EXIT_USAGE;
 			o.cycles = v;
 			break;
 		case 'n': {
 			bool ok = false;
 
-			if (!parse_u64(optarg, &v))
-				for (unsigned i = 0; i < nbuilt; i++)
-					ok |= v == built[i];
+			if (vbus_parse_u64(prog, "--channels", optarg, 1, 64, &v))
+				return VBUS_EXIT_USAGE;
+			for (unsigned i = 0; i < nbuilt; i++)
+				ok |= v == built[i];
 			if (!ok) {
-				fprintf(stderr, "vbus-cosim: --channels '%s': this build has Verilated models for",
+				fprintf(stderr, "%s: --channels '%s': this build has Verilated models for", prog,
 					optarg);
 				for (unsigned i = 0; i < nbuilt; i++)
 					fprintf(stderr, " %u", built[i]);
-				fprintf(stderr, " channels\n");
-				return 2;
+				fprintf(stderr, " channels (try '%s --help')\n", prog);
+				return VBUS_EXIT_USAGE;
 			}
 			o.channels = unsigned(v);
 			break;
@@ -125,22 +118,22 @@ int cosim_parse(int argc, char **argv, CosimOpts &o, const unsigned *built, unsi
 			o.bench = true;
 			break;
 		case 'p':
-			o.progress = true;
+			o.progress = progress_set = true;
 			break;
 		case 'q':
 			o.quiet = true;
 			break;
-		case 'h':
-			usage(stdout, built, nbuilt);
-			return 0;
 		default:
-			return bad("unknown option or missing value:", argv[optind - 1]);
+			return vbus_getopt_error(prog, c, argv[optind - 1], optopt);
 		}
 	}
 	if (optind < argc)
-		return bad("unexpected argument", argv[optind]);
-	if (o.json || o.quiet)
-		o.progress = false;
+		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if (o.trace.empty() == false && o.trace == o.wave)
+		return vbus_usage_error(prog, "--trace and --wave name the same file '%s'", o.trace.c_str());
+	// progress (stderr): by default unless -q; --progress forces it
+	if (!progress_set)
+		o.progress = !o.quiet;
 	return -1;
 }
 
@@ -157,7 +150,13 @@ int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const 
 			fprintf(stderr, "MISMATCH %s\n", r.why.c_str());
 	}
 	if (o.json) {
-		printf("{\"workload\":\"%s\",\"seed\":%" PRIu64 ",\"channels\":%u,\"cycles\":%" PRIu64
+		printf("{\"config\":{\"workload\":\"%s\",\"seed\":%" PRIu64
+		       ",\"channels\":%u,\"stimulus_cycles\":%" PRIu64
+		       ",\"tolerance_cycles\":%d,\"predicted_latency_cycles\":%d,\"msi_ready_pct\":%u,\"notify_ready_pct\":%u"
+		       ",\"moderation\":%s},",
+		       o.wl->name, o.seed, o.channels, o.cycles, CS_CYCLE_TOL, CS_PRED_LATENCY, o.wl->msi_ready,
+		       o.wl->notify_ready, o.wl->moderation ? "true" : "false");
+		printf("\"workload\":\"%s\",\"seed\":%" PRIu64 ",\"channels\":%u,\"cycles\":%" PRIu64
 		       ",\"verdict\":\"%s\",\"doorbells\":%" PRIu64 ",\"device_injects\":%" PRIu64
 		       ",\"interrupts\":%" PRIu64 ",\"device_notifications\":%" PRIu64 ",\"suppressed_n\":%" PRIu64
 		       ",\"suppressed_s\":%" PRIu64 ",\"deferred\":%" PRIu64 ",\"moderation_fires\":%" PRIu64

@@ -6,14 +6,58 @@
 #include <verilated_fst_sc.h>
 
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include <unistd.h>
 
 #include "cli.h"
 #include "top.h"
+#include "vbus_cli.h"
 
 #ifdef COSIM_MUTANT
+// vbus-cosim-mutant: the same top over a mutant build (see CMakeLists.txt); --mutant NAME switches one
+// planted bug on: an RTL one through a Verilog plusarg, the model's or the core's through a C global.
+#include <cstring>
+#include <string>
+
 #include "Vdbm.h"
 static const unsigned built[] = { 8 };
+extern "C" int vbus_cosim_mut_model, vbus_cosim_mut_core;
+static const char *const rtl_mutants[] = { "nopend", "noack", "starve" };
+
+// Take "--mutant NAME" out of argv (the rest goes to cosim_parse). Returns -1 or an exit code.
+static int take_mutant(int &argc, char **argv, std::string &plusarg)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--mutant"))
+			continue;
+		const char *m = i + 1 < argc ? argv[i + 1] : "";
+		bool rtl = false;
+
+		for (const char *r : rtl_mutants)
+			rtl |= !strcmp(m, r);
+		if (rtl)
+			plusarg = std::string("+vbus_mutant_") + m;
+		else if (!strcmp(m, "model"))
+			vbus_cosim_mut_model = 1;
+		else if (!strcmp(m, "core"))
+			vbus_cosim_mut_core = 1;
+		else {
+			fprintf(stderr,
+				"vbus-cosim-mutant: --mutant '%s': not one of nopend noack starve model core "
+				"(try 'vbus-cosim-mutant --help')\n",
+				m);
+			return 2;
+		}
+		memmove(argv + i, argv + i + 2, sizeof(*argv) * (argc - i - 1)); // keeps argv[argc] == NULL
+		argc -= 2;
+		return -1;
+	}
+	return -1;
+}
 #else
 #include "Vdb64.h"
 #include "Vdb8.h"
@@ -24,12 +68,22 @@ template <class V> static RunResult run(const CosimOpts &o, cs_sb *sb, ProfileSh
 {
 	CosimTop<V> top("top", *o.wl, o.channels, o.seed, o.cycles, sb, o.progress);
 	VerilatedFstSc *wave = nullptr;
+	std::string wave_tmp = o.wave + ".tmp-" + std::to_string(getpid());
 
 	if (!o.wave.empty()) {
+#ifdef COSIM_MUTANT
+		fprintf(stderr, "vbus-cosim-mutant: --wave: the mutant build has no waveform code\n");
+		exit(2);
+#else
+		if (vbus_mkdir_parents(o.wave.c_str())) {
+			fprintf(stderr, "vbus-cosim: %s: cannot create its folder\n", o.wave.c_str());
+			exit(1);
+		}
 		sc_core::sc_start(sc_core::SC_ZERO_TIME);
 		wave = new VerilatedFstSc;
 		top.dut.trace(wave, 99);
-		wave->open(o.wave.c_str());
+		wave->open(wave_tmp.c_str()); // renamed over --wave FILE when complete (docs/cli.md)
+#endif
 	}
 	if (o.bench)
 		profile_start();
@@ -41,28 +95,54 @@ template <class V> static RunResult run(const CosimOpts &o, cs_sb *sb, ProfileSh
 	if (wave) {
 		wave->close();
 		delete wave;
+		if (rename(wave_tmp.c_str(), o.wave.c_str())) {
+			fprintf(stderr, "vbus-cosim: %s: %s\n", o.wave.c_str(), strerror(errno));
+			unlink(wave_tmp.c_str());
+			top.res.mismatch = true;
+			top.res.why = "the waveform file could not be written";
+		}
 	}
 	return top.res;
 }
 
-int sc_main(int argc, char **argv)
+// SystemC prints its banner when the simulation context is first made, which static sc_time objects
+// already do before sc_main: switch it off before any C++ static constructor runs (priority 101).
+__attribute__((constructor(101))) static void no_systemc_banner()
 {
 	setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+}
+
+int sc_main(int argc, char **argv)
+{
 	CosimOpts o;
 	ProfileShares prof;
 	FILE *trace = nullptr;
+	struct vbus_out trace_out;
 	RunResult r;
-	int rc = cosim_parse(argc, argv, o, built, sizeof(built) / sizeof(built[0]));
+	int rc;
+#ifdef COSIM_MUTANT
+	std::string plusarg;
+	const char *vargv[] = { argv[0], nullptr };
+
+	if ((rc = take_mutant(argc, argv, plusarg)) >= 0)
+		return rc;
+	vargv[1] = plusarg.c_str();
+	Verilated::commandArgs(plusarg.empty() ? 1 : 2, vargv);
+#endif
+	rc = cosim_parse(argc, argv, o, built, sizeof(built) / sizeof(built[0]));
 
 	if (rc >= 0)
 		return rc;
-	if (!o.trace.empty() && !(trace = fopen(o.trace.c_str(), "w"))) {
-		perror(o.trace.c_str());
-		return 2;
+	if (!o.trace.empty()) { // written beside, renamed over FILE when complete (docs/cli.md)
+		if (vbus_out_open(&trace_out, "vbus-cosim", o.trace.c_str()))
+			return 1;
+		trace = trace_out.f;
 	}
 	cs_sb *sb = cs_create(o.channels, trace);
 	if (!sb) {
 		fprintf(stderr, "vbus-cosim: out of memory\n");
+		if (trace)
+			vbus_out_abort(&trace_out);
 		return 1;
 	}
 	if (!o.wave.empty())
@@ -75,9 +155,7 @@ int sc_main(int argc, char **argv)
 #endif
 	rc = cosim_report(o, r, sb, o.bench ? &prof : nullptr);
 	cs_destroy(sb);
-	if (trace && fclose(trace)) {
-		perror(o.trace.c_str());
+	if (trace && vbus_out_commit(&trace_out, "vbus-cosim"))
 		rc = rc ? rc : 1;
-	}
 	return rc;
 }

@@ -33,6 +33,16 @@ struct cs_chan {
 	uint32_t new_holdoff, new_count;
 };
 
+struct cs_rec {
+	uint64_t step, cycle;
+	const char *op, *res;
+	unsigned chan;
+	int dirty;
+	char side;
+	uint8_t st[6], has_mod;
+	uint32_t mc, mt;
+};
+
 struct cs_sb {
 	unsigned n;
 	FILE *trace;
@@ -41,7 +51,7 @@ struct cs_sb {
 	uint32_t rexp[RFIFO], raddr[RFIFO];
 	unsigned rhead, rcount;
 	uint64_t step, cycle;
-	char ring[CS_TRACE_KEEP][192];
+	struct cs_rec ring[CS_TRACE_KEEP];
 	unsigned ring_next, ring_n;
 	int mismatch;
 	char msg[1024];
@@ -135,29 +145,59 @@ static int both(struct cs_sb *sb, unsigned c, const char *name, enum op op, int 
 	return r[0];
 }
 
-static void trace_rec(struct cs_sb *sb, char side, const char *op, unsigned c, const char *res, const char *detail)
+/* Format one record as §7 text (no newline). */
+static void rec_format(const struct cs_rec *r, char *buf, size_t len)
 {
-	char *buf = sb->ring[sb->ring_next];
-	size_t len = 192;
-	int n;
-	uint32_t mc, mt;
+	int n = snprintf(buf, len, "%" PRIu64 "@%" PRIu64 " %c %s ch%u %s", r->step, r->cycle, r->side, r->op, r->chan,
+			 r->res);
 
-	n = snprintf(buf, len, "%" PRIu64 "@%" PRIu64 " %c %s ch%u %s%s%s N=%u%u%u S=%u%u%u", ++sb->step, sb->cycle,
-		     side, op, c, res, detail ? " " : "", detail ? detail : "", bit(sb, c, 0, CS_EN),
-		     bit(sb, c, 0, CS_PEND), bit(sb, c, 0, CS_DIRTY), bit(sb, c, 1, CS_EN), bit(sb, c, 1, CS_PEND),
-		     bit(sb, c, 1, CS_DIRTY));
-	if (sb->ch[c].holdoff && n > 0 && (size_t)n < len) {
-		pred[0]->mod_get(sb->ch[c].p[0], &mc, &mt);
-		if (mt)
-			snprintf(buf + n, len - n, " mc=%u mt=%u", mc, mt);
+	if (n > 0 && (size_t)n < len && r->dirty >= 0)
+		n += snprintf(buf + n, len - n, " dirty=%d", r->dirty);
+	if (n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " N=%u%u%u S=%u%u%u", r->st[0], r->st[1], r->st[2], r->st[3], r->st[4],
+			      r->st[5]);
+	if (n > 0 && (size_t)n < len && r->has_mod) {
+		if (r->mt)
+			snprintf(buf + n, len - n, " mc=%u mt=%u", r->mc, r->mt);
 		else
-			snprintf(buf + n, len - n, " mc=%u mt=-", mc);
+			snprintf(buf + n, len - n, " mc=%u mt=-", r->mc);
 	}
+}
+
+/*
+ * One §7 record: kept in binary in the ring of the last CS_TRACE_KEEP (formatted only for a mismatch
+ * report: the text costs more than the scoreboard's work), written as text only with --trace.
+ * @op and @res are string literals; @dirty < 0: no dirty= field.
+ */
+static void trace_rec(struct cs_sb *sb, char side, const char *op, unsigned c, const char *res, int dirty)
+{
+	struct cs_rec *r = &sb->ring[sb->ring_next];
+
+	r->step = ++sb->step;
+	r->cycle = sb->cycle;
+	r->side = side;
+	r->op = op;
+	r->chan = c;
+	r->res = res;
+	r->dirty = dirty;
+	r->st[0] = bit(sb, c, 0, CS_EN);
+	r->st[1] = bit(sb, c, 0, CS_PEND);
+	r->st[2] = bit(sb, c, 0, CS_DIRTY);
+	r->st[3] = bit(sb, c, 1, CS_EN);
+	r->st[4] = bit(sb, c, 1, CS_PEND);
+	r->st[5] = bit(sb, c, 1, CS_DIRTY);
+	r->has_mod = sb->ch[c].holdoff != 0;
+	if (r->has_mod)
+		pred[0]->mod_get(sb->ch[c].p[0], &r->mc, &r->mt);
 	sb->ring_next = (sb->ring_next + 1) % CS_TRACE_KEEP;
 	if (sb->ring_n < CS_TRACE_KEEP)
 		sb->ring_n++;
-	if (sb->trace)
+	if (sb->trace) {
+		char buf[192];
+
+		rec_format(r, buf, sizeof(buf));
 		fprintf(sb->trace, "%s\n", buf);
+	}
 }
 
 /* A message requested (HW-7/HW-11): merges with one still queued. */
@@ -216,6 +256,12 @@ static int observe_stream(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t r
 
 		if (!m->req || (valid && c == vc))
 			continue;
+		/* HW-7: a requested message shows at once (the stream reloads in the cycle it is accepted) */
+		if (!valid && sb->cycle >= m->cause + CS_PRED_LATENCY + CS_CYCLE_TOL)
+			return mismatch(sb, c, name,
+					"valid by cycle %" PRIu64 " (requested at cycle %" PRIu64
+					"), actual the stream idle",
+					m->cause + CS_PRED_LATENCY + CS_CYCLE_TOL, m->cause);
 		if (valid && !m->seen)
 			m->queued = 1;
 		/* HW-11 round-robin: a visible request is granted before every other channel has had a turn */
@@ -235,13 +281,13 @@ static int observe_stream(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t r
 			ch->msi.req = 0;
 			sb->cnt[vc * CS_NCNT + CS_CNT_IRQ]++;
 			sb->st.irqs++;
-			trace_rec(sb, 'N', "deliver", vc, "ok", NULL);
+			trace_rec(sb, 'N', "deliver", vc, "ok", -1);
 		} else {
 			ch->notify.req = 0;
 			set_bit(sb, vc, VBUS_SOUTH, CS_DIRTY, 0); /* HW-6: the device's drain starts */
 			sb->cnt[vc * CS_NCNT + CS_CNT_DEV_NOTIFY]++;
 			sb->st.notifies++;
-			trace_rec(sb, 'S', "deliver", vc, "ok", NULL);
+			trace_rec(sb, 'S', "deliver", vc, "ok", -1);
 		}
 	}
 	return sb->mismatch;
@@ -362,7 +408,7 @@ static void cpu_write(struct cs_sb *sb, uint32_t addr, uint32_t data, uint32_t s
 			request(sb, &ch->notify);
 		else
 			sb->cnt[c * CS_NCNT + CS_CNT_SUPP_S]++, sb->st.suppressed_s++;
-		trace_rec(sb, 'N', "inject", c, res_name(r), NULL);
+		trace_rec(sb, 'N', "inject", c, res_name(r), -1);
 		break;
 	case VBUS_ACCEL_CH_N_ENABLE: /* HW-5 */
 		if (!(strb & 1))
@@ -374,7 +420,7 @@ static void cpu_write(struct cs_sb *sb, uint32_t addr, uint32_t data, uint32_t s
 		} else {
 			r = both(sb, c, "N_ENABLE 0", OP_DISABLE, VBUS_NORTH);
 		}
-		trace_rec(sb, 'N', data & 1 ? "enable" : "disable", c, res_name(r), NULL);
+		trace_rec(sb, 'N', data & 1 ? "enable" : "disable", c, res_name(r), -1);
 		break;
 	case VBUS_ACCEL_CH_N_ACK: /* HW-3: W5 with the W7 re-check, a new device inject when it finds work */
 		set_bit(sb, c, VBUS_NORTH, CS_PEND, 0);
@@ -386,7 +432,7 @@ static void cpu_write(struct cs_sb *sb, uint32_t addr, uint32_t data, uint32_t s
 			else if (r == CS_DEFER)
 				sb->st.deferred++;
 		}
-		trace_rec(sb, 'N', "ack", c, res_name(r), NULL);
+		trace_rec(sb, 'N', "ack", c, res_name(r), -1);
 		break;
 	case VBUS_ACCEL_CH_MOD_HOLDOFF:
 	case VBUS_ACCEL_CH_MOD_COUNT:
@@ -423,11 +469,11 @@ static void dev_ctrl(struct cs_sb *sb, unsigned c, unsigned op)
 			set_bit(sb, c, VBUS_SOUTH, CS_PEND, 1);
 			request(sb, &sb->ch[c].notify);
 		}
-		trace_rec(sb, 'S', "enable", c, res_name(r), NULL);
+		trace_rec(sb, 'S', "enable", c, res_name(r), -1);
 		break;
 	case VBUS_ACCEL_SOP_DISABLE:
 		r = both(sb, c, "SOP_DISABLE", OP_DISABLE, VBUS_SOUTH);
-		trace_rec(sb, 'S', "disable", c, res_name(r), NULL);
+		trace_rec(sb, 'S', "disable", c, res_name(r), -1);
 		break;
 	case VBUS_ACCEL_SOP_ACK:
 		set_bit(sb, c, VBUS_SOUTH, CS_PEND, 0);
@@ -436,7 +482,7 @@ static void dev_ctrl(struct cs_sb *sb, unsigned c, unsigned op)
 			request(sb, &sb->ch[c].notify);
 			r = CS_NOTIFY;
 		}
-		trace_rec(sb, 'S', "ack", c, res_name(r), NULL);
+		trace_rec(sb, 'S', "ack", c, res_name(r), -1);
 		break;
 	}
 }
@@ -457,7 +503,7 @@ static void dev_inject(struct cs_sb *sb, unsigned c)
 		if (r == CS_DEFER)
 			sb->st.deferred++;
 	}
-	trace_rec(sb, 'S', "inject", c, res_name(r), NULL);
+	trace_rec(sb, 'S', "inject", c, res_name(r), -1);
 }
 
 /* ------------------------------------------------------------------ the edge */
@@ -504,7 +550,7 @@ int cs_step(struct cs_sb *sb, const struct cs_edge *e)
 			sb->st.ticks_fired++;
 		}
 		if (r != CS_IDLE)
-			trace_rec(sb, '-', "tick", c, res_name(r), NULL);
+			trace_rec(sb, '-', "tick", c, res_name(r), -1);
 	}
 	/* (2) stream acceptances (and every valid, for timing and round-robin) */
 	if (observe_stream(sb, 1, e->msi_valid, e->msi_ready, e->msi_chan) ||
@@ -516,11 +562,10 @@ int cs_step(struct cs_sb *sb, const struct cs_edge *e)
 		int c = decode(sb, e->araddr, &reg);
 
 		if (c >= 0 && reg == VBUS_ACCEL_CH_N_DIRTY) {
-			char det[16];
+			int dirty = bit(sb, c, 0, CS_DIRTY);
 
-			snprintf(det, sizeof(det), "dirty=%u", bit(sb, c, 0, CS_DIRTY));
 			set_bit(sb, c, VBUS_NORTH, CS_DIRTY, 0);
-			trace_rec(sb, 'N', "drain", c, "ok", det);
+			trace_rec(sb, 'N', "drain", c, "ok", dirty);
 		}
 	}
 	/* (4) the CPU write */
@@ -544,7 +589,7 @@ int cs_step(struct cs_sb *sb, const struct cs_edge *e)
 		ch->count = ch->new_count;
 		for (int i = 0; i < NPRED; i++)
 			pred[i]->mod_param(ch->p[i], ch->holdoff, ch->count);
-		trace_rec(sb, 'N', "moderate", c, "ok", NULL);
+		trace_rec(sb, 'N', "moderate", c, "ok", -1);
 	}
 	/* a read response: compare with the prediction made when it was accepted */
 	if (e->r) {
@@ -590,8 +635,13 @@ void cs_report(const struct cs_sb *sb, FILE *f)
 	if (!sb->mismatch)
 		return;
 	fprintf(f, "MISMATCH %s\nlast %u trace records (model view):\n", sb->msg, sb->ring_n);
-	for (unsigned i = 0; i < sb->ring_n; i++)
-		fprintf(f, "  %s\n", sb->ring[(sb->ring_next + CS_TRACE_KEEP - sb->ring_n + i) % CS_TRACE_KEEP]);
+	for (unsigned i = 0; i < sb->ring_n; i++) {
+		char buf[192];
+
+		rec_format(&sb->ring[(sb->ring_next + CS_TRACE_KEEP - sb->ring_n + i) % CS_TRACE_KEEP], buf,
+			   sizeof(buf));
+		fprintf(f, "  %s\n", buf);
+	}
 }
 
 const struct cs_stats *cs_stats(const struct cs_sb *sb)

@@ -14,6 +14,7 @@
 #include "agents.h"
 #include "axil.h"
 #include "scoreboard.h"
+#include "vbus_cli.h"
 
 struct RunResult {
 	bool mismatch = false;
@@ -95,7 +96,8 @@ template <class V> class CosimTop : public sc_core::sc_module
 	}
 
       private:
-	double t0 = 0, next_progress = 0;
+	double t0 = 0;
+	struct vbus_progress prog;
 
 	void bind_dut()
 	{
@@ -181,18 +183,14 @@ template <class V> class CosimTop : public sc_core::sc_module
 			stop(checker.error);
 			return;
 		}
-		if (progress && (e.cycle & 0xffff) == 0 && t >= next_progress) {
-			next_progress = t + 1.0;
-			if (t - t0 > 3.0)
-				fprintf(stderr, "\rvbus-cosim: cycle %llu of %llu (%.0f%%), %.0f cycles/s ",
-					(unsigned long long)e.cycle, (unsigned long long)limit, 100.0 * e.cycle / limit,
-					e.cycle / (t - t0));
-		}
+		if (progress && (e.cycle & 0xffff) == 0 && t - t0 > 3.0)
+			vbus_progress(&prog, e.cycle, limit, "cycles, %.0f cycles/s", e.cycle / (t - t0));
 	}
 
 	void control()
 	{
 		t0 = mono_s();
+		vbus_progress_init(&prog, "vbus-cosim", 5);
 		rst.write(true);
 		for (int i = 0; i < 4; i++)
 			sc_core::wait(clk.posedge_event());
@@ -206,8 +204,8 @@ template <class V> class CosimTop : public sc_core::sc_module
 			sc_core::wait(clk.posedge_event());
 		north.stop = true;
 		res.cycles = now_cycle();
-		if (progress && mono_s() - t0 > 3.0)
-			fprintf(stderr, "\n");
+		if (progress)
+			vbus_progress_done(&prog);
 		if (cs_finish(sb, res.cycles)) {
 			stop("scoreboard");
 			return;

@@ -51,6 +51,10 @@ static const Workload workloads[] = {
 	  60, true, false, 0, 2, 5, false },
 	{ "bursty", "bursts of doorbells and device injects separated by idle gaps, moderation on", 0, 80, 80, true,
 	  false, 24, 3, 1, false },
+	{ "contention",
+	  "the stream workload under heavy backpressure (10% ready on both streams): many channels "
+	  "wait on each stream at once, the round-robin bound (HW-11) is exercised",
+	  0, 10, 10, false, false, 0, 2, 5, false },
 	{ "random",
 	  "many channels, everything mixed: enable/disable on both sides, reads of every register, "
 	  "moderation rewritten on the fly, heavy backpressure",

@@ -45,6 +45,18 @@ static void bus_publish_record(struct vbus_bus *b, u32 slot)
 	WRITE_ONCE(rec->state, cpu_to_le32(ds->state));
 }
 
+void vbus_record_set_state(void *region, u64 off, u32 state)
+{
+	struct vbus_device_record *rec = (struct vbus_device_record *)((u8 *)region + off);
+
+	/*
+	 * WMB-RECORD: whatever south published before (the device's ring
+	 * completions) before the state. Pairs with north's rmb after reading state.
+	 */
+	virt_wmb();
+	WRITE_ONCE(rec->state, cpu_to_le32(state));
+}
+
 static bool bus_range_ok(u64 size, u64 off, u64 len)
 {
 	return off <= size && len <= size - off;

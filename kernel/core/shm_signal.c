@@ -267,3 +267,13 @@ int shm_signal_tick(struct shm_signal *s)
 	m->mc = 0; /* T4 */
 	return SHM_SIGNAL_DROP;
 }
+
+int shm_signal_expire(struct shm_signal *s)
+{
+	struct vbus_moderation *m = s->mod;
+
+	if (!m || m->mt == 0)
+		return SHM_SIGNAL_IDLE;
+	m->mt = 1; /* the remaining time units elapse at once; T1 takes the last */
+	return shm_signal_tick(s);
+}

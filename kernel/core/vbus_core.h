@@ -98,6 +98,12 @@ int shm_signal_wakeup(struct shm_signal *s, shm_signal_handler_t handler, void *
 void vbus_moderation_set(struct vbus_moderation *m, u32 holdoff, u32 count);
 /* One time unit of this side's holdoff timer (§4.1 T1-T4): FIRE, DROP or IDLE. */
 int shm_signal_tick(struct shm_signal *s);
+/*
+ * The holdoff timer ran out all at once (a software sender's one timer of H
+ * time units instead of H ticks, §4.1): T1-T4 with mt reaching 0. FIRE (the
+ * caller notifies the peer), DROP, or IDLE when the timer was off.
+ */
+int shm_signal_expire(struct shm_signal *s);
 /* Receiver state bits as the trace prints them: enabled<<2 | pending<<1 | dirty, of irq[@side]. */
 unsigned int shm_signal_state(const struct vbus_shm_signal_desc *desc, unsigned int side);
 
@@ -341,6 +347,13 @@ int vbus_bus_add_device(struct vbus_bus *b, u32 id, const char *type, u32 versio
 			u32 max_shm, bool announce);
 /* South: remove device @id (record EMPTY, registrations dropped, DEVDROP queued); 0 or -ENODEV. */
 int vbus_bus_drop_device(struct vbus_bus *b, u32 id);
+/*
+ * South without a struct vbus_bus (the host module serving a device of a bus
+ * the daemon owns): write @state into the device record at region offset @off,
+ * which the caller validated (64-aligned, inside the region). Only the state
+ * field is written, after WMB-RECORD.
+ */
+void vbus_record_set_state(void *region, u64 off, u32 state);
 /* South: device @id broke its rings: state BROKEN until RELEASE; 0 or -ENODEV. */
 int vbus_bus_fault(struct vbus_bus *b, u32 id);
 /* South's device state for @id (any state but EMPTY), or NULL. */

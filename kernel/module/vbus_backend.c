@@ -37,6 +37,11 @@ static void vbus_backend_notify(void *arg, unsigned int ring)
 	vbus_device_call(arg, ring);
 }
 
+static void vbus_backend_kicked(void *arg, unsigned int ring, int ret)
+{
+	vbus_mod_after_kick(arg, ring, ret);
+}
+
 static void vbus_backend_resched(void *arg)
 {
 	cond_resched();
@@ -52,13 +57,18 @@ int vbus_backend_attach(struct vbus_device *vdev)
 {
 	struct vbus_shm *shm = &vdev->link->shm;
 	struct vbus_drain *dr = &vdev->drain;
+	int ret;
 
 	memset(dr, 0, sizeof(*dr));
 	dr->notify = vbus_backend_notify;
+	dr->kicked = vbus_backend_kicked;
 	dr->resched = vbus_backend_resched;
 	dr->stopping = vbus_backend_stopping;
 	dr->arg = vdev;
-	return vbus_drain_attach(dr, shm->base, shm->size, vdev->ring_off, vdev->backend->nrings);
+	ret = vbus_drain_attach(dr, shm->base, shm->size, vdev->ring_off, vdev->backend->nrings);
+	if (!ret)
+		vbus_mod_bind(vdev);
+	return ret;
 }
 
 /* Region bytes ring @r of @vdev occupies once attached. */

@@ -29,14 +29,31 @@ static int vbus_link_stats_show(struct seq_file *m, void *unused)
 
 	if (mutex_lock_killable(&link->lock))
 		return -EINTR;
-	seq_printf(m, "link %u running %d shm_size %zu devices %u\n", link->id, link->running,
-		   link->shm.size, link->ndev);
+	seq_printf(m, "link %u running %d shm_size %zu devices %u hz %u\n", link->id, link->running,
+		   link->shm.size, link->ndev, HZ);
 	seq_printf(
 		m,
 		"weight descs %u bytes %llu passes %llu worst_pass_ns %llu worst_pass_descs %llu worst_pass_bytes %llu spins %llu\n",
 		link->weight_descs, link->weight_bytes, READ_ONCE(link->pass.passes),
 		READ_ONCE(link->pass.worst_ns), READ_ONCE(link->pass.worst_descs),
 		READ_ONCE(link->pass.worst_bytes), READ_ONCE(link->pass.spins));
+	{
+		u64 deferred = 0, fired = 0, dropped = 0;
+
+		for (i = 0; i < VBUS_MAX_DEVICES; i++) {
+			const struct vbus_device *vdev = link->dev[i];
+
+			if (!vdev)
+				continue;
+			deferred += READ_ONCE(vdev->stats.deferred);
+			fired += READ_ONCE(vdev->stats.mod_fired);
+			dropped += READ_ONCE(vdev->stats.mod_dropped);
+		}
+		seq_printf(
+			m,
+			"moderation holdoff_ns %u count %u deferred %llu timer_fired %llu timer_dropped %llu\n",
+			link->mod_holdoff_ns, link->mod_count, deferred, fired, dropped);
+	}
 	st.slot = ~0u;
 	if (!vbus_link_get_stats(link, &st))
 		vbus_debugfs_show_stats(m, "total", &st);

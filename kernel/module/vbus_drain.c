@@ -30,6 +30,8 @@ static void vbus_drain_kick(struct vbus_drain *dr, unsigned int r)
 	} else if (ret >= 0) {
 		dr->suppressed++;
 	}
+	if (dr->kicked)
+		dr->kicked(dr->arg, r, ret); /* moderation: the holdoff timer follows the core */
 }
 
 static bool vbus_drain_stopping(struct vbus_drain *dr)
@@ -129,7 +131,7 @@ static int vbus_drain_once(struct vbus_drain *dr)
 			dr->over = true;
 			break;
 		}
-		if (popped)
+		if (dr->pass_descs) /* between any two descriptors of the pass, across drains */
 			dr->resched(dr->arg);
 		/* One descriptor per pop: south.index is published as each one completes. */
 		ret = ioq_pop(&dr->q[0], 1, echo ? vbus_echo_pop_tx : NULL, dr, NULL);

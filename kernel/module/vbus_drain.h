@@ -34,6 +34,7 @@ struct vbus_drain {
 	u8 *region;	     /* region base: echo copies between descriptor ranges */
 	/* the caller's hooks */
 	void (*notify)(void *arg, unsigned int ring); /* the core said: notify north for @ring */
+	void (*kicked)(void *arg, unsigned int ring, int ret); /* after every kick (may be NULL) */
 	void (*resched)(void *arg);  /* a reschedule point (between copy chunks and pops) */
 	bool (*stopping)(void *arg); /* true: the link stops, end the pass (may be NULL) */
 	void *arg;

@@ -74,34 +74,65 @@ static void vbus_device_mark_broken(struct vbus_device *vdev)
 	WRITE_ONCE(vdev->stats.violations, max(violations, 1ull));
 	if (vdev->broken)
 		return;
+	/* HOST-2, §3.2: north reads the device's state in its table record (before GET_STATS shows
+	 * it) */
+	if (vdev->has_record)
+		vbus_record_set_state(vdev->link->shm.base, vdev->record_off, VBUS_DEV_BROKEN);
 	WRITE_ONCE(vdev->broken, true);
 	pr_info_ratelimited("vbus: link %u device %u (%s) broken: %s\n", vdev->link->id, vdev->slot,
 			    vdev->backend->type, why);
 }
 
-/* True if the rings of @vdev overlap each other or a ring of another attached device. */
-static bool vbus_device_rings_overlap(const struct vbus_host_link *link,
-				      const struct vbus_device *vdev)
+struct vbus_range {
+	u64 start, end;
+};
+
+/* The region ranges @d occupies: its rings once attached, its record (F_RECORD). */
+static unsigned int vbus_device_ranges(const struct vbus_device *d, struct vbus_range *out)
 {
-	unsigned int r, s, i;
+	unsigned int n = 0, r;
 
-	for (r = 0; r < vdev->backend->nrings; r++) {
-		u64 a0 = vdev->ring_off[r], a1 = a0 + vbus_backend_ring_bytes(vdev, r);
-
-		for (i = 0; i < VBUS_MAX_DEVICES; i++) {
-			const struct vbus_device *o = link->dev[i];
-
-			if (!o || (o != vdev && !o->drain.nrings))
-				continue; /* empty, or not attached yet */
-			for (s = 0; s < o->backend->nrings; s++) {
-				u64 b0 = o->ring_off[s], b1 = b0 + vbus_backend_ring_bytes(o, s);
-
-				if (o == vdev && s == r)
-					continue;
-				if (a0 < b1 && b0 < a1)
-					return true;
-			}
+	if (d->drain.nrings)
+		for (r = 0; r < d->backend->nrings; r++, n++) {
+			out[n].start = d->ring_off[r];
+			out[n].end = d->ring_off[r] + vbus_backend_ring_bytes(d, r);
 		}
+	if (d->has_record) {
+		out[n].start = d->record_off;
+		out[n].end = d->record_off + sizeof(struct vbus_device_record);
+		n++;
+	}
+	return n;
+}
+
+static bool vbus_ranges_meet(const struct vbus_range *a, const struct vbus_range *b)
+{
+	return a->start < b->end && b->start < a->end;
+}
+
+/*
+ * True if the rings and record of @vdev overlap each other, or a ring or
+ * record of another device of @link (devices not attached yet: their record).
+ */
+static bool vbus_device_overlaps(const struct vbus_host_link *link, const struct vbus_device *vdev)
+{
+	struct vbus_range mine[3], other[3];
+	unsigned int nm = vbus_device_ranges(vdev, mine), no, i, j, k;
+
+	for (i = 0; i < nm; i++)
+		for (j = i + 1; j < nm; j++)
+			if (vbus_ranges_meet(&mine[i], &mine[j]))
+				return true;
+	for (k = 0; k < VBUS_MAX_DEVICES; k++) {
+		const struct vbus_device *o = link->dev[k];
+
+		if (!o || o == vdev)
+			continue;
+		no = vbus_device_ranges(o, other);
+		for (i = 0; i < nm; i++)
+			for (j = 0; j < no; j++)
+				if (vbus_ranges_meet(&mine[i], &other[j]))
+					return true;
 	}
 	return false;
 }
@@ -111,7 +142,7 @@ static int vbus_device_attach(struct vbus_device *vdev)
 {
 	int ret = vbus_backend_attach(vdev);
 
-	if (!ret && vbus_device_rings_overlap(vdev->link, vdev))
+	if (!ret && vbus_device_overlaps(vdev->link, vdev))
 		ret = -EINVAL;
 	if (ret)
 		memset(&vdev->drain, 0, sizeof(vdev->drain)); /* nrings 0: not attached */
@@ -173,6 +204,7 @@ static long vbus_link_pass(struct vbus_host_link *link)
 
 		if (!vdev || READ_ONCE(vdev->broken))
 			continue;
+		vbus_mod_expire(vdev); /* holdoffs that ran out, before new injects */
 		if (time_before(jiffies, vdev->backoff_until)) {
 			sleep = min_t(long, sleep, max_t(long, 1, vdev->backoff_until - jiffies));
 			continue;
@@ -250,7 +282,11 @@ struct vbus_host_link *vbus_link_create(void)
 	return link;
 }
 
-/* Stop listening to kicks, then stop the worker (waits for the pass in progress, TR-5). */
+/*
+ * Stop listening to kicks, then stop the worker (waits for the pass in
+ * progress, TR-5), then end every moderation holdoff (TR-9). A holdoff timer
+ * firing meanwhile may still wake the stopped worker: we hold a reference.
+ */
 static void vbus_link_stop(struct vbus_host_link *link)
 {
 	unsigned int i;
@@ -259,6 +295,10 @@ static void vbus_link_stop(struct vbus_host_link *link)
 		vbus_signal_stop(&link->sig[i]);
 	if (link->worker) {
 		kthread_stop(link->worker);
+		for (i = 0; i < VBUS_MAX_DEVICES; i++)
+			if (link->dev[i])
+				vbus_mod_flush(link->dev[i]);
+		put_task_struct(link->worker);
 		link->worker = NULL;
 	}
 	clear_bit(VBUS_LINK_KICKED, &link->flags);
@@ -288,6 +328,7 @@ static int vbus_link_start(struct vbus_host_link *link)
 		kthread_stop(worker);
 		return link->attach_ret;
 	}
+	get_task_struct(worker); /* for holdoff timers that fire while STOP runs */
 	link->worker = worker;
 	link->running = true;
 	for (i = 0; i < VBUS_IOC_MAX_SIGNALS; i++) {
@@ -338,8 +379,22 @@ static int vbus_link_check_device(struct vbus_host_link *link, const struct vbus
 {
 	unsigned int r, i;
 
-	if (req->flags & ~VBUS_IOC_DEV_F_KNOWN || req->reserved[0] || req->reserved[1] || !req->id)
+	if (req->flags & ~VBUS_IOC_DEV_F_KNOWN || !req->id)
 		return -EINVAL;
+	if (req->flags & VBUS_IOC_DEV_F_RECORD) {
+		const struct vbus_device_record *rec;
+
+		/* 64-aligned inside the region (the region is at least a page) */
+		if ((req->record_off & 63) ||
+		    req->record_off > link->shm.size - sizeof(struct vbus_device_record))
+			return -EINVAL;
+		/* the caller wrote the record for this device: a wrong offset shows here */
+		rec = (const void *)((u8 *)link->shm.base + req->record_off);
+		if (le32_to_cpu(READ_ONCE(rec->id)) != req->id)
+			return -EINVAL;
+	} else if (req->record_off) {
+		return -EINVAL;
+	}
 	if (req->slot >= VBUS_MAX_DEVICES)
 		return -EINVAL;
 	if (strnlen(req->type, sizeof(req->type)) == sizeof(req->type))
@@ -388,12 +443,19 @@ static int vbus_link_add_device(struct vbus_host_link *link, void __user *argp)
 		return -ENOMEM;
 	vdev->link = link;
 	vdev->backend = backend;
+	vbus_mod_init(vdev);
 	vdev->slot = req.slot;
 	vdev->id = req.id;
+	vdev->has_record = req.flags & VBUS_IOC_DEV_F_RECORD;
+	vdev->record_off = req.record_off;
 	vdev->version = req.version;
 	for (r = 0; r < 2; r++) {
 		vdev->ring_off[r] = req.ring_off[r];
 		vdev->signal[r] = array_index_nospec(req.signal[r], VBUS_IOC_MAX_SIGNALS);
+	}
+	if (vbus_device_overlaps(link, vdev)) { /* the record (rings: at attach) */
+		kfree(vdev);
+		return -EINVAL;
 	}
 	link->dev[req.slot] = vdev;
 	if (!(req.flags & VBUS_IOC_DEV_F_LATE)) {
@@ -438,6 +500,24 @@ static int vbus_link_set_weight(struct vbus_host_link *link, void __user *argp)
 		return -EINVAL;
 	link->weight_descs = req.descs;
 	link->weight_bytes = req.bytes;
+	return 0;
+}
+
+/* SET_MODERATION (link stopped, so no holdoff runs): TR-9. */
+static int vbus_link_set_moderation(struct vbus_host_link *link, void __user *argp)
+{
+	struct vbus_ioc_moderation req;
+	unsigned int i;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved || req.holdoff_ns > VBUS_IOC_MAX_HOLDOFF_NS || req.count > 255)
+		return -EINVAL;
+	link->mod_holdoff_ns = req.holdoff_ns;
+	link->mod_count = req.count;
+	for (i = 0; i < VBUS_MAX_DEVICES; i++)
+		if (link->dev[i] && link->dev[i]->drain.nrings)
+			vbus_mod_bind(link->dev[i]);
 	return 0;
 }
 
@@ -541,6 +621,7 @@ long vbus_link_ioctl(struct vbus_host_link *link, unsigned int cmd, void __user 
 	case VBUS_IOC_SET_KICK:
 	case VBUS_IOC_SET_CALL:
 	case VBUS_IOC_SET_WEIGHT:
+	case VBUS_IOC_SET_MODERATION:
 		if (link->running) {
 			ret = -EBUSY;
 			break;
@@ -553,6 +634,8 @@ long vbus_link_ioctl(struct vbus_host_link *link, unsigned int cmd, void __user 
 			ret = vbus_link_reset_device(link, argp);
 		else if (cmd == VBUS_IOC_SET_WEIGHT)
 			ret = vbus_link_set_weight(link, argp);
+		else if (cmd == VBUS_IOC_SET_MODERATION)
+			ret = vbus_link_set_moderation(link, argp);
 		else
 			ret = vbus_link_set_eventfd(link, argp, cmd == VBUS_IOC_SET_KICK);
 		break;

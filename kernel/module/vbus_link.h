@@ -11,6 +11,7 @@
 #include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/eventfd.h>
+#include <linux/hrtimer.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/types.h>
@@ -55,6 +56,23 @@ struct vbus_device_stats {
 	u64 suppressed;
 	u64 messages;
 	u64 violations;
+	u64 deferred;	 /* injects moderation held back (§4.1 M4) */
+	u64 mod_fired;	 /* holdoff expiries that notified north (T3) */
+	u64 mod_dropped; /* holdoff expiries north could not take (T4) */
+};
+
+/*
+ * §4.1 moderation of one ring's signal toward north: the core's state (mc,
+ * mt; mt != 0 while a holdoff runs) and the hrtimer that ends the holdoff
+ * after holdoff_ns. Only the worker (or STOP, with the worker gone) touches
+ * m and armed; the timer callback only sets the device's expired bit.
+ */
+struct vbus_mod_timer {
+	struct vbus_moderation m;
+	struct hrtimer timer;
+	struct vbus_device *vdev;
+	unsigned int ring;
+	bool armed; /* the timer runs for the core's current holdoff */
 };
 
 /* A backend type: how many rings it serves and the device version it implements. */
@@ -73,9 +91,13 @@ struct vbus_device {
 	u32 version;
 	u64 ring_off[2]; /* [0] tx: north -> south, [1] rx: south -> north */
 	u32 signal[2];	 /* signal index of each ring */
-	bool broken;	 /* set once by the worker, never cleared */
+	u64 record_off;	 /* the device's table record (VBUS_IOC_DEV_F_RECORD) */
+	bool has_record;
+	bool broken; /* set once by the worker, never cleared */
 	unsigned long
 		backoff_until; /* jiffies: not served before (north spun dirty without work) */
+	struct vbus_mod_timer mod[2]; /* moderation of each ring's signal toward north */
+	unsigned long mod_expired;    /* bit r: the holdoff timer of ring r ran out */
 	struct vbus_device_stats stats;
 };
 
@@ -98,6 +120,8 @@ struct vbus_host_link {
 	unsigned int ndev;
 	u32 weight_descs; /* per device per pass (VBUS_IOC_SET_WEIGHT) */
 	u64 weight_bytes;
+	u32 mod_holdoff_ns; /* VBUS_IOC_SET_MODERATION; 0: off */
+	u32 mod_count;
 	struct task_struct *worker; /* the link's kthread, in START's caller's cgroups */
 	struct task_struct *owner;  /* START's caller while the worker joins its cgroups */
 	struct completion attached;
@@ -132,6 +156,13 @@ void vbus_signal_stop(struct vbus_signal *sig);
 const struct vbus_backend *vbus_backend_find(const char *type);
 int vbus_backend_attach(struct vbus_device *vdev);
 u64 vbus_backend_ring_bytes(const struct vbus_device *vdev, unsigned int r);
+
+/* vbus_mod.c */
+void vbus_mod_init(struct vbus_device *vdev);
+void vbus_mod_bind(struct vbus_device *vdev);
+void vbus_mod_after_kick(struct vbus_device *vdev, unsigned int ring, int ret);
+void vbus_mod_expire(struct vbus_device *vdev);
+void vbus_mod_flush(struct vbus_device *vdev);
 
 /* vbus_debugfs.c */
 int vbus_debugfs_init(void);

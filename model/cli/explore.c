@@ -52,8 +52,45 @@ enum {
 	EX_O_NOREARM,
 	EX_O_LOWER,
 	EX_O_QUIET,
-	EX_O_ASYM
+	EX_O_ASYM,
+	EX_O_JSON
 };
+
+struct ex_progress {
+	struct vbus_progress p;
+	unsigned depth;
+};
+
+/* The explorer's progress hook: a line on stderr (docs/cli.md, "Progress"). */
+static void ex_progress(void *arg, uint64_t found, uint64_t explored)
+{
+	struct ex_progress *e = arg;
+
+	vbus_progress(&e->p, 0, 0, "depth %u: %llu states found, %llu explored", e->depth, (unsigned long long)found,
+		      (unsigned long long)explored);
+}
+
+static const char *ex_bool(int v)
+{
+	return v ? "true" : "false";
+}
+
+/* --json: the configuration and the figures (key names of docs/cli.md). */
+static void ex_print_json(const struct vm_explore_cfg *c, const char *placement, const struct vm_explore_result *r)
+{
+	printf("{\n  \"config\": { \"impl\": \"model\", \"placement\": \"%s\", \"depth\": %u, \"south_cycle\": %s, "
+	       "\"event_idx\": %s, \"no_rearm\": %s, \"lower_threshold\": %s, \"elide_evidx\": %s, \"asym\": %s, "
+	       "\"max_states\": %llu },\n",
+	       placement, c->depth, ex_bool(c->south_cycle), ex_bool(c->event_idx), ex_bool(c->no_rearm),
+	       ex_bool(c->lower_threshold), ex_bool(c->elide_evidx), ex_bool(c->asym),
+	       (unsigned long long)(c->max_states ? c->max_states : 50000000ull));
+	printf("  \"states\": %llu,\n  \"transitions\": %llu,\n  \"quiescent\": %llu,\n  \"violations\": %llu,\n"
+	       "  \"spurious_states\": %llu,\n  \"max_spurious\": %u,\n  \"max_store_buffer\": %u,\n"
+	       "  \"seconds\": %.6f,\n  \"explorer_states_per_s\": %.1f\n}\n",
+	       (unsigned long long)r->states, (unsigned long long)r->transitions, (unsigned long long)r->quiescent,
+	       (unsigned long long)r->violations, (unsigned long long)r->spurious_states, r->max_spurious, r->max_sb,
+	       r->seconds, r->seconds > 0 ? r->states / r->seconds : 0.0);
+}
 
 int cmd_explore(int argc, char **argv)
 {
@@ -68,10 +105,11 @@ int cmd_explore(int argc, char **argv)
 					      { "lower-threshold", no_argument, NULL, EX_O_LOWER },
 					      { "quiet", no_argument, NULL, EX_O_QUIET },
 					      { "asym", no_argument, NULL, EX_O_ASYM },
+					      { "json", no_argument, NULL, EX_O_JSON },
 					      { NULL, 0, NULL, 0 } };
 	const char *prog = cmd_prog("explore"), *bad = NULL;
 	struct vm_explore_cfg c = { .full_barriers = VM_BAR_ALL, .depth = 2, .south_cycle = 1 };
-	int quiet = 0, id;
+	int quiet = 0, json = 0, id;
 	uint64_t u;
 
 	switch (explore_take_impl(&argc, argv, &bad)) {
@@ -86,7 +124,7 @@ int cmd_explore(int argc, char **argv)
 		case 'h':
 			printf("usage: vbus-model explore [--impl model] [--placement P] [--depth N] [--no-cycle]\n"
 			       "                          [--event-idx [--no-rearm|--lower-threshold] [--elide-evidx]]\n"
-			       "                          [--asym] [--max-states N] [--quiet]\n"
+			       "                          [--asym] [--max-states N] [--quiet] [--json]\n"
 			       "Explore every interleaving of north (push + inject, N times) and south (enable, serve\n"
 			       "doorbells with wakeup, once disable/poll/enable) under x86-TSO store buffers, with\n"
 			       "state hashing. At every quiescent state check: no lost wakeup, no stranded pending,\n"
@@ -110,6 +148,10 @@ int cmd_explore(int argc, char **argv)
 			       "                  are membarrier() (they drain north's store buffer too)\n"
 			       "  --max-states N  give up beyond N states, 1 to 2^40 (default 50000000)\n"
 			       "  --quiet         do not print the counterexample\n"
+			       "  --json          one JSON object on stdout: \"config\" and the figures (states, transitions,\n"
+			       "                  quiescent, violations, spurious_states, max_spurious, max_store_buffer,\n"
+			       "                  seconds, explorer_states_per_s); the counterexample goes to stderr\n"
+			       "A progress line (states found and explored) goes to stderr on long runs.\n"
 			       "Exit 0: no violation; 3: a violation (the minimal counterexample is printed); 1: error;\n"
 			       "2: bad usage.\n",
 			       VM_EX_MAX_ITEMS);
@@ -150,6 +192,9 @@ int cmd_explore(int argc, char **argv)
 		case EX_O_ASYM:
 			c.asym = 1;
 			break;
+		case EX_O_JSON:
+			json = 1;
+			break;
 		default:
 			return vbus_getopt_error(prog, id, argv[optind - 1], optopt);
 		}
@@ -159,7 +204,13 @@ int cmd_explore(int argc, char **argv)
 	struct vm_explore_result r;
 	char pname[64];
 	const char *pn = vm_explore_placement_name(c.full_barriers, pname, sizeof(pname));
-	int rc = vm_explore_run(&c, &r, quiet ? NULL : stdout);
+	struct ex_progress prog_line = { .depth = c.depth };
+
+	vbus_progress_init(&prog_line.p, prog, 0);
+	c.progress = ex_progress;
+	c.progress_arg = &prog_line;
+	int rc = vm_explore_run(&c, &r, quiet ? NULL : json ? stderr : stdout);
+	vbus_progress_done(&prog_line.p);
 	if (rc == -EINVAL)
 		return vbus_usage_error(prog, "--no-rearm, --lower-threshold and --elide-evidx need --event-idx; "
 					      "--no-rearm and --lower-threshold exclude each other");
@@ -168,6 +219,10 @@ int cmd_explore(int argc, char **argv)
 			rc == -E2BIG ? "state limit reached (raise --max-states)" : strerror(-rc),
 			(unsigned long long)r.states);
 		return 1;
+	}
+	if (json) {
+		ex_print_json(&c, pn, &r);
+		return r.violations ? EXIT_VIOLATION : 0;
 	}
 	printf("placement %s%s, depth %u%s%s: %llu states, %llu transitions, %llu quiescent states checked, "
 	       "%llu violations (%.3f s, %.0f states/s)\n",

@@ -804,6 +804,8 @@ int vm_explore_run(const struct vm_explore_cfg *cfg, struct vm_explore_result *r
 			rc = -E2BIG;
 			goto out_free;
 		}
+		if (cfg->progress && !(i & 0xffff))
+			cfg->progress(cfg->progress_arg, S.n, i);
 		for (int a = 0; a < A_COUNT; a++) {
 			struct ex_state s = S.st[i];
 			int took = ex_apply(&c, &s, a);

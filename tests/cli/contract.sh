@@ -69,6 +69,19 @@ expect_usage() {
 	fi
 }
 
+# named ENTRY: an entry of the numbers or extra column into the words a (the arguments) and what (the word
+# the error must name): the first word, or WORD of a leading [WORD] (a positional argument's name).
+named() {
+	what=
+	if [[ $1 =~ ^\[([^]]*)\][[:space:]]*(.*)$ ]]; then
+		what=${BASH_REMATCH[1]}
+		read -ra a <<<"${BASH_REMATCH[2]}"
+	else
+		read -ra a <<<"$1"
+	fi
+	[ -n "$what" ] || what=${a[0]}
+}
+
 # --help: usage on stdout, exit 0, nothing on stderr
 run --help
 if [ $rc -ne 0 ]; then
@@ -122,8 +135,8 @@ fi
 if [ "$numbers" != - ]; then
 	IFS=';' read -ra nums <<<"$numbers"
 	for n in "${nums[@]}"; do
-		read -ra a <<<"$n"
-		expect_usage "${a[0]}" "${a[@]}"
+		named "$n"
+		expect_usage "$what" "${a[@]}"
 		if [ $rc -eq 2 ] && ! grep -q 'from .* to ' "$work/err"; then
 			fail "'$n': the error does not state the range ('from A to B'): $(head -n1 "$work/err")"
 		fi
@@ -134,8 +147,8 @@ fi
 if [ "$extra" != - ]; then
 	IFS=';' read -ra ex <<<"$extra"
 	for e in "${ex[@]}"; do
-		read -ra a <<<"$e"
-		expect_usage "${a[0]}" "${a[@]}"
+		named "$e"
+		expect_usage "$what" "${a[@]}"
 	done
 fi
 

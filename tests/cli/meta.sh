@@ -6,6 +6,7 @@
 #   readme        every folder tests/README.md names as `name/` exists
 #   clang-format  every tracked C/C++ file but those of clang-format-exclude.txt is formatted as .clang-format says
 #   kmod-guard    the destructive in-guest module test refuses to run outside the test VM
+#   qemu-progress tests/kernel/qemu-run.sh prints progress on stderr while QEMU runs (a stand-in QEMU)
 # Exit 0 pass, 1 fail (with the reason), 77 skip (with the reason).
 set -uo pipefail
 case_=${1:?usage: meta.sh CASE}
@@ -77,6 +78,26 @@ kmod-guard)
 	echo "$out" | head -5
 	[ $rc -ne 0 ] && [ $rc -ne 77 ] || fail "vbus_kmod_test outside the test VM exited $rc, want a refusal (1)"
 	echo "$out" | grep -q 'refus' || fail "vbus_kmod_test did not say it refuses"
+	;;
+qemu-progress)
+	# A stand-in QEMU (VBUS_QEMU) that boots for 3 s, runs for 3 s and reports rc=0, as the real one's
+	# console would: qemu-run.sh must print the stage and the elapsed time on stderr, and nothing of it
+	# on stdout (the guest's output).
+	t=$(mktemp -d "${TMPDIR:-/tmp}/vbus-meta-qemu-XXXXXX") || exit 1
+	trap 'rm -rf "$t"' EXIT
+	printf '#!/bin/sh\nsleep 3\necho "vbus-guest: running: true"\nsleep 3\necho "VBUS-GUEST-RESULT rc=0"\n' \
+		>"$t/qemu"
+	chmod +x "$t/qemu"
+	: >"$t/vmlinuz"
+	run() { VBUS_QEMU=$t/qemu VBUS_KERNEL=$t/vmlinuz "$src/tests/kernel/qemu-run.sh" --name q --timeout 60 -- true; }
+	VBUS_PROGRESS=1 run >"$t/out" 2>"$t/err"
+	rc=$?
+	[ $rc -ne 77 ] || { cat "$t/err"; echo "SKIP: qemu-run.sh skipped (above)"; exit 77; }
+	cat "$t/err"
+	[ $rc -eq 0 ] || fail "qemu-run.sh with the stand-in QEMU exited $rc"
+	grep -Eq '^q: booting the guest \([0-9]+ s of 60\)$' "$t/err" || fail "no 'booting' progress line on stderr"
+	grep -Eq '^q: running the guest command \([0-9]+ s of 60\)$' "$t/err" || fail "no 'running' progress line"
+	grep -q ' s of 60' "$t/out" && fail "a progress line on stdout"
 	;;
 *)
 	echo "meta.sh: unknown case '$case_'" >&2

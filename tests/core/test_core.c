@@ -160,6 +160,31 @@ START_TEST(moderation_count_saturates)
 }
 END_TEST
 
+/* shm_signal_expire: the whole holdoff at once ends like H ticks would (T3/T4), and idles when off. */
+START_TEST(moderation_expire_at_once)
+{
+	struct vbus_moderation m;
+
+	vbus_moderation_set(&m, 1000000, 0);
+	sn.mod = &m;
+	ck_assert_int_eq(shm_signal_expire(&sn), SHM_SIGNAL_IDLE); /* timer off */
+	ck_assert_int_eq(shm_signal_enable(&ss), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
+	ck_assert_int_eq(shm_signal_expire(&sn), SHM_SIGNAL_FIRE); /* T3 */
+	ck_assert_uint_eq(m.mt, 0);
+	ck_assert_uint_eq(m.mc, 0);
+	ck_assert_uint_eq(shm_signal_state(&sd, VBUS_SOUTH), 7);
+	ck_assert_int_eq(shm_signal_expire(&sn), SHM_SIGNAL_IDLE); /* nothing armed any more */
+	ck_assert_int_eq(shm_signal_wakeup(&ss, NULL, NULL, 0, NULL), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_inject(&sn), SHM_SIGNAL_DEFER);
+	ck_assert_int_eq(shm_signal_disable(&ss), SHM_SIGNAL_OK);
+	ck_assert_int_eq(shm_signal_expire(&sn), SHM_SIGNAL_DROP); /* T4, MOD-4 */
+	ck_assert_uint_eq(m.mc, 0);
+	ck_assert_uint_eq(m.mt, 0);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- ioq */
 
 #define REGION 65536
@@ -626,6 +651,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, signal_hostile_bytes_read_as_one);
 	tcase_add_test(tc, moderation_count_and_holdoff);
 	tcase_add_test(tc, moderation_count_saturates);
+	tcase_add_test(tc, moderation_expire_at_once);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ioq");

@@ -53,6 +53,8 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 
+#include "vbus_cli.h"
+
 #define MSG_MIN 16u
 #define MSG_MAX 1024u
 
@@ -300,10 +302,30 @@ static int xfer_all(int fd, uint8_t *buf, size_t n, int wr)
 	return 0;
 }
 
+/* Guest CPU jiffies from /proc/stat's first line: *busy (all but idle and iowait), return total. */
+static unsigned long long cpu_jiffies(unsigned long long *busy)
+{
+	unsigned long long v[10] = { 0 }, total = 0;
+	FILE *f = fopen("/proc/stat", "r");
+	int i, n = 0;
+
+	*busy = 0;
+	if (!f)
+		return 0;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &v[6], &v[7], &v[8], &v[9]);
+	fclose(f);
+	for (i = 0; i < n && i < 8; i++) /* guest and guest_nice are inside user/nice */
+		total += v[i];
+	*busy = total - v[3] - v[4];
+	return total;
+}
+
 static int cmd_bench(const char *path, uint64_t count, size_t size, unsigned int window, const char *match)
 {
 	uint8_t out[MSG_MAX], in[MSG_MAX];
 	long long i0, i1;
+	unsigned long long c0, c1, b0, b1;
 	uint64_t sent = 0, got = 0, bad = 0;
 	double t0, t1;
 	int fd;
@@ -319,6 +341,7 @@ static int cmd_bench(const char *path, uint64_t count, size_t size, unsigned int
 	}
 	memset(out, 0x5a, size);
 	i0 = irq_count(match);
+	c0 = cpu_jiffies(&b0);
 	t0 = now();
 	while (got < count) {
 		while (sent < count && sent - got < window) {
@@ -337,13 +360,15 @@ static int cmd_bench(const char *path, uint64_t count, size_t size, unsigned int
 		got++;
 	}
 	t1 = now();
+	c1 = cpu_jiffies(&b1);
 	i1 = irq_count(match);
 	close(fd);
+	/* cpu_busy: the guest's CPUs busy (not idle) during the run, all CPUs together */
 	printf("bench: path=%s msgs=%" PRIu64
-	       " size=%zu window=%u seconds=%.3f msgs_per_s=%.0f rtt_us=%.1f irqs=%lld irqs_per_msg=%.3f bad=%" PRIu64
+	       " size=%zu window=%u seconds=%.3f msgs_per_s=%.0f rtt_us=%.1f irqs=%lld irqs_per_msg=%.3f cpu_busy=%.2f bad=%" PRIu64
 	       "\n",
 	       path, got, size, window, t1 - t0, got / (t1 - t0), (t1 - t0) * 1e6 * window / got, i1 - i0,
-	       (double)(i1 - i0) / got, bad);
+	       (double)(i1 - i0) / got, c1 > c0 ? (double)(b1 - b0) / (double)(c1 - c0) : 0.0, bad);
 	return bad ? 1 : 0;
 }
 
@@ -467,30 +492,116 @@ out:
 	return rc;
 }
 
+#define PROG "vbus-e2e"
+
+/* The commands: name, arguments, how many (at least, at most). */
+static const struct e2e_cmd {
+	const char *name, *args;
+	int min, max;
+} e2e_cmds[] = {
+	{ "echo", "DEV COUNT SEED [WINDOW]", 3, 4 },
+	{ "wait-dev", "DEV SECONDS", 2, 2 },
+	{ "wait-gone", "DEV SECONDS", 2, 2 },
+	{ "expect-errno", "DEV ERRNO-NAME", 2, 2 },
+	{ "bench", "PATH COUNT SIZE WINDOW IRQ-MATCH", 5, 5 },
+	{ "netsnap", "IFACE IRQ-MATCH", 2, 2 },
+	{ "host-echo", "SOCKET", 1, 1 },
+	{ "hostile", "PCI-SLOT OFFSET LEN DOORBELLS", 4, 4 },
+};
+#define E2E_NCMDS (sizeof(e2e_cmds) / sizeof(e2e_cmds[0]))
+
+static void usage(void)
+{
+	printf("usage: vbus-e2e COMMAND ARGS...   (the guest side of the end-to-end tests; see tests/e2e/README.md)\n");
+	for (unsigned int i = 0; i < E2E_NCMDS; i++)
+		printf("  vbus-e2e %s %s\n", e2e_cmds[i].name, e2e_cmds[i].args);
+	printf("COUNT 1 to 2^48, SEED 0 to 2^64-1, WINDOW 1 to 4096 (echo's default 32), SECONDS 0 to 86400,\n"
+	       "SIZE 1 to %u, OFFSET and LEN 0 to 2^48, DOORBELLS 0 to 2^32; DEV and PATH must be character\n"
+	       "devices. Exit 0 pass, 1 failure (printed), 2 bad usage.\n",
+	       MSG_MAX);
+}
+
+/* A device argument: a character device (a regular file would be written to); 0, or 1 with the reason. */
+static int need_chardev(const char *cmd, const char *path)
+{
+	struct stat st;
+	char what[300];
+
+	snprintf(what, sizeof(what), "%s: %s", cmd, path);
+	if (stat(path, &st))
+		return vbus_fail(PROG, what, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return vbus_fail(PROG, what, "is a directory, not a character device");
+	if (!S_ISCHR(st.st_mode))
+		return vbus_fail(PROG, what,
+				 S_ISREG(st.st_mode) && !st.st_size ? "is an empty file, not a character device"
+								    : "not a character device");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc >= 5 && strcmp(argv[1], "echo") == 0)
-		return cmd_echo(argv[2], strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0),
-				argc > 5 ? (unsigned int)strtoul(argv[5], NULL, 0) : 32);
-	if (argc == 4 && strcmp(argv[1], "wait-dev") == 0)
-		return cmd_wait(argv[2], atoi(argv[3]), 1);
-	if (argc == 4 && strcmp(argv[1], "wait-gone") == 0)
-		return cmd_wait(argv[2], atoi(argv[3]), 0);
-	if (argc == 4 && strcmp(argv[1], "expect-errno") == 0)
-		return cmd_expect_errno(argv[2], argv[3]);
-	if (argc == 7 && strcmp(argv[1], "bench") == 0)
-		return cmd_bench(argv[2], strtoull(argv[3], NULL, 0), strtoul(argv[4], NULL, 0),
-				 (unsigned int)strtoul(argv[5], NULL, 0), argv[6]);
-	if (argc == 4 && strcmp(argv[1], "netsnap") == 0)
-		return cmd_netsnap(argv[2], argv[3]);
-	if (argc == 3 && strcmp(argv[1], "host-echo") == 0)
-		return cmd_host_echo(argv[2]);
-	if (argc == 6 && strcmp(argv[1], "hostile") == 0)
-		return cmd_hostile(argv[2], strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0),
-				   strtoull(argv[5], NULL, 0));
-	fprintf(stderr, "usage: vbus-e2e echo DEV COUNT SEED [WINDOW] | wait-dev DEV S | wait-gone DEV S |"
-			" expect-errno DEV ERRNO |"
-			" hostile PCI-SLOT OFFSET LEN DOORBELLS | bench PATH COUNT SIZE WINDOW IRQ-MATCH |"
-			" netsnap IFACE IRQ-MATCH | host-echo SOCKET\n");
-	return 2;
+	const struct e2e_cmd *cmd = NULL;
+	uint64_t n[4] = { 0 };
+	char **a;
+	int na;
+
+	/* --help anywhere; any other --option is unknown (a negative number is an argument, refused below) */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage();
+			return 0;
+		}
+	}
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "--", 2))
+			return vbus_usage_error(PROG, "unknown option '%s'", argv[i]);
+	if (argc < 2)
+		return vbus_usage_error(PROG, "no command given");
+	for (unsigned int i = 0; i < E2E_NCMDS; i++)
+		if (!strcmp(argv[1], e2e_cmds[i].name))
+			cmd = &e2e_cmds[i];
+	if (!cmd)
+		return vbus_usage_error(PROG, "unknown command '%s'", argv[1]);
+	a = argv + 2;
+	na = argc - 2;
+	if (na < cmd->min || na > cmd->max)
+		return vbus_usage_error(PROG, "%s: want %s, got %d argument%s", cmd->name, cmd->args, na,
+					na == 1 ? "" : "s");
+	if (!strcmp(cmd->name, "echo")) {
+		n[2] = 32;
+		if (vbus_parse_u64(PROG, "COUNT", a[1], 1, 1ull << 48, &n[0]) ||
+		    vbus_parse_u64(PROG, "SEED", a[2], 0, UINT64_MAX, &n[1]) ||
+		    (na > 3 && vbus_parse_u64(PROG, "WINDOW", a[3], 1, 4096, &n[2])))
+			return VBUS_EXIT_USAGE;
+		if (need_chardev(cmd->name, a[0]))
+			return VBUS_EXIT_FAIL;
+		return cmd_echo(a[0], n[0], n[1], (unsigned int)n[2]);
+	}
+	if (!strcmp(cmd->name, "wait-dev") || !strcmp(cmd->name, "wait-gone")) {
+		if (vbus_parse_u64(PROG, "SECONDS", a[1], 0, 86400, &n[0]))
+			return VBUS_EXIT_USAGE;
+		return cmd_wait(a[0], (int)n[0], !strcmp(cmd->name, "wait-dev"));
+	}
+	if (!strcmp(cmd->name, "expect-errno"))
+		return need_chardev(cmd->name, a[0]) ? VBUS_EXIT_FAIL : cmd_expect_errno(a[0], a[1]);
+	if (!strcmp(cmd->name, "bench")) {
+		if (vbus_parse_u64(PROG, "COUNT", a[1], 1, 1ull << 48, &n[0]) ||
+		    vbus_parse_u64(PROG, "SIZE", a[2], 1, MSG_MAX, &n[1]) ||
+		    vbus_parse_u64(PROG, "WINDOW", a[3], 1, 4096, &n[2]))
+			return VBUS_EXIT_USAGE;
+		if (need_chardev(cmd->name, a[0]))
+			return VBUS_EXIT_FAIL;
+		return cmd_bench(a[0], n[0], n[1], (unsigned int)n[2], a[4]);
+	}
+	if (!strcmp(cmd->name, "netsnap"))
+		return cmd_netsnap(a[0], a[1]);
+	if (!strcmp(cmd->name, "host-echo"))
+		return cmd_host_echo(a[0]);
+	/* hostile */
+	if (vbus_parse_u64(PROG, "OFFSET", a[1], 0, 1ull << 48, &n[0]) ||
+	    vbus_parse_u64(PROG, "LEN", a[2], 0, 1ull << 48, &n[1]) ||
+	    vbus_parse_u64(PROG, "DOORBELLS", a[3], 0, 1ull << 32, &n[2]))
+		return VBUS_EXIT_USAGE;
+	return cmd_hostile(a[0], n[0], n[1], n[2]);
 }

@@ -6,7 +6,7 @@
  * control verbs and echoes COUNT messages with checksums. Every ring, signal
  * and bus operation goes through kernel/core, like the guest driver.
  *
- * Usage: vbus-north SOCKET VECTORS DEVICE-ID COUNT [AGAIN]
+ * Usage: vbus-north [--help] SOCKET VECTORS DEVICE-ID COUNT [AGAIN]
  * With AGAIN, north then re-attaches as a rebooted guest driver would (BUS-8
  * on the same connection and region, rings rebuilt, no CLOSE first), opens
  * the device again and echoes AGAIN more messages.
@@ -27,7 +27,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <getopt.h>
+
 #include "vbus_core.h"
+#include "vbus_cli.h"
 
 #define MAXV 64
 #define COUNT 64u
@@ -40,6 +43,18 @@ static uint64_t size;
 static struct vbus_bus_layout lay;
 static struct ioq ctrl, evq, q[2];
 static uint64_t doorbells, irqs;
+
+#define PROG "vbus-north"
+
+static void usage(void)
+{
+	printf("usage: vbus-north [--help] SOCKET VECTORS DEVICE-ID COUNT [AGAIN]\n"
+	       "Connect to vbusd's UNIX SOCKET as a QEMU ivshmem-doorbell client with VECTORS vectors (1 to %d),\n"
+	       "attach to the bus (BUS-8), open echo device DEVICE-ID (0 to 2^32-1) and echo COUNT messages\n"
+	       "(1 to 2^48) with checksums. With AGAIN (1 to 2^48), re-attach as a rebooted guest driver would\n"
+	       "and echo AGAIN more. Exit 0 every echo intact, 1 a failure (printed), 2 bad usage.\n",
+	       MAXV);
+}
 
 static int fail(const char *what)
 {
@@ -223,22 +238,48 @@ int main(int argc, char **argv)
 	int s, fd, self;
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	struct stat st;
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	uint64_t u;
+	int c;
 
-	if (argc != 5 && argc != 6) {
-		fprintf(stderr, "usage: vbus-north SOCKET VECTORS DEVICE-ID COUNT [AGAIN]\n");
-		return 2;
+	opterr = 0;
+	/* '+': options only before SOCKET, so a negative number is an argument (refused with its range) */
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		if (c != 'h')
+			return vbus_getopt_error(PROG, c, argv[optind - 1], optopt);
+		usage();
+		return 0;
 	}
-	if (argc == 6)
-		again = strtoull(argv[5], NULL, 0);
-	nvec = (unsigned int)strtoul(argv[2], NULL, 0);
-	id = (uint32_t)strtoul(argv[3], NULL, 0);
-	count = strtoull(argv[4], NULL, 0);
-	if (nvec < 1 || nvec > MAXV)
-		return 2;
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", argv[1]);
+	argc -= optind;
+	argv += optind;
+	if (argc != 4 && argc != 5)
+		return vbus_usage_error(PROG, "want SOCKET VECTORS DEVICE-ID COUNT [AGAIN], got %d argument%s", argc,
+					argc == 1 ? "" : "s");
+	if (vbus_parse_u64(PROG, "VECTORS", argv[1], 1, MAXV, &u))
+		return VBUS_EXIT_USAGE;
+	nvec = (unsigned int)u;
+	if (vbus_parse_u64(PROG, "DEVICE-ID", argv[2], 0, UINT32_MAX, &u))
+		return VBUS_EXIT_USAGE;
+	id = (uint32_t)u;
+	if (vbus_parse_u64(PROG, "COUNT", argv[3], 1, 1ull << 48, &count))
+		return VBUS_EXIT_USAGE;
+	if (argc == 5 && vbus_parse_u64(PROG, "AGAIN", argv[4], 1, 1ull << 48, &again))
+		return VBUS_EXIT_USAGE;
+	/* the socket: missing, a directory or not a socket each said as such, before connecting */
+	if (stat(argv[0], &st))
+		return vbus_fail(PROG, argv[0], strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return vbus_fail(PROG, argv[0], "is a directory, not a UNIX socket");
+	if (!S_ISSOCK(st.st_mode))
+		return vbus_fail(PROG, argv[0],
+				 S_ISREG(st.st_mode) && !st.st_size ? "is an empty file, not a UNIX socket"
+								    : "not a UNIX socket");
+	if (strlen(argv[0]) >= sizeof(a.sun_path))
+		return vbus_fail(PROG, argv[0], "socket path too long");
+	memcpy(a.sun_path, argv[0], strlen(argv[0]) + 1);
 	s = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)))
-		return fail("connect");
+		return vbus_fail(PROG, argv[0], strerror(errno));
 	/* version 0, our id, the shm fd with -1, south's eventfds, ours */
 	if (recv_msg(s, &val, &fd) || val != 0)
 		return fail("protocol version");

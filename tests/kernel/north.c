@@ -41,6 +41,19 @@ static int north_bind(struct north *n)
 	struct vbus_ioc_device d = {
 		.slot = n->cfg.slot, .id = n->cfg.slot + 1, .version = 1, .flags = n->cfg.late ? VBUS_IOC_DEV_F_LATE : 0
 	};
+
+	if (n->cfg.record_off) {
+		/* as the daemon that owns the bus would: the device's record, state OPEN */
+		struct vbus_device_record *rec = (void *)(n->region + n->cfg.record_off);
+
+		rec->id = d.id;
+		rec->version = 1;
+		rec->max_shm = 2;
+		snprintf(rec->type, sizeof(rec->type), "%s", n->cfg.type);
+		rec->state = VBUS_DEV_OPEN;
+		d.flags |= VBUS_IOC_DEV_F_RECORD;
+		d.record_off = n->cfg.record_off;
+	}
 	bool echo = strcmp(n->cfg.type, "echo") == 0;
 	unsigned int r;
 	int ret;

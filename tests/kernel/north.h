@@ -28,6 +28,7 @@ struct north_cfg {
 	uint16_t ring_flags; /* VBUS_IOQ_F_EVENT_IDX or 0 */
 	uint32_t slot;	     /* device table slot; signals 2*slot (tx) and 2*slot+1 (rx) */
 	bool late;	     /* ADD_DEVICE with VBUS_IOC_DEV_F_LATE */
+	uint64_t record_off; /* != 0: ADD_DEVICE with VBUS_IOC_DEV_F_RECORD (north_open writes it) */
 };
 
 struct north {

@@ -17,6 +17,8 @@
 #   VBUS_KERNEL      kernel image (default: newest /boot/vmlinuz-6.1.0-*-amd64)
 #   VBUS_QEMU        QEMU binary (default: qemu-system-x86_64)
 #   VBUS_QEMU_TCG_THREAD  multi (default) or single: TCG's threading (the nested-KVM route uses single)
+#   VBUS_PROGRESS    seconds between progress lines on stderr when it is not a terminal (default 5;
+#                    0: none); on a terminal one line is redrawn every second
 #
 # Exit status: the guest command's exit status; 1 if the guest did not report one (timeout,
 # panic) or if the console log shows BUG:/WARNING:/Oops/Call Trace; 77 (skip) when QEMU,
@@ -56,7 +58,7 @@ num() {
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help)
-		sed -n '5,23p' "$0" | sed 's/^# \{0,1\}//; s/^Usage:/usage:/'
+		sed -n '5,26p' "$0" | sed 's/^# \{0,1\}//; s/^Usage:/usage:/'
 		exit 0
 		;;
 	--ko) need "$1" $#; kos+=("$2"); shift 2 ;;
@@ -123,7 +125,8 @@ for f in "${kos[@]}" "${bins[@]}"; do
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-qemu.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+qpid=""
+trap '[ -z "$qpid" ] || kill "$qpid" 2>/dev/null; rm -rf "$work"' EXIT
 root=$work/root
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,lib/vbus,usr/bin,usr/sbin}
 cp "$busybox" "$root/bin/busybox"
@@ -161,8 +164,31 @@ set +e
 timeout -k 5 "$timeout_s" "$qemu" "${accel_args[@]}" -smp "$smp" -m 512M \
 	-nographic -no-reboot -nodefaults -serial stdio -display none \
 	-kernel "$kernel" -initrd "$work/initrd.gz" -append "$cmdline" ${qemu_extra[@]+"${qemu_extra[@]}"} \
-	</dev/null >"$log" 2>&1
+	</dev/null >"$log" 2>&1 &
+qpid=$!
+# Progress on stderr while the guest boots and runs (docs/cli.md, "Progress"): the elapsed time, the
+# limit and the stage read from the console log; redrawn on a terminal, else a line every VBUS_PROGRESS s.
+every=${VBUS_PROGRESS:-5}
+if [[ $every =~ ^0*\.?0*$ ]]; then every=0                           # 0: no progress lines
+elif [[ $every =~ ^([0-9]{1,6})(\.[0-9]*)?$ ]]; then every=$((10#${BASH_REMATCH[1]})); [ "$every" -gt 0 ] || every=1
+else every=5; fi
+[ -t 2 ] && [ "$every" -gt 0 ] && every=1 tty=1 || tty=0
+SECONDS=0 next=$every stage="booting the guest"
+while [ "$every" -gt 0 ] && kill -0 "$qpid" 2>/dev/null; do
+	sleep 0.5
+	[ "$SECONDS" -ge "$next" ] || continue
+	next=$((SECONDS + every))
+	case $stage in booting*) ! grep -q 'vbus-guest: running' "$log" 2>/dev/null || stage="running the guest command" ;; esac
+	if [ $tty -eq 1 ]; then
+		printf '\r\033[K%s: %s (%d s of %d)' "$name" "$stage" "$SECONDS" "$timeout_s" >&2
+	else
+		printf '%s: %s (%d s of %d)\n' "$name" "$stage" "$SECONDS" "$timeout_s" >&2
+	fi
+done
+wait "$qpid"
 qrc=$?
+qpid=""
+[ $tty -eq 0 ] || printf '\r\033[K' >&2
 set -e
 end=$(date +%s.%N)
 elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')

@@ -487,6 +487,7 @@ START_TEST(t_strict_ioctls)
 	struct vbus_ioc_stats st;
 	struct vbus_ioc_weight w;
 	struct fixture f;
+	struct vbus_device_record *rec;
 	struct ioq q;
 	uint32_t slot;
 
@@ -503,9 +504,29 @@ START_TEST(t_strict_ioctls)
 	d = device_req(0, "echo");
 	d.flags = 0x80;
 	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	/* record_off: zero without VBUS_IOC_DEV_F_RECORD */
 	d = device_req(0, "echo");
-	d.reserved[1] = 1;
+	d.record_off = 1024;
 	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	/* F_RECORD: 64-aligned, inside the region, holding this device's id, clear of every ring */
+	rec = (struct vbus_device_record *)((char *)f.map + 1024);
+	rec->id = 1;
+	d = device_req(0, "echo");
+	d.flags = VBUS_IOC_DEV_F_RECORD;
+	d.record_off = 1024 + 32;
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	d.record_off = REGION_SIZE - 32;
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	d.record_off = ~0ull & ~63ull;
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	d.record_off = 1024;
+	d.id = 9; /* the record says id 1 */
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	d.id = 1;
+	d.record_off = 4096 + 640; /* ring 0's cookies */
+	((struct vbus_device_record *)((char *)f.map + 4096 + 640))->id = 1;
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	ck_assert_int_eq(ioq_north_init(&q, (void *)((char *)f.map + 4096), 16, 0, 0, REGION_SIZE), 0);
 	/* tx ring == rx ring */
 	d = device_req(0, "echo");
 	d.ring_off[1] = d.ring_off[0];
@@ -526,10 +547,20 @@ START_TEST(t_strict_ioctls)
 	ck_assert_int_eq(ioq_north_init(&q, (void *)((char *)f.map + 16384), 16, 0, 0, REGION_SIZE), 0);
 	ck_assert_int_eq(ioq_north_init(&q, (void *)((char *)f.map + 20480), 16, 0, 0, REGION_SIZE), 0);
 	d = device_req(0, "echo");
+	d.flags = VBUS_IOC_DEV_F_RECORD;
+	d.record_off = 1024;
 	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), 0);
 	d = device_req(1, "echo");
 	d.ring_off[0] = 16384;
 	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL); /* rx 8192 shared */
+	d = device_req(1, "echo");
+	d.ring_off[0] = 16384;
+	d.ring_off[1] = 20480;
+	d.flags = VBUS_IOC_DEV_F_RECORD | VBUS_IOC_DEV_F_LATE;
+	d.record_off = 1024; /* slot 0's record */
+	rec->id = 2;
+	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL);
+	rec->id = 1;
 	d = device_req(1, "null");
 	d.ring_off[0] = 8192;
 	ck_assert_int_eq(gu_ioctl(f.link, VBUS_IOC_ADD_DEVICE, &d), -EINVAL); /* ring of slot 0 */
@@ -628,6 +659,7 @@ int main(void)
 	sr = srunner_create(module_suite());
 	srunner_add_suite(sr, traffic_suite());
 	srunner_add_suite(sr, bounds_suite());
+	srunner_add_suite(sr, moderation_suite());
 	/* Tests share the loaded module and check global state (debugfs, refcount): no fork. */
 	srunner_set_fork_status(sr, CK_NOFORK);
 	srunner_run_all(sr, CK_VERBOSE);

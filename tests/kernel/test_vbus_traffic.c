@@ -158,19 +158,27 @@ static struct vbus_ioc_stats wait_broken(int link, uint32_t slot)
 	return st;
 }
 
+/* The device's table record sits in the first page, before the rings (north.c: 4096). */
+#define HOSTILE_RECORD 1024u
 static const struct north_cfg hostile_cfg = {
 	.type = "echo",
 	.count = 64,
 	.ring_flags = VBUS_IOQ_F_EVENT_IDX,
 	.slot = 1,
+	.record_off = HOSTILE_RECORD,
 };
 
 enum hostile_case { H_INDEX, H_MAXLEN, H_RANGE, H_FLAGS, H_NCASES };
 static const char *const hostile_names[H_NCASES] = { "index", "maxlen", "range", "flags" };
 
-/* One protocol violation of each kind (IOQ-10) after some good traffic: device broken, counted. */
+/*
+ * One protocol violation of each kind (IOQ-10) after some good traffic: device
+ * broken, counted, and BROKEN in its table record (HOST-2, §3.2), whose other
+ * fields and neighbours the module leaves alone.
+ */
 static void hostile_one(enum hostile_case c)
 {
+	struct vbus_device_record *rec, before, next_before;
 	struct vbus_ioq_ring *tx;
 	struct ioq_desc_info d;
 	struct vbus_ioc_stats st;
@@ -178,7 +186,12 @@ static void hostile_one(enum hostile_case c)
 	uint32_t ni;
 
 	ck_assert_int_eq(north_open(&h, &hostile_cfg), 0);
+	rec = (struct vbus_device_record *)(h.region + HOSTILE_RECORD);
+	memset(rec + 1, 0x5a, sizeof(*rec)); /* a neighbour record: must stay as it is */
 	ck_assert_int_eq(north_run(&h, 1000, NORTH_SATURATE, 20), 0);
+	ck_assert_uint_eq(rec->state, VBUS_DEV_OPEN); /* good traffic: the module wrote nothing */
+	before = *rec;
+	next_before = rec[1];
 	tx = h.q[0].ring;
 	ni = h.q[0].idx;
 	d = (struct ioq_desc_info){ .cookie = 1, .offset = h.buf_off[0], .len = NORTH_MSG_SIZE };
@@ -208,6 +221,11 @@ static void hostile_one(enum hostile_case c)
 	       (unsigned long long)st.violations);
 	ck_assert_uint_eq(st.broken, 1);
 	ck_assert_uint_ge(st.violations, 1);
+	printf("hostile %s: record state %u\n", hostile_names[c], rec->state);
+	ck_assert_uint_eq(rec->state, VBUS_DEV_BROKEN);
+	before.state = VBUS_DEV_BROKEN;
+	ck_assert_int_eq(memcmp(rec, &before, sizeof(before)), 0);
+	ck_assert_int_eq(memcmp(rec + 1, &next_before, sizeof(next_before)), 0);
 	/* A broken device is served no more, but its link still answers. */
 	ck_assert_int_eq(eventfd_write(h.kick[0], 1), 0);
 	ck_assert_int_eq(gu_get_stats(h.link, ~0u, &st), 0);

@@ -7,4 +7,6 @@
 Suite *traffic_suite(void);
 /* Work bounds, close latency, worker cgroup, reboot lifecycle (test_vbus_bounds.c). */
 Suite *bounds_suite(void);
+/* In-kernel moderation against the reference model (test_vbus_moderation.c). */
+Suite *moderation_suite(void);
 #endif

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # vbus-model CLI checks. Usage: cli_test.sh VBUS_MODEL CASE
-#   vectors | explore-spec | explore-2009 | explore-evidx | explore-asym | help | diff | params-errors | sweep | bench | trace
+#   vectors | explore-spec | explore-2009 | explore-evidx | explore-asym | explore-json | explore-progress | help |
+#   diff | params-errors | sweep | bench | trace
 # Exit 0 pass, 1 fail (with the reason), 77 skip (with the reason).
 set -uo pipefail
 bin=${1:?usage: cli_test.sh VBUS_MODEL CASE}
@@ -76,6 +77,41 @@ explore-evidx)
 	"$bin" explore --event-idx --lower-threshold --no-cycle --quiet || fail "lowered threshold, spec: violation"
 	"$bin" explore --event-idx --lower-threshold --no-cycle --placement minus-MB-ARM --quiet; rc=$?
 	[ $rc -eq 3 ] || fail "without MB-ARM lowering the threshold must lose a wakeup (exit 3), got $rc"
+	;;
+explore-json)
+	# --json: one object on stdout with "config" and the figures; a violation still exits 3 and its
+	# counterexample goes to stderr, so stdout stays JSON
+	command -v python3 >/dev/null || { echo "SKIP: python3 not installed (Debian package python3)"; exit 77; }
+	"$bin" explore --json --depth 2 >"$work/ok.json" 2>"$work/ok.err" || fail "explore --json exited $?"
+	"$bin" explore --json --depth 1 --placement 2009 >"$work/bad.json" 2>"$work/bad.err"; rc=$?
+	[ $rc -eq 3 ] || fail "explore --json with the 2009 placement exited $rc, want 3 (a violation)"
+	grep -q '^counterexample' "$work/bad.err" || fail "the counterexample is not on stderr"
+	python3 - "$work/ok.json" "$work/bad.json" <<'PY' || fail "the JSON does not hold the contract (above)"
+import json, sys
+ok, bad = (json.load(open(f)) for f in sys.argv[1:3])
+keys = ["states", "transitions", "quiescent", "violations", "spurious_states", "max_spurious",
+        "max_store_buffer", "seconds", "explorer_states_per_s"]
+for d in (ok, bad):
+    c = d["config"]
+    assert c["impl"] == "model" and isinstance(c["depth"], int) and c["south_cycle"] is True, c
+    for k in keys:
+        assert k in d, "no key " + k
+    assert d["states"] > 0 and d["transitions"] >= d["states"] - 1, d
+assert ok["config"]["placement"] == "spec" and ok["config"]["depth"] == 2 and ok["violations"] == 0, ok
+assert bad["config"]["placement"] == "2009" and bad["config"]["depth"] == 1 and bad["violations"] > 0, bad
+print("json ok:", ok["states"], "and", bad["states"], "states")
+PY
+	;;
+explore-progress)
+	# a progress line on stderr (VBUS_PROGRESS sets the period), none on stdout; VBUS_PROGRESS=0: none
+	VBUS_PROGRESS=0.0001 "$bin" explore --depth 5 --event-idx >"$work/out" 2>"$work/err" ||
+		fail "explore --depth 5 exited $?"
+	grep -Eq '^vbus-model explore: depth 5: [0-9]+ states found, [0-9]+ explored' "$work/err" ||
+		fail "no progress line on stderr: $(head -c 200 "$work/err")"
+	grep -q 'states found' "$work/out" && fail "a progress line on stdout"
+	VBUS_PROGRESS=0 "$bin" explore --depth 5 --event-idx >/dev/null 2>"$work/err0" || fail "explore exited $?"
+	[ ! -s "$work/err0" ] || fail "VBUS_PROGRESS=0 still printed: $(head -c 200 "$work/err0")"
+	echo "$(grep -c 'states found' "$work/err") progress lines"
 	;;
 help)
 	for c in run vectors replay explore sweep diff bench params; do

@@ -117,7 +117,7 @@ static const struct field fields[] = {
 	F(vbus_ioc_device, type),
 	F(vbus_ioc_device, ring_off),
 	F(vbus_ioc_device, signal),
-	F(vbus_ioc_device, reserved),
+	F(vbus_ioc_device, record_off),
 	F(vbus_ioc_eventfd, index),
 	F(vbus_ioc_eventfd, fd),
 	F(vbus_ioc_stats, slot),

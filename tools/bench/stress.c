@@ -58,7 +58,21 @@ struct stress_cfg {
 	uint32_t ring_count;
 	int event_idx;
 	int verbose;
+	int json;
+	int segment; /* which of the mode's STRESS_SEGMENTS links */
 };
+
+/* One link's run, kept for --json. */
+struct stress_run {
+	const char *mode;
+	int segment;
+	uint64_t seed, messages, doorbells, suppressed;
+	uint32_t ring;
+	int event_idx;
+	double seconds;
+};
+static struct stress_run stress_runs[2 * STRESS_SEGMENTS];
+static unsigned int stress_nruns;
 
 static uint64_t rnd_next(uint64_t *s)
 {
@@ -148,7 +162,7 @@ static uint32_t consume_one(void *arg, const void *data, uint32_t len, uint64_t 
 
 static void consumer_run(struct consumer *c)
 {
-	uint64_t rs = c->cfg->seed ^ 0xc0ffee, phase = 0;
+	uint64_t rs = c->cfg->seed ^ 0xc0ffee, phase = 0, t = 1;
 	enum vbus_wait mode = VBUS_WAIT_POLL;
 
 	while (c->next < c->cfg->messages) {
@@ -162,12 +176,17 @@ static void consumer_run(struct consumer *c)
 			       : (r >> 8) % 10 < 8 ? VBUS_WAIT_SPIN
 						   : VBUS_WAIT_BLOCK;
 			vbus_link_set_spin(c->l, (r >> 16) % 50000);
-			if (c->cfg->event_idx) {
-				uint64_t left = c->cfg->messages - c->next;
-				uint64_t t = 1 + (r >> 32) % 16;
+			t = 1 + (r >> 32) % 16;
+		}
+		if (c->cfg->event_idx) {
+			/*
+			 * Arm for at most the messages still to come, before every wait: a threshold
+			 * drawn when more were left would wait for messages the producer never sends
+			 * (the watchdog fired on 20000-message runs, seed 12: 6 left, armed for 14).
+			 */
+			uint64_t left = c->cfg->messages - c->next;
 
-				vbus_link_set_threshold(c->l, t < left ? t : left);
-			}
+			vbus_link_set_threshold(c->l, (uint32_t)(t < left ? t : left));
 		}
 		if (__atomic_load_n(&c->sh->dump_request, __ATOMIC_ACQUIRE))
 			break;
@@ -313,6 +332,18 @@ static int report(struct stress_shared *sh, const struct stress_cfg *cfg, const 
 			cfg->messages);
 		return 1;
 	}
+	if (stress_nruns < sizeof(stress_runs) / sizeof(stress_runs[0]))
+		stress_runs[stress_nruns++] = (struct stress_run){ .mode = what,
+								   .segment = cfg->segment,
+								   .seed = cfg->seed,
+								   .messages = cfg->messages,
+								   .doorbells = st.notifies,
+								   .suppressed = st.suppressed,
+								   .ring = cfg->ring_count,
+								   .event_idx = cfg->event_idx,
+								   .seconds = secs };
+	if (cfg->json)
+		return 0;
 	printf("stress %s: PASS %" PRIu64 " messages, seed %" PRIu64 ", ring %u%s, %.2f s "
 	       "(%.2f M msg/s), doorbells %" PRIu64 " (%.4f/msg)\n",
 	       what, cfg->messages, cfg->seed, cfg->ring_count, cfg->event_idx ? " evidx" : "", secs,
@@ -446,9 +477,30 @@ static int stress_procs(const struct stress_cfg *cfg)
 	return ret;
 }
 
+/* --json: the configuration, then every link's run (key names of docs/cli.md); pass is false on a failure. */
+static void stress_json(const struct stress_cfg *cfg, const char *mode, int ret)
+{
+	printf("{\n  \"config\": { \"mode\": \"%s\", \"messages\": %" PRIu64 ", \"seed\": %" PRIu64
+	       ", \"timeout_s\": %u, \"segments\": %d },\n",
+	       mode, cfg->messages, cfg->seed, cfg->timeout_s, STRESS_SEGMENTS);
+	printf("  \"pass\": %s,\n  \"runs\": [", ret ? "false" : "true");
+	for (unsigned int i = 0; i < stress_nruns; i++) {
+		const struct stress_run *r = &stress_runs[i];
+
+		printf("%s\n    { \"mode\": \"%s\", \"segment\": %d, \"seed\": %" PRIu64 ", \"ring\": %u, "
+		       "\"event_idx\": %s, \"messages\": %" PRIu64 ", \"seconds\": %.6f, \"msgs_per_s\": %.1f, "
+		       "\"doorbells\": %" PRIu64 ", \"suppressed\": %" PRIu64 ", \"doorbells_per_message\": %.6f }",
+		       i ? "," : "", r->mode, r->segment, r->seed, r->ring, r->event_idx ? "true" : "false",
+		       r->messages, r->seconds, r->seconds > 0 ? (double)r->messages / r->seconds : 0.0, r->doorbells,
+		       r->suppressed, (double)r->doorbells / (double)r->messages);
+	}
+	printf("\n  ]\n}\n");
+}
+
 static void stress_usage(void)
 {
 	printf("usage: vbus-bench stress [--mode threads|procs|both] [--messages N] [--seed S] [--timeout SECONDS]\n"
+	       "                         [--json]\n"
 	       "Long-form stress of libvbus over kernel/core: every message carries a sequence number and a\n"
 	       "checksum the consumer verifies; a watchdog dumps both sides' state on a hang.\n"
 	       "  --mode M         threads, procs (the consumer in its own process, fds by SCM_RIGHTS) or both\n"
@@ -456,16 +508,21 @@ static void stress_usage(void)
 	       "  --messages N     messages per mode, 1 to 2^64-1 (default 1000000)\n"
 	       "  --seed S         seed of sizes, bursts, ring size and event index (default: the time; printed)\n"
 	       "  --timeout S      watchdog: seconds without progress, 1 to 3600 (default 10)\n"
+	       "  --json           one JSON object on stdout: \"config\", \"pass\" and \"runs\" (each link's mode,\n"
+	       "                   seed, ring, event_idx, messages, seconds, msgs_per_s, doorbells, suppressed,\n"
+	       "                   doorbells_per_message); failures are still reported on stderr\n"
 	       "Exit 0 pass, 1 a check failed or the run hung, 2 bad usage.\n");
 }
 
 int stress_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },	     { "messages", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 's' },    { "mode", required_argument, NULL, 'm' },
-		{ "timeout", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 }
-	};
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "messages", required_argument, NULL, 'n' },
+					      { "seed", required_argument, NULL, 's' },
+					      { "mode", required_argument, NULL, 'm' },
+					      { "timeout", required_argument, NULL, 't' },
+					      { "json", no_argument, NULL, 'j' },
+					      { NULL, 0, NULL, 0 } };
 	const char *prog = "vbus-bench stress";
 	struct stress_cfg cfg = { .messages = 1000000, .timeout_s = 10 };
 	const char *mode = "both";
@@ -492,6 +549,9 @@ int stress_main(int argc, char **argv)
 				return vbus_usage_error(prog, "--mode '%s': not threads, procs or both", optarg);
 			mode = optarg;
 			break;
+		case 'j':
+			cfg.json = 1;
+			break;
 		case 't':
 			/* a watchdog for a hang (no progress at all), not a speed limit */
 			if (vbus_parse_u64(prog, "--timeout", optarg, 1, 3600, &u))
@@ -516,8 +576,9 @@ int stress_main(int argc, char **argv)
 	 * alternating plain rings (SIG-12 dirty elision, no arm) and EVENT_IDX
 	 * rings (arm, evskip), each with its own ring size and message seed.
 	 */
-	printf("stress: seed %" PRIu64 " (reproduce with --seed %" PRIu64 ")\n", cfg.seed, cfg.seed);
-	fflush(stdout);
+	fprintf(cfg.json ? stderr : stdout, "stress: seed %" PRIu64 " (reproduce with --seed %" PRIu64 ")\n", cfg.seed,
+		cfg.seed);
+	fflush(NULL);
 	rs = cfg.seed ^ 0x9e3779b97f4a7c15ull;
 	for (int m = 0; m < 2; m++) {
 		uint64_t total = cfg.messages, left = total;
@@ -535,10 +596,14 @@ int stress_main(int argc, char **argv)
 			sc.seed = rnd_next(&rs);
 			sc.ring_count = 16u << (rnd_next(&rs) % 6); /* 16 .. 512 */
 			sc.event_idx = (seg & 1) ^ first_evidx;
+			sc.segment = seg;
 			ret |= m ? stress_procs(&sc) : stress_threads(&sc);
 			if (ret)
-				return ret;
+				goto out;
 		}
 	}
+out:
+	if (cfg.json)
+		stress_json(&cfg, mode, ret);
 	return ret;
 }

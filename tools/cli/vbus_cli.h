@@ -185,13 +185,15 @@ static inline void vbus_cpu_relax(void)
 /*
  * ---- progress on long work ----
  * A line on stderr: redrawn in place ('\r') when stderr is a terminal, otherwise one line every
- * `every_s` seconds (so logs of long CI runs show life). vbus_progress_done() ends the line.
+ * `every_s` seconds (so logs of long CI runs show life); the environment's VBUS_PROGRESS=SECONDS sets the
+ * period, VBUS_PROGRESS=0 turns the line off. vbus_progress_done() ends the line.
  */
 struct vbus_progress {
 	const char *prog;
 	double start, last;
 	double every_s;
 	int tty, drawn;
+	int off; /* VBUS_PROGRESS=0 */
 };
 
 static inline void vbus_progress_init(struct vbus_progress *p, const char *prog, double every_s)
@@ -201,8 +203,16 @@ static inline void vbus_progress_init(struct vbus_progress *p, const char *prog,
 	p->every_s = every_s > 0 ? every_s : 5;
 	p->tty = isatty(STDERR_FILENO);
 	p->drawn = 0;
-	if (getenv("VBUS_PROGRESS"))
-		p->every_s = atof(getenv("VBUS_PROGRESS")) > 0 ? atof(getenv("VBUS_PROGRESS")) : p->every_s;
+	p->off = 0;
+	if (getenv("VBUS_PROGRESS")) {
+		char *end;
+		double v = strtod(getenv("VBUS_PROGRESS"), &end);
+
+		if (end != getenv("VBUS_PROGRESS") && !*end && v == 0)
+			p->off = 1; /* VBUS_PROGRESS=0: no progress lines */
+		else if (v > 0)
+			p->every_s = v;
+	}
 }
 
 /* Report done/total (total 0: unknown) with a short label; rate-limited. */
@@ -213,7 +223,7 @@ static inline VBUS_CLI_PRINTF(4, 5) void vbus_progress(struct vbus_progress *p, 
 	char what[160];
 	va_list ap;
 
-	if (now - p->last < (p->tty ? 0.2 : p->every_s))
+	if (p->off || now - p->last < (p->tty ? 0.2 : p->every_s))
 		return;
 	p->last = now;
 	va_start(ap, fmt);

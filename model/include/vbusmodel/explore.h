@@ -49,6 +49,9 @@ struct vm_explore_cfg {
 	int asym;	     /* asymmetric barriers (not in v2, a candidate): north's MB-PUBLISH/MB-INJECT are compiler
 			      * barriers, south's kept full barriers are membarrier(): they drain north's buffer too */
 	uint64_t max_states; /* give up (result -E2BIG) beyond this many states; 0 = 50 M */
+	/* called every 65536 explored states with the states found so far and those explored (NULL: none) */
+	void (*progress)(void *arg, uint64_t found, uint64_t explored);
+	void *progress_arg;
 };
 
 struct vm_explore_result {

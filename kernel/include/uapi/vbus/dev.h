@@ -33,7 +33,7 @@ struct vbus_ioc_device {
 	char type[VBUS_DEV_TYPE_LEN]; /* backend: "echo", "null" */
 	__u64 ring_off[2]; /* region offsets of the device's IOQs: [0] tx (north->south), [1] rx */
 	__u32 signal[2];   /* signal (eventfd) index of each ring, see SET_KICK/SET_CALL */
-	__u32 reserved[2]; /* zero */
+	__u64 record_off;  /* with VBUS_IOC_DEV_F_RECORD: the device's table record; else zero */
 };
 
 /*
@@ -42,7 +42,15 @@ struct vbus_ioc_device {
  * not booted yet), retrying at every kick. Without it ADD_DEVICE validates now.
  */
 #define VBUS_IOC_DEV_F_LATE (1u << 0)
-#define VBUS_IOC_DEV_F_KNOWN (VBUS_IOC_DEV_F_LATE)
+/*
+ * RECORD: record_off is the region offset of the device's struct
+ * vbus_device_record (the caller owns the bus and wrote it, with this id):
+ * 64-byte aligned, inside the region, clear of every ring and record of the
+ * link. When the module breaks the device for a ring violation it writes
+ * state BROKEN there (spec §0.5 HOST-2, §3.2); it writes nothing else, ever.
+ */
+#define VBUS_IOC_DEV_F_RECORD (1u << 1)
+#define VBUS_IOC_DEV_F_KNOWN (VBUS_IOC_DEV_F_LATE | VBUS_IOC_DEV_F_RECORD)
 
 /* VBUS_IOC_SET_WEIGHT: the most one worker pass may do for one device (spec §5.2 TR-5) */
 struct vbus_ioc_weight {
@@ -51,6 +59,18 @@ struct vbus_ioc_weight {
 	__u64 bytes;	/* payload bytes copied, 1..VBUS_IOC_MAX_WEIGHT_BYTES (default 512 KiB) */
 };
 #define VBUS_IOC_MAX_WEIGHT_BYTES (1ull << 30)
+
+/*
+ * VBUS_IOC_SET_MODERATION: §4.1 moderation of every signal of this link toward
+ * north (spec §5.2 TR-9); the holdoff H is in nanoseconds. holdoff 0 or count 1:
+ * off (the default). Each ring's signal has its own state and holdoff timer.
+ */
+struct vbus_ioc_moderation {
+	__u32 holdoff_ns; /* H, 0..VBUS_IOC_MAX_HOLDOFF_NS */
+	__u32 count;	  /* C, 0..255: 0 = the timer alone fires */
+	__u64 reserved;	  /* zero */
+};
+#define VBUS_IOC_MAX_HOLDOFF_NS 1000000000u
 
 /* VBUS_IOC_SET_KICK / VBUS_IOC_SET_CALL: bind an eventfd to a signal index */
 struct vbus_ioc_eventfd {
@@ -81,6 +101,7 @@ struct vbus_ioc_stats {
 #define VBUS_IOC_START _IO(VBUS_IOC_MAGIC, 0x30)
 #define VBUS_IOC_STOP _IO(VBUS_IOC_MAGIC, 0x31)
 #define VBUS_IOC_SET_WEIGHT _IOW(VBUS_IOC_MAGIC, 0x32, struct vbus_ioc_weight)
+#define VBUS_IOC_SET_MODERATION _IOW(VBUS_IOC_MAGIC, 0x33, struct vbus_ioc_moderation)
 #define VBUS_IOC_GET_STATS _IOWR(VBUS_IOC_MAGIC, 0x40, struct vbus_ioc_stats)
 
 VBUS_ABI_SIZE(struct vbus_ioc_shm, 24);
@@ -88,10 +109,13 @@ VBUS_ABI_SIZE(struct vbus_ioc_device, 80);
 VBUS_ABI_OFFSET(struct vbus_ioc_device, type, 16);
 VBUS_ABI_OFFSET(struct vbus_ioc_device, ring_off, 48);
 VBUS_ABI_OFFSET(struct vbus_ioc_device, signal, 64);
+VBUS_ABI_OFFSET(struct vbus_ioc_device, record_off, 72);
 VBUS_ABI_SIZE(struct vbus_ioc_eventfd, 8);
 VBUS_ABI_SIZE(struct vbus_ioc_stats, 72);
 VBUS_ABI_SIZE(struct vbus_ioc_weight, 16);
 VBUS_ABI_OFFSET(struct vbus_ioc_weight, bytes, 8);
+VBUS_ABI_SIZE(struct vbus_ioc_moderation, 16);
+VBUS_ABI_OFFSET(struct vbus_ioc_moderation, reserved, 8);
 VBUS_ABI_OFFSET(struct vbus_ioc_stats, doorbells, 8);
 VBUS_ABI_OFFSET(struct vbus_ioc_stats, violations, 40);
 
