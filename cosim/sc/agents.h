@@ -294,6 +294,18 @@ class SouthAgent : public sc_core::sc_module
 	std::vector<bool> s_disabled;
 	bool started = false;
 
+	struct Driven { // the values last written to the ports (the signals start at false / 0)
+		bool inj_valid = false, ctrl_valid = false, nt_ready = false, msi_ready = false;
+		uint32_t inj_chan = 0, ctrl_chan = 0, ctrl_op = 0;
+	} out;
+	template <class Port, class T> static void put(Port &p, T &last, T v)
+	{
+		if (v != last) {
+			last = v;
+			p.write(v);
+		}
+	}
+
 	void at(uint64_t when, Kind k, unsigned c, unsigned op = 0)
 	{
 		timed.insert({ when, Action{ k, c, op } });
@@ -303,10 +315,10 @@ class SouthAgent : public sc_core::sc_module
 		uint64_t now = now_cycle();
 
 		if (rst.read()) {
-			inj_valid.write(false);
-			ctrl_valid.write(false);
-			nt_ready.write(false);
-			msi_ready.write(false);
+			put(inj_valid, out.inj_valid, false);
+			put(ctrl_valid, out.ctrl_valid, false);
+			put(nt_ready, out.nt_ready, false);
+			put(msi_ready, out.msi_ready, false);
 			return;
 		}
 		if (!started) { // the device engines start listening (SOP_ENABLE, HW-6)
@@ -358,14 +370,15 @@ class SouthAgent : public sc_core::sc_module
 				ctrlq.push_back({ a.chan, a.op });
 			}
 		}
-		// drive the next cycle
-		inj_valid.write(!injq.empty());
-		inj_chan.write(injq.empty() ? 0 : injq.front());
-		ctrl_valid.write(!ctrlq.empty());
-		ctrl_chan.write(ctrlq.empty() ? 0 : ctrlq.front().first);
-		ctrl_op.write(ctrlq.empty() ? 0 : ctrlq.front().second);
-		nt_ready.write(draining || rng.chance(wl.notify_ready));
-		msi_ready.write(draining || rng.chance(wl.msi_ready));
+		// drive the next cycle (a port is written only when its value changes: a write costs a
+		// kernel call even when sc_signal drops it)
+		put(inj_valid, out.inj_valid, !injq.empty());
+		put(inj_chan, out.inj_chan, injq.empty() ? 0u : injq.front());
+		put(ctrl_valid, out.ctrl_valid, !ctrlq.empty());
+		put(ctrl_chan, out.ctrl_chan, ctrlq.empty() ? 0u : ctrlq.front().first);
+		put(ctrl_op, out.ctrl_op, ctrlq.empty() ? 0u : ctrlq.front().second);
+		put(nt_ready, out.nt_ready, draining || rng.chance(wl.notify_ready));
+		put(msi_ready, out.msi_ready, draining || rng.chance(wl.msi_ready));
 	}
 };
 

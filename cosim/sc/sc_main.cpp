@@ -67,6 +67,7 @@ static const unsigned built[] = { 8, 64 };
 template <class V> static RunResult run(const CosimOpts &o, cs_sb *sb, ProfileShares *prof)
 {
 	CosimTop<V> top("top", *o.wl, o.channels, o.seed, o.cycles, sb, o.progress);
+	top.timing = o.bench;
 	VerilatedFstSc *wave = nullptr;
 	std::string wave_tmp = o.wave + ".tmp-" + std::to_string(getpid());
 

@@ -19,7 +19,7 @@ int cmd_bench(int argc, char **argv)
 	const char *prog = cmd_prog("bench");
 	struct sim_opts o;
 	struct vm_sim_cfg *c = &o.c;
-	int json = 0, id;
+	int json = 0, id, rc;
 	uint64_t depth = 4;
 
 	sim_opts_default(&o);
@@ -42,8 +42,8 @@ int cmd_bench(int argc, char **argv)
 			json = 1;
 			break;
 		case SIM_O_MESSAGES:
-			if (sim_opt(prog, id, optarg, &o))
-				return VBUS_EXIT_USAGE;
+			if ((rc = sim_opt_or_fail(prog, id, argv, &o)))
+				return rc;
 			break;
 		case B_O_DEPTH:
 			if (vbus_parse_u64(prog, "--depth", optarg, 1, VM_EX_MAX_ITEMS, &depth))
@@ -53,11 +53,11 @@ int cmd_bench(int argc, char **argv)
 			return vbus_getopt_error(prog, id, argv[optind - 1], optopt);
 		}
 	}
-	if (optind < argc)
-		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_no_operands(prog, argc, argv)))
+		return rc;
 	struct vm_report r;
 	double t0 = vbus_now_s();
-	int rc = vm_sim_run(c, &r);
+	rc = vm_sim_run(c, &r);
 	double dt_sim = vbus_now_s() - t0;
 	if (rc) {
 		fprintf(stderr, "%s: simulation failed: %s\n", prog, strerror(-rc));

@@ -96,6 +96,13 @@ static inline int sim_opt_exit(int r)
 {
 	return r == -2 ? VBUS_EXIT_FAIL : VBUS_EXIT_USAGE;
 }
+/*
+ * The `default:` of a simulating command's option loop (getopt_long just returned `id`): a simulation
+ * option is applied, anything else is a getopt error. 0, or the exit status (the message printed).
+ */
+int sim_opt_or_fail(const char *prog, int id, char **argv, struct sim_opts *o);
+/* After a command's option loop: an argument left over is a usage error (2); else 0. */
+int cli_no_operands(const char *prog, int argc, char **argv);
 
 /* "vbus-model CMD" in a static buffer: the program name of messages. */
 const char *cmd_prog(const char *cmd);

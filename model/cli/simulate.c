@@ -115,6 +115,22 @@ int sim_opt(const char *prog, int id, const char *v, struct sim_opts *o)
 	return 1;
 }
 
+int sim_opt_or_fail(const char *prog, int id, char **argv, struct sim_opts *o)
+{
+	int r = sim_opt(prog, id, optarg, o);
+
+	if (r < 0)
+		return sim_opt_exit(r);
+	if (r > 0)
+		return vbus_getopt_error(prog, id, argv[optind - 1], optopt);
+	return 0;
+}
+
+int cli_no_operands(const char *prog, int argc, char **argv)
+{
+	return optind < argc ? vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]) : 0;
+}
+
 static void report_header(FILE *f)
 {
 	fprintf(f, "%-12s %9s %11s %9s %8s %8s %8s %9s %10s %8s %9s\n", "mitigation", "messages", "cycles", "msg/kcyc",
@@ -214,15 +230,12 @@ int cmd_run(int argc, char **argv)
 			trace = optarg;
 			break;
 		default:
-			r = sim_opt(prog, id, optarg, &o);
-			if (r < 0)
-				return sim_opt_exit(r);
-			if (r > 0)
-				return vbus_getopt_error(prog, id, argv[optind - 1], optopt);
+			if ((r = sim_opt_or_fail(prog, id, argv, &o)))
+				return r;
 		}
 	}
-	if (optind < argc)
-		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if ((r = cli_no_operands(prog, argc, argv)))
+		return r;
 	if (trace && all)
 		return vbus_usage_error(prog, "--trace needs one --mitigation, not 'all'");
 	struct vbus_out tf;
@@ -295,11 +308,11 @@ int cmd_params(int argc, char **argv)
 		}
 		if (id != SIM_O_PARAM && id != SIM_O_PARAMS)
 			return vbus_getopt_error(prog, id, argv[optind - 1], optopt);
-		if ((r = sim_opt(prog, id, optarg, &o)))
-			return sim_opt_exit(r);
+		if ((r = sim_opt_or_fail(prog, id, argv, &o)))
+			return r;
 	}
-	if (optind < argc)
-		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if ((r = cli_no_operands(prog, argc, argv)))
+		return r;
 	printf("{\n");
 	for (int k = 0; k < VM_NPARAMS; k++)
 		printf("  \"%s\": %llu%s\n", vm_param_name(k), (unsigned long long)o.c.p.v[k],

@@ -177,15 +177,12 @@ int cmd_sweep(int argc, char **argv)
 			return vbus_usage_error(prog, "--load: the sweep varies the offered load; give the points "
 						      "with --loads");
 		default:
-			r = sim_opt(prog, id, optarg, &o);
-			if (r < 0)
-				return sim_opt_exit(r);
-			if (r > 0)
-				return vbus_getopt_error(prog, id, argv[optind - 1], optopt);
+			if ((r = sim_opt_or_fail(prog, id, argv, &o)))
+				return r;
 		}
 	}
-	if (optind < argc)
-		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if ((r = cli_no_operands(prog, argc, argv)))
+		return r;
 	double loads[SWEEP_MAX_LOADS];
 	int nl = 0;
 	char lbuf[1024];

@@ -17,6 +17,8 @@ module vbus_id_fifo #(
 ) (
     input  wire          clk,
     input  wire          rst,       // synchronous: empties the FIFO (no RAM sweep needed)
+    input  wire          flush,     // empties the FIFO but a head already valid and not taken this
+                                    // cycle stays on the output until taken (valid/ready rule)
 
     input  wire          push,      // contract: chan not already queued
     input  wire [CW-1:0] push_chan,
@@ -56,6 +58,11 @@ module vbus_id_fifo #(
             rd_ptr   <= {(CW + 1){1'b0}};
             inflight <= 1'b0;
             q0_valid <= 1'b0;
+            q1_valid <= 1'b0;
+        end else if (flush) begin
+            rd_ptr   <= wr_ptr;
+            inflight <= 1'b0;
+            q0_valid <= q0_valid && !pop;
             q1_valid <= 1'b0;
         end else begin
             if (push)
@@ -109,6 +116,7 @@ module vbus_id_fifo #(
             assume(rst);
         if (!rst && push)
             assume(push_chan < N && !f_queued[push_chan]);
+        assume(!flush);   // the flush path is checked by the v2 top's lockstep testbench
         assume(f_ch < N);
     end
     always @(posedge clk) begin

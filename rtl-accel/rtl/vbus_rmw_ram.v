@@ -15,6 +15,11 @@
 //
 // Reset: block RAM cannot be cleared in one cycle; after rst the engine writes 0 to every word, one per
 // cycle (init_busy, op_ready low) for N cycles, then takes ops. Words read 0 until written.
+//
+// Second read port (the CPU's register reads in the v2 top; a second block RAM copy where the RAM has
+// one read port): rd2_addr at t, rd2_data at t + 1 = the word as left by every write up to the end of
+// t, i.e. by every op issued up to t - 1 (a same-cycle write is forwarded). wr_en/wr_addr/wr_data show
+// the write of this cycle (sweep or modify), so the user can keep a narrower mirror of some fields.
 `default_nettype none
 
 module vbus_rmw_ram #(
@@ -35,7 +40,13 @@ module vbus_rmw_ram #(
     output reg  [AW-1:0]   m_addr,
     output reg  [OP_W-1:0] m_code,
     output wire [W-1:0]    m_old,
-    input  wire [W-1:0]    m_new
+    input  wire [W-1:0]    m_new,
+
+    input  wire [AW-1:0]   rd2_addr,
+    output wire [W-1:0]    rd2_data,
+    output wire            wr_en,
+    output wire [AW-1:0]   wr_addr,
+    output wire [W-1:0]    wr_data
 );
 
 `ifndef SYNTHESIS
@@ -61,12 +72,22 @@ module vbus_rmw_ram #(
 
     assign op_ready = !init_busy;
 
-    // the RAM: one write port, one read port, read-first
+    reg [W-1:0]  rd2_reg, rd2_wd;
+    reg          rd2_hit;
+
+    // the RAM: one write port, two read ports, read-first
     always @(posedge clk) begin
         if (we)
             mem[wa] <= wd;
-        rd_reg <= mem[op_addr];
+        rd_reg  <= mem[op_addr];
+        rd2_reg <= mem[rd2_addr];
+        rd2_hit <= we && wa == rd2_addr;
+        rd2_wd  <= wd;
     end
+    assign rd2_data = rd2_hit ? rd2_wd : rd2_reg;
+    assign wr_en    = we;
+    assign wr_addr  = wa;
+    assign wr_data  = wd;
 
     always @(posedge clk) begin
         if (rst) begin

@@ -8,7 +8,7 @@
 set -u
 usage() {
 	cat <<EOF
-usage: formal.sh [props|mutant|mutant-starve|vacuity|rmw|mutant-noforward|fifo|mutant-fifo]
+usage: formal.sh [props|mutant|mutant-starve|vacuity|rmw|mutant-noforward|fifo|mutant-fifo|props2|mutant2|vacuity2]
 Unbounded proof (ABC pdr) of the FORMAL properties of vbus_doorbell, 2 channels.
   props          the real RTL: every assertion holds in every reachable state -> exit 0
   mutant         the RTL without the N.pending guard: must be refuted (a counterexample) -> exit 0
@@ -21,6 +21,9 @@ Unbounded proof (ABC pdr) of the FORMAL properties of vbus_doorbell, 2 channels.
   fifo           the channel-id FIFO (rtl/vbus_id_fifo.v), 4 channels: firing order, fairness bound
                  N - 1 grants, nothing lost or invented -> exit 0
   mutant-fifo    the FIFO fetching without checking the output buffer's room: must be refuted
+  props2         v2 (rtl/vbus_doorbell2.v), 2 channels: P1, P6 and the AXI4-Lite set A1..A6 -> exit 0
+  mutant2        v2 without the N.pending guard: must be refuted -> exit 0
+  vacuity2       v2 witness (MSI, notify, B and R beats in one cycle): must be refuted -> exit 0
 PDR time limit: \$VBUS_FORMAL_TIMEOUT seconds (default 600). Exit: 0 pass, 1 fail, 2 usage, 77 no yosys.
 EOF
 }
@@ -35,8 +38,11 @@ rmw) ;;
 mutant-noforward) defs="$defs -DFORMAL_MUTANT_NO_FORWARD" ;;
 fifo) ;;
 mutant-fifo) defs="$defs -DFORMAL_MUTANT_FIFO_NO_ROOM" ;;
+props2) ;;
+mutant2) defs="$defs -DFORMAL_MUTANT_NO_PENDING_GUARD" ;;
+vacuity2) defs="$defs -DFORMAL_VACUITY" ;;
 -h | --help) usage; exit 0 ;;
-*) echo "formal.sh: '$mode': unknown mode; use props, mutant, mutant-starve or vacuity (try 'formal.sh --help')" >&2
+*) echo "formal.sh: '$mode': unknown mode (try 'formal.sh --help' for the list)" >&2
 	exit 2 ;;
 esac
 [ $# -le 1 ] || { echo "formal.sh: unexpected argument '$2' (try 'formal.sh --help')" >&2; exit 2; }
@@ -53,6 +59,10 @@ scratch
 	rmw | mutant-noforward)
 		echo "read_verilog -formal $defs $RTL_DIR/vbus_rmw_ram.v $RTL_ACCEL/formal/rmw_check.v"
 		echo "prep -top vbus_rmw_check" ;;
+	props2 | mutant2 | vacuity2)
+		echo "read_verilog -formal $defs -I$RTL_DIR ${RTL_SOURCES_V2[*]}"
+		echo "chparam -set N_CHANNELS 2 -set CNT_WIDTH 2 -set TICK_LG 1 vbus_doorbell2"
+		echo "prep -top vbus_doorbell2" ;;
 	fifo | mutant-fifo)
 		echo "read_verilog -formal $defs $RTL_DIR/vbus_id_fifo.v"
 		echo "chparam -set N 4 vbus_id_fifo"
@@ -88,7 +98,8 @@ fi
 min_asserts=30
 [ "$mode" = rmw ] && min_asserts=3
 [ "$mode" = fifo ] && min_asserts=8
-if [ "$mode" = props ] || [ "$mode" = rmw ] || [ "$mode" = fifo ]; then
+[ "$mode" = props2 ] && min_asserts=20
+if [ "$mode" = props ] || [ "$mode" = rmw ] || [ "$mode" = fifo ] || [ "$mode" = props2 ]; then
 	if [ "$result" = proved ] && [ "$asserts" -ge $min_asserts ]; then
 		echo "PASS: every assertion holds in every state reachable from reset (unbounded)"
 		exit 0

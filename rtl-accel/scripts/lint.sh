@@ -6,16 +6,18 @@
 set -u
 usage() {
 	cat <<EOF
-usage: lint.sh [--channels LIST]
+usage: lint.sh [--top v1|v2|both] [--channels LIST]
 verilator --lint-only -Wall of vbus_doorbell for every channel count in LIST (default 1,8,32,64)
-x 4 configurations (CNT_WIDTH/MODERATION 32/1, 0/0, 16/1, 32/0), and vbus_rmw_ram and
+x 4 configurations (CNT_WIDTH/MODERATION 32/1, 0/0, 16/1, 32/0), vbus_doorbell2 (v2) for
+1/8/64/256/1024 channels x the same 4 configurations, and vbus_rmw_ram and
 vbus_id_fifo for 1/8/64/256/1024 channels; silent output required.
+  --top NAME   v1 (vbus_doorbell and the v2 blocks), v2 (vbus_doorbell2) or both (default)
   -h, --help   this text
 Exit status: 0 clean, 1 a warning or error, 2 usage error, 77 verilator missing.
 EOF
 }
 die_usage() { echo "lint.sh: $* (try 'lint.sh --help')" >&2; exit 2; }
-channels="1,8,32,64"
+channels="1,8,32,64" tops="v1 v2"
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -23,6 +25,14 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || die_usage "--channels: missing value"
 		[[ $2 =~ ^[0-9]+(,[0-9]+)*$ ]] || die_usage "--channels: '$2' is not a comma-separated list of channel counts"
 		channels=$2; shift ;;
+	--top)
+		[ $# -ge 2 ] || die_usage "--top: missing value"
+		case $2 in
+		v1 | v2) tops=$2 ;;
+		both) tops="v1 v2" ;;
+		*) die_usage "--top: '$2' is not one of v1, v2, both" ;;
+		esac
+		shift ;;
 	*) die_usage "$1: unknown option" ;;
 	esac
 	shift
@@ -30,7 +40,7 @@ done
 . "$(dirname "$0")/common.sh"
 need verilator
 fail=0
-for n in ${channels//,/ }; do
+[[ " $tops " == *" v1 "* ]] && for n in ${channels//,/ }; do
 	for cfg in "32 1" "0 0" "16 1" "32 0"; do
 		set -- $cfg
 		out=$(verilator --lint-only -Wall -I"$RTL_DIR" --top-module vbus_doorbell \
@@ -44,8 +54,23 @@ for n in ${channels//,/ }; do
 		fi
 	done
 done
+# the v2 top (vbus_doorbell2), 1 .. 1024 channels, the same 4 configurations
+[[ " $tops " == *" v2 "* ]] && for n in 1 8 64 256 1024; do
+	for cfg in "32 1" "0 0" "16 1" "32 0"; do
+		set -- $cfg
+		out=$(verilator --lint-only -Wall -I"$RTL_DIR" --top-module vbus_doorbell2 \
+			-GN_CHANNELS=$n -GCNT_WIDTH=$1 -GMODERATION=$2 "${RTL_SOURCES_V2[@]}" 2>&1)
+		if [ $? -ne 0 ] || [ -n "$out" ]; then
+			echo "FAIL: lint vbus_doorbell2 N_CHANNELS=$n CNT_WIDTH=$1 MODERATION=$2"
+			echo "$out"
+			fail=1
+		else
+			echo "ok: lint vbus_doorbell2 N_CHANNELS=$n CNT_WIDTH=$1 MODERATION=$2"
+		fi
+	done
+done
 # the v2 building block: the block-RAM read-modify-write engine, up to 1024 channels of 64-bit state
-for n in 1 8 64 256 1024; do
+[[ " $tops " == *" v1 "* ]] && for n in 1 8 64 256 1024; do
 	out=$(verilator --lint-only -Wall --top-module vbus_rmw_ram -GN=$n -GW=64 "$RTL_DIR/vbus_rmw_ram.v" 2>&1)
 	if [ $? -ne 0 ] || [ -n "$out" ]; then
 		echo "FAIL: lint vbus_rmw_ram N=$n"; echo "$out"; fail=1
@@ -54,7 +79,7 @@ for n in 1 8 64 256 1024; do
 	fi
 done
 # and the channel-id FIFO of the v2 MSI/notify streams
-for n in 1 8 64 256 1024; do
+[[ " $tops " == *" v1 "* ]] && for n in 1 8 64 256 1024; do
 	out=$(verilator --lint-only -Wall --top-module vbus_id_fifo -GN=$n "$RTL_DIR/vbus_id_fifo.v" 2>&1)
 	if [ $? -ne 0 ] || [ -n "$out" ]; then
 		echo "FAIL: lint vbus_id_fifo N=$n"; echo "$out"; fail=1

@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Size and speed report of vbus_doorbell (yosys synth_ice40 + synth_xilinx, nextpnr-ice40 Fmax).
+# Size and speed report of vbus_doorbell2 (v2, default) or vbus_doorbell (v1): yosys synth_ice40 +
+# synth_xilinx, nextpnr-ice40 Fmax.
 # Run `synth_report.sh --help` for the options.
 set -u
 usage() {
 	cat <<EOF
-usage: synth_report.sh [--channels LIST] [--config full|lean|all] [--update-readme] [--out FILE]
+usage: synth_report.sh [--top v1|v2] [--channels LIST] [--config full|lean|all] [--update-readme] [--out FILE]
        synth_report.sh --sanity
 Size and speed of the vbus doorbell accelerator: yosys synth_ice40 -abc9 and synth_xilinx cell
-counts, nextpnr-ice40 --hx8k Fmax, one Markdown table row per configuration.
-  --channels LIST   comma-separated channel counts (default 8,32,64)
+counts (logic, flip-flops, block RAM), nextpnr-ice40 --hx8k Fmax, one Markdown table row per
+configuration, with the wall time it took.
+  --top NAME        v2 (vbus_doorbell2, default) or v1 (vbus_doorbell)
+  --channels LIST   comma-separated channel counts (default v2 8,64,256,1024; v1 8,32,64)
   --config NAME     full (32-bit counters + moderation), lean (CNT_WIDTH=0 MODERATION=0) or all
                     (default all)
   --out FILE        write the table to FILE (written to FILE.tmp, then renamed); default stdout
   --update-readme   also put the table into rtl-accel/README.md between the synth-table markers
                     (only with the default channel list and config, so the README stays complete)
-  --sanity          the ctest check: one 8-channel synth_ice40 maps to iCE40 cells, no latches
+  --sanity          the ctest check: one 8-channel synth_ice40 of v2 maps to iCE40 cells and
+                    block RAM, no latches
   -h, --help        this text
-Each configuration takes minutes (the full 64-channel one ~10 on 2 cores); progress goes to stderr.
+Each configuration takes minutes (v1 full 64 channels ~10 on 2 cores); progress goes to stderr.
 Run it niced: nice -n 10 rtl-accel/scripts/synth_report.sh --channels 8 --config lean
 Exit status: 0 done, 1 a tool failed, 2 usage error, 77 yosys/nextpnr missing.
 EOF
@@ -26,21 +30,26 @@ die_usage() {
 	echo "synth_report.sh: $* (try 'synth_report.sh --help')" >&2
 	exit 2
 }
-channels="8,32,64" configs="full lean" update_readme=0 out="" sanity=0 default_set=1
+channels="" configs="full lean" update_readme=0 out="" sanity=0 default_set=1 top=v2
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
 	--sanity) sanity=1 ;;
 	--update-readme) update_readme=1 ;;
-	--channels | --config | --out)
+	--channels | --config | --out | --top)
 		[ $# -ge 2 ] || die_usage "$1: missing value"
 		case $1 in
 		--channels)
 			[[ $2 =~ ^[0-9]+(,[0-9]+)*$ ]] || die_usage "--channels: '$2' is not a comma-separated list of channel counts"
 			for n in ${2//,/ }; do
-				[ "$n" -ge 1 ] && [ "$n" -le 64 ] || die_usage "--channels: $n is not in 1..64"
+				[ "$n" -ge 1 ] && [ "$n" -le 1024 ] || die_usage "--channels: $n is not in 1..1024"
 			done
 			channels=$2 default_set=0 ;;
+		--top)
+			case $2 in
+			v1 | v2) top=$2 ;;
+			*) die_usage "--top: '$2' is not v1 or v2" ;;
+			esac ;;
 		--config)
 			case $2 in
 			full | lean) configs=$2 default_set=0 ;;
@@ -54,35 +63,51 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+if [ $top = v1 ]; then
+	for n in ${channels//,/ }; do
+		[ "$n" -le 64 ] || die_usage "--channels: $n: v1 has at most 64 channels"
+	done
+	channels=${channels:-8,32,64}
+else
+	channels=${channels:-8,64,256,1024}
+fi
 if [ $update_readme -eq 1 ] && [ $default_set -eq 0 ]; then
 	die_usage "--update-readme: only with the default --channels and --config (the README shows the whole table)"
 fi
 . "$(dirname "$0")/common.sh"
 need yosys
 scratch
+if [ $top = v2 ] || [ $sanity -eq 1 ]; then
+	SRCS="${RTL_SOURCES_V2[*]}" TOP=vbus_doorbell2
+else
+	SRCS="${RTL_SOURCES[*]}" TOP=vbus_doorbell
+fi
 T0=$SECONDS
 # progress NOTE: a line on stderr with the elapsed time
 progress() { echo "synth_report: [$((SECONDS - T0)) s] $*" >&2; }
 
-# synth_ice40 N CW MOD JSON -> prints "lut4 dff carry"
+# synth_ice40 N CW MOD JSON -> prints "lut4 dff carry latches bram"
 ice40_stat() {
 	local log=$SCRATCH/ice40_$1_$2_$3.log
-	yosys -q -l "$log" -p "read_verilog -I$RTL_DIR ${RTL_SOURCES[*]}; \
-		chparam -set N_CHANNELS $1 -set CNT_WIDTH $2 -set MODERATION $3 vbus_doorbell; \
-		synth_ice40 -abc9 -top vbus_doorbell ${4:+-json $4}; tee -o $SCRATCH/stat.txt stat" >/dev/null 2>&1 || {
+	yosys -q -l "$log" -p "read_verilog -I$RTL_DIR $SRCS; \
+		chparam -set N_CHANNELS $1 -set CNT_WIDTH $2 -set MODERATION $3 $TOP; \
+		synth_ice40 -abc9 -top $TOP ${4:+-json $4}; tee -o $SCRATCH/stat.txt stat" >/dev/null 2>&1 || {
 		echo "ERROR: synth_ice40 N=$1 failed" >&2; tail -5 "$log" >&2; return 1; }
 	awk '/SB_LUT4/ {l = $2} /SB_CARRY/ {c = $2} /SB_DFF/ {d += $2} /\$_DLATCH|\$dlatch/ {x += $2}
-		END {printf "%d %d %d %d\n", l, d, c, x}' "$SCRATCH/stat.txt"
+		/SB_RAM40_4K/ {b += $2}
+		END {printf "%d %d %d %d %d\n", l, d, c, x, b}' "$SCRATCH/stat.txt"
 }
 
-# synth_xilinx N CW MOD -> prints "luts ffs"
+# synth_xilinx N CW MOD -> prints "luts ffs lutram_cells bram36_equivalents"
 xilinx_stat() {
 	local log=$SCRATCH/xilinx_$1_$2_$3.log
-	yosys -q -l "$log" -p "read_verilog -I$RTL_DIR ${RTL_SOURCES[*]}; \
-		chparam -set N_CHANNELS $1 -set CNT_WIDTH $2 -set MODERATION $3 vbus_doorbell; \
-		synth_xilinx -top vbus_doorbell -flatten; tee -o $SCRATCH/xstat.txt stat" >/dev/null 2>&1 || {
+	yosys -q -l "$log" -p "read_verilog -I$RTL_DIR $SRCS; \
+		chparam -set N_CHANNELS $1 -set CNT_WIDTH $2 -set MODERATION $3 $TOP; \
+		synth_xilinx -top $TOP -flatten; tee -o $SCRATCH/xstat.txt stat" >/dev/null 2>&1 || {
 		echo "ERROR: synth_xilinx N=$1 failed" >&2; return 1; }
-	awk '/ LUT[1-6] / {l += $2} / FD[CPRS]E? / {f += $2} END {printf "%d %d\n", l, f}' "$SCRATCH/xstat.txt"
+	awk '/ LUT[1-6] / {l += $2} / FD[CPRS]E? / {f += $2} / RAM(32|64|128|256)[MX]/ {r += $2}
+		/ RAMB36E1 / {b += $2} / RAMB18E1 / {b += $2 / 2}
+		END {printf "%d %d %d %g\n", l, f, r, b}' "$SCRATCH/xstat.txt"
 }
 
 # nextpnr JSON -> Fmax in MHz, or "no fit"
@@ -100,9 +125,9 @@ ice40_fmax() {
 
 if [ $sanity -eq 1 ]; then
 	set -- $(ice40_stat 8 32 1 "") || exit 1
-	echo "synth_ice40 N_CHANNELS=8: $1 SB_LUT4, $2 DFF, $3 SB_CARRY, $4 latches"
-	if [ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$4" -eq 0 ]; then
-		echo "PASS: 8-channel synthesis maps to iCE40 cells, no latches"
+	echo "synth_ice40 $TOP N_CHANNELS=8: $1 SB_LUT4, $2 DFF, $3 SB_CARRY, $4 latches, $5 SB_RAM40_4K"
+	if [ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$4" -eq 0 ] && [ "$5" -gt 0 ]; then
+		echo "PASS: 8-channel synthesis maps to iCE40 cells and block RAM, no latches"
 		exit 0
 	fi
 	echo "FAIL: unexpected synthesis result"
@@ -113,8 +138,8 @@ need nextpnr-ice40
 
 table=$SCRATCH/table.md
 {
-	echo "| config | channels | iCE40 LUT4 | LUT4/channel | iCE40 DFF | HX8K Fmax (MHz) | Xilinx LUT | Xilinx FF |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| top | config | channels | iCE40 LUT4 | LUT4/channel | iCE40 DFF | iCE40 BRAM | HX8K Fmax (MHz) | Xilinx LUT | LUT/channel | Xilinx FF | Xilinx LUTRAM | Xilinx BRAM36 | wall (s) |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$table"
 for name in $configs; do
 	case $name in
@@ -123,15 +148,22 @@ for name in $configs; do
 	esac
 	for n in ${channels//,/ }; do
 		json=$SCRATCH/d_${name}_$n.json
-		progress "$name N=$n: synth_ice40"
-		read -r lut dff carry latch < <(ice40_stat $n $cw $mod "$json") || exit 1
-		progress "$name N=$n: synth_xilinx"
-		read -r xlut xff < <(xilinx_stat $n $cw $mod) || exit 1
-		progress "$name N=$n: nextpnr-ice40"
-		fmax=$(ice40_fmax "$json")
-		per=$(awk -v l="$lut" -v n="$n" 'BEGIN {printf "%.1f", l / n}')
-		echo "| $name | $n | $lut | $per | $dff | $fmax | $xlut | $xff |" >>"$table"
-		progress "done: $name N=$n lut=$lut dff=$dff fmax=$fmax xlut=$xlut xff=$xff"
+		t_start=$SECONDS
+		progress "$top $name N=$n: synth_ice40"
+		read -r lut dff carry latch bram < <(ice40_stat $n $cw $mod "$json") || exit 1
+		progress "$top $name N=$n: synth_xilinx"
+		read -r xlut xff xlram xbram < <(xilinx_stat $n $cw $mod) || exit 1
+		progress "$top $name N=$n: nextpnr-ice40"
+		if [ "$bram" -gt 32 ]; then
+			fmax="no fit (SB_RAM40_4K $bram/32)"
+		else
+			fmax=$(ice40_fmax "$json")
+		fi
+		per=$(awk -v l="$lut" -v n="$n" 'BEGIN {printf "%.2f", l / n}')
+		xper=$(awk -v l="$xlut" -v n="$n" 'BEGIN {printf "%.2f", l / n}')
+		wall=$((SECONDS - t_start))
+		echo "| $top | $name | $n | $lut | $per | $dff | $bram | $fmax | $xlut | $xper | $xff | $xlram | $xbram | $wall |" >>"$table"
+		progress "done: $top $name N=$n lut=$lut dff=$dff bram=$bram fmax=$fmax xlut=$xlut xff=$xff wall=${wall}s"
 	done
 done
 {
@@ -139,7 +171,9 @@ done
 	echo "and nextpnr-ice40 $(nextpnr-ice40 --version 2>&1 | grep -o 'Version [^ ]*' | cut -d' ' -f2 | tr -d ')')."
 	echo "yosys synth_ice40 -abc9. full = 32-bit counters and moderation (the register map as specified); lean = CNT_WIDTH=0,"
 	echo "MODERATION=0 (the §1 state bits, streams and bus only). LUT4/channel includes the shared AXI4-Lite"
-	echo "slave, decode and both arbiters. Fmax: nextpnr-ice40 --hx8k --freq 100 --seed 1, unconstrained IO."
+	echo "slave, decode and both streams. Fmax: nextpnr-ice40 --hx8k --freq 100 --seed 1, unconstrained IO"
+	echo "(not run when the design needs more than the HX8K's 32 block RAMs). Xilinx: synth_xilinx -flatten"
+	echo "(7-series cells; BRAM36 counts a RAMB18E1 as half). wall: seconds per row (load $(cut -d' ' -f1-3 /proc/loadavg))."
 	echo
 	cat "$table"
 } >"$SCRATCH/report.md"

@@ -39,6 +39,13 @@ void TbChecker::observe(uint64_t cycle, const TbIn &in, const TbOut &out)
 		if (pin_.arvalid && !pout_.arready)
 			CHECK(in.arvalid && in.araddr == pin_.araddr && in.arprot == pin_.arprot,
 			      "ARVALID/ARADDR not held until ARREADY");
+		// device (testbench) side of the input streams: held until ready as well
+		if (pin_.inject_valid && !pout_.inject_ready)
+			CHECK(in.inject_valid && in.inject_chan == pin_.inject_chan,
+			      "s_inject valid/chan not held until ready");
+		if (pin_.ctrl_valid && !pout_.ctrl_ready)
+			CHECK(in.ctrl_valid && in.ctrl_chan == pin_.ctrl_chan && in.ctrl_op == pin_.ctrl_op,
+			      "s_ctrl valid/chan/op not held until ready");
 		// slave (DUT) side
 		if (pout_.bvalid && !pin_.bready)
 			CHECK(out.bvalid && out.bresp == pout_.bresp, "BVALID/BRESP not held until BREADY");

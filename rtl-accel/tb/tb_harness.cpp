@@ -11,14 +11,18 @@
 #include <verilated.h>
 #include <verilated_fst_c.h>
 
+#ifdef TB_V2
+#include "Vvbus_doorbell2.h"
+#else
 #include "Vvbus_doorbell.h"
+#endif
 
-Tb::Tb(const char *trace_path) : ref_(N, CNT_WIDTH), chk_(N)
+Tb::Tb(const char *trace_path) : ref_(N, CNT_WIDTH, TB_IS_V2, TB_TICK_LG), chk_(N)
 {
 	ctx_ = std::make_unique<VerilatedContext>();
 	if (trace_path)
 		ctx_->traceEverOn(true);
-	dut_ = std::make_unique<Vvbus_doorbell>(ctx_.get());
+	dut_ = std::make_unique<TbDut>(ctx_.get());
 	if (trace_path) {
 		trace_path_ = trace_path;
 		fst_ = std::make_unique<VerilatedFstC>();
@@ -155,11 +159,17 @@ uint32_t Tb::read(uint16_t addr)
 	return r_last;
 }
 
+// v1 is always ready; v2 may hold an event back for a cycle (HW-13): offer it until accepted.
 void Tb::inject(unsigned ch)
 {
 	in.inject_valid = true;
 	in.inject_chan = (uint8_t)ch;
-	tick();
+	for (unsigned i = 0; i < 100; i++) {
+		tick();
+		if (out.inject_ready)
+			break;
+	}
+	expect(out.inject_ready, "inject ch %u: never accepted", ch);
 	in.inject_valid = false;
 }
 
@@ -168,7 +178,12 @@ void Tb::ctrl(unsigned ch, unsigned op)
 	in.ctrl_valid = true;
 	in.ctrl_chan = (uint8_t)ch;
 	in.ctrl_op = (uint8_t)op;
-	tick();
+	for (unsigned i = 0; i < 100; i++) {
+		tick();
+		if (out.ctrl_ready)
+			break;
+	}
+	expect(out.ctrl_ready, "ctrl ch %u: never accepted", ch);
 	in.ctrl_valid = false;
 }
 
@@ -202,7 +217,7 @@ unsigned Tb::count(const std::vector<Msg> &log, unsigned ch, uint64_t from)
 
 void Tb::drive()
 {
-	Vvbus_doorbell &d = *dut_;
+	TbDut &d = *dut_;
 	d.rst = in.rst;
 	d.s_axil_awaddr = in.awaddr;
 	d.s_axil_awprot = in.awprot;
@@ -226,7 +241,7 @@ void Tb::drive()
 
 TbOut Tb::sample() const
 {
-	const Vvbus_doorbell &d = *dut_;
+	const TbDut &d = *dut_;
 	TbOut o{};
 	o.awready = d.s_axil_awready;
 	o.wready = d.s_axil_wready;

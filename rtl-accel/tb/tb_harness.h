@@ -20,7 +20,24 @@
 
 class VerilatedContext;
 class VerilatedFstC;
+#ifdef TB_V2
+// vbus_doorbell2 (v2): messages valid <= 4 cycles after their cause (HW-12), moderation in ticks.
+class Vvbus_doorbell2;
+using TbDut = Vvbus_doorbell2;
+constexpr bool TB_IS_V2 = true;
+constexpr unsigned TB_MSG_LAT = 4;
+#ifndef TB_TICK_LG
+#error "TB_TICK_LG must be the TICK_LG the v2 model was Verilated with"
+#endif
+constexpr unsigned TB_TICK = 1u << TB_TICK_LG;
+#else
 class Vvbus_doorbell;
+using TbDut = Vvbus_doorbell;
+constexpr bool TB_IS_V2 = false;
+constexpr unsigned TB_MSG_LAT = 2; // HW-9
+#define TB_TICK_LG 0
+constexpr unsigned TB_TICK = 1;	   // v1: holdoff in clock cycles
+#endif
 
 constexpr unsigned N = TB_N_CHANNELS;
 constexpr unsigned CNT_WIDTH = 32;
@@ -124,7 +141,7 @@ class Tb
 	} hist_[HIST] = {};
 
 	std::unique_ptr<VerilatedContext> ctx_;
-	std::unique_ptr<Vvbus_doorbell> dut_;
+	std::unique_ptr<TbDut> dut_;
 	std::unique_ptr<VerilatedFstC> fst_;
 	std::string trace_path_;
 	TbRef ref_;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-// Icarus Verilog (-g2005) smoke test of vbus_doorbell: the same RTL elaborates and behaves under a
-// second simulator. Register access, HW-1 doorbell -> notify, HW-2 inject -> MSI (<= 2 cycles),
+// Icarus Verilog (-g2005) smoke test of vbus_doorbell (or, with -DV2, vbus_doorbell2): the same RTL
+// elaborates and behaves under a second simulator. Register access, HW-1 doorbell -> notify, HW-2
+// inject -> MSI (<= 2 cycles; v2 <= 4, HW-12),
 // HW-3 ack re-check, HW-7 backpressure, HW-8 soft reset, on the highest and lowest channel.
 // Prints "PASS" or "FAIL: ..." lines; the wrapper script checks them. Waveform only with +trace (tb_icarus.vcd) or +vcd=FILE.
 `timescale 1ns / 1ps
@@ -8,6 +9,15 @@
 
 module tb_icarus;
     parameter integer N_CHANNELS = 64;
+`ifdef V2
+    localparam integer AW  = (N_CHANNELS <= 64) ? 13 : $clog2(256 + 64 * N_CHANNELS);
+    localparam integer CHW = (N_CHANNELS <= 64) ? 6 : $clog2(N_CHANNELS);
+    localparam integer LAT = 4;    // HW-12: message valid <= 4 cycles after its cause
+`else
+    localparam integer AW  = 13;
+    localparam integer CHW = 6;
+    localparam integer LAT = 2;    // HW-9
+`endif
 
     /* verilator lint_off UNUSEDPARAM */
 `include "vbus_accel_regs.vh"
@@ -15,24 +25,28 @@ module tb_icarus;
 
     reg         clk = 1'b0;
     reg         rst = 1'b1;
-    reg  [12:0] awaddr = 13'd0, araddr = 13'd0;
+    reg  [AW-1:0] awaddr = 0, araddr = 0;
     reg         awvalid = 1'b0, wvalid = 1'b0, arvalid = 1'b0;
     reg  [31:0] wdata = 32'd0;
     reg         inject_valid = 1'b0, ctrl_valid = 1'b0;
-    reg  [5:0]  inject_chan = 6'd0, ctrl_chan = 6'd0;
+    reg  [CHW-1:0] inject_chan = 0, ctrl_chan = 0;
     reg  [1:0]  ctrl_op = 2'd0;
     reg         msi_ready = 1'b1, notify_ready = 1'b1;
     wire        awready, wready, bvalid, arready, rvalid, inject_ready, ctrl_ready;
     wire        msi_valid, notify_valid;
     wire [1:0]  bresp, rresp;
     wire [31:0] rdata;
-    wire [5:0]  msi_vector, notify_chan;
+    wire [CHW-1:0] msi_vector, notify_chan;
 
     integer errors = 0;
     integer msi_count = 0, notify_count = 0;
     reg [31:0] rd;
 
+`ifdef V2
+    vbus_doorbell2 #(.N_CHANNELS(N_CHANNELS)) dut (
+`else
     vbus_doorbell #(.N_CHANNELS(N_CHANNELS)) dut (
+`endif
         .clk(clk), .rst(rst),
         .s_axil_awaddr(awaddr), .s_axil_awprot(3'd0), .s_axil_awvalid(awvalid), .s_axil_awready(awready),
         .s_axil_wdata(wdata), .s_axil_wstrb(4'hf), .s_axil_wvalid(wvalid), .s_axil_wready(wready),
@@ -66,7 +80,7 @@ module tb_icarus;
     endtask
 
     task axi_write;
-        input [12:0] addr;
+        input [AW-1:0] addr;
         input [31:0] data;
         begin
             @(negedge clk);
@@ -80,7 +94,7 @@ module tb_icarus;
     endtask
 
     task axi_read;
-        input  [12:0] addr;
+        input  [AW-1:0] addr;
         output [31:0] data;
         begin
             @(negedge clk);
@@ -94,28 +108,33 @@ module tb_icarus;
         end
     endtask
 
+    // offered until accepted (v1 is always ready; v2 may hold an event back, HW-13)
     task dev_inject;
-        input [5:0] chan;
+        input [CHW-1:0] chan;
         begin
             @(negedge clk);
             inject_chan = chan; inject_valid = 1'b1;
+            @(posedge clk);
+            while (!inject_ready) @(posedge clk);
             @(negedge clk);
             inject_valid = 1'b0;
         end
     endtask
 
     task dev_ctrl;
-        input [5:0] chan;
+        input [CHW-1:0] chan;
         input [1:0] op;
         begin
             @(negedge clk);
             ctrl_chan = chan; ctrl_op = op; ctrl_valid = 1'b1;
+            @(posedge clk);
+            while (!ctrl_ready) @(posedge clk);
             @(negedge clk);
             ctrl_valid = 1'b0;
         end
     endtask
 
-    function [12:0] chan_addr;
+    function [AW-1:0] chan_addr;
         input integer ch;
         input integer reg_off;
         begin
@@ -145,26 +164,23 @@ module tb_icarus;
 
         for (k = 0; k < 2; k = k + 1) begin
             ch = (k == 0) ? 0 : N_CHANNELS - 1;
-            // HW-2: inject -> MSI within 2 cycles of the inject handshake
+            // HW-2: inject -> MSI within LAT cycles of the inject handshake
             axi_write(chan_addr(ch, VBUS_ACCEL_CH_N_ENABLE), 1);
-            @(negedge clk);
-            inject_chan = ch; inject_valid = 1'b1;
-            @(negedge clk);
-            inject_valid = 1'b0;
+            dev_inject(ch);
             lat = 0;
             while (!(msi_valid && msi_vector == ch) && lat < 10) begin
                 @(negedge clk);
                 lat = lat + 1;
             end
-            check(lat <= 1, "inject -> MSI valid within 2 cycles");
+            check(lat <= LAT - 1, "inject -> MSI valid within LAT cycles");
             @(negedge clk);   // accepted at this edge (msi_ready high)
             // HW-3: inject while pending, then ack: re-fires
             i = msi_count;
             dev_inject(ch);
-            repeat (4) @(negedge clk);
+            repeat (LAT + 2) @(negedge clk);
             check(msi_count == i, "no MSI while pending");
             axi_write(chan_addr(ch, VBUS_ACCEL_CH_N_ACK), 0);
-            repeat (4) @(negedge clk);
+            repeat (LAT + 2) @(negedge clk);
             check(msi_count == i + 1, "ack with dirty re-fires");
             axi_read(chan_addr(ch, VBUS_ACCEL_CH_N_DIRTY), rd);
             check(rd == 1, "N_DIRTY reads 1");
@@ -177,7 +193,7 @@ module tb_icarus;
             dev_ctrl(ch, VBUS_ACCEL_SOP_ENABLE);
             i = notify_count;
             axi_write(chan_addr(ch, VBUS_ACCEL_CH_DOORBELL), 0);
-            repeat (3) @(negedge clk);
+            repeat (LAT + 1) @(negedge clk);
             check(notify_count == i + 1, "doorbell notifies the device");
             axi_read(chan_addr(ch, VBUS_ACCEL_CH_STATUS), rd);
             check(rd[VBUS_ACCEL_STATUS_S_PENDING_SHIFT] && !rd[VBUS_ACCEL_STATUS_S_DIRTY_SHIFT],
@@ -195,7 +211,7 @@ module tb_icarus;
         repeat (20) @(negedge clk);
         check(msi_valid && msi_count == i, "MSI held under backpressure");
         msi_ready = 1'b1;
-        repeat (N_CHANNELS + 5) @(negedge clk);
+        repeat (N_CHANNELS + LAT + 3) @(negedge clk);
         check(msi_count == i + N_CHANNELS, "every channel's MSI delivered once");
 
         // HW-8: soft reset
@@ -214,7 +230,7 @@ module tb_icarus;
     end
 
     initial begin
-        #1000000;
+        #100000000;
         $display("FAIL: tb_icarus timeout");
         $finish;
     end

@@ -125,6 +125,7 @@ class RandomDriver
 		} else if (r < 860) {
 			reg = VBUS_ACCEL_CH_MOD_HOLDOFF;
 			data = cfg_.storm ? 300 + uni(cfg_.max_holdoff) : uni(3) == 0 ? 0 : uni(cfg_.max_holdoff + 1);
+			data = data / TB_TICK + (data != 0 && data < TB_TICK); // v2: holdoff in ticks
 		} else if (r < 920) {
 			reg = VBUS_ACCEL_CH_MOD_COUNT;
 			data = (cfg_.storm || uni(3) == 0) ? 0 : uni(6);
@@ -175,15 +176,20 @@ class RandomDriver
 			in.wvalid = true;
 		if (!in.arvalid && pct(cfg_.p_rd))
 			new_read();
-		in.inject_valid = pct(cfg_.p_inj);
-		in.inject_chan = (uint8_t)pick_chan();
-		in.ctrl_valid = pct(cfg_.p_ctrl);
-		in.ctrl_chan = (uint8_t)pick_chan();
-		unsigned op = uni(100);
-		in.ctrl_op = op < 50   ? VBUS_ACCEL_SOP_ACK
-			     : op < 80 ? VBUS_ACCEL_SOP_ENABLE
-			     : op < 95 ? VBUS_ACCEL_SOP_DISABLE
-				       : 3;
+		// a device event not yet accepted is held with its payload (stream rule; v1 is always ready)
+		if (!(in.inject_valid && !tb_.out.inject_ready)) {
+			in.inject_valid = pct(cfg_.p_inj);
+			in.inject_chan = (uint8_t)pick_chan();
+		}
+		if (!(in.ctrl_valid && !tb_.out.ctrl_ready)) {
+			in.ctrl_valid = pct(cfg_.p_ctrl);
+			in.ctrl_chan = (uint8_t)pick_chan();
+			unsigned op = uni(100);
+			in.ctrl_op = op < 50   ? VBUS_ACCEL_SOP_ACK
+				     : op < 80 ? VBUS_ACCEL_SOP_ENABLE
+				     : op < 95 ? VBUS_ACCEL_SOP_DISABLE
+					       : 3;
+		}
 		in.msi_ready = !pct(cfg_.p_msi_stall);
 		in.notify_ready = !pct(cfg_.p_notify_stall);
 		in.bready = !pct(cfg_.p_b_stall);

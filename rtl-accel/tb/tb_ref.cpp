@@ -57,9 +57,19 @@ const char *TbCoverage::ev_name(int e)
 	return (e >= 0 && e < EV_COUNT) ? names[e] : "?";
 }
 
-TbRef::TbRef(unsigned n_channels, unsigned cnt_width)
+TbRef::TbRef(unsigned n_channels, unsigned cnt_width, bool v2, unsigned tick_lg)
     : n_(n_channels), cnt_mask_(cnt_width >= 32 ? 0xffffffffu : ((1u << cnt_width) - 1u)), ch_(n_channels)
 {
+	v2_ = v2;
+	tick_lg_ = tick_lg;
+	unsigned depth = 1;
+	while (depth < n_channels)
+		depth *= 2;
+	fmsi_.mem.assign(depth, 0);
+	fntf_.mem.assign(depth, 0);
+	q_msi_.assign(n_channels, false);
+	q_ntf_.assign(n_channels, false);
+	mirror_.assign(n_channels, Mirror{});
 	reset_chans();
 }
 
@@ -114,7 +124,7 @@ uint32_t TbRef::read_value(uint16_t addr) const
 		       (uint32_t)h.s_en << VBUS_ACCEL_STATUS_S_ENABLED_SHIFT |
 		       (uint32_t)h.s_pe << VBUS_ACCEL_STATUS_S_PENDING_SHIFT |
 		       (uint32_t)h.s_di << VBUS_ACCEL_STATUS_S_DIRTY_SHIFT |
-		       (uint32_t)(h.mt != 0) << VBUS_ACCEL_STATUS_MOD_ARMED_SHIFT |
+		       (uint32_t)(v2_ ? h.armed : h.mt != 0) << VBUS_ACCEL_STATUS_MOD_ARMED_SHIFT |
 		       (uint32_t)h.mc << VBUS_ACCEL_STATUS_MOD_COUNT_SHIFT;
 	case VBUS_ACCEL_CH_CNT_DOORBELL:
 		return h.cnt_doorbell;
@@ -134,6 +144,21 @@ uint32_t TbRef::read_value(uint16_t addr) const
 TbOut TbRef::outputs(const TbIn &in) const
 {
 	TbOut o{};
+	if (v2_) {
+		Sel s = select2(in);
+		o.awready = o.wready = s.wr_go;
+		o.bvalid = bcount_ != 0;
+		o.arready = s.rd_go;
+		o.rvalid = rvalid_;
+		o.rdata = rdata_;
+		o.inject_ready = !s.busy && (!s.inj_in || s.nsel == in.inject_chan);
+		o.ctrl_ready = !s.busy && (!s.ctl_in || s.ssel == in.ctrl_chan);
+		o.msi_valid = fmsi_.q0v;
+		o.msi_vector = (uint8_t)fmsi_.q0c;
+		o.notify_valid = fntf_.q0v;
+		o.notify_chan = (uint8_t)fntf_.q0c;
+		return o;
+	}
 	bool wr_go = in.awvalid && in.wvalid && bcount_ < 2;
 
 	o.awready = o.wready = wr_go;
@@ -155,6 +180,7 @@ void TbRef::fire(Chan &c)
 {
 	c.mc = 0;
 	c.mt = 0;
+	c.armed = false;
 	c.n_pe = true;
 	c.msi_req = true;
 }
@@ -205,6 +231,10 @@ void TbRef::stream_step(Stream &s, bool ready, const bool *req)
 
 void TbRef::step(const TbIn &in)
 {
+	if (v2_) {
+		step2(in);
+		return;
+	}
 	if (in.rst) {
 		reset_chans();
 		msi_ = Stream{};

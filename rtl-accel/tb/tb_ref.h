@@ -70,7 +70,9 @@ struct TbCoverage {
 class TbRef
 {
       public:
-	TbRef(unsigned n_channels, unsigned cnt_width);
+	// v2 = false: vbus_doorbell (v1, HW-9..HW-11); v2 = true: vbus_doorbell2 (HW-12..HW-15: one channel
+	// per engine per clock, id FIFOs, a RAM sweep after reset, moderation in ticks of 2^tick_lg cycles).
+	TbRef(unsigned n_channels, unsigned cnt_width, bool v2 = false, unsigned tick_lg = 0);
 	// Outputs for this cycle given the inputs (before the edge).
 	TbOut outputs(const TbIn &in) const;
 	// Advance one clock edge with inputs `in`.
@@ -82,6 +84,8 @@ class TbRef
       private:
 	struct Chan {
 		bool n_en, n_pe, n_di, s_en, s_pe, s_di, msi_req, notify_req;
+		bool armed;  // v2: the deadline is armed
+		uint32_t dl; // v2: absolute deadline in ticks (17 bits)
 		uint16_t holdoff, mt;
 		uint8_t count, mc;
 		uint32_t cnt_doorbell, cnt_irq, cnt_supp_n, cnt_supp_s, cnt_dev_notify;
@@ -105,6 +109,55 @@ class TbRef
 	}
 	int decode_chan(uint16_t addr, unsigned *word) const;
 	void reset_chans();
+
+	// ---- v2 (vbus_doorbell2) ----
+	struct Fifo { // vbus_id_fifo, cycle by cycle
+		std::vector<unsigned> mem;
+		unsigned wr = 0, rd = 0, rd_data = 0, q0c = 0, q1c = 0;
+		bool inflight = false, q0v = false, q1v = false;
+		void clear()
+		{
+			wr = rd = 0;
+			inflight = q0v = q1v = false;
+		}
+		void step(bool rst, bool flush, bool push, unsigned chan, bool ready);
+		unsigned size() const
+		{
+			unsigned d2 = 2 * (unsigned)mem.size();
+			return (wr + d2 - rd) % d2 + inflight + q0v + q1v;
+		}
+	};
+	struct Sel { // one cycle's engine arbitration (outputs() and step() agree by construction)
+		bool busy, wr_offer, rd_offer, wr_needs_n, wr_needs_s, rd_needs_n, inj_in, ctl_in;
+		bool xn, an, wr_go, rd_go, inj_go, ctl_go;
+		int wch, rch;
+		unsigned wword, rword, nsel, ssel;
+	};
+	Sel select2(const TbIn &in) const;
+	void step2(const TbIn &in);
+	bool mod_inject2(Chan &c, uint16_t h, uint8_t cnt, uint32_t now1);
+	static bool passed(uint32_t dl, uint32_t now)
+	{
+		return ((now - dl) & 0x1ffffu) < 0x10000u;
+	}
+	bool v2_ = false;
+	unsigned tick_lg_ = 0;
+	unsigned sweep_ = 0; // cycles of the RAM sweep left (inputs not ready)
+	Fifo fmsi_, fntf_;
+	std::vector<bool> q_msi_, q_ntf_; // queued flags
+	bool msi_stale_ = false, ntf_stale_ = false;
+	int pend_msi_ = -1, pend_ntf_ = -1; // fire of last cycle's op, pushed this cycle
+	unsigned tick_cnt_ = 0, scan_ = 0, x_cand_ = 0;
+	uint32_t now_ = 0;
+	bool scan_ok_ = false, mir_armed_ = false;
+	uint32_t mir_dl_ = 0;
+	struct Mirror {
+		bool armed;
+		uint32_t dl;
+	};
+	std::vector<Mirror> mirror_;
+	int pend_mir_ch_ = -1; // last cycle's north op: written into the mirror this cycle
+	Mirror pend_mir_{};
 
 	unsigned n_, cnt_mask_;
 	std::vector<Chan> ch_;

@@ -9,17 +9,13 @@
 
 #include "vbus_core.h"
 #include "../vbus_check.h"
+#include "core_fixtures.h"
 
 /* ---------------------------------------------------------------- signal */
 
-static struct vbus_shm_signal_desc sd __attribute__((aligned(64)));
-static struct shm_signal sn, ss;
-
 static void signal_setup(void)
 {
-	shm_signal_init(&sd);
-	shm_signal_bind(&sn, &sd, VBUS_NORTH);
-	shm_signal_bind(&ss, &sd, VBUS_SOUTH);
+	signal_bind_both();
 }
 
 static unsigned int drained;
@@ -187,33 +183,9 @@ END_TEST
 
 /* ---------------------------------------------------------------- ioq */
 
-#define REGION 65536
-static union {
-	struct vbus_ioq_ring ring;
-	unsigned char bytes[REGION];
-} reg __attribute__((aligned(64)));
-static struct ioq qn, qs;
-
-static void ring_setup_count(u32 count, u16 flags, u32 base)
-{
-	memset(&reg, 0, sizeof(reg));
-	ck_assert_int_eq(ioq_north_init(&qn, &reg.ring, count, flags, base, REGION), 0);
-	ck_assert_int_eq(ioq_south_attach(&qs, &reg, REGION, 0), 0);
-}
-
 static void ring_setup(void)
 {
 	ring_setup_count(4, 0, 0);
-}
-
-static int push_n(unsigned int n, u64 cookie)
-{
-	struct ioq_desc_info d[64];
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		d[i] = (struct ioq_desc_info){ .cookie = cookie + i, .offset = 4096, .len = 64 };
-	return ioq_push(&qn, d, n);
 }
 
 START_TEST(ioq_wrap_example)

@@ -12,6 +12,7 @@
 
 #include "vbus_core.h"
 #include "../vbus_check.h"
+#include "core_fixtures.h"
 
 /* ------------------------------------------------------------ event index */
 
@@ -33,27 +34,9 @@ END_TEST
 
 /* ------------------------------------------------------------ ring */
 
-#define REGION 65536
-static union {
-	struct vbus_ioq_ring ring;
-	unsigned char bytes[REGION];
-} reg __attribute__((aligned(64)));
-static struct ioq qn, qs;
-
 static void ring_setup(void)
 {
-	memset(&reg, 0, sizeof(reg));
-	ck_assert_int_eq(ioq_north_init(&qn, &reg.ring, 8, VBUS_IOQ_F_EVENT_IDX, 100, REGION), 0);
-	ck_assert_int_eq(ioq_south_attach(&qs, &reg, REGION, 0), 0);
-}
-
-static int push_n(unsigned int n)
-{
-	struct ioq_desc_info d[8];
-
-	for (unsigned int i = 0; i < n; i++)
-		d[i] = (struct ioq_desc_info){ .cookie = i, .offset = 4096, .len = 64 };
-	return ioq_push(&qn, d, n);
+	ring_setup_count(8, VBUS_IOQ_F_EVENT_IDX, 100);
 }
 
 static void expect_north_broken(const char *why)
@@ -62,14 +45,14 @@ static void expect_north_broken(const char *why)
 	ck_assert(qn.broken);
 	ck_assert_str_eq(qn.violation, why);
 	ck_assert_int_eq(ioq_reclaim(&qn, 8, NULL, NULL, NULL), -EIO); /* sticky */
-	ck_assert_int_eq(push_n(1), -EIO);
+	ck_assert_int_eq(push_n(1, 0), -EIO);
 	ck_assert_int_eq(ioq_kick(&qn), -EIO);
 	ck_assert_int_eq(ioq_arm(&qn, 1), -EIO);
 }
 
 START_TEST(reclaim_rejects_index_past_published)
 {
-	ck_assert_int_eq(push_n(3), 3);
+	ck_assert_int_eq(push_n(3, 0), 3);
 	ck_assert_int_eq(ioq_pop(&qs, 2, NULL, NULL, NULL), 2);
 	/* hostile south claims 4 completions while north published 3 */
 	reg.ring.south.index = 104;
@@ -79,7 +62,7 @@ END_TEST
 
 START_TEST(reclaim_rejects_index_exactly_one_past)
 {
-	ck_assert_int_eq(push_n(2), 2);
+	ck_assert_int_eq(push_n(2, 0), 2);
 	reg.ring.south.index = 103; /* published 2: 102 is the limit */
 	expect_north_broken("index");
 }
@@ -87,7 +70,7 @@ END_TEST
 
 START_TEST(reclaim_accepts_index_at_limit)
 {
-	ck_assert_int_eq(push_n(2), 2);
+	ck_assert_int_eq(push_n(2, 0), 2);
 	ck_assert_int_eq(ioq_pop(&qs, 2, NULL, NULL, NULL), 2);
 	ck_assert_int_eq(ioq_reclaim(&qn, 8, NULL, NULL, NULL), 2);
 	ck_assert(!qn.broken);
@@ -96,7 +79,7 @@ END_TEST
 
 START_TEST(reclaim_rejects_index_behind)
 {
-	ck_assert_int_eq(push_n(2), 2);
+	ck_assert_int_eq(push_n(2, 0), 2);
 	ck_assert_int_eq(ioq_pop(&qs, 2, NULL, NULL, NULL), 2);
 	ck_assert_int_eq(ioq_reclaim(&qn, 8, NULL, NULL, NULL), 2);
 	reg.ring.south.index = 99; /* runs backwards */
@@ -114,7 +97,7 @@ END_TEST
 
 START_TEST(pop_accepts_index_at_count)
 {
-	ck_assert_int_eq(push_n(8), 8);
+	ck_assert_int_eq(push_n(8, 0), 8);
 	ck_assert_int_eq(ioq_pop(&qs, 8, NULL, NULL, NULL), 8);
 	ck_assert(!qs.broken);
 }
@@ -135,7 +118,7 @@ END_TEST
 
 START_TEST(arm_reports_ready_at_threshold)
 {
-	ck_assert_int_eq(push_n(2), 2);
+	ck_assert_int_eq(push_n(2, 0), 2);
 	ck_assert_int_eq(ioq_arm(&qs, 3), IOQ_ARMED); /* 2 of 3 */
 	ck_assert_int_eq(ioq_arm(&qs, 2), IOQ_READY); /* exactly 2 */
 	ck_assert_uint_eq(reg.ring.south.event, 101); /* seen + t - 1 */
@@ -144,15 +127,11 @@ END_TEST
 
 /* ------------------------------------------------------------ signal */
 
-static struct vbus_shm_signal_desc sd;
-static struct shm_signal sn, ss;
 static unsigned int passes;
 
 static void signal_setup(void)
 {
-	shm_signal_init(&sd);
-	shm_signal_bind(&sn, &sd, VBUS_NORTH);
-	shm_signal_bind(&ss, &sd, VBUS_SOUTH);
+	signal_bind_both();
 	passes = 0;
 }
 

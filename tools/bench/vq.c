@@ -42,6 +42,31 @@ static inline int need_event(uint16_t event, uint16_t new_idx, uint16_t old)
 
 /* ------------------------------------------------------------- split */
 
+/* The packed ring's next position: wraps at VQ_RING and flips the wrap counter (§2.8.1). */
+static inline void pk_advance(uint16_t *pos, int *wrap)
+{
+	if (++*pos == VQ_RING) {
+		*pos = 0;
+		*wrap ^= 1;
+	}
+}
+
+/* The device's consumption of one 64-byte message: a copy out of the ring's buffer, one byte kept. */
+static inline uint8_t vq_take(const uint8_t (*buf)[VQ_MSG], uint64_t addr)
+{
+	uint8_t msg[VQ_MSG];
+
+	memcpy(msg, buf[addr % VQ_RING], VQ_MSG);
+	return msg[8];
+}
+
+/* A side's counters, added once at its end (per side, so no shared counter line while running). */
+static inline void vq_side_done(uint64_t *kicks_dst, uint64_t kicks, uint64_t *sink_dst, uint64_t sink)
+{
+	__atomic_fetch_add(kicks_dst, kicks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(sink_dst, sink, __ATOMIC_RELAXED);
+}
+
 struct vq_desc { /* §2.7.5 */
 	uint64_t addr;
 	uint32_t len;
@@ -117,8 +142,7 @@ static void *split_driver(void *a)
 			kicks++; /* a notification would be sent here; the polling device never asks */
 		kicked = avail;
 	}
-	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	vq_side_done(&q->kicks, kicks, &q->sink, sink);
 	return NULL;
 }
 
@@ -141,10 +165,8 @@ static void *split_device(void *a)
 		while (last_avail != ai) {
 			uint16_t head = q->avail_ring[last_avail % VQ_RING];
 			struct vq_desc d = q->desc[head % VQ_RING];
-			uint8_t msg[VQ_MSG];
 
-			memcpy(msg, q->buf[d.addr % VQ_RING], VQ_MSG);
-			sum += msg[8];
+			sum += vq_take(q->buf, d.addr);
 			q->used_ring[used % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
 			used++;
 			last_avail++;
@@ -160,8 +182,7 @@ static void *split_device(void *a)
 	}
 	q->secs = bench_now() - t0;
 	sink += sum;
-	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	vq_side_done(&q->kicks, kicks, &q->sink, sink);
 	return NULL;
 }
 
@@ -233,10 +254,7 @@ static void *packed_driver(void *a)
 					break;
 				sink += d->id;
 				free_slots++;
-				if (++used_pos == VQ_RING) {
-					used_pos = 0;
-					used_wrap ^= 1;
-				}
+				pk_advance(&used_pos, &used_wrap);
 			}
 			if (free_slots < q->burst)
 				vq_relax();
@@ -252,10 +270,7 @@ static void *packed_driver(void *a)
 			d->id = next;
 			/* release: the descriptor (and buffer) before its flags make it available */
 			__atomic_store_n(&d->flags, f, __ATOMIC_RELEASE);
-			if (++next == VQ_RING) {
-				next = 0;
-				wrap ^= 1;
-			}
+			pk_advance(&next, &wrap);
 		}
 		free_slots -= q->burst;
 		/* full barrier before reading the device's event suppression (§2.8.21.3) */
@@ -263,8 +278,7 @@ static void *packed_driver(void *a)
 		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
 			kicks++;
 	}
-	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	vq_side_done(&q->kicks, kicks, &q->sink, sink);
 	return NULL;
 }
 
@@ -281,7 +295,6 @@ static void *packed_device(void *a)
 		struct pk_desc *d = &q->desc[pos];
 		/* acquire: flags before the descriptor fields; pairs with the driver's release */
 		uint16_t f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
-		uint8_t msg[VQ_MSG];
 		uint16_t id;
 
 		if (!!(f & PK_AVAIL) != wrap || !!(f & PK_USED) == wrap) {
@@ -289,16 +302,12 @@ static void *packed_device(void *a)
 			continue;
 		}
 		id = d->id;
-		memcpy(msg, q->buf[d->addr % VQ_RING], VQ_MSG);
-		sum += msg[8];
+		sum += vq_take(q->buf, d->addr);
 		d->id = id;
 		d->len = VQ_MSG;
 		/* release: id/len before the flags mark the descriptor used (§2.8.8) */
 		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL | PK_USED : 0), __ATOMIC_RELEASE);
-		if (++pos == VQ_RING) {
-			pos = 0;
-			wrap ^= 1;
-		}
+		pk_advance(&pos, &wrap);
 		got++;
 		/* full barrier before reading the driver's event suppression (§2.8.10), per used batch */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -307,8 +316,7 @@ static void *packed_device(void *a)
 	}
 	q->secs = bench_now() - t0;
 	sink += sum;
-	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	vq_side_done(&q->kicks, kicks, &q->sink, sink);
 	return NULL;
 }
 
@@ -363,8 +371,7 @@ static void *split_rtt_driver(void *a)
 		last_used++;
 	}
 	q->secs = bench_now() - t0;
-	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	vq_side_done(&q->kicks, kicks, &q->sink, sink);
 	return NULL;
 }
 
@@ -393,8 +400,7 @@ static void *split_rtt_device(void *a)
 			kicks++;
 		sink += msg[8];
 	}
-	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	vq_side_done(&q->kicks, kicks, &q->sink, sink);
 	return NULL;
 }
 
@@ -444,14 +450,10 @@ static void *packed_rtt_driver(void *a)
 			vq_relax();
 		}
 		sink += d->id;
-		if (++next == VQ_RING) {
-			next = 0;
-			wrap ^= 1;
-		}
+		pk_advance(&next, &wrap);
 	}
 	q->secs = bench_now() - t0;
-	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	vq_side_done(&q->kicks, kicks, &q->sink, sink);
 	return NULL;
 }
 
@@ -482,13 +484,9 @@ static void *packed_rtt_device(void *a)
 		if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
 			kicks++;
 		sink += msg[8];
-		if (++pos == VQ_RING) {
-			pos = 0;
-			wrap ^= 1;
-		}
+		pk_advance(&pos, &wrap);
 	}
-	__atomic_fetch_add(&q->kicks, kicks, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&q->sink, sink, __ATOMIC_RELAXED);
+	vq_side_done(&q->kicks, kicks, &q->sink, sink);
 	return NULL;
 }
 
@@ -584,7 +582,6 @@ static void *split_block_device(void *a)
 	uint64_t sum = 0;
 
 	for (uint64_t i = 0; i < b->n; i++) {
-		uint8_t msg[VQ_MSG];
 
 		for (;;) {
 			if (__atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE) != last_avail)
@@ -598,8 +595,7 @@ static void *split_block_device(void *a)
 		uint16_t head = q->avail_ring[last_avail % VQ_RING];
 		struct vq_desc d = q->desc[head % VQ_RING];
 
-		memcpy(msg, q->buf[d.addr % VQ_RING], VQ_MSG);
-		sum += msg[8];
+		sum += vq_take(q->buf, d.addr);
 		q->used_ring[last_avail % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
 		last_avail++;
 		__atomic_store_n(&q->used_idx, last_avail, __ATOMIC_RELEASE); /* elem before idx */
@@ -646,10 +642,7 @@ static void *packed_block_driver(void *a)
 				efd_wait(b->call);
 			__atomic_store_n(&q->driver_ev.flags, PK_EV_DISABLE, __ATOMIC_RELAXED);
 		}
-		if (++next == VQ_RING) {
-			next = 0;
-			wrap ^= 1;
-		}
+		pk_advance(&next, &wrap);
 	}
 	b->secs = bench_now() - t0;
 	return NULL;
@@ -665,7 +658,6 @@ static void *packed_block_device(void *a)
 
 	for (uint64_t i = 0; i < b->n; i++) {
 		struct pk_desc *d = &q->desc[pos];
-		uint8_t msg[VQ_MSG];
 
 		for (;;) {
 			uint16_t f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
@@ -679,17 +671,13 @@ static void *packed_block_device(void *a)
 				efd_wait(b->kick);
 			__atomic_store_n(&q->device_ev.flags, PK_EV_DISABLE, __ATOMIC_RELAXED);
 		}
-		memcpy(msg, q->buf[d->addr % VQ_RING], VQ_MSG);
-		sum += msg[8];
+		sum += vq_take(q->buf, d->addr);
 		d->len = VQ_MSG;
 		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL | PK_USED : 0), __ATOMIC_RELEASE);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* used flags before the driver's suppression */
 		if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
 			efd_signal(b->call);
-		if (++pos == VQ_RING) {
-			pos = 0;
-			wrap ^= 1;
-		}
+		pk_advance(&pos, &wrap);
 	}
 	__atomic_fetch_add(&q->sink, sum, __ATOMIC_RELAXED);
 	return NULL;
@@ -871,10 +859,7 @@ static void *packed_bstream_driver(void *a)
 			while (free_slots < VQ_RING &&
 			       pk_is_used(__atomic_load_n(&q->desc[used_pos].flags, __ATOMIC_ACQUIRE), used_wrap)) {
 				free_slots++;
-				if (++used_pos == VQ_RING) {
-					used_pos = 0;
-					used_wrap ^= 1;
-				}
+				pk_advance(&used_pos, &used_wrap);
 			}
 			if (free_slots >= b->burst)
 				break;
@@ -896,10 +881,7 @@ static void *packed_bstream_driver(void *a)
 			d->id = next;
 			/* release: the descriptor (and buffer) before its flags make it available */
 			__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
-			if (++next == VQ_RING) {
-				next = 0;
-				wrap ^= 1;
-			}
+			pk_advance(&next, &wrap);
 		}
 		free_slots -= b->burst;
 		/* full barrier: the flags before the device's suppression (§2.8.21.3) */
@@ -938,10 +920,7 @@ static void *packed_bstream_device(void *a)
 			d->len = VQ_MSG;
 			/* release: len before the flags mark the descriptor used (§2.8.8) */
 			__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL | PK_USED : 0), __ATOMIC_RELEASE);
-			if (++pos == VQ_RING) {
-				pos = 0;
-				wrap ^= 1;
-			}
+			pk_advance(&pos, &wrap);
 			got++;
 			pass++;
 		}

@@ -1,0 +1,826 @@
+// SPDX-License-Identifier: GPL-2.0
+// vbus_doorbell2: the v2 doorbell accelerator (docs/spec/05-transports.md §5.4, HW-12..HW-15), the same
+// register map and ports as vbus_doorbell (v1), but every per-channel state bit lives in block RAM, so the
+// cost is nearly independent of N_CHANNELS (1 .. 1024):
+//   north engine  vbus_rmw_ram, one word per channel: the N record, the §4.1 moderation state (mc, armed,
+//                 an absolute deadline) and MOD_HOLDOFF/MOD_COUNT; one read-modify-write op per clock
+//   south engine  vbus_rmw_ram, one word per channel: the S record; one op per clock
+//   counters      one vbus_rmw_ram bank per counter (CNT_DOORBELL .. CNT_DEV_NOTIFY), one increment per
+//                 clock each, exact when read (second read port with forwarding)
+//   streams       vbus_id_fifo per stream (MSI, notify): channels served in firing order; one `queued`
+//                 flag per channel and stream (flip-flops) merges a fire into a message still queued
+//   moderation    a shared time base (`now`, in ticks of 2^TICK_LG cycles, 2^TICK_LG >= N) and ONE
+//                 scanner that visits one channel per clock (every channel once per tick) and asks the
+//                 north engine to expire a channel whose deadline has passed (a narrow RAM mirror of
+//                 {armed, deadline} is what it reads)
+//
+// Cycle rules (the spec's HW-12..HW-15 say them normatively):
+//   * Each engine takes ONE channel per clock. All events of the cycle on that channel are accepted and
+//     applied as one op, in the v1 order of HW-10: (1) expiry (scanner), (2) notify accepted (S.dirty = 0),
+//     (3) N_DIRTY read-clear, (4) the CPU write, (5) device control, (6) device inject. Priority for the
+//     channel of the cycle: north: expiry > N_DIRTY read > CPU write to an N register > inject;
+//     south: notify accepted > DOORBELL > device control. An event on another channel waits: its ready is
+//     low (awready/wready, arready, s_inject_ready, s_ctrl_ready). Events that need no engine (global and
+//     unmapped registers, reads of any register but N_DIRTY, ids >= N_CHANNELS, op 3) are never held back
+//     by the engines.
+//   * An op issued at t is modified at t + 1 (it sees every earlier op: forwarding); its fire pushes the
+//     channel into the stream FIFO at t + 1; the message is valid at t + 4 when nothing is ahead of it.
+//   * A read accepted at t returns the register as left by every op issued before t (the value before the
+//     cycle, as v1); rvalid at t + 2. Counters show an event from the second cycle after it, as v1.
+//   * Reset (rst or CTRL.SOFT_RESET) clears the RAMs with a sweep of N_CHANNELS cycles, during which every
+//     input ready is low; events of the reset cycle are dropped; a message already valid on a stream
+//     completes; everything else queued is dropped.
+// Ports: as vbus_doorbell; the address is AXI_AW bits (13 up to 64 channels, enough for the register
+// window above) and channel ids CHAN_W bits (6 up to 64 channels).
+`default_nettype none
+
+module vbus_doorbell2 #(
+    parameter integer N_CHANNELS = 8,      // 1 .. 1024
+    parameter integer CNT_WIDTH  = 32,     // 0 (no counters, read 0) or 1 .. 32
+    parameter integer MODERATION = 1,      // 1: §4.1 moderation (holdoff in ticks); 0: left out
+    // log2 of the moderation tick in clock cycles; at least clog2(N_CHANNELS) so that the scanner visits
+    // every channel once per tick
+    parameter integer TICK_LG    = (N_CHANNELS > 1) ? $clog2(N_CHANNELS) : 0,
+    parameter integer AXI_AW     = (N_CHANNELS <= 64) ? 13 : $clog2(256 + 64 * N_CHANNELS),
+    parameter integer CHAN_W     = (N_CHANNELS <= 64) ? 6 : $clog2(N_CHANNELS)
+) (
+    input  wire              clk,
+    input  wire              rst,
+
+    /* verilator lint_off UNUSEDSIGNAL */ // address bits 1:0, AxPROT, wdata[31:16], wstrb[3:2]: as v1
+    input  wire [AXI_AW-1:0] s_axil_awaddr,
+    input  wire [2:0]        s_axil_awprot,
+    input  wire              s_axil_awvalid,
+    output wire              s_axil_awready,
+    input  wire [31:0]       s_axil_wdata,
+    input  wire [3:0]        s_axil_wstrb,
+    input  wire              s_axil_wvalid,
+    output wire              s_axil_wready,
+    output wire [1:0]        s_axil_bresp,
+    output wire              s_axil_bvalid,
+    input  wire              s_axil_bready,
+    input  wire [AXI_AW-1:0] s_axil_araddr,
+    input  wire [2:0]        s_axil_arprot,
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire              s_axil_arvalid,
+    output wire              s_axil_arready,
+    output wire [31:0]       s_axil_rdata,
+    output wire [1:0]        s_axil_rresp,
+    output wire              s_axil_rvalid,
+    input  wire              s_axil_rready,
+
+    input  wire              s_inject_valid,
+    output wire              s_inject_ready,
+    input  wire [CHAN_W-1:0] s_inject_chan,
+    input  wire              s_ctrl_valid,
+    output wire              s_ctrl_ready,
+    input  wire [CHAN_W-1:0] s_ctrl_chan,
+    input  wire [1:0]        s_ctrl_op,
+    output wire              m_notify_valid,
+    input  wire              m_notify_ready,
+    output wire [CHAN_W-1:0] m_notify_chan,
+
+    output wire              m_msi_valid,
+    input  wire              m_msi_ready,
+    output wire [CHAN_W-1:0] m_msi_vector
+);
+
+    /* verilator lint_off UNUSEDPARAM */
+`include "vbus_accel_regs.vh"
+    /* verilator lint_on UNUSEDPARAM */
+
+    localparam integer N  = N_CHANNELS;
+    localparam integer CW = (N > 1) ? $clog2(N) : 1;        // RAM address / FIFO id width
+`ifdef FORMAL
+    localparam integer TW = 4;    // the proofs assume holdoffs <= 3 ticks: 4 bits of time suffice
+`else
+    localparam integer TW = 17;                              // time base and deadline width (ticks)
+`endif
+    localparam [0:0]  MOD = (MODERATION != 0) ? 1'b1 : 1'b0;
+    // north word: [0] enabled [1] pending [2] dirty, then (MODERATION) [3] armed [11:4] mc
+    // [28:12] deadline [44:29] MOD_HOLDOFF [52:45] MOD_COUNT
+    localparam integer NW = MOD ? 53 : 3;
+    localparam integer FULLW = 53;
+    localparam integer NOP_W = 25;
+
+`ifndef SYNTHESIS
+    initial begin
+        if (N_CHANNELS < 1 || N_CHANNELS > 1024) begin
+            $display("ERROR: %m: N_CHANNELS = %0d, must be 1..1024", N_CHANNELS);
+            $finish;
+        end
+        if (CNT_WIDTH < 0 || CNT_WIDTH > 32 || (MODERATION != 0 && MODERATION != 1)) begin
+            $display("ERROR: %m: CNT_WIDTH = %0d (0..32), MODERATION = %0d (0/1)", CNT_WIDTH, MODERATION);
+            $finish;
+        end
+        if ((1 << TICK_LG) < N_CHANNELS || TICK_LG > 20) begin
+            $display("ERROR: %m: TICK_LG = %0d: 2^TICK_LG must be >= N_CHANNELS (and TICK_LG <= 20)", TICK_LG);
+            $finish;
+        end
+        if (AXI_AW < 13 || (1 << AXI_AW) < 256 + 64 * N_CHANNELS || CHAN_W < CW || CHAN_W > 16) begin
+            $display("ERROR: %m: AXI_AW = %0d / CHAN_W = %0d too narrow for %0d channels", AXI_AW, CHAN_W, N);
+            $finish;
+        end
+        if (VBUS_ACCEL_CHAN_STRIDE != 64 || VBUS_ACCEL_CHAN_BASE != 256) begin
+            $display("ERROR: %m: the v2 decode assumes CHAN_BASE 0x100 and CHAN_STRIDE 0x40");
+            $finish;
+        end
+    end
+`endif
+
+    // ---- address decode ---------------------------------------------------------------------------------
+    // channel c's block is at 0x100 + 0x40 c: slot = addr[AXI_AW-1:6] = c + 4
+    localparam integer SW = AXI_AW - 6;
+    wire [SW-1:0] wr_slot = s_axil_awaddr[AXI_AW-1:6];
+    wire [SW-1:0] rd_slot = s_axil_araddr[AXI_AW-1:6];
+    wire [SW-1:0] wr_cidx = wr_slot - 4;
+    wire [SW-1:0] rd_cidx = rd_slot - 4;
+    wire          wr_is_ch = wr_slot >= 4 && {{(32 - SW){1'b0}}, wr_cidx} < N;
+    wire          rd_is_ch = rd_slot >= 4 && {{(32 - SW){1'b0}}, rd_cidx} < N;
+    wire [CW-1:0] wch = wr_cidx[CW-1:0];
+    wire [CW-1:0] rch = rd_cidx[CW-1:0];
+    wire [3:0]    wr_word = s_axil_awaddr[5:2];
+    wire [3:0]    rd_word = s_axil_araddr[5:2];
+    wire          wr_global = s_axil_awaddr[AXI_AW-1:8] == 0;
+    wire          rd_global = s_axil_araddr[AXI_AW-1:8] == 0;
+
+    wire w_db   = {wr_word, 2'b00} == VBUS_ACCEL_CH_DOORBELL[5:0];
+    wire w_en   = {wr_word, 2'b00} == VBUS_ACCEL_CH_N_ENABLE[5:0];
+    wire w_ack  = {wr_word, 2'b00} == VBUS_ACCEL_CH_N_ACK[5:0];
+    wire w_hold = {wr_word, 2'b00} == VBUS_ACCEL_CH_MOD_HOLDOFF[5:0];
+    wire w_cnt  = {wr_word, 2'b00} == VBUS_ACCEL_CH_MOD_COUNT[5:0];
+    wire wr_needs_n = wr_is_ch && (w_en || w_ack || w_hold || w_cnt);
+    wire wr_needs_s = wr_is_ch && w_db;
+    wire rd_needs_n = rd_is_ch && {rd_word, 2'b00} == VBUS_ACCEL_CH_N_DIRTY[5:0];
+
+    // ---- engines: busy during the clearing sweep ---------------------------------------------------------
+    wire n_op_ready;
+    wire busy = !n_op_ready;   // every RAM sweeps in lockstep (same reset, same N)
+
+    // scanner expiry request of this cycle (see the scanner below)
+    reg           x_req;
+    reg  [CW-1:0] x_chan;
+
+    // ---- per-engine channel of the cycle and the ready signals -------------------------------------------
+    reg  [1:0] bcount_reg;
+    reg        b_room_reg;
+    reg        ar_room_reg;
+    wire       wr_offer = s_axil_awvalid && s_axil_wvalid && b_room_reg && !busy;
+    wire       rd_offer = s_axil_arvalid && ar_room_reg && !busy;
+    wire       inj_in   = s_inject_valid && {{(32 - CHAN_W){1'b0}}, s_inject_chan} < N;
+    wire       ctl_in   = s_ctrl_valid && {{(32 - CHAN_W){1'b0}}, s_ctrl_chan} < N && s_ctrl_op != 2'd3;
+    wire [CW-1:0] ich = s_inject_chan[CW-1:0];
+    wire [CW-1:0] cch = s_ctrl_chan[CW-1:0];
+
+    wire          notify_hs;
+    wire          msi_hs;
+    wire [CW-1:0] notify_head, msi_head;
+
+    wire          xn = x_req;
+    wire          rn = rd_offer && rd_needs_n;
+    wire          wn = wr_offer && wr_needs_n;
+    wire          in_ = !busy && inj_in;
+    wire [CW-1:0] nsel = xn ? x_chan : rn ? rch : wn ? wch : ich;
+    wire          an = notify_hs && !busy;
+    wire          ws = wr_offer && wr_needs_s;
+    wire          cs = !busy && ctl_in;
+    wire [CW-1:0] ssel = an ? notify_head : ws ? wch : cch;
+
+    wire wr_go = wr_offer && (!wr_needs_n || nsel == wch) && (!wr_needs_s || ssel == wch);
+    wire rd_go = rd_offer && (!rd_needs_n || nsel == rch);
+    wire inj_go = in_ && nsel == ich;
+    wire ctl_go = cs && ssel == cch;
+    assign s_axil_awready = wr_go;
+    assign s_axil_wready  = wr_go;
+    assign s_inject_ready = !busy && (!inj_in || nsel == ich);
+    assign s_ctrl_ready   = !busy && (!ctl_in || ssel == cch);
+
+    wire soft_reset = wr_go && wr_global && s_axil_awaddr[7:2] == VBUS_ACCEL_CTRL[7:2]
+                      && s_axil_wstrb[0] && s_axil_wdata[0];
+    wire chan_rst = rst || soft_reset;
+
+    // ---- north engine --------------------------------------------------------------------------------------
+    wire          n_go = xn || (rn && rd_go) || (wn && wr_go) || inj_go;
+    wire [NOP_W-1:0] n_code = {xn, rn && rd_go,
+                               wn && wr_go && w_en && s_axil_wstrb[0], s_axil_wdata[0],
+                               wn && wr_go && w_ack,
+                               (wn && wr_go && w_hold) ? s_axil_wstrb[1:0] : 2'b00,
+                               wn && wr_go && w_cnt && s_axil_wstrb[0],
+                               inj_go, s_axil_wdata[15:0]};
+    wire          nm_valid;
+    wire [CW-1:0] nm_addr;
+    wire [NOP_W-1:0] nm_code;
+    wire [NW-1:0] nm_old, n_rd2;
+    reg  [NW-1:0] nm_new;
+    /* verilator lint_off UNUSEDSIGNAL */ // the mirror keeps {armed, deadline} only (none if MODERATION = 0)
+    wire          n_we;
+    wire [CW-1:0] n_wa;
+    wire [NW-1:0] n_wd;
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    vbus_rmw_ram #(.N(N), .W(NW), .OP_W(NOP_W), .AW(CW)) u_north (
+        .clk(clk), .rst(chan_rst),
+        .op_valid(n_go), .op_ready(n_op_ready), .op_addr(nsel), .op_code(n_code),
+        .m_valid(nm_valid), .m_addr(nm_addr), .m_code(nm_code), .m_old(nm_old), .m_new(nm_new),
+        .rd2_addr(rch), .rd2_data(n_rd2), .wr_en(n_we), .wr_addr(n_wa), .wr_data(n_wd)
+    );
+
+    // ---- south engine --------------------------------------------------------------------------------------
+    wire          s_go = an || (ws && wr_go) || ctl_go;
+    wire [4:0]    s_code = {an, ws && wr_go, ctl_go && s_ctrl_op == VBUS_ACCEL_SOP_ENABLE[1:0],
+                            ctl_go && s_ctrl_op == VBUS_ACCEL_SOP_DISABLE[1:0],
+                            ctl_go && s_ctrl_op == VBUS_ACCEL_SOP_ACK[1:0]};
+    wire          sm_valid;
+    wire [CW-1:0] sm_addr;
+    wire [4:0]    sm_code;
+    wire [2:0]    sm_old, s_rd2;
+    reg  [2:0]    sm_new;
+    /* verilator lint_off UNUSEDSIGNAL */ // the south engine's write port is not mirrored
+    wire          s_we_unused;
+    wire [CW-1:0] s_wa_unused;
+    wire [2:0]    s_wd_unused;
+    wire          s_ready_unused;
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    vbus_rmw_ram #(.N(N), .W(3), .OP_W(5), .AW(CW)) u_south (
+        .clk(clk), .rst(chan_rst),
+        .op_valid(s_go), .op_ready(s_ready_unused), .op_addr(ssel), .op_code(s_code),
+        .m_valid(sm_valid), .m_addr(sm_addr), .m_code(sm_code), .m_old(sm_old), .m_new(sm_new),
+        .rd2_addr(rch), .rd2_data(s_rd2), .wr_en(s_we_unused), .wr_addr(s_wa_unused), .wr_data(s_wd_unused)
+    );
+
+    // ---- time base and scanner (moderation) ----------------------------------------------------------------
+    reg  [TW-1:0] now;
+    generate
+        if (MOD) begin : g_scan
+            reg [TICK_LG:0] tick_cnt;   // one spare bit so that TICK_LG = 0 works
+            reg [CW-1:0]    scan;
+            reg             scan_ok;    // the mirror read of last cycle was not during the sweep
+            reg [TW:0]      mir_rd;     // {armed, deadline} of channel x_cand, read last cycle
+            reg [CW-1:0]    x_cand;
+            reg [TW:0]      mirror [0:N-1];
+            localparam [TICK_LG:0] TMAX = (1 << TICK_LG) - 1;
+            wire            tick_end = tick_cnt == TMAX;
+            always @(posedge clk) begin
+                if (n_we)
+                    mirror[n_wa] <= {n_wd[3], n_wd[12 +: TW]};
+                mir_rd <= mirror[scan];
+                x_cand <= scan;
+            end
+            always @(posedge clk) begin
+                if (chan_rst) begin
+                    tick_cnt <= 0;
+                    now      <= {TW{1'b0}};
+                    scan     <= {CW{1'b0}};
+                    scan_ok  <= 1'b0;
+                end else begin
+                    tick_cnt <= tick_end ? 0 : tick_cnt + 1'b1;
+                    if (tick_end)
+                        now <= now + 1'b1;
+                    scan    <= (N == 1 || scan == N[CW-1:0] - 1'b1) ? {CW{1'b0}} : scan + 1'b1;
+                    scan_ok <= !busy;
+                end
+            end
+            // this cycle's expiry request, from last cycle's mirror read; the mirror may be stale by
+            // the last two ops (the engine re-checks the real word, so a stale "armed" costs a slot only)
+            always @* begin
+                x_req = scan_ok && !busy && mir_rd[TW] && passed(mir_rd[TW-1:0], now);
+                x_chan  = x_cand;
+            end
+        end else begin : g_noscan
+            always @(posedge clk)
+                now <= {TW{1'b0}};
+            always @* begin
+                x_req = 1'b0;
+                x_chan  = {CW{1'b0}};
+            end
+        end
+    endgenerate
+
+    function passed(input [TW-1:0] dl, input [TW-1:0] t);
+        reg [TW-1:0] d;
+        begin
+            d = t - dl;
+            passed = !d[TW-1];
+        end
+    endfunction
+
+    // ---- north modify: the N record and §4.1, in the HW-10 order ---------------------------------------
+    reg [FULLW-1:0] nf;
+    reg             n_fire, fire_before;
+    /* verilator lint_off UNUSEDSIGNAL */ // read by the `ifdef FORMAL properties only
+    reg             f_fire_x;   // the fire of this op came from the expiry (before a same-op N_ACK)
+    /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ // unused when CNT_WIDTH = 0
+    reg             n_supp;
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg             mx, mrd, mwen, mwenv, mack, mcntw, minj;
+    reg [1:0]       mhbe;
+    reg [15:0]      mdata;
+    reg [15:0]      ho_old;
+    reg [7:0]       ct_old;
+    // §4.1 M1-M4 on nf: one deferred-or-fire step (the caller checked enabled and not pending)
+    task m1;
+        begin
+            if (nf[11:4] != 8'hff)
+                nf[11:4] = nf[11:4] + 8'd1;
+            if (ho_old == 16'd0 || (ct_old != 8'd0 && nf[11:4] >= ct_old)) begin
+                nf[1]    = 1'b1;
+                n_fire   = 1'b1;
+                nf[11:4] = 8'd0;
+                nf[3]    = 1'b0;
+            end else if (!nf[3]) begin
+                nf[3]         = 1'b1;
+                nf[12 +: TW]  = now + {1'b0, ho_old};
+            end
+        end
+    endtask
+    always @* begin
+        nf = {FULLW{1'b0}};
+        nf[NW-1:0] = nm_old;
+        {mx, mrd, mwen, mwenv, mack, mhbe, mcntw, minj, mdata} = nm_code;
+        ho_old = MOD ? nf[44:29] : 16'd0;
+        ct_old = MOD ? nf[52:45] : 8'd0;
+        n_fire = 1'b0;
+        n_supp = 1'b0;
+        fire_before = 1'b0;
+        f_fire_x = 1'b0;
+        // 1. expiry (T1-T4) when the deadline has passed
+        if (MOD && mx && nf[3] && passed(nf[12 +: TW], now)) begin
+            if (nf[11:4] != 8'd0 && nf[0] && !nf[1]) begin
+                nf[1]  = 1'b1;
+                n_fire = 1'b1;
+                f_fire_x = 1'b1;
+            end
+            nf[3]    = 1'b0;
+            nf[11:4] = 8'd0;
+        end
+        // 3. N_DIRTY read: W1
+        if (mrd)
+            nf[2] = 1'b0;
+        // 4. CPU write
+        if (mwen) begin                                  // HW-5
+            nf[0] = mwenv;
+            if (mwenv && nf[2] && !nf[1]) begin
+                nf[1]    = 1'b1;
+                n_fire   = 1'b1;
+                nf[11:4] = 8'd0;
+                nf[3]    = 1'b0;
+            end
+        end
+        if (mack) begin                                  // HW-3
+            nf[1] = 1'b0;
+            if (nf[2] && nf[0])
+                m1;
+        end
+        if (mhbe[0])
+            nf[36:29] = mdata[7:0];
+        if (mhbe[1])
+            nf[44:37] = mdata[15:8];
+        if (mcntw)
+            nf[52:45] = mdata[7:0];
+        // 6. device inject: HW-2
+        if (minj) begin
+            nf[2] = 1'b1;
+`ifdef FORMAL_MUTANT_NO_PENDING_GUARD
+            if (nf[0])
+`else
+            if (nf[0] && !nf[1])
+`endif
+            begin
+                fire_before = n_fire;
+                n_fire = 1'b0;
+                m1;
+                if (!n_fire)
+                    n_supp = 1'b1;                       // deferred by moderation
+                n_fire = n_fire || fire_before;
+            end else begin
+                n_supp = 1'b1;                           // suppressed by §1
+            end
+        end
+        if (!MOD)
+            nf[FULLW-1:3] = {(FULLW - 3){1'b0}};
+        nm_new = nf[NW-1:0];
+    end
+
+    // ---- south modify: the S record ---------------------------------------------------------------------
+    reg [2:0] sf;
+    reg       s_fire;
+    /* verilator lint_off UNUSEDSIGNAL */ // unused when CNT_WIDTH = 0
+    reg       s_supp;
+    /* verilator lint_on UNUSEDSIGNAL */
+    always @* begin
+        sf     = sm_old;
+        s_fire = 1'b0;
+        s_supp = 1'b0;
+        if (sm_code[4])                                  // 2. notify accepted: the drain starts
+            sf[2] = 1'b0;
+        if (sm_code[3]) begin                            // 4. DOORBELL: HW-1
+            sf[2] = 1'b1;
+            if (sf[0] && !sf[1]) begin
+                sf[1]  = 1'b1;
+                s_fire = 1'b1;
+            end else begin
+                s_supp = 1'b1;
+            end
+        end
+        if (sm_code[2]) begin                            // 5. SOP_ENABLE
+            sf[0] = 1'b1;
+            if (sf[2] && !sf[1]) begin
+                sf[1]  = 1'b1;
+                s_fire = 1'b1;
+            end
+        end
+        if (sm_code[1])                                  // SOP_DISABLE
+            sf[0] = 1'b0;
+        if (sm_code[0]) begin                            // SOP_ACK
+            sf[1] = 1'b0;
+            if (sf[2] && sf[0]) begin
+                sf[1]  = 1'b1;
+                s_fire = 1'b1;
+            end
+        end
+        sm_new = sf;
+    end
+
+    // ---- streams: id FIFOs in firing order, one queued flag per channel and stream ------------------------
+    reg  [N-1:0] msi_q, ntf_q;
+    reg          msi_stale, ntf_stale;   // the head on the stream was queued before a soft reset
+    wire         msi_clr = msi_hs && !msi_stale;
+    wire         ntf_clr = notify_hs && !ntf_stale;
+    wire         msi_push = nm_valid && n_fire && !(msi_q[nm_addr] && !(msi_clr && msi_head == nm_addr));
+    wire         ntf_push = sm_valid && s_fire && !(ntf_q[sm_addr] && !(ntf_clr && notify_head == sm_addr));
+    always @(posedge clk) begin
+        if (chan_rst) begin
+            msi_q     <= {N{1'b0}};
+            ntf_q     <= {N{1'b0}};
+            msi_stale <= !rst && m_msi_valid && !msi_hs;
+            ntf_stale <= !rst && m_notify_valid && !notify_hs;
+        end else begin
+            if (msi_clr)
+                msi_q[msi_head] <= 1'b0;
+            if (msi_push)
+                msi_q[nm_addr] <= 1'b1;
+            if (ntf_clr)
+                ntf_q[notify_head] <= 1'b0;
+            if (ntf_push)
+                ntf_q[sm_addr] <= 1'b1;
+            if (msi_hs)
+                msi_stale <= 1'b0;
+            if (notify_hs)
+                ntf_stale <= 1'b0;
+        end
+    end
+
+    vbus_id_fifo #(.N(N), .CW(CW)) u_msi (
+        .clk(clk), .rst(rst), .flush(soft_reset), .push(msi_push), .push_chan(nm_addr),
+        .m_valid(m_msi_valid), .m_ready(m_msi_ready), .m_chan(msi_head)
+    );
+    vbus_id_fifo #(.N(N), .CW(CW)) u_notify (
+        .clk(clk), .rst(rst), .flush(soft_reset), .push(ntf_push), .push_chan(sm_addr),
+        .m_valid(m_notify_valid), .m_ready(m_notify_ready), .m_chan(notify_head)
+    );
+    assign msi_hs    = m_msi_valid && m_msi_ready;
+    assign notify_hs = m_notify_valid && m_notify_ready;
+    assign m_msi_vector  = {{(CHAN_W - CW){1'b0}}, msi_head};
+    assign m_notify_chan = {{(CHAN_W - CW){1'b0}}, notify_head};
+
+    // ---- counters: one RAM bank per counter, one increment per clock each ---------------------------------
+    wire [32*5-1:0] cnt_rd;
+    generate
+        if (CNT_WIDTH > 0) begin : g_cnt
+            reg          db_inc, irq_inc, dn_inc;
+            reg [CW-1:0] db_ch, irq_ch, dn_ch;
+            always @(posedge clk) begin
+                db_inc  <= !chan_rst && ws && wr_go;
+                irq_inc <= !chan_rst && msi_hs;
+                dn_inc  <= !chan_rst && notify_hs;
+                db_ch   <= wch;
+                irq_ch  <= msi_head;
+                dn_ch   <= notify_head;
+            end
+            wire [4:0]      inc_v = {dn_inc, sm_valid && s_supp, nm_valid && n_supp, irq_inc, db_inc};
+            wire [5*CW-1:0] inc_c = {dn_ch, sm_addr, nm_addr, irq_ch, db_ch};
+            genvar k;
+            for (k = 0; k < 5; k = k + 1) begin : g_bank
+                wire [CNT_WIDTH-1:0] bm_old, b_rd2;
+                /* verilator lint_off UNUSEDSIGNAL */ // an increment needs neither address nor code
+                wire                 bm_valid;
+                wire [CW-1:0]        bm_addr;
+                wire                 bm_code;
+                wire                 b_ready, b_we;
+                wire [CW-1:0]        b_wa;
+                wire [CNT_WIDTH-1:0] b_wd;
+                /* verilator lint_on UNUSEDSIGNAL */
+                vbus_rmw_ram #(.N(N), .W(CNT_WIDTH), .OP_W(1), .AW(CW)) u_bank (
+                    .clk(clk), .rst(chan_rst),
+                    .op_valid(inc_v[k]), .op_ready(b_ready), .op_addr(inc_c[k * CW +: CW]), .op_code(1'b1),
+                    .m_valid(bm_valid), .m_addr(bm_addr), .m_code(bm_code), .m_old(bm_old),
+                    .m_new(bm_old + {{(CNT_WIDTH - 1){1'b0}}, 1'b1}),
+                    .rd2_addr(rch), .rd2_data(b_rd2), .wr_en(b_we), .wr_addr(b_wa), .wr_data(b_wd)
+                );
+                assign cnt_rd[32 * k +: 32] = {{(32 - CNT_WIDTH){1'b0}}, b_rd2};
+            end
+        end else begin : g_nocnt
+            assign cnt_rd = {(32 * 5){1'b0}};
+        end
+    endgenerate
+
+    // ---- AXI4-Lite write: aw and w together; up to 2 B responses queued (as v1) ----------------------------
+    wire       b_hs  = bcount_reg != 2'd0 && s_axil_bready;
+    wire [1:0] bcount_next = bcount_reg + {1'b0, wr_go} - {1'b0, b_hs};
+    always @(posedge clk) begin
+        if (rst) begin
+            bcount_reg <= 2'd0;
+            b_room_reg <= 1'b1;
+        end else begin
+            bcount_reg <= bcount_next;
+            b_room_reg <= bcount_next != 2'd2;
+        end
+    end
+    assign s_axil_bvalid = bcount_reg != 2'd0;
+    assign s_axil_bresp  = 2'b00;
+
+    // ---- AXI4-Lite read: stage A (the RAMs' second read ports), then R and a skid slot (as v1) ----------
+    // Accepted at t: the RAMs read channel rch (second ports), a global/unmapped value is taken into A.
+    // At t + 1 the channel value is formed from the read ports and moves to R (or skid); if A must wait,
+    // the value is kept in A's data register.
+    reg         rvalid_reg, skid_valid_reg, a_valid_reg, a_fresh_reg;
+    reg  [31:0] rdata_reg, skid_data_reg, a_data_reg;
+    reg  [3:0]  a_word_reg;
+    wire        r_free = !rvalid_reg || s_axil_rready;
+    reg  [31:0] glob_value;
+    always @* begin
+        glob_value = 32'd0;
+        if (rd_global) begin
+            case (s_axil_araddr[7:2])
+                VBUS_ACCEL_ID[7:2]:         glob_value = VBUS_ACCEL_ID_VALUE;
+                VBUS_ACCEL_VERSION[7:2]:    glob_value = VBUS_ACCEL_VERSION_VALUE;
+                VBUS_ACCEL_N_CHANNELS[7:2]: glob_value = N_CHANNELS;
+                default:                    glob_value = 32'd0;
+            endcase
+        end
+    end
+    /* verilator lint_off UNUSEDSIGNAL */ // the deadline is not a register
+    reg [FULLW-1:0] nr;
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [31:0]      ch_value;
+    always @* begin
+        nr = {FULLW{1'b0}};
+        nr[NW-1:0] = n_rd2;
+        case ({a_word_reg, 2'b00})
+            VBUS_ACCEL_CH_N_ENABLE[5:0]:    ch_value = {31'd0, nr[0]};
+            VBUS_ACCEL_CH_N_DIRTY[5:0]:     ch_value = {31'd0, nr[2]};
+            VBUS_ACCEL_CH_MOD_HOLDOFF[5:0]: ch_value = {16'd0, nr[44:29]};
+            VBUS_ACCEL_CH_MOD_COUNT[5:0]:   ch_value = {24'd0, nr[52:45]};
+            VBUS_ACCEL_CH_STATUS[5:0]:      ch_value = (32'd0
+                | ({31'd0, nr[0]}    << VBUS_ACCEL_STATUS_N_ENABLED_SHIFT)
+                | ({31'd0, nr[1]}    << VBUS_ACCEL_STATUS_N_PENDING_SHIFT)
+                | ({31'd0, nr[2]}    << VBUS_ACCEL_STATUS_N_DIRTY_SHIFT)
+                | ({31'd0, s_rd2[0]} << VBUS_ACCEL_STATUS_S_ENABLED_SHIFT)
+                | ({31'd0, s_rd2[1]} << VBUS_ACCEL_STATUS_S_PENDING_SHIFT)
+                | ({31'd0, s_rd2[2]} << VBUS_ACCEL_STATUS_S_DIRTY_SHIFT)
+                | ({31'd0, nr[3]}    << VBUS_ACCEL_STATUS_MOD_ARMED_SHIFT)
+                | ({24'd0, nr[11:4]} << VBUS_ACCEL_STATUS_MOD_COUNT_SHIFT));
+            VBUS_ACCEL_CH_CNT_DOORBELL[5:0]:   ch_value = cnt_rd[0 +: 32];
+            VBUS_ACCEL_CH_CNT_IRQ[5:0]:        ch_value = cnt_rd[32 +: 32];
+            VBUS_ACCEL_CH_CNT_SUPP_N[5:0]:     ch_value = cnt_rd[64 +: 32];
+            VBUS_ACCEL_CH_CNT_SUPP_S[5:0]:     ch_value = cnt_rd[96 +: 32];
+            VBUS_ACCEL_CH_CNT_DEV_NOTIFY[5:0]: ch_value = cnt_rd[128 +: 32];
+            default:                           ch_value = 32'd0;
+        endcase
+    end
+    wire [31:0] a_value   = a_fresh_reg ? ch_value : a_data_reg;
+    wire        a_move    = a_valid_reg && (r_free || !skid_valid_reg);
+    wire        a_next    = rd_go || (a_valid_reg && !a_move);
+    wire        r_next    = r_free ? (skid_valid_reg || a_valid_reg) : 1'b1;
+    wire        skid_next = r_free ? (skid_valid_reg && a_valid_reg) : (skid_valid_reg || a_valid_reg);
+    always @(posedge clk) begin
+        if (rst) begin
+            a_valid_reg    <= 1'b0;
+            a_fresh_reg    <= 1'b0;
+            a_data_reg     <= 32'd0;
+            a_word_reg     <= 4'd0;
+            rvalid_reg     <= 1'b0;
+            rdata_reg      <= 32'd0;
+            skid_valid_reg <= 1'b0;
+            skid_data_reg  <= 32'd0;
+            ar_room_reg    <= 1'b1;
+        end else begin
+            ar_room_reg <= !(a_next && r_next && skid_next);
+            if (rd_go) begin
+                a_valid_reg <= 1'b1;
+                a_fresh_reg <= rd_is_ch;
+                a_word_reg  <= rd_word;
+                a_data_reg  <= glob_value;
+            end else if (a_move) begin
+                a_valid_reg <= 1'b0;
+                a_fresh_reg <= 1'b0;
+            end else if (a_valid_reg) begin
+                a_fresh_reg <= 1'b0;          // A waits: keep the value formed in its first cycle
+                a_data_reg  <= a_value;
+            end
+            if (r_free) begin
+                if (skid_valid_reg) begin
+                    rvalid_reg     <= 1'b1;
+                    rdata_reg      <= skid_data_reg;
+                    skid_valid_reg <= a_valid_reg;
+                    if (a_valid_reg)
+                        skid_data_reg <= a_value;
+                end else begin
+                    rvalid_reg <= a_valid_reg;
+                    if (a_valid_reg)
+                        rdata_reg <= a_value;
+                end
+            end else if (a_valid_reg && !skid_valid_reg) begin
+                skid_valid_reg <= 1'b1;
+                skid_data_reg  <= a_value;
+            end
+        end
+    end
+    assign s_axil_arready = rd_go;
+    assign s_axil_rvalid  = rvalid_reg;
+    assign s_axil_rdata   = rdata_reg;
+    assign s_axil_rresp   = 2'b00;
+`ifdef FORMAL
+    // ---- unbounded proofs (scripts/formal.sh props2; 2 channels, PDR) ---------------------------------
+    always @* begin
+        if ($initstate)
+            assume(rst);
+        // holdoffs <= 3 ticks (TW = 4 bits of time)
+        if (!rst && s_axil_awvalid && s_axil_wvalid && wr_needs_n && w_hold && s_axil_wstrb[1])
+            assume(s_axil_wdata[15:8] == 8'd0);
+        if (!rst && s_axil_awvalid && s_axil_wvalid && wr_needs_n && w_hold && s_axil_wstrb[0])
+            assume(s_axil_wdata[7:0] <= 8'd3);
+    end
+
+    // P1 (per channel): at most one N fire (an MSI requested) between two N_ACK writes; within one op
+    // an expiry fire comes before the op's N_ACK, every other fire after it (the HW-10 order).
+    genvar fc;
+    generate
+        for (fc = 0; fc < N; fc = fc + 1) begin : g_fp
+            reg  [1:0] f_fires;
+            wire       f_here = nm_valid && nm_addr == fc;
+            wire [1:0] f_mid  = f_fires + {1'b0, f_here && f_fire_x};
+            wire [1:0] f_post = ((f_here && mack) ? 2'd0 : f_mid) + {1'b0, f_here && n_fire && !f_fire_x};
+            always @(posedge clk) begin
+                if (chan_rst)
+                    f_fires <= 2'd0;
+                else
+                    f_fires <= (f_post > 2'd2) ? 2'd2 : f_post;
+            end
+            always @* begin
+                if (!rst) begin
+                    assert(f_fires <= 2'd1);
+                    assert(f_mid <= 2'd1);
+                    assert(f_post <= 2'd1);
+                end
+            end
+
+            // P6 (HW-7): at most one MSI per channel accepted between two N_ACK writes, under the
+            // driver contract (N_ACK ends a drain pass an MSI started); a beat that completes across a
+            // soft reset belongs to before it and is not counted.
+            reg  [1:0] f_msis;
+            reg        f_stale;
+            wire       f_ack = wr_go && wr_needs_n && w_ack && wch == fc;
+            wire       f_acc = msi_hs && msi_head == fc;
+            wire       f_new = f_acc && !f_stale;
+            always @* begin
+                if (!rst && f_ack)
+                    assume(f_msis != 2'd0);
+            end
+            always @(posedge clk) begin
+                if (rst) begin
+                    f_msis  <= 2'd0;
+                    f_stale <= 1'b0;
+                end else if (soft_reset) begin
+                    f_msis  <= 2'd0;
+                    f_stale <= m_msi_valid && !m_msi_ready && msi_head == fc;
+                end else begin
+                    if (f_acc)
+                        f_stale <= 1'b0;
+                    if (f_ack)
+                        f_msis <= {1'b0, f_new};
+                    else if (f_new && f_msis != 2'd3)
+                        f_msis <= f_msis + 2'd1;
+                end
+            end
+            always @* begin
+                if (!rst)
+                    assert(f_msis <= 2'd1);
+            end
+        end
+    endgenerate
+
+    // ---- AXI4-Lite slave properties A1..A6 (as v1; A7/A8 do not hold: HW-13 may hold a request back) --
+    reg        f_past;
+    reg        f_awv_q, f_wv_q, f_arv_q, f_awr_q, f_wr_q, f_arr_q, f_bready_q, f_rready_q;
+    reg [AXI_AW-1:0] f_awaddr_q, f_araddr_q;
+    reg [31:0] f_wdata_q, f_rdata_q;
+    reg [3:0]  f_wstrb_q;
+    reg        f_bvalid_q, f_rvalid_q;
+    reg        f_injv_q, f_injr_q, f_ctlv_q, f_ctlr_q;
+    reg [CHAN_W-1:0] f_injc_q, f_ctlc_q;
+    reg [1:0]  f_ctlo_q;
+    always @(posedge clk) begin
+        f_past     <= !rst;
+        f_awv_q    <= s_axil_awvalid;
+        f_wv_q     <= s_axil_wvalid;
+        f_arv_q    <= s_axil_arvalid;
+        f_awr_q    <= s_axil_awready;
+        f_wr_q     <= s_axil_wready;
+        f_arr_q    <= s_axil_arready;
+        f_awaddr_q <= s_axil_awaddr;
+        f_araddr_q <= s_axil_araddr;
+        f_wdata_q  <= s_axil_wdata;
+        f_wstrb_q  <= s_axil_wstrb;
+        f_bready_q <= s_axil_bready;
+        f_rready_q <= s_axil_rready;
+        f_rdata_q  <= s_axil_rdata;
+        f_bvalid_q <= s_axil_bvalid;
+        f_rvalid_q <= s_axil_rvalid;
+        f_injv_q   <= s_inject_valid;
+        f_injr_q   <= s_inject_ready;
+        f_injc_q   <= s_inject_chan;
+        f_ctlv_q   <= s_ctrl_valid;
+        f_ctlr_q   <= s_ctrl_ready;
+        f_ctlc_q   <= s_ctrl_chan;
+        f_ctlo_q   <= s_ctrl_op;
+    end
+    always @* begin
+        if (f_past && !rst) begin
+            if (f_awv_q && !f_awr_q)
+                assume(s_axil_awvalid && s_axil_awaddr == f_awaddr_q);
+            if (f_wv_q && !f_wr_q)
+                assume(s_axil_wvalid && s_axil_wdata == f_wdata_q && s_axil_wstrb == f_wstrb_q);
+            if (f_arv_q && !f_arr_q)
+                assume(s_axil_arvalid && s_axil_araddr == f_araddr_q);
+            // the device streams obey valid/ready too
+            if (f_injv_q && !f_injr_q)
+                assume(s_inject_valid && s_inject_chan == f_injc_q);
+            if (f_ctlv_q && !f_ctlr_q)
+                assume(s_ctrl_valid && s_ctrl_chan == f_ctlc_q && s_ctrl_op == f_ctlo_q);
+        end
+    end
+    wire       f_aw_hs = s_axil_awvalid && s_axil_awready;
+    wire       f_w_hs  = s_axil_wvalid && s_axil_wready;
+    wire       f_b_hs  = s_axil_bvalid && s_axil_bready;
+    wire       f_ar_hs = s_axil_arvalid && s_axil_arready;
+    wire       f_r_hs  = s_axil_rvalid && s_axil_rready;
+    reg  [2:0] f_aw_out, f_w_out, f_r_out, f_r_wait;
+    reg  [7:0] f_r_tags;
+    wire [1:0] f_ar_tag = s_axil_araddr == VBUS_ACCEL_ID ? 2'd1
+                        : s_axil_araddr == VBUS_ACCEL_VERSION ? 2'd2 : 2'd0;
+    wire [7:0] f_tags_pop = f_r_hs ? {2'd0, f_r_tags[7:2]} : f_r_tags;
+    wire [2:0] f_r_out_pop = f_r_out - {2'd0, f_r_hs};
+    always @(posedge clk) begin
+        if (rst) begin
+            f_aw_out <= 3'd0;
+            f_w_out  <= 3'd0;
+            f_r_out  <= 3'd0;
+            f_r_tags <= 8'd0;
+            f_r_wait <= 3'd0;
+        end else begin
+            f_aw_out <= f_aw_out + {2'd0, f_aw_hs} - {2'd0, f_b_hs};
+            f_w_out  <= f_w_out + {2'd0, f_w_hs} - {2'd0, f_b_hs};
+            f_r_out  <= f_r_out_pop + {2'd0, f_ar_hs};
+            f_r_tags <= f_ar_hs ? (f_tags_pop | ({6'd0, f_ar_tag} << (2 * f_r_out_pop))) : f_tags_pop;
+            f_r_wait <= (f_r_out != 3'd0 && !s_axil_rvalid) ? f_r_wait + 3'd1 : 3'd0;
+        end
+    end
+    always @* begin
+        if (!rst) begin
+            if (s_axil_bvalid)
+                assert(s_axil_bresp == 2'b00);                         // A1
+            if (s_axil_rvalid)
+                assert(s_axil_rresp == 2'b00);
+            if (s_axil_bvalid)
+                assert(f_aw_out != 3'd0 && f_w_out != 3'd0);           // A2
+            if (s_axil_rvalid)
+                assert(f_r_out != 3'd0);
+            assert(f_aw_out <= 3'd2 && f_w_out <= 3'd2 && f_r_out <= 3'd3);   // A3
+            if (f_aw_out != 3'd0 || f_w_out != 3'd0)
+                assert(s_axil_bvalid);                                 // A4
+            assert(f_r_wait <= 3'd1);
+            if (s_axil_rvalid && f_r_tags[1:0] == 2'd1)
+                assert(s_axil_rdata == VBUS_ACCEL_ID_VALUE);           // A6
+            if (s_axil_rvalid && f_r_tags[1:0] == 2'd2)
+                assert(s_axil_rdata == VBUS_ACCEL_VERSION_VALUE);
+        end
+        if (f_past && !rst) begin
+            if (f_bvalid_q && !f_bready_q)
+                assert(s_axil_bvalid);                                 // A5
+            if (f_rvalid_q && !f_rready_q)
+                assert(s_axil_rvalid && s_axil_rdata == f_rdata_q);
+        end
+    end
+`ifdef FORMAL_VACUITY
+    always @* begin
+        if (!rst)
+            assert(!(m_msi_valid && m_msi_ready && m_notify_valid && m_notify_ready && f_b_hs && f_r_hs));
+    end
+`endif
+`endif
+endmodule
+
+`default_nettype wire
