@@ -399,7 +399,7 @@ uint64_t vx_load(const volatile void *p, unsigned int size, const char *file, in
 	unsigned int off, idx;
 	uint32_t cand[2];
 	int nc = 0;
-	char nb[40], lb[32];
+	char nb[40], lb[32] = "";
 
 	if (!X.on || !ring_off(p, size, &off)) {
 		uint64_t v = 0;
@@ -442,7 +442,7 @@ uint64_t vx_load(const volatile void *p, unsigned int size, const char *file, in
 	   nc == 1 && cand[0] != mem_get(X.s->mem, off, size) ? "own buffer"
 	   : X.choice					      ? "stale: passed an earlier load"
 							      : "memory",
-	   site_label(file, line, 0, lb, sizeof(lb))[0] ? " " : "", lb);
+	   X.log && site_label(file, line, 0, lb, sizeof(lb))[0] ? " " : "", lb);
 	ev_end();
 	return 0;
 }
@@ -451,7 +451,7 @@ void vx_store(volatile void *p, unsigned int size, uint64_t v, const char *file,
 {
 	struct agent *a;
 	unsigned int off;
-	char nb[40], lb[32];
+	char nb[40], lb[32] = "";
 
 	if (!X.on || !ring_off(p, size, &off)) {
 		memcpy((void *)p, &v, size);
@@ -478,7 +478,7 @@ void vx_store(volatile void *p, unsigned int size, uint64_t v, const char *file,
 			flush */
 	lg(" store %s=%u -> %c buffer%s%s", addr_name(off, nb, sizeof(nb)),
 	   (unsigned int)(uint32_t)v, X.ag == AG_N ? 'N' : 'S',
-	   site_label(file, line, 0, lb, sizeof(lb))[0] ? " " : "", lb);
+	   X.log && site_label(file, line, 0, lb, sizeof(lb))[0] ? " " : "", lb);
 	ev_end();
 }
 

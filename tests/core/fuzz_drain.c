@@ -13,9 +13,10 @@
  *   - south.index of the tx ring moved by exactly the pass's descriptors;
  *   - a reschedule point between every two descriptors of the pass;
  *   - a broken result only with a broken ring, and broken stays broken.
- * At exit the outcome counts are printed (tests/core/run_fuzz_drain.sh checks
- * that the weight-exhausted and the spin/budget-exhausted outcomes and the
- * re-drain after them were reached).
+ * At exit the outcome counts are printed; core.fuzz-drain (run_fuzz.sh's REACH
+ * argument) fails unless the weight-exhausted and the spin/budget-exhausted
+ * outcomes and the re-drain after each were reached (the corpus seeds
+ * null-spin-then-work, in race mode, and null-weight-1-redrain reach them).
  *
  * Input: [count exp][region sel][ring1 sel][weight descs][weight bytes sel][type]
  * then commands [op][arg][len][len bytes].

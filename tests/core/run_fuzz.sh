@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Bounded libFuzzer run of the consumer target from the committed corpus; new inputs go to a temp dir.
-# Usage: run_fuzz.sh FUZZER CORPUS_DIR RUNS
+# Usage: run_fuzz.sh FUZZER CORPUS_DIR RUNS [REACH]
+# REACH: ','-separated extended regexes that must each match the fuzzer's output (the paths the
+# run must have reached, e.g. the drain fuzzer's outcome counts); a miss fails the test.
 set -euo pipefail
-if [ $# -ne 3 ]; then
-	echo "usage: run_fuzz.sh FUZZER|SKIP CORPUS_DIR RUNS" >&2
+if [ $# -ne 3 ] && [ $# -ne 4 ]; then
+	echo "usage: run_fuzz.sh FUZZER|SKIP CORPUS_DIR RUNS [REACH]" >&2
 	exit 2
 fi
-fuzzer=$1 corpus=$2 runs=$3
+fuzzer=$1 corpus=$2 runs=$3 reach=${4:-}
 if [ "$fuzzer" = "SKIP" ]; then
 	echo "SKIP: no clang with libFuzzer found at configure time (install clang-14 and libclang-rt-14-dev)"
 	exit 77
@@ -36,4 +38,11 @@ fi
 done_line=$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$work/log" | tail -1)
 [ -n "$done_line" ] || { echo "FAIL: no 'Done N runs' line from libFuzzer" >&2; exit 1; }
 made=$(echo "$done_line" | awk '{ print $2 }')
+if [ -n "$reach" ]; then
+	IFS=',' read -r -a pats <<<"$reach"
+	for p in "${pats[@]}"; do
+		grep -Eq -- "$p" "$work/log" || { echo "FAIL: the run never reached '$p'" >&2; exit 1; }
+	done
+	echo "reached: $reach"
+fi
 echo "PASS: $made of $runs requested executions ($done_line), no crash, leak or sanitizer report"

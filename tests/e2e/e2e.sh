@@ -278,7 +278,7 @@ offload)
 	out=$("$run" --name "$name" --timeout 330 --ko "$VBUS_HOST_KO" --bin "$VBUSD_STATIC" \
 		--bin "$VBUS_NORTH_STATIC" -- "insmod /lib/vbus/vbus.ko && \
 (vbusd-static --socket /tmp/s --vectors 4 --device 1:echo:offload 2>/tmp/vbusd.log & echo \$! >/tmp/pid) && \
-sleep 1 && vbus-north-static /tmp/s 4 1 $count $again; rc=\$?; sleep 1; kill \$(cat /tmp/pid); sleep 1; \
+sleep 1 && vbus-north-static /tmp/s 4 1 $count $again hostile; rc=\$?; sleep 1; kill \$(cat /tmp/pid); sleep 1; \
 cat /tmp/vbusd.log; cat /sys/kernel/debug/vbus/*/* 2>/dev/null | head -20; exit \$rc")
 	grc=$?
 	set -e
@@ -292,7 +292,14 @@ cat /tmp/vbusd.log; cat /sys/kernel/debug/vbus/*/* 2>/dev/null | head -20; exit 
 	grep -q "offload peer=1 dev=1 type=echo messages=$total " <<<"$out" ||
 		fail "the module's counters do not show $total messages"
 	grep -q "$total echoes intact (re-attached once)" <<<"$out" || fail "the north did not finish"
-	echo "$name: PASS: $count echoes, north re-attach (guest driver reload), $again more, all served by vbus.ko through one offloaded link"
+	# then north queued a descriptor outside the region: the module breaks the device, writes BROKEN
+	# into its record (VBUS_IOC_DEV_F_RECORD); north's CLOSE makes vbusd look at GET_STATS first, so its
+	# own state follows and the record stays BROKEN
+	grep -q 'device 1: record state BROKEN' <<<"$out" || fail "the guest never saw the device record BROKEN"
+	grep -q 'device 1: record still BROKEN after CLOSE' <<<"$out" || fail "a CLOSE published BROKEN away"
+	grep -q 'device 1 (echo): the module marked it broken' <<<"$out" ||
+		fail "vbusd did not take the module's broken state"
+	echo "$name: PASS: $count echoes, north re-attach (guest driver reload), $again more, all served by vbus.ko through one offloaded link; a hostile descriptor -> record BROKEN"
 	;;
 hostile)
 	write_conf "device = 3 echo"

@@ -321,6 +321,8 @@ static unsigned long long cpu_jiffies(unsigned long long *busy)
 	return total;
 }
 
+static int e2e_json; /* bench --json */
+
 static int cmd_bench(const char *path, uint64_t count, size_t size, unsigned int window, const char *match)
 {
 	uint8_t out[MSG_MAX], in[MSG_MAX];
@@ -364,6 +366,18 @@ static int cmd_bench(const char *path, uint64_t count, size_t size, unsigned int
 	i1 = irq_count(match);
 	close(fd);
 	/* cpu_busy: the guest's CPUs busy (not idle) during the run, all CPUs together */
+	if (e2e_json) {
+		/* key names of docs/cli.md; rtt_ns is the mean round trip with WINDOW in flight */
+		printf("{\n  \"config\": { \"path\": \"%s\", \"messages\": %" PRIu64
+		       ", \"size\": %zu, \"window\": %u, \"irq_match\": \"%s\" },\n"
+		       "  \"messages\": %" PRIu64
+		       ",\n  \"seconds\": %.6f,\n  \"msgs_per_s\": %.1f,\n  \"rtt_ns\": %.1f,\n"
+		       "  \"interrupts\": %lld,\n  \"interrupts_per_message\": %.6f,\n  \"cpu_busy\": %.4f,\n"
+		       "  \"bad\": %" PRIu64 "\n}\n",
+		       path, count, size, window, match, got, t1 - t0, got / (t1 - t0), (t1 - t0) * 1e9 * window / got,
+		       i1 - i0, (double)(i1 - i0) / got, c1 > c0 ? (double)(b1 - b0) / (double)(c1 - c0) : 0.0, bad);
+		return bad ? 1 : 0;
+	}
 	printf("bench: path=%s msgs=%" PRIu64
 	       " size=%zu window=%u seconds=%.3f msgs_per_s=%.0f rtt_us=%.1f irqs=%lld irqs_per_msg=%.3f cpu_busy=%.2f bad=%" PRIu64
 	       "\n",
@@ -503,7 +517,7 @@ static const struct e2e_cmd {
 	{ "wait-dev", "DEV SECONDS", 2, 2 },
 	{ "wait-gone", "DEV SECONDS", 2, 2 },
 	{ "expect-errno", "DEV ERRNO-NAME", 2, 2 },
-	{ "bench", "PATH COUNT SIZE WINDOW IRQ-MATCH", 5, 5 },
+	{ "bench", "[--json] PATH COUNT SIZE WINDOW IRQ-MATCH", 5, 5 },
 	{ "netsnap", "IFACE IRQ-MATCH", 2, 2 },
 	{ "host-echo", "SOCKET", 1, 1 },
 	{ "hostile", "PCI-SLOT OFFSET LEN DOORBELLS", 4, 4 },
@@ -517,7 +531,8 @@ static void usage(void)
 		printf("  vbus-e2e %s %s\n", e2e_cmds[i].name, e2e_cmds[i].args);
 	printf("COUNT 1 to 2^48, SEED 0 to 2^64-1, WINDOW 1 to 4096 (echo's default 32), SECONDS 0 to 86400,\n"
 	       "SIZE 1 to %u, OFFSET and LEN 0 to 2^48, DOORBELLS 0 to 2^32; DEV and PATH must be character\n"
-	       "devices. Exit 0 pass, 1 failure (printed), 2 bad usage.\n",
+	       "devices. bench --json: one JSON object (\"config\", messages, seconds, msgs_per_s, rtt_ns,\n"
+	       "interrupts, interrupts_per_message, cpu_busy, bad). Exit 0 pass, 1 failure (printed), 2 bad usage.\n",
 	       MSG_MAX);
 }
 
@@ -553,9 +568,16 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], "--", 2))
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) { /* bench's: take it out of the line */
+			e2e_json = 1;
+			memmove(argv + i, argv + i + 1, (size_t)(argc - i) * sizeof(*argv));
+			argc--;
+			i--;
+		} else if (!strncmp(argv[i], "--", 2)) {
 			return vbus_usage_error(PROG, "unknown option '%s'", argv[i]);
+		}
+	}
 	if (argc < 2)
 		return vbus_usage_error(PROG, "no command given");
 	for (unsigned int i = 0; i < E2E_NCMDS; i++)
@@ -563,6 +585,8 @@ int main(int argc, char **argv)
 			cmd = &e2e_cmds[i];
 	if (!cmd)
 		return vbus_usage_error(PROG, "unknown command '%s'", argv[1]);
+	if (e2e_json && strcmp(cmd->name, "bench"))
+		return vbus_usage_error(PROG, "--json: only bench prints figures, not %s", cmd->name);
 	a = argv + 2;
 	na = argc - 2;
 	if (na < cmd->min || na > cmd->max)

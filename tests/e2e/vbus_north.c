@@ -6,10 +6,12 @@
  * control verbs and echoes COUNT messages with checksums. Every ring, signal
  * and bus operation goes through kernel/core, like the guest driver.
  *
- * Usage: vbus-north [--help] SOCKET VECTORS DEVICE-ID COUNT [AGAIN]
+ * Usage: vbus-north [--help] SOCKET VECTORS DEVICE-ID COUNT [AGAIN [hostile]]
  * With AGAIN, north then re-attaches as a rebooted guest driver would (BUS-8
  * on the same connection and region, rings rebuilt, no CLOSE first), opens
- * the device again and echoes AGAIN more messages.
+ * the device again and echoes AGAIN more messages. With "hostile" it then
+ * queues a tx descriptor naming memory outside the region (no CLOSE) and
+ * waits up to 5 s for the device's table record to read BROKEN.
  * Exit: 0 all echoed intact, 1 failure (printed), 2 usage.
  */
 #define _GNU_SOURCE
@@ -43,16 +45,19 @@ static uint64_t size;
 static struct vbus_bus_layout lay;
 static struct ioq ctrl, evq, q[2];
 static uint64_t doorbells, irqs;
+static uint32_t tx_handle; /* the echo device's tx signal, from the last SHM registration */
 
 #define PROG "vbus-north"
 
 static void usage(void)
 {
-	printf("usage: vbus-north [--help] SOCKET VECTORS DEVICE-ID COUNT [AGAIN]\n"
+	printf("usage: vbus-north [--help] SOCKET VECTORS DEVICE-ID COUNT [AGAIN [hostile]]\n"
 	       "Connect to vbusd's UNIX SOCKET as a QEMU ivshmem-doorbell client with VECTORS vectors (1 to %d),\n"
 	       "attach to the bus (BUS-8), open echo device DEVICE-ID (0 to 2^32-1) and echo COUNT messages\n"
 	       "(1 to 2^48) with checksums. With AGAIN (1 to 2^48), re-attach as a rebooted guest driver would\n"
-	       "and echo AGAIN more. Exit 0 every echo intact, 1 a failure (printed), 2 bad usage.\n",
+	       "and echo AGAIN more. With 'hostile', then queue a descriptor outside the region and wait up to\n"
+	       "5 s for the device record to read BROKEN. Exit 0 every echo intact (and BROKEN seen), 1 a failure\n"
+	       "(printed), 2 bad usage.\n",
 	       MAXV);
 }
 
@@ -167,6 +172,8 @@ static int run(uint32_t id, uint64_t count, bool close_dev, uint64_t *echoed)
 			return fail("echo ring init");
 		if (verb(VBUS_CTRL_SHM, id, i, 0, mem, rlen, mem + ioq_signal_offset(), &handle[i]))
 			return fail("SHM");
+		if (i == 0)
+			tx_handle = handle[0];
 		shm_signal_enable(&q[i].sig);
 		mem += (rlen + 63) & ~63ull;
 	}
@@ -230,10 +237,54 @@ static int run(uint32_t id, uint64_t count, bool close_dev, uint64_t *echoed)
 	return 0;
 }
 
+/*
+ * A hostile north: a tx descriptor naming memory past the end of the region.
+ * South must mark the device broken; wait up to 5 s for its table record to
+ * say so (read through the core, as a guest driver would). 0 when it does.
+ */
+static int break_device(uint32_t id)
+{
+	struct ioq_desc_info d = { .cookie = 0, .offset = size + 4096, .len = 64 };
+	struct vbus_north_record rec = { 0 };
+	uint32_t slot;
+	int t;
+
+	for (slot = 0; slot < lay.max_devices; slot++)
+		if (!vbus_north_record(region, &lay, slot, &rec) && rec.id == id)
+			break;
+	if (slot == lay.max_devices)
+		return fail("device record not found");
+	if (ioq_push(&q[0], &d, 1) != 1)
+		return fail("hostile push");
+	for (t = 0; t < 50; t++) {
+		ring_doorbell(vec(tx_handle));
+		usleep(100000);
+		if (!vbus_north_record(region, &lay, slot, &rec) && rec.state == VBUS_DEV_BROKEN) {
+			uint32_t ret;
+			int err;
+
+			printf("vbus-north: device %u: record state BROKEN after a descriptor outside the region\n",
+			       id);
+			/* BROKEN stays until RELEASE (§3.3): a CLOSE must not publish it away */
+			err = verb(VBUS_CTRL_CLOSE, id, 0, 0, 0, 0, 0, &ret);
+			if (vbus_north_record(region, &lay, slot, &rec) || rec.state != VBUS_DEV_BROKEN) {
+				fprintf(stderr, "vbus-north: FAIL: device %u record state %u after CLOSE (%d)\n", id,
+					rec.state, err);
+				return 1;
+			}
+			printf("vbus-north: device %u: record still BROKEN after CLOSE (CLOSE returned %d)\n", id, err);
+			return 0;
+		}
+	}
+	fprintf(stderr, "vbus-north: FAIL: device %u record state %u, not BROKEN, after 5 s\n", id, rec.state);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t count, again = 0, echoed = 0;
 	uint32_t id, v;
+	bool hostile;
 	int64_t val;
 	int s, fd, self;
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -252,9 +303,13 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 4 && argc != 5)
-		return vbus_usage_error(PROG, "want SOCKET VECTORS DEVICE-ID COUNT [AGAIN], got %d argument%s", argc,
-					argc == 1 ? "" : "s");
+	if (argc < 4 || argc > 6)
+		return vbus_usage_error(PROG,
+					"want SOCKET VECTORS DEVICE-ID COUNT [AGAIN [hostile]], got %d argument%s",
+					argc, argc == 1 ? "" : "s");
+	if (argc == 6 && strcmp(argv[5], "hostile") != 0)
+		return vbus_usage_error(PROG, "the sixth argument can only be 'hostile', not '%s'", argv[5]);
+	hostile = argc == 6;
 	if (vbus_parse_u64(PROG, "VECTORS", argv[1], 1, MAXV, &u))
 		return VBUS_EXIT_USAGE;
 	nvec = (unsigned int)u;
@@ -263,7 +318,7 @@ int main(int argc, char **argv)
 	id = (uint32_t)u;
 	if (vbus_parse_u64(PROG, "COUNT", argv[3], 1, 1ull << 48, &count))
 		return VBUS_EXIT_USAGE;
-	if (argc == 5 && vbus_parse_u64(PROG, "AGAIN", argv[4], 1, 1ull << 48, &again))
+	if (argc >= 5 && vbus_parse_u64(PROG, "AGAIN", argv[4], 1, 1ull << 48, &again))
 		return VBUS_EXIT_USAGE;
 	/* the socket: missing, a directory or not a socket each said as such, before connecting */
 	if (stat(argv[0], &st))
@@ -304,9 +359,11 @@ int main(int argc, char **argv)
 	}
 	if (vbus_north_header(region, size, &lay) || lay.north_peer != (uint32_t)self)
 		return fail("vbus header / north_peer");
-	if (run(id, count, !again, &echoed))
+	if (run(id, count, !again && !hostile, &echoed))
 		return 1;
-	if (again && run(id, again, true, &echoed))
+	if (again && run(id, again, !hostile, &echoed))
+		return 1;
+	if (hostile && break_device(id))
 		return 1;
 	printf("vbus-north: peer %d: %" PRIu64 " echoes intact%s; doorbells %" PRIu64 " interrupts %" PRIu64 "\n", self,
 	       echoed, again ? " (re-attached once)" : "", doorbells, irqs);

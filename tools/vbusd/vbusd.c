@@ -477,6 +477,21 @@ static int offload_attach(struct vbusd_link *l, struct vbusd_dev *d)
 	 * (bus verb SHM), so the module validates it now and a bad ring is a
 	 * clear error here rather than a silent retry.
 	 */
+	/*
+	 * VBUS_IOC_DEV_F_RECORD: the module writes BROKEN into the device's
+	 * table record itself when it breaks the device (§5.2 TR-9); the record
+	 * (written by vbus_bus_add_device, with this id) is the ABI's
+	 * struct vbus_device_record at the bus's device_table_off + slot.
+	 */
+	{
+		struct vbus_dev_state *ds = vbus_bus_find(l->bus, d->id);
+
+		if (ds) {
+			dev.flags |= VBUS_IOC_DEV_F_RECORD;
+			dev.record_off = l->bus->device_table_off +
+					 (uint64_t)(ds - l->bus->dev) * sizeof(struct vbus_device_record);
+		}
+	}
 	if (!ret)
 		ret = kioctl(fd, VBUS_IOC_ADD_DEVICE, &dev, "ADD_DEVICE");
 	if (!ret)
@@ -869,6 +884,8 @@ static void link_sync_devices(struct vbusd_link *l)
 	}
 }
 
+static void offload_check_broken(struct vbusd_link *l, bool force);
+
 static void bus_drain(void *arg)
 {
 	struct vbusd_link *l = arg;
@@ -876,6 +893,8 @@ static void bus_drain(void *arg)
 
 	if (l->ctrl_broken)
 		return;
+	if (ioq_peek(&l->ctrl) > 0)
+		offload_check_broken(l, true); /* before verbs publish any record */
 	ret = ioq_pop(&l->ctrl, cfg.batch, vbus_bus_ctrl_pop, l->bus, NULL);
 	if (ret == -EIO) {
 		l->ctrl_broken = true;
@@ -904,12 +923,14 @@ static void bus_drain(void *arg)
 }
 
 /*
- * The module serves an offloaded device's rings and marks it broken on a
- * violation, but knows nothing of the device table: vbusd looks at its
- * GET_STATS (at most every 100 ms, when north rings a doorbell) and writes
- * BROKEN into the device record, as it does for devices it serves itself.
+ * The module serves an offloaded device's rings, marks it broken on a
+ * violation and writes BROKEN into its record (VBUS_IOC_DEV_F_RECORD).
+ * vbusd's own state must agree, or a later publish of that record (a verb)
+ * would overwrite BROKEN: it looks at GET_STATS before every control pass
+ * (@force) and at most every 100 ms when north rings a doorbell, and faults
+ * the device in the bus core (which publishes BROKEN too).
  */
-static void offload_check_broken(struct vbusd_link *l)
+static void offload_check_broken(struct vbusd_link *l, bool force)
 {
 	struct timespec ts;
 	uint64_t now;
@@ -921,7 +942,7 @@ static void offload_check_broken(struct vbusd_link *l)
 		struct vbusd_dev *d = &l->dev[i];
 		struct vbus_ioc_stats st = { .slot = 0 };
 
-		if (d->kfd < 0 || d->parked || d->broken || now - d->kchecked_ns < 100000000ull)
+		if (d->kfd < 0 || d->parked || d->broken || (!force && now - d->kchecked_ns < 100000000ull))
 			continue;
 		d->kchecked_ns = now;
 		if (ioctl(d->kfd, VBUS_IOC_GET_STATS, &st) || !st.broken)
@@ -949,7 +970,7 @@ static void link_serve(struct vbusd_link *l)
 	if (shm_signal_wakeup(&l->event.sig, bus_drain, l, cfg.budget, &iter) == SHM_SIGNAL_RESCHED)
 		l->resched = true;
 	vbusd_serve_devices(l, &cfg);
-	offload_check_broken(l);
+	offload_check_broken(l, false);
 }
 
 /* SIGHUP: re-read the config; devices that appeared are added (DEVADD), gone ones dropped (DEVDROP). */
