@@ -64,6 +64,7 @@ static void ioq_bind(struct ioq *q, struct vbus_ioq_ring *ring, unsigned int sid
 	q->ooo_nfree = 0;
 	q->ooo_cap = 0;
 	q->done = 0;
+	q->asym_hook = NULL;
 	q->offer = VBUS_IOQ_F_EVENT_IDX;
 	shm_signal_bind(&q->sig, ring ? &ring->signal : NULL, side);
 	q->side = side;
@@ -95,11 +96,19 @@ static int ioq_track(struct ioq *q, void *track, size_t track_bytes, u32 count)
 int ioq_north_init(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 flags, u32 base,
 		   u64 region_size)
 {
-	return ioq_north_init_ooo(q, ring, count, flags, base, region_size, NULL, 0);
+	return ioq_north_init_offer(q, ring, count, flags, base, region_size, NULL);
 }
 
 int ioq_north_init_ooo(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 flags, u32 base,
 		       u64 region_size, void *track, size_t track_bytes)
+{
+	struct ioq_offer o = { .track = track, .track_bytes = track_bytes };
+
+	return ioq_north_init_offer(q, ring, count, flags, base, region_size, &o);
+}
+
+int ioq_north_init_offer(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 flags, u32 base,
+			 u64 region_size, const struct ioq_offer *o)
 {
 	u32 i;
 
@@ -107,8 +116,11 @@ int ioq_north_init_ooo(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16
 	    (flags & ~VBUS_IOQ_F_KNOWN) || region_size < VBUS_IOQ_RING_SIZE((u64)count))
 		return -EINVAL;
 	ioq_bind(q, ring, VBUS_NORTH, region_size);
-	if ((flags & VBUS_IOQ_F_OOO) && ioq_track(q, track, track_bytes, count))
+	if ((flags & VBUS_IOQ_F_OOO) && (!o || ioq_track(q, o->track, o->track_bytes, count)))
 		return -EINVAL;
+	if ((flags & VBUS_IOQ_F_ASYM_MB) && (!o || !o->asym_mb))
+		return -EINVAL;
+	q->sig.asym_mb = (flags & VBUS_IOQ_F_ASYM_MB) ? o->asym_mb : NULL;
 	q->ring_off = 0;
 	q->cnt = count;
 	q->flags = flags;
@@ -165,6 +177,8 @@ static int ioq_check_header(struct ioq *q, u64 ring_off)
 		return -EINVAL;
 	if ((flags & VBUS_IOQ_F_OOO) && count > q->ooo_cap)
 		return -EINVAL;
+	if ((flags & VBUS_IOQ_F_ASYM_MB) && !q->asym_hook)
+		return -EINVAL;
 	if (shm_signal_check(&ring->signal))
 		return -EINVAL;
 	if (VBUS_IOQ_RING_SIZE((u64)count) > q->region_size - ring_off)
@@ -173,6 +187,7 @@ static int ioq_check_header(struct ioq *q, u64 ring_off)
 	q->flags = flags;
 	q->idx = q->kicked = q->done = le32_to_cpu(READ_ONCE(ring->south.index));
 	q->rc = 0;
+	q->sig.asym_mb = (flags & VBUS_IOQ_F_ASYM_MB) ? q->asym_hook : NULL;
 	if (flags & VBUS_IOQ_F_OOO) {
 		u32 i;
 
@@ -184,12 +199,23 @@ static int ioq_check_header(struct ioq *q, u64 ring_off)
 
 int ioq_south_attach(struct ioq *q, void *region, u64 region_size, u64 ring_off)
 {
-	return ioq_south_attach_ooo(q, region, region_size, ring_off, NULL, 0);
+	return ioq_south_attach_offer(q, region, region_size, ring_off, NULL);
 }
 
 int ioq_south_attach_ooo(struct ioq *q, void *region, u64 region_size, u64 ring_off, void *track,
 			 size_t track_bytes)
 {
+	struct ioq_offer o = { .track = track, .track_bytes = track_bytes };
+
+	return ioq_south_attach_offer(q, region, region_size, ring_off, &o);
+}
+
+int ioq_south_attach_offer(struct ioq *q, void *region, u64 region_size, u64 ring_off,
+			   const struct ioq_offer *o)
+{
+	void *track = o ? o->track : NULL;
+	size_t track_bytes = o ? o->track_bytes : 0;
+
 	/* The offset is checked before the ring pointer is formed from it. */
 	if (ring_off > region_size || region_size - ring_off < sizeof(struct vbus_ioq_ring) ||
 	    (ring_off & 63)) {
@@ -208,6 +234,10 @@ int ioq_south_attach_ooo(struct ioq *q, void *region, u64 region_size, u64 ring_
 		q->ooo = track;
 		q->ooo_cap = min_t(u32, cap, VBUS_IOQ_MAX_COUNT);
 		q->offer |= VBUS_IOQ_F_OOO;
+	}
+	if (o && o->asym_mb) { /* south offers the asymmetric barrier */
+		q->asym_hook = o->asym_mb;
+		q->offer |= VBUS_IOQ_F_ASYM_MB;
 	}
 	if (ioq_check_header(q, ring_off)) {
 		ioq_violate(q, "header");
@@ -569,9 +599,12 @@ int ioq_arm(struct ioq *q, u32 t)
 	WRITE_ONCE(*event, cpu_to_le32(seen + t - 1)); /* A1 */
 	/*
 	 * MB-ARM (A2): the event store (A1) before the peer's index load (A3).
-	 * Pairs with MB-INJECT (K2) in the peer's kick.
+	 * Pairs with MB-INJECT (K2) in the peer's kick (asymmetric: membarrier()).
 	 */
-	virt_mb();
+	if (q->sig.asym_mb)
+		q->sig.asym_mb();
+	else
+		virt_mb();
 	ret = ioq_fetch_peer_index(q, &avail); /* A3 */
 	if (ret)
 		return ret;

@@ -63,6 +63,7 @@ void shm_signal_bind(struct shm_signal *s, struct vbus_shm_signal_desc *desc, un
 	s->desc = desc;
 	s->side = side;
 	s->mod = NULL;
+	s->asym_mb = NULL;
 }
 
 unsigned int shm_signal_state(const struct vbus_shm_signal_desc *desc, unsigned int side)
@@ -79,9 +80,13 @@ int shm_signal_enable(struct shm_signal *s)
 	WRITE_ONCE(irq->enabled, 1); /* E1 */
 	/*
 	 * MB-ENABLE (E2): orders the enabled store (E1) before the dirty and
-	 * pending loads (E3). Pairs with MB-INJECT (I2) in the sender.
+	 * pending loads (E3). Pairs with MB-INJECT (I2) in the sender; on an
+	 * asymmetric link (§1.3.2) the hook's membarrier() stands for both.
 	 */
-	virt_mb();
+	if (s->asym_mb)
+		s->asym_mb();
+	else
+		virt_mb();
 	if (irq_bit(&irq->dirty) || irq_bit(&irq->pending)) /* E3 */
 		return SHM_SIGNAL_SELF;
 	return SHM_SIGNAL_OK;
@@ -142,9 +147,13 @@ int shm_signal_inject_event(struct shm_signal *s, const __le32 *event, u32 new_i
 		 * descriptors) before the dirty load (IE) and store (I1). Pairs
 		 * with MB-DRAIN (W2): if IE reads 1, the receiver's next dirty
 		 * clear (W1) comes after that load, so its handler's loads of
-		 * the work (after W2) see our publish.
+		 * the work (after W2) see our publish. Asymmetric link (§1.3.2):
+		 * a compiler barrier, the receiver's membarrier() pays for it.
 		 */
-		virt_mb();
+		if (s->asym_mb)
+			barrier();
+		else
+			virt_mb();
 		/*
 		 * IE, SIG-12 dirty elision: an earlier inject set dirty and made
 		 * the notify decision; whoever clears dirty next sees our work.
@@ -164,9 +173,13 @@ int shm_signal_inject_event(struct shm_signal *s, const __le32 *event, u32 new_i
 	/*
 	 * MB-INJECT (I2/K2): the dirty store (I1) and the caller's index store
 	 * before the enabled/pending/event loads (I3, I4, K4). Pairs with
-	 * MB-ENABLE (E2), MB-CLEAR (W6) and MB-ARM (A2).
+	 * MB-ENABLE (E2), MB-CLEAR (W6) and MB-ARM (A2). Asymmetric link
+	 * (§1.3.2): a compiler barrier, the receiver's membarrier() pays for it.
 	 */
-	virt_mb();
+	if (s->asym_mb)
+		barrier();
+	else
+		virt_mb();
 	if (!irq_bit(&irq->enabled)) /* I3 */
 		return SHM_SIGNAL_SUPPRESS;
 	if (irq_bit(&irq->pending)) /* I4 */
@@ -200,9 +213,12 @@ drain:
 			/*
 			 * MB-DRAIN (W2): the dirty clear (W1) before the
 			 * handler's loads of the work. Pairs with MB-PUBLISH /
-			 * WMB-INJECT (I0) in the sender.
+			 * WMB-INJECT (I0) in the sender (asymmetric: membarrier()).
 			 */
-			virt_mb();
+			if (s->asym_mb)
+				s->asym_mb();
+			else
+				virt_mb();
 		} else {
 			/*
 			 * W2 without a clear (SIG-13): no store to order, only
@@ -221,9 +237,12 @@ drain:
 	WRITE_ONCE(irq->pending, 0); /* W5: late pending clear */
 	/*
 	 * MB-CLEAR (W6): the pending clear (W5) before the dirty re-check (W7).
-	 * Pairs with MB-INJECT (I2) in the sender.
+	 * Pairs with MB-INJECT (I2) in the sender (asymmetric: membarrier()).
 	 */
-	virt_mb();
+	if (s->asym_mb)
+		s->asym_mb();
+	else
+		virt_mb();
 	if (irq_bit(&irq->enabled) && irq_bit(&irq->dirty)) { /* W7 */
 		WRITE_ONCE(irq->pending, 1);		      /* W8 */
 		goto drain;

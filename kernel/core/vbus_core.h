@@ -55,6 +55,14 @@ struct shm_signal {
 	struct vbus_shm_signal_desc *desc;
 	unsigned int side;	     /* VBUS_NORTH or VBUS_SOUTH: who uses this handle */
 	struct vbus_moderation *mod; /* moderation of this side's injects, or NULL */
+	/*
+	 * Asymmetric barrier (§1.3.2), NULL = off: this side's sender barriers
+	 * MB-PUBLISH/MB-INJECT become compiler barriers and its receiver barriers
+	 * MB-ENABLE/DRAIN/CLEAR/ARM call this instead (a membarrier() reaching the
+	 * peer's CPU). Both sides of a signal MUST agree: set through the ring
+	 * flag VBUS_IOQ_F_ASYM_MB by ioq_*_offer, never by hand on one side.
+	 */
+	void (*asym_mb)(void);
 };
 
 /* Handler run by wakeup for each drain pass; it must consume all work it can see (§1.4). */
@@ -145,6 +153,7 @@ struct ioq {
 	u16 *ooo_free;		  /* north, VBUS_IOQ_F_OOO: stack of free ids */
 	u32 ooo_nfree;		  /* north: ids on the stack */
 	u32 ooo_cap;		  /* ids the tracking memory holds */
+	void (*asym_hook)(void);  /* south: the asymmetric barrier it offered, or NULL */
 	unsigned int side;
 	bool broken;	       /* sticky: every later operation returns -EIO (HOST-2) */
 	u64 violations;	       /* protocol violations seen */
@@ -182,6 +191,23 @@ int ioq_north_init(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 fla
  * the ring marked broken and the violation counted.
  */
 int ioq_south_attach(struct ioq *q, void *region, u64 region_size, u64 ring_off);
+/*
+ * Optional ring features a side brings (negotiation, §2.8): @track/@track_bytes
+ * for VBUS_IOQ_F_OOO (as ioq_*_ooo below), @asym_mb for VBUS_IOQ_F_ASYM_MB (a
+ * function issuing a barrier that also orders the peer's CPU, e.g.
+ * membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) with both processes registered).
+ * North: a flag in @flags needs its part of @o, else -EINVAL. South: it accepts
+ * the flags it brings the part for, and rejects a ring with any other (§2.8).
+ */
+struct ioq_offer {
+	void *track;
+	size_t track_bytes;
+	void (*asym_mb)(void);
+};
+int ioq_north_init_offer(struct ioq *q, struct vbus_ioq_ring *ring, u32 count, u16 flags, u32 base,
+			 u64 region_size, const struct ioq_offer *o);
+int ioq_south_attach_offer(struct ioq *q, void *region, u64 region_size, u64 ring_off,
+			   const struct ioq_offer *o);
 /*
  * VBUS_IOQ_F_OOO (§2.12). North: as ioq_north_init, with @track (>=
  * IOQ_OOO_TRACK_BYTES(@count) bytes, 8-aligned, private) required when @flags

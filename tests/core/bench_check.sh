@@ -33,7 +33,7 @@ d = json.load(open(sys.argv[1]))
 cfg = d["config"]
 for k in ("reps", "quick", "message_bytes", "ring", "burst", "stream_messages", "cpus_pinned"):
     assert k in cfg, "config lacks " + k
-units = {"msgs_per_s", "rtt_ns", "notifications_per_message"}
+units = {"msgs_per_s", "rtt_ns", "notifications_per_message", "ns_per_op"}
 seen = set()
 for m in d["measurements"]:
     u = units & set(m)

@@ -323,6 +323,56 @@ START_TEST(ooo_kick_counts_completions)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- asymmetric barrier (§1.3.2) */
+
+static unsigned int asym_calls;
+static void count_asym_mb(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	asym_calls++;
+}
+
+START_TEST(asym_negotiation_and_placement)
+{
+	struct ioq_offer o = { .asym_mb = count_asym_mb };
+	struct ioq q;
+	unsigned int iter;
+
+	memset(&reg, 0, sizeof(reg));
+	ck_assert_int_eq(ioq_north_init(&qn, &reg.ring, 8, VBUS_IOQ_F_ASYM_MB, 0, REGION), -EINVAL);
+	ck_assert_int_eq(
+		ioq_north_init_offer(&qn, &reg.ring, 8, VBUS_IOQ_F_ASYM_MB | VBUS_IOQ_F_EVENT_IDX, 0, REGION, &o), 0);
+	/* a south that did not offer it rejects the ring: its full fences would not pair with compiler barriers */
+	ck_assert_int_eq(ioq_south_attach(&q, &reg, REGION, 0), -EINVAL);
+	ck_assert_str_eq(q.violation, "header");
+	ck_assert_int_eq(ioq_south_attach_offer(&qs, &reg, REGION, 0, &o), 0);
+	ck_assert_ptr_eq(qs.sig.asym_mb, count_asym_mb);
+	ck_assert_ptr_eq(qn.sig.asym_mb, count_asym_mb);
+
+	/* senders never call it (MB-PUBLISH/MB-INJECT are compiler barriers) */
+	asym_calls = 0;
+	ck_assert_int_eq(push1(0, 64), 1);
+	ck_assert_int_ne(ioq_kick(&qn), -EIO);
+	ck_assert_uint_eq(asym_calls, 0);
+	/* receivers call it at MB-ENABLE, MB-DRAIN (a pass that clears dirty), MB-CLEAR and MB-ARM */
+	ck_assert_int_eq(shm_signal_enable(&qs.sig), SHM_SIGNAL_SELF); /* dirty was set by the kick */
+	ck_assert_uint_eq(asym_calls, 1);
+	ck_assert_int_eq(shm_signal_wakeup(&qs.sig, NULL, NULL, 0, &iter), SHM_SIGNAL_OK);
+	ck_assert_uint_eq(asym_calls, 3); /* one drain pass with a clear, then the pending clear */
+	ck_assert_int_eq(ioq_arm(&qs, 1), IOQ_READY);
+	ck_assert_uint_eq(asym_calls, 4);
+
+	/* an offering south still takes a ring without the flag, with full fences */
+	memset(&reg, 0, sizeof(reg));
+	ck_assert_int_eq(ioq_north_init(&qn, &reg.ring, 8, 0, 0, REGION), 0);
+	ck_assert_int_eq(ioq_south_attach_offer(&qs, &reg, REGION, 0, &o), 0);
+	ck_assert_ptr_null(qs.sig.asym_mb);
+	asym_calls = 0;
+	ck_assert_int_eq(shm_signal_enable(&qs.sig), SHM_SIGNAL_OK);
+	ck_assert_uint_eq(asym_calls, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core-ooo");
@@ -337,6 +387,7 @@ int main(void)
 	tcase_add_test(tc, ooo_hostile_north);
 	tcase_add_test(tc, ooo_hostile_south);
 	tcase_add_test(tc, ooo_kick_counts_completions);
+	tcase_add_test(tc, asym_negotiation_and_placement);
 	suite_add_tcase(s, tc);
 	return vbus_check_run(s);
 }

@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -279,6 +281,78 @@ static double bench_eventfd_rtt(uint64_t iters)
 	return ns;
 }
 
+/*
+ * What decides whether the asymmetric barrier (spec §1.3.2) pays: the sender
+ * would drop one full fence per kick (a store to a line the peer reads, then
+ * the fence: the kick's pattern), the receiver would pay one membarrier() per
+ * MB-ENABLE/DRAIN/CLEAR/ARM instead. Both measured with the peer thread
+ * running on the other CPU (spinning on the line), as it would be.
+ */
+struct asym_cost {
+	_Alignas(64) uint64_t line;
+	_Alignas(64) uint64_t done;
+	uint64_t iters;
+	int membarrier; /* 1: time membarrier(), 0: time store + fence */
+	double secs;
+};
+
+static long sys_membarrier(int cmd)
+{
+	return syscall(__NR_membarrier, cmd, 0, 0);
+}
+
+static void *asym_timer(void *a)
+{
+	struct asym_cost *c = a;
+	double t0 = vbus_now_s();
+
+	for (uint64_t i = 0; i < c->iters; i++) {
+		if (c->membarrier) {
+			if (sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+				break;
+		} else {
+			__atomic_store_n(&c->line, i, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		}
+	}
+	c->secs = vbus_now_s() - t0;
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *asym_peer(void *a)
+{
+	struct asym_cost *c = a;
+	uint64_t sink = 0;
+
+	while (!__atomic_load_n(&c->done, __ATOMIC_ACQUIRE))
+		sink += __atomic_load_n(&c->line, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->line, sink, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/* ns per operation: a store + full fence, or (membarrier) one private expedited membarrier(); 0 if unavailable. */
+static double bench_asym_cost(uint64_t iters, int membarrier)
+{
+	struct asym_cost *c = aligned_alloc(64, sizeof(*c));
+	double ns = 0;
+
+	if (!c)
+		return 0;
+	memset(c, 0, sizeof(*c));
+	c->iters = iters;
+	c->membarrier = membarrier;
+	if (membarrier && sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)) {
+		fprintf(stderr, "vbus-bench: membarrier(REGISTER_PRIVATE_EXPEDITED): %s\n", strerror(errno));
+		free(c);
+		return 0;
+	}
+	run_pair(asym_timer, asym_peer, c);
+	ns = c->secs / iters * 1e9;
+	free(c);
+	return ns;
+}
+
 /* ------------------------------------------------------------- vbus */
 
 struct vb {
@@ -289,14 +363,23 @@ struct vb {
 	double secs;
 	uint64_t sink;
 	int err;
+	uint32_t link_flags; /* VBUS_LINK_* for vb_open */
 };
+
+/* Set when this kernel lacks membarrier's global expedited command: the asym rows are then 0, not failures. */
+static int asym_unavailable;
 
 static int vb_open(struct vb *v, uint32_t ring)
 {
-	struct vbus_link_params lp = { .ring_count = ring, .buf_size = MSG };
+	struct vbus_link_params lp = { .ring_count = ring, .buf_size = MSG, .flags = v->link_flags };
 	int fds[VBUS_LINK_NFDS], i, ret;
 
 	ret = vbus_link_create(&lp, &v->north);
+	if (ret == -EOPNOTSUPP && (v->link_flags & VBUS_LINK_ASYM_BARRIER)) {
+		if (!asym_unavailable)
+			fprintf(stderr, "vbus-bench: no membarrier(GLOBAL_EXPEDITED): asym barrier rows left at 0\n");
+		asym_unavailable = 1;
+	}
 	if (ret)
 		return ret;
 	vbus_link_fds(v->north, fds);
@@ -392,9 +475,11 @@ struct stream_result {
 	double notif_per_msg;
 };
 
-static struct stream_result bench_vbus_stream(uint64_t n, unsigned int burst, enum vbus_wait mode)
+static struct stream_result bench_vbus_stream(uint64_t n, unsigned int burst, enum vbus_wait mode, uint32_t link_flags)
 {
-	struct vb v = { .n = n - n % burst, .burst = burst, .rx_mode = mode, .tx_mode = mode };
+	struct vb v = {
+		.n = n - n % burst, .burst = burst, .rx_mode = mode, .tx_mode = mode, .link_flags = link_flags
+	};
 	struct stream_result r = { 0, 0 };
 	struct vbus_link_stats sn, ss;
 
@@ -446,9 +531,9 @@ static void *vb_rtt_south(void *a)
 	return NULL;
 }
 
-static double bench_vbus_rtt(uint64_t iters, enum vbus_wait mode)
+static double bench_vbus_rtt(uint64_t iters, enum vbus_wait mode, uint32_t link_flags)
 {
-	struct vb v = { .n = iters, .rx_mode = mode, .tx_mode = mode };
+	struct vb v = { .n = iters, .rx_mode = mode, .tx_mode = mode, .link_flags = link_flags };
 	double ns = 0;
 
 	if (vb_open(&v, 64))
@@ -471,9 +556,9 @@ struct bench_cfg {
 	uint64_t stream_n, rtt_n, block_n;
 };
 
-enum unit { U_MSGS_PER_S, U_RTT_NS, U_PER_MSG };
+enum unit { U_MSGS_PER_S, U_RTT_NS, U_PER_MSG, U_NS_OP };
 /* the JSON key of each unit: the same key as vbus-model's for the same quantity (docs/cli.md) */
-static const char *const unit_key[] = { "msgs_per_s", "rtt_ns", "notifications_per_message" };
+static const char *const unit_key[] = { "msgs_per_s", "rtt_ns", "notifications_per_message", "ns_per_op" };
 
 /* A run measures one figure into out[0] (and, for a vbus stream, notifications per message into out[1]). */
 typedef void (*run_fn)(const struct bench_cfg *c, double out[2]);
@@ -488,6 +573,8 @@ RUN(run_spsc1, bench_spsc(c->stream_n, 1))
 RUN(run_spsc32, bench_spsc(c->stream_n, BURST))
 RUN(run_spin_rtt, bench_spin_rtt(c->rtt_n))
 RUN(run_efd_rtt, bench_eventfd_rtt(c->block_n))
+RUN(run_fence_cost, bench_asym_cost(c->rtt_n * 10, 0))
+RUN(run_membarrier_cost, bench_asym_cost(c->block_n, 1))
 RUN(run_split1, bench_split_vq_stream(c->stream_n, 1))
 RUN(run_split32, bench_split_vq_stream(c->stream_n, BURST))
 RUN(run_packed1, bench_packed_vq_stream(c->stream_n, 1))
@@ -496,8 +583,9 @@ RUN(run_split_rtt, bench_split_vq_rtt(c->rtt_n))
 RUN(run_packed_rtt, bench_packed_vq_rtt(c->rtt_n))
 RUN(run_split_brtt, bench_split_vq_block_rtt(c->block_n))
 RUN(run_packed_brtt, bench_packed_vq_block_rtt(c->block_n))
-RUN(run_poll_rtt, bench_vbus_rtt(c->rtt_n, VBUS_WAIT_POLL))
-RUN(run_block_rtt, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK))
+RUN(run_poll_rtt, bench_vbus_rtt(c->rtt_n, VBUS_WAIT_POLL, 0))
+RUN(run_block_rtt, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK, 0))
+RUN(run_block_rtt_asym, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK, VBUS_LINK_ASYM_BARRIER))
 #undef RUN
 
 static void run_split_bstream(const struct bench_cfg *c, double out[2])
@@ -512,7 +600,7 @@ static void run_packed_bstream(const struct bench_cfg *c, double out[2])
 
 static void run_vb_stream(uint64_t n, unsigned int burst, enum vbus_wait mode, double out[2])
 {
-	struct stream_result s = bench_vbus_stream(n, burst, mode);
+	struct stream_result s = bench_vbus_stream(n, burst, mode, 0);
 
 	out[0] = s.rate;
 	out[1] = s.notif_per_msg;
@@ -521,6 +609,14 @@ static void run_vb_stream(uint64_t n, unsigned int burst, enum vbus_wait mode, d
 static void run_vb1(const struct bench_cfg *c, double out[2])
 {
 	run_vb_stream(c->stream_n, 1, VBUS_WAIT_POLL, out);
+}
+
+static void run_vb1_asym(const struct bench_cfg *c, double out[2])
+{
+	struct stream_result s = bench_vbus_stream(c->stream_n, 1, VBUS_WAIT_POLL, VBUS_LINK_ASYM_BARRIER);
+
+	out[0] = s.rate;
+	out[1] = s.notif_per_msg;
 }
 
 static void run_vb32(const struct bench_cfg *c, double out[2])
@@ -552,6 +648,8 @@ static const struct measurement measurements[] = {
 	{ "spsc_burst32", "SPSC ring, burst 32", U_MSGS_PER_S, 0, run_spsc32 },
 	{ "spin_pingpong", "spin ping-pong (one line)", U_RTT_NS, 0, run_spin_rtt },
 	{ "eventfd_pingpong", "eventfd ping-pong", U_RTT_NS, 0, run_efd_rtt },
+	{ "fence_cost", "store + full fence (sender's MB per kick)", U_NS_OP, 0, run_fence_cost },
+	{ "membarrier_cost", "membarrier() (receiver's asymmetric MB)", U_NS_OP, 0, run_membarrier_cost },
 	{ "split_vq_single", "split virtqueue (ours), single", U_MSGS_PER_S, 0, run_split1 },
 	{ "split_vq_burst32", "split virtqueue (ours), burst 32", U_MSGS_PER_S, 0, run_split32 },
 	{ "packed_vq_single", "packed virtqueue (ours), single", U_MSGS_PER_S, 0, run_packed1 },
@@ -570,6 +668,9 @@ static const struct measurement measurements[] = {
 	{ "vbus_stream_burst32_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 	{ "vbus_rtt_poll", "vbus RTT, poll", U_RTT_NS, 1, run_poll_rtt },
 	{ "vbus_rtt_block", "vbus RTT, block", U_RTT_NS, 1, run_block_rtt },
+	{ "vbus_stream_single_asym", "vbus stream, single, poll, asym barrier", U_MSGS_PER_S, 1, run_vb1_asym },
+	{ "vbus_stream_single_asym_notif", "  notifications per message", U_PER_MSG, 1, NULL },
+	{ "vbus_rtt_block_asym", "vbus RTT, block, asym barrier", U_RTT_NS, 1, run_block_rtt_asym },
 	{ "vbus_stream_spin", "vbus saturated stream, spin-then-block", U_MSGS_PER_S, 1, run_spin_stream },
 	{ "vbus_stream_spin_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 	{ "vbus_stream_block", "vbus saturated stream, block", U_MSGS_PER_S, 1, run_block_stream },
@@ -603,6 +704,11 @@ static const struct ratio_row ratios[] = {
 	{ "vbus_stream_block", "split_vq_stream_block", ">", 1 },
 	{ "vbus_stream_block", "packed_vq_stream_block", ">", 1 },
 	{ "split_vq_stream_block", "split_vq_burst32", NULL, 0 },
+	/* the asymmetric barrier (§1.3.2) against the same link with full fences, same run */
+	{ "vbus_stream_single_asym", "vbus_stream_single", NULL, 0 },
+	{ "vbus_rtt_block_asym", "vbus_rtt_block", NULL, 0 },
+	/* asymmetric barrier break-even: kicks whose fence it saves per membarrier the receiver pays */
+	{ "membarrier_cost", "fence_cost", NULL, 0 },
 	{ "packed_vq_stream_block", "packed_vq_burst32", NULL, 0 },
 };
 #define NRATIO ((int)(sizeof(ratios) / sizeof(ratios[0])))
@@ -682,6 +788,8 @@ static void fmt_value(char *buf, size_t n, enum unit u, double v)
 		snprintf(buf, n, "%.2f M/s", v / 1e6);
 	else if (u == U_RTT_NS)
 		snprintf(buf, n, "%.0f ns", v);
+	else if (u == U_NS_OP)
+		snprintf(buf, n, "%.1f ns/op", v);
 	else
 		snprintf(buf, n, "%.5f", v);
 }
@@ -947,7 +1055,8 @@ int main(int argc, char **argv)
 	}
 	int failed = 0;
 	for (int i = 0; i < NMEAS; i++)
-		if (measurements[i].vbus && measurements[i].unit != U_PER_MSG && !(val[i] > 0)) {
+		if (measurements[i].vbus && measurements[i].unit != U_PER_MSG && !(val[i] > 0) &&
+		    !(asym_unavailable && strstr(measurements[i].key, "_asym"))) {
 			fprintf(stderr, "vbus-bench: %s: measurement failed\n", measurements[i].key);
 			failed = 1;
 		}

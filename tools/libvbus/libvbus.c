@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -106,6 +108,31 @@ LINK_EXPORT void vbus_link_close(struct vbus_link *l)
 	free(l);
 }
 
+/*
+ * The asymmetric barrier's receiver side (§1.3.2): a full barrier on every CPU
+ * running a thread of a registered process, so the peer's plain (compiler
+ * barrier) stores are ordered as if it had fenced. Registration was checked
+ * before the ring flag was set or accepted; should the call still fail, a local
+ * full fence is the best left (not enough for the peer: it cannot fail once
+ * registered, per membarrier(2)).
+ */
+static void link_asym_mb(void)
+{
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0))
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* Feature check and registration of this process for link_asym_mb: 0 or -EOPNOTSUPP. */
+static int link_asym_register(void)
+{
+	long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED) ||
+	    syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
 static u64 link_data_off(u32 count)
 {
 	return (VBUS_IOQ_RING_SIZE((u64)count) + 63) & ~63ull;
@@ -118,8 +145,10 @@ LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_l
 
 	if (!p || !out || p->ring_count < VBUS_IOQ_MIN_COUNT || p->ring_count > VBUS_IOQ_MAX_COUNT ||
 	    (p->ring_count & (p->ring_count - 1)) || p->buf_size == 0 || p->buf_size > VBUS_IOQ_MAX_LEN ||
-	    (p->flags & ~VBUS_LINK_EVENT_IDX))
+	    (p->flags & ~(VBUS_LINK_EVENT_IDX | VBUS_LINK_ASYM_BARRIER)))
 		return -EINVAL;
+	if ((p->flags & VBUS_LINK_ASYM_BARRIER) && link_asym_register())
+		return -EOPNOTSUPP;
 	l = link_alloc();
 	if (!l)
 		return -ENOMEM;
@@ -143,8 +172,13 @@ LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_l
 		l->region = NULL;
 		goto err_mmap;
 	}
-	ret = ioq_north_init(&l->q, (struct vbus_ioq_ring *)l->region, p->ring_count,
-			     (p->flags & VBUS_LINK_EVENT_IDX) ? VBUS_IOQ_F_EVENT_IDX : 0, 0, l->size);
+	{
+		struct ioq_offer o = { .asym_mb = link_asym_mb };
+		u16 fl = ((p->flags & VBUS_LINK_EVENT_IDX) ? VBUS_IOQ_F_EVENT_IDX : 0) |
+			 ((p->flags & VBUS_LINK_ASYM_BARRIER) ? VBUS_IOQ_F_ASYM_MB : 0);
+
+		ret = ioq_north_init_offer(&l->q, (struct vbus_ioq_ring *)l->region, p->ring_count, fl, 0, l->size, &o);
+	}
 	if (ret) {
 		vbus_link_close(l);
 		return ret;
@@ -201,7 +235,17 @@ LINK_EXPORT int vbus_link_attach(const int fds[VBUS_LINK_NFDS], struct vbus_link
 		l->region = NULL;
 		goto err_mmap;
 	}
-	ret = ioq_south_attach(&l->q, l->region, l->size, 0);
+	{
+		/* offer the asymmetric barrier when this kernel has it; register only if the ring uses it */
+		long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+		struct ioq_offer o = { 0 };
+
+		if (cmds > 0 && (cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED))
+			o.asym_mb = link_asym_mb;
+		ret = ioq_south_attach_offer(&l->q, l->region, l->size, 0, &o);
+		if (!ret && (l->q.flags & VBUS_IOQ_F_ASYM_MB) && link_asym_register())
+			ret = -EOPNOTSUPP;
+	}
 	if (ret)
 		goto err_check;
 	l->rx_efd = l->fd[1];

@@ -31,7 +31,15 @@ enum vbus_wait {
 };
 
 #define VBUS_LINK_EVENT_IDX (1u << 0) /* vbus_link_params.flags: ring uses the event index */
-#define VBUS_LINK_NFDS 3	      /* memfd, kick eventfd, call eventfd */
+/*
+ * vbus_link_params.flags: the asymmetric barrier (spec §1.3.2, ring flag VBUS_IOQ_F_ASYM_MB): a
+ * sender's kick pays a compiler barrier instead of a full fence, a receiver that enables, drains or
+ * arms pays membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) (a few µs) instead. It pays on links whose
+ * receivers rarely sleep (polling); vbus-bench prints the break-even. Needs membarrier's global
+ * expedited command: vbus_link_create returns -EOPNOTSUPP without it, and an attach without it fails.
+ */
+#define VBUS_LINK_ASYM_BARRIER (1u << 1)
+#define VBUS_LINK_NFDS 3 /* memfd, kick eventfd, call eventfd */
 
 struct vbus_link_params {
 	uint32_t ring_count; /* descriptors, power of two, 2..32768 */

@@ -17,4 +17,6 @@ void vx_store(volatile void *p, unsigned int size, uint64_t v, const char *file,
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
+/* a compiler barrier orders nothing the explorer tracks (the asymmetric sender, §1.3.2) */
+#define barrier() __asm__ __volatile__("" ::: "memory")
 #endif
