@@ -32,6 +32,20 @@ check() {
 	grep -q "RMB-INDEX dropped" "$out" || { echo "FAIL: the dropped site is not shown"; fail=1; }
 	expect 0 --scenario link --depth 1
 	grep -q "production core, scenario link, x86-TSO, depth 1: .* 0 violations" "$out" || { echo "FAIL: no link summary"; fail=1; }
+	# --json: stdout is one object with "config" and the explorer keys of docs/cli.md, even with a violation
+	# (the counterexample goes to stderr)
+	for args in "--depth 1" "--depth 1 --model weak --drop RMB-INDEX"; do
+		"${x[@]}" --json $args >"$out" 2>/dev/null
+		python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["config"]
+assert c["impl"] == "core" and c["scenario"] == "plain" and c["depth"] == 1, c
+for k in ("states", "transitions", "quiescent", "violations", "seconds", "explorer_states_per_s"):
+    assert isinstance(d[k], (int, float)), k
+assert d["states"] > 0
+assert (d["violations"] > 0) == (c["drop"] is not None), d
+' "$out" || { echo "FAIL: ${x[*]} --json $args is not the documented JSON object"; fail=1; }
+	done
 }
 x=("$1")
 check vbus-explore-core

@@ -1321,7 +1321,7 @@ static void usage(FILE *f, const char *prog)
 		"usage: %s [--scenario plain|evidx|lower|both|link|link-evidx|reclaim]\n"
 		"       [--depth 1..%d]"
 		" [--model tso|weak] [--drop LABEL] [--max-states N] [--no-reduction] "
-		"[--quiet]\n"
+		"[--quiet] [--json]\n"
 		"Explore every interleaving and store-buffer flush order of the production "
 		"kernel/core functions.\n"
 		"  --scenario  (default plain)\n",
@@ -1336,6 +1336,10 @@ static void usage(FILE *f, const char *prog)
 		   "  --max-states give up beyond N states (default 20000000)\n"
 		   "  --no-reduction expand every step (no partial-order reduction; for "
 		   "cross-checking)\n"
+		   "  --json      one JSON object on stdout: \"config\" and the figures (states, "
+		   "transitions,\n"
+		   "              quiescent, violations, seconds, explorer_states_per_s); a counterexample "
+		   "goes to stderr\n"
 		   "Exit: 0 no violation, 3 violation (minimal counterexample printed: a "
 		   "documented extension),\n"
 		   "      1 the search failed (a limit), 2 usage error.\n");
@@ -1354,11 +1358,12 @@ int vbus_explore_core_main(const char *prog, int argc, char **argv)
 					    { "max-states", required_argument, 0, 'M' },
 					    { "quiet", no_argument, 0, 'q' },
 					    { "no-reduction", no_argument, 0, 'R' },
+					    { "json", no_argument, 0, 'j' },
 					    { "help", no_argument, 0, 'h' },
 					    { 0, 0, 0, 0 } };
 	struct result r;
 	unsigned int depth;
-	int o, rc;
+	int o, rc, json = 0;
 
 	for (int i = 1; i < argc; i++) /* --help wins, whatever else is on the line */
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -1407,13 +1412,17 @@ int vbus_explore_core_main(const char *prog, int argc, char **argv)
 		case 'R':
 			C.no_por = 1;
 			break;
+		case 'j':
+			json = 1;
+			break;
 		default:
 			return vbus_getopt_error(prog, o, argv[optind - 1], optopt);
 		}
 	}
 	if (optind != argc)
 		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
-	rc = explore(&r, C.quiet ? NULL : stdout);
+	/* with --json stdout carries only the object: the counterexample goes to stderr */
+	rc = explore(&r, C.quiet ? NULL : json ? stderr : stdout);
 	if (rc) {
 		char what[64];
 
@@ -1424,6 +1433,30 @@ int vbus_explore_core_main(const char *prog, int argc, char **argv)
 				 : rc == -EPERM	    ? "an agent stored to an address only its peer may write "
 						      "(single-writer breach)"
 						    : strerror(-rc));
+	}
+	if (json) {
+		/* docs/cli.md: "config" holds every option that changes the figures; the explorer keys */
+		printf("{\n  \"config\": { \"impl\": \"core\", \"scenario\": \"%s\", \"model\": \"%s\", "
+		       "\"depth\": %d, \"drop\": ",
+		       sc_name[C.sc], C.model == M_TSO ? "tso" : "weak", C.depth);
+		if (C.drop) {
+			putchar('"');
+			for (const char *c = C.drop; *c; c++)
+				if (*c == '"' || *c == '\\')
+					printf("\\%c", *c);
+				else if ((unsigned char)*c >= 0x20)
+					putchar(*c);
+			putchar('"');
+		} else {
+			printf("null");
+		}
+		printf(", \"max_states\": %llu, \"reduction\": %s },\n", (unsigned long long)C.max_states,
+		       C.no_por ? "false" : "true");
+		printf("  \"states\": %llu, \"transitions\": %llu, \"quiescent\": %llu, \"violations\": %llu,\n"
+		       "  \"seconds\": %.6f, \"explorer_states_per_s\": %.1f\n}\n",
+		       (unsigned long long)r.states, (unsigned long long)r.transitions, (unsigned long long)r.quiescent,
+		       (unsigned long long)r.violations, r.seconds, r.seconds > 0 ? (double)r.states / r.seconds : 0.0);
+		return r.violations ? 3 : VBUS_EXIT_OK;
 	}
 	printf("production core, scenario %s, %s, depth %d%s%s: %llu states, %llu transitions, "
 	       "%llu quiescent, "

@@ -43,6 +43,14 @@
 enum { T_DRAIN, T_ENABLE, T_POLL, T_ARM, T_COUNT };
 static const char *const test_name[T_COUNT] = { "drain", "enable", "poll", "arm" };
 
+/* One test's outcome, kept for --json. */
+struct lit_result {
+	int ran, failed;
+	uint64_t trials, fail_trial;
+	double seconds;
+};
+static struct lit_result results[T_COUNT];
+
 struct lit {
 	int test;
 	struct vbus_ioq_ring *ring;
@@ -273,6 +281,9 @@ static int run_test(int test, uint64_t seed, double seconds, uint64_t max_trials
 	__atomic_store_n(&l->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	t = now_s() - t0;
+	results[test] = (struct lit_result){
+		.ran = 1, .failed = ret, .trials = ret ? trial : trial - 1, .fail_trial = ret ? trial : 0, .seconds = t
+	};
 	if (!ret && !quiet)
 		printf("vbus-litmus %s: PASS %" PRIu64 " trials in %.2f s (%.0f trials/s), no forbidden "
 		       "outcome\n",
@@ -286,12 +297,15 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: vbus-litmus [--test drain|enable|poll|arm|all] [--seconds S] [--trials N] "
 		   "[--seed N] "
-		   "[--quiet]\n"
+		   "[--quiet] [--json]\n"
 		   "Litmus-style stress of the core's store->load barrier pairs on this machine.\n"
 		   "  --test     which pair (default all; all stops at the first failure)\n"
 		   "  --seconds  per test, 0 < S <= 3600 (default 1)\n"
 		   "  --trials   stop a test after N trials as well (default: time only)\n"
 		   "  --seed     reproduce a run's delay sequence (default: a fresh seed, printed)\n"
+		   "  --json     one JSON object on stdout: \"config\", \"pass\" and \"runs\" (each test's "
+		   "trials,\n"
+		   "             seconds, trials_per_s, failed and at which trial); the seed line goes to stderr\n"
 		   "Exit: 0 no forbidden outcome, 1 a lost wakeup (printed with its trial, seed and "
 		   "delays), 2 usage.\n");
 }
@@ -299,16 +313,15 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const char *const prog = "vbus-litmus";
-	static const struct option lo[] = { { "test", required_argument, 0, 't' },
-					    { "seconds", required_argument, 0, 's' },
-					    { "trials", required_argument, 0, 'n' },
-					    { "seed", required_argument, 0, 'S' },
-					    { "quiet", no_argument, 0, 'q' },
-					    { "help", no_argument, 0, 'h' },
-					    { 0, 0, 0, 0 } };
+	static const struct option lo[] = {
+		{ "test", required_argument, 0, 't' },	 { "seconds", required_argument, 0, 's' },
+		{ "trials", required_argument, 0, 'n' }, { "seed", required_argument, 0, 'S' },
+		{ "quiet", no_argument, 0, 'q' },	 { "json", no_argument, 0, 'j' },
+		{ "help", no_argument, 0, 'h' },	 { 0, 0, 0, 0 }
+	};
 	double seconds = 1.0;
 	uint64_t seed = 0, trials = 0;
-	int seeded = 0, quiet = 0, which = -1, ret = 0, o;
+	int seeded = 0, quiet = 0, json = 0, which = -1, ret = 0, o;
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -345,6 +358,9 @@ int main(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'j':
+			json = 1;
+			break;
 		default:
 			return vbus_getopt_error(prog, o, argv[optind - 1], optopt);
 		}
@@ -357,10 +373,30 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		seed = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32;
 	}
-	printf("vbus-litmus: seed %" PRIu64 " (reproduce the delay sequence with --seed %" PRIu64 ")\n", seed, seed);
+	fprintf(json ? stderr : stdout,
+		"vbus-litmus: seed %" PRIu64 " (reproduce the delay sequence with --seed %" PRIu64 ")\n", seed, seed);
 	fflush(stdout);
 	for (int t = 0; t < T_COUNT && !ret; t++)
 		if (which < 0 || which == t)
-			ret = run_test(t, seed, seconds, trials, quiet);
+			ret = run_test(t, seed, seconds, trials, quiet || json);
+	if (json) {
+		/* docs/cli.md: "config" holds every option that changes the figures */
+		printf("{\n  \"config\": { \"test\": \"%s\", \"seconds\": %.3f, \"trials\": %" PRIu64
+		       ", \"seed\": %" PRIu64 ", \"max_delay\": %u },\n",
+		       which < 0 ? "all" : test_name[which], seconds, trials, seed, MAX_DELAY);
+		printf("  \"pass\": %s,\n  \"runs\": [", ret ? "false" : "true");
+		for (int t = 0, n = 0; t < T_COUNT; t++) {
+			const struct lit_result *r = &results[t];
+
+			if (!r->ran)
+				continue;
+			printf("%s\n    { \"test\": \"%s\", \"trials\": %" PRIu64 ", \"seconds\": %.6f, "
+			       "\"trials_per_s\": %.1f, \"failed\": %s, \"failed_trial\": %" PRIu64 " }",
+			       n++ ? "," : "", test_name[t], r->trials, r->seconds,
+			       r->seconds > 0 ? (double)r->trials / r->seconds : 0.0, r->failed ? "true" : "false",
+			       r->fail_trial);
+		}
+		printf("\n  ]\n}\n");
+	}
 	return ret;
 }

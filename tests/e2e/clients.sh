@@ -38,6 +38,18 @@ kill -HUP "$vpid"
 sleep 0.3
 "$north" "$work/s" 4 1 1000 || fail "client after a bad SIGHUP"
 grep -q 'keeping the running configuration' "$log" || fail "bad config not reported"
+# --json (docs/cli.md): stdout is one object, "config" = the arguments, the figures under the shared keys
+"$north" --json "$work/s" 4 1 5000 >"$work/north.json" || fail "--json client"
+python3 - "$work/north.json" <<'PY' || fail "vbus-north --json is not the documented object: $(cat "$work/north.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["config"]
+assert c == {"vectors": 4, "device_id": 1, "count": 5000, "again": 0, "hostile": False}, c
+assert d["messages"] == 5000, d
+for k in ("doorbells", "interrupts"):
+    assert isinstance(d[k], int) and d[k] >= 0, k
+assert abs(d["notifications_per_message"] - (d["doorbells"] + d["interrupts"]) / 5000) < 1e-5, d
+PY
 kill -TERM "$vpid"
 wait "$vpid" || fail "vbusd exit status $? on SIGTERM"
 vpid=""
@@ -45,4 +57,4 @@ vpid=""
 n=$(grep -c 'type=echo msgs=' "$log")
 [ "$n" -ge 7 ] || fail "expected 7 links' echo counters, saw $n"
 grep 'type=echo msgs=' "$log" | grep -v 'violations=0 broken=0' && fail "a well-behaved client caused violations"
-echo "e2e.vbusd_clients: PASS: 1 x 100k, 3 concurrent x 20k, a killed client, reconnect, bad SIGHUP, SIGTERM"
+echo "e2e.vbusd_clients: PASS: 1 x 100k, 3 concurrent x 20k, a killed client, reconnect, bad SIGHUP, --json, SIGTERM"

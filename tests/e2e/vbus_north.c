@@ -46,18 +46,21 @@ static struct vbus_bus_layout lay;
 static struct ioq ctrl, evq, q[2];
 static uint64_t doorbells, irqs;
 static uint32_t tx_handle; /* the echo device's tx signal, from the last SHM registration */
+static FILE *info;	   /* what happened, in words: stdout, or stderr under --json */
 
 #define PROG "vbus-north"
 
 static void usage(void)
 {
-	printf("usage: vbus-north [--help] SOCKET VECTORS DEVICE-ID COUNT [AGAIN [hostile]]\n"
+	printf("usage: vbus-north [--help] [--json] SOCKET VECTORS DEVICE-ID COUNT [AGAIN [hostile]]\n"
 	       "Connect to vbusd's UNIX SOCKET as a QEMU ivshmem-doorbell client with VECTORS vectors (1 to %d),\n"
 	       "attach to the bus (BUS-8), open echo device DEVICE-ID (0 to 2^32-1) and echo COUNT messages\n"
 	       "(1 to 2^48) with checksums. With AGAIN (1 to 2^48), re-attach as a rebooted guest driver would\n"
 	       "and echo AGAIN more. With 'hostile', then queue a descriptor outside the region and wait up to\n"
 	       "5 s for the device record to read BROKEN. Exit 0 every echo intact (and BROKEN seen), 1 a failure\n"
-	       "(printed), 2 bad usage.\n",
+	       "(printed), 2 bad usage.\n"
+	       "  --json  one JSON object on stdout: \"config\" (the arguments) and the figures (messages,\n"
+	       "          doorbells, interrupts, notifications_per_message); the words go to stderr\n",
 	       MAXV);
 }
 
@@ -263,8 +266,9 @@ static int break_device(uint32_t id)
 			uint32_t ret;
 			int err;
 
-			printf("vbus-north: device %u: record state BROKEN after a descriptor outside the region\n",
-			       id);
+			fprintf(info,
+				"vbus-north: device %u: record state BROKEN after a descriptor outside the region\n",
+				id);
 			/* BROKEN stays until RELEASE (§3.3): a CLOSE must not publish it away */
 			err = verb(VBUS_CTRL_CLOSE, id, 0, 0, 0, 0, 0, &ret);
 			if (vbus_north_record(region, &lay, slot, &rec) || rec.state != VBUS_DEV_BROKEN) {
@@ -272,7 +276,8 @@ static int break_device(uint32_t id)
 					rec.state, err);
 				return 1;
 			}
-			printf("vbus-north: device %u: record still BROKEN after CLOSE (CLOSE returned %d)\n", id, err);
+			fprintf(info, "vbus-north: device %u: record still BROKEN after CLOSE (CLOSE returned %d)\n",
+				id, err);
 			return 0;
 		}
 	}
@@ -289,13 +294,21 @@ int main(int argc, char **argv)
 	int s, fd, self;
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	struct stat st;
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "json", no_argument, NULL, 'j' },
+					      { NULL, 0, NULL, 0 } };
 	uint64_t u;
-	int c;
+	int c, json = 0;
 
+	info = stdout;
 	opterr = 0;
 	/* '+': options only before SOCKET, so a negative number is an argument (refused with its range) */
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		if (c == 'j') {
+			json = 1;
+			info = stderr;
+			continue;
+		}
 		if (c != 'h')
 			return vbus_getopt_error(PROG, c, argv[optind - 1], optopt);
 		usage();
@@ -365,7 +378,15 @@ int main(int argc, char **argv)
 		return 1;
 	if (hostile && break_device(id))
 		return 1;
-	printf("vbus-north: peer %d: %" PRIu64 " echoes intact%s; doorbells %" PRIu64 " interrupts %" PRIu64 "\n", self,
-	       echoed, again ? " (re-attached once)" : "", doorbells, irqs);
+	fprintf(info,
+		"vbus-north: peer %d: %" PRIu64 " echoes intact%s; doorbells %" PRIu64 " interrupts %" PRIu64 "\n",
+		self, echoed, again ? " (re-attached once)" : "", doorbells, irqs);
+	if (json)
+		printf("{\n  \"config\": { \"vectors\": %u, \"device_id\": %" PRIu32 ", \"count\": %" PRIu64
+		       ", \"again\": %" PRIu64 ", \"hostile\": %s },\n"
+		       "  \"peer\": %d, \"messages\": %" PRIu64 ", \"doorbells\": %" PRIu64 ", \"interrupts\": %" PRIu64
+		       ", \"notifications_per_message\": %.6f\n}\n",
+		       nvec, id, count, again, hostile ? "true" : "false", self, echoed, doorbells, irqs,
+		       echoed ? (double)(doorbells + irqs) / (double)echoed : 0.0);
 	return 0;
 }
