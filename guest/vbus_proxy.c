@@ -308,8 +308,8 @@ int vbus_dev_ring_offer(struct vbus_device *vdev, u32 shm_id, struct ioq *q, u32
 	ring = vbus_dev_alloc(vdev, len, &off);
 	if (!ring)
 		return -ENOMEM;
-	ret = o ? ioq_north_init_offer(q, ring, count, flags, 0, link->size, o) :
-		  ioq_north_init(q, ring, count, flags, 0, link->size);
+	ret = o ? ioq_north_init_offer(q, ring, count, flags, 0, link->size, o)
+		: ioq_north_init(q, ring, count, flags, 0, link->size);
 	if (ret)
 		return ret;
 	ret = vbus_link_verb(link, VBUS_CTRL_SHM, vdev->id, shm_id, 0, off, len,

@@ -57,8 +57,9 @@
 enum { AG_N, AG_S };
 enum { M_TSO, M_WEAK };
 enum { SC_PLAIN, SC_EVIDX, SC_LOWER, SC_BOTH, SC_LINK, SC_LINK_EVIDX, SC_RECLAIM, SC_OOO, SC_COUNT };
-static const char *const sc_name[SC_COUNT] = { "plain", "evidx",   "lower",   "both",
-					       "link",	"link-evidx", "reclaim", "ooo" };
+static const char *const sc_name[SC_COUNT] = {
+	"plain", "evidx", "lower", "both", "link", "link-evidx", "reclaim", "ooo"
+};
 static const char *const sc_doc[SC_COUNT] = {
 	"plain ring (SIG-12 dirty elision on), south enables, serves doorbells, once "
 	"disables/polls/enables",
@@ -131,7 +132,7 @@ struct agent {
 	uint8_t blocked;  /* link: asleep in read(eventfd) with nothing in flight */
 	uint8_t inflight; /* doorbells sent TO this agent, not yet taken */
 	uint8_t sbn;
-	uint8_t got;	  /* OOO north: bit c-1 set once cookie c came back (each exactly once) */
+	uint8_t got; /* OOO north: bit c-1 set once cookie c came back (each exactly once) */
 	uint8_t pad[5];
 	struct sb_ent sb[SBMAX];
 	uint8_t ev[MAXEV]; /* load answers of the current call (every value in these scenarios fits)

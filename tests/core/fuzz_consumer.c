@@ -59,17 +59,17 @@ struct fz {
 	u8 *ring_mem;
 	u8 *bus_mem;
 	struct ioq qn, qs;
-	bool ooo;		  /* the ring is VBUS_IOQ_F_OOO */
-	void *track_n, *track_s;  /* the two sides' private tracking memory (exact size) */
-	u64 next_cookie;	  /* OOO: north's cookies are unique */
+	bool ooo;		 /* the ring is VBUS_IOQ_F_OOO */
+	void *track_n, *track_s; /* the two sides' private tracking memory (exact size) */
+	u64 next_cookie;	 /* OOO: north's cookies are unique */
 	struct {
 		u64 cookie, offset;
 		u32 len;
 		bool on;
-	} nf[OOO_MAX];		  /* OOO: north's cookies in flight (pushed, not reclaimed) */
-	bool held[OOO_MAX];	  /* OOO: the ids south took and did not complete */
-	struct ioq cn, cs; /* control ring: north, south */
-	struct ioq en, es; /* event ring */
+	} nf[OOO_MAX];	    /* OOO: north's cookies in flight (pushed, not reclaimed) */
+	bool held[OOO_MAX]; /* OOO: the ids south took and did not complete */
+	struct ioq cn, cs;  /* control ring: north, south */
+	struct ioq en, es;  /* event ring */
 	struct vbus_bus *bus;
 	u64 touched;
 };
@@ -192,8 +192,7 @@ static int setup(struct fz *f, u8 exp, u8 flags)
 					    IOQ_OOO_TRACK_BYTES(count)));
 		CHECK(ioq_is_ooo(&f->qs));
 	} else {
-		CHECK(!ioq_north_init(&f->qn, (void *)f->ring_mem, count, flags & 1, (u32)flags << 24,
-				      RING_REGION));
+		CHECK(!ioq_north_init(&f->qn, (void *)f->ring_mem, count, flags & 1, (u32)flags << 24, RING_REGION));
 		CHECK(!ioq_south_attach(&f->qs, f->ring_mem, RING_REGION, 0));
 	}
 	CHECK(!vbus_bus_create(f->bus, f->bus_mem, BUS_REGION, &lay));
@@ -301,7 +300,8 @@ static void ooo_complete(struct fz *f, u8 arg, const u8 *data, u32 len)
 					break;
 			id = j;
 		}
-		c[i] = (struct ioq_desc_info){ .cookie = id, .len = (u32)data[i] << 4,
+		c[i] = (struct ioq_desc_info){ .cookie = id,
+					       .len = (u32)data[i] << 4,
 					       .flags = data[i] & 1 ? VBUS_IOQ_DESC_F_ERROR : 0 };
 		if (id >= cnt || !f->held[id] || seen[id])
 			valid = false;

@@ -31,9 +31,9 @@ struct vbus_link;
  * a stream then pays about two wake-ups per ring's worth of messages.
  */
 enum vbus_wait {
-	VBUS_WAIT_POLL = 0,  /* busy-poll the ring with notifications disabled */
-	VBUS_WAIT_BLOCK = 1, /* notifications enabled, sleep in read(eventfd) at once */
-	VBUS_WAIT_SPIN = 2,  /* poll for the spin budget, then enable and block */
+	VBUS_WAIT_POLL = 0,		    /* busy-poll the ring with notifications disabled */
+	VBUS_WAIT_BLOCK = 1,		    /* notifications enabled, sleep in read(eventfd) at once */
+	VBUS_WAIT_SPIN = 2,		    /* poll for the spin budget, then enable and block */
 	VBUS_WAIT_DEFAULT = VBUS_WAIT_SPIN, /* spin-then-block with the adaptive budget */
 };
 
