@@ -23,7 +23,7 @@
 #include "cli.h"
 
 #define CAL_GHZ 3.0 /* the model's nominal core: cycles = ns * 3 */
-#define CAL_REPS 5    /* default repetitions (--reps) */
+#define CAL_REPS 5  /* default repetitions (--reps) */
 #define CAL_MAX_REPS 15
 #define CAL_RUN 32 /* lines in a run (line_stream) */
 #define CAL_MAX_BATCHES 400
@@ -504,8 +504,9 @@ int cmd_calibrate(int argc, char **argv)
 		fprintf(f, "%s\n    \"%s\": [%llu, %llu]", k ? "," : "", cal_names[k], (unsigned long long)lo[k],
 			(unsigned long long)hi[k]);
 	fprintf(f, "\n  },\n");
-	fprintf(f, "  \"calibration\": {\"reps\": %d, \"batches\": %d, \"load_1min_before\": %.2f, "
-		   "\"load_1min_after\": %.2f}\n}\n",
+	fprintf(f,
+		"  \"calibration\": {\"reps\": %d, \"batches\": %d, \"load_1min_before\": %.2f, "
+		"\"load_1min_after\": %.2f}\n}\n",
 		reps, batches, load0, load_end);
 	if (out) {
 		if (vbus_out_commit(&vo, prog))
