@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # vbus-model CLI checks. Usage: cli_test.sh VBUS_MODEL CASE
 #   vectors | explore-spec | explore-2009 | explore-evidx | explore-asym | explore-json | explore-progress | help |
-#   diff | params-errors | sweep | sweep-plot | bench | trace
+#   diff | params-errors | sweep | sweep-plot | bench | trace | calibrate [VBUS_BENCH]
 # Exit 0 pass, 1 fail (with the reason), 77 skip (with the reason).
 set -uo pipefail
 bin=${1:?usage: cli_test.sh VBUS_MODEL CASE}
@@ -151,6 +151,46 @@ params-errors)
 	# the printed parameters are a valid --params file
 	"$bin" params >"$work/all.json" && "$bin" run --params "$work/all.json" --messages 10 >/dev/null ||
 		fail "params output is not accepted by --params"
+	;;
+calibrate)
+	# the file calibrate writes: every measured parameter, its spread around it, how it was measured;
+	# --params and vbus-bench --model read it; a damaged one is refused (exit 1, file:line)
+	"$bin" calibrate --quick --reps 3 -o "$work/cal/p.json" 2>"$work/err" || fail "calibrate exited $?: $(cat "$work/err")"
+	cat "$work/cal/p.json"
+	python3 - "$work/cal/p.json" <<'PY' || fail "the parameter file does not hold the format (above)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = ["line_transfer", "line_stream", "barrier_full", "doorbell", "wakeup", "produce_per_msg",
+         "handler_per_msg", "poll_interval"]
+for n in names:
+    v, (lo, hi) = d[n], d["spread"][n]
+    assert isinstance(v, int) and lo <= v <= hi, "%s = %s outside its spread [%s, %s]" % (n, v, lo, hi)
+assert sorted(d["spread"]) == sorted(names), "spread keys: %s" % sorted(d["spread"])
+c = d["calibration"]
+assert c["reps"] == 3 and c["batches"] > 0 and "load_1min_before" in c and "load_1min_after" in c, c
+assert d["line_transfer"] > 0 and d["wakeup"] > 0 and d["poll_interval"] >= 1, d
+print("format ok")
+PY
+	"$bin" params --params "$work/cal/p.json" >"$work/echo" || fail "params refused calibrate's file"
+	lt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["line_transfer"])' "$work/cal/p.json")
+	grep -q "\"line_transfer\": $lt," "$work/echo" || fail "--params did not take line_transfer $lt"
+	# damaged files: the spread's order, an unknown name in it, a value that is no number
+	sed 's/"wakeup": \[\([0-9]*\), \([0-9]*\)\]/"wakeup": [1\2, \1]/' "$work/cal/p.json" >"$work/bad1.json"
+	sed 's/"doorbell": \[/"doorbel": [/' "$work/cal/p.json" >"$work/bad2.json"
+	sed 's/"reps": 3/"reps": three/' "$work/cal/p.json" >"$work/bad3.json"
+	for b in bad1 bad2 bad3; do
+		cmp -s "$work/$b.json" "$work/cal/p.json" && fail "$b: could not damage the file"
+		err=$("$bin" run --params "$work/$b.json" --messages 10 2>&1 >/dev/null); rc=$?
+		echo "$b: $err"
+		[ $rc -eq 1 ] || fail "$b: vbus-model run --params exited $rc, want 1"
+		echo "$err" | grep -Eq "$work/$b.json:[0-9]+: " || fail "$b: no file:line in '$err'"
+		if [ -n "${3:-}" ]; then
+			err=$("$3" --quick --model "$work/$b.json" 2>&1 >/dev/null); rc=$?
+			[ $rc -eq 1 ] || fail "$b: vbus-bench --model exited $rc, want 1"
+			echo "$err" | grep -Eq "$work/$b.json:[0-9]+: " || fail "$b: vbus-bench: no file:line in '$err'"
+		fi
+	done
+	"$bin" calibrate --reps 0 2>/dev/null; [ $? -eq 2 ] || fail "calibrate --reps 0 must exit 2"
 	;;
 sweep)
 	(cd "$work" && "$bin" sweep --loads 0.1,1 --messages 500) || fail "sweep exited non-zero"
