@@ -633,28 +633,28 @@ RUN(run_spin_rtt, bench_spin_rtt(c->rtt_n))
 RUN(run_efd_rtt, bench_eventfd_rtt(c->block_n))
 RUN(run_fence_cost, bench_asym_cost(c->rtt_n * 10, 0))
 RUN(run_membarrier_cost, bench_asym_cost(c->block_n, 1))
-RUN(run_split1, bench_split_vq_stream(c->stream_n, 1))
-RUN(run_split32, bench_split_vq_stream(c->stream_n, BURST))
-RUN(run_packed1, bench_packed_vq_stream(c->stream_n, 1))
-RUN(run_packed32, bench_packed_vq_stream(c->stream_n, BURST))
-RUN(run_split_rtt, bench_split_vq_rtt(c->rtt_n))
-RUN(run_packed_rtt, bench_packed_vq_rtt(c->rtt_n))
-RUN(run_split_brtt, bench_split_vq_block_rtt(c->block_n))
-RUN(run_packed_brtt, bench_packed_vq_block_rtt(c->block_n))
 RUN(run_poll_rtt, bench_vbus_rtt(c->rtt_n, VBUS_WAIT_POLL, 0))
 RUN(run_block_rtt, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK, 0))
 RUN(run_block_rtt_asym, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK, VBUS_LINK_ASYM_BARRIER))
 #undef RUN
 
-static void run_split_bstream(const struct bench_cfg *c, double out[2])
-{
-	out[0] = bench_split_vq_block_stream(c->stream_n, BURST, &out[1]);
-}
-
-static void run_packed_bstream(const struct bench_cfg *c, double out[2])
-{
-	out[0] = bench_packed_vq_block_stream(c->stream_n, BURST, &out[1]);
-}
+/* The virtqueue rows: one entry point (vq.c), the ring, mode, burst and message count named here. */
+#define RUN_VQ(name, ring, mode, burst, n)                                                                             \
+	static void name(const struct bench_cfg *c, double out[2])                                                     \
+	{                                                                                                              \
+		bench_vq_run(&(struct bench_vq){ BENCH_VQ_##ring, BENCH_VQ_##mode, burst }, c->n, out);                \
+	}
+RUN_VQ(run_split1, SPLIT, STREAM, 1, stream_n)
+RUN_VQ(run_split32, SPLIT, STREAM, BURST, stream_n)
+RUN_VQ(run_packed1, PACKED, STREAM, 1, stream_n)
+RUN_VQ(run_packed32, PACKED, STREAM, BURST, stream_n)
+RUN_VQ(run_split_rtt, SPLIT, RTT, 1, rtt_n)
+RUN_VQ(run_packed_rtt, PACKED, RTT, 1, rtt_n)
+RUN_VQ(run_split_brtt, SPLIT, BLOCK_RTT, 1, block_n)
+RUN_VQ(run_packed_brtt, PACKED, BLOCK_RTT, 1, block_n)
+RUN_VQ(run_split_bstream, SPLIT, BLOCK_STREAM, BURST, stream_n)
+RUN_VQ(run_packed_bstream, PACKED, BLOCK_STREAM, BURST, stream_n)
+#undef RUN_VQ
 
 static void run_vb_stream(uint64_t n, unsigned int burst, enum vbus_wait mode, double out[2])
 {
