@@ -126,9 +126,18 @@ static int sig_mark_and_check(struct vm_signal *s, int x, int elide)
 	return 1;
 }
 
+/* SIG-12: side x elides unless its moderation is in effect (MOD-1: not with H = 0 or C = 1) or it never
+ * elides (HW-2). */
+static int sig_elides(const struct vm_signal *s, int x)
+{
+	const struct vm_mod *m = &s->mod[x];
+
+	return !m->no_elide && !(m->on && m->holdoff != 0 && m->count != 1);
+}
+
 int vm_sig_inject(struct vm_signal *s, int x)
 {
-	if (!sig_mark_and_check(s, x, !s->mod[x].on))
+	if (!sig_mark_and_check(s, x, sig_elides(s, x)))
 		return VM_SUPPRESS;
 	return sig_send(s, x);
 }
@@ -166,6 +175,11 @@ void vm_sig_moderate(struct vm_signal *s, int x, uint32_t holdoff, uint32_t coun
 	m->mt = 0;
 }
 
+void vm_sig_no_elide(struct vm_signal *s, int x)
+{
+	s->mod[x].no_elide = 1;
+}
+
 int vm_sig_tick(struct vm_signal *s)
 {
 	int res = VM_IDLE;
@@ -190,7 +204,7 @@ int vm_sig_tick(struct vm_signal *s)
 
 int vm_sig_kick_check(struct vm_signal *s, int x, int event_idx)
 {
-	return sig_mark_and_check(s, x, !event_idx && !s->mod[x].on);
+	return sig_mark_and_check(s, x, !event_idx && sig_elides(s, x));
 }
 
 int vm_sig_kick_send(struct vm_signal *s, int x)
