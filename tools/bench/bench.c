@@ -684,7 +684,7 @@ static void run_vb32(const struct bench_cfg *c, double out[2])
 
 static void run_spin_stream(const struct bench_cfg *c, double out[2])
 {
-	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_SPIN, out);
+	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_DEFAULT, out);
 }
 
 static void run_block_stream(const struct bench_cfg *c, double out[2])
@@ -729,9 +729,9 @@ static const struct measurement measurements[] = {
 	{ "vbus_stream_single_asym", "vbus stream, single, poll, asym barrier", U_MSGS_PER_S, 1, run_vb1_asym },
 	{ "vbus_stream_single_asym_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 	{ "vbus_rtt_block_asym", "vbus RTT, block, asym barrier", U_RTT_NS, 1, run_block_rtt_asym },
-	{ "vbus_stream_spin", "vbus saturated stream, spin-then-block", U_MSGS_PER_S, 1, run_spin_stream },
+	{ "vbus_stream_spin", "vbus saturated stream, default wait", U_MSGS_PER_S, 1, run_spin_stream },
 	{ "vbus_stream_spin_notif", "  notifications per message", U_PER_MSG, 1, NULL },
-	{ "vbus_stream_block", "vbus saturated stream, block", U_MSGS_PER_S, 1, run_block_stream },
+	{ "vbus_stream_block", "vbus saturated stream, sleep at once", U_MSGS_PER_S, 1, run_block_stream },
 	{ "vbus_stream_block_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 };
 #define NMEAS ((int)(sizeof(measurements) / sizeof(measurements[0])))
@@ -746,11 +746,18 @@ struct ratio_row {
 static const struct ratio_row ratios[] = {
 	{ "vbus_stream_single", "spsc_single", ">=", 0.9 },
 	{ "vbus_stream_burst32", "spsc_burst32", ">=", 0.9 },
-	{ "vbus_rtt_poll", "spin_pingpong", "<=", 2 },
-	{ "vbus_rtt_block", "eventfd_pingpong", "<=", 1.1 },
-	{ "vbus_stream_spin", "vbus_stream_burst32", NULL, 0 },
+	{ "vbus_rtt_poll", "spin_pingpong", "<=", 1.5 },
+	{ "vbus_rtt_block", "eventfd_pingpong", "<=", 1.05 },
+	/*
+	 * The blocking stream (issue 13's goal): the default wait (VBUS_WAIT_DEFAULT, spin for the wake-up
+	 * cost it measures, then sleep) against the poll stream. A stream that sleeps at once (VBUS_WAIT_BLOCK)
+	 * pays about two wake-ups per ring's worth (ring / (2 x wake-up) is its ceiling, 0.1-0.3x poll where
+	 * a wake-up costs 100-250 us): printed, no target; it is compared with the virtqueues' instead.
+	 */
+	{ "vbus_stream_spin", "vbus_stream_burst32", ">=", 0.9 },
 	{ "vbus_stream_spin_notif", NULL, "<=", 0.01 },
-	{ "vbus_stream_block", "vbus_stream_burst32", ">=", 0.8 },
+	{ "vbus_stream_block", "vbus_stream_burst32", NULL, 0 },
+	{ "vbus_stream_block_notif", NULL, "<=", 0.01 },
 	{ "vbus_stream_single", "split_vq_single", ">", 1 },
 	{ "vbus_stream_burst32", "split_vq_burst32", ">", 1 },
 	{ "vbus_stream_single", "packed_vq_single", ">", 1 },
