@@ -404,9 +404,9 @@ static int gen_message(struct sim *s, struct chan *c, uint64_t t)
 
 /* ---- consumer ---- */
 /*
- * TIM-3 completions (cfg->completions, one-way streams): after a pass that consumed something the
- * consumer publishes its index and kicks the producer once (IOQ-6): MB-PUBLISH and the SIG-12 read
- * of the producer's irq record. A producer that found the ring full waits as the consumer's mode says
+ * TIM-3 completions (cfg->completions, one-way streams): the consumer publishes its index and kicks
+ * the producer (IOQ-6) after each quarter ring it consumed and at the end of a pass: MB-PUBLISH and the
+ * SIG-12 read of the producer's irq record. A producer that found the ring full waits as the consumer's mode says
  * (vbus-bench runs both sides in one mode): polling, it reads the consumer's index (line_transfer)
  * when the pass ends; blocked, it had enabled its irq record, so the kick notifies it (the consumer
  * pays the doorbell, the producer the wake-up, then the index line); spin-then-block spins
@@ -446,6 +446,9 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 		c->idx_seen = c->idx_ver;
 	}
 	uint64_t misses = 0; /* TIM-3: the first miss of a pass costs line_transfer, later ones overlap */
+	/* completions: a kick after each quarter ring and at the end of the pass (libvbus's south_drain) */
+	uint64_t quarter = s->cfg->ring_count >= 4 ? s->cfg->ring_count / 4 : s->cfg->ring_count, resume = 0;
+	int complete = s->cfg->completions && s->nch == 1, woke = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t seq = c->consumed + i, slot = seq & (s->cfg->ring_count - 1), line = slot / DESC_PER_LINE;
 		if (c->dseen[line] != c->dver[line]) {
@@ -475,6 +478,16 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 			if (reply && !*rc)
 				*rc = gen_message(s, reply, done);
 		}
+		if (complete && ((i + 1) % quarter == 0 || i + 1 == n)) {
+			uint64_t r;
+			cost += complete_kick(s, c, t + cost, &r);
+			if (c->stalled && !woke) {
+				woke = 1; /* the first kick wakes a waiting producer; later ones find it pending */
+				resume = r;
+				c->stalled = 0;
+				c->prod_sched = 1;
+			}
+		}
 	}
 	c->consumed += n;
 	if (s->cfg->trace) {
@@ -483,9 +496,8 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 			 (unsigned long long)(c->consumed - 1));
 		trace_rec(s, c, t + cost, c->cons, s->cfg->s2n && c->cons == VBUS_NORTH ? "reclaim" : "pop", "ok", det);
 	}
-	uint64_t resume = 0;
-	if (s->cfg->completions && s->nch == 1)
-		cost += complete_kick(s, c, t + cost, &resume);
+	if (woke && !*rc)
+		*rc = push_ev(s, resume, EV_PRODUCE, (int)(c - s->ch));
 	if (c->stalled && !*rc) {
 		c->stalled = 0;
 		c->prod_sched = 1;

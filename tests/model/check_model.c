@@ -652,6 +652,21 @@ START_TEST(stream_completions_by_hand)
 	ck_assert_uint_eq(r.cycles, 3 * (D + W));
 	ck_assert_uint_eq(r.doorbells, 2);
 	ck_assert_uint_eq(r.interrupts, 1);
+	/*
+	 * Kicks per quarter ring (2 of 8), with a fence B and a handler cost H per message: south's first pass
+	 * starts at 3B + D + W (north's kick: 2 fences + D; south's MB-DRAIN) and its kick after 2 messages
+	 * (B + D) wakes north at r1 = 4B + 2D + 2W + 2H. North's kick (2B + D) wakes south (W), MB-DRAIN (B), and
+	 * its 8th message is done after 8H and 3 quarter kicks (3B): r1 + 6B + D + W + 8H = 10B + 3(D + W) + 10H.
+	 * (One kick at the end of a pass instead: 7B + 3(D + W) + 16H.)
+	 */
+	ck_assert_int_eq(vm_param_parse(&c.p, "barrier_full=10", err, sizeof(err)), 0);
+	ck_assert_int_eq(vm_param_parse(&c.p, "handler_per_msg=100", err, sizeof(err)), 0);
+	uint64_t B = c.p.v[VM_P_BARRIER_FULL], H = c.p.v[VM_P_HANDLER_PER_MSG];
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_eq(r.messages, 16);
+	ck_assert_uint_eq(r.cycles, 10 * B + 3 * (D + W) + 10 * H);
+	ck_assert_uint_eq(r.doorbells, 2);
+	ck_assert_uint_eq(r.interrupts, 1);
 	/* the same pair polling: the stalled producer reads the index after the pass, nobody notifies */
 	ck_assert_int_eq(vm_param_parse(&c.p, "line_transfer=77", err, sizeof(err)), 0);
 	c.consumer = VM_CONS_POLL;
