@@ -13,6 +13,7 @@
 #include <vbus/shm_signal.h>
 
 #include "internal.h"
+#include "vbus_vector.h"
 
 #define IRQ_OFF(side, f)                                                                                               \
 	(offsetof(struct vbus_shm_signal_desc, irq) + sizeof(struct vbus_shm_signal_irq) * (side) + (f))
@@ -23,31 +24,9 @@ const char *vm_result_name(int r)
 {
 	static const char *const names[] = { "ok",   "self", "notify", "suppress", "evskip", "defer",
 					     "fire", "drop", "idle",   "armed",	   "ready",  "disabled" };
-	switch (r) {
-	case -EIO:
-		return "-EIO";
-	case -EAGAIN:
-		return "-EAGAIN";
-	case -ENOSPC:
-		return "-ENOSPC";
-	case -EINVAL:
-		return "-EINVAL";
-	case -ENODEV:
-		return "-ENODEV";
-	case -EBUSY:
-		return "-EBUSY";
-	case -ENOTCONN:
-		return "-ENOTCONN";
-	case -EEXIST:
-		return "-EEXIST";
-	case -ENOSYS:
-		return "-ENOSYS";
-	case -EOPNOTSUPP:
-		return "-EOPNOTSUPP";
-	}
 	if (r >= 0 && r < (int)(sizeof(names) / sizeof(names[0])))
 		return names[r];
-	return "-E?";
+	return vbus_trace_errno_name(r);
 }
 
 int vm_sig_get(const struct vm_signal *s, int side, int f)
