@@ -166,8 +166,9 @@ START_TEST(quarter_ring_kicks_wake_north_mid_drain)
 		m[i] = (struct vbus_link_msg){ .data = "x", .len = 1, .cookie = i };
 	ck_assert_int_eq(vbus_link_send(north, m, 8), 8); /* the ring is full */
 	ck_assert_int_eq(pthread_create(&t, NULL, north_wait, NULL), 0);
-	for (i = 0; i < 2000; i++) { /* until north's irq record is enabled (it then sleeps) */
-		vbus_link_dump(north, dump, sizeof(dump));
+	/* until north enabled its irq record (it then sleeps); south's dump shows irq[N] from shared memory */
+	for (i = 0; i < 2000; i++) {
+		vbus_link_dump(south, dump, sizeof(dump));
 		if (strstr(dump, " N=1"))
 			break;
 		usleep(1000);
