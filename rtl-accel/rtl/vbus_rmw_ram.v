@@ -8,8 +8,9 @@
 //   cycle t+1  modify: m_valid, m_addr, m_code and m_old (the word as left by every earlier op) are
 //              presented; the user's combinational next-state logic answers m_new, which is written
 //              at the end of the cycle
-// The RAM reads the old content when it is written in the same cycle (read-first), so an op issued
-// in the cycle its predecessor writes the same word would see a stale value: the forwarding register
+// A RAM read of the word being written in the same cycle returns the old content (or, in block RAM
+// without a read-during-write guarantee, anything: the RAM carries no_rw_check), so an op issued in
+// the cycle its predecessor writes the same word would see a stale value: the forwarding register
 // takes the predecessor's m_new instead. Without it a single channel could take one op every 2 cycles
 // only (Corundum's queue_manager stalls there); with it, one DOORBELL per clock on one channel.
 //
@@ -59,7 +60,6 @@ module vbus_rmw_ram #(
     end
 `endif
 
-    (* ram_style = "block" *) reg [W-1:0] mem [0:N-1];
     reg [W-1:0]  rd_reg;
     reg          init_busy;
     reg [AW-1:0] init_addr;
@@ -73,7 +73,10 @@ module vbus_rmw_ram #(
 
     assign op_ready = !init_busy;
 
-    // the RAM: one write port, one or two read ports, read-first
+    // the RAM: one write port, one or two read ports. A read of the word written in the same cycle is
+    // never used on the op port (fwd_hit forwards it) nor on the second port (rd2_hit forwards it), so
+    // the RAM carries no_rw_check: yosys need not build read-first logic around the block RAM.
+    (* ram_style = "block", no_rw_check *) reg [W-1:0] mem [0:N-1];
     always @(posedge clk) begin
         if (we)
             mem[wa] <= wd;
