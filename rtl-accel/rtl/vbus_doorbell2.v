@@ -18,10 +18,12 @@
 //   * Each engine takes ONE channel per clock. All events of the cycle on that channel are accepted and
 //     applied as one op, in the v1 order of HW-10: (1) expiry (scanner), (2) notify accepted (S.dirty = 0),
 //     (3) N_DIRTY read-clear, (4) the CPU write, (5) device control, (6) device inject. Priority for the
-//     channel of the cycle: north: expiry > N_DIRTY read > CPU write to an N register > inject;
+//     channel of the cycle: north: expiry > read of a north register (N_ENABLE, N_DIRTY, STATUS,
+//     MOD_HOLDOFF, MOD_COUNT: the north RAM has one read port, the engine's) > CPU write to an N
+//     register > inject;
 //     south: notify accepted > DOORBELL > device control. An event on another channel waits: its ready is
 //     low (awready/wready, arready, s_inject_ready, s_ctrl_ready). Events that need no engine (global and
-//     unmapped registers, reads of any register but N_DIRTY, ids >= N_CHANNELS, op 3) are never held back
+//     unmapped registers, reads of DOORBELL, N_ACK and CNT_*, ids >= N_CHANNELS, op 3) are never held back
 //     by the engines.
 //   * An op issued at t is modified at t + 1 (it sees every earlier op: forwarding); its fire pushes the
 //     channel into the stream FIFO at t + 1; the message is valid at t + 4 when nothing is ahead of it.
@@ -151,7 +153,13 @@ module vbus_doorbell2 #(
     wire w_cnt  = {wr_word, 2'b00} == VBUS_ACCEL_CH_MOD_COUNT[5:0];
     wire wr_needs_n = wr_is_ch && (w_en || w_ack || w_hold || w_cnt);
     wire wr_needs_s = wr_is_ch && w_db;
-    wire rd_needs_n = rd_is_ch && {rd_word, 2'b00} == VBUS_ACCEL_CH_N_DIRTY[5:0];
+    // reads of the registers held in the north word go through a north engine op (the engine's RAM read
+    // port serves them: the north RAM has no second copy); N_DIRTY's op also clears the bit (W1)
+    wire r_dirty = {rd_word, 2'b00} == VBUS_ACCEL_CH_N_DIRTY[5:0];
+    wire rd_needs_n = rd_is_ch && (r_dirty || {rd_word, 2'b00} == VBUS_ACCEL_CH_N_ENABLE[5:0]
+                      || {rd_word, 2'b00} == VBUS_ACCEL_CH_STATUS[5:0]
+                      || {rd_word, 2'b00} == VBUS_ACCEL_CH_MOD_HOLDOFF[5:0]
+                      || {rd_word, 2'b00} == VBUS_ACCEL_CH_MOD_COUNT[5:0]);
 
     // ---- engines: busy during the clearing sweep ---------------------------------------------------------
     wire n_op_ready;
@@ -201,7 +209,7 @@ module vbus_doorbell2 #(
 
     // ---- north engine --------------------------------------------------------------------------------------
     wire          n_go = xn || (rn && rd_go) || (wn && wr_go) || inj_go;
-    wire [NOP_W-1:0] n_code = {xn, rn && rd_go,
+    wire [NOP_W-1:0] n_code = {xn, rn && rd_go && r_dirty,
                                wn && wr_go && w_en && s_axil_wstrb[0], s_axil_wdata[0],
                                wn && wr_go && w_ack,
                                (wn && wr_go && w_hold) ? s_axil_wstrb[1:0] : 2'b00,
@@ -210,7 +218,10 @@ module vbus_doorbell2 #(
     wire          nm_valid;
     wire [CW-1:0] nm_addr;
     wire [NOP_W-1:0] nm_code;
-    wire [NW-1:0] nm_old, n_rd2;
+    wire [NW-1:0] nm_old;
+    /* verilator lint_off UNUSEDSIGNAL */ // the north engine has no second read port (reads take an op)
+    wire [NW-1:0] n_rd2_unused;
+    /* verilator lint_on UNUSEDSIGNAL */
     reg  [NW-1:0] nm_new;
     /* verilator lint_off UNUSEDSIGNAL */ // the mirror keeps {armed, deadline} only (none if MODERATION = 0)
     wire          n_we;
@@ -218,11 +229,11 @@ module vbus_doorbell2 #(
     wire [NW-1:0] n_wd;
     /* verilator lint_on UNUSEDSIGNAL */
 
-    vbus_rmw_ram #(.N(N), .W(NW), .OP_W(NOP_W), .AW(CW)) u_north (
+    vbus_rmw_ram #(.N(N), .W(NW), .OP_W(NOP_W), .AW(CW), .RD2(0)) u_north (
         .clk(clk), .rst(chan_rst),
         .op_valid(n_go), .op_ready(n_op_ready), .op_addr(nsel), .op_code(n_code),
         .m_valid(nm_valid), .m_addr(nm_addr), .m_code(nm_code), .m_old(nm_old), .m_new(nm_new),
-        .rd2_addr(rch), .rd2_data(n_rd2), .wr_en(n_we), .wr_addr(n_wa), .wr_data(n_wd)
+        .rd2_addr(rch), .rd2_data(n_rd2_unused), .wr_en(n_we), .wr_addr(n_wa), .wr_data(n_wd)
     );
 
     // ---- south engine --------------------------------------------------------------------------------------
@@ -258,7 +269,7 @@ module vbus_doorbell2 #(
             reg             scan_ok;    // the mirror read of last cycle was not during the sweep
             reg [TW:0]      mir_rd;     // {armed, deadline} of channel x_cand, read last cycle
             reg [CW-1:0]    x_cand;
-            reg [TW:0]      mirror [0:N-1];
+            (* ram_style = "block" *) reg [TW:0] mirror [0:N-1];
             localparam [TICK_LG:0] TMAX = (1 << TICK_LG) - 1;
             wire            tick_end = tick_cnt == TMAX;
             always @(posedge clk) begin
@@ -541,7 +552,8 @@ module vbus_doorbell2 #(
     assign s_axil_bvalid = bcount_reg != 2'd0;
     assign s_axil_bresp  = 2'b00;
 
-    // ---- AXI4-Lite read: stage A (the RAMs' second read ports), then R and a skid slot (as v1) ----------
+    // ---- AXI4-Lite read: stage A (the north op's m_old, the other RAMs' second read ports), then R and a
+    // skid slot (as v1) -------------------------------------------------------------------------------------
     // Accepted at t: the RAMs read channel rch (second ports), a global/unmapped value is taken into A.
     // At t + 1 the channel value is formed from the read ports and moves to R (or skid); if A must wait,
     // the value is kept in A's data register.
@@ -567,7 +579,7 @@ module vbus_doorbell2 #(
     reg [31:0]      ch_value;
     always @* begin
         nr = {FULLW{1'b0}};
-        nr[NW-1:0] = n_rd2;
+        nr[NW-1:0] = nm_old;   // a north-register read accepted at t is the north op at t + 1
         case ({a_word_reg, 2'b00})
             VBUS_ACCEL_CH_N_ENABLE[5:0]:    ch_value = {31'd0, nr[0]};
             VBUS_ACCEL_CH_N_DIRTY[5:0]:     ch_value = {31'd0, nr[2]};

@@ -29,7 +29,7 @@ module vbus_id_fifo #(
 );
     localparam integer DEPTH = 1 << CW;                 // >= N
 
-    reg [CW-1:0] mem [0:DEPTH-1];
+    (* ram_style = "block" *) reg [CW-1:0] mem [0:DEPTH-1];
     reg [CW:0]   wr_ptr, rd_ptr;                        // one extra bit: full vs empty
     reg          inflight;                              // a RAM read issued last cycle
     reg [CW-1:0] rd_data;

@@ -26,6 +26,7 @@ module vbus_rmw_ram #(
     parameter integer N    = 8,    // words (channels), 1..65536
     parameter integer W    = 16,   // word width in bits
     parameter integer OP_W = 4,    // width of the op code carried from issue to modify
+    parameter integer RD2  = 1,    // 1: the second read port; 0: none (rd2_data reads 0, no RAM copy)
     parameter integer AW   = (N > 1) ? $clog2(N) : 1
 ) (
     input  wire            clk,
@@ -58,7 +59,7 @@ module vbus_rmw_ram #(
     end
 `endif
 
-    reg [W-1:0]  mem [0:N-1];
+    (* ram_style = "block" *) reg [W-1:0] mem [0:N-1];
     reg [W-1:0]  rd_reg;
     reg          init_busy;
     reg [AW-1:0] init_addr;
@@ -72,19 +73,29 @@ module vbus_rmw_ram #(
 
     assign op_ready = !init_busy;
 
-    reg [W-1:0]  rd2_reg, rd2_wd;
-    reg          rd2_hit;
-
-    // the RAM: one write port, two read ports, read-first
+    // the RAM: one write port, one or two read ports, read-first
     always @(posedge clk) begin
         if (we)
             mem[wa] <= wd;
-        rd_reg  <= mem[op_addr];
-        rd2_reg <= mem[rd2_addr];
-        rd2_hit <= we && wa == rd2_addr;
-        rd2_wd  <= wd;
+        rd_reg <= mem[op_addr];
     end
-    assign rd2_data = rd2_hit ? rd2_wd : rd2_reg;
+    generate
+        if (RD2 != 0) begin : g_rd2
+            reg [W-1:0] rd2_reg, rd2_wd;
+            reg         rd2_hit;
+            always @(posedge clk) begin
+                rd2_reg <= mem[rd2_addr];
+                rd2_hit <= we && wa == rd2_addr;
+                rd2_wd  <= wd;
+            end
+            assign rd2_data = rd2_hit ? rd2_wd : rd2_reg;
+        end else begin : g_nord2
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire [AW-1:0] rd2_unused = rd2_addr;
+            /* verilator lint_on UNUSEDSIGNAL */
+            assign rd2_data = {W{1'b0}};
+        end
+    endgenerate
     assign wr_en    = we;
     assign wr_addr  = wa;
     assign wr_data  = wd;
@@ -94,7 +105,6 @@ module vbus_rmw_ram #(
             init_busy <= 1'b1;
             init_addr <= {AW{1'b0}};
             m_valid   <= 1'b0;
-            fwd_hit   <= 1'b0;
         end else begin
             if (init_busy) begin
                 init_addr <= init_addr + 1'b1;
@@ -102,12 +112,14 @@ module vbus_rmw_ram #(
                     init_busy <= 1'b0;
             end
             m_valid <= issue;
-`ifdef FORMAL_MUTANT_NO_FORWARD
-            fwd_hit <= 1'b0;   // deliberately broken for the formal mutant test: no forwarding
-`else
-            fwd_hit <= m_valid && m_addr == op_addr;
-`endif
         end
+        // not reset: m_old of the cycle after rst is still the word as left by the op of the rst cycle
+        // (the v2 top's register reads accepted in a soft-reset cycle take it)
+`ifdef FORMAL_MUTANT_NO_FORWARD
+        fwd_hit <= 1'b0;   // deliberately broken for the formal mutant test: no forwarding
+`else
+        fwd_hit <= m_valid && m_addr == op_addr;
+`endif
         m_addr   <= op_addr;
         m_code   <= op_code;
         fwd_data <= m_new;
