@@ -63,15 +63,25 @@ git -C "$src" rev-parse --git-dir >/dev/null 2>&1 || fail "$src: not a git check
 sha=$(git -C "$src" rev-parse --verify -q "$v1rev^{commit}") ||
 	fail "--v1-commit $v1rev: no such commit in this checkout (a shallow clone lacks it: git fetch --unshallow)"
 
-# ---- build v1's vbus-bench once per commit
-v1dir=$cache/bench-v1-${sha:0:12}
+# ---- build v1's vbus-bench once per commit, with the build type of the v2 binary's tree (same compiler flags)
+btype=RelWithDebInfo
+bcache=$(dirname "$bin")/../CMakeCache.txt
+if [ -f "$bcache" ]; then
+	t=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$bcache")
+	[ -n "$t" ] && btype=$t
+	bsrc=$(sed -n 's/^CMAKE_HOME_DIRECTORY:[A-Z]*=//p' "$bcache")
+fi
+# the commit the v2 binary was built from (its tree's HEAD; this checkout's when unknown)
+v2sha=$(git -C "${bsrc:-$src}" rev-parse --short=12 HEAD 2>/dev/null || git -C "$src" rev-parse --short=12 HEAD)
+git -C "${bsrc:-$src}" diff --quiet HEAD -- 2>/dev/null || v2sha="$v2sha+changes"
+v1dir=$cache/bench-v1-${sha:0:12}-$btype
 v1bin=$v1dir/build/bin/vbus-bench
 if [ ! -x "$v1bin" ]; then
-	echo "$prog: building v1 vbus-bench from ${sha:0:12} in $v1dir (once)" >&2
+	echo "$prog: building v1 vbus-bench from ${sha:0:12} ($btype, as $bin) in $v1dir (once)" >&2
 	rm -rf "$v1dir"
 	mkdir -p "$v1dir/src"
 	git -C "$src" archive "$sha" | tar -x -C "$v1dir/src" || fail "git archive $sha failed"
-	cmake -S "$v1dir/src" -B "$v1dir/build" -DCMAKE_BUILD_TYPE=Release -DVBUS_BUILD_RTL=OFF \
+	cmake -S "$v1dir/src" -B "$v1dir/build" -DCMAKE_BUILD_TYPE="$btype" -DVBUS_BUILD_RTL=OFF \
 		>"$v1dir/configure.log" 2>&1 || fail "configuring v1 failed (see $v1dir/configure.log)"
 	cmake --build "$v1dir/build" --target vbus-bench -j2 >"$v1dir/build.log" 2>&1 ||
 		fail "building v1 vbus-bench failed (see $v1dir/build.log)"
@@ -91,10 +101,10 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 done
 
-python3 - "$work" "$rounds" "$json" "${sha:0:12}" "$(git -C "$src" rev-parse --short=12 HEAD)" \
-	"$quick" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'EOF'
+python3 - "$work" "$rounds" "$json" "${sha:0:12}" "$v2sha" \
+	"$quick" "$(cut -d' ' -f1-3 /proc/loadavg)" "$btype" <<'EOF'
 import json, statistics, sys
-work, rounds, as_json, v1sha, v2sha, quick, load = sys.argv[1:8]
+work, rounds, as_json, v1sha, v2sha, quick, load, btype = sys.argv[1:9]
 rounds = int(rounds)
 
 def load_run(v, r):
@@ -149,7 +159,7 @@ vqrows = [("single", "single", "vbus_stream_single"), ("burst32", "burst32", "vb
           ("rtt_poll", "rtt_poll", "vbus_rtt_poll"), ("rtt_block", "rtt_block", "vbus_rtt_block"),
           ("stream_block", "stream_block", "vbus_stream_block")]
 
-res = {"config": {"program": "bench-v1-v2.sh", "rounds": rounds, "quick": bool(quick), "v1_commit": v1sha,
+res = {"config": {"program": "bench-v1-v2.sh", "build_type": btype, "rounds": rounds, "quick": bool(quick), "v1_commit": v1sha,
                   "v2_commit": v2sha, "loadavg_at_end": load},
        "rows": [], "baselines": [], "virtqueues": []}
 for label, key, unit, bkey, goal in rows:
@@ -190,7 +200,7 @@ def r3(x):
     return "—" if x is None else f"{x:.2f}"
 
 print(f"Protocol v1 ({v1sha}) against v2 ({v2sha}): {rounds} alternating rounds of vbus-bench --reps 1"
-      f"{' --quick' if quick else ''}; medians; load at the end {load}\n")
+      f"{' --quick' if quick else ''} (both {btype}); medians; load at the end {load}\n")
 print("| measurement | v1 | v2 | v2/v1 | v1 vs baseline | v2 vs baseline | baseline | goal |")
 print("|---|---:|---:|---:|---:|---:|---|---|")
 for row in res["rows"]:
