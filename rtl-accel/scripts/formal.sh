@@ -8,7 +8,8 @@
 set -u
 usage() {
 	cat <<EOF
-usage: formal.sh [props|mutant|mutant-starve|vacuity|rmw|mutant-noforward|fifo|mutant-fifo|props2|mutant2|vacuity2]
+usage: formal.sh [props|mutant|mutant-starve|vacuity|rmw|mutant-noforward|fifo|mutant-fifo|
+                 props2|props2-irq|props2-stream|mutant2|mutant2-noforward|mutant2-starve|vacuity2]
 Unbounded proof (ABC pdr) of the FORMAL properties of vbus_doorbell, 2 channels.
   props          the real RTL: every assertion holds in every reachable state -> exit 0
   mutant         the RTL without the N.pending guard: must be refuted (a counterexample) -> exit 0
@@ -22,7 +23,14 @@ Unbounded proof (ABC pdr) of the FORMAL properties of vbus_doorbell, 2 channels.
                  N - 1 grants, nothing lost or invented -> exit 0
   mutant-fifo    the FIFO fetching without checking the output buffer's room: must be refuted
   props2         v2 (rtl/vbus_doorbell2.v), 2 channels: P1, P6 and the AXI4-Lite set A1..A6 -> exit 0
+  props2-irq     v2: S1 the RAM words against a flip-flop shadow, P2/P3 no lost interrupt -> exit 0
+  props2-stream  v2: Q1/F1..F3 the streams (a fire is queued, <= N - 1 grants of others, no idling
+                 with work queued, nothing invented) -> exit 0
+                 (the v2 properties: formal/vbus_doorbell2_props.vh)
   mutant2        v2 without the N.pending guard: must be refuted -> exit 0
+  mutant2-noforward  v2 with its RAM engines' forwarding removed: must be refuted -> exit 0
+  mutant2-starve v2 whose id FIFO serves the lower channel id first from its output buffer (a channel
+                 can be overtaken again and again): must be refuted -> exit 0
   vacuity2       v2 witness (MSI, notify, B and R beats in one cycle): must be refuted -> exit 0
 PDR time limit: \$VBUS_FORMAL_TIMEOUT seconds (default 600). Exit: 0 pass, 1 fail, 2 usage, 77 no yosys.
 EOF
@@ -38,9 +46,13 @@ rmw) ;;
 mutant-noforward) defs="$defs -DFORMAL_MUTANT_NO_FORWARD" ;;
 fifo) ;;
 mutant-fifo) defs="$defs -DFORMAL_MUTANT_FIFO_NO_ROOM" ;;
-props2) ;;
-mutant2) defs="$defs -DFORMAL_MUTANT_NO_PENDING_GUARD" ;;
-vacuity2) defs="$defs -DFORMAL_VACUITY" ;;
+props2) defs="$defs -DFORMAL_GROUP_BUS" ;;
+props2-irq) defs="$defs -DFORMAL_GROUP_IRQ" ;;
+props2-stream) defs="$defs -DFORMAL_GROUP_STREAM" ;;
+mutant2) defs="$defs -DFORMAL_GROUP_BUS -DFORMAL_MUTANT_NO_PENDING_GUARD" ;;
+mutant2-noforward) defs="$defs -DFORMAL_GROUP_IRQ -DFORMAL_MUTANT_NO_FORWARD" ;;
+mutant2-starve) defs="$defs -DFORMAL_GROUP_STREAM" ;;
+vacuity2) defs="$defs -DFORMAL_GROUP_BUS -DFORMAL_VACUITY" ;;
 -h | --help) usage; exit 0 ;;
 *) echo "formal.sh: '$mode': unknown mode (try 'formal.sh --help' for the list)" >&2
 	exit 2 ;;
@@ -54,13 +66,44 @@ if ! [[ $tlimit =~ ^[0-9]+$ ]] || [ "$tlimit" -lt 1 ]; then
 	exit 2
 fi
 scratch
+# mutant2-starve: a planted bug in a scratch copy of the RTL (the sources stay clean); each edit must
+# match exactly once, so a changed source fails loudly here instead of proving an unmutated design
+v2_sources=("${RTL_SOURCES_V2[@]}")
+if [ "$mode" = mutant2-starve ]; then
+	mkdir "$SCRATCH/rtl" && cp "${RTL_SOURCES_V2[@]}" "$RTL_DIR/vbus_accel_regs.vh" "$SCRATCH/rtl/" || exit 1
+	if ! python3 - "$SCRATCH/rtl/vbus_id_fifo.v" <<'EOF'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+edits = [
+    # the output shows the buffered entry with the lower id first (priority, not firing order) ...
+    ("assign m_chan  = q0_chan;",
+     "wire f_swap = q1_valid && q1_chan < q0_chan;\n    assign m_chan  = f_swap ? q1_chan : q0_chan;"),
+    # ... and a pop of that entry leaves the older one at the head
+    ("3'b110: begin q0_chan <= q1_chan; q1_valid <= 1'b0; end",
+     "3'b110: begin q0_chan <= f_swap ? q0_chan : q1_chan; q1_valid <= 1'b0; end"),
+    ("3'b111: begin q0_chan <= q1_chan; q1_chan <= rd_data; end",
+     "3'b111: begin q0_chan <= f_swap ? q0_chan : q1_chan; q1_chan <= rd_data; end"),
+]
+for old, new in edits:
+    if s.count(old) != 1:
+        sys.exit("mutant2-starve: the RTL changed, this edit no longer applies: " + old)
+    s = s.replace(old, new)
+open(p, "w").write(s)
+EOF
+	then
+		echo "FAIL: could not plant the mutant"
+		exit 1
+	fi
+	v2_sources=("$SCRATCH/rtl/vbus_doorbell2.v" "$SCRATCH/rtl/vbus_rmw_ram.v" "$SCRATCH/rtl/vbus_id_fifo.v")
+fi
 {
 	case $mode in
 	rmw | mutant-noforward)
 		echo "read_verilog -formal $defs $RTL_DIR/vbus_rmw_ram.v $RTL_ACCEL/formal/rmw_check.v"
 		echo "prep -top vbus_rmw_check" ;;
-	props2 | mutant2 | vacuity2)
-		echo "read_verilog -formal $defs -I$RTL_DIR ${RTL_SOURCES_V2[*]}"
+	props2 | props2-irq | props2-stream | mutant2 | mutant2-noforward | mutant2-starve | vacuity2)
+		echo "read_verilog -formal $defs -I$RTL_DIR -I$RTL_ACCEL/formal ${v2_sources[*]}"
 		echo "chparam -set N_CHANNELS 2 -set CNT_WIDTH 2 -set TICK_LG 1 vbus_doorbell2"
 		echo "prep -top vbus_doorbell2" ;;
 	fifo | mutant-fifo)
@@ -99,7 +142,10 @@ min_asserts=30
 [ "$mode" = rmw ] && min_asserts=3
 [ "$mode" = fifo ] && min_asserts=8
 [ "$mode" = props2 ] && min_asserts=20
-if [ "$mode" = props ] || [ "$mode" = rmw ] || [ "$mode" = fifo ] || [ "$mode" = props2 ]; then
+[ "$mode" = props2-irq ] && min_asserts=8
+[ "$mode" = props2-stream ] && min_asserts=8
+if [ "$mode" = props ] || [ "$mode" = rmw ] || [ "$mode" = fifo ] || [ "$mode" = props2 ] ||
+	[ "$mode" = props2-irq ] || [ "$mode" = props2-stream ]; then
 	if [ "$result" = proved ] && [ "$asserts" -ge $min_asserts ]; then
 		echo "PASS: every assertion holds in every state reachable from reset (unbounded)"
 		exit 0
