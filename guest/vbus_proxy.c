@@ -286,6 +286,13 @@ EXPORT_SYMBOL_GPL(vbus_dev_link_up);
 int vbus_dev_ring(struct vbus_device *vdev, u32 shm_id, struct ioq *q, u32 count, u16 flags,
 		  void (*fn)(void *arg), void *arg)
 {
+	return vbus_dev_ring_offer(vdev, shm_id, q, count, flags, NULL, fn, arg);
+}
+EXPORT_SYMBOL_GPL(vbus_dev_ring);
+
+int vbus_dev_ring_offer(struct vbus_device *vdev, u32 shm_id, struct ioq *q, u32 count, u16 flags,
+			const struct ioq_offer *o, void (*fn)(void *arg), void *arg)
+{
 	struct vbus_link *link = vdev->link;
 	u64 len = VBUS_IOQ_RING_SIZE((u64)count), off;
 	unsigned long irqflags;
@@ -294,12 +301,15 @@ int vbus_dev_ring(struct vbus_device *vdev, u32 shm_id, struct ioq *q, u32 count
 	u32 handle;
 	int ret;
 
+	if (flags & VBUS_IOQ_F_ASYM_MB) /* no barrier of ours reaches the host's CPUs (§1.3.2) */
+		return -EINVAL;
 	if (vdev->nsig >= VBUS_DEV_MAX_SIGNALS)
 		return -ENOSPC;
 	ring = vbus_dev_alloc(vdev, len, &off);
 	if (!ring)
 		return -ENOMEM;
-	ret = ioq_north_init(q, ring, count, flags, 0, link->size);
+	ret = o ? ioq_north_init_offer(q, ring, count, flags, 0, link->size, o)
+		: ioq_north_init(q, ring, count, flags, 0, link->size);
 	if (ret)
 		return ret;
 	ret = vbus_link_verb(link, VBUS_CTRL_SHM, vdev->id, shm_id, 0, off, len,
@@ -317,7 +327,7 @@ int vbus_dev_ring(struct vbus_device *vdev, u32 shm_id, struct ioq *q, u32 count
 	spin_unlock_irqrestore(&link->sig_lock, irqflags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(vbus_dev_ring);
+EXPORT_SYMBOL_GPL(vbus_dev_ring_offer);
 
 void vbus_dev_notify(struct vbus_device *vdev, unsigned int sig)
 {
@@ -328,11 +338,21 @@ void vbus_dev_notify(struct vbus_device *vdev, unsigned int sig)
 }
 EXPORT_SYMBOL_GPL(vbus_dev_notify);
 
-/* The protocol core, linked into this module, for the device drivers. */
+/*
+ * The protocol core, linked into this module, for the device drivers: the
+ * north side of the API (a guest driver is north of every ring it owns; the
+ * south-only calls ioq_pop, ioq_take, ioq_complete and ioq_south_attach* are
+ * the host's). ioq_north_init_offer/_ooo set up a ring with the optional
+ * features of §2.8 (VBUS_IOQ_F_OOO with the driver's tracking memory; no
+ * asymmetric barrier in a guest: nothing reaches the host's CPUs), which a
+ * driver normally gets through vbus_dev_ring_offer.
+ */
 EXPORT_SYMBOL_GPL(shm_signal_enable);
 EXPORT_SYMBOL_GPL(shm_signal_disable);
 EXPORT_SYMBOL_GPL(shm_signal_wakeup);
 EXPORT_SYMBOL_GPL(ioq_north_init);
+EXPORT_SYMBOL_GPL(ioq_north_init_offer);
+EXPORT_SYMBOL_GPL(ioq_north_init_ooo);
 EXPORT_SYMBOL_GPL(ioq_push);
 EXPORT_SYMBOL_GPL(ioq_reclaim);
 EXPORT_SYMBOL_GPL(ioq_kick);

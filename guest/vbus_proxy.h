@@ -80,6 +80,17 @@ u64 vbus_dev_region_size(struct vbus_device *vdev);
  */
 int vbus_dev_ring(struct vbus_device *vdev, u32 shm_id, struct ioq *q, u32 count, u16 flags,
 		  void (*fn)(void *arg), void *arg);
+/*
+ * As vbus_dev_ring, with the optional ring features of @o (spec §2.8):
+ * VBUS_IOQ_F_OOO in @flags needs @o->track (IOQ_OOO_TRACK_BYTES(@count) bytes,
+ * the driver's private memory, alive as long as the ring); then reclaim may
+ * return completions in any order. South may refuse a flag it does not offer:
+ * the SHM verb then fails and the driver can retry without it. @o NULL:
+ * vbus_dev_ring. VBUS_IOQ_F_ASYM_MB is -EINVAL: a guest has no barrier
+ * reaching the host's CPUs.
+ */
+int vbus_dev_ring_offer(struct vbus_device *vdev, u32 shm_id, struct ioq *q, u32 count, u16 flags,
+			const struct ioq_offer *o, void (*fn)(void *arg), void *arg);
 /* Ring south's doorbell for signal slot @sig (after a kick said NOTIFY). */
 void vbus_dev_notify(struct vbus_device *vdev, unsigned int sig);
 /* Address of region offset @off. */

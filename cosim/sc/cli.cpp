@@ -13,11 +13,15 @@
 #include "vbus_cli.h"
 #include "top.h"
 
-static void usage(FILE *f, const unsigned *built, unsigned nbuilt)
+static void usage(FILE *f, const CosimProg &p, const unsigned *built, unsigned nbuilt)
 {
-	fprintf(f, "usage: vbus-cosim [--top v1|v2] [--workload NAME] [--seed N] [--cycles N] [--channels N]\n"
-		   "                  [--trace FILE] [--wave FILE.fst] [--json] [--bench] [--progress] [-q]\n"
-		   "Cosimulate the Verilated doorbell accelerator (rtl-accel/) under SystemC: the north agent drives\n"
+	fprintf(f,
+		"usage: %s %s[--top v1|v2] [--workload NAME] [--seed N] [--cycles N] [--channels N]\n"
+		"         [--trace FILE] [--wave FILE.fst] [--json] [--bench] [--progress] [-q]\n",
+		p.name, p.synopsis ? p.synopsis : "");
+	if (p.help)
+		fputs(p.help, f);
+	fprintf(f, "Cosimulate the Verilated doorbell accelerator (rtl-accel/) under SystemC: the north agent drives\n"
 		   "its AXI4-Lite port through TLM-2.0 (the accelerator transport), the south agent plays the device\n"
 		   "engines with random backpressure, and the C model and the production core run in lockstep as the\n"
 		   "scoreboard. The first disagreement stops the run: cycle, channel, field, expected, actual and the\n"
@@ -46,10 +50,17 @@ static void usage(FILE *f, const unsigned *built, unsigned nbuilt)
 		built[0]);
 }
 
-static const char *const prog = "vbus-cosim";
-
-int cosim_parse(int argc, char **argv, CosimOpts &o, const unsigned *built, unsigned nbuilt)
+bool cosim_help_asked(int argc, char **argv)
 {
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
+}
+
+int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const unsigned *built, unsigned nbuilt)
+{
+	const char *const prog = p.name;
 	static const struct option opts[] = {
 		{ "top", required_argument, nullptr, 'T' },
 		{ "workload", required_argument, nullptr, 'w' },
@@ -69,11 +80,10 @@ int cosim_parse(int argc, char **argv, CosimOpts &o, const unsigned *built, unsi
 	int c;
 
 	// --help wins over everything else on the line (docs/cli.md)
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout, built, nbuilt);
-			return 0;
-		}
+	if (cosim_help_asked(argc, argv)) {
+		usage(stdout, p, built, nbuilt);
+		return 0;
+	}
 	o.wl = find_workload("pingpong");
 	o.channels = built[0];
 	opterr = 0;
@@ -86,7 +96,7 @@ int cosim_parse(int argc, char **argv, CosimOpts &o, const unsigned *built, unsi
 			break;
 		case 'w':
 			if (!(o.wl = find_workload(optarg)))
-				return vbus_usage_error(prog, "--workload '%s': not a workload (see --help)", optarg);
+				return vbus_usage_error(prog, "--workload '%s': not a workload", optarg);
 			break;
 		case 's':
 			if (vbus_parse_u64(prog, "--seed", optarg, 0, UINT64_MAX, &o.seed))

@@ -22,8 +22,18 @@ struct CosimOpts {
 	bool json = false, bench = false, progress = false, quiet = false;
 };
 
+// The program parsing its options: its name (in --help and the errors) and, for a program with options of its
+// own (vbus-cosim-mutant's --mutant), their synopsis ("[--mutant NAME] ") and help lines; nullptr for none.
+struct CosimProg {
+	const char *name;
+	const char *synopsis;
+	const char *help;
+};
+
+// --help or -h on the line (before any "--"): it wins over everything else on the line (docs/cli.md).
+bool cosim_help_asked(int argc, char **argv);
 // Parse argv into @o. Returns -1 to run, else the exit code (0 after --help, 2 on bad usage).
-int cosim_parse(int argc, char **argv, CosimOpts &o, const unsigned *built, unsigned nbuilt);
+int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const unsigned *built, unsigned nbuilt);
 // Print the summary (and the mismatch report). Returns the exit code: 0 agreement, 1 mismatch.
 int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const ProfileShares *prof);
 

@@ -27,6 +27,17 @@
 static const unsigned built[] = { 8 };
 extern "C" int vbus_cosim_mut_model, vbus_cosim_mut_core;
 static const char *const rtl_mutants[] = { "nopend", "noack", "starve" };
+static const CosimProg prog = {
+	"vbus-cosim-mutant", "[--mutant NAME] ",
+	"The mutant build: the same cosimulation over copies with planted bugs, each off unless switched on.\n"
+	"  --mutant NAME    switch one planted bug on (default: none, and the run must agree):\n"
+	"                     nopend  RTL: device inject ignores N.pending (I4, HW-2)\n"
+	"                     noack   RTL: N_ACK clears pending without the W7 re-check\n"
+	"                     starve  RTL: fixed priority instead of round-robin (HW-11)\n"
+	"                     model   the C model's inject without the I4 guard\n"
+	"                     core    the production core's enable without the E3 re-check\n"
+	"                   a mutant's run must stop with a mismatch (exit 1); --wave is not built in\n"
+};
 
 // Take "--mutant NAME" out of argv (the rest goes to cosim_parse). Returns -1 or an exit code.
 static int take_mutant(int &argc, char **argv, std::string &plusarg)
@@ -63,6 +74,7 @@ static int take_mutant(int &argc, char **argv, std::string &plusarg)
 #include "Vdb64.h"
 #include "Vdb8.h"
 static const unsigned built[] = { 8, 64 };
+static const CosimProg prog = { "vbus-cosim", nullptr, nullptr };
 #endif
 
 template <class V> static RunResult run(const CosimOpts &o, cs_sb *sb, ProfileShares *prof)
@@ -78,7 +90,7 @@ template <class V> static RunResult run(const CosimOpts &o, cs_sb *sb, ProfileSh
 		exit(2);
 #else
 		if (vbus_mkdir_parents(o.wave.c_str())) {
-			fprintf(stderr, "vbus-cosim: %s: cannot create its folder\n", o.wave.c_str());
+			fprintf(stderr, "%s: %s: cannot create its folder\n", prog.name, o.wave.c_str());
 			exit(1);
 		}
 		sc_core::sc_start(sc_core::SC_ZERO_TIME);
@@ -98,7 +110,7 @@ template <class V> static RunResult run(const CosimOpts &o, cs_sb *sb, ProfileSh
 		wave->close();
 		delete wave;
 		if (rename(wave_tmp.c_str(), o.wave.c_str())) {
-			fprintf(stderr, "vbus-cosim: %s: %s\n", o.wave.c_str(), strerror(errno));
+			fprintf(stderr, "%s: %s: %s\n", prog.name, o.wave.c_str(), strerror(errno));
 			unlink(wave_tmp.c_str());
 			top.res.mismatch = true;
 			top.res.why = "the waveform file could not be written";
@@ -126,17 +138,18 @@ int sc_main(int argc, char **argv)
 	std::string plusarg;
 	const char *vargv[] = { argv[0], nullptr };
 
-	if ((rc = take_mutant(argc, argv, plusarg)) >= 0)
+	// --help wins (docs/cli.md): cosim_parse prints the usage, --mutant and all
+	if (!cosim_help_asked(argc, argv) && (rc = take_mutant(argc, argv, plusarg)) >= 0)
 		return rc;
 	vargv[1] = plusarg.c_str();
 	Verilated::commandArgs(plusarg.empty() ? 1 : 2, vargv);
 #endif
-	rc = cosim_parse(argc, argv, o, built, sizeof(built) / sizeof(built[0]));
+	rc = cosim_parse(argc, argv, o, prog, built, sizeof(built) / sizeof(built[0]));
 
 	if (rc >= 0)
 		return rc;
 	if (!o.trace.empty()) { // written beside, renamed over FILE when complete (docs/cli.md)
-		if (vbus_out_open(&trace_out, "vbus-cosim", o.trace.c_str()))
+		if (vbus_out_open(&trace_out, prog.name, o.trace.c_str()))
 			return 1;
 		trace = trace_out.f;
 	}
@@ -146,7 +159,7 @@ int sc_main(int argc, char **argv)
 		sb = nullptr;
 	}
 	if (!sb) {
-		fprintf(stderr, "vbus-cosim: out of memory\n");
+		fprintf(stderr, "%s: out of memory\n", prog.name);
 		if (trace)
 			vbus_out_abort(&trace_out);
 		return 1;
@@ -169,7 +182,7 @@ int sc_main(int argc, char **argv)
 #endif
 	rc = cosim_report(o, r, sb, o.bench ? &prof : nullptr);
 	cs_destroy(sb);
-	if (trace && vbus_out_commit(&trace_out, "vbus-cosim"))
+	if (trace && vbus_out_commit(&trace_out, prog.name))
 		rc = rc ? rc : 1;
 	return rc;
 }

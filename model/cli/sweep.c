@@ -50,7 +50,7 @@ struct row {
 };
 
 static int plot(const char *prog, const char *png, const char *csv, const struct sim_opts *o, int flat, double lat_lo,
-		double lat_hi, double notif_hi)
+		double lat_hi, double notif_lo, double notif_hi)
 {
 	/* line colour, point type per mitigation: distinct in colour and shape (readable in grey) */
 	static const char *const color[VM_MIT_COUNT] = { "#d62728", "#1f77b4", "#2ca02c", "#9467bd" };
@@ -78,12 +78,18 @@ static int plot(const char *prog, const char *png, const char *csv, const struct
 		vm_workload_name(c->workload), vm_consumer_name(c->consumer), (unsigned long long)c->messages,
 		c->ring_count, c->batch,
 		flat ? "\\nWARNING: the offered load does not apply to this workload: flat by construction" : "");
-	/* left: notifications per message (linear; a margin keeps a curve at 0 or at the top off the frame) */
+	/* left: notifications per message, from `none`'s 1 down to a few per thousand: log scale, with a margin
+	 * that keeps the top and bottom curves off the frame; linear (with the same margins) when a point is 0 */
 	if (notif_hi <= 0)
 		notif_hi = 1;
-	fprintf(g, "set yrange [%g:%g]\n", -0.06 * notif_hi, 1.1 * notif_hi);
-	fprintf(g, "set xlabel 'offered load (messages per 1000 cycles, log scale)'\n"
-		   "set ylabel 'notifications per message'\nset title 'notifications per message'\nplot ");
+	if (notif_lo > 0)
+		fprintf(g, "set logscale y\nset yrange [%g:%g]\n", notif_lo / 1.5, notif_hi * 1.5);
+	else
+		fprintf(g, "set yrange [%g:%g]\n", -0.06 * notif_hi, 1.1 * notif_hi);
+	fprintf(g,
+		"set xlabel 'offered load (messages per 1000 cycles, log scale)'\n"
+		"set ylabel 'notifications per message%s'\nset title 'notifications per message'\nplot ",
+		notif_lo > 0 ? " (log scale)" : "");
 	for (int m = 0; m < VM_MIT_COUNT; m++) {
 		fprintf(g, "%s", m ? ", " : "");
 		vbus_gnuplot_quote(g, csv);
@@ -230,7 +236,9 @@ int cmd_sweep(int argc, char **argv)
 	struct vbus_progress pr;
 	vbus_progress_init(&pr, prog, 5);
 	int total = VM_MIT_COUNT * nl, done = 0;
-	double lat_lo = 0, lat_hi = 0, notif_hi = 0; /* smallest and largest positive latency, for the plot's range */
+	/* smallest and largest positive latency, largest and smallest notification rate (-1: none yet, 0: a
+	 * point at 0), for the plots' ranges */
+	double lat_lo = 0, lat_hi = 0, notif_lo = -1, notif_hi = 0;
 	if (json)
 		printf("[");
 	for (int m = 0; m < VM_MIT_COUNT; m++) {
@@ -256,6 +264,8 @@ int cmd_sweep(int argc, char **argv)
 				rep.lat_p99 * ns);
 			if (rep.notif_per_msg > notif_hi)
 				notif_hi = rep.notif_per_msg;
+			if (notif_lo < 0 || rep.notif_per_msg < notif_lo)
+				notif_lo = rep.notif_per_msg;
 			for (int q = 0; q < 2; q++) {
 				double v = (double)(q ? rep.lat_p99 : rep.lat_p50);
 				if (v > 0 && (lat_lo == 0 || v < lat_lo))
@@ -281,7 +291,7 @@ int cmd_sweep(int argc, char **argv)
 		fprintf(json ? stderr : stdout, "gnuplot not found in PATH: no plot (CSV only)\n");
 		return 0;
 	}
-	if (plot(prog, png, csv, &o, flat, lat_lo, lat_hi, notif_hi))
+	if (plot(prog, png, csv, &o, flat, lat_lo, lat_hi, notif_lo, notif_hi))
 		return 1;
 	fprintf(json ? stderr : stdout, "wrote %s\n", png);
 	return 0;

@@ -19,8 +19,15 @@ cases=(
 	"RMB-INDEX|--model weak --depth 1"
 	"WMB-COMPLETE|--scenario reclaim --model weak --depth 1"
 	"RMB-RECLAIM|--scenario reclaim --model weak --depth 1"
+	# out-of-order completion (§2.12): the same pair at ioq_complete's C3 and reclaim's R5' used[] reads
+	"WMB-COMPLETE|--scenario ooo --model weak --depth 1"
+	"RMB-RECLAIM|--scenario ooo --model weak --depth 1"
 )
-# (full: nothing more yet)
+# full: ioq_take's T2 (RMB-INDEX) and the publish it pairs with, on the OOO ring (depth 2: ~1 min each)
+[ "$mode" = full ] && cases+=(
+	"RMB-INDEX|--scenario ooo --model weak --depth 2"
+	"WMB-PUBLISH|--scenario ooo --model weak --depth 2"
+)
 for c in "${cases[@]}"; do
 	label=${c%%|*} args=${c#*|}
 	# shellcheck disable=SC2086

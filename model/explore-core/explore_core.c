@@ -56,8 +56,10 @@
 
 enum { AG_N, AG_S };
 enum { M_TSO, M_WEAK };
-enum { SC_PLAIN, SC_EVIDX, SC_LOWER, SC_BOTH, SC_LINK, SC_LINK_EVIDX, SC_RECLAIM, SC_COUNT };
-static const char *const sc_name[SC_COUNT] = { "plain", "evidx", "lower", "both", "link", "link-evidx", "reclaim" };
+enum { SC_PLAIN, SC_EVIDX, SC_LOWER, SC_BOTH, SC_LINK, SC_LINK_EVIDX, SC_RECLAIM, SC_OOO, SC_COUNT };
+static const char *const sc_name[SC_COUNT] = {
+	"plain", "evidx", "lower", "both", "link", "link-evidx", "reclaim", "ooo"
+};
 static const char *const sc_doc[SC_COUNT] = {
 	"plain ring (SIG-12 dirty elision on), south enables, serves doorbells, once "
 	"disables/polls/enables",
@@ -71,6 +73,8 @@ static const char *const sc_doc[SC_COUNT] = {
 	"as link on an EVENT_IDX ring: libvbus arms for its threshold (1) before it sleeps",
 	"plain ring, north pushes and kicks, then polls ioq_reclaim until every completion is "
 	"back (no interrupt: only the WMB-COMPLETE / RMB-RECLAIM pair orders a completion)",
+	"VBUS_IOQ_F_OOO ring (§2.12), as reclaim: south's handler ioq_takes all it sees and "
+	"ioq_completes them in reverse order (used[] by id), north polls ioq_reclaim",
 };
 #define IS_LINK(sc) ((sc) == SC_LINK || (sc) == SC_LINK_EVIDX)
 
@@ -94,6 +98,9 @@ static const char *const op_name[OP_COUNT] = {
 	"disable", "poll",	"arm(1)", "vbus_link_recv(BLOCK)", "reclaim(poll)"
 };
 
+/* An operation's name in a counterexample (the OOO scenario's south handler takes and completes). */
+static const char *opn(int op);
+
 struct sb_ent {
 	uint16_t off;
 	uint8_t size; /* 0: a wmb marker */
@@ -103,7 +110,15 @@ struct sb_ent {
 
 struct agent {
 	union {
-		struct ioq q;		   /* the core's private state at the start of the current call */
+		struct {
+			struct ioq q; /* the core's private state at the start of the current call */
+			/*
+			 * OOO scenario: the caller's private tracking memory (§2.12), part of
+			 * the state. q.ooo/q.ooo_free point into it only while a call runs on
+			 * the working copy (ooo_bind); in a stored state they are NULL.
+			 */
+			_Alignas(8) uint8_t track[IOQ_OOO_TRACK_BYTES(RING_COUNT)];
+		};
 		uint8_t link[VX_LINK_MAX]; /* link scenarios, south: libvbus's struct vbus_link
 					      (its struct ioq first) */
 	};
@@ -117,7 +132,8 @@ struct agent {
 	uint8_t blocked;  /* link: asleep in read(eventfd) with nothing in flight */
 	uint8_t inflight; /* doorbells sent TO this agent, not yet taken */
 	uint8_t sbn;
-	uint8_t pad[6];
+	uint8_t got; /* OOO north: bit c-1 set once cookie c came back (each exactly once) */
+	uint8_t pad[5];
 	struct sb_ent sb[SBMAX];
 	uint8_t ev[MAXEV]; /* load answers of the current call (every value in these scenarios fits)
 			    */
@@ -196,6 +212,12 @@ static const char *addr_name(unsigned int off, char *buf, size_t len)
 			return f[i].name;
 	unsigned int c0 = VBUS_IOQ_COOKIE_OFF(RING_COUNT);
 
+	if (off >= c0 && C.sc == SC_OOO) { /* used[] takes the cookie table's place (§2.12) */
+		static const char *const uf[] = { "id", "id", "flags", "flags", "len", "len", "len", "len" };
+
+		snprintf(buf, len, "used[%u].%s", (off - c0) / 8, uf[(off - c0) % 8]);
+		return buf;
+	}
 	if (off >= c0) {
 		snprintf(buf, len, "cookie[%u]", (off - c0) / 8);
 		return buf;
@@ -206,7 +228,8 @@ static const char *addr_name(unsigned int off, char *buf, size_t len)
 			const char *name;
 		} d[] = { { offsetof(struct vbus_ioq_desc, offset), "offset" },
 			  { offsetof(struct vbus_ioq_desc, len), "len" },
-			  { offsetof(struct vbus_ioq_desc, flags), "flags" } };
+			  { offsetof(struct vbus_ioq_desc, flags), "flags" },
+			  { offsetof(struct vbus_ioq_desc, id), "id" } };
 		unsigned int i = (off - d0) / sizeof(struct vbus_ioq_desc),
 			     o = (off - d0) % sizeof(struct vbus_ioq_desc);
 
@@ -614,11 +637,50 @@ static int pop_cb(void *arg, const struct ioq_desc_info *d, u32 *used)
 static void reclaim_cb(void *arg, const struct ioq_desc_info *d)
 {
 	(void)arg;
+	if (C.sc == SC_OOO) {
+		/* any order, each pushed cookie exactly once, with the length south wrote into used[] */
+		if (d->cookie < 1 || d->cookie > W->count || (W->got & (1u << (d->cookie - 1))) || d->len != 4 ||
+		    d->offset != d->cookie)
+			W->bad = 1;
+		else
+			W->got |= 1u << (d->cookie - 1);
+		W->done2++;
+		return;
+	}
 	if (d->cookie != (u64)W->done2 + 1 || d->len != 4)
 		W->bad = 1; /* the completion's length read before south wrote it back */
 	W->done2++;
 }
 
+/*
+ * OOO south (§2.12): take everything available (in ring order: the same
+ * contents checks as pop_cb), then complete the batch in reverse order with
+ * one ioq_complete (used[] entries, WMB-COMPLETE, one south.index store).
+ */
+static int take_all_and_complete_reversed(void)
+{
+	struct ioq_desc_info d[RING_COUNT], c[RING_COUNT];
+	int n = 0, got = 0;
+
+	while (got < (int)RING_COUNT && (n = ioq_take(&W->q, d + got, RING_COUNT - got)) > 0) {
+		for (int i = got; i < got + n; i++) {
+			u32 used;
+
+			if (pop_cb(NULL, &d[i], &used))
+				W->bad = 1;
+			d[i].len = used;
+			d[i].flags = 0;
+		}
+		got += n;
+	}
+	if (got < (int)RING_COUNT && n < 0 && n != -EAGAIN)
+		W->bad = 1; /* the core found the ring broken (a bad or duplicate id) */
+	for (int i = 0; i < got; i++)
+		c[i] = d[got - 1 - i];
+	if (got && ioq_complete(&W->q, c, got) != got)
+		W->bad = 1;
+	return got;
+}
 static int pop_all_and_complete(void)
 {
 	int n, got = 0;
@@ -635,6 +697,10 @@ static int pop_all_and_complete(void)
 static void south_handler(void *arg)
 {
 	(void)arg;
+	if (C.sc == SC_OOO) {
+		take_all_and_complete_reversed();
+		return;
+	}
 	pop_all_and_complete();
 	if (C.sc == SC_EVIDX || C.sc == SC_LOWER) /* §2.7 IOQ-11: re-arm for 1, drain again while ready */
 		while (ioq_arm(&W->q, 1) == IOQ_READY)
@@ -773,7 +839,7 @@ static void after_op(struct agent *a, int ag, int op, int r)
 	switch (op) {
 	case OP_N_PUSHKICK:
 		if (a->count == C.depth)
-			a->phase = C.sc == SC_BOTH ? 1 : C.sc == SC_RECLAIM ? 4 : 3;
+			a->phase = C.sc == SC_BOTH ? 1 : C.sc == SC_RECLAIM || C.sc == SC_OOO ? 4 : 3;
 		break;
 	case OP_N_POLL: /* poll again until every completion is back */
 		a->phase = a->done2 == C.depth ? 3 : 4;
@@ -804,6 +870,20 @@ static void after_op(struct agent *a, int ag, int op, int r)
 }
 
 /* ------------------------------------------------------------------ one transition */
+
+static const char *opn(int op)
+{
+	return C.sc == SC_OOO && op == OP_S_WAKEUP ? "wakeup(take+complete)" : op_name[op];
+}
+
+/* OOO scenario: point the working copy's core state at its own tracking memory (or, @on 0, nowhere). */
+static void ooo_bind(struct agent *a, int on)
+{
+	if (C.sc != SC_OOO)
+		return;
+	a->q.ooo = on ? (struct ioq_ooo_slot *)a->track : NULL;
+	a->q.ooo_free = on ? (u16 *)((struct ioq_ooo_slot *)a->track + RING_COUNT) : NULL;
+}
 
 enum { A_N_STEP, A_N_FLUSH, A_S_STEP, A_S_FLUSH };
 
@@ -839,9 +919,9 @@ static int apply(struct xstate *s, int act, int choice)
 		a->k = 0;
 		if ((ops[choice] == OP_S_WAKEUP && (a->phase == 1 || a->phase == 3)) || ops[choice] == OP_N_WAKEUP) {
 			a->inflight--;
-			lg("a doorbell arrives: run %s", op_name[ops[choice]]);
+			lg("a doorbell arrives: run %s", opn(ops[choice]));
 		} else {
-			lg("calls %s", op_name[ops[choice]]);
+			lg("calls %s", opn(ops[choice]));
 		}
 		/* a script position with one fixed next call (no doorbell choice) is local */
 		X.local = n == 1 && !(ag == AG_N ? a->phase == 2 : a->phase == 1 || a->phase == 3);
@@ -851,6 +931,7 @@ static int apply(struct xstate *s, int act, int choice)
 	struct agent work;
 
 	memcpy(&work, a, sizeof(work));
+	ooo_bind(&work, 1);
 	W = &work;
 	X.s = s;
 	X.ag = ag;
@@ -869,7 +950,7 @@ static int apply(struct xstate *s, int act, int choice)
 			return -2;
 		return X.nochoice ? 0 : 1; /* the live event changed s (a->k, a->ev, buffers, memory) */
 	}
-	lg("%s:", op_name[a->op]);
+	lg("%s:", opn(a->op));
 	int r = run_op(ag, a->op);
 
 	X.on = 0;
@@ -885,6 +966,7 @@ static int apply(struct xstate *s, int act, int choice)
 	memcpy(work.sb, a->sb, sizeof(work.sb));
 	work.inflight = a->inflight;
 	work.blocked = 0;
+	ooo_bind(&work, 0); /* a stored state holds no pointer into itself */
 	memcpy(a, &work, sizeof(*a));
 	after_op(a, ag, op, r);
 	lg(" returns %d", r);
@@ -1031,16 +1113,20 @@ static double now_s(void)
 static void init_state(struct xstate *s)
 {
 	struct ioq qn, qs;
+	int ooo = C.sc == SC_OOO;
 
 	memset(s, 0, sizeof(*s));
 	memset(ring_buf, 0, sizeof(ring_buf));
 	X.on = 0;
-	if (ioq_north_init(&qn, (struct vbus_ioq_ring *)ring_buf, RING_COUNT,
-			   C.sc == SC_PLAIN || C.sc == SC_BOTH || C.sc == SC_LINK || C.sc == SC_RECLAIM
-				   ? 0
-				   : VBUS_IOQ_F_EVENT_IDX,
-			   0, RING_BYTES) ||
-	    ioq_south_attach(&qs, ring_buf, RING_BYTES, 0)) {
+	/* OOO: the tracking memory is each agent's own (part of the state), see ooo_bind */
+	if (ioq_north_init_ooo(&qn, (struct vbus_ioq_ring *)ring_buf, RING_COUNT,
+			       ooo ? VBUS_IOQ_F_OOO
+			       : C.sc == SC_PLAIN || C.sc == SC_BOTH || C.sc == SC_LINK || C.sc == SC_RECLAIM
+				       ? 0
+				       : VBUS_IOQ_F_EVENT_IDX,
+			       0, RING_BYTES, s->ag[AG_N].track, sizeof(s->ag[AG_N].track)) ||
+	    (ooo ? ioq_south_attach_ooo(&qs, ring_buf, RING_BYTES, 0, s->ag[AG_S].track, sizeof(s->ag[AG_S].track))
+		 : ioq_south_attach(&qs, ring_buf, RING_BYTES, 0))) {
 		fprintf(stderr, "vbus-explore-core: ring setup failed\n");
 		exit(2);
 	}
@@ -1050,6 +1136,8 @@ static void init_state(struct xstate *s)
 	}
 	memcpy(&s->ag[AG_N].q, &qn, sizeof(qn));
 	memcpy(&s->ag[AG_S].q, &qs, sizeof(qs));
+	ooo_bind(&s->ag[AG_N], 0);
+	ooo_bind(&s->ag[AG_S], 0);
 	if (IS_LINK(C.sc) && vx_link_init(s->ag[AG_S].link, sizeof(s->ag[AG_S].link), &qs, ring_buf, RING_BYTES)) {
 		fprintf(stderr, "vbus-explore-core: struct vbus_link does not fit VX_LINK_MAX\n");
 		exit(2);
@@ -1318,7 +1406,7 @@ out:
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [--scenario plain|evidx|lower|both|link|link-evidx|reclaim]\n"
+		"usage: %s [--scenario plain|evidx|lower|both|link|link-evidx|reclaim|ooo]\n"
 		"       [--depth 1..%d]"
 		" [--model tso|weak] [--drop LABEL] [--max-states N] [--no-reduction] "
 		"[--quiet] [--json]\n"
@@ -1383,7 +1471,7 @@ int vbus_explore_core_main(const char *prog, int argc, char **argv)
 			if (C.sc < 0)
 				return vbus_usage_error(
 					prog,
-					"--scenario '%s': not plain, evidx, lower, both, link, link-evidx or reclaim",
+					"--scenario '%s': not plain, evidx, lower, both, link, link-evidx, reclaim or ooo",
 					optarg);
 			break;
 		case 'd':

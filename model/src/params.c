@@ -167,10 +167,120 @@ static int jnumber(struct jp *j, double *v)
 	return 0;
 }
 
+static int param_index(const char *name)
+{
+	for (int i = 0; i < VM_NPARAMS; i++)
+		if (!strcmp(name, params[i].name))
+			return i;
+	return -1;
+}
+
+/*
+ * The information `vbus-model calibrate` writes beside the parameters (TIM-3), checked but not used
+ * by the engine: "spread": {"name": [lowest, highest], ...} (cycles, a known parameter, each at most
+ * once, lowest <= highest) and "calibration": {"key": number, ...} (how it was measured).
+ */
+static int jspread(struct jp *j)
+{
+	char seen[VM_NPARAMS] = { 0 };
+	if (*j->s != '{')
+		return jerr(j, "\"spread\" must be an object {\"name\": [lowest, highest], ...}");
+	j->s++;
+	jws(j);
+	if (*j->s == '}') {
+		j->s++;
+		return 0;
+	}
+	for (;;) {
+		char name[64];
+		double lo, hi;
+		jws(j);
+		if (jstring(j, name, sizeof(name)))
+			return -EINVAL;
+		int i = param_index(name);
+		if (i < 0)
+			return jerr(j, "\"spread\": unknown parameter '%s'", name);
+		if (seen[i])
+			return jerr(j, "\"spread\": parameter \"%s\" given twice", name);
+		seen[i] = 1;
+		jws(j);
+		if (*j->s != ':')
+			return jerr(j, "expected ':' after \"%s\"", name);
+		j->s++;
+		jws(j);
+		if (*j->s != '[')
+			return jerr(j, "\"spread\": \"%s\" must be [lowest, highest]", name);
+		j->s++;
+		jws(j);
+		if (jnumber(j, &lo))
+			return jerr(j, "\"spread\": \"%s\" must be [lowest, highest] numbers", name);
+		jws(j);
+		if (*j->s != ',')
+			return jerr(j, "\"spread\": \"%s\" must be [lowest, highest]", name);
+		j->s++;
+		jws(j);
+		if (jnumber(j, &hi))
+			return jerr(j, "\"spread\": \"%s\" must be [lowest, highest] numbers", name);
+		jws(j);
+		if (*j->s != ']')
+			return jerr(j, "\"spread\": \"%s\" must be [lowest, highest]", name);
+		j->s++;
+		if (!(lo >= 0) || !(lo <= hi))
+			return jerr(j, "\"spread\": \"%s\": need 0 <= lowest <= highest", name);
+		jws(j);
+		if (*j->s == ',') {
+			j->s++;
+			continue;
+		}
+		if (*j->s == '}') {
+			j->s++;
+			return 0;
+		}
+		return jerr(j, "expected ',' or '}' after the spread of \"%s\"", name);
+	}
+}
+
+static int jinfo(struct jp *j)
+{
+	if (*j->s != '{')
+		return jerr(j, "\"calibration\" must be an object {\"key\": number, ...}");
+	j->s++;
+	jws(j);
+	if (*j->s == '}') {
+		j->s++;
+		return 0;
+	}
+	for (;;) {
+		char key[64];
+		double v;
+		jws(j);
+		if (jstring(j, key, sizeof(key)))
+			return -EINVAL;
+		jws(j);
+		if (*j->s != ':')
+			return jerr(j, "expected ':' after \"%s\"", key);
+		j->s++;
+		jws(j);
+		if (jnumber(j, &v))
+			return jerr(j, "\"calibration\": value of \"%s\" must be a number", key);
+		jws(j);
+		if (*j->s == ',') {
+			j->s++;
+			continue;
+		}
+		if (*j->s == '}') {
+			j->s++;
+			return 0;
+		}
+		return jerr(j, "expected ',' or '}' after the value of \"%s\"", key);
+	}
+}
+
 int vm_params_parse_json(struct vm_params *p, const char *path, const char *text, char *err, size_t errlen)
 {
 	struct jp j = { .path = path, .s = text, .line = 1, .err = err, .errlen = errlen };
 	char seen[VM_NPARAMS] = { 0 };
+	int seen_spread = 0, seen_info = 0;
 	jws(&j);
 	if (*j.s != '{')
 		return jerr(&j, "expected '{' to start the parameter object");
@@ -191,20 +301,27 @@ int vm_params_parse_json(struct vm_params *p, const char *path, const char *text
 			return jerr(&j, "expected ':' after \"%s\"", name);
 		j.s++;
 		jws(&j);
-		if (jnumber(&j, &v))
-			return jerr(&j, "value of \"%s\" must be a number", name);
-		int rc = vm_param_set(p, name, v);
-		if (rc) {
-			char where[300];
-			snprintf(where, sizeof(where), "%s:%d: ", path, j.line);
-			return param_err(rc, name, err, errlen, where);
-		}
-		for (int i = 0; i < VM_NPARAMS; i++)
-			if (!strcmp(name, vm_param_name(i))) {
-				if (seen[i])
-					return jerr(&j, "parameter \"%s\" given twice", name);
-				seen[i] = 1;
+		if (!strcmp(name, "spread") || !strcmp(name, "calibration")) {
+			int *once = name[0] == 's' ? &seen_spread : &seen_info;
+			if (*once)
+				return jerr(&j, "\"%s\" given twice", name);
+			*once = 1;
+			if (name[0] == 's' ? jspread(&j) : jinfo(&j))
+				return -EINVAL;
+		} else {
+			if (jnumber(&j, &v))
+				return jerr(&j, "value of \"%s\" must be a number", name);
+			int rc = vm_param_set(p, name, v);
+			if (rc) {
+				char where[300];
+				snprintf(where, sizeof(where), "%s:%d: ", path, j.line);
+				return param_err(rc, name, err, errlen, where);
 			}
+			int i = param_index(name);
+			if (seen[i])
+				return jerr(&j, "parameter \"%s\" given twice", name);
+			seen[i] = 1;
+		}
 		jws(&j);
 		if (*j.s == ',') {
 			j.s++;

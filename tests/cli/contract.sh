@@ -3,7 +3,7 @@
 # Hold one program or script to the command-line contract of docs/cli.md.
 # Usage: contract.sh BINDIR NAME     (NAME: a row of programs.txt; ctest runs one per row as unit.cli.NAME)
 #        contract.sh BINDIR --list   (the rows: NAME;PROGRAM)
-# Checks: --help (usage on stdout, exit 0, fast, no work done); an unknown option (exit 2, named on stderr,
+# Checks: --help (usage on stdout naming the program, exit 0, fast, no work done); an unknown option (exit 2, named on stderr,
 # nothing on stdout); a missing file, a directory, an empty file and a malformed file (the row's exit status,
 # the path and the reason on stderr); out-of-range and malformed numbers (exit 2, the option and its range
 # named); the row's other usage errors (exit 2, the option named); no shell errors ("unbound variable"),
@@ -82,12 +82,18 @@ named() {
 	[ -n "$what" ] || what=${a[0]}
 }
 
-# --help: usage on stdout, exit 0, nothing on stderr
+# --help: usage on stdout naming the program itself (the command's first word, the script after bash), exit 0,
+# nothing on stderr
+self=${argv0[0]}
+[ "$self" = bash ] && self=${argv0[1]}
+self=${self##*/}
 run --help
 if [ $rc -ne 0 ]; then
 	fail "--help exited $rc, want 0"
 elif ! head -n1 "$work/out" | grep -q '^usage: '; then
 	fail "--help: the first line on stdout is not 'usage: ...': $(head -n1 "$work/out")"
+elif ! head -n1 "$work/out" | grep -Eq "^usage: ([^ ]*/)?${self//./\\.}( |\$)"; then
+	fail "--help: the usage line does not name the program $self (another program's usage?): $(head -n1 "$work/out")"
 elif [ -s "$work/err" ]; then
 	fail "--help wrote on stderr: $(head -n1 "$work/err")"
 else

@@ -4,7 +4,8 @@
 # Usage: bench_check.sh VBUS_BENCH VBUS_MODEL
 # Checks: a progress line on stderr while it measures; the table marks every target met or MISSED and
 # counts them; --json carries the run's configuration, the figures under the keys vbus-model uses for the
-# same quantity, and every ratio with its target; --plot writes a PNG. Exit 0 pass, 1 fail.
+# same quantity, every ratio with its target and, with --model, each vbus scenario's prediction next to its
+# measured median batch and mean; --plot writes a PNG. Exit 0 pass, 1 fail.
 set -uo pipefail
 bench=${1:?usage: bench_check.sh VBUS_BENCH VBUS_MODEL}
 model=${2:?usage: bench_check.sh VBUS_BENCH VBUS_MODEL}
@@ -25,8 +26,10 @@ sum=$(sed -n 's/^targets: \([0-9]*\) met, \([0-9]*\) MISSED.*/\1 \2/p' "$work/ta
 [ "$(echo "$sum" | awk '{print $1 + $2}')" -eq "$ntarget" ] || fail "the summary ($sum) does not count the rows"
 head -c 8 "$work/plots/ratios.png" | grep -q PNG || fail "--plot wrote no PNG"
 
-# JSON
-"$bench" --quick --json >"$work/json" 2>/dev/null || fail "vbus-bench --quick --json exited $?"
+# JSON, with the timing model's predictions from a (quick) calibration
+"$model" calibrate --quick --reps 1 -o "$work/params.json" 2>/dev/null || fail "vbus-model calibrate exited $?"
+"$bench" --quick --json --model "$work/params.json" >"$work/json" 2>/dev/null ||
+	fail "vbus-bench --quick --json --model exited $?"
 python3 - "$work/json" <<'PY' || fail "the JSON does not hold the contract (above)"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -42,7 +45,21 @@ for m in d["measurements"]:
 assert seen == units, "units missing: %s" % (units - seen)
 assert any("target_met" in r for r in d["ratios"]), "no ratio with a target"
 assert d["targets_missed"] == sum(1 for r in d["ratios"] if r.get("target_met") is False)
-print("json ok:", len(d["measurements"]), "figures,", len(d["ratios"]), "ratios")
+# --model: every vbus scenario predicted next to its measured median batch and the run's mean
+md = d["model"]
+want = {"stream_single", "stream_burst32", "rtt_poll", "rtt_block", "stream_spin", "stream_spin_notif",
+        "stream_block", "stream_block_notif"}
+assert set(md) == want, "model scenarios: %s" % sorted(md)
+for k, e in md.items():
+    assert e["predicted"] > 0 and e["measured_mean"] >= 0, (k, e)
+    if e["measured"] > 0:
+        assert abs(e["ratio"] - e["predicted"] / e["measured"]) <= 1e-3 * e["ratio"] + 1e-4, (k, e)
+    assert e["within_25pct"] == (0.75 <= e["ratio"] <= 1.25), (k, e)
+assert d["model_scenarios"] == len(md)
+assert d["model_within_25pct"] == sum(e["within_25pct"] for e in md.values())
+assert d["config"]["model_params"].endswith("params.json")
+print("json ok:", len(d["measurements"]), "figures,", len(d["ratios"]), "ratios,",
+      d["model_within_25pct"], "of", len(md), "model figures within 25 %")
 PY
 # the same quantity, the same key: vbus-model's notifications per message
 "$model" run --json --messages 100 | grep -q '"notifications_per_message"' ||

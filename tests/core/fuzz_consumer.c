@@ -9,8 +9,20 @@
  * index never runs ahead of what north could have published; bus state only
  * changes through verbs.
  *
- * Input: byte 0 ring count exponent, byte 1 flags; then commands of
- * [op][arg][len][len bytes of data].
+ * Input: byte 0 ring count exponent, byte 1 flags (bit 0 EVENT_IDX, bit 1
+ * out-of-order completion); then commands of [op][arg][len][len bytes of data].
+ *
+ * Out-of-order rings (VBUS_IOQ_F_OOO, spec 02 §2.12; flags bit 1): both sides
+ * get exactly-sized private tracking memory, and some ops change meaning: pop
+ * with an odd arg is ioq_take, kick with an odd arg is ioq_complete of ids the
+ * data picks (held ones in any order, or forged / repeated ones: a hostile or
+ * buggy caller), push uses unique cookies and reclaim checks them. The fuzzer
+ * keeps its own truth, independent of the core: the ids south holds (a take
+ * never hands out an id it holds or one >= count; a complete with a forged or
+ * duplicate id is -EINVAL and writes nothing, else it releases exactly those
+ * ids) and north's cookies in flight (reclaim returns each pushed cookie at
+ * most once, with the buffer it was pushed with and no longer length), while
+ * pokes make north's ids and south's used[] entries hostile.
  *
  * Race mode (VBUS_FUZZ_RACE=1 in the environment; the target is built with
  * -DVBUS_SHIM_RACE): after each shared load the core makes (the shim's
@@ -24,6 +36,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <asm/byteorder.h>
 
 #include "vbus_core.h"
 
@@ -39,12 +53,23 @@
 			abort();                                                                                       \
 	} while (0)
 
+#define OOO_MAX 128 /* the largest count the fuzzer builds */
+
 struct fz {
 	u8 *ring_mem;
 	u8 *bus_mem;
 	struct ioq qn, qs;
-	struct ioq cn, cs; /* control ring: north, south */
-	struct ioq en, es; /* event ring */
+	bool ooo;		 /* the ring is VBUS_IOQ_F_OOO */
+	void *track_n, *track_s; /* the two sides' private tracking memory (exact size) */
+	u64 next_cookie;	 /* OOO: north's cookies are unique */
+	struct {
+		u64 cookie, offset;
+		u32 len;
+		bool on;
+	} nf[OOO_MAX];	    /* OOO: north's cookies in flight (pushed, not reclaimed) */
+	bool held[OOO_MAX]; /* OOO: the ids south took and did not complete */
+	struct ioq cn, cs;  /* control ring: north, south */
+	struct ioq en, es;  /* event ring */
 	struct vbus_bus *bus;
 	u64 touched;
 };
@@ -154,8 +179,22 @@ static int setup(struct fz *f, u8 exp, u8 flags)
 	f->bus = &bus_state; /* large: reused, vbus_bus_create() clears it */
 	if (!f->ring_mem || !f->bus_mem)
 		return -1;
-	CHECK(!ioq_north_init(&f->qn, (void *)f->ring_mem, count, flags & 1, (u32)flags << 24, RING_REGION));
-	CHECK(!ioq_south_attach(&f->qs, f->ring_mem, RING_REGION, 0));
+	f->ooo = flags & 2;
+	if (f->ooo) {
+		/* exactly the bytes the core asks for: ASan sees any access past them */
+		f->track_n = malloc(IOQ_OOO_TRACK_BYTES(count));
+		f->track_s = malloc(IOQ_OOO_TRACK_BYTES(count));
+		if (!f->track_n || !f->track_s)
+			return -1;
+		CHECK(!ioq_north_init_ooo(&f->qn, (void *)f->ring_mem, count, VBUS_IOQ_F_OOO | (flags & 1),
+					  (u32)flags << 24, RING_REGION, f->track_n, IOQ_OOO_TRACK_BYTES(count)));
+		CHECK(!ioq_south_attach_ooo(&f->qs, f->ring_mem, RING_REGION, 0, f->track_s,
+					    IOQ_OOO_TRACK_BYTES(count)));
+		CHECK(ioq_is_ooo(&f->qs));
+	} else {
+		CHECK(!ioq_north_init(&f->qn, (void *)f->ring_mem, count, flags & 1, (u32)flags << 24, RING_REGION));
+		CHECK(!ioq_south_attach(&f->qs, f->ring_mem, RING_REGION, 0));
+	}
 	CHECK(!vbus_bus_create(f->bus, f->bus_mem, BUS_REGION, &lay));
 	CHECK(vbus_bus_add_device(f->bus, 1, "echo", 2, 3, 4, false) == 0);
 	CHECK(vbus_bus_add_device(f->bus, 2, "null", 1, 0, 2, true) == 1);
@@ -166,12 +205,157 @@ static int setup(struct fz *f, u8 exp, u8 flags)
 	return 0;
 }
 
+/* OOO, north: a completion reclaim returned must be a cookie in flight, with its buffer. */
+static void reclaim_check(void *arg, const struct ioq_desc_info *d)
+{
+	struct fz *f = arg;
+	u32 i;
+
+	for (i = 0; i < OOO_MAX; i++)
+		if (f->nf[i].on && f->nf[i].cookie == d->cookie)
+			break;
+	CHECK(i < OOO_MAX); /* forged or already reclaimed: a duplicate completion got through */
+	CHECK(d->offset == f->nf[i].offset && d->len <= f->nf[i].len);
+	f->nf[i].on = false;
+}
+
+/* OOO, north: push one buffer with a fresh cookie and remember it. */
+static void ooo_push(struct fz *f, u8 arg, u32 len)
+{
+	struct ioq_desc_info d = { .cookie = ++f->next_cookie, .offset = (u64)arg * 32, .len = len };
+	u32 i;
+
+	if (ioq_push(&f->qn, &d, 1) != 1)
+		return;
+	for (i = 0; i < OOO_MAX && f->nf[i].on; i++)
+		;
+	CHECK(i < OOO_MAX); /* at most count <= OOO_MAX in flight */
+	f->nf[i].on = true;
+	f->nf[i].cookie = d.cookie;
+	f->nf[i].offset = d.offset;
+	f->nf[i].len = d.len;
+}
+
+/* The core's per-id busy bits agree with the fuzzer's own record of what south holds. */
+static void ooo_check_held(struct fz *f)
+{
+	u32 i;
+
+	if (!ioq_is_ooo(&f->qs))
+		return;
+	for (i = 0; i < f->qs.cnt; i++)
+		CHECK(!!f->qs.ooo[i].busy == f->held[i]);
+}
+
+/* OOO, south: take up to @n; every id handed out is < count, not held, in range. */
+static void ooo_take(struct fz *f, unsigned int n)
+{
+	struct ioq_desc_info d[8];
+	u32 si = f->qs.idx, used;
+	int ret, i;
+
+	ret = ioq_take(&f->qs, d, n);
+	if (ret < 0) {
+		CHECK(ret == -EAGAIN || (ret == -EIO && f->qs.broken));
+		CHECK(f->qs.idx == si); /* all or nothing */
+	} else {
+		CHECK((u32)ret <= n && f->qs.idx - si == (u32)ret);
+		for (i = 0; i < ret; i++) {
+			CHECK(d[i].cookie < f->qs.cnt && !f->held[d[i].cookie]); /* hostile or repeated id */
+			f->held[d[i].cookie] = true;
+			touch_buffer(f, &d[i], &used);
+		}
+	}
+	ooo_check_held(f);
+}
+
+/*
+ * OOO, south: complete ids the data picks, in that order: a byte below 0x80
+ * names a held id (the k-th one held), 0x80 and above a raw id (forged, or
+ * repeated). Valid (distinct, all held) -> n and exactly those released;
+ * else -EINVAL and nothing written (used[], south.index, busy bits).
+ */
+static void ooo_complete(struct fz *f, u8 arg, const u8 *data, u32 len)
+{
+	struct ioq_desc_info c[8];
+	u32 cnt = f->qs.cnt, n = 1 + (arg >> 1) % 8, i, j, k, nheld = 0;
+	u8 before[8 * OOO_MAX];
+	__le32 si_before = f->qs.ring->south.index;
+	u32 done_before = f->qs.done;
+	bool valid = true, seen[OOO_MAX] = { false };
+	int ret;
+
+	if (n > len)
+		n = len;
+	if (!n)
+		return;
+	for (i = 0; i < cnt; i++)
+		nheld += f->held[i];
+	for (i = 0; i < n; i++) {
+		u32 id = data[i] & 0x7f;
+
+		if (!(data[i] & 0x80) && nheld) { /* the (data % nheld)-th held id */
+			for (j = 0, k = data[i] % nheld;; j++)
+				if (f->held[j] && k-- == 0)
+					break;
+			id = j;
+		}
+		c[i] = (struct ioq_desc_info){ .cookie = id,
+					       .len = (u32)data[i] << 4,
+					       .flags = data[i] & 1 ? VBUS_IOQ_DESC_F_ERROR : 0 };
+		if (id >= cnt || !f->held[id] || seen[id])
+			valid = false;
+		else
+			seen[id] = true;
+	}
+	memcpy(before, (u8 *)f->qs.ring + VBUS_IOQ_USED_OFF((size_t)cnt), 8 * cnt);
+	ret = ioq_complete(&f->qs, c, n);
+	if (f->qs.broken) {
+		CHECK(ret == -EIO);
+	} else if (valid) {
+		CHECK(ret == (int)n && f->qs.done == done_before + n);
+		CHECK(le32_to_cpu(f->qs.ring->south.index) == f->qs.done);
+		for (i = 0; i < n; i++)
+			f->held[c[i].cookie] = false;
+	} else {
+		CHECK(ret == -EINVAL && f->qs.done == done_before);
+		CHECK(f->qs.ring->south.index == si_before);
+		CHECK(!memcmp(before, (u8 *)f->qs.ring + VBUS_IOQ_USED_OFF((size_t)cnt), 8 * cnt));
+	}
+	ooo_check_held(f);
+}
+
 static void step(struct fz *f, u8 op, u8 arg, const u8 *data, u32 len)
 {
 	struct ioq_desc_info d, last;
 	u32 si_before = f->qs.idx;
 	int ret;
 
+	if (f->ooo) { /* north's flags are its own; south's follow the header it last validated */
+		switch (op % 16) {
+		case 1:
+			if ((arg & 1) && ioq_is_ooo(&f->qs)) {
+				ooo_take(f, 1 + (arg >> 1) % 8);
+				return;
+			}
+			break; /* ioq_pop: in order through used[] */
+		case 3:
+			if ((arg & 1) && ioq_is_ooo(&f->qs)) {
+				ooo_complete(f, arg, data, len);
+				return;
+			}
+			break;
+		case 7:
+			ooo_push(f, arg, len);
+			ioq_kick(&f->qn);
+			return;
+		case 8:
+			ret = ioq_reclaim(&f->qn, 1 + arg % 8, reclaim_check, f, NULL);
+			if (f->qn.broken)
+				CHECK(ret == -EIO);
+			return;
+		}
+	}
 	switch (op % 16) {
 	case 0: /* hostile write into the ring: header, indices, descriptors, signal */
 		poke(f->ring_mem, RING_REGION, (u32)arg * 4, data, len);
@@ -185,6 +369,9 @@ static void step(struct fz *f, u8 op, u8 arg, const u8 *data, u32 len)
 	case 2:
 		ret = ioq_south_reattach(&f->qs);
 		CHECK(ret == 0 || (ret == -EINVAL && f->qs.broken));
+		if (ret == 0) /* a re-attached south holds nothing (§2.12: attach starts with no id taken) */
+			memset(f->held, 0, sizeof(f->held));
+		ooo_check_held(f);
 		break;
 	case 3:
 		check_south(f, ioq_kick(&f->qs));
@@ -294,5 +481,7 @@ out_free:
 	race.mem[0] = race.mem[1] = NULL;
 	free(f.ring_mem);
 	free(f.bus_mem);
+	free(f.track_n);
+	free(f.track_s);
 	return 0;
 }

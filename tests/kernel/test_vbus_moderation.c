@@ -52,11 +52,54 @@ struct mod_link {
 	uint8_t *map;
 	struct ioq q;
 	uint32_t posted;
+	char debugfs[64]; /* this link's statistics file */
 };
 
 struct mod_counts {
 	unsigned long long interrupts, fired, dropped, deferred;
 };
+
+#define MOD_DEBUGFS "/sys/kernel/debug/vbus"
+#define MOD_MAX_LINK_IDS 1024
+
+/* Mark in @ids[] the links that have a debugfs file now (link<N>, N from the module's IDA). */
+static void debugfs_link_ids(unsigned char *ids)
+{
+	struct dirent *de;
+	DIR *dir = opendir(MOD_DEBUGFS);
+	unsigned int n;
+	char end;
+
+	ck_assert_ptr_nonnull(dir);
+	memset(ids, 0, MOD_MAX_LINK_IDS);
+	while ((de = readdir(dir)))
+		if (sscanf(de->d_name, "link%u%c", &n, &end) == 1) {
+			ck_assert_uint_lt(n, MOD_MAX_LINK_IDS);
+			ids[n] = 1;
+		}
+	closedir(dir);
+}
+
+/* Open a link and find ITS debugfs file: the one link<N> that appeared with it (other links may be open). */
+static int mod_link_open(char *debugfs, size_t len)
+{
+	unsigned char before[MOD_MAX_LINK_IDS], after[MOD_MAX_LINK_IDS];
+	unsigned int n, found = 0, id = 0;
+	int link;
+
+	debugfs_link_ids(before);
+	link = gu_link_open();
+	ck_assert_int_ge(link, 0);
+	debugfs_link_ids(after);
+	for (n = 0; n < MOD_MAX_LINK_IDS; n++)
+		if (after[n] && !before[n]) {
+			found++;
+			id = n;
+		}
+	ck_assert_msg(found == 1, "%u new link files in " MOD_DEBUGFS " after one open, want 1", found);
+	snprintf(debugfs, len, MOD_DEBUGFS "/link%u", id);
+	return link;
+}
 
 static void mod_open(struct mod_link *l, uint32_t holdoff_ns, uint32_t count)
 {
@@ -68,8 +111,7 @@ static void mod_open(struct mod_link *l, uint32_t holdoff_ns, uint32_t count)
 	ck_assert_int_eq(gu_memfd_create(MOD_REGION, &l->memfd, &map), 0);
 	l->map = map;
 	ck_assert_int_eq(ioq_north_init(&l->q, (void *)(l->map + MOD_RING_OFF), MOD_COUNT, 0, 0, MOD_REGION), 0);
-	l->link = gu_link_open();
-	ck_assert_int_ge(l->link, 0);
+	l->link = mod_link_open(l->debugfs, sizeof(l->debugfs));
 	ck_assert_int_eq(gu_attach_memfd(l->link, l->memfd, MOD_REGION), 0);
 	d.ring_off[0] = MOD_RING_OFF;
 	ck_assert_int_eq(gu_ioctl(l->link, VBUS_IOC_ADD_DEVICE, &d), 0);
@@ -92,25 +134,17 @@ static void mod_close(struct mod_link *l)
 	close(l->memfd);
 }
 
-/* The module's counts: interrupts from GET_STATS, holdoff outcomes from the debugfs line. */
+/* The module's counts: interrupts from GET_STATS, holdoff outcomes from the debugfs line of THIS link. */
 static struct mod_counts module_counts(const struct mod_link *l)
 {
 	struct mod_counts c = { 0 };
 	struct vbus_ioc_stats st;
-	char name[300] = "", buf[4096], *s;
-	struct dirent *de;
-	DIR *dir;
+	char buf[4096], *s;
 
 	ck_assert_int_eq(gu_get_stats(l->link, 0, &st), 0);
 	ck_assert_uint_eq(st.broken, 0);
 	c.interrupts = st.interrupts;
-	dir = opendir("/sys/kernel/debug/vbus");
-	ck_assert_ptr_nonnull(dir);
-	while ((de = readdir(dir)))
-		if (strncmp(de->d_name, "link", 4) == 0)
-			snprintf(name, sizeof(name), "/sys/kernel/debug/vbus/%s", de->d_name);
-	closedir(dir);
-	ck_assert_int_gt(gu_read_file(name, buf, sizeof(buf)), 0);
+	ck_assert_int_gt(gu_read_file(l->debugfs, buf, sizeof(buf)), 0);
 	s = strstr(buf, "moderation ");
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(sscanf(s,
@@ -157,14 +191,20 @@ static int run_once(struct run *r)
 	struct mod_counts want = { 0 }, got;
 	unsigned int i, k, rnd = r->seed, iter;
 	eventfd_t calls = 0;
-	int res, invalid = 0;
+	int res, invalid = 0, decoy[2];
 	uint32_t dummy, dlen;
 	uint64_t dcookie;
 
 	ck_assert_int_eq(vm_obj_init_ring(&o, "q", MOD_COUNT, 0, 0, MOD_REGION), 0);
 	ms = &o.ring.sig;
 	vm_sig_moderate(ms, VBUS_SOUTH, MODEL_H, r->count);
+	/* idle links opened before and after this one: its statistics must be read from its own file, whatever
+	 * order the debugfs folder lists them in */
+	decoy[0] = gu_link_open();
 	mod_open(&l, r->holdoff_ns, r->count);
+	decoy[1] = gu_link_open();
+	ck_assert_int_ge(decoy[0], 0);
+	ck_assert_int_ge(decoy[1], 0);
 	r->trace[0] = 0;
 	for (i = 0; i < STEPS && !invalid; i++) {
 		enum step s;
@@ -255,6 +295,8 @@ static int run_once(struct run *r)
 		       got.dropped, got.deferred);
 	}
 	mod_close(&l);
+	ck_assert_int_eq(close(decoy[0]), 0);
+	ck_assert_int_eq(close(decoy[1]), 0);
 	vm_obj_free(&o);
 	return invalid;
 }

@@ -159,6 +159,10 @@ START_TEST(t_attach_rejects_bad_requests)
 
 	ck_assert_int_eq(gu_attach_memfd(link, memfd, 0), -EINVAL);
 	ck_assert_int_eq(gu_attach_memfd(link, memfd, 100), -EINVAL);
+	/* sizes past the header but not a whole number of pages (the memfd is long enough): refused, not
+	 * truncated to the pages below */
+	ck_assert_int_eq(gu_attach_memfd(link, memfd, REGION_SIZE - 100), -EINVAL);
+	ck_assert_int_eq(gu_attach_memfd(link, memfd, (uint64_t)sysconf(_SC_PAGESIZE) + 512), -EINVAL);
 	ck_assert_int_eq(gu_attach_memfd(link, memfd, 2 * REGION_SIZE), -EINVAL);
 	ck_assert_int_eq(gu_attach_memfd(link, efd, REGION_SIZE), -EINVAL);
 	ck_assert_int_eq(gu_attach_memfd(link, 999, REGION_SIZE), -EBADF);

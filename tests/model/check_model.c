@@ -396,6 +396,43 @@ START_TEST(json_errors_file_line)
 }
 END_TEST
 
+/* The file `vbus-model calibrate` writes: parameters, their spread and how they were measured (TIM-3). */
+START_TEST(json_calibrate_file_format)
+{
+	const char *p = write_tmp("cal.json", "{\n  \"line_transfer\": 660,\n  \"wakeup\": 180000,\n"
+					      "  \"spread\": {\n    \"line_transfer\": [640, 680],\n"
+					      "    \"wakeup\": [170000, 190000]\n  },\n"
+					      "  \"calibration\": {\"reps\": 5, \"batches\": 200, "
+					      "\"load_1min_before\": 6.8, \"load_1min_after\": 7.1}\n}\n");
+	struct vm_params prm, dflt;
+	char err[512];
+	vm_params_default(&prm);
+	vm_params_default(&dflt);
+	ck_assert_int_eq(vm_params_load_json(&prm, p, err, sizeof(err)), 0);
+	ck_assert_uint_eq(prm.v[VM_P_LINE_TRANSFER], 660);
+	ck_assert_uint_eq(prm.v[VM_P_WAKEUP], 180000);
+	/* the spread informs the reader; it sets nothing */
+	for (int i = 0; i < VM_NPARAMS; i++)
+		if (i != VM_P_LINE_TRANSFER && i != VM_P_WAKEUP)
+			ck_assert_uint_eq(prm.v[i], dflt.v[i]);
+	/* empty sections are fine */
+	p = write_tmp("cal0.json", "{\"spread\": {}, \"calibration\": {}}\n");
+	ck_assert_int_eq(vm_params_load_json(&prm, p, err, sizeof(err)), 0);
+	/* each malformed section is an error at its line */
+	json_err_case("{\n \"spread\": {\n  \"nosuch\": [1, 2]\n }\n}\n", 3, "unknown parameter 'nosuch'");
+	json_err_case("{\n \"spread\": {\n  \"wakeup\": [9, 2]\n }\n}\n", 3, "lowest <= highest");
+	json_err_case("{\n \"spread\": {\"wakeup\": 5}\n}\n", 2, "[lowest, highest]");
+	json_err_case("{\n \"spread\": {\"wakeup\": [1]}\n}\n", 2, "[lowest, highest]");
+	json_err_case("{\n \"spread\": {\"wakeup\": [1, 2, 3]}\n}\n", 2, "[lowest, highest]");
+	json_err_case("{\n \"spread\": {\"wakeup\": [-1, 2]}\n}\n", 2, "lowest <= highest");
+	json_err_case("{\n \"spread\": {\"wakeup\": [1, 2],\n \"wakeup\": [1, 2]}\n}\n", 3, "given twice");
+	json_err_case("{\"spread\": {},\n \"spread\": {}}\n", 2, "given twice");
+	json_err_case("{\n \"spread\": [1, 2]\n}\n", 2, "must be an object");
+	json_err_case("{\n \"calibration\": {\"reps\": \"five\"}\n}\n", 2, "must be a number");
+	json_err_case("{\n \"calibration\": 5\n}\n", 2, "must be an object");
+}
+END_TEST
+
 /* ---- explorer ---- */
 START_TEST(explore_spec_has_no_violation)
 {
@@ -621,6 +658,7 @@ static Suite *model_suite(void)
 	tcase_add_test(prm, defaults_match_spec_table);
 	tcase_add_test(prm, json_params_apply);
 	tcase_add_test(prm, json_errors_file_line);
+	tcase_add_test(prm, json_calibrate_file_format);
 	suite_add_tcase(s, prm);
 	TCase *ex = tcase_create("Explorer");
 	tcase_set_timeout(ex, 60);

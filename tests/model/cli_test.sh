@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # vbus-model CLI checks. Usage: cli_test.sh VBUS_MODEL CASE
 #   vectors | explore-spec | explore-2009 | explore-evidx | explore-asym | explore-json | explore-progress | help |
-#   diff | params-errors | sweep | bench | trace
+#   diff | params-errors | sweep | sweep-plot | bench | trace | calibrate [VBUS_BENCH]
 # Exit 0 pass, 1 fail (with the reason), 77 skip (with the reason).
 set -uo pipefail
 bin=${1:?usage: cli_test.sh VBUS_MODEL CASE}
@@ -152,6 +152,46 @@ params-errors)
 	"$bin" params >"$work/all.json" && "$bin" run --params "$work/all.json" --messages 10 >/dev/null ||
 		fail "params output is not accepted by --params"
 	;;
+calibrate)
+	# the file calibrate writes: every measured parameter, its spread around it, how it was measured;
+	# --params and vbus-bench --model read it; a damaged one is refused (exit 1, file:line)
+	"$bin" calibrate --quick --reps 3 -o "$work/cal/p.json" 2>"$work/err" || fail "calibrate exited $?: $(cat "$work/err")"
+	cat "$work/cal/p.json"
+	python3 - "$work/cal/p.json" <<'PY' || fail "the parameter file does not hold the format (above)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = ["line_transfer", "line_stream", "barrier_full", "doorbell", "wakeup", "produce_per_msg",
+         "handler_per_msg", "poll_interval"]
+for n in names:
+    v, (lo, hi) = d[n], d["spread"][n]
+    assert isinstance(v, int) and lo <= v <= hi, "%s = %s outside its spread [%s, %s]" % (n, v, lo, hi)
+assert sorted(d["spread"]) == sorted(names), "spread keys: %s" % sorted(d["spread"])
+c = d["calibration"]
+assert c["reps"] == 3 and c["batches"] > 0 and "load_1min_before" in c and "load_1min_after" in c, c
+assert d["line_transfer"] > 0 and d["wakeup"] > 0 and d["poll_interval"] >= 1, d
+print("format ok")
+PY
+	"$bin" params --params "$work/cal/p.json" >"$work/echo" || fail "params refused calibrate's file"
+	lt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["line_transfer"])' "$work/cal/p.json")
+	grep -q "\"line_transfer\": $lt," "$work/echo" || fail "--params did not take line_transfer $lt"
+	# damaged files: the spread's order, an unknown name in it, a value that is no number
+	sed 's/"wakeup": \[\([0-9]*\), \([0-9]*\)\]/"wakeup": [1\2, \1]/' "$work/cal/p.json" >"$work/bad1.json"
+	sed 's/"doorbell": \[/"doorbel": [/' "$work/cal/p.json" >"$work/bad2.json"
+	sed 's/"reps": 3/"reps": three/' "$work/cal/p.json" >"$work/bad3.json"
+	for b in bad1 bad2 bad3; do
+		cmp -s "$work/$b.json" "$work/cal/p.json" && fail "$b: could not damage the file"
+		err=$("$bin" run --params "$work/$b.json" --messages 10 2>&1 >/dev/null); rc=$?
+		echo "$b: $err"
+		[ $rc -eq 1 ] || fail "$b: vbus-model run --params exited $rc, want 1"
+		echo "$err" | grep -Eq "$work/$b.json:[0-9]+: " || fail "$b: no file:line in '$err'"
+		if [ -n "${3:-}" ]; then
+			err=$("$3" --quick --model "$work/$b.json" 2>&1 >/dev/null); rc=$?
+			[ $rc -eq 1 ] || fail "$b: vbus-bench --model exited $rc, want 1"
+			echo "$err" | grep -Eq "$work/$b.json:[0-9]+: " || fail "$b: vbus-bench: no file:line in '$err'"
+		fi
+	done
+	"$bin" calibrate --reps 0 2>/dev/null; [ $? -eq 2 ] || fail "calibrate --reps 0 must exit 2"
+	;;
 sweep)
 	(cd "$work" && "$bin" sweep --loads 0.1,1 --messages 500) || fail "sweep exited non-zero"
 	[ "$(wc -l <"$work/vbus-sweep.csv")" -eq 9 ] || fail "CSV must have a header and 4x2 rows"
@@ -193,6 +233,93 @@ sweep)
 	VBUS_PROGRESS=0.001 "$bin" sweep --loads 0.1,1 --messages 20000 --out "$work/pr" >/dev/null 2>"$work/err" ||
 		fail "sweep with progress"
 	grep -Eq '^vbus-model sweep: \[[0-9]+/8\] ' "$work/err" || fail "no progress line on stderr"
+	;;
+sweep-plot)
+	# What the PNG shows, asked of gnuplot itself: a stand-in gnuplot first in PATH records the script vbus-model
+	# sends, the test replays it through the real gnuplot and prints, after each plot, the data's and the axes'
+	# ranges (GPVAL_*). Every curve must lie strictly inside its plot, off the frame (it used to: `none` at 1.0
+	# notification per message sat on the top edge and was invisible); a y range over more than a decade must
+	# be log scale; latency is drawn as p50 and p99 of every mitigation, with a right axis in ns at the stated
+	# clock; a sweep flat by construction says so in the PNG's title.
+	real=$(command -v gnuplot) || { echo "SKIP: gnuplot not installed (scripts/deps.sh installs gnuplot-nox)"; exit 77; }
+	mkdir -p "$work/gp"
+	printf '#!/bin/sh\ntee -a "$VBUS_TEST_GP_SCRIPT" | exec %s "$@"\n' "'$real'" >"$work/gp/gnuplot"
+	chmod +x "$work/gp/gnuplot"
+	# replay FILE.gp: one line per plot, "RANGE n logx logy dxmin dxmax xmin xmax dymin dymax ymin ymax y2min y2max"
+	replay() {
+		awk -v out="$work/replay.png" '
+		/^set output / { print "set output \047" out "\047"; next }
+		/^set logscale x/ { logx = 1 } /^unset logscale x/ { logx = 0 }
+		/^set logscale y( |$)/ { logy = 1 } /^unset logscale y( |$)/ || /^unset logscale$/ { logy = 0 }
+		{ print }
+		/^plot / {
+			n++
+			printf "print sprintf(\"RANGE %d %d %d", n, logx, logy
+			for (i = 0; i < 10; i++) printf " %%.17g"
+			printf "\", GPVAL_DATA_X_MIN, GPVAL_DATA_X_MAX, GPVAL_X_MIN, GPVAL_X_MAX, GPVAL_DATA_Y_MIN, "
+			printf "GPVAL_DATA_Y_MAX, GPVAL_Y_MIN, GPVAL_Y_MAX, GPVAL_Y2_MIN, GPVAL_Y2_MAX)\n"
+		}' "$1" >"$work/replay.gp"
+		"$real" "$work/replay.gp" 2>&1 | grep '^RANGE '
+	}
+	csv="$work/p.csv"
+	rm -f "$work/p.gp"
+	VBUS_TEST_GP_SCRIPT="$work/p.gp" PATH="$work/gp:$PATH" \
+		"$bin" sweep --loads 0.05,0.5,5,50 --messages 400 --clock-ghz 2 --out "$work/p" >/dev/null ||
+		fail "sweep exited non-zero"
+	[ -s "$work/p.gp" ] || fail "the sweep did not run gnuplot"
+	[ -s "$work/p.png" ] || fail "no PNG"
+	ranges=$(replay "$work/p.gp") || fail "the recorded gnuplot script does not replay"
+	echo "$ranges"
+	[ "$(echo "$ranges" | wc -l)" -ge 2 ] || fail "want at least two plots (notifications, latency)"
+	# every curve strictly inside the frame: the data's range at least 1% of the axis span from each edge
+	echo "$ranges" | awk '
+	function pos(v, lg) { return lg ? log(v) : v }
+	function inside(what, lg, dlo, dhi, alo, ahi,   span) {
+		if (lg && (dlo <= 0 || alo <= 0)) { printf "plot %d: %s: log axis with data %g\n", $2, what, dlo; return 0 }
+		span = pos(ahi, lg) - pos(alo, lg)
+		if (span <= 0 || pos(dlo, lg) - pos(alo, lg) < 0.01 * span || pos(ahi, lg) - pos(dhi, lg) < 0.01 * span) {
+			printf "plot %d: %s data [%g, %g] on or past the frame [%g, %g] (%s scale)\n", $2, what, dlo, dhi,
+				alo, ahi, lg ? "log" : "linear"
+			return 0
+		}
+		return 1
+	}
+	{
+		ok = inside("x", $3, $5, $6, $7, $8) && inside("y", $4, $9, $10, $11, $12)
+		if (ok && !$4 && $9 > 0 && $10 / $9 > 10) {
+			printf "plot %d: y data spans %g..%g (x%.0f) on a linear axis: use log scale\n", $2, $9, $10, $10 / $9
+			ok = 0
+		}
+		if (!ok) bad = 1
+	}
+	END { exit bad }' || fail "a curve lies on the frame of the PNG (invisible)"
+	# the curves are the CSV's: notifications per message, p50 and p99 latency, for every mitigation
+	col() { head -1 "$csv" | tr , '\n' | grep -nx "$1" | cut -d: -f1; }
+	cn=$(col notifications_per_message) c50=$(col latency_p50_cycles) c99=$(col latency_p99_cycles)
+	[ -n "$cn" ] && [ -n "$c50" ] && [ -n "$c99" ] || fail "CSV header lacks a plotted column: $(head -1 "$csv")"
+	for m in $(tail -n +2 "$csv" | cut -d, -f1 | sort -u); do
+		for c in $cn $c50 $c99; do
+			grep -q "eq '$m' ? \$2 : NaN):$c " "$work/p.gp" || fail "no curve of $m for CSV column $c"
+		done
+	done
+	lat=$(echo "$ranges" | awk '$13 < $14' | head -1)
+	[ -n "$lat" ] || fail "no plot with a right axis (latency in ns)"
+	read -r _ _ _ _ _ _ _ _ dymin dymax ymin ymax y2min y2max <<<"$lat"
+	awk -F, -v c50="$c50" -v c99="$c99" -v lo="$dymin" -v hi="$dymax" 'NR > 1 {
+		for (i = 0; i < 2; i++) { v = $(i ? c99 : c50) + 0; if (v > 0 && (min == "" || v < min)) min = v; if (v > max) max = v }
+	} END { if (min != lo || max != hi) { printf "latency plot data %g..%g, CSV p50/p99 %g..%g\n", lo, hi, min, max; exit 1 } }' \
+		"$csv" || fail "the latency plot does not draw both p50 and p99"
+	awk -v a="$ymin" -v b="$ymax" -v c="$y2min" -v d="$y2max" \
+		'BEGIN { r1 = a / c; r2 = b / d; exit !(r1 > 1.999999 && r1 < 2.000001 && r2 > 1.999999 && r2 < 2.000001) }' ||
+		fail "right axis [$y2min, $y2max] is not the left [$ymin, $ymax] in ns at 2 GHz"
+	grep -q "y2label '.*ns at 2 GHz" "$work/p.gp" || fail "the right axis does not say ns at 2 GHz"
+	grep -q 'flat by construction' "$work/p.gp" && fail "a poisson sweep's PNG warns it is flat"
+	rm -f "$work/f.gp"
+	VBUS_TEST_GP_SCRIPT="$work/f.gp" PATH="$work/gp:$PATH" \
+		"$bin" sweep --workload ping-pong --loads 0.1,1 --messages 100 --out "$work/f" >/dev/null 2>&1 ||
+		fail "ping-pong sweep failed"
+	grep -q "^set multiplot .*flat by construction" "$work/f.gp" || fail "the ping-pong PNG's title has no flat warning"
+	replay "$work/f.gp" >/dev/null || fail "the ping-pong script does not replay"
 	;;
 bench)
 	out=$("$bin" bench --json --messages 20000 --depth 2) || fail "bench exited non-zero"

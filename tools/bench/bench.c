@@ -355,6 +355,20 @@ static double bench_asym_cost(uint64_t iters, int membarrier)
 
 /* ------------------------------------------------------------- vbus */
 
+/*
+ * The figure --model compares with (docs/spec/06-timing.md TIM-3): the run cut into batches of `every`
+ * messages (round trips), the median batch. A row's figure is its mean over the whole run; on a loaded
+ * machine a thread descheduled for a time slice (milliseconds) dominates a mean, not a median batch.
+ * bench_vbus_stream/rtt leave it in batch_figure (0: none) for measure() to keep beside the row's figure.
+ */
+#define BATCH_MAX 4096
+struct batch_clock {
+	uint64_t every, next, n;
+	double t[BATCH_MAX];
+	uint64_t at[BATCH_MAX]; /* messages done at t[i] */
+};
+static double batch_figure;
+
 struct vb {
 	struct vbus_link *north, *south;
 	uint64_t n;
@@ -363,8 +377,44 @@ struct vb {
 	double secs;
 	uint64_t sink;
 	int err;
-	uint32_t link_flags; /* VBUS_LINK_* for vb_open */
+	uint32_t link_flags;   /* VBUS_LINK_* for vb_open */
+	struct batch_clock bc; /* --model: the run in batches */
 };
+
+static void batch_start(struct batch_clock *b, uint64_t total, uint64_t every)
+{
+	b->every = every > total / (BATCH_MAX - 1) ? every : total / (BATCH_MAX - 1) + 1;
+	b->next = 0;
+	b->n = 0;
+}
+
+/* @done messages (round trips) complete now: a stamp at each batch boundary crossed */
+static inline void batch_tick(struct batch_clock *b, uint64_t done)
+{
+	if (done < b->next || b->n >= BATCH_MAX)
+		return;
+	b->t[b->n] = vbus_now_s();
+	b->at[b->n++] = done;
+	b->next = (done / b->every + 1) * b->every;
+}
+
+/* the median batch: messages per second (rate) or ns per round trip */
+static double batch_median(struct batch_clock *b, int rate)
+{
+	double v[BATCH_MAX];
+	int n = 0;
+
+	for (uint64_t i = 1; i < b->n; i++) {
+		double dt = b->t[i] - b->t[i - 1], dn = (double)(b->at[i] - b->at[i - 1]);
+
+		if (dt > 0 && dn > 0)
+			v[n++] = rate ? dn / dt : dt / dn * 1e9;
+	}
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
 /* Set when this kernel lacks membarrier's global expedited command: the asym rows are then 0, not failures. */
 static int asym_unavailable;
@@ -458,6 +508,7 @@ static void *vb_stream_rx(void *a)
 	double t0 = vbus_now_s();
 	int ret;
 
+	batch_tick(&v->bc, 0);
 	while (got < v->n) {
 		ret = vbus_link_recv(v->south, v->rx_mode, rx_copy, v);
 		if (ret < 0) {
@@ -465,6 +516,7 @@ static void *vb_stream_rx(void *a)
 			break;
 		}
 		got += ret;
+		batch_tick(&v->bc, got);
 	}
 	v->secs = vbus_now_s() - t0;
 	return NULL;
@@ -485,12 +537,14 @@ static struct stream_result bench_vbus_stream(uint64_t n, unsigned int burst, en
 
 	if (vb_open(&v, RING))
 		return r;
+	batch_start(&v.bc, v.n, 4096);
 	run_pair(vb_stream_tx, vb_stream_rx, &v);
 	vbus_link_get_stats(v.north, &sn);
 	vbus_link_get_stats(v.south, &ss);
 	if (!v.err) {
 		r.rate = v.n / v.secs;
 		r.notif_per_msg = (double)(sn.notifies + ss.notifies) / v.n;
+		batch_figure = batch_median(&v.bc, 1);
 	} else {
 		fprintf(stderr, "vbus stream: %s\n", strerror(-v.err));
 	}
@@ -508,6 +562,7 @@ static void *vb_rtt_north(void *a)
 	int ret;
 
 	for (i = 0; i < v->n; i++) {
+		batch_tick(&v->bc, i);
 		m.cookie = i;
 		ret = vbus_link_send(v->north, &m, 1);
 		if (ret == 1)
@@ -518,6 +573,7 @@ static void *vb_rtt_north(void *a)
 		}
 	}
 	v->secs = vbus_now_s() - t0;
+	batch_tick(&v->bc, i);
 	vbus_link_interrupt(v->south);
 	return NULL;
 }
@@ -538,10 +594,12 @@ static double bench_vbus_rtt(uint64_t iters, enum vbus_wait mode, uint32_t link_
 
 	if (vb_open(&v, 64))
 		return 0;
+	batch_start(&v.bc, iters, mode == VBUS_WAIT_BLOCK ? 8 : 64);
 	run_pair(vb_rtt_north, vb_rtt_south, &v);
-	if (!v.err)
+	if (!v.err) {
 		ns = v.secs / iters * 1e9;
-	else
+		batch_figure = batch_median(&v.bc, 0);
+	} else
 		fprintf(stderr, "vbus rtt: %s\n", strerror(-v.err));
 	vb_close(&v);
 	return ns;
@@ -575,28 +633,28 @@ RUN(run_spin_rtt, bench_spin_rtt(c->rtt_n))
 RUN(run_efd_rtt, bench_eventfd_rtt(c->block_n))
 RUN(run_fence_cost, bench_asym_cost(c->rtt_n * 10, 0))
 RUN(run_membarrier_cost, bench_asym_cost(c->block_n, 1))
-RUN(run_split1, bench_split_vq_stream(c->stream_n, 1))
-RUN(run_split32, bench_split_vq_stream(c->stream_n, BURST))
-RUN(run_packed1, bench_packed_vq_stream(c->stream_n, 1))
-RUN(run_packed32, bench_packed_vq_stream(c->stream_n, BURST))
-RUN(run_split_rtt, bench_split_vq_rtt(c->rtt_n))
-RUN(run_packed_rtt, bench_packed_vq_rtt(c->rtt_n))
-RUN(run_split_brtt, bench_split_vq_block_rtt(c->block_n))
-RUN(run_packed_brtt, bench_packed_vq_block_rtt(c->block_n))
 RUN(run_poll_rtt, bench_vbus_rtt(c->rtt_n, VBUS_WAIT_POLL, 0))
 RUN(run_block_rtt, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK, 0))
 RUN(run_block_rtt_asym, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK, VBUS_LINK_ASYM_BARRIER))
 #undef RUN
 
-static void run_split_bstream(const struct bench_cfg *c, double out[2])
-{
-	out[0] = bench_split_vq_block_stream(c->stream_n, BURST, &out[1]);
-}
-
-static void run_packed_bstream(const struct bench_cfg *c, double out[2])
-{
-	out[0] = bench_packed_vq_block_stream(c->stream_n, BURST, &out[1]);
-}
+/* The virtqueue rows: one entry point (vq.c), the ring, mode, burst and message count named here. */
+#define RUN_VQ(name, ring, mode, burst, n)                                                                             \
+	static void name(const struct bench_cfg *c, double out[2])                                                     \
+	{                                                                                                              \
+		bench_vq_run(&(struct bench_vq){ BENCH_VQ_##ring, BENCH_VQ_##mode, burst }, c->n, out);                \
+	}
+RUN_VQ(run_split1, SPLIT, STREAM, 1, stream_n)
+RUN_VQ(run_split32, SPLIT, STREAM, BURST, stream_n)
+RUN_VQ(run_packed1, PACKED, STREAM, 1, stream_n)
+RUN_VQ(run_packed32, PACKED, STREAM, BURST, stream_n)
+RUN_VQ(run_split_rtt, SPLIT, RTT, 1, rtt_n)
+RUN_VQ(run_packed_rtt, PACKED, RTT, 1, rtt_n)
+RUN_VQ(run_split_brtt, SPLIT, BLOCK_RTT, 1, block_n)
+RUN_VQ(run_packed_brtt, PACKED, BLOCK_RTT, 1, block_n)
+RUN_VQ(run_split_bstream, SPLIT, BLOCK_STREAM, BURST, stream_n)
+RUN_VQ(run_packed_bstream, PACKED, BLOCK_STREAM, BURST, stream_n)
+#undef RUN_VQ
 
 static void run_vb_stream(uint64_t n, unsigned int burst, enum vbus_wait mode, double out[2])
 {
@@ -626,7 +684,7 @@ static void run_vb32(const struct bench_cfg *c, double out[2])
 
 static void run_spin_stream(const struct bench_cfg *c, double out[2])
 {
-	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_SPIN, out);
+	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_DEFAULT, out);
 }
 
 static void run_block_stream(const struct bench_cfg *c, double out[2])
@@ -671,9 +729,9 @@ static const struct measurement measurements[] = {
 	{ "vbus_stream_single_asym", "vbus stream, single, poll, asym barrier", U_MSGS_PER_S, 1, run_vb1_asym },
 	{ "vbus_stream_single_asym_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 	{ "vbus_rtt_block_asym", "vbus RTT, block, asym barrier", U_RTT_NS, 1, run_block_rtt_asym },
-	{ "vbus_stream_spin", "vbus saturated stream, spin-then-block", U_MSGS_PER_S, 1, run_spin_stream },
+	{ "vbus_stream_spin", "vbus saturated stream, default wait", U_MSGS_PER_S, 1, run_spin_stream },
 	{ "vbus_stream_spin_notif", "  notifications per message", U_PER_MSG, 1, NULL },
-	{ "vbus_stream_block", "vbus saturated stream, block", U_MSGS_PER_S, 1, run_block_stream },
+	{ "vbus_stream_block", "vbus saturated stream, sleep at once", U_MSGS_PER_S, 1, run_block_stream },
 	{ "vbus_stream_block_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 };
 #define NMEAS ((int)(sizeof(measurements) / sizeof(measurements[0])))
@@ -688,11 +746,18 @@ struct ratio_row {
 static const struct ratio_row ratios[] = {
 	{ "vbus_stream_single", "spsc_single", ">=", 0.9 },
 	{ "vbus_stream_burst32", "spsc_burst32", ">=", 0.9 },
-	{ "vbus_rtt_poll", "spin_pingpong", "<=", 2 },
-	{ "vbus_rtt_block", "eventfd_pingpong", "<=", 1.1 },
-	{ "vbus_stream_spin", "vbus_stream_burst32", NULL, 0 },
+	{ "vbus_rtt_poll", "spin_pingpong", "<=", 1.5 },
+	{ "vbus_rtt_block", "eventfd_pingpong", "<=", 1.05 },
+	/*
+	 * The blocking stream (issue 13's goal): the default wait (VBUS_WAIT_DEFAULT, spin for the wake-up
+	 * cost it measures, then sleep) against the poll stream. A stream that sleeps at once (VBUS_WAIT_BLOCK)
+	 * pays about two wake-ups per ring's worth (ring / (2 x wake-up) is its ceiling, 0.1-0.3x poll where
+	 * a wake-up costs 100-250 us): printed, no target; it is compared with the virtqueues' instead.
+	 */
+	{ "vbus_stream_spin", "vbus_stream_burst32", ">=", 0.9 },
 	{ "vbus_stream_spin_notif", NULL, "<=", 0.01 },
-	{ "vbus_stream_block", "vbus_stream_burst32", ">=", 0.8 },
+	{ "vbus_stream_block", "vbus_stream_burst32", NULL, 0 },
+	{ "vbus_stream_block_notif", NULL, "<=", 0.01 },
 	{ "vbus_stream_single", "split_vq_single", ">", 1 },
 	{ "vbus_stream_burst32", "split_vq_burst32", ">", 1 },
 	{ "vbus_stream_single", "packed_vq_single", ">", 1 },
@@ -748,9 +813,12 @@ static int target_met(const char *cmp, double x, double t)
 	return x < t;
 }
 
+/* per row, the median over the repetitions of its batch figure (0: the row has none) */
+static double batch_val[NMEAS];
+
 static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c, int reps)
 {
-	static double v[NMEAS][BENCH_MAX_REPS];
+	static double v[NMEAS][BENCH_MAX_REPS], vb[NMEAS][BENCH_MAX_REPS];
 	struct vbus_progress p;
 	int step = 0, total = reps * nruns();
 
@@ -762,16 +830,20 @@ static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c
 			if (!measurements[i].run)
 				continue;
 			vbus_progress(&p, step, total, "rep %d/%d: %s", r + 1, reps, measurements[i].label);
+			batch_figure = 0;
 			measurements[i].run(c, out);
 			v[i][r] = out[0];
+			vb[i][r] = batch_figure;
 			if (i + 1 < NMEAS && !measurements[i + 1].run)
 				v[i + 1][r] = out[1];
 			step++;
 		}
 	}
 	vbus_progress_done(&p);
-	for (int i = 0; i < NMEAS; i++)
+	for (int i = 0; i < NMEAS; i++) {
 		val[i] = median(v[i], reps);
+		batch_val[i] = median(vb[i], reps);
+	}
 	for (int k = 0; k < NRATIO; k++) {
 		const struct ratio_row *rr = &ratios[k];
 
@@ -828,7 +900,13 @@ static int print_table(const double *val, const struct ratio_out *ro, const stru
 	return missed;
 }
 
-/* --model PARAMS: the timing model's prediction next to each vbus figure it covers. */
+/*
+ * --model PARAMS: the timing model's prediction next to each vbus figure it covers: the six vbus
+ * scenarios and the notifications per message of the two saturated streams. Not predicted: the
+ * baselines (SPSC, ping-pongs, our virtqueues: the model models vbus's protocol, not theirs) and the
+ * asymmetric-barrier rows (the engine has no membarrier cost). "measured" is the row's batch median
+ * when the row has one (struct batch_clock), else the row's figure; "measured_mean" the row's figure.
+ */
 static const struct {
 	const char *key, *meas;
 	size_t off;
@@ -838,9 +916,12 @@ static const struct {
 	{ "rtt_poll", "vbus_rtt_poll", offsetof(struct bench_prediction, poll_rtt) },
 	{ "rtt_block", "vbus_rtt_block", offsetof(struct bench_prediction, block_rtt) },
 	{ "stream_spin", "vbus_stream_spin", offsetof(struct bench_prediction, spin_stream) },
+	{ "stream_spin_notif", "vbus_stream_spin_notif", offsetof(struct bench_prediction, spin_notif) },
 	{ "stream_block", "vbus_stream_block", offsetof(struct bench_prediction, block_stream) },
+	{ "stream_block_notif", "vbus_stream_block_notif", offsetof(struct bench_prediction, block_notif) },
 };
 #define NPRED ((int)(sizeof(predicted) / sizeof(predicted[0])))
+#define MODEL_TOL 0.25 /* the issue's goal: within +-25 % */
 
 static double pred_of(const struct bench_prediction *p, int i)
 {
@@ -849,25 +930,40 @@ static double pred_of(const struct bench_prediction *p, int i)
 
 static void print_model(const double *val, const struct bench_prediction *p, int json)
 {
-	if (json) {
-		printf(",\n \"model\": {");
-		for (int i = 0; i < NPRED; i++) {
-			double m = val[meas_index(predicted[i].meas)], x = pred_of(p, i);
+	int in = 0, judged = 0;
 
-			printf("%s\"%s\": {\"predicted\": %.1f, \"measured\": %.1f, \"ratio\": %.4f}", i ? ", " : "",
-			       predicted[i].key, x, m, m > 0 ? x / m : 0);
-		}
-		printf("}");
-		return;
-	}
-	printf("\n%-42s %14s %14s %10s\n", "timing model (--model)", "predicted", "measured", "pred/meas");
+	if (json)
+		printf(",\n \"model\": {");
+	else
+		printf("\n%-50s %14s %14s %10s %14s %10s\n", "timing model (--model, goal pred/meas 0.75..1.25)",
+		       "predicted", "measured", "pred/meas", "mean", "pred/mean");
 	for (int i = 0; i < NPRED; i++) {
 		int k = meas_index(predicted[i].meas);
-		double m = val[k], x = pred_of(p, i);
+		double mean = val[k], m = batch_val[k] > 0 ? batch_val[k] : mean, x = pred_of(p, i);
+		double r = m > 0 ? x / m : 0, rm = mean > 0 ? x / mean : 0;
+		int ok = r >= 1 - MODEL_TOL && r <= 1 + MODEL_TOL;
 
-		printf("%-42s %14.1f %14.1f %10.3f  (goal 0.75 .. 1.25)\n", measurements[k].label, x, m,
-		       m > 0 ? x / m : 0);
+		judged++;
+		in += ok;
+		if (json)
+			printf("%s\n  \"%s\": {\"predicted\": %.6g, \"measured\": %.6g, \"measured_mean\": %.6g, "
+			       "\"ratio\": %.4f, \"ratio_mean\": %.4f, \"within_25pct\": %s}",
+			       i ? "," : "", predicted[i].key, x, m, mean, r, rm, ok ? "true" : "false");
+		else {
+			char bx[32], bm[32], bmean[32];
+
+			fmt_value(bx, sizeof(bx), measurements[k].unit, x);
+			fmt_value(bm, sizeof(bm), measurements[k].unit, m);
+			fmt_value(bmean, sizeof(bmean), measurements[k].unit, mean);
+			printf("%-50s %14s %14s %10.3f %14s %10.3f %s\n", measurements[k].label, bx, bm, r, bmean, rm,
+			       ok ? "" : "OUT");
+		}
 	}
+	if (json)
+		printf("\n },\n \"model_within_25pct\": %d, \"model_scenarios\": %d", in, judged);
+	else
+		printf("model: %d of %d within +-25 %% (measured: the median batch of each run, median of the reps)\n",
+		       in, judged);
 }
 
 static void print_json(const double *val, const struct ratio_out *ro, const struct bench_cfg *c, int reps, int quick,

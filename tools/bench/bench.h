@@ -9,20 +9,23 @@
 double bench_now(void);
 /* Run fn0 and fn1 on CPUs 0 and 1 (when there are two) after a common start barrier. */
 void bench_run_pair(void *(*fn0)(void *), void *(*fn1)(void *), void *arg);
-/* Our split virtqueue (virtio 1.2 §2.7, EVENT_IDX), both sides polling: messages per second. */
-double bench_split_vq_stream(uint64_t n, unsigned int burst);
-/* Our packed virtqueue (virtio 1.2 §2.8), both sides polling: messages per second. */
-double bench_packed_vq_stream(uint64_t n, unsigned int burst);
-/* Poll round trip (ns) of one 64-byte buffer through our split / packed virtqueue. */
-double bench_split_vq_rtt(uint64_t iters);
-double bench_packed_vq_rtt(uint64_t iters);
-/* Blocking round trip (ns): both sides sleep in read(eventfd) after asking for a notification. */
-double bench_split_vq_block_rtt(uint64_t iters);
-double bench_packed_vq_block_rtt(uint64_t iters);
-/* Blocking stream in bursts (messages per second), both sides sleeping in read(eventfd) when they must;
- * *notif_per_msg: kicks plus interrupts per message. */
-double bench_split_vq_block_stream(uint64_t n, unsigned int burst, double *notif_per_msg);
-double bench_packed_vq_block_stream(uint64_t n, unsigned int burst, double *notif_per_msg);
+/* Our virtqueues (virtio 1.2 §2.7 split with EVENT_IDX, §2.8 packed), the baselines of the vq rows (vq.c). */
+enum bench_vq_ring { BENCH_VQ_SPLIT, BENCH_VQ_PACKED };
+enum bench_vq_mode {
+	BENCH_VQ_STREAM,       /* both sides polling, bursts of @burst: messages per second */
+	BENCH_VQ_RTT,	       /* poll round trip of one 64-byte buffer: ns */
+	BENCH_VQ_BLOCK_RTT,    /* blocking round trip, both sides sleep in read(eventfd) after asking: ns */
+	BENCH_VQ_BLOCK_STREAM, /* blocking stream in bursts: messages per second; out[1]: kicks + interrupts per message
+				*/
+};
+struct bench_vq {
+	enum bench_vq_ring ring;
+	enum bench_vq_mode mode;
+	unsigned int burst; /* the stream modes' burst */
+};
+/* Run one virtqueue measurement over @n messages (round trips): out[0] the figure, out[1] (blocking stream)
+ * notifications per message; both 0 when the run could not be set up. */
+void bench_vq_run(const struct bench_vq *v, uint64_t n, double out[2]);
 /* The timing model's figures for the vbus rows (predict.c). */
 struct bench_prediction {
 	double vb1, vb32;	    /* stream single / burst 32, messages per second */

@@ -67,6 +67,9 @@ static inline void vq_side_done(uint64_t *kicks_dst, uint64_t kicks, uint64_t *s
 	__atomic_fetch_add(sink_dst, sink, __ATOMIC_RELAXED);
 }
 
+struct split;
+struct packed;
+
 struct vq_desc { /* §2.7.5 */
 	uint64_t addr;
 	uint32_t len;
@@ -92,26 +95,36 @@ struct split {
 	struct vq_used_elem used_ring[VQ_RING];
 	uint16_t avail_event;
 	_Alignas(64) uint8_t buf[VQ_RING][VQ_MSG];
-	/* run parameters and results (not shared ring state) */
-	_Alignas(64) uint64_t n;
+};
+
+/* One run of one measurement: the ring, the run parameters and the results (not shared ring state). */
+struct vq_run {
+	union {
+		struct split *s;
+		struct packed *p;
+	};
+	int kick, call; /* eventfds of the blocking modes: driver -> device, device -> driver */
+	uint64_t n;
 	unsigned int burst;
 	double secs;
-	uint64_t sink, kicks;
+	uint64_t sink, kicks; /* polling modes: added once per side at its end */
+	uint64_t notifies[2]; /* blocking stream: [0] driver kicks, [1] device interrupts */
 };
 
 static void *split_driver(void *a)
 {
-	struct split *q = a;
+	struct vq_run *r = a;
+	struct split *q = r->s;
 	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t avail = 0, kicked = 0, last_used = 0, free_slots = VQ_RING;
 	uint8_t msg[VQ_MSG];
 	uint64_t sent = 0;
 
 	memset(msg, 1, sizeof(msg));
-	while (sent < q->n) {
+	while (sent < r->n) {
 		unsigned int k;
 
-		while (free_slots < q->burst) { /* reclaim: §2.7.14 used ring */
+		while (free_slots < r->burst) { /* reclaim: §2.7.14 used ring */
 			/* acquire: used idx before the used elements; pairs with the device's release */
 			uint16_t ui = __atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE);
 
@@ -122,10 +135,10 @@ static void *split_driver(void *a)
 				last_used++;
 				free_slots++;
 			}
-			if (free_slots < q->burst)
+			if (free_slots < r->burst)
 				vq_relax();
 		}
-		for (k = 0; k < q->burst; k++, avail++, sent++) { /* §2.7.13 */
+		for (k = 0; k < r->burst; k++, avail++, sent++) { /* §2.7.13 */
 			uint16_t slot = avail % VQ_RING;
 
 			memcpy(&msg[8], &sent, 8);
@@ -133,7 +146,7 @@ static void *split_driver(void *a)
 			q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
 			q->avail_ring[slot] = slot;
 		}
-		free_slots -= q->burst;
+		free_slots -= r->burst;
 		/* release ("wmb" before avail idx, §2.7.13.3): descriptors and ring entries first */
 		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE);
 		/* full barrier before reading avail_event (§2.7.13.4), pairs with the device's */
@@ -142,19 +155,20 @@ static void *split_driver(void *a)
 			kicks++; /* a notification would be sent here; the polling device never asks */
 		kicked = avail;
 	}
-	vq_side_done(&q->kicks, kicks, &q->sink, sink);
+	vq_side_done(&r->kicks, kicks, &r->sink, sink);
 	return NULL;
 }
 
 static void *split_device(void *a)
 {
-	struct split *q = a;
+	struct vq_run *r = a;
+	struct split *q = r->s;
 	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t last_avail = 0, used = 0, last_used_sig = 0;
 	uint64_t got = 0, sum = 0;
 	double t0 = bench_now();
 
-	while (got < q->n) {
+	while (got < r->n) {
 		/* acquire: avail idx before the ring entries and descriptors; pairs with the driver's release */
 		uint16_t ai = __atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE);
 
@@ -180,26 +194,10 @@ static void *split_device(void *a)
 			kicks++;
 		last_used_sig = used;
 	}
-	q->secs = bench_now() - t0;
+	r->secs = bench_now() - t0;
 	sink += sum;
-	vq_side_done(&q->kicks, kicks, &q->sink, sink);
+	vq_side_done(&r->kicks, kicks, &r->sink, sink);
 	return NULL;
-}
-
-double bench_split_vq_stream(uint64_t n, unsigned int burst)
-{
-	struct split *q = aligned_alloc(64, sizeof(*q));
-	double rate;
-
-	memset(q, 0, sizeof(*q));
-	q->n = n - n % burst;
-	q->burst = burst;
-	q->avail_event = 0xffff; /* polling device: never crossed by the first kicks either */
-	q->used_event = 0xffff;	 /* polling driver, likewise */
-	bench_run_pair(split_driver, split_device, q);
-	rate = q->n / q->secs;
-	free(q);
-	return rate;
 }
 
 /* ------------------------------------------------------------- packed */
@@ -225,15 +223,12 @@ struct packed {
 	_Alignas(64) struct pk_event driver_ev; /* written by the driver */
 	_Alignas(64) struct pk_event device_ev; /* written by the device */
 	_Alignas(64) uint8_t buf[VQ_RING][VQ_MSG];
-	_Alignas(64) uint64_t n;
-	unsigned int burst;
-	double secs;
-	uint64_t sink, kicks;
 };
 
 static void *packed_driver(void *a)
 {
-	struct packed *q = a;
+	struct vq_run *r = a;
+	struct packed *q = r->p;
 	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t next = 0, used_pos = 0, free_slots = VQ_RING;
 	int wrap = 1, used_wrap = 1;
@@ -241,10 +236,10 @@ static void *packed_driver(void *a)
 	uint64_t sent = 0;
 
 	memset(msg, 1, sizeof(msg));
-	while (sent < q->n) {
+	while (sent < r->n) {
 		unsigned int k;
 
-		while (free_slots < q->burst) { /* §2.8.14: used descriptors, written back in place */
+		while (free_slots < r->burst) { /* §2.8.14: used descriptors, written back in place */
 			for (;;) {
 				struct pk_desc *d = &q->desc[used_pos];
 				/* acquire: flags before id/len; pairs with the device's release of flags */
@@ -256,10 +251,10 @@ static void *packed_driver(void *a)
 				free_slots++;
 				pk_advance(&used_pos, &used_wrap);
 			}
-			if (free_slots < q->burst)
+			if (free_slots < r->burst)
 				vq_relax();
 		}
-		for (k = 0; k < q->burst; k++, sent++) { /* §2.8.21 */
+		for (k = 0; k < r->burst; k++, sent++) { /* §2.8.21 */
 			struct pk_desc *d = &q->desc[next];
 			uint16_t f = wrap ? PK_AVAIL : PK_USED;
 
@@ -272,26 +267,27 @@ static void *packed_driver(void *a)
 			__atomic_store_n(&d->flags, f, __ATOMIC_RELEASE);
 			pk_advance(&next, &wrap);
 		}
-		free_slots -= q->burst;
+		free_slots -= r->burst;
 		/* full barrier before reading the device's event suppression (§2.8.21.3) */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
 			kicks++;
 	}
-	vq_side_done(&q->kicks, kicks, &q->sink, sink);
+	vq_side_done(&r->kicks, kicks, &r->sink, sink);
 	return NULL;
 }
 
 static void *packed_device(void *a)
 {
-	struct packed *q = a;
+	struct vq_run *r = a;
+	struct packed *q = r->p;
 	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t pos = 0;
 	int wrap = 1;
 	uint64_t got = 0, sum = 0;
 	double t0 = bench_now();
 
-	while (got < q->n) {
+	while (got < r->n) {
 		struct pk_desc *d = &q->desc[pos];
 		/* acquire: flags before the descriptor fields; pairs with the driver's release */
 		uint16_t f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
@@ -314,26 +310,10 @@ static void *packed_device(void *a)
 		if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
 			kicks++;
 	}
-	q->secs = bench_now() - t0;
+	r->secs = bench_now() - t0;
 	sink += sum;
-	vq_side_done(&q->kicks, kicks, &q->sink, sink);
+	vq_side_done(&r->kicks, kicks, &r->sink, sink);
 	return NULL;
-}
-
-double bench_packed_vq_stream(uint64_t n, unsigned int burst)
-{
-	struct packed *q = aligned_alloc(64, sizeof(*q));
-	double rate;
-
-	memset(q, 0, sizeof(*q));
-	q->n = n - n % burst;
-	q->burst = burst;
-	q->device_ev.flags = PK_EV_DISABLE; /* the polling device asks for no notifications */
-	q->driver_ev.flags = PK_EV_DISABLE; /* the polling driver, likewise */
-	bench_run_pair(packed_driver, packed_device, q);
-	rate = q->n / q->secs;
-	free(q);
-	return rate;
 }
 
 /* ------------------------------------------------------------- round trips */
@@ -345,13 +325,14 @@ double bench_packed_vq_stream(uint64_t n, unsigned int burst)
  */
 static void *split_rtt_driver(void *a)
 {
-	struct split *q = a;
+	struct vq_run *r = a;
+	struct split *q = r->s;
 	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t avail = 0, last_used = 0;
 	uint8_t msg[VQ_MSG] = { 1 };
 	double t0 = bench_now();
 
-	for (uint64_t i = 0; i < q->n; i++) {
+	for (uint64_t i = 0; i < r->n; i++) {
 		uint16_t slot = avail % VQ_RING;
 
 		memcpy(&msg[8], &i, 8);
@@ -370,18 +351,19 @@ static void *split_rtt_driver(void *a)
 		sink += q->used_ring[last_used % VQ_RING].id;
 		last_used++;
 	}
-	q->secs = bench_now() - t0;
-	vq_side_done(&q->kicks, kicks, &q->sink, sink);
+	r->secs = bench_now() - t0;
+	vq_side_done(&r->kicks, kicks, &r->sink, sink);
 	return NULL;
 }
 
 static void *split_rtt_device(void *a)
 {
-	struct split *q = a;
+	struct vq_run *r = a;
+	struct split *q = r->s;
 	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t last_avail = 0;
 
-	for (uint64_t i = 0; i < q->n; i++) {
+	for (uint64_t i = 0; i < r->n; i++) {
 		uint8_t msg[VQ_MSG];
 
 		/* acquire: avail idx before ring entry and descriptor */
@@ -400,35 +382,21 @@ static void *split_rtt_device(void *a)
 			kicks++;
 		sink += msg[8];
 	}
-	vq_side_done(&q->kicks, kicks, &q->sink, sink);
+	vq_side_done(&r->kicks, kicks, &r->sink, sink);
 	return NULL;
-}
-
-double bench_split_vq_rtt(uint64_t iters)
-{
-	struct split *q = aligned_alloc(64, sizeof(*q));
-	double ns;
-
-	memset(q, 0, sizeof(*q));
-	q->n = iters;
-	q->avail_event = 0xffff;
-	q->used_event = 0xffff;
-	bench_run_pair(split_rtt_driver, split_rtt_device, q);
-	ns = q->secs / iters * 1e9;
-	free(q);
-	return ns;
 }
 
 static void *packed_rtt_driver(void *a)
 {
-	struct packed *q = a;
+	struct vq_run *r = a;
+	struct packed *q = r->p;
 	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t next = 0;
 	int wrap = 1;
 	uint8_t msg[VQ_MSG] = { 1 };
 	double t0 = bench_now();
 
-	for (uint64_t i = 0; i < q->n; i++) {
+	for (uint64_t i = 0; i < r->n; i++) {
 		struct pk_desc *d = &q->desc[next];
 		uint16_t f;
 
@@ -452,19 +420,20 @@ static void *packed_rtt_driver(void *a)
 		sink += d->id;
 		pk_advance(&next, &wrap);
 	}
-	q->secs = bench_now() - t0;
-	vq_side_done(&q->kicks, kicks, &q->sink, sink);
+	r->secs = bench_now() - t0;
+	vq_side_done(&r->kicks, kicks, &r->sink, sink);
 	return NULL;
 }
 
 static void *packed_rtt_device(void *a)
 {
-	struct packed *q = a;
+	struct vq_run *r = a;
+	struct packed *q = r->p;
 	uint64_t kicks = 0, sink = 0; /* per side, added once at the end: no shared counter line */
 	uint16_t pos = 0;
 	int wrap = 1;
 
-	for (uint64_t i = 0; i < q->n; i++) {
+	for (uint64_t i = 0; i < r->n; i++) {
 		struct pk_desc *d = &q->desc[pos];
 		uint8_t msg[VQ_MSG];
 		uint16_t f;
@@ -486,23 +455,8 @@ static void *packed_rtt_device(void *a)
 		sink += msg[8];
 		pk_advance(&pos, &wrap);
 	}
-	vq_side_done(&q->kicks, kicks, &q->sink, sink);
+	vq_side_done(&r->kicks, kicks, &r->sink, sink);
 	return NULL;
-}
-
-double bench_packed_vq_rtt(uint64_t iters)
-{
-	struct packed *q = aligned_alloc(64, sizeof(*q));
-	double ns;
-
-	memset(q, 0, sizeof(*q));
-	q->n = iters;
-	q->device_ev.flags = PK_EV_DISABLE;
-	q->driver_ev.flags = PK_EV_DISABLE;
-	bench_run_pair(packed_rtt_driver, packed_rtt_device, q);
-	ns = q->secs / iters * 1e9;
-	free(q);
-	return ns;
 }
 
 /* ------------------------------------------------------------- blocking round trips */
@@ -513,16 +467,6 @@ double bench_packed_vq_rtt(uint64_t iters)
  * event index to the entry it waits for, full barrier, re-check, §2.7.10);
  * packed, event suppression ENABLE/DISABLE (§2.8.10).
  */
-struct vq_block {
-	union {
-		struct split *s;
-		struct packed *p;
-	};
-	int kick, call; /* eventfds: driver -> device, device -> driver */
-	uint64_t n;
-	double secs;
-};
-
 static void efd_wait(int fd)
 {
 	uint64_t v;
@@ -541,13 +485,13 @@ static void efd_signal(int fd)
 
 static void *split_block_driver(void *a)
 {
-	struct vq_block *b = a;
-	struct split *q = b->s;
+	struct vq_run *r = a;
+	struct split *q = r->s;
 	uint16_t avail = 0, last_used = 0;
 	uint8_t msg[VQ_MSG] = { 1 };
 	double t0 = bench_now();
 
-	for (uint64_t i = 0; i < b->n; i++) {
+	for (uint64_t i = 0; i < r->n; i++) {
 		uint16_t slot = avail % VQ_RING;
 
 		memcpy(&msg[8], &i, 8);
@@ -558,7 +502,7 @@ static void *split_block_driver(void *a)
 		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE); /* entries before idx */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);		  /* idx before avail_event (§2.7.13.4) */
 		if (need_event(__atomic_load_n(&q->avail_event, __ATOMIC_RELAXED), avail, avail - 1))
-			efd_signal(b->kick);
+			efd_signal(r->kick);
 		for (;;) {
 			if (__atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE) != last_used)
 				break;
@@ -566,22 +510,22 @@ static void *split_block_driver(void *a)
 			__atomic_thread_fence(__ATOMIC_SEQ_CST); /* used_event before the re-check */
 			if (__atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE) != last_used)
 				break;
-			efd_wait(b->call);
+			efd_wait(r->call);
 		}
 		last_used++;
 	}
-	b->secs = bench_now() - t0;
+	r->secs = bench_now() - t0;
 	return NULL;
 }
 
 static void *split_block_device(void *a)
 {
-	struct vq_block *b = a;
-	struct split *q = b->s;
+	struct vq_run *r = a;
+	struct split *q = r->s;
 	uint16_t last_avail = 0;
 	uint64_t sum = 0;
 
-	for (uint64_t i = 0; i < b->n; i++) {
+	for (uint64_t i = 0; i < r->n; i++) {
 
 		for (;;) {
 			if (__atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE) != last_avail)
@@ -590,7 +534,7 @@ static void *split_block_device(void *a)
 			__atomic_thread_fence(__ATOMIC_SEQ_CST); /* avail_event before the re-check */
 			if (__atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE) != last_avail)
 				break;
-			efd_wait(b->kick);
+			efd_wait(r->kick);
 		}
 		uint16_t head = q->avail_ring[last_avail % VQ_RING];
 		struct vq_desc d = q->desc[head % VQ_RING];
@@ -601,9 +545,9 @@ static void *split_block_device(void *a)
 		__atomic_store_n(&q->used_idx, last_avail, __ATOMIC_RELEASE); /* elem before idx */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);		      /* idx before used_event (§2.7.10) */
 		if (need_event(__atomic_load_n(&q->used_event, __ATOMIC_RELAXED), last_avail, last_avail - 1))
-			efd_signal(b->call);
+			efd_signal(r->call);
 	}
-	__atomic_fetch_add(&q->sink, sum, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&r->sink, sum, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -611,14 +555,14 @@ static void *split_block_device(void *a)
 
 static void *packed_block_driver(void *a)
 {
-	struct vq_block *b = a;
-	struct packed *q = b->p;
+	struct vq_run *r = a;
+	struct packed *q = r->p;
 	uint16_t next = 0;
 	int wrap = 1;
 	uint8_t msg[VQ_MSG] = { 1 };
 	double t0 = bench_now();
 
-	for (uint64_t i = 0; i < b->n; i++) {
+	for (uint64_t i = 0; i < r->n; i++) {
 		struct pk_desc *d = &q->desc[next];
 
 		memcpy(&msg[8], &i, 8);
@@ -629,7 +573,7 @@ static void *packed_block_driver(void *a)
 		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* flags before the device's suppression */
 		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
-			efd_signal(b->kick);
+			efd_signal(r->kick);
 		for (;;) {
 			uint16_t f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
 
@@ -639,24 +583,24 @@ static void *packed_block_driver(void *a)
 			__atomic_thread_fence(__ATOMIC_SEQ_CST); /* enable before the re-check */
 			f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
 			if (!(!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) == wrap))
-				efd_wait(b->call);
+				efd_wait(r->call);
 			__atomic_store_n(&q->driver_ev.flags, PK_EV_DISABLE, __ATOMIC_RELAXED);
 		}
 		pk_advance(&next, &wrap);
 	}
-	b->secs = bench_now() - t0;
+	r->secs = bench_now() - t0;
 	return NULL;
 }
 
 static void *packed_block_device(void *a)
 {
-	struct vq_block *b = a;
-	struct packed *q = b->p;
+	struct vq_run *r = a;
+	struct packed *q = r->p;
 	uint16_t pos = 0;
 	int wrap = 1;
 	uint64_t sum = 0;
 
-	for (uint64_t i = 0; i < b->n; i++) {
+	for (uint64_t i = 0; i < r->n; i++) {
 		struct pk_desc *d = &q->desc[pos];
 
 		for (;;) {
@@ -668,7 +612,7 @@ static void *packed_block_device(void *a)
 			__atomic_thread_fence(__ATOMIC_SEQ_CST); /* enable before the re-check */
 			f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
 			if (!(!!(f & PK_AVAIL) == wrap && !!(f & PK_USED) != wrap))
-				efd_wait(b->kick);
+				efd_wait(r->kick);
 			__atomic_store_n(&q->device_ev.flags, PK_EV_DISABLE, __ATOMIC_RELAXED);
 		}
 		sum += vq_take(q->buf, d->addr);
@@ -676,50 +620,11 @@ static void *packed_block_device(void *a)
 		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL | PK_USED : 0), __ATOMIC_RELEASE);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* used flags before the driver's suppression */
 		if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
-			efd_signal(b->call);
+			efd_signal(r->call);
 		pk_advance(&pos, &wrap);
 	}
-	__atomic_fetch_add(&q->sink, sum, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&r->sink, sum, __ATOMIC_RELAXED);
 	return NULL;
-}
-
-static double vq_block_rtt(int packed, uint64_t iters)
-{
-	struct vq_block b = { .n = iters };
-	double ns = 0;
-	void *mem = aligned_alloc(64, packed ? sizeof(struct packed) : sizeof(struct split));
-
-	b.kick = eventfd(0, EFD_CLOEXEC);
-	b.call = eventfd(0, EFD_CLOEXEC);
-	if (mem && b.kick >= 0 && b.call >= 0) {
-		memset(mem, 0, packed ? sizeof(struct packed) : sizeof(struct split));
-		if (packed) {
-			b.p = mem;
-			b.p->device_ev.flags = PK_EV_DISABLE;
-			b.p->driver_ev.flags = PK_EV_DISABLE;
-			bench_run_pair(packed_block_driver, packed_block_device, &b);
-		} else {
-			b.s = mem;
-			bench_run_pair(split_block_driver, split_block_device, &b);
-		}
-		ns = b.secs / iters * 1e9;
-	}
-	if (b.kick >= 0)
-		close(b.kick);
-	if (b.call >= 0)
-		close(b.call);
-	free(mem);
-	return ns;
-}
-
-double bench_split_vq_block_rtt(uint64_t iters)
-{
-	return vq_block_rtt(0, iters);
-}
-
-double bench_packed_vq_block_rtt(uint64_t iters)
-{
-	return vq_block_rtt(1, iters);
 }
 
 /* ------------------------------------------------------------- blocking streams */
@@ -733,43 +638,32 @@ double bench_packed_vq_block_rtt(uint64_t iters)
  * room for a burst, asking (EVENT_IDX) to be woken once that room exists.
  * Notifications (kicks + interrupts) are counted per message, as vbus's rows.
  */
-struct vq_bstream {
-	union {
-		struct split *s;
-		struct packed *p;
-	};
-	int kick, call;
-	uint64_t n, notifies[2]; /* [0] driver kicks, [1] device interrupts */
-	unsigned int burst;
-	double secs;
-};
-
 static void *split_bstream_driver(void *a)
 {
-	struct vq_bstream *b = a;
-	struct split *q = b->s;
+	struct vq_run *r = a;
+	struct split *q = r->s;
 	uint16_t avail = 0, kicked = 0, last_used = 0, free_slots = VQ_RING;
 	uint8_t msg[VQ_MSG] = { 1 };
 	uint64_t sent = 0, kicks = 0;
 
-	while (sent < b->n) {
+	while (sent < r->n) {
 		for (;;) { /* reclaim what is used; sleep only without room for a burst */
 			/* acquire: used idx before the used elements; pairs with the device's release */
 			uint16_t ui = __atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE);
 
 			free_slots += (uint16_t)(ui - last_used);
 			last_used = ui;
-			if (free_slots >= b->burst)
+			if (free_slots >= r->burst)
 				break;
 			/* EVENT_IDX (§2.7.10): wake me when used idx passes the entry that frees a burst */
-			__atomic_store_n(&q->used_event, (uint16_t)(last_used + (b->burst - free_slots) - 1),
+			__atomic_store_n(&q->used_event, (uint16_t)(last_used + (r->burst - free_slots) - 1),
 					 __ATOMIC_RELAXED);
 			/* full barrier: used_event before the re-check; pairs with the device's fence */
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			if (__atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE) == last_used)
-				efd_wait(b->call);
+				efd_wait(r->call);
 		}
-		for (unsigned int k = 0; k < b->burst; k++, avail++, sent++) {
+		for (unsigned int k = 0; k < r->burst; k++, avail++, sent++) {
 			uint16_t slot = avail % VQ_RING;
 
 			memcpy(&msg[8], &sent, 8);
@@ -777,30 +671,30 @@ static void *split_bstream_driver(void *a)
 			q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
 			q->avail_ring[slot] = slot;
 		}
-		free_slots -= b->burst;
+		free_slots -= r->burst;
 		/* release: descriptors and ring entries before avail idx (§2.7.13.3) */
 		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE);
 		/* full barrier: avail idx before avail_event (§2.7.13.4); pairs with the device's */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (need_event(__atomic_load_n(&q->avail_event, __ATOMIC_RELAXED), avail, kicked)) {
-			efd_signal(b->kick);
+			efd_signal(r->kick);
 			kicks++;
 		}
 		kicked = avail;
 	}
-	b->notifies[0] = kicks;
+	r->notifies[0] = kicks;
 	return NULL;
 }
 
 static void *split_bstream_device(void *a)
 {
-	struct vq_bstream *b = a;
-	struct split *q = b->s;
+	struct vq_run *r = a;
+	struct split *q = r->s;
 	uint16_t last_avail = 0, signalled = 0;
 	uint64_t got = 0, sum = 0, irqs = 0;
 	double t0 = bench_now();
 
-	while (got < b->n) {
+	while (got < r->n) {
 		/* acquire: avail idx before the ring entries; pairs with the driver's release */
 		uint16_t ai = __atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE);
 
@@ -809,7 +703,7 @@ static void *split_bstream_device(void *a)
 			/* full barrier: avail_event before the re-check; pairs with the driver's fence */
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			if (__atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE) == last_avail)
-				efd_wait(b->kick);
+				efd_wait(r->kick);
 			continue;
 		}
 		while (last_avail != ai) {
@@ -828,14 +722,14 @@ static void *split_bstream_device(void *a)
 		/* full barrier: used idx before used_event (§2.7.10); pairs with the driver's */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (need_event(__atomic_load_n(&q->used_event, __ATOMIC_RELAXED), last_avail, signalled)) {
-			efd_signal(b->call);
+			efd_signal(r->call);
 			irqs++;
 		}
 		signalled = last_avail;
 	}
-	b->secs = bench_now() - t0;
-	b->notifies[1] = irqs;
-	__atomic_fetch_add(&q->sink, sum, __ATOMIC_RELAXED);
+	r->secs = bench_now() - t0;
+	r->notifies[1] = irqs;
+	__atomic_fetch_add(&r->sink, sum, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -846,14 +740,14 @@ static int pk_is_used(uint16_t f, int wrap)
 
 static void *packed_bstream_driver(void *a)
 {
-	struct vq_bstream *b = a;
-	struct packed *q = b->p;
+	struct vq_run *r = a;
+	struct packed *q = r->p;
 	uint16_t next = 0, used_pos = 0, free_slots = VQ_RING;
 	int wrap = 1, used_wrap = 1;
 	uint8_t msg[VQ_MSG] = { 1 };
 	uint64_t sent = 0, kicks = 0;
 
-	while (sent < b->n) {
+	while (sent < r->n) {
 		for (;;) {
 			/* acquire: flags before id/len; pairs with the device's release of flags */
 			while (free_slots < VQ_RING &&
@@ -861,17 +755,17 @@ static void *packed_bstream_driver(void *a)
 				free_slots++;
 				pk_advance(&used_pos, &used_wrap);
 			}
-			if (free_slots >= b->burst)
+			if (free_slots >= r->burst)
 				break;
 			/* event suppression ENABLE (§2.8.10), full barrier, re-check, sleep */
 			__atomic_store_n(&q->driver_ev.flags, PK_EV_ENABLE, __ATOMIC_RELAXED);
 			__atomic_thread_fence(
 				__ATOMIC_SEQ_CST); /* enable before the re-check; pairs with the device's */
 			if (!pk_is_used(__atomic_load_n(&q->desc[used_pos].flags, __ATOMIC_ACQUIRE), used_wrap))
-				efd_wait(b->call);
+				efd_wait(r->call);
 			__atomic_store_n(&q->driver_ev.flags, PK_EV_DISABLE, __ATOMIC_RELAXED);
 		}
-		for (unsigned int k = 0; k < b->burst; k++, sent++) {
+		for (unsigned int k = 0; k < r->burst; k++, sent++) {
 			struct pk_desc *d = &q->desc[next];
 
 			memcpy(&msg[8], &sent, 8);
@@ -883,28 +777,28 @@ static void *packed_bstream_driver(void *a)
 			__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
 			pk_advance(&next, &wrap);
 		}
-		free_slots -= b->burst;
+		free_slots -= r->burst;
 		/* full barrier: the flags before the device's suppression (§2.8.21.3) */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE) {
-			efd_signal(b->kick);
+			efd_signal(r->kick);
 			kicks++;
 		}
 	}
-	b->notifies[0] = kicks;
+	r->notifies[0] = kicks;
 	return NULL;
 }
 
 static void *packed_bstream_device(void *a)
 {
-	struct vq_bstream *b = a;
-	struct packed *q = b->p;
+	struct vq_run *r = a;
+	struct packed *q = r->p;
 	uint16_t pos = 0;
 	int wrap = 1;
 	uint64_t got = 0, sum = 0, irqs = 0;
 	double t0 = bench_now();
 
-	while (got < b->n) {
+	while (got < r->n) {
 		unsigned int pass = 0;
 
 		for (;;) { /* one drain pass */
@@ -928,7 +822,7 @@ static void *packed_bstream_device(void *a)
 			/* full barrier: the used flags before the driver's suppression (§2.8.10) */
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			if (__atomic_load_n(&q->driver_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE) {
-				efd_signal(b->call);
+				efd_signal(r->call);
 				irqs++;
 			}
 			continue;
@@ -939,55 +833,81 @@ static void *packed_bstream_device(void *a)
 			uint16_t f = __atomic_load_n(&q->desc[pos].flags, __ATOMIC_ACQUIRE);
 
 			if (!!(f & PK_AVAIL) != wrap || !!(f & PK_USED) == wrap)
-				efd_wait(b->kick);
+				efd_wait(r->kick);
 		}
 		__atomic_store_n(&q->device_ev.flags, PK_EV_DISABLE, __ATOMIC_RELAXED);
 	}
-	b->secs = bench_now() - t0;
-	b->notifies[1] = irqs;
-	__atomic_fetch_add(&q->sink, sum, __ATOMIC_RELAXED);
+	r->secs = bench_now() - t0;
+	r->notifies[1] = irqs;
+	__atomic_fetch_add(&r->sink, sum, __ATOMIC_RELAXED);
 	return NULL;
 }
 
-static double vq_block_stream(int packed, uint64_t n, unsigned int burst, double *notif_per_msg)
-{
-	struct vq_bstream b = { .n = n - n % burst, .burst = burst };
-	double rate = 0;
-	void *mem = aligned_alloc(64, packed ? sizeof(struct packed) : sizeof(struct split));
+/* ------------------------------------------------------------- the measurements, one table */
 
-	*notif_per_msg = 0;
-	b.kick = eventfd(0, EFD_CLOEXEC);
-	b.call = eventfd(0, EFD_CLOEXEC);
-	if (mem && b.kick >= 0 && b.call >= 0 && b.n) {
-		memset(mem, 0, packed ? sizeof(struct packed) : sizeof(struct split));
-		if (packed) {
-			b.p = mem;
-			b.p->device_ev.flags = PK_EV_DISABLE;
-			b.p->driver_ev.flags = PK_EV_DISABLE;
-			bench_run_pair(packed_bstream_driver, packed_bstream_device, &b);
-		} else {
-			b.s = mem;
-			b.s->avail_event = 0; /* the device has not started yet: the first kick notifies */
-			b.s->used_event = 0xffff;
-			bench_run_pair(split_bstream_driver, split_bstream_device, &b);
-		}
-		rate = b.n / b.secs;
-		*notif_per_msg = (double)(b.notifies[0] + b.notifies[1]) / b.n;
+/* Each mode's two sides per ring, and the split ring's initial event indexes (the packed ring starts with both
+ * sides' event suppression DISABLE in every mode: the first blocking wait enables its own). */
+static const struct vq_mode {
+	void *(*driver[2])(void *), *(*device[2])(void *); /* [BENCH_VQ_SPLIT], [BENCH_VQ_PACKED] */
+	uint16_t avail_event, used_event;
+	int block;  /* sides sleep in read(eventfd) */
+	int stream; /* figure: messages per second (else: ns per round trip) */
+} vq_modes[] = {
+	/* polling device and driver: neither event index is ever crossed, not even by the first kicks */
+	[BENCH_VQ_STREAM] = { .driver = { split_driver, packed_driver },
+			      .device = { split_device, packed_device },
+			      .avail_event = 0xffff,
+			      .used_event = 0xffff,
+			      .stream = 1 },
+	[BENCH_VQ_RTT] = { .driver = { split_rtt_driver, packed_rtt_driver },
+			   .device = { split_rtt_device, packed_rtt_device },
+			   .avail_event = 0xffff,
+			   .used_event = 0xffff },
+	/* each side sets its event index before it sleeps */
+	[BENCH_VQ_BLOCK_RTT] = { .driver = { split_block_driver, packed_block_driver },
+				 .device = { split_block_device, packed_block_device },
+				 .block = 1 },
+	/* the device has not started yet: the first kick notifies; the driver sets used_event before it sleeps */
+	[BENCH_VQ_BLOCK_STREAM] = { .driver = { split_bstream_driver, packed_bstream_driver },
+				    .device = { split_bstream_device, packed_bstream_device },
+				    .avail_event = 0,
+				    .used_event = 0xffff,
+				    .block = 1,
+				    .stream = 1 },
+};
+
+void bench_vq_run(const struct bench_vq *v, uint64_t n, double out[2])
+{
+	const struct vq_mode *m = &vq_modes[v->mode];
+	unsigned int burst = m->stream ? v->burst : 1;
+	struct vq_run r = { .n = n - n % burst, .burst = burst, .kick = -1, .call = -1 };
+	size_t size = v->ring == BENCH_VQ_PACKED ? sizeof(struct packed) : sizeof(struct split);
+	void *mem = aligned_alloc(64, size);
+
+	out[0] = out[1] = 0;
+	if (m->block) {
+		r.kick = eventfd(0, EFD_CLOEXEC);
+		r.call = eventfd(0, EFD_CLOEXEC);
 	}
-	if (b.kick >= 0)
-		close(b.kick);
-	if (b.call >= 0)
-		close(b.call);
+	if (mem && r.n && (!m->block || (r.kick >= 0 && r.call >= 0))) {
+		memset(mem, 0, size);
+		if (v->ring == BENCH_VQ_PACKED) {
+			r.p = mem;
+			r.p->device_ev.flags = PK_EV_DISABLE;
+			r.p->driver_ev.flags = PK_EV_DISABLE;
+		} else {
+			r.s = mem;
+			r.s->avail_event = m->avail_event;
+			r.s->used_event = m->used_event;
+		}
+		bench_run_pair(m->driver[v->ring], m->device[v->ring], &r);
+		out[0] = m->stream ? r.n / r.secs : r.secs / r.n * 1e9;
+		if (m->block && m->stream)
+			out[1] = (double)(r.notifies[0] + r.notifies[1]) / r.n;
+	}
+	if (r.kick >= 0)
+		close(r.kick);
+	if (r.call >= 0)
+		close(r.call);
 	free(mem);
-	return rate;
-}
-
-double bench_split_vq_block_stream(uint64_t n, unsigned int burst, double *notif_per_msg)
-{
-	return vq_block_stream(0, n, burst, notif_per_msg);
-}
-
-double bench_packed_vq_block_stream(uint64_t n, unsigned int burst, double *notif_per_msg)
-{
-	return vq_block_stream(1, n, burst, notif_per_msg);
 }
