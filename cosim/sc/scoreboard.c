@@ -211,7 +211,7 @@ static void trace_rec(struct cs_sb *sb, char side, const char *op, unsigned c, c
 }
 
 /* A message requested (HW-7/HW-11): merges with one still queued. */
-static void request_now(struct cs_sb *sb, struct cs_msg *m, uint64_t cause)
+static void request_now(struct cs_msg *m, uint64_t cause)
 {
 	if (m->req)
 		return;
@@ -232,7 +232,7 @@ static void request(struct cs_sb *sb, unsigned c, int is_msi)
 	struct cs_msg *m = is_msi ? &sb->ch[c].msi : &sb->ch[c].notify;
 
 	if (!sb->v2) {
-		request_now(sb, m, sb->cycle);
+		request_now(m, sb->cycle);
 		return;
 	}
 	if (m->due)
@@ -253,7 +253,7 @@ static void apply_due(struct cs_sb *sb)
 		m->due = 0;
 		if (m->req)
 			continue; /* merged into the message still queued */
-		request_now(sb, m, m->due_cause);
+		request_now(m, m->due_cause);
 		o->id[(o->head + o->count++) % sb->n] = c;
 	}
 	sb->ndue = 0;

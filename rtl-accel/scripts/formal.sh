@@ -44,8 +44,8 @@ mutant-starve) defs="$defs -DFORMAL_MUTANT_STARVE" ;;
 vacuity) defs="$defs -DFORMAL_VACUITY" ;;
 rmw) ;;
 mutant-noforward) defs="$defs -DFORMAL_MUTANT_NO_FORWARD" ;;
-fifo) ;;
-mutant-fifo) defs="$defs -DFORMAL_MUTANT_FIFO_NO_ROOM" ;;
+fifo) defs="$defs -DFORMAL_ID_FIFO" ;;
+mutant-fifo) defs="$defs -DFORMAL_ID_FIFO -DFORMAL_MUTANT_FIFO_NO_ROOM" ;;
 props2) defs="$defs -DFORMAL_GROUP_BUS" ;;
 props2-irq) defs="$defs -DFORMAL_GROUP_IRQ" ;;
 props2-stream) defs="$defs -DFORMAL_GROUP_STREAM" ;;
@@ -141,7 +141,7 @@ fi
 min_asserts=30
 [ "$mode" = rmw ] && min_asserts=3
 [ "$mode" = fifo ] && min_asserts=8
-[ "$mode" = props2 ] && min_asserts=20
+[ "$mode" = props2 ] && min_asserts=15
 [ "$mode" = props2-irq ] && min_asserts=8
 [ "$mode" = props2-stream ] && min_asserts=8
 if [ "$mode" = props ] || [ "$mode" = rmw ] || [ "$mode" = fifo ] || [ "$mode" = props2 ] ||
