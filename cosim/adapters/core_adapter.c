@@ -55,34 +55,6 @@ struct run {
 	size_t next; /* index of the next step to run */
 };
 
-static const char *errno_name(int e)
-{
-	switch (e) {
-	case -EIO:
-		return "-EIO";
-	case -EAGAIN:
-		return "-EAGAIN";
-	case -ENOSPC:
-		return "-ENOSPC";
-	case -EINVAL:
-		return "-EINVAL";
-	case -ENODEV:
-		return "-ENODEV";
-	case -EBUSY:
-		return "-EBUSY";
-	case -ENOTCONN:
-		return "-ENOTCONN";
-	case -EEXIST:
-		return "-EEXIST";
-	case -ENOSYS:
-		return "-ENOSYS";
-	case -EOPNOTSUPP:
-		return "-EOPNOTSUPP";
-	default:
-		return "-E?";
-	}
-}
-
 static const char *signal_result_name(int r)
 {
 	static const char *const names[] = {
@@ -95,7 +67,7 @@ static const char *signal_result_name(int r)
 	};
 
 	if (r < 0)
-		return errno_name(r);
+		return vbus_trace_errno_name(r);
 	if ((size_t)r < sizeof(names) / sizeof(names[0]) && names[r])
 		return names[r];
 	return "?";
@@ -440,7 +412,7 @@ static int ring_push(struct run *rn, const struct vbus_vec_step *s, struct obj *
 	ret = ioq_push(q, d, n);
 	free(d);
 	if (ret < 0)
-		return emit(rn, s, o, errno_name(ret), NULL);
+		return emit(rn, s, o, vbus_trace_errno_name(ret), NULL);
 	return emit(rn, s, o, "ok", "n=%d", ret);
 }
 
@@ -467,7 +439,7 @@ static int ring_pop_reclaim(struct run *rn, const struct vbus_vec_step *s, struc
 	else
 		ret = ioq_reclaim(&o->q[VBUS_NORTH], n, NULL, NULL, &last);
 	if (ret < 0)
-		return emit(rn, s, o, errno_name(ret), NULL);
+		return emit(rn, s, o, vbus_trace_errno_name(ret), NULL);
 	return emit(rn, s, o, "ok", "n=%d cookie=%llu len=%u", ret, (unsigned long long)last.cookie, last.len);
 }
 
@@ -492,7 +464,7 @@ static int ring_take_complete(struct run *rn, const struct vbus_vec_step *s, str
 			ret = emit(rn, s, o, "ok", "n=%d cookie=%llu len=%u", ret,
 				   (unsigned long long)d[ret - 1].cookie, d[ret - 1].len);
 		else
-			ret = emit(rn, s, o, errno_name(ret), NULL);
+			ret = emit(rn, s, o, vbus_trace_errno_name(ret), NULL);
 		free(d);
 		return ret;
 	}
@@ -506,7 +478,7 @@ static int ring_take_complete(struct run *rn, const struct vbus_vec_step *s, str
 		ret = ioq_complete(q, &c, 1);
 	}
 	if (ret < 0)
-		return emit(rn, s, o, errno_name(ret), NULL);
+		return emit(rn, s, o, vbus_trace_errno_name(ret), NULL);
 	return emit(rn, s, o, "ok", "n=%d", ret);
 }
 
@@ -590,11 +562,15 @@ static int ring_op(struct run *rn, const struct vbus_vec_step *s, struct obj *o)
 		if (get(rn, s, "t", 1, &t))
 			return -1;
 		ret = ioq_arm(q, t);
-		return emit(rn, s, o, ret == IOQ_READY ? "ready" : ret == IOQ_ARMED ? "armed" : errno_name(ret), NULL);
+		return emit(rn, s, o,
+			    ret == IOQ_READY   ? "ready"
+			    : ret == IOQ_ARMED ? "armed"
+					       : vbus_trace_errno_name(ret),
+			    NULL);
 	}
 	if (!strcmp(s->op, "attach")) {
 		ret = ioq_south_reattach(q);
-		return emit(rn, s, o, ret ? errno_name(ret) : "ok", NULL);
+		return emit(rn, s, o, ret ? vbus_trace_errno_name(ret) : "ok", NULL);
 	}
 	if (!strcmp(s->op, "poke")) {
 		if (s->nkv != 1 || vbus_step_u64(s, s->kv[0].key, 0, &t))
@@ -657,13 +633,13 @@ static int bus_op(struct run *rn, const struct vbus_vec_step *s, struct obj *o)
 		if (ret == -EEXIST)
 			return run_error(rn, s, "devadd: device %llu already present", (unsigned long long)dev);
 		bus_note_id(o, dev);
-		return emit(rn, s, o, ret < 0 ? errno_name(ret) : "ok", NULL);
+		return emit(rn, s, o, ret < 0 ? vbus_trace_errno_name(ret) : "ok", NULL);
 	}
 	if (!strcmp(s->op, "devdrop") || !strcmp(s->op, "fault")) {
 		ret = s->op[0] == 'd' ? vbus_bus_drop_device(o->bus, dev) : vbus_bus_fault(o->bus, dev);
 		if (ret == -ENODEV)
 			return run_error(rn, s, "%s: no device %llu", s->op, (unsigned long long)dev);
-		return emit(rn, s, o, ret < 0 ? errno_name(ret) : "ok", NULL);
+		return emit(rn, s, o, ret < 0 ? vbus_trace_errno_name(ret) : "ok", NULL);
 	}
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (!strcmp(s->op, verbs[i].op))
@@ -700,10 +676,10 @@ static int bus_op(struct run *rn, const struct vbus_vec_step *s, struct obj *o)
 	m.sigdesc = cpu_to_le64(sig);
 	ret = bus_request(o, &m, &resp);
 	if (ret < 0)
-		return run_error(rn, s, "control ring failed: %s", errno_name(ret));
+		return run_error(rn, s, "control ring failed: %s", vbus_trace_errno_name(ret));
 	ret = (s32)le32_to_cpu(resp.result);
 	if (ret < 0)
-		return emit(rn, s, o, errno_name(ret), NULL);
+		return emit(rn, s, o, vbus_trace_errno_name(ret), NULL);
 	if (code == VBUS_CTRL_OPEN || code == VBUS_CTRL_SHM || code == VBUS_CTRL_CALL)
 		return emit(rn, s, o, "ok", "ret=%u", le32_to_cpu(resp.ret));
 	return emit(rn, s, o, "ok", NULL);
@@ -772,7 +748,7 @@ int vbus_core_adapter_run(void *ctx, const struct vbus_vector *v, struct vbus_tr
 						   : setup_bus(o);
 		if (e) {
 			snprintf(err, errlen, "object %s: initial state cannot be built (%s)", o->vo->name,
-				 errno_name(e));
+				 vbus_trace_errno_name(e));
 			ret = e;
 			goto out_free;
 		}

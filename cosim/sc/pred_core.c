@@ -52,10 +52,11 @@ static void *c_create(void)
 	shm_signal_init(&c->desc);
 	shm_signal_bind(&c->north, &c->desc, VBUS_NORTH);
 	shm_signal_bind(&c->south, &c->desc, VBUS_SOUTH);
-	/* HW-2: device injects go through §4.1 (holdoff 0 = fire at once); with a moderation the core
-	 * takes the non-eliding path, as the accelerator does. */
+	/* HW-2: device injects go through §4.1 (holdoff 0 = fire at once) and never elide, as the
+	 * accelerator does (holdoff 0 alone is moderation off, which elides: MOD-1). */
 	vbus_moderation_set(&c->mod, 0, 0);
 	c->south.mod = &c->mod;
+	c->south.no_elide = 1;
 	return c;
 }
 

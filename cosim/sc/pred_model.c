@@ -39,8 +39,9 @@ static void *m_create(void)
 		return NULL;
 	vm_obj_init_signal(o, "ch");
 	/* HW-2: the accelerator's device injects go through §4.1 (MOD_HOLDOFF 0 = fire at once) and never
-	 * elide (SIG-12 does not apply to HW-2). */
+	 * elide (SIG-12 does not apply to HW-2; H = 0 alone is moderation off, which elides: MOD-1). */
 	vm_sig_moderate(&o->sig, VBUS_SOUTH, 0, 0);
+	vm_sig_no_elide(&o->sig, VBUS_SOUTH);
 	return o;
 }
 

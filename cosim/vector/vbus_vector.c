@@ -812,3 +812,23 @@ int vbus_trace_compare(const struct vbus_trace *expected, const struct vbus_trac
 	}
 	return 0;
 }
+
+const char *vbus_trace_errno_name(int e)
+{
+	/* the §7.1 list, in its order */
+	static const struct {
+		int e;
+		const char *name;
+	} names[] = {
+		{ -EIO, "-EIO" },	    { -EAGAIN, "-EAGAIN" },
+		{ -ENOSPC, "-ENOSPC" },	    { -EINVAL, "-EINVAL" },
+		{ -ENODEV, "-ENODEV" },	    { -EBUSY, "-EBUSY" },
+		{ -ENOTCONN, "-ENOTCONN" }, { -EEXIST, "-EEXIST" },
+		{ -ENOSYS, "-ENOSYS" },	    { -EOPNOTSUPP, "-EOPNOTSUPP" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].e == e)
+			return names[i].name;
+	return "-E?";
+}

@@ -111,6 +111,8 @@ const char *vbus_step_get(const struct vbus_vec_step *s, const char *key);
 /* Numeric value of @key (decimal or 0x hex) into *out, @dflt when absent; -EINVAL if not a number. */
 int vbus_step_u64(const struct vbus_vec_step *s, const char *key, uint64_t dflt, uint64_t *out);
 
+/* The trace name (§7.1 `result`) of the negative errno @e: "-EIO" ... "-EOPNOTSUPP", or "-E?" for any other. */
+const char *vbus_trace_errno_name(int e);
 /* Parse one trace line (no comment, not the header) into *r. */
 int vbus_trace_parse_line(const char *path, int line, const char *text, struct vbus_trace_rec *r, char *err,
 			  size_t errlen);

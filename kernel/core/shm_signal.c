@@ -63,6 +63,7 @@ void shm_signal_bind(struct shm_signal *s, struct vbus_shm_signal_desc *desc, un
 	s->desc = desc;
 	s->side = side;
 	s->mod = NULL;
+	s->no_elide = 0;
 	s->asym_mb = NULL;
 }
 
@@ -107,6 +108,13 @@ void vbus_moderation_set(struct vbus_moderation *m, u32 holdoff, u32 count)
 	m->mt = 0;
 }
 
+/* §4.1 MOD-1: a moderation with H = 0 or C = 1 is off (every allowed inject notifies, SIG-12
+ * elides). */
+static bool moderation_on(const struct vbus_moderation *m)
+{
+	return m && m->holdoff != 0 && m->count != 1;
+}
+
 /* fire (§4.1): reset the moderation state, mark the notification in flight. */
 static void signal_fire(struct shm_signal *s)
 {
@@ -141,7 +149,7 @@ int shm_signal_inject_event(struct shm_signal *s, const __le32 *event, u32 new_i
 {
 	struct vbus_shm_signal_irq *irq = peer_irq(s);
 
-	if (!event && !s->mod) {
+	if (!event && !s->no_elide && !moderation_on(s->mod)) {
 		/*
 		 * MB-PUBLISH (I0/K0): the caller's published work (ring index,
 		 * descriptors) before the dirty load (IE) and store (I1). Pairs

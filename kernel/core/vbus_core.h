@@ -56,6 +56,12 @@ struct shm_signal {
 	unsigned int side;	     /* VBUS_NORTH or VBUS_SOUTH: who uses this handle */
 	struct vbus_moderation *mod; /* moderation of this side's injects, or NULL */
 	/*
+	 * 1: this side's injects never take the SIG-12 dirty elision, moderated
+	 * or not, as the accelerator's device inject (§5.4 HW-2) that the
+	 * cosimulation's core predictor plays. shm_signal_bind sets 0.
+	 */
+	unsigned int no_elide;
+	/*
 	 * Asymmetric barrier (§1.3.2), NULL = off: this side's sender barriers
 	 * MB-PUBLISH/MB-INJECT become compiler barriers and its receiver barriers
 	 * MB-ENABLE/DRAIN/CLEAR/ARM call this instead (a membarrier() reaching the

@@ -13,6 +13,7 @@
 #include <vbus/shm_signal.h>
 
 #include "internal.h"
+#include "vbus_vector.h"
 
 #define IRQ_OFF(side, f)                                                                                               \
 	(offsetof(struct vbus_shm_signal_desc, irq) + sizeof(struct vbus_shm_signal_irq) * (side) + (f))
@@ -23,31 +24,9 @@ const char *vm_result_name(int r)
 {
 	static const char *const names[] = { "ok",   "self", "notify", "suppress", "evskip", "defer",
 					     "fire", "drop", "idle",   "armed",	   "ready",  "disabled" };
-	switch (r) {
-	case -EIO:
-		return "-EIO";
-	case -EAGAIN:
-		return "-EAGAIN";
-	case -ENOSPC:
-		return "-ENOSPC";
-	case -EINVAL:
-		return "-EINVAL";
-	case -ENODEV:
-		return "-ENODEV";
-	case -EBUSY:
-		return "-EBUSY";
-	case -ENOTCONN:
-		return "-ENOTCONN";
-	case -EEXIST:
-		return "-EEXIST";
-	case -ENOSYS:
-		return "-ENOSYS";
-	case -EOPNOTSUPP:
-		return "-EOPNOTSUPP";
-	}
 	if (r >= 0 && r < (int)(sizeof(names) / sizeof(names[0])))
 		return names[r];
-	return "-E?";
+	return vbus_trace_errno_name(r);
 }
 
 int vm_sig_get(const struct vm_signal *s, int side, int f)
@@ -126,9 +105,18 @@ static int sig_mark_and_check(struct vm_signal *s, int x, int elide)
 	return 1;
 }
 
+/* SIG-12: side x elides unless its moderation is in effect (MOD-1: not with H = 0 or C = 1) or it never
+ * elides (HW-2). */
+static int sig_elides(const struct vm_signal *s, int x)
+{
+	const struct vm_mod *m = &s->mod[x];
+
+	return !m->no_elide && !(m->on && m->holdoff != 0 && m->count != 1);
+}
+
 int vm_sig_inject(struct vm_signal *s, int x)
 {
-	if (!sig_mark_and_check(s, x, !s->mod[x].on))
+	if (!sig_mark_and_check(s, x, sig_elides(s, x)))
 		return VM_SUPPRESS;
 	return sig_send(s, x);
 }
@@ -166,6 +154,11 @@ void vm_sig_moderate(struct vm_signal *s, int x, uint32_t holdoff, uint32_t coun
 	m->mt = 0;
 }
 
+void vm_sig_no_elide(struct vm_signal *s, int x)
+{
+	s->mod[x].no_elide = 1;
+}
+
 int vm_sig_tick(struct vm_signal *s)
 {
 	int res = VM_IDLE;
@@ -190,7 +183,7 @@ int vm_sig_tick(struct vm_signal *s)
 
 int vm_sig_kick_check(struct vm_signal *s, int x, int event_idx)
 {
-	return sig_mark_and_check(s, x, !event_idx && !s->mod[x].on);
+	return sig_mark_and_check(s, x, !event_idx && sig_elides(s, x));
 }
 
 int vm_sig_kick_send(struct vm_signal *s, int x)

@@ -63,6 +63,7 @@ struct chan {
 	uint32_t *dver, *dseen;
 	uint32_t *pver, *pseen; /* payload lines per slot (TIM-3) */
 	uint64_t rfo;		/* lines of the current batch the consumer held: the kick's fence waits for them */
+	uint64_t stall_t;	/* when the producer found the ring full */
 };
 
 struct sim {
@@ -253,6 +254,7 @@ static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 	}
 	if (!space) {
 		c->stalled = 1; /* the consumer's next pass reschedules us */
+		c->stall_t = t;
 		c->prod_sched = 0;
 		return 0;
 	}
@@ -401,6 +403,37 @@ static int gen_message(struct sim *s, struct chan *c, uint64_t t)
 }
 
 /* ---- consumer ---- */
+/*
+ * TIM-3 completions (cfg->completions, one-way streams): the consumer publishes its index and kicks
+ * the producer (IOQ-6) after each quarter ring it consumed and at the end of a pass: MB-PUBLISH and the
+ * SIG-12 read of the producer's irq record. A producer that found the ring full waits as the consumer's mode says
+ * (vbus-bench runs both sides in one mode): polling, it reads the consumer's index (line_transfer)
+ * when the pass ends; blocked, it had enabled its irq record, so the kick notifies it (the consumer
+ * pays the doorbell, the producer the wake-up, then the index line); spin-then-block spins
+ * spin_budget first. One notification per wait: the producer stays pending until it waits again, so
+ * the kicks between are suppressed. Returns the consumer's cost; *resume when the producer goes on.
+ */
+static uint64_t complete_kick(struct sim *s, struct chan *c, uint64_t t, uint64_t *resume)
+{
+	uint64_t cost = P(s, BARRIER_FULL) + P(s, SHM_ACCESS); /* K0 MB-PUBLISH, KE */
+	*resume = 0;
+	if (!c->stalled)
+		return cost;
+	int cons = s->cfg->consumer;
+	int block = cons == VM_CONS_BLOCK || (cons == VM_CONS_SPIN && t > c->stall_t + P(s, SPIN_BUDGET));
+	if (!block) {
+		*resume = t + cost + P(s, LINE_TRANSFER); /* the producer sees the new index */
+		return cost;
+	}
+	cost += P(s, SHM_ACCESS) + P(s, DOORBELL); /* K5: pending = 1, the eventfd write */
+	if (c->prod == VBUS_NORTH)
+		s->rep->interrupts++;
+	else
+		s->rep->doorbells++;
+	*resume = t + cost + P(s, WAKEUP) + P(s, LINE_TRANSFER);
+	return cost;
+}
+
 /* One handler pass: consume everything published. Returns the cost; *got the count. */
 static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t *got, int *rc)
 {
@@ -413,6 +446,9 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 		c->idx_seen = c->idx_ver;
 	}
 	uint64_t misses = 0; /* TIM-3: the first miss of a pass costs line_transfer, later ones overlap */
+	/* completions: a kick after each quarter ring and at the end of the pass (libvbus's south_drain) */
+	uint64_t quarter = s->cfg->ring_count >= 4 ? s->cfg->ring_count / 4 : s->cfg->ring_count, resume = 0;
+	int complete = s->cfg->completions && s->nch == 1, woke = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t seq = c->consumed + i, slot = seq & (s->cfg->ring_count - 1), line = slot / DESC_PER_LINE;
 		if (c->dseen[line] != c->dver[line]) {
@@ -442,6 +478,16 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 			if (reply && !*rc)
 				*rc = gen_message(s, reply, done);
 		}
+		if (complete && ((i + 1) % quarter == 0 || i + 1 == n)) {
+			uint64_t r;
+			cost += complete_kick(s, c, t + cost, &r);
+			if (c->stalled && !woke) {
+				woke = 1; /* the first kick wakes a waiting producer; later ones find it pending */
+				resume = r;
+				c->stalled = 0;
+				c->prod_sched = 1;
+			}
+		}
 	}
 	c->consumed += n;
 	if (s->cfg->trace) {
@@ -450,10 +496,12 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 			 (unsigned long long)(c->consumed - 1));
 		trace_rec(s, c, t + cost, c->cons, s->cfg->s2n && c->cons == VBUS_NORTH ? "reclaim" : "pop", "ok", det);
 	}
+	if (woke && !*rc)
+		*rc = push_ev(s, resume, EV_PRODUCE, (int)(c - s->ch));
 	if (c->stalled && !*rc) {
 		c->stalled = 0;
 		c->prod_sched = 1;
-		*rc = push_ev(s, t + cost, EV_PRODUCE, (int)(c - s->ch));
+		*rc = push_ev(s, resume > t + cost ? resume : t + cost, EV_PRODUCE, (int)(c - s->ch));
 	}
 	return cost;
 }

@@ -36,7 +36,8 @@ enum vm_result {
 
 /* Moderation state of one sending side (§4.1); mt == 0 means the timer is off. */
 struct vm_mod {
-	int on;
+	int on;	      /* moderation configured (vm_sig_moderate); in effect only with H != 0 and C != 1 (MOD-1) */
+	int no_elide; /* this sender never takes the SIG-12 elision (the accelerator, HW-2): vm_sig_no_elide */
 	uint32_t holdoff, count, mc, mt;
 };
 
@@ -133,8 +134,11 @@ int vm_sig_disable(struct vm_signal *s, int x);
 int vm_sig_inject(struct vm_signal *s, int x);
 /* wakeup(x): runs @handler(ctx) per drain pass; VM_OK with *iter, or VM_DISABLED. */
 int vm_sig_wakeup(struct vm_signal *s, int x, void (*handler)(void *ctx), void *ctx, unsigned *iter);
-/* Configure §4.1 moderation on the injects of side x; clears its state. */
+/* Configure §4.1 moderation on the injects of side x; clears its state. H = 0 or C = 1 is moderation off
+ * (MOD-1): every allowed inject notifies at once and the SIG-12 elision applies. */
 void vm_sig_moderate(struct vm_signal *s, int x, uint32_t holdoff, uint32_t count);
+/* Side x never elides (SIG-12), moderated or not: the accelerator's device inject (§5.4 HW-2). */
+void vm_sig_no_elide(struct vm_signal *s, int x);
 /* One time unit of every configured moderation timer: VM_FIRE, VM_DROP or VM_IDLE. */
 int vm_sig_tick(struct vm_signal *s);
 

@@ -78,7 +78,8 @@ struct vm_sim_cfg {
 	int s2n;		/* unidirectional direction: 1 south->north (interrupts), 0 north->south (doorbells) */
 	int doorbell_traps;	/* north->south doorbells cost vm_exit instead of doorbell */
 	uint32_t payload_lines; /* TIM-3: cache lines of payload per message, beside the descriptor (0: not costed) */
-	FILE *trace;		/* when set: §7 records with @cycle stamps */
+	int completions; /* TIM-3: one-way streams: a kick per consumer pass, the producer waits on a full ring */
+	FILE *trace;	 /* when set: §7 records with @cycle stamps */
 };
 
 /* Defaults: ping-pong, block-on-signal, shm-signal, 10000 messages, load 0.5, burst 32, batch 16, ring 256. */
