@@ -256,6 +256,26 @@
                 if (!rst)
                     assert(owed_cnt <= F_P3);
             end
+`ifdef FORMAL_P3_SPLIT
+            // P3a: an armed deadline lies at most 3 ticks ahead of now (it never drifts or wraps), or has
+            // passed by at most 2 ticks; P3b: an armed channel whose deadline has passed is expired within
+            // F_P3B cycles (the scanner's visit, the mirror read, issue, modify)
+            wire [TW-1:0] f_ahead = sh_dl - now;
+            wire          f_due   = sh_ar && passed(sh_dl, now);
+            reg  [2:0]    due_cnt;
+            always @(posedge clk) begin
+                if (chan_rst || !f_due)
+                    due_cnt <= 3'd0;
+                else if (due_cnt != 3'd7)
+                    due_cnt <= due_cnt + 3'd1;
+            end
+            always @* begin
+                if (!rst && sh_ar)
+                    assert(f_ahead <= 4'd3 || f_ahead >= 4'd14);
+                if (!rst)
+                    assert(due_cnt <= `FORMAL_P3B_BOUND);
+            end
+`endif
         end
     endgenerate
 `endif
