@@ -13,7 +13,7 @@
  * TIM-3 (v2): payload lines (cfg->payload_lines per message) are read like
  * descriptor lines; within one handler pass only the first miss costs
  * line_transfer, later ones line_stream (misses overlap); a producer rewriting
- * a line the consumer has read since issues an ownership request, and a full
+ * a line the consumer has read since (its index line too) issues an ownership request, and a full
  * barrier in its kick waits for those (fence stall: line_transfer, plus
  * line_stream per further line). Completion by index costs nothing per
  * descriptor (IOQ-12); reclaim is off the critical path.
@@ -268,7 +268,8 @@ static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 	c->backlog -= k;
 	c->kick_k = k;
 	/* TIM-3: lines of this batch the consumer has read since we last wrote them (ownership requests) */
-	c->rfo = 0;
+	/* ... and our index line, when the consumer has read its current value (it reads it every pass) */
+	c->rfo = c->idx_seen == c->idx_ver ? 1 : 0;
 	for (uint64_t i = 0; i < k; i++) {
 		uint64_t slot = (c->pub + i) & (s->cfg->ring_count - 1), line = slot / DESC_PER_LINE;
 		if (c->dseen[line] == c->dver[line] && (i == 0 || slot % DESC_PER_LINE == 0))

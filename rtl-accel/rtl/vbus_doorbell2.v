@@ -7,8 +7,9 @@
 //   south engine  vbus_rmw_ram, one word per channel: the S record; one op per clock
 //   counters      one vbus_rmw_ram bank per counter (CNT_DOORBELL .. CNT_DEV_NOTIFY), one increment per
 //                 clock each, exact when read (second read port with forwarding)
-//   streams       vbus_id_fifo per stream (MSI, notify): channels served in firing order; one `queued`
-//                 flag per channel and stream (flip-flops) merges a fire into a message still queued
+//   streams       vbus_id_fifo per stream (MSI, notify): channels served in firing order; a channel is
+//                 queued while its push generation (engine word) differs from its popped generation
+//                 (vbus_pop_gen, 1-bit RAM): a fire merges into a message still queued
 //   moderation    a shared time base (`now`, in ticks of 2^TICK_LG cycles, 2^TICK_LG >= N) and ONE
 //                 scanner that visits one channel per clock (every channel once per tick) and asks the
 //                 north engine to expire a channel whose deadline has passed (a narrow RAM mirror of
@@ -18,10 +19,12 @@
 //   * Each engine takes ONE channel per clock. All events of the cycle on that channel are accepted and
 //     applied as one op, in the v1 order of HW-10: (1) expiry (scanner), (2) notify accepted (S.dirty = 0),
 //     (3) N_DIRTY read-clear, (4) the CPU write, (5) device control, (6) device inject. Priority for the
-//     channel of the cycle: north: expiry > N_DIRTY read > CPU write to an N register > inject;
+//     channel of the cycle: north: expiry > read of a north register (N_ENABLE, N_DIRTY, STATUS,
+//     MOD_HOLDOFF, MOD_COUNT: the north RAM has one read port, the engine's) > CPU write to an N
+//     register > inject;
 //     south: notify accepted > DOORBELL > device control. An event on another channel waits: its ready is
 //     low (awready/wready, arready, s_inject_ready, s_ctrl_ready). Events that need no engine (global and
-//     unmapped registers, reads of any register but N_DIRTY, ids >= N_CHANNELS, op 3) are never held back
+//     unmapped registers, reads of DOORBELL, N_ACK and CNT_*, ids >= N_CHANNELS, op 3) are never held back
 //     by the engines.
 //   * An op issued at t is modified at t + 1 (it sees every earlier op: forwarding); its fire pushes the
 //     channel into the stream FIFO at t + 1; the message is valid at t + 4 when nothing is ahead of it.
@@ -98,8 +101,11 @@ module vbus_doorbell2 #(
 `endif
     localparam [0:0]  MOD = (MODERATION != 0) ? 1'b1 : 1'b0;
     // north word: [0] enabled [1] pending [2] dirty, then (MODERATION) [3] armed [11:4] mc
-    // [28:12] deadline [44:29] MOD_HOLDOFF [52:45] MOD_COUNT
-    localparam integer NW = MOD ? 53 : 3;
+    // [28:12] deadline [44:29] MOD_HOLDOFF [52:45] MOD_COUNT; the top bit [NW-1] is the MSI stream's
+    // push generation (see "streams" below). South word: [0] enabled [1] pending [2] dirty [3] the
+    // notify stream's push generation.
+    localparam integer NSW = MOD ? 53 : 3;                   // the state bits of the north word
+    localparam integer NW = NSW + 1;
     localparam integer FULLW = 53;
     localparam integer NOP_W = 25;
 
@@ -151,7 +157,13 @@ module vbus_doorbell2 #(
     wire w_cnt  = {wr_word, 2'b00} == VBUS_ACCEL_CH_MOD_COUNT[5:0];
     wire wr_needs_n = wr_is_ch && (w_en || w_ack || w_hold || w_cnt);
     wire wr_needs_s = wr_is_ch && w_db;
-    wire rd_needs_n = rd_is_ch && {rd_word, 2'b00} == VBUS_ACCEL_CH_N_DIRTY[5:0];
+    // reads of the registers held in the north word go through a north engine op (the engine's RAM read
+    // port serves them: the north RAM has no second copy); N_DIRTY's op also clears the bit (W1)
+    wire r_dirty = {rd_word, 2'b00} == VBUS_ACCEL_CH_N_DIRTY[5:0];
+    wire rd_needs_n = rd_is_ch && (r_dirty || {rd_word, 2'b00} == VBUS_ACCEL_CH_N_ENABLE[5:0]
+                      || {rd_word, 2'b00} == VBUS_ACCEL_CH_STATUS[5:0]
+                      || {rd_word, 2'b00} == VBUS_ACCEL_CH_MOD_HOLDOFF[5:0]
+                      || {rd_word, 2'b00} == VBUS_ACCEL_CH_MOD_COUNT[5:0]);
 
     // ---- engines: busy during the clearing sweep ---------------------------------------------------------
     wire n_op_ready;
@@ -174,6 +186,7 @@ module vbus_doorbell2 #(
 
     wire          notify_hs;
     wire          msi_hs;
+    wire          msi_push, ntf_push;   // a fire enters its stream (see "streams")
     wire [CW-1:0] notify_head, msi_head;
 
     wire          xn = x_req;
@@ -201,7 +214,7 @@ module vbus_doorbell2 #(
 
     // ---- north engine --------------------------------------------------------------------------------------
     wire          n_go = xn || (rn && rd_go) || (wn && wr_go) || inj_go;
-    wire [NOP_W-1:0] n_code = {xn, rn && rd_go,
+    wire [NOP_W-1:0] n_code = {xn, rn && rd_go && r_dirty,
                                wn && wr_go && w_en && s_axil_wstrb[0], s_axil_wdata[0],
                                wn && wr_go && w_ack,
                                (wn && wr_go && w_hold) ? s_axil_wstrb[1:0] : 2'b00,
@@ -210,19 +223,23 @@ module vbus_doorbell2 #(
     wire          nm_valid;
     wire [CW-1:0] nm_addr;
     wire [NOP_W-1:0] nm_code;
-    wire [NW-1:0] nm_old, n_rd2;
-    reg  [NW-1:0] nm_new;
+    wire [NW-1:0] nm_old;
+    /* verilator lint_off UNUSEDSIGNAL */ // the north engine has no second read port (reads take an op)
+    wire [NW-1:0] n_rd2_unused;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [NW-1:0] nm_new;
+    reg  [NSW-1:0] nm_state;   // the new state bits; the top bit (push generation) is toggled by a push
     /* verilator lint_off UNUSEDSIGNAL */ // the mirror keeps {armed, deadline} only (none if MODERATION = 0)
     wire          n_we;
     wire [CW-1:0] n_wa;
     wire [NW-1:0] n_wd;
     /* verilator lint_on UNUSEDSIGNAL */
 
-    vbus_rmw_ram #(.N(N), .W(NW), .OP_W(NOP_W), .AW(CW)) u_north (
+    vbus_rmw_ram #(.N(N), .W(NW), .OP_W(NOP_W), .AW(CW), .RD2(0)) u_north (
         .clk(clk), .rst(chan_rst),
         .op_valid(n_go), .op_ready(n_op_ready), .op_addr(nsel), .op_code(n_code),
         .m_valid(nm_valid), .m_addr(nm_addr), .m_code(nm_code), .m_old(nm_old), .m_new(nm_new),
-        .rd2_addr(rch), .rd2_data(n_rd2), .wr_en(n_we), .wr_addr(n_wa), .wr_data(n_wd)
+        .rd2_addr(rch), .rd2_data(n_rd2_unused), .wr_en(n_we), .wr_addr(n_wa), .wr_data(n_wd)
     );
 
     // ---- south engine --------------------------------------------------------------------------------------
@@ -233,16 +250,20 @@ module vbus_doorbell2 #(
     wire          sm_valid;
     wire [CW-1:0] sm_addr;
     wire [4:0]    sm_code;
-    wire [2:0]    sm_old, s_rd2;
-    reg  [2:0]    sm_new;
+    wire [3:0]    sm_old;
+    /* verilator lint_off UNUSEDSIGNAL */ // bit 3 (the push generation) is not a register
+    wire [3:0]    s_rd2;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [3:0]    sm_new;
+    reg  [2:0]    sm_state;
     /* verilator lint_off UNUSEDSIGNAL */ // the south engine's write port is not mirrored
     wire          s_we_unused;
     wire [CW-1:0] s_wa_unused;
-    wire [2:0]    s_wd_unused;
+    wire [3:0]    s_wd_unused;
     wire          s_ready_unused;
     /* verilator lint_on UNUSEDSIGNAL */
 
-    vbus_rmw_ram #(.N(N), .W(3), .OP_W(5), .AW(CW)) u_south (
+    vbus_rmw_ram #(.N(N), .W(4), .OP_W(5), .AW(CW)) u_south (
         .clk(clk), .rst(chan_rst),
         .op_valid(s_go), .op_ready(s_ready_unused), .op_addr(ssel), .op_code(s_code),
         .m_valid(sm_valid), .m_addr(sm_addr), .m_code(sm_code), .m_old(sm_old), .m_new(sm_new),
@@ -258,7 +279,7 @@ module vbus_doorbell2 #(
             reg             scan_ok;    // the mirror read of last cycle was not during the sweep
             reg [TW:0]      mir_rd;     // {armed, deadline} of channel x_cand, read last cycle
             reg [CW-1:0]    x_cand;
-            reg [TW:0]      mirror [0:N-1];
+            (* ram_style = "block" *) reg [TW:0] mirror [0:N-1];
             localparam [TICK_LG:0] TMAX = (1 << TICK_LG) - 1;
             wire            tick_end = tick_cnt == TMAX;
             always @(posedge clk) begin
@@ -337,7 +358,7 @@ module vbus_doorbell2 #(
     endtask
     always @* begin
         nf = {FULLW{1'b0}};
-        nf[NW-1:0] = nm_old;
+        nf[NSW-1:0] = nm_old[NSW-1:0];
         {mx, mrd, mwen, mwenv, mack, mhbe, mcntw, minj, mdata} = nm_code;
         ho_old = MOD ? nf[44:29] : 16'd0;
         ct_old = MOD ? nf[52:45] : 8'd0;
@@ -400,7 +421,7 @@ module vbus_doorbell2 #(
         end
         if (!MOD)
             nf[FULLW-1:3] = {(FULLW - 3){1'b0}};
-        nm_new = nf[NW-1:0];
+        nm_state = nf[NSW-1:0];
     end
 
     // ---- south modify: the S record ---------------------------------------------------------------------
@@ -410,7 +431,7 @@ module vbus_doorbell2 #(
     reg       s_supp;
     /* verilator lint_on UNUSEDSIGNAL */
     always @* begin
-        sf     = sm_old;
+        sf     = sm_old[2:0];
         s_fire = 1'b0;
         s_supp = 1'b0;
         if (sm_code[4])                                  // 2. notify accepted: the drain starts
@@ -440,45 +461,55 @@ module vbus_doorbell2 #(
                 s_fire = 1'b1;
             end
         end
-        sm_new = sf;
+        sm_state = sf;
     end
 
-    // ---- streams: id FIFOs in firing order, one queued flag per channel and stream ------------------------
-    reg  [N-1:0] msi_q, ntf_q;
-    reg          msi_stale, ntf_stale;   // the head on the stream was queued before a soft reset
-    wire         msi_clr = msi_hs && !msi_stale;
-    wire         ntf_clr = notify_hs && !ntf_stale;
-    wire         msi_push = nm_valid && n_fire && !(msi_q[nm_addr] && !(msi_clr && msi_head == nm_addr));
-    wire         ntf_push = sm_valid && s_fire && !(ntf_q[sm_addr] && !(ntf_clr && notify_head == sm_addr));
+    // ---- streams: id FIFOs in firing order; "queued" as two generation bits per channel, both in RAM ----
+    // A channel is queued on a stream while its push generation (a bit of its engine word, toggled by
+    // every push) differs from its popped generation (a 1-bit RAM per stream, written with the entry's
+    // generation when the stream accepts the entry). The FIFO carries {generation, id}. Both bits are
+    // cleared by the reset sweep (the popped-generation RAM sweeps with the north RAM), so no per-channel
+    // flip-flop is left. The popped generation is read when the engine op issues and forwarded from the
+    // accepts of the issue and modify cycles; the merge rule is that of v1/HW-14 (a message accepted in
+    // the fire's cycle no longer counts as queued).
+    wire          msi_pop_gen, ntf_pop_gen;   // generation of the head entry
+    reg           msi_stale, ntf_stale;       // the head on the stream was queued before a soft reset
+    wire          msi_clr = msi_hs && !msi_stale;
+    wire          ntf_clr = notify_hs && !ntf_stale;
+    wire          msi_pg_now, ntf_pg_now;     // popped generation of nm_addr / sm_addr as of now
+    wire          msi_queued = nm_old[NSW] != msi_pg_now;
+    wire          ntf_queued = sm_old[3] != ntf_pg_now;
+    assign        msi_push = nm_valid && n_fire && !msi_queued;
+    assign        ntf_push = sm_valid && s_fire && !ntf_queued;
+    assign        nm_new   = {nm_old[NSW] ^ msi_push, nm_state};
+    assign        sm_new   = {sm_old[3] ^ ntf_push, sm_state};
     always @(posedge clk) begin
         if (chan_rst) begin
-            msi_q     <= {N{1'b0}};
-            ntf_q     <= {N{1'b0}};
             msi_stale <= !rst && m_msi_valid && !msi_hs;
             ntf_stale <= !rst && m_notify_valid && !notify_hs;
         end else begin
-            if (msi_clr)
-                msi_q[msi_head] <= 1'b0;
-            if (msi_push)
-                msi_q[nm_addr] <= 1'b1;
-            if (ntf_clr)
-                ntf_q[notify_head] <= 1'b0;
-            if (ntf_push)
-                ntf_q[sm_addr] <= 1'b1;
             if (msi_hs)
                 msi_stale <= 1'b0;
             if (notify_hs)
                 ntf_stale <= 1'b0;
         end
     end
-
-    vbus_id_fifo #(.N(N), .CW(CW)) u_msi (
-        .clk(clk), .rst(rst), .flush(soft_reset), .push(msi_push), .push_chan(nm_addr),
-        .m_valid(m_msi_valid), .m_ready(m_msi_ready), .m_chan(msi_head)
+    vbus_pop_gen #(.N(N), .CW(CW)) u_msi_pg (
+        .clk(clk), .sweep(busy), .sweep_addr(n_wa), .pop(msi_clr), .pop_chan(msi_head), .pop_gen(msi_pop_gen),
+        .rd_addr(nsel), .m_addr(nm_addr), .m_gen(msi_pg_now)
     );
-    vbus_id_fifo #(.N(N), .CW(CW)) u_notify (
-        .clk(clk), .rst(rst), .flush(soft_reset), .push(ntf_push), .push_chan(sm_addr),
-        .m_valid(m_notify_valid), .m_ready(m_notify_ready), .m_chan(notify_head)
+    vbus_pop_gen #(.N(N), .CW(CW)) u_ntf_pg (
+        .clk(clk), .sweep(busy), .sweep_addr(n_wa), .pop(ntf_clr), .pop_chan(notify_head),
+        .pop_gen(ntf_pop_gen), .rd_addr(ssel), .m_addr(sm_addr), .m_gen(ntf_pg_now)
+    );
+
+    vbus_id_fifo #(.N(N), .CW(CW), .DW(CW + 1)) u_msi (
+        .clk(clk), .rst(rst), .flush(soft_reset), .push(msi_push), .push_chan({!nm_old[NSW], nm_addr}),
+        .m_valid(m_msi_valid), .m_ready(m_msi_ready), .m_chan({msi_pop_gen, msi_head})
+    );
+    vbus_id_fifo #(.N(N), .CW(CW), .DW(CW + 1)) u_notify (
+        .clk(clk), .rst(rst), .flush(soft_reset), .push(ntf_push), .push_chan({!sm_old[3], sm_addr}),
+        .m_valid(m_notify_valid), .m_ready(m_notify_ready), .m_chan({ntf_pop_gen, notify_head})
     );
     assign msi_hs    = m_msi_valid && m_msi_ready;
     assign notify_hs = m_notify_valid && m_notify_ready;
@@ -541,7 +572,8 @@ module vbus_doorbell2 #(
     assign s_axil_bvalid = bcount_reg != 2'd0;
     assign s_axil_bresp  = 2'b00;
 
-    // ---- AXI4-Lite read: stage A (the RAMs' second read ports), then R and a skid slot (as v1) ----------
+    // ---- AXI4-Lite read: stage A (the north op's m_old, the other RAMs' second read ports), then R and a
+    // skid slot (as v1) -------------------------------------------------------------------------------------
     // Accepted at t: the RAMs read channel rch (second ports), a global/unmapped value is taken into A.
     // At t + 1 the channel value is formed from the read ports and moves to R (or skid); if A must wait,
     // the value is kept in A's data register.
@@ -567,7 +599,7 @@ module vbus_doorbell2 #(
     reg [31:0]      ch_value;
     always @* begin
         nr = {FULLW{1'b0}};
-        nr[NW-1:0] = n_rd2;
+        nr[NSW-1:0] = nm_old[NSW-1:0];   // a north-register read accepted at t is the north op at t + 1
         case ({a_word_reg, 2'b00})
             VBUS_ACCEL_CH_N_ENABLE[5:0]:    ch_value = {31'd0, nr[0]};
             VBUS_ACCEL_CH_N_DIRTY[5:0]:     ch_value = {31'd0, nr[2]};

@@ -13,7 +13,8 @@
 
 module vbus_id_fifo #(
     parameter integer N  = 8,                          // channels, 1..65536
-    parameter integer CW = (N > 1) ? $clog2(N) : 1     // channel id width
+    parameter integer CW = (N > 1) ? $clog2(N) : 1,    // channel id width (the depth is 2^CW)
+    parameter integer DW = CW                          // entry width: the id, and above it any tag
 ) (
     input  wire          clk,
     input  wire          rst,       // synchronous: empties the FIFO (no RAM sweep needed)
@@ -21,20 +22,20 @@ module vbus_id_fifo #(
                                     // cycle stays on the output until taken (valid/ready rule)
 
     input  wire          push,      // contract: chan not already queued
-    input  wire [CW-1:0] push_chan,
+    input  wire [DW-1:0] push_chan,
 
     output wire          m_valid,
     input  wire          m_ready,
-    output wire [CW-1:0] m_chan
+    output wire [DW-1:0] m_chan
 );
     localparam integer DEPTH = 1 << CW;                 // >= N
 
-    reg [CW-1:0] mem [0:DEPTH-1];
+    (* ram_style = "block" *) reg [DW-1:0] mem [0:DEPTH-1];
     reg [CW:0]   wr_ptr, rd_ptr;                        // one extra bit: full vs empty
     reg          inflight;                              // a RAM read issued last cycle
-    reg [CW-1:0] rd_data;
+    reg [DW-1:0] rd_data;
     reg          q0_valid, q1_valid;                    // output register, skid
-    reg [CW-1:0] q0_chan, q1_chan;
+    reg [DW-1:0] q0_chan, q1_chan;
 
     wire         pop       = q0_valid && m_ready;
     wire         ram_some  = wr_ptr != rd_ptr;

@@ -8,8 +8,9 @@
 //   cycle t+1  modify: m_valid, m_addr, m_code and m_old (the word as left by every earlier op) are
 //              presented; the user's combinational next-state logic answers m_new, which is written
 //              at the end of the cycle
-// The RAM reads the old content when it is written in the same cycle (read-first), so an op issued
-// in the cycle its predecessor writes the same word would see a stale value: the forwarding register
+// A RAM read of the word being written in the same cycle returns the old content (or, in block RAM
+// without a read-during-write guarantee, anything: the RAM carries no_rw_check), so an op issued in
+// the cycle its predecessor writes the same word would see a stale value: the forwarding register
 // takes the predecessor's m_new instead. Without it a single channel could take one op every 2 cycles
 // only (Corundum's queue_manager stalls there); with it, one DOORBELL per clock on one channel.
 //
@@ -26,6 +27,7 @@ module vbus_rmw_ram #(
     parameter integer N    = 8,    // words (channels), 1..65536
     parameter integer W    = 16,   // word width in bits
     parameter integer OP_W = 4,    // width of the op code carried from issue to modify
+    parameter integer RD2  = 1,    // 1: the second read port; 0: none (rd2_data reads 0, no RAM copy)
     parameter integer AW   = (N > 1) ? $clog2(N) : 1
 ) (
     input  wire            clk,
@@ -58,7 +60,6 @@ module vbus_rmw_ram #(
     end
 `endif
 
-    reg [W-1:0]  mem [0:N-1];
     reg [W-1:0]  rd_reg;
     reg          init_busy;
     reg [AW-1:0] init_addr;
@@ -72,19 +73,32 @@ module vbus_rmw_ram #(
 
     assign op_ready = !init_busy;
 
-    reg [W-1:0]  rd2_reg, rd2_wd;
-    reg          rd2_hit;
-
-    // the RAM: one write port, two read ports, read-first
+    // the RAM: one write port, one or two read ports. A read of the word written in the same cycle is
+    // never used on the op port (fwd_hit forwards it) nor on the second port (rd2_hit forwards it), so
+    // the RAM carries no_rw_check: yosys need not build read-first logic around the block RAM.
+    (* ram_style = "block", no_rw_check *) reg [W-1:0] mem [0:N-1];
     always @(posedge clk) begin
         if (we)
             mem[wa] <= wd;
-        rd_reg  <= mem[op_addr];
-        rd2_reg <= mem[rd2_addr];
-        rd2_hit <= we && wa == rd2_addr;
-        rd2_wd  <= wd;
+        rd_reg <= mem[op_addr];
     end
-    assign rd2_data = rd2_hit ? rd2_wd : rd2_reg;
+    generate
+        if (RD2 != 0) begin : g_rd2
+            reg [W-1:0] rd2_reg, rd2_wd;
+            reg         rd2_hit;
+            always @(posedge clk) begin
+                rd2_reg <= mem[rd2_addr];
+                rd2_hit <= we && wa == rd2_addr;
+                rd2_wd  <= wd;
+            end
+            assign rd2_data = rd2_hit ? rd2_wd : rd2_reg;
+        end else begin : g_nord2
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire [AW-1:0] rd2_unused = rd2_addr;
+            /* verilator lint_on UNUSEDSIGNAL */
+            assign rd2_data = {W{1'b0}};
+        end
+    endgenerate
     assign wr_en    = we;
     assign wr_addr  = wa;
     assign wr_data  = wd;
@@ -94,7 +108,6 @@ module vbus_rmw_ram #(
             init_busy <= 1'b1;
             init_addr <= {AW{1'b0}};
             m_valid   <= 1'b0;
-            fwd_hit   <= 1'b0;
         end else begin
             if (init_busy) begin
                 init_addr <= init_addr + 1'b1;
@@ -102,12 +115,14 @@ module vbus_rmw_ram #(
                     init_busy <= 1'b0;
             end
             m_valid <= issue;
-`ifdef FORMAL_MUTANT_NO_FORWARD
-            fwd_hit <= 1'b0;   // deliberately broken for the formal mutant test: no forwarding
-`else
-            fwd_hit <= m_valid && m_addr == op_addr;
-`endif
         end
+        // not reset: m_old of the cycle after rst is still the word as left by the op of the rst cycle
+        // (the v2 top's register reads accepted in a soft-reset cycle take it)
+`ifdef FORMAL_MUTANT_NO_FORWARD
+        fwd_hit <= 1'b0;   // deliberately broken for the formal mutant test: no forwarding
+`else
+        fwd_hit <= m_valid && m_addr == op_addr;
+`endif
         m_addr   <= op_addr;
         m_code   <= op_code;
         fwd_data <= m_new;

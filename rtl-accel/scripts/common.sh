@@ -3,7 +3,7 @@
 RTL_ACCEL=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RTL_DIR=$RTL_ACCEL/rtl
 RTL_SOURCES=("$RTL_DIR/vbus_doorbell.v" "$RTL_DIR/vbus_doorbell_chan.v" "$RTL_DIR/vbus_rr_stream.v" "$RTL_DIR/vbus_cnt_ram.v")
-RTL_SOURCES_V2=("$RTL_DIR/vbus_doorbell2.v" "$RTL_DIR/vbus_rmw_ram.v" "$RTL_DIR/vbus_id_fifo.v")
+RTL_SOURCES_V2=("$RTL_DIR/vbus_doorbell2.v" "$RTL_DIR/vbus_rmw_ram.v" "$RTL_DIR/vbus_id_fifo.v" "$RTL_DIR/vbus_pop_gen.v")
 
 # need TOOL...: exit 77 (ctest skip) naming the first missing tool.
 need() {

@@ -109,7 +109,10 @@ EOF
 		echo "FAIL: could not plant the mutant"
 		exit 1
 	fi
-	v2_sources=("$SCRATCH/rtl/vbus_doorbell2.v" "$SCRATCH/rtl/vbus_rmw_ram.v" "$SCRATCH/rtl/vbus_id_fifo.v")
+	v2_sources=()
+	for f in "${RTL_SOURCES_V2[@]}"; do
+		v2_sources+=("$SCRATCH/rtl/$(basename "$f")")
+	done
 fi
 {
 	case $mode in

@@ -18,7 +18,11 @@
 namespace
 {
 
+#ifdef TB_V2
+const char *prog = "vbus_doorbell2_tb"; // the same sources over the v2 RTL: its own name in --help and errors
+#else
 const char *prog = "vbus_doorbell_tb";
+#endif
 constexpr uint64_t MAX_CYCLES = 1000000000000ull;
 
 void print_help(FILE *f)

@@ -73,7 +73,11 @@ TbRef::Sel TbRef::select2(const TbIn &in) const
 	s.wr_needs_n = s.wch >= 0 && (w == VBUS_ACCEL_CH_N_ENABLE || w == VBUS_ACCEL_CH_N_ACK ||
 				      w == VBUS_ACCEL_CH_MOD_HOLDOFF || w == VBUS_ACCEL_CH_MOD_COUNT);
 	s.wr_needs_s = s.wch >= 0 && w == VBUS_ACCEL_CH_DOORBELL;
-	s.rd_needs_n = s.rch >= 0 && s.rword * 4 == VBUS_ACCEL_CH_N_DIRTY;
+	unsigned r = s.rword * 4;
+	// the north RAM has one read port (the engine's): reads of the registers in the north word take an op
+	s.rd_needs_n =
+		s.rch >= 0 && (r == VBUS_ACCEL_CH_N_DIRTY || r == VBUS_ACCEL_CH_N_ENABLE || r == VBUS_ACCEL_CH_STATUS ||
+			       r == VBUS_ACCEL_CH_MOD_HOLDOFF || r == VBUS_ACCEL_CH_MOD_COUNT);
 	s.inj_in = in.inject_valid && in.inject_chan < n_;
 	s.ctl_in = in.ctrl_valid && in.ctrl_chan < n_ && in.ctrl_op != 3;
 	s.xn = scan_ok_ && !s.busy && mir_armed_ && passed(mir_dl_, now_);
@@ -194,7 +198,7 @@ void TbRef::step2(const TbIn &in)
 				c.armed = false;
 				c.mc = 0;
 			}
-			bool dirty_read = s.rd_go && s.rd_needs_n;
+			bool dirty_read = s.rd_go && s.rd_needs_n && s.rword * 4 == VBUS_ACCEL_CH_N_DIRTY;
 			if (dirty_read) { // 3.
 				if (c.n_di)
 					cov.ev[TbCoverage::EV_DIRTY_READ_CLEAR]++;

@@ -667,6 +667,23 @@ START_TEST(stream_completions_by_hand)
 	ck_assert_uint_eq(r.cycles, 10 * B + 3 * (D + W) + 10 * H);
 	ck_assert_uint_eq(r.doorbells, 2);
 	ck_assert_uint_eq(r.interrupts, 1);
+	/*
+	 * The fence stall (TIM-3) with line_stream S alone: a kick's ownership requests are the two descriptor
+	 * lines of the batch and the producer's index line, all held by the consumer (its current version):
+	 * 3 lines, a stall of line_transfer (0) + 2S, in each of north's two kicks; south's second pass misses
+	 * its second descriptor line (S) before the 8th message: 3 (D + W) + 5S. (Without the index line: 3S.)
+	 */
+	vm_params_default(&c.p);
+	for (int i = 0; i < VM_NPARAMS; i++)
+		c.p.v[i] = 0;
+	c.p.v[VM_P_DOORBELL] = D;
+	c.p.v[VM_P_WAKEUP] = W;
+	c.p.v[VM_P_POLL_INTERVAL] = c.p.v[VM_P_EVIDX_THRESHOLD] = 1;
+	ck_assert_int_eq(vm_param_parse(&c.p, "line_stream=500", err, sizeof(err)), 0);
+	uint64_t S = c.p.v[VM_P_LINE_STREAM];
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_eq(r.messages, 16);
+	ck_assert_uint_eq(r.cycles, 3 * (D + W) + 5 * S);
 	/* the same pair polling: the stalled producer reads the index after the pass, nobody notifies */
 	ck_assert_int_eq(vm_param_parse(&c.p, "line_transfer=77", err, sizeof(err)), 0);
 	c.consumer = VM_CONS_POLL;

@@ -13,6 +13,7 @@
 
 #include "vbusmodel/timing.h"
 #include "bench.h"
+#include "libvbus.h"
 
 #define PRED_GHZ 3.0
 
@@ -54,9 +55,11 @@ int bench_predict(const char *path, struct bench_prediction *pr)
 	}
 	/*
 	 * libvbus's default wait spins for the wake-up cost it measures (the adaptive budget, clamped to
-	 * 1 us .. 1 ms): the model's spin-then-block budget is then the wake-up parameter, clamped alike.
+	 * VBUS_LINK_SPIN_MIN_NS .. _MAX_NS): the model's spin-then-block budget is then the wake-up
+	 * parameter, clamped alike.
 	 */
-	uint64_t lo = (uint64_t)(1e3 * PRED_GHZ), hi = (uint64_t)(1e6 * PRED_GHZ), w = p.v[VM_P_WAKEUP];
+	uint64_t lo = (uint64_t)(VBUS_LINK_SPIN_MIN_NS * PRED_GHZ), hi = (uint64_t)(VBUS_LINK_SPIN_MAX_NS * PRED_GHZ),
+		 w = p.v[VM_P_WAKEUP];
 	p.v[VM_P_SPIN_BUDGET] = w < lo ? lo : w > hi ? hi : w;
 	memset(pr, 0, sizeof(*pr));
 	if ((rc = pred_run(&p, VM_WL_STREAM, VM_CONS_POLL, 1, 1024, 200000, &r)))

@@ -37,8 +37,8 @@
 #define LINK_WAKE_BUDGET 64 /* drain passes per wakeup before re-queueing ourselves */
 #endif
 #define LINK_DEFAULT_SPIN_NS 20000
-#define LINK_SPIN_MIN_NS 1000
-#define LINK_SPIN_MAX_NS 1000000
+#define LINK_SPIN_MIN_NS VBUS_LINK_SPIN_MIN_NS
+#define LINK_SPIN_MAX_NS VBUS_LINK_SPIN_MAX_NS
 #define LINK_STAMP_MAX_NS 1000000000ull /* older than 1 s: not this wake-up's stamp (the budget is clamped anyway) */
 #define LINK_POLL_YIELD 4096		/* busy-poll: sched_yield() after this many empty polls */
 

@@ -100,12 +100,18 @@ int vbus_link_set_threshold(struct vbus_link *l, uint32_t t);
  * Set the spin budget of VBUS_WAIT_SPIN in nanoseconds. The default,
  * VBUS_LINK_SPIN_ADAPTIVE, spins for as long as a blocking wake-up costs on
  * this machine, measured on every wake-up (the peer stamps each notification;
- * an average of notify-to-running times, clamped to 1 us .. 1 ms; 20 us until
- * the first is measured): the classic competitive choice, so nobody tunes it.
+ * an average of notify-to-running times, clamped to VBUS_LINK_SPIN_MIN_NS ..
+ * VBUS_LINK_SPIN_MAX_NS; 20 us until the first is measured): the classic
+ * competitive choice, so nobody tunes it. The upper clamp is low on purpose:
+ * where a wake-up measures longer, the machine is oversubscribed (the time is
+ * run-queue wait), and there a long spin is CPU time the scheduler charges to
+ * the spinner, while a sleeper is favoured when it wakes (spec §5.3).
  * VBUS_WAIT_POLL never sleeps but yields the CPU (sched_yield) after 4096 empty
  * polls, so an oversubscribed machine progresses.
  */
 #define VBUS_LINK_SPIN_ADAPTIVE UINT64_MAX
+#define VBUS_LINK_SPIN_MIN_NS 1000 /* the adaptive budget's clamp, ns */
+#define VBUS_LINK_SPIN_MAX_NS 250000
 void vbus_link_set_spin(struct vbus_link *l, uint64_t spin_ns);
 /* The spin budget VBUS_WAIT_SPIN uses now, in nanoseconds (adaptive: the current estimate). */
 uint64_t vbus_link_spin_budget(const struct vbus_link *l);

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+// vbus_pop_gen: the "popped generation" bit of every channel for one stream of the v2 accelerator, in
+// block RAM (issue 14: no per-channel flip-flop). A channel is queued on the stream while the push
+// generation in its engine word differs from this bit; the stream writes the accepted entry's
+// generation here, the engine reads the bit when its op issues (rd_addr at t) and gets it at t + 1 for
+// the op's channel (m_addr), forwarded from the writes of t and t + 1, so m_gen is the bit as of now.
+// The reset sweep (sweep, sweep_addr: the engines' clearing sweep) writes 0 to every word.
+`default_nettype none
+
+module vbus_pop_gen #(
+    parameter integer N  = 8,                          // channels, 1..65536
+    parameter integer CW = (N > 1) ? $clog2(N) : 1     // channel id width
+) (
+    input  wire          clk,
+    input  wire          sweep,       // the engines' reset sweep: mem[sweep_addr] = 0
+    input  wire [CW-1:0] sweep_addr,
+    input  wire          pop,         // an entry accepted (never during the sweep: nothing is queued)
+    input  wire [CW-1:0] pop_chan,
+    input  wire          pop_gen,
+    input  wire [CW-1:0] rd_addr,     // the engine's op address at issue (t)
+    input  wire [CW-1:0] m_addr,      // the same op's address in modify (t + 1)
+    output wire          m_gen        // the bit of m_addr as of now (this cycle's pop included)
+);
+    (* ram_style = "block", no_rw_check *) reg mem [0:N-1];   // a same-cycle read is forwarded (hit)
+    wire          we = sweep || pop;
+    wire [CW-1:0] wa = sweep ? sweep_addr : pop_chan;
+    wire          wd = !sweep && pop_gen;
+    reg           rd, hit, hv;
+    always @(posedge clk) begin
+        if (we)
+            mem[wa] <= wd;
+        rd  <= mem[rd_addr];       // read-first: a write of this cycle is forwarded through hit/hv
+        hit <= we && wa == rd_addr;
+        hv  <= wd;
+    end
+    assign m_gen = (pop && !sweep && pop_chan == m_addr) ? pop_gen : hit ? hv : rd;
+endmodule
+
+`default_nettype wire
