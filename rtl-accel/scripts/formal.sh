@@ -91,7 +91,7 @@ else:
     edits = [
     # the output shows the buffered entry with the lower id first (priority, not firing order) ...
     ("assign m_chan  = q0_chan;",
-     "wire f_swap = q1_valid && q1_chan < q0_chan;\n    assign m_chan  = f_swap ? q1_chan : q0_chan;"),
+     "wire f_swap = q1_valid && q1_chan[CW-1:0] < q0_chan[CW-1:0];\n    assign m_chan  = f_swap ? q1_chan : q0_chan;"),
     # ... and a pop of that entry leaves the older one at the head
     ("3'b110: begin q0_chan <= q1_chan; q1_valid <= 1'b0; end",
      "3'b110: begin q0_chan <= f_swap ? q0_chan : q1_chan; q1_valid <= 1'b0; end"),
