@@ -16,8 +16,8 @@
 static void usage(FILE *f, const CosimProg &p, const unsigned *built, unsigned nbuilt)
 {
 	fprintf(f,
-		"usage: %s %s[--workload NAME] [--seed N] [--cycles N] [--channels N] [--trace FILE]\n"
-		"         [--wave FILE.fst] [--json] [--bench] [--progress] [-q]\n",
+		"usage: %s %s[--top v1|v2] [--workload NAME] [--seed N] [--cycles N] [--channels N]\n"
+		"         [--trace FILE] [--wave FILE.fst] [--json] [--bench] [--progress] [-q]\n",
 		p.name, p.synopsis ? p.synopsis : "");
 	if (p.help)
 		fputs(p.help, f);
@@ -26,6 +26,10 @@ static void usage(FILE *f, const CosimProg &p, const unsigned *built, unsigned n
 		   "engines with random backpressure, and the C model and the production core run in lockstep as the\n"
 		   "scoreboard. The first disagreement stops the run: cycle, channel, field, expected, actual and the\n"
 		   "last trace records.\n"
+		   "  --top v1|v2      the accelerator: v1 rtl/vbus_doorbell.v (default; HW-9..HW-11 timing) or\n"
+		   "                   v2 rtl/vbus_doorbell2.v, 8 channels (HW-12..HW-14: message valid within 4\n"
+		   "                   cycles, firing order, N - 1 grants; workloads without moderation, whose\n"
+		   "                   tick timing HW-15 the scoreboard does not model)\n"
 		   "  --workload NAME  stimulus (default pingpong):\n");
 	for (const Workload &w : workloads)
 		fprintf(f, "                     %-10s %s\n", w.name, w.what);
@@ -58,6 +62,7 @@ int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const u
 {
 	const char *const prog = p.name;
 	static const struct option opts[] = {
+		{ "top", required_argument, nullptr, 'T' },
 		{ "workload", required_argument, nullptr, 'w' },
 		{ "seed", required_argument, nullptr, 's' },
 		{ "cycles", required_argument, nullptr, 'c' },
@@ -84,6 +89,11 @@ int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const u
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hq", opts, nullptr)) != -1) {
 		switch (c) {
+		case 'T':
+			if (strcmp(optarg, "v1") && strcmp(optarg, "v2"))
+				return vbus_usage_error(prog, "--top '%s': v1 or v2", optarg);
+			o.v2 = !strcmp(optarg, "v2");
+			break;
 		case 'w':
 			if (!(o.wl = find_workload(optarg)))
 				return vbus_usage_error(prog, "--workload '%s': not a workload", optarg);
@@ -139,6 +149,13 @@ int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const u
 	}
 	if (optind < argc)
 		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if (o.v2 && o.channels != 8)
+		return vbus_usage_error(prog, "--top v2: this build has the v2 model with 8 channels only");
+	if (o.v2 && o.wl->moderation)
+		return vbus_usage_error(prog,
+					"--top v2: workload '%s' programs moderation, whose tick timing (HW-15) the "
+					"scoreboard does not model; use pingpong, stream or contention",
+					o.wl->name);
 	if (o.trace.empty() == false && o.trace == o.wave)
 		return vbus_usage_error(prog, "--trace and --wave name the same file '%s'", o.trace.c_str());
 	// progress (stderr): by default unless -q; --progress forces it
@@ -160,11 +177,12 @@ int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const 
 			fprintf(stderr, "MISMATCH %s\n", r.why.c_str());
 	}
 	if (o.json) {
-		printf("{\"config\":{\"workload\":\"%s\",\"seed\":%" PRIu64
+		printf("{\"config\":{\"top\":\"%s\",\"workload\":\"%s\",\"seed\":%" PRIu64
 		       ",\"channels\":%u,\"stimulus_cycles\":%" PRIu64
 		       ",\"tolerance_cycles\":%d,\"predicted_latency_cycles\":%d,\"msi_ready_pct\":%u,\"notify_ready_pct\":%u"
 		       ",\"moderation\":%s},",
-		       o.wl->name, o.seed, o.channels, o.cycles, CS_CYCLE_TOL, CS_PRED_LATENCY, o.wl->msi_ready,
+		       o.v2 ? "v2" : "v1", o.wl->name, o.seed, o.channels, o.cycles, CS_CYCLE_TOL,
+		       o.v2 ? CS_PRED_LATENCY_V2 : CS_PRED_LATENCY, o.wl->msi_ready,
 		       o.wl->notify_ready, o.wl->moderation ? "true" : "false");
 		printf("\"workload\":\"%s\",\"seed\":%" PRIu64 ",\"channels\":%u,\"cycles\":%" PRIu64
 		       ",\"verdict\":\"%s\",\"doorbells\":%" PRIu64 ",\"device_injects\":%" PRIu64
@@ -187,12 +205,14 @@ int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const 
 		return r.mismatch ? 1 : 0;
 	}
 	if (o.quiet) {
-		printf("vbus-cosim %s: %s, seed %" PRIu64 ", %u channels, %" PRIu64 " cycles\n", verdict, o.wl->name,
-		       o.seed, o.channels, r.cycles);
+		printf("vbus-cosim %s: %s%s, seed %" PRIu64 ", %u channels, %" PRIu64 " cycles\n", verdict,
+		       o.wl->name, o.v2 ? " (v2)" : "", o.seed, o.channels, r.cycles);
 		return r.mismatch ? 1 : 0;
 	}
-	printf("vbus-cosim: workload %s, seed %" PRIu64 ", %u channels, %" PRIu64 " cycles (%.2f s, %.0f cycles/s)\n",
-	       o.wl->name, o.seed, o.channels, r.cycles, r.wall_s, cps);
+	printf("vbus-cosim: %s, workload %s, seed %" PRIu64 ", %u channels, %" PRIu64
+	       " cycles (%.2f s, %.0f cycles/s)\n",
+	       o.v2 ? "v2 (rtl/vbus_doorbell2.v)" : "v1 (rtl/vbus_doorbell.v)", o.wl->name, o.seed, o.channels,
+	       r.cycles, r.wall_s, cps);
 	printf("  doorbells %" PRIu64 " (suppressed %" PRIu64 "), device notifications %" PRIu64 "\n", s->doorbells,
 	       s->suppressed_s, s->notifies);
 	printf("  device injects %" PRIu64 " (suppressed or deferred %" PRIu64 ", deferred %" PRIu64
@@ -202,12 +222,16 @@ int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const 
 	       s->reads_checked, s->writes, s->ctrl_ops);
 	printf("  model vs core vs RTL: %s%s\n", verdict,
 	       r.mismatch ? "" : " (every result, state, message and register read)");
-	printf("  timing (RTL - model, COSIM-1 tolerance +-%d cycles) over %" PRIu64 " messages:", CS_CYCLE_TOL,
-	       s->timed);
+	if (o.v2)
+		printf("  timing (cause -> valid minus %d, HW-12 bound: <= 0, >= -%d) over %" PRIu64 " messages:",
+		       CS_PRED_LATENCY_V2, CS_CYCLE_TOL, s->timed);
+	else
+		printf("  timing (RTL - model, COSIM-1 tolerance +-%d cycles) over %" PRIu64 " messages:",
+		       CS_CYCLE_TOL, s->timed);
 	for (int i = 0; i <= 2 * CS_CYCLE_TOL; i++)
 		printf(" %+d:%" PRIu64, i - CS_CYCLE_TOL, s->terr_hist[i]);
-	printf("; %" PRIu64 " queued behind another message (not timed), round-robin wait <= %" PRIu64 " grants\n",
-	       s->queued, s->max_wait_grants);
+	printf("; %" PRIu64 " queued behind another message (not timed), %s wait <= %" PRIu64 " grants\n",
+	       s->queued, o.v2 ? "firing-order" : "round-robin", s->max_wait_grants);
 	if (prof && prof->samples)
 		printf("  time: RTL %.0f%%, SystemC kernel %.0f%%, scoreboard (model + core) %.0f%%, other %.0f%% "
 		       "(%" PRIu64 " samples)\n",

@@ -70,6 +70,7 @@ static int take_mutant(int &argc, char **argv, std::string &plusarg)
 	return -1;
 }
 #else
+#include "Vdb2_8.h"
 #include "Vdb64.h"
 #include "Vdb8.h"
 static const unsigned built[] = { 8, 64 };
@@ -153,6 +154,10 @@ int sc_main(int argc, char **argv)
 		trace = trace_out.f;
 	}
 	cs_sb *sb = cs_create(o.channels, trace);
+	if (sb && o.v2 && cs_set_v2(sb, o.wl->moderation)) {
+		cs_destroy(sb);
+		sb = nullptr;
+	}
 	if (!sb) {
 		fprintf(stderr, "%s: out of memory\n", prog.name);
 		if (trace)
@@ -163,9 +168,17 @@ int sc_main(int argc, char **argv)
 		Verilated::traceEverOn(true);
 	sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
 #ifdef COSIM_MUTANT
+	if (o.v2) {
+		fprintf(stderr, "vbus-cosim-mutant: --top v2: the mutant build is v1 (the v2 mutants are formal ones)\n");
+		cs_destroy(sb);
+		return 2;
+	}
 	r = run<Vdbm>(o, sb, &prof);
 #else
-	r = o.channels == 64 ? run<Vdb64>(o, sb, &prof) : run<Vdb8>(o, sb, &prof);
+	if (o.v2)
+		r = run<Vdb2_8>(o, sb, &prof);
+	else
+		r = o.channels == 64 ? run<Vdb64>(o, sb, &prof) : run<Vdb8>(o, sb, &prof);
 #endif
 	rc = cosim_report(o, r, sb, o.bench ? &prof : nullptr);
 	cs_destroy(sb);

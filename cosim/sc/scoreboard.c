@@ -23,6 +23,13 @@ struct cs_msg {
 	uint8_t queued;	 /* another channel's message was valid before ours showed */
 	uint64_t cause;	 /* edge of the event that raised it */
 	uint32_t waited; /* other-channel grants while it was visible and waiting */
+	uint8_t due;	 /* v2: fired at edge due_cause, takes effect at the next edge */
+	uint64_t due_cause;
+};
+
+/* v2: the channels whose message is requested and not accepted, in firing order (HW-14). */
+struct cs_order {
+	unsigned *id, head, count;
 };
 
 struct cs_chan {
@@ -56,6 +63,9 @@ struct cs_sb {
 	int mismatch;
 	char msg[1024];
 	struct cs_stats st;
+	int v2;			  /* cs_set_v2: HW-12..HW-14 */
+	unsigned *due, ndue;	  /* v2: channel * 2 + is_msi of the fires of the previous edge */
+	struct cs_order order[2]; /* v2: [is_msi] */
 };
 
 static int mismatch(struct cs_sb *sb, int chan, const char *field, const char *fmt_exp, ...)
@@ -201,7 +211,7 @@ static void trace_rec(struct cs_sb *sb, char side, const char *op, unsigned c, c
 }
 
 /* A message requested (HW-7/HW-11): merges with one still queued. */
-static void request(struct cs_sb *sb, struct cs_msg *m)
+static void request_now(struct cs_msg *m, uint64_t cause)
 {
 	if (m->req)
 		return;
@@ -209,15 +219,55 @@ static void request(struct cs_sb *sb, struct cs_msg *m)
 	m->seen = 0;
 	m->queued = 0;
 	m->waited = 0;
-	m->cause = sb->cycle;
+	m->cause = cause;
+}
+
+/*
+ * v1: at once. v2 (HW-12): the fire happens in the engine's modify stage, one cycle after the event, so
+ * it is applied at the next edge after that edge's stream acceptances (a message accepted then is not
+ * merged into: a new one is queued behind the others).
+ */
+static void request(struct cs_sb *sb, unsigned c, int is_msi)
+{
+	struct cs_msg *m = is_msi ? &sb->ch[c].msi : &sb->ch[c].notify;
+
+	if (!sb->v2) {
+		request_now(m, sb->cycle);
+		return;
+	}
+	if (m->due)
+		return;
+	m->due = 1;
+	m->due_cause = sb->cycle;
+	sb->due[sb->ndue++] = c * 2 + (unsigned)is_msi;
+}
+
+/* v2: the fires of the previous edge take effect (after this edge's acceptances): merge or queue. */
+static void apply_due(struct cs_sb *sb)
+{
+	for (unsigned i = 0; i < sb->ndue; i++) {
+		unsigned c = sb->due[i] / 2, is_msi = sb->due[i] % 2;
+		struct cs_msg *m = is_msi ? &sb->ch[c].msi : &sb->ch[c].notify;
+		struct cs_order *o = &sb->order[is_msi];
+
+		m->due = 0;
+		if (m->req)
+			continue; /* merged into the message still queued */
+		request_now(m, m->due_cause);
+		o->id[(o->head + o->count++) % sb->n] = c;
+	}
+	sb->ndue = 0;
 }
 
 static void fire_msi(struct cs_sb *sb, unsigned c)
 {
-	request(sb, &sb->ch[c].msi);
+	request(sb, c, 1);
 }
 
 /* ------------------------------------------------------------------ streams */
+
+static void accept(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t ready, unsigned vc);
+static int observe_stream_v2(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t ready, unsigned vc);
 
 /* Observe one stream at this edge: valid (with its channel) and the acceptance. */
 static int observe_stream(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t ready, unsigned vc)
@@ -231,6 +281,39 @@ static int observe_stream(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t r
 
 		if (!m->req)
 			return mismatch(sb, vc, name, "no message (none predicted), actual valid");
+		if (sb->v2 && !m->seen) {
+			const struct cs_order *o = &sb->order[is_msi];
+			unsigned first = o->id[o->head];
+
+			if (first != vc)
+				return mismatch(sb, vc, is_msi ? "msi order" : "notify order",
+						"channel %u first (fired at cycle %" PRIu64 ", HW-14 firing order), "
+						"actual channel %u (fired at cycle %" PRIu64 ")",
+						first, (is_msi ? &sb->ch[first].msi : &sb->ch[first].notify)->cause, vc,
+						m->cause);
+		}
+		if (!m->seen && sb->v2) {
+			int64_t lat = (int64_t)(sb->cycle - m->cause), err = lat - CS_PRED_LATENCY_V2;
+
+			m->seen = 1;
+			if (m->queued) {
+				sb->st.queued++;
+			} else {
+				/* HW-12: valid at most CS_PRED_LATENCY_V2 cycles after the cause */
+				if (err < -CS_CYCLE_TOL || err > 0)
+					return mismatch(sb, vc, is_msi ? "msi cycle" : "notify cycle",
+							"valid %d..%d cycles after the event (HW-12), actual %" PRId64,
+							CS_PRED_LATENCY_V2 - CS_CYCLE_TOL, CS_PRED_LATENCY_V2, lat);
+				sb->st.timed++;
+				sb->st.terr_hist[err + CS_CYCLE_TOL]++;
+				if (sb->st.timed == 1 || err < sb->st.terr_min)
+					sb->st.terr_min = err;
+				if (sb->st.timed == 1 || err > sb->st.terr_max)
+					sb->st.terr_max = err;
+				if (lat > sb->st.lat_max)
+					sb->st.lat_max = lat;
+			}
+		}
 		if (!m->seen) {
 			int64_t lat = (int64_t)(sb->cycle - m->cause), err = lat - CS_PRED_LATENCY;
 
@@ -251,6 +334,8 @@ static int observe_stream(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t r
 			}
 		}
 	}
+	if (sb->v2)
+		return observe_stream_v2(sb, is_msi, valid, ready, vc);
 	for (unsigned c = 0; c < sb->n; c++) {
 		struct cs_msg *m = is_msi ? &sb->ch[c].msi : &sb->ch[c].notify;
 
@@ -274,6 +359,13 @@ static int observe_stream(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t r
 				sb->st.max_wait_grants = m->waited;
 		}
 	}
+	accept(sb, is_msi, valid, ready, vc);
+	return sb->mismatch;
+}
+
+/* The message on the stream is accepted at this edge (both versions). */
+static void accept(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t ready, unsigned vc)
+{
 	if (valid && ready) {
 		struct cs_chan *ch = &sb->ch[vc];
 
@@ -290,6 +382,45 @@ static int observe_stream(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t r
 			trace_rec(sb, 'S', "deliver", vc, "ok", -1);
 		}
 	}
+}
+
+/*
+ * v2 (HW-12..HW-14): a requested message not yet shown may not meet an idle stream from
+ * CS_PRED_LATENCY_V2 cycles after its cause on; every other channel granted while it waits counts
+ * toward the fairness bound of N - 1 grants (firing order makes it exact: the order check above).
+ */
+static int observe_stream_v2(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t ready, unsigned vc)
+{
+	const char *name = is_msi ? "msi" : "notify";
+	struct cs_order *o = &sb->order[is_msi];
+
+	for (unsigned k = 0; k < o->count; k++) {
+		unsigned c = o->id[(o->head + k) % sb->n];
+		struct cs_msg *m = is_msi ? &sb->ch[c].msi : &sb->ch[c].notify;
+
+		if (valid && c == vc)
+			continue;
+		if (!valid && sb->cycle >= m->cause + CS_PRED_LATENCY_V2)
+			return mismatch(sb, c, name,
+					"valid by cycle %" PRIu64 " (requested at cycle %" PRIu64
+					", HW-12), actual the stream idle",
+					m->cause + CS_PRED_LATENCY_V2, m->cause);
+		if (valid && !m->seen)
+			m->queued = 1;
+		if (valid && ready) {
+			if (++m->waited > sb->n - 1)
+				return mismatch(sb, c, is_msi ? "msi fairness" : "notify fairness",
+						"granted within %u grants of others (HW-14), actual still waiting after %u",
+						sb->n - 1, m->waited);
+			if (m->waited > sb->st.max_wait_grants)
+				sb->st.max_wait_grants = m->waited;
+		}
+	}
+	if (valid && ready) {
+		o->head = (o->head + 1) % sb->n; /* the head: checked to be vc when it showed */
+		o->count--;
+	}
+	accept(sb, is_msi, valid, ready, vc);
 	return sb->mismatch;
 }
 
@@ -405,7 +536,7 @@ static void cpu_write(struct cs_sb *sb, uint32_t addr, uint32_t data, uint32_t s
 		sb->cnt[c * CS_NCNT + CS_CNT_DOORBELL]++;
 		sb->st.doorbells++;
 		if (r == CS_NOTIFY)
-			request(sb, &ch->notify);
+			request(sb, c, 0);
 		else
 			sb->cnt[c * CS_NCNT + CS_CNT_SUPP_S]++, sb->st.suppressed_s++;
 		trace_rec(sb, 'N', "inject", c, res_name(r), -1);
@@ -467,7 +598,7 @@ static void dev_ctrl(struct cs_sb *sb, unsigned c, unsigned op)
 		r = both(sb, c, "SOP_ENABLE", OP_ENABLE, VBUS_SOUTH);
 		if (r == CS_SELF && bit(sb, c, 1, CS_DIRTY) && !bit(sb, c, 1, CS_PEND)) {
 			set_bit(sb, c, VBUS_SOUTH, CS_PEND, 1);
-			request(sb, &sb->ch[c].notify);
+			request(sb, c, 0);
 		}
 		trace_rec(sb, 'S', "enable", c, res_name(r), -1);
 		break;
@@ -479,7 +610,7 @@ static void dev_ctrl(struct cs_sb *sb, unsigned c, unsigned op)
 		set_bit(sb, c, VBUS_SOUTH, CS_PEND, 0);
 		if (bit(sb, c, 1, CS_DIRTY) && bit(sb, c, 1, CS_EN)) {
 			set_bit(sb, c, VBUS_SOUTH, CS_PEND, 1);
-			request(sb, &sb->ch[c].notify);
+			request(sb, c, 0);
 			r = CS_NOTIFY;
 		}
 		trace_rec(sb, 'S', "ack", c, res_name(r), -1);
@@ -556,6 +687,8 @@ int cs_step(struct cs_sb *sb, const struct cs_edge *e)
 	if (observe_stream(sb, 1, e->msi_valid, e->msi_ready, e->msi_chan) ||
 	    observe_stream(sb, 0, e->notify_valid, e->notify_ready, e->notify_chan))
 		return 1;
+	if (sb->v2)
+		apply_due(sb); /* last edge's fires, after this edge's acceptances */
 	/* (3) N_DIRTY read: W1 */
 	if (e->ar) {
 		uint32_t reg;
@@ -617,6 +750,7 @@ int cs_finish(struct cs_sb *sb, uint64_t cycle)
 	if (sb->mismatch)
 		return 1;
 	sb->cycle = cycle;
+	apply_due(sb);
 	for (unsigned c = 0; c < sb->n; c++) {
 		if (sb->ch[c].msi.req)
 			return mismatch(sb, c, "msi", "delivered (requested at cycle %" PRIu64 "), actual never",
@@ -693,5 +827,21 @@ void cs_destroy(struct cs_sb *sb)
 	free(sb->cnt);
 	free(sb->snap);
 	free(sb->shown);
+	free(sb->due);
+	free(sb->order[0].id);
+	free(sb->order[1].id);
 	free(sb);
+}
+
+int cs_set_v2(struct cs_sb *sb, int moderation)
+{
+	if (moderation)
+		return -1;
+	sb->due = calloc(2 * (size_t)sb->n, sizeof(*sb->due));
+	sb->order[0].id = calloc(sb->n, sizeof(unsigned));
+	sb->order[1].id = calloc(sb->n, sizeof(unsigned));
+	if (!sb->due || !sb->order[0].id || !sb->order[1].id)
+		return -1;
+	sb->v2 = 1;
+	return 0;
 }

@@ -23,6 +23,8 @@ extern "C" {
 #define CS_CYCLE_TOL 2
 /* HW-9 / §6 accel_stage: the model's doorbell/inject -> message latency, in cycles (2 stages). */
 #define CS_PRED_LATENCY 2
+/* v2 (rtl/vbus_doorbell2.v, HW-12): a message is valid at most this many cycles after its cause. */
+#define CS_PRED_LATENCY_V2 4
 /* HW-10: a CNT_* register shows an event from the second cycle after it. */
 #define CS_CNT_LAG 2
 #define CS_TRACE_KEEP 16 /* trace records shown with a mismatch */
@@ -46,12 +48,22 @@ struct cs_stats {
 	uint64_t terr_hist[2 * CS_CYCLE_TOL + 1]; /* timing error (RTL - model) of timed messages */
 	int64_t terr_min, terr_max;
 	uint64_t max_wait_grants; /* most other-channel grants a requesting channel waited */
+	int64_t lat_max;	  /* v2: longest cause -> valid of a message with nothing ahead */
 };
 
 struct cs_sb;
 
 /* @nchan channels; @trace: write every §7 record there (or NULL). NULL on failure. */
 struct cs_sb *cs_create(unsigned nchan, FILE *trace);
+/*
+ * Check the v2 accelerator's rules (HW-12..HW-14) instead of v1's (HW-9..HW-11); call before the first
+ * cs_step. A fire takes effect one cycle after its event (the RMW engine's modify stage), so it merges
+ * only into a message not yet accepted by then; a message is valid within CS_PRED_LATENCY_V2 cycles when
+ * nothing is ahead of it; the streams serve channels in firing order, so a waiting channel sees at most
+ * N - 1 grants of others. Moderation is in ticks (HW-15), which the predictors do not model: 0, or -1
+ * when @moderation is asked for (the caller refuses such a run).
+ */
+int cs_set_v2(struct cs_sb *sb, int moderation);
 void cs_destroy(struct cs_sb *sb);
 /* Apply one edge. 0: agreement; 1: first mismatch (cs_report() describes it). */
 int cs_step(struct cs_sb *sb, const struct cs_edge *e);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // vbus-accel-vectors: the conformance driver (cosim/driver) over the accelerator's adapter. The
 // vectors that apply to the hardware (docs/spec/05-transports.md COSIM-3) replay through the Verilated
-// vbus_doorbell (8 channels, channel 0) under SystemC, through the same path as vbus-cosim: north
+// vbus_doorbell (8 channels, channel 0; with --top v2 the v2 vbus_doorbell2) under SystemC, through the same path as vbus-cosim: north
 // operations are TLM-2.0 register accesses into the AXI4-Lite bridge (with its protocol checker),
 // south operations are beats on the device-side streams. Each step's record is built from what the
 // RTL did: the result from the message streams (a new notification / MSI = "notify"), the N= and S=
@@ -19,6 +19,7 @@
 
 #include <vbus/accel.h>
 
+#include "Vdb2_8.h"
 #include "Vdb8.h"
 #include "agents.h"
 #include "axil.h"
@@ -62,7 +63,7 @@ static const char *not_applicable(const struct vbus_vector *v)
 	return nullptr;
 }
 
-class VectorTop : public sc_core::sc_module
+template <class V> class VectorTop : public sc_core::sc_module
 {
       public:
 	sc_core::sc_clock clk{ "clk", kPeriod };
@@ -73,15 +74,16 @@ class VectorTop : public sc_core::sc_module
 		msi_ready{ "msi_ready" };
 	sc_core::sc_signal<uint32_t> inj_chan{ "inj_chan" }, ctrl_chan{ "ctrl_chan" }, ctrl_op{ "ctrl_op" },
 		nt_chan{ "nt_chan" }, msi_vector{ "msi_vector" };
-	Vdb8 dut{ "dut" };
+	V dut{ "dut" };
 	AxilBridge bridge;
 	AxilChecker checker;
 	tlm_utils::simple_initiator_socket<sc_core::sc_module> socket{ "socket" };
 	int rc = 1;
 
 	SC_HAS_PROCESS(VectorTop);
-	VectorTop(sc_core::sc_module_name name, int argc, char **argv)
-	    : sc_module(name), bridge("bridge", axil), checker("checker", axil), io(socket), argc(argc), argv(argv)
+	VectorTop(sc_core::sc_module_name name, int argc, char **argv, bool v2)
+	    : sc_module(name), bridge("bridge", axil), checker("checker", axil), io(socket), argc(argc), argv(argv),
+	      v2(v2)
 	{
 		bind();
 		socket.bind(bridge.socket);
@@ -92,8 +94,9 @@ class VectorTop : public sc_core::sc_module
 	AccelTransport io;
 	int argc;
 	char **argv;
+	bool v2;
 	static constexpr unsigned kChan = 0;   // the channel the vectors use
-	static constexpr unsigned kSettle = 8; // cycles after an operation: the HW-9 latency and margin
+	static constexpr unsigned kSettle = 8; // cycles after an operation: the HW-9/HW-12 latency and margin
 
 	void edge()
 	{
@@ -324,8 +327,12 @@ class VectorTop : public sc_core::sc_module
 		edge();
 		memset(&c, 0, sizeof(c));
 		c.prog = "vbus-accel-vectors";
-		c.what = "the Verilated doorbell accelerator (rtl-accel/, 8 channels) under SystemC, through "
-			 "TLM-2.0 -> AXI4-Lite and the device streams; COSIM-3 says which vectors apply";
+		c.what = v2 ? "the Verilated v2 doorbell accelerator (rtl-accel/rtl/vbus_doorbell2.v, 8 channels) under "
+			      "SystemC, through TLM-2.0 -> AXI4-Lite and the device streams; COSIM-3 says which "
+			      "vectors apply"
+			    : "the Verilated doorbell accelerator (rtl-accel/, 8 channels; --top v2: the v2 one) under "
+			      "SystemC, through TLM-2.0 -> AXI4-Lite and the device streams; COSIM-3 says which "
+			      "vectors apply";
 		c.run = replay_cb;
 		c.ctx = this;
 		c.cycle_tol = -1;
@@ -334,10 +341,42 @@ class VectorTop : public sc_core::sc_module
 	}
 };
 
+// "--top v1|v2" (this front end's own option, taken out before the shared flags): which accelerator.
+static int take_top(int &argc, char **argv, bool &v2)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (strcmp(argv[i], "--top"))
+			continue;
+		const char *t = i + 1 < argc ? argv[i + 1] : "";
+
+		if (strcmp(t, "v1") && strcmp(t, "v2")) {
+			fprintf(stderr, "vbus-accel-vectors: --top '%s': v1 or v2 (try 'vbus-accel-vectors --help')\n",
+				t);
+			return 2;
+		}
+		v2 = !strcmp(t, "v2");
+		memmove(argv + i, argv + i + 2, sizeof(*argv) * (argc - i - 1)); // keeps argv[argc] == NULL
+		argc -= 2;
+		i--;
+	}
+	return -1;
+}
+
 int sc_main(int argc, char **argv)
 {
+	bool v2 = false;
+	int rc = take_top(argc, argv, v2);
+
+	if (rc >= 0)
+		return rc;
 	sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-	VectorTop top("top", argc, argv);
+	if (v2) {
+		VectorTop<Vdb2_8> top("top", argc, argv, true);
+
+		sc_core::sc_start();
+		return top.rc;
+	}
+	VectorTop<Vdb8> top("top", argc, argv, false);
 
 	sc_core::sc_start();
 	return top.rc;

@@ -7,7 +7,7 @@
 // Groups (each proved by its own PDR run, so that each cone of influence stays small):
 //   FORMAL_GROUP_BUS  (props2)      P1, P6 and the AXI4-Lite set A1..A6 (and the vacuity witness)
 //   FORMAL_GROUP_IRQ  (props2-irq)  S1 the RAM word against a flip-flop shadow of the channel's state,
-//                                   P2/P3 no lost interrupt (bounded)
+//                                   P2/P3a-c no lost interrupt (bounded)
 //   FORMAL_GROUP_STREAM (props2-stream)  Q1 a fire is queued, F1 fairness (<= N - 1 grants of others),
 //                                   F2 no idling with work queued, F3 nothing invented
 // With none defined every group is in.
@@ -206,10 +206,6 @@
     // properties need (enabled, pending, dirty, armed, mc != 0, deadline), updated from the north
     // engine's modify stage (the word the op writes). S1 ties the RAM to the shadow: the word an op
     // reads (nm_old, forwarding included) is the shadow. Then P2/P3 are stated on the shadow.
-`ifndef FORMAL_P3_BOUND
-`define FORMAL_P3_BOUND 11
-`endif
-    localparam integer F_P3 = `FORMAL_P3_BOUND;
     genvar gc;
     generate
         for (gc = 0; gc < N; gc = gc + 1) begin : g_fi
@@ -241,20 +237,33 @@
                 if (!rst && owed)
                     assert(sh_ar && sh_mc);
             end
-            // P3 (no lost interrupt, bounded): dirty, enabled and not pending lasts at most F_P3 cycles
-            // without a fire of the channel (holdoff <= 3 ticks of 2 cycles, the scanner's visit, the
-            // mirror read, issue and modify). An op may fire and re-arm at once (expiry, then a same-op
-            // N_ACK finding work: the HW-10 order), so the count restarts at every fire.
-            reg [4:0] owed_cnt;
+            // P3 (no lost interrupt, bounded), in three steps that PDR proves quickly (a single counter of
+            // the owed cycles makes it relate the counter to the time base, the scanner and the deadline):
+            // P3a an armed deadline lies at most 3 ticks ahead of now (it never drifts or wraps), or has
+            //     passed by at most 2 ticks;
+            // P3b an armed channel whose deadline has passed meets its expiry op within FORMAL_P3B_BOUND
+            //     cycles (the scanner's visit, the mirror read, issue); the op may re-arm it (HW-10 order);
+            // P3c that expiry op fires an owed channel (S1: the op reads the shadow).
+            // With P2: dirty, enabled and not pending => a fire within 4 ticks + FORMAL_P3B_BOUND cycles.
+`ifndef FORMAL_P3B_BOUND
+`define FORMAL_P3B_BOUND 3
+`endif
+            wire [TW-1:0] f_ahead = sh_dl - now;
+            wire          f_due   = sh_ar && passed(sh_dl, now);
+            reg  [2:0]    due_cnt;
             always @(posedge clk) begin
-                if (chan_rst || !owed || (here && n_fire))
-                    owed_cnt <= 5'd0;
-                else if (owed_cnt != 5'd31)
-                    owed_cnt <= owed_cnt + 5'd1;
+                if (chan_rst || !f_due || (here && mx))
+                    due_cnt <= 3'd0;
+                else if (due_cnt != 3'd7)
+                    due_cnt <= due_cnt + 3'd1;
             end
             always @* begin
+                if (!rst && sh_ar)
+                    assert(f_ahead <= 4'd3 || f_ahead >= 4'd14);             // P3a
                 if (!rst)
-                    assert(owed_cnt <= F_P3);
+                    assert(due_cnt <= `FORMAL_P3B_BOUND);                    // P3b
+                if (!rst && here && mx && f_due && owed)
+                    assert(n_fire);                                          // P3c
             end
         end
     endgenerate

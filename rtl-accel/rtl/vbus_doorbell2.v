@@ -543,7 +543,7 @@ module vbus_doorbell2 #(
                 wire [CW-1:0]        b_wa;
                 wire [CNT_WIDTH-1:0] b_wd;
                 /* verilator lint_on UNUSEDSIGNAL */
-                vbus_rmw_ram #(.N(N), .W(CNT_WIDTH), .OP_W(1), .AW(CW)) u_bank (
+                vbus_rmw_ram #(.N(N), .W(CNT_WIDTH), .OP_W(1), .AW(CW), .SWEEP_INC(1)) u_bank (
                     .clk(clk), .rst(chan_rst),
                     .op_valid(inc_v[k]), .op_ready(b_ready), .op_addr(inc_c[k * CW +: CW]), .op_code(1'b1),
                     .m_valid(bm_valid), .m_addr(bm_addr), .m_code(bm_code), .m_old(bm_old),

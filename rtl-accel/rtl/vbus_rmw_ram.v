@@ -28,6 +28,9 @@ module vbus_rmw_ram #(
     parameter integer W    = 16,   // word width in bits
     parameter integer OP_W = 4,    // width of the op code carried from issue to modify
     parameter integer RD2  = 1,    // 1: the second read port; 0: none (rd2_data reads 0, no RAM copy)
+    // 1: the sweep writes m_new with m_old forced to all ones (for a user whose m_new = m_old + 1, a
+    // counter: the word becomes 0 with no data multiplexer on the write port); 0: the sweep writes 0
+    parameter integer SWEEP_INC = 0,
     parameter integer AW   = (N > 1) ? $clog2(N) : 1
 ) (
     input  wire            clk,
@@ -69,7 +72,7 @@ module vbus_rmw_ram #(
     wire          issue = op_valid && !init_busy;
     wire          we    = init_busy || m_valid;
     wire [AW-1:0] wa    = init_busy ? init_addr : m_addr;
-    wire [W-1:0]  wd    = init_busy ? {W{1'b0}} : m_new;
+    wire [W-1:0]  wd    = (init_busy && SWEEP_INC == 0) ? {W{1'b0}} : m_new;
 
     assign op_ready = !init_busy;
 
@@ -128,7 +131,7 @@ module vbus_rmw_ram #(
         fwd_data <= m_new;
     end
 
-    assign m_old = fwd_hit ? fwd_data : rd_reg;
+    assign m_old = (init_busy && SWEEP_INC != 0) ? {W{1'b1}} : fwd_hit ? fwd_data : rd_reg;
 endmodule
 
 `default_nettype wire

@@ -9,7 +9,8 @@ set -u
 usage() {
 	cat <<EOF
 usage: formal.sh [props|mutant|mutant-starve|vacuity|rmw|mutant-noforward|fifo|mutant-fifo|
-                 props2|props2-irq|props2-stream|mutant2|mutant2-noforward|mutant2-starve|vacuity2]
+                 props2|props2-irq|props2-stream|mutant2|mutant2-noforward|mutant2-starve|
+                 mutant2-noscan|vacuity2]
 Unbounded proof (ABC pdr) of the FORMAL properties of vbus_doorbell, 2 channels.
   props          the real RTL: every assertion holds in every reachable state -> exit 0
   mutant         the RTL without the N.pending guard: must be refuted (a counterexample) -> exit 0
@@ -23,7 +24,7 @@ Unbounded proof (ABC pdr) of the FORMAL properties of vbus_doorbell, 2 channels.
                  N - 1 grants, nothing lost or invented -> exit 0
   mutant-fifo    the FIFO fetching without checking the output buffer's room: must be refuted
   props2         v2 (rtl/vbus_doorbell2.v), 2 channels: P1, P6 and the AXI4-Lite set A1..A6 -> exit 0
-  props2-irq     v2: S1 the RAM words against a flip-flop shadow, P2/P3 no lost interrupt -> exit 0
+  props2-irq     v2: S1 the RAM words against a flip-flop shadow, P2/P3a-c no lost interrupt -> exit 0
   props2-stream  v2: Q1/F1..F3 the streams (a fire is queued, <= N - 1 grants of others, no idling
                  with work queued, nothing invented) -> exit 0
                  (the v2 properties: formal/vbus_doorbell2_props.vh)
@@ -31,6 +32,8 @@ Unbounded proof (ABC pdr) of the FORMAL properties of vbus_doorbell, 2 channels.
   mutant2-noforward  v2 with its RAM engines' forwarding removed: must be refuted -> exit 0
   mutant2-starve v2 whose id FIFO serves the lower channel id first from its output buffer (a channel
                  can be overtaken again and again): must be refuted -> exit 0
+  mutant2-noscan v2 whose moderation scanner never raises an expiry for channel 1 (a deferred
+                 interrupt left behind): must be refuted -> exit 0
   vacuity2       v2 witness (MSI, notify, B and R beats in one cycle): must be refuted -> exit 0
 PDR time limit: \$VBUS_FORMAL_TIMEOUT seconds (default 600). Exit: 0 pass, 1 fail, 2 usage, 77 no yosys.
 EOF
@@ -52,6 +55,7 @@ props2-stream) defs="$defs -DFORMAL_GROUP_STREAM" ;;
 mutant2) defs="$defs -DFORMAL_GROUP_BUS -DFORMAL_MUTANT_NO_PENDING_GUARD" ;;
 mutant2-noforward) defs="$defs -DFORMAL_GROUP_IRQ -DFORMAL_MUTANT_NO_FORWARD" ;;
 mutant2-starve) defs="$defs -DFORMAL_GROUP_STREAM" ;;
+mutant2-noscan) defs="$defs -DFORMAL_GROUP_IRQ" ;;
 vacuity2) defs="$defs -DFORMAL_GROUP_BUS -DFORMAL_VACUITY" ;;
 -h | --help) usage; exit 0 ;;
 *) echo "formal.sh: '$mode': unknown mode (try 'formal.sh --help' for the list)" >&2
@@ -66,28 +70,38 @@ if ! [[ $tlimit =~ ^[0-9]+$ ]] || [ "$tlimit" -lt 1 ]; then
 	exit 2
 fi
 scratch
-# mutant2-starve: a planted bug in a scratch copy of the RTL (the sources stay clean); each edit must
-# match exactly once, so a changed source fails loudly here instead of proving an unmutated design
+# mutant2-starve, mutant2-noscan: a planted bug in a scratch copy of the RTL (the sources stay clean);
+# each edit must match exactly once, so a changed source fails loudly here instead of proving an
+# unmutated design
 v2_sources=("${RTL_SOURCES_V2[@]}")
-if [ "$mode" = mutant2-starve ]; then
+if [ "$mode" = mutant2-starve ] || [ "$mode" = mutant2-noscan ]; then
 	mkdir "$SCRATCH/rtl" && cp "${RTL_SOURCES_V2[@]}" "$RTL_DIR/vbus_accel_regs.vh" "$SCRATCH/rtl/" || exit 1
-	if ! python3 - "$SCRATCH/rtl/vbus_id_fifo.v" <<'EOF'
+	if ! python3 - "$mode" "$SCRATCH/rtl" <<'EOF'
 import sys
-p = sys.argv[1]
-s = open(p).read()
-edits = [
+mode, d = sys.argv[1], sys.argv[2]
+if mode == "mutant2-noscan":
+    p = d + "/vbus_doorbell2.v"
+    edits = [
+        # the scanner never asks the engine to expire channel 1
+        ("x_req = scan_ok && !busy && mir_rd[TW] && passed(mir_rd[TW-1:0], now);",
+         "x_req = scan_ok && !busy && mir_rd[TW] && passed(mir_rd[TW-1:0], now) && x_cand != 1;"),
+    ]
+else:
+    p = d + "/vbus_id_fifo.v"
+    edits = [
     # the output shows the buffered entry with the lower id first (priority, not firing order) ...
     ("assign m_chan  = q0_chan;",
-     "wire f_swap = q1_valid && q1_chan < q0_chan;\n    assign m_chan  = f_swap ? q1_chan : q0_chan;"),
+     "wire f_swap = q1_valid && q1_chan[CW-1:0] < q0_chan[CW-1:0];\n    assign m_chan  = f_swap ? q1_chan : q0_chan;"),
     # ... and a pop of that entry leaves the older one at the head
     ("3'b110: begin q0_chan <= q1_chan; q1_valid <= 1'b0; end",
      "3'b110: begin q0_chan <= f_swap ? q0_chan : q1_chan; q1_valid <= 1'b0; end"),
     ("3'b111: begin q0_chan <= q1_chan; q1_chan <= rd_data; end",
      "3'b111: begin q0_chan <= f_swap ? q0_chan : q1_chan; q1_chan <= rd_data; end"),
-]
+    ]
+s = open(p).read()
 for old, new in edits:
     if s.count(old) != 1:
-        sys.exit("mutant2-starve: the RTL changed, this edit no longer applies: " + old)
+        sys.exit(mode + ": the RTL changed, this edit no longer applies: " + old)
     s = s.replace(old, new)
 open(p, "w").write(s)
 EOF
@@ -105,7 +119,7 @@ fi
 	rmw | mutant-noforward)
 		echo "read_verilog -formal $defs $RTL_DIR/vbus_rmw_ram.v $RTL_ACCEL/formal/rmw_check.v"
 		echo "prep -top vbus_rmw_check" ;;
-	props2 | props2-irq | props2-stream | mutant2 | mutant2-noforward | mutant2-starve | vacuity2)
+	props2 | props2-irq | props2-stream | mutant2 | mutant2-noforward | mutant2-starve | mutant2-noscan | vacuity2)
 		echo "read_verilog -formal $defs -I$RTL_DIR -I$RTL_ACCEL/formal ${v2_sources[*]}"
 		echo "chparam -set N_CHANNELS 2 -set CNT_WIDTH 2 -set TICK_LG 1 vbus_doorbell2"
 		echo "prep -top vbus_doorbell2" ;;
