@@ -62,18 +62,12 @@ int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const u
 {
 	const char *const prog = p.name;
 	static const struct option opts[] = {
-		{ "top", required_argument, nullptr, 'T' },
-		{ "workload", required_argument, nullptr, 'w' },
-		{ "seed", required_argument, nullptr, 's' },
-		{ "cycles", required_argument, nullptr, 'c' },
-		{ "channels", required_argument, nullptr, 'n' },
-		{ "trace", required_argument, nullptr, 't' },
-		{ "wave", required_argument, nullptr, 'W' },
-		{ "json", no_argument, nullptr, 'j' },
-		{ "bench", no_argument, nullptr, 'b' },
-		{ "progress", no_argument, nullptr, 'p' },
-		{ "help", no_argument, nullptr, 'h' },
-		{ nullptr, 0, nullptr, 0 },
+		{ "top", required_argument, nullptr, 'T' },	 { "workload", required_argument, nullptr, 'w' },
+		{ "seed", required_argument, nullptr, 's' },	 { "cycles", required_argument, nullptr, 'c' },
+		{ "channels", required_argument, nullptr, 'n' }, { "trace", required_argument, nullptr, 't' },
+		{ "wave", required_argument, nullptr, 'W' },	 { "json", no_argument, nullptr, 'j' },
+		{ "bench", no_argument, nullptr, 'b' },		 { "progress", no_argument, nullptr, 'p' },
+		{ "help", no_argument, nullptr, 'h' },		 { nullptr, 0, nullptr, 0 },
 	};
 	bool progress_set = false;
 	uint64_t v;
@@ -182,8 +176,8 @@ int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const 
 		       ",\"tolerance_cycles\":%d,\"predicted_latency_cycles\":%d,\"msi_ready_pct\":%u,\"notify_ready_pct\":%u"
 		       ",\"moderation\":%s},",
 		       o.v2 ? "v2" : "v1", o.wl->name, o.seed, o.channels, o.cycles, CS_CYCLE_TOL,
-		       o.v2 ? CS_PRED_LATENCY_V2 : CS_PRED_LATENCY, o.wl->msi_ready,
-		       o.wl->notify_ready, o.wl->moderation ? "true" : "false");
+		       o.v2 ? CS_PRED_LATENCY_V2 : CS_PRED_LATENCY, o.wl->msi_ready, o.wl->notify_ready,
+		       o.wl->moderation ? "true" : "false");
 		printf("\"workload\":\"%s\",\"seed\":%" PRIu64 ",\"channels\":%u,\"cycles\":%" PRIu64
 		       ",\"verdict\":\"%s\",\"doorbells\":%" PRIu64 ",\"device_injects\":%" PRIu64
 		       ",\"interrupts\":%" PRIu64 ",\"device_notifications\":%" PRIu64 ",\"suppressed_n\":%" PRIu64
@@ -205,8 +199,8 @@ int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const 
 		return r.mismatch ? 1 : 0;
 	}
 	if (o.quiet) {
-		printf("vbus-cosim %s: %s%s, seed %" PRIu64 ", %u channels, %" PRIu64 " cycles\n", verdict,
-		       o.wl->name, o.v2 ? " (v2)" : "", o.seed, o.channels, r.cycles);
+		printf("vbus-cosim %s: %s%s, seed %" PRIu64 ", %u channels, %" PRIu64 " cycles\n", verdict, o.wl->name,
+		       o.v2 ? " (v2)" : "", o.seed, o.channels, r.cycles);
 		return r.mismatch ? 1 : 0;
 	}
 	printf("vbus-cosim: %s, workload %s, seed %" PRIu64 ", %u channels, %" PRIu64
@@ -226,12 +220,12 @@ int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const 
 		printf("  timing (cause -> valid minus %d, HW-12 bound: <= 0, >= -%d) over %" PRIu64 " messages:",
 		       CS_PRED_LATENCY_V2, CS_CYCLE_TOL, s->timed);
 	else
-		printf("  timing (RTL - model, COSIM-1 tolerance +-%d cycles) over %" PRIu64 " messages:",
-		       CS_CYCLE_TOL, s->timed);
+		printf("  timing (RTL - model, COSIM-1 tolerance +-%d cycles) over %" PRIu64 " messages:", CS_CYCLE_TOL,
+		       s->timed);
 	for (int i = 0; i <= 2 * CS_CYCLE_TOL; i++)
 		printf(" %+d:%" PRIu64, i - CS_CYCLE_TOL, s->terr_hist[i]);
-	printf("; %" PRIu64 " queued behind another message (not timed), %s wait <= %" PRIu64 " grants\n",
-	       s->queued, o.v2 ? "firing-order" : "round-robin", s->max_wait_grants);
+	printf("; %" PRIu64 " queued behind another message (not timed), %s wait <= %" PRIu64 " grants\n", s->queued,
+	       o.v2 ? "firing-order" : "round-robin", s->max_wait_grants);
 	if (prof && prof->samples)
 		printf("  time: RTL %.0f%%, SystemC kernel %.0f%%, scoreboard (model + core) %.0f%%, other %.0f%% "
 		       "(%" PRIu64 " samples)\n",

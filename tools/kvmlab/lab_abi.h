@@ -101,6 +101,7 @@ struct lab_results {
 	/* calibration results, TSC ticks for cal_iters iterations */
 	__u64 cal_exit_tsc, cal_kick_tsc;
 	volatile __u64 irq_ack; /* calibration: interrupts seen (the host spins on it) */
+	__u64 warmup_late;	/* warm-up interrupts taken again after the first (an emulation bug) */
 };
 
 /* One message's content: seq, payload words, checksum; south writes the reply word. */

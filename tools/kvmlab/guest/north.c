@@ -433,6 +433,17 @@ void lab_main(void)
 	lab_apic_self_ipi();
 	while (!R->irqs)
 		irq_enable_halt(), irq_disable();
+	/*
+	 * Nested SVM under QEMU TCG can take that one interrupt a second time, a little later (seen in
+	 * kvm.lab: 1001 interrupts taken for 1000 injected in the measured window, layout dependent):
+	 * keep interrupts open for a moment so a repeat lands here, counted apart, not in the run.
+	 */
+	R->irqs = 0;
+	irq_enable();
+	for (int i = 0; i < 200000; i++)
+		cpu_relax();
+	irq_disable();
+	R->warmup_late = R->irqs;
 	R->irqs = 0;
 	R->irq_ack = 0;
 	if (P->magic != LAB_PARAMS_MAGIC) {
