@@ -169,7 +169,8 @@ int sc_main(int argc, char **argv)
 	sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
 #ifdef COSIM_MUTANT
 	if (o.v2) {
-		fprintf(stderr, "vbus-cosim-mutant: --top v2: the mutant build is v1 (the v2 mutants are formal ones)\n");
+		fprintf(stderr,
+			"vbus-cosim-mutant: --top v2: the mutant build is v1 (the v2 mutants are formal ones)\n");
 		cs_destroy(sb);
 		return 2;
 	}

@@ -409,9 +409,10 @@ static int observe_stream_v2(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_
 			m->queued = 1;
 		if (valid && ready) {
 			if (++m->waited > sb->n - 1)
-				return mismatch(sb, c, is_msi ? "msi fairness" : "notify fairness",
-						"granted within %u grants of others (HW-14), actual still waiting after %u",
-						sb->n - 1, m->waited);
+				return mismatch(
+					sb, c, is_msi ? "msi fairness" : "notify fairness",
+					"granted within %u grants of others (HW-14), actual still waiting after %u",
+					sb->n - 1, m->waited);
 			if (m->waited > sb->st.max_wait_grants)
 				sb->st.max_wait_grants = m->waited;
 		}
