@@ -227,6 +227,17 @@ static void request_now(struct cs_msg *m, uint64_t cause)
  * it is applied at the next edge after that edge's stream acceptances (a message accepted then is not
  * merged into: a new one is queued behind the others).
  */
+/* one timed message: err = its timing error (RTL - model), inside +-CS_CYCLE_TOL (checked by the caller) */
+static void timed(struct cs_sb *sb, int64_t err)
+{
+	sb->st.timed++;
+	sb->st.terr_hist[err + CS_CYCLE_TOL]++;
+	if (sb->st.timed == 1 || err < sb->st.terr_min)
+		sb->st.terr_min = err;
+	if (sb->st.timed == 1 || err > sb->st.terr_max)
+		sb->st.terr_max = err;
+}
+
 static void request(struct cs_sb *sb, unsigned c, int is_msi)
 {
 	struct cs_msg *m = is_msi ? &sb->ch[c].msi : &sb->ch[c].notify;
@@ -304,12 +315,7 @@ static int observe_stream(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t r
 					return mismatch(sb, vc, is_msi ? "msi cycle" : "notify cycle",
 							"valid %d..%d cycles after the event (HW-12), actual %" PRId64,
 							CS_PRED_LATENCY_V2 - CS_CYCLE_TOL, CS_PRED_LATENCY_V2, lat);
-				sb->st.timed++;
-				sb->st.terr_hist[err + CS_CYCLE_TOL]++;
-				if (sb->st.timed == 1 || err < sb->st.terr_min)
-					sb->st.terr_min = err;
-				if (sb->st.timed == 1 || err > sb->st.terr_max)
-					sb->st.terr_max = err;
+				timed(sb, err);
 				if (lat > sb->st.lat_max)
 					sb->st.lat_max = lat;
 			}
@@ -325,12 +331,7 @@ static int observe_stream(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t r
 					return mismatch(sb, vc, is_msi ? "msi cycle" : "notify cycle",
 							"valid %d cycles after the event (+-%d), actual %" PRId64,
 							CS_PRED_LATENCY, CS_CYCLE_TOL, lat);
-				sb->st.timed++;
-				sb->st.terr_hist[err + CS_CYCLE_TOL]++;
-				if (sb->st.timed == 1 || err < sb->st.terr_min)
-					sb->st.terr_min = err;
-				if (sb->st.timed == 1 || err > sb->st.terr_max)
-					sb->st.terr_max = err;
+				timed(sb, err);
 			}
 		}
 	}

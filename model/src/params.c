@@ -167,6 +167,16 @@ static int jnumber(struct jp *j, double *v)
 	return 0;
 }
 
+/* white space, then the punctuation ch (consumed): 0, or -1 with j->s at what stands there instead */
+static int jpunct(struct jp *j, char ch)
+{
+	jws(j);
+	if (*j->s != ch)
+		return -1;
+	j->s++;
+	return 0;
+}
+
 static int param_index(const char *name)
 {
 	for (int i = 0; i < VM_NPARAMS; i++)
@@ -203,28 +213,20 @@ static int jspread(struct jp *j)
 		if (seen[i])
 			return jerr(j, "\"spread\": parameter \"%s\" given twice", name);
 		seen[i] = 1;
-		jws(j);
-		if (*j->s != ':')
+		if (jpunct(j, ':'))
 			return jerr(j, "expected ':' after \"%s\"", name);
-		j->s++;
-		jws(j);
-		if (*j->s != '[')
+		if (jpunct(j, '['))
 			return jerr(j, "\"spread\": \"%s\" must be [lowest, highest]", name);
-		j->s++;
 		jws(j);
 		if (jnumber(j, &lo))
 			return jerr(j, "\"spread\": \"%s\" must be [lowest, highest] numbers", name);
-		jws(j);
-		if (*j->s != ',')
+		if (jpunct(j, ','))
 			return jerr(j, "\"spread\": \"%s\" must be [lowest, highest]", name);
-		j->s++;
 		jws(j);
 		if (jnumber(j, &hi))
 			return jerr(j, "\"spread\": \"%s\" must be [lowest, highest] numbers", name);
-		jws(j);
-		if (*j->s != ']')
+		if (jpunct(j, ']'))
 			return jerr(j, "\"spread\": \"%s\" must be [lowest, highest]", name);
-		j->s++;
 		if (!(lo >= 0) || !(lo <= hi))
 			return jerr(j, "\"spread\": \"%s\": need 0 <= lowest <= highest", name);
 		jws(j);
@@ -256,10 +258,8 @@ static int jinfo(struct jp *j)
 		jws(j);
 		if (jstring(j, key, sizeof(key)))
 			return -EINVAL;
-		jws(j);
-		if (*j->s != ':')
+		if (jpunct(j, ':'))
 			return jerr(j, "expected ':' after \"%s\"", key);
-		j->s++;
 		jws(j);
 		if (jnumber(j, &v))
 			return jerr(j, "\"calibration\": value of \"%s\" must be a number", key);
