@@ -40,51 +40,40 @@ done
 . "$(dirname "$0")/common.sh"
 need verilator
 fail=0
-[[ " $tops " == *" v1 "* ]] && for n in ${channels//,/ }; do
+# lint one configuration: NAME (as reported), then verilator's arguments; the output must be silent
+lint() {
+	local name=$1 out
+	shift
+	out=$(verilator --lint-only -Wall "$@" 2>&1)
+	if [ $? -ne 0 ] || [ -n "$out" ]; then
+		echo "FAIL: lint $name"
+		echo "$out"
+		fail=1
+	else
+		echo "ok: lint $name"
+	fi
+}
+# a top at N channels in the 4 configurations (CNT_WIDTH MODERATION): TOP N SOURCES...
+lint_top() {
+	local top=$1 n=$2 cfg w m
+	shift 2
 	for cfg in "32 1" "0 0" "16 1" "32 0"; do
-		set -- $cfg
-		out=$(verilator --lint-only -Wall -I"$RTL_DIR" --top-module vbus_doorbell \
-			-GN_CHANNELS=$n -GCNT_WIDTH=$1 -GMODERATION=$2 "${RTL_SOURCES[@]}" 2>&1)
-		if [ $? -ne 0 ] || [ -n "$out" ]; then
-			echo "FAIL: lint N_CHANNELS=$n CNT_WIDTH=$1 MODERATION=$2"
-			echo "$out"
-			fail=1
-		else
-			echo "ok: lint N_CHANNELS=$n CNT_WIDTH=$1 MODERATION=$2"
-		fi
+		read -r w m <<<"$cfg"
+		lint "$top N_CHANNELS=$n CNT_WIDTH=$w MODERATION=$m" -I"$RTL_DIR" --top-module "$top" \
+			-GN_CHANNELS=$n -GCNT_WIDTH=$w -GMODERATION=$m "$@"
 	done
+}
+[[ " $tops " == *" v1 "* ]] && for n in ${channels//,/ }; do
+	lint_top vbus_doorbell $n "${RTL_SOURCES[@]}"
 done
 # the v2 top (vbus_doorbell2), 1 .. 1024 channels, the same 4 configurations
 [[ " $tops " == *" v2 "* ]] && for n in 1 8 64 256 1024; do
-	for cfg in "32 1" "0 0" "16 1" "32 0"; do
-		set -- $cfg
-		out=$(verilator --lint-only -Wall -I"$RTL_DIR" --top-module vbus_doorbell2 \
-			-GN_CHANNELS=$n -GCNT_WIDTH=$1 -GMODERATION=$2 "${RTL_SOURCES_V2[@]}" 2>&1)
-		if [ $? -ne 0 ] || [ -n "$out" ]; then
-			echo "FAIL: lint vbus_doorbell2 N_CHANNELS=$n CNT_WIDTH=$1 MODERATION=$2"
-			echo "$out"
-			fail=1
-		else
-			echo "ok: lint vbus_doorbell2 N_CHANNELS=$n CNT_WIDTH=$1 MODERATION=$2"
-		fi
-	done
+	lint_top vbus_doorbell2 $n "${RTL_SOURCES_V2[@]}"
 done
-# the v2 building block: the block-RAM read-modify-write engine, up to 1024 channels of 64-bit state
+# the v2 building blocks: the block-RAM read-modify-write engine (64-bit state) and the channel-id FIFO
+# of the MSI/notify streams, up to 1024 channels
 [[ " $tops " == *" v1 "* ]] && for n in 1 8 64 256 1024; do
-	out=$(verilator --lint-only -Wall --top-module vbus_rmw_ram -GN=$n -GW=64 "$RTL_DIR/vbus_rmw_ram.v" 2>&1)
-	if [ $? -ne 0 ] || [ -n "$out" ]; then
-		echo "FAIL: lint vbus_rmw_ram N=$n"; echo "$out"; fail=1
-	else
-		echo "ok: lint vbus_rmw_ram N=$n W=64"
-	fi
-done
-# and the channel-id FIFO of the v2 MSI/notify streams
-[[ " $tops " == *" v1 "* ]] && for n in 1 8 64 256 1024; do
-	out=$(verilator --lint-only -Wall --top-module vbus_id_fifo -GN=$n "$RTL_DIR/vbus_id_fifo.v" 2>&1)
-	if [ $? -ne 0 ] || [ -n "$out" ]; then
-		echo "FAIL: lint vbus_id_fifo N=$n"; echo "$out"; fail=1
-	else
-		echo "ok: lint vbus_id_fifo N=$n"
-	fi
+	lint "vbus_rmw_ram N=$n W=64" --top-module vbus_rmw_ram -GN=$n -GW=64 "$RTL_DIR/vbus_rmw_ram.v"
+	lint "vbus_id_fifo N=$n" --top-module vbus_id_fifo -GN=$n "$RTL_DIR/vbus_id_fifo.v"
 done
 exit $fail
