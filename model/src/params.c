@@ -177,6 +177,16 @@ static int jpunct(struct jp *j, char ch)
 	return 0;
 }
 
+/* after an object's member: ',' (1: another member follows) or '}' (0: the object ends), consumed; else -1 */
+static int jnext(struct jp *j)
+{
+	if (!jpunct(j, ','))
+		return 1;
+	if (!jpunct(j, '}'))
+		return 0;
+	return -1;
+}
+
 static int param_index(const char *name)
 {
 	for (int i = 0; i < VM_NPARAMS; i++)
@@ -229,15 +239,11 @@ static int jspread(struct jp *j)
 			return jerr(j, "\"spread\": \"%s\" must be [lowest, highest]", name);
 		if (!(lo >= 0) || !(lo <= hi))
 			return jerr(j, "\"spread\": \"%s\": need 0 <= lowest <= highest", name);
-		jws(j);
-		if (*j->s == ',') {
-			j->s++;
+		int r = jnext(j);
+		if (r > 0)
 			continue;
-		}
-		if (*j->s == '}') {
-			j->s++;
+		if (r == 0)
 			return 0;
-		}
 		return jerr(j, "expected ',' or '}' after the spread of \"%s\"", name);
 	}
 }
@@ -263,15 +269,11 @@ static int jinfo(struct jp *j)
 		jws(j);
 		if (jnumber(j, &v))
 			return jerr(j, "\"calibration\": value of \"%s\" must be a number", key);
-		jws(j);
-		if (*j->s == ',') {
-			j->s++;
+		int r = jnext(j);
+		if (r > 0)
 			continue;
-		}
-		if (*j->s == '}') {
-			j->s++;
+		if (r == 0)
 			return 0;
-		}
 		return jerr(j, "expected ',' or '}' after the value of \"%s\"", key);
 	}
 }
@@ -322,15 +324,11 @@ int vm_params_parse_json(struct vm_params *p, const char *path, const char *text
 				return jerr(&j, "parameter \"%s\" given twice", name);
 			seen[i] = 1;
 		}
-		jws(&j);
-		if (*j.s == ',') {
-			j.s++;
+		int r = jnext(&j);
+		if (r > 0)
 			continue;
-		}
-		if (*j.s == '}') {
-			j.s++;
+		if (r == 0)
 			break;
-		}
 		return jerr(&j, "expected ',' or '}' after the value of \"%s\"", name);
 	}
 out_trailing:
