@@ -109,6 +109,7 @@ class TbRef
 	}
 	int decode_chan(uint16_t addr, unsigned *word) const;
 	void reset_chans();
+	void reset_v2_sweep();
 
 	// ---- v2 (vbus_doorbell2) ----
 	struct Fifo { // vbus_id_fifo, cycle by cycle

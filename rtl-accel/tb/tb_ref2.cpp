@@ -115,6 +115,19 @@ bool TbRef::mod_inject2(Chan &c, uint16_t h, uint8_t cnt, uint32_t now1)
 	return false;
 }
 
+/* what a hard and a soft reset both restart in v2: the clearing sweep, the time base and its scanner, the
+ * scanner's mirror and the stream accepts in flight */
+void TbRef::reset_v2_sweep()
+{
+	pend_msi_ = pend_ntf_ = -1;
+	sweep_ = n_;
+	tick_cnt_ = scan_ = 0;
+	now_ = 0;
+	scan_ok_ = false;
+	mirror_.assign(n_, Mirror{});
+	pend_mir_ch_ = -1;
+}
+
 void TbRef::step2(const TbIn &in)
 {
 	const unsigned tmax = (1u << tick_lg_) - 1;
@@ -128,13 +141,7 @@ void TbRef::step2(const TbIn &in)
 		q_msi_.assign(n_, false);
 		q_ntf_.assign(n_, false);
 		msi_stale_ = ntf_stale_ = false;
-		pend_msi_ = pend_ntf_ = -1;
-		sweep_ = n_;
-		tick_cnt_ = scan_ = 0;
-		now_ = 0;
-		scan_ok_ = false;
-		mirror_.assign(n_, Mirror{});
-		pend_mir_ch_ = -1;
+		reset_v2_sweep();
 		return;
 	}
 	const Sel s = select2(in);
@@ -353,13 +360,7 @@ void TbRef::step2(const TbIn &in)
 	if (soft_reset) {
 		reset_chans();
 		cov.ev[TbCoverage::EV_SOFT_RESET]++;
-		pend_msi_ = pend_ntf_ = -1;
-		sweep_ = n_;
-		tick_cnt_ = scan_ = 0;
-		now_ = 0;
-		scan_ok_ = false;
-		mirror_.assign(n_, Mirror{});
-		pend_mir_ch_ = -1;
+		reset_v2_sweep();
 		mir_armed_ = mir_armed;
 		mir_dl_ = mir_dl;
 	} else {
