@@ -483,6 +483,9 @@ static int south_drain(struct vbus_link *l)
 		l->st.messages += n;
 		/* IOQ-6: a completion kick per quarter ring, after its completions are published */
 		link_notify(l, ioq_kick(&l->q));
+		/* less than a chunk: all the index showed; pop again only if it moved (a hint, one load) */
+		if ((u32)n < chunk && !ioq_peer_moved(&l->q))
+			break;
 	}
 	return total;
 }
@@ -589,17 +592,18 @@ static int link_wait(struct vbus_link *l, enum vbus_wait mode, int (*drain)(stru
 		/* spin on the peer's index alone (a hint: drain fetches and checks it again) */
 		for (k = 0; k < 64; k++) {
 			cpu_relax();
-			/*
-			 * South: fetch the buffer the next slot named last time around
-			 * the ring (north's usual layout reuses it) with each index load,
-			 * so the two misses overlap instead of following each other. A
-			 * hint only: an offset the core validated before, prefetched.
-			 */
-			if (l->hint)
-				__builtin_prefetch(l->region + l->hint[l->q.idx & (l->q.cnt - 1)]);
 			if (ioq_peer_moved(&l->q))
 				break;
 		}
+		/*
+		 * South: the buffer the next slot named last time around the ring
+		 * (north's usual layout reuses it), fetched now so its miss overlaps
+		 * the pop's path to it. Not while spinning: that would take the line
+		 * from north between its write-prefetch and its write. A hint only:
+		 * an offset the core validated before, prefetched.
+		 */
+		if (k < 64 && l->hint)
+			__builtin_prefetch(l->region + l->hint[l->q.idx & (l->q.cnt - 1)]);
 		if (k < 64)
 			continue;
 		spins += 64;
