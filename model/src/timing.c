@@ -244,6 +244,17 @@ static uint64_t notify_cost(const struct sim *s, const struct chan *c)
 	return P(s, DOORBELL);
 }
 
+/*
+ * TIM-3: the per-call CPU path (a send call, a drain pass) is charged on the one-way channel and on a
+ * ping-pong's request channel; the reply of a ping-pong stands for south's completion of the request
+ * (vbus-bench's RTT: north sends, south's drain pass completes it, north reads south's index), which
+ * makes no call of its own.
+ */
+static int per_call(const struct sim *s, const struct chan *c)
+{
+	return s->nch == 1 || c == &s->ch[0];
+}
+
 /* ---- producer ---- */
 static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 {
@@ -277,7 +288,8 @@ static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 		if (s->cfg->payload_lines && c->pseen[slot] == c->pver[slot])
 			c->rfo += s->cfg->payload_lines;
 	}
-	uint64_t cost = k * P(s, PRODUCE_PER_MSG);
+	/* TIM-3 CPU path: one send call (produce_per_call) per batch; a ping-pong's reply is south's completion */
+	uint64_t cost = k * P(s, PRODUCE_PER_MSG) + (per_call(s, c) ? P(s, PRODUCE_PER_CALL) : 0);
 	s->busy[c->prod] = t + cost;
 	return push_ev(s, t + cost, EV_KICK, (int)(c - s->ch));
 }
@@ -442,6 +454,8 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 	*got = n;
 	if (!n)
 		return 0;
+	if (per_call(s, c))
+		cost += P(s, HANDLER_PER_CALL); /* TIM-3 CPU path: one drain pass */
 	if (c->idx_seen != c->idx_ver) {
 		cost += P(s, LINE_TRANSFER); /* the producer's index line */
 		c->idx_seen = c->idx_ver;
@@ -762,9 +776,17 @@ static int chan_init(struct sim *s, struct chan *c, int prod, const char *obj, u
 		c->en = 0;
 		return push_ev(s, cfg->p.v[VM_P_POLL_INTERVAL], EV_POLL, (int)(c - s->ch));
 	}
+	c->event = cfg->p.v[VM_P_EVIDX_THRESHOLD] - 1;
+	if (cfg->consumer == VM_CONS_SPIN) {
+		/* spin-then-block starts spinning with notifications off (libvbus's VBUS_WAIT_SPIN: it polls
+		 * for its budget before it first enables and sleeps) */
+		c->cst = CS_SPINNING;
+		c->en = 0;
+		c->spin_end = cfg->p.v[VM_P_SPIN_BUDGET];
+		return push_ev(s, cfg->p.v[VM_P_POLL_INTERVAL], EV_POLL, (int)(c - s->ch));
+	}
 	c->cst = CS_BLOCKED;
 	c->en = 1;
-	c->event = cfg->p.v[VM_P_EVIDX_THRESHOLD] - 1;
 	return 0;
 }
 

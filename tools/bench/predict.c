@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vbusmodel/calib.h"
 #include "vbusmodel/timing.h"
 #include "bench.h"
 #include "libvbus.h"
@@ -41,18 +42,48 @@ static double rate(const struct vm_report *r)
 	return r->throughput * PRED_GHZ * 1e9 / 1000.0; /* messages per 1000 cycles -> per second */
 }
 
-int bench_predict(const char *path, struct bench_prediction *pr)
+int bench_predict_load(const char *path, struct vm_params *p)
 {
-	struct vm_params p;
-	struct vm_report r;
 	char err[256];
-	int rc;
 
-	vm_params_default(&p);
-	if (vm_params_load_json(&p, path, err, sizeof(err))) {
+	vm_params_default(p);
+	if (vm_params_load_json(p, path, err, sizeof(err))) {
 		fprintf(stderr, "vbus-bench: --model %s: %s\n", path, err);
 		return -1;
 	}
+	return 0;
+}
+
+int bench_predict_auto(struct vm_params *p)
+{
+	struct vm_cal cal;
+	char err[256];
+
+	vm_params_default(p);
+	fprintf(stderr, "vbus-bench: --model auto: calibrating (vbus-model calibrate's measurements, this process)\n");
+	if (vm_calibrate(3, 0, &cal, err, sizeof(err))) {
+		fprintf(stderr, "vbus-bench: --model auto: %s\n", err);
+		return -1;
+	}
+	vm_cal_apply(&cal, p);
+	return 0;
+}
+
+int bench_predict_lines(struct vm_params *p)
+{
+	if (vm_calibrate_lines(p, 40)) {
+		fprintf(stderr, "vbus-bench: --model auto: cannot re-measure the line costs\n");
+		return -1;
+	}
+	return 0;
+}
+
+int bench_predict_params(const struct vm_params *prm, struct bench_prediction *pr)
+{
+	struct vm_params p = *prm;
+	struct vm_report r;
+	int rc;
+
 	/*
 	 * libvbus's default wait spins for the wake-up cost it measures (the adaptive budget, clamped to
 	 * VBUS_LINK_SPIN_MIN_NS .. _MAX_NS): the model's spin-then-block budget is then the wake-up
@@ -84,6 +115,6 @@ int bench_predict(const char *path, struct bench_prediction *pr)
 	pr->block_notif = r.notif_per_msg;
 	return 0;
 fail:
-	fprintf(stderr, "vbus-bench: --model %s: the timing model failed (%d)\n", path, rc);
+	fprintf(stderr, "vbus-bench: --model: the timing model failed (%d)\n", rc);
 	return -1;
 }
