@@ -3,11 +3,11 @@
  * libvbus's sampled wake-up measurement (docs/spec/05-transports.md §5.3):
  * the library itself (tools/libvbus/libvbus.c) compiled in with a fake
  * CLOCK_MONOTONIC that moves 1 us per read unless the test moves it, so the
- * sampling interval is under the test's control. A side asks the peer for a
- * stamp for its first LINK_SAMPLE_FIRST wake-ups; then, within
- * LINK_SAMPLE_NS of the last measurement, its wake-ups leave the stamp line
- * alone (no request, no stamp, the estimate unchanged); past it, one is
- * measured again.
+ * rate of sleeps is under the test's control. A side asks the peer for a
+ * stamp for its first LINK_SAMPLE_FIRST sleeps; then on every every-th sleep,
+ * every sized to about one measurement per LINK_SAMPLE_NS from the rate since
+ * the last one (at most LINK_SAMPLE_EVERY_MAX); the sleeps in between leave
+ * the stamp line alone (no request, no stamp, the estimate unchanged).
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -99,15 +99,18 @@ static uint64_t request_of_south(void)
 	return __atomic_load_n(&south->stamp[2 + VBUS_SOUTH], __ATOMIC_RELAXED);
 }
 
-START_TEST(measured_first_then_once_per_interval)
+START_TEST(measured_first_then_sampled)
 {
 	uint64_t s0, e0, at0;
+	uint32_t every;
 	int i;
 
 	/* the first wake-ups are all measured: each one a new stamp */
 	for (i = 0; i < 100 && south->samples < LINK_SAMPLE_FIRST; i++) {
 		uint64_t before = stamp_of_south();
 
+		if (south->samples == LINK_SAMPLE_FIRST - 1) /* the last one 250 us after the one before */
+			__atomic_fetch_add(&fake_ns, LINK_SAMPLE_NS / 4, __ATOMIC_RELAXED);
 		one_wakeup();
 		if (south->samples)
 			ck_assert_uint_ne(stamp_of_south(), before);
@@ -115,27 +118,29 @@ START_TEST(measured_first_then_once_per_interval)
 	ck_assert_uint_eq(south->samples, LINK_SAMPLE_FIRST);
 	ck_assert_uint_eq(request_of_south(), 0); /* withdrawn after the measurement */
 	ck_assert(!south->asked);
+	/* one sleep in 250 us (plus the clock reads' microseconds): every 3rd sleep is about one per ms */
+	every = south->every;
+	ck_assert_uint_eq(every, 3);
 	s0 = stamp_of_south();
 	e0 = south->wake_ewma_ns;
 	at0 = south->sample_at;
-	ck_assert_uint_ne(s0, 0);
 
-	/* within the interval (the fake clock moved microseconds): no request, no stamp, no new estimate */
-	for (i = 0; i < 10; i++) {
+	/* the sleeps in between: no request, no stamp, no new estimate */
+	for (i = 1; i < (int)every; i++) {
 		one_wakeup();
 		ck_assert_uint_eq(request_of_south(), 0);
 		ck_assert_uint_eq(stamp_of_south(), s0);
 		ck_assert_uint_eq(south->wake_ewma_ns, e0);
 		ck_assert_uint_eq(south->sample_at, at0);
 	}
-	ck_assert_uint_lt(__atomic_load_n(&fake_ns, __ATOMIC_RELAXED) - at0, LINK_SAMPLE_NS);
-
-	/* past the interval: the next wake-up is measured again */
-	__atomic_fetch_add(&fake_ns, LINK_SAMPLE_NS, __ATOMIC_RELAXED);
+	/* the every-th is measured again */
 	one_wakeup();
 	ck_assert_uint_ne(stamp_of_south(), s0);
 	ck_assert_uint_gt(south->sample_at, at0);
 	ck_assert_uint_eq(request_of_south(), 0);
+	/* 3 sleeps in a few microseconds of the fake clock: hundreds of sleeps per measurement */
+	ck_assert_uint_ge(south->every, 100);
+	ck_assert_uint_le(south->every, LINK_SAMPLE_EVERY_MAX);
 }
 END_TEST
 
@@ -148,7 +153,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, measured_first_then_once_per_interval);
+	tcase_add_test(tc, measured_first_then_sampled);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

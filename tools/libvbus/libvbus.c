@@ -41,7 +41,8 @@
 #define LINK_SPIN_MAX_NS VBUS_LINK_SPIN_MAX_NS
 #define LINK_STAMP_MAX_NS 1000000000ull /* older than 1 s: not this wake-up's stamp (the budget is clamped anyway) */
 #define LINK_SAMPLE_FIRST 8		/* wake-ups measured before sampling slows down */
-#define LINK_SAMPLE_NS 1000000ull	/* then one measured wake-up per ms at most */
+#define LINK_SAMPLE_NS 1000000ull	/* then about one measured wake-up per ms */
+#define LINK_SAMPLE_EVERY_MAX 1024	/* and at least one per this many sleeps */
 #define LINK_POLL_YIELD 4096		/* busy-poll: sched_yield() after this many empty polls */
 
 struct vbus_link {
@@ -62,6 +63,8 @@ struct vbus_link {
 	u64 *stamp;	    /* the region's stamp line: [side] stamp, [2 + side] request (header comment) */
 	bool asked;	    /* our request for a stamp is up: the next wake-up is measured */
 	u32 samples;	    /* wake-ups measured (saturates at LINK_SAMPLE_FIRST) */
+	u32 sleeps;	    /* sleeps since the last measured one */
+	u32 every;	    /* then ask on every every-th sleep: about one per LINK_SAMPLE_NS */
 	u64 sample_at;	    /* when the last one was measured */
 	u32 threshold;	    /* event-index links: arm for this many (>= 1) */
 	vbus_link_rx_fn rx_fn;
@@ -344,19 +347,21 @@ LINK_EXPORT uint64_t vbus_link_spin_budget(const struct vbus_link *l)
 }
 
 /*
- * The wake-up measurement is sampled: measuring costs a clock read and two
- * transfers of the stamp line on the critical path of a blocking round trip
- * (about 0.5 us per side here, 1-2 % of an eventfd round trip), so a side asks
- * the peer for a stamp only for its first LINK_SAMPLE_FIRST wake-ups and then
- * at most once per LINK_SAMPLE_NS; the other wake-ups touch neither the clock
- * nor the stamp line. @now: a time before the next read(). Relaxed stores: a
- * hint for the peer, ordering nothing.
+ * The wake-up measurement is sampled: measuring costs clock reads and two
+ * transfers of the stamp line in a blocking round trip (about 1000 of 2000 CPU
+ * cycles per side from read() returning to the next write() here), so a side
+ * asks the peer for a stamp for its first LINK_SAMPLE_FIRST sleeps, then on
+ * every every-th sleep, every sized from the last two measurements to about one
+ * per LINK_SAMPLE_NS. The other sleeps touch neither the clock nor the stamp
+ * line. Called once per blocking wait; the request stays up (l->asked) until a
+ * wake-up is measured. Relaxed store: a hint for the peer, ordering nothing.
  */
-static void link_ask_stamp(struct vbus_link *l, u64 now)
+static void link_sample_due(struct vbus_link *l)
 {
 	if (!l->stamp || l->asked)
 		return;
-	if (l->samples >= LINK_SAMPLE_FIRST && now - l->sample_at < LINK_SAMPLE_NS)
+	l->sleeps++;
+	if (l->samples >= LINK_SAMPLE_FIRST && l->sleeps < l->every)
 		return;
 	__atomic_store_n(&l->stamp[2 + l->q.side], 1, __ATOMIC_RELAXED);
 	l->asked = true;
@@ -388,6 +393,11 @@ static void link_wake_measured(struct vbus_link *l, u64 slept)
 		link_spin_from_ewma(l);
 	if (l->samples < LINK_SAMPLE_FIRST)
 		l->samples++;
+	/* sleeps per LINK_SAMPLE_NS at the rate since the last measurement, 1 .. LINK_SAMPLE_EVERY_MAX */
+	d = now - l->sample_at;
+	d = l->sample_at && d ? LINK_SAMPLE_NS * l->sleeps / d : LINK_SAMPLE_EVERY_MAX;
+	l->every = d < 1 ? 1 : d > LINK_SAMPLE_EVERY_MAX ? LINK_SAMPLE_EVERY_MAX : (u32)d;
+	l->sleeps = 0;
 	l->sample_at = now;
 	l->asked = false;
 	__atomic_store_n(&l->stamp[2 + l->q.side], 0, __ATOMIC_RELAXED);
@@ -540,10 +550,9 @@ static int link_block(struct vbus_link *l, int (*drain)(struct vbus_link *l))
 	u64 slept;
 	int r;
 
+	/* once per wait, before enabling: a notification that finds us enabled may be the one to measure */
+	link_sample_due(l);
 	if (!l->enabled) {
-		/* before enabling: a notification that finds us enabled may be the one to measure */
-		if (l->stamp)
-			link_ask_stamp(l, now_ns());
 		l->enabled = true;
 		if (shm_signal_enable(&l->q.sig) == SHM_SIGNAL_SELF) /* SIG-4 */
 			l->resched = true;
@@ -560,11 +569,7 @@ static int link_block(struct vbus_link *l, int (*drain)(struct vbus_link *l))
 				l->resched = true;
 		}
 		if (!l->resched) {
-			slept = 0;
-			if (l->stamp) { /* off the critical path: the peer is not waiting for us yet */
-				slept = now_ns();
-				link_ask_stamp(l, slept);
-			}
+			slept = l->asked ? now_ns() : 0; /* the peer is not waiting for us yet */
 			if (read(l->rx_efd, &cnt, sizeof(cnt)) < 0) {
 				if (errno == EINTR)
 					continue;
