@@ -49,9 +49,9 @@ explore-2009)
 	echo "$out" | grep -Eq '^placement 2009, depth 2: .* [1-9][0-9]* violations' || fail "no violation count"
 	;;
 explore-asym)
-	# Asymmetric barriers (a candidate beyond v2): the sender's MB-PUBLISH/MB-INJECT become compiler
-	# barriers, the receiver's full barriers membarrier(). Sufficient at depth 4, with and without
-	# the event index; dropping the receiver's MB-CLEAR or MB-ENABLE still loses a wakeup.
+	# The asymmetric barrier (SIG-14): the sender's kick never elides and returns without a fence when it
+	# reads the receiver disabled; the receiver's MB-ENABLE is membarrier(). Sufficient at depth 4, with
+	# and without the event index; dropping any barrier left still loses a wakeup.
 	for a in "" "--event-idx"; do
 		out=$("$bin" explore --asym $a --placement spec --depth 4); rc=$?
 		echo "$out" | tail -2
@@ -59,11 +59,15 @@ explore-asym)
 		echo "$out" | grep -Eq '^placement spec \(asymmetric\), depth 4.*: [1-9][0-9]* states, .* 0 violations' ||
 			fail "no '0 violations' line ($a)"
 	done
-	for p in minus-MB-CLEAR minus-MB-ENABLE; do
+	for p in minus-MB-CLEAR minus-MB-ENABLE minus-MB-INJECT minus-MB-DRAIN; do
 		out=$("$bin" explore --asym --placement $p --depth 3 --quiet); rc=$?
 		echo "$out" | tail -2
 		[ $rc -eq 3 ] || fail "asymmetric $p must exit 3 (lost wakeup), got $rc"
 	done
+	out=$("$bin" explore --asym --event-idx --lower-threshold --no-cycle --placement minus-MB-ARM --depth 3 --quiet)
+	rc=$?
+	echo "$out" | tail -2
+	[ $rc -eq 3 ] || fail "asymmetric minus-MB-ARM must exit 3 (lost wakeup), got $rc"
 	;;
 explore-evidx)
 	out=$("$bin" explore --event-idx --placement spec --depth 3); rc=$?

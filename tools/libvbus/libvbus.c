@@ -67,6 +67,7 @@ struct vbus_link {
 	u32 every;	    /* then ask on every every-th sleep: about one per LINK_SAMPLE_NS */
 	u64 sample_at;	    /* when the last one was measured */
 	u32 threshold;	    /* event-index links: arm for this many (>= 1) */
+	u64 *hint;	    /* south: per slot, the offset the core validated there last (a prefetch hint) */
 	vbus_link_rx_fn rx_fn;
 	void *rx_arg;
 	struct vbus_link_stats st;
@@ -110,6 +111,7 @@ LINK_EXPORT void vbus_link_close(struct vbus_link *l)
 		return;
 	if (l->region)
 		munmap(l->region, l->size);
+	free(l->hint);
 	for (i = 0; i < VBUS_LINK_NFDS; i++)
 		if (l->fd[i] >= 0)
 			close(l->fd[i]);
@@ -117,9 +119,10 @@ LINK_EXPORT void vbus_link_close(struct vbus_link *l)
 }
 
 /*
- * The asymmetric barrier's receiver side (§1.3.2): a full barrier on every CPU
- * running a thread of a registered process, so the peer's plain (compiler
- * barrier) stores are ordered as if it had fenced. Registration was checked
+ * The asymmetric barrier's receiver side (§1.3.2 SIG-14, at MB-ENABLE): a full
+ * barrier on every CPU running a thread of a registered process, so a sender
+ * that read us disabled and skipped its fence has its work and dirty store
+ * visible before our E3 loads. Registration was checked
  * before the ring flag was set or accepted; should the call still fail, a local
  * full fence is the best left (not enough for the peer: it cannot fail once
  * registered, per membarrier(2)).
@@ -149,13 +152,17 @@ static u64 link_data_off(u32 count)
 LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_link **out)
 {
 	struct vbus_link *l;
+	bool asym;
 	int ret;
 
 	if (!p || !out || p->ring_count < VBUS_IOQ_MIN_COUNT || p->ring_count > VBUS_IOQ_MAX_COUNT ||
 	    (p->ring_count & (p->ring_count - 1)) || p->buf_size == 0 || p->buf_size > VBUS_IOQ_MAX_LEN ||
-	    (p->flags & ~(VBUS_LINK_EVENT_IDX | VBUS_LINK_ASYM_BARRIER)))
+	    (p->flags & ~(VBUS_LINK_EVENT_IDX | VBUS_LINK_ASYM_BARRIER | VBUS_LINK_SYM_BARRIER)) ||
+	    ((p->flags & VBUS_LINK_ASYM_BARRIER) && (p->flags & VBUS_LINK_SYM_BARRIER)))
 		return -EINVAL;
-	if ((p->flags & VBUS_LINK_ASYM_BARRIER) && link_asym_register())
+	/* SIG-14 by default where membarrier() can pay for it; required, or refused, on request */
+	asym = !(p->flags & VBUS_LINK_SYM_BARRIER) && !link_asym_register();
+	if ((p->flags & VBUS_LINK_ASYM_BARRIER) && !asym)
 		return -EOPNOTSUPP;
 	l = link_alloc();
 	if (!l)
@@ -182,8 +189,8 @@ LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_l
 	}
 	{
 		struct ioq_offer o = { .asym_mb = link_asym_mb };
-		u16 fl = ((p->flags & VBUS_LINK_EVENT_IDX) ? VBUS_IOQ_F_EVENT_IDX : 0) |
-			 ((p->flags & VBUS_LINK_ASYM_BARRIER) ? VBUS_IOQ_F_ASYM_MB : 0);
+		u16 fl =
+			((p->flags & VBUS_LINK_EVENT_IDX) ? VBUS_IOQ_F_EVENT_IDX : 0) | (asym ? VBUS_IOQ_F_ASYM_MB : 0);
 
 		ret = ioq_north_init_offer(&l->q, (struct vbus_ioq_ring *)l->region, p->ring_count, fl, 0, l->size, &o);
 	}
@@ -258,6 +265,7 @@ LINK_EXPORT int vbus_link_attach(const int fds[VBUS_LINK_NFDS], struct vbus_link
 		goto err_check;
 	l->rx_efd = l->fd[1];
 	l->tx_efd = l->fd[2];
+	l->hint = calloc(l->q.cnt, sizeof(*l->hint)); /* NULL: no prefetch, nothing else changes */
 	/* the stamp line, only where it cannot overlap the ring south serves */
 	if (l->size - 64 >= VBUS_IOQ_RING_SIZE((u64)l->q.cnt))
 		l->stamp = (u64 *)(l->region + l->size - 64);
@@ -468,8 +476,11 @@ LINK_EXPORT int vbus_link_send(struct vbus_link *l, const struct vbus_link_msg *
 			return ret;
 		sent += chunk;
 	}
-	if (sent)
+	if (sent) {
 		link_notify(l, ioq_kick(&l->q)); /* IOQ-6: one kick per batch */
+		/* the next message's buffer line, for writing: its ownership request overlaps our wait */
+		__builtin_prefetch(l->region + l->data_off + (u64)(l->q.idx & mask) * stride, 1);
+	}
 	return sent;
 }
 
@@ -482,6 +493,8 @@ static int pop_cb(void *arg, const struct ioq_desc_info *d, u32 *used)
 {
 	struct vbus_link *l = arg;
 
+	if (l->hint) /* d->cookie: the ring index (south); d->offset: checked inside the region */
+		l->hint[d->cookie & (l->q.cnt - 1)] = d->offset;
 	*used = l->rx_fn ? l->rx_fn(l->rx_arg, l->region + d->offset, d->len, d->cookie) : d->len;
 	return 0;
 }
@@ -511,6 +524,9 @@ static int south_drain(struct vbus_link *l)
 		l->st.messages += n;
 		/* IOQ-6: a completion kick per quarter ring, after its completions are published */
 		link_notify(l, ioq_kick(&l->q));
+		/* less than a chunk: all the index showed; pop again only if it moved (a hint, one load) */
+		if ((u32)n < chunk && !ioq_peer_moved(&l->q))
+			break;
 	}
 	return total;
 }
@@ -595,7 +611,7 @@ static int link_block(struct vbus_link *l, int (*drain)(struct vbus_link *l))
 static int link_wait(struct vbus_link *l, enum vbus_wait mode, int (*drain)(struct vbus_link *l))
 {
 	u64 deadline = 0;
-	unsigned int spins = 0;
+	unsigned int spins = 0, k;
 	int n;
 
 	if (l->q.broken)
@@ -616,9 +632,24 @@ static int link_wait(struct vbus_link *l, enum vbus_wait mode, int (*drain)(stru
 			return n;
 		if (link_stopped(l))
 			return -EINTR;
-		cpu_relax();
-		if ((++spins & 63) != 0)
+		/* spin on the peer's index alone (a hint: drain fetches and checks it again) */
+		for (k = 0; k < 64; k++) {
+			cpu_relax();
+			if (ioq_peer_moved(&l->q))
+				break;
+		}
+		/*
+		 * South: the buffer the next slot named last time around the ring
+		 * (north's usual layout reuses it), fetched now so its miss overlaps
+		 * the pop's path to it. Not while spinning: that would take the line
+		 * from north between its write-prefetch and its write. A hint only:
+		 * an offset the core validated before, prefetched.
+		 */
+		if (k < 64 && l->hint)
+			__builtin_prefetch(l->region + l->hint[l->q.idx & (l->q.cnt - 1)]);
+		if (k < 64)
 			continue;
+		spins += 64;
 		if (mode == VBUS_WAIT_SPIN && now_ns() >= deadline)
 			return link_block(l, drain);
 		/* an oversubscribed machine: let the peer run instead of burning our slice */
