@@ -309,7 +309,7 @@ int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n)
 }
 
 /* Q1-Q3 / A3 (south), R1-R3 (north): fetch the peer's index once and check it. */
-static int ioq_fetch_peer_index(struct ioq *q, u32 *avail)
+static inline int ioq_fetch_peer_index(struct ioq *q, u32 *avail)
 {
 	u32 y, a;
 
@@ -329,7 +329,7 @@ static int ioq_fetch_peer_index(struct ioq *q, u32 *avail)
 }
 
 /* Q5 checks on a local copy: flags, range (IOQ-10). */
-static int ioq_check_desc(struct ioq *q, const struct ioq_desc_info *d)
+static inline int ioq_check_desc(struct ioq *q, const struct ioq_desc_info *d)
 {
 	if (d->flags & ~VBUS_IOQ_DESC_F_KNOWN)
 		return ioq_violate(q, "flags");
@@ -343,7 +343,7 @@ static int ioq_check_desc(struct ioq *q, const struct ioq_desc_info *d)
  * Q5/T5: copy one descriptor, each field read once, and check it (IOQ-10);
  * on OOO rings d->cookie becomes its id, checked < cnt and not in flight.
  */
-static int ioq_read_desc(struct ioq *q, struct vbus_ioq_desc *desc, struct ioq_desc_info *d)
+static inline int ioq_read_desc(struct ioq *q, struct vbus_ioq_desc *desc, struct ioq_desc_info *d)
 {
 	d->offset = le64_to_cpu(READ_ONCE(desc->offset));
 	d->len = le32_to_cpu(READ_ONCE(desc->len));

@@ -457,7 +457,11 @@ static uint32_t rx_copy(void *arg, const void *data, uint32_t len, uint64_t cook
 	uint8_t msg[MSG];
 
 	(void)cookie;
-	memcpy(msg, data, len);
+	/* the baselines copy their fixed 64 bytes; a variable-length copy would add a libc call they do not pay */
+	if (len == MSG)
+		memcpy(msg, data, MSG);
+	else
+		memcpy(msg, data, len < MSG ? len : MSG);
 	v->sink += msg[8];
 	return len;
 }

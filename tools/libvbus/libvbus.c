@@ -80,6 +80,30 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/*
+ * Copy a message into its slot buffer: up to 64 bytes (a line) inline, with
+ * overlapping fixed-size moves (no call into libc's size dispatch); longer
+ * ones with memcpy.
+ */
+static inline void link_copy(u8 *dst, const u8 *src, u32 len)
+{
+	if (len > 64) {
+		memcpy(dst, src, len);
+	} else if (len >= 32) {
+		__builtin_memcpy(dst, src, 32);
+		__builtin_memcpy(dst + len - 32, src + len - 32, 32);
+	} else if (len >= 16) {
+		__builtin_memcpy(dst, src, 16);
+		__builtin_memcpy(dst + len - 16, src + len - 16, 16);
+	} else if (len >= 8) {
+		__builtin_memcpy(dst, src, 8);
+		__builtin_memcpy(dst + len - 8, src + len - 8, 8);
+	} else {
+		while (len--)
+			*dst++ = *src++;
+	}
+}
+
 static u64 now_ns(void)
 {
 	struct timespec ts;
@@ -88,9 +112,25 @@ static u64 now_ns(void)
 	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/*
+ * Private memory of one side, written per message (counters, indices, hints),
+ * on cache lines of its own: the peer's side is usually allocated right next
+ * to it (same process, one after the other), and a shared line would move
+ * between the two CPUs on every message.
+ */
+static void *link_zalloc(size_t n)
+{
+	size_t sz = (n + 63) & ~(size_t)63;
+	void *p = aligned_alloc(64, sz);
+
+	if (p)
+		memset(p, 0, sz);
+	return p;
+}
+
 static struct vbus_link *link_alloc(void)
 {
-	struct vbus_link *l = calloc(1, sizeof(*l));
+	struct vbus_link *l = link_zalloc(sizeof(*l));
 	int i;
 
 	if (!l)
@@ -265,7 +305,7 @@ LINK_EXPORT int vbus_link_attach(const int fds[VBUS_LINK_NFDS], struct vbus_link
 		goto err_check;
 	l->rx_efd = l->fd[1];
 	l->tx_efd = l->fd[2];
-	l->hint = calloc(l->q.cnt, sizeof(*l->hint)); /* NULL: no prefetch, nothing else changes */
+	l->hint = link_zalloc((size_t)l->q.cnt * sizeof(*l->hint)); /* NULL: no prefetch, nothing else changes */
 	/* the stamp line, only where it cannot overlap the ring south serves */
 	if (l->size - 64 >= VBUS_IOQ_RING_SIZE((u64)l->q.cnt))
 		l->stamp = (u64 *)(l->region + l->size - 64);
@@ -468,7 +508,7 @@ LINK_EXPORT int vbus_link_send(struct vbus_link *l, const struct vbus_link_msg *
 			const struct vbus_link_msg *m = &msgs[sent + i];
 			u64 off = l->data_off + (u64)((l->q.idx + i) & mask) * stride;
 
-			memcpy(l->region + off, m->data, m->len);
+			link_copy(l->region + off, m->data, m->len);
 			d[i] = (struct ioq_desc_info){ .cookie = m->cookie, .offset = off, .len = m->len };
 		}
 		ret = ioq_push(&l->q, d, chunk);
