@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -230,6 +232,49 @@ static void *efd_b(struct cal *c)
 			break;
 		}
 	return NULL;
+}
+
+/*
+ * membarrier: MEMBARRIER_CMD_GLOBAL_EXPEDITED (what libvbus's receiver issues at MB-ENABLE on an
+ * asymmetric link, SIG-14) timed in batches on CPU 0 while a thread of this (registered) process spins
+ * on CPU 1, as the peer does; a sample is one call. c->err = -1 when the kernel lacks the command.
+ */
+static void *mb_a(struct cal *c)
+{
+	for (int b = 0; b < c->pl.warm + c->pl.batches && !c->err; b++) {
+		double t0 = cal_now();
+		for (uint64_t j = 0; j < c->pl.per; j++)
+			if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0)) {
+				c->err = -1;
+				break;
+			}
+		if (b >= c->pl.warm)
+			c->samp[b - c->pl.warm] = (cal_now() - t0) / (double)c->pl.per;
+	}
+	__atomic_store_n(&c->flag, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *mb_b(struct cal *c)
+{
+	while (!__atomic_load_n(&c->flag, __ATOMIC_ACQUIRE))
+		cal_relax();
+	return NULL;
+}
+
+/* one repetition's median ns per call, or 0 when this kernel has no global expedited membarrier */
+static double membarrier_rep(struct cal *c, int batches)
+{
+	long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED) ||
+	    syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0))
+		return 0;
+	memset(c, 0, sizeof(*c));
+	c->pl = (struct cal_plan){ batches / 40 + 1, batches / 4 + 1, 8 };
+	if (cal_pair(c, mb_a, mb_b) || c->err)
+		return 0;
+	return med(c->samp, c->pl.batches);
 }
 
 /* ---- single-thread costs: each returns one repetition's median ns per operation ---- */
@@ -548,10 +593,10 @@ static uint64_t cyc(double ns)
 	return ns > 0 ? (uint64_t)(ns * CAL_GHZ + 0.5) : 0;
 }
 
-const int vm_cal_param[VM_CAL_NP] = { VM_P_LINE_TRANSFER,   VM_P_LINE_STREAM,	VM_P_BARRIER_FULL,
-				      VM_P_DOORBELL,	    VM_P_WAKEUP,	VM_P_PRODUCE_PER_MSG,
-				      VM_P_HANDLER_PER_MSG, VM_P_POLL_INTERVAL, VM_P_PRODUCE_PER_CALL,
-				      VM_P_HANDLER_PER_CALL };
+const int vm_cal_param[VM_CAL_NP] = { VM_P_LINE_TRANSFER,    VM_P_LINE_STREAM,	 VM_P_BARRIER_FULL,
+				      VM_P_DOORBELL,	     VM_P_WAKEUP,	 VM_P_PRODUCE_PER_MSG,
+				      VM_P_HANDLER_PER_MSG,  VM_P_POLL_INTERVAL, VM_P_PRODUCE_PER_CALL,
+				      VM_P_HANDLER_PER_CALL, VM_P_MEMBARRIER };
 
 static int cal_fail(char *err, size_t errlen, const char *what)
 {
@@ -604,6 +649,7 @@ int vm_calibrate(int reps, int quick, struct vm_cal *out, char *err, size_t errl
 		double kick = (v[2][r] > 0 ? v[2][r] : 0) + shm;
 		v[8][r] = cpu[2] > kick ? cpu[2] - kick : 0;
 		v[9][r] = cpu[3] > kick ? cpu[3] - kick : 0;
+		v[10][r] = membarrier_rep(c, batches);
 	}
 	free(c);
 	out->load_after = load1();

@@ -37,6 +37,7 @@ static const struct {
 	[VM_P_LINE_STREAM] = { "line_stream", 225 },
 	[VM_P_PRODUCE_PER_CALL] = { "produce_per_call", 0 },
 	[VM_P_HANDLER_PER_CALL] = { "handler_per_call", 0 },
+	[VM_P_MEMBARRIER] = { "membarrier", 2700 },
 };
 
 void vm_params_default(struct vm_params *p)

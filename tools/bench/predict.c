@@ -8,7 +8,11 @@
  * blocking or spinning, completions on (a producer on a full ring waits in the same mode, TIM-3), the
  * spin budget libvbus's adaptive one (the wake-up cost). Cycles are of the model's nominal 3 GHz core.
  */
+#define _GNU_SOURCE
 #include <stdio.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "vbusmodel/calib.h"
@@ -17,6 +21,14 @@
 #include "libvbus.h"
 
 #define PRED_GHZ 3.0
+
+/* libvbus's default barrier: SIG-14 (asymmetric) where the kernel has membarrier's global expedited command */
+static int pred_asym(void)
+{
+	long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+
+	return cmds > 0 && (cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED);
+}
 
 static int pred_run(const struct vm_params *p, int workload, int consumer, uint32_t batch, uint32_t ring,
 		    uint64_t messages, struct vm_report *r)
@@ -34,6 +46,8 @@ static int pred_run(const struct vm_params *p, int workload, int consumer, uint3
 	c.s2n = 0;	     /* north -> south, like vbus_link_send */
 	c.payload_lines = 1; /* 64-byte messages */
 	c.completions = 1;   /* completion kicks; a producer on a full ring waits in the same mode */
+	c.stable_desc = 1;   /* IOQ-13: libvbus's slots keep their buffer and length */
+	c.asym = pred_asym();
 	return vm_sim_run(&c, r);
 }
 

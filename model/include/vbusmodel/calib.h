@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define VM_CAL_NP 10	   /* parameters calibrate measures */
+#define VM_CAL_NP 11	   /* parameters calibrate measures */
 #define VM_CAL_MAX_REPS 15 /* --reps */
 
 /* The parameters measured, in the order of the file calibrate writes. */
