@@ -40,6 +40,9 @@
 #define LINK_SPIN_MIN_NS VBUS_LINK_SPIN_MIN_NS
 #define LINK_SPIN_MAX_NS VBUS_LINK_SPIN_MAX_NS
 #define LINK_STAMP_MAX_NS 1000000000ull /* older than 1 s: not this wake-up's stamp (the budget is clamped anyway) */
+#define LINK_SAMPLE_FIRST 8		/* wake-ups measured before sampling slows down */
+#define LINK_SAMPLE_NS 1000000ull	/* then about one measured wake-up per ms */
+#define LINK_SAMPLE_EVERY_MAX 1024	/* and at least one per this many sleeps */
 #define LINK_POLL_YIELD 4096		/* busy-poll: sched_yield() after this many empty polls */
 
 struct vbus_link {
@@ -57,7 +60,12 @@ struct vbus_link {
 	u64 spin_ns;
 	bool spin_adaptive; /* spin_ns follows the measured wake-up cost */
 	u64 wake_ewma_ns;   /* average notify-to-running time, 0 = none measured yet */
-	u64 *stamp;	    /* the region's stamp line: [side] = when the peer last notified side */
+	u64 *stamp;	    /* the region's stamp line: [side] stamp, [2 + side] request (header comment) */
+	bool asked;	    /* our request for a stamp is up: the next wake-up is measured */
+	u32 samples;	    /* wake-ups measured (saturates at LINK_SAMPLE_FIRST) */
+	u32 sleeps;	    /* sleeps since the last measured one */
+	u32 every;	    /* then ask on every every-th sleep: about one per LINK_SAMPLE_NS */
+	u64 sample_at;	    /* when the last one was measured */
 	u32 threshold;	    /* event-index links: arm for this many (>= 1) */
 	u64 *hint;	    /* south: per slot, the offset the core validated there last (a prefetch hint) */
 	vbus_link_rx_fn rx_fn;
@@ -387,18 +395,40 @@ LINK_EXPORT uint64_t vbus_link_spin_budget(const struct vbus_link *l)
 }
 
 /*
- * A wake-up happened: fold its notify-to-running time into the adaptive spin
- * budget. @slept: when we entered read(). A stamp older than that belongs to a
- * notification that was already counted in the eventfd before we slept (the
- * peer notified while we ran a SIG-4 self-wakeup): that read returned at once
- * and measured nothing, so it is left out (it would inflate the budget by the
- * time we spent running, up to the clamp).
+ * The wake-up measurement is sampled: measuring costs clock reads and two
+ * transfers of the stamp line in a blocking round trip (about 1000 of 2000 CPU
+ * cycles per side from read() returning to the next write() here), so a side
+ * asks the peer for a stamp for its first LINK_SAMPLE_FIRST sleeps, then on
+ * every every-th sleep, every sized from the last two measurements to about one
+ * per LINK_SAMPLE_NS. The other sleeps touch neither the clock nor the stamp
+ * line. Called once per blocking wait; the request stays up (l->asked) until a
+ * wake-up is measured. Relaxed store: a hint for the peer, ordering nothing.
+ */
+static void link_sample_due(struct vbus_link *l)
+{
+	if (!l->stamp || l->asked)
+		return;
+	l->sleeps++;
+	if (l->samples >= LINK_SAMPLE_FIRST && l->sleeps < l->every)
+		return;
+	__atomic_store_n(&l->stamp[2 + l->q.side], 1, __ATOMIC_RELAXED);
+	l->asked = true;
+}
+
+/*
+ * A wake-up we asked a stamp for happened: fold its notify-to-running time into
+ * the adaptive spin budget and withdraw the request. @slept: when we entered
+ * read(). A stamp older than that belongs to a notification that was already
+ * counted in the eventfd before we slept (the peer notified while we ran a
+ * SIG-4 self-wakeup): that read returned at once and measured nothing, so it is
+ * left out (it would inflate the budget by the time we spent running, up to the
+ * clamp), and the request stays up for the next sleep.
  */
 static void link_wake_measured(struct vbus_link *l, u64 slept)
 {
 	u64 t, now, d;
 
-	if (!l->stamp)
+	if (!l->asked)
 		return;
 	/* relaxed: a hint written by the peer, range-checked below; orders nothing */
 	t = __atomic_load_n(&l->stamp[l->q.side], __ATOMIC_RELAXED);
@@ -409,6 +439,16 @@ static void link_wake_measured(struct vbus_link *l, u64 slept)
 	l->wake_ewma_ns = l->wake_ewma_ns ? (7 * l->wake_ewma_ns + d) / 8 : d;
 	if (l->spin_adaptive)
 		link_spin_from_ewma(l);
+	if (l->samples < LINK_SAMPLE_FIRST)
+		l->samples++;
+	/* sleeps per LINK_SAMPLE_NS at the rate since the last measurement, 1 .. LINK_SAMPLE_EVERY_MAX */
+	d = now - l->sample_at;
+	d = l->sample_at && d ? LINK_SAMPLE_NS * l->sleeps / d : LINK_SAMPLE_EVERY_MAX;
+	l->every = d < 1 ? 1 : d > LINK_SAMPLE_EVERY_MAX ? LINK_SAMPLE_EVERY_MAX : (u32)d;
+	l->sleeps = 0;
+	l->sample_at = now;
+	l->asked = false;
+	__atomic_store_n(&l->stamp[2 + l->q.side], 0, __ATOMIC_RELAXED);
 }
 
 static void link_notify(struct vbus_link *l, int kick)
@@ -417,7 +457,8 @@ static void link_notify(struct vbus_link *l, int kick)
 
 	if (kick == SHM_SIGNAL_NOTIFY) {
 		l->st.notifies++;
-		if (l->stamp) /* relaxed: a timing hint for the peer's spin budget, not ring state */
+		/* relaxed: a timing hint for the peer's spin budget, stamped only when the peer asked */
+		if (l->stamp && __atomic_load_n(&l->stamp[2 + VBUS_PEER(l->q.side)], __ATOMIC_RELAXED))
 			__atomic_store_n(&l->stamp[VBUS_PEER(l->q.side)], now_ns(), __ATOMIC_RELAXED);
 		/* a system call is a full barrier: I5 is ordered before it (§1.4) */
 		while (write(l->tx_efd, &one, sizeof(one)) < 0 && errno == EINTR)
@@ -565,6 +606,8 @@ static int link_block(struct vbus_link *l, int (*drain)(struct vbus_link *l))
 	u64 slept;
 	int r;
 
+	/* once per wait, before enabling: a notification that finds us enabled may be the one to measure */
+	link_sample_due(l);
 	if (!l->enabled) {
 		l->enabled = true;
 		if (shm_signal_enable(&l->q.sig) == SHM_SIGNAL_SELF) /* SIG-4 */
@@ -582,7 +625,7 @@ static int link_block(struct vbus_link *l, int (*drain)(struct vbus_link *l))
 				l->resched = true;
 		}
 		if (!l->resched) {
-			slept = l->stamp ? now_ns() : 0;
+			slept = l->asked ? now_ns() : 0; /* the peer is not waiting for us yet */
 			if (read(l->rx_efd, &cnt, sizeof(cnt)) < 0) {
 				if (errno == EINTR)
 					continue;
