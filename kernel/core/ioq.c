@@ -270,9 +270,19 @@ int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n)
 	for (i = 0; i < n; i++, ni++) { /* P2 */
 		struct vbus_ioq_desc *desc = ioq_slot(q, ni);
 
-		WRITE_ONCE(desc->offset, cpu_to_le64(d[i].offset));
-		WRITE_ONCE(desc->len, cpu_to_le32(d[i].len));
-		WRITE_ONCE(desc->flags, cpu_to_le16(d[i].flags));
+		/*
+		 * IOQ-13: store only a field that changes, so a descriptor line
+		 * whose slot keeps its buffer stays shared in both caches. What
+		 * we load is our own earlier value or south's IOQ-12 write-back,
+		 * ordered before this load by RMB-RECLAIM (the reclaim that gave
+		 * us the slot).
+		 */
+		if (READ_ONCE(desc->offset) != cpu_to_le64(d[i].offset))
+			WRITE_ONCE(desc->offset, cpu_to_le64(d[i].offset));
+		if (READ_ONCE(desc->len) != cpu_to_le32(d[i].len))
+			WRITE_ONCE(desc->len, cpu_to_le32(d[i].len));
+		if (READ_ONCE(desc->flags) != cpu_to_le16(d[i].flags))
+			WRITE_ONCE(desc->flags, cpu_to_le16(d[i].flags));
 		if (ioq_is_ooo(q)) { /* P2': an id per descriptor; P1 guarantees n free ids */
 			u16 id = q->ooo_free[--q->ooo_nfree];
 			struct ioq_ooo_slot *t = &q->ooo[id];
@@ -299,7 +309,7 @@ int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n)
 }
 
 /* Q1-Q3 / A3 (south), R1-R3 (north): fetch the peer's index once and check it. */
-static int ioq_fetch_peer_index(struct ioq *q, u32 *avail)
+static inline int ioq_fetch_peer_index(struct ioq *q, u32 *avail)
 {
 	u32 y, a;
 
@@ -319,7 +329,7 @@ static int ioq_fetch_peer_index(struct ioq *q, u32 *avail)
 }
 
 /* Q5 checks on a local copy: flags, range (IOQ-10). */
-static int ioq_check_desc(struct ioq *q, const struct ioq_desc_info *d)
+static inline int ioq_check_desc(struct ioq *q, const struct ioq_desc_info *d)
 {
 	if (d->flags & ~VBUS_IOQ_DESC_F_KNOWN)
 		return ioq_violate(q, "flags");
@@ -333,7 +343,7 @@ static int ioq_check_desc(struct ioq *q, const struct ioq_desc_info *d)
  * Q5/T5: copy one descriptor, each field read once, and check it (IOQ-10);
  * on OOO rings d->cookie becomes its id, checked < cnt and not in flight.
  */
-static int ioq_read_desc(struct ioq *q, struct vbus_ioq_desc *desc, struct ioq_desc_info *d)
+static inline int ioq_read_desc(struct ioq *q, struct vbus_ioq_desc *desc, struct ioq_desc_info *d)
 {
 	d->offset = le64_to_cpu(READ_ONCE(desc->offset));
 	d->len = le32_to_cpu(READ_ONCE(desc->len));
@@ -599,12 +609,9 @@ int ioq_arm(struct ioq *q, u32 t)
 	WRITE_ONCE(*event, cpu_to_le32(seen + t - 1)); /* A1 */
 	/*
 	 * MB-ARM (A2): the event store (A1) before the peer's index load (A3).
-	 * Pairs with MB-INJECT (K2) in the peer's kick (asymmetric: membarrier()).
+	 * Pairs with MB-INJECT (K2) in the peer's kick.
 	 */
-	if (q->sig.asym_mb)
-		q->sig.asym_mb();
-	else
-		virt_mb();
+	virt_mb();
 	ret = ioq_fetch_peer_index(q, &avail); /* A3 */
 	if (ret)
 		return ret;

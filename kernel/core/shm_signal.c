@@ -82,10 +82,13 @@ int shm_signal_enable(struct shm_signal *s)
 	/*
 	 * MB-ENABLE (E2): orders the enabled store (E1) before the dirty and
 	 * pending loads (E3). Pairs with MB-INJECT (I2) in the sender; on an
-	 * asymmetric link (§1.3.2) the hook's membarrier() stands for both.
+	 * asymmetric link (§1.3.2 SIG-14) a barrier on the sender's CPU too
+	 * (membarrier()): it pairs with the sender's IA, whose enabled load
+	 * either sees E1 or comes before that barrier, which then makes the
+	 * sender's work and dirty store visible to E3.
 	 */
 	if (s->asym_mb)
-		s->asym_mb();
+		vbus_asym_mb(s);
 	else
 		virt_mb();
 	if (irq_bit(&irq->dirty) || irq_bit(&irq->pending)) /* E3 */
@@ -149,45 +152,61 @@ int shm_signal_inject_event(struct shm_signal *s, const __le32 *event, u32 new_i
 {
 	struct vbus_shm_signal_irq *irq = peer_irq(s);
 
-	if (!event && !s->no_elide && !moderation_on(s->mod)) {
+	if (s->asym_mb) {
 		/*
-		 * MB-PUBLISH (I0/K0): the caller's published work (ring index,
-		 * descriptors) before the dirty load (IE) and store (I1). Pairs
-		 * with MB-DRAIN (W2): if IE reads 1, the receiver's next dirty
-		 * clear (W1) comes after that load, so its handler's loads of
-		 * the work (after W2) see our publish. Asymmetric link (§1.3.2):
-		 * a compiler barrier, the receiver's membarrier() pays for it.
-		 */
-		if (s->asym_mb)
-			barrier();
-		else
-			virt_mb();
-		/*
-		 * IE, SIG-12 dirty elision: an earlier inject set dirty and made
-		 * the notify decision; whoever clears dirty next sees our work.
-		 * Not with moderation (a defer) or EVENT_IDX (an evskip), which
-		 * leave dirty = 1 without a notification decided.
-		 */
-		if (irq_bit(&irq->dirty))
-			return SHM_SIGNAL_SUPPRESS;
-	} else {
-		/*
-		 * WMB-INJECT (I0/K0): the caller's published work before the
-		 * dirty store (I1). Pairs with MB-DRAIN (W2).
+		 * WMB-INJECT (I0/K0), asymmetric link (§1.3.2 SIG-14): the
+		 * caller's published work before the dirty store (I1). Pairs
+		 * with MB-DRAIN (W2). No SIG-12 elision on such a link: I1
+		 * always stores (a polling receiver leaves the line ours).
 		 */
 		virt_wmb();
+		WRITE_ONCE(irq->dirty, 1); /* I1 */
+		/*
+		 * IA: a receiver that is not listening needs no fence of ours.
+		 * Its next enable runs a barrier on this CPU too (MB-ENABLE,
+		 * membarrier()): if this load comes before that barrier, so do
+		 * our work and I1, and E3 sees dirty; if after, it reads 1 and
+		 * we take the full-barrier path below. Compiler barrier only:
+		 * I1 before the load in program order.
+		 */
+		barrier();
+		if (!irq_bit(&irq->enabled)) /* IA */
+			return SHM_SIGNAL_SUPPRESS;
+	} else {
+		if (!event && !s->no_elide && !moderation_on(s->mod)) {
+			/*
+			 * MB-PUBLISH (I0/K0): the caller's published work (ring
+			 * index, descriptors) before the dirty load (IE) and store
+			 * (I1). Pairs with MB-DRAIN (W2): if IE reads 1, the
+			 * receiver's next dirty clear (W1) comes after that load,
+			 * so its handler's loads of the work (after W2) see our
+			 * publish.
+			 */
+			virt_mb();
+			/*
+			 * IE, SIG-12 dirty elision: an earlier inject set dirty and
+			 * made the notify decision; whoever clears dirty next sees
+			 * our work. Not with moderation (a defer) or EVENT_IDX (an
+			 * evskip), which leave dirty = 1 without a notification
+			 * decided.
+			 */
+			if (irq_bit(&irq->dirty))
+				return SHM_SIGNAL_SUPPRESS;
+		} else {
+			/*
+			 * WMB-INJECT (I0/K0): the caller's published work before
+			 * the dirty store (I1). Pairs with MB-DRAIN (W2).
+			 */
+			virt_wmb();
+		}
+		WRITE_ONCE(irq->dirty, 1); /* I1 */
 	}
-	WRITE_ONCE(irq->dirty, 1); /* I1 */
 	/*
 	 * MB-INJECT (I2/K2): the dirty store (I1) and the caller's index store
 	 * before the enabled/pending/event loads (I3, I4, K4). Pairs with
-	 * MB-ENABLE (E2), MB-CLEAR (W6) and MB-ARM (A2). Asymmetric link
-	 * (§1.3.2): a compiler barrier, the receiver's membarrier() pays for it.
+	 * MB-ENABLE (E2), MB-CLEAR (W6) and MB-ARM (A2).
 	 */
-	if (s->asym_mb)
-		barrier();
-	else
-		virt_mb();
+	virt_mb();
 	if (!irq_bit(&irq->enabled)) /* I3 */
 		return SHM_SIGNAL_SUPPRESS;
 	if (irq_bit(&irq->pending)) /* I4 */
@@ -221,12 +240,9 @@ drain:
 			/*
 			 * MB-DRAIN (W2): the dirty clear (W1) before the
 			 * handler's loads of the work. Pairs with MB-PUBLISH /
-			 * WMB-INJECT (I0) in the sender (asymmetric: membarrier()).
+			 * WMB-INJECT (I0) in the sender.
 			 */
-			if (s->asym_mb)
-				s->asym_mb();
-			else
-				virt_mb();
+			virt_mb();
 		} else {
 			/*
 			 * W2 without a clear (SIG-13): no store to order, only
@@ -245,12 +261,9 @@ drain:
 	WRITE_ONCE(irq->pending, 0); /* W5: late pending clear */
 	/*
 	 * MB-CLEAR (W6): the pending clear (W5) before the dirty re-check (W7).
-	 * Pairs with MB-INJECT (I2) in the sender (asymmetric: membarrier()).
+	 * Pairs with MB-INJECT (I2) in the sender.
 	 */
-	if (s->asym_mb)
-		s->asym_mb();
-	else
-		virt_mb();
+	virt_mb();
 	if (irq_bit(&irq->enabled) && irq_bit(&irq->dirty)) { /* W7 */
 		WRITE_ONCE(irq->pending, 1);		      /* W8 */
 		goto drain;

@@ -19,6 +19,8 @@
 
 #include <linux/types.h>
 #include <linux/errno.h>
+#include <linux/compiler.h>
+#include <asm/byteorder.h>
 #include <vbus/shm_signal.h>
 #include <vbus/ioq.h>
 #include <vbus/bus.h>
@@ -62,14 +64,23 @@ struct shm_signal {
 	 */
 	unsigned int no_elide;
 	/*
-	 * Asymmetric barrier (§1.3.2), NULL = off: this side's sender barriers
-	 * MB-PUBLISH/MB-INJECT become compiler barriers and its receiver barriers
-	 * MB-ENABLE/DRAIN/CLEAR/ARM call this instead (a membarrier() reaching the
-	 * peer's CPU). Both sides of a signal MUST agree: set through the ring
-	 * flag VBUS_IOQ_F_ASYM_MB by ioq_*_offer, never by hand on one side.
+	 * Asymmetric barrier (§1.3.2 SIG-14), NULL = off: as a receiver this side
+	 * calls it at MB-ENABLE (a membarrier() reaching the peer's CPU); as a
+	 * sender its inject skips the SIG-12 elision and, when it reads the
+	 * receiver disabled (IA), every full barrier. Both sides of a signal MUST
+	 * agree: set through the ring flag VBUS_IOQ_F_ASYM_MB by ioq_*_offer,
+	 * never by hand on one side.
 	 */
 	void (*asym_mb)(void);
 };
+
+/*
+ * The receiver's asymmetric barrier of @s (SIG-14). vbus-explore-core's shim
+ * defines it first, as one explorer event that drains both agents' buffers.
+ */
+#ifndef vbus_asym_mb
+#define vbus_asym_mb(s) ((s)->asym_mb())
+#endif
 
 /* Handler run by wakeup for each drain pass; it must consume all work it can see (§1.4). */
 typedef void (*shm_signal_handler_t)(void *arg);
@@ -269,6 +280,19 @@ int ioq_arm(struct ioq *q, u32 t);
 /* Descriptors available to this side without blocking: south pending work, north completions; or
  * -EIO. */
 int ioq_peek(struct ioq *q);
+/*
+ * A poller's hint: has the peer's index moved from what this side has taken
+ * (south: north.index != si; north: south.index != rc)? One load, no check,
+ * no barrier: a poller spins on it and then calls ioq_pop / ioq_reclaim, which
+ * fetch the index again, check it (HOST-1) and order what follows. A hostile
+ * peer can only make the poller call them sooner.
+ */
+static inline bool ioq_peer_moved(const struct ioq *q)
+{
+	if (q->side == VBUS_SOUTH)
+		return le32_to_cpu(READ_ONCE(q->ring->north.index)) != q->idx;
+	return le32_to_cpu(READ_ONCE(q->ring->south.index)) != q->rc;
+}
 /* North: free slots for push (count - (ni - rc)). */
 static inline u32 ioq_free_slots(const struct ioq *q)
 {

@@ -22,6 +22,13 @@ cases=(
 	# out-of-order completion (§2.12): the same pair at ioq_complete's C3 and reclaim's R5' used[] reads
 	"WMB-COMPLETE|--scenario ooo --model weak --depth 1"
 	"RMB-RECLAIM|--scenario ooo --model weak --depth 1"
+	# the asymmetric barrier (SIG-14, VBUS_IOQ_F_ASYM_MB): each barrier left on such a ring
+	"MB-ENABLE|--asym --depth 2"
+	"MB-INJECT|--asym --depth 2"
+	"MB-DRAIN|--asym --depth 2"
+	"MB-CLEAR|--asym --depth 2"
+	"MB-ARM|--asym --scenario lower --depth 2"
+	"WMB-INJECT|--asym --model weak --depth 2"
 )
 # full: ioq_take's T2 (RMB-INDEX) and the publish it pairs with, on the OOO ring (depth 2: ~1 min each)
 [ "$mode" = full ] && cases+=(
@@ -39,6 +46,20 @@ for c in "${cases[@]}"; do
 		fail=1
 	else
 		echo "ok: --drop $label ($args): $(grep '^VIOLATION' "$out" | head -1) [$(tail -1 "$out" | sed 's/.*: \([0-9]* states\).*/\1/')]"
+	fi
+done
+# SIG-14: MB-ENABLE's membarrier() as a plain mb (the receiver's own buffer only) loses a wakeup: the
+# sender's fence-free suppress (IA) needs the barrier on its own CPU
+for args in "--depth 2" "--scenario link --depth 2"; do
+	# shellcheck disable=SC2086
+	"$x" $args --asym-as-mb >"$out" 2>&1
+	rc=$?
+	if [ $rc -ne 3 ] || ! grep -q "^VIOLATION: " "$out" || ! grep -q "MB-ENABLE = mb (--asym-as-mb)" "$out"; then
+		echo "FAIL: --asym-as-mb ($args): exit $rc, expected 3 with a counterexample through the local MB-ENABLE"
+		tail -3 "$out"
+		fail=1
+	else
+		echo "ok: --asym-as-mb ($args): $(grep '^VIOLATION' "$out" | head -1)"
 	fi
 done
 exit $fail

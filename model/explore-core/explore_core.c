@@ -152,6 +152,8 @@ static size_t SSZ;
 struct cfg {
 	int sc, model, depth, quiet;
 	const char *drop; /* a barrier label whose fences become no-ops */
+	int asym;	  /* --asym: the ring carries VBUS_IOQ_F_ASYM_MB (SIG-14) */
+	int asym_as_mb;	  /* --asym-as-mb: the receiver's membarrier() drains only its own buffer */
 	int no_por;	  /* --no-reduction: expand every step (to cross-check the reduction) */
 	uint64_t max_states;
 };
@@ -521,8 +523,19 @@ void vx_fence(int kind, const char *file, int line)
 		X.local = 1;
 		ev_end();
 	}
-	if (kind == VX_MB) {
-		lg(" %s = mb: drain %c buffer (%u stores)", label, X.ag == AG_N ? 'N' : 'S', a->sbn);
+	if (kind == VX_ASYM && !C.asym_as_mb) {
+		/* membarrier(): a full barrier on the peer's CPU too, at this point of its program */
+		lg(" %s = membarrier: drain N buffer (%u stores) and S buffer (%u stores)", label, X.s->ag[AG_N].sbn,
+		   X.s->ag[AG_S].sbn);
+		drain_all(X.s, AG_N);
+		drain_all(X.s, AG_S);
+		if (C.model == M_WEAK) {
+			memcpy(X.s->view[AG_N], X.s->mem, RING_BYTES);
+			memcpy(X.s->view[AG_S], X.s->mem, RING_BYTES);
+		}
+	} else if (kind == VX_MB || kind == VX_ASYM) {
+		lg(" %s = mb%s: drain %c buffer (%u stores)", label, kind == VX_ASYM ? " (--asym-as-mb)" : "",
+		   X.ag == AG_N ? 'N' : 'S', a->sbn);
 		drain_all(X.s, X.ag);
 		if (C.model == M_WEAK)
 			memcpy(X.s->view[X.ag], X.s->mem, RING_BYTES);
@@ -1110,23 +1123,34 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static void vx_asym_unused(void)
+{
+	fprintf(stderr, "vbus-explore-core: the core called the asym_mb hook instead of vbus_asym_mb\n");
+	abort();
+}
+
 static void init_state(struct xstate *s)
 {
 	struct ioq qn, qs;
 	int ooo = C.sc == SC_OOO;
+	u16 fl = ooo										? VBUS_IOQ_F_OOO
+		 : C.sc == SC_PLAIN || C.sc == SC_BOTH || C.sc == SC_LINK || C.sc == SC_RECLAIM ? 0
+												: VBUS_IOQ_F_EVENT_IDX;
+	/* SIG-14: the hook is never called here (the shim's vbus_asym_mb is the explorer's event) */
+	struct ioq_offer on = { .track = s->ag[AG_N].track,
+				.track_bytes = sizeof(s->ag[AG_N].track),
+				.asym_mb = C.asym ? vx_asym_unused : NULL };
+	struct ioq_offer os = { .track = ooo ? s->ag[AG_S].track : NULL,
+				.track_bytes = sizeof(s->ag[AG_S].track),
+				.asym_mb = C.asym ? vx_asym_unused : NULL };
 
 	memset(s, 0, sizeof(*s));
 	memset(ring_buf, 0, sizeof(ring_buf));
 	X.on = 0;
 	/* OOO: the tracking memory is each agent's own (part of the state), see ooo_bind */
-	if (ioq_north_init_ooo(&qn, (struct vbus_ioq_ring *)ring_buf, RING_COUNT,
-			       ooo ? VBUS_IOQ_F_OOO
-			       : C.sc == SC_PLAIN || C.sc == SC_BOTH || C.sc == SC_LINK || C.sc == SC_RECLAIM
-				       ? 0
-				       : VBUS_IOQ_F_EVENT_IDX,
-			       0, RING_BYTES, s->ag[AG_N].track, sizeof(s->ag[AG_N].track)) ||
-	    (ooo ? ioq_south_attach_ooo(&qs, ring_buf, RING_BYTES, 0, s->ag[AG_S].track, sizeof(s->ag[AG_S].track))
-		 : ioq_south_attach(&qs, ring_buf, RING_BYTES, 0))) {
+	if (ioq_north_init_offer(&qn, (struct vbus_ioq_ring *)ring_buf, RING_COUNT,
+				 fl | (C.asym ? VBUS_IOQ_F_ASYM_MB : 0), 0, RING_BYTES, &on) ||
+	    ioq_south_attach_offer(&qs, ring_buf, RING_BYTES, 0, &os)) {
 		fprintf(stderr, "vbus-explore-core: ring setup failed\n");
 		exit(2);
 	}
@@ -1408,7 +1432,7 @@ static void usage(FILE *f, const char *prog)
 	fprintf(f,
 		"usage: %s [--scenario plain|evidx|lower|both|link|link-evidx|reclaim|ooo]\n"
 		"       [--depth 1..%d]"
-		" [--model tso|weak] [--drop LABEL] [--max-states N] [--no-reduction] "
+		" [--model tso|weak] [--drop LABEL] [--asym | --asym-as-mb] [--max-states N] [--no-reduction] "
 		"[--quiet] [--json]\n"
 		"Explore every interleaving and store-buffer flush order of the production "
 		"kernel/core functions.\n"
@@ -1421,6 +1445,11 @@ static void usage(FILE *f, const char *prog)
 		   "wmb/rmb/mb)\n"
 		   "  --drop      make every fence carrying LABEL (e.g. MB-CLEAR, WMB-DESC, "
 		   "RMB-INDEX) a no-op\n"
+		   "  --asym      the ring carries VBUS_IOQ_F_ASYM_MB (SIG-14): a sender that reads the\n"
+		   "              receiver disabled skips its fences; the receiver's MB-ENABLE is membarrier()\n"
+		   "              (a full barrier on both agents at once)\n"
+		   "  --asym-as-mb as --asym, but that membarrier() drains only the receiver's own buffer\n"
+		   "              (a plain mb: shows that the sender's skip needs the remote barrier)\n"
 		   "  --max-states give up beyond N states (default 20000000)\n"
 		   "  --no-reduction expand every step (no partial-order reduction; for "
 		   "cross-checking)\n"
@@ -1443,6 +1472,8 @@ int vbus_explore_core_main(const char *prog, int argc, char **argv)
 					    { "depth", required_argument, 0, 'd' },
 					    { "model", required_argument, 0, 'm' },
 					    { "drop", required_argument, 0, 'x' },
+					    { "asym", no_argument, 0, 'a' },
+					    { "asym-as-mb", no_argument, 0, 'A' },
 					    { "max-states", required_argument, 0, 'M' },
 					    { "quiet", no_argument, 0, 'q' },
 					    { "no-reduction", no_argument, 0, 'R' },
@@ -1489,6 +1520,13 @@ int vbus_explore_core_main(const char *prog, int argc, char **argv)
 			break;
 		case 'x':
 			C.drop = optarg;
+			break;
+		case 'a':
+			C.asym = 1;
+			break;
+		case 'A':
+			C.asym = 1;
+			C.asym_as_mb = 1;
 			break;
 		case 'M':
 			if (vbus_parse_u64(prog, "--max-states", optarg, 1, 4000000000ull, &C.max_states))

@@ -12,7 +12,7 @@
 
 struct ioq;
 
-#define VX_LINK_MAX 320	 /* bytes the agent reserves for a struct vbus_link */
+#define VX_LINK_MAX 384	 /* bytes the agent reserves for a struct vbus_link */
 #define VX_EFD_S_RX 1000 /* the eventfd south sleeps on (north's doorbells) */
 #define VX_EFD_S_TX 1001 /* the eventfd south notifies north with */
 

@@ -24,7 +24,7 @@ enum { V_NE, V_NP, V_ND, V_SE, V_SP, V_SD, V_NIDX, V_SEVENT, V_DESC0, V_NVARS = 
 	(4 * VM_EX_MAX_ITEMS) /* south: D1, E1 and 3 per drain loop, bounded by the injects                            \
 			       */
 
-enum { NP_PUSH, NP_I0, NP_IE, NP_I1, NP_I2, NP_I3, NP_I4, NP_K4, NP_I5, NP_I6, NP_DONE };
+enum { NP_PUSH, NP_I0, NP_IE, NP_I1, NP_IA, NP_I2, NP_I3, NP_I4, NP_K4, NP_I5, NP_I6, NP_DONE };
 enum {
 	SP_E1,
 	SP_E2,
@@ -137,11 +137,8 @@ static void flush_one(struct ex_state *s, int ag)
 /* A barrier micro-step: `mb` drains the own buffer; `wmb` has no effect on TSO. */
 static void barrier(struct ex_ctx *c, struct ex_state *s, int ag, unsigned bar, const char *label)
 {
-	if (c->cfg->asym && ag == AG_N) { /* the sender's side of an asymmetric pair: a compiler barrier */
-		lg(c, " %s = compiler barrier (asymmetric: the receiver pays)", label);
-		return;
-	}
-	if (c->cfg->asym && (c->cfg->full_barriers & bar)) { /* membarrier(): both CPUs run a full barrier */
+	/* SIG-14: the receiver's MB-ENABLE is membarrier(): both CPUs run a full barrier */
+	if (c->cfg->asym && bar == VM_BAR_ENABLE && (c->cfg->full_barriers & bar)) {
 		lg(c, " %s = membarrier: drain S buffer (%u) and N buffer (%u)", label, s->sbs, s->sbn);
 		while (s->sbs)
 			flush_one(s, AG_S);
@@ -199,8 +196,8 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 			rc |= st(c, s, AG_N, V_NIDX, (uint8_t)(k + 1));
 		}
 		/* an EVENT_IDX kick has no elision (SIG-12, §2.7) unless elide_evidx asks for the
-		 * counterexample */
-		s->npc = c->cfg->event_idx && !c->cfg->elide_evidx ? NP_I1 : NP_I0;
+		 * counterexample; nor has an asymmetric link's (SIG-14) */
+		s->npc = (c->cfg->event_idx && !c->cfg->elide_evidx) || c->cfg->asym ? NP_I1 : NP_I0;
 		break;
 	case NP_I0:
 		lg(c, "I0");
@@ -222,9 +219,18 @@ static int north_step(struct ex_ctx *c, struct ex_state *s)
 			s->kold = s->nk;
 			s->nk = (uint8_t)(k + 1);
 		}
-		lg(c, "%s", c->cfg->event_idx ? "K0 wmb (none); K1" : "I1");
+		lg(c, "%s", c->cfg->event_idx ? "K0 wmb (none); K1" : c->cfg->asym ? "I0 wmb (none); I1" : "I1");
 		rc = st(c, s, AG_N, V_SD, 1);
-		s->npc = NP_I2;
+		s->npc = c->cfg->asym ? NP_IA : NP_I2;
+		break;
+	case NP_IA: /* SIG-14: no fence; a receiver read disabled pays at its next enable (membarrier) */
+		lg(c, "IA (compiler barrier)");
+		if (ld(c, s, AG_N, V_SE) == 0) {
+			lg(c, " -> inject returns suppress (receiver disabled: no fence)");
+			north_next_round(c, s);
+		} else {
+			s->npc = NP_I2;
+		}
 		break;
 	case NP_I2:
 		lg(c, "%s", c->cfg->event_idx ? "K2" : "I2");

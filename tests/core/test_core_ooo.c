@@ -349,18 +349,34 @@ START_TEST(asym_negotiation_and_placement)
 	ck_assert_ptr_eq(qs.sig.asym_mb, count_asym_mb);
 	ck_assert_ptr_eq(qn.sig.asym_mb, count_asym_mb);
 
-	/* senders never call it (MB-PUBLISH/MB-INJECT are compiler barriers) */
+	/* senders never call it; toward a receiver that is disabled a kick suppresses at IA, no fence */
 	asym_calls = 0;
 	ck_assert_int_eq(push1(0, 64), 1);
-	ck_assert_int_ne(ioq_kick(&qn), -EIO);
+	ck_assert_int_eq(ioq_kick(&qn), SHM_SIGNAL_SUPPRESS);
 	ck_assert_uint_eq(asym_calls, 0);
-	/* receivers call it at MB-ENABLE, MB-DRAIN (a pass that clears dirty), MB-CLEAR and MB-ARM */
+	ck_assert_uint_eq(shm_signal_state(&reg.ring.signal, VBUS_SOUTH), 1); /* I1 stored dirty */
+	/* the receiver calls it at MB-ENABLE only (SIG-14); drain, pending clear and arm use full fences */
 	ck_assert_int_eq(shm_signal_enable(&qs.sig), SHM_SIGNAL_SELF); /* dirty was set by the kick */
 	ck_assert_uint_eq(asym_calls, 1);
 	ck_assert_int_eq(shm_signal_wakeup(&qs.sig, NULL, NULL, 0, &iter), SHM_SIGNAL_OK);
-	ck_assert_uint_eq(asym_calls, 3); /* one drain pass with a clear, then the pending clear */
+	ck_assert_uint_eq(asym_calls, 1);
 	ck_assert_int_eq(ioq_arm(&qs, 1), IOQ_READY);
-	ck_assert_uint_eq(asym_calls, 4);
+	ck_assert_uint_eq(asym_calls, 1);
+
+	/*
+	 * No SIG-12 elision on an asymmetric ring: in the state enable -> self leaves before its
+	 * wakeup clears dirty (enabled, not pending, dirty), the symmetric kick elides
+	 * (vectors/sig-elide-after-self.vec), this one stores dirty and notifies.
+	 */
+	memset(&reg, 0, sizeof(reg));
+	ck_assert_int_eq(ioq_north_init_offer(&qn, &reg.ring, 8, VBUS_IOQ_F_ASYM_MB, 0, REGION, &o), 0);
+	ck_assert_int_eq(ioq_south_attach_offer(&qs, &reg, REGION, 0, &o), 0);
+	ck_assert_int_eq(push1(0, 64), 1);
+	ck_assert_int_eq(ioq_kick(&qn), SHM_SIGNAL_SUPPRESS);	       /* disabled: IA */
+	ck_assert_int_eq(shm_signal_enable(&qs.sig), SHM_SIGNAL_SELF); /* S = 101 */
+	ck_assert_int_eq(push1(1, 64), 1);
+	ck_assert_int_eq(ioq_kick(&qn), SHM_SIGNAL_NOTIFY);
+	ck_assert_uint_eq(shm_signal_state(&reg.ring.signal, VBUS_SOUTH), 7);
 
 	/* an offering south still takes a ring without the flag, with full fences */
 	memset(&reg, 0, sizeof(reg));

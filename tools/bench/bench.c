@@ -7,7 +7,7 @@
  * runs. The figures are one table, `measurements[]`, and the same-run ratios
  * another, `ratios[]`: a new baseline is a row in each (plus its run function).
  *
- *   vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png] [--model PARAMS]
+ *   vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png] [--model PARAMS|auto]
  *   vbus-bench stress [--mode threads|procs|both] [--messages N] [--seed S]
  */
 #define _GNU_SOURCE
@@ -30,6 +30,7 @@
 #include "libvbus.h"
 #include "bench.h"
 #include "vbus_cli.h"
+#include "vbusmodel/timing.h"
 
 #define MSG 64
 #define RING 1024
@@ -284,8 +285,8 @@ static double bench_eventfd_rtt(uint64_t iters)
 /*
  * What decides whether the asymmetric barrier (spec §1.3.2) pays: the sender
  * would drop one full fence per kick (a store to a line the peer reads, then
- * the fence: the kick's pattern), the receiver would pay one membarrier() per
- * MB-ENABLE/DRAIN/CLEAR/ARM instead. Both measured with the peer thread
+ * the fence: the kick's pattern), the receiver pays one membarrier() per
+ * MB-ENABLE instead (SIG-14; libvbus's command, MEMBARRIER_CMD_GLOBAL_EXPEDITED). Both measured with the peer thread
  * running on the other CPU (spinning on the line), as it would be.
  */
 struct asym_cost {
@@ -308,7 +309,7 @@ static void *asym_timer(void *a)
 
 	for (uint64_t i = 0; i < c->iters; i++) {
 		if (c->membarrier) {
-			if (sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+			if (sys_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED))
 				break;
 		} else {
 			__atomic_store_n(&c->line, i, __ATOMIC_RELAXED);
@@ -331,7 +332,7 @@ static void *asym_peer(void *a)
 	return NULL;
 }
 
-/* ns per operation: a store + full fence, or (membarrier) one private expedited membarrier(); 0 if unavailable. */
+/* ns per operation: a store + full fence, or (membarrier) one global expedited membarrier(); 0 if unavailable. */
 static double bench_asym_cost(uint64_t iters, int membarrier)
 {
 	struct asym_cost *c = aligned_alloc(64, sizeof(*c));
@@ -342,8 +343,8 @@ static double bench_asym_cost(uint64_t iters, int membarrier)
 	memset(c, 0, sizeof(*c));
 	c->iters = iters;
 	c->membarrier = membarrier;
-	if (membarrier && sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)) {
-		fprintf(stderr, "vbus-bench: membarrier(REGISTER_PRIVATE_EXPEDITED): %s\n", strerror(errno));
+	if (membarrier && sys_membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED)) {
+		fprintf(stderr, "vbus-bench: membarrier(REGISTER_GLOBAL_EXPEDITED): %s\n", strerror(errno));
 		free(c);
 		return 0;
 	}
@@ -375,10 +376,15 @@ struct vb {
 	unsigned int burst;
 	enum vbus_wait rx_mode, tx_mode;
 	double secs;
-	uint64_t sink;
 	int err;
-	uint32_t link_flags;   /* VBUS_LINK_* for vb_open */
-	struct batch_clock bc; /* --model: the run in batches */
+	uint32_t link_flags; /* VBUS_LINK_* for vb_open */
+	/*
+	 * Written by the receiving thread per message: on a line of its own, so the harness does not
+	 * take the line holding the sender's fields (n, north, ...) once per message (false sharing
+	 * the baselines do not have: the SPSC ring writes its sink once, at the end).
+	 */
+	_Alignas(64) uint64_t sink;
+	_Alignas(64) struct batch_clock bc; /* --model: the run in batches */
 };
 
 static void batch_start(struct batch_clock *b, uint64_t total, uint64_t every)
@@ -416,20 +422,19 @@ static double batch_median(struct batch_clock *b, int rate)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Set when this kernel lacks membarrier's global expedited command: the asym rows are then 0, not failures. */
-static int asym_unavailable;
-
 static int vb_open(struct vb *v, uint32_t ring)
 {
 	struct vbus_link_params lp = { .ring_count = ring, .buf_size = MSG, .flags = v->link_flags };
 	int fds[VBUS_LINK_NFDS], i, ret;
+	static int told;
+	long cmds;
 
+	/* the default link has the asymmetric barrier (SIG-14) only where membarrier() can pay for it */
+	cmds = sys_membarrier(MEMBARRIER_CMD_QUERY);
+	if (!told++ && (cmds < 0 || !(cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED)))
+		fprintf(stderr, "vbus-bench: no membarrier(GLOBAL_EXPEDITED): default links use full fences "
+				"(the _sym rows are the same link)\n");
 	ret = vbus_link_create(&lp, &v->north);
-	if (ret == -EOPNOTSUPP && (v->link_flags & VBUS_LINK_ASYM_BARRIER)) {
-		if (!asym_unavailable)
-			fprintf(stderr, "vbus-bench: no membarrier(GLOBAL_EXPEDITED): asym barrier rows left at 0\n");
-		asym_unavailable = 1;
-	}
 	if (ret)
 		return ret;
 	vbus_link_fds(v->north, fds);
@@ -453,7 +458,11 @@ static uint32_t rx_copy(void *arg, const void *data, uint32_t len, uint64_t cook
 	uint8_t msg[MSG];
 
 	(void)cookie;
-	memcpy(msg, data, len);
+	/* the baselines copy their fixed 64 bytes; a variable-length copy would add a libc call they do not pay */
+	if (len == MSG)
+		memcpy(msg, data, MSG);
+	else
+		memcpy(msg, data, len < MSG ? len : MSG);
 	v->sink += msg[8];
 	return len;
 }
@@ -635,7 +644,7 @@ RUN(run_fence_cost, bench_asym_cost(c->rtt_n * 10, 0))
 RUN(run_membarrier_cost, bench_asym_cost(c->block_n, 1))
 RUN(run_poll_rtt, bench_vbus_rtt(c->rtt_n, VBUS_WAIT_POLL, 0))
 RUN(run_block_rtt, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK, 0))
-RUN(run_block_rtt_asym, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK, VBUS_LINK_ASYM_BARRIER))
+RUN(run_block_rtt_sym, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK, VBUS_LINK_SYM_BARRIER))
 #undef RUN
 
 /* The virtqueue rows: one entry point (vq.c), the ring, mode, burst and message count named here. */
@@ -669,9 +678,10 @@ static void run_vb1(const struct bench_cfg *c, double out[2])
 	run_vb_stream(c->stream_n, 1, VBUS_WAIT_POLL, out);
 }
 
-static void run_vb1_asym(const struct bench_cfg *c, double out[2])
+/* the same link with full fences on every kick (no asymmetric barrier, SIG-14): what the default saves */
+static void run_vb1_sym(const struct bench_cfg *c, double out[2])
 {
-	struct stream_result s = bench_vbus_stream(c->stream_n, 1, VBUS_WAIT_POLL, VBUS_LINK_ASYM_BARRIER);
+	struct stream_result s = bench_vbus_stream(c->stream_n, 1, VBUS_WAIT_POLL, VBUS_LINK_SYM_BARRIER);
 
 	out[0] = s.rate;
 	out[1] = s.notif_per_msg;
@@ -726,9 +736,9 @@ static const struct measurement measurements[] = {
 	{ "vbus_stream_burst32_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 	{ "vbus_rtt_poll", "vbus RTT, poll", U_RTT_NS, 1, run_poll_rtt },
 	{ "vbus_rtt_block", "vbus RTT, block", U_RTT_NS, 1, run_block_rtt },
-	{ "vbus_stream_single_asym", "vbus stream, single, poll, asym barrier", U_MSGS_PER_S, 1, run_vb1_asym },
-	{ "vbus_stream_single_asym_notif", "  notifications per message", U_PER_MSG, 1, NULL },
-	{ "vbus_rtt_block_asym", "vbus RTT, block, asym barrier", U_RTT_NS, 1, run_block_rtt_asym },
+	{ "vbus_stream_single_sym", "vbus stream, single, poll, full fences", U_MSGS_PER_S, 1, run_vb1_sym },
+	{ "vbus_stream_single_sym_notif", "  notifications per message", U_PER_MSG, 1, NULL },
+	{ "vbus_rtt_block_sym", "vbus RTT, block, full fences", U_RTT_NS, 1, run_block_rtt_sym },
 	{ "vbus_stream_spin", "vbus saturated stream, default wait", U_MSGS_PER_S, 1, run_spin_stream },
 	{ "vbus_stream_spin_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 	{ "vbus_stream_block", "vbus saturated stream, sleep at once", U_MSGS_PER_S, 1, run_block_stream },
@@ -769,9 +779,9 @@ static const struct ratio_row ratios[] = {
 	{ "vbus_stream_block", "split_vq_stream_block", ">", 1 },
 	{ "vbus_stream_block", "packed_vq_stream_block", ">", 1 },
 	{ "split_vq_stream_block", "split_vq_burst32", NULL, 0 },
-	/* the asymmetric barrier (§1.3.2) against the same link with full fences, same run */
-	{ "vbus_stream_single_asym", "vbus_stream_single", NULL, 0 },
-	{ "vbus_rtt_block_asym", "vbus_rtt_block", NULL, 0 },
+	/* the default link (asymmetric barrier where membarrier() exists, §1.3.2) against full fences, same run */
+	{ "vbus_stream_single", "vbus_stream_single_sym", NULL, 0 },
+	{ "vbus_rtt_block", "vbus_rtt_block_sym", NULL, 0 },
 	/* asymmetric barrier break-even: kicks whose fence it saves per membarrier the receiver pays */
 	{ "membarrier_cost", "fence_cost", NULL, 0 },
 	{ "packed_vq_stream_block", "packed_vq_burst32", NULL, 0 },
@@ -816,6 +826,18 @@ static int target_met(const char *cmp, double x, double t)
 /* per row, the median over the repetitions of its batch figure (0: the row has none) */
 static double batch_val[NMEAS];
 
+/*
+ * --model: the parameters (a file, or measured in this process with --model auto), and per
+ * predicted figure (predicted[] below) and repetition the prediction and its ratio to that
+ * repetition's batch figure. With --model auto the line costs (line_transfer, line_stream: what
+ * moves with the vCPUs' placement, 65 ns vs 440 ns a round trip here within minutes) are measured
+ * again right before each run of a predicted row, and that run is predicted with them.
+ */
+static struct vm_params *model_p;
+static int model_auto, model_failed;
+static void model_rep(int row, int r, const double *v_rep, const double *vb_rep);
+static int model_row(int row);
+
 static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c, int reps)
 {
 	static double v[NMEAS][BENCH_MAX_REPS], vb[NMEAS][BENCH_MAX_REPS];
@@ -830,12 +852,30 @@ static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c
 			if (!measurements[i].run)
 				continue;
 			vbus_progress(&p, step, total, "rep %d/%d: %s", r + 1, reps, measurements[i].label);
+			int predicted_row = model_p && model_row(i);
+			if (predicted_row && model_auto) {
+				if (bench_predict_lines(model_p))
+					model_failed = 1;
+				else
+					fprintf(stderr,
+						"vbus-bench: --model auto: %s: line_transfer %llu, line_stream %llu\n",
+						measurements[i].key, (unsigned long long)model_p->v[VM_P_LINE_TRANSFER],
+						(unsigned long long)model_p->v[VM_P_LINE_STREAM]);
+			}
 			batch_figure = 0;
 			measurements[i].run(c, out);
 			v[i][r] = out[0];
 			vb[i][r] = batch_figure;
 			if (i + 1 < NMEAS && !measurements[i + 1].run)
 				v[i + 1][r] = out[1];
+			if (predicted_row) {
+				double vr[NMEAS], vbr[NMEAS];
+				for (int k = 0; k < NMEAS; k++) {
+					vr[k] = v[k][r];
+					vbr[k] = vb[k][r];
+				}
+				model_rep(i, r, vr, vbr);
+			}
 			step++;
 		}
 	}
@@ -928,7 +968,49 @@ static double pred_of(const struct bench_prediction *p, int i)
 	return *(const double *)((const char *)p + predicted[i].off);
 }
 
-static void print_model(const double *val, const struct bench_prediction *p, int json)
+/* per predicted figure: the prediction and pred / batch figure of each repetition */
+static double pred_rep[NPRED][BENCH_MAX_REPS], ratio_rep[NPRED][BENCH_MAX_REPS];
+static int pred_reps[NPRED];
+
+/* does a predicted figure belong to row @row's run (the row itself or its notifications row)? */
+static int model_row(int row)
+{
+	for (int i = 0; i < NPRED; i++) {
+		int k = meas_index(predicted[i].meas);
+		if (k == row || (k == row + 1 && !measurements[k].run))
+			return 1;
+	}
+	return 0;
+}
+
+/* the ratio of a prediction to a figure; both 0 (no notification predicted, none counted) agree */
+static double model_ratio(double pred, double meas)
+{
+	if (pred == 0 && meas == 0)
+		return 1;
+	return meas > 0 ? pred / meas : 0;
+}
+
+static void model_rep(int row, int r, const double *v_rep, const double *vb_rep)
+{
+	struct bench_prediction p;
+
+	if (bench_predict_params(model_p, &p)) {
+		model_failed = 1;
+		return;
+	}
+	for (int i = 0; i < NPRED; i++) {
+		int k = meas_index(predicted[i].meas);
+		if (!(k == row || (k == row + 1 && !measurements[k].run)))
+			continue;
+		double m = vb_rep[k] > 0 ? vb_rep[k] : v_rep[k];
+		pred_rep[i][r] = pred_of(&p, i);
+		ratio_rep[i][r] = model_ratio(pred_rep[i][r], m);
+		pred_reps[i] = r + 1;
+	}
+}
+
+static void print_model(const double *val, int json)
 {
 	int in = 0, judged = 0;
 
@@ -938,9 +1020,12 @@ static void print_model(const double *val, const struct bench_prediction *p, int
 		printf("\n%-50s %14s %14s %10s %14s %10s\n", "timing model (--model, goal pred/meas 0.75..1.25)",
 		       "predicted", "measured", "pred/meas", "mean", "pred/mean");
 	for (int i = 0; i < NPRED; i++) {
-		int k = meas_index(predicted[i].meas);
-		double mean = val[k], m = batch_val[k] > 0 ? batch_val[k] : mean, x = pred_of(p, i);
-		double r = m > 0 ? x / m : 0, rm = mean > 0 ? x / mean : 0;
+		int k = meas_index(predicted[i].meas), n = pred_reps[i];
+		double pr[BENCH_MAX_REPS], rr[BENCH_MAX_REPS];
+		memcpy(pr, pred_rep[i], sizeof(pr));
+		memcpy(rr, ratio_rep[i], sizeof(rr));
+		double mean = val[k], m = batch_val[k] > 0 ? batch_val[k] : mean, x = n ? median(pr, n) : 0;
+		double r = n ? median(rr, n) : 0, rm = model_ratio(x, mean);
 		int ok = r >= 1 - MODEL_TOL && r <= 1 + MODEL_TOL;
 
 		judged++;
@@ -960,14 +1045,16 @@ static void print_model(const double *val, const struct bench_prediction *p, int
 		}
 	}
 	if (json)
-		printf("\n },\n \"model_within_25pct\": %d, \"model_scenarios\": %d", in, judged);
+		printf("\n },\n \"model_within_25pct\": %d, \"model_scenarios\": %d, \"model_auto\": %s", in, judged,
+		       model_auto ? "true" : "false");
 	else
-		printf("model: %d of %d within +-25 %% (measured: the median batch of each run, median of the reps)\n",
-		       in, judged);
+		printf("model: %d of %d within +-25 %% (pred/meas: the median over the reps of each rep's prediction over its "
+		       "median batch%s)\n",
+		       in, judged, model_auto ? "; --model auto: line costs measured again before each run" : "");
 }
 
 static void print_json(const double *val, const struct ratio_out *ro, const struct bench_cfg *c, int reps, int quick,
-		       const char *model, const struct bench_prediction *pr)
+		       const char *model)
 {
 	int missed = 0;
 
@@ -1007,8 +1094,8 @@ static void print_json(const double *val, const struct ratio_out *ro, const stru
 		missed += rr->cmp && !ro[k].met;
 	}
 	printf("\n ],\n \"targets_missed\": %d", missed);
-	if (pr)
-		print_model(val, pr, 1);
+	if (model)
+		print_model(val, 1);
 	printf("}\n");
 }
 
@@ -1051,7 +1138,7 @@ static int plot_ratios(struct vbus_out *png, const struct ratio_out *ro, int rep
 
 static void usage(void)
 {
-	printf("usage: vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png] [--model PARAMS]\n"
+	printf("usage: vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png] [--model PARAMS|auto]\n"
 	       "       vbus-bench stress --help\n"
 	       "Benchmark (figures and same-run ratios, never pass/fail): the baselines (Lamport SPSC ring,\n"
 	       "one-line spin ping-pong, eventfd ping-pong, our split and packed virtqueues from the virtio\n"
@@ -1065,7 +1152,9 @@ static void usage(void)
 	       "  --quick          short runs, one repetition (a smoke run: figures are noisy)\n"
 	       "  --reps N         repetitions per figure, 1 to %d, the median is reported (default 3)\n"
 	       "  --plot FILE.png  also draw the ratios as a bar chart with gnuplot (folders created)\n"
-	       "  --model PARAMS   also print the timing model's prediction (a file from vbus-model calibrate)\n"
+	       "  --model PARAMS   also print the timing model's prediction (a file from vbus-model calibrate),\n"
+	       "                   or --model auto: calibrate in this process first, and measure the line costs\n"
+	       "                   again before each predicted run (the vCPUs' placement moves within minutes)\n"
 	       "Exit 0 (also when a target is missed), 1 when a vbus measurement failed or a file is bad,\n"
 	       "2 bad usage.\n",
 	       BENCH_MAX_REPS);
@@ -1130,8 +1219,15 @@ int main(int argc, char **argv)
 		reps = 1;
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	/* refuse bad files and a plot that cannot be drawn before measuring for minutes */
-	if (model && (vbus_check_input_file("vbus-bench", model, 1) || bench_predict(model, &pr)))
-		return VBUS_EXIT_FAIL;
+	struct vm_params mp;
+	if (model) {
+		model_auto = !strcmp(model, "auto");
+		if (model_auto ? bench_predict_auto(&mp)
+			       : vbus_check_input_file("vbus-bench", model, 1) || bench_predict_load(model, &mp) ||
+					 bench_predict_params(&mp, &pr))
+			return VBUS_EXIT_FAIL;
+		model_p = &mp;
+	}
 	if (plot) {
 		if (!have_gnuplot())
 			return vbus_fail("vbus-bench", "--plot", "gnuplot not found in PATH (scripts/deps.sh)");
@@ -1143,16 +1239,17 @@ int main(int argc, char **argv)
 	cfg.block_n = quick ? 2000 : 20000;
 	measure(val, ro, &cfg, reps);
 	if (json) {
-		print_json(val, ro, &cfg, reps, quick, model, model ? &pr : NULL);
+		print_json(val, ro, &cfg, reps, quick, model);
 	} else {
 		print_table(val, ro, &cfg, reps);
 		if (model)
-			print_model(val, &pr, 0);
+			print_model(val, 0);
 	}
-	int failed = 0;
+	int failed = model_failed;
+	if (model_failed)
+		fprintf(stderr, "vbus-bench: --model: a prediction failed\n");
 	for (int i = 0; i < NMEAS; i++)
-		if (measurements[i].vbus && measurements[i].unit != U_PER_MSG && !(val[i] > 0) &&
-		    !(asym_unavailable && strstr(measurements[i].key, "_asym"))) {
+		if (measurements[i].vbus && measurements[i].unit != U_PER_MSG && !(val[i] > 0)) {
 			fprintf(stderr, "vbus-bench: %s: measurement failed\n", measurements[i].key);
 			failed = 1;
 		}

@@ -40,6 +40,9 @@
 #define LINK_SPIN_MIN_NS VBUS_LINK_SPIN_MIN_NS
 #define LINK_SPIN_MAX_NS VBUS_LINK_SPIN_MAX_NS
 #define LINK_STAMP_MAX_NS 1000000000ull /* older than 1 s: not this wake-up's stamp (the budget is clamped anyway) */
+#define LINK_SAMPLE_FIRST 8		/* wake-ups measured before sampling slows down */
+#define LINK_SAMPLE_NS 1000000ull	/* then about one measured wake-up per ms */
+#define LINK_SAMPLE_EVERY_MAX 1024	/* and at least one per this many sleeps */
 #define LINK_POLL_YIELD 4096		/* busy-poll: sched_yield() after this many empty polls */
 
 struct vbus_link {
@@ -57,8 +60,14 @@ struct vbus_link {
 	u64 spin_ns;
 	bool spin_adaptive; /* spin_ns follows the measured wake-up cost */
 	u64 wake_ewma_ns;   /* average notify-to-running time, 0 = none measured yet */
-	u64 *stamp;	    /* the region's stamp line: [side] = when the peer last notified side */
+	u64 *stamp;	    /* the region's stamp line: [side] stamp, [2 + side] request (header comment) */
+	bool asked;	    /* our request for a stamp is up: the next wake-up is measured */
+	u32 samples;	    /* wake-ups measured (saturates at LINK_SAMPLE_FIRST) */
+	u32 sleeps;	    /* sleeps since the last measured one */
+	u32 every;	    /* then ask on every every-th sleep: about one per LINK_SAMPLE_NS */
+	u64 sample_at;	    /* when the last one was measured */
 	u32 threshold;	    /* event-index links: arm for this many (>= 1) */
+	u64 *hint;	    /* south: per slot, the offset the core validated there last (a prefetch hint) */
 	vbus_link_rx_fn rx_fn;
 	void *rx_arg;
 	struct vbus_link_stats st;
@@ -71,6 +80,30 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/*
+ * Copy a message into its slot buffer: up to 64 bytes (a line) inline, with
+ * overlapping fixed-size moves (no call into libc's size dispatch); longer
+ * ones with memcpy.
+ */
+static inline void link_copy(u8 *dst, const u8 *src, u32 len)
+{
+	if (len > 64) {
+		memcpy(dst, src, len);
+	} else if (len >= 32) {
+		__builtin_memcpy(dst, src, 32);
+		__builtin_memcpy(dst + len - 32, src + len - 32, 32);
+	} else if (len >= 16) {
+		__builtin_memcpy(dst, src, 16);
+		__builtin_memcpy(dst + len - 16, src + len - 16, 16);
+	} else if (len >= 8) {
+		__builtin_memcpy(dst, src, 8);
+		__builtin_memcpy(dst + len - 8, src + len - 8, 8);
+	} else {
+		while (len--)
+			*dst++ = *src++;
+	}
+}
+
 static u64 now_ns(void)
 {
 	struct timespec ts;
@@ -79,9 +112,25 @@ static u64 now_ns(void)
 	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/*
+ * Private memory of one side, written per message (counters, indices, hints),
+ * on cache lines of its own: the peer's side is usually allocated right next
+ * to it (same process, one after the other), and a shared line would move
+ * between the two CPUs on every message.
+ */
+static void *link_zalloc(size_t n)
+{
+	size_t sz = (n + 63) & ~(size_t)63;
+	void *p = aligned_alloc(64, sz);
+
+	if (p)
+		memset(p, 0, sz);
+	return p;
+}
+
 static struct vbus_link *link_alloc(void)
 {
-	struct vbus_link *l = calloc(1, sizeof(*l));
+	struct vbus_link *l = link_zalloc(sizeof(*l));
 	int i;
 
 	if (!l)
@@ -102,6 +151,7 @@ LINK_EXPORT void vbus_link_close(struct vbus_link *l)
 		return;
 	if (l->region)
 		munmap(l->region, l->size);
+	free(l->hint);
 	for (i = 0; i < VBUS_LINK_NFDS; i++)
 		if (l->fd[i] >= 0)
 			close(l->fd[i]);
@@ -109,9 +159,10 @@ LINK_EXPORT void vbus_link_close(struct vbus_link *l)
 }
 
 /*
- * The asymmetric barrier's receiver side (§1.3.2): a full barrier on every CPU
- * running a thread of a registered process, so the peer's plain (compiler
- * barrier) stores are ordered as if it had fenced. Registration was checked
+ * The asymmetric barrier's receiver side (§1.3.2 SIG-14, at MB-ENABLE): a full
+ * barrier on every CPU running a thread of a registered process, so a sender
+ * that read us disabled and skipped its fence has its work and dirty store
+ * visible before our E3 loads. Registration was checked
  * before the ring flag was set or accepted; should the call still fail, a local
  * full fence is the best left (not enough for the peer: it cannot fail once
  * registered, per membarrier(2)).
@@ -141,13 +192,17 @@ static u64 link_data_off(u32 count)
 LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_link **out)
 {
 	struct vbus_link *l;
+	bool asym;
 	int ret;
 
 	if (!p || !out || p->ring_count < VBUS_IOQ_MIN_COUNT || p->ring_count > VBUS_IOQ_MAX_COUNT ||
 	    (p->ring_count & (p->ring_count - 1)) || p->buf_size == 0 || p->buf_size > VBUS_IOQ_MAX_LEN ||
-	    (p->flags & ~(VBUS_LINK_EVENT_IDX | VBUS_LINK_ASYM_BARRIER)))
+	    (p->flags & ~(VBUS_LINK_EVENT_IDX | VBUS_LINK_ASYM_BARRIER | VBUS_LINK_SYM_BARRIER)) ||
+	    ((p->flags & VBUS_LINK_ASYM_BARRIER) && (p->flags & VBUS_LINK_SYM_BARRIER)))
 		return -EINVAL;
-	if ((p->flags & VBUS_LINK_ASYM_BARRIER) && link_asym_register())
+	/* SIG-14 by default where membarrier() can pay for it; required, or refused, on request */
+	asym = !(p->flags & VBUS_LINK_SYM_BARRIER) && !link_asym_register();
+	if ((p->flags & VBUS_LINK_ASYM_BARRIER) && !asym)
 		return -EOPNOTSUPP;
 	l = link_alloc();
 	if (!l)
@@ -174,8 +229,8 @@ LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_l
 	}
 	{
 		struct ioq_offer o = { .asym_mb = link_asym_mb };
-		u16 fl = ((p->flags & VBUS_LINK_EVENT_IDX) ? VBUS_IOQ_F_EVENT_IDX : 0) |
-			 ((p->flags & VBUS_LINK_ASYM_BARRIER) ? VBUS_IOQ_F_ASYM_MB : 0);
+		u16 fl =
+			((p->flags & VBUS_LINK_EVENT_IDX) ? VBUS_IOQ_F_EVENT_IDX : 0) | (asym ? VBUS_IOQ_F_ASYM_MB : 0);
 
 		ret = ioq_north_init_offer(&l->q, (struct vbus_ioq_ring *)l->region, p->ring_count, fl, 0, l->size, &o);
 	}
@@ -250,6 +305,7 @@ LINK_EXPORT int vbus_link_attach(const int fds[VBUS_LINK_NFDS], struct vbus_link
 		goto err_check;
 	l->rx_efd = l->fd[1];
 	l->tx_efd = l->fd[2];
+	l->hint = link_zalloc((size_t)l->q.cnt * sizeof(*l->hint)); /* NULL: no prefetch, nothing else changes */
 	/* the stamp line, only where it cannot overlap the ring south serves */
 	if (l->size - 64 >= VBUS_IOQ_RING_SIZE((u64)l->q.cnt))
 		l->stamp = (u64 *)(l->region + l->size - 64);
@@ -339,18 +395,40 @@ LINK_EXPORT uint64_t vbus_link_spin_budget(const struct vbus_link *l)
 }
 
 /*
- * A wake-up happened: fold its notify-to-running time into the adaptive spin
- * budget. @slept: when we entered read(). A stamp older than that belongs to a
- * notification that was already counted in the eventfd before we slept (the
- * peer notified while we ran a SIG-4 self-wakeup): that read returned at once
- * and measured nothing, so it is left out (it would inflate the budget by the
- * time we spent running, up to the clamp).
+ * The wake-up measurement is sampled: measuring costs clock reads and two
+ * transfers of the stamp line in a blocking round trip (about 1000 of 2000 CPU
+ * cycles per side from read() returning to the next write() here), so a side
+ * asks the peer for a stamp for its first LINK_SAMPLE_FIRST sleeps, then on
+ * every every-th sleep, every sized from the last two measurements to about one
+ * per LINK_SAMPLE_NS. The other sleeps touch neither the clock nor the stamp
+ * line. Called once per blocking wait; the request stays up (l->asked) until a
+ * wake-up is measured. Relaxed store: a hint for the peer, ordering nothing.
+ */
+static void link_sample_due(struct vbus_link *l)
+{
+	if (!l->stamp || l->asked)
+		return;
+	l->sleeps++;
+	if (l->samples >= LINK_SAMPLE_FIRST && l->sleeps < l->every)
+		return;
+	__atomic_store_n(&l->stamp[2 + l->q.side], 1, __ATOMIC_RELAXED);
+	l->asked = true;
+}
+
+/*
+ * A wake-up we asked a stamp for happened: fold its notify-to-running time into
+ * the adaptive spin budget and withdraw the request. @slept: when we entered
+ * read(). A stamp older than that belongs to a notification that was already
+ * counted in the eventfd before we slept (the peer notified while we ran a
+ * SIG-4 self-wakeup): that read returned at once and measured nothing, so it is
+ * left out (it would inflate the budget by the time we spent running, up to the
+ * clamp), and the request stays up for the next sleep.
  */
 static void link_wake_measured(struct vbus_link *l, u64 slept)
 {
 	u64 t, now, d;
 
-	if (!l->stamp)
+	if (!l->asked)
 		return;
 	/* relaxed: a hint written by the peer, range-checked below; orders nothing */
 	t = __atomic_load_n(&l->stamp[l->q.side], __ATOMIC_RELAXED);
@@ -361,6 +439,16 @@ static void link_wake_measured(struct vbus_link *l, u64 slept)
 	l->wake_ewma_ns = l->wake_ewma_ns ? (7 * l->wake_ewma_ns + d) / 8 : d;
 	if (l->spin_adaptive)
 		link_spin_from_ewma(l);
+	if (l->samples < LINK_SAMPLE_FIRST)
+		l->samples++;
+	/* sleeps per LINK_SAMPLE_NS at the rate since the last measurement, 1 .. LINK_SAMPLE_EVERY_MAX */
+	d = now - l->sample_at;
+	d = l->sample_at && d ? LINK_SAMPLE_NS * l->sleeps / d : LINK_SAMPLE_EVERY_MAX;
+	l->every = d < 1 ? 1 : d > LINK_SAMPLE_EVERY_MAX ? LINK_SAMPLE_EVERY_MAX : (u32)d;
+	l->sleeps = 0;
+	l->sample_at = now;
+	l->asked = false;
+	__atomic_store_n(&l->stamp[2 + l->q.side], 0, __ATOMIC_RELAXED);
 }
 
 static void link_notify(struct vbus_link *l, int kick)
@@ -369,7 +457,8 @@ static void link_notify(struct vbus_link *l, int kick)
 
 	if (kick == SHM_SIGNAL_NOTIFY) {
 		l->st.notifies++;
-		if (l->stamp) /* relaxed: a timing hint for the peer's spin budget, not ring state */
+		/* relaxed: a timing hint for the peer's spin budget, stamped only when the peer asked */
+		if (l->stamp && __atomic_load_n(&l->stamp[2 + VBUS_PEER(l->q.side)], __ATOMIC_RELAXED))
 			__atomic_store_n(&l->stamp[VBUS_PEER(l->q.side)], now_ns(), __ATOMIC_RELAXED);
 		/* a system call is a full barrier: I5 is ordered before it (§1.4) */
 		while (write(l->tx_efd, &one, sizeof(one)) < 0 && errno == EINTR)
@@ -419,7 +508,7 @@ LINK_EXPORT int vbus_link_send(struct vbus_link *l, const struct vbus_link_msg *
 			const struct vbus_link_msg *m = &msgs[sent + i];
 			u64 off = l->data_off + (u64)((l->q.idx + i) & mask) * stride;
 
-			memcpy(l->region + off, m->data, m->len);
+			link_copy(l->region + off, m->data, m->len);
 			d[i] = (struct ioq_desc_info){ .cookie = m->cookie, .offset = off, .len = m->len };
 		}
 		ret = ioq_push(&l->q, d, chunk);
@@ -427,8 +516,11 @@ LINK_EXPORT int vbus_link_send(struct vbus_link *l, const struct vbus_link_msg *
 			return ret;
 		sent += chunk;
 	}
-	if (sent)
+	if (sent) {
 		link_notify(l, ioq_kick(&l->q)); /* IOQ-6: one kick per batch */
+		/* the next message's buffer line, for writing: its ownership request overlaps our wait */
+		__builtin_prefetch(l->region + l->data_off + (u64)(l->q.idx & mask) * stride, 1);
+	}
 	return sent;
 }
 
@@ -441,6 +533,8 @@ static int pop_cb(void *arg, const struct ioq_desc_info *d, u32 *used)
 {
 	struct vbus_link *l = arg;
 
+	if (l->hint) /* d->cookie: the ring index (south); d->offset: checked inside the region */
+		l->hint[d->cookie & (l->q.cnt - 1)] = d->offset;
 	*used = l->rx_fn ? l->rx_fn(l->rx_arg, l->region + d->offset, d->len, d->cookie) : d->len;
 	return 0;
 }
@@ -470,6 +564,9 @@ static int south_drain(struct vbus_link *l)
 		l->st.messages += n;
 		/* IOQ-6: a completion kick per quarter ring, after its completions are published */
 		link_notify(l, ioq_kick(&l->q));
+		/* less than a chunk: all the index showed; pop again only if it moved (a hint, one load) */
+		if ((u32)n < chunk && !ioq_peer_moved(&l->q))
+			break;
 	}
 	return total;
 }
@@ -509,6 +606,8 @@ static int link_block(struct vbus_link *l, int (*drain)(struct vbus_link *l))
 	u64 slept;
 	int r;
 
+	/* once per wait, before enabling: a notification that finds us enabled may be the one to measure */
+	link_sample_due(l);
 	if (!l->enabled) {
 		l->enabled = true;
 		if (shm_signal_enable(&l->q.sig) == SHM_SIGNAL_SELF) /* SIG-4 */
@@ -526,7 +625,7 @@ static int link_block(struct vbus_link *l, int (*drain)(struct vbus_link *l))
 				l->resched = true;
 		}
 		if (!l->resched) {
-			slept = l->stamp ? now_ns() : 0;
+			slept = l->asked ? now_ns() : 0; /* the peer is not waiting for us yet */
 			if (read(l->rx_efd, &cnt, sizeof(cnt)) < 0) {
 				if (errno == EINTR)
 					continue;
@@ -552,7 +651,7 @@ static int link_block(struct vbus_link *l, int (*drain)(struct vbus_link *l))
 static int link_wait(struct vbus_link *l, enum vbus_wait mode, int (*drain)(struct vbus_link *l))
 {
 	u64 deadline = 0;
-	unsigned int spins = 0;
+	unsigned int spins = 0, k;
 	int n;
 
 	if (l->q.broken)
@@ -573,9 +672,24 @@ static int link_wait(struct vbus_link *l, enum vbus_wait mode, int (*drain)(stru
 			return n;
 		if (link_stopped(l))
 			return -EINTR;
-		cpu_relax();
-		if ((++spins & 63) != 0)
+		/* spin on the peer's index alone (a hint: drain fetches and checks it again) */
+		for (k = 0; k < 64; k++) {
+			cpu_relax();
+			if (ioq_peer_moved(&l->q))
+				break;
+		}
+		/*
+		 * South: the buffer the next slot named last time around the ring
+		 * (north's usual layout reuses it), fetched now so its miss overlaps
+		 * the pop's path to it. Not while spinning: that would take the line
+		 * from north between its write-prefetch and its write. A hint only:
+		 * an offset the core validated before, prefetched.
+		 */
+		if (k < 64 && l->hint)
+			__builtin_prefetch(l->region + l->hint[l->q.idx & (l->q.cnt - 1)]);
+		if (k < 64)
 			continue;
+		spins += 64;
 		if (mode == VBUS_WAIT_SPIN && now_ns() >= deadline)
 			return link_block(l, drain);
 		/* an oversubscribed machine: let the peer run instead of burning our slice */

@@ -46,9 +46,10 @@ struct vm_explore_cfg {
 	int lower_threshold;	/* event_idx: south starts armed for 2, then re-arms for 1 while asleep (MB-ARM) */
 	int elide_evidx;	/* event_idx: kicks elide anyway (violates SIG-12; shows why EVENT_IDX is excluded) */
 	unsigned plant;		/* VM_PLANT_*: a planted bug, to prove a check can fire (tests only); 0 = none */
-	int asym;	     /* asymmetric barriers (not in v2, a candidate): north's MB-PUBLISH/MB-INJECT are compiler
-			      * barriers, south's kept full barriers are membarrier(): they drain north's buffer too */
-	uint64_t max_states; /* give up (result -E2BIG) beyond this many states; 0 = 50 M */
+	int asym;		/* SIG-14 (§1.3.2): north's kick never elides and, reading south disabled after its
+				 * dirty store (IA), returns without a fence; south's MB-ENABLE is membarrier(): it
+				 * drains north's buffer too */
+	uint64_t max_states;	/* give up (result -E2BIG) beyond this many states; 0 = 50 M */
 	/* called every 65536 explored states with the states found so far and those explored (NULL: none) */
 	void (*progress)(void *arg, uint64_t found, uint64_t explored);
 	void *progress_arg;

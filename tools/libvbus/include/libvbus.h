@@ -39,13 +39,18 @@ enum vbus_wait {
 
 #define VBUS_LINK_EVENT_IDX (1u << 0) /* vbus_link_params.flags: ring uses the event index */
 /*
- * vbus_link_params.flags: the asymmetric barrier (spec §1.3.2, ring flag VBUS_IOQ_F_ASYM_MB): a
- * sender's kick pays a compiler barrier instead of a full fence, a receiver that enables, drains or
- * arms pays membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) (a few µs) instead. It pays on links whose
- * receivers rarely sleep (polling); vbus-bench prints the break-even. Needs membarrier's global
- * expedited command: vbus_link_create returns -EOPNOTSUPP without it, and an attach without it fails.
+ * The asymmetric barrier (spec §1.3.2 SIG-14, ring flag VBUS_IOQ_F_ASYM_MB) is the default where the
+ * kernel has membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED): a sender's kick toward a receiver that polls
+ * (notifications disabled) costs no fence, and a receiver pays one membarrier() (a few us) each time it
+ * enables notifications to sleep (VBUS_WAIT_BLOCK once, VBUS_WAIT_SPIN at each spin-to-sleep). A kick
+ * toward an enabled receiver pays the same full fence as without it. Without membarrier the link uses
+ * full fences only. vbus_link_params.flags:
+ *   VBUS_LINK_ASYM_BARRIER  require it: vbus_link_create returns -EOPNOTSUPP without membarrier;
+ *   VBUS_LINK_SYM_BARRIER   never use it: full fences on every kick (what vbus.ko and guest drivers do).
+ * South accepts a ring with the flag only when its kernel has the command (else attach fails).
  */
 #define VBUS_LINK_ASYM_BARRIER (1u << 1)
+#define VBUS_LINK_SYM_BARRIER (1u << 2)
 #define VBUS_LINK_NFDS 3 /* memfd, kick eventfd, call eventfd */
 
 struct vbus_link_params {

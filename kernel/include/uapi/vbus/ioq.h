@@ -43,7 +43,8 @@
 	(1u << 0) /* kicks are gated by the receiver's event index (02-ioq.md §2.7) */
 /* out-of-order completion by id through used[] (02-ioq.md §2.12) */
 #define VBUS_IOQ_F_OOO (1u << 1)
-/* asymmetric barrier: receivers pay membarrier() (01 §1.3.2) */
+/* asymmetric barrier: a receiver pays membarrier() when it enables, its peer no fence while it
+ * polls (01 §1.3.2) */
 #define VBUS_IOQ_F_ASYM_MB (1u << 2)
 #define VBUS_IOQ_F_KNOWN (VBUS_IOQ_F_EVENT_IDX | VBUS_IOQ_F_OOO | VBUS_IOQ_F_ASYM_MB)
 
