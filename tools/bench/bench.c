@@ -829,8 +829,8 @@ static double batch_val[NMEAS];
 /*
  * --model: the parameters (a file, or measured in this process with --model auto), and per
  * predicted figure (predicted[] below) and repetition the prediction and its ratio to that
- * repetition's batch figure. With --model auto the line costs (line_transfer, line_stream: what
- * moves with the vCPUs' placement, 65 ns vs 440 ns a round trip here within minutes) are measured
+ * repetition's batch figure. With --model auto the costs that move (line_transfer, line_stream: with
+ * the vCPUs' placement, 65 ns vs 440 ns a round trip here within minutes; wakeup: with the load) are measured
  * again right before each run of a predicted row, and that run is predicted with them.
  */
 static struct vm_params *model_p;
@@ -858,9 +858,10 @@ static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c
 					model_failed = 1;
 				else
 					fprintf(stderr,
-						"vbus-bench: --model auto: %s: line_transfer %llu, line_stream %llu\n",
+						"vbus-bench: --model auto: %s: line_transfer %llu, line_stream %llu, wakeup %llu\n",
 						measurements[i].key, (unsigned long long)model_p->v[VM_P_LINE_TRANSFER],
-						(unsigned long long)model_p->v[VM_P_LINE_STREAM]);
+						(unsigned long long)model_p->v[VM_P_LINE_STREAM],
+						(unsigned long long)model_p->v[VM_P_WAKEUP]);
 			}
 			batch_figure = 0;
 			measurements[i].run(c, out);
@@ -1050,7 +1051,8 @@ static void print_model(const double *val, int json)
 	else
 		printf("model: %d of %d within +-25 %% (pred/meas: the median over the reps of each rep's prediction over its "
 		       "median batch%s)\n",
-		       in, judged, model_auto ? "; --model auto: line costs measured again before each run" : "");
+		       in, judged,
+		       model_auto ? "; --model auto: line costs and wakeup measured again before each run" : "");
 }
 
 static void print_json(const double *val, const struct ratio_out *ro, const struct bench_cfg *c, int reps, int quick,
