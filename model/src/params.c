@@ -35,6 +35,9 @@ static const struct {
 	[VM_P_MOD_COUNT] = { "mod_count", 32 },
 	[VM_P_EVIDX_THRESHOLD] = { "evidx_threshold", 1 },
 	[VM_P_LINE_STREAM] = { "line_stream", 225 },
+	[VM_P_PRODUCE_PER_CALL] = { "produce_per_call", 0 },
+	[VM_P_HANDLER_PER_CALL] = { "handler_per_call", 0 },
+	[VM_P_MEMBARRIER] = { "membarrier", 2700 },
 };
 
 void vm_params_default(struct vm_params *p)

@@ -64,6 +64,8 @@ struct chan {
 	uint32_t *pver, *pseen; /* payload lines per slot (TIM-3) */
 	uint64_t rfo;		/* lines of the current batch the consumer held: the kick's fence waits for them */
 	uint64_t stall_t;	/* when the producer found the ring full */
+	uint64_t commit_t;	/* SIG-14 without a fence: when the last batch's stores have committed */
+	int prod_en;		/* SIG-14 completions: the producer's irq record is enabled (it waits blocked) */
 };
 
 struct sim {
@@ -244,6 +246,28 @@ static uint64_t notify_cost(const struct sim *s, const struct chan *c)
 	return P(s, DOORBELL);
 }
 
+/*
+ * TIM-3: the per-call CPU path (a send call, a drain pass) is charged on the one-way channel and on a
+ * ping-pong's request channel; the reply of a ping-pong stands for south's completion of the request
+ * (vbus-bench's RTT: north sends, south's drain pass completes it, north reads south's index), which
+ * makes no call of its own.
+ */
+static int per_call(const struct sim *s, const struct chan *c)
+{
+	return s->nch == 1 || c == &s->ch[0];
+}
+
+/*
+ * IOQ-13 (cfg->stable_desc): the producer stores only descriptor fields that change; libvbus's slots keep
+ * their buffer and length, so a descriptor line is written on the ring's first lap only (then neither
+ * an ownership request of the producer nor a miss of the consumer).
+ */
+static int desc_written(const struct sim *s, const struct chan *c, uint64_t seq)
+{
+	(void)c;
+	return !s->cfg->stable_desc || seq < s->cfg->ring_count;
+}
+
 /* ---- producer ---- */
 static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 {
@@ -252,6 +276,8 @@ static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 		c->prod_sched = 0;
 		return 0;
 	}
+	if (t < c->commit_t) /* SIG-14 without a fence: the previous batch's stores still wait (ev_kick) */
+		return push_ev(s, c->commit_t, EV_PRODUCE, (int)(c - s->ch));
 	if (!space) {
 		c->stalled = 1; /* the consumer's next pass reschedules us */
 		c->stall_t = t;
@@ -272,12 +298,14 @@ static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 	c->rfo = c->idx_seen == c->idx_ver ? 1 : 0;
 	for (uint64_t i = 0; i < k; i++) {
 		uint64_t slot = (c->pub + i) & (s->cfg->ring_count - 1), line = slot / DESC_PER_LINE;
-		if (c->dseen[line] == c->dver[line] && (i == 0 || slot % DESC_PER_LINE == 0))
+		if (c->dseen[line] == c->dver[line] && (i == 0 || slot % DESC_PER_LINE == 0) &&
+		    desc_written(s, c, c->pub + i))
 			c->rfo++;
 		if (s->cfg->payload_lines && c->pseen[slot] == c->pver[slot])
 			c->rfo += s->cfg->payload_lines;
 	}
-	uint64_t cost = k * P(s, PRODUCE_PER_MSG);
+	/* TIM-3 CPU path: one send call (produce_per_call) per batch; a ping-pong's reply is south's completion */
+	uint64_t cost = k * P(s, PRODUCE_PER_MSG) + (per_call(s, c) ? P(s, PRODUCE_PER_CALL) : 0);
 	s->busy[c->prod] = t + cost;
 	return push_ev(s, t + cost, EV_KICK, (int)(c - s->ch));
 }
@@ -290,7 +318,7 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 	const char *res;
 	for (uint64_t i = 0; i < k; i++) {
 		uint64_t slot = (c->pub + i) & (s->cfg->ring_count - 1);
-		if (i == 0 || slot % DESC_PER_LINE == 0)
+		if ((i == 0 || slot % DESC_PER_LINE == 0) && desc_written(s, c, c->pub + i))
 			c->dver[slot / DESC_PER_LINE]++;
 		c->pver[slot]++;
 	}
@@ -315,14 +343,38 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 		/* TIM-3 fence stall: the first full barrier waits for the batch's ownership requests */
 		uint64_t stall = c->rfo ? P(s, LINE_TRANSFER) + (c->rfo - 1) * P(s, LINE_STREAM) : 0;
 		c->rfo = 0;
-		if (elide) {
+		int asym = s->cfg->asym, injected = 0;
+		if (asym) {
+			/*
+			 * SIG-14 (§1.3.2, libvbus's default where membarrier() exists): K0 WMB-INJECT, I1 dirty = 1
+			 * always (no SIG-12 elision), IA the enabled load; a receiver that is not listening costs no
+			 * fence, so the batch's ownership requests overlap with whatever the producer does next
+			 * (no fence stall). A listening one: K2 MB-INJECT (with the stall) and K3 as below.
+			 */
+			cost += P(s, BARRIER_WRITE) + sig_access(s, c, c->prod, 1);
+			c->dirty = 1;
+			cost += sig_access(s, c, c->prod, 0); /* IA */
+			injected = 1;
+			if (c->en) {
+				cost += P(s, BARRIER_FULL) + stall; /* K2 MB-INJECT */
+				cost += sig_access(s, c, c->prod, 0) + sig_access(s, c, c->prod, 0);
+			} else {
+				/*
+				 * No fence waits for the ownership requests, but stores commit in order (TSO):
+				 * the batch's stores leave the store buffer once its lines are owned. The
+				 * buffer holds about one batch: the next batch starts when these committed.
+				 */
+				uint64_t from = t + cost > c->commit_t ? t + cost : c->commit_t;
+				c->commit_t = from + stall;
+			}
+		} else if (elide) {
 			cost += P(s, BARRIER_FULL) + stall + sig_access(s, c, c->prod, 0); /* K0 MB-PUBLISH, KE */
 			stall = 0;
 			elided = c->dirty;
 		} else {
 			cost += P(s, BARRIER_WRITE); /* K0 WMB-INJECT (free on TSO) */
 		}
-		if (!elided) {
+		if (!elided && !injected) {
 			/* K1 dirty = 1, K2 MB-INJECT, K3 loads. */
 			cost += sig_access(s, c, c->prod, 1);
 			c->dirty = 1;
@@ -416,12 +468,22 @@ static int gen_message(struct sim *s, struct chan *c, uint64_t t)
  */
 static uint64_t complete_kick(struct sim *s, struct chan *c, uint64_t t, uint64_t *resume)
 {
+	int cons = s->cfg->consumer;
+	int block =
+		c->stalled && (cons == VM_CONS_BLOCK || (cons == VM_CONS_SPIN && t > c->stall_t + P(s, SPIN_BUDGET)));
 	uint64_t cost = P(s, BARRIER_FULL) + P(s, SHM_ACCESS); /* K0 MB-PUBLISH, KE */
+	if (s->cfg->asym) {
+		/* SIG-14: K0 WMB, I1, IA; the full fence only when the producer listens (it waited blocked
+		 * once: a blocking waiter stays enabled, a spinning one disables again) */
+		if (block)
+			c->prod_en = 1;
+		else if (cons != VM_CONS_BLOCK)
+			c->prod_en = 0;
+		cost = 2 * P(s, SHM_ACCESS) + (c->prod_en ? P(s, BARRIER_FULL) + P(s, SHM_ACCESS) : 0);
+	}
 	*resume = 0;
 	if (!c->stalled)
 		return cost;
-	int cons = s->cfg->consumer;
-	int block = cons == VM_CONS_BLOCK || (cons == VM_CONS_SPIN && t > c->stall_t + P(s, SPIN_BUDGET));
 	if (!block) {
 		*resume = t + cost + P(s, LINE_TRANSFER); /* the producer sees the new index */
 		return cost;
@@ -442,6 +504,8 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 	*got = n;
 	if (!n)
 		return 0;
+	if (per_call(s, c))
+		cost += P(s, HANDLER_PER_CALL); /* TIM-3 CPU path: one drain pass */
 	if (c->idx_seen != c->idx_ver) {
 		cost += P(s, LINE_TRANSFER); /* the producer's index line */
 		c->idx_seen = c->idx_ver;
@@ -638,7 +702,7 @@ static int ev_poll(struct sim *s, struct chan *c, uint64_t t)
 	if (shm_family(s)) {
 		cost += sig_access(s, c, c->cons, 1); /* E1 */
 		c->en = 1;
-		cost += P(s, BARRIER_FULL);					     /* E2 MB-ENABLE */
+		cost += s->cfg->asym ? P(s, MEMBARRIER) : P(s, BARRIER_FULL); /* E2 MB-ENABLE (SIG-14: membarrier()) */
 		cost += sig_access(s, c, c->cons, 0) + sig_access(s, c, c->cons, 0); /* E3 */
 		s->busy[c->cons] = t + cost;
 		if (c->dirty || c->pend) {
@@ -762,9 +826,17 @@ static int chan_init(struct sim *s, struct chan *c, int prod, const char *obj, u
 		c->en = 0;
 		return push_ev(s, cfg->p.v[VM_P_POLL_INTERVAL], EV_POLL, (int)(c - s->ch));
 	}
+	c->event = cfg->p.v[VM_P_EVIDX_THRESHOLD] - 1;
+	if (cfg->consumer == VM_CONS_SPIN) {
+		/* spin-then-block starts spinning with notifications off (libvbus's VBUS_WAIT_SPIN: it polls
+		 * for its budget before it first enables and sleeps) */
+		c->cst = CS_SPINNING;
+		c->en = 0;
+		c->spin_end = cfg->p.v[VM_P_SPIN_BUDGET];
+		return push_ev(s, cfg->p.v[VM_P_POLL_INTERVAL], EV_POLL, (int)(c - s->ch));
+	}
 	c->cst = CS_BLOCKED;
 	c->en = 1;
-	c->event = cfg->p.v[VM_P_EVIDX_THRESHOLD] - 1;
 	return 0;
 }
 

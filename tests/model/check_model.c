@@ -575,6 +575,127 @@ START_TEST(pingpong_none_matches_closed_form)
 }
 END_TEST
 
+/*
+ * TIM-3 per-call CPU path: a ping-pong's round trip is north's send call and south's drain pass (the
+ * reply stands for south's completion, no call of its own): produce_per_call and handler_per_call add
+ * once each to the closed form; a one-way stream pays produce_per_call per batch.
+ */
+START_TEST(per_call_costs_once_per_round_trip)
+{
+	struct vm_sim_cfg c;
+	struct vm_report r;
+	char err[256];
+	vm_sim_cfg_default(&c);
+	c.mitigation = VM_MIT_NONE;
+	c.messages = 50;
+	ck_assert_int_eq(vm_param_parse(&c.p, "produce_per_call=70", err, sizeof(err)), 0);
+	ck_assert_int_eq(vm_param_parse(&c.p, "handler_per_call=900", err, sizeof(err)), 0);
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	uint64_t rtt = 2 * closed_form_half(&c.p, c.p.v[VM_P_DOORBELL]) + 70 + 900;
+	ck_assert_uint_eq(r.lat_p50, rtt);
+	ck_assert_uint_eq(r.lat_max, rtt);
+	/* a polling stream whose producer is the bottleneck: produce_per_call C per batch of B, nothing else */
+	vm_sim_cfg_default(&c);
+	for (int i = 0; i < VM_NPARAMS; i++)
+		c.p.v[i] = 0;
+	c.p.v[VM_P_POLL_INTERVAL] = c.p.v[VM_P_EVIDX_THRESHOLD] = 1;
+	c.p.v[VM_P_PRODUCE_PER_CALL] = 300;
+	c.workload = VM_WL_STREAM;
+	c.consumer = VM_CONS_POLL;
+	c.s2n = 0;
+	c.batch = 4;
+	c.ring_count = 64;
+	c.messages = 400;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_eq(r.messages, 400);
+	/* the last batch is published at 100 x 300; the poller sees it within one poll_interval */
+	ck_assert_uint_ge(r.cycles, 100 * 300);
+	ck_assert_uint_le(r.cycles, 100 * 300 + 1);
+}
+END_TEST
+
+/* spin-then-block starts spinning (libvbus's VBUS_WAIT_SPIN): a stream that never outlasts the budget
+ * sends no notification at all */
+START_TEST(spin_then_block_starts_spinning)
+{
+	struct vm_sim_cfg c;
+	struct vm_report r;
+	vm_sim_cfg_default(&c);
+	c.workload = VM_WL_STREAM;
+	c.consumer = VM_CONS_SPIN;
+	c.s2n = 0;
+	c.batch = 32;
+	c.ring_count = 1024;
+	c.messages = 20000;
+	c.completions = 1;
+	c.payload_lines = 1;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_eq(r.messages, 20000);
+	ck_assert_uint_eq(r.doorbells + r.interrupts, 0);
+}
+END_TEST
+
+static void zero_stream(struct vm_sim_cfg *c)
+{
+	vm_sim_cfg_default(c);
+	for (int i = 0; i < VM_NPARAMS; i++)
+		c->p.v[i] = 0;
+	c->p.v[VM_P_POLL_INTERVAL] = c->p.v[VM_P_EVIDX_THRESHOLD] = 1;
+	c->workload = VM_WL_STREAM;
+	c->consumer = VM_CONS_POLL;
+	c->s2n = 0;
+	c->completions = 1;
+}
+
+/*
+ * SIG-14 and IOQ-13 as libvbus runs them (ring's 08:49 landing): toward a polling receiver a kick has no
+ * fence; descriptors are written on the first lap only; without a fence the batch's ownership requests
+ * still hold the next batch (stores commit in order).
+ */
+START_TEST(asym_kick_and_stable_descriptors)
+{
+	struct vm_sim_cfg c;
+	struct vm_report r, r1;
+	/* a fence of 1000 per kick: 64 kicks pay it symmetric; asymmetric, a polling receiver costs none */
+	zero_stream(&c);
+	c.p.v[VM_P_BARRIER_FULL] = 1000;
+	c.batch = 4;
+	c.ring_count = 64;
+	c.messages = 256;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_ge(r.cycles, 64 * 1000);
+	c.asym = 1;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_eq(r.messages, 256);
+	ck_assert_uint_lt(r.cycles, 1000);
+	/* 4 laps of a 16-slot ring (4 descriptor lines) in batches of 4: stable descriptors are missed on
+	 * the first lap only, 3 laps x 4 lines x line_stream less */
+	zero_stream(&c);
+	c.asym = 1;
+	c.p.v[VM_P_LINE_STREAM] = c.p.v[VM_P_LINE_TRANSFER] = 1000;
+	c.batch = 4;
+	c.ring_count = 16;
+	c.messages = 64;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	c.stable_desc = 1;
+	ck_assert_int_eq(vm_sim_run(&c, &r1), 0);
+	ck_assert_uint_eq(r.messages, 64);
+	ck_assert_uint_eq(r1.messages, 64);
+	ck_assert_uint_eq(r.cycles - r1.cycles, 3 * 4 * 1000);
+	/* single messages, line_transfer L alone: the consumer reads the index line between most
+	 * publishes, so most batches wait L for its ownership before the next starts (else ~0) */
+	zero_stream(&c);
+	c.asym = c.stable_desc = 1;
+	c.p.v[VM_P_LINE_TRANSFER] = 500;
+	c.batch = 1;
+	c.ring_count = 64;
+	c.messages = 1000;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_eq(r.messages, 1000);
+	ck_assert_uint_ge(r.cycles, 1000 * 500 / 2);
+}
+END_TEST
+
 START_TEST(mitigation_never_notifies_more)
 {
 	for (int w = 0; w < VM_WL_COUNT; w++) {
@@ -751,6 +872,9 @@ static Suite *model_suite(void)
 	tcase_add_test(tim, polling_consumer_gets_no_notification);
 	tcase_add_test(tim, timing_rejects_bad_config);
 	tcase_add_test(tim, stream_completions_by_hand);
+	tcase_add_test(tim, per_call_costs_once_per_round_trip);
+	tcase_add_test(tim, spin_then_block_starts_spinning);
+	tcase_add_test(tim, asym_kick_and_stable_descriptors);
 	suite_add_tcase(s, tim);
 	return s;
 }

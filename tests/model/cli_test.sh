@@ -165,7 +165,7 @@ calibrate)
 import json, sys
 d = json.load(open(sys.argv[1]))
 names = ["line_transfer", "line_stream", "barrier_full", "doorbell", "wakeup", "produce_per_msg",
-         "handler_per_msg", "poll_interval"]
+         "handler_per_msg", "poll_interval", "produce_per_call", "handler_per_call", "membarrier"]
 for n in names:
     v, (lo, hi) = d[n], d["spread"][n]
     assert isinstance(v, int) and lo <= v <= hi, "%s = %s outside its spread [%s, %s]" % (n, v, lo, hi)
@@ -175,6 +175,11 @@ assert c["reps"] == 3 and c["batches"] > 0 and "load_1min_before" in c and "load
 assert d["line_transfer"] > 0 and d["wakeup"] > 0 and d["poll_interval"] >= 1, d
 print("format ok")
 PY
+	# the CPU path is libvbus's own: vbus-model also links the explorer's instrumented copy of libvbus.c
+	# (vbus_explore_core) under the same names, which a direct call would time instead
+	cat "$work/err"
+	grep -Eq '^vbus-model calibrate: CPU path timed through .*/libvbus\.so(\.[0-9]+)*$' "$work/err" ||
+		fail "the CPU path was not timed through libvbus.so"
 	"$bin" params --params "$work/cal/p.json" >"$work/echo" || fail "params refused calibrate's file"
 	lt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["line_transfer"])' "$work/cal/p.json")
 	grep -q "\"line_transfer\": $lt," "$work/echo" || fail "--params did not take line_transfer $lt"
@@ -195,6 +200,24 @@ PY
 		fi
 	done
 	"$bin" calibrate --reps 0 2>/dev/null; [ $? -eq 2 ] || fail "calibrate --reps 0 must exit 2"
+	if [ -n "${3:-}" ]; then
+		# --model auto: calibrated in vbus-bench's own process, every scenario predicted (a number > 0,
+		# or 0 notifications), the line costs measured again before each predicted run
+		"$3" --quick --model auto --json >"$work/auto.json" 2>"$work/auto.err" ||
+			fail "vbus-bench --quick --model auto exited $?: $(tail -3 "$work/auto.err")"
+		grep -c 'line_transfer [1-9][0-9]*, line_stream [0-9]*, wakeup [1-9][0-9]*$' "$work/auto.err" | grep -qx 6 ||
+			fail "not 6 line re-measurements (one per predicted run): $(cat "$work/auto.err")"
+		python3 - "$work/auto.json" <<'PY' || fail "vbus-bench --model auto: bad model section"
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = d["model"]
+assert d["model_auto"] is True and d["model_scenarios"] == len(m) == 8, (d["model_auto"], len(m))
+for k, v in m.items():
+    assert v["predicted"] > 0 or k.endswith("_notif"), (k, v)
+    assert v["ratio"] >= 0 and isinstance(v["within_25pct"], bool), (k, v)
+print("auto ok:", {k: round(v["ratio"], 3) for k, v in m.items()})
+PY
+	fi
 	;;
 sweep)
 	(cd "$work" && "$bin" sweep --loads 0.1,1 --messages 500) || fail "sweep exited non-zero"

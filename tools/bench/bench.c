@@ -7,7 +7,7 @@
  * runs. The figures are one table, `measurements[]`, and the same-run ratios
  * another, `ratios[]`: a new baseline is a row in each (plus its run function).
  *
- *   vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png] [--model PARAMS]
+ *   vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png] [--model PARAMS|auto]
  *   vbus-bench stress [--mode threads|procs|both] [--messages N] [--seed S]
  */
 #define _GNU_SOURCE
@@ -30,6 +30,7 @@
 #include "libvbus.h"
 #include "bench.h"
 #include "vbus_cli.h"
+#include "vbusmodel/timing.h"
 
 #define MSG 64
 #define RING 1024
@@ -877,6 +878,18 @@ static int target_met(const char *cmp, double x, double t)
 /* per row, the median over the repetitions of its batch figure (0: the row has none) */
 static double batch_val[NMEAS];
 
+/*
+ * --model: the parameters (a file, or measured in this process with --model auto), and per
+ * predicted figure (predicted[] below) and repetition the prediction and its ratio to that
+ * repetition's batch figure. With --model auto the costs that move (line_transfer, line_stream: with
+ * the vCPUs' placement, 65 ns vs 440 ns a round trip here within minutes; wakeup: with the load) are measured
+ * again right before each run of a predicted row, and that run is predicted with them.
+ */
+static struct vm_params *model_p;
+static int model_auto, model_failed;
+static void model_rep(int row, int r, const double *v_rep, const double *vb_rep);
+static int model_row(int row);
+
 static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c, int reps)
 {
 	static double v[NMEAS][BENCH_MAX_REPS], vb[NMEAS][BENCH_MAX_REPS];
@@ -891,12 +904,31 @@ static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c
 			if (!measurements[i].run)
 				continue;
 			vbus_progress(&p, step, total, "rep %d/%d: %s", r + 1, reps, measurements[i].label);
+			int predicted_row = model_p && model_row(i);
+			if (predicted_row && model_auto) {
+				if (bench_predict_lines(model_p))
+					model_failed = 1;
+				else
+					fprintf(stderr,
+						"vbus-bench: --model auto: %s: line_transfer %llu, line_stream %llu, wakeup %llu\n",
+						measurements[i].key, (unsigned long long)model_p->v[VM_P_LINE_TRANSFER],
+						(unsigned long long)model_p->v[VM_P_LINE_STREAM],
+						(unsigned long long)model_p->v[VM_P_WAKEUP]);
+			}
 			batch_figure = 0;
 			measurements[i].run(c, out);
 			v[i][r] = out[0];
 			vb[i][r] = batch_figure;
 			if (i + 1 < NMEAS && !measurements[i + 1].run)
 				v[i + 1][r] = out[1];
+			if (predicted_row) {
+				double vr[NMEAS], vbr[NMEAS];
+				for (int k = 0; k < NMEAS; k++) {
+					vr[k] = v[k][r];
+					vbr[k] = vb[k][r];
+				}
+				model_rep(i, r, vr, vbr);
+			}
 			step++;
 		}
 	}
@@ -989,7 +1021,49 @@ static double pred_of(const struct bench_prediction *p, int i)
 	return *(const double *)((const char *)p + predicted[i].off);
 }
 
-static void print_model(const double *val, const struct bench_prediction *p, int json)
+/* per predicted figure: the prediction and pred / batch figure of each repetition */
+static double pred_rep[NPRED][BENCH_MAX_REPS], ratio_rep[NPRED][BENCH_MAX_REPS];
+static int pred_reps[NPRED];
+
+/* does a predicted figure belong to row @row's run (the row itself or its notifications row)? */
+static int model_row(int row)
+{
+	for (int i = 0; i < NPRED; i++) {
+		int k = meas_index(predicted[i].meas);
+		if (k == row || (k == row + 1 && !measurements[k].run))
+			return 1;
+	}
+	return 0;
+}
+
+/* the ratio of a prediction to a figure; both 0 (no notification predicted, none counted) agree */
+static double model_ratio(double pred, double meas)
+{
+	if (pred == 0 && meas == 0)
+		return 1;
+	return meas > 0 ? pred / meas : 0;
+}
+
+static void model_rep(int row, int r, const double *v_rep, const double *vb_rep)
+{
+	struct bench_prediction p;
+
+	if (bench_predict_params(model_p, &p)) {
+		model_failed = 1;
+		return;
+	}
+	for (int i = 0; i < NPRED; i++) {
+		int k = meas_index(predicted[i].meas);
+		if (!(k == row || (k == row + 1 && !measurements[k].run)))
+			continue;
+		double m = vb_rep[k] > 0 ? vb_rep[k] : v_rep[k];
+		pred_rep[i][r] = pred_of(&p, i);
+		ratio_rep[i][r] = model_ratio(pred_rep[i][r], m);
+		pred_reps[i] = r + 1;
+	}
+}
+
+static void print_model(const double *val, int json)
 {
 	int in = 0, judged = 0;
 
@@ -999,9 +1073,12 @@ static void print_model(const double *val, const struct bench_prediction *p, int
 		printf("\n%-50s %14s %14s %10s %14s %10s\n", "timing model (--model, goal pred/meas 0.75..1.25)",
 		       "predicted", "measured", "pred/meas", "mean", "pred/mean");
 	for (int i = 0; i < NPRED; i++) {
-		int k = meas_index(predicted[i].meas);
-		double mean = val[k], m = batch_val[k] > 0 ? batch_val[k] : mean, x = pred_of(p, i);
-		double r = m > 0 ? x / m : 0, rm = mean > 0 ? x / mean : 0;
+		int k = meas_index(predicted[i].meas), n = pred_reps[i];
+		double pr[BENCH_MAX_REPS], rr[BENCH_MAX_REPS];
+		memcpy(pr, pred_rep[i], sizeof(pr));
+		memcpy(rr, ratio_rep[i], sizeof(rr));
+		double mean = val[k], m = batch_val[k] > 0 ? batch_val[k] : mean, x = n ? median(pr, n) : 0;
+		double r = n ? median(rr, n) : 0, rm = model_ratio(x, mean);
 		int ok = r >= 1 - MODEL_TOL && r <= 1 + MODEL_TOL;
 
 		judged++;
@@ -1021,14 +1098,17 @@ static void print_model(const double *val, const struct bench_prediction *p, int
 		}
 	}
 	if (json)
-		printf("\n },\n \"model_within_25pct\": %d, \"model_scenarios\": %d", in, judged);
+		printf("\n },\n \"model_within_25pct\": %d, \"model_scenarios\": %d, \"model_auto\": %s", in, judged,
+		       model_auto ? "true" : "false");
 	else
-		printf("model: %d of %d within +-25 %% (measured: the median batch of each run, median of the reps)\n",
-		       in, judged);
+		printf("model: %d of %d within +-25 %% (pred/meas: the median over the reps of each rep's prediction over its "
+		       "median batch%s)\n",
+		       in, judged,
+		       model_auto ? "; --model auto: line costs and wakeup measured again before each run" : "");
 }
 
 static void print_json(const double *val, const struct ratio_out *ro, const struct bench_cfg *c, int reps, int quick,
-		       const char *model, const struct bench_prediction *pr)
+		       const char *model)
 {
 	int missed = 0;
 
@@ -1068,8 +1148,8 @@ static void print_json(const double *val, const struct ratio_out *ro, const stru
 		missed += rr->cmp && !ro[k].met;
 	}
 	printf("\n ],\n \"targets_missed\": %d", missed);
-	if (pr)
-		print_model(val, pr, 1);
+	if (model)
+		print_model(val, 1);
 	printf("}\n");
 }
 
@@ -1112,7 +1192,7 @@ static int plot_ratios(struct vbus_out *png, const struct ratio_out *ro, int rep
 
 static void usage(void)
 {
-	printf("usage: vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png] [--model PARAMS]\n"
+	printf("usage: vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png] [--model PARAMS|auto]\n"
 	       "       vbus-bench stress --help\n"
 	       "Benchmark (figures and same-run ratios, never pass/fail): the baselines (Lamport SPSC ring,\n"
 	       "one-line spin ping-pong, eventfd ping-pong, our split and packed virtqueues from the virtio\n"
@@ -1126,7 +1206,9 @@ static void usage(void)
 	       "  --quick          short runs, one repetition (a smoke run: figures are noisy)\n"
 	       "  --reps N         repetitions per figure, 1 to %d, the median is reported (default 3)\n"
 	       "  --plot FILE.png  also draw the ratios as a bar chart with gnuplot (folders created)\n"
-	       "  --model PARAMS   also print the timing model's prediction (a file from vbus-model calibrate)\n"
+	       "  --model PARAMS   also print the timing model's prediction (a file from vbus-model calibrate),\n"
+	       "                   or --model auto: calibrate in this process first, and measure the line costs\n"
+	       "                   again before each predicted run (the vCPUs' placement moves within minutes)\n"
 	       "Exit 0 (also when a target is missed), 1 when a vbus measurement failed or a file is bad,\n"
 	       "2 bad usage.\n",
 	       BENCH_MAX_REPS);
@@ -1191,8 +1273,15 @@ int main(int argc, char **argv)
 		reps = 1;
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	/* refuse bad files and a plot that cannot be drawn before measuring for minutes */
-	if (model && (vbus_check_input_file("vbus-bench", model, 1) || bench_predict(model, &pr)))
-		return VBUS_EXIT_FAIL;
+	struct vm_params mp;
+	if (model) {
+		model_auto = !strcmp(model, "auto");
+		if (model_auto ? bench_predict_auto(&mp)
+			       : vbus_check_input_file("vbus-bench", model, 1) || bench_predict_load(model, &mp) ||
+					 bench_predict_params(&mp, &pr))
+			return VBUS_EXIT_FAIL;
+		model_p = &mp;
+	}
 	if (plot) {
 		if (!have_gnuplot())
 			return vbus_fail("vbus-bench", "--plot", "gnuplot not found in PATH (scripts/deps.sh)");
@@ -1204,13 +1293,15 @@ int main(int argc, char **argv)
 	cfg.block_n = quick ? 2000 : 20000;
 	measure(val, ro, &cfg, reps);
 	if (json) {
-		print_json(val, ro, &cfg, reps, quick, model, model ? &pr : NULL);
+		print_json(val, ro, &cfg, reps, quick, model);
 	} else {
 		print_table(val, ro, &cfg, reps);
 		if (model)
-			print_model(val, &pr, 0);
+			print_model(val, 0);
 	}
-	int failed = 0;
+	int failed = model_failed;
+	if (model_failed)
+		fprintf(stderr, "vbus-bench: --model: a prediction failed\n");
 	for (int i = 0; i < NMEAS; i++)
 		if (measurements[i].vbus && measurements[i].unit != U_PER_MSG && !(val[i] > 0)) {
 			fprintf(stderr, "vbus-bench: %s: measurement failed\n", measurements[i].key);

@@ -32,8 +32,15 @@ struct bench_prediction {
 	double poll_rtt, block_rtt; /* ns */
 	double spin_stream, spin_notif, block_stream, block_notif;
 };
-/* Predict every vbus scenario from the parameter file @path; 0 or -1 (message printed). */
-int bench_predict(const char *path, struct bench_prediction *pr);
+struct vm_params;
+/* The parameter file @path (vbus-model calibrate writes one) into *p; 0 or -1 (message printed). */
+int bench_predict_load(const char *path, struct vm_params *p);
+/* --model auto: calibrate in this process (vm_calibrate) into *p; 0 or -1 (message printed). */
+int bench_predict_auto(struct vm_params *p);
+/* Re-measure the placement-dependent line costs (line_transfer, line_stream) into *p; 0 or -1. */
+int bench_predict_lines(struct vm_params *p);
+/* Predict every vbus scenario with the parameters *p; 0 or -1 (message printed). */
+int bench_predict_params(const struct vm_params *p, struct bench_prediction *pr);
 /* vbus-bench stress [args] (argv[0] is "stress"): the stress workload; process exit status. */
 int stress_main(int argc, char **argv);
 

@@ -8,14 +8,27 @@
  * blocking or spinning, completions on (a producer on a full ring waits in the same mode, TIM-3), the
  * spin budget libvbus's adaptive one (the wake-up cost). Cycles are of the model's nominal 3 GHz core.
  */
+#define _GNU_SOURCE
 #include <stdio.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <string.h>
 
+#include "vbusmodel/calib.h"
 #include "vbusmodel/timing.h"
 #include "bench.h"
 #include "libvbus.h"
 
 #define PRED_GHZ 3.0
+
+/* libvbus's default barrier: SIG-14 (asymmetric) where the kernel has membarrier's global expedited command */
+static int pred_asym(void)
+{
+	long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+
+	return cmds > 0 && (cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED);
+}
 
 static int pred_run(const struct vm_params *p, int workload, int consumer, uint32_t batch, uint32_t ring,
 		    uint64_t messages, struct vm_report *r)
@@ -33,6 +46,8 @@ static int pred_run(const struct vm_params *p, int workload, int consumer, uint3
 	c.s2n = 0;	     /* north -> south, like vbus_link_send */
 	c.payload_lines = 1; /* 64-byte messages */
 	c.completions = 1;   /* completion kicks; a producer on a full ring waits in the same mode */
+	c.stable_desc = 1;   /* IOQ-13: libvbus's slots keep their buffer and length */
+	c.asym = pred_asym();
 	return vm_sim_run(&c, r);
 }
 
@@ -41,18 +56,48 @@ static double rate(const struct vm_report *r)
 	return r->throughput * PRED_GHZ * 1e9 / 1000.0; /* messages per 1000 cycles -> per second */
 }
 
-int bench_predict(const char *path, struct bench_prediction *pr)
+int bench_predict_load(const char *path, struct vm_params *p)
 {
-	struct vm_params p;
-	struct vm_report r;
 	char err[256];
-	int rc;
 
-	vm_params_default(&p);
-	if (vm_params_load_json(&p, path, err, sizeof(err))) {
+	vm_params_default(p);
+	if (vm_params_load_json(p, path, err, sizeof(err))) {
 		fprintf(stderr, "vbus-bench: --model %s: %s\n", path, err);
 		return -1;
 	}
+	return 0;
+}
+
+int bench_predict_auto(struct vm_params *p)
+{
+	struct vm_cal cal;
+	char err[256];
+
+	vm_params_default(p);
+	fprintf(stderr, "vbus-bench: --model auto: calibrating (vbus-model calibrate's measurements, this process)\n");
+	if (vm_calibrate(3, 0, &cal, err, sizeof(err))) {
+		fprintf(stderr, "vbus-bench: --model auto: %s\n", err);
+		return -1;
+	}
+	vm_cal_apply(&cal, p);
+	return 0;
+}
+
+int bench_predict_lines(struct vm_params *p)
+{
+	if (vm_calibrate_lines(p, 40)) {
+		fprintf(stderr, "vbus-bench: --model auto: cannot re-measure the line costs\n");
+		return -1;
+	}
+	return 0;
+}
+
+int bench_predict_params(const struct vm_params *prm, struct bench_prediction *pr)
+{
+	struct vm_params p = *prm;
+	struct vm_report r;
+	int rc;
+
 	/*
 	 * libvbus's default wait spins for the wake-up cost it measures (the adaptive budget, clamped to
 	 * VBUS_LINK_SPIN_MIN_NS .. _MAX_NS): the model's spin-then-block budget is then the wake-up
@@ -84,6 +129,6 @@ int bench_predict(const char *path, struct bench_prediction *pr)
 	pr->block_notif = r.notif_per_msg;
 	return 0;
 fail:
-	fprintf(stderr, "vbus-bench: --model %s: the timing model failed (%d)\n", path, rc);
+	fprintf(stderr, "vbus-bench: --model: the timing model failed (%d)\n", rc);
 	return -1;
 }

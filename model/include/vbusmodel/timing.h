@@ -34,6 +34,9 @@ enum vm_param {
 	VM_P_MOD_COUNT,
 	VM_P_EVIDX_THRESHOLD,
 	VM_P_LINE_STREAM,
+	VM_P_PRODUCE_PER_CALL,
+	VM_P_HANDLER_PER_CALL,
+	VM_P_MEMBARRIER,
 	VM_NPARAMS
 };
 
@@ -79,6 +82,8 @@ struct vm_sim_cfg {
 	int doorbell_traps;	/* north->south doorbells cost vm_exit instead of doorbell */
 	uint32_t payload_lines; /* TIM-3: cache lines of payload per message, beside the descriptor (0: not costed) */
 	int completions; /* TIM-3: one-way streams: a kick per consumer pass, the producer waits on a full ring */
+	int asym;	 /* SIG-14 (§1.3.2): kicks fence only toward a listening receiver, MB-ENABLE is membarrier() */
+	int stable_desc; /* IOQ-13: descriptors keep their fields, written on the ring's first lap only */
 	FILE *trace;	 /* when set: §7 records with @cycle stamps */
 };
 

@@ -1,0 +1,711 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The machine's costs for the timing engine (docs/spec/06-timing.md TIM-3): the measuring half
+ * of `vbus-model calibrate`, also run by `vbus-bench --model auto` inside its own process.
+ * Nanoseconds become cycles of the model's nominal 3 GHz core (the engine's unit; vbus-bench
+ * --model divides by the same 3 GHz), from CLOCK_MONOTONIC. The line, fence and eventfd costs
+ * come from micro-benchmarks on two pinned threads; the per-message and per-call CPU path from
+ * libvbus itself (the library vbus-bench measures), single-threaded and cache-hot, so the cache
+ * traffic the engine charges apart (line_transfer, line_stream) is not counted twice.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/membarrier.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libvbus.h"
+#include "vbusmodel/calib.h"
+
+#define CAL_GHZ 3.0 /* the model's nominal core: cycles = ns * 3 */
+#define CAL_MAX_REPS VM_CAL_MAX_REPS
+#define CAL_RUN 32 /* lines in a run (line_stream) */
+#define CAL_MAX_BATCHES 400
+#define CAL_NP VM_CAL_NP
+
+/*
+ * Method (TIM-3): every micro-benchmark runs in batches; a batch is timed as a whole and
+ * gives one sample (ns per operation). A repetition's figure is the MEDIAN of its batch
+ * samples after a warm-up (batches run, not kept): on a loaded machine a thread is now and
+ * then descheduled for a whole time slice (milliseconds), and a mean over the run would
+ * charge that to the cache (a one-line ping-pong's mean was 25x its median at load 7). The
+ * parameter is the median over the repetitions; the spread written beside it is the lowest
+ * and highest repetition figure, so a reader sees how far to trust it.
+ */
+static double cal_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static inline void cal_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double med(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_d);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Batches of a run: `warm` untimed, then `batches` timed, `per` operations each. */
+struct cal_plan {
+	int warm, batches;
+	uint64_t per;
+};
+
+/* ---- two-thread harness ---- */
+struct cal {
+	_Alignas(64) volatile uint64_t line;
+	_Alignas(64) volatile uint64_t flag;
+	_Alignas(64) uint64_t run[CAL_RUN][8];
+	struct cal_plan pl;
+	int efd[2];
+	int err;
+	double samp[CAL_MAX_BATCHES];
+	uint64_t sink;
+	pthread_barrier_t start;
+};
+
+struct cal_arg {
+	struct cal *c;
+	void *(*fn)(struct cal *);
+	int cpu;
+};
+
+static void *cal_tramp(void *a)
+{
+	struct cal_arg *ca = a;
+	pin(ca->cpu);
+	pthread_barrier_wait(&ca->c->start);
+	return ca->fn(ca->c);
+}
+
+static int cal_pair(struct cal *c, void *(*a)(struct cal *), void *(*b)(struct cal *))
+{
+	struct cal_arg args[2] = { { c, a, 0 }, { c, b, 1 } };
+	pthread_t t[2];
+	pthread_barrier_init(&c->start, NULL, 2);
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, cal_tramp, &args[i])) {
+			if (i) { /* the first thread waits at the barrier: release it with an empty plan */
+				c->pl.warm = c->pl.batches = 0;
+				pthread_barrier_wait(&c->start);
+				pthread_join(t[0], NULL);
+			}
+			pthread_barrier_destroy(&c->start);
+			return -EAGAIN;
+		}
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&c->start);
+	return c->err;
+}
+
+static uint64_t cal_total(const struct cal *c)
+{
+	return (uint64_t)(c->pl.warm + c->pl.batches) * c->pl.per;
+}
+
+/* line_transfer: one line bounced between the CPUs; a sample is half a round trip. */
+static void *pp_a(struct cal *c)
+{
+	uint64_t i = 0;
+	for (int b = 0; b < c->pl.warm + c->pl.batches; b++) {
+		double t0 = cal_now();
+		for (uint64_t j = 0; j < c->pl.per; j++) {
+			i++;
+			__atomic_store_n(&c->line, 2 * i - 1, __ATOMIC_RELEASE);
+			while (__atomic_load_n(&c->line, __ATOMIC_ACQUIRE) != 2 * i)
+				cal_relax();
+		}
+		if (b >= c->pl.warm)
+			c->samp[b - c->pl.warm] = (cal_now() - t0) / (double)c->pl.per / 2;
+	}
+	return NULL;
+}
+
+static void *pp_b(struct cal *c)
+{
+	for (uint64_t i = 1; i <= cal_total(c); i++) {
+		while (__atomic_load_n(&c->line, __ATOMIC_ACQUIRE) != 2 * i - 1)
+			cal_relax();
+		__atomic_store_n(&c->line, 2 * i, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * line_stream: the writer fills CAL_RUN lines and raises the flag; the reader
+ * reads them all and answers. A sample is one round: a ping-pong (2 transfers)
+ * plus the run; the run's cost per line beyond the flag's is (round - 2 * half
+ * ping-pong) / RUN, with the same repetition's line_transfer.
+ */
+static void *run_w(struct cal *c)
+{
+	uint64_t i = 0;
+	for (int b = 0; b < c->pl.warm + c->pl.batches; b++) {
+		double t0 = cal_now();
+		for (uint64_t j = 0; j < c->pl.per; j++) {
+			i++;
+			for (int l = 0; l < CAL_RUN; l++)
+				c->run[l][0] = i;
+			__atomic_store_n(&c->flag, 2 * i - 1, __ATOMIC_RELEASE);
+			while (__atomic_load_n(&c->flag, __ATOMIC_ACQUIRE) != 2 * i)
+				cal_relax();
+		}
+		if (b >= c->pl.warm)
+			c->samp[b - c->pl.warm] = (cal_now() - t0) / (double)c->pl.per;
+	}
+	return NULL;
+}
+
+static void *run_r(struct cal *c)
+{
+	uint64_t sum = 0;
+	for (uint64_t i = 1; i <= cal_total(c); i++) {
+		while (__atomic_load_n(&c->flag, __ATOMIC_ACQUIRE) != 2 * i - 1)
+			cal_relax();
+		for (int l = 0; l < CAL_RUN; l++)
+			sum += __atomic_load_n(&c->run[l][0], __ATOMIC_RELAXED);
+		__atomic_store_n(&c->flag, 2 * i, __ATOMIC_RELEASE);
+	}
+	c->sink = sum;
+	return NULL;
+}
+
+/* wakeup: eventfd ping-pong, both sides blocking in read(); a sample is half a round trip. */
+static void *efd_a(struct cal *c)
+{
+	uint64_t one = 1, v;
+	for (int b = 0; b < c->pl.warm + c->pl.batches; b++) {
+		double t0 = cal_now();
+		for (uint64_t j = 0; j < c->pl.per; j++)
+			if (write(c->efd[0], &one, 8) != 8 || read(c->efd[1], &v, 8) != 8) {
+				c->err = -EIO;
+				/* release the peer from its read: it sees err and stops */
+				ssize_t w = write(c->efd[0], &one, 8);
+				(void)w;
+				return NULL;
+			}
+		if (b >= c->pl.warm)
+			c->samp[b - c->pl.warm] = (cal_now() - t0) / (double)c->pl.per / 2;
+	}
+	return NULL;
+}
+
+static void *efd_b(struct cal *c)
+{
+	uint64_t one = 1, v;
+	for (uint64_t i = 0; i < cal_total(c) && !c->err; i++)
+		if (read(c->efd[0], &v, 8) != 8 || write(c->efd[1], &one, 8) != 8) {
+			c->err = -EIO;
+			break;
+		}
+	return NULL;
+}
+
+/*
+ * membarrier: MEMBARRIER_CMD_GLOBAL_EXPEDITED (what libvbus's receiver issues at MB-ENABLE on an
+ * asymmetric link, SIG-14) timed in batches on CPU 0 while a thread of this (registered) process spins
+ * on CPU 1, as the peer does; a sample is one call. c->err = -1 when the kernel lacks the command.
+ */
+static void *mb_a(struct cal *c)
+{
+	for (int b = 0; b < c->pl.warm + c->pl.batches && !c->err; b++) {
+		double t0 = cal_now();
+		for (uint64_t j = 0; j < c->pl.per; j++)
+			if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0)) {
+				c->err = -1;
+				break;
+			}
+		if (b >= c->pl.warm)
+			c->samp[b - c->pl.warm] = (cal_now() - t0) / (double)c->pl.per;
+	}
+	__atomic_store_n(&c->flag, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *mb_b(struct cal *c)
+{
+	while (!__atomic_load_n(&c->flag, __ATOMIC_ACQUIRE))
+		cal_relax();
+	return NULL;
+}
+
+/* one repetition's median ns per call, or 0 when this kernel has no global expedited membarrier */
+static double membarrier_rep(struct cal *c, int batches)
+{
+	long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED) ||
+	    syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0))
+		return 0;
+	memset(c, 0, sizeof(*c));
+	c->pl = (struct cal_plan){ batches / 40 + 1, batches / 4 + 1, 8 };
+	if (cal_pair(c, mb_a, mb_b) || c->err)
+		return 0;
+	return med(c->samp, c->pl.batches);
+}
+
+/* ---- single-thread costs: each returns one repetition's median ns per operation ---- */
+
+static double fence_batch(uint64_t n, int fence)
+{
+	static _Alignas(64) uint64_t x[8];
+	double t0 = cal_now();
+	for (uint64_t i = 0; i < n; i++) {
+		__atomic_store_n(&x[0], i, __ATOMIC_RELAXED);
+		if (fence)
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		else
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	}
+	return (cal_now() - t0) / (double)n;
+}
+
+/* a store plus a full fence, minus the store alone: batches of each, interleaved */
+static double fence_rep(const struct cal_plan *pl, double *s)
+{
+	double s0[CAL_MAX_BATCHES];
+	for (int b = 0; b < pl->warm + pl->batches; b++) {
+		double f = fence_batch(pl->per, 1), nf = fence_batch(pl->per, 0);
+		if (b >= pl->warm) {
+			s[b - pl->warm] = f;
+			s0[b - pl->warm] = nf;
+		}
+	}
+	return med(s, pl->batches) - med(s0, pl->batches);
+}
+
+static double doorbell_rep(const struct cal_plan *pl, double *s)
+{
+	int fd = eventfd(0, EFD_NONBLOCK);
+	uint64_t one = 1, v;
+	if (fd < 0)
+		return -1;
+	for (int b = 0; b < pl->warm + pl->batches; b++) {
+		double t0 = cal_now();
+		for (uint64_t i = 0; i < pl->per; i++)
+			if (write(fd, &one, 8) != 8) {
+				close(fd);
+				return -1;
+			}
+		if (b >= pl->warm)
+			s[b - pl->warm] = (cal_now() - t0) / (double)pl->per;
+		if (read(fd, &v, 8) != 8) { /* keep the counter far from its limit */
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	return med(s, pl->batches);
+}
+
+/*
+ * The per-message and per-call CPU path of libvbus (TIM-3), on one thread pinned to CPU 0 with
+ * both ends of one link (ring 1024, 64-byte buffers, polling), so every line is in its cache:
+ *   send: a batch of SEND_MSGS messages sent in calls of b (1 or CAL_BURST), each message's
+ *     content stamped first (as any sender does); the ring is drained after the batch, untimed.
+ *     ns per call T(b) = Cp + b Mp, so Mp = (T(32) - T(1)) / 31, Cp = T(1) - Mp.
+ *   send and receive: a batch of calls of b each followed by one receive call, the handler
+ *     copying the payload out and reading it; per pair P(b) = Cp + Ch + b (Mp + Mh).
+ * Each batch is timed as a whole (a clock read costs about 60 ns here, as much as a call).
+ * The engine charges each kick's full fence and its load of the peer's irq record apart
+ * (barrier_full + shm_access, one kick per send call and per drain pass of these sizes): the
+ * per-call parameters are what is left.
+ */
+#define CAL_BURST 32
+/*
+ * libvbus is reached through dlopen() and dlsym() on its handle, never by symbol: a program that also
+ * links vbus_explore_core (vbus-model does: explore --impl core) gets that library's copy of
+ * libvbus.c, built against the explorer's instrumented shim, under the same vbus_link_* names, and
+ * the static definitions win over libvbus.so's. Timed through those, the "CPU path" came out 2.5-3x
+ * libvbus's own (T(1) 67-79 ns against 26-31 ns in a program linking libvbus alone).
+ */
+#ifndef VBUS_LIBVBUS_PATH
+#define VBUS_LIBVBUS_PATH "libvbus.so.1"
+#endif
+static struct {
+	void *h;
+	int (*create)(const struct vbus_link_params *, struct vbus_link **);
+	int (*fds)(const struct vbus_link *, int[VBUS_LINK_NFDS]);
+	int (*attach)(const int[VBUS_LINK_NFDS], struct vbus_link **);
+	void (*close)(struct vbus_link *);
+	int (*send)(struct vbus_link *, const struct vbus_link_msg *, unsigned int);
+	int (*recv)(struct vbus_link *, enum vbus_wait, vbus_link_rx_fn, void *);
+} lv;
+
+/* libvbus's own entry points (the build tree's first, then the loader's search): 0 or -1 */
+static int lv_open(void)
+{
+	if (lv.h)
+		return 0;
+	void *h = dlopen(VBUS_LIBVBUS_PATH, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		h = dlopen("libvbus.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return -1;
+	*(void **)&lv.create = dlsym(h, "vbus_link_create");
+	*(void **)&lv.fds = dlsym(h, "vbus_link_fds");
+	*(void **)&lv.attach = dlsym(h, "vbus_link_attach");
+	*(void **)&lv.close = dlsym(h, "vbus_link_close");
+	*(void **)&lv.send = dlsym(h, "vbus_link_send");
+	*(void **)&lv.recv = dlsym(h, "vbus_link_recv");
+	if (!lv.create || !lv.fds || !lv.attach || !lv.close || !lv.send || !lv.recv) {
+		dlclose(h);
+		return -1;
+	}
+	lv.h = h;
+	return 0;
+}
+
+const char *vm_cal_cpu_path_lib(void)
+{
+	Dl_info di;
+
+	if (lv_open() || !dladdr(*(void **)&lv.send, &di) || !di.dli_fname)
+		return NULL;
+	return di.dli_fname;
+}
+#define SEND_MSGS 256 /* a quarter ring: one drain chunk */
+#define CAL_MSG 64
+
+struct cpu_path {
+	struct vbus_link *north, *south;
+	struct vbus_link_msg m[CAL_BURST];
+	uint8_t msg[CAL_BURST][CAL_MSG];
+	uint64_t seq, sink;
+	int err;
+};
+
+static uint32_t cpu_rx(void *arg, const void *data, uint32_t len, uint64_t cookie)
+{
+	struct cpu_path *cp = arg;
+	uint8_t m[CAL_MSG];
+
+	(void)cookie;
+	if (len > sizeof(m))
+		len = sizeof(m);
+	memcpy(m, data, len);
+	cp->sink += m[8];
+	return len;
+}
+
+static int cpu_send(struct cpu_path *cp, unsigned int b)
+{
+	for (unsigned int k = 0; k < b; k++) {
+		uint64_t s = cp->seq++;
+		memcpy(&cp->msg[k][8], &s, 8);
+	}
+	int r = lv.send(cp->north, cp->m, b);
+	if (r != (int)b)
+		cp->err = r < 0 ? r : -ENOSPC;
+	return r;
+}
+
+static int cpu_recv(struct cpu_path *cp)
+{
+	int r = lv.recv(cp->south, VBUS_WAIT_POLL, cpu_rx, cp);
+	if (r <= 0)
+		cp->err = r < 0 ? r : -EIO;
+	return r;
+}
+
+/* ns per send call of @b messages (send == 1) or per send + receive pair (send == 0), one batch */
+static double cpu_batch(struct cpu_path *cp, unsigned int b, int send)
+{
+	unsigned int calls = SEND_MSGS / b;
+	double t0 = cal_now(), t;
+
+	for (unsigned int i = 0; i < calls && !cp->err; i++)
+		if (cpu_send(cp, b) == (int)b && !send)
+			cpu_recv(cp);
+	t = cal_now() - t0;
+	if (send && !cp->err)
+		cpu_recv(cp); /* untimed: empty the ring for the next batch */
+	return t / calls;
+}
+
+struct cpu_rep {
+	const struct cal_plan *pl;
+	double v[4]; /* T(1), T(32), P(1), P(32): medians of the batches */
+	int err;
+};
+
+static void *cpu_thread(void *a)
+{
+	struct cpu_rep *r = a;
+	struct vbus_link_params lp = { .ring_count = 1024, .buf_size = CAL_MSG };
+	struct cpu_path *cp = calloc(1, sizeof(*cp));
+	double s[4][CAL_MAX_BATCHES];
+	int fds[VBUS_LINK_NFDS];
+
+	pin(0);
+	if (!cp || lv.create(&lp, &cp->north)) {
+		r->err = -1;
+		free(cp);
+		return NULL;
+	}
+	lv.fds(cp->north, fds);
+	for (int i = 0; i < VBUS_LINK_NFDS; i++)
+		fds[i] = dup(fds[i]);
+	if (lv.attach(fds, &cp->south)) {
+		for (int i = 0; i < VBUS_LINK_NFDS; i++)
+			close(fds[i]);
+		lv.close(cp->north);
+		free(cp);
+		r->err = -1;
+		return NULL;
+	}
+	memset(cp->msg, 1, sizeof(cp->msg));
+	for (int k = 0; k < CAL_BURST; k++)
+		cp->m[k] = (struct vbus_link_msg){ .data = cp->msg[k], .len = CAL_MSG };
+	/* the four kinds interleaved batch by batch, so a slow moment of the machine hits all alike */
+	for (int b = 0; b < r->pl->warm + r->pl->batches && !cp->err; b++)
+		for (int k = 0; k < 4; k++) {
+			double x = cpu_batch(cp, k & 1 ? CAL_BURST : 1, k < 2);
+			if (b >= r->pl->warm)
+				s[k][b - r->pl->warm] = x;
+		}
+	if (cp->err)
+		r->err = -1;
+	else
+		for (int k = 0; k < 4; k++)
+			r->v[k] = med(s[k], r->pl->batches);
+	lv.close(cp->south);
+	lv.close(cp->north);
+	free(cp);
+	return NULL;
+}
+
+/* One repetition: out[0..3] = produce_per_msg, handler_per_msg, produce_per_call, handler_per_call
+ * (ns, before the kick's fence is taken off the per-call figures); 0 or -1. */
+static int cpu_path_rep(const struct cal_plan *pl, double out[4])
+{
+	struct cpu_rep r = { .pl = pl };
+	pthread_t t;
+
+	if (lv_open())
+		return -1;
+	if (pthread_create(&t, NULL, cpu_thread, &r))
+		return -1;
+	pthread_join(t, NULL);
+	if (r.err)
+		return -1;
+	double mp = (r.v[1] - r.v[0]) / (CAL_BURST - 1), cp = r.v[0] - mp;
+	double mh = (r.v[3] - r.v[2]) / (CAL_BURST - 1) - mp, ch = r.v[2] - cp - mp - mh;
+	out[0] = mp > 0 ? mp : 0;
+	out[1] = mh > 0 ? mh : 0;
+	out[2] = cp > 0 ? cp : 0;
+	out[3] = ch > 0 ? ch : 0;
+	return 0;
+}
+
+static double poll_rep(const struct cal_plan *pl, double *s)
+{
+	static _Alignas(64) volatile uint64_t x;
+	for (int b = 0; b < pl->warm + pl->batches; b++) {
+		double t0 = cal_now();
+		for (uint64_t i = 0; i < pl->per; i++) {
+			(void)__atomic_load_n(&x, __ATOMIC_ACQUIRE);
+			cal_relax();
+		}
+		if (b >= pl->warm)
+			s[b - pl->warm] = (cal_now() - t0) / (double)pl->per;
+	}
+	return med(s, pl->batches);
+}
+
+static double load1(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
+/* The two-thread benchmarks of one repetition: 0, or -1 when the threads or eventfds fail. */
+static int two_thread_rep(struct cal *c, int batches, double v[CAL_NP])
+{
+	int warm = batches / 10 + 1;
+	memset(c, 0, sizeof(*c));
+	c->pl = (struct cal_plan){ warm, batches, 64 };
+	if (cal_pair(c, pp_a, pp_b))
+		return -1;
+	v[0] = med(c->samp, batches);
+	memset(c, 0, sizeof(*c));
+	c->pl = (struct cal_plan){ warm, batches, 8 };
+	if (cal_pair(c, run_w, run_r))
+		return -1;
+	double stream = (med(c->samp, batches) - 2 * v[0]) / CAL_RUN;
+	v[1] = stream > 0 ? stream : 0;
+	memset(c, 0, sizeof(*c));
+	c->pl = (struct cal_plan){ warm, batches / 4 + 1, 8 };
+	c->efd[0] = eventfd(0, 0);
+	c->efd[1] = eventfd(0, 0);
+	int rc = c->efd[0] < 0 || c->efd[1] < 0 ? -1 : cal_pair(c, efd_a, efd_b);
+	if (c->efd[0] >= 0)
+		close(c->efd[0]);
+	if (c->efd[1] >= 0)
+		close(c->efd[1]);
+	if (rc)
+		return -1;
+	v[4] = med(c->samp, c->pl.batches); /* half the eventfd round trip; wakeup = this - doorbell */
+	return 0;
+}
+
+static uint64_t cyc(double ns)
+{
+	return ns > 0 ? (uint64_t)(ns * CAL_GHZ + 0.5) : 0;
+}
+
+const int vm_cal_param[VM_CAL_NP] = { VM_P_LINE_TRANSFER,    VM_P_LINE_STREAM,	 VM_P_BARRIER_FULL,
+				      VM_P_DOORBELL,	     VM_P_WAKEUP,	 VM_P_PRODUCE_PER_MSG,
+				      VM_P_HANDLER_PER_MSG,  VM_P_POLL_INTERVAL, VM_P_PRODUCE_PER_CALL,
+				      VM_P_HANDLER_PER_CALL, VM_P_MEMBARRIER };
+
+static int cal_fail(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s", what);
+	return -1;
+}
+
+int vm_calibrate(int reps, int quick, struct vm_cal *out, char *err, size_t errlen)
+{
+	if (reps < 1 || reps > CAL_MAX_REPS)
+		return cal_fail(err, errlen, "repetitions out of range");
+	int batches = quick ? 40 : 200;
+	uint64_t per = quick ? 500 : 1000; /* single-thread operations per batch */
+	struct cal_plan pl = { batches / 10 + 1, batches, per };
+	struct cal_plan cpl = { batches / 40 + 1, batches / 4 + 1, 0 }; /* libvbus batches: 256 messages */
+	double v[CAL_NP][CAL_MAX_REPS], s[CAL_MAX_BATCHES], shm = 0;
+	struct vm_params dflt;
+	struct cal *c = aligned_alloc(64, sizeof(*c));
+
+	if (!c)
+		return cal_fail(err, errlen, strerror(ENOMEM));
+	vm_params_default(&dflt);
+	shm = dflt.v[VM_P_SHM_ACCESS] /
+	      CAL_GHZ; /* the kick's load of the peer's irq record, as the engine charges it */
+	memset(out, 0, sizeof(*out));
+	out->load_before = load1();
+	for (int r = 0; r < reps; r++) {
+		double x[CAL_NP], cpu[4];
+		if (two_thread_rep(c, batches, x)) {
+			free(c);
+			return cal_fail(err, errlen, "cannot run the two measuring threads (or their eventfds)");
+		}
+		v[0][r] = x[0];
+		v[1][r] = x[1];
+		v[2][r] = fence_rep(&pl, s);
+		v[3][r] = doorbell_rep(&pl, s);
+		if (v[3][r] < 0) {
+			free(c);
+			return cal_fail(err, errlen, "eventfd write failed");
+		}
+		v[4][r] = x[4] > v[3][r] ? x[4] - v[3][r] : 0;
+		if (cpu_path_rep(&cpl, cpu)) {
+			free(c);
+			return cal_fail(err, errlen, "cannot run libvbus's CPU path (a link or its thread)");
+		}
+		v[5][r] = cpu[0];
+		v[6][r] = cpu[1];
+		v[7][r] = poll_rep(&pl, s);
+		/* what the engine charges apart: each call's kick, a full fence and one load */
+		double kick = (v[2][r] > 0 ? v[2][r] : 0) + shm;
+		v[8][r] = cpu[2] > kick ? cpu[2] - kick : 0;
+		v[9][r] = cpu[3] > kick ? cpu[3] - kick : 0;
+		v[10][r] = membarrier_rep(c, batches);
+	}
+	free(c);
+	out->load_after = load1();
+	out->reps = reps;
+	out->batches = batches;
+	for (int k = 0; k < CAL_NP; k++) {
+		out->cy[k] = cyc(med(v[k], reps)); /* med() sorts: v[k][0] and v[k][reps-1] are the extremes */
+		out->lo[k] = cyc(v[k][0]);
+		out->hi[k] = cyc(v[k][reps - 1]);
+		if (vm_cal_param[k] == VM_P_POLL_INTERVAL) { /* poll_interval >= 1 (vm_param_set) */
+			out->cy[k] = out->cy[k] < 1 ? 1 : out->cy[k];
+			out->lo[k] = out->lo[k] < 1 ? 1 : out->lo[k];
+			out->hi[k] = out->hi[k] < 1 ? 1 : out->hi[k];
+		}
+	}
+	return 0;
+}
+
+void vm_cal_apply(const struct vm_cal *c, struct vm_params *p)
+{
+	for (int k = 0; k < CAL_NP; k++)
+		p->v[vm_cal_param[k]] = c->cy[k];
+}
+
+void vm_cal_write_json(FILE *f, const struct vm_cal *c)
+{
+	fprintf(f, "{\n");
+	for (int k = 0; k < CAL_NP; k++)
+		fprintf(f, "  \"%s\": %llu,\n", vm_param_name(vm_cal_param[k]), (unsigned long long)c->cy[k]);
+	fprintf(f, "  \"spread\": {");
+	for (int k = 0; k < CAL_NP; k++)
+		fprintf(f, "%s\n    \"%s\": [%llu, %llu]", k ? "," : "", vm_param_name(vm_cal_param[k]),
+			(unsigned long long)c->lo[k], (unsigned long long)c->hi[k]);
+	fprintf(f, "\n  },\n");
+	fprintf(f,
+		"  \"calibration\": {\"reps\": %d, \"batches\": %d, \"load_1min_before\": %.2f, "
+		"\"load_1min_after\": %.2f}\n}\n",
+		c->reps, c->batches, c->load_before, c->load_after);
+}
+
+int vm_calibrate_lines(struct vm_params *p, int batches)
+{
+	double x[CAL_NP];
+	struct cal *c = aligned_alloc(64, sizeof(*c));
+
+	if (batches < 1 || batches > CAL_MAX_BATCHES)
+		batches = 40;
+	if (!c || two_thread_rep(c, batches, x)) {
+		free(c);
+		return -1;
+	}
+	free(c);
+	p->v[VM_P_LINE_TRANSFER] = cyc(x[0]);
+	p->v[VM_P_LINE_STREAM] = cyc(x[1]);
+	/* the same repetition's eventfd half round trip, less the doorbell as calibrated (vm_calibrate's rule) */
+	double d = p->v[VM_P_DOORBELL] / CAL_GHZ;
+	p->v[VM_P_WAKEUP] = cyc(x[4] > d ? x[4] - d : 0);
+	return 0;
+}
