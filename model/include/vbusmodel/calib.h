@@ -38,8 +38,9 @@ int vm_calibrate(int reps, int quick, struct vm_cal *out, char *err, size_t errl
 void vm_cal_apply(const struct vm_cal *c, struct vm_params *p);
 /* The parameter file (JSON: parameters, "spread", "calibration"), as --params reads it. */
 void vm_cal_write_json(FILE *f, const struct vm_cal *c);
-/* Re-measure the parameters that move with the vCPUs' placement (line_transfer, line_stream; one
- * repetition of @batches batches) into @p: 0, or -1 when the threads cannot run. */
+/* Re-measure the parameters that move with the vCPUs' placement and the machine's load (line_transfer,
+ * line_stream, wakeup: one repetition of @batches batches of the two-thread benchmarks; wakeup less
+ * @p's doorbell) into @p: 0, or -1 when the threads cannot run. */
 int vm_calibrate_lines(struct vm_params *p, int batches);
 
 /* The file whose vbus_link_send the CPU path is timed through (libvbus.so), or NULL. */
