@@ -582,6 +582,12 @@ static void print_row(const struct run_result *rr)
 		printf("  note: the warm-up interrupt was taken %llu more time(s) before the run (an emulation bug of\n"
 		       "  nested SVM under QEMU TCG); not counted in the run\n",
 		       (unsigned long long)rr->g.warmup_late);
+	if (rr->have_kstats && rr->g.irqs > rr->kstat[KS_IRQ_INJECTIONS])
+		printf("  note: the guest took %llu interrupt(s) more than KVM injected (%llu taken, %llu injected):\n"
+		       "  delivered by the machine under KVM, not by KVM nor the protocol (seen with nested SVM\n"
+		       "  emulated by QEMU TCG); not counted against the protocol\n",
+		       (unsigned long long)(rr->g.irqs - rr->kstat[KS_IRQ_INJECTIONS]), (unsigned long long)rr->g.irqs,
+		       (unsigned long long)rr->kstat[KS_IRQ_INJECTIONS]);
 	if (rr->g.shadow_fixups)
 		printf("  note: %llu interrupts were delivered inside the sti shadow before hlt (not allowed by the\n"
 		       "  architecture; seen with nested SVM emulated by QEMU TCG); the guest stepped past the hlt\n",
@@ -599,7 +605,8 @@ static void json_run(const struct run_result *rr, int first)
 	       "\"rtt_min_ns\": %.0f, \"doorbells\": %llu, \"doorbells_per_message\": %.6f, \"interrupts\": %llu, "
 	       "\"interrupts_per_message\": %.6f, \"exits_per_message\": %.6f, \"suppressed\": %llu, "
 	       "\"deferred\": %llu, \"doorbells_guest\": %llu, \"irqfd_writes\": %llu, \"interrupts_handled\": %llu, "
-	       "\"interrupts_in_sti_shadow\": %llu, \"interrupts_warmup_late\": %llu, \"hlts\": %llu, \"user_exits\": %llu, \"kvm\": {",
+	       "\"interrupts_in_sti_shadow\": %llu, \"interrupts_warmup_late\": %llu, \"interrupts_not_injected\": %llu, "
+	       "\"hlts\": %llu, \"user_exits\": %llu, \"kvm\": {",
 	       first ? "" : ",", vm_workload_name(rr->workload), vm_mitigation_name(rr->mitigation),
 	       vm_consumer_name(rr->consumer), (unsigned long long)rr->messages, rr->failed ? "false" : "true",
 	       rr->failed ? rr->why : "", rr->secs, rate, rr->rtt_us * 1e3, rr->rtt_min_us * 1e3,
@@ -608,8 +615,11 @@ static void json_run(const struct run_result *rr, int first)
 	       per(rr->kstat[KS_EXITS], rr->messages), (unsigned long long)rr->g.kick_suppressed,
 	       (unsigned long long)rr->g.kick_deferred, (unsigned long long)rr->g.kicks, (unsigned long long)rr->calls,
 	       (unsigned long long)rr->g.irqs, (unsigned long long)rr->g.shadow_fixups,
-	       (unsigned long long)rr->g.warmup_late, (unsigned long long)rr->g.hlts,
-	       (unsigned long long)rr->user_exits);
+	       (unsigned long long)rr->g.warmup_late,
+	       (unsigned long long)(rr->have_kstats && rr->g.irqs > rr->kstat[KS_IRQ_INJECTIONS]
+					    ? rr->g.irqs - rr->kstat[KS_IRQ_INJECTIONS]
+					    : 0),
+	       (unsigned long long)rr->g.hlts, (unsigned long long)rr->user_exits);
 	for (int k = 0; k < KS_COUNT; k++)
 		printf("%s\"%s\": %llu", k ? ", " : "", lab_kstat_names[k], (unsigned long long)rr->kstat[k]);
 	printf("}");
@@ -893,8 +903,16 @@ int main(int argc, char **argv)
 			 * irqfd exactly once, and KVM injected at least that many (its irq_injections also
 			 * counts a re-injection after an interrupted delivery).
 			 */
+			/*
+			 * An interrupt the guest took beyond every one KVM injected (irq_injections counts
+			 * each injection, re-injections included) was not caused by the protocol nor by KVM:
+			 * nested SVM under QEMU TCG has delivered one twice (kvm.lab in CI: 1001 taken, 1000
+			 * injected, 1000 irqfd writes). Those are counted apart (interrupts_not_injected) and
+			 * shown; the rest must be exactly one per round trip.
+			 */
 			uint64_t rt = rr->messages, irq = rr->g.irqs, db = rr->kicks_seen;
-			int bad = irq != rt || rr->calls != rt || rr->kstat[KS_IRQ_INJECTIONS] < rt ||
+			uint64_t inj = rr->kstat[KS_IRQ_INJECTIONS], extra = irq > inj ? irq - inj : 0;
+			int bad = irq - extra != rt || rr->calls != rt || inj < rt ||
 				  (rr->mitigation == VM_MIT_NONE ? db != rt : db > rt);
 
 			checks++;
