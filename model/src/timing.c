@@ -346,7 +346,7 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 		int asym = s->cfg->asym, injected = 0;
 		if (asym) {
 			/*
-			 * SIG-14 (§1.3.2, libvbus's default where membarrier() exists): K0 WMB-INJECT, I1 dirty = 1
+			 * SIG-14 (§1.3.2, libvbus's VBUS_LINK_ASYM_BARRIER): K0 WMB-INJECT, I1 dirty = 1
 			 * always (no SIG-12 elision), IA the enabled load; a receiver that is not listening costs no
 			 * fence, so the batch's ownership requests overlap with whatever the producer does next
 			 * (no fence stall). A listening one: K2 MB-INJECT (with the stall) and K3 as below.

@@ -200,8 +200,14 @@ LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_l
 	    (p->flags & ~(VBUS_LINK_EVENT_IDX | VBUS_LINK_ASYM_BARRIER | VBUS_LINK_SYM_BARRIER)) ||
 	    ((p->flags & VBUS_LINK_ASYM_BARRIER) && (p->flags & VBUS_LINK_SYM_BARRIER)))
 		return -EINVAL;
-	/* SIG-14 by default where membarrier() can pay for it; required, or refused, on request */
-	asym = !(p->flags & VBUS_LINK_SYM_BARRIER) && !link_asym_register();
+	/*
+	 * SIG-14 only on request (VBUS_LINK_ASYM_BARRIER). It was the default for a day: CI's two-process
+	 * stress (core.stress-procs) then hung once in a lost wakeup (south enabled, dirty, not pending,
+	 * asleep). Suspected, not proven: GLOBAL_EXPEDITED skips a CPU whose runqueue's membarrier state is
+	 * stale (registration updates only the CPUs running the process then; a switch from a lazy kernel
+	 * thread that borrowed this mm does not update it), so a sender there keeps its fence-free suppress.
+	 */
+	asym = (p->flags & VBUS_LINK_ASYM_BARRIER) && !link_asym_register();
 	if ((p->flags & VBUS_LINK_ASYM_BARRIER) && !asym)
 		return -EOPNOTSUPP;
 	l = link_alloc();

@@ -39,7 +39,8 @@ enum vbus_wait {
 
 #define VBUS_LINK_EVENT_IDX (1u << 0) /* vbus_link_params.flags: ring uses the event index */
 /*
- * The asymmetric barrier (spec §1.3.2 SIG-14, ring flag VBUS_IOQ_F_ASYM_MB) is the default where the
+ * The asymmetric barrier (spec §1.3.2 SIG-14, ring flag VBUS_IOQ_F_ASYM_MB) is used on request
+ * (VBUS_LINK_ASYM_BARRIER; default: full fences; VBUS_LINK_SYM_BARRIER says so explicitly), where the
  * kernel has membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED): a sender's kick toward a receiver that polls
  * (notifications disabled) costs no fence, and a receiver pays one membarrier() (a few us) each time it
  * enables notifications to sleep (VBUS_WAIT_BLOCK once, VBUS_WAIT_SPIN at each spin-to-sleep). A kick
