@@ -74,4 +74,15 @@ static inline void link_pair_teardown(void)
 	vbus_link_close(north);
 }
 
+/* A test case @name of suite @s whose every test gets a fresh pair (@setup: link_pair_setup or a wrapper of it). */
+static inline TCase *link_pair_tcase(Suite *s, const char *name, void (*setup)(void), int timeout)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, setup, link_pair_teardown);
+	tcase_set_timeout(tc, timeout);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
 #endif

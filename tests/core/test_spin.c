@@ -121,14 +121,11 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("libvbus-spin");
-	TCase *tc = tcase_create("spin");
+	TCase *tc = link_pair_tcase(s, "spin", link_pair_setup, 20);
 
-	tcase_add_checked_fixture(tc, link_pair_setup, link_pair_teardown);
-	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, adaptive_budget_follows_measured_wakeup);
 	tcase_add_test(tc, fixed_budget_stays_until_adaptive_again);
 	tcase_add_test(tc, stale_notification_is_not_measured);
 	tcase_add_test(tc, quarter_ring_kicks_wake_north_mid_drain);
-	suite_add_tcase(s, tc);
 	return vbus_check_run(s);
 }

@@ -98,11 +98,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("libvbus-spin-sample");
-	TCase *tc = tcase_create("sample");
 
-	tcase_add_checked_fixture(tc, setup, link_pair_teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, measured_first_then_sampled);
-	suite_add_tcase(s, tc);
+	tcase_add_test(link_pair_tcase(s, "sample", setup, 30), measured_first_then_sampled);
 	return vbus_check_run(s);
 }
