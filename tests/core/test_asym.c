@@ -79,7 +79,7 @@ static int check_pairing(void)
 	struct vbus_link_params p = { .ring_count = 8, .buf_size = 64 };
 	struct vbus_link_msg m = { .data = "x", .len = 1 };
 	struct vbus_link *n, *s = NULL;
-	int got = 0, status = 0;
+	int got = 0, status = 0, pfd[2];
 	pid_t pid;
 
 	/* north sent before south attached: full fences on both ends, and the ring works */
@@ -93,21 +93,33 @@ static int check_pairing(void)
 	vbus_link_close(n);
 
 	/* south in a fork child (its own process, with a copy of north's memory): full fences */
-	if (vbus_link_create(&p, &n))
+	if (vbus_link_create(&p, &n) || pipe(pfd))
 		return fprintf(stderr, "FAIL: link setup\n"), 1;
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
+		char ok = 1;
+
 		got = 0;
 		if (attach_dup(n, &s) || vbus_link_asym(s)) {
 			fprintf(stderr, "FAIL: south in another process attached %s\n",
 				s && vbus_link_asym(s) ? "asymmetric" : "not at all");
-			_exit(1);
+			ok = 0;
 		}
+		if (write(pfd[1], &ok, 1) != 1 || !ok) /* the parent must not wait for round trips then */
+			_exit(1);
 		while (got < 100)
 			if (vbus_link_recv(s, VBUS_WAIT_BLOCK, rx_count, &got) < 0)
 				_exit(1);
 		_exit(0);
+	}
+	{
+		char ok = 0;
+
+		if (read(pfd[0], &ok, 1) != 1 || !ok) {
+			waitpid(pid, &status, 0);
+			return fprintf(stderr, "FAIL: cross-process attach (see above)\n"), 1;
+		}
 	}
 	for (int i = 0; i < 100; i++)
 		if (vbus_link_send(n, &m, 1) != 1 || vbus_link_wait_done(n, VBUS_WAIT_BLOCK) != 1)
