@@ -165,7 +165,8 @@ calibrate)
 import json, sys
 d = json.load(open(sys.argv[1]))
 names = ["line_transfer", "line_stream", "barrier_full", "doorbell", "wakeup", "produce_per_msg",
-         "handler_per_msg", "poll_interval", "produce_per_call", "handler_per_call", "membarrier"]
+         "handler_per_msg", "poll_interval", "produce_per_call", "handler_per_call", "membarrier",
+         "desched_interval", "desched_len"]
 for n in names:
     v, (lo, hi) = d[n], d["spread"][n]
     assert isinstance(v, int) and lo <= v <= hi, "%s = %s outside its spread [%s, %s]" % (n, v, lo, hi)
