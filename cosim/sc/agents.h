@@ -174,7 +174,7 @@ class NorthAgent : public sc_core::sc_module
 			program_moderation(c);
 			break;
 		case 2:
-			io.read(rng.below(4) * 4); // ID, VERSION, N_CHANNELS, CTRL
+			io.read(rng.below(6) * 4); // ID, VERSION, N_CHANNELS, CTRL, MOD_TICK_LG, CLK_KHZ
 			break;
 		default:
 			io.chan_read(c, regs[rng.below(10)]);

@@ -154,7 +154,7 @@ int sc_main(int argc, char **argv)
 		trace = trace_out.f;
 	}
 	cs_sb *sb = cs_create(o.channels, trace);
-	if (sb && o.v2 && cs_set_v2(sb, o.wl->moderation)) {
+	if (sb && o.v2 && cs_set_v2(sb, COSIM_V2_TICK_LG, o.wl->moderation)) {
 		cs_destroy(sb);
 		sb = nullptr;
 	}

@@ -64,6 +64,7 @@ struct cs_sb {
 	char msg[1024];
 	struct cs_stats st;
 	int v2;			  /* cs_set_v2: HW-12..HW-14 */
+	unsigned tick_lg;	  /* MOD_TICK_LG: v2's TICK_LG (v1: 0, the holdoff counts cycles) */
 	unsigned *due, ndue;	  /* v2: channel * 2 + is_msi of the fires of the previous edge */
 	struct cs_order order[2]; /* v2: [is_msi] */
 };
@@ -470,6 +471,10 @@ static uint32_t predict_read(struct cs_sb *sb, uint32_t addr)
 			return VBUS_ACCEL_VERSION_VALUE;
 		case VBUS_ACCEL_N_CHANNELS:
 			return sb->n;
+		case VBUS_ACCEL_MOD_TICK_LG:
+			return sb->tick_lg;
+		case VBUS_ACCEL_CLK_KHZ:
+			return 0; /* the cosim's models leave the CLK_KHZ parameter at 0 (not stated) */
 		default:
 			return 0; /* CTRL reads 0, unmapped 0 */
 		}
@@ -835,7 +840,7 @@ void cs_destroy(struct cs_sb *sb)
 	free(sb);
 }
 
-int cs_set_v2(struct cs_sb *sb, int moderation)
+int cs_set_v2(struct cs_sb *sb, unsigned tick_lg, int moderation)
 {
 	if (moderation)
 		return -1;
@@ -845,5 +850,6 @@ int cs_set_v2(struct cs_sb *sb, int moderation)
 	if (!sb->due || !sb->order[0].id || !sb->order[1].id)
 		return -1;
 	sb->v2 = 1;
+	sb->tick_lg = tick_lg;
 	return 0;
 }

@@ -60,10 +60,11 @@ struct cs_sb *cs_create(unsigned nchan, FILE *trace);
  * cs_step. A fire takes effect one cycle after its event (the RMW engine's modify stage), so it merges
  * only into a message not yet accepted by then; a message is valid within CS_PRED_LATENCY_V2 cycles when
  * nothing is ahead of it; the streams serve channels in firing order, so a waiting channel sees at most
- * N - 1 grants of others. Moderation is in ticks (HW-15), which the predictors do not model: 0, or -1
- * when @moderation is asked for (the caller refuses such a run).
+ * N - 1 grants of others. @tick_lg: the TICK_LG the v2 model was built with (register MOD_TICK_LG). Moderation is in
+ * ticks (HW-15), which the predictors do not model: 0, or -1 when @moderation is asked for (the caller refuses such a
+ * run).
  */
-int cs_set_v2(struct cs_sb *sb, int moderation);
+int cs_set_v2(struct cs_sb *sb, unsigned tick_lg, int moderation);
 void cs_destroy(struct cs_sb *sb);
 /* Apply one edge. 0: agreement; 1: first mismatch (cs_report() describes it). */
 int cs_step(struct cs_sb *sb, const struct cs_edge *e);

@@ -41,7 +41,9 @@ module vbus_doorbell #(
     // Width of each per-channel event counter in bits, 1..32 (they wrap); 0 leaves them out (read 0).
     parameter integer CNT_WIDTH = 32,
     // 1: per-channel interrupt moderation (§4.1); 0: left out (MOD_* read 0, every inject fires).
-    parameter integer MODERATION = 1
+    parameter integer MODERATION = 1,
+    // The clock in kHz, read in CLK_KHZ (0: not stated; the platform description gives it).
+    parameter integer CLK_KHZ = 0
 ) (
     input  wire        clk,
     input  wire        rst,
@@ -194,6 +196,8 @@ module vbus_doorbell #(
                 VBUS_ACCEL_ID[7:2]:         rd_value = VBUS_ACCEL_ID_VALUE;
                 VBUS_ACCEL_VERSION[7:2]:    rd_value = VBUS_ACCEL_VERSION_VALUE;
                 VBUS_ACCEL_N_CHANNELS[7:2]: rd_value = N_CHANNELS;
+                // MOD_TICK_LG reads 0: v1's holdoff unit is one clock cycle
+                VBUS_ACCEL_CLK_KHZ[7:2]:    rd_value = CLK_KHZ;
                 default:                    rd_value = 32'd0;   // CTRL reads 0 (self-clearing)
             endcase
         end

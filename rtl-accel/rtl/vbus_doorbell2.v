@@ -44,6 +44,7 @@ module vbus_doorbell2 #(
     // log2 of the moderation tick in clock cycles; at least clog2(N_CHANNELS) so that the scanner visits
     // every channel once per tick
     parameter integer TICK_LG    = (N_CHANNELS > 1) ? $clog2(N_CHANNELS) : 0,
+    parameter integer CLK_KHZ    = 0,      // the clock in kHz, read in CLK_KHZ (0: not stated)
     parameter integer AXI_AW     = (N_CHANNELS <= 64) ? 13 : $clog2(256 + 64 * N_CHANNELS),
     parameter integer CHAN_W     = (N_CHANNELS <= 64) ? 6 : $clog2(N_CHANNELS)
 ) (
@@ -589,6 +590,8 @@ module vbus_doorbell2 #(
                 VBUS_ACCEL_ID[7:2]:         glob_value = VBUS_ACCEL_ID_VALUE;
                 VBUS_ACCEL_VERSION[7:2]:    glob_value = VBUS_ACCEL_VERSION_VALUE;
                 VBUS_ACCEL_N_CHANNELS[7:2]: glob_value = N_CHANNELS;
+                VBUS_ACCEL_MOD_TICK_LG[7:2]: glob_value = MOD ? TICK_LG : 0;
+                VBUS_ACCEL_CLK_KHZ[7:2]:    glob_value = CLK_KHZ;
                 default:                    glob_value = 32'd0;
             endcase
         end

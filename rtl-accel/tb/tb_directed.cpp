@@ -19,18 +19,23 @@ void test_regmap(Tb &tb)
 	tb.expect(tb.read(VBUS_ACCEL_VERSION) == VBUS_ACCEL_VERSION_VALUE, "VERSION");
 	tb.expect(tb.read(VBUS_ACCEL_N_CHANNELS) == N, "N_CHANNELS reads %u", N);
 	tb.expect(tb.read(VBUS_ACCEL_CTRL) == 0, "CTRL reads 0");
+	// register map 1.1: the moderation time unit and the clock, so a driver converts MOD_HOLDOFF to time
+	tb.expect(tb.read(VBUS_ACCEL_MOD_TICK_LG) == TB_TICK_LG, "MOD_TICK_LG reads %u", TB_TICK_LG);
+	tb.expect(tb.read(VBUS_ACCEL_CLK_KHZ) == TB_CLK_KHZ, "CLK_KHZ reads %u", TB_CLK_KHZ);
 	for (unsigned ch = 0; ch < N; ch++)
 		for (unsigned reg = 0; reg < VBUS_ACCEL_CHAN_STRIDE; reg += 4)
 			tb.expect(tb.read(chan_addr(ch, reg)) == 0, "ch %u reg 0x%02x resets to 0", ch, reg);
 	// unmapped writes change nothing; unmapped reads return 0
-	tb.write(0x010, 0xffffffff);
+	tb.write(0x018, 0xffffffff);
+	tb.write(VBUS_ACCEL_MOD_TICK_LG, 0xffffffff); // RO
 	tb.write(chan_addr(0, 0x30), 0xffffffff);
 	tb.write(chan_addr(N - 1, 0x3c), 0xffffffff);
 	if (N < VBUS_ACCEL_MAX_CHANNELS)
 		tb.write(chan_addr(N, VBUS_ACCEL_CH_N_ENABLE), 1);
 	tb.write(chan_addr(1, VBUS_ACCEL_CH_STATUS), 0xffffffff);  // RO
 	tb.write(chan_addr(1, VBUS_ACCEL_CH_CNT_IRQ), 0xffffffff); // RO
-	tb.expect(tb.read(0x010) == 0, "unmapped global reads 0");
+	tb.expect(tb.read(0x018) == 0, "unmapped global reads 0");
+	tb.expect(tb.read(VBUS_ACCEL_MOD_TICK_LG) == TB_TICK_LG, "MOD_TICK_LG unchanged by a write");
 	tb.expect(tb.read(chan_addr(0, 0x30)) == 0, "unmapped channel word reads 0");
 	if (N < VBUS_ACCEL_MAX_CHANNELS)
 		tb.expect(tb.read(chan_addr(N, VBUS_ACCEL_CH_N_ENABLE)) == 0, "channel N reads 0");

@@ -17,7 +17,7 @@
 #include "Vvbus_doorbell.h"
 #endif
 
-Tb::Tb(const char *trace_path) : ref_(N, CNT_WIDTH, TB_IS_V2, TB_TICK_LG), chk_(N)
+Tb::Tb(const char *trace_path) : ref_(N, CNT_WIDTH, TB_IS_V2, TB_TICK_LG, TB_CLK_KHZ), chk_(N)
 {
 	ctx_ = std::make_unique<VerilatedContext>();
 	if (trace_path)

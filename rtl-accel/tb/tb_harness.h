@@ -40,6 +40,9 @@ constexpr unsigned TB_TICK = 1;	   // v1: holdoff in clock cycles
 #endif
 
 constexpr unsigned N = TB_N_CHANNELS;
+#ifndef TB_CLK_KHZ
+#error "TB_CLK_KHZ must be the CLK_KHZ the model was Verilated with"
+#endif
 constexpr unsigned CNT_WIDTH = 32;
 
 inline uint16_t chan_addr(unsigned ch, unsigned reg)

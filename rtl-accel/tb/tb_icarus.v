@@ -13,10 +13,12 @@ module tb_icarus;
     localparam integer AW  = (N_CHANNELS <= 64) ? 13 : $clog2(256 + 64 * N_CHANNELS);
     localparam integer CHW = (N_CHANNELS <= 64) ? 6 : $clog2(N_CHANNELS);
     localparam integer LAT = 4;    // HW-12: message valid <= 4 cycles after its cause
+    localparam integer TICK_LG = (N_CHANNELS > 1) ? $clog2(N_CHANNELS) : 0;   // v2's default
 `else
     localparam integer AW  = 13;
     localparam integer CHW = 6;
     localparam integer LAT = 2;    // HW-9
+    localparam integer TICK_LG = 0;    // v1: the holdoff unit is one cycle
 `endif
 
     /* verilator lint_off UNUSEDPARAM */
@@ -161,6 +163,10 @@ module tb_icarus;
         check(rd == VBUS_ACCEL_ID_VALUE, "ID register");
         axi_read(VBUS_ACCEL_N_CHANNELS, rd);
         check(rd == N_CHANNELS, "N_CHANNELS register");
+        axi_read(VBUS_ACCEL_MOD_TICK_LG, rd);       // register map 1.1: the holdoff unit
+        check(rd == TICK_LG, "MOD_TICK_LG register");
+        axi_read(VBUS_ACCEL_CLK_KHZ, rd);
+        check(rd == 0, "CLK_KHZ register (parameter not set)");
 
         for (k = 0; k < 2; k = k + 1) begin
             ch = (k == 0) ? 0 : N_CHANNELS - 1;

@@ -57,11 +57,12 @@ const char *TbCoverage::ev_name(int e)
 	return (e >= 0 && e < EV_COUNT) ? names[e] : "?";
 }
 
-TbRef::TbRef(unsigned n_channels, unsigned cnt_width, bool v2, unsigned tick_lg)
+TbRef::TbRef(unsigned n_channels, unsigned cnt_width, bool v2, unsigned tick_lg, unsigned clk_khz)
     : n_(n_channels), cnt_mask_(cnt_width >= 32 ? 0xffffffffu : ((1u << cnt_width) - 1u)), ch_(n_channels)
 {
 	v2_ = v2;
 	tick_lg_ = tick_lg;
+	clk_khz_ = clk_khz;
 	unsigned depth = 1;
 	while (depth < n_channels)
 		depth *= 2;
@@ -103,6 +104,10 @@ uint32_t TbRef::read_value(uint16_t addr) const
 			return VBUS_ACCEL_VERSION_VALUE;
 		case VBUS_ACCEL_N_CHANNELS:
 			return n_;
+		case VBUS_ACCEL_MOD_TICK_LG:
+			return v2_ ? tick_lg_ : 0; /* v1: the holdoff unit is one cycle */
+		case VBUS_ACCEL_CLK_KHZ:
+			return clk_khz_;
 		default:
 			return 0;
 		}

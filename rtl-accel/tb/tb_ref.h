@@ -72,7 +72,7 @@ class TbRef
       public:
 	// v2 = false: vbus_doorbell (v1, HW-9..HW-11); v2 = true: vbus_doorbell2 (HW-12..HW-15: one channel
 	// per engine per clock, id FIFOs, a RAM sweep after reset, moderation in ticks of 2^tick_lg cycles).
-	TbRef(unsigned n_channels, unsigned cnt_width, bool v2 = false, unsigned tick_lg = 0);
+	TbRef(unsigned n_channels, unsigned cnt_width, bool v2 = false, unsigned tick_lg = 0, unsigned clk_khz = 0);
 	// Outputs for this cycle given the inputs (before the edge).
 	TbOut outputs(const TbIn &in) const;
 	// Advance one clock edge with inputs `in`.
@@ -143,7 +143,8 @@ class TbRef
 	}
 	bool v2_ = false;
 	unsigned tick_lg_ = 0;
-	unsigned sweep_ = 0; // cycles of the RAM sweep left (inputs not ready)
+	unsigned clk_khz_ = 0; // the CLK_KHZ parameter (register CLK_KHZ)
+	unsigned sweep_ = 0;   // cycles of the RAM sweep left (inputs not ready)
 	Fifo fmsi_, fntf_;
 	std::vector<bool> q_msi_, q_ntf_; // queued flags
 	bool msi_stale_ = false, ntf_stale_ = false;

@@ -14,7 +14,7 @@
 #define _UAPI_VBUS_ACCEL_H
 
 #define VBUS_ACCEL_ID_VALUE 0x56444231u	     /* "VDB1" */
-#define VBUS_ACCEL_VERSION_VALUE 0x00010000u /* major 1, minor 0 */
+#define VBUS_ACCEL_VERSION_VALUE 0x00010001u /* major 1, minor 1 (1.1: MOD_TICK_LG, CLK_KHZ) */
 #define VBUS_ACCEL_CHAN_BASE 0x100u
 #define VBUS_ACCEL_CHAN_STRIDE 0x40u
 #define VBUS_ACCEL_MAX_CHANNELS 64u
@@ -22,10 +22,13 @@
 /* X(name, offset, access, reset, description) -- global registers */
 #define VBUS_ACCEL_GLOBAL_REGS(X)                                                                  \
 	X(ID, 0x000, RO, 0x56444231, "identification, reads VBUS_ACCEL_ID_VALUE")                  \
-	X(VERSION, 0x004, RO, 0x00010000, "register map version, major.minor in 16.16")            \
+	X(VERSION, 0x004, RO, 0x00010001, "register map version, major.minor in 16.16")            \
 	X(N_CHANNELS, 0x008, RO, 0, "number of channels (the N_CHANNELS parameter)")               \
 	X(CTRL, 0x00C, RW, 0,                                                                      \
-	  "bit0 SOFT_RESET: write 1 resets all channel state and counters; self-clearing")
+	  "bit0 SOFT_RESET: write 1 resets all channel state and counters; self-clearing")         \
+	X(MOD_TICK_LG, 0x010, RO, 0,                                                               \
+	  "MOD_HOLDOFF's time unit is 2^MOD_TICK_LG clock cycles (the TICK_LG parameter; v1: 0)")  \
+	X(CLK_KHZ, 0x014, RO, 0, "clock frequency in kHz (the CLK_KHZ parameter; 0: not stated)")
 
 /* X(name, offset, access, reset, description) -- per-channel registers, offsets within the channel
  * block */
@@ -38,7 +41,7 @@
 	  "any write: clears N.pending atomically with re-check: if N.dirty and N.enabled, fires again instead")       \
 	X(N_DIRTY, 0x0C, RC, 0, "bit0 = N.dirty; the read clears it (start of a drain pass)")                          \
 	X(MOD_HOLDOFF, 0x10, RW, 0,                                                                                    \
-	  "bits 15:0 holdoff in clock cycles; 0 = timer expires at once")                                              \
+	  "bits 15:0 holdoff in time units of 2^MOD_TICK_LG cycles; 0 = no holdoff, fire at once")                     \
 	X(MOD_COUNT, 0x14, RW, 0,                                                                                      \
 	  "bits 7:0 count threshold; 0 = count never fires, 1 = every inject fires")                                   \
 	X(STATUS, 0x18, RO, 0, "state bits, see VBUS_ACCEL_STATUS_*")                                                  \
