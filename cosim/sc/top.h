@@ -13,6 +13,7 @@
 
 #include "agents.h"
 #include "axil.h"
+#include "pins.h"
 #include "scoreboard.h"
 #include "vbus_cli.h"
 
@@ -31,21 +32,10 @@ static inline double mono_s()
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-template <class V> class CosimTop : public sc_core::sc_module
+template <class V> class CosimTop : public sc_core::sc_module, public DoorbellPins
 {
       public:
-	sc_core::sc_clock clk{ "clk", kPeriod };
-	sc_core::sc_signal<bool> rst{ "rst" };
-	AxilPins axil;
-	sc_core::sc_signal<bool> inj_valid{ "inj_valid" }, inj_ready{ "inj_ready" }, ctrl_valid{ "ctrl_valid" },
-		ctrl_ready{ "ctrl_ready" }, nt_valid{ "nt_valid" }, nt_ready{ "nt_ready" }, msi_valid{ "msi_valid" },
-		msi_ready{ "msi_ready" };
-	sc_core::sc_signal<uint32_t> inj_chan{ "inj_chan" }, ctrl_chan{ "ctrl_chan" }, ctrl_op{ "ctrl_op" },
-		nt_chan{ "nt_chan" }, msi_vector{ "msi_vector" };
-
 	V dut{ "dut" };
-	AxilBridge bridge;
-	AxilChecker checker;
 	NorthAgent north;
 	SouthAgent south;
 	cs_sb *sb;
@@ -56,24 +46,14 @@ template <class V> class CosimTop : public sc_core::sc_module
 	SC_HAS_PROCESS(CosimTop);
 	CosimTop(sc_core::sc_module_name name, const Workload &wl, unsigned nchan, uint64_t seed, uint64_t cycles,
 		 cs_sb *scoreboard, bool show_progress)
-	    : sc_module(name), bridge("bridge", axil), checker("checker", axil),
-	      north("north", wl, nchan, seed, cycles), south("south", wl, nchan, seed, north), sb(scoreboard),
-	      progress(show_progress), limit(cycles)
+	    : sc_module(name), north("north", wl, nchan, seed, cycles), south("south", wl, nchan, seed, north),
+	      sb(scoreboard), progress(show_progress), limit(cycles)
 	{
-		bind_dut();
+		bind(dut);
 		north.init_bus = [this] { bridge.init(); };
-		bridge.clk(clk);
 		north.socket.bind(bridge.socket);
 		north.clk(clk);
 		north.rst(rst);
-		checker.clk(clk);
-		checker.rst(rst);
-		checker.msi_valid(msi_valid);
-		checker.msi_ready(msi_ready);
-		checker.msi_vector(msi_vector);
-		checker.nt_valid(nt_valid);
-		checker.nt_ready(nt_ready);
-		checker.nt_chan(nt_chan);
 		south.clk(clk);
 		south.rst(rst);
 		south.inj_valid(inj_valid);
@@ -98,44 +78,6 @@ template <class V> class CosimTop : public sc_core::sc_module
       private:
 	double t0 = 0;
 	struct vbus_progress prog;
-
-	void bind_dut()
-	{
-		dut.clk(clk);
-		dut.rst(rst);
-		dut.s_axil_awaddr(axil.awaddr);
-		dut.s_axil_awprot(axil.awprot);
-		dut.s_axil_awvalid(axil.awvalid);
-		dut.s_axil_awready(axil.awready);
-		dut.s_axil_wdata(axil.wdata);
-		dut.s_axil_wstrb(axil.wstrb);
-		dut.s_axil_wvalid(axil.wvalid);
-		dut.s_axil_wready(axil.wready);
-		dut.s_axil_bresp(axil.bresp);
-		dut.s_axil_bvalid(axil.bvalid);
-		dut.s_axil_bready(axil.bready);
-		dut.s_axil_araddr(axil.araddr);
-		dut.s_axil_arprot(axil.arprot);
-		dut.s_axil_arvalid(axil.arvalid);
-		dut.s_axil_arready(axil.arready);
-		dut.s_axil_rdata(axil.rdata);
-		dut.s_axil_rresp(axil.rresp);
-		dut.s_axil_rvalid(axil.rvalid);
-		dut.s_axil_rready(axil.rready);
-		dut.s_inject_valid(inj_valid);
-		dut.s_inject_ready(inj_ready);
-		dut.s_inject_chan(inj_chan);
-		dut.s_ctrl_valid(ctrl_valid);
-		dut.s_ctrl_ready(ctrl_ready);
-		dut.s_ctrl_chan(ctrl_chan);
-		dut.s_ctrl_op(ctrl_op);
-		dut.m_notify_valid(nt_valid);
-		dut.m_notify_ready(nt_ready);
-		dut.m_notify_chan(nt_chan);
-		dut.m_msi_valid(msi_valid);
-		dut.m_msi_ready(msi_ready);
-		dut.m_msi_vector(msi_vector);
-	}
 
 	void stop(const std::string &why)
 	{
