@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 // vbus-accel-vectors: the conformance driver (cosim/driver) over the accelerator's adapter. The
 // vectors that apply to the hardware (docs/spec/05-transports.md COSIM-3) replay through the Verilated
-// vbus_doorbell (8 channels, channel 0; with --top v2 the v2 vbus_doorbell2) under SystemC, through the same path as
-// vbus-cosim: north operations are TLM-2.0 register accesses into the AXI4-Lite bridge (with its protocol checker),
-// south operations are beats on the device-side streams. Each step's record is built from what the
+// vbus_doorbell2 (v2, the default: 8 channels, channel 0; with --top v1 the v1 vbus_doorbell) under SystemC, through
+// the same path as vbus-cosim: north operations are TLM-2.0 register accesses into the AXI4-Lite bridge (with its
+// protocol checker), south operations are beats on the device-side streams. Each step's record is built from what the
 // RTL did: the result from the message streams (a new notification / MSI = "notify"), the N= and S=
 // state from the channel's STATUS register. The driver compares it with the vector's expect block.
 //
@@ -271,10 +271,10 @@ template <class V> class VectorTop : public sc_core::sc_module, public DoorbellP
 		memset(&c, 0, sizeof(c));
 		c.prog = "vbus-accel-vectors";
 		c.what =
-			v2 ? "the Verilated v2 doorbell accelerator (rtl-accel/rtl/vbus_doorbell2.v, 8 channels) under "
-			     "SystemC, through TLM-2.0 -> AXI4-Lite and the device streams; COSIM-3 says which "
-			     "vectors apply"
-			   : "the Verilated doorbell accelerator (rtl-accel/, 8 channels; --top v2: the v2 one) under "
+			v2 ? "the Verilated v2 doorbell accelerator (rtl-accel/rtl/vbus_doorbell2.v, 8 channels; --top v1: "
+			     "the v1 one) under SystemC, through TLM-2.0 -> AXI4-Lite and the device streams; COSIM-3 "
+			     "says which vectors apply"
+			   : "the Verilated v1 doorbell accelerator (rtl-accel/rtl/vbus_doorbell.v, 8 channels) under "
 			     "SystemC, through TLM-2.0 -> AXI4-Lite and the device streams; COSIM-3 says which "
 			     "vectors apply";
 		c.run = replay_cb;
@@ -308,7 +308,7 @@ static int take_top(int &argc, char **argv, bool &v2)
 
 int sc_main(int argc, char **argv)
 {
-	bool v2 = false;
+	bool v2 = true; // the default top (--top v1: the v1 accelerator)
 	int rc = take_top(argc, argv, v2);
 
 	if (rc >= 0)
