@@ -28,10 +28,7 @@ struct vbus_echo {
 	spinlock_t lock; /* both IOQs (north side) and the rx fifo */
 	struct mutex wlock, rlock;
 	wait_queue_head_t wq;
-	struct ioq q[2]; /* [0] tx, [1] rx */
-	int sig[2];
-	u8 *txbuf, *rxbuf;
-	u64 txbuf_off, rxbuf_off;
+	struct vbus_dev_duplex rings; /* the tx and rx rings and their buffers */
 	/* completed rx buffers not yet read: slot and length, in order */
 	u32 fifo_slot[VBUS_ECHO_COUNT], fifo_len[VBUS_ECHO_COUNT];
 	u32 fifo_head, fifo_tail;
@@ -65,9 +62,9 @@ static int vbus_echo_release(struct inode *inode, struct file *f)
 
 static void vbus_echo_kick(struct vbus_echo *e, unsigned int r)
 {
-	if (ioq_kick(&e->q[r]) == SHM_SIGNAL_NOTIFY) {
+	if (ioq_kick(&e->rings.q[r]) == SHM_SIGNAL_NOTIFY) {
 		e->doorbells++;
-		vbus_dev_notify(e->vdev, e->sig[r]);
+		vbus_dev_notify(e->vdev, e->rings.sig[r]);
 	}
 }
 
@@ -99,8 +96,8 @@ static void vbus_echo_drain(void *arg)
 {
 	struct vbus_echo *e = arg;
 
-	ioq_reclaim(&e->q[0], VBUS_ECHO_COUNT, vbus_echo_tx_done, e, NULL);
-	ioq_reclaim(&e->q[1], VBUS_ECHO_COUNT, vbus_echo_rx_done, e, NULL);
+	ioq_reclaim(&e->rings.q[0], VBUS_ECHO_COUNT, vbus_echo_tx_done, e, NULL);
+	ioq_reclaim(&e->rings.q[1], VBUS_ECHO_COUNT, vbus_echo_rx_done, e, NULL);
 }
 
 static void vbus_echo_signal(void *arg)
@@ -111,8 +108,8 @@ static void vbus_echo_signal(void *arg)
 	spin_lock_irqsave(&e->lock, flags);
 	e->interrupts++;
 	if (e->live) {
-		shm_signal_wakeup(&e->q[0].sig, vbus_echo_drain, e, 0, NULL);
-		shm_signal_wakeup(&e->q[1].sig, vbus_echo_drain, e, 0, NULL);
+		shm_signal_wakeup(&e->rings.q[0].sig, vbus_echo_drain, e, 0, NULL);
+		shm_signal_wakeup(&e->rings.q[1].sig, vbus_echo_drain, e, 0, NULL);
 	}
 	spin_unlock_irqrestore(&e->lock, flags);
 	wake_up_interruptible(&e->wq);
@@ -123,12 +120,12 @@ static int vbus_echo_post(struct vbus_echo *e, u32 slot)
 {
 	struct ioq_desc_info d = {
 		.cookie = slot,
-		.offset = e->rxbuf_off + (u64)slot * VBUS_ECHO_MAX,
+		.offset = e->rings.rxbuf_off + (u64)slot * VBUS_ECHO_MAX,
 		.len = VBUS_ECHO_MAX,
 		.flags = VBUS_IOQ_DESC_F_WRITE,
 	};
 
-	return ioq_push(&e->q[1], &d, 1) == 1 ? 0 : -EIO;
+	return ioq_push(&e->rings.q[1], &d, 1) == 1 ? 0 : -EIO;
 }
 
 static bool vbus_echo_writable(struct vbus_echo *e)
@@ -139,20 +136,21 @@ static bool vbus_echo_writable(struct vbus_echo *e)
 	spin_lock_irqsave(&e->lock, flags);
 	if (e->live)
 		vbus_echo_drain(e);
-	ok = !e->live || ioq_free_slots(&e->q[0]) > 0;
+	ok = !e->live || ioq_free_slots(&e->rings.q[0]) > 0;
 	if (!ok) {
 		/*
 		 * The tx ring is full: ask for tx completions (enable re-checks,
 		 * §1.2), look again; they stay off while there is room.
 		 */
-		if (shm_signal_enable(&e->q[0].sig) == SHM_SIGNAL_SELF)
-			shm_signal_wakeup(&e->q[0].sig, vbus_echo_drain, e, 0, NULL); /* SIG-4 */
+		if (shm_signal_enable(&e->rings.q[0].sig) == SHM_SIGNAL_SELF)
+			shm_signal_wakeup(&e->rings.q[0].sig, vbus_echo_drain, e, 0,
+					  NULL); /* SIG-4 */
 		else
 			vbus_echo_drain(e);
-		ok = ioq_free_slots(&e->q[0]) > 0;
+		ok = ioq_free_slots(&e->rings.q[0]) > 0;
 	}
 	if (ok && e->live)
-		shm_signal_disable(&e->q[0].sig);
+		shm_signal_disable(&e->rings.q[0].sig);
 	spin_unlock_irqrestore(&e->lock, flags);
 	return ok;
 }
@@ -177,14 +175,15 @@ static bool vbus_echo_readable(struct vbus_echo *e)
 	ok = !e->live || e->fifo_head != e->fifo_tail;
 	if (!ok) {
 		/* nothing to read: listen for echoes (enable re-checks, §1.2), look again */
-		if (shm_signal_enable(&e->q[1].sig) == SHM_SIGNAL_SELF)
-			shm_signal_wakeup(&e->q[1].sig, vbus_echo_drain, e, 0, NULL); /* SIG-4 */
+		if (shm_signal_enable(&e->rings.q[1].sig) == SHM_SIGNAL_SELF)
+			shm_signal_wakeup(&e->rings.q[1].sig, vbus_echo_drain, e, 0,
+					  NULL); /* SIG-4 */
 		else
 			vbus_echo_drain(e);
 		ok = e->fifo_head != e->fifo_tail;
 	}
 	if (ok && e->live && READ_ONCE(lazy_rx))
-		shm_signal_disable(&e->q[1].sig); /* the reader will drain before it sleeps */
+		shm_signal_disable(&e->rings.q[1].sig); /* the reader will drain before it sleeps */
 	spin_unlock_irqrestore(&e->lock, flags);
 	return ok;
 }
@@ -217,17 +216,17 @@ static ssize_t vbus_echo_write(struct file *f, const char __user *ubuf, size_t l
 			goto out;
 	}
 	/* the slot is ours: free in the ring, and only this writer fills slots */
-	slot = e->q[0].idx % VBUS_ECHO_COUNT;
-	if (copy_from_user(e->txbuf + (u64)slot * VBUS_ECHO_MAX, ubuf, len)) {
+	slot = e->rings.q[0].idx % VBUS_ECHO_COUNT;
+	if (copy_from_user(e->rings.txbuf + (u64)slot * VBUS_ECHO_MAX, ubuf, len)) {
 		ret = -EFAULT;
 		goto out;
 	}
 	d.cookie = slot;
-	d.offset = e->txbuf_off + (u64)slot * VBUS_ECHO_MAX;
+	d.offset = e->rings.txbuf_off + (u64)slot * VBUS_ECHO_MAX;
 	d.len = len;
 	d.flags = 0;
 	spin_lock_irqsave(&e->lock, flags);
-	ret = e->live ? ioq_push(&e->q[0], &d, 1) : -ENOLINK;
+	ret = e->live ? ioq_push(&e->rings.q[0], &d, 1) : -ENOLINK;
 	if (ret == 1) {
 		e->tx_msgs++;
 		e->tx_bytes += len;
@@ -277,7 +276,7 @@ static ssize_t vbus_echo_read(struct file *f, char __user *ubuf, size_t len, lof
 		ret = -EMSGSIZE; /* the message stays queued */
 		goto out;
 	}
-	if (copy_to_user(ubuf, e->rxbuf + (u64)slot * VBUS_ECHO_MAX, n)) {
+	if (copy_to_user(ubuf, e->rings.rxbuf + (u64)slot * VBUS_ECHO_MAX, n)) {
 		ret = -EFAULT;
 		goto out;
 	}
@@ -351,23 +350,14 @@ static int vbus_echo_setup(struct vbus_echo *e)
 	u32 i;
 	int ret;
 
-	ret = vbus_dev_open(vdev, 1);
+	ret = vbus_dev_duplex_open(vdev, 1, &e->rings, VBUS_ECHO_COUNT, VBUS_ECHO_MAX,
+				   vbus_echo_signal, e);
 	if (ret)
 		return ret;
-	e->sig[0] = vbus_dev_ring(vdev, 0, &e->q[0], VBUS_ECHO_COUNT, 0, vbus_echo_signal, e);
-	if (e->sig[0] < 0)
-		return e->sig[0];
-	e->sig[1] = vbus_dev_ring(vdev, 1, &e->q[1], VBUS_ECHO_COUNT, 0, vbus_echo_signal, e);
-	if (e->sig[1] < 0)
-		return e->sig[1];
-	e->txbuf = vbus_dev_alloc(vdev, VBUS_ECHO_COUNT * VBUS_ECHO_MAX, &e->txbuf_off);
-	e->rxbuf = vbus_dev_alloc(vdev, VBUS_ECHO_COUNT * VBUS_ECHO_MAX, &e->rxbuf_off);
-	if (!e->txbuf || !e->rxbuf)
-		return -ENOMEM;
 	spin_lock_irqsave(&e->lock, flags);
 	e->fifo_head = e->fifo_tail = 0;
 	/* north listens for echoes (rx); tx completions only while a writer waits for room */
-	shm_signal_enable(&e->q[1].sig);
+	shm_signal_enable(&e->rings.q[1].sig);
 	for (i = 0, ret = 0; i < VBUS_ECHO_COUNT && !ret; i++)
 		ret = vbus_echo_post(e, i);
 	if (!ret) {

@@ -23,11 +23,8 @@ struct vbus_net {
 	struct vbus_device *vdev;
 	struct net_device *ndev;
 	struct napi_struct napi;
-	spinlock_t lock; /* both IOQs (north side) */
-	struct ioq q[2]; /* [0] tx, [1] rx */
-	int sig[2];
-	u8 *txbuf, *rxbuf;
-	u64 txbuf_off, rxbuf_off;
+	spinlock_t lock;	      /* both IOQs (north side) */
+	struct vbus_dev_duplex rings; /* the tx and rx rings and their buffers */
 	bool live;
 	u64 doorbells, interrupts, tx_stopped, rx_errors;
 };
@@ -41,9 +38,9 @@ static const char vbus_net_stat_names[][ETH_GSTRING_LEN] = {
 
 static void vbus_net_kick(struct vbus_net *n, unsigned int r)
 {
-	if (ioq_kick(&n->q[r]) == SHM_SIGNAL_NOTIFY) {
+	if (ioq_kick(&n->rings.q[r]) == SHM_SIGNAL_NOTIFY) {
 		n->doorbells++;
-		vbus_dev_notify(n->vdev, n->sig[r]);
+		vbus_dev_notify(n->vdev, n->rings.sig[r]);
 	}
 }
 
@@ -51,12 +48,12 @@ static int vbus_net_post(struct vbus_net *n, u32 slot)
 {
 	struct ioq_desc_info d = {
 		.cookie = slot,
-		.offset = n->rxbuf_off + (u64)slot * VBUS_NET_BUF,
+		.offset = n->rings.rxbuf_off + (u64)slot * VBUS_NET_BUF,
 		.len = VBUS_NET_BUF,
 		.flags = VBUS_IOQ_DESC_F_WRITE,
 	};
 
-	return ioq_push(&n->q[1], &d, 1) == 1 ? 0 : -EIO;
+	return ioq_push(&n->rings.q[1], &d, 1) == 1 ? 0 : -EIO;
 }
 
 /* Tx completions: count them; the slots are free again. Caller holds lock. */
@@ -70,9 +67,9 @@ static void vbus_net_tx_done(void *arg, const struct ioq_desc_info *d)
 
 static void vbus_net_reclaim_tx(struct vbus_net *n)
 {
-	ioq_reclaim(&n->q[0], VBUS_NET_COUNT, vbus_net_tx_done, n, NULL);
-	if (netif_queue_stopped(n->ndev) && ioq_free_slots(&n->q[0]) > 0) {
-		shm_signal_disable(&n->q[0].sig);
+	ioq_reclaim(&n->rings.q[0], VBUS_NET_COUNT, vbus_net_tx_done, n, NULL);
+	if (netif_queue_stopped(n->ndev) && ioq_free_slots(&n->rings.q[0]) > 0) {
+		shm_signal_disable(&n->rings.q[0].sig);
 		netif_wake_queue(n->ndev);
 	}
 }
@@ -102,7 +99,7 @@ static void vbus_net_rx_one(void *arg, const struct ioq_desc_info *d)
 		n->ndev->stats.rx_dropped++;
 		goto repost;
 	}
-	skb_put_data(skb, n->rxbuf + (u64)slot * VBUS_NET_BUF, d->len);
+	skb_put_data(skb, n->rings.rxbuf + (u64)slot * VBUS_NET_BUF, d->len);
 	skb->protocol = eth_type_trans(skb, n->ndev);
 	n->ndev->stats.rx_packets++;
 	n->ndev->stats.rx_bytes += d->len;
@@ -126,7 +123,7 @@ static int vbus_net_poll(struct napi_struct *napi, int budget)
 		return 0;
 	}
 	vbus_net_reclaim_tx(n);
-	ioq_reclaim(&n->q[1], budget, vbus_net_rx_one, &rx, NULL);
+	ioq_reclaim(&n->rings.q[1], budget, vbus_net_rx_one, &rx, NULL);
 	if (rx.done)
 		vbus_net_kick(n, 1);
 	spin_unlock_irqrestore(&n->lock, flags);
@@ -136,9 +133,9 @@ static int vbus_net_poll(struct napi_struct *napi, int budget)
 	if (rx.done < budget && napi_complete_done(napi, rx.done)) {
 		spin_lock_irqsave(&n->lock, flags);
 		/* the re-check: frames that came while notifications were off (SIG-4) */
-		if (n->live && shm_signal_enable(&n->q[1].sig) == SHM_SIGNAL_SELF) {
-			shm_signal_wakeup(&n->q[1].sig, NULL, NULL, 0, NULL);
-			shm_signal_disable(&n->q[1].sig);
+		if (n->live && shm_signal_enable(&n->rings.q[1].sig) == SHM_SIGNAL_SELF) {
+			shm_signal_wakeup(&n->rings.q[1].sig, NULL, NULL, 0, NULL);
+			shm_signal_disable(&n->rings.q[1].sig);
 			napi_schedule(napi);
 		}
 		spin_unlock_irqrestore(&n->lock, flags);
@@ -156,9 +153,9 @@ static void vbus_net_signal(void *arg)
 	n->interrupts++;
 	if (n->live) {
 		/* clear pending (W5) with the drain left to NAPI, then stop rx notifications */
-		shm_signal_wakeup(&n->q[1].sig, NULL, NULL, 0, NULL);
-		shm_signal_disable(&n->q[1].sig);
-		shm_signal_wakeup(&n->q[0].sig, NULL, NULL, 0, NULL);
+		shm_signal_wakeup(&n->rings.q[1].sig, NULL, NULL, 0, NULL);
+		shm_signal_disable(&n->rings.q[1].sig);
+		shm_signal_wakeup(&n->rings.q[0].sig, NULL, NULL, 0, NULL);
 	}
 	spin_unlock_irqrestore(&n->lock, flags);
 	napi_schedule(&n->napi);
@@ -183,33 +180,33 @@ static netdev_tx_t vbus_net_xmit(struct sk_buff *skb, struct net_device *ndev)
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
 	}
-	if (!ioq_free_slots(&n->q[0]))
-		ioq_reclaim(&n->q[0], VBUS_NET_COUNT, vbus_net_tx_done, n, NULL);
-	if (!ioq_free_slots(&n->q[0])) {
+	if (!ioq_free_slots(&n->rings.q[0]))
+		ioq_reclaim(&n->rings.q[0], VBUS_NET_COUNT, vbus_net_tx_done, n, NULL);
+	if (!ioq_free_slots(&n->rings.q[0])) {
 		netif_stop_queue(ndev);
 		n->tx_stopped++;
 		spin_unlock_irqrestore(&n->lock, flags);
 		return NETDEV_TX_BUSY;
 	}
-	slot = n->q[0].idx % VBUS_NET_COUNT;
-	skb_copy_bits(skb, 0, n->txbuf + (u64)slot * VBUS_NET_BUF, skb->len);
+	slot = n->rings.q[0].idx % VBUS_NET_COUNT;
+	skb_copy_bits(skb, 0, n->rings.txbuf + (u64)slot * VBUS_NET_BUF, skb->len);
 	d.cookie = slot;
-	d.offset = n->txbuf_off + (u64)slot * VBUS_NET_BUF;
+	d.offset = n->rings.txbuf_off + (u64)slot * VBUS_NET_BUF;
 	d.len = skb->len;
 	d.flags = 0;
-	if (ioq_push(&n->q[0], &d, 1) == 1) {
+	if (ioq_push(&n->rings.q[0], &d, 1) == 1) {
 		ndev->stats.tx_packets++;
 		ndev->stats.tx_bytes += skb->len;
 		vbus_net_kick(n, 0);
 	} else {
 		ndev->stats.tx_errors++;
 	}
-	if (!ioq_free_slots(&n->q[0])) {
+	if (!ioq_free_slots(&n->rings.q[0])) {
 		/* full: ask for tx completions until there is room (enable re-checks) */
 		netif_stop_queue(ndev);
 		n->tx_stopped++;
-		if (shm_signal_enable(&n->q[0].sig) == SHM_SIGNAL_SELF)
-			shm_signal_wakeup(&n->q[0].sig, NULL, NULL, 0, NULL);
+		if (shm_signal_enable(&n->rings.q[0].sig) == SHM_SIGNAL_SELF)
+			shm_signal_wakeup(&n->rings.q[0].sig, NULL, NULL, 0, NULL);
 		vbus_net_reclaim_tx(n);
 	}
 	spin_unlock_irqrestore(&n->lock, flags);
@@ -303,21 +300,12 @@ static int vbus_net_setup(struct vbus_net *n)
 	u32 i;
 	int ret;
 
-	ret = vbus_dev_open(vdev, 1);
+	ret = vbus_dev_duplex_open(vdev, 1, &n->rings, VBUS_NET_COUNT, VBUS_NET_BUF,
+				   vbus_net_signal, n);
 	if (ret)
 		return ret;
-	n->sig[0] = vbus_dev_ring(vdev, 0, &n->q[0], VBUS_NET_COUNT, 0, vbus_net_signal, n);
-	if (n->sig[0] < 0)
-		return n->sig[0];
-	n->sig[1] = vbus_dev_ring(vdev, 1, &n->q[1], VBUS_NET_COUNT, 0, vbus_net_signal, n);
-	if (n->sig[1] < 0)
-		return n->sig[1];
-	n->txbuf = vbus_dev_alloc(vdev, VBUS_NET_COUNT * VBUS_NET_BUF, &n->txbuf_off);
-	n->rxbuf = vbus_dev_alloc(vdev, VBUS_NET_COUNT * VBUS_NET_BUF, &n->rxbuf_off);
-	if (!n->txbuf || !n->rxbuf)
-		return -ENOMEM;
 	spin_lock_irqsave(&n->lock, flags);
-	shm_signal_enable(&n->q[1].sig); /* rx notifications on; tx only when stopped */
+	shm_signal_enable(&n->rings.q[1].sig); /* rx notifications on; tx only when stopped */
 	for (i = 0, ret = 0; i < VBUS_NET_COUNT && !ret; i++)
 		ret = vbus_net_post(n, i);
 	if (!ret) {

@@ -329,6 +329,27 @@ int vbus_dev_ring_offer(struct vbus_device *vdev, u32 shm_id, struct ioq *q, u32
 }
 EXPORT_SYMBOL_GPL(vbus_dev_ring_offer);
 
+int vbus_dev_duplex_open(struct vbus_device *vdev, u32 version, struct vbus_dev_duplex *d,
+			 u32 count, u32 buf_size, void (*fn)(void *arg), void *arg)
+{
+	int ret, r;
+
+	ret = vbus_dev_open(vdev, version);
+	if (ret)
+		return ret;
+	for (r = 0; r < 2; r++) {
+		d->sig[r] = vbus_dev_ring(vdev, r, &d->q[r], count, 0, fn, arg);
+		if (d->sig[r] < 0)
+			return d->sig[r];
+	}
+	d->txbuf = vbus_dev_alloc(vdev, (size_t)count * buf_size, &d->txbuf_off);
+	d->rxbuf = vbus_dev_alloc(vdev, (size_t)count * buf_size, &d->rxbuf_off);
+	if (!d->txbuf || !d->rxbuf)
+		return -ENOMEM;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vbus_dev_duplex_open);
+
 void vbus_dev_notify(struct vbus_device *vdev, unsigned int sig)
 {
 	if (sig >= vdev->nsig)

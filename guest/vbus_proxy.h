@@ -91,6 +91,25 @@ int vbus_dev_ring(struct vbus_device *vdev, u32 shm_id, struct ioq *q, u32 count
  */
 int vbus_dev_ring_offer(struct vbus_device *vdev, u32 shm_id, struct ioq *q, u32 count, u16 flags,
 			const struct ioq_offer *o, void (*fn)(void *arg), void *arg);
+/*
+ * Two rings and their buffers, the shape of a driver that moves buffers both ways (vbus_echo,
+ * vbus_net): ring 0 carries north's filled buffers to south (tx), ring 1 the buffers north posts
+ * empty for south to fill (rx); each direction has count buffers of buf_size bytes in the data
+ * area.
+ */
+struct vbus_dev_duplex {
+	struct ioq q[2]; /* [0] tx, [1] rx */
+	int sig[2];	 /* their signal slots (vbus_dev_notify) */
+	u8 *txbuf, *rxbuf;
+	u64 txbuf_off, rxbuf_off; /* region offsets, for descriptors */
+};
+/*
+ * Open the device (@version), set up both rings of @d with @count descriptors and @fn(@arg) as
+ * their signal handler, and allocate @count * @buf_size bytes of buffers per direction.
+ * 0 or -errno; on failure the caller closes the device (vbus_dev_close).
+ */
+int vbus_dev_duplex_open(struct vbus_device *vdev, u32 version, struct vbus_dev_duplex *d,
+			 u32 count, u32 buf_size, void (*fn)(void *arg), void *arg);
 /* Ring south's doorbell for signal slot @sig (after a kick said NOTIFY). */
 void vbus_dev_notify(struct vbus_device *vdev, unsigned int sig);
 /* Address of region offset @off. */

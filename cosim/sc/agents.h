@@ -146,7 +146,13 @@ class NorthAgent : public sc_core::sc_module
 	void program_moderation(unsigned c)
 	{
 		static const uint32_t holdoffs[] = { 0, 1, 2, 3, 8, 17, 64, 200 };
+		static const uint32_t short_holdoffs[] = { 1, 2, 3, 4, 5, 6, 8, 12 };
 
+		if (wl.short_holdoff) {
+			io.chan_write(c, VBUS_ACCEL_CH_MOD_HOLDOFF, short_holdoffs[rng.below(8)]);
+			io.chan_write(c, VBUS_ACCEL_CH_MOD_COUNT, rng.chance(70) ? 0 : 2 + rng.below(8));
+			return;
+		}
 		io.chan_write(c, VBUS_ACCEL_CH_MOD_HOLDOFF, holdoffs[rng.below(8)]);
 		io.chan_write(c, VBUS_ACCEL_CH_MOD_COUNT, rng.below(10));
 	}

@@ -26,10 +26,10 @@ static void usage(FILE *f, const CosimProg &p, const unsigned *built, unsigned n
 		   "engines with random backpressure, and the C model and the production core run in lockstep as the\n"
 		   "scoreboard. The first disagreement stops the run: cycle, channel, field, expected, actual and the\n"
 		   "last trace records.\n"
-		   "  --top v1|v2      the accelerator: v1 rtl/vbus_doorbell.v (default; HW-9..HW-11 timing) or\n"
-		   "                   v2 rtl/vbus_doorbell2.v, 8 channels (HW-12..HW-14: message valid within 4\n"
-		   "                   cycles, firing order, N - 1 grants; workloads without moderation, whose\n"
-		   "                   tick timing HW-15 the scoreboard does not model)\n"
+		   "  --top v1|v2      the accelerator: v2 rtl/vbus_doorbell2.v (default), 8 channels (HW-12..HW-15:\n"
+		   "                   message valid within 4 cycles, firing order, N - 1 grants, moderation in ticks\n"
+		   "                   of 2^TICK_LG cycles with absolute deadlines and one scanner), or v1\n"
+		   "                   rtl/vbus_doorbell.v, 8 or 64 channels (HW-9..HW-11 timing, holdoff in cycles)\n"
 		   "  --workload NAME  stimulus (default pingpong):\n");
 	for (const Workload &w : workloads)
 		fprintf(f, "                     %-10s %s\n", w.name, w.what);
@@ -144,12 +144,10 @@ int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const u
 	if (optind < argc)
 		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
 	if (o.v2 && o.channels != 8)
-		return vbus_usage_error(prog, "--top v2: this build has the v2 model with 8 channels only");
-	if (o.v2 && o.wl->moderation)
 		return vbus_usage_error(prog,
-					"--top v2: workload '%s' programs moderation, whose tick timing (HW-15) the "
-					"scoreboard does not model; use pingpong, stream or contention",
-					o.wl->name);
+					"--channels %u: this build has the v2 model with 8 channels only (--top v1 "
+					"has 8 and 64)",
+					o.channels);
 	if (o.trace.empty() == false && o.trace == o.wave)
 		return vbus_usage_error(prog, "--trace and --wave name the same file '%s'", o.trace.c_str());
 	// progress (stderr): by default unless -q; --progress forces it
@@ -191,6 +189,13 @@ int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const 
 			printf("%s\"%+d\":%" PRIu64, i ? "," : "", i - CS_CYCLE_TOL, s->terr_hist[i]);
 		printf("},\"max_rr_wait_grants\":%" PRIu64 ",\"wall_s\":%.3f,\"cycles_per_s\":%.0f", s->max_wait_grants,
 		       r.wall_s, cps);
+		if (o.v2)
+			printf(",\"tick_lg\":%d,\"expiries\":%" PRIu64 ",\"expiry_drops\":%" PRIu64
+			       ",\"expiry_ops\":%" PRIu64 ",\"time_base_ticks\":%" PRIu64
+			       ",\"expiry_wait_max_cycles\":%" PRIu64 ",\"holdoff_error_min_cycles\":%" PRId64
+			       ",\"holdoff_error_max_cycles\":%" PRId64,
+			       COSIM_V2_TICK_LG, s->expiries, s->expiry_drops, s->expiry_ops, s->now_ticks,
+			       s->expiry_wait_max, s->hold_err_min, s->hold_err_max);
 		if (prof && prof->samples)
 			printf(",\"share_rtl\":%.3f,\"share_systemc\":%.3f,\"share_scoreboard\":%.3f",
 			       double(prof->rtl) / prof->samples, double(prof->systemc) / prof->samples,
@@ -226,6 +231,14 @@ int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const 
 		printf(" %+d:%" PRIu64, i - CS_CYCLE_TOL, s->terr_hist[i]);
 	printf("; %" PRIu64 " queued behind another message (not timed), %s wait <= %" PRIu64 " grants\n", s->queued,
 	       o.v2 ? "firing-order" : "round-robin", s->max_wait_grants);
+	if (o.v2)
+		printf("  moderation (HW-15, tick %d cycles): %" PRIu64 " expiries (%" PRIu64 " fired, %" PRIu64
+		       " dropped) of %" PRIu64 " scanner ops, time base %" PRIu64
+		       " ticks; deadline -> expiry <= %" PRIu64
+		       " cycles (bound %d); expiry - arm - H ticks in [%" PRId64 ", %" PRId64 "] cycles\n",
+		       1 << COSIM_V2_TICK_LG, s->expiries, s->ticks_fired, s->expiry_drops, s->expiry_ops, s->now_ticks,
+		       s->expiry_wait_max, (1 << COSIM_V2_TICK_LG) + CS_V2_EXPIRY_SLACK, s->hold_err_min,
+		       s->hold_err_max);
 	if (prof && prof->samples)
 		printf("  time: RTL %.0f%%, SystemC kernel %.0f%%, scoreboard (model + core) %.0f%%, other %.0f%% "
 		       "(%" PRIu64 " samples)\n",

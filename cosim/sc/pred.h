@@ -31,6 +31,9 @@ struct cs_pred_ops {
 	int (*disable)(void *ch, int side);  /* CS_OK */
 	int (*inject)(void *ch, int sender); /* CS_NOTIFY / CS_SUPPRESS / CS_DEFER */
 	int (*tick)(void *ch);		     /* CS_FIRE / CS_DROP / CS_IDLE */
+	/* MOD-7/MOD-8: the holdoff's remaining time elapses at once (T1-T4 in one step): the v2 accelerator's
+	 * expiry at the first scan after its absolute deadline. CS_FIRE / CS_DROP / CS_IDLE (no holdoff). */
+	int (*expire)(void *ch);
 	/* The shared irq record of receiver @side: enabled, pending, dirty bytes (raw access). */
 	uint8_t *(*irq)(void *ch, int side);
 	void (*mod_get)(void *ch, uint32_t *mc, uint32_t *mt);

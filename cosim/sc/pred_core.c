@@ -90,6 +90,11 @@ static int c_tick(void *ch)
 	return map(shm_signal_tick(handle(ch, VBUS_SOUTH)));
 }
 
+static int c_expire(void *ch)
+{
+	return map(shm_signal_expire(handle(ch, VBUS_SOUTH)));
+}
+
 static uint8_t *c_irq(void *ch, int side)
 {
 	return &((struct core_chan *)ch)->desc.irq[side].enabled;
@@ -121,6 +126,7 @@ const struct cs_pred_ops cs_pred_core = {
 	.disable = c_disable,
 	.inject = c_inject,
 	.tick = c_tick,
+	.expire = c_expire,
 	.irq = c_irq,
 	.mod_get = c_mod_get,
 	.mod_clear = c_mod_clear,

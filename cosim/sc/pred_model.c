@@ -73,6 +73,18 @@ static int m_tick(void *ch)
 	return map(vm_sig_tick(sig(ch)));
 }
 
+/* MOD-7: the model has no one-step expiry of its own; the remaining time units elapse at once and its
+ * tick takes the last one (T1 then T2-T4), which is the rule MOD-7 states and the core implements. */
+static int m_expire(void *ch)
+{
+	struct vm_mod *m = &sig(ch)->mod[VBUS_SOUTH];
+
+	if (!m->on || m->mt == 0)
+		return CS_IDLE;
+	m->mt = 1;
+	return map(vm_sig_tick(sig(ch)));
+}
+
 static uint8_t *m_irq(void *ch, int side)
 {
 	struct vbus_shm_signal_desc *d = (struct vbus_shm_signal_desc *)sig(ch)->desc;
@@ -106,6 +118,7 @@ const struct cs_pred_ops cs_pred_model = {
 	.disable = m_disable,
 	.inject = m_inject,
 	.tick = m_tick,
+	.expire = m_expire,
 	.irq = m_irq,
 	.mod_get = m_mod_get,
 	.mod_clear = m_mod_clear,

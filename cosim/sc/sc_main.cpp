@@ -23,17 +23,29 @@
 #include <cstring>
 #include <string>
 
+#include "Vdb2m.h"
+#include "Vdb2m___024root.h"
 #include "Vdbm.h"
 static const unsigned built[] = { 8 };
 extern "C" int vbus_cosim_mut_model, vbus_cosim_mut_core;
-static const char *const rtl_mutants[] = { "nopend", "noack", "starve" };
+static const char *const rtl_mutants[] = { "nopend", "noack", "starve" };		    // v1 (Vdbm)
+static const char *const rtl2_mutants[] = { "nopend2", "noscan", "early", "tick", "fifo" }; // v2 (Vdb2m)
+static int mutant_top;									    // 1, 2: an RTL mutant's top
 static const CosimProg prog = {
 	"vbus-cosim-mutant", "[--mutant NAME] ",
 	"The mutant build: the same cosimulation over copies with planted bugs, each off unless switched on.\n"
 	"  --mutant NAME    switch one planted bug on (default: none, and the run must agree):\n"
-	"                     nopend  RTL: device inject ignores N.pending (I4, HW-2)\n"
-	"                     noack   RTL: N_ACK clears pending without the W7 re-check\n"
-	"                     starve  RTL: fixed priority instead of round-robin (HW-11)\n"
+	"                   v1 RTL (with --top v1):\n"
+	"                     nopend  device inject ignores N.pending (I4, HW-2)\n"
+	"                     noack   N_ACK clears pending without the W7 re-check\n"
+	"                     starve  fixed priority instead of round-robin (HW-11)\n"
+	"                   v2 RTL (with --top v2, the default):\n"
+	"                     nopend2 device inject ignores N.pending (I4, HW-2)\n"
+	"                     noscan  the moderation scanner never expires channel 1 (HW-15)\n"
+	"                     early   M3 arms the deadline one tick early (now + H - 1, HW-15)\n"
+	"                     tick    the time base ticks every 2^(TICK_LG-1) cycles (HW-15)\n"
+	"                     fifo    the id FIFO serves the lower channel id first (HW-14 firing order)\n"
+	"                   either top:\n"
 	"                     model   the C model's inject without the I4 guard\n"
 	"                     core    the production core's enable without the E3 re-check\n"
 	"                   a mutant's run must stop with a mismatch (exit 1); --wave is not built in\n"
@@ -49,7 +61,11 @@ static int take_mutant(int &argc, char **argv, std::string &plusarg)
 		bool rtl = false;
 
 		for (const char *r : rtl_mutants)
-			rtl |= !strcmp(m, r);
+			if (!strcmp(m, r))
+				rtl = true, mutant_top = 1;
+		for (const char *r : rtl2_mutants)
+			if (!strcmp(m, r))
+				rtl = true, mutant_top = 2;
 		if (rtl)
 			plusarg = std::string("+vbus_mutant_") + m;
 		else if (!strcmp(m, "model"))
@@ -58,7 +74,8 @@ static int take_mutant(int &argc, char **argv, std::string &plusarg)
 			vbus_cosim_mut_core = 1;
 		else {
 			fprintf(stderr,
-				"vbus-cosim-mutant: --mutant '%s': not one of nopend noack starve model core "
+				"vbus-cosim-mutant: --mutant '%s': not one of nopend noack starve nopend2 noscan early tick "
+				"fifo model core "
 				"(try 'vbus-cosim-mutant --help')\n",
 				m);
 			return 2;
@@ -71,16 +88,30 @@ static int take_mutant(int &argc, char **argv, std::string &plusarg)
 }
 #else
 #include "Vdb2_8.h"
+#include "Vdb2_8___024root.h"
 #include "Vdb64.h"
 #include "Vdb8.h"
 static const unsigned built[] = { 8, 64 };
 static const CosimProg prog = { "vbus-cosim", nullptr, nullptr };
 #endif
 
-template <class V> static RunResult run(const CosimOpts &o, cs_sb *sb, ProfileShares *prof)
+// v2 (HW-15): the scanner's expiry request and the time base, made readable by v2_taps.vlt (public_flat_rd);
+// the same names in every v2 model (the top module is vbus_doorbell2).
+struct V2Tap {
+	static constexpr bool v2 = true;
+	template <class V> static void sample(V &d, CosimTaps &t)
+	{
+		t.x_valid = d.rootp->vbus_doorbell2__DOT__x_req;
+		t.x_chan = d.rootp->vbus_doorbell2__DOT__x_chan;
+		t.now = d.rootp->vbus_doorbell2__DOT__now;
+	}
+};
+
+template <class V, class Tap = NoTap> static RunResult run(const CosimOpts &o, cs_sb *sb, ProfileShares *prof)
 {
-	CosimTop<V> top("top", *o.wl, o.channels, o.seed, o.cycles, sb, o.progress);
+	CosimTop<V, Tap> top("top", *o.wl, o.channels, o.seed, o.cycles, sb, o.progress);
 	top.timing = o.bench;
+	top.tick_lg = o.v2 ? COSIM_V2_TICK_LG : 0;
 	VerilatedFstSc *wave = nullptr;
 	std::string wave_tmp = o.wave + ".tmp-" + std::to_string(getpid());
 
@@ -154,7 +185,7 @@ int sc_main(int argc, char **argv)
 		trace = trace_out.f;
 	}
 	cs_sb *sb = cs_create(o.channels, trace);
-	if (sb && o.v2 && cs_set_v2(sb, COSIM_V2_TICK_LG, o.wl->moderation)) {
+	if (sb && o.v2 && cs_set_v2(sb, COSIM_V2_TICK_LG)) {
 		cs_destroy(sb);
 		sb = nullptr;
 	}
@@ -168,16 +199,19 @@ int sc_main(int argc, char **argv)
 		Verilated::traceEverOn(true);
 	sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
 #ifdef COSIM_MUTANT
-	if (o.v2) {
-		fprintf(stderr,
-			"vbus-cosim-mutant: --top v2: the mutant build is v1 (the v2 mutants are formal ones)\n");
+	if (mutant_top && mutant_top != (o.v2 ? 2 : 1)) {
+		fprintf(stderr, "vbus-cosim-mutant: this mutant is planted in the v%d RTL: add --top v%d\n", mutant_top,
+			mutant_top);
 		cs_destroy(sb);
 		return 2;
 	}
-	r = run<Vdbm>(o, sb, &prof);
+	if (o.v2)
+		r = run<Vdb2m, V2Tap>(o, sb, &prof);
+	else
+		r = run<Vdbm>(o, sb, &prof);
 #else
 	if (o.v2)
-		r = run<Vdb2_8>(o, sb, &prof);
+		r = run<Vdb2_8, V2Tap>(o, sb, &prof);
 	else
 		r = o.channels == 64 ? run<Vdb64>(o, sb, &prof) : run<Vdb8>(o, sb, &prof);
 #endif

@@ -38,7 +38,12 @@ struct cs_chan {
 	uint32_t holdoff, count; /* MOD_HOLDOFF / MOD_COUNT as read back */
 	uint8_t mod_wr;		 /* a MOD_* write this edge: effective from the next (HW-10) */
 	uint32_t new_holdoff, new_count;
+	/* v2 (HW-15): while the predictors' holdoff runs (mt != 0), the absolute deadline M3 armed */
+	uint32_t deadline, arm_h;
+	uint64_t arm_cycle, passed_at; /* passed_at: first edge the deadline had passed, or NOT_PASSED */
 };
+
+#define NOT_PASSED UINT64_MAX
 
 struct cs_rec {
 	uint64_t step, cycle;
@@ -63,8 +68,11 @@ struct cs_sb {
 	int mismatch;
 	char msg[1024];
 	struct cs_stats st;
-	int v2;			  /* cs_set_v2: HW-12..HW-14 */
-	unsigned tick_lg;	  /* MOD_TICK_LG: v2's TICK_LG (v1: 0, the holdoff counts cycles) */
+	int v2;		  /* cs_set_v2: HW-12..HW-14 */
+	unsigned tick_lg; /* MOD_TICK_LG: v2's TICK_LG (v1: 0, the holdoff counts cycles) */
+	uint32_t now;	  /* v2: the RTL's time base at this edge (HW-15), checked by check_now() */
+	int now_seen, now_stepped;
+	uint64_t now_since;	  /* the edge `now` took its value */
 	unsigned *due, ndue;	  /* v2: channel * 2 + is_msi of the fires of the previous edge */
 	struct cs_order order[2]; /* v2: [is_msi] */
 };
@@ -127,12 +135,29 @@ static int agree(struct cs_sb *sb, unsigned c, const char *op, const int *r)
 	return 0;
 }
 
-enum op { OP_ENABLE, OP_DISABLE, OP_INJECT, OP_TICK };
+enum op { OP_ENABLE, OP_DISABLE, OP_INJECT, OP_TICK, OP_EXPIRE };
+
+#define TIME_MASK ((1u << CS_V2_TIME_BITS) - 1)
+
+/* HW-15: deadline @dl has passed at time @now (CS_V2_TIME_BITS arithmetic, wrap-safe) */
+static int passed(uint32_t dl, uint32_t now)
+{
+	return ((now - dl) & TIME_MASK) < (1u << (CS_V2_TIME_BITS - 1));
+}
+
+static uint32_t mt_of(const struct cs_sb *sb, unsigned c)
+{
+	uint32_t mc, mt;
+
+	pred[0]->mod_get(sb->ch[c].p[0], &mc, &mt);
+	return mt;
+}
 
 /* Run one operation on every predictor of channel @c and check they agree; the model's result. */
 static int both(struct cs_sb *sb, unsigned c, const char *name, enum op op, int side)
 {
 	int r[NPRED];
+	uint32_t mt0 = sb->v2 ? mt_of(sb, c) : 0;
 
 	for (int i = 0; i < NPRED; i++) {
 		void *p = sb->ch[c].p[i];
@@ -147,12 +172,23 @@ static int both(struct cs_sb *sb, unsigned c, const char *name, enum op op, int 
 		case OP_INJECT:
 			r[i] = pred[i]->inject(p, side);
 			break;
+		case OP_EXPIRE:
+			r[i] = pred[i]->expire(p);
+			break;
 		default:
 			r[i] = pred[i]->tick(p);
 			break;
 		}
 	}
 	agree(sb, c, name, r);
+	if (sb->v2 && !mt0 && mt_of(sb, c)) { /* M3 armed the holdoff: v2 keeps an absolute deadline (HW-15) */
+		struct cs_chan *ch = &sb->ch[c];
+
+		ch->arm_h = ch->holdoff;
+		ch->deadline = (sb->now + ch->holdoff) & TIME_MASK;
+		ch->arm_cycle = sb->cycle;
+		ch->passed_at = NOT_PASSED;
+	}
 	return r[0];
 }
 
@@ -644,6 +680,96 @@ static void dev_inject(struct cs_sb *sb, unsigned c)
 	trace_rec(sb, 'S', "inject", c, res_name(r), -1);
 }
 
+/* ------------------------------------------------------------------ v2 moderation (HW-15) */
+
+/* The time base: one step of +1 every 2^TICK_LG cycles (the first value may be seen mid-tick). */
+static int check_now(struct cs_sb *sb, uint32_t now)
+{
+	const uint64_t tick = 1ull << sb->tick_lg;
+
+	if (!sb->now_seen) {
+		sb->now_seen = 1;
+		sb->now = now;
+		sb->now_since = sb->cycle;
+		return 0;
+	}
+	if (now != sb->now) {
+		if (now != ((sb->now + 1) & TIME_MASK))
+			return mismatch(sb, -1, "time base", "now %u -> %u (HW-15: one tick at a time), actual %u",
+					sb->now, (sb->now + 1) & TIME_MASK, now);
+		if (sb->now_stepped && sb->cycle - sb->now_since != tick)
+			return mismatch(sb, -1, "time base",
+					"a tick every %" PRIu64 " cycles (HW-15, TICK_LG %u), actual %" PRIu64, tick,
+					sb->tick_lg, sb->cycle - sb->now_since);
+		sb->now_stepped = 1;
+		sb->now = now;
+		sb->now_since = sb->cycle;
+		sb->st.now_ticks++;
+	} else if (sb->cycle - sb->now_since > tick) {
+		return mismatch(sb, -1, "time base",
+				"now advanced within %" PRIu64
+				" cycles (HW-15, TICK_LG %u), actual still %u after %" PRIu64,
+				tick, sb->tick_lg, now, sb->cycle - sb->now_since);
+	}
+	return 0;
+}
+
+/*
+ * (1) of the HW-10 order in v2: the RTL's scanner took a north op to expire channel @c at this edge. It applies
+ * T1-T4 at once (MOD-7) when the channel's holdoff runs and its deadline has passed at the op's `now`; otherwise
+ * it finds nothing to do (the scanner reads a mirror that may be a few ops old; the engine re-checks the word).
+ */
+static void expire_v2(struct cs_sb *sb, unsigned c)
+{
+	struct cs_chan *ch = &sb->ch[c];
+	int64_t err;
+	int r;
+
+	sb->st.expiry_ops++;
+	if (!mt_of(sb, c) || !passed(ch->deadline, sb->now))
+		return;
+	r = both(sb, c, "expiry", OP_EXPIRE, 0);
+	sb->st.expiries++;
+	if (ch->passed_at != NOT_PASSED && sb->cycle - ch->passed_at > sb->st.expiry_wait_max)
+		sb->st.expiry_wait_max = sb->cycle - ch->passed_at;
+	err = (int64_t)(sb->cycle - ch->arm_cycle) - ((int64_t)ch->arm_h << sb->tick_lg);
+	if (sb->st.expiries == 1 || err < sb->st.hold_err_min)
+		sb->st.hold_err_min = err;
+	if (sb->st.expiries == 1 || err > sb->st.hold_err_max)
+		sb->st.hold_err_max = err;
+	if (r == CS_FIRE) {
+		fire_msi(sb, c);
+		sb->st.ticks_fired++;
+	} else if (r == CS_DROP) {
+		sb->st.expiry_drops++;
+	}
+	trace_rec(sb, '-', "tick", c, res_name(r), -1);
+}
+
+/* HW-15: a scanner visits every channel once per tick, so a passed deadline meets its expiry within a tick. */
+static int check_expiries(struct cs_sb *sb)
+{
+	const uint64_t bound = (1ull << sb->tick_lg) + CS_V2_EXPIRY_SLACK;
+
+	for (unsigned c = 0; c < sb->n; c++) {
+		struct cs_chan *ch = &sb->ch[c];
+
+		if (!mt_of(sb, c) || !passed(ch->deadline, sb->now)) {
+			ch->passed_at = NOT_PASSED;
+			continue;
+		}
+		if (ch->passed_at == NOT_PASSED)
+			ch->passed_at = sb->cycle;
+		else if (sb->cycle - ch->passed_at > bound)
+			return mismatch(sb, c, "expiry",
+					"by cycle %" PRIu64 " (holdoff %u ticks armed at cycle %" PRIu64
+					", deadline %u passed at cycle %" PRIu64
+					", HW-15: a scan per tick), actual none",
+					ch->passed_at + bound, ch->arm_h, ch->arm_cycle, ch->deadline, ch->passed_at);
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ the edge */
 
 int cs_step(struct cs_sb *sb, const struct cs_edge *e)
@@ -672,8 +798,14 @@ int cs_step(struct cs_sb *sb, const struct cs_edge *e)
 		sb->rcount++;
 		sb->st.reads++;
 	}
-	/* (1) moderation tick of every channel */
-	for (unsigned c = 0; c < sb->n; c++) {
+	/* (1) v2: the scanner's expiry op (HW-15); v1: the moderation tick of every channel */
+	if (sb->v2) {
+		if (check_now(sb, e->now))
+			return 1;
+		if (e->x_valid && e->x_chan < sb->n)
+			expire_v2(sb, e->x_chan);
+	}
+	for (unsigned c = 0; !sb->v2 && c < sb->n; c++) {
 		uint32_t mc, mt;
 
 		pred[0]->mod_get(sb->ch[c].p[0], &mc, &mt);
@@ -731,6 +863,8 @@ int cs_step(struct cs_sb *sb, const struct cs_edge *e)
 			pred[i]->mod_param(ch->p[i], ch->holdoff, ch->count);
 		trace_rec(sb, 'N', "moderate", c, "ok", -1);
 	}
+	if (sb->v2 && check_expiries(sb))
+		return 1;
 	/* a read response: compare with the prediction made when it was accepted */
 	if (e->r) {
 		uint32_t exp;
@@ -768,7 +902,24 @@ int cs_finish(struct cs_sb *sb, uint64_t cycle)
 	}
 	if (sb->rcount)
 		return mismatch(sb, -1, "axi", "every read answered, actual %u outstanding", sb->rcount);
+	for (unsigned c = 0; c < sb->n; c++)
+		if (mt_of(sb, c))
+			return mismatch(
+				sb, c, "moderation",
+				"every holdoff expired by the end of the drain phase, actual one running (armed at "
+				"cycle %" PRIu64 ")",
+				sb->ch[c].arm_cycle);
 	return 0;
+}
+
+int cs_idle(const struct cs_sb *sb)
+{
+	if (sb->ndue)
+		return 0;
+	for (unsigned c = 0; c < sb->n; c++)
+		if (sb->ch[c].msi.req || sb->ch[c].notify.req || mt_of(sb, c))
+			return 0;
+	return 1;
 }
 
 void cs_report(const struct cs_sb *sb, FILE *f)
@@ -840,10 +991,8 @@ void cs_destroy(struct cs_sb *sb)
 	free(sb);
 }
 
-int cs_set_v2(struct cs_sb *sb, unsigned tick_lg, int moderation)
+int cs_set_v2(struct cs_sb *sb, unsigned tick_lg)
 {
-	if (moderation)
-		return -1;
 	sb->due = calloc(2 * (size_t)sb->n, sizeof(*sb->due));
 	sb->order[0].id = calloc(sb->n, sizeof(unsigned));
 	sb->order[1].id = calloc(sb->n, sizeof(unsigned));

@@ -25,6 +25,14 @@ extern "C" {
 #define CS_PRED_LATENCY 2
 /* v2 (rtl/vbus_doorbell2.v, HW-12): a message is valid at most this many cycles after its cause. */
 #define CS_PRED_LATENCY_V2 4
+/* HW-15 (v2): the time base and the deadlines are this many bits wide, compared wrap-safe. */
+#define CS_V2_TIME_BITS 17
+/*
+ * HW-15 (v2): the scanner visits every channel once per tick, so an armed channel whose deadline has passed
+ * meets its expiry within one tick (2^TICK_LG cycles); the slack covers the scanner's mirror read (one cycle) and
+ * its request (one cycle).
+ */
+#define CS_V2_EXPIRY_SLACK 2
 /* HW-10: a CNT_* register shows an event from the second cycle after it. */
 #define CS_CNT_LAG 2
 #define CS_TRACE_KEEP 16 /* trace records shown with a mismatch */
@@ -37,6 +45,11 @@ struct cs_edge {
 	uint8_t ar, r, w, ctrl, inj;
 	uint8_t ctrl_chan, ctrl_op, inj_chan;
 	uint32_t araddr, rdata, awaddr, wdata, wstrb;
+	/* v2 only (HW-15), from the RTL (the scoreboard cannot see them at the ports): the north op taken at this
+	 * edge is the scanner's expiry request for channel x_chan; now = the time base (ticks) as that op's modify
+	 * stage sees it, the moment M3 arms a deadline and an expiry compares against it. */
+	uint8_t x_valid, x_chan;
+	uint32_t now;
 };
 
 enum { CS_CNT_DOORBELL, CS_CNT_IRQ, CS_CNT_SUPP_N, CS_CNT_SUPP_S, CS_CNT_DEV_NOTIFY, CS_NCNT };
@@ -49,6 +62,11 @@ struct cs_stats {
 	int64_t terr_min, terr_max;
 	uint64_t max_wait_grants; /* most other-channel grants a requesting channel waited */
 	int64_t lat_max;	  /* v2: longest cause -> valid of a message with nothing ahead */
+	/* v2 moderation (HW-15) */
+	uint64_t expiries, expiry_drops, expiry_ops; /* expiries applied (fire: ticks_fired), T4 drops, scanner ops */
+	uint64_t expiry_wait_max;		     /* most cycles from a deadline passing to its expiry */
+	int64_t hold_err_min, hold_err_max; /* expiry - arm - H * 2^TICK_LG, cycles (HW-15: in (-tick, tick]) */
+	uint64_t now_ticks;		    /* time base increments checked */
 };
 
 struct cs_sb;
@@ -60,11 +78,15 @@ struct cs_sb *cs_create(unsigned nchan, FILE *trace);
  * cs_step. A fire takes effect one cycle after its event (the RMW engine's modify stage), so it merges
  * only into a message not yet accepted by then; a message is valid within CS_PRED_LATENCY_V2 cycles when
  * nothing is ahead of it; the streams serve channels in firing order, so a waiting channel sees at most
- * N - 1 grants of others. @tick_lg: the TICK_LG the v2 model was built with (register MOD_TICK_LG). Moderation is in
- * ticks (HW-15), which the predictors do not model: 0, or -1 when @moderation is asked for (the caller refuses such a
- * run).
+ * N - 1 grants of others. Moderation is in ticks of 2^@tick_lg cycles (HW-15; @tick_lg is the TICK_LG the v2 model
+ * was built with, register MOD_TICK_LG): a deadline is armed at now + H (the edge's now), the RTL's expiry ops
+ * (x_valid) apply T1-T4 at once (MOD-7) when the deadline has passed, and the scoreboard checks the time base (one
+ * tick every 2^tick_lg cycles) and that no passed deadline waits more than a tick (+ CS_V2_EXPIRY_SLACK) for
+ * its expiry. 0, or -1 out of memory.
  */
-int cs_set_v2(struct cs_sb *sb, unsigned tick_lg, int moderation);
+int cs_set_v2(struct cs_sb *sb, unsigned tick_lg);
+/* Nothing outstanding: no message requested or about to be, no holdoff running (the drain phase waits for it). */
+int cs_idle(const struct cs_sb *sb);
 void cs_destroy(struct cs_sb *sb);
 /* Apply one edge. 0: agreement; 1: first mismatch (cs_report() describes it). */
 int cs_step(struct cs_sb *sb, const struct cs_edge *e);

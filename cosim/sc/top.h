@@ -10,9 +10,11 @@
 #include <cstdio>
 #include <ctime>
 #include <string>
+#include <utility>
 
 #include "agents.h"
 #include "axil.h"
+#include "pins.h"
 #include "scoreboard.h"
 #include "vbus_cli.h"
 
@@ -31,49 +33,42 @@ static inline double mono_s()
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-template <class V> class CosimTop : public sc_core::sc_module
+// What the scoreboard needs from inside the DUT (v2, HW-15): the scanner's expiry request and the time base.
+struct CosimTaps {
+	uint8_t x_valid = 0, x_chan = 0;
+	uint32_t now = 0;
+};
+// v1 needs nothing from inside (its moderation ticks every cycle, which the scoreboard counts itself).
+struct NoTap {
+	static constexpr bool v2 = false;
+	template <class V> static void sample(V &, CosimTaps &)
+	{
+	}
+};
+
+template <class V, class Tap = NoTap> class CosimTop : public sc_core::sc_module, public DoorbellPins
 {
       public:
-	sc_core::sc_clock clk{ "clk", kPeriod };
-	sc_core::sc_signal<bool> rst{ "rst" };
-	AxilPins axil;
-	sc_core::sc_signal<bool> inj_valid{ "inj_valid" }, inj_ready{ "inj_ready" }, ctrl_valid{ "ctrl_valid" },
-		ctrl_ready{ "ctrl_ready" }, nt_valid{ "nt_valid" }, nt_ready{ "nt_ready" }, msi_valid{ "msi_valid" },
-		msi_ready{ "msi_ready" };
-	sc_core::sc_signal<uint32_t> inj_chan{ "inj_chan" }, ctrl_chan{ "ctrl_chan" }, ctrl_op{ "ctrl_op" },
-		nt_chan{ "nt_chan" }, msi_vector{ "msi_vector" };
-
 	V dut{ "dut" };
-	AxilBridge bridge;
-	AxilChecker checker;
 	NorthAgent north;
 	SouthAgent south;
 	cs_sb *sb;
 	RunResult res;
 	bool progress, timing = false;
 	uint64_t limit;
+	unsigned tick_lg = 0; // v2: moderation time unit 2^tick_lg cycles
 
 	SC_HAS_PROCESS(CosimTop);
 	CosimTop(sc_core::sc_module_name name, const Workload &wl, unsigned nchan, uint64_t seed, uint64_t cycles,
 		 cs_sb *scoreboard, bool show_progress)
-	    : sc_module(name), bridge("bridge", axil), checker("checker", axil),
-	      north("north", wl, nchan, seed, cycles), south("south", wl, nchan, seed, north), sb(scoreboard),
-	      progress(show_progress), limit(cycles)
+	    : sc_module(name), north("north", wl, nchan, seed, cycles), south("south", wl, nchan, seed, north),
+	      sb(scoreboard), progress(show_progress), limit(cycles)
 	{
-		bind_dut();
+		bind(dut);
 		north.init_bus = [this] { bridge.init(); };
-		bridge.clk(clk);
 		north.socket.bind(bridge.socket);
 		north.clk(clk);
 		north.rst(rst);
-		checker.clk(clk);
-		checker.rst(rst);
-		checker.msi_valid(msi_valid);
-		checker.msi_ready(msi_ready);
-		checker.msi_vector(msi_vector);
-		checker.nt_valid(nt_valid);
-		checker.nt_ready(nt_ready);
-		checker.nt_chan(nt_chan);
 		south.clk(clk);
 		south.rst(rst);
 		south.inj_valid(inj_valid);
@@ -92,49 +87,26 @@ template <class V> class CosimTop : public sc_core::sc_module
 		SC_METHOD(monitor);
 		sensitive << clk.posedge_event();
 		dont_initialize();
+		if (Tap::v2) {
+			// the taps are plain model variables, updated when the model evaluates: read mid-cycle, where
+			// they are settled, not at the edge, where the model may or may not have run yet
+			SC_METHOD(sample);
+			sensitive << clk.negedge_event();
+			dont_initialize();
+		}
 		SC_THREAD(control);
 	}
 
       private:
 	double t0 = 0;
 	struct vbus_progress prog;
+	CosimTaps taps; // v2: sampled mid-cycle (the cycle that ends at the next edge)
+	cs_edge prev{}; // v2: the previous edge, stepped once its op's `now` (next cycle) is known
+	bool have_prev = false;
 
-	void bind_dut()
+	void sample()
 	{
-		dut.clk(clk);
-		dut.rst(rst);
-		dut.s_axil_awaddr(axil.awaddr);
-		dut.s_axil_awprot(axil.awprot);
-		dut.s_axil_awvalid(axil.awvalid);
-		dut.s_axil_awready(axil.awready);
-		dut.s_axil_wdata(axil.wdata);
-		dut.s_axil_wstrb(axil.wstrb);
-		dut.s_axil_wvalid(axil.wvalid);
-		dut.s_axil_wready(axil.wready);
-		dut.s_axil_bresp(axil.bresp);
-		dut.s_axil_bvalid(axil.bvalid);
-		dut.s_axil_bready(axil.bready);
-		dut.s_axil_araddr(axil.araddr);
-		dut.s_axil_arprot(axil.arprot);
-		dut.s_axil_arvalid(axil.arvalid);
-		dut.s_axil_arready(axil.arready);
-		dut.s_axil_rdata(axil.rdata);
-		dut.s_axil_rresp(axil.rresp);
-		dut.s_axil_rvalid(axil.rvalid);
-		dut.s_axil_rready(axil.rready);
-		dut.s_inject_valid(inj_valid);
-		dut.s_inject_ready(inj_ready);
-		dut.s_inject_chan(inj_chan);
-		dut.s_ctrl_valid(ctrl_valid);
-		dut.s_ctrl_ready(ctrl_ready);
-		dut.s_ctrl_chan(ctrl_chan);
-		dut.s_ctrl_op(ctrl_op);
-		dut.m_notify_valid(nt_valid);
-		dut.m_notify_ready(nt_ready);
-		dut.m_notify_chan(nt_chan);
-		dut.m_msi_valid(msi_valid);
-		dut.m_msi_ready(msi_ready);
-		dut.m_msi_vector(msi_vector);
+		Tap::sample(dut, taps);
 	}
 
 	void stop(const std::string &why)
@@ -172,14 +144,28 @@ template <class V> class CosimTop : public sc_core::sc_module
 		e.ctrl_op = uint8_t(ctrl_op.read());
 		e.inj = inj_valid.read() && inj_ready.read();
 		e.inj_chan = uint8_t(inj_chan.read());
-		int bad;
+		e.x_valid = taps.x_valid; // v2: the north op taken at this edge is the scanner's expiry
+		e.x_chan = taps.x_chan;
+		e.now = 0;
+		int bad = 0;
+		cs_edge *step = &e;
+		const uint64_t cycle = e.cycle;
 
-		if (timing) { // --bench: the scoreboard's share (two clock reads per edge otherwise saved)
+		if (Tap::v2) {
+			// an op taken at edge k is modified in the cycle after it, with that cycle's `now`, which this
+			// edge's sample holds: so the scoreboard steps edge k here, one edge late
+			prev.now = taps.now;
+			std::swap(prev, e);
+			step = have_prev ? &e : nullptr;
+			have_prev = true;
+		}
+		if (!step) {
+		} else if (timing) { // --bench: the scoreboard's share (two clock reads per edge otherwise saved)
 			t = mono_s();
-			bad = cs_step(sb, &e);
+			bad = cs_step(sb, step);
 			res.sb_s += mono_s() - t;
 		} else {
-			bad = cs_step(sb, &e);
+			bad = cs_step(sb, step);
 		}
 		if (bad) {
 			stop("scoreboard");
@@ -189,8 +175,8 @@ template <class V> class CosimTop : public sc_core::sc_module
 			stop(checker.error);
 			return;
 		}
-		if (progress && (e.cycle & 0xffff) == 0 && (t = mono_s()) - t0 > 3.0)
-			vbus_progress(&prog, e.cycle, limit, "cycles, %.0f cycles/s", e.cycle / (t - t0));
+		if (progress && (cycle & 0xffff) == 0 && (t = mono_s()) - t0 > 3.0)
+			vbus_progress(&prog, cycle, limit, "cycles, %.0f cycles/s", cycle / (t - t0));
 	}
 
 	void control()
@@ -202,9 +188,11 @@ template <class V> class CosimTop : public sc_core::sc_module
 			sc_core::wait(clk.posedge_event());
 		rst.write(false);
 		sc_core::wait(north.done_ev);
-		// drain: stimulus stops, both streams always ready, every predicted message must arrive
+		// drain: stimulus stops, both streams always ready, every predicted message must arrive and every
+		// holdoff expire (the agents program at most 200 time units: cycles in v1, ticks in v2)
 		south.draining = true;
-		for (int i = 0; i < 64 * 8 + 200 && !(south.idle() && i > 64 * 4); i++)
+		const int hold_max = 210 << tick_lg;
+		for (int i = 0; i < 64 * 8 + 200 + 4 * hold_max && !(south.idle() && cs_idle(sb) && i > 64 * 4); i++)
 			sc_core::wait(clk.posedge_event());
 		for (int i = 0; i < 64 * 4; i++)
 			sc_core::wait(clk.posedge_event());

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 // vbus-accel-vectors: the conformance driver (cosim/driver) over the accelerator's adapter. The
 // vectors that apply to the hardware (docs/spec/05-transports.md COSIM-3) replay through the Verilated
-// vbus_doorbell (8 channels, channel 0; with --top v2 the v2 vbus_doorbell2) under SystemC, through the same path as
-// vbus-cosim: north operations are TLM-2.0 register accesses into the AXI4-Lite bridge (with its protocol checker),
-// south operations are beats on the device-side streams. Each step's record is built from what the
+// vbus_doorbell2 (v2, the default: 8 channels, channel 0; with --top v1 the v1 vbus_doorbell) under SystemC, through
+// the same path as vbus-cosim: north operations are TLM-2.0 register accesses into the AXI4-Lite bridge (with its
+// protocol checker), south operations are beats on the device-side streams. Each step's record is built from what the
 // RTL did: the result from the message streams (a new notification / MSI = "notify"), the N= and S=
 // state from the channel's STATUS register. The driver compares it with the vector's expect block.
 //
@@ -23,6 +23,7 @@
 #include "Vdb8.h"
 #include "agents.h"
 #include "axil.h"
+#include "pins.h"
 #include "vbus_conform.h"
 #include "vbus_vector.h"
 
@@ -63,29 +64,18 @@ static const char *not_applicable(const struct vbus_vector *v)
 	return nullptr;
 }
 
-template <class V> class VectorTop : public sc_core::sc_module
+template <class V> class VectorTop : public sc_core::sc_module, public DoorbellPins
 {
       public:
-	sc_core::sc_clock clk{ "clk", kPeriod };
-	sc_core::sc_signal<bool> rst{ "rst" };
-	AxilPins axil;
-	sc_core::sc_signal<bool> inj_valid{ "inj_valid" }, inj_ready{ "inj_ready" }, ctrl_valid{ "ctrl_valid" },
-		ctrl_ready{ "ctrl_ready" }, nt_valid{ "nt_valid" }, nt_ready{ "nt_ready" }, msi_valid{ "msi_valid" },
-		msi_ready{ "msi_ready" };
-	sc_core::sc_signal<uint32_t> inj_chan{ "inj_chan" }, ctrl_chan{ "ctrl_chan" }, ctrl_op{ "ctrl_op" },
-		nt_chan{ "nt_chan" }, msi_vector{ "msi_vector" };
 	V dut{ "dut" };
-	AxilBridge bridge;
-	AxilChecker checker;
 	tlm_utils::simple_initiator_socket<sc_core::sc_module> socket{ "socket" };
 	int rc = 1;
 
 	SC_HAS_PROCESS(VectorTop);
 	VectorTop(sc_core::sc_module_name name, int argc, char **argv, bool v2)
-	    : sc_module(name), bridge("bridge", axil), checker("checker", axil), io(socket), argc(argc), argv(argv),
-	      v2(v2)
+	    : sc_module(name), io(socket), argc(argc), argv(argv), v2(v2)
 	{
-		bind();
+		bind(dut);
 		socket.bind(bridge.socket);
 		SC_THREAD(run);
 	}
@@ -107,53 +97,6 @@ template <class V> class VectorTop : public sc_core::sc_module
 		while (n--)
 			edge();
 	}
-	void bind()
-	{
-		dut.clk(clk);
-		dut.rst(rst);
-		dut.s_axil_awaddr(axil.awaddr);
-		dut.s_axil_awprot(axil.awprot);
-		dut.s_axil_awvalid(axil.awvalid);
-		dut.s_axil_awready(axil.awready);
-		dut.s_axil_wdata(axil.wdata);
-		dut.s_axil_wstrb(axil.wstrb);
-		dut.s_axil_wvalid(axil.wvalid);
-		dut.s_axil_wready(axil.wready);
-		dut.s_axil_bresp(axil.bresp);
-		dut.s_axil_bvalid(axil.bvalid);
-		dut.s_axil_bready(axil.bready);
-		dut.s_axil_araddr(axil.araddr);
-		dut.s_axil_arprot(axil.arprot);
-		dut.s_axil_arvalid(axil.arvalid);
-		dut.s_axil_arready(axil.arready);
-		dut.s_axil_rdata(axil.rdata);
-		dut.s_axil_rresp(axil.rresp);
-		dut.s_axil_rvalid(axil.rvalid);
-		dut.s_axil_rready(axil.rready);
-		dut.s_inject_valid(inj_valid);
-		dut.s_inject_ready(inj_ready);
-		dut.s_inject_chan(inj_chan);
-		dut.s_ctrl_valid(ctrl_valid);
-		dut.s_ctrl_ready(ctrl_ready);
-		dut.s_ctrl_chan(ctrl_chan);
-		dut.s_ctrl_op(ctrl_op);
-		dut.m_notify_valid(nt_valid);
-		dut.m_notify_ready(nt_ready);
-		dut.m_notify_chan(nt_chan);
-		dut.m_msi_valid(msi_valid);
-		dut.m_msi_ready(msi_ready);
-		dut.m_msi_vector(msi_vector);
-		bridge.clk(clk);
-		checker.clk(clk);
-		checker.rst(rst);
-		checker.msi_valid(msi_valid);
-		checker.msi_ready(msi_ready);
-		checker.msi_vector(msi_vector);
-		checker.nt_valid(nt_valid);
-		checker.nt_ready(nt_ready);
-		checker.nt_chan(nt_chan);
-	}
-
 	// One beat on a device-side stream (valid until ready).
 	void beat(sc_core::sc_signal<bool> &valid, sc_core::sc_signal<bool> &ready)
 	{
@@ -328,10 +271,10 @@ template <class V> class VectorTop : public sc_core::sc_module
 		memset(&c, 0, sizeof(c));
 		c.prog = "vbus-accel-vectors";
 		c.what =
-			v2 ? "the Verilated v2 doorbell accelerator (rtl-accel/rtl/vbus_doorbell2.v, 8 channels) under "
-			     "SystemC, through TLM-2.0 -> AXI4-Lite and the device streams; COSIM-3 says which "
-			     "vectors apply"
-			   : "the Verilated doorbell accelerator (rtl-accel/, 8 channels; --top v2: the v2 one) under "
+			v2 ? "the Verilated v2 doorbell accelerator (rtl-accel/rtl/vbus_doorbell2.v, 8 channels; --top v1: "
+			     "the v1 one) under SystemC, through TLM-2.0 -> AXI4-Lite and the device streams; COSIM-3 "
+			     "says which vectors apply"
+			   : "the Verilated v1 doorbell accelerator (rtl-accel/rtl/vbus_doorbell.v, 8 channels) under "
 			     "SystemC, through TLM-2.0 -> AXI4-Lite and the device streams; COSIM-3 says which "
 			     "vectors apply";
 		c.run = replay_cb;
@@ -365,7 +308,7 @@ static int take_top(int &argc, char **argv, bool &v2)
 
 int sc_main(int argc, char **argv)
 {
-	bool v2 = false;
+	bool v2 = true; // the default top (--top v1: the v1 accelerator)
 	int rc = take_top(argc, argv, v2);
 
 	if (rc >= 0)

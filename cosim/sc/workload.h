@@ -40,25 +40,31 @@ struct Workload {
 	unsigned echo;	       // the device echoes each notification with 0..echo injects
 	unsigned spont;	       // % of cycles the device injects on its own (a device-side stream)
 	bool churn;	       // enable/disable both sides, register reads, moderation rewrites
+	bool short_holdoff;    // holdoffs of 1..12 time units, count mostly 0 (every deferral ends in an expiry)
 };
 
 static const Workload workloads[] = {
 	{ "pingpong", "one channel, one message in flight: doorbell -> device echo -> MSI -> drain -> ack", 1, 90, 90,
-	  false, true, 0, 1, 0, false },
+	  false, true, 0, 1, 0, false, false },
 	{ "stream", "every channel saturated: back-to-back doorbells, device echoes, backpressure on both streams", 0,
-	  60, 60, false, false, 0, 2, 5, false },
+	  60, 60, false, false, 0, 2, 5, false, false },
 	{ "stream-mod", "the stream workload with interrupt moderation on (random holdoff/count per channel)", 0, 60,
-	  60, true, false, 0, 2, 5, false },
+	  60, true, false, 0, 2, 5, false, false },
 	{ "bursty", "bursts of doorbells and device injects separated by idle gaps, moderation on", 0, 80, 80, true,
-	  false, 24, 3, 1, false },
+	  false, 24, 3, 1, false, false },
 	{ "contention",
 	  "the stream workload under heavy backpressure (10% ready on both streams): many channels "
-	  "wait on each stream at once, the round-robin bound (HW-11) is exercised",
-	  0, 10, 10, false, false, 0, 2, 5, false },
+	  "wait on each stream at once, the fairness bounds (v2 firing order HW-14, v1 round-robin HW-11) are "
+	  "exercised",
+	  0, 10, 10, false, false, 0, 2, 5, false, false },
 	{ "random",
 	  "many channels, everything mixed: enable/disable on both sides, reads of every register, "
 	  "moderation rewritten on the fly, heavy backpressure",
-	  0, 40, 40, true, false, 8, 2, 3, true },
+	  0, 40, 40, true, false, 8, 2, 3, true, false },
+	{ "holdoff",
+	  "moderation timers at work: short holdoffs (1..12 time units), mostly timer-only (count 0), device injects "
+	  "in bursts, receivers disabled and re-enabled meanwhile (expiries that fire and that drop, T3/T4)",
+	  0, 70, 70, true, false, 6, 2, 8, true, true },
 };
 
 static inline const Workload *find_workload(const char *name)

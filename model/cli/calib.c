@@ -346,11 +346,13 @@ static double doorbell_rep(const struct cal_plan *pl, double *s)
  */
 #define CAL_BURST 32
 /*
- * libvbus is reached through dlopen() and dlsym() on its handle, never by symbol: a program that also
- * links vbus_explore_core (vbus-model does: explore --impl core) gets that library's copy of
- * libvbus.c, built against the explorer's instrumented shim, under the same vbus_link_* names, and
- * the static definitions win over libvbus.so's. Timed through those, the "CPU path" came out 2.5-3x
- * libvbus's own (T(1) 67-79 ns against 26-31 ns in a program linking libvbus alone).
+ * libvbus is reached through dlopen() and dlsym() on its handle, never by symbol. It was needed when
+ * vbus_explore_core (vbus-model links it: explore --impl core) exported its copy of libvbus.c, built
+ * against the explorer's instrumented shim, under the same vbus_link_* names: the static definitions
+ * won over libvbus.so's, and the "CPU path" timed through them came out 2.5-3x libvbus's own (T(1)
+ * 67-79 ns against 26-31 ns in a program linking libvbus alone). That library now keeps every name
+ * but its entry point local (model/explore-core/CMakeLists.txt, model.explore-core-link-names); the
+ * handle stays, so calibrate times the installed library it names even beside another copy.
  */
 #ifndef VBUS_LIBVBUS_PATH
 #define VBUS_LIBVBUS_PATH "libvbus.so.1"

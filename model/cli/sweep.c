@@ -52,8 +52,11 @@ struct row {
 static int plot(const char *prog, const char *png, const char *csv, const struct sim_opts *o, int flat, double lat_lo,
 		double lat_hi, double notif_lo, double notif_hi)
 {
-	/* line colour, point type per mitigation: distinct in colour and shape (readable in grey) */
+	/* line colour, point type per mitigation: distinct in colour and shape (readable in grey); p99 in a
+	 * lighter shade of its mitigation's colour (and dashed). model.cli-sweep-plot finds each colour inside
+	 * its plot's frame in the PNG, so every colour here is distinct. */
 	static const char *const color[VM_MIT_COUNT] = { "#d62728", "#1f77b4", "#2ca02c", "#9467bd" };
+	static const char *const color99[VM_MIT_COUNT] = { "#ff9896", "#aec7e8", "#98df8a", "#c5b0d5" };
 	static const int pt[VM_MIT_COUNT] = { 7, 5, 9, 13 };
 	const struct vm_sim_cfg *c = &o->c;
 	struct vbus_out out;
@@ -105,7 +108,7 @@ static int plot(const char *prog, const char *png, const char *csv, const struct
 		"\nset ytics nomirror\nset y2tics\nset logscale y\nset logscale y2\n"
 		"set yrange [%g:%g]\nset y2range [%g:%g]\n"
 		"set ylabel 'latency (cycles, log scale)'\nset y2label 'latency (ns at %g GHz)'\n"
-		"set title 'latency: p50 solid, p99 dashed'\nplot ",
+		"set title 'latency: p50 solid, p99 dashed (lighter)'\nplot ",
 		lo, hi, lo / o->clock_ghz, hi / o->clock_ghz, o->clock_ghz);
 	for (int m = 0; m < VM_MIT_COUNT; m++)
 		for (int q = 0; q < 2; q++) {
@@ -114,8 +117,8 @@ static int plot(const char *prog, const char *png, const char *csv, const struct
 			fprintf(g,
 				" using (strcol(1) eq '%s' ? $2 : NaN):%d with linespoints lw 2 dt %d pt %d "
 				"ps 1.1 lc rgb '%s' title '%s %s'",
-				vm_mitigation_name(m), q ? 7 : 6, q ? 2 : 1, pt[m], color[m], vm_mitigation_name(m),
-				q ? "p99" : "p50");
+				vm_mitigation_name(m), q ? 7 : 6, q ? 2 : 1, pt[m], q ? color99[m] : color[m],
+				vm_mitigation_name(m), q ? "p99" : "p50");
 		}
 	fprintf(g, "\nunset multiplot\n");
 	int st = pclose(g);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # rtl_cli: vbus_doorbell_tb and the rtl-accel scripts keep the CLI contract (docs/cli.md): --help on
 # stdout with exit 0 (and no work started), usage errors name the option and exit 2, runtime
-# failures exit 1, a short random run passes, an unwritable trace fails, a written trace is complete.
+# failures exit 1, a short random run passes, an unwritable trace fails, a written trace is complete,
+# icarus_smoke.sh --trace keeps its VCD.
 #   cli_check.sh PATH/TO/vbus_doorbell_tb
 set -u
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
@@ -54,6 +55,18 @@ for s in lint icarus_smoke formal synth_report; do
 	expect 0 '^usage: ' "$s.sh --help" -- timeout 5 bash "$SCRIPTS/$s.sh" --help
 	expect 2 '--nope' "$s.sh unknown option named" -- timeout 5 bash "$SCRIPTS/$s.sh" --nope
 done
+# icarus_smoke.sh --trace DIR keeps its VCD in DIR after the script's scratch folder is gone (it used to write
+# it into the scratch folder, deleted on exit)
+if command -v iverilog >/dev/null && command -v vvp >/dev/null; then
+	mkdir "$tmp/vcd"
+	expect 0 "trace: wrote $tmp/vcd/tb_icarus_v2_N8.vcd" "icarus_smoke.sh --trace DIR" -- \
+		bash "$SCRIPTS/icarus_smoke.sh" --top v2 --channels 8 --trace "$tmp/vcd"
+	if ! grep -q -m1 '^\$enddefinitions' "$tmp/vcd/tb_icarus_v2_N8.vcd" 2>/dev/null; then
+		echo "FAIL: icarus_smoke.sh --trace left no complete VCD in $tmp/vcd: $(ls -A "$tmp/vcd")"; fail=1
+	fi
+else
+	echo "note: iverilog not installed: icarus_smoke.sh --trace not checked"
+fi
 expect 2 '--channels: 0 is not in' "synth_report.sh --channels 0 rejected" -- \
 	bash "$SCRIPTS/synth_report.sh" --channels 0
 expect 2 "--config: 'big'" "synth_report.sh --config big rejected" -- bash "$SCRIPTS/synth_report.sh" --config big

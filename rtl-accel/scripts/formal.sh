@@ -8,10 +8,11 @@
 set -u
 usage() {
 	cat <<EOF
-usage: formal.sh [props|mutant|mutant-starve|vacuity|rmw|mutant-noforward|fifo|mutant-fifo|
-                 props2|props2-irq|props2-stream|mutant2|mutant2-noforward|mutant2-starve|
-                 mutant2-noscan|vacuity2]
-Unbounded proof (ABC pdr) of the FORMAL properties of vbus_doorbell, 2 channels.
+usage: formal.sh [props2|props2-irq|props2-stream|mutant2|mutant2-noforward|mutant2-starve|
+                 mutant2-noscan|vacuity2|props|mutant|mutant-starve|vacuity|rmw|mutant-noforward|
+                 fifo|mutant-fifo]
+Unbounded proof (ABC pdr) of the FORMAL properties, 2 channels: of vbus_doorbell2 (v2, the default top;
+mode props2 when none is given) or vbus_doorbell (v1: props, mutant, mutant-starve, vacuity).
   props          the real RTL: every assertion holds in every reachable state -> exit 0
   mutant         the RTL without the N.pending guard: must be refuted (a counterexample) -> exit 0
   mutant-starve  channel 1 never granted by the stream arbiters: must be refuted -> exit 0
@@ -38,7 +39,7 @@ Unbounded proof (ABC pdr) of the FORMAL properties of vbus_doorbell, 2 channels.
 PDR time limit: \$VBUS_FORMAL_TIMEOUT seconds (default 600). Exit: 0 pass, 1 fail, 2 usage, 77 no yosys.
 EOF
 }
-mode=${1:-props}
+mode=${1:-props2}
 defs="-DFORMAL -DFORMAL_HOLDOFF_MAX=3"
 case $mode in
 props) ;;

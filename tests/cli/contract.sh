@@ -99,6 +99,17 @@ elif [ -s "$work/err" ]; then
 else
 	echo "ok: $name --help -> 0: $(head -n1 "$work/out")"
 fi
+cp "$work/out" "$work/help"
+
+# help_range OPTION: the "A to B" the --help text states for OPTION (its line and the lines continuing it),
+# empty when it states none
+help_range() {
+	awk -v o="$1" '
+		on && /^ *-/ { exit }
+		!on && index($0, o) && match($0, "(^|[ ,])" o "([ =,]|$)") { on = 1 }
+		on { t = t " " $0 }
+		END { if (match(t, /[-0-9.][-+0-9.e^]* to [-0-9.][-+0-9.e^]*/)) print substr(t, RSTART, RLENGTH) }' "$work/help"
+}
 
 # an unknown option
 expect_usage --no-such-option-xyz --no-such-option-xyz
@@ -145,6 +156,21 @@ if [ "$numbers" != - ]; then
 		expect_usage "$what" "${a[@]}"
 		if [ $rc -eq 2 ] && ! grep -q 'from .* to ' "$work/err"; then
 			fail "'$n': the error does not state the range ('from A to B'): $(head -n1 "$work/err")"
+		elif [ $rc -eq 2 ] && [[ $what == -* ]]; then
+			# the range the error states is the one --help states for the option (when it states one)
+			hr=$(help_range "$what")
+			er=$(grep -o 'from [-0-9.][-+0-9.e]* to [-0-9.][-+0-9.e]*' "$work/err" | head -n1)
+			er=${er#from }
+			if [ -n "$hr" ] && ! awk -v a="$hr" -v b="$er" '
+				function val(v,   p, q) { # a number, or 2^N[-M] as help texts write the largest ones
+					sub(/[.]$/, "", v)
+					if (split(v, p, "^") < 2) return v + 0
+					split(p[2], q, "-")
+					return p[1] ^ q[1] - q[2]
+				}
+				BEGIN { split(a, x, " "); split(b, y, " "); exit !(val(x[1]) == val(y[1]) && val(x[3]) == val(y[3])) }'; then
+				fail "'$n': the error states '$er', --help states '$hr' for $what"
+			fi
 		fi
 	done
 fi

@@ -8,77 +8,12 @@
  * after the first quarter ring, not at its end.
  */
 #define _GNU_SOURCE
-#include <check.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "libvbus.h"
 
-static struct vbus_link *north, *south;
-
-static uint32_t rx(void *arg, const void *data, uint32_t len, uint64_t cookie)
-{
-	(void)arg, (void)data, (void)cookie;
-	return len;
-}
-
-static void *south_block(void *arg)
-{
-	(void)arg;
-	return (void *)(intptr_t)vbus_link_recv(south, VBUS_WAIT_BLOCK, rx, NULL);
-}
-
-/* South blocks; north sends one message once south sleeps: one measured wake-up. */
-static void one_try(void)
-{
-	struct timespec nap = { 0, 30 * 1000 * 1000 };
-	struct vbus_link_msg m = { .data = "x", .len = 1 };
-	pthread_t t;
-	void *ret;
-
-	ck_assert_int_eq(pthread_create(&t, NULL, south_block, NULL), 0);
-	nanosleep(&nap, NULL);
-	ck_assert_int_eq(vbus_link_send(north, &m, 1), 1);
-	ck_assert_int_eq(pthread_join(t, &ret), 0);
-	ck_assert_int_eq((int)(intptr_t)ret, 1);
-}
-
-/* Until south really slept in read() (on a loaded machine it may find the message before it blocks). */
-static void one_wakeup(void)
-{
-	struct vbus_link_stats st, st0;
-	int i;
-
-	vbus_link_get_stats(south, &st0);
-	for (i = 0; i < 100; i++) {
-		one_try();
-		vbus_link_get_stats(south, &st);
-		if (st.wakeups > st0.wakeups)
-			return;
-	}
-	ck_abort_msg("south never blocked in 100 tries");
-}
-
-static void setup(void)
-{
-	struct vbus_link_params p = { .ring_count = 8, .buf_size = 64 };
-	int fds[VBUS_LINK_NFDS];
-
-	ck_assert_int_eq(vbus_link_create(&p, &north), 0);
-	vbus_link_fds(north, fds);
-	for (int i = 0; i < VBUS_LINK_NFDS; i++)
-		fds[i] = dup(fds[i]);
-	ck_assert_int_eq(vbus_link_attach(fds, &south), 0);
-}
-
-static void teardown(void)
-{
-	vbus_link_close(south);
-	vbus_link_close(north);
-}
+#include "../vbus_check.h"
+#include "link_pair.h"
 
 START_TEST(adaptive_budget_follows_measured_wakeup)
 {
@@ -186,20 +121,11 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("libvbus-spin");
-	TCase *tc = tcase_create("spin");
-	SRunner *sr;
-	int failed;
+	TCase *tc = link_pair_tcase(s, "spin", link_pair_setup, 20);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, adaptive_budget_follows_measured_wakeup);
 	tcase_add_test(tc, fixed_budget_stays_until_adaptive_again);
 	tcase_add_test(tc, stale_notification_is_not_measured);
 	tcase_add_test(tc, quarter_ring_kicks_wake_north_mid_drain);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return vbus_check_run(s);
 }

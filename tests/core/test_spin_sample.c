@@ -10,11 +10,8 @@
  * the stamp line alone (no request, no stamp, the estimate unchanged).
  */
 #define _GNU_SOURCE
-#include <check.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
-#include <unistd.h>
 
 static uint64_t fake_ns = 1000000000ull; /* atomic; starts at 1 s (a stamp of 0 means none) */
 
@@ -33,60 +30,14 @@ static int fake_clock_gettime(clockid_t c, struct timespec *ts)
 #include "libvbus.c"
 #undef clock_gettime
 
-static struct vbus_link *north, *south;
+#include "../vbus_check.h"
+#include "link_pair.h"
 
-static uint32_t rx(void *arg, const void *data, uint32_t len, uint64_t cookie)
-{
-	(void)arg, (void)data, (void)cookie;
-	return len;
-}
-
-static void *south_block(void *arg)
-{
-	(void)arg;
-	return (void *)(intptr_t)vbus_link_recv(south, VBUS_WAIT_BLOCK, rx, NULL);
-}
-
-/* South blocks in read() (retried until it really slept), north sends one message. */
-static void one_wakeup(void)
-{
-	struct timespec nap = { 0, 20 * 1000 * 1000 };
-	struct vbus_link_msg m = { .data = "x", .len = 1 };
-	struct vbus_link_stats st, st0;
-	pthread_t t;
-	void *ret;
-
-	vbus_link_get_stats(south, &st0);
-	for (int i = 0; i < 100; i++) {
-		ck_assert_int_eq(pthread_create(&t, NULL, south_block, NULL), 0);
-		nanosleep(&nap, NULL);
-		ck_assert_int_eq(vbus_link_send(north, &m, 1), 1);
-		ck_assert_int_eq(pthread_join(t, &ret), 0);
-		ck_assert_int_eq((int)(intptr_t)ret, 1);
-		vbus_link_get_stats(south, &st);
-		if (st.wakeups > st0.wakeups)
-			return;
-	}
-	ck_abort_msg("south never blocked in 100 tries");
-}
-
+/* the pair, and south asks for stamps (the stamp line is mapped) */
 static void setup(void)
 {
-	struct vbus_link_params p = { .ring_count = 8, .buf_size = 64 };
-	int fds[VBUS_LINK_NFDS];
-
-	ck_assert_int_eq(vbus_link_create(&p, &north), 0);
-	vbus_link_fds(north, fds);
-	for (int i = 0; i < VBUS_LINK_NFDS; i++)
-		fds[i] = dup(fds[i]);
-	ck_assert_int_eq(vbus_link_attach(fds, &south), 0);
+	link_pair_setup();
 	ck_assert_ptr_nonnull(south->stamp);
-}
-
-static void teardown(void)
-{
-	vbus_link_close(south);
-	vbus_link_close(north);
 }
 
 static uint64_t stamp_of_south(void)
@@ -147,17 +98,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("libvbus-spin-sample");
-	TCase *tc = tcase_create("sample");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, measured_first_then_sampled);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	tcase_add_test(link_pair_tcase(s, "sample", setup, 30), measured_first_then_sampled);
+	return vbus_check_run(s);
 }

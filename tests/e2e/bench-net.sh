@@ -14,12 +14,16 @@
 # Usage: tests/e2e/bench-net.sh [BUILD-DIR] [SIZE-MIB]   (defaults: build 16; needs root, /dev/net/tun)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
-build=$(cd "${1:-$src/build}" && pwd)
-mib=${2:-16}
-die() { echo "bench-net: $*" >&2; exit 1; }
+. "$src/tests/e2e/bench_args.sh"
+bench_args bench-net.sh "usage: bench-net.sh [BUILD-DIR] [SIZE-MIB]" \
+	"vbus_net vs virtio-net, bulk TCP each way in one TCG guest: MiB/s, interrupts and notifications per MiB,
+same-run ratios (figures, not a test). BUILD-DIR default ./build of the source tree; SIZE-MIB per
+transfer (default 16). Needs root and /dev/net/tun; takes minutes (QEMU boots)." \
+	"mib:SIZE-MIB:16:1:1024" -- "$@"
+die() { echo "bench-net.sh: $*" >&2; exit 1; }
 kos=("$build/guest/kbuild/guest/vbus_pci.ko" "$build/guest/kbuild/guest/vbus_net.ko")
 for f in "$build/bin/vbusd" "$build/bin/vbus-e2e" "${kos[@]}"; do
-	[ -e "$f" ] || die "$f missing: build first (cmake --build build)"
+	[ -e "$f" ] || die "$f: No such file or directory (build first: cmake --build build)"
 done
 [ -c /dev/net/tun ] || die "/dev/net/tun missing"
 command -v ip >/dev/null || die "ip (iproute2) missing"

@@ -14,18 +14,20 @@
 # Usage: tests/e2e/bench.sh [BUILD-DIR] [COUNT] [SIZE] [REPS]   (defaults: build 5000 64 3)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
-build=$(cd "${1:-$src/build}" && pwd)
-count=${2:-5000}
-size=${3:-64}
-reps=${4:-3}
+. "$src/tests/e2e/bench_args.sh"
+bench_args bench.sh "usage: bench.sh [BUILD-DIR] [COUNT] [SIZE] [REPS]" \
+	"vbus vs virtio-serial in one TCG guest: msgs/s, round trip, interrupts per message, same-run ratios
+(figures, not a test). BUILD-DIR default ./build of the source tree; COUNT messages per run (default
+5000), SIZE bytes per message (default 64), REPS repetitions (default 3). Takes minutes (QEMU boots)." \
+	"count:COUNT:5000:1:10000000 size:SIZE:64:1:1024 reps:REPS:3:1:20" -- "$@"
 kos=("$build/guest/kbuild/guest/vbus_pci.ko" "$build/guest/kbuild/guest/vbus_echo.ko")
 for f in "$build/bin/vbusd" "$build/bin/vbus-e2e" "${kos[@]}"; do
-	[ -e "$f" ] || { echo "bench: $f missing: build first (cmake --build build)" >&2; exit 1; }
+	[ -e "$f" ] || { echo "bench.sh: $f: No such file or directory (build first: cmake --build build)" >&2; exit 1; }
 done
 krel=$(basename "$(ls -1 /boot/vmlinuz-6.1.0-*-amd64 | sort -V | tail -n1)" | sed 's/^vmlinuz-//')
 vmods=()
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console; do
-	f=$(modinfo -k "$krel" -n "$m" 2>/dev/null) || { echo "bench: module $m of $krel not found" >&2; exit 1; }
+	f=$(modinfo -k "$krel" -n "$m" 2>/dev/null) || { echo "bench.sh: module $m of $krel: not found" >&2; exit 1; }
 	vmods+=(--ko "$f")
 done
 

@@ -247,9 +247,11 @@ sweep)
 	[ $rc -eq 2 ] && grep -q -- '--load' "$work/err" || fail "sweep --load exited $rc, want 2 naming --load"
 	[ ! -e "$work/x.csv" ] || fail "a refused sweep wrote $work/x.csv"
 	# a sweep flat by construction says so; a poisson sweep does not
-	"$bin" sweep --workload ping-pong --loads 0.1,1 --messages 100 --out "$work/pp" >/dev/null 2>"$work/err" ||
-		fail "ping-pong sweep failed"
-	grep -q 'flat by construction' "$work/err" || fail "no flat-sweep warning for ping-pong"
+	for wl in ping-pong stream; do
+		"$bin" sweep --workload $wl --loads 0.1,1 --messages 100 --out "$work/pp" >/dev/null 2>"$work/err" ||
+			fail "$wl sweep failed"
+		grep -q 'flat by construction' "$work/err" || fail "no flat-sweep warning for $wl"
+	done
 	"$bin" sweep --loads 0.1,1 --messages 100 --out "$work/po" >/dev/null 2>"$work/err" || fail "poisson sweep"
 	grep -q 'flat' "$work/err" && fail "a flat-sweep warning for poisson"
 	# the help states the sweep's own defaults (it used to print run's: ping-pong, 10000)
@@ -342,6 +344,27 @@ sweep-plot)
 		fail "right axis [$y2min, $y2max] is not the left [$ymin, $ymax] in ns at 2 GHz"
 	grep -q "y2label '.*ns at 2 GHz" "$work/p.gp" || fail "the right axis does not say ns at 2 GHz"
 	grep -q 'flat by construction' "$work/p.gp" && fail "a poisson sweep's PNG warns it is flat"
+	# What the PNG itself shows (the file the sweep wrote, not a replay): every curve's colour inside its plot's
+	# frame, 12 px in from it (a point marker centred on the frame reaches 7 px in), found by decoding the PNG.
+	# The colours are the script's, one per curve: all distinct within a plot (p99 cannot hide as p50's twin).
+	specs=$(awk '/^plot / {
+		s = ""; k = 0
+		while (match($0, /lc rgb \047#[0-9a-fA-F]+\047/)) {
+			c = tolower(substr($0, RSTART + 8, RLENGTH - 9)); k++
+			if (c in seen) { printf "plot %d: colour %s used twice\n", n, c > "/dev/stderr"; bad = 1 }
+			seen[c] = 1; s = s (s == "" ? "" : ",") c; $0 = substr($0, RSTART + RLENGTH)
+		}
+		printf "%d=%s\n", n, s; n++; delete seen
+	} END { exit bad }' "$work/p.gp") || fail "a plot draws two curves in one colour"
+	echo "curve colours per plot: $specs"
+	nm=$(tail -n +2 "$csv" | cut -d, -f1 | sort -u | wc -l)
+	[ "$(echo "$specs" | awk -F'[=,]' 'NR == 1 { print NF - 1 }')" -eq "$nm" ] ||
+		fail "the notifications plot does not draw one curve per mitigation ($nm)"
+	[ "$(echo "$specs" | awk -F'[=,]' 'NR == 2 { print NF - 1 }')" -eq $((2 * nm)) ] ||
+		fail "the latency plot does not draw p50 and p99 per mitigation ($((2 * nm)))"
+	# shellcheck disable=SC2086
+	python3 "$src/tests/model/png_curves.py" "$work/p.png" 12 $specs ||
+		fail "a curve of the PNG is not inside its plot (on the frame, off the range, or not drawn)"
 	rm -f "$work/f.gp"
 	VBUS_TEST_GP_SCRIPT="$work/f.gp" PATH="$work/gp:$PATH" \
 		"$bin" sweep --workload ping-pong --loads 0.1,1 --messages 100 --out "$work/f" >/dev/null 2>&1 ||

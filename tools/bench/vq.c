@@ -97,6 +97,28 @@ struct split {
 	_Alignas(64) uint8_t buf[VQ_RING][VQ_MSG];
 };
 
+/* The driver's side of one split-ring buffer (§2.7.13): message @seq into slot @slot's buffer, its
+ * descriptor and its avail ring entry (the caller's release store of avail_idx publishes them). */
+static inline void split_put(struct split *q, uint8_t *msg, uint16_t slot, uint64_t seq)
+{
+	memcpy(&msg[8], &seq, 8);
+	memcpy(q->buf[slot], msg, VQ_MSG);
+	q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
+	q->avail_ring[slot] = slot;
+}
+
+/* The device's side of one (§2.7.8): the avail entry at @avail_pos consumed, its used element written at
+ * @used_pos (the caller's release store of used_idx publishes it); the message's kept byte. */
+static inline uint8_t split_take(struct split *q, uint16_t avail_pos, uint16_t used_pos)
+{
+	uint16_t head = q->avail_ring[avail_pos % VQ_RING];
+	struct vq_desc d = q->desc[head % VQ_RING];
+	uint8_t b = vq_take(q->buf, d.addr);
+
+	q->used_ring[used_pos % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
+	return b;
+}
+
 /* One run of one measurement: the ring, the run parameters and the results (not shared ring state). */
 struct vq_run {
 	union {
@@ -138,14 +160,8 @@ static void *split_driver(void *a)
 			if (free_slots < r->burst)
 				vq_relax();
 		}
-		for (k = 0; k < r->burst; k++, avail++, sent++) { /* §2.7.13 */
-			uint16_t slot = avail % VQ_RING;
-
-			memcpy(&msg[8], &sent, 8);
-			memcpy(q->buf[slot], msg, VQ_MSG);
-			q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
-			q->avail_ring[slot] = slot;
-		}
+		for (k = 0; k < r->burst; k++, avail++, sent++) /* §2.7.13 */
+			split_put(q, msg, avail % VQ_RING, sent);
 		free_slots -= r->burst;
 		/* release ("wmb" before avail idx, §2.7.13.3): descriptors and ring entries first */
 		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE);
@@ -177,11 +193,7 @@ static void *split_device(void *a)
 			continue;
 		}
 		while (last_avail != ai) {
-			uint16_t head = q->avail_ring[last_avail % VQ_RING];
-			struct vq_desc d = q->desc[head % VQ_RING];
-
-			sum += vq_take(q->buf, d.addr);
-			q->used_ring[used % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
+			sum += split_take(q, last_avail, used);
 			used++;
 			last_avail++;
 			got++;
@@ -225,6 +237,22 @@ struct packed {
 	_Alignas(64) uint8_t buf[VQ_RING][VQ_MSG];
 };
 
+/* The driver's side of one packed-ring buffer (§2.8.21): message @seq into @next's buffer, its descriptor,
+ * then its flags making it available in wrap @wrap. */
+static inline void pk_put(struct packed *q, uint8_t *msg, uint16_t next, int wrap, uint64_t seq)
+{
+	struct pk_desc *d = &q->desc[next];
+
+	memcpy(&msg[8], &seq, 8);
+	memcpy(q->buf[next], msg, VQ_MSG);
+	d->addr = next;
+	d->len = VQ_MSG;
+	d->id = next;
+	/* release: the descriptor (and buffer) before its flags make it available; pairs with the device's
+	 * acquire load of the flags */
+	__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
+}
+
 static void *packed_driver(void *a)
 {
 	struct vq_run *r = a;
@@ -255,16 +283,7 @@ static void *packed_driver(void *a)
 				vq_relax();
 		}
 		for (k = 0; k < r->burst; k++, sent++) { /* §2.8.21 */
-			struct pk_desc *d = &q->desc[next];
-			uint16_t f = wrap ? PK_AVAIL : PK_USED;
-
-			memcpy(&msg[8], &sent, 8);
-			memcpy(q->buf[next], msg, VQ_MSG);
-			d->addr = next;
-			d->len = VQ_MSG;
-			d->id = next;
-			/* release: the descriptor (and buffer) before its flags make it available */
-			__atomic_store_n(&d->flags, f, __ATOMIC_RELEASE);
+			pk_put(q, msg, next, wrap, sent);
 			pk_advance(&next, &wrap);
 		}
 		free_slots -= r->burst;
@@ -333,12 +352,7 @@ static void *split_rtt_driver(void *a)
 	double t0 = bench_now();
 
 	for (uint64_t i = 0; i < r->n; i++) {
-		uint16_t slot = avail % VQ_RING;
-
-		memcpy(&msg[8], &i, 8);
-		memcpy(q->buf[slot], msg, VQ_MSG);
-		q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
-		q->avail_ring[slot] = slot;
+		split_put(q, msg, avail % VQ_RING, i);
 		avail++;
 		/* release: descriptor and ring entry before avail idx */
 		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE);
@@ -364,23 +378,16 @@ static void *split_rtt_device(void *a)
 	uint16_t last_avail = 0;
 
 	for (uint64_t i = 0; i < r->n; i++) {
-		uint8_t msg[VQ_MSG];
-
 		/* acquire: avail idx before ring entry and descriptor */
 		while (__atomic_load_n(&q->avail_idx, __ATOMIC_ACQUIRE) == last_avail)
 			vq_relax();
-		uint16_t head = q->avail_ring[last_avail % VQ_RING];
-		struct vq_desc d = q->desc[head % VQ_RING];
-
-		memcpy(msg, q->buf[d.addr % VQ_RING], VQ_MSG);
-		q->used_ring[last_avail % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
+		sink += split_take(q, last_avail, last_avail);
 		last_avail++;
 		/* release: the used element before used idx */
 		__atomic_store_n(&q->used_idx, last_avail, __ATOMIC_RELEASE);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* before used_event (§2.7.10) */
 		if (need_event(__atomic_load_n(&q->used_event, __ATOMIC_RELAXED), last_avail, last_avail - 1))
 			kicks++;
-		sink += msg[8];
 	}
 	vq_side_done(&r->kicks, kicks, &r->sink, sink);
 	return NULL;
@@ -400,13 +407,7 @@ static void *packed_rtt_driver(void *a)
 		struct pk_desc *d = &q->desc[next];
 		uint16_t f;
 
-		memcpy(&msg[8], &i, 8);
-		memcpy(q->buf[next], msg, VQ_MSG);
-		d->addr = next;
-		d->len = VQ_MSG;
-		d->id = next;
-		/* release: the descriptor and buffer before the flags make it available */
-		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
+		pk_put(q, msg, next, wrap, i);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* before the device's event suppression */
 		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
 			kicks++;
@@ -492,12 +493,7 @@ static void *split_block_driver(void *a)
 	double t0 = bench_now();
 
 	for (uint64_t i = 0; i < r->n; i++) {
-		uint16_t slot = avail % VQ_RING;
-
-		memcpy(&msg[8], &i, 8);
-		memcpy(q->buf[slot], msg, VQ_MSG);
-		q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
-		q->avail_ring[slot] = slot;
+		split_put(q, msg, avail % VQ_RING, i);
 		avail++;
 		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE); /* entries before idx */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);		  /* idx before avail_event (§2.7.13.4) */
@@ -536,11 +532,7 @@ static void *split_block_device(void *a)
 				break;
 			efd_wait(r->kick);
 		}
-		uint16_t head = q->avail_ring[last_avail % VQ_RING];
-		struct vq_desc d = q->desc[head % VQ_RING];
-
-		sum += vq_take(q->buf, d.addr);
-		q->used_ring[last_avail % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
+		sum += split_take(q, last_avail, last_avail);
 		last_avail++;
 		__atomic_store_n(&q->used_idx, last_avail, __ATOMIC_RELEASE); /* elem before idx */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);		      /* idx before used_event (§2.7.10) */
@@ -565,12 +557,7 @@ static void *packed_block_driver(void *a)
 	for (uint64_t i = 0; i < r->n; i++) {
 		struct pk_desc *d = &q->desc[next];
 
-		memcpy(&msg[8], &i, 8);
-		memcpy(q->buf[next], msg, VQ_MSG);
-		d->addr = next;
-		d->len = VQ_MSG;
-		d->id = next;
-		__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
+		pk_put(q, msg, next, wrap, i);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* flags before the device's suppression */
 		if (__atomic_load_n(&q->device_ev.flags, __ATOMIC_RELAXED) != PK_EV_DISABLE)
 			efd_signal(r->kick);
@@ -663,14 +650,8 @@ static void *split_bstream_driver(void *a)
 			if (__atomic_load_n(&q->used_idx, __ATOMIC_ACQUIRE) == last_used)
 				efd_wait(r->call);
 		}
-		for (unsigned int k = 0; k < r->burst; k++, avail++, sent++) {
-			uint16_t slot = avail % VQ_RING;
-
-			memcpy(&msg[8], &sent, 8);
-			memcpy(q->buf[slot], msg, VQ_MSG);
-			q->desc[slot] = (struct vq_desc){ .addr = slot, .len = VQ_MSG };
-			q->avail_ring[slot] = slot;
-		}
+		for (unsigned int k = 0; k < r->burst; k++, avail++, sent++)
+			split_put(q, msg, avail % VQ_RING, sent);
 		free_slots -= r->burst;
 		/* release: descriptors and ring entries before avail idx (§2.7.13.3) */
 		__atomic_store_n(&q->avail_idx, avail, __ATOMIC_RELEASE);
@@ -707,13 +688,7 @@ static void *split_bstream_device(void *a)
 			continue;
 		}
 		while (last_avail != ai) {
-			uint16_t head = q->avail_ring[last_avail % VQ_RING];
-			struct vq_desc d = q->desc[head % VQ_RING];
-			uint8_t m[VQ_MSG];
-
-			memcpy(m, q->buf[d.addr % VQ_RING], VQ_MSG);
-			sum += m[8];
-			q->used_ring[last_avail % VQ_RING] = (struct vq_used_elem){ .id = head, .len = d.len };
+			sum += split_take(q, last_avail, last_avail);
 			last_avail++;
 			got++;
 		}
@@ -766,15 +741,7 @@ static void *packed_bstream_driver(void *a)
 			__atomic_store_n(&q->driver_ev.flags, PK_EV_DISABLE, __ATOMIC_RELAXED);
 		}
 		for (unsigned int k = 0; k < r->burst; k++, sent++) {
-			struct pk_desc *d = &q->desc[next];
-
-			memcpy(&msg[8], &sent, 8);
-			memcpy(q->buf[next], msg, VQ_MSG);
-			d->addr = next;
-			d->len = VQ_MSG;
-			d->id = next;
-			/* release: the descriptor (and buffer) before its flags make it available */
-			__atomic_store_n(&d->flags, (uint16_t)(wrap ? PK_AVAIL : PK_USED), __ATOMIC_RELEASE);
+			pk_put(q, msg, next, wrap, sent);
 			pk_advance(&next, &wrap);
 		}
 		free_slots -= r->burst;
