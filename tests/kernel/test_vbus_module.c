@@ -645,7 +645,7 @@ static int in_test_vm(void)
 int main(void)
 {
 	SRunner *sr;
-	int failed, ret;
+	int failed, ran, ret;
 
 	if (!in_test_vm()) {
 		fprintf(stderr, "vbus_kmod_test: refusing to run outside the test VM (no vbus_test_vm=1 in "
@@ -668,6 +668,13 @@ int main(void)
 	srunner_set_fork_status(sr, CK_NOFORK);
 	srunner_run_all(sr, CK_VERBOSE);
 	failed = srunner_ntests_failed(sr);
+	ran = srunner_ntests_run(sr);
 	srunner_free(sr);
+	if (!ran) { /* a CK_RUN_SUITE / CK_RUN_CASE typo is a failure, as vbus_check_run() says */
+		fprintf(stderr, "no test ran: CK_RUN_SUITE='%s' CK_RUN_CASE='%s' select nothing\n",
+			getenv("CK_RUN_SUITE") ? getenv("CK_RUN_SUITE") : "",
+			getenv("CK_RUN_CASE") ? getenv("CK_RUN_CASE") : "");
+		return 1;
+	}
 	return failed ? 1 : 0;
 }
