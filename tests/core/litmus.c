@@ -13,6 +13,10 @@
  * MB-INJECT poll    S: disable, pop all, enable, wakeup if self  N: push 1, kick: D1/E1-E3 against
  * I1-I4 arm     S: arm(1), pop if ready            N: push 1, kick (EVENT_IDX) with south armed for
  * 2: MB-ARM
+ *   asym    as enable, on a VBUS_IOQ_F_ASYM_MB ring (§1.3.2 SIG-14/15): north's kick toward the
+ *           disabled south has no fence (IA), south's MB-ENABLE is membarrier(PRIVATE_EXPEDITED),
+ *           libvbus's in-process barrier; --asym-mb local plants it as a fence on south's CPU only
+ *           (a barrier that misses north's CPU: must fail, given time and both threads running)
  *
  * The forbidden outcome is the same everywhere: the item north pushed was not
  * consumed by south in the trial AND north's kick did not ask for a
@@ -33,6 +37,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 
 #include "vbus_core.h"
 #include "vbus_cli.h"
@@ -40,8 +46,16 @@
 #define RING_COUNT 8u
 #define MAX_DELAY 160u /* spin iterations; the two bodies overlap for most draws */
 
-enum { T_DRAIN, T_ENABLE, T_POLL, T_ARM, T_COUNT };
-static const char *const test_name[T_COUNT] = { "drain", "enable", "poll", "arm" };
+enum { T_DRAIN, T_ENABLE, T_POLL, T_ARM, T_ASYM, T_COUNT };
+static const char *const test_name[T_COUNT] = { "drain", "enable", "poll", "arm", "asym" };
+static int asym_local; /* --asym-mb local: the planted barrier */
+
+/* The asym test's MB-ENABLE (SIG-15): every CPU running a thread of this process, or (planted) ours. */
+static void lit_asym_mb(void)
+{
+	if (asym_local || syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
 
 /* One test's outcome, kept for --json. */
 struct lit_result {
@@ -142,6 +156,7 @@ static void south_body(struct lit *l)
 		pop_all(l);
 		__attribute__((fallthrough)); /* re-enable */
 	case T_ENABLE:
+	case T_ASYM:
 		l->s_ret = shm_signal_enable(&l->qs.sig);
 		if (l->s_ret == SHM_SIGNAL_SELF)
 			l->s_ret2 = shm_signal_wakeup(&l->qs.sig, pop_all, l, 0, NULL);
@@ -167,6 +182,7 @@ static int setup(struct lit *l)
 		pop_all(l);
 		break;
 	case T_ENABLE: /* enabled=0 pending=0 dirty=0, ring empty */
+	case T_ASYM:
 		shm_signal_enable(&l->qs.sig);
 		shm_signal_wakeup(&l->qs.sig, pop_all, l, 0, NULL);
 		shm_signal_disable(&l->qs.sig);
@@ -180,7 +196,9 @@ static int setup(struct lit *l)
 		break;
 	}
 	reclaim_all(l);
-	if (shm_signal_state(&l->ring->signal, VBUS_SOUTH) != (l->test == T_DRAIN ? 7u : l->test == T_ENABLE ? 0u : 4u))
+	if (shm_signal_state(&l->ring->signal, VBUS_SOUTH) != (l->test == T_DRAIN			  ? 7u
+							       : l->test == T_ENABLE || l->test == T_ASYM ? 0u
+													  : 4u))
 		return -1;
 	l->popped = 0;
 	l->s_ret = l->s_ret2 = -1;
@@ -227,8 +245,11 @@ static int run_test(int test, uint64_t seed, double seconds, uint64_t max_trials
 	}
 	memset(l->ring, 0, sz);
 	l->test = test;
-	if (ioq_north_init(&l->qn, l->ring, RING_COUNT, test == T_ARM ? VBUS_IOQ_F_EVENT_IDX : 0, 0, sz) ||
-	    ioq_south_attach(&l->qs, l->ring, sz, 0)) {
+	struct ioq_offer o = { .asym_mb = lit_asym_mb };
+	u16 fl = test == T_ARM ? VBUS_IOQ_F_EVENT_IDX : test == T_ASYM ? VBUS_IOQ_F_ASYM_MB : 0;
+
+	if (ioq_north_init_offer(&l->qn, l->ring, RING_COUNT, fl, 0, sz, &o) ||
+	    ioq_south_attach_offer(&l->qs, l->ring, sz, 0, &o)) {
 		fprintf(stderr, "vbus-litmus: ring setup failed\n");
 		exit(2);
 	}
@@ -295,14 +316,16 @@ static int run_test(int test, uint64_t seed, double seconds, uint64_t max_trials
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vbus-litmus [--test drain|enable|poll|arm|all] [--seconds S] [--trials N] "
+	fprintf(f, "usage: vbus-litmus [--test drain|enable|poll|arm|asym|all] [--seconds S] [--trials N] "
 		   "[--seed N] "
-		   "[--quiet] [--json]\n"
+		   "[--asym-mb membarrier|local] [--quiet] [--json]\n"
 		   "Litmus-style stress of the core's store->load barrier pairs on this machine.\n"
 		   "  --test     which pair (default all; all stops at the first failure)\n"
 		   "  --seconds  per test, 0 < S <= 3600 (default 1)\n"
 		   "  --trials   stop a test after N trials as well (default: time only)\n"
 		   "  --seed     reproduce a run's delay sequence (default: a fresh seed, printed)\n"
+		   "  --asym-mb  the asym test's MB-ENABLE: membarrier (default: MEMBARRIER_CMD_PRIVATE_EXPEDITED,\n"
+		   "             skipped without it) or local (PLANTED: a fence on south's CPU only; must fail)\n"
 		   "  --json     one JSON object on stdout: \"config\", \"pass\" and \"runs\" (each test's "
 		   "trials,\n"
 		   "             seconds, trials_per_s, failed and at which trial); the seed line goes to stderr\n"
@@ -313,12 +336,15 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const char *const prog = "vbus-litmus";
-	static const struct option lo[] = {
-		{ "test", required_argument, 0, 't' },	 { "seconds", required_argument, 0, 's' },
-		{ "trials", required_argument, 0, 'n' }, { "seed", required_argument, 0, 'S' },
-		{ "quiet", no_argument, 0, 'q' },	 { "json", no_argument, 0, 'j' },
-		{ "help", no_argument, 0, 'h' },	 { 0, 0, 0, 0 }
-	};
+	static const struct option lo[] = { { "test", required_argument, 0, 't' },
+					    { "seconds", required_argument, 0, 's' },
+					    { "trials", required_argument, 0, 'n' },
+					    { "seed", required_argument, 0, 'S' },
+					    { "quiet", no_argument, 0, 'q' },
+					    { "json", no_argument, 0, 'j' },
+					    { "help", no_argument, 0, 'h' },
+					    { "asym-mb", required_argument, 0, 'A' },
+					    { 0, 0, 0, 0 } };
 	double seconds = 1.0;
 	uint64_t seed = 0, trials = 0;
 	int seeded = 0, quiet = 0, json = 0, which = -1, ret = 0, o;
@@ -339,8 +365,13 @@ int main(int argc, char **argv)
 				if (!strcmp(optarg, test_name[t]))
 					which = t;
 			if (which == -2)
-				return vbus_usage_error(prog, "--test '%s': not drain, enable, poll, arm or all",
+				return vbus_usage_error(prog, "--test '%s': not drain, enable, poll, arm, asym or all",
 							optarg);
+			break;
+		case 'A':
+			if (strcmp(optarg, "membarrier") && strcmp(optarg, "local"))
+				return vbus_usage_error(prog, "--asym-mb '%s': not membarrier or local", optarg);
+			asym_local = !strcmp(optarg, "local");
 			break;
 		case 's':
 			if (vbus_parse_double(prog, "--seconds", optarg, 0.001, 3600, &seconds))
@@ -376,14 +407,28 @@ int main(int argc, char **argv)
 	fprintf(json ? stderr : stdout,
 		"vbus-litmus: seed %" PRIu64 " (reproduce the delay sequence with --seed %" PRIu64 ")\n", seed, seed);
 	fflush(stdout);
-	for (int t = 0; t < T_COUNT && !ret; t++)
-		if (which < 0 || which == t)
-			ret = run_test(t, seed, seconds, trials, quiet || json);
+	for (int t = 0; t < T_COUNT && !ret; t++) {
+		if (which >= 0 && which != t)
+			continue;
+		if (t == T_ASYM && !asym_local) {
+			long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+
+			if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) ||
+			    syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0)) {
+				fprintf(stderr, "vbus-litmus asym: SKIP: no membarrier(PRIVATE_EXPEDITED) here\n");
+				if (which == T_ASYM)
+					return 77;
+				continue;
+			}
+		}
+		ret = run_test(t, seed, seconds, trials, quiet || json);
+	}
 	if (json) {
 		/* docs/cli.md: "config" holds every option that changes the figures */
 		printf("{\n  \"config\": { \"test\": \"%s\", \"seconds\": %.3f, \"trials\": %" PRIu64
-		       ", \"seed\": %" PRIu64 ", \"max_delay\": %u },\n",
-		       which < 0 ? "all" : test_name[which], seconds, trials, seed, MAX_DELAY);
+		       ", \"seed\": %" PRIu64 ", \"max_delay\": %u, \"asym_mb\": \"%s\" },\n",
+		       which < 0 ? "all" : test_name[which], seconds, trials, seed, MAX_DELAY,
+		       asym_local ? "local" : "membarrier");
 		printf("  \"pass\": %s,\n  \"runs\": [", ret ? "false" : "true");
 		for (int t = 0, n = 0; t < T_COUNT; t++) {
 			const struct lit_result *r = &results[t];

@@ -286,8 +286,8 @@ static double bench_eventfd_rtt(uint64_t iters)
  * What decides whether the asymmetric barrier (spec §1.3.2) pays: the sender
  * would drop one full fence per kick (a store to a line the peer reads, then
  * the fence: the kick's pattern), the receiver pays one membarrier() per
- * MB-ENABLE instead (SIG-14; libvbus's command, MEMBARRIER_CMD_GLOBAL_EXPEDITED). Both measured with the peer thread
- * running on the other CPU (spinning on the line), as it would be.
+ * MB-ENABLE instead (SIG-14; libvbus's command on an in-process link, MEMBARRIER_CMD_PRIVATE_EXPEDITED).
+ * Both measured with the peer thread running on the other CPU (spinning on the line), as it would be.
  */
 struct asym_cost {
 	_Alignas(64) uint64_t line;
@@ -309,7 +309,7 @@ static void *asym_timer(void *a)
 
 	for (uint64_t i = 0; i < c->iters; i++) {
 		if (c->membarrier) {
-			if (sys_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED))
+			if (sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED))
 				break;
 		} else {
 			__atomic_store_n(&c->line, i, __ATOMIC_RELAXED);
@@ -332,7 +332,7 @@ static void *asym_peer(void *a)
 	return NULL;
 }
 
-/* ns per operation: a store + full fence, or (membarrier) one global expedited membarrier(); 0 if unavailable. */
+/* ns per operation: a store + full fence, or (membarrier) one private expedited membarrier(); 0 if unavailable. */
 static double bench_asym_cost(uint64_t iters, int membarrier)
 {
 	struct asym_cost *c = aligned_alloc(64, sizeof(*c));
@@ -343,8 +343,8 @@ static double bench_asym_cost(uint64_t iters, int membarrier)
 	memset(c, 0, sizeof(*c));
 	c->iters = iters;
 	c->membarrier = membarrier;
-	if (membarrier && sys_membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED)) {
-		fprintf(stderr, "vbus-bench: membarrier(REGISTER_GLOBAL_EXPEDITED): %s\n", strerror(errno));
+	if (membarrier && sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)) {
+		fprintf(stderr, "vbus-bench: membarrier(REGISTER_PRIVATE_EXPEDITED): %s\n", strerror(errno));
 		free(c);
 		return 0;
 	}
@@ -430,10 +430,10 @@ static int vb_open(struct vb *v, uint32_t ring)
 	static int told;
 	long cmds;
 
-	/* the default link has full fences; the asymmetric barrier (SIG-14) is opt-in (libvbus.c) */
+	/* both ends in this process: the default link has the asymmetric barrier (SIG-14) where the kernel has it */
 	cmds = sys_membarrier(MEMBARRIER_CMD_QUERY);
-	if (!told++ && (lp.flags & VBUS_LINK_ASYM_BARRIER) && (cmds < 0 || !(cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED)))
-		fprintf(stderr, "vbus-bench: no membarrier(GLOBAL_EXPEDITED): asymmetric links cannot be made\n");
+	if (!told++ && !(lp.flags & VBUS_LINK_SYM_BARRIER) && (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED)))
+		fprintf(stderr, "vbus-bench: no membarrier(PRIVATE_EXPEDITED): the vbus rows run with full fences\n");
 	ret = vbus_link_create(&lp, &v->north);
 	if (ret)
 		return ret;
@@ -744,7 +744,7 @@ RUN(run_efd_rtt, bench_eventfd_rtt(c->block_n))
 RUN(run_fence_cost, bench_asym_cost(c->rtt_n * 10, 0))
 RUN(run_membarrier_cost, bench_asym_cost(c->block_n, 1))
 RUN(run_poll_rtt, bench_vbus_rtt(c->rtt_n, VBUS_WAIT_POLL, 0))
-RUN(run_block_rtt_asym, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK, VBUS_LINK_ASYM_BARRIER))
+RUN(run_block_rtt_sym, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK, VBUS_LINK_SYM_BARRIER))
 #undef RUN
 
 /* The virtqueue rows: one entry point (vq.c), the ring, mode, burst and message count named here. */
@@ -783,10 +783,10 @@ static void run_vb1(const struct bench_cfg *c, double out[3])
 	run_vb_stream(c->stream_n, 1, VBUS_WAIT_POLL, out);
 }
 
-/* the same link with the asymmetric barrier (SIG-14, opt-in): no fence per kick toward a polling receiver */
-static void run_vb1_asym(const struct bench_cfg *c, double out[3])
+/* the same link with full fences (VBUS_LINK_SYM_BARRIER: what a cross-process link gets), a fence per kick */
+static void run_vb1_sym(const struct bench_cfg *c, double out[3])
 {
-	struct stream_result s = bench_vbus_stream(c->stream_n, 1, VBUS_WAIT_POLL, VBUS_LINK_ASYM_BARRIER);
+	struct stream_result s = bench_vbus_stream(c->stream_n, 1, VBUS_WAIT_POLL, VBUS_LINK_SYM_BARRIER);
 
 	out[0] = s.rate;
 	out[1] = s.notif_per_msg;
@@ -842,9 +842,9 @@ static const struct measurement measurements[] = {
 	{ "vbus_rtt_poll", "vbus RTT, poll", U_RTT_NS, 1, run_poll_rtt },
 	{ "vbus_rtt_block", "vbus RTT, block", U_RTT_NS, 1, run_block_rtt },
 	{ "eventfd_pingpong_paired", "  eventfd ping-pong, interleaved with it", U_RTT_NS, 0, NULL },
-	{ "vbus_stream_single_asym", "vbus stream, single, poll, asym barrier", U_MSGS_PER_S, 1, run_vb1_asym },
+	{ "vbus_stream_single_sym", "vbus stream, single, poll, full fences", U_MSGS_PER_S, 1, run_vb1_sym },
 	{ "vbus_stream_single_sym_notif", "  notifications per message", U_PER_MSG, 1, NULL },
-	{ "vbus_rtt_block_asym", "vbus RTT, block, asym barrier", U_RTT_NS, 1, run_block_rtt_asym },
+	{ "vbus_rtt_block_sym", "vbus RTT, block, full fences", U_RTT_NS, 1, run_block_rtt_sym },
 	{ "vbus_stream_spin", "vbus saturated stream, default wait", U_MSGS_PER_S, 1, run_spin_stream },
 	{ "vbus_stream_spin_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 	{ "vbus_stream_burst32_paired", "  poll stream, interleaved with it", U_MSGS_PER_S, 1, NULL },
@@ -890,9 +890,9 @@ static const struct ratio_row ratios[] = {
 	{ "vbus_stream_block", "split_vq_stream_block", ">", 1 },
 	{ "vbus_stream_block", "packed_vq_stream_block", ">", 1 },
 	{ "split_vq_stream_block", "split_vq_burst32", NULL, 0 },
-	/* the asymmetric barrier (opt-in, §1.3.2) against the default link's full fences, same run */
-	{ "vbus_stream_single_asym", "vbus_stream_single", NULL, 0 },
-	{ "vbus_rtt_block_asym", "vbus_rtt_block", NULL, 0 },
+	/* the default in-process link (asymmetric barrier, §1.3.2) against the same link with full fences */
+	{ "vbus_stream_single", "vbus_stream_single_sym", NULL, 0 },
+	{ "vbus_rtt_block", "vbus_rtt_block_sym", NULL, 0 },
 	/* asymmetric barrier break-even: kicks whose fence it saves per membarrier the receiver pays */
 	{ "membarrier_cost", "fence_cost", NULL, 0 },
 	{ "packed_vq_stream_block", "packed_vq_burst32", NULL, 0 },
@@ -1056,7 +1056,7 @@ static int print_table(const double *val, const struct ratio_out *ro, const stru
  * --model PARAMS: the timing model's prediction next to each vbus figure it covers: the six vbus
  * scenarios and the notifications per message of the two saturated streams. Not predicted: the
  * baselines (SPSC, ping-pongs, our virtqueues: the model models vbus's protocol, not theirs) and the
- * asymmetric-barrier rows (the engine has no membarrier cost). "measured" is the row's batch median
+ * full-fence rows (`_sym`: the same links with VBUS_LINK_SYM_BARRIER). "measured" is the row's batch median
  * when the row has one (struct batch_clock), else the row's figure; "measured_mean" the row's figure.
  */
 static const struct {

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +72,28 @@ struct vbus_link {
 	vbus_link_rx_fn rx_fn;
 	void *rx_arg;
 	struct vbus_link_stats st;
+	/* north: the in-process pairing (SIG-14, link_pair below) */
+	bool started;	      /* this north's first send or wait ran link_start (read by north's thread only) */
+	int phase;	      /* LINK_FRESH .. LINK_PAIRED (atomic: the attaching thread writes it too) */
+	struct link_reg *reg; /* its entry on link_list until link_start or close, else NULL */
 };
+
+/* A north that may still pair, on link_list: its memfd's identity and the process that created it. */
+struct link_reg {
+	struct vbus_link *l;
+	dev_t dev;
+	ino_t ino;
+	pid_t pid; /* a fork child's copy of the list does not match: getpid() differs */
+	struct link_reg *next;
+};
+
+/*
+ * A north's pairing phase (SIG-14 in one process). FRESH: created, not used, no
+ * south paired; STARTED: north sent or waited first, it stays on full fences;
+ * PAIRING: a south of this process is switching both ends to the asymmetric
+ * barrier (north's first operation waits for it); PAIRED: done.
+ */
+enum { LINK_FRESH, LINK_STARTED, LINK_PAIRING, LINK_PAIRED };
 
 static inline void cpu_relax(void)
 {
@@ -143,12 +165,15 @@ static struct vbus_link *link_alloc(void)
 	return l;
 }
 
+static void link_list_del(struct vbus_link *l);
+
 LINK_EXPORT void vbus_link_close(struct vbus_link *l)
 {
 	int i;
 
 	if (!l)
 		return;
+	link_list_del(l);
 	if (l->region)
 		munmap(l->region, l->size);
 	free(l->hint);
@@ -159,29 +184,138 @@ LINK_EXPORT void vbus_link_close(struct vbus_link *l)
 }
 
 /*
- * The asymmetric barrier's receiver side (§1.3.2 SIG-14, at MB-ENABLE): a full
- * barrier on every CPU running a thread of a registered process, so a sender
- * that read us disabled and skipped its fence has its work and dirty store
- * visible before our E3 loads. Registration was checked
- * before the ring flag was set or accepted; should the call still fail, a local
- * full fence is the best left (not enough for the peer: it cannot fail once
+ * The asymmetric barrier's receiver side (§1.3.2 SIG-14, at MB-ENABLE):
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), a full barrier on every CPU whose
+ * current task runs in this process's address space at the time of the call
+ * (the kernel walks each runqueue's current task and compares its mm: no cached
+ * per-CPU state), and the scheduler's barriers around a switch cover a thread
+ * switched in or out meanwhile. Used only when both ends of the link are threads
+ * of this process (link_pair): a sender that read us disabled and skipped its
+ * fence has its work and dirty store visible before our E3 loads. Registration
+ * came first (link_asym_register); should the call still fail, a local full
+ * fence is the best left (not enough for the peer: it cannot fail once
  * registered, per membarrier(2)).
+ *
+ * Not MEMBARRIER_CMD_GLOBAL_EXPEDITED (the cross-process form, libvbus's command
+ * until session 6): the kernel (kernel/sched/membarrier.c, 6.1 as Debian ships it
+ * and mainline) IPIs only CPUs whose runqueue's cached membarrier_state has the
+ * flag; registration refreshes it only on CPUs running the process right then,
+ * and a switch from a lazy kernel thread (idle) that borrowed the same mm back
+ * to the process (context_switch: membarrier_switch_mm(prev->active_mm ==
+ * next->mm) returns early) does not refresh it. A sender there gets no barrier:
+ * the lost wakeup CI's core.stress-procs saw with it (south enabled, dirty, not
+ * pending, asleep). Cross-process links use full fences.
  */
 static void link_asym_mb(void)
 {
-	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0))
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-/* Feature check and registration of this process for link_asym_mb: 0 or -EOPNOTSUPP. */
-static int link_asym_register(void)
+/*
+ * Feature check and registration of this process for link_asym_mb, once per
+ * process (the kernel's first registration of a threaded process waits for an
+ * RCU grace period): 0 or -EOPNOTSUPP.
+ */
+static int link_asym_ok = -EOPNOTSUPP;
+static void link_asym_register_once(void)
 {
 	long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
 
-	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED) ||
-	    syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0))
-		return -EOPNOTSUPP;
-	return 0;
+	if (cmds >= 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+	    !syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0))
+		link_asym_ok = 0;
+}
+
+static int link_asym_register(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, link_asym_register_once);
+	return link_asym_ok;
+}
+
+/*
+ * The norths of this process that may still pair, found by their memfd's
+ * identity (south's fstat of the fd it was given: the same file is the same
+ * region). A process-local list, not shared memory: nothing a peer writes
+ * decides that a link is in-process.
+ */
+static pthread_mutex_t link_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct link_reg *link_list;
+
+static void link_list_del(struct vbus_link *l)
+{
+	struct link_reg **pp;
+
+	if (!l->reg)
+		return;
+	pthread_mutex_lock(&link_list_lock);
+	for (pp = &link_list; *pp; pp = &(*pp)->next)
+		if (*pp == l->reg) {
+			*pp = l->reg->next;
+			break;
+		}
+	pthread_mutex_unlock(&link_list_lock);
+	free(l->reg);
+	l->reg = NULL;
+}
+
+/*
+ * North's first send or wait: a north that no south of this process has paired
+ * with yet stays on full fences for good (STARTED); one being paired right now
+ * waits the few stores that takes. Later calls test l->started only.
+ */
+static void link_start(struct vbus_link *l)
+{
+	int p = LINK_FRESH;
+
+	/* acquire (success or failure): a PAIRED read orders the pairing's stores (q.flags, q.sig) before our use */
+	while (!__atomic_compare_exchange_n(&l->phase, &p, LINK_STARTED, false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE) &&
+	       p == LINK_PAIRING) {
+		cpu_relax();
+		p = LINK_FRESH;
+	}
+	l->started = true;
+	link_list_del(l);
+}
+
+/*
+ * South attaching in the process that created the link (SIG-14 in one process):
+ * if the north of this memfd is on link_list, was created by this process (not a
+ * fork child's copy) and has not sent or waited yet, switch both ends to the
+ * asymmetric barrier: north's ring flag VBUS_IOQ_F_ASYM_MB, north's signal and
+ * (through the flag, at ioq_south_attach_offer) south's. North does nothing on
+ * the ring meanwhile (PAIRING holds its first operation), so no kick or enable
+ * of it runs on the old barrier. True if paired.
+ */
+static bool link_pair(const struct stat *st)
+{
+	struct link_reg *e;
+	struct vbus_link *n = NULL;
+	bool paired = false;
+	int p = LINK_FRESH;
+
+	if (link_asym_register())
+		return false;
+	pthread_mutex_lock(&link_list_lock);
+	for (e = link_list; e; e = e->next)
+		if (e->dev == st->st_dev && e->ino == st->st_ino && e->pid == getpid()) {
+			n = e->l;
+			break;
+		}
+	if (n && __atomic_compare_exchange_n(&n->phase, &p, LINK_PAIRING, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		struct vbus_ioq_ring *r = n->q.ring;
+
+		n->q.flags |= VBUS_IOQ_F_ASYM_MB;
+		n->q.sig.asym_mb = link_asym_mb;
+		WRITE_ONCE(r->flags, cpu_to_le16(le16_to_cpu(READ_ONCE(r->flags)) | VBUS_IOQ_F_ASYM_MB));
+		/* release: the stores above before north's link_start reads PAIRED (its acquire) */
+		__atomic_store_n(&n->phase, LINK_PAIRED, __ATOMIC_RELEASE);
+		paired = true;
+	}
+	pthread_mutex_unlock(&link_list_lock);
+	return paired;
 }
 
 static u64 link_data_off(u32 count)
@@ -192,7 +326,6 @@ static u64 link_data_off(u32 count)
 LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_link **out)
 {
 	struct vbus_link *l;
-	bool asym;
 	int ret;
 
 	if (!p || !out || p->ring_count < VBUS_IOQ_MIN_COUNT || p->ring_count > VBUS_IOQ_MAX_COUNT ||
@@ -201,14 +334,11 @@ LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_l
 	    ((p->flags & VBUS_LINK_ASYM_BARRIER) && (p->flags & VBUS_LINK_SYM_BARRIER)))
 		return -EINVAL;
 	/*
-	 * SIG-14 only on request (VBUS_LINK_ASYM_BARRIER). It was the default for a day: CI's two-process
-	 * stress (core.stress-procs) then hung once in a lost wakeup (south enabled, dirty, not pending,
-	 * asleep). Suspected, not proven: GLOBAL_EXPEDITED skips a CPU whose runqueue's membarrier state is
-	 * stale (registration updates only the CPUs running the process then; a switch from a lazy kernel
-	 * thread that borrowed this mm does not update it), so a sender there keeps its fence-free suppress.
+	 * SIG-14 by default where both ends turn out to be threads of this process: the ring starts on
+	 * full fences and a south attaching here switches it (link_pair). VBUS_LINK_ASYM_BARRIER insists
+	 * on the kernel's support; VBUS_LINK_SYM_BARRIER opts out.
 	 */
-	asym = (p->flags & VBUS_LINK_ASYM_BARRIER) && !link_asym_register();
-	if ((p->flags & VBUS_LINK_ASYM_BARRIER) && !asym)
+	if ((p->flags & VBUS_LINK_ASYM_BARRIER) && link_asym_register())
 		return -EOPNOTSUPP;
 	l = link_alloc();
 	if (!l)
@@ -233,13 +363,8 @@ LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_l
 		l->region = NULL;
 		goto err_mmap;
 	}
-	{
-		struct ioq_offer o = { .asym_mb = link_asym_mb };
-		u16 fl =
-			((p->flags & VBUS_LINK_EVENT_IDX) ? VBUS_IOQ_F_EVENT_IDX : 0) | (asym ? VBUS_IOQ_F_ASYM_MB : 0);
-
-		ret = ioq_north_init_offer(&l->q, (struct vbus_ioq_ring *)l->region, p->ring_count, fl, 0, l->size, &o);
-	}
+	ret = ioq_north_init(&l->q, (struct vbus_ioq_ring *)l->region, p->ring_count,
+			     (p->flags & VBUS_LINK_EVENT_IDX) ? VBUS_IOQ_F_EVENT_IDX : 0, 0, l->size);
 	if (ret) {
 		vbus_link_close(l);
 		return ret;
@@ -247,6 +372,21 @@ LINK_EXPORT int vbus_link_create(const struct vbus_link_params *p, struct vbus_l
 	l->rx_efd = l->fd[2];
 	l->tx_efd = l->fd[1];
 	l->stamp = (u64 *)(l->region + l->size - 64);
+	if (!(p->flags & VBUS_LINK_SYM_BARRIER) && !link_asym_register()) {
+		struct link_reg *e = malloc(sizeof(*e));
+		struct stat st;
+
+		if (e && !fstat(l->fd[0], &st)) { /* a south of this process may pair (link_pair) */
+			*e = (struct link_reg){ .l = l, .dev = st.st_dev, .ino = st.st_ino, .pid = getpid() };
+			pthread_mutex_lock(&link_list_lock);
+			e->next = link_list;
+			link_list = e;
+			pthread_mutex_unlock(&link_list_lock);
+			l->reg = e;
+		} else {
+			free(e); /* no pairing: full fences */
+		}
+	}
 	*out = l;
 	return 0;
 
@@ -297,15 +437,13 @@ LINK_EXPORT int vbus_link_attach(const int fds[VBUS_LINK_NFDS], struct vbus_link
 		goto err_mmap;
 	}
 	{
-		/* offer the asymmetric barrier when this kernel has it; register only if the ring uses it */
-		long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
-		struct ioq_offer o = { 0 };
+		/*
+		 * Offer the asymmetric barrier only to a north of this process that pairs with us now
+		 * (link_pair sets the ring flag); a ring with the flag from anywhere else is refused (§2.8).
+		 */
+		struct ioq_offer o = { .asym_mb = link_pair(&st) ? link_asym_mb : NULL };
 
-		if (cmds > 0 && (cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED))
-			o.asym_mb = link_asym_mb;
 		ret = ioq_south_attach_offer(&l->q, l->region, l->size, 0, &o);
-		if (!ret && (l->q.flags & VBUS_IOQ_F_ASYM_MB) && link_asym_register())
-			ret = -EOPNOTSUPP;
 	}
 	if (ret)
 		goto err_check;
@@ -495,6 +633,8 @@ LINK_EXPORT int vbus_link_send(struct vbus_link *l, const struct vbus_link_msg *
 
 	if (l->q.side != VBUS_NORTH)
 		return -EINVAL;
+	if (unlikely(!l->started))
+		link_start(l);
 	for (i = 0; i < n; i++)
 		if (msgs[i].len > l->buf_size)
 			return -EINVAL;
@@ -708,6 +848,8 @@ LINK_EXPORT int vbus_link_wait_done(struct vbus_link *l, enum vbus_wait mode)
 {
 	if (l->q.side != VBUS_NORTH)
 		return -EINVAL;
+	if (unlikely(!l->started))
+		link_start(l);
 	return link_wait(l, mode, north_drain);
 }
 
@@ -744,14 +886,20 @@ LINK_EXPORT int vbus_link_dump(const struct vbus_link *l, char *buf, size_t len)
 
 	ret = snprintf(buf, len,
 		       "%s: ni=%u si=%u ne=%u se=%u N=%u%u%u S=%u%u%u local idx=%u rc=%u kicked=%u "
-		       "broken=%d violation=%s enabled=%d msgs=%llu notifies=%llu wakeups=%llu",
+		       "broken=%d violation=%s enabled=%d barrier=%s msgs=%llu notifies=%llu wakeups=%llu",
 		       l->q.side == VBUS_NORTH ? "north" : "south",
 		       le32_to_cpu(__atomic_load_n(&r->north.index, __ATOMIC_RELAXED)),
 		       le32_to_cpu(__atomic_load_n(&r->south.index, __ATOMIC_RELAXED)),
 		       le32_to_cpu(__atomic_load_n(&r->north.event, __ATOMIC_RELAXED)),
 		       le32_to_cpu(__atomic_load_n(&r->south.event, __ATOMIC_RELAXED)), n >> 2 & 1, n >> 1 & 1, n & 1,
 		       s >> 2 & 1, s >> 1 & 1, s & 1, l->q.idx, l->q.rc, l->q.kicked, l->q.broken,
-		       l->q.violation ? l->q.violation : "none", l->enabled, (unsigned long long)l->st.messages,
-		       (unsigned long long)l->st.notifies, (unsigned long long)l->st.wakeups);
+		       l->q.violation ? l->q.violation : "none", l->enabled, l->q.sig.asym_mb ? "asym" : "full",
+		       (unsigned long long)l->st.messages, (unsigned long long)l->st.notifies,
+		       (unsigned long long)l->st.wakeups);
 	return ret < 0 ? -EINVAL : ret;
+}
+
+LINK_EXPORT int vbus_link_asym(const struct vbus_link *l)
+{
+	return l->q.sig.asym_mb != NULL;
 }

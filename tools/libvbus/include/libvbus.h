@@ -39,16 +39,20 @@ enum vbus_wait {
 
 #define VBUS_LINK_EVENT_IDX (1u << 0) /* vbus_link_params.flags: ring uses the event index */
 /*
- * The asymmetric barrier (spec §1.3.2 SIG-14, ring flag VBUS_IOQ_F_ASYM_MB) is used on request
- * (VBUS_LINK_ASYM_BARRIER; default: full fences; VBUS_LINK_SYM_BARRIER says so explicitly), where the
- * kernel has membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED): a sender's kick toward a receiver that polls
+ * The asymmetric barrier (spec §1.3.2 SIG-14, ring flag VBUS_IOQ_F_ASYM_MB) is the default for a link
+ * whose two ends are threads of one process, where the kernel has
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): a sender's kick toward a receiver that polls
  * (notifications disabled) costs no fence, and a receiver pays one membarrier() (a few us) each time it
  * enables notifications to sleep (VBUS_WAIT_BLOCK once, VBUS_WAIT_SPIN at each spin-to-sleep). A kick
- * toward an enabled receiver pays the same full fence as without it. Without membarrier the link uses
- * full fences only. vbus_link_params.flags:
- *   VBUS_LINK_ASYM_BARRIER  require it: vbus_link_create returns -EOPNOTSUPP without membarrier;
+ * toward an enabled receiver pays the same full fence as without it. The link starts on full fences;
+ * vbus_link_attach in the process that created the link switches both ends, provided north has not
+ * sent or waited yet (attach before using north). A south in another process (fds by SCM_RIGHTS, or a
+ * fork child) gets full fences on both ends: no membarrier() command reaches the peer process reliably
+ * (spec §1.3.2). The ends of an in-process link must not be used from a child after fork() (closing
+ * them is fine). vbus_link_asym tells which one a link got. vbus_link_params.flags:
+ *   VBUS_LINK_ASYM_BARRIER  require the kernel's support: vbus_link_create returns -EOPNOTSUPP without it
+ *                           (the link is still asymmetric only if its south attaches in this process);
  *   VBUS_LINK_SYM_BARRIER   never use it: full fences on every kick (what vbus.ko and guest drivers do).
- * South accepts a ring with the flag only when its kernel has the command (else attach fails).
  */
 #define VBUS_LINK_ASYM_BARRIER (1u << 1)
 #define VBUS_LINK_SYM_BARRIER (1u << 2)
@@ -141,6 +145,8 @@ int vbus_link_recv(struct vbus_link *l, enum vbus_wait mode, vbus_link_rx_fn fn,
 int vbus_link_interrupt(struct vbus_link *l);
 /* Copy this side's counters. */
 void vbus_link_get_stats(const struct vbus_link *l, struct vbus_link_stats *st);
+/* 1 if the link uses the asymmetric barrier (SIG-14: both ends in this process), 0 if full fences. */
+int vbus_link_asym(const struct vbus_link *l);
 /* Write a one-line dump of the shared state (indices, irq bits, locals) into @buf. */
 int vbus_link_dump(const struct vbus_link *l, char *buf, size_t len);
 
