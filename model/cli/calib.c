@@ -31,6 +31,8 @@
 #define CAL_RUN 32 /* lines in a run (line_stream) */
 #define CAL_MAX_BATCHES 400
 #define CAL_NP VM_CAL_NP
+#define CAL_DESCHED_NS 100e6	  /* descheduling: each repetition watches both CPUs this long */
+#define CAL_DESCHED_QUICK_NS 20e6 /* ... with --quick */
 
 /*
  * Method (TIM-3): every micro-benchmark runs in batches; a batch is timed as a whole and
@@ -260,6 +262,101 @@ static void *mb_b(struct cal *c)
 	while (!__atomic_load_n(&c->flag, __ATOMIC_ACQUIRE))
 		cal_relax();
 	return NULL;
+}
+
+/*
+ * Descheduling (TIM-3): both threads spin reading the clock for a while, pinned as vbus-bench's are; a
+ * gap of at least `gap` ns between two reads is a time the thread lost its CPU. Only gaps as long as the
+ * spin budget count (the caller passes libvbus's adaptive one, the wake-up cost clamped): a shorter one
+ * ends before a spinning peer gives up. Each thread keeps up to CAL_GAPS gap lengths.
+ */
+#define CAL_GAPS 1024
+struct gap_arg {
+	pthread_barrier_t *start;
+	int cpu;
+	double gap, dur;
+	int n;
+	double len[CAL_GAPS];
+};
+
+static void *gap_thread(void *a)
+{
+	struct gap_arg *g = a;
+	pin(g->cpu);
+	pthread_barrier_wait(g->start);
+	double t0 = cal_now(), prev = t0, t;
+	while ((t = cal_now()) - t0 < g->dur) {
+		if (t - prev >= g->gap && g->n < CAL_GAPS)
+			g->len[g->n++] = t - prev;
+		prev = t;
+	}
+	return NULL;
+}
+
+/* gaps >= @gap ns in @dur ns on each of the two CPUs: *count, and their lengths (caller frees); -1 on failure */
+static int desched_run(double gap, double dur, int *count, double **lens)
+{
+	struct gap_arg *g = calloc(2, sizeof(*g));
+	pthread_barrier_t start;
+	pthread_t t[2];
+	int ok = 0;
+
+	if (!g)
+		return -1;
+	pthread_barrier_init(&start, NULL, 2);
+	for (int i = 0; i < 2; i++)
+		g[i] = (struct gap_arg){ .start = &start, .cpu = i, .gap = gap, .dur = dur };
+	if (pthread_create(&t[0], NULL, gap_thread, &g[0]) == 0) {
+		if (pthread_create(&t[1], NULL, gap_thread, &g[1]) == 0) {
+			pthread_join(t[1], NULL);
+			ok = 1;
+		} else {
+			pthread_barrier_wait(&start); /* release the first thread */
+		}
+		pthread_join(t[0], NULL);
+	}
+	pthread_barrier_destroy(&start);
+	if (!ok) {
+		free(g);
+		return -1;
+	}
+	*count = g[0].n + g[1].n;
+	*lens = malloc((size_t)(*count ? *count : 1) * sizeof(**lens));
+	if (!*lens) {
+		free(g);
+		return -1;
+	}
+	memcpy(*lens, g[0].len, (size_t)g[0].n * sizeof(double));
+	memcpy(*lens + g[0].n, g[1].len, (size_t)g[1].n * sizeof(double));
+	free(g);
+	return 0;
+}
+
+/* the spin budget the model gives libvbus's default wait for a wake-up of @wake_ns (predict.c's rule) */
+static double spin_budget_ns(double wake_ns)
+{
+	return wake_ns < VBUS_LINK_SPIN_MIN_NS	 ? VBUS_LINK_SPIN_MIN_NS
+	       : wake_ns > VBUS_LINK_SPIN_MAX_NS ? VBUS_LINK_SPIN_MAX_NS
+						 : wake_ns;
+}
+
+/* one repetition's desched_interval and desched_len (ns; 0 and 0 when no gap was seen), -1 on failure */
+static int desched_rep(double wake_ns, double dur, double out[2])
+{
+	int n;
+	double *len;
+
+	if (desched_run(spin_budget_ns(wake_ns), dur, &n, &len))
+		return -1;
+	double off = 0;
+	for (int i = 0; i < n; i++)
+		off += len[i];
+	out[0] = n ? (2 * dur - off) / n : 0; /* running time per thread between two gaps */
+	if (n && out[0] < 1)
+		out[0] = 1;
+	out[1] = n ? med(len, n) : 0;
+	free(len);
+	return 0;
 }
 
 /* one repetition's median ns per call, or 0 when this kernel has no global expedited membarrier */
@@ -598,7 +695,8 @@ static uint64_t cyc(double ns)
 const int vm_cal_param[VM_CAL_NP] = { VM_P_LINE_TRANSFER,    VM_P_LINE_STREAM,	 VM_P_BARRIER_FULL,
 				      VM_P_DOORBELL,	     VM_P_WAKEUP,	 VM_P_PRODUCE_PER_MSG,
 				      VM_P_HANDLER_PER_MSG,  VM_P_POLL_INTERVAL, VM_P_PRODUCE_PER_CALL,
-				      VM_P_HANDLER_PER_CALL, VM_P_MEMBARRIER };
+				      VM_P_HANDLER_PER_CALL, VM_P_MEMBARRIER,	 VM_P_DESCHED_INTERVAL,
+				      VM_P_DESCHED_LEN };
 
 static int cal_fail(char *err, size_t errlen, const char *what)
 {
@@ -652,6 +750,14 @@ int vm_calibrate(int reps, int quick, struct vm_cal *out, char *err, size_t errl
 		v[8][r] = cpu[2] > kick ? cpu[2] - kick : 0;
 		v[9][r] = cpu[3] > kick ? cpu[3] - kick : 0;
 		v[10][r] = membarrier_rep(c, batches);
+		double d[2];
+		if (desched_rep(v[4][r], quick ? CAL_DESCHED_QUICK_NS : CAL_DESCHED_NS, d)) {
+			free(c);
+			return cal_fail(err, errlen, "cannot run the two descheduling threads");
+		}
+		/* as a rate for the median (a repetition that saw no gap has rate 0, not interval 0) */
+		v[11][r] = d[0] > 0 ? 1 / d[0] : 0;
+		v[12][r] = d[1];
 	}
 	free(c);
 	out->load_after = load1();
@@ -661,6 +767,18 @@ int vm_calibrate(int reps, int quick, struct vm_cal *out, char *err, size_t errl
 		out->cy[k] = cyc(med(v[k], reps)); /* med() sorts: v[k][0] and v[k][reps-1] are the extremes */
 		out->lo[k] = cyc(v[k][0]);
 		out->hi[k] = cyc(v[k][reps - 1]);
+		if (vm_cal_param[k] == VM_P_DESCHED_INTERVAL) { /* measured as gaps per ns: back to intervals */
+			double m = med(v[k], reps);
+			out->cy[k] = m > 0 ? cyc(1 / m) : 0;
+			out->lo[k] = v[k][reps - 1] > 0 ? cyc(1 / v[k][reps - 1]) : 0;
+			out->hi[k] = v[k][0] > 0 ? cyc(1 / v[k][0]) : 0;
+			if (!out->hi[k]) /* a repetition without a gap: its interval is at least the watch, say that */
+				out->hi[k] = out->lo[k] ? cyc(2 * (quick ? CAL_DESCHED_QUICK_NS : CAL_DESCHED_NS)) : 0;
+			if (!out->cy[k]) /* most repetitions saw none: 0 (none), the spread from 0 */
+				out->lo[k] = 0;
+			if (out->hi[k] < out->cy[k])
+				out->hi[k] = out->cy[k];
+		}
 		if (vm_cal_param[k] == VM_P_POLL_INTERVAL) { /* poll_interval >= 1 (vm_param_set) */
 			out->cy[k] = out->cy[k] < 1 ? 1 : out->cy[k];
 			out->lo[k] = out->lo[k] < 1 ? 1 : out->lo[k];
@@ -707,7 +825,12 @@ int vm_calibrate_lines(struct vm_params *p, int batches)
 	p->v[VM_P_LINE_TRANSFER] = cyc(x[0]);
 	p->v[VM_P_LINE_STREAM] = cyc(x[1]);
 	/* the same repetition's eventfd half round trip, less the doorbell as calibrated (vm_calibrate's rule) */
-	double d = p->v[VM_P_DOORBELL] / CAL_GHZ;
+	double d = p->v[VM_P_DOORBELL] / CAL_GHZ, g[2];
 	p->v[VM_P_WAKEUP] = cyc(x[4] > d ? x[4] - d : 0);
+	/* descheduling moves with the machine's load: watched again, against the budget of this wakeup */
+	if (desched_rep(p->v[VM_P_WAKEUP] / CAL_GHZ, CAL_DESCHED_NS, g))
+		return -1;
+	p->v[VM_P_DESCHED_INTERVAL] = cyc(g[0]);
+	p->v[VM_P_DESCHED_LEN] = cyc(g[1]);
 	return 0;
 }

@@ -38,6 +38,8 @@ static const struct {
 	[VM_P_PRODUCE_PER_CALL] = { "produce_per_call", 0 },
 	[VM_P_HANDLER_PER_CALL] = { "handler_per_call", 0 },
 	[VM_P_MEMBARRIER] = { "membarrier", 2700 },
+	[VM_P_DESCHED_INTERVAL] = { "desched_interval", 0 },
+	[VM_P_DESCHED_LEN] = { "desched_len", 0 },
 };
 
 void vm_params_default(struct vm_params *p)

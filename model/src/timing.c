@@ -33,7 +33,7 @@
 #include "vbusmodel/model.h"
 #include "vbusmodel/timing.h"
 
-enum { EV_GEN, EV_PRODUCE, EV_KICK, EV_NOTIFY, EV_RUN, EV_CHECK, EV_POLL, EV_TIMER };
+enum { EV_GEN, EV_PRODUCE, EV_KICK, EV_NOTIFY, EV_RUN, EV_CHECK, EV_POLL, EV_TIMER, EV_DESCHED };
 enum { CS_BLOCKED, CS_WAKING, CS_ACTIVE, CS_POLLING, CS_SPINNING };
 
 struct ev {
@@ -63,6 +63,8 @@ struct chan {
 	uint32_t *dver, *dseen;
 	uint32_t *pver, *pseen; /* payload lines per slot (TIM-3) */
 	uint64_t rfo;		/* lines of the current batch the consumer held: the kick's fence waits for them */
+	int rfo_idx;		/* ... and whether our index line is one (its store comes last) */
+	uint64_t work;		/* the batch's CPU time (its stores' ownership requests overlap it) */
 	uint64_t stall_t;	/* when the producer found the ring full */
 	uint64_t commit_t;	/* SIG-14 without a fence: when the last batch's stores have committed */
 	int prod_en;		/* SIG-14 completions: the producer's irq record is enabled (it waits blocked) */
@@ -78,6 +80,9 @@ struct sim {
 	int nch;
 	uint64_t *lat;
 	uint64_t nlat, last_done, rng;
+	uint64_t *stamp, nstamp; /* cfg->batch_clock: when each batch of messages was done */
+	uint64_t drng[2];	 /* TIM-3 descheduling: one generator per agent (ev.ch is the agent) */
+	uint64_t ndesched;	 /* EV_DESCHED events in the heap */
 	struct vm_report *rep;
 	unsigned trace_step;
 };
@@ -295,7 +300,8 @@ static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 	c->kick_k = k;
 	/* TIM-3: lines of this batch the consumer has read since we last wrote them (ownership requests) */
 	/* ... and our index line, when the consumer has read its current value (it reads it every pass) */
-	c->rfo = c->idx_seen == c->idx_ver ? 1 : 0;
+	c->rfo_idx = c->idx_seen == c->idx_ver;
+	c->rfo = 0;
 	for (uint64_t i = 0; i < k; i++) {
 		uint64_t slot = (c->pub + i) & (s->cfg->ring_count - 1), line = slot / DESC_PER_LINE;
 		if (c->dseen[line] == c->dver[line] && (i == 0 || slot % DESC_PER_LINE == 0) &&
@@ -306,6 +312,7 @@ static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 	}
 	/* TIM-3 CPU path: one send call (produce_per_call) per batch; a ping-pong's reply is south's completion */
 	uint64_t cost = k * P(s, PRODUCE_PER_MSG) + (per_call(s, c) ? P(s, PRODUCE_PER_CALL) : 0);
+	c->work = cost;
 	s->busy[c->prod] = t + cost;
 	return push_ev(s, t + cost, EV_KICK, (int)(c - s->ch));
 }
@@ -340,9 +347,18 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 	} else {
 		/* SIG-12: without event index or moderation, K0 is MB-PUBLISH and KE reads dirty first. */
 		int elide = s->cfg->mitigation == VM_MIT_SHM_SIGNAL, elided = 0;
-		/* TIM-3 fence stall: the first full barrier waits for the batch's ownership requests */
-		uint64_t stall = c->rfo ? P(s, LINE_TRANSFER) + (c->rfo - 1) * P(s, LINE_STREAM) : 0;
+		/*
+		 * TIM-3 fence stall: the first full barrier waits for the batch's ownership requests. They
+		 * are issued as the batch's stores execute and overlap its work (c->work): the data lines'
+		 * as a pipeline from the batch's start (the first after line_transfer, each further one
+		 * line_stream later), the index line's when it is stored, at the end. The fence waits for
+		 * what is still in flight when the work is done.
+		 */
+		uint64_t data = c->rfo ? P(s, LINE_TRANSFER) + (c->rfo - 1) * P(s, LINE_STREAM) : 0;
+		uint64_t idx = c->rfo_idx ? c->work + P(s, LINE_TRANSFER) : 0, end = data > idx ? data : idx;
+		uint64_t stall = end > c->work ? end - c->work : 0;
 		c->rfo = 0;
+		c->rfo_idx = 0;
 		int asym = s->cfg->asym, injected = 0;
 		if (asym) {
 			/*
@@ -510,21 +526,29 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 		cost += P(s, LINE_TRANSFER); /* the producer's index line */
 		c->idx_seen = c->idx_ver;
 	}
-	uint64_t misses = 0; /* TIM-3: the first miss of a pass costs line_transfer, later ones overlap */
+	/*
+	 * TIM-3: the first miss of a pass costs line_transfer, later ones line_stream (misses overlap).
+	 * The lines arrive as a pipeline (`mem`: when the lines of the messages so far are in) that runs
+	 * ahead of the CPU work: a message's handler_per_msg starts once its lines are in and the previous
+	 * message's work is done, so a pass costs about max(handler_per_msg, its lines x line_stream) per
+	 * message, not their sum. A full fence (a completion kick's MB-PUBLISH) holds later loads: the
+	 * pipeline restarts behind it.
+	 */
+	uint64_t misses = 0, mem = cost;
 	/* completions: a kick after each quarter ring and at the end of the pass (libvbus's south_drain) */
 	uint64_t quarter = s->cfg->ring_count >= 4 ? s->cfg->ring_count / 4 : s->cfg->ring_count, resume = 0;
 	int complete = s->cfg->completions && s->nch == 1, woke = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t seq = c->consumed + i, slot = seq & (s->cfg->ring_count - 1), line = slot / DESC_PER_LINE;
 		if (c->dseen[line] != c->dver[line]) {
-			cost += misses++ ? P(s, LINE_STREAM) : P(s, LINE_TRANSFER);
+			mem += misses++ ? P(s, LINE_STREAM) : P(s, LINE_TRANSFER);
 			c->dseen[line] = c->dver[line];
 		}
 		if (s->cfg->payload_lines && c->pseen[slot] != c->pver[slot]) {
-			cost += s->cfg->payload_lines * P(s, LINE_STREAM);
+			mem += s->cfg->payload_lines * P(s, LINE_STREAM);
 			c->pseen[slot] = c->pver[slot];
 		}
-		cost += P(s, HANDLER_PER_MSG);
+		cost = (mem > cost ? mem : cost) + P(s, HANDLER_PER_MSG);
 		uint64_t done = t + cost;
 		struct chan *reply = s->nch == 2 ? &s->ch[1 - (c - s->ch)] : NULL;
 		if (reply && c->cons == VBUS_SOUTH) {
@@ -540,12 +564,15 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 		} else {
 			s->lat[s->nlat++] = done - c->gen[seq];
 			s->last_done = done;
+			if (s->stamp && s->nlat % s->cfg->batch_clock == 0)
+				s->stamp[s->nstamp++] = done;
 			if (reply && !*rc)
 				*rc = gen_message(s, reply, done);
 		}
 		if (complete && ((i + 1) % quarter == 0 || i + 1 == n)) {
 			uint64_t r;
 			cost += complete_kick(s, c, t + cost, &r);
+			mem = cost; /* its full fence: later loads issue after it */
 			if (c->stalled && !woke) {
 				woke = 1; /* the first kick wakes a waiting producer; later ones find it pending */
 				resume = r;
@@ -696,8 +723,19 @@ static int ev_poll(struct sim *s, struct chan *c, uint64_t t)
 			c->spin_end = t + cost + P(s, SPIN_BUDGET);
 		return push_ev(s, t + cost + P(s, POLL_INTERVAL), EV_POLL, ci);
 	}
-	if (c->cst != CS_SPINNING || t < c->spin_end)
-		return push_ev(s, t + P(s, POLL_INTERVAL), EV_POLL, ci);
+	if (c->cst != CS_SPINNING || t < c->spin_end) {
+		/*
+		 * Nothing is published before the producer's CPU is free (its publish is an event of its
+		 * own, which waits for busy[]): the empty polls until then change nothing, so skip to the
+		 * first poll at or after that time (or after the spin budget), on the same poll grid.
+		 */
+		uint64_t pi = P(s, POLL_INTERVAL), until = s->busy[c->prod], k = 1;
+		if (c->cst == CS_SPINNING && c->spin_end < until)
+			until = c->spin_end;
+		if (until > t + pi)
+			k = (until - t + pi - 1) / pi;
+		return push_ev(s, t + k * pi, EV_POLL, ci);
+	}
 	/* spin budget spent: enable (E1-E3) and block unless it self-notifies */
 	if (shm_family(s)) {
 		cost += sig_access(s, c, c->cons, 1); /* E1 */
@@ -755,6 +793,39 @@ static double rng_unit(struct sim *s)
 	return (double)(z >> 11) * (1.0 / 9007199254740992.0);
 }
 
+/* splitmix64 on its own state: the descheduling of an agent does not move the arrivals */
+static double rng_unit_at(uint64_t *st)
+{
+	uint64_t z = (*st += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return (double)(z >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* the next descheduling of agent @ag: after an exponential running time, mean desched_interval (TIM-3) */
+static int push_desched(struct sim *s, int ag, uint64_t t)
+{
+	double gap = -log(1.0 - rng_unit_at(&s->drng[ag])) * (double)P(s, DESCHED_INTERVAL);
+	s->ndesched++;
+	return push_ev(s, t + 1 + (uint64_t)llround(gap), EV_DESCHED, ag);
+}
+
+/*
+ * TIM-3 descheduling: the agent's thread loses its CPU for desched_len cycles (another task runs);
+ * whatever it was doing resumes after. Ends with the run: once every message is done, or when
+ * nothing but deschedulings is left to happen (a run that cannot finish stays finite).
+ */
+static int ev_desched(struct sim *s, int ag, uint64_t t)
+{
+	s->ndesched--;
+	if (s->nlat >= s->rep->messages || s->hn == s->ndesched)
+		return 0;
+	s->busy[ag] = (s->busy[ag] > t ? s->busy[ag] : t) + P(s, DESCHED_LEN);
+	s->rep->descheds++;
+	return push_desched(s, ag, s->busy[ag]); /* the running time counts from its return */
+}
+
 static int ev_gen(struct sim *s, struct chan *c, uint64_t t)
 {
 	const struct vm_sim_cfg *cfg = s->cfg;
@@ -802,6 +873,29 @@ static uint64_t select_kth(uint64_t *a, uint64_t n, uint64_t k)
 			return a[k];
 	}
 	return a[k];
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * cfg->batch_clock: the run cut into batches of that many messages, the median batch's messages per
+ * 1000 cycles (vbus-bench's figure, struct batch_clock: a batch a descheduling hit is an outlier, not
+ * the figure). 0 when there are fewer than two batches.
+ */
+static double batch_median(struct sim *s)
+{
+	if (!s->stamp || s->nstamp < 2)
+		return 0;
+	uint64_t n = s->nstamp - 1;
+	for (uint64_t i = 0; i < n; i++)
+		s->stamp[i] = s->stamp[i + 1] - s->stamp[i]; /* batch lengths, in place */
+	qsort(s->stamp, n, sizeof(*s->stamp), cmp_u64);
+	double mid = n % 2 ? (double)s->stamp[n / 2] : ((double)s->stamp[n / 2 - 1] + (double)s->stamp[n / 2]) / 2;
+	return mid > 0 ? (double)s->cfg->batch_clock * 1000.0 / mid : 0;
 }
 
 static int chan_init(struct sim *s, struct chan *c, int prod, const char *obj, uint64_t target)
@@ -853,9 +947,15 @@ static int sim_loop(struct sim *s)
 {
 	while (s->hn) {
 		struct ev e = pop_ev(s);
-		struct chan *c = &s->ch[e.ch];
 		int rc = 0, ag = -1;
 		s->rep->events++;
+		if (e.kind == EV_DESCHED) {
+			s->now = e.t;
+			if ((rc = ev_desched(s, (int)e.ch, e.t)))
+				return rc;
+			continue;
+		}
+		struct chan *c = &s->ch[e.ch];
 		switch (e.kind) {
 		case EV_PRODUCE:
 		case EV_KICK:
@@ -926,8 +1026,17 @@ int vm_sim_run(const struct vm_sim_cfg *cfg, struct vm_report *rep)
 	s.rng = cfg->seed;
 	rep->messages = cfg->messages; /* the target, until the end */
 	s.lat = malloc(cfg->messages * sizeof(*s.lat));
-	if (!s.lat)
+	if (cfg->batch_clock)
+		s.stamp = malloc((cfg->messages / cfg->batch_clock + 2) * sizeof(*s.stamp));
+	if (!s.lat || (cfg->batch_clock && !s.stamp)) {
+		free(s.lat);
+		free(s.stamp);
 		return -ENOMEM;
+	}
+	if (s.stamp)
+		s.stamp[s.nstamp++] = 0;
+	s.drng[0] = cfg->seed ^ 0x6a09e667f3bcc908ull;
+	s.drng[1] = cfg->seed ^ 0xbb67ae8584caa73bull;
 	if (cfg->workload == VM_WL_PINGPONG) {
 		s.nch = 2;
 		rc = chan_init(&s, &s.ch[0], VBUS_NORTH, "r0", cfg->messages);
@@ -946,6 +1055,9 @@ int vm_sim_run(const struct vm_sim_cfg *cfg, struct vm_report *rep)
 			rc = push_ev(&s, 0, EV_GEN, 0);
 		}
 	}
+	if (!rc && P(&s, DESCHED_INTERVAL) && P(&s, DESCHED_LEN))
+		for (int ag = 0; ag < 2 && !rc; ag++)
+			rc = push_desched(&s, ag, 0);
 	if (!rc)
 		rc = sim_loop(&s);
 	if (!rc) {
@@ -965,10 +1077,12 @@ int vm_sim_run(const struct vm_sim_cfg *cfg, struct vm_report *rep)
 					rep->lat_max = s.lat[i];
 			rep->notif_per_msg = (double)(rep->doorbells + rep->interrupts) / (double)s.nlat;
 		}
+		rep->batch_throughput = batch_median(&s);
 	}
 	for (int i = 0; i < s.nch; i++)
 		chan_free(&s.ch[i]);
 	free(s.lat);
+	free(s.stamp);
 	free(s.heap);
 	return rc;
 }

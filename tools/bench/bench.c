@@ -946,6 +946,7 @@ static double batch_val[NMEAS];
  */
 static struct vm_params *model_p;
 static int model_auto, model_failed;
+static uint64_t model_stream_n; /* the streams' messages (the notification counts' run length) */
 static void model_rep(int row, int r, const double *v_rep, const double *vb_rep);
 static int model_row(int row);
 
@@ -969,10 +970,13 @@ static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c
 					model_failed = 1;
 				else
 					fprintf(stderr,
-						"vbus-bench: --model auto: %s: line_transfer %llu, line_stream %llu, wakeup %llu\n",
+						"vbus-bench: --model auto: %s: line_transfer %llu, line_stream %llu, wakeup %llu, "
+						"desched_interval %llu, desched_len %llu\n",
 						measurements[i].key, (unsigned long long)model_p->v[VM_P_LINE_TRANSFER],
 						(unsigned long long)model_p->v[VM_P_LINE_STREAM],
-						(unsigned long long)model_p->v[VM_P_WAKEUP]);
+						(unsigned long long)model_p->v[VM_P_WAKEUP],
+						(unsigned long long)model_p->v[VM_P_DESCHED_INTERVAL],
+						(unsigned long long)model_p->v[VM_P_DESCHED_LEN]);
 			}
 			batch_figure = 0;
 			measurements[i].run(c, out);
@@ -1107,7 +1111,7 @@ static void model_rep(int row, int r, const double *v_rep, const double *vb_rep)
 {
 	struct bench_prediction p;
 
-	if (bench_predict_params(model_p, &p)) {
+	if (bench_predict_params(model_p, model_stream_n, measurements[row].key, &p)) {
 		model_failed = 1;
 		return;
 	}
@@ -1120,6 +1124,24 @@ static void model_rep(int row, int r, const double *v_rep, const double *vb_rep)
 		ratio_rep[i][r] = model_ratio(pred_rep[i][r], m);
 		pred_reps[i] = r + 1;
 	}
+}
+
+/*
+ * Does a prediction agree with its measurement? Within +-25 % (the issue's goal); for a notification rate
+ * also when the counts over the run (rate x the run's messages) are as close as counting allows: the
+ * measured count within two standard deviations of a Poisson count whose mean is the predicted one,
+ * |measured - predicted| <= 2 sqrt(max(predicted, 1)). So 0 predicted agrees with 0, 1 or 2 counted and
+ * misses 3 or more, 40 predicted misses 26 or 54, and a count of thousands is held to the 25 %.
+ */
+#define MODEL_COUNT_SIGMAS 2.0
+static int model_agree(int notif, double ratio, double pred, double meas, double n)
+{
+	if (ratio >= 1 - MODEL_TOL && ratio <= 1 + MODEL_TOL)
+		return 1;
+	if (!notif)
+		return 0;
+	double pc = pred * n, mc = meas * n;
+	return fabs(mc - pc) <= MODEL_COUNT_SIGMAS * sqrt(pc > 1 ? pc : 1);
 }
 
 static void print_model(const double *val, int json)
@@ -1138,22 +1160,31 @@ static void print_model(const double *val, int json)
 		memcpy(rr, ratio_rep[i], sizeof(rr));
 		double mean = val[k], m = batch_val[k] > 0 ? batch_val[k] : mean, x = n ? median(pr, n) : 0;
 		double r = n ? median(rr, n) : 0, rm = model_ratio(x, mean);
-		int ok = r >= 1 - MODEL_TOL && r <= 1 + MODEL_TOL;
+		int notif = measurements[k].unit == U_PER_MSG;
+		double runs = (double)model_stream_n; /* a notification row's run: the stream's messages */
+		int ok = model_agree(notif, r, x, m, runs);
 
 		judged++;
 		in += ok;
-		if (json)
+		if (json) {
 			printf("%s\n  \"%s\": {\"predicted\": %.6g, \"measured\": %.6g, \"measured_mean\": %.6g, "
-			       "\"ratio\": %.4f, \"ratio_mean\": %.4f, \"within_25pct\": %s}",
+			       "\"ratio\": %.4f, \"ratio_mean\": %.4f, \"within_25pct\": %s",
 			       i ? "," : "", predicted[i].key, x, m, mean, r, rm, ok ? "true" : "false");
-		else {
+			if (notif)
+				printf(", \"messages\": %llu, \"predicted_count\": %.3f, \"measured_count\": %.3f",
+				       (unsigned long long)model_stream_n, x * runs, m * runs);
+			printf("}");
+		} else {
 			char bx[32], bm[32], bmean[32];
 
 			fmt_value(bx, sizeof(bx), measurements[k].unit, x);
 			fmt_value(bm, sizeof(bm), measurements[k].unit, m);
 			fmt_value(bmean, sizeof(bmean), measurements[k].unit, mean);
-			printf("%-50s %14s %14s %10.3f %14s %10.3f %s\n", measurements[k].label, bx, bm, r, bmean, rm,
+			printf("%-50s %14s %14s %10.3f %14s %10.3f %s", measurements[k].label, bx, bm, r, bmean, rm,
 			       ok ? "" : "OUT");
+			if (notif)
+				printf("%scounts %.1f predicted, %.0f measured", ok ? "" : " ", x * runs, m * runs);
+			printf("\n");
 		}
 	}
 	if (json)
@@ -1161,7 +1192,7 @@ static void print_model(const double *val, int json)
 		       model_auto ? "true" : "false");
 	else
 		printf("model: %d of %d within +-25 %% (pred/meas: the median over the reps of each rep's prediction over its "
-		       "median batch%s)\n",
+		       "median batch; a notification rate also agrees when the counts are within 2 sqrt(max(predicted, 1))%s)\n",
 		       in, judged,
 		       model_auto ? "; --model auto: line costs and wakeup measured again before each run" : "");
 }
@@ -1337,7 +1368,7 @@ int main(int argc, char **argv)
 		model_auto = !strcmp(model, "auto");
 		if (model_auto ? bench_predict_auto(&mp)
 			       : vbus_check_input_file("vbus-bench", model, 1) || bench_predict_load(model, &mp) ||
-					 bench_predict_params(&mp, &pr))
+					 bench_predict_params(&mp, 20000, NULL, &pr))
 			return VBUS_EXIT_FAIL;
 		model_p = &mp;
 	}
@@ -1350,6 +1381,7 @@ int main(int argc, char **argv)
 	cfg.stream_n = quick ? 200000 : 5000000;
 	cfg.rtt_n = quick ? 20000 : 200000;
 	cfg.block_n = quick ? 2000 : 20000;
+	model_stream_n = cfg.stream_n;
 	measure(val, ro, &cfg, reps);
 	if (json) {
 		print_json(val, ro, &cfg, reps, quick, model);

@@ -39,8 +39,9 @@ int bench_predict_load(const char *path, struct vm_params *p);
 int bench_predict_auto(struct vm_params *p);
 /* Re-measure the placement-dependent line costs (line_transfer, line_stream) into *p; 0 or -1. */
 int bench_predict_lines(struct vm_params *p);
-/* Predict every vbus scenario with the parameters *p; 0 or -1 (message printed). */
-int bench_predict_params(const struct vm_params *p, struct bench_prediction *pr);
+/* Predict the vbus scenario measured by row @row (a measurement key; NULL: every one) with the parameters
+ * *p, the streams @stream_n messages long; 0 or -1 (message printed). */
+int bench_predict_params(const struct vm_params *p, uint64_t stream_n, const char *row, struct bench_prediction *pr);
 /* vbus-bench stress [args] (argv[0] is "stress"): the stress workload; process exit status. */
 int stress_main(int argc, char **argv);
 

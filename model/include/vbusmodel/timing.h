@@ -37,6 +37,8 @@ enum vm_param {
 	VM_P_PRODUCE_PER_CALL,
 	VM_P_HANDLER_PER_CALL,
 	VM_P_MEMBARRIER,
+	VM_P_DESCHED_INTERVAL,
+	VM_P_DESCHED_LEN,
 	VM_NPARAMS
 };
 
@@ -84,7 +86,8 @@ struct vm_sim_cfg {
 	int completions; /* TIM-3: one-way streams: a kick per consumer pass, the producer waits on a full ring */
 	int asym;	 /* SIG-14 (§1.3.2): kicks fence only toward a listening receiver, MB-ENABLE is membarrier() */
 	int stable_desc; /* IOQ-13: descriptors keep their fields, written on the ring's first lap only */
-	FILE *trace;	 /* when set: §7 records with @cycle stamps */
+	uint64_t batch_clock; /* TIM-3: also report the median batch of this many messages (0: not) */
+	FILE *trace;	      /* when set: §7 records with @cycle stamps */
 };
 
 /* Defaults: ping-pong, block-on-signal, shm-signal, 10000 messages, load 0.5, burst 32, batch 16, ring 256. */
@@ -101,6 +104,8 @@ struct vm_report {
 	uint64_t spurious;		    /* notifications whose wakeup found no work, or arrived while disabled */
 	uint64_t suppressed;		    /* injects/kicks that sent nothing */
 	double notif_per_msg;		    /* (doorbells + interrupts) / messages */
+	double batch_throughput;	    /* cfg->batch_clock: the median batch, messages per 1000 cycles */
+	uint64_t descheds;		    /* TIM-3: deschedulings of either agent (desched_interval) */
 	uint64_t events;		    /* discrete events processed */
 };
 
