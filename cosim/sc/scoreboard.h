@@ -29,10 +29,10 @@ extern "C" {
 #define CS_V2_TIME_BITS 17
 /*
  * HW-15 (v2): the scanner visits every channel once per tick, so an armed channel whose deadline has passed
- * meets its expiry within one tick (2^TICK_LG cycles); the slack covers the scanner's mirror read (one cycle) and
- * its request (one cycle).
+ * meets its expiry within one tick (2^TICK_LG cycles); the slack covers the scanner's mirror read (one cycle), its
+ * registered compare (one cycle) and its request (one cycle).
  */
-#define CS_V2_EXPIRY_SLACK 2
+#define CS_V2_EXPIRY_SLACK 3
 /* HW-10: a CNT_* register shows an event from the second cycle after it. */
 #define CS_CNT_LAG 2
 #define CS_TRACE_KEEP 16 /* trace records shown with a mismatch */

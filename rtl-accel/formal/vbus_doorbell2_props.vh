@@ -246,7 +246,7 @@
             // P3c that expiry op fires an owed channel (S1: the op reads the shadow).
             // With P2: dirty, enabled and not pending => a fire within 4 ticks + FORMAL_P3B_BOUND cycles.
 `ifndef FORMAL_P3B_BOUND
-`define FORMAL_P3B_BOUND 3
+`define FORMAL_P3B_BOUND 4
 `endif
             wire [TW-1:0] f_ahead = sh_dl - now;
             wire          f_due   = sh_ar && passed(sh_dl, now);

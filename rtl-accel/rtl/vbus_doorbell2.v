@@ -209,7 +209,9 @@ module vbus_doorbell2 #(
     assign s_inject_ready = !busy && (!inj_in || nsel == ich);
     assign s_ctrl_ready   = !busy && (!ctl_in || ssel == cch);
 
-    wire soft_reset = wr_go && wr_global && s_axil_awaddr[7:2] == VBUS_ACCEL_CTRL[7:2]
+    // a global register write never waits for an engine (wr_go = wr_offer for it): written without
+    // wr_go so that the engines' channel selection is not on the path into every reset
+    wire soft_reset = wr_offer && wr_global && s_axil_awaddr[7:2] == VBUS_ACCEL_CTRL[7:2]
                       && s_axil_wstrb[0] && s_axil_wdata[0];
     wire chan_rst = rst || soft_reset;
 
@@ -278,36 +280,45 @@ module vbus_doorbell2 #(
             reg [TICK_LG:0] tick_cnt;   // one spare bit so that TICK_LG = 0 works
             reg [CW-1:0]    scan;
             reg             scan_ok;    // the mirror read of last cycle was not during the sweep
-            reg [TW:0]      mir_rd;     // {armed, deadline} of channel x_cand, read last cycle
+            reg [TW:0]      mir_rd;     // {armed, deadline} of channel x_cand1, read last cycle
+            reg [CW-1:0]    x_cand1;
+            reg             x_due;      // x_cand's deadline has passed (as of the mirror read)
             reg [CW-1:0]    x_cand;
+            wire [TW-1:0]   now_next;   // `now` of the next cycle (the cycle x_due is used in)
             (* ram_style = "block" *) reg [TW:0] mirror [0:N-1];
             localparam [TICK_LG:0] TMAX = (1 << TICK_LG) - 1;
             wire            tick_end = tick_cnt == TMAX;
+            assign          now_next = tick_end ? now + 1'b1 : now;   // the D input of `now`
             always @(posedge clk) begin
                 if (n_we)
                     mirror[n_wa] <= {n_wd[3], n_wd[12 +: TW]};
-                mir_rd <= mirror[scan];
-                x_cand <= scan;
+                mir_rd  <= mirror[scan];
+                x_cand1 <= scan;
+                x_cand  <= x_cand1;
             end
             always @(posedge clk) begin
                 if (chan_rst) begin
-                    tick_cnt <= 0;
-                    now      <= {TW{1'b0}};
-                    scan     <= {CW{1'b0}};
-                    scan_ok  <= 1'b0;
+                    tick_cnt  <= 0;
+                    now       <= {TW{1'b0}};
+                    scan      <= {CW{1'b0}};
+                    scan_ok   <= 1'b0;
+                    x_due     <= 1'b0;
                 end else begin
                     tick_cnt <= tick_end ? 0 : tick_cnt + 1'b1;
-                    if (tick_end)
-                        now <= now + 1'b1;
+                    now      <= now_next;
                     scan    <= (N == 1 || scan == N[CW-1:0] - 1'b1) ? {CW{1'b0}} : scan + 1'b1;
                     scan_ok <= !busy;
+                    // the expiry check is registered: the mirror is read two cycles before the request
+                    // and compared with the `now` of the request's cycle, so no compare sits between
+                    // a register and the engines' channel selection
+                    x_due   <= scan_ok && mir_rd[TW] && passed(mir_rd[TW-1:0], now_next);
                 end
             end
-            // this cycle's expiry request, from last cycle's mirror read; the mirror may be stale by
-            // the last two ops (the engine re-checks the real word, so a stale "armed" costs a slot only)
+            // this cycle's expiry request; the mirror may be stale by the last three ops (the engine
+            // re-checks the real word, so a stale "armed" costs a slot only)
             always @* begin
-                x_req = scan_ok && !busy && mir_rd[TW] && passed(mir_rd[TW-1:0], now);
-                x_chan  = x_cand;
+                x_req  = x_due && !busy;
+                x_chan = x_cand;
             end
         end else begin : g_noscan
             always @(posedge clk)
@@ -328,8 +339,17 @@ module vbus_doorbell2 #(
     endfunction
 
     // ---- north modify: the N record and §4.1, in the HW-10 order ---------------------------------------
-    reg [FULLW-1:0] nf;
-    reg             n_fire, fire_before;
+    // The sequence (1. expiry T1-T4, 3. N_DIRTY read, 4. CPU write with N_ACK's §4.1 M1 re-check,
+    // 6. device inject with M1) is computed in two layers so that no adder sits behind another decision:
+    //   compares: every arithmetic result the sequence can need, from the old word alone and in
+    //             parallel: the expiry check, mc + 1 and mc + 2 (saturated) and their M2 count checks,
+    //             M2's checks for mc = 1 and mc = 2 (mc restarted by a fire), now + H, the zero tests;
+    //   control:  the HW-10 sequence on single bits (which steps fire, defer or clear), then one
+    //             selection of mc (0, mc, mc+1, mc+2, 1 or 2) and of the deadline.
+    // Within one op M1 runs at most twice (N_ACK's re-check, then the inject), and mc enters the first
+    // M1 either as the old mc or as 0 (an expiry or an N_ENABLE self-notify cleared it), so those six
+    // values are all mc can become.
+    reg             n_fire;
     /* verilator lint_off UNUSEDSIGNAL */ // read by the `ifdef FORMAL properties only
     reg             f_fire_x;   // the fire of this op came from the expiry (before a same-op N_ACK)
     /* verilator lint_on UNUSEDSIGNAL */
@@ -339,90 +359,84 @@ module vbus_doorbell2 #(
     reg             mx, mrd, mwen, mwenv, mack, mcntw, minj;
     reg [1:0]       mhbe;
     reg [15:0]      mdata;
-    reg [15:0]      ho_old;
-    reg [7:0]       ct_old;
-    // §4.1 M1-M4 on nf: one deferred-or-fire step (the caller checked enabled and not pending)
-    task m1;
-        begin
-            if (nf[11:4] != 8'hff)
-                nf[11:4] = nf[11:4] + 8'd1;
-            if (ho_old == 16'd0 || (ct_old != 8'd0 && nf[11:4] >= ct_old)) begin
-                nf[1]    = 1'b1;
-                n_fire   = 1'b1;
-                nf[11:4] = 8'd0;
-                nf[3]    = 1'b0;
-            end else if (!nf[3]) begin
-                nf[3]         = 1'b1;
-                nf[12 +: TW]  = now + {1'b0, ho_old};
-            end
-        end
-    endtask
+    /* verilator lint_off UNUSEDSIGNAL */ // bits above NSW are 0; the deadline is not used without MOD
+    reg [FULLW-1:0] no;         // the old state bits, zero-extended to the full layout
+    reg [FULLW-1:0] nn;         // the new state bits
+    /* verilator lint_on UNUSEDSIGNAL */
+    // compares (from the old word only)
+    reg             c_x, c_mcz, c_ho0, c_k1, c_k2, c_g1, c_g2;
+    reg [7:0]       c_mc1, c_mc2;
+    reg [TW-1:0]    c_arm;
     always @* begin
-        nf = {FULLW{1'b0}};
-        nf[NSW-1:0] = nm_old[NSW-1:0];
+        no = {FULLW{1'b0}};
+        no[NSW-1:0] = nm_old[NSW-1:0];
         {mx, mrd, mwen, mwenv, mack, mhbe, mcntw, minj, mdata} = nm_code;
-        ho_old = MOD ? nf[44:29] : 16'd0;
-        ct_old = MOD ? nf[52:45] : 8'd0;
-        n_fire = 1'b0;
-        n_supp = 1'b0;
-        fire_before = 1'b0;
-        f_fire_x = 1'b0;
-        // 1. expiry (T1-T4) when the deadline has passed
-        if (MOD && mx && nf[3] && passed(nf[12 +: TW], now)) begin
-            if (nf[11:4] != 8'd0 && nf[0] && !nf[1]) begin
-                nf[1]  = 1'b1;
-                n_fire = 1'b1;
-                f_fire_x = 1'b1;
-            end
-            nf[3]    = 1'b0;
-            nf[11:4] = 8'd0;
-        end
+        c_x   = MOD && mx && no[3] && passed(no[12 +: TW], now);   // 1. the deadline has passed
+        c_mcz = no[11:4] == 8'd0;
+        c_ho0 = !MOD || no[44:29] == 16'd0;                        // M2: H = 0 (no moderation: always)
+        c_mc1 = (no[11:4] == 8'hff) ? 8'hff : no[11:4] + 8'd1;     // M1, MOD-6 saturation
+        c_mc2 = (no[11:4] >= 8'hfe) ? 8'hff : no[11:4] + 8'd2;
+        c_g1  = no[52:45] != 8'd0 && c_mc1 >= no[52:45];           // M2's count check after M1 ...
+        c_g2  = no[52:45] != 8'd0 && c_mc2 >= no[52:45];           // ... after two M1s
+        c_k1  = no[52:45] == 8'd1;                                 // ... when mc restarted at 0: mc = 1
+        c_k2  = no[52:45] == 8'd1 || no[52:45] == 8'd2;            // ... mc = 2
+        c_arm = now + {1'b0, no[44:29]};                           // M3's deadline
+    end
+    // control (single bits), then the selections
+    reg       q_fx, q_p1, q_d2, q_e3, q_fw, q_z3, q_a3, q_am1, q_fa, q_da, q_p4, q_a4, q_b0, q_ig, q_fi, q_di;
+    reg [7:0] q_mc;
+    always @* begin
+        // 1. expiry: T3 fire or T4 drop; either way mc = 0 and disarmed
+        q_fx  = c_x && !c_mcz && no[0] && !no[1];
+        q_p1  = no[1] || q_fx;
         // 3. N_DIRTY read: W1
-        if (mrd)
-            nf[2] = 1'b0;
-        // 4. CPU write
-        if (mwen) begin                                  // HW-5
-            nf[0] = mwenv;
-            if (mwenv && nf[2] && !nf[1]) begin
-                nf[1]    = 1'b1;
-                n_fire   = 1'b1;
-                nf[11:4] = 8'd0;
-                nf[3]    = 1'b0;
-            end
-        end
-        if (mack) begin                                  // HW-3
-            nf[1] = 1'b0;
-            if (nf[2] && nf[0])
-                m1;
-        end
-        if (mhbe[0])
-            nf[36:29] = mdata[7:0];
-        if (mhbe[1])
-            nf[44:37] = mdata[15:8];
-        if (mcntw)
-            nf[52:45] = mdata[7:0];
-        // 6. device inject: HW-2
-        if (minj) begin
-            nf[2] = 1'b1;
+        q_d2  = no[2] && !mrd;
+        // 4. CPU write: N_ENABLE (HW-5; a self-notify fires: mc = 0, disarmed)
+        q_e3  = mwen ? mwenv : no[0];
+        q_fw  = mwen && mwenv && q_d2 && !q_p1;
+        q_z3  = c_x || q_fw;                        // mc was cleared by now
+        q_a3  = no[3] && !q_z3;
+        //    N_ACK (HW-3): pending = 0, then M1 if dirty and enabled
+        q_am1 = mack && q_d2 && q_e3;
+        q_fa  = q_am1 && (c_ho0 || (q_z3 ? c_k1 : c_g1));
+        q_da  = q_am1 && !q_fa;                     // deferred: mc = mc + 1 (or 1), armed
+        q_p4  = (q_p1 || q_fw) && !mack || q_fa;
+        q_a4  = q_fa ? 1'b0 : (q_da || q_a3);
+        q_b0  = q_z3 || q_fa;                       // mc restarts from 0 for the inject's M1
+        // 6. device inject (HW-2): M1 if enabled and not pending
 `ifdef FORMAL_MUTANT_NO_PENDING_GUARD
-            if (nf[0])
+        q_ig  = minj && q_e3;
 `else
-            if (nf[0] && !nf[1])
+        q_ig  = minj && q_e3 && !q_p4;
 `endif
-            begin
-                fire_before = n_fire;
-                n_fire = 1'b0;
-                m1;
-                if (!n_fire)
-                    n_supp = 1'b1;                       // deferred by moderation
-                n_fire = n_fire || fire_before;
-            end else begin
-                n_supp = 1'b1;                           // suppressed by §1
-            end
-        end
-        if (!MOD)
-            nf[FULLW-1:3] = {(FULLW - 3){1'b0}};
-        nm_state = nf[NSW-1:0];
+        q_fi  = q_ig && (c_ho0 || (q_b0 ? (q_da ? c_k2 : c_k1) : (q_da ? c_g2 : c_g1)));
+        q_di  = q_ig && !q_fi;
+        // mc: 0 after the last fire; else the base (0 or the old mc) plus the deferring M1s (0, 1, 2)
+        if (q_fi)
+            q_mc = 8'd0;
+        else if (q_b0)
+            q_mc = (q_da && !q_fa) ? (q_di ? 8'd2 : 8'd1) : (q_di ? 8'd1 : 8'd0);
+        else
+            q_mc = q_da ? (q_di ? c_mc2 : c_mc1) : (q_di ? c_mc1 : no[11:4]);
+        n_fire   = q_fx || q_fw || q_fa || q_fi;
+        f_fire_x = q_fx;
+        n_supp   = minj && !q_fi;                   // deferred by moderation or suppressed by §1
+        nn    = no;
+        nn[0] = q_e3;
+        nn[1] = q_p4 || q_fi;
+        nn[2] = minj || q_d2;
+        nn[3] = q_fi ? 1'b0 : (q_di || q_a4);
+        nn[11:4] = q_mc;
+        // M3 arms the deadline when a deferral finds the channel not armed
+        if ((q_da && !q_a3) || (q_di && !q_a4))
+            nn[12 +: TW] = c_arm;
+        if (mhbe[0])
+            nn[36:29] = mdata[7:0];
+        if (mhbe[1])
+            nn[44:37] = mdata[15:8];
+        if (mcntw)
+            nn[52:45] = mdata[7:0];
+        nm_state = nn[NSW-1:0];     // without MODERATION only the N record is kept
     end
 
     // ---- south modify: the S record ---------------------------------------------------------------------

@@ -84,8 +84,8 @@ if mode == "mutant2-noscan":
     p = d + "/vbus_doorbell2.v"
     edits = [
         # the scanner never asks the engine to expire channel 1
-        ("x_req = scan_ok && !busy && mir_rd[TW] && passed(mir_rd[TW-1:0], now);",
-         "x_req = scan_ok && !busy && mir_rd[TW] && passed(mir_rd[TW-1:0], now) && x_cand != 1;"),
+        ("x_req  = x_due && !busy;",
+         "x_req  = x_due && !busy && x_cand != 1;"),
     ]
 else:
     p = d + "/vbus_id_fifo.v"

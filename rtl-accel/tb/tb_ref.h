@@ -149,7 +149,8 @@ class TbRef
 	std::vector<bool> q_msi_, q_ntf_; // queued flags
 	bool msi_stale_ = false, ntf_stale_ = false;
 	int pend_msi_ = -1, pend_ntf_ = -1; // fire of last cycle's op, pushed this cycle
-	unsigned tick_cnt_ = 0, scan_ = 0, x_cand_ = 0;
+	unsigned tick_cnt_ = 0, scan_ = 0, x_cand_ = 0, x_chan_ = 0;
+	bool x_due_ = false; // the scanner's registered expiry request (channel x_chan_)
 	uint32_t now_ = 0;
 	bool scan_ok_ = false, mir_armed_ = false;
 	uint32_t mir_dl_ = 0;

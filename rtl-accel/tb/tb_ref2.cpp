@@ -80,9 +80,9 @@ TbRef::Sel TbRef::select2(const TbIn &in) const
 			       r == VBUS_ACCEL_CH_MOD_HOLDOFF || r == VBUS_ACCEL_CH_MOD_COUNT);
 	s.inj_in = in.inject_valid && in.inject_chan < n_;
 	s.ctl_in = in.ctrl_valid && in.ctrl_chan < n_ && in.ctrl_op != 3;
-	s.xn = scan_ok_ && !s.busy && mir_armed_ && passed(mir_dl_, now_);
+	s.xn = x_due_ && !s.busy; // registered: the mirror was read two cycles ago
 	bool rn = s.rd_offer && s.rd_needs_n, wn = s.wr_offer && s.wr_needs_n;
-	s.nsel = s.xn ? x_cand_ : rn ? (unsigned)s.rch : wn ? (unsigned)s.wch : in.inject_chan;
+	s.nsel = s.xn ? x_chan_ : rn ? (unsigned)s.rch : wn ? (unsigned)s.wch : in.inject_chan;
 	s.an = fntf_.q0v && in.notify_ready && !s.busy;
 	bool ws = s.wr_offer && s.wr_needs_s;
 	s.ssel = s.an ? fntf_.q0c : ws ? (unsigned)s.wch : in.ctrl_chan;
@@ -124,6 +124,7 @@ void TbRef::reset_v2_sweep()
 	tick_cnt_ = scan_ = 0;
 	now_ = 0;
 	scan_ok_ = false;
+	x_due_ = false;
 	mirror_.assign(n_, Mirror{});
 	pend_mir_ch_ = -1;
 }
@@ -367,6 +368,9 @@ void TbRef::step2(const TbIn &in)
 		bool busy = sweep_ > 0;
 		if (sweep_ > 0)
 			sweep_--;
+		// the expiry check of last cycle's mirror read, against `now` of the next cycle (the request's)
+		x_due_ = scan_ok_ && mir_armed_ && passed(mir_dl_, now1);
+		x_chan_ = x_cand_;
 		mir_armed_ = mir_armed;
 		mir_dl_ = mir_dl;
 		x_cand_ = scan_;
