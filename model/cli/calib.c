@@ -237,16 +237,17 @@ static void *efd_b(struct cal *c)
 }
 
 /*
- * membarrier: MEMBARRIER_CMD_GLOBAL_EXPEDITED (what libvbus's receiver issues at MB-ENABLE on an
- * asymmetric link, SIG-14) timed in batches on CPU 0 while a thread of this (registered) process spins
- * on CPU 1, as the peer does; a sample is one call. c->err = -1 when the kernel lacks the command.
+ * membarrier: MEMBARRIER_CMD_PRIVATE_EXPEDITED (what libvbus's receiver issues at MB-ENABLE on an
+ * asymmetric link, SIG-14/SIG-15: in-process links only) timed in batches on CPU 0 while a thread of
+ * this (registered) process spins on CPU 1, as the peer does; a sample is one call. c->err = -1 when
+ * the kernel lacks the command.
  */
 static void *mb_a(struct cal *c)
 {
 	for (int b = 0; b < c->pl.warm + c->pl.batches && !c->err; b++) {
 		double t0 = cal_now();
 		for (uint64_t j = 0; j < c->pl.per; j++)
-			if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0)) {
+			if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0)) {
 				c->err = -1;
 				break;
 			}
@@ -359,13 +360,13 @@ static int desched_rep(double wake_ns, double dur, double out[2])
 	return 0;
 }
 
-/* one repetition's median ns per call, or 0 when this kernel has no global expedited membarrier */
+/* one repetition's median ns per call, or 0 when this kernel has no private expedited membarrier */
 static double membarrier_rep(struct cal *c, int batches)
 {
 	long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
 
-	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED) ||
-	    syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0))
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) ||
+	    syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0))
 		return 0;
 	memset(c, 0, sizeof(*c));
 	c->pl = (struct cal_plan){ batches / 40 + 1, batches / 4 + 1, 8 };
