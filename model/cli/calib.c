@@ -96,6 +96,7 @@ struct cal {
 	int efd[2];
 	int err;
 	double samp[CAL_MAX_BATCHES];
+	double samp2[CAL_MAX_BATCHES]; /* efd_a: ns per waking write */
 	uint64_t sink;
 	pthread_barrier_t start;
 };
@@ -208,21 +209,32 @@ static void *run_r(struct cal *c)
 }
 
 /* wakeup: eventfd ping-pong, both sides blocking in read(); a sample is half a round trip. */
+/*
+ * The eventfd ping-pong, A's side. Each write of A wakes B: B wrote its reply and went back to its read
+ * before A, woken in turn, runs again (half a round trip later). A times each write call alone as well:
+ * samp2 is the sender's cost of a waking write (doorbell_wake), samp the half round trip.
+ */
 static void *efd_a(struct cal *c)
 {
 	uint64_t one = 1, v;
 	for (int b = 0; b < c->pl.warm + c->pl.batches; b++) {
-		double t0 = cal_now();
-		for (uint64_t j = 0; j < c->pl.per; j++)
-			if (write(c->efd[0], &one, 8) != 8 || read(c->efd[1], &v, 8) != 8) {
+		double t0 = cal_now(), w = 0;
+		for (uint64_t j = 0; j < c->pl.per; j++) {
+			double w0 = cal_now();
+			ssize_t n = write(c->efd[0], &one, 8);
+			w += cal_now() - w0;
+			if (n != 8 || read(c->efd[1], &v, 8) != 8) {
 				c->err = -EIO;
 				/* release the peer from its read: it sees err and stops */
 				ssize_t w = write(c->efd[0], &one, 8);
 				(void)w;
 				return NULL;
 			}
-		if (b >= c->pl.warm)
+		}
+		if (b >= c->pl.warm) {
 			c->samp[b - c->pl.warm] = (cal_now() - t0) / (double)c->pl.per / 2;
+			c->samp2[b - c->pl.warm] = w / (double)c->pl.per;
+		}
 	}
 	return NULL;
 }
@@ -835,7 +847,8 @@ static int two_thread_rep(struct cal *c, int batches, double v[CAL_NP])
 		close(c->efd[1]);
 	if (rc)
 		return -1;
-	v[4] = med(c->samp, c->pl.batches); /* half the eventfd round trip; wakeup = this - doorbell */
+	v[4] = med(c->samp, c->pl.batches);   /* half the eventfd round trip; wakeup = this - doorbell_wake */
+	v[14] = med(c->samp2, c->pl.batches); /* the waking write */
 	return 0;
 }
 
@@ -848,7 +861,7 @@ const int vm_cal_param[VM_CAL_NP] = { VM_P_LINE_TRANSFER,    VM_P_LINE_STREAM,	 
 				      VM_P_DOORBELL,	     VM_P_WAKEUP,	 VM_P_PRODUCE_PER_MSG,
 				      VM_P_HANDLER_PER_MSG,  VM_P_POLL_INTERVAL, VM_P_PRODUCE_PER_CALL,
 				      VM_P_HANDLER_PER_CALL, VM_P_MEMBARRIER,	 VM_P_DESCHED_INTERVAL,
-				      VM_P_DESCHED_LEN,	     VM_P_SPIN_BUDGET };
+				      VM_P_DESCHED_LEN,	     VM_P_SPIN_BUDGET,	 VM_P_DOORBELL_WAKE };
 
 static int cal_fail(char *err, size_t errlen, const char *what)
 {
@@ -889,7 +902,9 @@ int vm_calibrate(int reps, int quick, struct vm_cal *out, char *err, size_t errl
 			free(c);
 			return cal_fail(err, errlen, "eventfd write failed");
 		}
-		v[4][r] = x[4] > v[3][r] ? x[4] - v[3][r] : 0;
+		/* wakeup: the half round trip less the waking write the sender pays (the engine charges both) */
+		v[14][r] = x[14];
+		v[4][r] = x[4] > x[14] ? x[4] - x[14] : 0;
 		if (cpu_path_rep(&cpl, cpu)) {
 			free(c);
 			return cal_fail(err, errlen, "cannot run libvbus's CPU path (a link or its thread)");
@@ -983,9 +998,10 @@ int vm_calibrate_lines(struct vm_params *p, int batches)
 	free(c);
 	p->v[VM_P_LINE_TRANSFER] = cyc(x[0]);
 	p->v[VM_P_LINE_STREAM] = cyc(x[1]);
-	/* the same repetition's eventfd half round trip, less the doorbell as calibrated (vm_calibrate's rule) */
-	double d = p->v[VM_P_DOORBELL] / CAL_GHZ, g[2];
-	p->v[VM_P_WAKEUP] = cyc(x[4] > d ? x[4] - d : 0);
+	/* the same repetition's eventfd half round trip, less its waking write (vm_calibrate's rule) */
+	double g[2];
+	p->v[VM_P_DOORBELL_WAKE] = cyc(x[14]);
+	p->v[VM_P_WAKEUP] = cyc(x[4] > x[14] ? x[4] - x[14] : 0);
 	/* libvbus's spin budget and the deschedulings that outlast it move with the machine's load: again */
 	double bud = budget_rep(CAL_BUDGET_MS);
 	if (bud < 0 || desched_rep(bud, CAL_DESCHED_NS, g))

@@ -40,6 +40,7 @@ static const struct {
 	[VM_P_MEMBARRIER] = { "membarrier", 2700 },
 	[VM_P_DESCHED_INTERVAL] = { "desched_interval", 0 },
 	[VM_P_DESCHED_LEN] = { "desched_len", 0 },
+	[VM_P_DOORBELL_WAKE] = { "doorbell_wake", 300 },
 };
 
 void vm_params_default(struct vm_params *p)

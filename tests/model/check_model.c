@@ -547,7 +547,7 @@ START_TEST(pingpong_none_matches_closed_form)
 {
 	static const char *const overrides[][3] = {
 		{ NULL, NULL, NULL },
-		{ "doorbell=1234", "wakeup=999", "line_transfer=17" },
+		{ "doorbell_wake=1234", "wakeup=999", "line_transfer=17" },
 		{ "produce_per_msg=1", "handler_per_msg=3", "interrupt=5" },
 	};
 	for (unsigned k = 0; k < 3; k++) {
@@ -561,7 +561,7 @@ START_TEST(pingpong_none_matches_closed_form)
 			if (overrides[k][j])
 				ck_assert_int_eq(vm_param_parse(&c.p, overrides[k][j], err, sizeof(err)), 0);
 		ck_assert_int_eq(vm_sim_run(&c, &r), 0);
-		uint64_t rtt = 2 * closed_form_half(&c.p, c.p.v[VM_P_DOORBELL]);
+		uint64_t rtt = 2 * closed_form_half(&c.p, c.p.v[VM_P_DOORBELL_WAKE]);
 		ck_assert_uint_eq(r.messages, 50);
 		ck_assert_uint_eq(r.lat_p50, rtt);
 		ck_assert_uint_eq(r.lat_max, rtt);
@@ -572,8 +572,50 @@ START_TEST(pingpong_none_matches_closed_form)
 		c.doorbell_traps = 1;
 		ck_assert_int_eq(vm_sim_run(&c, &r), 0);
 		ck_assert_uint_eq(r.lat_max, closed_form_half(&c.p, c.p.v[VM_P_VM_EXIT]) +
-						     closed_form_half(&c.p, c.p.v[VM_P_DOORBELL]));
+						     closed_form_half(&c.p, c.p.v[VM_P_DOORBELL_WAKE]));
 	}
+}
+END_TEST
+
+/*
+ * TIM-3 doorbell_wake: a write that wakes a blocked receiver costs its sender doorbell_wake, one that
+ * wakes no one doorbell. A blocking ping-pong's every write wakes: its round trip holds doorbell_wake +
+ * wakeup per half, never doorbell, so moving cost from wakeup to doorbell_wake (what calibrate does:
+ * wakeup = half round trip - doorbell_wake) leaves it as it was; the sender's CPU pays the difference.
+ */
+START_TEST(waking_write_costs_doorbell_wake)
+{
+	struct vm_sim_cfg c;
+	struct vm_report r, r0;
+	vm_sim_cfg_default(&c);
+	c.mitigation = VM_MIT_NONE;
+	c.messages = 50;
+	c.p.v[VM_P_DOORBELL] = 100;
+	c.p.v[VM_P_DOORBELL_WAKE] = 5000;
+	c.p.v[VM_P_WAKEUP] = 9000;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_eq(r.lat_max, 2 * closed_form_half(&c.p, 5000));
+	ck_assert_uint_eq(r.lat_p50, 2 * closed_form_half(&c.p, 5000));
+	/* the same half round trip split the old way (a cheap write, the rest wakeup): the same RTT */
+	c.p.v[VM_P_DOORBELL_WAKE] = 100;
+	c.p.v[VM_P_WAKEUP] = 13900;
+	ck_assert_int_eq(vm_sim_run(&c, &r0), 0);
+	ck_assert_uint_eq(r0.lat_max, r.lat_max);
+	/* a blocking stream (shm-signal): the producer pays the waking write on its own CPU each time it wakes
+	 * the consumer: with the same wakeup, a dearer doorbell_wake makes the stream slower */
+	vm_sim_cfg_default(&c);
+	c.workload = VM_WL_STREAM;
+	c.consumer = VM_CONS_BLOCK;
+	c.completions = 1;
+	c.messages = 4000;
+	c.p.v[VM_P_DOORBELL] = 100;
+	c.p.v[VM_P_DOORBELL_WAKE] = 100;
+	c.p.v[VM_P_WAKEUP] = 10000;
+	ck_assert_int_eq(vm_sim_run(&c, &r0), 0);
+	c.p.v[VM_P_DOORBELL_WAKE] = 50000;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_gt(r0.doorbells + r0.interrupts, 0);
+	ck_assert_uint_gt(r.cycles, r0.cycles);
 }
 END_TEST
 
@@ -606,7 +648,7 @@ START_TEST(per_call_costs_once_per_round_trip)
 	ck_assert_int_eq(vm_param_parse(&c.p, "produce_per_call=70", err, sizeof(err)), 0);
 	ck_assert_int_eq(vm_param_parse(&c.p, "handler_per_call=900", err, sizeof(err)), 0);
 	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
-	uint64_t rtt = 2 * closed_form_half(&c.p, c.p.v[VM_P_DOORBELL]) + 70 + 900;
+	uint64_t rtt = 2 * closed_form_half(&c.p, c.p.v[VM_P_DOORBELL_WAKE]) + 70 + 900;
 	ck_assert_uint_eq(r.lat_p50, rtt);
 	ck_assert_uint_eq(r.lat_max, rtt);
 	/* a polling stream whose producer is the bottleneck: produce_per_call C per batch of B, nothing else */
@@ -889,10 +931,11 @@ START_TEST(stream_completions_by_hand)
 	vm_sim_cfg_default(&c);
 	for (int i = 0; i < VM_NPARAMS; i++)
 		c.p.v[i] = 0;
-	ck_assert_int_eq(vm_param_parse(&c.p, "doorbell=1000", err, sizeof(err)), 0);
+	/* every notification here wakes a sleeper: it costs doorbell_wake (doorbell, 0, is never paid) */
+	ck_assert_int_eq(vm_param_parse(&c.p, "doorbell_wake=1000", err, sizeof(err)), 0);
 	ck_assert_int_eq(vm_param_parse(&c.p, "wakeup=100000", err, sizeof(err)), 0);
 	c.p.v[VM_P_POLL_INTERVAL] = c.p.v[VM_P_EVIDX_THRESHOLD] = 1;
-	uint64_t D = c.p.v[VM_P_DOORBELL], W = c.p.v[VM_P_WAKEUP];
+	uint64_t D = c.p.v[VM_P_DOORBELL_WAKE], W = c.p.v[VM_P_WAKEUP];
 	c.workload = VM_WL_STREAM;
 	c.consumer = VM_CONS_BLOCK;
 	c.s2n = 0;
@@ -934,7 +977,7 @@ START_TEST(stream_completions_by_hand)
 	vm_params_default(&c.p);
 	for (int i = 0; i < VM_NPARAMS; i++)
 		c.p.v[i] = 0;
-	c.p.v[VM_P_DOORBELL] = D;
+	c.p.v[VM_P_DOORBELL_WAKE] = D;
 	c.p.v[VM_P_WAKEUP] = W;
 	c.p.v[VM_P_POLL_INTERVAL] = c.p.v[VM_P_EVIDX_THRESHOLD] = 1;
 	ck_assert_int_eq(vm_param_parse(&c.p, "line_stream=500", err, sizeof(err)), 0);
@@ -1016,6 +1059,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tim, fence_waits_for_what_is_in_flight);
 	tcase_add_test(tim, desched_outlasting_the_budget_notifies);
 	tcase_add_test(tim, desched_counts_what_the_peer_sees);
+	tcase_add_test(tim, waking_write_costs_doorbell_wake);
 	suite_add_tcase(s, tim);
 	return s;
 }

@@ -1165,10 +1165,11 @@ static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c
 				else
 					fprintf(stderr,
 						"vbus-bench: --model auto: %s: line_transfer %llu, line_stream %llu, wakeup %llu, "
-						"spin_budget %llu, desched_interval %llu, desched_len %llu\n",
+						"doorbell_wake %llu, spin_budget %llu, desched_interval %llu, desched_len %llu\n",
 						measurements[i].key, (unsigned long long)model_p->v[VM_P_LINE_TRANSFER],
 						(unsigned long long)model_p->v[VM_P_LINE_STREAM],
 						(unsigned long long)model_p->v[VM_P_WAKEUP],
+						(unsigned long long)model_p->v[VM_P_DOORBELL_WAKE],
 						(unsigned long long)model_p->v[VM_P_SPIN_BUDGET],
 						(unsigned long long)model_p->v[VM_P_DESCHED_INTERVAL],
 						(unsigned long long)model_p->v[VM_P_DESCHED_LEN]);
