@@ -13,7 +13,7 @@ Size and speed of the vbus doorbell accelerator: yosys synth_ice40 -abc9 and syn
 counts (logic, flip-flops, block RAM), nextpnr-ice40 --hx8k Fmax, one Markdown table row per
 configuration, with the wall time it took.
   --top NAME        v2 (vbus_doorbell2, default) or v1 (vbus_doorbell)
-  --channels LIST   comma-separated channel counts (default v2 8,64,256,1024; v1 8,32,64)
+  --channels LIST   comma-separated channel counts (default v2 1,8,64,256,1024; v1 8,32,64)
   --config NAME     full (32-bit counters + moderation), lean (CNT_WIDTH=0 MODERATION=0) or all
                     (default all)
   --seed LIST       comma-separated nextpnr seeds (default 1); with more than one, the Fmax column
@@ -76,7 +76,7 @@ if [ $top = v1 ]; then
 	done
 	channels=${channels:-8,32,64}
 else
-	channels=${channels:-8,64,256,1024}
+	channels=${channels:-1,8,64,256,1024}
 fi
 if [ $update_readme -eq 1 ] && [ $default_set -eq 0 ]; then
 	die_usage "--update-readme: only with the default --channels and --config (the README shows the whole table)"
