@@ -163,6 +163,7 @@ base = [("SPSC ring, single", "spsc_single", "msgs_per_s"), ("SPSC ring, bursts 
 vq = [("split vq", "split_vq"), ("packed vq", "packed_vq")]
 vqrows = [("single", "single", "vbus_stream_single"), ("burst32", "burst32", "vbus_stream_burst32"),
           ("rtt_poll", "rtt_poll", "vbus_rtt_poll"), ("rtt_block", "rtt_block", "vbus_rtt_block"),
+          ("rtt_block, interleaved with vbus's", "rtt_block_paired", "vbus_rtt_block"),
           ("stream_block", "stream_block", "vbus_stream_block")]
 
 res = {"config": {"program": "bench-v1-v2.sh", "build_type": btype, "rounds": rounds, "quick": bool(quick), "v1_commit": v1sha,

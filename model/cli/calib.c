@@ -33,6 +33,8 @@
 #define CAL_NP VM_CAL_NP
 #define CAL_DESCHED_NS 100e6	  /* descheduling: each repetition watches both CPUs this long */
 #define CAL_DESCHED_QUICK_NS 20e6 /* ... with --quick */
+#define CAL_BUDGET_MS 30	  /* spin_budget: libvbus's wake-ups for this long (at least 64) */
+#define CAL_BUDGET_QUICK_MS 10
 
 /*
  * Method (TIM-3): every micro-benchmark runs in batches; a batch is timed as a whole and
@@ -277,7 +279,7 @@ struct gap_arg {
 	int cpu;
 	double gap, dur;
 	int n;
-	double len[CAL_GAPS];
+	double at[CAL_GAPS], len[CAL_GAPS]; /* each gap's start (the last read before it) and length */
 };
 
 static void *gap_thread(void *a)
@@ -287,15 +289,43 @@ static void *gap_thread(void *a)
 	pthread_barrier_wait(g->start);
 	double t0 = cal_now(), prev = t0, t;
 	while ((t = cal_now()) - t0 < g->dur) {
-		if (t - prev >= g->gap && g->n < CAL_GAPS)
+		if (t - prev >= g->gap && g->n < CAL_GAPS) {
+			g->at[g->n] = prev;
 			g->len[g->n++] = t - prev;
+		}
 		prev = t;
 	}
 	return NULL;
 }
 
-/* gaps >= @gap ns in @dur ns on each of the two CPUs: *count, and their lengths (caller frees); -1 on failure */
-static int desched_run(double gap, double dur, int *count, double **lens)
+/*
+ * Does a gap of one thread (start @at, @len ns) make the spinning peer give up (TIM-3)? The peer stops
+ * hearing from us when the gap starts and spins for @budget ns of wall-clock time (libvbus's deadline);
+ * it gives up if it runs at some moment of [start + budget, end): that part of our gap not covered by
+ * its own gaps (@n of them, @pat, @plen; a descheduling of both CPUs at once, the whole VM's, makes
+ * nobody give up, nor does one the peer sits out until we are back). At least 1 us of it, the clock's
+ * resolution here with margin.
+ */
+int vm_cal_gap_counts(double at, double len, const double *pat, const double *plen, int n, double budget)
+{
+	double s = at + budget, e = at + len, cover = 0;
+
+	if (e - s < 1e3)
+		return 0;
+	for (int j = 0; j < n; j++) {
+		double os = pat[j] > s ? pat[j] : s, oe = pat[j] + plen[j] < e ? pat[j] + plen[j] : e;
+		if (oe > os)
+			cover += oe - os;
+	}
+	return e - s - cover >= 1e3;
+}
+
+/*
+ * The two threads' gaps of at least @budget ns in @dur ns: *count of those that make the spinning
+ * peer give up (gap_counts), their lengths (caller frees), *off the time off the CPU of all gaps of
+ * both; -1 on failure
+ */
+static int desched_run(double budget, double dur, int *count, double **lens, double *off)
 {
 	struct gap_arg *g = calloc(2, sizeof(*g));
 	pthread_barrier_t start;
@@ -306,7 +336,7 @@ static int desched_run(double gap, double dur, int *count, double **lens)
 		return -1;
 	pthread_barrier_init(&start, NULL, 2);
 	for (int i = 0; i < 2; i++)
-		g[i] = (struct gap_arg){ .start = &start, .cpu = i, .gap = gap, .dur = dur };
+		g[i] = (struct gap_arg){ .start = &start, .cpu = i, .gap = budget, .dur = dur };
 	if (pthread_create(&t[0], NULL, gap_thread, &g[0]) == 0) {
 		if (pthread_create(&t[1], NULL, gap_thread, &g[1]) == 0) {
 			pthread_join(t[1], NULL);
@@ -321,38 +351,33 @@ static int desched_run(double gap, double dur, int *count, double **lens)
 		free(g);
 		return -1;
 	}
-	*count = g[0].n + g[1].n;
-	*lens = malloc((size_t)(*count ? *count : 1) * sizeof(**lens));
+	*lens = malloc((size_t)(g[0].n + g[1].n + 1) * sizeof(**lens));
 	if (!*lens) {
 		free(g);
 		return -1;
 	}
-	memcpy(*lens, g[0].len, (size_t)g[0].n * sizeof(double));
-	memcpy(*lens + g[0].n, g[1].len, (size_t)g[1].n * sizeof(double));
+	*count = 0;
+	*off = 0;
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < g[i].n; k++) {
+			*off += g[i].len[k];
+			if (vm_cal_gap_counts(g[i].at[k], g[i].len[k], g[1 - i].at, g[1 - i].len, g[1 - i].n, budget))
+				(*lens)[(*count)++] = g[i].len[k];
+		}
 	free(g);
 	return 0;
 }
 
-/* the spin budget the model gives libvbus's default wait for a wake-up of @wake_ns (predict.c's rule) */
-static double spin_budget_ns(double wake_ns)
-{
-	return wake_ns < VBUS_LINK_SPIN_MIN_NS	 ? VBUS_LINK_SPIN_MIN_NS
-	       : wake_ns > VBUS_LINK_SPIN_MAX_NS ? VBUS_LINK_SPIN_MAX_NS
-						 : wake_ns;
-}
-
-/* one repetition's desched_interval and desched_len (ns; 0 and 0 when no gap was seen), -1 on failure */
-static int desched_rep(double wake_ns, double dur, double out[2])
+/* one repetition's desched_interval and desched_len (ns; 0 and 0 when no gap counted), against a spin
+ * budget of @budget_ns; -1 on failure */
+static int desched_rep(double budget_ns, double dur, double out[2])
 {
 	int n;
-	double *len;
+	double *len, off;
 
-	if (desched_run(spin_budget_ns(wake_ns), dur, &n, &len))
+	if (desched_run(budget_ns, dur, &n, &len, &off))
 		return -1;
-	double off = 0;
-	for (int i = 0; i < n; i++)
-		off += len[i];
-	out[0] = n ? (2 * dur - off) / n : 0; /* running time per thread between two gaps */
+	out[0] = n ? (2 * dur - off) / n : 0; /* running time per thread between two counted gaps */
 	if (n && out[0] < 1)
 		out[0] = 1;
 	out[1] = n ? med(len, n) : 0;
@@ -463,6 +488,8 @@ static struct {
 	void (*close)(struct vbus_link *);
 	int (*send)(struct vbus_link *, const struct vbus_link_msg *, unsigned int);
 	int (*recv)(struct vbus_link *, enum vbus_wait, vbus_link_rx_fn, void *);
+	uint64_t (*spin_budget)(const struct vbus_link *);
+	int (*interrupt)(struct vbus_link *);
 } lv;
 
 /* libvbus's own entry points (the build tree's first, then the loader's search): 0 or -1 */
@@ -481,7 +508,10 @@ static int lv_open(void)
 	*(void **)&lv.close = dlsym(h, "vbus_link_close");
 	*(void **)&lv.send = dlsym(h, "vbus_link_send");
 	*(void **)&lv.recv = dlsym(h, "vbus_link_recv");
-	if (!lv.create || !lv.fds || !lv.attach || !lv.close || !lv.send || !lv.recv) {
+	*(void **)&lv.spin_budget = dlsym(h, "vbus_link_spin_budget");
+	*(void **)&lv.interrupt = dlsym(h, "vbus_link_interrupt");
+	if (!lv.create || !lv.fds || !lv.attach || !lv.close || !lv.send || !lv.recv || !lv.spin_budget ||
+	    !lv.interrupt) {
 		dlclose(h);
 		return -1;
 	}
@@ -499,6 +529,127 @@ const char *vm_cal_cpu_path_lib(void)
 }
 #define SEND_MSGS 256 /* a quarter ring: one drain chunk */
 #define CAL_MSG 64
+
+/*
+ * spin_budget (TIM-3): the budget libvbus's default wait (VBUS_WAIT_DEFAULT) adopts on this machine, its
+ * adaptive one: the running average (1/8 weight) of the notify-to-running times libvbus measures of its
+ * own wake-ups (the notifier stamps before its eventfd write, the woken side reads the clock when its
+ * read returns), clamped to VBUS_LINK_SPIN_MIN_NS .. _MAX_NS. Taken from libvbus itself, in the
+ * situation of a stream: south (CPU 1) waits blocked (VBUS_WAIT_BLOCK); north (CPU 0) sends one message
+ * and keeps running, spinning until south has it, then for as long again (south is asleep again) before
+ * the next; after @ms ms (at least 64 wake-ups), vbus_link_spin_budget() of south. The eventfd
+ * ping-pong's wake-up (wakeup) has both sides sleep in turn; this one's waker runs on, as a stream's
+ * sender does, and it is an average, not a median: a slow wake-up raises it.
+ */
+struct bud {
+	_Alignas(64) uint64_t got;
+	struct vbus_link *north, *south;
+	double ms;
+	int err;
+	pthread_barrier_t start;
+};
+
+static uint32_t bud_rx(void *arg, const void *data, uint32_t len, uint64_t cookie)
+{
+	struct bud *b = arg;
+
+	(void)data;
+	(void)cookie;
+	__atomic_fetch_add(&b->got, 1, __ATOMIC_RELEASE); /* pairs with the acquire load in bud_north */
+	return len;
+}
+
+static void *bud_south(void *a)
+{
+	struct bud *b = a;
+
+	pin(1);
+	pthread_barrier_wait(&b->start);
+	while (lv.recv(b->south, VBUS_WAIT_BLOCK, bud_rx, b) > 0)
+		;
+	return NULL;
+}
+
+static void *bud_north(void *a)
+{
+	struct bud *b = a;
+	uint8_t msg[CAL_MSG] = { 1 };
+	struct vbus_link_msg m = { .data = msg, .len = CAL_MSG };
+	double begin;
+
+	pin(0);
+	pthread_barrier_wait(&b->start);
+	begin = cal_now();
+	for (uint64_t i = 0; i < 4096 && (i < 64 || cal_now() - begin < b->ms * 1e6); i++) {
+		double t0 = cal_now(), t1;
+
+		m.cookie = i;
+		if (lv.send(b->north, &m, 1) != 1) {
+			b->err = -1;
+			break;
+		}
+		/* acquire: pairs with bud_rx's release add; a second without it is a failure */
+		while (__atomic_load_n(&b->got, __ATOMIC_ACQUIRE) != i + 1)
+			if (cal_now() - t0 > 1e9) {
+				b->err = -1;
+				break;
+			}
+		if (b->err)
+			break;
+		t1 = cal_now();
+		while (cal_now() - t1 < t1 - t0 + 5e3)
+			cal_relax();
+	}
+	lv.interrupt(b->south);
+	return NULL;
+}
+
+/* one repetition's spin budget (ns), or -1 */
+static double budget_rep(double ms)
+{
+	struct vbus_link_params lp = { .ring_count = 64, .buf_size = CAL_MSG };
+	struct bud *b;
+	int fds[VBUS_LINK_NFDS], ok = 0;
+	pthread_t t[2];
+	double r = -1;
+
+	if (lv_open() || !(b = aligned_alloc(64, sizeof(*b))))
+		return -1;
+	memset(b, 0, sizeof(*b));
+	b->ms = ms;
+	if (lv.create(&lp, &b->north)) {
+		free(b);
+		return -1;
+	}
+	lv.fds(b->north, fds);
+	for (int i = 0; i < VBUS_LINK_NFDS; i++)
+		fds[i] = dup(fds[i]);
+	if (lv.attach(fds, &b->south)) {
+		for (int i = 0; i < VBUS_LINK_NFDS; i++)
+			close(fds[i]);
+		lv.close(b->north);
+		free(b);
+		return -1;
+	}
+	pthread_barrier_init(&b->start, NULL, 2);
+	if (pthread_create(&t[1], NULL, bud_south, b) == 0) {
+		if (pthread_create(&t[0], NULL, bud_north, b) == 0) {
+			pthread_join(t[0], NULL);
+			ok = 1;
+		} else {
+			lv.interrupt(b->south); /* the south thread leaves its wait at the barrier's end */
+			pthread_barrier_wait(&b->start);
+		}
+		pthread_join(t[1], NULL);
+	}
+	pthread_barrier_destroy(&b->start);
+	if (ok && !b->err)
+		r = (double)lv.spin_budget(b->south);
+	lv.close(b->south);
+	lv.close(b->north);
+	free(b);
+	return r;
+}
 
 struct cpu_path {
 	struct vbus_link *north, *south;
@@ -697,7 +848,7 @@ const int vm_cal_param[VM_CAL_NP] = { VM_P_LINE_TRANSFER,    VM_P_LINE_STREAM,	 
 				      VM_P_DOORBELL,	     VM_P_WAKEUP,	 VM_P_PRODUCE_PER_MSG,
 				      VM_P_HANDLER_PER_MSG,  VM_P_POLL_INTERVAL, VM_P_PRODUCE_PER_CALL,
 				      VM_P_HANDLER_PER_CALL, VM_P_MEMBARRIER,	 VM_P_DESCHED_INTERVAL,
-				      VM_P_DESCHED_LEN };
+				      VM_P_DESCHED_LEN,	     VM_P_SPIN_BUDGET };
 
 static int cal_fail(char *err, size_t errlen, const char *what)
 {
@@ -751,8 +902,15 @@ int vm_calibrate(int reps, int quick, struct vm_cal *out, char *err, size_t errl
 		v[8][r] = cpu[2] > kick ? cpu[2] - kick : 0;
 		v[9][r] = cpu[3] > kick ? cpu[3] - kick : 0;
 		v[10][r] = membarrier_rep(c, batches);
+		/* libvbus's adaptive budget, and against it the deschedulings that outlast it */
+		v[13][r] = budget_rep(quick ? CAL_BUDGET_QUICK_MS : CAL_BUDGET_MS);
+		if (v[13][r] < 0) {
+			free(c);
+			return cal_fail(err, errlen,
+					"cannot run libvbus's wake-up measurement (a link or its threads)");
+		}
 		double d[2];
-		if (desched_rep(v[4][r], quick ? CAL_DESCHED_QUICK_NS : CAL_DESCHED_NS, d)) {
+		if (desched_rep(v[13][r], quick ? CAL_DESCHED_QUICK_NS : CAL_DESCHED_NS, d)) {
 			free(c);
 			return cal_fail(err, errlen, "cannot run the two descheduling threads");
 		}
@@ -828,9 +986,11 @@ int vm_calibrate_lines(struct vm_params *p, int batches)
 	/* the same repetition's eventfd half round trip, less the doorbell as calibrated (vm_calibrate's rule) */
 	double d = p->v[VM_P_DOORBELL] / CAL_GHZ, g[2];
 	p->v[VM_P_WAKEUP] = cyc(x[4] > d ? x[4] - d : 0);
-	/* descheduling moves with the machine's load: watched again, against the budget of this wakeup */
-	if (desched_rep(p->v[VM_P_WAKEUP] / CAL_GHZ, CAL_DESCHED_NS, g))
+	/* libvbus's spin budget and the deschedulings that outlast it move with the machine's load: again */
+	double bud = budget_rep(CAL_BUDGET_MS);
+	if (bud < 0 || desched_rep(bud, CAL_DESCHED_NS, g))
 		return -1;
+	p->v[VM_P_SPIN_BUDGET] = cyc(bud);
 	p->v[VM_P_DESCHED_INTERVAL] = cyc(g[0]);
 	p->v[VM_P_DESCHED_LEN] = cyc(g[1]);
 	return 0;

@@ -3,7 +3,8 @@
  * A program linking libvbus.so and the explorer library (as vbus-model does): every libvbus entry point it
  * calls must be libvbus.so's, not the explorer's copy of libvbus.c built against the instrumented shim.
  * The address the program uses for each name is compared with the one libvbus.so's own handle gives.
- * Exit 0: all libvbus's; 1: a name bound elsewhere (printed). Run by link_names.sh.
+ * Prints "ok: NAME ..." or "FAIL: NAME ..." per name (link_names.sh compares those names with the map's and
+ * with libvbus.so's exports). Exit 0: all libvbus's; 1: a name bound elsewhere (printed). Run by link_names.sh.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -12,27 +13,13 @@
 #include "explore_core.h"
 #include "libvbus.h"
 
-/* every name of tools/libvbus/libvbus.map, as this program binds it */
+/* every name of tools/libvbus/libvbus.map's global: section, as this program binds it (generated at build
+ * time from the map: link_names.cmake) */
 static const struct {
 	const char *name;
 	void *addr;
 } names[] = {
-	{ "vbus_link_create", (void *)vbus_link_create },
-	{ "vbus_link_fds", (void *)vbus_link_fds },
-	{ "vbus_link_attach", (void *)vbus_link_attach },
-	{ "vbus_link_close", (void *)vbus_link_close },
-	{ "vbus_link_send_fds", (void *)vbus_link_send_fds },
-	{ "vbus_link_recv_fds", (void *)vbus_link_recv_fds },
-	{ "vbus_link_set_spin", (void *)vbus_link_set_spin },
-	{ "vbus_link_spin_budget", (void *)vbus_link_spin_budget },
-	{ "vbus_link_set_threshold", (void *)vbus_link_set_threshold },
-	{ "vbus_link_send", (void *)vbus_link_send },
-	{ "vbus_link_wait_done", (void *)vbus_link_wait_done },
-	{ "vbus_link_in_flight", (void *)vbus_link_in_flight },
-	{ "vbus_link_recv", (void *)vbus_link_recv },
-	{ "vbus_link_interrupt", (void *)vbus_link_interrupt },
-	{ "vbus_link_get_stats", (void *)vbus_link_get_stats },
-	{ "vbus_link_dump", (void *)vbus_link_dump },
+#include "link_names.inc"
 };
 
 int main(int argc, char **argv)

@@ -82,18 +82,23 @@ named() {
 	[ -n "$what" ] || what=${a[0]}
 }
 
-# --help: usage on stdout naming the program itself (the command's first word, the script after bash), exit 0,
-# nothing on stderr
+# --help: usage on stdout naming the program itself (the command's first word, the script after bash; and a
+# subcommand's row its subcommand too), exit 0, nothing on stderr
 self=${argv0[0]}
 [ "$self" = bash ] && self=${argv0[1]}
 self=${self##*/}
+# a subcommand's row (the program's next word a plain word: vbus-model run, vbus-e2e echo): its own usage line,
+# naming the subcommand after the program (`vbus-e2e echo --help` printed the program's usage)
+if [ "${argv0[0]}" != bash ] && [ ${#argv0[@]} -ge 2 ] && [[ ${argv0[1]} =~ ^[a-z][a-z0-9-]*$ ]]; then
+	self="$self ${argv0[1]}"
+fi
 run --help
 if [ $rc -ne 0 ]; then
 	fail "--help exited $rc, want 0"
 elif ! head -n1 "$work/out" | grep -q '^usage: '; then
 	fail "--help: the first line on stdout is not 'usage: ...': $(head -n1 "$work/out")"
 elif ! head -n1 "$work/out" | grep -Eq "^usage: ([^ ]*/)?${self//./\\.}( |\$)"; then
-	fail "--help: the usage line does not name the program $self (another program's usage?): $(head -n1 "$work/out")"
+	fail "--help: the usage line does not name $self (another program's or the program's usage?): $(head -n1 "$work/out")"
 elif [ -s "$work/err" ]; then
 	fail "--help wrote on stderr: $(head -n1 "$work/err")"
 else

@@ -45,6 +45,13 @@ for m in d["measurements"]:
 assert seen == units, "units missing: %s" % (units - seen)
 assert any("target_met" in r for r in d["ratios"]), "no ratio with a target"
 assert d["targets_missed"] == sum(1 for r in d["ratios"] if r.get("target_met") is False)
+# the blocking RTT's paired baselines (one row, chunks interleaved): the eventfd ping-pong and our two virtqueues,
+# each a figure and a ratio of vbus_rtt_block to it with its target
+figs = {m["key"]: m for m in d["measurements"]}
+for k in ("eventfd_pingpong_paired", "split_vq_rtt_block_paired", "packed_vq_rtt_block_paired"):
+    assert k in figs and figs[k].get("rtt_ns", 0) > 0, "no paired blocking-RTT figure " + k
+    assert any(r["of"] == "vbus_rtt_block" and r.get("vs") == k and "target" in r and r["ratio"] > 0
+               for r in d["ratios"]), "no ratio vbus_rtt_block / %s with a target" % k
 # --model: every vbus scenario predicted next to its measured median batch and the run's mean
 md = d["model"]
 want = {"stream_single", "stream_burst32", "rtt_poll", "rtt_block", "stream_spin", "stream_spin_notif",

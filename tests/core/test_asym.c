@@ -22,28 +22,16 @@
 #include <unistd.h>
 
 #include "libvbus.h"
+#include "link_pair.h"
 
 #define ROUNDS 3000
 
-static struct vbus_link *north, *south;
-static uint64_t expect, bad;
-
-static uint32_t rx(void *arg, const void *data, uint32_t len, uint64_t cookie)
-{
-	uint64_t v;
-
-	(void)arg, (void)cookie;
-	memcpy(&v, data, sizeof(v));
-	if (len != sizeof(v) || v != expect)
-		bad++;
-	expect++;
-	return len;
-}
+static struct link_pair_seq seq; /* south's: what arrived */
 
 static void *south_loop(void *arg)
 {
 	(void)arg;
-	while (vbus_link_recv(south, VBUS_WAIT_BLOCK, rx, NULL) > 0)
+	while (vbus_link_recv(south, VBUS_WAIT_BLOCK, link_pair_rx_seq, &seq) > 0)
 		;
 	return NULL;
 }
@@ -52,7 +40,8 @@ static void *watchdog(void *arg)
 {
 	(void)arg;
 	sleep(50);
-	fprintf(stderr, "test_asym: a round trip hung (lost wakeup?) at message %llu\n", (unsigned long long)expect);
+	fprintf(stderr, "test_asym: a round trip hung (lost wakeup?) at message %llu\n",
+		(unsigned long long)seq.expect);
 	_exit(1);
 }
 
@@ -61,16 +50,6 @@ static uint32_t rx_count(void *arg, const void *data, uint32_t len, uint64_t coo
 	(void)data, (void)cookie;
 	++*(int *)arg;
 	return len;
-}
-
-static int attach_dup(struct vbus_link *n, struct vbus_link **s)
-{
-	int fds[VBUS_LINK_NFDS];
-
-	vbus_link_fds(n, fds);
-	for (int i = 0; i < VBUS_LINK_NFDS; i++)
-		fds[i] = dup(fds[i]);
-	return vbus_link_attach(fds, s);
 }
 
 /* Which links get the asymmetric barrier: 0 or 1 (failure, printed). */
@@ -83,7 +62,7 @@ static int check_pairing(void)
 	pid_t pid;
 
 	/* north sent before south attached: full fences on both ends, and the ring works */
-	if (vbus_link_create(&p, &n) || vbus_link_send(n, &m, 1) != 1 || attach_dup(n, &s))
+	if (vbus_link_create(&p, &n) || vbus_link_send(n, &m, 1) != 1 || link_pair_attach(n, &s))
 		return fprintf(stderr, "FAIL: link setup\n"), 1;
 	if (vbus_link_asym(n) || vbus_link_asym(s))
 		return fprintf(stderr, "FAIL: north used before attach, yet asymmetric\n"), 1;
@@ -101,7 +80,7 @@ static int check_pairing(void)
 		char ok = 1;
 
 		got = 0;
-		if (attach_dup(n, &s) || vbus_link_asym(s)) {
+		if (link_pair_attach(n, &s) || vbus_link_asym(s)) {
 			fprintf(stderr, "FAIL: south in another process attached %s\n",
 				s && vbus_link_asym(s) ? "asymmetric" : "not at all");
 			ok = 0;
@@ -135,32 +114,12 @@ static int check_pairing(void)
 
 int main(void)
 {
-	struct vbus_link_params p = { .ring_count = 8, .buf_size = 64, .flags = VBUS_LINK_ASYM_BARRIER };
 	struct vbus_link_stats ss;
-	int fds[VBUS_LINK_NFDS], ret;
 	pthread_t t, w;
+	int ret = link_pair_open_asym();
 
-	ret = vbus_link_create(&p, &north);
-	if (ret == -EOPNOTSUPP) {
-		printf("SKIP: no membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) on this kernel\n");
-		return 77;
-	}
-	if (ret) {
-		fprintf(stderr, "vbus_link_create: %s\n", strerror(-ret));
-		return 1;
-	}
-	vbus_link_fds(north, fds);
-	for (int i = 0; i < VBUS_LINK_NFDS; i++)
-		fds[i] = dup(fds[i]);
-	ret = vbus_link_attach(fds, &south);
-	if (ret) {
-		fprintf(stderr, "vbus_link_attach: %s\n", strerror(-ret));
-		return 1;
-	}
-	if (!vbus_link_asym(north) || !vbus_link_asym(south)) {
-		fprintf(stderr, "FAIL: an in-process link is not asymmetric\n");
-		return 1;
-	}
+	if (ret)
+		return ret;
 	if (check_pairing())
 		return 1;
 	pthread_create(&w, NULL, watchdog, NULL);
@@ -177,8 +136,8 @@ int main(void)
 	pthread_join(t, NULL);
 	vbus_link_get_stats(south, &ss);
 	printf("%d round trips, %llu south wake-ups, %llu bad\n", ROUNDS, (unsigned long long)ss.wakeups,
-	       (unsigned long long)bad);
-	if (bad || expect != ROUNDS)
+	       (unsigned long long)seq.bad);
+	if (seq.bad || seq.expect != ROUNDS)
 		return 1;
 	if (!ss.wakeups) { /* the test exercised nothing of the blocking path */
 		fprintf(stderr, "south never slept: the asymmetric receiver path was not exercised\n");

@@ -37,10 +37,11 @@
 #ifndef ASYM_STRESS_PLANTED
 #include "libvbus.h"
 #endif
+#include "link_pair.h"
 
-static struct vbus_link *north, *south;
-static uint64_t expect, bad, progress; /* progress: atomic, rounds done */
-static uint64_t arm_seq;	       /* atomic: south's entries into vbus_link_recv */
+static struct link_pair_seq seq; /* south's: what arrived */
+static uint64_t progress;	 /* atomic: rounds done */
+static uint64_t arm_seq;	 /* atomic: south's entries into vbus_link_recv */
 static int stall_s = 3;
 
 static uint64_t rnd(uint64_t *s)
@@ -67,18 +68,6 @@ static uint64_t budget(uint64_t *s)
 	return b[rnd(s) % 5];
 }
 
-static uint32_t rx(void *arg, const void *data, uint32_t len, uint64_t cookie)
-{
-	uint64_t v;
-
-	(void)arg, (void)cookie;
-	memcpy(&v, data, sizeof(v));
-	if (len != sizeof(v) || v != expect)
-		bad++;
-	expect++;
-	return len;
-}
-
 static void *south_loop(void *arg)
 {
 	uint64_t s = (uintptr_t)arg | 1;
@@ -86,7 +75,7 @@ static void *south_loop(void *arg)
 	for (;;) {
 		vbus_link_set_spin(south, budget(&s));
 		__atomic_fetch_add(&arm_seq, 1, __ATOMIC_RELEASE);
-		if (vbus_link_recv(south, VBUS_WAIT_SPIN, rx, NULL) <= 0)
+		if (vbus_link_recv(south, VBUS_WAIT_SPIN, link_pair_rx_seq, &seq) <= 0)
 			break;
 	}
 	return NULL;
@@ -119,37 +108,17 @@ static void *watchdog(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct vbus_link_params p = { .ring_count = 8, .buf_size = 64, .flags = VBUS_LINK_ASYM_BARRIER };
 	struct vbus_link_stats ns, ss;
 	double seconds = argc > 1 ? atof(argv[1]) : 5;
 	uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : (uint64_t)mono_ns(), s, rounds = 0, sent = 0, t_end;
-	int fds[VBUS_LINK_NFDS], ret;
 	pthread_t t, w;
+	int ret;
 
 	if (argc > 3)
 		stall_s = atoi(argv[3]);
-	ret = vbus_link_create(&p, &north);
-	if (ret == -EOPNOTSUPP) {
-		printf("SKIP: no membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) on this kernel\n");
-		return 77;
-	}
-	if (ret) {
-		fprintf(stderr, "vbus_link_create: %s\n", strerror(-ret));
-		return 1;
-	}
-	vbus_link_fds(north, fds);
-	for (int i = 0; i < VBUS_LINK_NFDS; i++)
-		fds[i] = dup(fds[i]);
-	ret = vbus_link_attach(fds, &south);
-	if (ret) {
-		fprintf(stderr, "vbus_link_attach: %s\n", strerror(-ret));
-		return 1;
-	}
-	if (!vbus_link_asym(north) || !vbus_link_asym(south)) {
-		fprintf(stderr, "FAIL: an in-process link did not get the asymmetric barrier (north %d, south %d)\n",
-			vbus_link_asym(north), vbus_link_asym(south));
-		return 1;
-	}
+	ret = link_pair_open_asym();
+	if (ret)
+		return ret;
 	printf("seed %" PRIu64 " (argv: SECONDS SEED STALL_S reproduces), %.1f s%s\n", seed, seconds,
 #ifdef ASYM_STRESS_PLANTED
 	       ", PLANTED: the receiver's barrier on its own CPU only"
@@ -202,9 +171,10 @@ int main(int argc, char **argv)
 	printf("%" PRIu64 " rounds, %" PRIu64 " messages; sleeps: north %" PRIu64 ", south %" PRIu64
 	       "; doorbells %" PRIu64 ", interrupts %" PRIu64 ", suppressed kicks %" PRIu64 " + %" PRIu64
 	       "; bad %" PRIu64 "\n",
-	       rounds, sent, ns.wakeups, ss.wakeups, ns.notifies, ss.notifies, ns.suppressed, ss.suppressed, bad);
-	if (bad || expect != sent) {
-		fprintf(stderr, "FAIL: %" PRIu64 " bad, %" PRIu64 " of %" PRIu64 " received\n", bad, expect, sent);
+	       rounds, sent, ns.wakeups, ss.wakeups, ns.notifies, ss.notifies, ns.suppressed, ss.suppressed, seq.bad);
+	if (seq.bad || seq.expect != sent) {
+		fprintf(stderr, "FAIL: %" PRIu64 " bad, %" PRIu64 " of %" PRIu64 " received\n", seq.bad, seq.expect,
+			sent);
 		return 1;
 	}
 	if (!ns.wakeups || !ss.wakeups) {

@@ -13,6 +13,7 @@
 #include "libvbus.h"
 
 #include "../vbus_check.h"
+#define LINK_PAIR_CHECK
 #include "link_pair.h"
 
 START_TEST(adaptive_budget_follows_measured_wakeup)

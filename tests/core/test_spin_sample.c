@@ -31,6 +31,7 @@ static int fake_clock_gettime(clockid_t c, struct timespec *ts)
 #undef clock_gettime
 
 #include "../vbus_check.h"
+#define LINK_PAIR_CHECK
 #include "link_pair.h"
 
 /* the pair, and south asks for stamps (the stamp line is mapped) */

@@ -508,32 +508,60 @@ out:
 
 #define PROG "vbus-e2e"
 
-/* The commands: name, arguments, how many (at least, at most). */
+/* The commands: name, arguments, how many (at least, at most), and what `vbus-e2e NAME --help` says. */
 static const struct e2e_cmd {
 	const char *name, *args;
 	int min, max;
+	const char *help;
 } e2e_cmds[] = {
-	{ "echo", "DEV COUNT SEED [WINDOW]", 3, 4 },
-	{ "wait-dev", "DEV SECONDS", 2, 2 },
-	{ "wait-gone", "DEV SECONDS", 2, 2 },
-	{ "expect-errno", "DEV ERRNO-NAME", 2, 2 },
-	{ "bench", "[--json] PATH COUNT SIZE WINDOW IRQ-MATCH", 5, 5 },
-	{ "netsnap", "IFACE IRQ-MATCH", 2, 2 },
-	{ "host-echo", "SOCKET", 1, 1 },
-	{ "hostile", "PCI-SLOT OFFSET LEN DOORBELLS", 4, 4 },
+	{ "echo", "DEV COUNT SEED [WINDOW]", 3, 4,
+	  "Send COUNT messages of pseudo-random sizes (16 to 1024 bytes, from SEED) through DEV (/dev/vbus-echoN),\n"
+	  "up to WINDOW in flight; every echo must come back whole, in order, with its checksum. Prints the counts\n"
+	  "and the driver's sysfs counters (before/after deltas).\n"
+	  "COUNT 1 to 2^48, SEED 0 to 2^64-1, WINDOW 1 to 4096 (default 32); DEV must be a character device.\n" },
+	{ "wait-dev", "DEV SECONDS", 2, 2,
+	  "Wait until DEV exists (hotplug), at most SECONDS (0 to 86400); exit 0 when it does.\n" },
+	{ "wait-gone", "DEV SECONDS", 2, 2,
+	  "Wait until DEV is gone, at most SECONDS (0 to 86400); exit 0 when it is.\n" },
+	{ "expect-errno", "DEV ERRNO-NAME", 2, 2,
+	  "One write+read on DEV (a character device) must fail with the errno named ERRNO-NAME (e.g. ENOLINK).\n" },
+	{ "bench", "[--json] PATH COUNT SIZE WINDOW IRQ-MATCH", 5, 5,
+	  "Benchmark (figures, no verdict): COUNT messages of SIZE bytes through PATH (a vbus echo device, or a\n"
+	  "stream such as a virtio-serial port whose host end echoes), WINDOW in flight; prints msgs/s, the mean\n"
+	  "round trip and the interrupts per message of the /proc/interrupts lines containing IRQ-MATCH.\n"
+	  "COUNT 1 to 2^48, SIZE 1 to 1024, WINDOW 1 to 4096; PATH must be a character device.\n"
+	  "  --json  one JSON object (\"config\", messages, seconds, msgs_per_s, rtt_ns, interrupts,\n"
+	  "          interrupts_per_message, cpu_busy, bad)\n" },
+	{ "netsnap", "IFACE IRQ-MATCH", 2, 2,
+	  "One line: the interface's ethtool statistics (SIOCETHTOOL, as `ethtool -S` reads them) and the sum of\n"
+	  "the /proc/interrupts lines containing IRQ-MATCH, as key=value pairs (benchmark snapshots).\n" },
+	{ "host-echo", "SOCKET", 1, 1,
+	  "(host side) Listen on the UNIX socket SOCKET, accept one connection, echo every byte until EOF.\n" },
+	{ "hostile", "PCI-SLOT OFFSET LEN DOORBELLS", 4, 4,
+	  "A hostile guest: through the device's sysfs resource files, overwrite [OFFSET, OFFSET+LEN) of BAR2\n"
+	  "with pseudo-random bytes (the rings of a device live there), then write DOORBELLS doorbells to every\n"
+	  "vector. OFFSET and LEN 0 to 2^48, DOORBELLS 0 to 2^32.\n" },
 };
 #define E2E_NCMDS (sizeof(e2e_cmds) / sizeof(e2e_cmds[0]))
+_Static_assert(MSG_MAX == 1024, "bench's --help states SIZE 1 to 1024");
 
 static void usage(void)
 {
 	printf("usage: vbus-e2e COMMAND ARGS...   (the guest side of the end-to-end tests; see tests/e2e/README.md)\n");
 	for (unsigned int i = 0; i < E2E_NCMDS; i++)
 		printf("  vbus-e2e %s %s\n", e2e_cmds[i].name, e2e_cmds[i].args);
-	printf("COUNT 1 to 2^48, SEED 0 to 2^64-1, WINDOW 1 to 4096 (echo's default 32), SECONDS 0 to 86400,\n"
+	printf("vbus-e2e COMMAND --help: that command's usage.\n"
+	       "COUNT 1 to 2^48, SEED 0 to 2^64-1, WINDOW 1 to 4096 (echo's default 32), SECONDS 0 to 86400,\n"
 	       "SIZE 1 to %u, OFFSET and LEN 0 to 2^48, DOORBELLS 0 to 2^32; DEV and PATH must be character\n"
 	       "devices. bench --json: one JSON object (\"config\", messages, seconds, msgs_per_s, rtt_ns,\n"
 	       "interrupts, interrupts_per_message, cpu_busy, bad). Exit 0 pass, 1 failure (printed), 2 bad usage.\n",
 	       MSG_MAX);
+}
+
+/* vbus-e2e COMMAND --help: the command's own usage line, what it does, its arguments' ranges. */
+static void usage_cmd(const struct e2e_cmd *c)
+{
+	printf("usage: vbus-e2e %s %s\n%sExit 0 pass, 1 failure (printed), 2 bad usage.\n", c->name, c->args, c->help);
 }
 
 /* A device argument: a character device (a regular file would be written to); 0, or 1 with the reason. */
@@ -561,9 +589,17 @@ int main(int argc, char **argv)
 	char **a;
 	int na;
 
-	/* --help anywhere; any other --option is unknown (a negative number is an argument, refused below) */
+	/*
+	 * --help anywhere: after a command's name, that command's usage, else the program's; any other --option is
+	 * unknown (a negative number is an argument, refused below)
+	 */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			for (unsigned int k = 0; i > 1 && k < E2E_NCMDS; k++)
+				if (!strcmp(argv[1], e2e_cmds[k].name)) {
+					usage_cmd(&e2e_cmds[k]);
+					return 0;
+				}
 			usage();
 			return 0;
 		}

@@ -17,6 +17,7 @@
 
 #include <vbus/shm_signal.h>
 
+#include "vbusmodel/calib.h"
 #include "vbusmodel/explore.h"
 #include "vbusmodel/model.h"
 #include "vbusmodel/runner.h"
@@ -793,6 +794,44 @@ START_TEST(desched_outlasting_the_budget_notifies)
 }
 END_TEST
 
+/*
+ * TIM-3 descheduling as calibrate counts it (vm_cal_gap_counts): a gap of one thread counts when the
+ * spinning peer runs at some moment after its budget has run out while the gap lasts; a gap both CPUs
+ * sit out together, or one the peer sits out until we are back, or one shorter than the budget, does
+ * not. Times in ns: our gap [0, 100 us), budget 20 us.
+ */
+START_TEST(desched_counts_what_the_peer_sees)
+{
+	const double us = 1e3, at = 0, len = 100 * us, b = 20 * us;
+	double pat[2] = { 0, 0 }, plen[2] = { 0, 0 };
+	/* the peer runs throughout: it gives up at 20 us */
+	ck_assert_int_eq(vm_cal_gap_counts(at, len, pat, plen, 0, b), 1);
+	/* both off together (the whole VM): nobody spins */
+	pat[0] = 0;
+	plen[0] = 100 * us;
+	ck_assert_int_eq(vm_cal_gap_counts(at, len, pat, plen, 1, b), 0);
+	/* the peer off [5, 100): its deadline passes while it is off, and we are back when it returns */
+	pat[0] = 5 * us;
+	plen[0] = 95 * us;
+	ck_assert_int_eq(vm_cal_gap_counts(at, len, pat, plen, 1, b), 0);
+	/* the peer off [10, 95): back at 95 past its deadline, we are still off: it gives up */
+	pat[0] = 10 * us;
+	plen[0] = 85 * us;
+	ck_assert_int_eq(vm_cal_gap_counts(at, len, pat, plen, 1, b), 1);
+	/* ... unless it is off again from 95 on */
+	pat[1] = 95 * us;
+	plen[1] = 30 * us;
+	ck_assert_int_eq(vm_cal_gap_counts(at, len, pat, plen, 2, b), 0);
+	/* the peer off [30, 110): it ran [20, 30) past its deadline: it gave up */
+	pat[0] = 30 * us;
+	plen[0] = 80 * us;
+	ck_assert_int_eq(vm_cal_gap_counts(at, len, pat, plen, 1, b), 1);
+	/* a gap shorter than the budget, or than a budget of 250 us: the spinner waits it out */
+	ck_assert_int_eq(vm_cal_gap_counts(at, 15 * us, pat, plen, 0, b), 0);
+	ck_assert_int_eq(vm_cal_gap_counts(at, len, pat, plen, 0, 250 * us), 0);
+}
+END_TEST
+
 START_TEST(mitigation_never_notifies_more)
 {
 	for (int w = 0; w < VM_WL_COUNT; w++) {
@@ -976,6 +1015,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tim, pass_overlaps_misses_with_work);
 	tcase_add_test(tim, fence_waits_for_what_is_in_flight);
 	tcase_add_test(tim, desched_outlasting_the_budget_notifies);
+	tcase_add_test(tim, desched_counts_what_the_peer_sees);
 	suite_add_tcase(s, tim);
 	return s;
 }

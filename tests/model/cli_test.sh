@@ -166,7 +166,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 names = ["line_transfer", "line_stream", "barrier_full", "doorbell", "wakeup", "produce_per_msg",
          "handler_per_msg", "poll_interval", "produce_per_call", "handler_per_call", "membarrier",
-         "desched_interval", "desched_len"]
+         "desched_interval", "desched_len", "spin_budget"]
 for n in names:
     v, (lo, hi) = d[n], d["spread"][n]
     assert isinstance(v, int) and lo <= v <= hi, "%s = %s outside its spread [%s, %s]" % (n, v, lo, hi)
@@ -174,6 +174,8 @@ assert sorted(d["spread"]) == sorted(names), "spread keys: %s" % sorted(d["sprea
 c = d["calibration"]
 assert c["reps"] == 3 and c["batches"] > 0 and "load_1min_before" in c and "load_1min_after" in c, c
 assert d["line_transfer"] > 0 and d["wakeup"] > 0 and d["poll_interval"] >= 1, d
+# libvbus's own adaptive budget: inside its clamp, 1 .. 250 us (VBUS_LINK_SPIN_MIN_NS .. _MAX_NS) at 3 GHz
+assert 3000 <= d["spin_budget"] <= 750000, "spin_budget %s outside libvbus's clamp" % d["spin_budget"]
 print("format ok")
 PY
 	# the CPU path is libvbus's own: vbus-model also links the explorer's instrumented copy of libvbus.c
@@ -206,7 +208,7 @@ PY
 		# or 0 notifications), the line costs measured again before each predicted run
 		"$3" --quick --model auto --json >"$work/auto.json" 2>"$work/auto.err" ||
 			fail "vbus-bench --quick --model auto exited $?: $(tail -3 "$work/auto.err")"
-		grep -c 'line_transfer [1-9][0-9]*, line_stream [0-9]*, wakeup [1-9][0-9]*, desched_interval [0-9]*, desched_len [0-9]*$' "$work/auto.err" | grep -qx 6 ||
+		grep -c 'line_transfer [1-9][0-9]*, line_stream [0-9]*, wakeup [1-9][0-9]*, spin_budget [1-9][0-9]*, desched_interval [0-9]*, desched_len [0-9]*$' "$work/auto.err" | grep -qx 6 ||
 			fail "not 6 line re-measurements (one per predicted run): $(cat "$work/auto.err")"
 		python3 - "$work/auto.json" <<'PY' || fail "vbus-bench --model auto: bad model section"
 import json, sys

@@ -107,6 +107,57 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/*
+ * The figure --model compares with (docs/spec/06-timing.md TIM-3): the run cut into batches of `every`
+ * messages (round trips), the median batch. A row's figure is its mean over the whole run; on a loaded
+ * machine a thread descheduled for a time slice (milliseconds) dominates a mean, not a median batch.
+ * bench_vbus_stream/rtt leave it in batch_figure (0: none) for measure() to keep beside the row's figure.
+ */
+#define BATCH_MAX 4096
+/* The figures one row's run measures (out[0], and the further rows below it in measurements[]). */
+#define RUN_OUTS 4
+struct batch_clock {
+	uint64_t every, next, n;
+	double t[BATCH_MAX];
+	uint64_t at[BATCH_MAX]; /* messages done at t[i] */
+};
+static double batch_figure;
+
+static void batch_start(struct batch_clock *b, uint64_t total, uint64_t every)
+{
+	b->every = every > total / (BATCH_MAX - 1) ? every : total / (BATCH_MAX - 1) + 1;
+	b->next = 0;
+	b->n = 0;
+}
+
+/* @done messages (round trips) complete now: a stamp at each batch boundary crossed */
+static inline void batch_tick(struct batch_clock *b, uint64_t done)
+{
+	if (done < b->next || b->n >= BATCH_MAX)
+		return;
+	b->t[b->n] = vbus_now_s();
+	b->at[b->n++] = done;
+	b->next = (done / b->every + 1) * b->every;
+}
+
+/* the median batch: messages per second (rate) or ns per round trip */
+static double batch_median(struct batch_clock *b, int rate)
+{
+	double v[BATCH_MAX];
+	int n = 0;
+
+	for (uint64_t i = 1; i < b->n; i++) {
+		double dt = b->t[i] - b->t[i - 1], dn = (double)(b->at[i] - b->at[i - 1]);
+
+		if (dt > 0 && dn > 0)
+			v[n++] = rate ? dn / dt : dt / dn * 1e9;
+	}
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 /* ------------------------------------------------------------- baselines */
 
 /* Lamport SPSC ring with cached indices, 64-byte messages. */
@@ -193,32 +244,43 @@ static double bench_spsc(uint64_t n, unsigned int burst)
 	return rate;
 }
 
-/* One-cache-line spin ping-pong. */
-struct pingpong {
+/*
+ * One-cache-line spin ping-pong: the separate row (spin_pingpong) and, with a batch clock, the one
+ * interleaved with the poll RTT (bench_vbus_rtt_poll_paired). The line on its own; the rest on another.
+ */
+struct spin_pp {
 	_Alignas(64) uint64_t line;
-	uint64_t iters;
+	_Alignas(64) uint64_t iters, base; /* base: round trips of earlier chunks (the batch clock's count) */
+	struct batch_clock *bc;		   /* NULL: no batches (the separate row) */
 	double secs;
-	int efd[2];
 };
+
+static inline void spin_tick(struct spin_pp *p, uint64_t done)
+{
+	if (p->bc)
+		batch_tick(p->bc, p->base + done);
+}
 
 static void *spin_a(void *a)
 {
-	struct pingpong *p = a;
+	struct spin_pp *p = a;
 	double t0 = vbus_now_s();
 	uint64_t i;
 
 	for (i = 1; i <= p->iters; i++) {
+		spin_tick(p, i - 1);
 		__atomic_store_n(&p->line, 2 * i - 1, __ATOMIC_RELEASE);
 		while (__atomic_load_n(&p->line, __ATOMIC_ACQUIRE) != 2 * i)
 			vbus_cpu_relax();
 	}
+	spin_tick(p, p->iters);
 	p->secs = vbus_now_s() - t0;
 	return NULL;
 }
 
 static void *spin_b(void *a)
 {
-	struct pingpong *p = a;
+	struct spin_pp *p = a;
 	uint64_t i;
 
 	for (i = 1; i <= p->iters; i++) {
@@ -231,7 +293,7 @@ static void *spin_b(void *a)
 
 static double bench_spin_rtt(uint64_t iters)
 {
-	struct pingpong *p = aligned_alloc(64, sizeof(*p));
+	struct spin_pp *p = aligned_alloc(64, sizeof(*p));
 	double ns;
 
 	memset(p, 0, sizeof(*p));
@@ -241,6 +303,13 @@ static double bench_spin_rtt(uint64_t iters)
 	free(p);
 	return ns;
 }
+
+/* The eventfd ping-pong. */
+struct pingpong {
+	uint64_t iters;
+	double secs;
+	int efd[2];
+};
 
 static void *efd_a(void *a)
 {
@@ -356,20 +425,6 @@ static double bench_asym_cost(uint64_t iters, int membarrier)
 
 /* ------------------------------------------------------------- vbus */
 
-/*
- * The figure --model compares with (docs/spec/06-timing.md TIM-3): the run cut into batches of `every`
- * messages (round trips), the median batch. A row's figure is its mean over the whole run; on a loaded
- * machine a thread descheduled for a time slice (milliseconds) dominates a mean, not a median batch.
- * bench_vbus_stream/rtt leave it in batch_figure (0: none) for measure() to keep beside the row's figure.
- */
-#define BATCH_MAX 4096
-struct batch_clock {
-	uint64_t every, next, n;
-	double t[BATCH_MAX];
-	uint64_t at[BATCH_MAX]; /* messages done at t[i] */
-};
-static double batch_figure;
-
 struct vb {
 	struct vbus_link *north, *south;
 	uint64_t n;
@@ -387,41 +442,6 @@ struct vb {
 	_Alignas(64) uint64_t sink;
 	_Alignas(64) struct batch_clock bc; /* --model: the run in batches */
 };
-
-static void batch_start(struct batch_clock *b, uint64_t total, uint64_t every)
-{
-	b->every = every > total / (BATCH_MAX - 1) ? every : total / (BATCH_MAX - 1) + 1;
-	b->next = 0;
-	b->n = 0;
-}
-
-/* @done messages (round trips) complete now: a stamp at each batch boundary crossed */
-static inline void batch_tick(struct batch_clock *b, uint64_t done)
-{
-	if (done < b->next || b->n >= BATCH_MAX)
-		return;
-	b->t[b->n] = vbus_now_s();
-	b->at[b->n++] = done;
-	b->next = (done / b->every + 1) * b->every;
-}
-
-/* the median batch: messages per second (rate) or ns per round trip */
-static double batch_median(struct batch_clock *b, int rate)
-{
-	double v[BATCH_MAX];
-	int n = 0;
-
-	for (uint64_t i = 1; i < b->n; i++) {
-		double dt = b->t[i] - b->t[i - 1], dn = (double)(b->at[i] - b->at[i - 1]);
-
-		if (dt > 0 && dn > 0)
-			v[n++] = rate ? dn / dt : dt / dn * 1e9;
-	}
-	if (!n)
-		return 0;
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static int vb_open(struct vb *v, uint32_t ring)
 {
@@ -570,7 +590,7 @@ static struct stream_result bench_vbus_stream(uint64_t n, unsigned int burst, en
  * messages per second over its chunks, out[1]: its notifications per message, out[2]: the poll stream's
  * messages per second over its chunks.
  */
-static void bench_vbus_stream_paired(uint64_t n, double out[3])
+static void bench_vbus_stream_paired(uint64_t n, double out[RUN_OUTS])
 {
 	static struct vb vs, vp; /* their batch clocks are large; one row runs at a time */
 	uint64_t chunk = n / 10 - n / 10 % BURST, done = 0;
@@ -672,46 +692,67 @@ static double bench_vbus_rtt(uint64_t iters, enum vbus_wait mode, uint32_t link_
 }
 
 /*
- * The blocking RTT against the eventfd ping-pong, paired: both measured in alternating chunks of
- * BLOCK_RTT_CHUNK round trips (which goes first alternates too), a fresh link and fresh eventfds per
- * chunk. A blocking round trip is two wake-ups, whose cost here moves by +-30 % from one 10 ms chunk
- * to the next (the vCPUs' placement, the other tenants): two rows measured seconds apart compare two
- * regimes, chunks interleaved compare the same ones. out[0]: vbus ns per round trip over all its
- * chunks, out[1]: the eventfd ping-pong's over its chunks.
+ * The blocking RTT against the eventfd ping-pong and against our two virtqueues' blocking round trips (vq.c:
+ * split with EVENT_IDX, packed with ENABLE/DISABLE event suppression), paired: the four measured in chunks of
+ * BLOCK_RTT_CHUNK round trips, the order rotating from chunk to chunk (each goes first, second, ... equally
+ * often), a fresh link, fresh eventfds and a fresh ring per chunk; the same 64-byte payload and pinning. A
+ * blocking round trip is two wake-ups, whose cost here moves by +-30 % from one 10 ms chunk to the next
+ * (the vCPUs' placement, the other tenants): rows measured seconds apart compare two regimes, chunks
+ * interleaved compare the same ones. Each figure is the same statistic, ns per round trip over all its
+ * chunks (the mean the goal's vbus_rtt_block has always been). out[0]: vbus, out[1]: the eventfd ping-pong,
+ * out[2]: the split virtqueue, out[3]: the packed virtqueue (0: that baseline could not be set up).
  */
 #define BLOCK_RTT_CHUNK 250
-static void bench_vbus_rtt_paired(uint64_t iters, double out[3])
+enum { BRTT_VBUS, BRTT_EVENTFD, BRTT_SPLIT, BRTT_PACKED, BRTT_N };
+static void bench_vbus_rtt_paired(uint64_t iters, double out[RUN_OUTS])
 {
-	static struct vb v; /* its batch clock is large; one row runs at a time */
-	double vb_secs = 0, efd_ns = 0;
+	static struct vb v;	   /* its batch clock is large; one row runs at a time */
+	double ns[BRTT_N] = { 0 }; /* per contender: ns per round trip x round trips, summed over its chunks */
+	int vq_failed[BRTT_N] = { 0 };
 	uint64_t done = 0;
 
 	memset(&v, 0, sizeof(v));
 	v.rx_mode = v.tx_mode = VBUS_WAIT_BLOCK;
-	out[0] = out[1] = 0;
+	for (int i = 0; i < RUN_OUTS; i++)
+		out[i] = 0;
 	batch_start(&v.bc, iters, 8);
 	for (unsigned int k = 0; done < iters; k++) {
 		uint64_t n = iters - done < BLOCK_RTT_CHUNK ? iters - done : BLOCK_RTT_CHUNK;
 
-		if (k % 2 == 0)
-			efd_ns += bench_eventfd_rtt(n) * n;
-		if (vb_open(&v, 64))
-			return;
-		v.n = n;
-		v.base = done;
-		run_pair(vb_rtt_north, vb_rtt_south, &v);
-		vb_close(&v);
-		if (v.err) {
-			fprintf(stderr, "vbus rtt: %s\n", strerror(-v.err));
-			return;
+		for (int j = 0; j < BRTT_N; j++) {
+			int which = (k + j) % BRTT_N; /* the order rotates from chunk to chunk */
+			double o[2];
+
+			switch (which) {
+			case BRTT_VBUS:
+				if (vb_open(&v, 64))
+					return;
+				v.n = n;
+				v.base = done;
+				run_pair(vb_rtt_north, vb_rtt_south, &v);
+				vb_close(&v);
+				if (v.err) {
+					fprintf(stderr, "vbus rtt: %s\n", strerror(-v.err));
+					return;
+				}
+				ns[which] += v.secs * 1e9;
+				break;
+			case BRTT_EVENTFD:
+				ns[which] += bench_eventfd_rtt(n) * n;
+				break;
+			default:
+				bench_vq_run(&(struct bench_vq){ which == BRTT_SPLIT ? BENCH_VQ_SPLIT : BENCH_VQ_PACKED,
+								 BENCH_VQ_BLOCK_RTT, 1 },
+					     n, o);
+				vq_failed[which] |= !(o[0] > 0);
+				ns[which] += o[0] * n;
+				break;
+			}
 		}
-		vb_secs += v.secs;
-		if (k % 2 == 1)
-			efd_ns += bench_eventfd_rtt(n) * n;
 		done += n;
 	}
-	out[0] = vb_secs / iters * 1e9;
-	out[1] = efd_ns / iters;
+	for (int i = 0; i < BRTT_N; i++)
+		out[i] = vq_failed[i] ? 0 : ns[i] / iters;
 	batch_figure = batch_median(&v.bc, 0);
 }
 
@@ -726,39 +767,6 @@ static void bench_vbus_rtt_paired(uint64_t iters, double out[3])
  * scheduler. out[0]: vbus, out[1]: the ping-pong, out[2]: the floor, median batches in ns per round trip.
  */
 #define POLL_RTT_CHUNK 8192
-struct spin_paired {
-	_Alignas(64) uint64_t line;
-	_Alignas(64) uint64_t iters, base;
-	struct batch_clock *bc;
-};
-
-static void *spin_paired_a(void *a)
-{
-	struct spin_paired *p = a;
-	uint64_t i;
-
-	for (i = 1; i <= p->iters; i++) {
-		batch_tick(p->bc, p->base + i - 1);
-		__atomic_store_n(&p->line, 2 * i - 1, __ATOMIC_RELEASE);
-		while (__atomic_load_n(&p->line, __ATOMIC_ACQUIRE) != 2 * i)
-			vbus_cpu_relax();
-	}
-	batch_tick(p->bc, p->base + p->iters);
-	return NULL;
-}
-
-static void *spin_paired_b(void *a)
-{
-	struct spin_paired *p = a;
-	uint64_t i;
-
-	for (i = 1; i <= p->iters; i++) {
-		while (__atomic_load_n(&p->line, __ATOMIC_ACQUIRE) != 2 * i - 1)
-			vbus_cpu_relax();
-		__atomic_store_n(&p->line, 2 * i, __ATOMIC_RELEASE);
-	}
-	return NULL;
-}
 
 /*
  * The floor of a ring that moves a 64-byte message on a line of its own (docs/spec/02-ioq.md §2.13): a
@@ -814,11 +822,11 @@ static void *floor3_south(void *a)
 	return NULL;
 }
 
-static void bench_vbus_rtt_poll_paired(uint64_t iters, double out[3])
+static void bench_vbus_rtt_poll_paired(uint64_t iters, double out[RUN_OUTS])
 {
 	static struct vb v;			     /* its batch clock is large; one row runs at a time */
 	static struct batch_clock spin_bc, floor_bc; /* the ping-pong's, the three-line floor's */
-	struct spin_paired *sp = aligned_alloc(64, sizeof(*sp));
+	struct spin_pp *sp = aligned_alloc(64, sizeof(*sp));
 	struct floor3 *f3 = aligned_alloc(64, sizeof(*f3));
 	uint64_t done = 0;
 	int err = 0;
@@ -845,7 +853,7 @@ static void bench_vbus_rtt_poll_paired(uint64_t iters, double out[3])
 				sp->iters = n;
 				sp->base = done;
 				sp->bc = &spin_bc;
-				run_pair(spin_paired_a, spin_paired_b, sp);
+				run_pair(spin_a, spin_b, sp);
 			} else if (which == 1) { /* the three-line floor */
 				memset(f3, 0, sizeof(*f3));
 				f3->iters = n;
@@ -895,11 +903,12 @@ enum unit { U_MSGS_PER_S, U_RTT_NS, U_PER_MSG, U_NS_OP };
 /* the JSON key of each unit: the same key as vbus-model's for the same quantity (docs/cli.md) */
 static const char *const unit_key[] = { "msgs_per_s", "rtt_ns", "notifications_per_message", "ns_per_op" };
 
-/* A run measures one figure into out[0] (and, for a vbus stream, notifications per message into out[1]). */
-typedef void (*run_fn)(const struct bench_cfg *c, double out[3]);
+/* A run measures one figure into out[0] (and, for a vbus stream, notifications per message into out[1]; the paired
+ * rows their interleaved baselines into out[1..RUN_OUTS-1]). */
+typedef void (*run_fn)(const struct bench_cfg *c, double out[RUN_OUTS]);
 
 #define RUN(name, expr)                                                                                                \
-	static void name(const struct bench_cfg *c, double out[3])                                                     \
+	static void name(const struct bench_cfg *c, double out[RUN_OUTS])                                              \
 	{                                                                                                              \
 		(void)c;                                                                                               \
 		out[0] = (expr);                                                                                       \
@@ -916,7 +925,7 @@ RUN(run_block_rtt_sym, bench_vbus_rtt(c->block_n, VBUS_WAIT_BLOCK, VBUS_LINK_SYM
 
 /* The virtqueue rows: one entry point (vq.c), the ring, mode, burst and message count named here. */
 #define RUN_VQ(name, ring, mode, burst, n)                                                                             \
-	static void name(const struct bench_cfg *c, double out[3])                                                     \
+	static void name(const struct bench_cfg *c, double out[RUN_OUTS])                                              \
 	{                                                                                                              \
 		bench_vq_run(&(struct bench_vq){ BENCH_VQ_##ring, BENCH_VQ_##mode, burst }, c->n, out);                \
 	}
@@ -932,17 +941,17 @@ RUN_VQ(run_split_bstream, SPLIT, BLOCK_STREAM, BURST, stream_n)
 RUN_VQ(run_packed_bstream, PACKED, BLOCK_STREAM, BURST, stream_n)
 #undef RUN_VQ
 
-static void run_poll_rtt_paired(const struct bench_cfg *c, double out[3])
+static void run_poll_rtt_paired(const struct bench_cfg *c, double out[RUN_OUTS])
 {
 	bench_vbus_rtt_poll_paired(c->rtt_n, out);
 }
 
-static void run_block_rtt(const struct bench_cfg *c, double out[3])
+static void run_block_rtt(const struct bench_cfg *c, double out[RUN_OUTS])
 {
 	bench_vbus_rtt_paired(c->block_n, out);
 }
 
-static void run_vb_stream(uint64_t n, unsigned int burst, enum vbus_wait mode, double out[3])
+static void run_vb_stream(uint64_t n, unsigned int burst, enum vbus_wait mode, double out[RUN_OUTS])
 {
 	struct stream_result s = bench_vbus_stream(n, burst, mode, 0);
 
@@ -950,13 +959,13 @@ static void run_vb_stream(uint64_t n, unsigned int burst, enum vbus_wait mode, d
 	out[1] = s.notif_per_msg;
 }
 
-static void run_vb1(const struct bench_cfg *c, double out[3])
+static void run_vb1(const struct bench_cfg *c, double out[RUN_OUTS])
 {
 	run_vb_stream(c->stream_n, 1, VBUS_WAIT_POLL, out);
 }
 
 /* the same link with full fences (VBUS_LINK_SYM_BARRIER: what a cross-process link gets), a fence per kick */
-static void run_vb1_sym(const struct bench_cfg *c, double out[3])
+static void run_vb1_sym(const struct bench_cfg *c, double out[RUN_OUTS])
 {
 	struct stream_result s = bench_vbus_stream(c->stream_n, 1, VBUS_WAIT_POLL, VBUS_LINK_SYM_BARRIER);
 
@@ -964,22 +973,22 @@ static void run_vb1_sym(const struct bench_cfg *c, double out[3])
 	out[1] = s.notif_per_msg;
 }
 
-static void run_vb32(const struct bench_cfg *c, double out[3])
+static void run_vb32(const struct bench_cfg *c, double out[RUN_OUTS])
 {
 	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_POLL, out);
 }
 
-static void run_spin_stream(const struct bench_cfg *c, double out[3])
+static void run_spin_stream(const struct bench_cfg *c, double out[RUN_OUTS])
 {
 	bench_vbus_stream_paired(c->stream_n, out);
 }
 
-static void run_block_stream(const struct bench_cfg *c, double out[3])
+static void run_block_stream(const struct bench_cfg *c, double out[RUN_OUTS])
 {
 	run_vb_stream(c->stream_n, BURST, VBUS_WAIT_BLOCK, out);
 }
 
-/* The figures. Rows with run == NULL are the further figures (out[1], out[2]) of the row above, same run. */
+/* The figures. Rows with run == NULL are the further figures (out[1], out[2], ...) of the row above, same run. */
 struct measurement {
 	const char *key;   /* JSON "key" */
 	const char *label; /* table */
@@ -1017,6 +1026,8 @@ static const struct measurement measurements[] = {
 	{ "floor3_rtt_poll_paired", "  three-line floor (ours, §2.13), interleaved, median", U_RTT_NS, 0, NULL },
 	{ "vbus_rtt_block", "vbus RTT, block", U_RTT_NS, 1, run_block_rtt },
 	{ "eventfd_pingpong_paired", "  eventfd ping-pong, interleaved with it", U_RTT_NS, 0, NULL },
+	{ "split_vq_rtt_block_paired", "  split virtqueue (ours) RTT, block, interleaved", U_RTT_NS, 0, NULL },
+	{ "packed_vq_rtt_block_paired", "  packed virtqueue (ours) RTT, block, interleaved", U_RTT_NS, 0, NULL },
 	{ "vbus_stream_single_sym", "vbus stream, single, poll, full fences", U_MSGS_PER_S, 1, run_vb1_sym },
 	{ "vbus_stream_single_sym_notif", "  notifications per message", U_PER_MSG, 1, NULL },
 	{ "vbus_rtt_block_sym", "vbus RTT, block, full fences", U_RTT_NS, 1, run_block_rtt_sym },
@@ -1065,8 +1076,11 @@ static const struct ratio_row ratios[] = {
 	{ "vbus_stream_burst32", "packed_vq_burst32", ">", 1 },
 	{ "vbus_rtt_poll", "split_vq_rtt_poll", "<", 1 },
 	{ "vbus_rtt_poll", "packed_vq_rtt_poll", "<", 1 },
-	{ "vbus_rtt_block", "split_vq_rtt_block", "<", 1 },
-	{ "vbus_rtt_block", "packed_vq_rtt_block", "<", 1 },
+	/* the blocking RTT against our virtqueues on the paired figures (same chunks); the separate rows beside */
+	{ "vbus_rtt_block", "split_vq_rtt_block_paired", "<", 1 },
+	{ "vbus_rtt_block", "packed_vq_rtt_block_paired", "<", 1 },
+	{ "vbus_rtt_block", "split_vq_rtt_block", NULL, 0 },
+	{ "vbus_rtt_block", "packed_vq_rtt_block", NULL, 0 },
 	{ "vbus_stream_block", "split_vq_stream_block", ">", 1 },
 	{ "vbus_stream_block", "packed_vq_stream_block", ">", 1 },
 	{ "split_vq_stream_block", "split_vq_burst32", NULL, 0 },
@@ -1139,7 +1153,7 @@ static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c
 	vbus_progress_init(&p, "vbus-bench", 5);
 	for (int r = 0; r < reps; r++) {
 		for (int i = 0; i < NMEAS; i++) {
-			double out[3] = { 0, 0, 0 };
+			double out[RUN_OUTS] = { 0 };
 
 			if (!measurements[i].run)
 				continue;
@@ -1151,10 +1165,11 @@ static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c
 				else
 					fprintf(stderr,
 						"vbus-bench: --model auto: %s: line_transfer %llu, line_stream %llu, wakeup %llu, "
-						"desched_interval %llu, desched_len %llu\n",
+						"spin_budget %llu, desched_interval %llu, desched_len %llu\n",
 						measurements[i].key, (unsigned long long)model_p->v[VM_P_LINE_TRANSFER],
 						(unsigned long long)model_p->v[VM_P_LINE_STREAM],
 						(unsigned long long)model_p->v[VM_P_WAKEUP],
+						(unsigned long long)model_p->v[VM_P_SPIN_BUDGET],
 						(unsigned long long)model_p->v[VM_P_DESCHED_INTERVAL],
 						(unsigned long long)model_p->v[VM_P_DESCHED_LEN]);
 			}
@@ -1162,7 +1177,7 @@ static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c
 			measurements[i].run(c, out);
 			v[i][r] = out[0];
 			vb[i][r] = batch_figure;
-			for (int j = 1; j < 3 && i + j < NMEAS && !measurements[i + j].run; j++)
+			for (int j = 1; j < RUN_OUTS && i + j < NMEAS && !measurements[i + j].run; j++)
 				v[i + j][r] = out[j];
 			if (predicted_row) {
 				double vr[NMEAS], vbr[NMEAS];

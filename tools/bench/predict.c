@@ -6,7 +6,7 @@
  * north -> south, 64-byte messages (one payload line, TIM-3), ring 1024
  * (64 for the round trips), batches of 1 or 32, the receiver polling,
  * blocking or spinning, completions on (a producer on a full ring waits in the same mode, TIM-3), the
- * spin budget libvbus's adaptive one (the wake-up cost). Cycles are of the model's nominal 3 GHz core.
+ * spin budget libvbus's adaptive one (calibrated: spin_budget). Cycles are of the model's nominal 3 GHz core.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -120,13 +120,10 @@ int bench_predict_params(const struct vm_params *prm, uint64_t stream_n, const c
 	int rc = 0;
 
 	/*
-	 * libvbus's default wait spins for the wake-up cost it measures (the adaptive budget, clamped to
-	 * VBUS_LINK_SPIN_MIN_NS .. _MAX_NS): the model's spin-then-block budget is then the wake-up
-	 * parameter, clamped alike.
+	 * libvbus's default wait spins for its adaptive budget: the parameter spin_budget, which calibrate
+	 * (and --model auto before each run) takes from libvbus itself (TIM-3), clamped by libvbus to
+	 * VBUS_LINK_SPIN_MIN_NS .. _MAX_NS; a parameter file without it gives the table's default.
 	 */
-	uint64_t lo = (uint64_t)(VBUS_LINK_SPIN_MIN_NS * PRED_GHZ), hi = (uint64_t)(VBUS_LINK_SPIN_MAX_NS * PRED_GHZ),
-		 w = p.v[VM_P_WAKEUP];
-	p.v[VM_P_SPIN_BUDGET] = w < lo ? lo : w > hi ? hi : w;
 	memset(pr, 0, sizeof(*pr));
 	/* the streams as long as vbus-bench's (a descheduling is rare: its count needs the whole run) */
 	if (want(row, "vbus_stream_single") && !(rc = pred_run(&p, VM_WL_STREAM, VM_CONS_POLL, 1, 1024, stream_n, &r)))

@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define VM_CAL_NP 13	   /* parameters calibrate measures */
+#define VM_CAL_NP 14	   /* parameters calibrate measures */
 #define VM_CAL_MAX_REPS 15 /* --reps */
 
 /* The parameters measured, in the order of the file calibrate writes. */
@@ -40,9 +40,13 @@ void vm_cal_apply(const struct vm_cal *c, struct vm_params *p);
 void vm_cal_write_json(FILE *f, const struct vm_cal *c);
 /* Re-measure the parameters that move with the vCPUs' placement and the machine's load (line_transfer,
  * line_stream, wakeup: one repetition of @batches batches of the two-thread benchmarks; wakeup less
- * @p's doorbell; desched_interval, desched_len: 100 ms of both CPUs) into @p: 0, or -1 when the
- * threads cannot run. */
+ * @p's doorbell; spin_budget: 30 ms of libvbus's wake-ups; desched_interval, desched_len: 100 ms of both
+ * CPUs) into @p: 0, or -1 when the threads cannot run. */
 int vm_calibrate_lines(struct vm_params *p, int batches);
+
+/* Descheduling (TIM-3): does a gap of one thread (start @at ns, @len ns long) make the peer, whose own
+ * gaps are @pat/@plen (@n of them), give up spinning after @budget ns? 1 or 0. */
+int vm_cal_gap_counts(double at, double len, const double *pat, const double *plen, int n, double budget);
 
 /* The file whose vbus_link_send the CPU path is timed through (libvbus.so), or NULL. */
 const char *vm_cal_cpu_path_lib(void);
