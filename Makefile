@@ -31,8 +31,10 @@ TSAN_CTEST_ARGS ?= -L 'stress|unit'
 check: test-default check-asan check-tsan
 
 # --no-tests=error: a label or -R regex that selects nothing (a typo, a part not built) fails.
+# -j: one test per CPU; the tests that need the CPUs to themselves are RUN_SERIAL (CMakeLists.txt, vbus_add_test).
+CTEST_JOBS ?= $(shell nproc)
 test-default: build
-	cd $(BUILD_DIR) && ctest --no-tests=error --output-on-failure $(CTEST_ARGS)
+	cd $(BUILD_DIR) && ctest --no-tests=error --output-on-failure -j $(CTEST_JOBS) $(CTEST_ARGS)
 
 check-asan:
 	$(MAKE) test-default PRESET=asan CTEST_ARGS="$(ASAN_CTEST_ARGS)"

@@ -95,6 +95,16 @@ class NorthAgent : public sc_core::sc_module
 		disabled_until.assign(n, 0);
 		SC_THREAD(run);
 	}
+	// No interrupt waiting for the handler and none being handled (the drain phase waits for it).
+	bool idle() const
+	{
+		return irqs.empty() && !handling;
+	}
+	// Register accesses the bridge refused (an address outside the window): the run's accesses never are.
+	uint64_t transport_errors() const
+	{
+		return io.errors;
+	}
 	// The MSI sink hands over an accepted interrupt (vector = channel).
 	void post_irq(unsigned c)
 	{
@@ -111,7 +121,7 @@ class NorthAgent : public sc_core::sc_module
 	std::deque<unsigned> irqs;
 	sc_core::sc_event irq_ev;
 	std::vector<uint64_t> disabled_until;
-	bool inflight = false;
+	bool inflight = false, handling = false;
 	uint64_t inflight_since = 0;
 
 	void edge()
@@ -132,6 +142,7 @@ class NorthAgent : public sc_core::sc_module
 		uint32_t d;
 
 		handled_irqs++;
+		handling = true;
 		do {
 			d = io.chan_read(c, VBUS_ACCEL_CH_N_DIRTY);
 			passes++;
@@ -140,6 +151,7 @@ class NorthAgent : public sc_core::sc_module
 		} while (d && passes < 8);
 		drain_passes += passes;
 		io.chan_write(c, VBUS_ACCEL_CH_N_ACK, 1);
+		handling = false;
 		if (wl.pingpong)
 			inflight = false;
 	}

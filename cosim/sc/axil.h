@@ -29,6 +29,7 @@ class AxilBridge : public sc_core::sc_module
       public:
 	tlm_utils::simple_target_socket<AxilBridge> socket{ "socket" };
 	sc_core::sc_in<bool> clk{ "clk" };
+	uint32_t window = 8192; // the accelerator's address window: 2^AXI_AW bytes (13 bits up to 64 channels)
 
 	AxilBridge(sc_core::sc_module_name name, AxilPins &pins) : sc_module(name), p(pins)
 	{
@@ -57,7 +58,7 @@ class AxilBridge : public sc_core::sc_module
 	{
 		uint32_t *data = reinterpret_cast<uint32_t *>(t.get_data_ptr());
 
-		if (t.get_data_length() != 4 || (t.get_address() & 3) || t.get_address() >= 8192) {
+		if (t.get_data_length() != 4 || (t.get_address() & 3) || t.get_address() >= window) {
 			t.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
 			return;
 		}

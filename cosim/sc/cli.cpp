@@ -13,7 +13,13 @@
 #include "vbus_cli.h"
 #include "top.h"
 
-static void usage(FILE *f, const CosimProg &p, const unsigned *built, unsigned nbuilt)
+static void print_counts(FILE *f, const unsigned *c, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, " %u", c[i]);
+}
+
+static void usage(FILE *f, const CosimProg &p, const CosimBuilt &b)
 {
 	fprintf(f,
 		"usage: %s %s[--top v1|v2] [--workload NAME] [--seed N] [--cycles N] [--channels N]\n"
@@ -26,28 +32,27 @@ static void usage(FILE *f, const CosimProg &p, const unsigned *built, unsigned n
 		   "engines with random backpressure, and the C model and the production core run in lockstep as the\n"
 		   "scoreboard. The first disagreement stops the run: cycle, channel, field, expected, actual and the\n"
 		   "last trace records.\n"
-		   "  --top v1|v2      the accelerator: v2 rtl/vbus_doorbell2.v (default), 8 channels (HW-12..HW-15:\n"
-		   "                   message valid within 4 cycles, firing order, N - 1 grants, moderation in ticks\n"
-		   "                   of 2^TICK_LG cycles with absolute deadlines and one scanner), or v1\n"
-		   "                   rtl/vbus_doorbell.v, 8 or 64 channels (HW-9..HW-11 timing, holdoff in cycles)\n"
+		   "  --top v1|v2      the accelerator: v2 rtl/vbus_doorbell2.v (default; HW-12..HW-15: message\n"
+		   "                   valid within 4 cycles, firing order, N - 1 grants, moderation in ticks of\n"
+		   "                   2^TICK_LG cycles, TICK_LG = log2 N rounded up, with absolute deadlines and one\n"
+		   "                   scanner), or v1 rtl/vbus_doorbell.v (HW-9..HW-11 timing, holdoff in cycles)\n"
 		   "  --workload NAME  stimulus (default pingpong):\n");
 	for (const Workload &w : workloads)
 		fprintf(f, "                     %-10s %s\n", w.name, w.what);
 	fprintf(f, "  --seed N         PRNG seed (default 1)\n"
 		   "  --cycles N       clock cycles of stimulus, then a drain phase (default 200000)\n"
-		   "  --channels N     N_CHANNELS of the Verilated model; this build has:");
-	for (unsigned i = 0; i < nbuilt; i++)
-		fprintf(f, " %u", built[i]);
-	fprintf(f,
-		" (default %u)\n"
-		"  --trace FILE     write the run's events as a spec section 7 trace (vbus-model diff reads it)\n"
-		"  --wave FILE      write the accelerator's waveform (FST; open with gtkwave)\n"
-		"  --json           print the summary as one JSON object (with its \"config\")\n"
-		"  --bench          print cycles/s and the share of time in the RTL, the scoreboard and SystemC\n"
-		"  --progress       a progress line on stderr on runs over 3 s (default: on unless -q)\n"
-		"  -q               only the verdict line\n"
-		"Exit 0: model, core and RTL agree; 1: a mismatch (or protocol error); 2: bad usage.\n",
-		built[0]);
+		   "  --channels N     N_CHANNELS of the Verilated model, 1 to 1024 (default 8); this build has v2:");
+	print_counts(f, b.v2, b.n2);
+	fprintf(f, ", v1:");
+	print_counts(f, b.v1, b.n1);
+	fprintf(f, "\n"
+		   "  --trace FILE     write the run's events as a spec section 7 trace (vbus-model diff reads it)\n"
+		   "  --wave FILE      write the accelerator's waveform (FST; open with gtkwave)\n"
+		   "  --json           print the summary as one JSON object (with its \"config\")\n"
+		   "  --bench          print cycles/s and the share of time in the RTL, the scoreboard and SystemC\n"
+		   "  --progress       a progress line on stderr on runs over 3 s (default: on unless -q)\n"
+		   "  -q               only the verdict line\n"
+		   "Exit 0: model, core and RTL agree; 1: a mismatch (or protocol error); 2: bad usage.\n");
 }
 
 bool cosim_help_asked(int argc, char **argv)
@@ -58,7 +63,7 @@ bool cosim_help_asked(int argc, char **argv)
 	return false;
 }
 
-int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const unsigned *built, unsigned nbuilt)
+int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const CosimBuilt &b)
 {
 	const char *const prog = p.name;
 	static const struct option opts[] = {
@@ -75,11 +80,11 @@ int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const u
 
 	// --help wins over everything else on the line (docs/cli.md)
 	if (cosim_help_asked(argc, argv)) {
-		usage(stdout, p, built, nbuilt);
+		usage(stdout, p, b);
 		return 0;
 	}
 	o.wl = find_workload("pingpong");
-	o.channels = built[0];
+	o.channels = 8;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hq", opts, nullptr)) != -1) {
 		switch (c) {
@@ -101,24 +106,11 @@ int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const u
 				return VBUS_EXIT_USAGE;
 			o.cycles = v;
 			break;
-		case 'n': {
-			bool ok = false;
-
-			if (vbus_parse_u64(prog, "--channels", optarg, 1, 64, &v))
+		case 'n':
+			if (vbus_parse_u64(prog, "--channels", optarg, 1, 1024, &v))
 				return VBUS_EXIT_USAGE;
-			for (unsigned i = 0; i < nbuilt; i++)
-				ok |= v == built[i];
-			if (!ok) {
-				fprintf(stderr, "%s: --channels '%s': this build has Verilated models for", prog,
-					optarg);
-				for (unsigned i = 0; i < nbuilt; i++)
-					fprintf(stderr, " %u", built[i]);
-				fprintf(stderr, " channels (try '%s --help')\n", prog);
-				return VBUS_EXIT_USAGE;
-			}
 			o.channels = unsigned(v);
 			break;
-		}
 		case 't':
 			o.trace = optarg;
 			break;
@@ -143,11 +135,19 @@ int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const u
 	}
 	if (optind < argc)
 		return vbus_usage_error(prog, "unexpected argument '%s'", argv[optind]);
-	if (o.v2 && o.channels != 8)
-		return vbus_usage_error(prog,
-					"--channels %u: this build has the v2 model with 8 channels only (--top v1 "
-					"has 8 and 64)",
-					o.channels);
+	// the count must have a Verilated model for the top chosen (--top may come after --channels)
+	const unsigned *counts = o.v2 ? b.v2 : b.v1, ncounts = o.v2 ? b.n2 : b.n1;
+	bool ok = false;
+
+	for (unsigned i = 0; i < ncounts; i++)
+		ok |= o.channels == counts[i];
+	if (!ok) {
+		fprintf(stderr, "%s: --channels %u: this build has %s models for", prog, o.channels,
+			o.v2 ? "v2" : "v1");
+		print_counts(stderr, counts, ncounts);
+		fprintf(stderr, " channels (try '%s --help')\n", prog);
+		return VBUS_EXIT_USAGE;
+	}
 	if (o.trace.empty() == false && o.trace == o.wave)
 		return vbus_usage_error(prog, "--trace and --wave name the same file '%s'", o.trace.c_str());
 	// progress (stderr): by default unless -q; --progress forces it
@@ -190,12 +190,16 @@ int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const 
 		printf("},\"max_rr_wait_grants\":%" PRIu64 ",\"wall_s\":%.3f,\"cycles_per_s\":%.0f", s->max_wait_grants,
 		       r.wall_s, cps);
 		if (o.v2)
-			printf(",\"tick_lg\":%d,\"expiries\":%" PRIu64 ",\"expiry_drops\":%" PRIu64
+			printf(",\"max_queued_msi\":%" PRIu64 ",\"max_queued_notify\":%" PRIu64
+			       ",\"channels_with_msi\":%" PRIu64 ",\"channels_with_notify\":%" PRIu64,
+			       s->max_queued[1], s->max_queued[0], s->chans_msi, s->chans_notify);
+		if (o.v2)
+			printf(",\"tick_lg\":%u,\"expiries\":%" PRIu64 ",\"expiry_drops\":%" PRIu64
 			       ",\"expiry_ops\":%" PRIu64 ",\"time_base_ticks\":%" PRIu64
 			       ",\"expiry_wait_max_cycles\":%" PRIu64 ",\"holdoff_error_min_cycles\":%" PRId64
 			       ",\"holdoff_error_max_cycles\":%" PRId64,
-			       COSIM_V2_TICK_LG, s->expiries, s->expiry_drops, s->expiry_ops, s->now_ticks,
-			       s->expiry_wait_max, s->hold_err_min, s->hold_err_max);
+			       o.tick_lg, s->expiries, s->expiry_drops, s->expiry_ops, s->now_ticks, s->expiry_wait_max,
+			       s->hold_err_min, s->hold_err_max);
 		if (prof && prof->samples)
 			printf(",\"share_rtl\":%.3f,\"share_systemc\":%.3f,\"share_scoreboard\":%.3f",
 			       double(prof->rtl) / prof->samples, double(prof->systemc) / prof->samples,
@@ -231,14 +235,18 @@ int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const 
 		printf(" %+d:%" PRIu64, i - CS_CYCLE_TOL, s->terr_hist[i]);
 	printf("; %" PRIu64 " queued behind another message (not timed), %s wait <= %" PRIu64 " grants\n", s->queued,
 	       o.v2 ? "firing-order" : "round-robin", s->max_wait_grants);
+	if (o.v2 && !r.mismatch)
+		printf("  firing order (HW-14): up to %" PRIu64 " MSIs and %" PRIu64
+		       " notifications queued at once; %" PRIu64 " of %u channels got an MSI, %" PRIu64
+		       " a notification\n",
+		       s->max_queued[1], s->max_queued[0], s->chans_msi, o.channels, s->chans_notify);
 	if (o.v2)
 		printf("  moderation (HW-15, tick %d cycles): %" PRIu64 " expiries (%" PRIu64 " fired, %" PRIu64
 		       " dropped) of %" PRIu64 " scanner ops, time base %" PRIu64
 		       " ticks; deadline -> expiry <= %" PRIu64
 		       " cycles (bound %d); expiry - arm - H ticks in [%" PRId64 ", %" PRId64 "] cycles\n",
-		       1 << COSIM_V2_TICK_LG, s->expiries, s->ticks_fired, s->expiry_drops, s->expiry_ops, s->now_ticks,
-		       s->expiry_wait_max, (1 << COSIM_V2_TICK_LG) + CS_V2_EXPIRY_SLACK, s->hold_err_min,
-		       s->hold_err_max);
+		       1 << o.tick_lg, s->expiries, s->ticks_fired, s->expiry_drops, s->expiry_ops, s->now_ticks,
+		       s->expiry_wait_max, (1 << o.tick_lg) + CS_V2_EXPIRY_SLACK, s->hold_err_min, s->hold_err_max);
 	if (prof && prof->samples)
 		printf("  time: RTL %.0f%%, SystemC kernel %.0f%%, scoreboard (model + core) %.0f%%, other %.0f%% "
 		       "(%" PRIu64 " samples)\n",

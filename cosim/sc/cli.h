@@ -17,7 +17,8 @@ struct CosimOpts {
 	uint64_t seed = 1;
 	uint64_t cycles = 200000;
 	unsigned channels = 8;
-	bool v2 = true; // --top v2 (the default): rtl/vbus_doorbell2.v, checked by the HW-12..HW-15 rules
+	bool v2 = true;	      // --top v2 (the default): rtl/vbus_doorbell2.v, checked by the HW-12..HW-15 rules
+	unsigned tick_lg = 0; // v2: the model's TICK_LG (moderation tick 2^tick_lg cycles), set after parsing
 	std::string trace, wave;
 	bool json = false, bench = false, progress = false, quiet = false;
 };
@@ -30,10 +31,19 @@ struct CosimProg {
 	const char *help;
 };
 
+// The channel counts the program has a Verilated model for, per top (--channels must name one; the first
+// 8 is the default).
+struct CosimBuilt {
+	const unsigned *v1;
+	unsigned n1;
+	const unsigned *v2;
+	unsigned n2;
+};
+
 // --help or -h on the line (before any "--"): it wins over everything else on the line (docs/cli.md).
 bool cosim_help_asked(int argc, char **argv);
 // Parse argv into @o. Returns -1 to run, else the exit code (0 after --help, 2 on bad usage).
-int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const unsigned *built, unsigned nbuilt);
+int cosim_parse(int argc, char **argv, CosimOpts &o, const CosimProg &p, const CosimBuilt &b);
 // Print the summary (and the mismatch report). Returns the exit code: 0 agreement, 1 mismatch.
 int cosim_report(const CosimOpts &o, const RunResult &r, const cs_sb *sb, const ProfileShares *prof);
 

@@ -26,11 +26,12 @@
 #include "Vdb2m.h"
 #include "Vdb2m___024root.h"
 #include "Vdbm.h"
-static const unsigned built[] = { 8 };
+#define COSIM_V2_MODELS(X) X(Vdb2m, 8, 3) // the v2 mutant build: 8 channels, TICK_LG 3
+static const unsigned built_v1[] = { 8 };
 extern "C" int vbus_cosim_mut_model, vbus_cosim_mut_core;
-static const char *const rtl_mutants[] = { "nopend", "noack", "starve" };		    // v1 (Vdbm)
-static const char *const rtl2_mutants[] = { "nopend2", "noscan", "early", "tick", "fifo" }; // v2 (Vdb2m)
-static int mutant_top;									    // 1, 2: an RTL mutant's top
+static const char *const rtl_mutants[] = { "nopend", "noack", "starve" };				// v1 (Vdbm)
+static const char *const rtl2_mutants[] = { "nopend2", "noscan", "early", "tick", "fifo", "overtake" }; // v2 (Vdb2m)
+static int mutant_top; // 1, 2: an RTL mutant's top
 static const CosimProg prog = {
 	"vbus-cosim-mutant", "[--mutant NAME] ",
 	"The mutant build: the same cosimulation over copies with planted bugs, each off unless switched on.\n"
@@ -45,6 +46,8 @@ static const CosimProg prog = {
 	"                     early   M3 arms the deadline one tick early (now + H - 1, HW-15)\n"
 	"                     tick    the time base ticks every 2^(TICK_LG-1) cycles (HW-15)\n"
 	"                     fifo    the id FIFO serves the lower channel id first (HW-14 firing order)\n"
+	"                     overtake a pushed id lower than the newest one still in the FIFO's RAM takes\n"
+	"                             its place (HW-14 firing order; nothing else shows it)\n"
 	"                   either top:\n"
 	"                     model   the C model's inject without the I4 guard\n"
 	"                     core    the production core's enable without the E3 re-check\n"
@@ -75,7 +78,7 @@ static int take_mutant(int &argc, char **argv, std::string &plusarg)
 		else {
 			fprintf(stderr,
 				"vbus-cosim-mutant: --mutant '%s': not one of nopend noack starve nopend2 noscan early tick "
-				"fifo model core "
+				"fifo overtake model core "
 				"(try 'vbus-cosim-mutant --help')\n",
 				m);
 			return 2;
@@ -87,11 +90,10 @@ static int take_mutant(int &argc, char **argv, std::string &plusarg)
 	return -1;
 }
 #else
-#include "Vdb2_8.h"
-#include "Vdb2_8___024root.h"
 #include "Vdb64.h"
 #include "Vdb8.h"
-static const unsigned built[] = { 8, 64 };
+#include "cosim_models.h" // the v2 models (one per VBUS_COSIM_V2_CHANNELS count) and COSIM_V2_MODELS
+static const unsigned built_v1[] = { 8, 64 };
 static const CosimProg prog = { "vbus-cosim", nullptr, nullptr };
 #endif
 
@@ -111,7 +113,7 @@ template <class V, class Tap = NoTap> static RunResult run(const CosimOpts &o, c
 {
 	CosimTop<V, Tap> top("top", *o.wl, o.channels, o.seed, o.cycles, sb, o.progress);
 	top.timing = o.bench;
-	top.tick_lg = o.v2 ? COSIM_V2_TICK_LG : 0;
+	top.tick_lg = o.tick_lg;
 	VerilatedFstSc *wave = nullptr;
 	std::string wave_tmp = o.wave + ".tmp-" + std::to_string(getpid());
 
@@ -150,6 +152,17 @@ template <class V, class Tap = NoTap> static RunResult run(const CosimOpts &o, c
 	return top.res;
 }
 
+// The v2 models of this build: channel count, TICK_LG (the model's, which the scoreboard must know: HW-15) and
+// the run over it.
+struct V2Model {
+	unsigned channels, tick_lg;
+	RunResult (*run)(const CosimOpts &, cs_sb *, ProfileShares *);
+};
+#define COSIM_V2_ENTRY(cls, n, lg) { n, lg, run<cls, V2Tap> },
+static const V2Model v2_models[] = { COSIM_V2_MODELS(COSIM_V2_ENTRY) };
+#undef COSIM_V2_ENTRY
+static unsigned built_v2[sizeof(v2_models) / sizeof(v2_models[0])];
+
 // SystemC prints its banner when the simulation context is first made, which static sc_time objects
 // already do before sc_main: switch it off before any C++ static constructor runs (priority 101).
 __attribute__((constructor(101))) static void no_systemc_banner()
@@ -175,17 +188,26 @@ int sc_main(int argc, char **argv)
 	vargv[1] = plusarg.c_str();
 	Verilated::commandArgs(plusarg.empty() ? 1 : 2, vargv);
 #endif
-	rc = cosim_parse(argc, argv, o, prog, built, sizeof(built) / sizeof(built[0]));
+	const V2Model *v2m = nullptr;
 
+	for (size_t i = 0; i < sizeof(v2_models) / sizeof(v2_models[0]); i++)
+		built_v2[i] = v2_models[i].channels;
+	rc = cosim_parse(argc, argv, o, prog,
+			 CosimBuilt{ built_v1, sizeof(built_v1) / sizeof(built_v1[0]), built_v2,
+				     sizeof(built_v2) / sizeof(built_v2[0]) });
 	if (rc >= 0)
 		return rc;
-	if (!o.trace.empty()) { // written beside, renamed over FILE when complete (docs/cli.md)
+	for (const V2Model &m : v2_models)
+		if (o.v2 && m.channels == o.channels)
+			v2m = &m;
+	o.tick_lg = v2m ? v2m->tick_lg : 0; // v1: its holdoff counts cycles
+	if (!o.trace.empty()) {		    // written beside, renamed over FILE when complete (docs/cli.md)
 		if (vbus_out_open(&trace_out, prog.name, o.trace.c_str()))
 			return 1;
 		trace = trace_out.f;
 	}
 	cs_sb *sb = cs_create(o.channels, trace);
-	if (sb && o.v2 && cs_set_v2(sb, COSIM_V2_TICK_LG)) {
+	if (sb && o.v2 && cs_set_v2(sb, o.tick_lg)) {
 		cs_destroy(sb);
 		sb = nullptr;
 	}
@@ -206,12 +228,12 @@ int sc_main(int argc, char **argv)
 		return 2;
 	}
 	if (o.v2)
-		r = run<Vdb2m, V2Tap>(o, sb, &prof);
+		r = v2m->run(o, sb, &prof);
 	else
 		r = run<Vdbm>(o, sb, &prof);
 #else
 	if (o.v2)
-		r = run<Vdb2_8, V2Tap>(o, sb, &prof);
+		r = v2m->run(o, sb, &prof); // cosim_parse took only a built count
 	else
 		r = o.channels == 64 ? run<Vdb64>(o, sb, &prof) : run<Vdb8>(o, sb, &prof);
 #endif

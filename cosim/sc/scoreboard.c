@@ -15,6 +15,8 @@
 static const struct cs_pred_ops *const pred[NPRED] = { &cs_pred_model, &cs_pred_core };
 
 #define RFIFO 8 /* AXI4-Lite reads outstanding at most (the bridge keeps one) */
+/* counter increments in one edge at most: CNT_IRQ, CNT_DEV_NOTIFY, CNT_DOORBELL + CNT_SUPP_S, CNT_SUPP_N (5) */
+#define INC_MAX 8
 
 /* One message stream (MSI toward N, notify toward S) as predicted for one channel. */
 struct cs_msg {
@@ -59,7 +61,13 @@ struct cs_sb {
 	unsigned n;
 	FILE *trace;
 	struct cs_chan *ch;
-	uint32_t *cnt, *snap, *shown; /* [n][CS_NCNT]: now, as of the previous edge, as shown now */
+	uint32_t *cnt; /* [n][CS_NCNT]: the counters now */
+	/* the counter increments of this edge and of the previous one (indices into cnt): a read shows cnt minus
+	 * the previous edge's (HW-10: from the second cycle on), without a copy of every counter per edge */
+	uint32_t inc[2][INC_MAX];
+	unsigned ninc[2], inc_cur;
+	uint32_t addr_mask; /* the RTL's AXI address bits (13 up to 64 channels, more above: AXI_AW) */
+	int mod_wr_chan;    /* the channel of this edge's MOD_* write, or -1 */
 	uint32_t rexp[RFIFO], raddr[RFIFO];
 	unsigned rhead, rcount;
 	uint64_t step, cycle;
@@ -72,8 +80,11 @@ struct cs_sb {
 	unsigned tick_lg; /* MOD_TICK_LG: v2's TICK_LG (v1: 0, the holdoff counts cycles) */
 	uint32_t now;	  /* v2: the RTL's time base at this edge (HW-15), checked by check_now() */
 	int now_seen, now_stepped;
-	uint64_t now_since;	  /* the edge `now` took its value */
-	unsigned *due, ndue;	  /* v2: channel * 2 + is_msi of the fires of the previous edge */
+	uint64_t now_since;  /* the edge `now` took its value */
+	unsigned *due, ndue; /* v2: channel * 2 + is_msi of the fires of the previous edge */
+	/* v2: the channels whose holdoff runs (mt != 0), in no order, so that the expiry check of every edge visits
+	 * only those; armed_at[c] = index in armed + 1, 0 when not armed */
+	unsigned *armed, *armed_at, narmed;
 	struct cs_order order[2]; /* v2: [is_msi] */
 };
 
@@ -135,6 +146,27 @@ static int agree(struct cs_sb *sb, unsigned c, const char *op, const int *r)
 	return 0;
 }
 
+/* Counter @k of channel @c counts an event of this edge. */
+static void count(struct cs_sb *sb, unsigned c, int k)
+{
+	unsigned i = c * CS_NCNT + (unsigned)k, *n = &sb->ninc[sb->inc_cur];
+
+	sb->cnt[i]++;
+	if (*n < INC_MAX)
+		sb->inc[sb->inc_cur][(*n)++] = i;
+}
+
+/* The value counter @k of channel @c shows to a read accepted at this edge: every event up to two edges ago. */
+static uint32_t shown(const struct cs_sb *sb, unsigned c, int k)
+{
+	unsigned i = c * CS_NCNT + (unsigned)k, prev = !sb->inc_cur;
+	uint32_t v = sb->cnt[i];
+
+	for (unsigned j = 0; j < sb->ninc[prev]; j++)
+		v -= sb->inc[prev][j] == i;
+	return v;
+}
+
 enum op { OP_ENABLE, OP_DISABLE, OP_INJECT, OP_TICK, OP_EXPIRE };
 
 #define TIME_MASK ((1u << CS_V2_TIME_BITS) - 1)
@@ -151,6 +183,23 @@ static uint32_t mt_of(const struct cs_sb *sb, unsigned c)
 
 	pred[0]->mod_get(sb->ch[c].p[0], &mc, &mt);
 	return mt;
+}
+
+/* v2: keep the armed list in step with the predictors' holdoff of channel @c (after every change of mt). */
+static void track_armed(struct cs_sb *sb, unsigned c)
+{
+	int on = mt_of(sb, c) != 0;
+
+	if (on && !sb->armed_at[c]) {
+		sb->armed[sb->narmed++] = c;
+		sb->armed_at[c] = sb->narmed;
+	} else if (!on && sb->armed_at[c]) {
+		unsigned i = sb->armed_at[c] - 1, last = sb->armed[--sb->narmed];
+
+		sb->armed[i] = last;
+		sb->armed_at[last] = i + 1;
+		sb->armed_at[c] = 0;
+	}
 }
 
 /* Run one operation on every predictor of channel @c and check they agree; the model's result. */
@@ -189,6 +238,8 @@ static int both(struct cs_sb *sb, unsigned c, const char *name, enum op op, int 
 		ch->arm_cycle = sb->cycle;
 		ch->passed_at = NOT_PASSED;
 	}
+	if (sb->v2)
+		track_armed(sb, c);
 	return r[0];
 }
 
@@ -303,6 +354,8 @@ static void apply_due(struct cs_sb *sb)
 			continue; /* merged into the message still queued */
 		request_now(m, m->due_cause);
 		o->id[(o->head + o->count++) % sb->n] = c;
+		if (o->count > sb->st.max_queued[is_msi])
+			sb->st.max_queued[is_msi] = o->count;
 	}
 	sb->ndue = 0;
 }
@@ -409,13 +462,15 @@ static void accept(struct cs_sb *sb, int is_msi, uint8_t valid, uint8_t ready, u
 
 		if (is_msi) {
 			ch->msi.req = 0;
-			sb->cnt[vc * CS_NCNT + CS_CNT_IRQ]++;
+			count(sb, vc, CS_CNT_IRQ);
+			sb->st.chans_msi += sb->cnt[vc * CS_NCNT + CS_CNT_IRQ] == 1;
 			sb->st.irqs++;
 			trace_rec(sb, 'N', "deliver", vc, "ok", -1);
 		} else {
 			ch->notify.req = 0;
 			set_bit(sb, vc, VBUS_SOUTH, CS_DIRTY, 0); /* HW-6: the device's drain starts */
-			sb->cnt[vc * CS_NCNT + CS_CNT_DEV_NOTIFY]++;
+			count(sb, vc, CS_CNT_DEV_NOTIFY);
+			sb->st.chans_notify += sb->cnt[vc * CS_NCNT + CS_CNT_DEV_NOTIFY] == 1;
 			sb->st.notifies++;
 			trace_rec(sb, 'S', "deliver", vc, "ok", -1);
 		}
@@ -483,7 +538,7 @@ static uint32_t status(struct cs_sb *sb, unsigned c)
 /* Decode a byte address: channel index (or -1 for the global block, -2 unmapped) and register. */
 static int decode(const struct cs_sb *sb, uint32_t addr, uint32_t *reg)
 {
-	addr &= 0x1ffc; /* 13-bit address, bits 1:0 ignored */
+	addr &= sb->addr_mask; /* AXI_AW bits, bits 1:0 ignored */
 	if (addr < VBUS_ACCEL_CHAN_BASE) {
 		*reg = addr;
 		return -1;
@@ -529,15 +584,15 @@ static uint32_t predict_read(struct cs_sb *sb, uint32_t addr)
 	case VBUS_ACCEL_CH_STATUS:
 		return status(sb, c);
 	case VBUS_ACCEL_CH_CNT_DOORBELL:
-		return sb->shown[c * CS_NCNT + CS_CNT_DOORBELL];
+		return shown(sb, c, CS_CNT_DOORBELL);
 	case VBUS_ACCEL_CH_CNT_IRQ:
-		return sb->shown[c * CS_NCNT + CS_CNT_IRQ];
+		return shown(sb, c, CS_CNT_IRQ);
 	case VBUS_ACCEL_CH_CNT_SUPP_N:
-		return sb->shown[c * CS_NCNT + CS_CNT_SUPP_N];
+		return shown(sb, c, CS_CNT_SUPP_N);
 	case VBUS_ACCEL_CH_CNT_SUPP_S:
-		return sb->shown[c * CS_NCNT + CS_CNT_SUPP_S];
+		return shown(sb, c, CS_CNT_SUPP_S);
 	case VBUS_ACCEL_CH_CNT_DEV_NOTIFY:
-		return sb->shown[c * CS_NCNT + CS_CNT_DEV_NOTIFY];
+		return shown(sb, c, CS_CNT_DEV_NOTIFY);
 	default:
 		return 0; /* DOORBELL, N_ACK (write-only), unmapped */
 	}
@@ -547,7 +602,7 @@ static const char *read_name(uint32_t addr)
 {
 	static char buf[32];
 
-	snprintf(buf, sizeof(buf), "read 0x%03x", addr & 0x1ffc);
+	snprintf(buf, sizeof(buf), "read 0x%03x", addr & ~3u);
 	return buf;
 }
 
@@ -557,6 +612,8 @@ static void fire_unmoderated(struct cs_sb *sb, unsigned c)
 	set_bit(sb, c, VBUS_NORTH, CS_PEND, 1);
 	for (int i = 0; i < NPRED; i++)
 		pred[i]->mod_clear(sb->ch[c].p[i]);
+	if (sb->v2)
+		track_armed(sb, c);
 	fire_msi(sb, c);
 }
 
@@ -576,12 +633,12 @@ static void cpu_write(struct cs_sb *sb, uint32_t addr, uint32_t data, uint32_t s
 	switch (reg) {
 	case VBUS_ACCEL_CH_DOORBELL: /* HW-1 */
 		r = both(sb, c, "doorbell", OP_INJECT, VBUS_NORTH);
-		sb->cnt[c * CS_NCNT + CS_CNT_DOORBELL]++;
+		count(sb, c, CS_CNT_DOORBELL);
 		sb->st.doorbells++;
 		if (r == CS_NOTIFY)
 			request(sb, c, 0);
 		else
-			sb->cnt[c * CS_NCNT + CS_CNT_SUPP_S]++, sb->st.suppressed_s++;
+			count(sb, c, CS_CNT_SUPP_S), sb->st.suppressed_s++;
 		trace_rec(sb, 'N', "inject", c, res_name(r), -1);
 		break;
 	case VBUS_ACCEL_CH_N_ENABLE: /* HW-5 */
@@ -615,6 +672,7 @@ static void cpu_write(struct cs_sb *sb, uint32_t addr, uint32_t data, uint32_t s
 			ch->new_count = ch->count;
 		}
 		ch->mod_wr = 1;
+		sb->mod_wr_chan = c;
 		if (reg == VBUS_ACCEL_CH_MOD_HOLDOFF) {
 			if (strb & 1)
 				ch->new_holdoff = (ch->new_holdoff & 0xff00) | (data & 0xff);
@@ -672,7 +730,7 @@ static void dev_inject(struct cs_sb *sb, unsigned c)
 	if (r == CS_NOTIFY) {
 		fire_msi(sb, c);
 	} else {
-		sb->cnt[c * CS_NCNT + CS_CNT_SUPP_N]++;
+		count(sb, c, CS_CNT_SUPP_N);
 		sb->st.suppressed_n++;
 		if (r == CS_DEFER)
 			sb->st.deferred++;
@@ -737,6 +795,12 @@ static void expire_v2(struct cs_sb *sb, unsigned c)
 		sb->st.hold_err_min = err;
 	if (sb->st.expiries == 1 || err > sb->st.hold_err_max)
 		sb->st.hold_err_max = err;
+	/* HW-15: more than H - 1 and at most H + 1 ticks after the arming (deferring) event */
+	if (err <= -((int64_t)1 << sb->tick_lg) || err > ((int64_t)1 << sb->tick_lg))
+		mismatch(sb, c, "holdoff",
+			 "expiry - arm - H * %u in (-%u, %u] cycles (HW-15: after more than H - 1 and at most H + 1 "
+			 "ticks; holdoff %u ticks armed at cycle %" PRIu64 "), actual %" PRId64,
+			 1u << sb->tick_lg, 1u << sb->tick_lg, 1u << sb->tick_lg, ch->arm_h, ch->arm_cycle, err);
 	if (r == CS_FIRE) {
 		fire_msi(sb, c);
 		sb->st.ticks_fired++;
@@ -751,10 +815,11 @@ static int check_expiries(struct cs_sb *sb)
 {
 	const uint64_t bound = (1ull << sb->tick_lg) + CS_V2_EXPIRY_SLACK;
 
-	for (unsigned c = 0; c < sb->n; c++) {
+	for (unsigned i = 0; i < sb->narmed; i++) { /* the armed channels (mt != 0) */
+		unsigned c = sb->armed[i];
 		struct cs_chan *ch = &sb->ch[c];
 
-		if (!mt_of(sb, c) || !passed(ch->deadline, sb->now)) {
+		if (!passed(ch->deadline, sb->now)) {
 			ch->passed_at = NOT_PASSED;
 			continue;
 		}
@@ -774,18 +839,14 @@ static int check_expiries(struct cs_sb *sb)
 
 int cs_step(struct cs_sb *sb, const struct cs_edge *e)
 {
-	size_t cbytes = (size_t)sb->n * CS_NCNT * sizeof(uint32_t);
-	uint32_t *t;
-
 	if (sb->mismatch)
 		return 1;
 	sb->cycle = e->cycle;
 	sb->st.edges++;
-	/* counters: a read at this edge shows events up to two edges ago (HW-10) */
-	t = sb->shown;
-	sb->shown = sb->snap;
-	sb->snap = t;
-	memcpy(sb->snap, sb->cnt, cbytes);
+	/* counters: a read at this edge shows events up to two edges ago (HW-10): the last edge's increments are
+	 * the ones it does not show yet */
+	sb->inc_cur = !sb->inc_cur;
+	sb->ninc[sb->inc_cur] = 0;
 
 	/* (3) reads return the value before the edge: predicted first */
 	if (e->ar) {
@@ -850,12 +911,12 @@ int cs_step(struct cs_sb *sb, const struct cs_edge *e)
 		dev_ctrl(sb, e->ctrl_chan, e->ctrl_op);
 	if (e->inj)
 		dev_inject(sb, e->inj_chan);
-	/* MOD_* writes take effect from the next edge */
-	for (unsigned c = 0; c < sb->n; c++) {
+	/* a MOD_* write takes effect from the next edge (one CPU write per edge) */
+	if (sb->mod_wr_chan >= 0) {
+		unsigned c = (unsigned)sb->mod_wr_chan;
 		struct cs_chan *ch = &sb->ch[c];
 
-		if (!ch->mod_wr)
-			continue;
+		sb->mod_wr_chan = -1;
 		ch->mod_wr = 0;
 		ch->holdoff = ch->new_holdoff;
 		ch->count = ch->new_count;
@@ -876,8 +937,8 @@ int cs_step(struct cs_sb *sb, const struct cs_edge *e)
 			uint32_t reg;
 			int c = decode(sb, sb->raddr[sb->rhead], &reg);
 
-			return mismatch(sb, c, read_name(sb->raddr[sb->rhead]), "expected 0x%08x, actual 0x%08x", exp,
-					e->rdata);
+			return mismatch(sb, c, read_name(sb->raddr[sb->rhead] & sb->addr_mask),
+					"expected 0x%08x, actual 0x%08x", exp, e->rdata);
 		}
 		sb->rhead = (sb->rhead + 1) % RFIFO;
 		sb->rcount--;
@@ -902,6 +963,7 @@ int cs_finish(struct cs_sb *sb, uint64_t cycle)
 	}
 	if (sb->rcount)
 		return mismatch(sb, -1, "axi", "every read answered, actual %u outstanding", sb->rcount);
+
 	for (unsigned c = 0; c < sb->n; c++)
 		if (mt_of(sb, c))
 			return mismatch(
@@ -946,6 +1008,15 @@ int cs_mismatched(const struct cs_sb *sb)
 	return sb->mismatch;
 }
 
+unsigned cs_axi_aw(unsigned nchan)
+{
+	unsigned aw = 13;
+
+	while (nchan > 64 && (1u << aw) < 256 + 64 * nchan)
+		aw++;
+	return aw;
+}
+
 struct cs_sb *cs_create(unsigned nchan, FILE *trace)
 {
 	struct cs_sb *sb = calloc(1, sizeof(*sb));
@@ -956,10 +1027,10 @@ struct cs_sb *cs_create(unsigned nchan, FILE *trace)
 	sb->trace = trace;
 	sb->ch = calloc(nchan, sizeof(*sb->ch));
 	sb->cnt = calloc((size_t)nchan * CS_NCNT, sizeof(uint32_t));
-	sb->snap = calloc((size_t)nchan * CS_NCNT, sizeof(uint32_t));
-	sb->shown = calloc((size_t)nchan * CS_NCNT, sizeof(uint32_t));
-	if (!sb->ch || !sb->cnt || !sb->snap || !sb->shown)
+	if (!sb->ch || !sb->cnt)
 		goto fail;
+	sb->mod_wr_chan = -1;
+	sb->addr_mask = ((1u << cs_axi_aw(nchan)) - 1) & ~3u;
 	for (unsigned c = 0; c < nchan; c++)
 		for (int i = 0; i < NPRED; i++)
 			if (!(sb->ch[c].p[i] = pred[i]->create()))
@@ -983,8 +1054,8 @@ void cs_destroy(struct cs_sb *sb)
 				pred[i]->destroy(sb->ch[c].p[i]);
 	free(sb->ch);
 	free(sb->cnt);
-	free(sb->snap);
-	free(sb->shown);
+	free(sb->armed);
+	free(sb->armed_at);
 	free(sb->due);
 	free(sb->order[0].id);
 	free(sb->order[1].id);
@@ -996,7 +1067,9 @@ int cs_set_v2(struct cs_sb *sb, unsigned tick_lg)
 	sb->due = calloc(2 * (size_t)sb->n, sizeof(*sb->due));
 	sb->order[0].id = calloc(sb->n, sizeof(unsigned));
 	sb->order[1].id = calloc(sb->n, sizeof(unsigned));
-	if (!sb->due || !sb->order[0].id || !sb->order[1].id)
+	sb->armed = calloc(sb->n, sizeof(unsigned));
+	sb->armed_at = calloc(sb->n, sizeof(unsigned));
+	if (!sb->due || !sb->order[0].id || !sb->order[1].id || !sb->armed || !sb->armed_at)
 		return -1;
 	sb->v2 = 1;
 	sb->tick_lg = tick_lg;

@@ -41,14 +41,16 @@ extern "C" {
 struct cs_edge {
 	uint64_t cycle;
 	uint8_t msi_valid, msi_ready, notify_valid, notify_ready;
-	uint8_t msi_chan, notify_chan;
+	uint16_t msi_chan, notify_chan; /* channel ids: N_CHANNELS up to 1024 */
 	uint8_t ar, r, w, ctrl, inj;
-	uint8_t ctrl_chan, ctrl_op, inj_chan;
+	uint8_t ctrl_op;
+	uint16_t ctrl_chan, inj_chan;
 	uint32_t araddr, rdata, awaddr, wdata, wstrb;
 	/* v2 only (HW-15), from the RTL (the scoreboard cannot see them at the ports): the north op taken at this
 	 * edge is the scanner's expiry request for channel x_chan; now = the time base (ticks) as that op's modify
 	 * stage sees it, the moment M3 arms a deadline and an expiry compares against it. */
-	uint8_t x_valid, x_chan;
+	uint8_t x_valid;
+	uint16_t x_chan;
 	uint32_t now;
 };
 
@@ -61,7 +63,10 @@ struct cs_stats {
 	uint64_t terr_hist[2 * CS_CYCLE_TOL + 1]; /* timing error (RTL - model) of timed messages */
 	int64_t terr_min, terr_max;
 	uint64_t max_wait_grants; /* most other-channel grants a requesting channel waited */
-	int64_t lat_max;	  /* v2: longest cause -> valid of a message with nothing ahead */
+	/* v2 (HW-14): the most messages requested and not yet accepted on a stream at once ([is_msi]: the depth of
+	 * the firing order checked); the channels that got at least one MSI / notification */
+	uint64_t max_queued[2], chans_msi, chans_notify;
+	int64_t lat_max; /* v2: longest cause -> valid of a message with nothing ahead */
 	/* v2 moderation (HW-15) */
 	uint64_t expiries, expiry_drops, expiry_ops; /* expiries applied (fire: ticks_fired), T4 drops, scanner ops */
 	uint64_t expiry_wait_max;		     /* most cycles from a deadline passing to its expiry */
@@ -70,6 +75,10 @@ struct cs_stats {
 };
 
 struct cs_sb;
+
+/* The accelerators' AXI address width AXI_AW for @nchan channels: 13 bits up to 64 channels, else
+ * ceil(log2(256 + 64 * nchan)) (the register window; rtl/vbus_doorbell2.v's default). */
+unsigned cs_axi_aw(unsigned nchan);
 
 /* @nchan channels; @trace: write every §7 record there (or NULL). NULL on failure. */
 struct cs_sb *cs_create(unsigned nchan, FILE *trace);

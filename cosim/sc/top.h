@@ -35,7 +35,8 @@ static inline double mono_s()
 
 // What the scoreboard needs from inside the DUT (v2, HW-15): the scanner's expiry request and the time base.
 struct CosimTaps {
-	uint8_t x_valid = 0, x_chan = 0;
+	uint8_t x_valid = 0;
+	uint16_t x_chan = 0;
 	uint32_t now = 0;
 };
 // v1 needs nothing from inside (its moderation ticks every cycle, which the scoreboard counts itself).
@@ -56,15 +57,17 @@ template <class V, class Tap = NoTap> class CosimTop : public sc_core::sc_module
 	RunResult res;
 	bool progress, timing = false;
 	uint64_t limit;
+	unsigned nchan;
 	unsigned tick_lg = 0; // v2: moderation time unit 2^tick_lg cycles
 
 	SC_HAS_PROCESS(CosimTop);
 	CosimTop(sc_core::sc_module_name name, const Workload &wl, unsigned nchan, uint64_t seed, uint64_t cycles,
 		 cs_sb *scoreboard, bool show_progress)
 	    : sc_module(name), north("north", wl, nchan, seed, cycles), south("south", wl, nchan, seed, north),
-	      sb(scoreboard), progress(show_progress), limit(cycles)
+	      sb(scoreboard), progress(show_progress), limit(cycles), nchan(nchan)
 	{
 		bind(dut);
+		bridge.window = 1u << cs_axi_aw(nchan);
 		north.init_bus = [this] { bridge.init(); };
 		north.socket.bind(bridge.socket);
 		north.clk(clk);
@@ -127,10 +130,10 @@ template <class V, class Tap = NoTap> class CosimTop : public sc_core::sc_module
 		e.cycle = now_cycle();
 		e.msi_valid = msi_valid.read();
 		e.msi_ready = msi_ready.read();
-		e.msi_chan = uint8_t(msi_vector.read());
+		e.msi_chan = uint16_t(msi_vector.read());
 		e.notify_valid = nt_valid.read();
 		e.notify_ready = nt_ready.read();
-		e.notify_chan = uint8_t(nt_chan.read());
+		e.notify_chan = uint16_t(nt_chan.read());
 		e.ar = axil.arvalid.read() && axil.arready.read();
 		e.araddr = axil.araddr.read();
 		e.r = axil.rvalid.read() && axil.rready.read();
@@ -140,10 +143,10 @@ template <class V, class Tap = NoTap> class CosimTop : public sc_core::sc_module
 		e.wdata = axil.wdata.read();
 		e.wstrb = axil.wstrb.read();
 		e.ctrl = ctrl_valid.read() && ctrl_ready.read();
-		e.ctrl_chan = uint8_t(ctrl_chan.read());
+		e.ctrl_chan = uint16_t(ctrl_chan.read());
 		e.ctrl_op = uint8_t(ctrl_op.read());
 		e.inj = inj_valid.read() && inj_ready.read();
-		e.inj_chan = uint8_t(inj_chan.read());
+		e.inj_chan = uint16_t(inj_chan.read());
 		e.x_valid = taps.x_valid; // v2: the north op taken at this edge is the scanner's expiry
 		e.x_chan = taps.x_chan;
 		e.now = 0;
@@ -188,11 +191,14 @@ template <class V, class Tap = NoTap> class CosimTop : public sc_core::sc_module
 			sc_core::wait(clk.posedge_event());
 		rst.write(false);
 		sc_core::wait(north.done_ev);
-		// drain: stimulus stops, both streams always ready, every predicted message must arrive and every
-		// holdoff expire (the agents program at most 200 time units: cycles in v1, ticks in v2)
+		// drain: stimulus stops, both streams always ready, every predicted message must arrive, the north
+		// agent handle every interrupt (up to one per channel queued) and every holdoff expire (the agents
+		// program at most 200 time units: cycles in v1, ticks in v2)
 		south.draining = true;
-		const int hold_max = 210 << tick_lg;
-		for (int i = 0; i < 64 * 8 + 200 + 4 * hold_max && !(south.idle() && cs_idle(sb) && i > 64 * 4); i++)
+		const int hold_max = 210 << tick_lg, chans = nchan > 64 ? int(nchan) : 64;
+		for (int i = 0; i < chans * 16 + 200 + 4 * hold_max &&
+				!(south.idle() && north.idle() && cs_idle(sb) && i > 64 * 4);
+		     i++)
 			sc_core::wait(clk.posedge_event());
 		for (int i = 0; i < 64 * 4; i++)
 			sc_core::wait(clk.posedge_event());
@@ -200,6 +206,11 @@ template <class V, class Tap = NoTap> class CosimTop : public sc_core::sc_module
 		res.cycles = now_cycle();
 		if (progress)
 			vbus_progress_done(&prog);
+		if (north.transport_errors()) { // a register the agent meant to reach was never reached
+			stop("transport: " + std::to_string(north.transport_errors()) +
+			     " register accesses refused by the bridge (outside the accelerator's address window)");
+			return;
+		}
 		if (cs_finish(sb, res.cycles)) {
 			stop("scoreboard");
 			return;

@@ -57,6 +57,11 @@ static const Workload workloads[] = {
 	  "wait on each stream at once, the fairness bounds (v2 firing order HW-14, v1 round-robin HW-11) are "
 	  "exercised",
 	  0, 10, 10, false, false, 0, 2, 5, false, false },
+	{ "fanout",
+	  "the firing-order FIFOs full: both streams ready 3% of cycles while doorbells and device injects reach "
+	  "every channel, so (nearly) all N channels queue on each stream at once and a channel waits up to the "
+	  "N - 1 grants of HW-14 (v2; v1: its round-robin bound)",
+	  0, 3, 3, false, false, 0, 2, 5, false, false },
 	{ "random",
 	  "many channels, everything mixed: enable/disable on both sides, reads of every register, "
 	  "moderation rewritten on the fly, heavy backpressure",

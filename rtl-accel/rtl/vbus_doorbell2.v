@@ -285,7 +285,8 @@ module vbus_doorbell2 #(
             reg             x_due;      // x_cand's deadline has passed (as of the mirror read)
             reg [CW-1:0]    x_cand;
             wire [TW-1:0]   now_next;   // `now` of the next cycle (the cycle x_due is used in)
-            (* ram_style = "block" *) reg [TW:0] mirror [0:N-1];
+            // at least 2 words: a 1-word memory does not map to iCE40 block RAM (as in vbus_rmw_ram)
+            (* ram_style = "block" *) reg [TW:0] mirror [0:((N > 1) ? N : 2) - 1];
             localparam [TICK_LG:0] TMAX = (1 << TICK_LG) - 1;
             wire            tick_end = tick_cnt == TMAX;
             assign          now_next = tick_end ? now + 1'b1 : now;   // the D input of `now`

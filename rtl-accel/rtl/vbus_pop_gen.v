@@ -21,7 +21,10 @@ module vbus_pop_gen #(
     input  wire [CW-1:0] m_addr,      // the same op's address in modify (t + 1)
     output wire          m_gen        // the bit of m_addr as of now (this cycle's pop included)
 );
-    (* ram_style = "block", no_rw_check *) reg mem [0:N-1];   // a same-cycle read is forwarded (hit)
+    // a same-cycle read is forwarded (hit); at least 2 words (a 1-word memory does not map to iCE40 block
+    // RAM, as in vbus_rmw_ram)
+    localparam integer DEPTH = (N > 1) ? N : 2;
+    (* ram_style = "block", no_rw_check *) reg mem [0:DEPTH-1];
     wire          we = sweep || pop;
     wire [CW-1:0] wa = sweep ? sweep_addr : pop_chan;
     wire          wd = !sweep && pop_gen;

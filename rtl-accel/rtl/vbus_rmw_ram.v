@@ -78,8 +78,11 @@ module vbus_rmw_ram #(
 
     // the RAM: one write port, one or two read ports. A read of the word written in the same cycle is
     // never used on the op port (fwd_hit forwards it) nor on the second port (rd2_hit forwards it), so
-    // the RAM carries no_rw_check: yosys need not build read-first logic around the block RAM.
-    (* ram_style = "block", no_rw_check *) reg [W-1:0] mem [0:N-1];
+    // the RAM carries no_rw_check: yosys need not build read-first logic around the block RAM. At least
+    // 2 words deep: yosys cannot map a 1-word memory to iCE40 block RAM (N = 1 failed synth_ice40); the
+    // second word is never written (the sweep and every op address word 0 when N = 1).
+    localparam integer DEPTH = (N > 1) ? N : 2;
+    (* ram_style = "block", no_rw_check *) reg [W-1:0] mem [0:DEPTH-1];
     always @(posedge clk) begin
         if (we)
             mem[wa] <= wd;

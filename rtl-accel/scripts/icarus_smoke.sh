@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # rtl_icarus_smoke: the RTL compiles with `iverilog -g2005` and passes tb/tb_icarus.v for 8 and 64
-# channels (v1) and 8, 64 and 1024 channels (v2, vbus_doorbell2), or --channels; an out-of-range
+# channels (v1) and 1, 8, 64 and 1024 channels (v2, vbus_doorbell2), or --channels; an out-of-range
 # N_CHANNELS is rejected by the parameter check.
 # --help for the options.
 set -u
@@ -11,7 +11,7 @@ usage: icarus_smoke.sh [--top v1|v2|both] [--channels LIST] [--trace DIR]
 The RTL under Icarus Verilog (iverilog -g2005): tb/tb_icarus.v for each channel count, and the
 parameter check rejecting N_CHANNELS=65 (v1) and 1025 (v2).
   --top NAME        v1 (vbus_doorbell), v2 (vbus_doorbell2) or both (default)
-  --channels LIST   comma-separated channel counts (default: v1 8,64; v2 8,64,1024)
+  --channels LIST   comma-separated channel counts (default: v1 8,64; v2 1,8,64,1024)
   --trace DIR       keep a VCD per run: DIR/tb_icarus_<top>_N<n>.vcd (DIR must exist)
   -h, --help        this text
 Exit status: 0 pass, 1 fail, 2 usage error, 77 iverilog missing.
@@ -53,7 +53,7 @@ for top in $tops; do
 if [ $top = v1 ]; then
 	srcs=("${RTL_SOURCES[@]}") defs=() chs=${channels:-8,64} bad=65
 else
-	srcs=("${RTL_SOURCES_V2[@]}") defs=(-DV2) chs=${channels:-8,64,1024} bad=1025
+	srcs=("${RTL_SOURCES_V2[@]}") defs=(-DV2) chs=${channels:-1,8,64,1024} bad=1025
 fi
 for n in ${chs//,/ }; do
 	if [ $top = v1 ] && [ "$n" -gt 64 ]; then

@@ -8,12 +8,12 @@ usage() {
 	cat <<EOF
 usage: synth_report.sh [--top v1|v2] [--channels LIST] [--config full|lean|all] [--seed LIST]
                        [--update-readme] [--out FILE]
-       synth_report.sh --sanity
+       synth_report.sh --sanity [--channels LIST]
 Size and speed of the vbus doorbell accelerator: yosys synth_ice40 -abc9 and synth_xilinx cell
 counts (logic, flip-flops, block RAM), nextpnr-ice40 --hx8k Fmax, one Markdown table row per
 configuration, with the wall time it took.
   --top NAME        v2 (vbus_doorbell2, default) or v1 (vbus_doorbell)
-  --channels LIST   comma-separated channel counts (default v2 8,64,256,1024; v1 8,32,64)
+  --channels LIST   comma-separated channel counts (default v2 1,8,64,256,1024; v1 8,32,64)
   --config NAME     full (32-bit counters + moderation), lean (CNT_WIDTH=0 MODERATION=0) or all
                     (default all)
   --seed LIST       comma-separated nextpnr seeds (default 1); with more than one, the Fmax column
@@ -22,8 +22,8 @@ configuration, with the wall time it took.
   --update-readme   also put the table into rtl-accel/README.md between the synth-table markers (v1)
                     or the synth2-table markers (v2) (only with the default channel list and config,
                     so the README stays complete)
-  --sanity          the ctest check: one 8-channel synth_ice40 of v2 maps to iCE40 cells and
-                    block RAM, no latches
+  --sanity          the ctest check: a synth_ice40 of v2 (full) at 8 channels, or at each of
+                    --channels, maps to iCE40 cells and block RAM, no latches
   -h, --help        this text
 Each configuration takes minutes (v1 full 64 channels ~10 on 2 cores); progress goes to stderr.
 Run it niced: nice -n 10 rtl-accel/scripts/synth_report.sh --channels 8 --config lean
@@ -34,7 +34,7 @@ die_usage() {
 	echo "synth_report.sh: $* (try 'synth_report.sh --help')" >&2
 	exit 2
 }
-channels="" configs="full lean" update_readme=0 out="" sanity=0 default_set=1 top=v2 seeds=1
+channels="" configs="full lean" update_readme=0 out="" sanity=0 default_set=1 top=v2 seeds=1 chan_given=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
 			for n in ${2//,/ }; do
 				[ "$n" -ge 1 ] && [ "$n" -le 1024 ] || die_usage "--channels: $n is not in 1..1024"
 			done
-			channels=$2 default_set=0 ;;
+			channels=$2 default_set=0 chan_given=1 ;;
 		--seed)
 			[[ $2 =~ ^[0-9]+(,[0-9]+)*$ ]] || die_usage "--seed: '$2' is not a comma-separated list of seeds"
 			seeds=$2 ;;
@@ -76,7 +76,7 @@ if [ $top = v1 ]; then
 	done
 	channels=${channels:-8,32,64}
 else
-	channels=${channels:-8,64,256,1024}
+	channels=${channels:-1,8,64,256,1024}
 fi
 if [ $update_readme -eq 1 ] && [ $default_set -eq 0 ]; then
 	die_usage "--update-readme: only with the default --channels and --config (the README shows the whole table)"
@@ -131,14 +131,18 @@ ice40_fmax() {
 }
 
 if [ $sanity -eq 1 ]; then
-	set -- $(ice40_stat 8 32 1 "") || exit 1
-	echo "synth_ice40 $TOP N_CHANNELS=8: $1 SB_LUT4, $2 DFF, $3 SB_CARRY, $4 latches, $5 SB_RAM40_4K"
-	if [ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$4" -eq 0 ] && [ "$5" -gt 0 ]; then
-		echo "PASS: 8-channel synthesis maps to iCE40 cells and block RAM, no latches"
-		exit 0
-	fi
-	echo "FAIL: unexpected synthesis result"
-	exit 1
+	[ $chan_given -eq 1 ] || channels=8
+	for n in ${channels//,/ }; do
+		stat=$(ice40_stat $n 32 1 "") || exit 1
+		set -- $stat
+		echo "synth_ice40 $TOP N_CHANNELS=$n: $1 SB_LUT4, $2 DFF, $3 SB_CARRY, $4 latches, $5 SB_RAM40_4K"
+		if ! [ "$1" -gt 0 ] || ! [ "$2" -gt 0 ] || ! [ "$4" -eq 0 ] || ! [ "$5" -gt 0 ]; then
+			echo "FAIL: unexpected synthesis result at $n channels"
+			exit 1
+		fi
+		echo "PASS: $n-channel synthesis maps to iCE40 cells and block RAM, no latches"
+	done
+	exit 0
 fi
 
 need nextpnr-ice40

@@ -168,7 +168,7 @@ module tb_icarus;
         axi_read(VBUS_ACCEL_CLK_KHZ, rd);
         check(rd == 0, "CLK_KHZ register (parameter not set)");
 
-        for (k = 0; k < 2; k = k + 1) begin
+        for (k = 0; k < ((N_CHANNELS > 1) ? 2 : 1); k = k + 1) begin   // the first and the last channel
             ch = (k == 0) ? 0 : N_CHANNELS - 1;
             // HW-2: inject -> MSI within LAT cycles of the inject handshake
             axi_write(chan_addr(ch, VBUS_ACCEL_CH_N_ENABLE), 1);

@@ -794,10 +794,41 @@ static int link_block(struct vbus_link *l, int (*drain)(struct vbus_link *l))
 	}
 }
 
+/*
+ * A poller's spin on the peer's index alone, at most 64 polls (a hint: the drain fetches and checks the index
+ * again); < 64 when it moved. South also prefetches the buffer its next slot named last time around the ring
+ * (north's usual layout reuses it, l->hint: an offset the core validated before) with the very load that sees
+ * north.index move: the prefetch's address is selected from that load's result without a branch. The spin's
+ * exit is a mispredicted branch; a prefetch behind it waited for the pipeline to recover (and for the hint's
+ * loads), a serial delay before the payload's transfer on every polled round trip. While the index has not
+ * moved, the same prefetch names a line of south's private memory (the hint table itself): the buffer's line
+ * must not be fetched while spinning, it would be taken from north between its write-prefetch and its write
+ * (docs/spec/02-ioq.md §2.13).
+ */
+static inline unsigned int link_spin(struct vbus_link *l)
+{
+	uintptr_t next = l->hint ? (uintptr_t)(l->region + l->hint[l->q.idx & (l->q.cnt - 1)]) : 0;
+	uintptr_t idle = (uintptr_t)l->hint;
+	unsigned int k;
+
+	for (k = 0; k < 64; k++) {
+		uintptr_t moved;
+
+		cpu_relax();
+		moved = -(uintptr_t)ioq_peer_moved(&l->q);
+		__asm__("" : "+r"(moved)); /* an all-ones or zero mask from here on: a select, not a branch */
+		if (next)
+			__builtin_prefetch((const void *)((next & moved) | (idle & ~moved)));
+		if (moved)
+			break;
+	}
+	return k;
+}
+
 static int link_wait(struct vbus_link *l, enum vbus_wait mode, int (*drain)(struct vbus_link *l))
 {
 	u64 deadline = 0;
-	unsigned int spins = 0, k;
+	unsigned int spins = 0;
 	int n;
 
 	if (l->q.broken)
@@ -818,22 +849,7 @@ static int link_wait(struct vbus_link *l, enum vbus_wait mode, int (*drain)(stru
 			return n;
 		if (link_stopped(l))
 			return -EINTR;
-		/* spin on the peer's index alone (a hint: drain fetches and checks it again) */
-		for (k = 0; k < 64; k++) {
-			cpu_relax();
-			if (ioq_peer_moved(&l->q))
-				break;
-		}
-		/*
-		 * South: the buffer the next slot named last time around the ring
-		 * (north's usual layout reuses it), fetched now so its miss overlaps
-		 * the pop's path to it. Not while spinning: that would take the line
-		 * from north between its write-prefetch and its write. A hint only:
-		 * an offset the core validated before, prefetched.
-		 */
-		if (k < 64 && l->hint)
-			__builtin_prefetch(l->region + l->hint[l->q.idx & (l->q.cnt - 1)]);
-		if (k < 64)
+		if (link_spin(l) < 64)
 			continue;
 		spins += 64;
 		if (mode == VBUS_WAIT_SPIN && now_ns() >= deadline)
