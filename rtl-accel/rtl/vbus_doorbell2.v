@@ -42,8 +42,10 @@ module vbus_doorbell2 #(
     parameter integer CNT_WIDTH  = 32,     // 0 (no counters, read 0) or 1 .. 32
     parameter integer MODERATION = 1,      // 1: §4.1 moderation (holdoff in ticks); 0: left out
     // log2 of the moderation tick in clock cycles; at least clog2(N_CHANNELS) so that the scanner visits
-    // every channel once per tick
-    parameter integer TICK_LG    = (N_CHANNELS > 1) ? $clog2(N_CHANNELS) : 0,
+    // every channel once per tick. HW-15's holdoff bound (at most H + 1 ticks) also needs a tick of at least
+    // 4 cycles, so that the scanner's 3-cycle pipeline fits in one tick: the default is max(2, clog2 N).
+    // A smaller TICK_LG (the 2-channel formal model uses 1) is accepted; its bound is H ticks + 3 cycles.
+    parameter integer TICK_LG    = (N_CHANNELS > 4) ? $clog2(N_CHANNELS) : 2,
     parameter integer CLK_KHZ    = 0,      // the clock in kHz, read in CLK_KHZ (0: not stated)
     parameter integer AXI_AW     = (N_CHANNELS <= 64) ? 13 : $clog2(256 + 64 * N_CHANNELS),
     parameter integer CHAN_W     = (N_CHANNELS <= 64) ? 6 : $clog2(N_CHANNELS)

@@ -13,7 +13,7 @@ module tb_icarus;
     localparam integer AW  = (N_CHANNELS <= 64) ? 13 : $clog2(256 + 64 * N_CHANNELS);
     localparam integer CHW = (N_CHANNELS <= 64) ? 6 : $clog2(N_CHANNELS);
     localparam integer LAT = 4;    // HW-12: message valid <= 4 cycles after its cause
-    localparam integer TICK_LG = (N_CHANNELS > 1) ? $clog2(N_CHANNELS) : 0;   // v2's default
+    localparam integer TICK_LG = (N_CHANNELS > 4) ? $clog2(N_CHANNELS) : 2;   // v2's default, max(2, clog2 N)
 `else
     localparam integer AW  = 13;
     localparam integer CHW = 6;
