@@ -172,9 +172,15 @@ module vbus_doorbell2 #(
     wire n_op_ready;
     wire busy = !n_op_ready;   // every RAM sweeps in lockstep (same reset, same N)
 
-    // scanner expiry request of this cycle (see the scanner below)
+    // scanner expiry request of this cycle (see the scanner below), and the channel it may request in
+    // the next cycle (x_rsv: the mirror read says armed), which a non-expiry op may not take now
     reg           x_req;
     reg  [CW-1:0] x_chan;
+    reg           x_rsv;
+    reg  [CW-1:0] x_rsv_chan;
+    // the north op issued last cycle, now in the engine's stage A (spacing rule, HW-13)
+    wire          na_valid;
+    wire [CW-1:0] na_addr;
 
     // ---- per-engine channel of the cycle and the ready signals -------------------------------------------
     reg  [1:0] bcount_reg;
@@ -202,14 +208,29 @@ module vbus_doorbell2 #(
     wire          cs = !busy && ctl_in;
     wire [CW-1:0] ssel = an ? notify_head : ws ? wch : cch;
 
-    wire wr_go = wr_offer && (!wr_needs_n || nsel == wch) && (!wr_needs_s || ssel == wch);
-    wire rd_go = rd_offer && (!rd_needs_n || nsel == rch);
-    wire inj_go = in_ && nsel == ich;
-    wire ctl_go = cs && ssel == cch;
+    // spacing (HW-13): the north modify takes two cycles (stage A: compares, stage B: the sequence and the
+    // write), so no north op may follow an op on the same channel in the next cycle; the channel of the
+    // cycle waits if the engine took it last cycle, or if the scanner may expire it next cycle (an expiry
+    // never waits: HW-15's bound has no slack). An expiry op itself is never held back.
+    // The go/ready terms are written as pairwise compares of the candidates' channels (each candidate's
+    // "blocked" test in parallel), not as compares with the selected channel, to keep the selection
+    // shallow: it is the same rule as nsel == channel && !blocked(nsel).
+    wire blk_r = (na_valid && rch == na_addr) || (x_rsv && rch == x_rsv_chan);
+    wire blk_w = (na_valid && wch == na_addr) || (x_rsv && wch == x_rsv_chan);
+    wire blk_i = (na_valid && ich == na_addr) || (x_rsv && ich == x_rsv_chan);
+    wire n_ok_r = xn ? x_chan == rch : !blk_r;
+    wire n_ok_w = xn ? x_chan == wch : rn ? (rch == wch && !blk_r) : !blk_w;
+    wire n_ok_i = xn ? x_chan == ich : rn ? (rch == ich && !blk_r) : wn ? (wch == ich && !blk_w) : !blk_i;
+    wire s_ok_w = an ? notify_head == wch : 1'b1;
+    wire s_ok_c = an ? notify_head == cch : ws ? wch == cch : 1'b1;
+    wire wr_go = wr_offer && (!wr_needs_n || n_ok_w) && (!wr_needs_s || s_ok_w);
+    wire rd_go = rd_offer && (!rd_needs_n || n_ok_r);
+    wire inj_go = in_ && n_ok_i;
+    wire ctl_go = cs && s_ok_c;
     assign s_axil_awready = wr_go;
     assign s_axil_wready  = wr_go;
-    assign s_inject_ready = !busy && (!inj_in || nsel == ich);
-    assign s_ctrl_ready   = !busy && (!ctl_in || ssel == cch);
+    assign s_inject_ready = !busy && (!inj_in || n_ok_i);
+    assign s_ctrl_ready   = !busy && (!ctl_in || s_ok_c);
 
     // a global register write never waits for an engine (wr_go = wr_offer for it): written without
     // wr_go so that the engines' channel selection is not on the path into every reset
@@ -225,6 +246,12 @@ module vbus_doorbell2 #(
                                (wn && wr_go && w_hold) ? s_axil_wstrb[1:0] : 2'b00,
                                wn && wr_go && w_cnt && s_axil_wstrb[0],
                                inj_go, s_axil_wdata[15:0]};
+    // stage A (na_*: the op issued last cycle, its old word) and stage B (nm_*: the op issued two cycles
+    // ago, modified and written now)
+    wire [NOP_W-1:0] na_code;
+    /* verilator lint_off UNUSEDSIGNAL */ // the push generation is used in stage B only
+    wire [NW-1:0] na_old;
+    /* verilator lint_on UNUSEDSIGNAL */
     wire          nm_valid;
     wire [CW-1:0] nm_addr;
     wire [NOP_W-1:0] nm_code;
@@ -240,10 +267,11 @@ module vbus_doorbell2 #(
     wire [NW-1:0] n_wd;
     /* verilator lint_on UNUSEDSIGNAL */
 
-    vbus_rmw_ram #(.N(N), .W(NW), .OP_W(NOP_W), .AW(CW), .RD2(0)) u_north (
-        .clk(clk), .rst(chan_rst),
+    vbus_rmw_ram #(.N(N), .W(NW), .OP_W(NOP_W), .AW(CW), .RD2(0), .MS(2), .SWEEP_ZERO(1)) u_north (
+        .clk(clk), .rst(chan_rst), .ext_busy(1'b0), .ext_addr({CW{1'b0}}),
         .op_valid(n_go), .op_ready(n_op_ready), .op_addr(nsel), .op_code(n_code),
-        .m_valid(nm_valid), .m_addr(nm_addr), .m_code(nm_code), .m_old(nm_old), .m_new(nm_new),
+        .m_valid(na_valid), .m_addr(na_addr), .m_code(na_code), .m_old(na_old), .m_new(nm_new), .m_en(1'b1),
+        .b_valid(nm_valid), .b_addr(nm_addr), .b_code(nm_code), .b_old(nm_old),
         .rd2_addr(rch), .rd2_data(n_rd2_unused), .wr_en(n_we), .wr_addr(n_wa), .wr_data(n_wd)
     );
 
@@ -266,12 +294,18 @@ module vbus_doorbell2 #(
     wire [CW-1:0] s_wa_unused;
     wire [3:0]    s_wd_unused;
     wire          s_ready_unused;
+    wire [4:0]    s_b_unused;       // the south engine has one modify stage (MS = 1): no stage B
+    wire [CW-1:0] s_b_unused_a;
+    wire [4:0]    s_b_unused_c;
     /* verilator lint_on UNUSEDSIGNAL */
 
-    vbus_rmw_ram #(.N(N), .W(4), .OP_W(5), .AW(CW)) u_south (
-        .clk(clk), .rst(chan_rst),
+    // the south engine and the counter banks sweep in lockstep with the north engine (the same reset):
+    // they take its sweep (busy, n_wa) instead of counting addresses of their own
+    vbus_rmw_ram #(.N(N), .W(4), .OP_W(5), .AW(CW), .EXT_SWEEP(1), .SWEEP_ZERO(1)) u_south (
+        .clk(clk), .rst(chan_rst), .ext_busy(busy), .ext_addr(n_wa),
         .op_valid(s_go), .op_ready(s_ready_unused), .op_addr(ssel), .op_code(s_code),
-        .m_valid(sm_valid), .m_addr(sm_addr), .m_code(sm_code), .m_old(sm_old), .m_new(sm_new),
+        .m_valid(sm_valid), .m_addr(sm_addr), .m_code(sm_code), .m_old(sm_old), .m_new(sm_new), .m_en(1'b1),
+        .b_valid(s_b_unused[0]), .b_addr(s_b_unused_a), .b_code(s_b_unused_c), .b_old(s_b_unused[4:1]),
         .rd2_addr(rch), .rd2_data(s_rd2), .wr_en(s_we_unused), .wr_addr(s_wa_unused), .wr_data(s_wd_unused)
     );
 
@@ -281,7 +315,8 @@ module vbus_doorbell2 #(
         if (MOD) begin : g_scan
             reg [TICK_LG:0] tick_cnt;   // one spare bit so that TICK_LG = 0 works
             reg [CW-1:0]    scan;
-            reg             scan_ok;    // the mirror read of last cycle was not during the sweep
+            reg             scan_on;    // scan is a channel to visit in this tick (the first N cycles)
+            reg             scan_ok;    // the mirror read of last cycle was a visit, not during the sweep
             reg [TW:0]      mir_rd;     // {armed, deadline} of channel x_cand1, read last cycle
             reg [CW-1:0]    x_cand1;
             reg             x_due;      // x_cand's deadline has passed (as of the mirror read)
@@ -304,13 +339,24 @@ module vbus_doorbell2 #(
                     tick_cnt  <= 0;
                     now       <= {TW{1'b0}};
                     scan      <= {CW{1'b0}};
+                    scan_on   <= 1'b1;
                     scan_ok   <= 1'b0;
                     x_due     <= 1'b0;
                 end else begin
                     tick_cnt <= tick_end ? 0 : tick_cnt + 1'b1;
                     now      <= now_next;
-                    scan    <= (N == 1 || scan == N[CW-1:0] - 1'b1) ? {CW{1'b0}} : scan + 1'b1;
-                    scan_ok <= !busy;
+                    // every channel once per tick, from the tick's first cycle (with 2^TICK_LG = N, every
+                    // cycle; with fewer channels the scanner then rests, so that the channel it may
+                    // expire next, which a non-expiry op may not take, is reserved once per tick only)
+                    if (tick_end) begin
+                        scan    <= {CW{1'b0}};
+                        scan_on <= 1'b1;
+                    end else if (N == 1 || scan == N[CW-1:0] - 1'b1) begin
+                        scan_on <= 1'b0;
+                    end else begin
+                        scan    <= scan + 1'b1;
+                    end
+                    scan_ok <= !busy && scan_on;
                     // the expiry check is registered: the mirror is read two cycles before the request
                     // and compared with the `now` of the request's cycle, so no compare sits between
                     // a register and the engines' channel selection
@@ -322,6 +368,9 @@ module vbus_doorbell2 #(
             always @* begin
                 x_req  = x_due && !busy;
                 x_chan = x_cand;
+                // x_due of the next cycle needs the mirror's armed bit: reserve that channel now
+                x_rsv      = scan_ok && mir_rd[TW];
+                x_rsv_chan = x_cand1;
             end
         end else begin : g_noscan
             always @(posedge clk)
@@ -329,6 +378,8 @@ module vbus_doorbell2 #(
             always @* begin
                 x_req = 1'b0;
                 x_chan  = {CW{1'b0}};
+                x_rsv      = 1'b0;
+                x_rsv_chan = {CW{1'b0}};
             end
         end
     endgenerate
@@ -359,33 +410,50 @@ module vbus_doorbell2 #(
     /* verilator lint_off UNUSEDSIGNAL */ // unused when CNT_WIDTH = 0
     reg             n_supp;
     /* verilator lint_on UNUSEDSIGNAL */
-    reg             mx, mrd, mwen, mwenv, mack, mcntw, minj;
+    /* verilator lint_off UNUSEDSIGNAL */ // mx (the op is an expiry) is read by the FORMAL properties only
+    reg             mx;
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg             mrd, mwen, mwenv, mack, mcntw, minj;
     reg [1:0]       mhbe;
     reg [15:0]      mdata;
     /* verilator lint_off UNUSEDSIGNAL */ // bits above NSW are 0; the deadline is not used without MOD
     reg [FULLW-1:0] no;         // the old state bits, zero-extended to the full layout
     reg [FULLW-1:0] nn;         // the new state bits
     /* verilator lint_on UNUSEDSIGNAL */
-    // compares (from the old word only)
+    // compares: stage A, from the old word of the op issued last cycle, registered for stage B
+    /* verilator lint_off UNUSEDSIGNAL */ // bits above NSW are 0; the deadline is not used without MOD
+    reg [FULLW-1:0] ao;         // stage A's old state bits, zero-extended to the full layout
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg             a_x, a_mcz, a_ho0, a_k1, a_k2, a_g1, a_g2;
+    reg [7:0]       a_mc1, a_mc2;
+    reg [TW-1:0]    a_arm;
+    always @* begin
+        ao = {FULLW{1'b0}};
+        ao[NSW-1:0] = na_old[NSW-1:0];
+        a_x   = MOD && na_code[NOP_W-1] && ao[3] && passed(ao[12 +: TW], now);   // 1. the deadline has passed
+        a_mcz = ao[11:4] == 8'd0;
+        a_ho0 = !MOD || ao[44:29] == 16'd0;                        // M2: H = 0 (no moderation: always)
+        a_mc1 = (ao[11:4] == 8'hff) ? 8'hff : ao[11:4] + 8'd1;     // M1, MOD-6 saturation
+        a_mc2 = (ao[11:4] >= 8'hfe) ? 8'hff : ao[11:4] + 8'd2;
+        a_g1  = ao[52:45] != 8'd0 && a_mc1 >= ao[52:45];           // M2's count check after M1 ...
+        a_g2  = ao[52:45] != 8'd0 && a_mc2 >= ao[52:45];           // ... after two M1s
+        a_k1  = ao[52:45] == 8'd1;                                 // ... when mc restarted at 0: mc = 1
+        a_k2  = ao[52:45] == 8'd1 || ao[52:45] == 8'd2;            // ... mc = 2
+        a_arm = now + {1'b0, ao[44:29]};                           // M3's deadline
+    end
     reg             c_x, c_mcz, c_ho0, c_k1, c_k2, c_g1, c_g2;
     reg [7:0]       c_mc1, c_mc2;
     reg [TW-1:0]    c_arm;
+    always @(posedge clk) begin
+        {c_x, c_mcz, c_ho0, c_k1, c_k2, c_g1, c_g2} <= {a_x, a_mcz, a_ho0, a_k1, a_k2, a_g1, a_g2};
+        {c_mc1, c_mc2, c_arm} <= {a_mc1, a_mc2, a_arm};
+    end
     always @* begin
         no = {FULLW{1'b0}};
         no[NSW-1:0] = nm_old[NSW-1:0];
         {mx, mrd, mwen, mwenv, mack, mhbe, mcntw, minj, mdata} = nm_code;
-        c_x   = MOD && mx && no[3] && passed(no[12 +: TW], now);   // 1. the deadline has passed
-        c_mcz = no[11:4] == 8'd0;
-        c_ho0 = !MOD || no[44:29] == 16'd0;                        // M2: H = 0 (no moderation: always)
-        c_mc1 = (no[11:4] == 8'hff) ? 8'hff : no[11:4] + 8'd1;     // M1, MOD-6 saturation
-        c_mc2 = (no[11:4] >= 8'hfe) ? 8'hff : no[11:4] + 8'd2;
-        c_g1  = no[52:45] != 8'd0 && c_mc1 >= no[52:45];           // M2's count check after M1 ...
-        c_g2  = no[52:45] != 8'd0 && c_mc2 >= no[52:45];           // ... after two M1s
-        c_k1  = no[52:45] == 8'd1;                                 // ... when mc restarted at 0: mc = 1
-        c_k2  = no[52:45] == 8'd1 || no[52:45] == 8'd2;            // ... mc = 2
-        c_arm = now + {1'b0, no[44:29]};                           // M3's deadline
     end
-    // control (single bits), then the selections
+    // control (single bits), then the selections: stage B
     reg       q_fx, q_p1, q_d2, q_e3, q_fw, q_z3, q_a3, q_am1, q_fa, q_da, q_p4, q_a4, q_b0, q_ig, q_fi, q_di;
     reg [7:0] q_mc;
     always @* begin
@@ -448,37 +516,20 @@ module vbus_doorbell2 #(
     /* verilator lint_off UNUSEDSIGNAL */ // unused when CNT_WIDTH = 0
     reg       s_supp;
     /* verilator lint_on UNUSEDSIGNAL */
+    // flat form of the sequence 2. notify accepted (S.dirty = 0), 4. DOORBELL (HW-1), 5. device control
+    // (HW-6: SOP_ENABLE / SOP_DISABLE / SOP_ACK are one op code, at most one per cycle), each step seeing the
+    // previous one's result; written flat so that synthesis keeps it two LUT levels deep
+    reg       s_e0, s_p0, s_d0, s_d2, s_fdb, s_p2;
     always @* begin
-        sf     = sm_old[2:0];
-        s_fire = 1'b0;
-        s_supp = 1'b0;
-        if (sm_code[4])                                  // 2. notify accepted: the drain starts
-            sf[2] = 1'b0;
-        if (sm_code[3]) begin                            // 4. DOORBELL: HW-1
-            sf[2] = 1'b1;
-            if (sf[0] && !sf[1]) begin
-                sf[1]  = 1'b1;
-                s_fire = 1'b1;
-            end else begin
-                s_supp = 1'b1;
-            end
-        end
-        if (sm_code[2]) begin                            // 5. SOP_ENABLE
-            sf[0] = 1'b1;
-            if (sf[2] && !sf[1]) begin
-                sf[1]  = 1'b1;
-                s_fire = 1'b1;
-            end
-        end
-        if (sm_code[1])                                  // SOP_DISABLE
-            sf[0] = 1'b0;
-        if (sm_code[0]) begin                            // SOP_ACK
-            sf[1] = 1'b0;
-            if (sf[2] && sf[0]) begin
-                sf[1]  = 1'b1;
-                s_fire = 1'b1;
-            end
-        end
+        {s_d0, s_p0, s_e0} = sm_old[2:0];
+        s_d2   = (s_d0 && !sm_code[4]) || sm_code[3];            // dirty after 2. and 4.
+        s_fdb  = sm_code[3] && s_e0 && !s_p0;                      // 4. fires
+        s_p2   = s_p0 || s_fdb;
+        s_supp = sm_code[3] && !s_fdb;
+        sf[0]  = sm_code[2] ? 1'b1 : sm_code[1] ? 1'b0 : s_e0;
+        sf[1]  = sm_code[2] ? (s_p2 || s_d2) : sm_code[0] ? (s_d2 && s_e0) : s_p2;
+        sf[2]  = s_d2;
+        s_fire = s_fdb || (sm_code[2] && s_d2 && !s_p2) || (sm_code[0] && s_d2 && s_e0);
         sm_state = sf;
     end
 
@@ -495,12 +546,14 @@ module vbus_doorbell2 #(
     wire          msi_clr = msi_hs && !msi_stale;
     wire          ntf_clr = notify_hs && !ntf_stale;
     wire          msi_pg_now, ntf_pg_now;     // popped generation of nm_addr / sm_addr as of now
-    wire          msi_queued = nm_old[NSW] != msi_pg_now;
+    wire          msi_queued = nm_old[NSW] != msi_pg_b;
     wire          ntf_queued = sm_old[3] != ntf_pg_now;
-    assign        msi_push = nm_valid && n_fire && !msi_queued;
+    assign        msi_push = nm_valid && n_fire && !msi_queued;   // stage B: pushed into the FIFO next cycle
     assign        ntf_push = sm_valid && s_fire && !ntf_queued;
-    assign        nm_new   = {nm_old[NSW] ^ msi_push, nm_state};
-    assign        sm_new   = {sm_old[3] ^ ntf_push, sm_state};
+    // the push generation toggles with a push: a fire takes the popped generation's complement (if the
+    // channel is queued, that is its push generation already: a merge)
+    assign        nm_new   = {(nm_valid && n_fire) ? !msi_pg_b : nm_old[NSW], nm_state};
+    assign        sm_new   = {(sm_valid && s_fire) ? !ntf_pg_now : sm_old[3], sm_state};
     always @(posedge clk) begin
         if (chan_rst) begin
             msi_stale <= !rst && m_msi_valid && !msi_hs;
@@ -514,19 +567,42 @@ module vbus_doorbell2 #(
     end
     vbus_pop_gen #(.N(N), .CW(CW)) u_msi_pg (
         .clk(clk), .sweep(busy), .sweep_addr(n_wa), .pop(msi_clr), .pop_chan(msi_head), .pop_gen(msi_pop_gen),
-        .rd_addr(nsel), .m_addr(nm_addr), .m_gen(msi_pg_now)
+        .rd_addr(nsel), .m_addr(na_addr), .m_gen(msi_pg_now)
     );
+    // the north op's popped generation one stage later (B), forwarded from this cycle's accept
+    reg           msi_pg_q;
+    always @(posedge clk)
+        msi_pg_q <= msi_pg_now;
+    wire          msi_pg_b = (msi_clr && msi_head == nm_addr) ? msi_pop_gen : msi_pg_q;
+    // the MSI push is registered (it leaves stage B's logic), and the FIFO bypasses its RAM when it is
+    // empty, so the message is still valid 4 cycles after its cause (HW-12)
+    reg           msi_push_q;
+    reg  [CW:0]   msi_push_d;
+    always @(posedge clk) begin
+        msi_push_q <= msi_push && !chan_rst;
+        msi_push_d <= {!nm_old[NSW], nm_addr};
+    end
     vbus_pop_gen #(.N(N), .CW(CW)) u_ntf_pg (
         .clk(clk), .sweep(busy), .sweep_addr(n_wa), .pop(ntf_clr), .pop_chan(notify_head),
         .pop_gen(ntf_pop_gen), .rd_addr(ssel), .m_addr(sm_addr), .m_gen(ntf_pg_now)
     );
 
-    vbus_id_fifo #(.N(N), .CW(CW), .DW(CW + 1)) u_msi (
-        .clk(clk), .rst(rst), .flush(soft_reset), .push(msi_push), .push_chan({!nm_old[NSW], nm_addr}),
+    vbus_id_fifo #(.N(N), .CW(CW), .DW(CW + 1), .BYPASS(1)) u_msi (
+        .clk(clk), .rst(rst), .flush(soft_reset), .push(msi_push_q), .push_chan(msi_push_d),
         .m_valid(m_msi_valid), .m_ready(m_msi_ready), .m_chan({msi_pop_gen, msi_head})
     );
-    vbus_id_fifo #(.N(N), .CW(CW), .DW(CW + 1)) u_notify (
-        .clk(clk), .rst(rst), .flush(soft_reset), .push(ntf_push), .push_chan({!sm_old[3], sm_addr}),
+    // the notify push leaves the south modify through two registers (the south modify is one cycle
+    // earlier than the north's stage B), so both streams show a message exactly 4 cycles after its cause
+    reg           ntf_push_q, ntf_push_q2;
+    reg  [CW:0]   ntf_push_d, ntf_push_d2;
+    always @(posedge clk) begin
+        ntf_push_q  <= ntf_push && !chan_rst;
+        ntf_push_d  <= {!sm_old[3], sm_addr};
+        ntf_push_q2 <= ntf_push_q && !chan_rst;
+        ntf_push_d2 <= ntf_push_d;
+    end
+    vbus_id_fifo #(.N(N), .CW(CW), .DW(CW + 1), .BYPASS(1)) u_notify (
+        .clk(clk), .rst(rst), .flush(soft_reset), .push(ntf_push_q2), .push_chan(ntf_push_d2),
         .m_valid(m_notify_valid), .m_ready(m_notify_ready), .m_chan({ntf_pop_gen, notify_head})
     );
     assign msi_hs    = m_msi_valid && m_msi_ready;
@@ -548,8 +624,12 @@ module vbus_doorbell2 #(
                 irq_ch  <= msi_head;
                 dn_ch   <= notify_head;
             end
-            wire [4:0]      inc_v = {dn_inc, sm_valid && s_supp, nm_valid && n_supp, irq_inc, db_inc};
-            wire [5*CW-1:0] inc_c = {dn_ch, sm_addr, nm_addr, irq_ch, db_ch};
+            // CNT_SUPP_N: the bank's op issues with the north op's stage A (an op with an inject) and
+            // writes with stage B only if the inject was suppressed or deferred (a late enable), so the
+            // count still shows from the second cycle after the inject
+            wire [4:0]      inc_v = {dn_inc, sm_valid && s_supp, na_valid && na_code[16], irq_inc, db_inc};
+            wire [4:0]      inc_e = {3'b111, n_supp, 1'b1};
+            wire [5*CW-1:0] inc_c = {dn_ch, sm_addr, na_addr, irq_ch, db_ch};
             genvar k;
             for (k = 0; k < 5; k = k + 1) begin : g_bank
                 wire [CNT_WIDTH-1:0] bm_old, b_rd2;
@@ -560,12 +640,16 @@ module vbus_doorbell2 #(
                 wire                 b_ready, b_we;
                 wire [CW-1:0]        b_wa;
                 wire [CNT_WIDTH-1:0] b_wd;
+                wire                 bb_unused, bb_unused_c;   // MS = 1: no stage B
+                wire [CW-1:0]        bb_unused_a;
+                wire [CNT_WIDTH-1:0] bb_unused_o;
                 /* verilator lint_on UNUSEDSIGNAL */
-                vbus_rmw_ram #(.N(N), .W(CNT_WIDTH), .OP_W(1), .AW(CW), .SWEEP_INC(1)) u_bank (
-                    .clk(clk), .rst(chan_rst),
+                vbus_rmw_ram #(.N(N), .W(CNT_WIDTH), .OP_W(1), .AW(CW), .SWEEP_INC(1), .EXT_SWEEP(1)) u_bank (
+                    .clk(clk), .rst(chan_rst), .ext_busy(busy), .ext_addr(n_wa),
                     .op_valid(inc_v[k]), .op_ready(b_ready), .op_addr(inc_c[k * CW +: CW]), .op_code(1'b1),
                     .m_valid(bm_valid), .m_addr(bm_addr), .m_code(bm_code), .m_old(bm_old),
-                    .m_new(bm_old + {{(CNT_WIDTH - 1){1'b0}}, 1'b1}),
+                    .m_new(bm_old + {{(CNT_WIDTH - 1){1'b0}}, 1'b1}), .m_en(inc_e[k]),
+                    .b_valid(bb_unused), .b_addr(bb_unused_a), .b_code(bb_unused_c), .b_old(bb_unused_o),
                     .rd2_addr(rch), .rd2_data(b_rd2), .wr_en(b_we), .wr_addr(b_wa), .wr_data(b_wd)
                 );
                 assign cnt_rd[32 * k +: 32] = {{(32 - CNT_WIDTH){1'b0}}, b_rd2};
@@ -619,7 +703,7 @@ module vbus_doorbell2 #(
     reg [31:0]      ch_value;
     always @* begin
         nr = {FULLW{1'b0}};
-        nr[NSW-1:0] = nm_old[NSW-1:0];   // a north-register read accepted at t is the north op at t + 1
+        nr[NSW-1:0] = na_old[NSW-1:0];   // a north-register read accepted at t is the north op's stage A at t + 1
         case ({a_word_reg, 2'b00})
             VBUS_ACCEL_CH_N_ENABLE[5:0]:    ch_value = {31'd0, nr[0]};
             VBUS_ACCEL_CH_N_DIRTY[5:0]:     ch_value = {31'd0, nr[2]};
@@ -660,18 +744,13 @@ module vbus_doorbell2 #(
             ar_room_reg    <= 1'b1;
         end else begin
             ar_room_reg <= !(a_next && r_next && skid_next);
-            if (rd_go) begin
-                a_valid_reg <= 1'b1;
-                a_fresh_reg <= rd_is_ch;
-                a_word_reg  <= rd_word;
-                a_data_reg  <= glob_value;
-            end else if (a_move) begin
-                a_valid_reg <= 1'b0;
-                a_fresh_reg <= 1'b0;
-            end else if (a_valid_reg) begin
-                a_fresh_reg <= 1'b0;          // A waits: keep the value formed in its first cycle
-                a_data_reg  <= a_value;
-            end
+            // a read is accepted only when A is empty or moves on (ar_room_reg), so A's data and word
+            // registers need no enable from rd_go: a waiting A keeps its value (formed in its first
+            // cycle), otherwise they take the new read's
+            a_valid_reg <= rd_go || (a_valid_reg && !a_move);
+            a_fresh_reg <= rd_go && rd_is_ch;
+            a_word_reg  <= rd_word;
+            a_data_reg  <= (a_valid_reg && !a_move) ? a_value : glob_value;
             if (r_free) begin
                 if (skid_valid_reg) begin
                     rvalid_reg     <= 1'b1;

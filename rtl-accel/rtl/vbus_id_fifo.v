@@ -7,6 +7,8 @@
 //
 // Timing: a push at t is written to the RAM at the end of t, read at t + 1 (registered RAM read),
 // moved into the output register at the end of t + 2: valid from t + 3 when nothing is ahead of it. One push and one pop per clock.
+// With BYPASS = 1 a push finding the RAM empty and no read in flight goes straight into the output buffer
+// (when it has room): valid from t + 1 (the v2 MSI stream, whose push is registered after the engine).
 // The RAM read is issued only when the two-entry output buffer (output register + skid) will have
 // room, so m_ready never reaches the RAM address path.
 `default_nettype none
@@ -14,7 +16,8 @@
 module vbus_id_fifo #(
     parameter integer N  = 8,                          // channels, 1..65536
     parameter integer CW = (N > 1) ? $clog2(N) : 1,    // channel id width (the depth is 2^CW)
-    parameter integer DW = CW                          // entry width: the id, and above it any tag
+    parameter integer DW = CW,                         // entry width: the id, and above it any tag
+    parameter integer BYPASS = 0                       // 1: a push into an empty FIFO skips the RAM
 ) (
     input  wire          clk,
     input  wire          rst,       // synchronous: empties the FIFO (no RAM sweep needed)
@@ -46,6 +49,10 @@ module vbus_id_fifo #(
 `else
     wire         fetch     = ram_some && occ_next != 2'd2;
 `endif
+    // the bypass: the pushed entry arrives at the output buffer this cycle, in place of a RAM read
+    wire         byp       = BYPASS != 0 && push && !ram_some && !inflight && occ_next != 2'd2;
+    wire         arr_v     = inflight || byp;                   // an entry arrives at the buffer
+    wire [DW-1:0] arr_d    = inflight ? rd_data : push_chan;
 
     always @(posedge clk) begin
         if (push)
@@ -66,21 +73,21 @@ module vbus_id_fifo #(
             q0_valid <= q0_valid && !pop;
             q1_valid <= 1'b0;
         end else begin
-            if (push)
+            if (push && !byp)
                 wr_ptr <= wr_ptr + 1'b1;
             if (fetch)
                 rd_ptr <= rd_ptr + 1'b1;
             inflight <= fetch;
-            // output buffer: q0 is the head; q1 holds the next one; the arriving read goes behind
-            case ({pop, q1_valid, inflight})
+            // output buffer: q0 is the head; q1 holds the next one; the arriving entry goes behind
+            case ({pop, q1_valid, arr_v})
                 3'b000, 3'b010: ;                                   // nothing moves
-                3'b001: if (q0_valid) begin q1_valid <= 1'b1; q1_chan <= rd_data; end
-                        else begin q0_valid <= 1'b1; q0_chan <= rd_data; end
+                3'b001: if (q0_valid) begin q1_valid <= 1'b1; q1_chan <= arr_d; end
+                        else begin q0_valid <= 1'b1; q0_chan <= arr_d; end
                 3'b011: ;                                           // cannot happen: occ would be 3
                 3'b100: q0_valid <= 1'b0;
-                3'b101: q0_chan <= rd_data;                         // q0 popped, the read replaces it
+                3'b101: q0_chan <= arr_d;                           // q0 popped, the entry replaces it
                 3'b110: begin q0_chan <= q1_chan; q1_valid <= 1'b0; end
-                3'b111: begin q0_chan <= q1_chan; q1_chan <= rd_data; end
+                3'b111: begin q0_chan <= q1_chan; q1_chan <= arr_d; end
             endcase
         end
     end

@@ -31,10 +31,26 @@ module vbus_rmw_ram #(
     // 1: the sweep writes m_new with m_old forced to all ones (for a user whose m_new = m_old + 1, a
     // counter: the word becomes 0 with no data multiplexer on the write port); 0: the sweep writes 0
     parameter integer SWEEP_INC = 0,
+    // 1: the sweep writes m_new with the old word and the op code forced to 0 (for a user whose m_new is
+    // then 0: no data multiplexer on the write port); 0 (and SWEEP_INC = 0): the sweep writes 0
+    parameter integer SWEEP_ZERO = 0,
+    // 1: the clearing sweep is driven from outside (ext_busy, ext_addr: another engine's sweep, the same
+    // rst, in lockstep), so several engines share one address counter; 0: the engine sweeps itself
+    parameter integer EXT_SWEEP = 0,
+    // modify stages: 1 = the op is modified at t + 1 (m_*; m_new written at the end of t + 1); 2 = stage A
+    // at t + 1 (m_*: the old word, for the user's first half) and stage B at t + 2 (b_*: the same op one
+    // cycle later; m_new is B's result, written at the end of t + 2). With 2 the caller must never issue
+    // an op on the word of the op issued in the previous cycle (that op is still in A): the spacing rule
+    // of the v2 north engine (HW-13); older ops are forwarded as with 1
+    parameter integer MS = 1,
     parameter integer AW   = (N > 1) ? $clog2(N) : 1
 ) (
     input  wire            clk,
     input  wire            rst,         // synchronous; starts the N-cycle clearing sweep
+    /* verilator lint_off UNUSEDSIGNAL */ // used only with EXT_SWEEP = 1
+    input  wire            ext_busy,
+    input  wire [AW-1:0]   ext_addr,
+    /* verilator lint_on UNUSEDSIGNAL */
 
     input  wire            op_valid,
     output wire            op_ready,    // 0 only during the clearing sweep after rst
@@ -46,6 +62,13 @@ module vbus_rmw_ram #(
     output reg  [OP_W-1:0] m_code,
     output wire [W-1:0]    m_old,
     input  wire [W-1:0]    m_new,
+    input  wire            m_en,        // 0: the op of the write stage writes nothing (a late enable)
+    /* verilator lint_off UNUSEDSIGNAL */ // stage B: meaningful only with MS = 2
+    output reg             b_valid,
+    output reg  [AW-1:0]   b_addr,
+    output reg  [OP_W-1:0] b_code,
+    output reg  [W-1:0]    b_old,
+    /* verilator lint_on UNUSEDSIGNAL */
 
     input  wire [AW-1:0]   rd2_addr,
     output wire [W-1:0]    rd2_data,
@@ -64,15 +87,18 @@ module vbus_rmw_ram #(
 `endif
 
     reg [W-1:0]  rd_reg;
-    reg          init_busy;
-    reg [AW-1:0] init_addr;
+    wire         init_busy;
+    wire [AW-1:0] init_addr;
     reg          fwd_hit;     // the op now in modify was issued while its predecessor wrote its word
     reg [W-1:0]  fwd_data;
 
     wire          issue = op_valid && !init_busy;
-    wire          we    = init_busy || m_valid;
-    wire [AW-1:0] wa    = init_busy ? init_addr : m_addr;
-    wire [W-1:0]  wd    = (init_busy && SWEEP_INC == 0) ? {W{1'b0}} : m_new;
+    wire          w_op  = (MS == 2) ? b_valid : m_valid;    // the op in its write stage
+    wire [AW-1:0] w_adr = (MS == 2) ? b_addr : m_addr;
+    wire          we    = init_busy || (w_op && m_en);
+    wire [AW-1:0] wa    = init_busy ? init_addr : w_adr;
+    wire [W-1:0]  wd    = (init_busy && SWEEP_INC == 0 && SWEEP_ZERO == 0) ? {W{1'b0}} : m_new;
+    wire          zero  = SWEEP_ZERO != 0 && (rst || init_busy);   // the modify sees 0 during the sweep
 
     assign op_ready = !init_busy;
 
@@ -109,32 +135,53 @@ module vbus_rmw_ram #(
     assign wr_addr  = wa;
     assign wr_data  = wd;
 
+    generate
+        if (EXT_SWEEP != 0) begin : g_ext_sweep
+            assign init_busy = ext_busy;
+            assign init_addr = ext_addr;
+        end else begin : g_own_sweep
+            reg          busy_r;
+            reg [AW-1:0] addr_r;
+            always @(posedge clk) begin
+                if (rst) begin
+                    busy_r <= 1'b1;
+                    addr_r <= {AW{1'b0}};
+                end else if (busy_r) begin
+                    addr_r <= addr_r + 1'b1;
+                    if (addr_r == N[AW-1:0] - 1'b1 || N == 1)
+                        busy_r <= 1'b0;
+                end
+            end
+            assign init_busy = busy_r;
+            assign init_addr = addr_r;
+        end
+    endgenerate
+
     always @(posedge clk) begin
         if (rst) begin
-            init_busy <= 1'b1;
-            init_addr <= {AW{1'b0}};
-            m_valid   <= 1'b0;
+            m_valid <= 1'b0;
+            b_valid <= 1'b0;
         end else begin
-            if (init_busy) begin
-                init_addr <= init_addr + 1'b1;
-                if (init_addr == N[AW-1:0] - 1'b1 || N == 1)
-                    init_busy <= 1'b0;
-            end
             m_valid <= issue;
+            b_valid <= (MS == 2) && m_valid;
         end
+        b_addr <= m_addr;
+        b_code <= zero ? {OP_W{1'b0}} : m_code;
+        b_old  <= zero ? {W{1'b0}} : m_old;
         // not reset: m_old of the cycle after rst is still the word as left by the op of the rst cycle
         // (the v2 top's register reads accepted in a soft-reset cycle take it)
 `ifdef FORMAL_MUTANT_NO_FORWARD
         fwd_hit <= 1'b0;   // deliberately broken for the formal mutant test: no forwarding
 `else
-        fwd_hit <= m_valid && m_addr == op_addr;
+        fwd_hit <= w_op && m_en && w_adr == op_addr;
 `endif
         m_addr   <= op_addr;
-        m_code   <= op_code;
+        m_code   <= (zero && MS == 1) ? {OP_W{1'b0}} : op_code;
         fwd_data <= m_new;
     end
 
-    assign m_old = (init_busy && SWEEP_INC != 0) ? {W{1'b1}} : fwd_hit ? fwd_data : rd_reg;
+    assign m_old = (init_busy && SWEEP_INC != 0) ? {W{1'b1}} : (init_busy && SWEEP_ZERO != 0 && MS == 1) ? {W{1'b0}}
+                   : fwd_hit ? fwd_data : rd_reg;
 endmodule
 
 `default_nettype wire

@@ -96,8 +96,8 @@ else:
     # ... and a pop of that entry leaves the older one at the head
     ("3'b110: begin q0_chan <= q1_chan; q1_valid <= 1'b0; end",
      "3'b110: begin q0_chan <= f_swap ? q0_chan : q1_chan; q1_valid <= 1'b0; end"),
-    ("3'b111: begin q0_chan <= q1_chan; q1_chan <= rd_data; end",
-     "3'b111: begin q0_chan <= f_swap ? q0_chan : q1_chan; q1_chan <= rd_data; end"),
+    ("3'b111: begin q0_chan <= q1_chan; q1_chan <= arr_d; end",
+     "3'b111: begin q0_chan <= f_swap ? q0_chan : q1_chan; q1_chan <= arr_d; end"),
     ]
 s = open(p).read()
 for old, new in edits:
