@@ -628,7 +628,7 @@ module vbus_doorbell2 #(
             // writes with stage B only if the inject was suppressed or deferred (a late enable), so the
             // count still shows from the second cycle after the inject
             wire [4:0]      inc_v = {dn_inc, sm_valid && s_supp, na_valid && na_code[16], irq_inc, db_inc};
-            wire [4:0]      inc_e = {3'b111, n_supp, 1'b1};
+            wire [4:0]      inc_e = {2'b11, n_supp, 2'b11};
             wire [5*CW-1:0] inc_c = {dn_ch, sm_addr, na_addr, irq_ch, db_ch};
             genvar k;
             for (k = 0; k < 5; k = k + 1) begin : g_bank

@@ -71,6 +71,24 @@ class Tb
 	uint64_t b_count = 0, r_count = 0;
 	uint32_t r_last = 0;
 	bool aw_hs = false, ar_hs = false;
+	// tick until the AW/W (inject) offer of `in` is accepted (at most 8 cycles): v2 may hold a north event
+	// back for a cycle (HW-13 spacing); v1 takes it in the first
+	void tick_until_aw()
+	{
+		for (unsigned i = 0; i < 8; i++) {
+			tick();
+			if (aw_hs)
+				return;
+		}
+	}
+	void tick_until_inject()
+	{
+		for (unsigned i = 0; i < 8; i++) {
+			tick();
+			if (out.inject_ready)
+				return;
+		}
+	}
 
 	const TbCoverage &coverage() const
 	{

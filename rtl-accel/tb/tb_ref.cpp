@@ -68,6 +68,7 @@ TbRef::TbRef(unsigned n_channels, unsigned cnt_width, bool v2, unsigned tick_lg,
 		depth *= 2;
 	fmsi_.mem.assign(depth, 0);
 	fntf_.mem.assign(depth, 0);
+	fmsi_.bypass = fntf_.bypass = true;
 	q_msi_.assign(n_channels, false);
 	q_ntf_.assign(n_channels, false);
 	mirror_.assign(n_channels, Mirror{});
@@ -156,7 +157,7 @@ TbOut TbRef::outputs(const TbIn &in) const
 		o.arready = s.rd_go;
 		o.rvalid = rvalid_;
 		o.rdata = rdata_;
-		o.inject_ready = !s.busy && (!s.inj_in || s.nsel == in.inject_chan);
+		o.inject_ready = !s.busy && (!s.inj_in || (s.nsel == in.inject_chan && !s.nblk));
 		o.ctrl_ready = !s.busy && (!s.ctl_in || s.ssel == in.ctrl_chan);
 		o.msi_valid = fmsi_.q0v;
 		o.msi_vector = (uint8_t)fmsi_.q0c;

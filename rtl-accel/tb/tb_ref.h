@@ -116,6 +116,7 @@ class TbRef
 		std::vector<unsigned> mem;
 		unsigned wr = 0, rd = 0, rd_data = 0, q0c = 0, q1c = 0;
 		bool inflight = false, q0v = false, q1v = false;
+		bool bypass = false; // BYPASS = 1: a push into an empty FIFO goes straight to the output buffer
 		void clear()
 		{
 			wr = rd = 0;
@@ -131,6 +132,7 @@ class TbRef
 	struct Sel { // one cycle's engine arbitration (outputs() and step() agree by construction)
 		bool busy, wr_offer, rd_offer, wr_needs_n, wr_needs_s, rd_needs_n, inj_in, ctl_in;
 		bool xn, an, wr_go, rd_go, inj_go, ctl_go;
+		bool nblk; // the north channel of the cycle waits (spacing rule, HW-13)
 		int wch, rch;
 		unsigned wword, rword, nsel, ssel;
 	};
@@ -148,7 +150,12 @@ class TbRef
 	Fifo fmsi_, fntf_;
 	std::vector<bool> q_msi_, q_ntf_; // queued flags
 	bool msi_stale_ = false, ntf_stale_ = false;
-	int pend_msi_ = -1, pend_ntf_ = -1; // fire of last cycle's op, pushed this cycle
+	int pend_msi_ = -1, pend_ntf_ = -1; // fire decided this cycle: north 2 cycles, south 1 cycle after the op
+	int pend_msi1_ = -1;		    // north fire of last cycle's op (its stage A now)
+	int push_msi_ = -1, push_ntf_ = -1, push_ntf1_ = -1; // decided pushes on their way into the FIFOs
+	unsigned push_msi_d_ = 0, push_ntf_d_ = 0, push_ntf1_d_ = 0;
+	int prev_n_ch_ = -1; // the north op of last cycle (now in its stage A), -1: none
+	bool scan_on_ = true;
 	unsigned tick_cnt_ = 0, scan_ = 0, x_cand_ = 0, x_chan_ = 0;
 	bool x_due_ = false; // the scanner's registered expiry request (channel x_chan_)
 	uint32_t now_ = 0;
@@ -159,8 +166,10 @@ class TbRef
 		uint32_t dl;
 	};
 	std::vector<Mirror> mirror_;
-	int pend_mir_ch_ = -1; // last cycle's north op: written into the mirror this cycle
+	int pend_mir_ch_ = -1; // the north op of two cycles ago: written into the mirror this cycle (stage B)
 	Mirror pend_mir_{};
+	int pend_mir1_ch_ = -1; // last cycle's north op
+	Mirror pend_mir1_{};
 
 	unsigned n_, cnt_mask_;
 	std::vector<Chan> ch_;

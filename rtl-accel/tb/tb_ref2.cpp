@@ -13,6 +13,7 @@ void TbRef::Fifo::step(bool rst, bool flush, bool push, unsigned chan, bool read
 	bool ram_some = wr != rd;
 	unsigned occ_next = q0v + q1v + inflight - pop;
 	bool fetch = ram_some && occ_next != 2;
+	bool byp = bypass && push && !ram_some && !inflight && occ_next != 2;
 	unsigned new_rd_data = mem[rd % depth]; // read-first: the old content
 	unsigned old_rd_data = rd_data;
 	bool old_inflight = inflight;
@@ -30,34 +31,37 @@ void TbRef::Fifo::step(bool rst, bool flush, bool push, unsigned chan, bool read
 		q1v = false;
 		return;
 	}
-	if (push)
+	if (push && !byp)
 		wr = (wr + 1) % (2 * depth);
 	if (fetch)
 		rd = (rd + 1) % (2 * depth);
 	inflight = fetch;
-	if (!pop && !old_inflight)
+	// the entry arriving at the output buffer: last cycle's RAM read, or this cycle's bypassed push
+	const bool arr = old_inflight || byp;
+	const unsigned arr_d = old_inflight ? old_rd_data : chan;
+	if (!pop && !arr)
 		return;
-	if (!pop) { // a read arrives
+	if (!pop) { // an entry arrives
 		if (q0v) {
 			q1v = true;
-			q1c = old_rd_data;
+			q1c = arr_d;
 		} else {
 			q0v = true;
-			q0c = old_rd_data;
+			q0c = arr_d;
 		}
 		return;
 	}
 	// pop
-	if (!q1v && !old_inflight) {
+	if (!q1v && !arr) {
 		q0v = false;
 	} else if (!q1v) {
-		q0c = old_rd_data;
-	} else if (!old_inflight) {
+		q0c = arr_d;
+	} else if (!arr) {
 		q0c = q1c;
 		q1v = false;
 	} else {
 		q0c = q1c;
-		q1c = old_rd_data;
+		q1c = arr_d;
 	}
 }
 
@@ -86,10 +90,15 @@ TbRef::Sel TbRef::select2(const TbIn &in) const
 	s.an = fntf_.q0v && in.notify_ready && !s.busy;
 	bool ws = s.wr_offer && s.wr_needs_s;
 	s.ssel = s.an ? fntf_.q0c : ws ? (unsigned)s.wch : in.ctrl_chan;
-	s.wr_go = s.wr_offer && (!s.wr_needs_n || s.nsel == (unsigned)s.wch) &&
+	// spacing (HW-13): the north modify takes two cycles, so the channel of the cycle waits if the engine
+	// took it last cycle, or if the scanner may expire it next cycle (its mirror read says armed); an
+	// expiry op is never held back
+	s.nblk = !s.xn && ((prev_n_ch_ >= 0 && s.nsel == (unsigned)prev_n_ch_) ||
+			   (scan_ok_ && mir_armed_ && s.nsel == x_cand_));
+	s.wr_go = s.wr_offer && (!s.wr_needs_n || (s.nsel == (unsigned)s.wch && !s.nblk)) &&
 		  (!s.wr_needs_s || s.ssel == (unsigned)s.wch);
-	s.rd_go = s.rd_offer && (!s.rd_needs_n || s.nsel == (unsigned)s.rch);
-	s.inj_go = !s.busy && s.inj_in && s.nsel == in.inject_chan;
+	s.rd_go = s.rd_offer && (!s.rd_needs_n || (s.nsel == (unsigned)s.rch && !s.nblk));
+	s.inj_go = !s.busy && s.inj_in && s.nsel == in.inject_chan && !s.nblk;
 	s.ctl_go = !s.busy && s.ctl_in && s.ssel == in.ctrl_chan;
 	return s;
 }
@@ -119,14 +128,17 @@ bool TbRef::mod_inject2(Chan &c, uint16_t h, uint8_t cnt, uint32_t now1)
  * scanner's mirror and the stream accepts in flight */
 void TbRef::reset_v2_sweep()
 {
-	pend_msi_ = pend_ntf_ = -1;
+	pend_msi_ = pend_ntf_ = pend_msi1_ = -1;
+	push_msi_ = push_ntf_ = push_ntf1_ = -1;
+	prev_n_ch_ = -1;
 	sweep_ = n_;
 	tick_cnt_ = scan_ = 0;
+	scan_on_ = true;
 	now_ = 0;
 	scan_ok_ = false;
 	x_due_ = false;
 	mirror_.assign(n_, Mirror{});
-	pend_mir_ch_ = -1;
+	pend_mir_ch_ = pend_mir1_ch_ = -1;
 }
 
 void TbRef::step2(const TbIn &in)
@@ -173,7 +185,9 @@ void TbRef::step2(const TbIn &in)
 	if (ntf_hs)
 		ch_[ntf_head].inc |= 16;
 
-	// last cycle's fires enter the FIFOs now, merged with a message still queued
+	// the fires decided now (north: the op of two cycles ago in its stage B; south: last cycle's op), merged
+	// with a message still queued; a decided push enters its FIFO through registers (MSI 1, notify 2), so
+	// that both streams show a message 4 cycles after its cause
 	const bool msi_clr = msi_hs && !msi_stale_, ntf_clr = ntf_hs && !ntf_stale_;
 	const bool push_m = pend_msi_ >= 0 && !(q_msi_[pend_msi_] && !(msi_clr && (int)msi_head == pend_msi_));
 	const bool push_n = pend_ntf_ >= 0 && !(q_ntf_[pend_ntf_] && !(ntf_clr && (int)ntf_head == pend_ntf_));
@@ -182,7 +196,16 @@ void TbRef::step2(const TbIn &in)
 	if (push_m && msi_hs && (int)msi_head == pend_msi_)
 		cov.ev[TbCoverage::EV_MSI_ACCEPT_AND_FIRE]++;
 	const int push_m_ch = pend_msi_, push_n_ch = pend_ntf_;
-	pend_msi_ = pend_ntf_ = -1;
+	pend_msi_ = pend_msi1_;
+	pend_msi1_ = pend_ntf_ = -1;
+	const int fifo_m = push_msi_, fifo_n = push_ntf1_;
+	const unsigned fifo_m_d = push_msi_d_, fifo_n_d = push_ntf1_d_;
+	push_ntf1_ = push_ntf_;
+	push_ntf1_d_ = push_ntf_d_;
+	push_msi_ = push_m ? push_m_ch : -1;
+	push_msi_d_ = push_m ? (unsigned)push_m_ch : 0;
+	push_ntf_ = push_n ? push_n_ch : -1;
+	push_ntf_d_ = push_n ? (unsigned)push_n_ch : 0;
 
 	// this cycle's ops: one channel per engine, the events on it in the HW-10 order
 	int mir_ch = -1;
@@ -267,7 +290,7 @@ void TbRef::step2(const TbIn &in)
 				}
 			}
 			if (c.msi_req)
-				pend_msi_ = (int)s.nsel;
+				pend_msi1_ = (int)s.nsel;
 			c.msi_req = false;
 			mir_ch = (int)s.nsel;
 			unsigned n1 = n_state(c);
@@ -346,17 +369,20 @@ void TbRef::step2(const TbIn &in)
 		if (ntf_hs)
 			ntf_stale_ = false;
 	}
-	fmsi_.step(false, soft_reset, push_m, push_m ? (unsigned)push_m_ch : 0, in.msi_ready);
-	fntf_.step(false, soft_reset, push_n, push_n ? (unsigned)push_n_ch : 0, in.notify_ready);
+	fmsi_.step(false, soft_reset, fifo_m >= 0, fifo_m_d, in.msi_ready);
+	fntf_.step(false, soft_reset, fifo_n >= 0, fifo_n_d, in.notify_ready);
 
 	// the scanner reads the mirror as left by the ops before last cycle's, then last cycle's op lands
 	bool mir_armed = mirror_[scan_].armed;
 	uint32_t mir_dl = mirror_[scan_].dl;
 	if (pend_mir_ch_ >= 0)
 		mirror_[pend_mir_ch_] = pend_mir_;
-	pend_mir_ch_ = mir_ch;
+	pend_mir_ch_ = pend_mir1_ch_;
+	pend_mir_ = pend_mir1_;
+	pend_mir1_ch_ = mir_ch;
 	if (mir_ch >= 0)
-		pend_mir_ = Mirror{ ch_[mir_ch].armed, ch_[mir_ch].dl };
+		pend_mir1_ = Mirror{ ch_[mir_ch].armed, ch_[mir_ch].dl };
+	prev_n_ch_ = mir_ch; // the north op of this cycle (stage A next cycle)
 
 	if (soft_reset) {
 		reset_chans();
@@ -374,8 +400,16 @@ void TbRef::step2(const TbIn &in)
 		mir_armed_ = mir_armed;
 		mir_dl_ = mir_dl;
 		x_cand_ = scan_;
-		scan_ok_ = !busy;
-		scan_ = scan_ + 1 == n_ ? 0 : scan_ + 1;
+		scan_ok_ = !busy && scan_on_;
+		// every channel once per tick, from the tick's first cycle, then the scanner rests
+		if (tick_cnt_ == tmax) {
+			scan_ = 0;
+			scan_on_ = true;
+		} else if (scan_ + 1 == n_) {
+			scan_on_ = false;
+		} else {
+			scan_++;
+		}
 		if (tick_cnt_ == tmax) {
 			tick_cnt_ = 0;
 			now_ = (now_ + 1) & 0x1ffffu;
