@@ -25,7 +25,7 @@ struct cs_msg {
 	uint8_t queued;	 /* another channel's message was valid before ours showed */
 	uint64_t cause;	 /* edge of the event that raised it */
 	uint32_t waited; /* other-channel grants while it was visible and waiting */
-	uint8_t due;	 /* v2: fired at edge due_cause, takes effect at the next edge */
+	uint8_t due;	 /* v2: fired at edge due_cause, takes effect 1 (notify) or 2 (MSI) edges later */
 	uint64_t due_cause;
 };
 
@@ -81,7 +81,7 @@ struct cs_sb {
 	uint32_t now;	  /* v2: the RTL's time base at this edge (HW-15), checked by check_now() */
 	int now_seen, now_stepped;
 	uint64_t now_since;  /* the edge `now` took its value */
-	unsigned *due, ndue; /* v2: channel * 2 + is_msi of the fires of the previous edge */
+	unsigned *due, ndue; /* v2: channel * 2 + is_msi of the fires not yet applied, in firing order */
 	/* v2: the channels whose holdoff runs (mt != 0), in no order, so that the expiry check of every edge visits
 	 * only those; armed_at[c] = index in armed + 1, 0 when not armed */
 	unsigned *armed, *armed_at, narmed;
@@ -311,9 +311,10 @@ static void request_now(struct cs_msg *m, uint64_t cause)
 }
 
 /*
- * v1: at once. v2 (HW-12): the fire happens in the engine's modify stage, one cycle after the event, so
- * it is applied at the next edge after that edge's stream acceptances (a message accepted then is not
- * merged into: a new one is queued behind the others).
+ * v1: at once. v2 (HW-12, HW-13): the fire is decided in the engine's write stage: the south engine's
+ * modify, one cycle after the event, the north engine's stage B, two cycles after it; it is applied at that
+ * edge after the edge's stream acceptances (a message accepted then is not merged into: a new one is queued
+ * behind the others).
  */
 /* one timed message: err = its timing error (RTL - model), inside +-CS_CYCLE_TOL (checked by the caller) */
 static void timed(struct cs_sb *sb, int64_t err)
@@ -341,14 +342,24 @@ static void request(struct cs_sb *sb, unsigned c, int is_msi)
 	sb->due[sb->ndue++] = c * 2 + (unsigned)is_msi;
 }
 
-/* v2: the fires of the previous edge take effect (after this edge's acceptances): merge or queue. */
-static void apply_due(struct cs_sb *sb)
+/*
+ * v2: the fires whose decision is at this edge take effect (after this edge's acceptances): merge or queue.
+ * A notify fire of the previous edge (the south modify), an MSI fire of two edges ago (the north engine's
+ * stage B); @all: every fire still pending (the end of the run).
+ */
+static void apply_due(struct cs_sb *sb, int all)
 {
+	unsigned keep = 0;
+
 	for (unsigned i = 0; i < sb->ndue; i++) {
 		unsigned c = sb->due[i] / 2, is_msi = sb->due[i] % 2;
 		struct cs_msg *m = is_msi ? &sb->ch[c].msi : &sb->ch[c].notify;
 		struct cs_order *o = &sb->order[is_msi];
 
+		if (!all && is_msi && sb->cycle - m->due_cause < 2) {
+			sb->due[keep++] = sb->due[i];
+			continue;
+		}
 		m->due = 0;
 		if (m->req)
 			continue; /* merged into the message still queued */
@@ -357,7 +368,7 @@ static void apply_due(struct cs_sb *sb)
 		if (o->count > sb->st.max_queued[is_msi])
 			sb->st.max_queued[is_msi] = o->count;
 	}
-	sb->ndue = 0;
+	sb->ndue = keep;
 }
 
 static void fire_msi(struct cs_sb *sb, unsigned c)
@@ -888,7 +899,7 @@ int cs_step(struct cs_sb *sb, const struct cs_edge *e)
 	    observe_stream(sb, 0, e->notify_valid, e->notify_ready, e->notify_chan))
 		return 1;
 	if (sb->v2)
-		apply_due(sb); /* last edge's fires, after this edge's acceptances */
+		apply_due(sb, 0); /* the fires decided now, after this edge's acceptances */
 	/* (3) N_DIRTY read: W1 */
 	if (e->ar) {
 		uint32_t reg;
@@ -952,7 +963,7 @@ int cs_finish(struct cs_sb *sb, uint64_t cycle)
 	if (sb->mismatch)
 		return 1;
 	sb->cycle = cycle;
-	apply_due(sb);
+	apply_due(sb, 1);
 	for (unsigned c = 0; c < sb->n; c++) {
 		if (sb->ch[c].msi.req)
 			return mismatch(sb, c, "msi", "delivered (requested at cycle %" PRIu64 "), actual never",

@@ -206,6 +206,15 @@
     // properties need (enabled, pending, dirty, armed, mc != 0, deadline), updated from the north
     // engine's modify stage (the word the op writes). S1 ties the RAM to the shadow: the word an op
     // reads (nm_old, forwarding included) is the shadow. Then P2/P3 are stated on the shadow.
+    // the spacing rule the two-stage north engine needs (vbus_rmw_ram MS = 2, HW-13): no op issues on
+    // the channel of the op in stage A; `now` of the previous cycle (stage A's, where the expiry compare is)
+    reg [TW-1:0] f_now_a;
+    always @(posedge clk)
+        f_now_a <= now;
+    always @* begin
+        if (!rst && n_go && na_valid)
+            assert(nsel != na_addr);
+    end
     genvar gc;
     generate
         for (gc = 0; gc < N; gc = gc + 1) begin : g_fi
@@ -240,13 +249,15 @@
             // P3 (no lost interrupt, bounded), in three steps that PDR proves quickly (a single counter of
             // the owed cycles makes it relate the counter to the time base, the scanner and the deadline):
             // P3a an armed deadline lies at most 3 ticks ahead of now (it never drifts or wraps), or has
-            //     passed by at most 2 ticks;
-            // P3b an armed channel whose deadline has passed meets its expiry op within FORMAL_P3B_BOUND
-            //     cycles (the scanner's visit, the mirror read, issue); the op may re-arm it (HW-10 order);
-            // P3c that expiry op fires an owed channel (S1: the op reads the shadow).
-            // With P2: dirty, enabled and not pending => a fire within 4 ticks + FORMAL_P3B_BOUND cycles.
+            //     passed by at most 3 ticks (2 before the north engine's second stage);
+            // P3b an armed channel whose deadline has passed meets its expiry op (in stage B, where it
+            //     writes) within FORMAL_P3B_BOUND = 5 cycles (the scanner's visit, the mirror read, issue,
+            //     stage A; 4 is refuted); the op may re-arm it (HW-10 order);
+            // P3c that expiry op fires an owed channel whose deadline had passed at its compare (stage A's
+            //     `now`; S1: the op reads the shadow).
+            // With P2: dirty, enabled and not pending => a fire within 4 ticks + FORMAL_P3B_BOUND cycles (TICK_LG 1).
 `ifndef FORMAL_P3B_BOUND
-`define FORMAL_P3B_BOUND 4
+`define FORMAL_P3B_BOUND 5
 `endif
             wire [TW-1:0] f_ahead = sh_dl - now;
             wire          f_due   = sh_ar && passed(sh_dl, now);
@@ -259,10 +270,10 @@
             end
             always @* begin
                 if (!rst && sh_ar)
-                    assert(f_ahead <= 4'd3 || f_ahead >= 4'd14);             // P3a
+                    assert(f_ahead <= 4'd3 || f_ahead >= 4'd13);             // P3a
                 if (!rst)
                     assert(due_cnt <= `FORMAL_P3B_BOUND);                    // P3b
-                if (!rst && here && mx && f_due && owed)
+                if (!rst && here && mx && sh_ar && passed(sh_dl, f_now_a) && owed)
                     assert(n_fire);                                          // P3c
             end
         end

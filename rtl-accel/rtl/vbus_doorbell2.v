@@ -26,10 +26,17 @@
 //     low (awready/wready, arready, s_inject_ready, s_ctrl_ready). Events that need no engine (global and
 //     unmapped registers, reads of DOORBELL, N_ACK and CNT_*, ids >= N_CHANNELS, op 3) are never held back
 //     by the engines.
-//   * An op issued at t is modified at t + 1 (it sees every earlier op: forwarding); its fire pushes the
-//     channel into the stream FIFO at t + 1; the message is valid at t + 4 when nothing is ahead of it.
+//   * South: an op issued at t is modified at t + 1 (it sees every earlier op: forwarding), so one channel
+//     takes a DOORBELL every clock. North: an op issued at t is modified in two stages, A at t + 1 (every
+//     compare of §4.1 on the old word, registered) and B at t + 2 (the HW-10 sequence, the write), so the
+//     north engine never takes the channel it took at t - 1 (spacing): that channel waits, and so does the
+//     channel the scanner may expire next cycle (an expiry never waits). A fire is decided at t + 1
+//     (notify) or t + 2 (MSI), reaches its FIFO through registers at t + 3 and, with nothing queued,
+//     bypasses the FIFO's RAM: valid at t + 4.
 //   * A read accepted at t returns the register as left by every op issued before t (the value before the
-//     cycle, as v1); rvalid at t + 2. Counters show an event from the second cycle after it, as v1.
+//     cycle, as v1; a north register: the op's stage A word, complete because of the spacing); rvalid at
+//     t + 2. Counters show an event from the second cycle after it, as v1 (CNT_SUPP_N's bank issues with
+//     the north op's stage A and writes only if stage B finds the inject suppressed or deferred).
 //   * Reset (rst or CTRL.SOFT_RESET) clears the RAMs with a sweep of N_CHANNELS cycles, during which every
 //     input ready is low; events of the reset cycle are dropped; a message already valid on a stream
 //     completes; everything else queued is dropped.

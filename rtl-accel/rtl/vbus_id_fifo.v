@@ -7,8 +7,10 @@
 //
 // Timing: a push at t is written to the RAM at the end of t, read at t + 1 (registered RAM read),
 // moved into the output register at the end of t + 2: valid from t + 3 when nothing is ahead of it. One push and one pop per clock.
-// With BYPASS = 1 a push finding the RAM empty and no read in flight goes straight into the output buffer
-// (when it has room): valid from t + 1 (the v2 MSI stream, whose push is registered after the engine).
+// With BYPASS = 1 a push finding the RAM empty skips it: with no read in flight it goes straight into the
+// output buffer (valid from t + 1), else it takes the place of the next RAM read (it arrives at t + 1, as a
+// read issued at t would: no idle cycle behind the read in flight); both only when the buffer has room,
+// else it is written to the RAM (the v2 streams, whose pushes are registered after the engines).
 // The RAM read is issued only when the two-entry output buffer (output register + skid) will have
 // room, so m_ready never reaches the RAM address path.
 `default_nettype none
@@ -35,8 +37,9 @@ module vbus_id_fifo #(
 
     (* ram_style = "block" *) reg [DW-1:0] mem [0:DEPTH-1];
     reg [CW:0]   wr_ptr, rd_ptr;                        // one extra bit: full vs empty
-    reg          inflight;                              // a RAM read issued last cycle
-    reg [DW-1:0] rd_data;
+    reg          inflight;                              // a RAM read (or a bypassed push) issued last cycle
+    reg          inflight_byp;                          // ... the bypassed push, in byp_data
+    reg [DW-1:0] rd_data, byp_data;
     reg          q0_valid, q1_valid;                    // output register, skid
     reg [DW-1:0] q0_chan, q1_chan;
 
@@ -49,15 +52,18 @@ module vbus_id_fifo #(
 `else
     wire         fetch     = ram_some && occ_next != 2'd2;
 `endif
-    // the bypass: the pushed entry arrives at the output buffer this cycle, in place of a RAM read
-    wire         byp       = BYPASS != 0 && push && !ram_some && !inflight && occ_next != 2'd2;
-    wire         arr_v     = inflight || byp;                   // an entry arrives at the buffer
-    wire [DW-1:0] arr_d    = inflight ? rd_data : push_chan;
+    // the bypasses: the pushed entry arrives at the output buffer this cycle (nothing in flight), or is
+    // the entry in flight next cycle, in place of a RAM read (a read in flight now)
+    wire         byp0      = BYPASS != 0 && push && !ram_some && !inflight && occ_next != 2'd2;
+    wire         byp1      = BYPASS != 0 && push && !ram_some && inflight && occ_next != 2'd2;
+    wire         arr_v     = inflight || byp0;                  // an entry arrives at the buffer
+    wire [DW-1:0] arr_d    = !inflight ? push_chan : inflight_byp ? byp_data : rd_data;
 
     always @(posedge clk) begin
         if (push)
             mem[wr_ptr[CW-1:0]] <= push_chan;
-        rd_data <= mem[rd_ptr[CW-1:0]];
+        rd_data  <= mem[rd_ptr[CW-1:0]];
+        byp_data <= push_chan;
     end
 
     always @(posedge clk) begin
@@ -65,19 +71,22 @@ module vbus_id_fifo #(
             wr_ptr   <= {(CW + 1){1'b0}};
             rd_ptr   <= {(CW + 1){1'b0}};
             inflight <= 1'b0;
+            inflight_byp <= 1'b0;
             q0_valid <= 1'b0;
             q1_valid <= 1'b0;
         end else if (flush) begin
             rd_ptr   <= wr_ptr;
             inflight <= 1'b0;
+            inflight_byp <= 1'b0;
             q0_valid <= q0_valid && !pop;
             q1_valid <= 1'b0;
         end else begin
-            if (push && !byp)
+            if (push && !byp0 && !byp1)
                 wr_ptr <= wr_ptr + 1'b1;
             if (fetch)
                 rd_ptr <= rd_ptr + 1'b1;
-            inflight <= fetch;
+            inflight     <= fetch || byp1;
+            inflight_byp <= byp1;
             // output buffer: q0 is the head; q1 holds the next one; the arriving entry goes behind
             case ({pop, q1_valid, arr_v})
                 3'b000, 3'b010: ;                                   // nothing moves

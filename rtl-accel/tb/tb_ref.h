@@ -116,11 +116,13 @@ class TbRef
 		std::vector<unsigned> mem;
 		unsigned wr = 0, rd = 0, rd_data = 0, q0c = 0, q1c = 0;
 		bool inflight = false, q0v = false, q1v = false;
-		bool bypass = false; // BYPASS = 1: a push into an empty FIFO goes straight to the output buffer
+		bool bypass = false; // BYPASS = 1: a push into an empty FIFO skips the RAM
+		bool inflight_byp = false;
+		unsigned byp_data = 0;
 		void clear()
 		{
 			wr = rd = 0;
-			inflight = q0v = q1v = false;
+			inflight = inflight_byp = q0v = q1v = false;
 		}
 		void step(bool rst, bool flush, bool push, unsigned chan, bool ready);
 		unsigned size() const

@@ -13,10 +13,12 @@ void TbRef::Fifo::step(bool rst, bool flush, bool push, unsigned chan, bool read
 	bool ram_some = wr != rd;
 	unsigned occ_next = q0v + q1v + inflight - pop;
 	bool fetch = ram_some && occ_next != 2;
-	bool byp = bypass && push && !ram_some && !inflight && occ_next != 2;
+	bool byp0 = bypass && push && !ram_some && !inflight && occ_next != 2;
+	bool byp1 = bypass && push && !ram_some && inflight && occ_next != 2;
 	unsigned new_rd_data = mem[rd % depth]; // read-first: the old content
-	unsigned old_rd_data = rd_data;
+	unsigned old_rd_data = inflight_byp ? byp_data : rd_data;
 	bool old_inflight = inflight;
+	byp_data = chan;
 	if (push)
 		mem[wr % depth] = chan;
 	rd_data = new_rd_data;
@@ -26,18 +28,20 @@ void TbRef::Fifo::step(bool rst, bool flush, bool push, unsigned chan, bool read
 	}
 	if (flush) {
 		rd = wr;
-		inflight = false;
+		inflight = inflight_byp = false;
 		q0v = q0v && !pop;
 		q1v = false;
 		return;
 	}
-	if (push && !byp)
+	if (push && !byp0 && !byp1)
 		wr = (wr + 1) % (2 * depth);
 	if (fetch)
 		rd = (rd + 1) % (2 * depth);
-	inflight = fetch;
-	// the entry arriving at the output buffer: last cycle's RAM read, or this cycle's bypassed push
-	const bool arr = old_inflight || byp;
+	inflight = fetch || byp1;
+	inflight_byp = byp1;
+	// the entry arriving at the output buffer: last cycle's RAM read (or bypassed push), or this cycle's
+	// push bypassed straight to it
+	const bool arr = old_inflight || byp0;
 	const unsigned arr_d = old_inflight ? old_rd_data : chan;
 	if (!pop && !arr)
 		return;
