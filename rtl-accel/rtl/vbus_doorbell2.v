@@ -417,10 +417,10 @@ module vbus_doorbell2 #(
     /* verilator lint_off UNUSEDSIGNAL */ // unused when CNT_WIDTH = 0
     reg             n_supp;
     /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ // mx (the op is an expiry) is read by the FORMAL properties only
-    reg             mx;
+    /* verilator lint_off UNUSEDSIGNAL */ // mx (the op is an expiry) is read by the FORMAL properties only;
+    reg             mx, mrd, mwen, mwenv;            // stage A folded mrd, mwen, mwenv into p_* already
     /* verilator lint_on UNUSEDSIGNAL */
-    reg             mrd, mwen, mwenv, mack, mcntw, minj;
+    reg             mack, mcntw, minj;
     reg [1:0]       mhbe;
     reg [15:0]      mdata;
     /* verilator lint_off UNUSEDSIGNAL */ // bits above NSW are 0; the deadline is not used without MOD
@@ -448,52 +448,82 @@ module vbus_doorbell2 #(
         a_k2  = ao[52:45] == 8'd1 || ao[52:45] == 8'd2;            // ... mc = 2
         a_arm = now + {1'b0, ao[44:29]};                           // M3's deadline
     end
-    reg             c_x, c_mcz, c_ho0, c_k1, c_k2, c_g1, c_g2;
+    // stage A also folds the word's bits and the op code into the terms of stage B's sequence that need no
+    // compare (and the compares into the count checks each case of B needs), so that B is shallow:
+    //   p_fxc  the expiry would fire (T3) if due: enabled, not pending
+    //   p_d2   dirty after 3. (the N_DIRTY read); p_e3 enabled after 4.
+    //   p_fwc  4. N_ENABLE self-notifies unless the expiry fired; p_pw pending after 1.-4. unless it did
+    //   p_am1  4. N_ACK re-checks (M1); p_fa[z] N_ACK's M1 fires, mc restarted (z) or not (the M2 check)
+    //   p_g[z] 6. the inject's M2 check when N_ACK's M1 did not fire, mc restarted (z) or not
+    reg             a_d2, a_e3, a_fwc, a_am1, a_kz, a_kn;
+    always @* begin
+        a_d2  = ao[2] && !na_code[NOP_W-2];
+        a_e3  = na_code[NOP_W-3] ? na_code[NOP_W-4] : ao[0];
+        a_fwc = na_code[NOP_W-3] && na_code[NOP_W-4] && a_d2 && !ao[1];
+        a_am1 = na_code[NOP_W-5] && a_d2 && a_e3;
+        a_kz  = a_ho0 || a_k1;
+        a_kn  = a_ho0 || a_g1;
+    end
+    reg             c_x, c_mcz;
     reg [7:0]       c_mc1, c_mc2;
     reg [TW-1:0]    c_arm;
+    reg             p_fxc, p_d2, p_e3, p_fwc, p_pw, p_am1, p_faz, p_fan, p_gz, p_gn;
+    // the sweep writes stage B's result for a zero old word and op code (the engine's SWEEP_ZERO), so the
+    // stage-A terms are zero then too (a zero term means "nothing happens")
+    wire            n_zero = chan_rst || busy;
     always @(posedge clk) begin
-        {c_x, c_mcz, c_ho0, c_k1, c_k2, c_g1, c_g2} <= {a_x, a_mcz, a_ho0, a_k1, a_k2, a_g1, a_g2};
-        {c_mc1, c_mc2, c_arm} <= {a_mc1, a_mc2, a_arm};
+        {c_mcz, c_mc1, c_mc2, c_arm} <= {a_mcz, a_mc1, a_mc2, a_arm};
+        if (n_zero)
+            {c_x, p_fxc, p_d2, p_e3, p_fwc, p_pw, p_am1, p_faz, p_fan, p_gz, p_gn} <= 11'd0;
+        else begin
+            c_x   <= a_x;
+            p_fxc <= ao[0] && !ao[1];
+            p_d2  <= a_d2;
+            p_e3  <= a_e3;
+            p_fwc <= a_fwc;
+            p_pw  <= ao[1] || a_fwc;
+            p_am1 <= a_am1;
+            p_faz <= a_am1 && a_kz;
+            p_fan <= a_am1 && a_kn;
+            p_gz  <= a_am1 ? (a_ho0 || a_k2) : a_kz;
+            p_gn  <= a_am1 ? (a_ho0 || a_g2) : a_kn;
+        end
     end
     always @* begin
         no = {FULLW{1'b0}};
         no[NSW-1:0] = nm_old[NSW-1:0];
         {mx, mrd, mwen, mwenv, mack, mhbe, mcntw, minj, mdata} = nm_code;
     end
-    // control (single bits), then the selections: stage B
-    reg       q_fx, q_p1, q_d2, q_e3, q_fw, q_z3, q_a3, q_am1, q_fa, q_da, q_p4, q_a4, q_b0, q_ig, q_fi, q_di;
+    // control (single bits), then the selections: stage B, the HW-10 sequence on the terms stage A prepared
+    reg       q_fx, q_e3, q_fw, q_z3, q_a3, q_fa, q_da, q_p4, q_a4, q_b0, q_ig, q_fi, q_di;
     reg [7:0] q_mc;
     always @* begin
         // 1. expiry: T3 fire or T4 drop; either way mc = 0 and disarmed
-        q_fx  = c_x && !c_mcz && no[0] && !no[1];
-        q_p1  = no[1] || q_fx;
-        // 3. N_DIRTY read: W1
-        q_d2  = no[2] && !mrd;
-        // 4. CPU write: N_ENABLE (HW-5; a self-notify fires: mc = 0, disarmed)
-        q_e3  = mwen ? mwenv : no[0];
-        q_fw  = mwen && mwenv && q_d2 && !q_p1;
+        q_fx  = c_x && !c_mcz && p_fxc;
+        // 3. N_DIRTY read (p_d2), 4. CPU write: N_ENABLE (HW-5; a self-notify fires: mc = 0, disarmed)
+        q_e3  = p_e3;
+        q_fw  = p_fwc && !q_fx;
         q_z3  = c_x || q_fw;                        // mc was cleared by now
         q_a3  = no[3] && !q_z3;
-        //    N_ACK (HW-3): pending = 0, then M1 if dirty and enabled
-        q_am1 = mack && q_d2 && q_e3;
-        q_fa  = q_am1 && (c_ho0 || (q_z3 ? c_k1 : c_g1));
-        q_da  = q_am1 && !q_fa;                     // deferred: mc = mc + 1 (or 1), armed
-        q_p4  = (q_p1 || q_fw) && !mack || q_fa;
+        //    N_ACK (HW-3): pending = 0, then M1 if dirty and enabled (p_am1)
+        q_fa  = q_z3 ? p_faz : p_fan;
+        q_da  = p_am1 && !q_fa;                     // deferred: mc = mc + 1 (or 1), armed
+        q_p4  = (p_pw || q_fx) && !mack || q_fa;
         q_a4  = q_fa ? 1'b0 : (q_da || q_a3);
         q_b0  = q_z3 || q_fa;                       // mc restarts from 0 for the inject's M1
-        // 6. device inject (HW-2): M1 if enabled and not pending
+        // 6. device inject (HW-2): M1 if enabled and not pending (then N_ACK's M1 did not fire: p_g*)
 `ifdef FORMAL_MUTANT_NO_PENDING_GUARD
         q_ig  = minj && q_e3;
 `else
         q_ig  = minj && q_e3 && !q_p4;
 `endif
-        q_fi  = q_ig && (c_ho0 || (q_b0 ? (q_da ? c_k2 : c_k1) : (q_da ? c_g2 : c_g1)));
+        q_fi  = q_ig && (q_z3 ? p_gz : p_gn);
         q_di  = q_ig && !q_fi;
         // mc: 0 after the last fire; else the base (0 or the old mc) plus the deferring M1s (0, 1, 2)
         if (q_fi)
             q_mc = 8'd0;
         else if (q_b0)
-            q_mc = (q_da && !q_fa) ? (q_di ? 8'd2 : 8'd1) : (q_di ? 8'd1 : 8'd0);
+            q_mc = q_da ? (q_di ? 8'd2 : 8'd1) : (q_di ? 8'd1 : 8'd0);
         else
             q_mc = q_da ? (q_di ? c_mc2 : c_mc1) : (q_di ? c_mc1 : no[11:4]);
         n_fire   = q_fx || q_fw || q_fa || q_fi;
@@ -502,7 +532,7 @@ module vbus_doorbell2 #(
         nn    = no;
         nn[0] = q_e3;
         nn[1] = q_p4 || q_fi;
-        nn[2] = minj || q_d2;
+        nn[2] = minj || p_d2;
         nn[3] = q_fi ? 1'b0 : (q_di || q_a4);
         nn[11:4] = q_mc;
         // M3 arms the deadline when a deferral finds the channel not armed
