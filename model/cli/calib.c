@@ -1014,12 +1014,23 @@ static uint64_t cyc(double ns)
 	return ns > 0 ? (uint64_t)(ns * CAL_GHZ + 0.5) : 0;
 }
 
-const int vm_cal_param[VM_CAL_NP] = { VM_P_LINE_TRANSFER,    VM_P_LINE_STREAM,	 VM_P_BARRIER_FULL,
-				      VM_P_DOORBELL,	     VM_P_WAKEUP,	 VM_P_PRODUCE_PER_MSG,
-				      VM_P_HANDLER_PER_MSG,  VM_P_POLL_INTERVAL, VM_P_PRODUCE_PER_CALL,
-				      VM_P_HANDLER_PER_CALL, VM_P_MEMBARRIER,	 VM_P_DESCHED_INTERVAL,
-				      VM_P_DESCHED_LEN,	     VM_P_SPIN_BUDGET,	 VM_P_DOORBELL_WAKE,
-				      VM_P_PRODUCE_REMOTE_MSG, VM_P_PRODUCE_REMOTE_CALL };
+const int vm_cal_param[VM_CAL_NP] = { VM_P_LINE_TRANSFER,
+				      VM_P_LINE_STREAM,
+				      VM_P_BARRIER_FULL,
+				      VM_P_DOORBELL,
+				      VM_P_WAKEUP,
+				      VM_P_PRODUCE_PER_MSG,
+				      VM_P_HANDLER_PER_MSG,
+				      VM_P_POLL_INTERVAL,
+				      VM_P_PRODUCE_PER_CALL,
+				      VM_P_HANDLER_PER_CALL,
+				      VM_P_MEMBARRIER,
+				      VM_P_DESCHED_INTERVAL,
+				      VM_P_DESCHED_LEN,
+				      VM_P_SPIN_BUDGET,
+				      VM_P_DOORBELL_WAKE,
+				      VM_P_PRODUCE_REMOTE_MSG,
+				      VM_P_PRODUCE_REMOTE_CALL };
 
 static int cal_fail(char *err, size_t errlen, const char *what)
 {
@@ -1072,7 +1083,8 @@ int vm_calibrate(int reps, int quick, struct vm_cal *out, char *err, size_t errl
 		double rem[2];
 		if (remote_rep(&cpl, rem)) {
 			free(c);
-			return cal_fail(err, errlen, "cannot run libvbus's send path into the peer's lines (a link or its threads)");
+			return cal_fail(err, errlen,
+					"cannot run libvbus's send path into the peer's lines (a link or its threads)");
 		}
 		/* the engine charges an unfenced kick's two accesses of the irq record apart (SIG-14, I1 and IA) */
 		v[15][r] = rem[0];

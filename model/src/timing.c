@@ -304,7 +304,8 @@ static int remote_lines(const struct sim *s, const struct chan *c, uint64_t k)
 		return 0;
 	for (uint64_t i = 0; i < k; i++) {
 		uint64_t slot = (c->pub + i) & (s->cfg->ring_count - 1);
-		if (c->pver[slot] && c->pseen[slot] == c->pver[slot]) /* written before (not the first lap), read since */
+		/* written before (not the first lap), read since */
+		if (c->pver[slot] && c->pseen[slot] == c->pver[slot])
 			return 1;
 	}
 	return 0;
