@@ -116,6 +116,8 @@ template <class V, class Tap = NoTap> class CosimTop : public sc_core::sc_module
 	{
 		res.mismatch = true;
 		res.why = why;
+		if (!res.cycles) // stopped mid-run: the verdict line reports the cycle it stopped at
+			res.cycles = now_cycle();
 		sc_core::sc_stop();
 	}
 

@@ -22,7 +22,7 @@
 #include "vbus_core.h"
 
 /* violate (§2.5): mark broken, count, name the first violation. */
-static int ioq_violate(struct ioq *q, const char *why)
+int ioq_violate(struct ioq *q, const char *why)
 {
 	if (!q->violation)
 		q->violation = why;
@@ -64,6 +64,7 @@ static void ioq_bind(struct ioq *q, struct vbus_ioq_ring *ring, unsigned int sid
 	q->ooo_nfree = 0;
 	q->ooo_cap = 0;
 	q->done = 0;
+	q->batch = 0;
 	q->asym_hook = NULL;
 	q->offer = VBUS_IOQ_F_EVENT_IDX;
 	shm_signal_bind(&q->sig, ring ? &ring->signal : NULL, side);
@@ -187,6 +188,7 @@ static int ioq_check_header(struct ioq *q, u64 ring_off)
 	q->flags = flags;
 	q->idx = q->kicked = q->done = le32_to_cpu(READ_ONCE(ring->south.index));
 	q->rc = 0;
+	q->batch = 0;
 	q->sig.asym_mb = (flags & VBUS_IOQ_F_ASYM_MB) ? q->asym_hook : NULL;
 	if (flags & VBUS_IOQ_F_OOO) {
 		u32 i;
@@ -258,6 +260,19 @@ int ioq_south_reattach(struct ioq *q)
 	return 0;
 }
 
+/* P3-P4, one per batch (ioq_push, ioq_push_publish): the barrier, then the index store. */
+static inline void ioq_publish(struct ioq *q, u32 ni)
+{
+	/*
+	 * WMB-PUBLISH (P3), one per batch: the descriptors (and the buffers
+	 * the caller filled) before the index store (P4). Pairs with RMB-INDEX
+	 * (Q2) in south.
+	 */
+	virt_wmb();
+	WRITE_ONCE(q->ring->north.index, cpu_to_le32(ni)); /* P4 */
+	q->idx = ni;
+}
+
 int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n)
 {
 	u32 ni = q->idx;
@@ -270,19 +285,7 @@ int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n)
 	for (i = 0; i < n; i++, ni++) { /* P2 */
 		struct vbus_ioq_desc *desc = ioq_slot(q, ni);
 
-		/*
-		 * IOQ-13: store only a field that changes, so a descriptor line
-		 * whose slot keeps its buffer stays shared in both caches. What
-		 * we load is our own earlier value or south's IOQ-12 write-back,
-		 * ordered before this load by RMB-RECLAIM (the reclaim that gave
-		 * us the slot).
-		 */
-		if (READ_ONCE(desc->offset) != cpu_to_le64(d[i].offset))
-			WRITE_ONCE(desc->offset, cpu_to_le64(d[i].offset));
-		if (READ_ONCE(desc->len) != cpu_to_le32(d[i].len))
-			WRITE_ONCE(desc->len, cpu_to_le32(d[i].len));
-		if (READ_ONCE(desc->flags) != cpu_to_le16(d[i].flags))
-			WRITE_ONCE(desc->flags, cpu_to_le16(d[i].flags));
+		ioq_desc_fill(desc, d[i].offset, d[i].len, d[i].flags); /* IOQ-13 */
 		if (ioq_is_ooo(q)) { /* P2': an id per descriptor; P1 guarantees n free ids */
 			u16 id = q->ooo_free[--q->ooo_nfree];
 			struct ioq_ooo_slot *t = &q->ooo[id];
@@ -297,14 +300,20 @@ int ioq_push(struct ioq *q, const struct ioq_desc_info *d, unsigned int n)
 			WRITE_ONCE(*ioq_cookie(q, ni), cpu_to_le64(d[i].cookie));
 		}
 	}
-	/*
-	 * WMB-PUBLISH (P3), one per batch: the descriptors (and the buffers
-	 * the caller filled) before the index store (P4). Pairs with RMB-INDEX
-	 * (Q2) in south.
-	 */
-	virt_wmb();
-	WRITE_ONCE(q->ring->north.index, cpu_to_le32(ni)); /* P4 */
-	q->idx = ni;
+	ioq_publish(q, ni);
+	return n;
+}
+
+int ioq_push_publish(struct ioq *q, unsigned int n)
+{
+	if (q->side != VBUS_NORTH || ioq_is_ooo(q))
+		return -EINVAL;
+	if (q->broken)
+		return -EIO;
+	/* P1 again: ioq_push_desc's caller counted the free slots */
+	if ((u64)(q->idx - q->rc) + n > q->cnt)
+		return -ENOSPC;
+	ioq_publish(q, q->idx + n);
 	return n;
 }
 
@@ -328,26 +337,13 @@ static inline int ioq_fetch_peer_index(struct ioq *q, u32 *avail)
 	return 0;
 }
 
-/* Q5 checks on a local copy: flags, range (IOQ-10). */
-static inline int ioq_check_desc(struct ioq *q, const struct ioq_desc_info *d)
-{
-	if (d->flags & ~VBUS_IOQ_DESC_F_KNOWN)
-		return ioq_violate(q, "flags");
-	if (d->len > VBUS_IOQ_MAX_LEN || d->offset > q->region_size ||
-	    d->len > q->region_size - d->offset)
-		return ioq_violate(q, "range");
-	return 0;
-}
-
 /*
  * Q5/T5: copy one descriptor, each field read once, and check it (IOQ-10);
  * on OOO rings d->cookie becomes its id, checked < cnt and not in flight.
  */
 static inline int ioq_read_desc(struct ioq *q, struct vbus_ioq_desc *desc, struct ioq_desc_info *d)
 {
-	d->offset = le64_to_cpu(READ_ONCE(desc->offset));
-	d->len = le32_to_cpu(READ_ONCE(desc->len));
-	d->flags = le16_to_cpu(READ_ONCE(desc->flags));
+	ioq_desc_copy(desc, d);
 	if (ioq_is_ooo(q)) {
 		u32 id = le16_to_cpu(READ_ONCE(desc->id));
 
@@ -368,9 +364,10 @@ static void ioq_write_used(struct ioq *q, u32 k, u16 id, u16 flags, u32 len)
 	WRITE_ONCE(u->len, cpu_to_le32(len));
 }
 
-int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_desc_info *last)
+/* Q0-Q4 (ioq_pop, ioq_pop_begin): descriptors to take, min(@n, available), or -EAGAIN / -EIO. */
+static inline int ioq_pop_fetch(struct ioq *q, unsigned int n)
 {
-	u32 si = q->idx, avail, i, todo;
+	u32 avail = 0; /* set on success only; ioq_violate is out of line */
 	int ret;
 
 	if (q->broken) /* Q0 */
@@ -385,7 +382,36 @@ int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_
 		return ret;
 	if (avail == 0) /* Q4 */
 		return -EAGAIN;
-	todo = min_t(u32, n, avail);
+	return min_t(u32, n, avail);
+}
+
+/* Q6-Q7 (ioq_pop, ioq_pop_end): complete the next @todo descriptors in order. */
+static inline void ioq_pop_complete(struct ioq *q, u32 todo)
+{
+	/*
+	 * WMB-COMPLETE (Q6), one per batch: the write-backs and the bytes the
+	 * handlers wrote into north's buffers before the south.index store (Q7).
+	 * Pairs with RMB-RECLAIM (R2) in north.
+	 */
+	virt_wmb();
+	if (ioq_is_ooo(q)) {
+		q->done += todo;
+		WRITE_ONCE(q->ring->south.index, cpu_to_le32(q->done)); /* Q7 (C4) */
+	} else {
+		WRITE_ONCE(q->ring->south.index, cpu_to_le32(q->idx + todo)); /* Q7 */
+	}
+	q->idx += todo;
+}
+
+int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_desc_info *last)
+{
+	u32 si = q->idx, i, todo;
+	int ret;
+
+	ret = ioq_pop_fetch(q, n); /* Q0-Q4 */
+	if (ret < 0)
+		return ret;
+	todo = ret;
 	for (i = 0; i < todo; i++, si++) { /* Q5 */
 		struct vbus_ioq_desc *desc = ioq_slot(q, si);
 		struct ioq_desc_info d;
@@ -418,25 +444,35 @@ int ioq_pop(struct ioq *q, unsigned int n, ioq_pop_fn fn, void *arg, struct ioq_
 			last->flags = flags;
 		}
 	}
-	/*
-	 * WMB-COMPLETE (Q6), one per batch: the write-backs and the bytes the
-	 * handlers wrote into north's buffers before the south.index store (Q7).
-	 * Pairs with RMB-RECLAIM (R2) in north.
-	 */
-	virt_wmb();
-	if (ioq_is_ooo(q)) {
-		q->done += todo;
-		WRITE_ONCE(q->ring->south.index, cpu_to_le32(q->done)); /* Q7 (C4) */
-	} else {
-		WRITE_ONCE(q->ring->south.index, cpu_to_le32(si)); /* Q7 */
-	}
-	q->idx = si;
+	ioq_pop_complete(q, todo); /* Q6, Q7 */
 	return todo;
+}
+
+int ioq_pop_begin(struct ioq *q, unsigned int n)
+{
+	int ret;
+
+	if (q->side != VBUS_SOUTH || ioq_is_ooo(q) || n == 0)
+		return -EINVAL;
+	ret = ioq_pop_fetch(q, n); /* Q0-Q4 */
+	q->batch = ret > 0 ? ret : 0;
+	return ret;
+}
+
+int ioq_pop_end(struct ioq *q, unsigned int n)
+{
+	if (q->side != VBUS_SOUTH || ioq_is_ooo(q) || n > q->batch)
+		return -EINVAL;
+	if (q->broken) /* a violation in this batch: nothing of it is published */
+		return -EIO;
+	q->batch = 0;
+	ioq_pop_complete(q, n); /* Q6, Q7 */
+	return n;
 }
 
 int ioq_take(struct ioq *q, struct ioq_desc_info *d, unsigned int n)
 {
-	u32 si = q->idx, avail, i, todo;
+	u32 si = q->idx, avail = 0, i, todo;
 	int ret;
 
 	if (!ioq_is_ooo(q) || q->side != VBUS_SOUTH)
@@ -543,7 +579,7 @@ static int ioq_reclaim_ooo(struct ioq *q, u32 todo, ioq_reclaim_fn fn, void *arg
 int ioq_reclaim(struct ioq *q, unsigned int n, ioq_reclaim_fn fn, void *arg,
 		struct ioq_desc_info *last)
 {
-	u32 rc = q->rc, done, i, todo;
+	u32 rc = q->rc, done = 0, i, todo;
 	int ret;
 
 	if (q->broken) /* R0 */
@@ -599,7 +635,7 @@ int ioq_arm(struct ioq *q, u32 t)
 {
 	__le32 *event = q->side == VBUS_NORTH ? &q->ring->north.event : &q->ring->south.event;
 	u32 seen = q->side == VBUS_NORTH ? q->rc : q->idx;
-	u32 avail;
+	u32 avail = 0;
 	int ret;
 
 	if (q->broken)
@@ -620,7 +656,7 @@ int ioq_arm(struct ioq *q, u32 t)
 
 int ioq_peek(struct ioq *q)
 {
-	u32 avail;
+	u32 avail = 0;
 	int ret;
 
 	if (q->broken)

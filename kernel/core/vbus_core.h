@@ -166,6 +166,7 @@ struct ioq {
 	u16 flags;	       /* ring flags, local copy (VBUS_IOQ_F_*) */
 	u16 offer;	       /* south: ring flags it accepts at attach (negotiation, §2.8) */
 	u32 done;	       /* south, VBUS_IOQ_F_OOO: completions published (= south.index) */
+	u32 batch;	       /* south: the open ioq_pop_begin batch's count, else 0 */
 	struct ioq_ooo_slot *ooo; /* VBUS_IOQ_F_OOO: per-id state (cnt entries), else NULL */
 	u16 *ooo_free;		  /* north, VBUS_IOQ_F_OOO: stack of free ids */
 	u32 ooo_nfree;		  /* north: ids on the stack */
@@ -298,6 +299,124 @@ static inline u32 ioq_free_slots(const struct ioq *q)
 {
 	return q->cnt - (q->idx - q->rc);
 }
+
+/*
+ * The fused hot path: push (§2.4) and pop (§2.5) split into steps a caller
+ * runs in place, per message, without an array of struct ioq_desc_info and
+ * without a callback. The steps make the same shared-memory accesses in the
+ * same order as ioq_push / ioq_pop, which are built from the same pieces (one
+ * copy of each check and barrier). In-order rings only: on a VBUS_IOQ_F_OOO
+ * ring ioq_push_publish and ioq_pop_begin return -EINVAL.
+ *
+ * North:  room = ioq_free_slots(q); for i < k <= room: fill the buffer,
+ *         ioq_push_desc(q, i, ...); then ioq_push_publish(q, k); ioq_kick(q).
+ * South:  k = ioq_pop_begin(q, n); for i < k: ioq_pop_desc(q, i, &d) (on
+ *         -EIO stop: the ring is broken, nothing of the batch is published),
+ *         use [d.offset, +d.len), ioq_pop_used(q, &d, used); then
+ *         ioq_pop_end(q, k); ioq_kick(q).
+ */
+
+/* The violation path of the checks (§2.9): broken (sticky), counted, the first one named; -EIO. */
+int ioq_violate(struct ioq *q, const char *why);
+
+/*
+ * P2's stores into one descriptor north owns, IOQ-13: store only a field
+ * that changes, so a descriptor line whose slot keeps its buffer stays shared
+ * in both caches. What we load is our own earlier value or south's IOQ-12
+ * write-back, ordered before this load by RMB-RECLAIM (the reclaim that gave
+ * us the slot).
+ */
+static inline void ioq_desc_fill(struct vbus_ioq_desc *desc, u64 offset, u32 len, u16 flags)
+{
+	if (READ_ONCE(desc->offset) != cpu_to_le64(offset))
+		WRITE_ONCE(desc->offset, cpu_to_le64(offset));
+	if (READ_ONCE(desc->len) != cpu_to_le32(len))
+		WRITE_ONCE(desc->len, cpu_to_le32(len));
+	if (READ_ONCE(desc->flags) != cpu_to_le16(flags))
+		WRITE_ONCE(desc->flags, cpu_to_le16(flags));
+}
+
+/*
+ * North, fused push: P2 for the @i-th descriptor of the next batch (slot
+ * ni + i) and its cookie. The caller keeps @i < ioq_free_slots(q) (those slots
+ * are north's, IOQ-4); nothing is visible to south before ioq_push_publish.
+ */
+static inline void ioq_push_desc(struct ioq *q, u32 i, u64 offset, u32 len, u16 flags, u64 cookie)
+{
+	u32 slot = (q->idx + i) & (q->cnt - 1);
+	__le64 *cookies = (__le64 *)((u8 *)q->ring + VBUS_IOQ_COOKIE_OFF((size_t)q->cnt));
+
+	ioq_desc_fill(&q->ring->desc[slot], offset, len, flags);
+	WRITE_ONCE(cookies[slot], cpu_to_le64(cookie));
+}
+/*
+ * North, fused push: publish the first @n descriptors ioq_push_desc wrote (P1
+ * re-checked, then P3 WMB-PUBLISH and P4, as ioq_push). n, -ENOSPC, -EIO or
+ * -EINVAL (south's handle, or an OOO ring).
+ */
+int ioq_push_publish(struct ioq *q, unsigned int n);
+
+/*
+ * South, fused pop: Q0-Q4 (one north.index fetch, checked, RMB-INDEX). Returns
+ * the descriptors of this batch, 1..@n, or -EAGAIN (empty), -EIO (broken),
+ * -EINVAL (@n 0, north's handle, or an OOO ring).
+ */
+int ioq_pop_begin(struct ioq *q, unsigned int n);
+
+/* Q5's copy of one descriptor: each field read once (HOST-1); RMB-INDEX ordered these loads. */
+static inline void ioq_desc_copy(const struct vbus_ioq_desc *desc, struct ioq_desc_info *d)
+{
+	d->offset = le64_to_cpu(READ_ONCE(desc->offset));
+	d->len = le32_to_cpu(READ_ONCE(desc->len));
+	d->flags = le16_to_cpu(READ_ONCE(desc->flags));
+}
+
+/* Q5 checks on a local copy: flags, range (IOQ-10). */
+static inline int ioq_check_desc(struct ioq *q, const struct ioq_desc_info *d)
+{
+	if (d->flags & ~VBUS_IOQ_DESC_F_KNOWN)
+		return ioq_violate(q, "flags");
+	if (d->len > VBUS_IOQ_MAX_LEN || d->offset > q->region_size ||
+	    d->len > q->region_size - d->offset)
+		return ioq_violate(q, "range");
+	return 0;
+}
+
+/*
+ * South, fused pop: Q5 for the @i-th descriptor of the batch (@i < what
+ * ioq_pop_begin returned): @d gets the checked copy, d->cookie its ring index.
+ * 0, or -EIO: a violation, the ring is broken; end the batch there (no
+ * ioq_pop_end: nothing of it is published).
+ */
+static inline int ioq_pop_desc(struct ioq *q, u32 i, struct ioq_desc_info *d)
+{
+	u32 si = q->idx + i;
+
+	d->cookie = si;
+	ioq_desc_copy(&q->ring->desc[si & (q->cnt - 1)], d);
+	return ioq_check_desc(q, d);
+}
+
+/*
+ * South, fused pop: the bytes used of descriptor @d (from ioq_pop_desc);
+ * IOQ-12 write-back only when fewer than d->len. Returns min(@used, d->len).
+ */
+static inline u32 ioq_pop_used(struct ioq *q, const struct ioq_desc_info *d, u32 used)
+{
+	struct vbus_ioq_desc *desc = &q->ring->desc[d->cookie & (q->cnt - 1)];
+
+	if (used >= d->len)
+		return d->len;
+	WRITE_ONCE(desc->len, cpu_to_le32(used)); /* Q5 write-back: fewer bytes used */
+	return used;
+}
+
+/*
+ * South, fused pop: complete the first @n descriptors of the batch (Q6
+ * WMB-COMPLETE, Q7: one south.index store), as ioq_pop. n, -EIO (broken: a
+ * violation in the batch) or -EINVAL (@n above ioq_pop_begin's count).
+ */
+int ioq_pop_end(struct ioq *q, unsigned int n);
 
 /* ----------------------------------------------------------------------------
  * Bus (§3): region header, device table, control verbs, hotplug events.

@@ -96,7 +96,7 @@ struct cal {
 	int efd[2];
 	int err;
 	double samp[CAL_MAX_BATCHES];
-	double samp2[CAL_MAX_BATCHES]; /* efd_a: ns per waking write */
+	double samp2[CAL_MAX_BATCHES]; /* efd_a: ns per waking write; run_r: the one-line runs */
 	uint64_t sink;
 	pthread_barrier_t start;
 };
@@ -170,39 +170,47 @@ static void *pp_b(struct cal *c)
 }
 
 /*
- * line_stream: the writer fills CAL_RUN lines and raises the flag; the reader
- * reads them all and answers. A sample is one round: a ping-pong (2 transfers)
- * plus the run; the run's cost per line beyond the flag's is (round - 2 * half
- * ping-pong) / RUN, with the same repetition's line_transfer.
+ * line_stream: the cost of each further line a reader misses in one run, once the first miss has paid
+ * line_transfer (TIM-3: the engine charges the first miss of a pass apart). Rounds alternate: the writer
+ * writes one line, or CAL_RUN lines, and raises the flag; the reader, seeing it, times its reads of those
+ * lines alone and answers. samp: the CAL_RUN-line reads, samp2: the one-line reads (ns per round, batch
+ * means); line_stream = (CAL_RUN-line run - one-line run) / (CAL_RUN - 1): the first miss and the clock's
+ * own cost cancel. (The round trip around the run holds two flag hand-offs and the run's first miss on
+ * each side, which a round's time divided by the lines would charge to every line.)
  */
 static void *run_w(struct cal *c)
 {
-	uint64_t i = 0;
-	for (int b = 0; b < c->pl.warm + c->pl.batches; b++) {
-		double t0 = cal_now();
-		for (uint64_t j = 0; j < c->pl.per; j++) {
-			i++;
-			for (int l = 0; l < CAL_RUN; l++)
-				c->run[l][0] = i;
-			__atomic_store_n(&c->flag, 2 * i - 1, __ATOMIC_RELEASE);
-			while (__atomic_load_n(&c->flag, __ATOMIC_ACQUIRE) != 2 * i)
-				cal_relax();
-		}
-		if (b >= c->pl.warm)
-			c->samp[b - c->pl.warm] = (cal_now() - t0) / (double)c->pl.per;
+	for (uint64_t i = 1; i <= cal_total(c); i++) {
+		int n = i % 2 ? 1 : CAL_RUN;
+		for (int l = 0; l < n; l++)
+			c->run[l][0] = i;
+		__atomic_store_n(&c->flag, 2 * i - 1, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&c->flag, __ATOMIC_ACQUIRE) != 2 * i)
+			cal_relax();
 	}
 	return NULL;
 }
 
 static void *run_r(struct cal *c)
 {
-	uint64_t sum = 0;
-	for (uint64_t i = 1; i <= cal_total(c); i++) {
-		while (__atomic_load_n(&c->flag, __ATOMIC_ACQUIRE) != 2 * i - 1)
-			cal_relax();
-		for (int l = 0; l < CAL_RUN; l++)
-			sum += __atomic_load_n(&c->run[l][0], __ATOMIC_RELAXED);
-		__atomic_store_n(&c->flag, 2 * i, __ATOMIC_RELEASE);
+	uint64_t sum = 0, i = 0;
+	for (int b = 0; b < c->pl.warm + c->pl.batches; b++) {
+		double t[2] = { 0, 0 };
+		for (uint64_t j = 0; j < c->pl.per; j++) {
+			i++;
+			int n = i % 2 ? 1 : CAL_RUN;
+			while (__atomic_load_n(&c->flag, __ATOMIC_ACQUIRE) != 2 * i - 1)
+				cal_relax();
+			double t0 = cal_now();
+			for (int l = 0; l < n; l++)
+				sum += __atomic_load_n(&c->run[l][0], __ATOMIC_RELAXED);
+			t[n == 1] += cal_now() - t0;
+			__atomic_store_n(&c->flag, 2 * i, __ATOMIC_RELEASE);
+		}
+		if (b >= c->pl.warm) {
+			c->samp[b - c->pl.warm] = t[0] / (double)(c->pl.per / 2);
+			c->samp2[b - c->pl.warm] = t[1] / (double)(c->pl.per / 2);
+		}
 	}
 	c->sink = sum;
 	return NULL;
@@ -794,6 +802,155 @@ static int cpu_path_rep(const struct cal_plan *pl, double out[4])
 	return 0;
 }
 
+/*
+ * The producer's send path into lines the consumer holds (TIM-3: produce_remote_msg, produce_remote_call),
+ * libvbus's own, two threads: north on CPU 0 fills the whole ring (1024 64-byte messages) in send calls of
+ * 1 or of CAL_BURST messages (alternating rounds), timed, with a full fence at the end (its stores
+ * committed); then south on CPU 1 drains it all (polling, untimed), so every slot buffer line is in south's
+ * cache again (as a lap of a stream leaves it) and north's next round reclaims and rewrites them. Each
+ * store to such a line waits for an ownership request; the store buffer lets north run ahead of them only
+ * so far, so this is the send path's cost in a stream, where the single-thread CPU path (cpu_path_rep)
+ * has every line in its cache. ns per message R(b); per message (CAL_BURST R(32) - R(1)) / (CAL_BURST - 1),
+ * per call R(1) less that (the engine charges the kick's loads apart).
+ */
+#define REM_RING 1024
+struct remote {
+	_Alignas(64) int turn; /* 0: north fills, 1: south drains, 2: stop */
+	struct vbus_link *north, *south;
+	const struct cal_plan *pl;
+	double s[2][CAL_MAX_BATCHES]; /* ns per message: calls of 1, of CAL_BURST */
+	uint64_t sink;
+	int err;
+};
+
+static uint32_t remote_rx(void *arg, const void *data, uint32_t len, uint64_t cookie)
+{
+	struct remote *r = arg;
+	uint8_t m[CAL_MSG];
+
+	(void)cookie;
+	memcpy(m, data, len < sizeof(m) ? len : sizeof(m));
+	r->sink += m[8];
+	return len;
+}
+
+static void *remote_north(void *a)
+{
+	struct remote *r = a;
+	uint8_t msg[CAL_BURST][CAL_MSG];
+	struct vbus_link_msg m[CAL_BURST];
+	int rounds = 2 * (r->pl->warm + r->pl->batches);
+
+	pin(0);
+	memset(msg, 1, sizeof(msg));
+	for (int k = 0; k < CAL_BURST; k++)
+		m[k] = (struct vbus_link_msg){ .data = msg[k], .len = CAL_MSG };
+	for (int i = 0; i < rounds && !r->err; i++) {
+		unsigned int b = i % 2 ? CAL_BURST : 1, sent = 0;
+		/* acquire: pairs with south's release store of turn (its drain before our rewrite) */
+		while (__atomic_load_n(&r->turn, __ATOMIC_ACQUIRE) != 0)
+			cal_relax();
+		double t0 = cal_now();
+		while (sent < REM_RING) {
+			for (unsigned int k = 0; k < b; k++)
+				memcpy(&msg[k][8], &sent, sizeof(sent));
+			int n = lv.send(r->north, m, b);
+			if (n <= 0) {
+				r->err = -1;
+				break;
+			}
+			sent += (unsigned int)n;
+		}
+		/* a full fence, no pair: the clock stops once the round's stores have committed (ownership done) */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		double t = (cal_now() - t0) / REM_RING;
+		int bi = i / 2 - r->pl->warm;
+		if (bi >= 0)
+			r->s[b != 1][bi] = t;
+		/* release: pairs with south's acquire load of turn (the ring's messages before its drain) */
+		__atomic_store_n(&r->turn, 1, __ATOMIC_RELEASE);
+	}
+	/* release: south leaves its loop (and sees err) */
+	__atomic_store_n(&r->turn, 2, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *remote_south(void *a)
+{
+	struct remote *r = a;
+	int t;
+
+	pin(1);
+	/* acquire: pairs with north's release stores of turn */
+	while ((t = __atomic_load_n(&r->turn, __ATOMIC_ACQUIRE)) != 2) {
+		if (t != 1) {
+			cal_relax();
+			continue;
+		}
+		for (int got = 0; got < REM_RING && !r->err;) {
+			int n = lv.recv(r->south, VBUS_WAIT_POLL, remote_rx, r);
+			if (n <= 0) {
+				r->err = -1;
+				break;
+			}
+			got += n;
+		}
+		/* release: pairs with north's acquire load of turn (our drain before its next round) */
+		__atomic_store_n(&r->turn, r->err ? 2 : 0, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* One repetition: out[0] produce_remote_msg, out[1] produce_remote_call (ns, the kick's loads still in the
+ * per-call figure); 0 or -1 */
+static int remote_rep(const struct cal_plan *pl, double out[2])
+{
+	struct vbus_link_params lp = { .ring_count = REM_RING, .buf_size = CAL_MSG };
+	struct remote *r;
+	int fds[VBUS_LINK_NFDS], rc = -1;
+	pthread_t t[2];
+
+	if (lv_open() || !(r = aligned_alloc(64, sizeof(*r))))
+		return -1;
+	memset(r, 0, sizeof(*r));
+	r->pl = pl;
+	if (lv.create(&lp, &r->north)) {
+		free(r);
+		return -1;
+	}
+	lv.fds(r->north, fds);
+	for (int i = 0; i < VBUS_LINK_NFDS; i++)
+		fds[i] = dup(fds[i]);
+	if (lv.attach(fds, &r->south)) {
+		for (int i = 0; i < VBUS_LINK_NFDS; i++)
+			close(fds[i]);
+		lv.close(r->north);
+		free(r);
+		return -1;
+	}
+	if (pthread_create(&t[1], NULL, remote_south, r) == 0) {
+		if (pthread_create(&t[0], NULL, remote_north, r) == 0) {
+			pthread_join(t[0], NULL);
+			rc = 0;
+		} else {
+			__atomic_store_n(&r->turn, 2, __ATOMIC_RELEASE); /* release: south leaves its loop */
+		}
+		pthread_join(t[1], NULL);
+	}
+	if (!rc && !r->err) {
+		double r1 = med(r->s[0], pl->batches), r32 = med(r->s[1], pl->batches);
+		double mp = (CAL_BURST * r32 - r1) / (CAL_BURST - 1);
+		out[0] = mp > 0 ? mp : 0;
+		out[1] = r1 - out[0] > 0 ? r1 - out[0] : 0;
+	} else {
+		rc = -1;
+	}
+	lv.close(r->south);
+	lv.close(r->north);
+	free(r);
+	return rc;
+}
+
 static double poll_rep(const struct cal_plan *pl, double *s)
 {
 	static _Alignas(64) volatile uint64_t x;
@@ -831,10 +988,10 @@ static int two_thread_rep(struct cal *c, int batches, double v[CAL_NP])
 		return -1;
 	v[0] = med(c->samp, batches);
 	memset(c, 0, sizeof(*c));
-	c->pl = (struct cal_plan){ warm, batches, 8 };
+	c->pl = (struct cal_plan){ warm, batches, 16 };
 	if (cal_pair(c, run_w, run_r))
 		return -1;
-	double stream = (med(c->samp, batches) - 2 * v[0]) / CAL_RUN;
+	double stream = (med(c->samp, batches) - med(c->samp2, batches)) / (CAL_RUN - 1);
 	v[1] = stream > 0 ? stream : 0;
 	memset(c, 0, sizeof(*c));
 	c->pl = (struct cal_plan){ warm, batches / 4 + 1, 8 };
@@ -857,11 +1014,23 @@ static uint64_t cyc(double ns)
 	return ns > 0 ? (uint64_t)(ns * CAL_GHZ + 0.5) : 0;
 }
 
-const int vm_cal_param[VM_CAL_NP] = { VM_P_LINE_TRANSFER,    VM_P_LINE_STREAM,	 VM_P_BARRIER_FULL,
-				      VM_P_DOORBELL,	     VM_P_WAKEUP,	 VM_P_PRODUCE_PER_MSG,
-				      VM_P_HANDLER_PER_MSG,  VM_P_POLL_INTERVAL, VM_P_PRODUCE_PER_CALL,
-				      VM_P_HANDLER_PER_CALL, VM_P_MEMBARRIER,	 VM_P_DESCHED_INTERVAL,
-				      VM_P_DESCHED_LEN,	     VM_P_SPIN_BUDGET,	 VM_P_DOORBELL_WAKE };
+const int vm_cal_param[VM_CAL_NP] = { VM_P_LINE_TRANSFER,
+				      VM_P_LINE_STREAM,
+				      VM_P_BARRIER_FULL,
+				      VM_P_DOORBELL,
+				      VM_P_WAKEUP,
+				      VM_P_PRODUCE_PER_MSG,
+				      VM_P_HANDLER_PER_MSG,
+				      VM_P_POLL_INTERVAL,
+				      VM_P_PRODUCE_PER_CALL,
+				      VM_P_HANDLER_PER_CALL,
+				      VM_P_MEMBARRIER,
+				      VM_P_DESCHED_INTERVAL,
+				      VM_P_DESCHED_LEN,
+				      VM_P_SPIN_BUDGET,
+				      VM_P_DOORBELL_WAKE,
+				      VM_P_PRODUCE_REMOTE_MSG,
+				      VM_P_PRODUCE_REMOTE_CALL };
 
 static int cal_fail(char *err, size_t errlen, const char *what)
 {
@@ -911,6 +1080,15 @@ int vm_calibrate(int reps, int quick, struct vm_cal *out, char *err, size_t errl
 		}
 		v[5][r] = cpu[0];
 		v[6][r] = cpu[1];
+		double rem[2];
+		if (remote_rep(&cpl, rem)) {
+			free(c);
+			return cal_fail(err, errlen,
+					"cannot run libvbus's send path into the peer's lines (a link or its threads)");
+		}
+		/* the engine charges an unfenced kick's two accesses of the irq record apart (SIG-14, I1 and IA) */
+		v[15][r] = rem[0];
+		v[16][r] = rem[1] > 2 * shm ? rem[1] - 2 * shm : 0;
 		v[7][r] = poll_rep(&pl, s);
 		/* what the engine charges apart: each call's kick, a full fence and one load */
 		double kick = (v[2][r] > 0 ? v[2][r] : 0) + shm;
@@ -1002,6 +1180,16 @@ int vm_calibrate_lines(struct vm_params *p, int batches)
 	double g[2];
 	p->v[VM_P_DOORBELL_WAKE] = cyc(x[14]);
 	p->v[VM_P_WAKEUP] = cyc(x[4] > x[14] ? x[4] - x[14] : 0);
+	/* the send path into the peer's lines waits for ownership requests: it moves with the placement too */
+	struct cal_plan rpl = { 2, batches / 4 + 1, 0 };
+	double rem[2], shm = 0;
+	struct vm_params dflt;
+	vm_params_default(&dflt);
+	shm = dflt.v[VM_P_SHM_ACCESS] / CAL_GHZ;
+	if (remote_rep(&rpl, rem))
+		return -1;
+	p->v[VM_P_PRODUCE_REMOTE_MSG] = cyc(rem[0]);
+	p->v[VM_P_PRODUCE_REMOTE_CALL] = cyc(rem[1] > 2 * shm ? rem[1] - 2 * shm : 0);
 	/* libvbus's spin budget and the deschedulings that outlast it move with the machine's load: again */
 	double bud = budget_rep(CAL_BUDGET_MS);
 	if (bud < 0 || desched_rep(bud, CAL_DESCHED_NS, g))

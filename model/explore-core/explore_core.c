@@ -69,7 +69,8 @@ static const char *const sc_doc[SC_COUNT] = {
 	"both directions: south completes and kicks north; north reclaims by polling before each "
 	"push, then enables and reclaims in wakeup",
 	"plain ring, south is libvbus's blocking wait loop itself (vbus_link_recv BLOCK: enable, "
-	"sleep in read(eventfd), wakeup with a budget of 1 pass, RESCHED) called again and again",
+	"sleep in read(eventfd), wakeup with a budget of 1 pass, RESCHED, the fused pop) called "
+	"again and again; north pushes with the fused push (ioq_push_desc + ioq_push_publish)",
 	"as link on an EVENT_IDX ring: libvbus arms for its threshold (1) before it sleeps",
 	"plain ring, north pushes and kicks, then polls ioq_reclaim until every completion is "
 	"back (no interrupt: only the WMB-COMPLETE / RMB-RECLAIM pair orders a completion)",
@@ -759,8 +760,13 @@ static int run_op(int ag, int op)
 		d = (struct ioq_desc_info){
 			.cookie = (u64)W->count + 1, .offset = (u64)W->count + 1, .len = 8, .flags = 0
 		};
-		if (ioq_push(&W->q, &d, 1) != 1)
+		if (IS_LINK(C.sc)) { /* libvbus's north: the fused push (vbus_core.h), as vbus_link_send */
+			ioq_push_desc(&W->q, 0, d.offset, d.len, d.flags, d.cookie);
+			if (ioq_push_publish(&W->q, 1) != 1)
+				W->bad = 1;
+		} else if (ioq_push(&W->q, &d, 1) != 1) {
 			W->bad = 1;
+		}
 		r = ioq_kick(&W->q);
 		if (r == SHM_SIGNAL_NOTIFY)
 			vx_notify(AG_S);

@@ -41,6 +41,8 @@ static const struct {
 	[VM_P_DESCHED_INTERVAL] = { "desched_interval", 0 },
 	[VM_P_DESCHED_LEN] = { "desched_len", 0 },
 	[VM_P_DOORBELL_WAKE] = { "doorbell_wake", 300 },
+	[VM_P_PRODUCE_REMOTE_MSG] = { "produce_remote_msg", 0 },
+	[VM_P_PRODUCE_REMOTE_CALL] = { "produce_remote_call", 0 },
 };
 
 void vm_params_default(struct vm_params *p)

@@ -269,6 +269,22 @@ static int per_call(const struct sim *s, const struct chan *c)
 }
 
 /*
+ * TIM-3 completions in a ping-pong (cfg->completions): the reply is south's completion, not a message:
+ * no payload line (north's reclaim reads south's index, no buffer) and no per-message path of its own
+ * (south's index store is its drain pass's, north's look at it its wait's).
+ */
+static int reply_is_completion(const struct sim *s, const struct chan *c)
+{
+	return s->cfg->completions && s->nch == 2 && c == &s->ch[1];
+}
+
+/* cache lines of payload a message of channel @c carries */
+static uint32_t payload_lines(const struct sim *s, const struct chan *c)
+{
+	return reply_is_completion(s, c) ? 0 : s->cfg->payload_lines;
+}
+
+/*
  * IOQ-13 (cfg->stable_desc): the producer stores only descriptor fields that change; libvbus's slots keep
  * their buffer and length, so a descriptor line is written on the ring's first lap only (then neither
  * an ownership request of the producer nor a miss of the consumer).
@@ -280,6 +296,21 @@ static int desc_written(const struct sim *s, const struct chan *c, uint64_t seq)
 }
 
 /* ---- producer ---- */
+/* TIM-3: does the batch of @k messages from c->pub write a payload line the consumer has read (an
+ * ownership request per line)? */
+static int remote_lines(const struct sim *s, const struct chan *c, uint64_t k)
+{
+	if (!payload_lines(s, c))
+		return 0;
+	for (uint64_t i = 0; i < k; i++) {
+		uint64_t slot = (c->pub + i) & (s->cfg->ring_count - 1);
+		/* written before (not the first lap), read since */
+		if (c->pver[slot] && c->pseen[slot] == c->pver[slot])
+			return 1;
+	}
+	return 0;
+}
+
 static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 {
 	uint64_t space = s->cfg->ring_count - (c->pub - c->consumed), k = c->backlog;
@@ -313,11 +344,27 @@ static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 		if (c->dseen[line] == c->dver[line] && (i == 0 || slot % DESC_PER_LINE == 0) &&
 		    desc_written(s, c, c->pub + i))
 			c->rfo++;
-		if (s->cfg->payload_lines && c->pseen[slot] == c->pver[slot])
-			c->rfo += s->cfg->payload_lines;
+		if (payload_lines(s, c) && c->pseen[slot] == c->pver[slot])
+			c->rfo += payload_lines(s, c);
 	}
 	/* TIM-3 CPU path: one send call (produce_per_call) per batch; a ping-pong's reply is south's completion */
-	uint64_t cost = k * P(s, PRODUCE_PER_MSG) + (per_call(s, c) ? P(s, PRODUCE_PER_CALL) : 0);
+	uint64_t pm = P(s, PRODUCE_PER_MSG), pc = P(s, PRODUCE_PER_CALL);
+	if (s->nch == 1 && remote_lines(s, c, k)) {
+		/*
+		 * TIM-3 send path into lines the consumer holds (a one-way stream after its first lap): each
+		 * store waits for an ownership request and the store buffer lets the producer run only so far
+		 * ahead of them; calibrate times libvbus's send path so (produce_remote_msg, _call), the
+		 * commits' throughput included. A round trip's send finds an empty store buffer: its wait is
+		 * the hand-off the consumer's line_transfer charges.
+		 */
+		if (P(s, PRODUCE_REMOTE_MSG) > pm)
+			pm = P(s, PRODUCE_REMOTE_MSG);
+		if (P(s, PRODUCE_REMOTE_CALL) > pc)
+			pc = P(s, PRODUCE_REMOTE_CALL);
+	}
+	if (reply_is_completion(s, c))
+		pm = 0;
+	uint64_t cost = k * pm + (per_call(s, c) ? pc : 0);
 	c->work = cost;
 	s->busy[c->prod] = t + cost;
 	return push_ev(s, t + cost, EV_KICK, (int)(c - s->ch));
@@ -550,11 +597,11 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 			mem += misses++ ? P(s, LINE_STREAM) : P(s, LINE_TRANSFER);
 			c->dseen[line] = c->dver[line];
 		}
-		if (s->cfg->payload_lines && c->pseen[slot] != c->pver[slot]) {
-			mem += s->cfg->payload_lines * P(s, LINE_STREAM);
+		if (payload_lines(s, c) && c->pseen[slot] != c->pver[slot]) {
+			mem += payload_lines(s, c) * P(s, LINE_STREAM);
 			c->pseen[slot] = c->pver[slot];
 		}
-		cost = (mem > cost ? mem : cost) + P(s, HANDLER_PER_MSG);
+		cost = (mem > cost ? mem : cost) + (reply_is_completion(s, c) ? 0 : P(s, HANDLER_PER_MSG));
 		uint64_t done = t + cost;
 		struct chan *reply = s->nch == 2 ? &s->ch[1 - (c - s->ch)] : NULL;
 		if (reply && c->cons == VBUS_SOUTH) {

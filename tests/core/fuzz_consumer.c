@@ -11,6 +11,8 @@
  *
  * Input: byte 0 ring count exponent, byte 1 flags (bit 0 EVENT_IDX, bit 1
  * out-of-order completion); then commands of [op][arg][len][len bytes of data].
+ * Pop (op 1) with bit 7 of op set runs the core's fused pop (ioq_pop_begin,
+ * ioq_pop_desc, ioq_pop_used, ioq_pop_end) instead of ioq_pop.
  *
  * Out-of-order rings (VBUS_IOQ_F_OOO, spec 02 §2.12; flags bit 1): both sides
  * get exactly-sized private tracking memory, and some ops change meaning: pop
@@ -85,6 +87,34 @@ static int touch_buffer(void *arg, const struct ioq_desc_info *d, u32 *used)
 		f->touched += f->ring_mem[d->offset + i];
 	*used = d->len / 2;
 	return (d->cookie & 1) ? -EINVAL : 0;
+}
+
+/*
+ * South's fused pop (vbus_core.h, what libvbus drains with): begin, then each
+ * descriptor checked in place and touched as ioq_pop's callback would, its
+ * used length reported, then one end. The same invariants as ioq_pop's path.
+ */
+static int fused_pop(struct fz *f, unsigned int n)
+{
+	int k = ioq_pop_begin(&f->qs, n), i;
+
+	if (k <= 0)
+		return k;
+	CHECK((unsigned int)k <= n && (u32)k <= f->qs.cnt);
+	for (i = 0; i < k; i++) {
+		struct ioq_desc_info d;
+		u32 used;
+
+		if (ioq_pop_desc(&f->qs, i, &d)) {
+			CHECK(f->qs.broken);
+			CHECK(ioq_pop_end(&f->qs, k) == -EIO); /* nothing of the batch published */
+			return -EIO;
+		}
+		CHECK(d.cookie == f->qs.idx + i);
+		touch_buffer(f, &d, &used); /* the range invariants; its error result has no fused form */
+		CHECK(ioq_pop_used(&f->qs, &d, used) <= d.len);
+	}
+	return ioq_pop_end(&f->qs, k);
 }
 
 static void drain(void *arg)
@@ -361,6 +391,17 @@ static void step(struct fz *f, u8 op, u8 arg, const u8 *data, u32 len)
 		poke(f->ring_mem, RING_REGION, (u32)arg * 4, data, len);
 		break;
 	case 1:
+		if (op & 0x80) { /* the fused pop (libvbus's drain) */
+			ret = fused_pop(f, 1 + arg % 8);
+			check_south(f, ret);
+			if (ioq_is_ooo(&f->qs))
+				CHECK(ret == -EINVAL);
+			if (ret > 0)
+				CHECK((u32)(f->qs.idx - si_before) == (u32)ret);
+			else
+				CHECK(f->qs.idx == si_before);
+			break;
+		}
 		ret = ioq_pop(&f->qs, 1 + arg % 8, touch_buffer, f, &last);
 		check_south(f, ret);
 		if (ret > 0)

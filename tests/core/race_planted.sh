@@ -5,13 +5,15 @@
 # on that copy of the core, run it for the same budget in plain mode (expected: no finding) and
 # in race mode (expected: the touch_buffer range invariant aborts). A planted-bug check: the
 # test passes only if the race mode reports the finding.
-# Usage: race_planted.sh CLANG|SKIP CORE_DIR ABI_INCLUDE FUZZ_SRC CORPUS SECONDS
+# WHERE (default pop): pop plants it in ioq_pop (ioq.c); fused plants it in the core's fused pop
+# (ioq_pop_desc in vbus_core.h, libvbus's drain), which the fuzzer runs for pop ops with bit 7 set.
+# Usage: race_planted.sh CLANG|SKIP CORE_DIR ABI_INCLUDE FUZZ_SRC CORPUS SECONDS [pop|fused]
 set -euo pipefail
-if [ $# -ne 6 ]; then
-	echo "usage: race_planted.sh CLANG|SKIP CORE_DIR ABI_INCLUDE FUZZ_SRC CORPUS SECONDS" >&2
+if [ $# -ne 6 ] && [ $# -ne 7 ]; then
+	echo "usage: race_planted.sh CLANG|SKIP CORE_DIR ABI_INCLUDE FUZZ_SRC CORPUS SECONDS [pop|fused]" >&2
 	exit 2
 fi
-clang=$1 core=$2 abi=$3 src=$4 corpus=$5 secs=$6
+clang=$1 core=$2 abi=$3 src=$4 corpus=$5 secs=$6 where=${7:-pop}
 if [ "$clang" = "SKIP" ]; then
 	echo "SKIP: no clang with libFuzzer found at configure time (install clang-14 and libclang-rt-14-dev)"
 	exit 77
@@ -19,12 +21,27 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/vbus-race-XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 cp -r "$core" "$work/core"
-# Plant: after "used = d.len;" in ioq_pop (two tabs), re-read the length from shared memory.
-awk 'BEGIN { done = 0 }
-     { print }
-     /^\t\tused = d\.len;$/ && !done { print "\t\td.len = le32_to_cpu(READ_ONCE(desc->len));\t/* PLANTED double fetch */"; done = 1 }' \
-	"$core/ioq.c" >"$work/core/ioq.c"
-grep -q "PLANTED double fetch" "$work/core/ioq.c" || { echo "FAIL: could not plant the double fetch (ioq_pop changed?)" >&2; exit 1; }
+case $where in
+pop)
+	# Plant: after "used = d.len;" in ioq_pop (two tabs), re-read the length from shared memory.
+	awk 'BEGIN { done = 0 }
+	     { print }
+	     /^\t\tused = d\.len;$/ && !done { print "\t\td.len = le32_to_cpu(READ_ONCE(desc->len));\t/* PLANTED double fetch */"; done = 1 }' \
+		"$core/ioq.c" >"$work/core/ioq.c"
+	planted=$work/core/ioq.c ;;
+fused)
+	# Plant: ioq_pop_desc re-reads the length from shared memory after its checks.
+	awk 'BEGIN { done = 0 }
+	     /^\treturn ioq_check_desc\(q, d\);$/ && !done {
+		print "\t{ int r = ioq_check_desc(q, d); d->len = le32_to_cpu(READ_ONCE(q->ring->desc[si & (q->cnt - 1)].len)); /* PLANTED double fetch */ return r; }"
+		done = 1; next }
+	     { print }' "$core/vbus_core.h" >"$work/core/vbus_core.h"
+	planted=$work/core/vbus_core.h ;;
+*)
+	echo "usage: WHERE is pop or fused, not '$where'" >&2
+	exit 2 ;;
+esac
+grep -q "PLANTED double fetch" "$planted" || { echo "FAIL: could not plant the double fetch ($where changed?)" >&2; exit 1; }
 "$clang" -std=c11 -g -O1 -Wall -Wextra -Werror -DVBUS_SHIM_RACE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$work/core/shim" -I"$work/core" -I"$abi" "$src" "$work"/core/*.c -o "$work/fuzz-planted"

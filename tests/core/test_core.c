@@ -608,6 +608,120 @@ START_TEST(bus_event_pop_keeps_event_on_bad_buffer)
 }
 END_TEST
 
+/*
+ * The fused hot path (vbus_core.h): descriptors written in place and published
+ * once, popped in place with one check per descriptor, completed once. It makes
+ * the ring ioq_push / ioq_pop make: north's cookies come back from reclaim, the
+ * IOQ-12 write-back happens only for fewer bytes used, south.index moves once.
+ */
+START_TEST(ioq_fused_push_then_pop)
+{
+	struct ioq_desc_info d, last;
+	unsigned char before[4 * sizeof(struct vbus_ioq_desc)];
+
+	ck_assert_uint_eq(ioq_free_slots(&qn), 4);
+	for (u32 i = 0; i < 3; i++)
+		ioq_push_desc(&qn, i, 4096 + 64 * i, 64, 0, 200 + i);
+	ck_assert_uint_eq(le32_to_cpu(reg.ring.north.index), 0); /* nothing visible before the publish */
+	ck_assert_int_eq(ioq_push_publish(&qn, 3), 3);
+	ck_assert_uint_eq(le32_to_cpu(reg.ring.north.index), 3);
+	ck_assert_uint_eq(qn.idx, 3);
+	memcpy(before, reg.ring.desc, sizeof(before));
+
+	ck_assert_int_eq(ioq_pop_begin(&qs, 8), 3);
+	for (u32 i = 0; i < 3; i++) {
+		ck_assert_int_eq(ioq_pop_desc(&qs, i, &d), 0);
+		ck_assert_uint_eq(d.cookie, i); /* south sees the index */
+		ck_assert_uint_eq(d.offset, 4096 + 64 * i);
+		ck_assert_uint_eq(d.len, 64);
+		ck_assert_uint_eq(ioq_pop_used(&qs, &d, i == 1 ? 10 : 100), i == 1 ? 10 : 64);
+	}
+	ck_assert_uint_eq(le32_to_cpu(reg.ring.south.index), 0); /* nothing completed before the end */
+	ck_assert_int_eq(ioq_pop_end(&qs, 3), 3);
+	ck_assert_uint_eq(le32_to_cpu(reg.ring.south.index), 3);
+	/* only descriptor 1 was written back (len = used) */
+	ck_assert_uint_eq(le32_to_cpu(reg.ring.desc[1].len), 10);
+	reg.ring.desc[1].len = cpu_to_le32(64);
+	ck_assert_int_eq(memcmp(before, reg.ring.desc, sizeof(before)), 0);
+	ck_assert_int_eq(ioq_pop_begin(&qs, 8), -EAGAIN);
+	ck_assert_int_eq(ioq_reclaim(&qn, 4, NULL, NULL, &last), 3);
+	ck_assert_uint_eq(last.cookie, 202); /* north's own cookie */
+}
+END_TEST
+
+START_TEST(ioq_fused_pop_of_ioq_push_and_wrap)
+{
+	struct ioq_desc_info d;
+
+	/* two laps of a ring of 4 in batches of 3: the slots wrap under both halves */
+	for (u32 lap = 0; lap < 4; lap++) {
+		ck_assert_int_eq(push_n(3, 10 * lap), 3);
+		ck_assert_int_eq(ioq_pop_begin(&qs, 2), 2); /* at most n */
+		for (u32 i = 0; i < 2; i++) {
+			ck_assert_int_eq(ioq_pop_desc(&qs, i, &d), 0);
+			ck_assert_uint_eq(d.cookie, 3 * lap + i);
+		}
+		ck_assert_int_eq(ioq_pop_end(&qs, 2), 2);
+		ck_assert_int_eq(ioq_pop_begin(&qs, 4), 1);
+		ck_assert_int_eq(ioq_pop_desc(&qs, 0, &d), 0);
+		ck_assert_uint_eq(d.cookie, 3 * lap + 2);
+		ck_assert_int_eq(ioq_pop_end(&qs, 1), 1);
+		ck_assert_uint_eq(le32_to_cpu(reg.ring.south.index), 3 * lap + 3);
+		ck_assert_int_eq(ioq_reclaim(&qn, 4, NULL, NULL, NULL), 3);
+	}
+}
+END_TEST
+
+START_TEST(ioq_fused_violation_publishes_nothing)
+{
+	struct ioq_desc_info d;
+
+	ck_assert_int_eq(push_n(2, 0), 2);
+	reg.ring.desc[1].flags = 0x40; /* the second of the batch is bad */
+	ck_assert_int_eq(ioq_pop_begin(&qs, 4), 2);
+	ck_assert_int_eq(ioq_pop_desc(&qs, 0, &d), 0);
+	ck_assert_int_eq(ioq_pop_desc(&qs, 1, &d), -EIO);
+	ck_assert(qs.broken);
+	ck_assert_str_eq(qs.violation, "flags");
+	ck_assert_int_eq(ioq_pop_end(&qs, 2), -EIO); /* nothing of the batch published */
+	ck_assert_uint_eq(reg.ring.south.index, 0);
+	ck_assert_int_eq(ioq_pop_begin(&qs, 4), -EIO); /* sticky */
+	ck_assert_uint_eq(qs.violations, 1);
+}
+END_TEST
+
+START_TEST(ioq_fused_range_checked)
+{
+	struct ioq_desc_info d = { .offset = REGION - 8, .len = 16 };
+
+	ck_assert_int_eq(ioq_push(&qn, &d, 1), 1);
+	ck_assert_int_eq(ioq_pop_begin(&qs, 4), 1);
+	ck_assert_int_eq(ioq_pop_desc(&qs, 0, &d), -EIO);
+	ck_assert_str_eq(qs.violation, "range");
+}
+END_TEST
+
+START_TEST(ioq_fused_misuse_rejected)
+{
+	struct ioq_desc_info d;
+
+	ck_assert_int_eq(ioq_pop_begin(&qn, 4), -EINVAL);    /* north's handle */
+	ck_assert_int_eq(ioq_push_publish(&qs, 1), -EINVAL); /* south's handle */
+	ck_assert_int_eq(ioq_pop_begin(&qs, 0), -EINVAL);
+	ck_assert_int_eq(ioq_push_publish(&qn, 5), -ENOSPC); /* P1: more than the ring's free slots */
+	ck_assert_uint_eq(reg.ring.north.index, 0);
+	ck_assert_int_eq(push_n(2, 0), 2);
+	ck_assert_int_eq(ioq_pop_begin(&qs, 4), 2);
+	ck_assert_int_eq(ioq_pop_desc(&qs, 0, &d), 0);
+	ck_assert_int_eq(ioq_pop_end(&qs, 3), -EINVAL); /* more than the batch */
+	ck_assert_uint_eq(reg.ring.south.index, 0);
+	ck_assert_int_eq(ioq_pop_end(&qs, 1), 1);
+	ck_assert_int_eq(ioq_pop_end(&qs, 1), -EINVAL); /* the batch ended */
+	ck_assert_uint_eq(le32_to_cpu(reg.ring.south.index), 1);
+	ck_assert(!qs.broken);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -640,6 +754,11 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, ioq_violation_range_overflow);
 	tcase_add_test(tc, ioq_attach_rejects_bad_header);
 	tcase_add_test(tc, ioq_event_index_kick);
+	tcase_add_test(tc, ioq_fused_push_then_pop);
+	tcase_add_test(tc, ioq_fused_pop_of_ioq_push_and_wrap);
+	tcase_add_test(tc, ioq_fused_violation_publishes_nothing);
+	tcase_add_test(tc, ioq_fused_range_checked);
+	tcase_add_test(tc, ioq_fused_misuse_rejected);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bus");

@@ -51,6 +51,19 @@ static struct vbus_ioq_used *used_entry(u32 count, u32 k)
 	return (struct vbus_ioq_used *)(reg.bytes + VBUS_IOQ_USED_OFF(count)) + (k & (count - 1));
 }
 
+/* The fused hot path is for in-order rings: on an OOO ring its publish and begin refuse, nothing moves. */
+START_TEST(ooo_fused_path_refused)
+{
+	ck_assert_int_eq(push1(1, 64), 1);
+	ck_assert_int_eq(ioq_push_publish(&qn, 1), -EINVAL);
+	ck_assert_uint_eq(le32_to_cpu(reg.ring.north.index), 1);
+	ck_assert_int_eq(ioq_pop_begin(&qs, 4), -EINVAL);
+	ck_assert_int_eq(ioq_pop_end(&qs, 0), -EINVAL);
+	ck_assert_uint_eq(le32_to_cpu(reg.ring.south.index), 0);
+	ck_assert(!qn.broken && !qs.broken);
+}
+END_TEST
+
 START_TEST(ooo_negotiation)
 {
 	struct ioq q;
@@ -403,6 +416,7 @@ int main(void)
 	tcase_add_test(tc, ooo_hostile_north);
 	tcase_add_test(tc, ooo_hostile_south);
 	tcase_add_test(tc, ooo_kick_counts_completions);
+	tcase_add_test(tc, ooo_fused_path_refused);
 	tcase_add_test(tc, asym_negotiation_and_placement);
 	suite_add_tcase(s, tc);
 	return vbus_check_run(s);

@@ -738,6 +738,86 @@ START_TEST(asym_kick_and_stable_descriptors)
 END_TEST
 
 /*
+ * TIM-3 send path into the consumer's lines: once a one-way stream's slots have been read by the consumer
+ * (from the second lap on), a batch costs the producer produce_remote_msg per message and
+ * produce_remote_call per call (the larger of them and the cache-hot costs); the first lap, whose lines
+ * no one has read, costs the cache-hot path (0 here). A ping-pong's send finds an empty store buffer: its
+ * round trip does not change with them.
+ */
+START_TEST(send_into_the_consumers_lines)
+{
+	struct vm_sim_cfg c;
+	struct vm_report r, r0;
+	zero_stream(&c);
+	c.asym = c.stable_desc = 1;
+	c.payload_lines = 1;
+	c.batch = 32;
+	c.ring_count = 1024;
+	c.messages = 32 * 1024;
+	c.p.v[VM_P_PRODUCE_REMOTE_MSG] = 100;
+	c.p.v[VM_P_PRODUCE_REMOTE_CALL] = 500;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_eq(r.messages, 32 * 1024);
+	/* 31 laps of 32 batches at 32 x 100 + 500 */
+	ck_assert_uint_ge(r.cycles, 31 * 32 * 3700);
+	ck_assert_uint_le(r.cycles, 31 * 32 * 3700 + 1000);
+	/* a cache-hot cost above the remote one stays: 150 a message */
+	c.p.v[VM_P_PRODUCE_PER_MSG] = 150;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_ge(r.cycles, 32 * 1024 * 150 + 31 * 32 * 500);
+	ck_assert_uint_le(r.cycles, 32 * 1024 * 150 + 31 * 32 * 500 + 1000);
+	/* a polling ping-pong with line costs: the same round trip with and without the remote costs */
+	vm_sim_cfg_default(&c);
+	c.workload = VM_WL_PINGPONG;
+	c.consumer = VM_CONS_POLL;
+	c.asym = c.stable_desc = 1;
+	c.payload_lines = 1;
+	c.ring_count = 64;
+	c.batch = 1;
+	c.messages = 500;
+	ck_assert_int_eq(vm_sim_run(&c, &r0), 0);
+	c.p.v[VM_P_PRODUCE_REMOTE_MSG] = 1000;
+	c.p.v[VM_P_PRODUCE_REMOTE_CALL] = 5000;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_eq(r.messages, 500);
+	ck_assert_uint_eq(r.lat_p50, r0.lat_p50);
+	ck_assert_uint_eq(r.cycles, r0.cycles);
+}
+END_TEST
+
+/*
+ * TIM-3 completions in a polling ping-pong: the reply is south's completion (north reads south's index),
+ * not a message: no payload line, no per-message path of its own. Round trip, costs zero but produce_per_msg
+ * P, handler_per_msg H and line_transfer L: P + L + H + L, against 2 (P + L + H) for a message each way.
+ */
+START_TEST(reply_is_a_completion)
+{
+	for (int comp = 0; comp < 2; comp++) {
+		struct vm_sim_cfg c;
+		struct vm_report r;
+		zero_stream(&c);
+		c.workload = VM_WL_PINGPONG;
+		c.completions = comp;
+		c.asym = c.stable_desc = 1;
+		c.payload_lines = 1;
+		c.ring_count = 64;
+		c.batch = 1;
+		c.messages = 500;
+		c.p.v[VM_P_PRODUCE_PER_MSG] = 70;
+		c.p.v[VM_P_HANDLER_PER_MSG] = 300;
+		c.p.v[VM_P_LINE_TRANSFER] = 1000;
+		c.p.v[VM_P_LINE_STREAM] = 20;
+		ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+		ck_assert_uint_eq(r.messages, 500);
+		/* + each direction's payload line at line_stream (the request's only, with completions) */
+		uint64_t rtt = comp ? 70 + 1000 + 20 + 300 + 1000 : 2 * (70 + 1000 + 20 + 300);
+		ck_assert_uint_ge(r.lat_p50, rtt);
+		ck_assert_uint_le(r.lat_p50, rtt + 2);
+	}
+}
+END_TEST
+
+/*
  * TIM-3 overlap in a handler pass: a message's lines stream in (line_stream S each) while the CPU works
  * on the ones before (handler_per_msg H): a consumer-bound stream costs max(S, H) a message, not S + H
  * (32 K messages: 3.28 M cycles, against 5.24 M summed). The producer is free, line_transfer 0; the
@@ -1055,6 +1135,8 @@ static Suite *model_suite(void)
 	tcase_add_test(tim, per_call_costs_once_per_round_trip);
 	tcase_add_test(tim, spin_then_block_starts_spinning);
 	tcase_add_test(tim, asym_kick_and_stable_descriptors);
+	tcase_add_test(tim, send_into_the_consumers_lines);
+	tcase_add_test(tim, reply_is_a_completion);
 	tcase_add_test(tim, pass_overlaps_misses_with_work);
 	tcase_add_test(tim, fence_waits_for_what_is_in_flight);
 	tcase_add_test(tim, desched_outlasting_the_budget_notifies);

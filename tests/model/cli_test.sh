@@ -166,7 +166,8 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 names = ["line_transfer", "line_stream", "barrier_full", "doorbell", "wakeup", "produce_per_msg",
          "handler_per_msg", "poll_interval", "produce_per_call", "handler_per_call", "membarrier",
-         "desched_interval", "desched_len", "spin_budget", "doorbell_wake"]
+         "desched_interval", "desched_len", "spin_budget", "doorbell_wake", "produce_remote_msg",
+         "produce_remote_call"]
 for n in names:
     v, (lo, hi) = d[n], d["spread"][n]
     assert isinstance(v, int) and lo <= v <= hi, "%s = %s outside its spread [%s, %s]" % (n, v, lo, hi)
