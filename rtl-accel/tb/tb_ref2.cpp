@@ -97,8 +97,8 @@ TbRef::Sel TbRef::select2(const TbIn &in) const
 	// spacing (HW-13): the north modify takes two cycles, so the channel of the cycle waits if the engine
 	// took it last cycle, or if the scanner may expire it next cycle (its mirror read says armed); an
 	// expiry op is never held back
-	s.nblk = !s.xn && ((prev_n_ch_ >= 0 && s.nsel == (unsigned)prev_n_ch_) ||
-			   (scan_ok_ && mir_armed_ && s.nsel == x_cand_));
+	s.nblk = !s.xn &&
+		 ((prev_n_ch_ >= 0 && s.nsel == (unsigned)prev_n_ch_) || (scan_ok_ && mir_armed_ && s.nsel == x_cand_));
 	s.wr_go = s.wr_offer && (!s.wr_needs_n || (s.nsel == (unsigned)s.wch && !s.nblk)) &&
 		  (!s.wr_needs_s || s.ssel == (unsigned)s.wch);
 	s.rd_go = s.rd_offer && (!s.rd_needs_n || (s.nsel == (unsigned)s.rch && !s.nblk));
