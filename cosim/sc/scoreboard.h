@@ -84,8 +84,9 @@ unsigned cs_axi_aw(unsigned nchan);
 struct cs_sb *cs_create(unsigned nchan, FILE *trace);
 /*
  * Check the v2 accelerator's rules (HW-12..HW-14) instead of v1's (HW-9..HW-11); call before the first
- * cs_step. A fire takes effect one cycle after its event (the RMW engine's modify stage), so it merges
- * only into a message not yet accepted by then; a message is valid within CS_PRED_LATENCY_V2 cycles when
+ * cs_step. A fire takes effect when its engine decides it: one cycle after its event for a notification (the
+ * south engine's modify), two for an MSI (the north engine's stage B, HW-13), so it merges only into a message
+ * not yet accepted by then; a message is valid within CS_PRED_LATENCY_V2 cycles when
  * nothing is ahead of it; the streams serve channels in firing order, so a waiting channel sees at most
  * N - 1 grants of others. Moderation is in ticks of 2^@tick_lg cycles (HW-15; @tick_lg is the TICK_LG the v2 model
  * was built with, register MOD_TICK_LG): a deadline is armed at now + H (the edge's now), the RTL's expiry ops
