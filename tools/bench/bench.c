@@ -1165,14 +1165,17 @@ static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c
 				else
 					fprintf(stderr,
 						"vbus-bench: --model auto: %s: line_transfer %llu, line_stream %llu, wakeup %llu, "
-						"doorbell_wake %llu, spin_budget %llu, desched_interval %llu, desched_len %llu\n",
+						"doorbell_wake %llu, spin_budget %llu, desched_interval %llu, desched_len %llu, "
+						"produce_remote_msg %llu, produce_remote_call %llu\n",
 						measurements[i].key, (unsigned long long)model_p->v[VM_P_LINE_TRANSFER],
 						(unsigned long long)model_p->v[VM_P_LINE_STREAM],
 						(unsigned long long)model_p->v[VM_P_WAKEUP],
 						(unsigned long long)model_p->v[VM_P_DOORBELL_WAKE],
 						(unsigned long long)model_p->v[VM_P_SPIN_BUDGET],
 						(unsigned long long)model_p->v[VM_P_DESCHED_INTERVAL],
-						(unsigned long long)model_p->v[VM_P_DESCHED_LEN]);
+						(unsigned long long)model_p->v[VM_P_DESCHED_LEN],
+						(unsigned long long)model_p->v[VM_P_PRODUCE_REMOTE_MSG],
+						(unsigned long long)model_p->v[VM_P_PRODUCE_REMOTE_CALL]);
 			}
 			batch_figure = 0;
 			measurements[i].run(c, out);
