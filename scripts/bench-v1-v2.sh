@@ -134,20 +134,25 @@ runs = {v: [load_run(v, r) for r in range(1, rounds + 1)] for v in ("v1", "v2")}
 with open(f"{work}/v2-1.json") as f:
     targets = {(t["of"], t.get("vs")): t["target"] for t in json.load(f)["ratios"] if "target" in t}
 
+def get(run, key):
+    # a bench without a paired row (v1's): its separate row instead
+    return run.get(key, run.get(FALLBACK.get(key)))
+
 def med(v, key):
-    xs = [run[key] for run in runs[v] if key in run]
+    xs = [get(run, key) for run in runs[v] if get(run, key) is not None]
     return statistics.median(xs) if xs else None
 
 def medratio(v, a, b):
-    # a bench without the paired eventfd row (v1's): its separate eventfd ping-pong row instead
-    xs = [run[a] / run.get(b, run.get(FALLBACK.get(b))) for run in runs[v]
-          if a in run and run.get(b, run.get(FALLBACK.get(b)))]
+    xs = [get(run, a) / get(run, b) for run in runs[v] if get(run, a) is not None and get(run, b)]
     return statistics.median(xs) if xs else None
 
-FALLBACK = {"eventfd_pingpong_paired": "eventfd_pingpong", "vbus_stream_burst32_paired": "vbus_stream_burst32"}
+FALLBACK = {"eventfd_pingpong_paired": "eventfd_pingpong", "vbus_stream_burst32_paired": "vbus_stream_burst32",
+            "vbus_stream_single_paired": "vbus_stream_single", "spsc_single_paired": "spsc_single",
+            "vbus_stream_burst32_spsc_paired": "vbus_stream_burst32", "spsc_burst32_paired": "spsc_burst32"}
 rows = [  # (label, key, unit, baseline key); the goal is vbus-bench's target for (key, baseline key)
-    ("stream 64 B, single messages, poll", "vbus_stream_single", "msgs_per_s", "spsc_single"),
-    ("stream 64 B, bursts of 32, poll", "vbus_stream_burst32", "msgs_per_s", "spsc_burst32"),
+    # the streams against the SPSC ring run interleaved with them (vbus-bench's goal rows; v1: separate rows)
+    ("stream 64 B, single messages, poll", "vbus_stream_single_paired", "msgs_per_s", "spsc_single_paired"),
+    ("stream 64 B, bursts of 32, poll", "vbus_stream_burst32_spsc_paired", "msgs_per_s", "spsc_burst32_paired"),
     ("RTT, poll", "vbus_rtt_poll", "rtt_ns", "spin_pingpong"),
     # the blocking RTT against the eventfd ping-pong measured interleaved with it (vbus-bench's goal row)
     ("RTT, block", "vbus_rtt_block", "rtt_ns", "eventfd_pingpong_paired"),

@@ -52,6 +52,18 @@ for k in ("eventfd_pingpong_paired", "split_vq_rtt_block_paired", "packed_vq_rtt
     assert k in figs and figs[k].get("rtt_ns", 0) > 0, "no paired blocking-RTT figure " + k
     assert any(r["of"] == "vbus_rtt_block" and r.get("vs") == k and "target" in r and r["ratio"] > 0
                for r in d["ratios"]), "no ratio vbus_rtt_block / %s with a target" % k
+# the streaming goals on chunks interleaved with the SPSC ring (one row each, bench_stream_spsc_paired): both figures
+# and the goal's ratio with its target; the separate rows' ratios beside, without a target
+for of, vs in (("vbus_stream_single_paired", "spsc_single_paired"),
+               ("vbus_stream_burst32_spsc_paired", "spsc_burst32_paired")):
+    for k in (of, vs):
+        assert k in figs and figs[k].get("msgs_per_s", 0) > 0, "no paired stream figure " + k
+    assert any(r["of"] == of and r.get("vs") == vs and r.get("target") == ">= 0.9" and
+               abs(r["ratio"] - figs[of]["msgs_per_s"] / figs[vs]["msgs_per_s"]) <= 1e-3 * r["ratio"]
+               for r in d["ratios"]), "no ratio %s / %s >= 0.9 matching its figures" % (of, vs)
+for of, vs in (("vbus_stream_single", "spsc_single"), ("vbus_stream_burst32", "spsc_burst32")):
+    assert any(r["of"] == of and r.get("vs") == vs and "target" not in r for r in d["ratios"]), \
+        "the separate rows' ratio %s / %s is missing or carries a target" % (of, vs)
 # --model: every vbus scenario predicted next to its measured median batch and the run's mean
 md = d["model"]
 want = {"stream_single", "stream_burst32", "rtt_poll", "rtt_block", "stream_spin", "stream_spin_notif",

@@ -68,7 +68,12 @@ struct vbus_link_params {
 struct vbus_link_msg {
 	const void *data;
 	uint32_t len;	 /* <= buf_size */
-	uint64_t cookie; /* returned to north with the completion */
+	/*
+	 * North's tag, kept in the ring's north-only cookie table (docs/spec/02-ioq.md: south never
+	 * sees it). This library reclaims completions in order and counts them (vbus_link_wait_done);
+	 * it does not hand the tag back.
+	 */
+	uint64_t cookie;
 };
 
 /* Counters of one side. */
@@ -84,6 +89,8 @@ struct vbus_link_stats {
 /*
  * Received message handler (south). @data points into shared memory for @len
  * bytes: copy before trusting it. Return the bytes used (clamped to @len).
+ * @cookie is the descriptor's ring index (spec §2.5: south does not see north's
+ * cookie), not vbus_link_msg.cookie.
  */
 typedef uint32_t (*vbus_link_rx_fn)(void *arg, const void *data, uint32_t len, uint64_t cookie);
 
