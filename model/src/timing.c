@@ -67,7 +67,13 @@ struct chan {
 	uint64_t work;		/* the batch's CPU time (its stores' ownership requests overlap it) */
 	uint64_t stall_t;	/* when the producer found the ring full */
 	uint64_t commit_t;	/* SIG-14 without a fence: when the last batch's stores have committed */
-	int prod_en;		/* SIG-14 completions: the producer's irq record is enabled (it waits blocked) */
+	/* TIM-3 store window (c->window > 1): batches published but not yet committed (visible at commit) */
+#define SB_MAX 64
+	uint64_t cq[SB_MAX], cpub[SB_MAX]; /* per kick: commit time, c->pub after it */
+	uint64_t nkick, vis_k, vis;	   /* kicks queued, the first not yet visible, messages visible */
+	uint64_t last_commit;
+	uint32_t window;
+	int prod_en; /* SIG-14 completions: the producer's irq record is enabled (it waits blocked) */
 };
 
 struct sim {
@@ -295,6 +301,8 @@ static int desc_written(const struct sim *s, const struct chan *c, uint64_t seq)
 	return !s->cfg->stable_desc || seq < s->cfg->ring_count;
 }
 
+static uint64_t visible(struct chan *c, uint64_t t);
+
 /* ---- producer ---- */
 /* TIM-3: does the batch of @k messages from c->pub write a payload line the consumer has read (an
  * ownership request per line)? */
@@ -365,6 +373,17 @@ static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 	if (reply_is_completion(s, c))
 		pm = 0;
 	uint64_t cost = k * pm + (per_call(s, c) ? pc : 0);
+	/*
+	 * TIM-3 store window: with the send path into the consumer's lines measured (produce_remote_*), its
+	 * cost per call is the store buffer's throughput while each line's ownership takes line_transfer: the
+	 * buffer holds about line_transfer / cost calls (Little's law), at least one.
+	 */
+	c->window = 1;
+	if (s->nch == 1 && s->cfg->asym && cost && (P(s, PRODUCE_REMOTE_MSG) || P(s, PRODUCE_REMOTE_CALL)) &&
+	    remote_lines(s, c, k)) {
+		uint64_t w = P(s, LINE_TRANSFER) / cost;
+		c->window = w < 1 ? 1 : w > SB_MAX ? SB_MAX : (uint32_t)w;
+	}
 	c->work = cost;
 	s->busy[c->prod] = t + cost;
 	return push_ev(s, t + cost, EV_KICK, (int)(c - s->ch));
@@ -433,8 +452,35 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 				 * the batch's stores leave the store buffer once its lines are owned. The
 				 * buffer holds about one batch: the next batch starts when these committed.
 				 */
-				uint64_t from = t + cost > c->commit_t ? t + cost : c->commit_t;
-				c->commit_t = from + stall;
+				if (c->window > 1 || c->vis_k < c->nkick) {
+					/*
+					 * The store window: the batch becomes visible when it commits. A
+					 * polling consumer reads our index line between commits: its read
+					 * and our ownership request for the next index store take a line
+					 * transfer each, one after the other, from our previous commit.
+					 */
+					visible(c, t + cost);	  /* what has committed by now leaves the queue */
+					if (c->vis_k == c->nkick) /* an empty queue: all before this batch is visible */
+						c->vis = c->pub - c->kick_k;
+					uint64_t a = t + cost + P(s, LINE_TRANSFER),
+						 b = c->last_commit + 2 * P(s, LINE_TRANSFER), commit = a > b ? a : b;
+					if (t + cost < c->last_commit) /* behind a commit still waiting: with it */
+						commit = c->last_commit;
+					c->last_commit = commit;
+					c->cq[c->nkick % SB_MAX] = commit;
+					c->cpub[c->nkick % SB_MAX] = c->pub;
+					c->nkick++;
+					uint32_t w = c->window;
+					c->commit_t = c->nkick - c->vis_k >= w ? c->cq[(c->nkick - w) % SB_MAX] : 0;
+					if (c->nkick - c->vis_k >= SB_MAX) /* the queue is full: wait for the oldest */
+						c->commit_t = c->cq[c->vis_k % SB_MAX] > c->commit_t
+								      ? c->cq[c->vis_k % SB_MAX]
+								      : c->commit_t;
+				} else {
+					uint64_t from = t + cost > c->commit_t ? t + cost : c->commit_t;
+					c->commit_t = from + stall;
+					c->last_commit = c->commit_t;
+				}
 			}
 		} else if (elide) {
 			cost += P(s, BARRIER_FULL) + stall + sig_access(s, c, c->prod, 0); /* K0 MB-PUBLISH, KE */
@@ -566,10 +612,19 @@ static uint64_t complete_kick(struct sim *s, struct chan *c, uint64_t t, uint64_
 	return cost;
 }
 
+/* TIM-3 store window: messages of @c visible to its consumer at @t (all published, unless batches
+ * published into the window have not committed yet) */
+static uint64_t visible(struct chan *c, uint64_t t)
+{
+	while (c->vis_k < c->nkick && c->cq[c->vis_k % SB_MAX] <= t)
+		c->vis = c->cpub[c->vis_k++ % SB_MAX];
+	return c->vis_k < c->nkick ? c->vis : c->pub;
+}
+
 /* One handler pass: consume everything published. Returns the cost; *got the count. */
 static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t *got, int *rc)
 {
-	uint64_t cost = 0, n = c->pub - c->consumed;
+	uint64_t cost = 0, n = visible(c, t) - c->consumed;
 	*got = n;
 	if (!n)
 		return 0;
@@ -783,6 +838,8 @@ static int ev_poll(struct sim *s, struct chan *c, uint64_t t)
 		 * first poll at or after that time (or after the spin budget), on the same poll grid.
 		 */
 		uint64_t pi = P(s, POLL_INTERVAL), until = s->busy[c->prod], k = 1;
+		if (c->vis_k < c->nkick && c->cq[c->vis_k % SB_MAX] > until)
+			until = c->cq[c->vis_k % SB_MAX]; /* TIM-3 store window: nothing visible before that commit */
 		if (c->cst == CS_SPINNING && c->spin_end < until)
 			until = c->spin_end;
 		if (until > t + pi)

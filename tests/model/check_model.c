@@ -818,6 +818,34 @@ START_TEST(reply_is_a_completion)
 END_TEST
 
 /*
+ * TIM-3 store window: single messages into the consumer's lines, line_transfer L 1000, the send call
+ * (produce_remote_call) 200: the store buffer holds L / 200 = 5 calls; each batch becomes visible when it
+ * commits; a polling consumer reads the index line between commits, so the next commit comes 2 L after the
+ * last one, and the batches sent meanwhile commit with it: 5 messages per 2 L from the second lap on
+ * (31 x 1024 messages: 12.7 M cycles), not one per L (31.7 M) nor per 2 L (63.5 M).
+ */
+START_TEST(store_window_commits_together)
+{
+	struct vm_sim_cfg c;
+	struct vm_report r;
+	zero_stream(&c);
+	c.asym = c.stable_desc = 1;
+	c.payload_lines = 1;
+	c.batch = 1;
+	c.ring_count = 1024;
+	c.messages = 32 * 1024;
+	c.p.v[VM_P_LINE_TRANSFER] = 1000;
+	c.p.v[VM_P_PRODUCE_REMOTE_CALL] = 200;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_eq(r.messages, 32 * 1024);
+	/* the second lap on: 31 x 1024 / 5 commits of 2 L; the first lap (W = 1, no remote cost) about L each */
+	uint64_t laps = 31 * 1024 / 5 * 2000;
+	ck_assert_uint_ge(r.cycles, laps);
+	ck_assert_uint_le(r.cycles, laps + 1024 * 2000 + 10000);
+}
+END_TEST
+
+/*
  * TIM-3 overlap in a handler pass: a message's lines stream in (line_stream S each) while the CPU works
  * on the ones before (handler_per_msg H): a consumer-bound stream costs max(S, H) a message, not S + H
  * (32 K messages: 3.28 M cycles, against 5.24 M summed). The producer is free, line_transfer 0; the
@@ -1137,6 +1165,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tim, asym_kick_and_stable_descriptors);
 	tcase_add_test(tim, send_into_the_consumers_lines);
 	tcase_add_test(tim, reply_is_a_completion);
+	tcase_add_test(tim, store_window_commits_together);
 	tcase_add_test(tim, pass_overlaps_misses_with_work);
 	tcase_add_test(tim, fence_waits_for_what_is_in_flight);
 	tcase_add_test(tim, desched_outlasting_the_budget_notifies);

@@ -67,7 +67,7 @@ struct vbus_link_params {
 /* One message for vbus_link_send. */
 struct vbus_link_msg {
 	const void *data;
-	uint32_t len;	 /* <= buf_size */
+	uint32_t len; /* <= buf_size */
 	/*
 	 * North's tag, kept in the ring's north-only cookie table (docs/spec/02-ioq.md: south never
 	 * sees it). This library reclaims completions in order and counts them (vbus_link_wait_done);
