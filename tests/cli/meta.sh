@@ -7,7 +7,8 @@
 #                 label list is the labels the tests carry
 #   clang-format  every tracked C/C++ file but those of clang-format-exclude.txt is formatted as .clang-format says
 #   kmod-guard    the destructive in-guest module test refuses to run outside the test VM
-#   programs      every program in bin/ and every tracked script has a row in programs.txt or a reason in not-programs.txt
+#   programs      every program in bin/ and every tracked script has a row in programs.txt or a reason in not-programs.txt;
+#                 every script with a row is tracked executable
 #   qemu-progress tests/kernel/qemu-run.sh prints progress on stderr while QEMU runs (a stand-in QEMU)
 # Exit 0 pass, 1 fail (with the reason), 77 skip (with the reason).
 set -uo pipefail
@@ -184,6 +185,16 @@ programs)
 	for r in $rows; do
 		case $r in bin/*) ;; *) [ -f "$src/$r" ] || fail "programs.txt names $r, which does not exist" ;; esac
 	done
+	# a script with a row is a program users run as the READMEs show (path/to/script.sh ARGS): tracked executable
+	if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		noexec=
+		for r in $rows; do
+			case $r in bin/*) continue ;; esac
+			mode=$(git -C "$src" ls-files -s -- "$r" | awk '{ print $1 }')
+			[ -z "$mode" ] || [ "$mode" = 100755 ] || noexec+=" $r"
+		done
+		[ -z "$noexec" ] || fail "scripts with a programs.txt row not tracked executable (git update-index --chmod=+x):$noexec"
+	fi
 	echo "$n programs and scripts: each has a row or a reason"
 	;;
 *)
