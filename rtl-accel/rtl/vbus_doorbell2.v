@@ -219,10 +219,16 @@ module vbus_doorbell2 #(
     // write), so no north op may follow an op on the same channel in the next cycle; the channel of the
     // cycle waits if the engine took it last cycle, or if the scanner may expire it next cycle (an expiry
     // never waits: HW-15's bound has no slack). An expiry op itself is never held back.
-    wire n_blk = !xn && ((na_valid && nsel == na_addr) || (x_rsv && nsel == x_rsv_chan));
-    wire n_ok_w = nsel == wch && !n_blk;
-    wire n_ok_r = nsel == rch && !n_blk;
-    wire n_ok_i = nsel == ich && !n_blk;
+    // The north go/ready terms compare the candidates' channels pairwise (each candidate's "blocked" test
+    // in parallel), not the selected channel nsel, so that the priority mux is not in front of the
+    // spacing compares: the same rule as nsel == channel && !blocked(nsel), since a candidate is nsel
+    // exactly when every higher-priority candidate present has its channel (and is then blocked alike).
+    wire blk_r = (na_valid && rch == na_addr) || (x_rsv && rch == x_rsv_chan);
+    wire blk_w = (na_valid && wch == na_addr) || (x_rsv && wch == x_rsv_chan);
+    wire blk_i = (na_valid && ich == na_addr) || (x_rsv && ich == x_rsv_chan);
+    wire n_ok_r = xn ? x_chan == rch : !blk_r;
+    wire n_ok_w = xn ? x_chan == wch : (!rn || rch == wch) && !blk_w;
+    wire n_ok_i = xn ? x_chan == ich : (!rn || rch == ich) && (rn || !wn || wch == ich) && !blk_i;
     wire s_ok_w = ssel == wch;
     wire s_ok_c = ssel == cch;
     wire wr_go = wr_offer && (!wr_needs_n || n_ok_w) && (!wr_needs_s || s_ok_w);

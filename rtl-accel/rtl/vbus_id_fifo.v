@@ -34,9 +34,14 @@ module vbus_id_fifo #(
     output wire [DW-1:0] m_chan
 );
     localparam integer DEPTH = 1 << CW;                 // >= N
+    // pointer width: with BYPASS = 1 the RAM never holds DEPTH entries (it gets an entry only when the
+    // output buffer and the read in flight hold 2, and while it is not empty at least one queued entry is
+    // outside it: at most N - 1 <= DEPTH - 1 in it; after a flush the one stale head cannot be the only
+    // one outside, as it leaves first), so CW bits tell full from empty; without the bypass one extra bit
+    localparam integer PW = (BYPASS != 0) ? CW : CW + 1;
 
     (* ram_style = "block" *) reg [DW-1:0] mem [0:DEPTH-1];
-    reg [CW:0]   wr_ptr, rd_ptr;                        // one extra bit: full vs empty
+    reg [PW-1:0] wr_ptr, rd_ptr;
     reg          inflight;                              // a RAM read (or a bypassed push) issued last cycle
     reg          inflight_byp;                          // ... the bypassed push, in byp_data
     reg [DW-1:0] rd_data, byp_data;
@@ -68,14 +73,15 @@ module vbus_id_fifo #(
 
     always @(posedge clk) begin
         if (rst) begin
-            wr_ptr   <= {(CW + 1){1'b0}};
-            rd_ptr   <= {(CW + 1){1'b0}};
+            wr_ptr   <= {PW{1'b0}};
+            rd_ptr   <= {PW{1'b0}};
             inflight <= 1'b0;
             inflight_byp <= 1'b0;
             q0_valid <= 1'b0;
             q1_valid <= 1'b0;
         end else if (flush) begin
-            rd_ptr   <= wr_ptr;
+            wr_ptr   <= {PW{1'b0}};   // the RAM's entries are dropped: both pointers restart at 0
+            rd_ptr   <= {PW{1'b0}};   // (a plain reset, no load of wr_ptr into rd_ptr)
             inflight <= 1'b0;
             inflight_byp <= 1'b0;
             q0_valid <= q0_valid && !pop;
