@@ -219,7 +219,7 @@ module vbus_doorbell2 #(
     // write), so no north op may follow an op on the same channel in the next cycle; the channel of the
     // cycle waits if the engine took it last cycle, or if the scanner may expire it next cycle (an expiry
     // never waits: HW-15's bound has no slack). An expiry op itself is never held back.
-    // The north go/ready terms compare the candidates' channels pairwise (each candidate's "blocked" test
+    // The go/ready terms compare the candidates' channels pairwise (each candidate's "blocked" test
     // in parallel), not the selected channel nsel, so that the priority mux is not in front of the
     // spacing compares: the same rule as nsel == channel && !blocked(nsel), since a candidate is nsel
     // exactly when every higher-priority candidate present has its channel (and is then blocked alike).
@@ -229,8 +229,9 @@ module vbus_doorbell2 #(
     wire n_ok_r = xn ? x_chan == rch : !blk_r;
     wire n_ok_w = xn ? x_chan == wch : (!rn || rch == wch) && !blk_w;
     wire n_ok_i = xn ? x_chan == ich : (!rn || rch == ich) && (rn || !wn || wch == ich) && !blk_i;
-    wire s_ok_w = ssel == wch;
-    wire s_ok_c = ssel == cch;
+    // south alike: a candidate is ssel when every higher-priority candidate present has its channel
+    wire s_ok_w = an ? notify_head == wch : 1'b1;
+    wire s_ok_c = an ? notify_head == cch : ws ? wch == cch : 1'b1;
     wire wr_go = wr_offer && (!wr_needs_n || n_ok_w) && (!wr_needs_s || s_ok_w);
     wire rd_go = rd_offer && (!rd_needs_n || n_ok_r);
     wire inj_go = in_ && n_ok_i;
