@@ -129,6 +129,7 @@ module vbus_id_fifo #(
                 f_popcount = f_popcount + v[j];
         end
     endfunction
+    wire [PW-1:0] f_ram = wr_ptr - rd_ptr;   // entries in the RAM
     reg [1:0] f_empty_wait;   // consecutive cycles with entries queued but none on the output
     always @(posedge clk) begin
         if (rst || m_valid || f_count == 0)
@@ -171,7 +172,8 @@ module vbus_id_fifo #(
             if (m_valid)
                 assert(m_chan < N && f_queued[m_chan]);
             // the number queued is what the FIFO holds (RAM + in flight + buffer)
-            assert(f_count == (wr_ptr - rd_ptr) + inflight + q0_valid + q1_valid);
+            // (in PW bits: with BYPASS = 1 this also shows that the RAM never holds DEPTH entries)
+            assert(f_count == f_ram + inflight + q0_valid + q1_valid);
             assert(!(q1_valid && !q0_valid));
             assert({1'b0, q0_valid} + {1'b0, q1_valid} + {1'b0, inflight} <= 2'd2);
             // f_ch is popped after exactly the entries ahead of it: fairness bound N - 1 grants

@@ -10,7 +10,7 @@ usage() {
 	cat <<EOF
 usage: formal.sh [props2|props2-irq|props2-stream|mutant2|mutant2-noforward|mutant2-starve|
                  mutant2-noscan|vacuity2|props|mutant|mutant-starve|vacuity|rmw|mutant-noforward|
-                 fifo|mutant-fifo]
+                 fifo|mutant-fifo|fifo-bypass|mutant-fifo-small]
 Unbounded proof (ABC pdr) of the FORMAL properties, 2 channels: of vbus_doorbell2 (v2, the default top;
 mode props2 when none is given) or vbus_doorbell (v1: props, mutant, mutant-starve, vacuity).
   props          the real RTL: every assertion holds in every reachable state -> exit 0
@@ -24,6 +24,10 @@ mode props2 when none is given) or vbus_doorbell (v1: props, mutant, mutant-star
   fifo           the channel-id FIFO (rtl/vbus_id_fifo.v), 4 channels: firing order, fairness bound
                  N - 1 grants, nothing lost or invented -> exit 0
   mutant-fifo    the FIFO fetching without checking the output buffer's room: must be refuted
+  fifo-bypass    the FIFO as the v2 top builds it (BYPASS = 1, pointers CW bits wide), 4 channels: the
+                 same properties; the entry count in CW bits also shows the RAM never holds 2^CW -> exit 0
+  mutant-fifo-small  fifo-bypass with a RAM too small for its channels (4 channels, CW = 1): must be
+                 refuted (the count assertion sees a RAM holding 2^CW entries)
   props2         v2 (rtl/vbus_doorbell2.v), 2 channels: P1, P6 and the AXI4-Lite set A1..A6 -> exit 0
   props2-irq     v2: S1 the RAM words against a flip-flop shadow, P2/P3a-c no lost interrupt -> exit 0
   props2-stream  v2: Q1/F1..F3 the streams (a fire is queued, <= N - 1 grants of others, no idling
@@ -50,6 +54,7 @@ rmw) ;;
 mutant-noforward) defs="$defs -DFORMAL_MUTANT_NO_FORWARD" ;;
 fifo) defs="$defs -DFORMAL_ID_FIFO" ;;
 mutant-fifo) defs="$defs -DFORMAL_ID_FIFO -DFORMAL_MUTANT_FIFO_NO_ROOM" ;;
+fifo-bypass | mutant-fifo-small) defs="$defs -DFORMAL_ID_FIFO" ;;
 props2) defs="$defs -DFORMAL_GROUP_BUS" ;;
 props2-irq) defs="$defs -DFORMAL_GROUP_IRQ" ;;
 props2-stream) defs="$defs -DFORMAL_GROUP_STREAM" ;;
@@ -128,6 +133,14 @@ fi
 		echo "read_verilog -formal $defs $RTL_DIR/vbus_id_fifo.v"
 		echo "chparam -set N 4 vbus_id_fifo"
 		echo "prep -top vbus_id_fifo" ;;
+	fifo-bypass)
+		echo "read_verilog -formal $defs $RTL_DIR/vbus_id_fifo.v"
+		echo "chparam -set N 4 -set BYPASS 1 vbus_id_fifo"
+		echo "prep -top vbus_id_fifo" ;;
+	mutant-fifo-small)
+		echo "read_verilog -formal $defs $RTL_DIR/vbus_id_fifo.v"
+		echo "chparam -set N 4 -set CW 1 -set DW 2 -set BYPASS 1 vbus_id_fifo"
+		echo "prep -top vbus_id_fifo" ;;
 	*)
 		echo "read_verilog -formal $defs -I$RTL_DIR ${RTL_SOURCES[*]}"
 		echo "chparam -set N_CHANNELS 2 -set CNT_WIDTH 2 vbus_doorbell"
@@ -159,10 +172,11 @@ fi
 min_asserts=30
 [ "$mode" = rmw ] && min_asserts=3
 [ "$mode" = fifo ] && min_asserts=8
+[ "$mode" = fifo-bypass ] && min_asserts=8
 [ "$mode" = props2 ] && min_asserts=15
 [ "$mode" = props2-irq ] && min_asserts=8
 [ "$mode" = props2-stream ] && min_asserts=8
-if [ "$mode" = props ] || [ "$mode" = rmw ] || [ "$mode" = fifo ] || [ "$mode" = props2 ] ||
+if [ "$mode" = props ] || [ "$mode" = rmw ] || [ "$mode" = fifo ] || [ "$mode" = fifo-bypass ] || [ "$mode" = props2 ] ||
 	[ "$mode" = props2-irq ] || [ "$mode" = props2-stream ]; then
 	if [ "$result" = proved ] && [ "$asserts" -ge $min_asserts ]; then
 		echo "PASS: every assertion holds in every state reachable from reset (unbounded)"
