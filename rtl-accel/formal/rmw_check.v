@@ -27,7 +27,7 @@ module vbus_rmw_check (
         .ext_busy(1'b0), .ext_addr(2'd0),
         .clk(clk), .rst(rst), .op_valid(op_valid), .op_ready(op_ready), .op_addr(op_addr),
         .op_code(op_code), .m_valid(m_valid), .m_addr(m_addr), .m_code(m_code), .m_old(m_old),
-        .m_new(m_new), .m_en(1'b1), .b_valid(), .b_addr(), .b_code(), .b_old(), .rd2_addr(rd2_addr), .rd2_data(rd2_data), .wr_en(), .wr_addr(), .wr_data()
+        .m_new(m_new), .m_en(1'b1), .m_hi_en(1'b1), .b_valid(), .b_addr(), .b_code(), .b_old(), .rd2_addr(rd2_addr), .rd2_data(rd2_data), .wr_en(), .wr_addr(), .wr_data()
     );
     wire [W-1:0] rd2_data;
     reg  [1:0]   f_rd2_q;

@@ -279,7 +279,7 @@ module vbus_doorbell2 #(
     vbus_rmw_ram #(.N(N), .W(NW), .OP_W(NOP_W), .AW(CW), .RD2(0), .MS(2), .SWEEP_ZERO(1), .LATE_FWD(1)) u_north (
         .clk(clk), .rst(chan_rst), .ext_busy(1'b0), .ext_addr({CW{1'b0}}),
         .op_valid(n_go), .op_ready(n_op_ready), .op_addr(nsel), .op_code(n_code),
-        .m_valid(na_valid), .m_addr(na_addr), .m_code(na_code), .m_old(na_old), .m_new(nm_new), .m_en(1'b1),
+        .m_valid(na_valid), .m_addr(na_addr), .m_code(na_code), .m_old(na_old), .m_new(nm_new), .m_en(1'b1), .m_hi_en(1'b1),
         .b_valid(nm_valid), .b_addr(nm_addr), .b_code(nm_code), .b_old(nm_old),
         .rd2_addr(rch), .rd2_data(n_rd2_unused), .wr_en(n_we), .wr_addr(n_wa), .wr_data(n_wd)
     );
@@ -313,7 +313,7 @@ module vbus_doorbell2 #(
     vbus_rmw_ram #(.N(N), .W(4), .OP_W(5), .AW(CW), .EXT_SWEEP(1), .SWEEP_ZERO(1)) u_south (
         .clk(clk), .rst(chan_rst), .ext_busy(busy), .ext_addr(n_wa),
         .op_valid(s_go), .op_ready(s_ready_unused), .op_addr(ssel), .op_code(s_code),
-        .m_valid(sm_valid), .m_addr(sm_addr), .m_code(sm_code), .m_old(sm_old), .m_new(sm_new), .m_en(1'b1),
+        .m_valid(sm_valid), .m_addr(sm_addr), .m_code(sm_code), .m_old(sm_old), .m_new(sm_new), .m_en(1'b1), .m_hi_en(1'b1),
         .b_valid(s_b_unused[0]), .b_addr(s_b_unused_a), .b_code(s_b_unused_c), .b_old(s_b_unused[4:1]),
         .rd2_addr(rch), .rd2_data(s_rd2), .wr_en(s_we_unused), .wr_addr(s_wa_unused), .wr_data(s_wd_unused)
     );
@@ -688,11 +688,31 @@ module vbus_doorbell2 #(
                 wire [CW-1:0]        bb_unused_a;
                 wire [CNT_WIDTH-1:0] bb_unused_o;
                 /* verilator lint_on UNUSEDSIGNAL */
-                vbus_rmw_ram #(.N(N), .W(CNT_WIDTH), .OP_W(1), .AW(CW), .SWEEP_INC(1), .EXT_SWEEP(1)) u_bank (
+                // the increment in two halves of at most 16 bits, each on a carry chain of its own: the
+                // upper half is written only when the lower one wraps (HI: a RAM of its own, enabled by a
+                // LUT tree on the old lower half, not by the lower chain's carry out), so it can take old
+                // + 1 unconditionally, and no chain is longer than 16 bits (the bank's RAM -> RAM path)
+                localparam integer CHI = (CNT_WIDTH > 16) ? 16 : 0;
+                wire [CNT_WIDTH-1:0] bm_inc;
+                wire                 bm_wrap;
+                if (CNT_WIDTH > 16) begin : g_split
+                    /* verilator lint_off UNUSEDSIGNAL */ // the carry out is not used (bm_wrap: a LUT tree)
+                    wire [16:0]           lo_inc = {1'b0, bm_old[15:0]} + 17'd1;
+                    /* verilator lint_on UNUSEDSIGNAL */
+                    /* verilator lint_off UNUSEDSIGNAL */ // the top bit only pads the replication to >= 1
+                    wire [CNT_WIDTH-16:0] hi_one = {{(CNT_WIDTH - 16){1'b0}}, 1'b1};
+                    /* verilator lint_on UNUSEDSIGNAL */
+                    assign bm_inc  = {bm_old[CNT_WIDTH-1:16] + hi_one[CNT_WIDTH-17:0], lo_inc[15:0]};
+                    assign bm_wrap = bm_old[15:0] == 16'hffff;
+                end else begin : g_whole
+                    assign bm_inc  = bm_old + {{(CNT_WIDTH - 1){1'b0}}, 1'b1};
+                    assign bm_wrap = 1'b1;
+                end
+                vbus_rmw_ram #(.N(N), .W(CNT_WIDTH), .OP_W(1), .AW(CW), .SWEEP_INC(1), .EXT_SWEEP(1), .HI(CHI)) u_bank (
                     .clk(clk), .rst(chan_rst), .ext_busy(busy), .ext_addr(n_wa),
                     .op_valid(inc_v[k]), .op_ready(b_ready), .op_addr(inc_c[k * CW +: CW]), .op_code(1'b1),
                     .m_valid(bm_valid), .m_addr(bm_addr), .m_code(bm_code), .m_old(bm_old),
-                    .m_new(bm_old + {{(CNT_WIDTH - 1){1'b0}}, 1'b1}), .m_en(inc_e[k]),
+                    .m_new(bm_inc), .m_en(inc_e[k]), .m_hi_en(bm_wrap),
                     .b_valid(bb_unused), .b_addr(bb_unused_a), .b_code(bb_unused_c), .b_old(bb_unused_o),
                     .rd2_addr(rch), .rd2_data(b_rd2), .wr_en(b_we), .wr_addr(b_wa), .wr_data(b_wd)
                 );

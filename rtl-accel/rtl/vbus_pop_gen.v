@@ -42,7 +42,7 @@ module vbus_pop_gen #(
     // (wa_q and m_addr, the read address registered), so that the engines' channel selection (rd_addr)
     // drives only the RAM's read address and no compare
     wire          hit = wq && wa_q == m_addr;
-    assign m_gen = (pop && !sweep && pop_chan == m_addr) ? pop_gen : hit ? hv : rd;
+    assign m_gen = (pop && pop_chan == m_addr) ? pop_gen : hit ? hv : rd;   // no pop during the sweep
 endmodule
 
 `default_nettype wire

@@ -48,6 +48,15 @@ module vbus_rmw_ram #(
     // that op_addr (the caller's channel selection) drives only the RAM's read address and m_addr; 0:
     // compared at issue and registered (op_addr -> compare -> fwd_hit, nothing in front of m_old's mux)
     parameter integer LATE_FWD = 0,
+    // > 0 (and < W; with MS = 1): the word's bits [W-1:HI] live in a RAM of their own that the write
+    // stage writes only when m_hi_en is 1: a counter's upper half, written when the lower half wraps, so
+    // that m_new's upper bits can be old + 1 from a carry chain of their own beside the lower half's. The
+    // upper bits are not forwarded: the contract is that an op issued right after one that wrote the upper
+    // bits of the same word does not write them (m_hi_en = 0; its m_old upper bits are then unspecified,
+    // the RAM read having met that write); a counter satisfies it, as a wrap leaves the lower half 0. A
+    // read of the upper bits on the second port is forwarded from a write of them in the same cycle.
+    // 0: one RAM, m_hi_en unused
+    parameter integer HI = 0,
     parameter integer AW   = (N > 1) ? $clog2(N) : 1
 ) (
     input  wire            clk,
@@ -68,6 +77,9 @@ module vbus_rmw_ram #(
     output wire [W-1:0]    m_old,
     input  wire [W-1:0]    m_new,
     input  wire            m_en,        // 0: the op of the write stage writes nothing (a late enable)
+    /* verilator lint_off UNUSEDSIGNAL */ // used only with 0 < HI < W
+    input  wire            m_hi_en,     // HI: the op of the write stage writes bits [W-1:HI] too
+    /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */ // stage B: meaningful only with MS = 2
     output reg             b_valid,
     output reg  [AW-1:0]   b_addr,
@@ -91,6 +103,7 @@ module vbus_rmw_ram #(
     end
 `endif
 
+    localparam integer LW = (HI > 0 && HI < W) ? HI : W;   // bits [LW-1:0]: the RAM written by every op
     reg [W-1:0]  rd_reg;
     wire         init_busy;
     wire [AW-1:0] init_addr;
@@ -104,6 +117,9 @@ module vbus_rmw_ram #(
     wire          w_op  = (MS == 2) ? b_valid : m_valid;    // the op in its write stage
     wire [AW-1:0] w_adr = (MS == 2) ? b_addr : m_addr;
     wire          we    = init_busy || (w_op && m_en);
+    /* verilator lint_off UNUSEDSIGNAL */ // used only with 0 < HI < W
+    wire          we_hi = init_busy || (w_op && m_en && m_hi_en);   // LW < W: the upper RAM's write
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [AW-1:0] wa    = init_busy ? init_addr : w_adr;
     wire [W-1:0]  wd    = (init_busy && SWEEP_INC == 0 && SWEEP_ZERO == 0) ? {W{1'b0}} : m_new;
     wire          zero  = SWEEP_ZERO != 0 && (rst || init_busy);   // the modify sees 0 during the sweep
@@ -116,27 +132,87 @@ module vbus_rmw_ram #(
     // 2 words deep: yosys cannot map a 1-word memory to iCE40 block RAM (N = 1 failed synth_ice40); the
     // second word is never written (the sweep and every op address word 0 when N = 1).
     localparam integer DEPTH = (N > 1) ? N : 2;
-    (* ram_style = "block", no_rw_check *) reg [W-1:0] mem [0:DEPTH-1];
-    always @(posedge clk) begin
-        if (we)
-            mem[wa] <= wd;
-        rd_reg <= mem[op_addr];
-    end
+`ifdef FORMAL_RW_JUNK
+    // formal only: a read that meets a write of the same word returns anything (no_rw_check), not the
+    // old word of memory_map's model: undriven, so a free input every cycle (formal/props.ys setundef)
+    wire [W-1:0] f_junk, f_junk2;
+`endif
     generate
-        if (RD2 != 0) begin : g_rd2
-            reg [W-1:0] rd2_reg, rd2_wd;
-            reg         rd2_hit;
+        if (LW < W) begin : g_split
+            // two RAMs: a read of the upper word is valid whenever the op written in the same cycle did
+            // not write the upper RAM (no collision), so only such ops are forwarded for the upper bits
+            (* ram_style = "block", no_rw_check *) reg [LW-1:0]   mem_lo [0:DEPTH-1];
+            (* ram_style = "block", no_rw_check *) reg [W-LW-1:0] mem_hi [0:DEPTH-1];
             always @(posedge clk) begin
-                rd2_reg <= mem[rd2_addr];
-                rd2_hit <= we && wa == rd2_addr;
-                rd2_wd  <= wd;
+                if (we)
+                    mem_lo[wa] <= wd[LW-1:0];
+                if (we_hi)
+                    mem_hi[wa] <= wd[W-1:LW];
+                rd_reg <= {mem_hi[op_addr], mem_lo[op_addr]};
+`ifdef FORMAL_RW_JUNK
+                if (we && wa == op_addr)
+                    rd_reg[LW-1:0] <= f_junk[LW-1:0];
+                if (we_hi && wa == op_addr)
+                    rd_reg[W-1:LW] <= f_junk[W-1:LW];
+`endif
             end
-            assign rd2_data = rd2_hit ? rd2_wd : rd2_reg;
-        end else begin : g_nord2
-            /* verilator lint_off UNUSEDSIGNAL */
-            wire [AW-1:0] rd2_unused = rd2_addr;
-            /* verilator lint_on UNUSEDSIGNAL */
-            assign rd2_data = {W{1'b0}};
+            if (RD2 != 0) begin : g_rd2
+                reg [W-1:0] rd2_reg, rd2_wd;
+                reg         rd2_hit, rd2_hit_hi;
+                always @(posedge clk) begin
+                    rd2_reg    <= {mem_hi[rd2_addr], mem_lo[rd2_addr]};
+`ifdef FORMAL_RW_JUNK
+                    if (we && wa == rd2_addr)
+                        rd2_reg[LW-1:0] <= f_junk2[LW-1:0];
+                    if (we_hi && wa == rd2_addr)
+                        rd2_reg[W-1:LW] <= f_junk2[W-1:LW];
+`endif
+                    rd2_hit    <= we && wa == rd2_addr;
+`ifdef FORMAL_MUTANT_HI_RD2
+                    rd2_hit_hi <= we && wa == rd2_addr;   // deliberately broken: a lower-only write forwarded whole
+`else
+                    rd2_hit_hi <= we_hi && wa == rd2_addr;
+`endif
+                    rd2_wd     <= wd;
+                end
+                assign rd2_data = {rd2_hit_hi ? rd2_wd[W-1:LW] : rd2_reg[W-1:LW],
+                                   rd2_hit ? rd2_wd[LW-1:0] : rd2_reg[LW-1:0]};
+            end else begin : g_nord2
+                /* verilator lint_off UNUSEDSIGNAL */
+                wire [AW-1:0] rd2_unused = rd2_addr;
+                /* verilator lint_on UNUSEDSIGNAL */
+                assign rd2_data = {W{1'b0}};
+            end
+        end else begin : g_one
+            (* ram_style = "block", no_rw_check *) reg [W-1:0] mem [0:DEPTH-1];
+            always @(posedge clk) begin
+                if (we)
+                    mem[wa] <= wd;
+                rd_reg <= mem[op_addr];
+`ifdef FORMAL_RW_JUNK
+                if (we && wa == op_addr)
+                    rd_reg <= f_junk;
+`endif
+            end
+            if (RD2 != 0) begin : g_rd2
+                reg [W-1:0] rd2_reg, rd2_wd;
+                reg         rd2_hit;
+                always @(posedge clk) begin
+                    rd2_reg <= mem[rd2_addr];
+`ifdef FORMAL_RW_JUNK
+                    if (we && wa == rd2_addr)
+                        rd2_reg <= f_junk2;
+`endif
+                    rd2_hit <= we && wa == rd2_addr;
+                    rd2_wd  <= wd;
+                end
+                assign rd2_data = rd2_hit ? rd2_wd : rd2_reg;
+            end else begin : g_nord2
+                /* verilator lint_off UNUSEDSIGNAL */
+                wire [AW-1:0] rd2_unused = rd2_addr;
+                /* verilator lint_on UNUSEDSIGNAL */
+                assign rd2_data = {W{1'b0}};
+            end
         end
     endgenerate
     assign wr_en    = we;
@@ -192,8 +268,11 @@ module vbus_rmw_ram #(
     end
 
     assign fwd_hit = (LATE_FWD != 0) ? (fwd_wq && fwd_wa == m_addr) : fwd_hit_q;
+    // forwarded bits: [LW-1:0] (all of them when LW = W; the upper RAM is not forwarded, see HI)
+    wire [W-1:0] hi_bits = {W{1'b1}} << LW;
+    wire [W-1:0] fwd_sel = ~hi_bits & {W{fwd_hit}};
     assign m_old = (init_busy && SWEEP_INC != 0) ? {W{1'b1}} : (init_busy && SWEEP_ZERO != 0 && MS == 1) ? {W{1'b0}}
-                   : fwd_hit ? fwd_data : rd_reg;
+                   : (fwd_sel & fwd_data) | (~fwd_sel & rd_reg);
 endmodule
 
 `default_nettype wire

@@ -9,8 +9,8 @@ set -u
 usage() {
 	cat <<EOF
 usage: formal.sh [props2|props2-irq|props2-stream|mutant2|mutant2-noforward|mutant2-starve|
-                 mutant2-noscan|vacuity2|props|mutant|mutant-starve|vacuity|rmw|mutant-noforward|
-                 fifo|mutant-fifo|fifo-bypass|mutant-fifo-small]
+                 mutant2-noscan|vacuity2|props|mutant|mutant-starve|vacuity|rmw|mutant-noforward|rmw-split|
+                 mutant-rmw-split|fifo|mutant-fifo|fifo-bypass|mutant-fifo-small]
 Unbounded proof (ABC pdr) of the FORMAL properties, 2 channels: of vbus_doorbell2 (v2, the default top;
 mode props2 when none is given) or vbus_doorbell (v1: props, mutant, mutant-starve, vacuity).
   props          the real RTL: every assertion holds in every reachable state -> exit 0
@@ -21,6 +21,11 @@ mode props2 when none is given) or vbus_doorbell (v1: props, mutant, mutant-star
   rmw            the block-RAM read-modify-write engine (rtl/vbus_rmw_ram.v) against a flip-flop
                  shadow (formal/rmw_check.v): forwarding exact, one op per clock -> exit 0
   mutant-noforward  the engine without forwarding: must be refuted -> exit 0
+  rmw-split      the engine as a v2 counter bank builds it (HI: the upper half in a RAM of its own,
+                 written when the lower half wraps; formal/rmw_split_check.v) against shadow counters,
+                 a read meeting a write of its word returning anything -> exit 0
+  mutant-rmw-split  rmw-split whose second read port forwards the upper half from a lower-only write:
+                 must be refuted -> exit 0
   fifo           the channel-id FIFO (rtl/vbus_id_fifo.v), 4 channels: firing order, fairness bound
                  N - 1 grants, nothing lost or invented -> exit 0
   mutant-fifo    the FIFO fetching without checking the output buffer's room: must be refuted
@@ -52,11 +57,13 @@ mutant-starve) defs="$defs -DFORMAL_MUTANT_STARVE" ;;
 vacuity) defs="$defs -DFORMAL_VACUITY" ;;
 rmw) ;;
 mutant-noforward) defs="$defs -DFORMAL_MUTANT_NO_FORWARD" ;;
+rmw-split) defs="$defs -DFORMAL_RW_JUNK" ;;
+mutant-rmw-split) defs="$defs -DFORMAL_RW_JUNK -DFORMAL_MUTANT_HI_RD2" ;;
 fifo) defs="$defs -DFORMAL_ID_FIFO" ;;
 mutant-fifo) defs="$defs -DFORMAL_ID_FIFO -DFORMAL_MUTANT_FIFO_NO_ROOM" ;;
 fifo-bypass | mutant-fifo-small) defs="$defs -DFORMAL_ID_FIFO" ;;
 props2) defs="$defs -DFORMAL_GROUP_BUS" ;;
-props2-irq) defs="$defs -DFORMAL_GROUP_IRQ" ;;
+props2-irq) defs="$defs -DFORMAL_GROUP_IRQ -DFORMAL_RW_JUNK" ;;
 props2-stream) defs="$defs -DFORMAL_GROUP_STREAM" ;;
 mutant2) defs="$defs -DFORMAL_GROUP_BUS -DFORMAL_MUTANT_NO_PENDING_GUARD" ;;
 mutant2-noforward) defs="$defs -DFORMAL_GROUP_IRQ -DFORMAL_MUTANT_NO_FORWARD" ;;
@@ -125,6 +132,9 @@ fi
 	rmw | mutant-noforward)
 		echo "read_verilog -formal $defs $RTL_DIR/vbus_rmw_ram.v $RTL_ACCEL/formal/rmw_check.v"
 		echo "prep -top vbus_rmw_check" ;;
+	rmw-split | mutant-rmw-split)
+		echo "read_verilog -formal $defs $RTL_DIR/vbus_rmw_ram.v $RTL_ACCEL/formal/rmw_split_check.v"
+		echo "prep -top vbus_rmw_split_check" ;;
 	props2 | props2-irq | props2-stream | mutant2 | mutant2-noforward | mutant2-starve | mutant2-noscan | vacuity2)
 		echo "read_verilog -formal $defs -I$RTL_DIR -I$RTL_ACCEL/formal ${v2_sources[*]}"
 		echo "chparam -set N_CHANNELS 2 -set CNT_WIDTH 2 -set TICK_LG 1 vbus_doorbell2"
@@ -171,12 +181,13 @@ else
 fi
 min_asserts=30
 [ "$mode" = rmw ] && min_asserts=3
+[ "$mode" = rmw-split ] && min_asserts=5
 [ "$mode" = fifo ] && min_asserts=8
 [ "$mode" = fifo-bypass ] && min_asserts=8
 [ "$mode" = props2 ] && min_asserts=15
 [ "$mode" = props2-irq ] && min_asserts=8
 [ "$mode" = props2-stream ] && min_asserts=8
-if [ "$mode" = props ] || [ "$mode" = rmw ] || [ "$mode" = fifo ] || [ "$mode" = fifo-bypass ] || [ "$mode" = props2 ] ||
+if [ "$mode" = props ] || [ "$mode" = rmw ] || [ "$mode" = rmw-split ] || [ "$mode" = fifo ] || [ "$mode" = fifo-bypass ] || [ "$mode" = props2 ] ||
 	[ "$mode" = props2-irq ] || [ "$mode" = props2-stream ]; then
 	if [ "$result" = proved ] && [ "$asserts" -ge $min_asserts ]; then
 		echo "PASS: every assertion holds in every state reachable from reset (unbounded)"
