@@ -14,8 +14,9 @@
  * descriptor lines; within one handler pass only the first miss costs
  * line_transfer, later ones line_stream (misses overlap); a producer rewriting
  * a line the consumer has read since (its index line too) issues an ownership request, and a full
- * barrier in its kick waits for those (fence stall: line_transfer, plus
- * line_stream per further line). Completion by index costs nothing per
+ * barrier in its kick waits for those (fence stall: each line's request leaves
+ * as its store executes and is done line_transfer later, line_stream at least
+ * after the one before). Completion by index costs nothing per
  * descriptor (IOQ-12); reclaim is off the critical path.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -421,12 +422,17 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 		int elide = s->cfg->mitigation == VM_MIT_SHM_SIGNAL, elided = 0;
 		/*
 		 * TIM-3 fence stall: the first full barrier waits for the batch's ownership requests. They
-		 * are issued as the batch's stores execute and overlap its work (c->work): the data lines'
-		 * as a pipeline from the batch's start (the first after line_transfer, each further one
-		 * line_stream later), the index line's when it is stored, at the end. The fence waits for
-		 * what is still in flight when the work is done.
+		 * are issued as the batch's stores execute and overlap its work (c->work): the n data lines'
+		 * as the CPU reaches their stores, line j at j/n of the work, each done line_transfer after
+		 * its issue and no sooner than line_stream after the one before (a pipeline that runs no
+		 * faster than the stores feed it): the last done at line_transfer + (n - 1) max(work / n,
+		 * line_stream); the index line's when it is stored, at the end. The fence waits for what
+		 * is still in flight when the work is done.
 		 */
-		uint64_t data = c->rfo ? P(s, LINE_TRANSFER) + (c->rfo - 1) * P(s, LINE_STREAM) : 0;
+		uint64_t step = c->rfo ? c->work * (c->rfo - 1) / c->rfo : 0;
+		if (c->rfo && step < (c->rfo - 1) * P(s, LINE_STREAM))
+			step = (c->rfo - 1) * P(s, LINE_STREAM);
+		uint64_t data = c->rfo ? P(s, LINE_TRANSFER) + step : 0;
 		uint64_t idx = c->rfo_idx ? c->work + P(s, LINE_TRANSFER) : 0, end = data > idx ? data : idx;
 		uint64_t stall = end > c->work ? end - c->work : 0;
 		c->rfo = 0;

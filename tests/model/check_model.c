@@ -903,6 +903,56 @@ START_TEST(fence_waits_for_what_is_in_flight)
 END_TEST
 
 /*
+ * TIM-3 fence stall when the index line is not the last request: a blocking consumer sleeps while the
+ * producer fills the ring, so it reads neither the index line nor the payload lines meanwhile; from the
+ * second lap on each batch's 32 payload lines are lines it read (ownership requests) and every kick fences
+ * (the receiver is enabled). The requests leave as the stores execute: line j of 32 at j/32 of the work W
+ * (32 x produce_per_msg 50), done line_transfer L 500 after (line_stream 0): the last at L + 31 W / 32 =
+ * 2050, so consecutive pushes of a fill are W + 450 apart, not W (the requests all leaving at the batch's
+ * start and done by L). North's push records in the trace give the intervals.
+ */
+START_TEST(fence_waits_for_the_last_store)
+{
+	struct vm_sim_cfg c;
+	struct vm_report r;
+	char *buf = NULL;
+	size_t len = 0;
+	zero_stream(&c);
+	c.consumer = VM_CONS_BLOCK;
+	c.stable_desc = 1;
+	c.payload_lines = 1;
+	c.p.v[VM_P_LINE_TRANSFER] = 500;
+	c.p.v[VM_P_PRODUCE_PER_MSG] = 50;
+	c.p.v[VM_P_WAKEUP] = 200000; /* the consumer sleeps through each fill (32 x ~2050) */
+	c.batch = 32;
+	c.ring_count = 1024;
+	c.messages = 4 * 1024;
+	c.trace = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(c.trace);
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	fclose(c.trace);
+	ck_assert_uint_eq(r.messages, 4 * 1024);
+	unsigned long long t, last = 0;
+	unsigned step, pushes = 0, w450 = 0, w0 = 0;
+	char side, op[16];
+	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (sscanf(l, "%u@%llu %c %15s", &step, &t, &side, op) != 4 || side != 'N' || strcmp(op, "push"))
+			continue;
+		if (pushes++ >= 32) { /* from the second lap on */
+			w450 += t - last == 32 * 50 + 450;
+			w0 += t - last == 32 * 50;
+		}
+		last = t;
+	}
+	free(buf);
+	ck_assert_uint_eq(pushes, 4 * 32);
+	/* three laps of 32 pushes: all but the first push of each fill (after the consumer's pass) */
+	ck_assert_uint_ge(w450, 3 * 30);
+	ck_assert_uint_eq(w0, 0);
+}
+END_TEST
+
+/*
  * TIM-3 descheduling: a thread that loses its CPU for longer than the spinning peer's budget makes the
  * peer sleep (a notification when the stream resumes); one shorter than the budget costs none. The
  * median batch (batch_clock) is the undisturbed stream's rate; the whole run's is lower.
@@ -1168,6 +1218,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tim, store_window_commits_together);
 	tcase_add_test(tim, pass_overlaps_misses_with_work);
 	tcase_add_test(tim, fence_waits_for_what_is_in_flight);
+	tcase_add_test(tim, fence_waits_for_the_last_store);
 	tcase_add_test(tim, desched_outlasting_the_budget_notifies);
 	tcase_add_test(tim, desched_counts_what_the_peer_sees);
 	tcase_add_test(tim, waking_write_costs_doorbell_wake);
