@@ -685,9 +685,11 @@ static uint32_t cpu_rx(void *arg, const void *data, uint32_t len, uint64_t cooki
 	uint8_t m[CAL_MSG];
 
 	(void)cookie;
-	if (len > sizeof(m))
-		len = sizeof(m);
-	memcpy(m, data, len);
+	/* as vbus-bench's handler (rx_copy): its fixed 64 bytes inline; a variable-length copy is a libc call */
+	if (len == CAL_MSG)
+		memcpy(m, data, CAL_MSG);
+	else
+		memcpy(m, data, len < sizeof(m) ? len : sizeof(m));
 	cp->sink += m[8];
 	return len;
 }
@@ -829,7 +831,10 @@ static uint32_t remote_rx(void *arg, const void *data, uint32_t len, uint64_t co
 	uint8_t m[CAL_MSG];
 
 	(void)cookie;
-	memcpy(m, data, len < sizeof(m) ? len : sizeof(m));
+	if (len == CAL_MSG) /* as vbus-bench's handler (rx_copy, cpu_rx) */
+		memcpy(m, data, CAL_MSG);
+	else
+		memcpy(m, data, len < sizeof(m) ? len : sizeof(m));
 	r->sink += m[8];
 	return len;
 }
@@ -845,22 +850,27 @@ static void *remote_north(void *a)
 	memset(msg, 1, sizeof(msg));
 	for (int k = 0; k < CAL_BURST; k++)
 		m[k] = (struct vbus_link_msg){ .data = msg[k], .len = CAL_MSG };
-	for (int i = 0; i < rounds && !r->err; i++) {
+	for (int i = 0; i < rounds; i++) {
 		unsigned int b = i % 2 ? CAL_BURST : 1, sent = 0;
+		int turn;
 		/* acquire: pairs with south's release store of turn (its drain before our rewrite) */
-		while (__atomic_load_n(&r->turn, __ATOMIC_ACQUIRE) != 0)
+		while ((turn = __atomic_load_n(&r->turn, __ATOMIC_ACQUIRE)) == 1)
 			cal_relax();
+		if (turn == 2) /* south failed (err set) */
+			return NULL;
 		double t0 = cal_now();
 		while (sent < REM_RING) {
 			for (unsigned int k = 0; k < b; k++)
 				memcpy(&msg[k][8], &sent, sizeof(sent));
 			int n = lv.send(r->north, m, b);
 			if (n <= 0) {
-				r->err = -1;
+				__atomic_store_n(&r->err, -1, __ATOMIC_RELAXED); /* published by the turn store below */
 				break;
 			}
 			sent += (unsigned int)n;
 		}
+		if (__atomic_load_n(&r->err, __ATOMIC_RELAXED))
+			break;
 		/* a full fence, no pair: the clock stops once the round's stores have committed (ownership done) */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		double t = (cal_now() - t0) / REM_RING;
@@ -870,6 +880,13 @@ static void *remote_north(void *a)
 		/* release: pairs with south's acquire load of turn (the ring's messages before its drain) */
 		__atomic_store_n(&r->turn, 1, __ATOMIC_RELEASE);
 	}
+	/*
+	 * Stop only once south has finished the last drain: its own store of turn (0 after a drain) would
+	 * overwrite a 2 stored while it still drains, and it would wait for a round that never comes (seen
+	 * under ASan: vbus-bench --model auto hung in this join). acquire: pairs with south's release store.
+	 */
+	while (__atomic_load_n(&r->turn, __ATOMIC_ACQUIRE) == 1)
+		cal_relax();
 	/* release: south leaves its loop (and sees err) */
 	__atomic_store_n(&r->turn, 2, __ATOMIC_RELEASE);
 	return NULL;
@@ -887,16 +904,20 @@ static void *remote_south(void *a)
 			cal_relax();
 			continue;
 		}
-		for (int got = 0; got < REM_RING && !r->err;) {
+		int err = 0;
+		for (int got = 0; got < REM_RING;) {
 			int n = lv.recv(r->south, VBUS_WAIT_POLL, remote_rx, r);
 			if (n <= 0) {
-				r->err = -1;
+				err = -1;
+				__atomic_store_n(&r->err, -1, __ATOMIC_RELAXED); /* published by the turn store below */
 				break;
 			}
 			got += n;
 		}
 		/* release: pairs with north's acquire load of turn (our drain before its next round) */
-		__atomic_store_n(&r->turn, r->err ? 2 : 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&r->turn, err ? 2 : 0, __ATOMIC_RELEASE);
+		if (err)
+			break;
 	}
 	return NULL;
 }

@@ -14,8 +14,9 @@
  * descriptor lines; within one handler pass only the first miss costs
  * line_transfer, later ones line_stream (misses overlap); a producer rewriting
  * a line the consumer has read since (its index line too) issues an ownership request, and a full
- * barrier in its kick waits for those (fence stall: line_transfer, plus
- * line_stream per further line). Completion by index costs nothing per
+ * barrier in its kick waits for those (fence stall: each line's request leaves
+ * as its store executes and is done line_transfer later, line_stream at least
+ * after the one before). Completion by index costs nothing per
  * descriptor (IOQ-12); reclaim is off the critical path.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -39,6 +40,7 @@ enum { CS_BLOCKED, CS_WAKING, CS_ACTIVE, CS_POLLING, CS_SPINNING };
 struct ev {
 	uint64_t t, seq;
 	uint32_t kind, ch;
+	uint64_t stamp; /* EV_RUN, EV_PRODUCE after a wake-up: when the waking write started (0: none) */
 };
 
 struct chan {
@@ -55,6 +57,7 @@ struct chan {
 	int mt_armed;
 	/* consumer */
 	int cst, nq, cause_notify, first_pass;
+	uint64_t wake_got; /* messages the current wakeup (W0-W9, its passes) consumed */
 	uint64_t spin_end;
 	/* cache-line versions for TIM-1 */
 	uint64_t idx_ver, idx_seen, sig_ver, ev_ver, ev_seen;
@@ -89,6 +92,9 @@ struct sim {
 	uint64_t *stamp, nstamp; /* cfg->batch_clock: when each batch of messages was done */
 	uint64_t drng[2];	 /* TIM-3 descheduling: one generator per agent (ev.ch is the agent) */
 	uint64_t ndesched;	 /* EV_DESCHED events in the heap */
+	/* TIM-3 libvbus's adaptive spin budget per agent (cfg->spin_hi): the budget, the running average of
+	 * the measured wake-ups, wake-ups measured, sleeps since the last, the sampling stride, its time */
+	uint64_t bud[2], ewma[2], samples[2], sleeps[2], every[2], sample_at[2];
 	struct vm_report *rep;
 	unsigned trace_step;
 };
@@ -154,7 +160,7 @@ static int ev_less(const struct ev *a, const struct ev *b)
 	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-static int push_ev(struct sim *s, uint64_t t, uint32_t kind, int ch)
+static int push_ev_stamp(struct sim *s, uint64_t t, uint32_t kind, int ch, uint64_t stamp)
 {
 	if (s->hn == s->hcap) {
 		size_t ncap = s->hcap ? s->hcap * 2 : 64;
@@ -164,7 +170,7 @@ static int push_ev(struct sim *s, uint64_t t, uint32_t kind, int ch)
 		s->heap = nh;
 		s->hcap = ncap;
 	}
-	struct ev e = { .t = t, .seq = s->seq++, .kind = kind, .ch = (uint32_t)ch };
+	struct ev e = { .t = t, .seq = s->seq++, .kind = kind, .ch = (uint32_t)ch, .stamp = stamp };
 	size_t i = s->hn++;
 	while (i && ev_less(&e, &s->heap[(i - 1) / 2])) {
 		s->heap[i] = s->heap[(i - 1) / 2];
@@ -172,6 +178,11 @@ static int push_ev(struct sim *s, uint64_t t, uint32_t kind, int ch)
 	}
 	s->heap[i] = e;
 	return 0;
+}
+
+static int push_ev(struct sim *s, uint64_t t, uint32_t kind, int ch)
+{
+	return push_ev_stamp(s, t, kind, ch, 0);
 }
 
 static struct ev pop_ev(struct sim *s)
@@ -212,6 +223,45 @@ static uint64_t sig_access(struct sim *s, struct chan *c, int ag, int write)
 	return cost;
 }
 
+/*
+ * TIM-3 libvbus's adaptive spin budget (cfg->spin_hi, a run setting): each agent's budget is a running
+ * average, weight 1/8, of the notify-to-running times of its own wake-ups (from the start of the waking
+ * write to the sleeper running), clamped to [cfg->spin_lo, cfg->spin_hi]; it starts at spin_budget (the
+ * budget calibrate measured libvbus adopting) and goes on from there as libvbus's does. Sampled as
+ * libvbus samples: the first 8 wake-ups, then about one a millisecond (the stride from the sleeps since
+ * the last sample, 1 .. 1024). Without cfg->spin_hi the budget stays spin_budget.
+ */
+#define SPIN_SAMPLE_FIRST 8
+#define SPIN_SAMPLE_CYCLES 3000000ull /* 1 ms of the nominal 3 GHz core */
+#define SPIN_SAMPLE_EVERY_MAX 1024
+static uint64_t budget(const struct sim *s, int ag)
+{
+	return s->cfg->spin_hi ? s->bud[ag] : P(s, SPIN_BUDGET);
+}
+
+static uint64_t spin_clamp(const struct sim *s, uint64_t b)
+{
+	return b < s->cfg->spin_lo ? s->cfg->spin_lo : b > s->cfg->spin_hi ? s->cfg->spin_hi : b;
+}
+
+/* agent @ag runs at @t after a wake-up whose waking write started at @from */
+static void wake_measured(struct sim *s, int ag, uint64_t t, uint64_t from)
+{
+	s->sleeps[ag]++;
+	if (s->samples[ag] >= SPIN_SAMPLE_FIRST && s->sleeps[ag] < s->every[ag])
+		return;
+	uint64_t d = t > from ? t - from : 0;
+	s->ewma[ag] = (7 * s->ewma[ag] + d) / 8;
+	s->bud[ag] = spin_clamp(s, s->ewma[ag]);
+	if (s->samples[ag] < SPIN_SAMPLE_FIRST)
+		s->samples[ag]++;
+	uint64_t dt = t - s->sample_at[ag],
+		 e = s->sample_at[ag] && dt ? SPIN_SAMPLE_CYCLES * s->sleeps[ag] / dt : SPIN_SAMPLE_EVERY_MAX;
+	s->every[ag] = e < 1 ? 1 : e > SPIN_SAMPLE_EVERY_MAX ? SPIN_SAMPLE_EVERY_MAX : e;
+	s->sleeps[ag] = 0;
+	s->sample_at[ag] = t;
+}
+
 static int shm_family(const struct sim *s)
 {
 	return s->cfg->mitigation != VM_MIT_NONE;
@@ -240,14 +290,14 @@ static void trace_rec(struct sim *s, struct chan *c, uint64_t t, int side, const
 		(uint32_t)(c->cons == VBUS_SOUTH ? c->event : 0));
 }
 
-/* A notification from c->prod to c->cons leaves at @t. */
-static int send_notification(struct sim *s, struct chan *c, uint64_t t)
+/* A notification from c->prod to c->cons leaves at @t; its write started at @from (TIM-3 adaptive budget). */
+static int send_notification(struct sim *s, struct chan *c, uint64_t from, uint64_t t)
 {
 	if (c->cons == VBUS_SOUTH)
 		s->rep->doorbells++;
 	else
 		s->rep->interrupts++;
-	return push_ev(s, t, EV_NOTIFY, (int)(c - s->ch));
+	return push_ev_stamp(s, t, EV_NOTIFY, (int)(c - s->ch), from + 1);
 }
 
 /*
@@ -412,8 +462,9 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 	if (!shm_family(s)) {
 		/* none: every message notifies, one doorbell (or interrupt) each */
 		for (uint64_t i = 0; i < k && !rc; i++) {
+			uint64_t from = t + cost;
 			cost += notify_cost(s, c, !i);
-			rc = send_notification(s, c, t + cost);
+			rc = send_notification(s, c, from, t + cost);
 		}
 		res = "notify";
 	} else {
@@ -421,12 +472,17 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 		int elide = s->cfg->mitigation == VM_MIT_SHM_SIGNAL, elided = 0;
 		/*
 		 * TIM-3 fence stall: the first full barrier waits for the batch's ownership requests. They
-		 * are issued as the batch's stores execute and overlap its work (c->work): the data lines'
-		 * as a pipeline from the batch's start (the first after line_transfer, each further one
-		 * line_stream later), the index line's when it is stored, at the end. The fence waits for
-		 * what is still in flight when the work is done.
+		 * are issued as the batch's stores execute and overlap its work (c->work): the n data lines'
+		 * as the CPU reaches their stores, line j at j/n of the work, each done line_transfer after
+		 * its issue and no sooner than line_stream after the one before (a pipeline that runs no
+		 * faster than the stores feed it): the last done at line_transfer + (n - 1) max(work / n,
+		 * line_stream); the index line's when it is stored, at the end. The fence waits for what
+		 * is still in flight when the work is done.
 		 */
-		uint64_t data = c->rfo ? P(s, LINE_TRANSFER) + (c->rfo - 1) * P(s, LINE_STREAM) : 0;
+		uint64_t step = c->rfo ? c->work * (c->rfo - 1) / c->rfo : 0;
+		if (c->rfo && step < (c->rfo - 1) * P(s, LINE_STREAM))
+			step = (c->rfo - 1) * P(s, LINE_STREAM);
+		uint64_t data = c->rfo ? P(s, LINE_TRANSFER) + step : 0;
 		uint64_t idx = c->rfo_idx ? c->work + P(s, LINE_TRANSFER) : 0, end = data > idx ? data : idx;
 		uint64_t stall = end > c->work ? end - c->work : 0;
 		c->rfo = 0;
@@ -522,8 +578,9 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 			c->mt_armed = 0;
 			cost += sig_access(s, c, c->prod, 1);
 			c->pend = 1;
+			uint64_t from = t + cost;
 			cost += notify_cost(s, c, 1);
-			rc = send_notification(s, c, t + cost);
+			rc = send_notification(s, c, from, t + cost);
 			res = "notify";
 		}
 		if (!strcmp(res, "suppress") || !strcmp(res, "evskip"))
@@ -550,7 +607,7 @@ static int ev_timer(struct sim *s, struct chan *c, uint64_t t)
 		c->mc = 0;
 		c->pend = 1;
 		trace_rec(s, c, t, -1, "tick", "fire", NULL);
-		return send_notification(s, c, t + notify_cost(s, c, 1));
+		return send_notification(s, c, t, t + notify_cost(s, c, 1));
 	}
 	c->mc = 0;
 	trace_rec(s, c, t, -1, "tick", "drop", NULL);
@@ -581,11 +638,11 @@ static int gen_message(struct sim *s, struct chan *c, uint64_t t)
  * spin_budget first. One notification per wait: the producer stays pending until it waits again, so
  * the kicks between are suppressed. Returns the consumer's cost; *resume when the producer goes on.
  */
-static uint64_t complete_kick(struct sim *s, struct chan *c, uint64_t t, uint64_t *resume)
+static uint64_t complete_kick(struct sim *s, struct chan *c, uint64_t t, uint64_t *resume, uint64_t *from)
 {
 	int cons = s->cfg->consumer;
 	int block =
-		c->stalled && (cons == VM_CONS_BLOCK || (cons == VM_CONS_SPIN && t > c->stall_t + P(s, SPIN_BUDGET)));
+		c->stalled && (cons == VM_CONS_BLOCK || (cons == VM_CONS_SPIN && t > c->stall_t + budget(s, c->prod)));
 	uint64_t cost = P(s, BARRIER_FULL) + P(s, SHM_ACCESS); /* K0 MB-PUBLISH, KE */
 	if (s->cfg->asym) {
 		/* SIG-14: K0 WMB, I1, IA; the full fence only when the producer listens (it waited blocked
@@ -597,13 +654,16 @@ static uint64_t complete_kick(struct sim *s, struct chan *c, uint64_t t, uint64_
 		cost = 2 * P(s, SHM_ACCESS) + (c->prod_en ? P(s, BARRIER_FULL) + P(s, SHM_ACCESS) : 0);
 	}
 	*resume = 0;
+	*from = 0;
 	if (!c->stalled)
 		return cost;
 	if (!block) {
 		*resume = t + cost + P(s, LINE_TRANSFER); /* the producer sees the new index */
 		return cost;
 	}
-	cost += P(s, SHM_ACCESS) + P(s, DOORBELL_WAKE); /* K5: pending = 1, the eventfd write waking it */
+	cost += P(s, SHM_ACCESS); /* K5: pending = 1 */
+	*from = t + cost + 1;	  /* the eventfd write waking it starts (stamped: 1 + the time) */
+	cost += P(s, DOORBELL_WAKE);
 	if (c->prod == VBUS_NORTH)
 		s->rep->interrupts++;
 	else
@@ -644,7 +704,7 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 	 */
 	uint64_t misses = 0, mem = cost;
 	/* completions: a kick after each quarter ring and at the end of the pass (libvbus's south_drain) */
-	uint64_t quarter = s->cfg->ring_count >= 4 ? s->cfg->ring_count / 4 : s->cfg->ring_count, resume = 0;
+	uint64_t quarter = s->cfg->ring_count >= 4 ? s->cfg->ring_count / 4 : s->cfg->ring_count, resume = 0, wfrom = 0;
 	int complete = s->cfg->completions && s->nch == 1, woke = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t seq = c->consumed + i, slot = seq & (s->cfg->ring_count - 1), line = slot / DESC_PER_LINE;
@@ -678,12 +738,13 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 				*rc = gen_message(s, reply, done);
 		}
 		if (complete && ((i + 1) % quarter == 0 || i + 1 == n)) {
-			uint64_t r;
-			cost += complete_kick(s, c, t + cost, &r);
+			uint64_t r, f;
+			cost += complete_kick(s, c, t + cost, &r, &f);
 			mem = cost; /* its full fence: later loads issue after it */
 			if (c->stalled && !woke) {
 				woke = 1; /* the first kick wakes a waiting producer; later ones find it pending */
 				resume = r;
+				wfrom = f;
 				c->stalled = 0;
 				c->prod_sched = 1;
 			}
@@ -697,7 +758,7 @@ static uint64_t handler_pass(struct sim *s, struct chan *c, uint64_t t, uint64_t
 		trace_rec(s, c, t + cost, c->cons, s->cfg->s2n && c->cons == VBUS_NORTH ? "reclaim" : "pop", "ok", det);
 	}
 	if (woke && !*rc)
-		*rc = push_ev(s, resume, EV_PRODUCE, (int)(c - s->ch));
+		*rc = push_ev_stamp(s, resume, EV_PRODUCE, (int)(c - s->ch), wfrom);
 	if (c->stalled && !*rc) {
 		c->stalled = 0;
 		c->prod_sched = 1;
@@ -751,6 +812,7 @@ static int ev_run(struct sim *s, struct chan *c, uint64_t t)
 	cost += handler_pass(s, c, t + cost, &got, &rc); /* W3 */
 	if (s->cfg->mitigation == VM_MIT_EVENT_INDEX)
 		cost += arm_and_drain(s, c, t + cost, &got, &rc);
+	c->wake_got += got;
 	if (c->first_pass && c->cause_notify && got == 0)
 		s->rep->spurious++;
 	c->first_pass = 0;
@@ -772,9 +834,15 @@ static int consumer_idle(struct sim *s, struct chan *c, uint64_t t)
 		c->nq = 0;
 		c->cause_notify = 1;
 		c->first_pass = 1;
+		c->wake_got = 0;
 		return push_ev(s, t, EV_RUN, ci);
 	}
-	if (s->cfg->consumer == VM_CONS_SPIN && c->cst != CS_SPINNING) {
+	/*
+	 * Spin-then-block spins again after a wakeup that consumed something (libvbus's wait returns it; the
+	 * next one spins); one that found nothing (a SIG-4 self-wakeup at the enable, a spurious one) goes
+	 * back to sleep, enabled, as libvbus's blocking loop does.
+	 */
+	if (s->cfg->consumer == VM_CONS_SPIN && c->cst != CS_SPINNING && c->wake_got) {
 		uint64_t cost = 0;
 		if (shm_family(s)) {
 			cost = sig_access(s, c, c->cons, 1); /* D1 */
@@ -782,7 +850,7 @@ static int consumer_idle(struct sim *s, struct chan *c, uint64_t t)
 			trace_rec(s, c, t + cost, c->cons, "disable", "ok", NULL);
 		}
 		c->cst = CS_SPINNING;
-		c->spin_end = t + cost + P(s, SPIN_BUDGET);
+		c->spin_end = t + cost + budget(s, c->cons);
 		s->busy[c->cons] = t + cost;
 		return push_ev(s, t + cost + P(s, POLL_INTERVAL), EV_POLL, ci);
 	}
@@ -828,7 +896,7 @@ static int ev_poll(struct sim *s, struct chan *c, uint64_t t)
 	s->busy[c->cons] = t + cost;
 	if (got) {
 		if (c->cst == CS_SPINNING)
-			c->spin_end = t + cost + P(s, SPIN_BUDGET);
+			c->spin_end = t + cost + budget(s, c->cons);
 		return push_ev(s, t + cost + P(s, POLL_INTERVAL), EV_POLL, ci);
 	}
 	if (c->cst != CS_SPINNING || t < c->spin_end) {
@@ -858,6 +926,7 @@ static int ev_poll(struct sim *s, struct chan *c, uint64_t t)
 			c->cst = CS_ACTIVE;
 			c->cause_notify = 0;
 			c->first_pass = 1;
+			c->wake_got = 0;
 			return push_ev(s, t + cost, EV_RUN, ci);
 		}
 		trace_rec(s, c, t + cost, c->cons, "enable", "ok", NULL);
@@ -870,14 +939,16 @@ static int ev_poll(struct sim *s, struct chan *c, uint64_t t)
 	return 0;
 }
 
-static int ev_notify(struct sim *s, struct chan *c, uint64_t t)
+static int ev_notify(struct sim *s, struct chan *c, uint64_t t, uint64_t from)
 {
 	int ci = (int)(c - s->ch);
 	if (c->cst == CS_BLOCKED) {
 		c->cst = CS_WAKING;
 		c->cause_notify = 1;
 		c->first_pass = 1;
-		return push_ev(s, t + P(s, WAKEUP), EV_RUN, ci);
+		c->wake_got = 0;
+		/* the wake-up libvbus measures (TIM-3 adaptive budget): from the write's start to running */
+		return push_ev_stamp(s, t + P(s, WAKEUP), EV_RUN, ci, from);
 	}
 	/* The receiver is running: the interrupt steals its CPU. */
 	int ag = c->cons;
@@ -1036,7 +1107,7 @@ static int chan_init(struct sim *s, struct chan *c, int prod, const char *obj, u
 		 * for its budget before it first enables and sleeps) */
 		c->cst = CS_SPINNING;
 		c->en = 0;
-		c->spin_end = cfg->p.v[VM_P_SPIN_BUDGET];
+		c->spin_end = budget(s, c->cons);
 		return push_ev(s, cfg->p.v[VM_P_POLL_INTERVAL], EV_POLL, (int)(c - s->ch));
 	}
 	c->cst = CS_BLOCKED;
@@ -1078,11 +1149,17 @@ static int sim_loop(struct sim *s)
 			break;
 		}
 		if (ag >= 0 && e.t < s->busy[ag]) { /* the CPU is busy: run when it is free */
-			if ((rc = push_ev(s, s->busy[ag], e.kind, (int)e.ch)))
+			if ((rc = push_ev_stamp(s, s->busy[ag], e.kind, (int)e.ch, e.stamp)))
 				return rc;
 			continue;
 		}
 		s->now = e.t;
+		if (ag >= 0 && e.stamp && s->cfg->spin_hi) {
+			/* TIM-3 adaptive budget: a woken agent runs; the producer's resume includes its index read */
+			uint64_t run =
+				e.kind == EV_PRODUCE && e.t >= P(s, LINE_TRANSFER) ? e.t - P(s, LINE_TRANSFER) : e.t;
+			wake_measured(s, ag, run, e.stamp - 1);
+		}
 		switch (e.kind) {
 		case EV_GEN:
 			rc = ev_gen(s, c, e.t);
@@ -1094,7 +1171,7 @@ static int sim_loop(struct sim *s)
 			rc = ev_kick(s, c, e.t);
 			break;
 		case EV_NOTIFY:
-			rc = ev_notify(s, c, e.t);
+			rc = ev_notify(s, c, e.t, e.stamp);
 			break;
 		case EV_RUN:
 			rc = ev_run(s, c, e.t);
@@ -1128,7 +1205,7 @@ int vm_sim_run(const struct vm_sim_cfg *cfg, struct vm_report *rep)
 	    cfg->mitigation < 0 || cfg->mitigation >= VM_MIT_COUNT || !cfg->messages || cfg->messages > 100000000ull ||
 	    cfg->ring_count < 2 || cfg->ring_count > 32768 || (cfg->ring_count & (cfg->ring_count - 1)) ||
 	    !cfg->batch || !cfg->burst || !(cfg->load > 0) || !cfg->p.v[VM_P_EVIDX_THRESHOLD] ||
-	    !cfg->p.v[VM_P_POLL_INTERVAL])
+	    !cfg->p.v[VM_P_POLL_INTERVAL] || cfg->spin_lo > cfg->spin_hi)
 		return -EINVAL;
 	s.cfg = cfg;
 	s.P = cfg->p.v;
@@ -1145,6 +1222,8 @@ int vm_sim_run(const struct vm_sim_cfg *cfg, struct vm_report *rep)
 	}
 	if (s.stamp)
 		s.stamp[s.nstamp++] = 0;
+	for (int ag = 0; ag < 2; ag++) /* TIM-3 adaptive budget: libvbus's, from the calibrated one on */
+		s.bud[ag] = s.ewma[ag] = cfg->spin_hi ? spin_clamp(&s, P(&s, SPIN_BUDGET)) : P(&s, SPIN_BUDGET);
 	s.drng[0] = cfg->seed ^ 0x6a09e667f3bcc908ull;
 	s.drng[1] = cfg->seed ^ 0xbb67ae8584caa73bull;
 	if (cfg->workload == VM_WL_PINGPONG) {

@@ -276,7 +276,7 @@ module vbus_doorbell2 #(
     wire [NW-1:0] n_wd;
     /* verilator lint_on UNUSEDSIGNAL */
 
-    vbus_rmw_ram #(.N(N), .W(NW), .OP_W(NOP_W), .AW(CW), .RD2(0), .MS(2), .SWEEP_ZERO(1)) u_north (
+    vbus_rmw_ram #(.N(N), .W(NW), .OP_W(NOP_W), .AW(CW), .RD2(0), .MS(2), .SWEEP_ZERO(1), .LATE_FWD(1)) u_north (
         .clk(clk), .rst(chan_rst), .ext_busy(1'b0), .ext_addr({CW{1'b0}}),
         .op_valid(n_go), .op_ready(n_op_ready), .op_addr(nsel), .op_code(n_code),
         .m_valid(na_valid), .m_addr(na_addr), .m_code(na_code), .m_old(na_old), .m_new(nm_new), .m_en(1'b1),
@@ -435,6 +435,7 @@ module vbus_doorbell2 #(
     /* verilator lint_on UNUSEDSIGNAL */
     reg             a_x, a_mcz, a_ho0, a_k1, a_k2, a_g1, a_g2;
     reg [7:0]       a_mc1, a_mc2;
+    reg [8:0]       a_d;
     reg [TW-1:0]    a_arm;
     always @* begin
         ao = {FULLW{1'b0}};
@@ -444,8 +445,12 @@ module vbus_doorbell2 #(
         a_ho0 = !MOD || ao[44:29] == 16'd0;                        // M2: H = 0 (no moderation: always)
         a_mc1 = (ao[11:4] == 8'hff) ? 8'hff : ao[11:4] + 8'd1;     // M1, MOD-6 saturation
         a_mc2 = (ao[11:4] >= 8'hfe) ? 8'hff : ao[11:4] + 8'd2;
-        a_g1  = ao[52:45] != 8'd0 && a_mc1 >= ao[52:45];           // M2's count check after M1 ...
-        a_g2  = ao[52:45] != 8'd0 && a_mc2 >= ao[52:45];           // ... after two M1s
+        // M2's count check after M1 (a_g1: sat(mc + 1) >= MOD_COUNT) and after two M1s (a_g2: sat(mc + 2)
+        // >= MOD_COUNT), from one subtraction d = MOD_COUNT - mc (9 bits, signed): as MOD_COUNT <= 255,
+        // sat(mc + k) >= MOD_COUNT <=> mc + k >= MOD_COUNT <=> d <= k, so no compare waits for mc + k
+        a_d   = {1'b0, ao[52:45]} - {1'b0, ao[11:4]};
+        a_g1  = ao[52:45] != 8'd0 && (a_d[8] || a_d[7:1] == 7'd0);
+        a_g2  = ao[52:45] != 8'd0 && (a_d[8] || (a_d[7:2] == 6'd0 && a_d[1:0] != 2'd3));
         a_k1  = ao[52:45] == 8'd1;                                 // ... when mc restarted at 0: mc = 1
         a_k2  = ao[52:45] == 8'd1 || ao[52:45] == 8'd2;            // ... mc = 2
         a_arm = now + {1'b0, ao[44:29]};                           // M3's deadline

@@ -18,7 +18,7 @@ module vbus_pop_gen #(
     input  wire [CW-1:0] pop_chan,
     input  wire          pop_gen,
     input  wire [CW-1:0] rd_addr,     // the engine's op address at issue (t)
-    input  wire [CW-1:0] m_addr,      // the same op's address in modify (t + 1)
+    input  wire [CW-1:0] m_addr,      // the same op's address in modify (t + 1): rd_addr registered
     output wire          m_gen        // the bit of m_addr as of now (this cycle's pop included)
 );
     // a same-cycle read is forwarded (hit); at least 2 words (a 1-word memory does not map to iCE40 block
@@ -28,14 +28,20 @@ module vbus_pop_gen #(
     wire          we = sweep || pop;
     wire [CW-1:0] wa = sweep ? sweep_addr : pop_chan;
     wire          wd = !sweep && pop_gen;
-    reg           rd, hit, hv;
+    reg           rd, wq, hv;
+    reg  [CW-1:0] wa_q;
     always @(posedge clk) begin
         if (we)
             mem[wa] <= wd;
-        rd  <= mem[rd_addr];       // read-first: a write of this cycle is forwarded through hit/hv
-        hit <= we && wa == rd_addr;
-        hv  <= wd;
+        rd   <= mem[rd_addr];      // read-first: a write of this cycle is forwarded through hit/hv
+        wq   <= we;
+        wa_q <= wa;
+        hv   <= wd;
     end
+    // the write of the read's cycle hit the word read: compared one cycle later, between registers
+    // (wa_q and m_addr, the read address registered), so that the engines' channel selection (rd_addr)
+    // drives only the RAM's read address and no compare
+    wire          hit = wq && wa_q == m_addr;
     assign m_gen = (pop && !sweep && pop_chan == m_addr) ? pop_gen : hit ? hv : rd;
 endmodule
 

@@ -43,6 +43,11 @@ module vbus_rmw_ram #(
     // an op on the word of the op issued in the previous cycle (that op is still in A): the spacing rule
     // of the v2 north engine (HW-13); older ops are forwarded as with 1
     parameter integer MS = 1,
+    // 1: the forwarding hit (the op in modify was issued while its predecessor wrote its word) is
+    // compared in the modify cycle, between registers (the write's address registered and m_addr), so
+    // that op_addr (the caller's channel selection) drives only the RAM's read address and m_addr; 0:
+    // compared at issue and registered (op_addr -> compare -> fwd_hit, nothing in front of m_old's mux)
+    parameter integer LATE_FWD = 0,
     parameter integer AW   = (N > 1) ? $clog2(N) : 1
 ) (
     input  wire            clk,
@@ -89,7 +94,10 @@ module vbus_rmw_ram #(
     reg [W-1:0]  rd_reg;
     wire         init_busy;
     wire [AW-1:0] init_addr;
-    reg          fwd_hit;     // the op now in modify was issued while its predecessor wrote its word
+    wire         fwd_hit;     // the op now in modify was issued while its predecessor wrote its word
+    reg          fwd_hit_q;   // LATE_FWD = 0: fwd_hit compared at issue
+    reg          fwd_wq;      // LATE_FWD = 1: the issue cycle's op write and its address
+    reg [AW-1:0] fwd_wa;
     reg [W-1:0]  fwd_data;
 
     wire          issue = op_valid && !init_busy;
@@ -171,15 +179,19 @@ module vbus_rmw_ram #(
         // not reset: m_old of the cycle after rst is still the word as left by the op of the rst cycle
         // (the v2 top's register reads accepted in a soft-reset cycle take it)
 `ifdef FORMAL_MUTANT_NO_FORWARD
-        fwd_hit <= 1'b0;   // deliberately broken for the formal mutant test: no forwarding
+        fwd_hit_q <= 1'b0;   // deliberately broken for the formal mutant test: no forwarding
+        fwd_wq    <= 1'b0;
 `else
-        fwd_hit <= w_op && m_en && w_adr == op_addr;
+        fwd_hit_q <= LATE_FWD == 0 && w_op && m_en && w_adr == op_addr;
+        fwd_wq    <= LATE_FWD != 0 && w_op && m_en;
 `endif
+        fwd_wa   <= w_adr;
         m_addr   <= op_addr;
         m_code   <= (zero && MS == 1) ? {OP_W{1'b0}} : op_code;
         fwd_data <= m_new;
     end
 
+    assign fwd_hit = (LATE_FWD != 0) ? (fwd_wq && fwd_wa == m_addr) : fwd_hit_q;
     assign m_old = (init_busy && SWEEP_INC != 0) ? {W{1'b1}} : (init_busy && SWEEP_ZERO != 0 && MS == 1) ? {W{1'b0}}
                    : fwd_hit ? fwd_data : rd_reg;
 endmodule

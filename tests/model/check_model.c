@@ -903,6 +903,103 @@ START_TEST(fence_waits_for_what_is_in_flight)
 END_TEST
 
 /*
+ * TIM-3 fence stall when the index line is not the last request: a blocking consumer sleeps while the
+ * producer fills the ring, so it reads neither the index line nor the payload lines meanwhile; from the
+ * second lap on each batch's 32 payload lines are lines it read (ownership requests) and every kick fences
+ * (the receiver is enabled). The requests leave as the stores execute: line j of 32 at j/32 of the work W
+ * (32 x produce_per_msg 50), done line_transfer L 500 after (line_stream 0): the last at L + 31 W / 32 =
+ * 2050, so consecutive pushes of a fill are W + 450 apart, not W (the requests all leaving at the batch's
+ * start and done by L). North's push records in the trace give the intervals.
+ */
+START_TEST(fence_waits_for_the_last_store)
+{
+	struct vm_sim_cfg c;
+	struct vm_report r;
+	char *buf = NULL;
+	size_t len = 0;
+	zero_stream(&c);
+	c.consumer = VM_CONS_BLOCK;
+	c.stable_desc = 1;
+	c.payload_lines = 1;
+	c.p.v[VM_P_LINE_TRANSFER] = 500;
+	c.p.v[VM_P_PRODUCE_PER_MSG] = 50;
+	c.p.v[VM_P_WAKEUP] = 200000; /* the consumer sleeps through each fill (32 x ~2050) */
+	c.batch = 32;
+	c.ring_count = 1024;
+	c.messages = 4 * 1024;
+	c.trace = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(c.trace);
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	fclose(c.trace);
+	ck_assert_uint_eq(r.messages, 4 * 1024);
+	unsigned long long t, last = 0;
+	unsigned step, pushes = 0, w450 = 0, w0 = 0;
+	char side, op[16];
+	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (sscanf(l, "%u@%llu %c %15s", &step, &t, &side, op) != 4 || side != 'N' || strcmp(op, "push"))
+			continue;
+		if (pushes++ >= 32) { /* from the second lap on */
+			w450 += t - last == 32 * 50 + 450;
+			w0 += t - last == 32 * 50;
+		}
+		last = t;
+	}
+	free(buf);
+	ck_assert_uint_eq(pushes, 4 * 32);
+	/* three laps of 32 pushes: all but the first push of each fill (after the consumer's pass) */
+	ck_assert_uint_ge(w450, 3 * 30);
+	ck_assert_uint_eq(w0, 0);
+}
+END_TEST
+
+/*
+ * TIM-3 libvbus's adaptive spin budget: bursts of 32 every 60000 cycles to a spin-then-block consumer
+ * whose budget is 40000. With the budget fixed it sleeps after each burst it drained (a wakeup that found
+ * nothing, the SIG-4 self-wakeup at its enable, sends it straight back to sleep), the next burst's kick
+ * wakes it after doorbell_wake 1000 + wakeup 69000, by when the burst after has come too: one notification
+ * per two bursts. libvbus's budget is the average (weight 1/8) of its own wake-ups, 70000 each here:
+ * 70000 - 30000 (7/8)^n after n. The consumer's spin starts after its drain, 640 after a burst it caught
+ * or ~10600 after a wake-up (two bursts): the next burst is 59360 or ~49400 away, which the budget passes
+ * after 9 or 3 samples (43750, 47031, 49902, ..., 59691, 60980); the consumer outwaits the gaps from then
+ * on.
+ */
+START_TEST(spin_budget_follows_the_wakeups)
+{
+	struct vm_sim_cfg c;
+	struct vm_report fixed, adapt;
+	zero_stream(&c);
+	c.workload = VM_WL_BURSTY;
+	c.consumer = VM_CONS_SPIN;
+	c.stable_desc = c.asym = 1;
+	c.burst = c.batch = 32;
+	c.load = 32 * 1000.0 / 60000; /* a burst every 60000 cycles */
+	c.p.v[VM_P_PRODUCE_PER_MSG] = 10;
+	c.p.v[VM_P_HANDLER_PER_MSG] = 10;
+	c.p.v[VM_P_SPIN_BUDGET] = 40000;
+	c.p.v[VM_P_WAKEUP] = 69000;
+	c.p.v[VM_P_DOORBELL_WAKE] = 1000;
+	c.ring_count = 1024;
+	c.messages = 200 * 32;
+	ck_assert_int_eq(vm_sim_run(&c, &fixed), 0);
+	c.spin_lo = 3000;
+	c.spin_hi = 750000;
+	ck_assert_int_eq(vm_sim_run(&c, &adapt), 0);
+	ck_assert_uint_eq(fixed.messages, 200 * 32);
+	ck_assert_uint_eq(adapt.messages, 200 * 32);
+	/* fixed: one per two bursts (the first burst comes while the consumer still spins) */
+	ck_assert_uint_ge(fixed.doorbells + fixed.interrupts, 99);
+	ck_assert_uint_le(fixed.doorbells + fixed.interrupts, 100);
+	/* adaptive: 3 to 9 wake-ups, then none */
+	ck_assert_uint_ge(adapt.doorbells + adapt.interrupts, 3);
+	ck_assert_uint_le(adapt.doorbells + adapt.interrupts, 9);
+	/* a clamp below both gaps keeps it sleeping between bursts */
+	c.spin_hi = 45000;
+	ck_assert_int_eq(vm_sim_run(&c, &adapt), 0);
+	ck_assert_uint_ge(adapt.doorbells + adapt.interrupts, 99);
+}
+END_TEST
+
+/*
  * TIM-3 descheduling: a thread that loses its CPU for longer than the spinning peer's budget makes the
  * peer sleep (a notification when the stream resumes); one shorter than the budget costs none. The
  * median batch (batch_clock) is the undisturbed stream's rate; the whole run's is lower.
@@ -1168,6 +1265,8 @@ static Suite *model_suite(void)
 	tcase_add_test(tim, store_window_commits_together);
 	tcase_add_test(tim, pass_overlaps_misses_with_work);
 	tcase_add_test(tim, fence_waits_for_what_is_in_flight);
+	tcase_add_test(tim, fence_waits_for_the_last_store);
+	tcase_add_test(tim, spin_budget_follows_the_wakeups);
 	tcase_add_test(tim, desched_outlasting_the_budget_notifies);
 	tcase_add_test(tim, desched_counts_what_the_peer_sees);
 	tcase_add_test(tim, waking_write_costs_doorbell_wake);

@@ -90,7 +90,9 @@ struct vm_sim_cfg {
 	int asym;	 /* SIG-14 (§1.3.2): kicks fence only toward a listening receiver, MB-ENABLE is membarrier() */
 	int stable_desc; /* IOQ-13: descriptors keep their fields, written on the ring's first lap only */
 	uint64_t batch_clock; /* TIM-3: also report the median batch of this many messages (0: not) */
-	FILE *trace;	      /* when set: §7 records with @cycle stamps */
+	/* TIM-3: libvbus's adaptive spin budget, clamped to [spin_lo, spin_hi] cycles (spin_hi 0: spin_budget fixed) */
+	uint64_t spin_lo, spin_hi;
+	FILE *trace; /* when set: §7 records with @cycle stamps */
 };
 
 /* Defaults: ping-pong, block-on-signal, shm-signal, 10000 messages, load 0.5, burst 32, batch 16, ring 256. */
