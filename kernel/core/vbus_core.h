@@ -349,6 +349,18 @@ static inline void ioq_push_desc(struct ioq *q, u32 i, u64 offset, u32 len, u16 
 	ioq_desc_fill(&q->ring->desc[slot], offset, len, flags);
 	WRITE_ONCE(cookies[slot], cpu_to_le64(cookie));
 }
+
+/*
+ * North, fused push without a cookie (IOQ-14): the descriptors of the slots
+ * of the next batch, for a north that never reads cookies back (it reclaims
+ * by index only, ioq_reclaim with neither fn nor last). Returns desc[] for the
+ * caller's loop over slots (ni + i) & (cnt - 1), i < ioq_free_slots(q), each
+ * filled with ioq_desc_fill; then ioq_push_publish as after ioq_push_desc.
+ */
+static inline struct vbus_ioq_desc *ioq_push_descs(const struct ioq *q)
+{
+	return q->ring->desc;
+}
 /*
  * North, fused push: publish the first @n descriptors ioq_push_desc wrote (P1
  * re-checked, then P3 WMB-PUBLISH and P4, as ioq_push). n, -ENOSPC, -EIO or

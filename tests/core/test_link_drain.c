@@ -7,7 +7,8 @@
  * callback sees it: a bad one breaks the link, counts one violation, and
  * completes nothing of its batch (the messages before it were handed over);
  * a receiver that uses fewer bytes than sent gets the IOQ-12 write-back, a
- * full one leaves the descriptor alone (completion by index).
+ * full one leaves the descriptor alone (completion by index). Send: every
+ * length checked before the publish; no cookie stored (IOQ-14).
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -97,6 +98,48 @@ START_TEST(fewer_bytes_used_are_written_back)
 }
 END_TEST
 
+/*
+ * vbus_link_send checks every length against buf_size (64 here) before its one publish: a batch with an
+ * oversized message fails whole (-EINVAL), nothing of it published or copied past a slot's buffer, whether
+ * the message would fit in the ring now (checked in the copy loop) or not (checked after it).
+ */
+START_TEST(oversized_message_sends_nothing)
+{
+	struct vbus_ioq_ring *r = (struct vbus_ioq_ring *)north->region;
+	static const char big[65] = "0123456789012345678901234567890123456789012345678901234567890123";
+	u8 *slot2 = north->region + north->data_off + 2 * 64;
+	struct vbus_link_msg m[3];
+
+	for (int i = 0; i < 3; i++)
+		m[i] = (struct vbus_link_msg){ .data = big, .len = 64 };
+	m[1].len = 65; /* fits the ring now */
+	slot2[0] = 0x5a;
+	ck_assert_int_eq(vbus_link_send(north, m, 3), -EINVAL);
+	ck_assert_uint_eq(vbus_link_in_flight(north), 0);
+	ck_assert_uint_eq(le32_to_cpu(r->north.index), 0);
+	ck_assert_uint_eq(slot2[0], 0x5a); /* slot 1's copy stopped at its buffer's end */
+	send_n(6);
+	m[1].len = 64;
+	m[2].len = 65; /* two slots free: the third message does not fit now */
+	ck_assert_int_eq(vbus_link_send(north, m, 3), -EINVAL);
+	ck_assert_uint_eq(vbus_link_in_flight(north), 6);
+	ck_assert_uint_eq(le32_to_cpu(r->north.index), 6);
+}
+END_TEST
+
+/* IOQ-14: libvbus never hands a cookie back, so its send leaves the ring's cookie table as init wrote it (zero). */
+START_TEST(send_stores_no_cookie)
+{
+	const __le64 *cookie = (const __le64 *)(north->region + VBUS_IOQ_COOKIE_OFF((size_t)north->q.cnt));
+
+	send_n(5); /* cookies 100 .. 104 */
+	for (unsigned int i = 0; i < north->q.cnt; i++)
+		ck_assert_uint_eq(le64_to_cpu(cookie[i]), 0);
+	ck_assert_int_eq(vbus_link_recv(south, VBUS_WAIT_POLL, rx_note, NULL), 5);
+	ck_assert_int_eq(vbus_link_wait_done(north, VBUS_WAIT_POLL), 5);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("libvbus-drain");
@@ -105,5 +148,7 @@ int main(void)
 	tcase_add_test(tc, hostile_descriptor_breaks_the_batch);
 	tcase_add_test(tc, hostile_range_breaks_the_link);
 	tcase_add_test(tc, fewer_bytes_used_are_written_back);
+	tcase_add_test(tc, oversized_message_sends_nothing);
+	tcase_add_test(tc, send_stores_no_cookie);
 	return vbus_check_run(s);
 }

@@ -69,9 +69,10 @@ struct vbus_link_msg {
 	const void *data;
 	uint32_t len; /* <= buf_size */
 	/*
-	 * North's tag, kept in the ring's north-only cookie table (docs/spec/02-ioq.md: south never
-	 * sees it). This library reclaims completions in order and counts them (vbus_link_wait_done);
-	 * it does not hand the tag back.
+	 * North's tag. This library reclaims completions in order and counts them
+	 * (vbus_link_wait_done); it never hands the tag back, so it does not store it either
+	 * (docs/spec/02-ioq.md IOQ-14: the ring's cookie table is north's alone, south never reads it).
+	 * Kept for the API; ignored.
 	 */
 	uint64_t cookie;
 };
