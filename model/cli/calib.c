@@ -1185,11 +1185,23 @@ void vm_cal_write_json(FILE *f, const struct vm_cal *c)
 
 int vm_calibrate_lines(struct vm_params *p, int batches)
 {
-	double x[CAL_NP];
-	struct cal *c = aligned_alloc(64, sizeof(*c));
+	double x[CAL_NP], g[2];
+	struct cal *c;
 
 	if (batches < 1 || batches > CAL_MAX_BATCHES)
 		batches = 40;
+	/*
+	 * libvbus's spin budget and the deschedulings that outlast it move with the machine's load: first (130
+	 * ms); the costs that move with the vCPUs' placement (a line's round trip ~150 or ~1300 cycles here,
+	 * flipping within seconds) last, the send path into the peer's lines last of all, next to the run.
+	 */
+	double bud = budget_rep(CAL_BUDGET_MS);
+	if (bud < 0 || desched_rep(bud, CAL_DESCHED_NS, g))
+		return -1;
+	p->v[VM_P_SPIN_BUDGET] = cyc(bud);
+	p->v[VM_P_DESCHED_INTERVAL] = cyc(g[0]);
+	p->v[VM_P_DESCHED_LEN] = cyc(g[1]);
+	c = aligned_alloc(64, sizeof(*c));
 	if (!c || two_thread_rep(c, batches, x)) {
 		free(c);
 		return -1;
@@ -1198,7 +1210,6 @@ int vm_calibrate_lines(struct vm_params *p, int batches)
 	p->v[VM_P_LINE_TRANSFER] = cyc(x[0]);
 	p->v[VM_P_LINE_STREAM] = cyc(x[1]);
 	/* the same repetition's eventfd half round trip, less its waking write (vm_calibrate's rule) */
-	double g[2];
 	p->v[VM_P_DOORBELL_WAKE] = cyc(x[14]);
 	p->v[VM_P_WAKEUP] = cyc(x[4] > x[14] ? x[4] - x[14] : 0);
 	/* the send path into the peer's lines waits for ownership requests: it moves with the placement too */
@@ -1211,12 +1222,5 @@ int vm_calibrate_lines(struct vm_params *p, int batches)
 		return -1;
 	p->v[VM_P_PRODUCE_REMOTE_MSG] = cyc(rem[0]);
 	p->v[VM_P_PRODUCE_REMOTE_CALL] = cyc(rem[1] > 2 * shm ? rem[1] - 2 * shm : 0);
-	/* libvbus's spin budget and the deschedulings that outlast it move with the machine's load: again */
-	double bud = budget_rep(CAL_BUDGET_MS);
-	if (bud < 0 || desched_rep(bud, CAL_DESCHED_NS, g))
-		return -1;
-	p->v[VM_P_SPIN_BUDGET] = cyc(bud);
-	p->v[VM_P_DESCHED_INTERVAL] = cyc(g[0]);
-	p->v[VM_P_DESCHED_LEN] = cyc(g[1]);
 	return 0;
 }
