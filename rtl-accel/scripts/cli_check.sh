@@ -70,4 +70,52 @@ fi
 expect 2 '--channels: 0 is not in' "synth_report.sh --channels 0 rejected" -- \
 	bash "$SCRIPTS/synth_report.sh" --channels 0
 expect 2 "--config: 'big'" "synth_report.sh --config big rejected" -- bash "$SCRIPTS/synth_report.sh" --config big
+expect 2 "--readme: only with --update-readme" "synth_report.sh --readme without --update-readme rejected" -- \
+	bash "$SCRIPTS/synth_report.sh" --readme "$tmp/x.md"
+# synth_report.sh --update-readme on a subset: stub yosys/nextpnr-ice40 (figures from the channel count and
+# STUB_LUT; the Xilinx LUT count includes the INV cells), a scratch README. A row measured again replaces its
+# row, the others stay; full before lean, channels in numeric order; the text outside the markers is
+# untouched; an old-format table is dropped.
+mkdir "$tmp/stub"
+cat >"$tmp/stub/yosys" <<'STUB'
+#!/usr/bin/env bash
+[ "$1" = -V ] && { echo "Yosys 0.0 (stub)"; exit 0; }
+while [ $# -gt 1 ]; do [ "$1" = -p ] && p=$2; shift; done
+n=$(grep -o 'N_CHANNELS [0-9]*' <<<"$p" | cut -d' ' -f2)
+f=$(grep -o 'tee -o [^ ]*' <<<"$p" | cut -d' ' -f3)
+j=$(grep -o -- '-json [^;]*' <<<"$p" | cut -d' ' -f2)
+[ -z "$j" ] || echo '{}' >"$j"
+l=$((${STUB_LUT:-100} + n))
+if grep -q synth_xilinx <<<"$p"; then
+	printf '   Number of cells: 9\n     FDRE %d\n     INV 4\n     LUT3 %d\n     RAMB18E1 2\n' $((n + 1)) "$l" >"$f"
+else
+	printf '   Number of cells: 9\n     SB_DFF %d\n     SB_LUT4 %d\n     SB_RAM40_4K 3\n' $((n + 2)) "$l" >"$f"
+fi
+STUB
+cat >"$tmp/stub/nextpnr-ice40" <<'STUB'
+#!/usr/bin/env bash
+[ "$1" = --version ] && { echo "nextpnr-ice40 -- (Version stub)"; exit 0; }
+echo "Info: Max frequency for clock 'clk': 99.50 MHz (PASS at 100.00 MHz)"
+STUB
+chmod +x "$tmp/stub/yosys" "$tmp/stub/nextpnr-ice40"
+rd=$tmp/R.md
+printf 'before\n<!-- synth2-table:begin -->\n| config | channels |\n|---|---:|\n| full | 8 |\n<!-- synth2-table:end -->\nafter\n' >"$rd"
+sr() { env PATH="$tmp/stub:$PATH" bash "$SCRIPTS/synth_report.sh" --update-readme --readme "$rd" --out "$tmp/o.md" "$@"; }
+# rows: the table rows of the scratch README as "config channels LUT4", one line each
+rows() { awk -F'|' '/^[|] v2 [|]/ {gsub(/ /, ""); print $3, $4, $5}' "$rd" | tr '\n' ';'; }
+expect 0 "old .* rows have another format" "synth_report.sh --update-readme drops an old-format table" -- \
+	sr --channels 8 --config full
+[ "$(rows)" = "full 8 108;" ] || { echo "FAIL: README rows after the first update: $(rows)"; fail=1; }
+expect 0 "1 row.s. measured now, 1 kept" "synth_report.sh --update-readme keeps the other rows" -- \
+	sr --channels 64 --config lean
+expect 0 "2 row.s. measured now, 2 kept" "synth_report.sh --update-readme adds rows in order" -- \
+	sr --channels 1024,64 --config full
+expect 0 "1 row.s. measured now, 3 kept" "synth_report.sh --update-readme replaces a row" -- \
+	env STUB_LUT=500 PATH="$tmp/stub:$PATH" bash "$SCRIPTS/synth_report.sh" --update-readme --readme "$rd" \
+	--channels 64 --config full
+want="full 8 108;full 64 564;full 1024 1124;lean 64 164;"
+[ "$(rows)" = "$want" ] || { echo "FAIL: README rows: '$(rows)', want '$want'"; fail=1; }
+grep -q '| v2 | full | 64 | 564 | 8.81 | 66 | 3 | 99.50 | 1 | 568 | 8.88 | 65 | 0 | 1 |' "$rd" ||
+	{ echo "FAIL: the replaced row's figures:"; grep '| 64 |' "$rd"; fail=1; }
+[ "$(sed -n '1p;$p' "$rd" | tr '\n' ' ')" = "before after " ] || { echo "FAIL: text outside the markers changed"; fail=1; }
 exit $fail
