@@ -70,13 +70,15 @@ struct chan {
 	uint64_t work;		/* the batch's CPU time (its stores' ownership requests overlap it) */
 	uint64_t stall_t;	/* when the producer found the ring full */
 	uint64_t commit_t;	/* SIG-14 without a fence: when the last batch's stores have committed */
-	/* TIM-3 store window (c->window > 1): batches published but not yet committed (visible at commit) */
+	/* TIM-3 store window (c->wx > one call): batches published but not yet committed (visible at commit) */
 #define SB_MAX 64
+#define WX_ONE 1024			   /* TIM-3 store window: fixed point, one call */
 	uint64_t cq[SB_MAX], cpub[SB_MAX]; /* per kick: commit time, c->pub after it */
 	uint64_t nkick, vis_k, vis;	   /* kicks queued, the first not yet visible, messages visible */
 	uint64_t last_commit;
-	uint32_t window;
-	int prod_en; /* SIG-14 completions: the producer's irq record is enabled (it waits blocked) */
+	uint32_t window;   /* the current commit group's window, calls */
+	uint64_t wx, wacc; /* TIM-3 store window, 1/WX_ONE calls: the mean (LT / the call's time), its dither */
+	int prod_en;	   /* SIG-14 completions: the producer's irq record is enabled (it waits blocked) */
 };
 
 struct sim {
@@ -424,15 +426,17 @@ static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 		pm = 0;
 	uint64_t cost = k * pm + (per_call(s, c) ? pc : 0);
 	/*
-	 * TIM-3 store window: with the send path into the consumer's lines measured (produce_remote_*), its
-	 * cost per call is the store buffer's throughput while each line's ownership takes line_transfer: the
-	 * buffer holds about line_transfer / cost calls (Little's law), at least one.
+	 * TIM-3 store window: with the send path into the consumer's lines measured (produce_remote_*), the
+	 * call's whole time as calibrate timed it (this cost and the unfenced kick's I1 and IA, charged in
+	 * ev_kick) is the store buffer's throughput while each line's ownership takes line_transfer: the
+	 * buffer holds line_transfer / that time calls on average (Little's law), at least one. A mean, not
+	 * a whole number: each commit group's window is its floor or ceiling, dithered to that mean.
 	 */
-	c->window = 1;
+	c->wx = WX_ONE;
 	if (s->nch == 1 && s->cfg->asym && cost && (P(s, PRODUCE_REMOTE_MSG) || P(s, PRODUCE_REMOTE_CALL)) &&
 	    remote_lines(s, c, k)) {
-		uint64_t w = P(s, LINE_TRANSFER) / cost;
-		c->window = w < 1 ? 1 : w > SB_MAX ? SB_MAX : (uint32_t)w;
+		uint64_t w = P(s, LINE_TRANSFER) * WX_ONE / (cost + 2 * P(s, SHM_ACCESS));
+		c->wx = w < WX_ONE ? WX_ONE : w > SB_MAX * WX_ONE ? SB_MAX * WX_ONE : w;
 	}
 	c->work = cost;
 	s->busy[c->prod] = t + cost;
@@ -508,7 +512,7 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 				 * the batch's stores leave the store buffer once its lines are owned. The
 				 * buffer holds about one batch: the next batch starts when these committed.
 				 */
-				if (c->window > 1 || c->vis_k < c->nkick) {
+				if (c->wx > WX_ONE || c->vis_k < c->nkick) {
 					/*
 					 * The store window: the batch becomes visible when it commits. A
 					 * polling consumer reads our index line between commits: its read
@@ -520,13 +524,20 @@ static int ev_kick(struct sim *s, struct chan *c, uint64_t t)
 						c->vis = c->pub - c->kick_k;
 					uint64_t a = t + cost + P(s, LINE_TRANSFER),
 						 b = c->last_commit + 2 * P(s, LINE_TRANSFER), commit = a > b ? a : b;
-					if (t + cost < c->last_commit) /* behind a commit still waiting: with it */
+					if (t + cost < c->last_commit) { /* behind a commit still waiting: with it */
 						commit = c->last_commit;
+					} else {
+						/* a new commit group: its window, floor or ceiling of the mean */
+						c->wacc += c->wx % WX_ONE;
+						c->window = (uint32_t)(c->wx / WX_ONE) + (c->wacc >= WX_ONE);
+						if (c->wacc >= WX_ONE)
+							c->wacc -= WX_ONE;
+					}
 					c->last_commit = commit;
 					c->cq[c->nkick % SB_MAX] = commit;
 					c->cpub[c->nkick % SB_MAX] = c->pub;
 					c->nkick++;
-					uint32_t w = c->window;
+					uint32_t w = c->window ? c->window : 1;
 					c->commit_t = c->nkick - c->vis_k >= w ? c->cq[(c->nkick - w) % SB_MAX] : 0;
 					if (c->nkick - c->vis_k >= SB_MAX) /* the queue is full: wait for the oldest */
 						c->commit_t = c->cq[c->vis_k % SB_MAX] > c->commit_t

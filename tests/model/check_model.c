@@ -846,6 +846,36 @@ START_TEST(store_window_commits_together)
 END_TEST
 
 /*
+ * TIM-3 store window, a mean: the send call's whole time is produce_remote_call 250 plus the unfenced kick's
+ * I1 and IA at shm_access 50 each, 350, as calibrate times it; line_transfer L 1000: the buffer holds
+ * 1000 / 350 = 2.86 calls on average, so a commit group of 2 or 3 every 2 L, 2.86 of them on average:
+ * 1000 / 700 = 1.43 messages per 1000 cycles (the median batch of 4096, from the second lap on). A window
+ * of whole calls only (the floor, 2) gives 1.0, the ceiling (3) 1.5, the call's cost without the kick's
+ * accesses (1000 / 250 = 4) 2.0.
+ */
+START_TEST(store_window_is_a_mean)
+{
+	struct vm_sim_cfg c;
+	struct vm_report r;
+	zero_stream(&c);
+	c.asym = c.stable_desc = 1;
+	c.payload_lines = 1;
+	c.batch = 1;
+	c.ring_count = 1024;
+	c.messages = 32 * 1024;
+	c.batch_clock = 4096;
+	c.p.v[VM_P_LINE_TRANSFER] = 1000;
+	c.p.v[VM_P_SHM_ACCESS] = 50;
+	c.p.v[VM_P_PRODUCE_REMOTE_CALL] = 250;
+	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+	ck_assert_uint_eq(r.messages, 32 * 1024);
+	/* 1000 / (2 x 350) = 1.4286 a 1000 cycles, within 2 % */
+	ck_assert_double_ge(r.batch_throughput, 1.4286 * 0.98);
+	ck_assert_double_le(r.batch_throughput, 1.4286 * 1.02);
+}
+END_TEST
+
+/*
  * TIM-3 overlap in a handler pass: a message's lines stream in (line_stream S each) while the CPU works
  * on the ones before (handler_per_msg H): a consumer-bound stream costs max(S, H) a message, not S + H
  * (32 K messages: 3.28 M cycles, against 5.24 M summed). The producer is free, line_transfer 0; the
@@ -1263,6 +1293,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tim, send_into_the_consumers_lines);
 	tcase_add_test(tim, reply_is_a_completion);
 	tcase_add_test(tim, store_window_commits_together);
+	tcase_add_test(tim, store_window_is_a_mean);
 	tcase_add_test(tim, pass_overlaps_misses_with_work);
 	tcase_add_test(tim, fence_waits_for_what_is_in_flight);
 	tcase_add_test(tim, fence_waits_for_the_last_store);
