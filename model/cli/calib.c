@@ -679,17 +679,22 @@ struct cpu_path {
 	int err;
 };
 
+/* the handlers' copy, as vbus-bench's (rx_copy): its fixed 64 bytes inline; a variable-length copy is a libc call */
+static inline void cal_rx_copy(uint8_t m[CAL_MSG], const void *data, uint32_t len)
+{
+	if (len == CAL_MSG)
+		memcpy(m, data, CAL_MSG);
+	else
+		memcpy(m, data, len < CAL_MSG ? len : CAL_MSG);
+}
+
 static uint32_t cpu_rx(void *arg, const void *data, uint32_t len, uint64_t cookie)
 {
 	struct cpu_path *cp = arg;
 	uint8_t m[CAL_MSG];
 
 	(void)cookie;
-	/* as vbus-bench's handler (rx_copy): its fixed 64 bytes inline; a variable-length copy is a libc call */
-	if (len == CAL_MSG)
-		memcpy(m, data, CAL_MSG);
-	else
-		memcpy(m, data, len < sizeof(m) ? len : sizeof(m));
+	cal_rx_copy(m, data, len);
 	cp->sink += m[8];
 	return len;
 }
@@ -831,10 +836,7 @@ static uint32_t remote_rx(void *arg, const void *data, uint32_t len, uint64_t co
 	uint8_t m[CAL_MSG];
 
 	(void)cookie;
-	if (len == CAL_MSG) /* as vbus-bench's handler (rx_copy, cpu_rx) */
-		memcpy(m, data, CAL_MSG);
-	else
-		memcpy(m, data, len < sizeof(m) ? len : sizeof(m));
+	cal_rx_copy(m, data, len);
 	r->sink += m[8];
 	return len;
 }
