@@ -824,18 +824,24 @@ END_TEST
  * last one, and the batches sent meanwhile commit with it: 5 messages per 2 L from the second lap on
  * (31 x 1024 messages: 12.7 M cycles), not one per L (31.7 M) nor per 2 L (63.5 M).
  */
+/* the store-window cases' stream: 32 K single messages (SIG-14, IOQ-13) into the consumer's lines, L 1000 */
+static void window_stream(struct vm_sim_cfg *c, uint64_t remote_call)
+{
+	zero_stream(c);
+	c->asym = c->stable_desc = 1;
+	c->payload_lines = 1;
+	c->batch = 1;
+	c->ring_count = 1024;
+	c->messages = 32 * 1024;
+	c->p.v[VM_P_LINE_TRANSFER] = 1000;
+	c->p.v[VM_P_PRODUCE_REMOTE_CALL] = remote_call;
+}
+
 START_TEST(store_window_commits_together)
 {
 	struct vm_sim_cfg c;
 	struct vm_report r;
-	zero_stream(&c);
-	c.asym = c.stable_desc = 1;
-	c.payload_lines = 1;
-	c.batch = 1;
-	c.ring_count = 1024;
-	c.messages = 32 * 1024;
-	c.p.v[VM_P_LINE_TRANSFER] = 1000;
-	c.p.v[VM_P_PRODUCE_REMOTE_CALL] = 200;
+	window_stream(&c, 200);
 	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
 	ck_assert_uint_eq(r.messages, 32 * 1024);
 	/* the second lap on: 31 x 1024 / 5 commits of 2 L; the first lap (W = 1, no remote cost) about L each */
@@ -857,16 +863,9 @@ START_TEST(store_window_is_a_mean)
 {
 	struct vm_sim_cfg c;
 	struct vm_report r;
-	zero_stream(&c);
-	c.asym = c.stable_desc = 1;
-	c.payload_lines = 1;
-	c.batch = 1;
-	c.ring_count = 1024;
-	c.messages = 32 * 1024;
+	window_stream(&c, 250);
 	c.batch_clock = 4096;
-	c.p.v[VM_P_LINE_TRANSFER] = 1000;
 	c.p.v[VM_P_SHM_ACCESS] = 50;
-	c.p.v[VM_P_PRODUCE_REMOTE_CALL] = 250;
 	ck_assert_int_eq(vm_sim_run(&c, &r), 0);
 	ck_assert_uint_eq(r.messages, 32 * 1024);
 	/* 1000 / (2 x 350) = 1.4286 a 1000 cycles, within 2 % */
