@@ -337,6 +337,20 @@ static inline void ioq_desc_fill(struct vbus_ioq_desc *desc, u64 offset, u32 len
 }
 
 /*
+ * North, fused push without a cookie (IOQ-14): P2 for the descriptor in
+ * @slot, the caller's (ni + i) & (cnt - 1) for its @i-th message, i <
+ * ioq_free_slots(q), for a north that never reads cookies back (it reclaims by
+ * index only, ioq_reclaim with neither fn nor last); then ioq_push_publish as
+ * after ioq_push_desc.
+ */
+static inline void ioq_push_slot(struct ioq *q, u32 slot, u64 offset, u32 len, u16 flags)
+{
+	struct vbus_ioq_desc *desc = q->ring->desc;
+
+	ioq_desc_fill(&desc[slot], offset, len, flags);
+}
+
+/*
  * North, fused push: P2 for the @i-th descriptor of the next batch (slot
  * ni + i) and its cookie. The caller keeps @i < ioq_free_slots(q) (those slots
  * are north's, IOQ-4); nothing is visible to south before ioq_push_publish.
@@ -346,20 +360,8 @@ static inline void ioq_push_desc(struct ioq *q, u32 i, u64 offset, u32 len, u16 
 	u32 slot = (q->idx + i) & (q->cnt - 1);
 	__le64 *cookies = (__le64 *)((u8 *)q->ring + VBUS_IOQ_COOKIE_OFF((size_t)q->cnt));
 
-	ioq_desc_fill(&q->ring->desc[slot], offset, len, flags);
+	ioq_push_slot(q, slot, offset, len, flags);
 	WRITE_ONCE(cookies[slot], cpu_to_le64(cookie));
-}
-
-/*
- * North, fused push without a cookie (IOQ-14): the descriptors of the slots
- * of the next batch, for a north that never reads cookies back (it reclaims
- * by index only, ioq_reclaim with neither fn nor last). Returns desc[] for the
- * caller's loop over slots (ni + i) & (cnt - 1), i < ioq_free_slots(q), each
- * filled with ioq_desc_fill; then ioq_push_publish as after ioq_push_desc.
- */
-static inline struct vbus_ioq_desc *ioq_push_descs(const struct ioq *q)
-{
-	return q->ring->desc;
 }
 /*
  * North, fused push: publish the first @n descriptors ioq_push_desc wrote (P1

@@ -662,7 +662,7 @@ LINK_EXPORT int vbus_link_send(struct vbus_link *l, const struct vbus_link_msg *
 		if (unlikely(msgs[i].len > l->buf_size))
 			return -EINVAL;
 		link_copy(l->region + off, msgs[i].data, msgs[i].len);
-		ioq_desc_fill(&ioq_push_descs(&l->q)[slot], off, msgs[i].len, 0);
+		ioq_push_slot(&l->q, slot, off, msgs[i].len, 0);
 	}
 	for (; i < n; i++)
 		if (msgs[i].len > l->buf_size)
