@@ -974,6 +974,129 @@ static int remote_rep(const struct cal_plan *pl, double out[2])
 	return rc;
 }
 
+/*
+ * produce_stream_call (TIM-3): libvbus's single-message send call in the stream's own steady state. North
+ * on CPU 0 sends one 64-byte message per call without a pause (a full ring: it polls for completions, as
+ * vbus-bench's stream does), south on CPU 1 receives at the same time (polling, the same copy), ring 1024;
+ * north times batches of STREAM_CALLS calls (vbus-bench's batch), a repetition's figure is the median batch,
+ * ns per call.
+ * Not the fill of remote_rep: there south is idle while north sends, and on this machine that send path
+ * follows the CPU's own fast and slow stretches (7 or 11-13 ns a cache-hot call) where the stream, with
+ * south reading the index line between north's commits, did not (17-19.5 ns a message in both).
+ */
+#define STREAM_CALLS 4096 /* vbus-bench's batch clock: its stream figure is the median batch of 4096 */
+struct stream {
+	struct vbus_link *north, *south;
+	const struct cal_plan *pl;
+	uint64_t total; /* messages north sends, south receives */
+	double s[CAL_MAX_BATCHES];
+	_Alignas(64) int err; /* either side failed: the other leaves its loop */
+	_Alignas(64) uint64_t sink;
+};
+
+static uint32_t stream_rx(void *arg, const void *data, uint32_t len, uint64_t cookie)
+{
+	struct stream *r = arg;
+	uint8_t m[CAL_MSG];
+
+	(void)cookie;
+	cal_rx_copy(m, data, len);
+	r->sink += m[8];
+	return len;
+}
+
+static void *stream_north(void *a)
+{
+	struct stream *r = a;
+	uint8_t msg[CAL_MSG];
+	struct vbus_link_msg m = { .data = msg, .len = CAL_MSG };
+	uint64_t sent = 0;
+
+	pin(0);
+	memset(msg, 1, sizeof(msg));
+	for (int b = 0; b < r->pl->warm + r->pl->batches; b++) {
+		double t0 = cal_now();
+		for (int i = 0; i < STREAM_CALLS; i++, sent++) {
+			memcpy(&msg[8], &sent, sizeof(sent));
+			int n;
+			/* relaxed: a flag only, south's failure (it stops receiving) ends the wait for room */
+			while ((n = lv.send(r->north, &m, 1)) == 0 && !__atomic_load_n(&r->err, __ATOMIC_RELAXED))
+				cal_relax();
+			if (n != 1) {
+				__atomic_store_n(&r->err, -1, __ATOMIC_RELAXED); /* a flag, as above */
+				lv.interrupt(r->south); /* south may be polling for a message that never comes */
+				return NULL;
+			}
+		}
+		if (b >= r->pl->warm)
+			r->s[b - r->pl->warm] = (cal_now() - t0) / STREAM_CALLS;
+	}
+	return NULL;
+}
+
+static void *stream_south(void *a)
+{
+	struct stream *r = a;
+
+	pin(1);
+	for (uint64_t got = 0; got < r->total;) {
+		int n = lv.recv(r->south, VBUS_WAIT_POLL, stream_rx, r);
+		if (n <= 0 || __atomic_load_n(&r->err, __ATOMIC_RELAXED)) { /* relaxed: a flag, see north */
+			__atomic_store_n(&r->err, -1, __ATOMIC_RELAXED);
+			return NULL;
+		}
+		got += (uint64_t)n;
+	}
+	return NULL;
+}
+
+/* One repetition: ns per single-message send call in a stream (produce_stream_call); 0 or -1 */
+static int stream_rep(const struct cal_plan *pl, double *out)
+{
+	struct vbus_link_params lp = { .ring_count = REM_RING, .buf_size = CAL_MSG };
+	struct stream *r;
+	int fds[VBUS_LINK_NFDS], rc = -1;
+	pthread_t t[2];
+
+	if (lv_open() || !(r = aligned_alloc(64, sizeof(*r))))
+		return -1;
+	memset(r, 0, sizeof(*r));
+	r->pl = pl;
+	r->total = (uint64_t)(pl->warm + pl->batches) * STREAM_CALLS;
+	if (lv.create(&lp, &r->north)) {
+		free(r);
+		return -1;
+	}
+	lv.fds(r->north, fds);
+	for (int i = 0; i < VBUS_LINK_NFDS; i++)
+		fds[i] = dup(fds[i]);
+	if (lv.attach(fds, &r->south)) {
+		for (int i = 0; i < VBUS_LINK_NFDS; i++)
+			close(fds[i]);
+		lv.close(r->north);
+		free(r);
+		return -1;
+	}
+	if (pthread_create(&t[1], NULL, stream_south, r) == 0) {
+		if (pthread_create(&t[0], NULL, stream_north, r) == 0) {
+			pthread_join(t[0], NULL);
+			rc = 0;
+		} else {
+			__atomic_store_n(&r->err, -1, __ATOMIC_RELAXED); /* a flag: south leaves its loop */
+			lv.interrupt(r->south);				 /* ... or its wait */
+		}
+		pthread_join(t[1], NULL);
+	}
+	if (!rc && !r->err)
+		*out = med(r->s, pl->batches);
+	else
+		rc = -1;
+	lv.close(r->south);
+	lv.close(r->north);
+	free(r);
+	return rc;
+}
+
 static double poll_rep(const struct cal_plan *pl, double *s)
 {
 	static _Alignas(64) volatile uint64_t x;
@@ -1053,7 +1176,8 @@ const int vm_cal_param[VM_CAL_NP] = { VM_P_LINE_TRANSFER,
 				      VM_P_SPIN_BUDGET,
 				      VM_P_DOORBELL_WAKE,
 				      VM_P_PRODUCE_REMOTE_MSG,
-				      VM_P_PRODUCE_REMOTE_CALL };
+				      VM_P_PRODUCE_REMOTE_CALL,
+				      VM_P_PRODUCE_STREAM_CALL };
 
 static int cal_fail(char *err, size_t errlen, const char *what)
 {
@@ -1112,6 +1236,11 @@ int vm_calibrate(int reps, int quick, struct vm_cal *out, char *err, size_t errl
 		/* the engine charges an unfenced kick's two accesses of the irq record apart (SIG-14, I1 and IA) */
 		v[15][r] = rem[0];
 		v[16][r] = rem[1] > 2 * shm ? rem[1] - 2 * shm : 0;
+		if (stream_rep(&cpl, &v[17][r])) {
+			free(c);
+			return cal_fail(err, errlen,
+					"cannot run libvbus's single-message stream (a link or its threads)");
+		}
 		v[7][r] = poll_rep(&pl, s);
 		/* what the engine charges apart: each call's kick, a full fence and one load */
 		double kick = (v[2][r] > 0 ? v[2][r] : 0) + shm;
@@ -1224,5 +1353,10 @@ int vm_calibrate_lines(struct vm_params *p, int batches)
 		return -1;
 	p->v[VM_P_PRODUCE_REMOTE_MSG] = cyc(rem[0]);
 	p->v[VM_P_PRODUCE_REMOTE_CALL] = cyc(rem[1] > 2 * shm ? rem[1] - 2 * shm : 0);
+	/* the stream's own single-message send call, next to the run as well */
+	double sc;
+	if (stream_rep(&rpl, &sc))
+		return -1;
+	p->v[VM_P_PRODUCE_STREAM_CALL] = cyc(sc);
 	return 0;
 }

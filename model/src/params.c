@@ -43,6 +43,7 @@ static const struct {
 	[VM_P_DOORBELL_WAKE] = { "doorbell_wake", 300 },
 	[VM_P_PRODUCE_REMOTE_MSG] = { "produce_remote_msg", 0 },
 	[VM_P_PRODUCE_REMOTE_CALL] = { "produce_remote_call", 0 },
+	[VM_P_PRODUCE_STREAM_CALL] = { "produce_stream_call", 0 },
 };
 
 void vm_params_default(struct vm_params *p)

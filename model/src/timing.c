@@ -436,6 +436,14 @@ static int ev_produce(struct sim *s, struct chan *c, uint64_t t)
 	if (s->nch == 1 && s->cfg->asym && cost && (P(s, PRODUCE_REMOTE_MSG) || P(s, PRODUCE_REMOTE_CALL)) &&
 	    remote_lines(s, c, k)) {
 		uint64_t w = P(s, LINE_TRANSFER) * WX_ONE / (cost + 2 * P(s, SHM_ACCESS));
+		/*
+		 * A single-message call with the stream's own send call measured (produce_stream_call: the
+		 * call's time while the consumer polls and drains on the other CPU, its waits for the
+		 * commits included): a commit round is 2 line_transfer (below), so the calls it commits
+		 * are that round at the measured call rate, 2 line_transfer / produce_stream_call.
+		 */
+		if (k == 1 && P(s, PRODUCE_STREAM_CALL))
+			w = 2 * P(s, LINE_TRANSFER) * WX_ONE / P(s, PRODUCE_STREAM_CALL);
 		c->wx = w < WX_ONE ? WX_ONE : w > SB_MAX * WX_ONE ? SB_MAX * WX_ONE : w;
 	}
 	c->work = cost;

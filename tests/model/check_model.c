@@ -875,6 +875,35 @@ START_TEST(store_window_is_a_mean)
 END_TEST
 
 /*
+ * TIM-3 store window from the stream's own send call (produce_stream_call C, what calibrate times while the
+ * consumer drains): a commit round is 2 line_transfer (2000), so a round commits 2000 / C calls: with C 500,
+ * 4 a round, 2.0 messages per 1000 cycles, whatever the fill's send path (produce_remote_call 250 and the
+ * kick's accesses at 50 each: 1.43 without C). Half of that (1.0) if the round were one line_transfer. Only
+ * single-message calls: a stream of bursts of 2 keeps the fill's window (1000 / (2 x 250 + 100) = 1.67
+ * calls a round: 1.67 x 2 / 2000 = 1.67 a 1000 cycles).
+ */
+START_TEST(store_window_follows_the_stream_call)
+{
+	struct vm_sim_cfg c;
+	struct vm_report r;
+	for (int b = 1; b <= 2; b++) {
+		window_stream(&c, 250);
+		c.batch_clock = 4096;
+		c.batch = (uint32_t)b;
+		c.p.v[VM_P_SHM_ACCESS] = 50;
+		c.p.v[VM_P_PRODUCE_REMOTE_MSG] = b == 2 ? 250 : 0; /* a burst of 2: 2 x 250 + (250 - 250) */
+		c.p.v[VM_P_PRODUCE_REMOTE_CALL] = b == 2 ? 0 : 250;
+		c.p.v[VM_P_PRODUCE_STREAM_CALL] = 500;
+		ck_assert_int_eq(vm_sim_run(&c, &r), 0);
+		ck_assert_uint_eq(r.messages, 32 * 1024);
+		double want = b == 1 ? 2.0 : 1000.0 / 600 * 2 / 2;
+		ck_assert_double_ge(r.batch_throughput, want * 0.98);
+		ck_assert_double_le(r.batch_throughput, want * 1.02);
+	}
+}
+END_TEST
+
+/*
  * TIM-3 overlap in a handler pass: a message's lines stream in (line_stream S each) while the CPU works
  * on the ones before (handler_per_msg H): a consumer-bound stream costs max(S, H) a message, not S + H
  * (32 K messages: 3.28 M cycles, against 5.24 M summed). The producer is free, line_transfer 0; the
@@ -1293,6 +1322,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tim, reply_is_a_completion);
 	tcase_add_test(tim, store_window_commits_together);
 	tcase_add_test(tim, store_window_is_a_mean);
+	tcase_add_test(tim, store_window_follows_the_stream_call);
 	tcase_add_test(tim, pass_overlaps_misses_with_work);
 	tcase_add_test(tim, fence_waits_for_what_is_in_flight);
 	tcase_add_test(tim, fence_waits_for_the_last_store);

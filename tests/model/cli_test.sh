@@ -167,7 +167,7 @@ d = json.load(open(sys.argv[1]))
 names = ["line_transfer", "line_stream", "barrier_full", "doorbell", "wakeup", "produce_per_msg",
          "handler_per_msg", "poll_interval", "produce_per_call", "handler_per_call", "membarrier",
          "desched_interval", "desched_len", "spin_budget", "doorbell_wake", "produce_remote_msg",
-         "produce_remote_call"]
+         "produce_remote_call", "produce_stream_call"]
 for n in names:
     v, (lo, hi) = d[n], d["spread"][n]
     assert isinstance(v, int) and lo <= v <= hi, "%s = %s outside its spread [%s, %s]" % (n, v, lo, hi)
@@ -209,7 +209,7 @@ PY
 		# or 0 notifications), the line costs measured again before each predicted run
 		"$3" --quick --model auto --json >"$work/auto.json" 2>"$work/auto.err" ||
 			fail "vbus-bench --quick --model auto exited $?: $(tail -3 "$work/auto.err")"
-		grep -c 'line_transfer [1-9][0-9]*, line_stream [0-9]*, wakeup [1-9][0-9]*, doorbell_wake [1-9][0-9]*, spin_budget [1-9][0-9]*, desched_interval [0-9]*, desched_len [0-9]*, produce_remote_msg [0-9]*, produce_remote_call [0-9]*$' "$work/auto.err" | grep -qx 6 ||
+		grep -c 'line_transfer [1-9][0-9]*, line_stream [0-9]*, wakeup [1-9][0-9]*, doorbell_wake [1-9][0-9]*, spin_budget [1-9][0-9]*, desched_interval [0-9]*, desched_len [0-9]*, produce_remote_msg [0-9]*, produce_remote_call [0-9]*, produce_stream_call [1-9][0-9]*$' "$work/auto.err" | grep -qx 6 ||
 			fail "not 6 line re-measurements (one per predicted run): $(cat "$work/auto.err")"
 		python3 - "$work/auto.json" <<'PY' || fail "vbus-bench --model auto: bad model section"
 import json, sys

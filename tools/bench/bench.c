@@ -1319,7 +1319,7 @@ static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c
 					fprintf(stderr,
 						"vbus-bench: --model auto: %s: line_transfer %llu, line_stream %llu, wakeup %llu, "
 						"doorbell_wake %llu, spin_budget %llu, desched_interval %llu, desched_len %llu, "
-						"produce_remote_msg %llu, produce_remote_call %llu\n",
+						"produce_remote_msg %llu, produce_remote_call %llu, produce_stream_call %llu\n",
 						measurements[i].key, (unsigned long long)model_p->v[VM_P_LINE_TRANSFER],
 						(unsigned long long)model_p->v[VM_P_LINE_STREAM],
 						(unsigned long long)model_p->v[VM_P_WAKEUP],
@@ -1328,7 +1328,8 @@ static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c
 						(unsigned long long)model_p->v[VM_P_DESCHED_INTERVAL],
 						(unsigned long long)model_p->v[VM_P_DESCHED_LEN],
 						(unsigned long long)model_p->v[VM_P_PRODUCE_REMOTE_MSG],
-						(unsigned long long)model_p->v[VM_P_PRODUCE_REMOTE_CALL]);
+						(unsigned long long)model_p->v[VM_P_PRODUCE_REMOTE_CALL],
+						(unsigned long long)model_p->v[VM_P_PRODUCE_STREAM_CALL]);
 			}
 			batch_figure = 0;
 			measurements[i].run(c, out);
@@ -1529,7 +1530,14 @@ static void print_model(const double *val, int json)
 			if (notif)
 				printf(", \"messages\": %llu, \"predicted_count\": %.3f, \"measured_count\": %.3f",
 				       (unsigned long long)model_stream_n, x * runs, m * runs);
-			printf("}");
+			/* each repetition's prediction and its ratio, in repetition order (pr, rr are sorted) */
+			printf(", \"predicted_reps\": [");
+			for (int r = 0; r < n; r++)
+				printf("%s%.6g", r ? ", " : "", pred_rep[i][r]);
+			printf("], \"ratio_reps\": [");
+			for (int r = 0; r < n; r++)
+				printf("%s%.4f", r ? ", " : "", ratio_rep[i][r]);
+			printf("]}");
 		} else {
 			char bx[32], bm[32], bmean[32];
 

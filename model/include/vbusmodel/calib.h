@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define VM_CAL_NP 17	   /* parameters calibrate measures */
+#define VM_CAL_NP 18	   /* parameters calibrate measures */
 #define VM_CAL_MAX_REPS 15 /* --reps */
 
 /* The parameters measured, in the order of the file calibrate writes. */
@@ -42,7 +42,8 @@ void vm_cal_write_json(FILE *f, const struct vm_cal *c);
  * line_stream, doorbell_wake, wakeup: one repetition of @batches batches of the two-thread benchmarks;
  * wakeup is the half round trip less its waking write, doorbell_wake; spin_budget: 30 ms of libvbus's wake-ups;
  * desched_interval, desched_len: 100 ms of both CPUs; produce_remote_msg, produce_remote_call: libvbus's send
- * path into the peer's lines) into @p: 0, or -1 when the threads cannot run. */
+ * path into the peer's lines; produce_stream_call: its single-message send call in a stream, the peer draining) into
+ * @p: 0, or -1 when the threads cannot run. */
 int vm_calibrate_lines(struct vm_params *p, int batches);
 
 /* Descheduling (TIM-3): does a gap of one thread (start @at ns, @len ns long) make the peer, whose own
