@@ -30,10 +30,19 @@ module vbus_pop_gen #(
     wire          wd = !sweep && pop_gen;
     reg           rd, wq, hv;
     reg  [CW-1:0] wa_q;
+`ifdef FORMAL_RW_JUNK
+    // formal only: a read that meets a write of the same word returns anything (no_rw_check), not the
+    // old bit of memory_map's model: undriven, so a free input every cycle (formal/props.ys setundef)
+    wire          f_junk;
+`endif
     always @(posedge clk) begin
         if (we)
             mem[wa] <= wd;
-        rd   <= mem[rd_addr];      // read-first: a write of this cycle is forwarded through hit/hv
+        rd   <= mem[rd_addr];      // a write of this cycle to the word read is forwarded through hit/hv
+`ifdef FORMAL_RW_JUNK
+        if (we && wa == rd_addr)
+            rd <= f_junk;
+`endif
         wq   <= we;
         wa_q <= wa;
         hv   <= wd;

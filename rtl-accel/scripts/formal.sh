@@ -9,8 +9,8 @@ set -u
 usage() {
 	cat <<EOF
 usage: formal.sh [props2|props2-irq|props2-stream|mutant2|mutant2-noforward|mutant2-starve|
-                 mutant2-noscan|vacuity2|props|mutant|mutant-starve|vacuity|rmw|mutant-noforward|rmw-split|
-                 mutant-rmw-split|fifo|mutant-fifo|fifo-bypass|mutant-fifo-small]
+                 mutant2-noscan|vacuity2|props|mutant|mutant-starve|vacuity|rmw|mutant-noforward|
+                 mutant-rmw-junk|rmw-split|mutant-rmw-split|fifo|mutant-fifo|fifo-bypass|mutant-fifo-small]
 Unbounded proof (ABC pdr) of the FORMAL properties, 2 channels: of vbus_doorbell2 (v2, the default top;
 mode props2 when none is given) or vbus_doorbell (v1: props, mutant, mutant-starve, vacuity).
   props          the real RTL: every assertion holds in every reachable state -> exit 0
@@ -19,8 +19,12 @@ mode props2 when none is given) or vbus_doorbell (v1: props, mutant, mutant-star
   vacuity        a witness that the constraints allow real traffic (MSI, notify, B and R beats in
                  one cycle): its negation must be refuted -> exit 0
   rmw            the block-RAM read-modify-write engine (rtl/vbus_rmw_ram.v) against a flip-flop
-                 shadow (formal/rmw_check.v): forwarding exact, one op per clock -> exit 0
+                 shadow (formal/rmw_check.v): forwarding exact, one op per clock, a read meeting a
+                 write of its word returning anything -> exit 0
   mutant-noforward  the engine without forwarding: must be refuted -> exit 0
+  mutant-rmw-junk  rmw whose engine forwards only a write that changed its word (right for a
+                 read-first RAM, wrong for block RAM without a read-during-write guarantee): must be
+                 refuted (it is proved without the junk reads: the junk reaches the proofs) -> exit 0
   rmw-split      the engine as a v2 counter bank builds it (HI: the upper half in a RAM of its own,
                  written when the lower half wraps; formal/rmw_split_check.v) against shadow counters,
                  a read meeting a write of its word returning anything -> exit 0
@@ -37,6 +41,7 @@ mode props2 when none is given) or vbus_doorbell (v1: props, mutant, mutant-star
   props2-irq     v2: S1 the RAM words against a flip-flop shadow, P2/P3a-c no lost interrupt -> exit 0
   props2-stream  v2: Q1/F1..F3 the streams (a fire is queued, <= N - 1 grants of others, no idling
                  with work queued, nothing invented) -> exit 0
+                 (props2*: a block-RAM read meeting a write of its word returns anything)
                  (the v2 properties: formal/vbus_doorbell2_props.vh)
   mutant2        v2 without the N.pending guard: must be refuted -> exit 0
   mutant2-noforward  v2 with its RAM engines' forwarding removed: must be refuted -> exit 0
@@ -55,16 +60,17 @@ props) ;;
 mutant) defs="$defs -DFORMAL_MUTANT_NO_PENDING_GUARD" ;;
 mutant-starve) defs="$defs -DFORMAL_MUTANT_STARVE" ;;
 vacuity) defs="$defs -DFORMAL_VACUITY" ;;
-rmw) ;;
+rmw) defs="$defs -DFORMAL_RW_JUNK" ;;
 mutant-noforward) defs="$defs -DFORMAL_MUTANT_NO_FORWARD" ;;
+mutant-rmw-junk) defs="$defs -DFORMAL_RW_JUNK" ;;
 rmw-split) defs="$defs -DFORMAL_RW_JUNK" ;;
 mutant-rmw-split) defs="$defs -DFORMAL_RW_JUNK -DFORMAL_MUTANT_HI_RD2" ;;
 fifo) defs="$defs -DFORMAL_ID_FIFO" ;;
 mutant-fifo) defs="$defs -DFORMAL_ID_FIFO -DFORMAL_MUTANT_FIFO_NO_ROOM" ;;
 fifo-bypass | mutant-fifo-small) defs="$defs -DFORMAL_ID_FIFO" ;;
-props2) defs="$defs -DFORMAL_GROUP_BUS" ;;
+props2) defs="$defs -DFORMAL_GROUP_BUS -DFORMAL_RW_JUNK" ;;
 props2-irq) defs="$defs -DFORMAL_GROUP_IRQ -DFORMAL_RW_JUNK" ;;
-props2-stream) defs="$defs -DFORMAL_GROUP_STREAM" ;;
+props2-stream) defs="$defs -DFORMAL_GROUP_STREAM -DFORMAL_RW_JUNK" ;;
 mutant2) defs="$defs -DFORMAL_GROUP_BUS -DFORMAL_MUTANT_NO_PENDING_GUARD" ;;
 mutant2-noforward) defs="$defs -DFORMAL_GROUP_IRQ -DFORMAL_MUTANT_NO_FORWARD" ;;
 mutant2-starve) defs="$defs -DFORMAL_GROUP_STREAM" ;;
@@ -83,16 +89,25 @@ if ! [[ $tlimit =~ ^[0-9]+$ ]] || [ "$tlimit" -lt 1 ]; then
 	exit 2
 fi
 scratch
-# mutant2-starve, mutant2-noscan: a planted bug in a scratch copy of the RTL (the sources stay clean);
-# each edit must match exactly once, so a changed source fails loudly here instead of proving an
-# unmutated design
+# mutant2-starve, mutant2-noscan, mutant-rmw-junk: a planted bug in a scratch copy of the RTL (the
+# sources stay clean); each edit must match exactly once, so a changed source fails loudly here instead
+# of proving an unmutated design
 v2_sources=("${RTL_SOURCES_V2[@]}")
-if [ "$mode" = mutant2-starve ] || [ "$mode" = mutant2-noscan ]; then
+rmw_source=$RTL_DIR/vbus_rmw_ram.v
+if [ "$mode" = mutant2-starve ] || [ "$mode" = mutant2-noscan ] || [ "$mode" = mutant-rmw-junk ]; then
 	mkdir "$SCRATCH/rtl" && cp "${RTL_SOURCES_V2[@]}" "$RTL_DIR/vbus_accel_regs.vh" "$SCRATCH/rtl/" || exit 1
 	if ! python3 - "$mode" "$SCRATCH/rtl" <<'EOF'
 import sys
 mode, d = sys.argv[1], sys.argv[2]
-if mode == "mutant2-noscan":
+if mode == "mutant-rmw-junk":
+    p = d + "/vbus_rmw_ram.v"
+    edits = [
+        # forward the write of the read's cycle only if it changed the word: a read-first RAM then
+        # returns the right word anyway, a RAM without a read-during-write guarantee does not
+        ("fwd_hit_q <= LATE_FWD == 0 && w_op && m_en && w_adr == op_addr;",
+         "fwd_hit_q <= LATE_FWD == 0 && w_op && m_en && w_adr == op_addr && m_new != m_old;"),
+    ]
+elif mode == "mutant2-noscan":
     p = d + "/vbus_doorbell2.v"
     edits = [
         # the scanner never asks the engine to expire channel 1
@@ -126,11 +141,12 @@ EOF
 	for f in "${RTL_SOURCES_V2[@]}"; do
 		v2_sources+=("$SCRATCH/rtl/$(basename "$f")")
 	done
+	rmw_source=$SCRATCH/rtl/vbus_rmw_ram.v
 fi
 {
 	case $mode in
-	rmw | mutant-noforward)
-		echo "read_verilog -formal $defs $RTL_DIR/vbus_rmw_ram.v $RTL_ACCEL/formal/rmw_check.v"
+	rmw | mutant-noforward | mutant-rmw-junk)
+		echo "read_verilog -formal $defs $rmw_source $RTL_ACCEL/formal/rmw_check.v"
 		echo "prep -top vbus_rmw_check" ;;
 	rmw-split | mutant-rmw-split)
 		echo "read_verilog -formal $defs $RTL_DIR/vbus_rmw_ram.v $RTL_ACCEL/formal/rmw_split_check.v"

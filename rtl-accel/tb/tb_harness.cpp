@@ -95,6 +95,7 @@ void Tb::tick()
 	chk_.observe(cyc, in, out);
 	aw_hs = !in.rst && in.awvalid && out.awready;
 	ar_hs = !in.rst && in.arvalid && out.arready;
+	cnt_track(!in.rst && out.rvalid && in.rready, ar_hs);
 	if (!in.rst) {
 		if (out.msi_valid && in.msi_ready)
 			msi_log.push_back({ cyc, out.msi_vector });
@@ -113,6 +114,71 @@ void Tb::tick()
 	if (fst_)
 		fst_->dump(2 * cyc + 1);
 	cyc++;
+}
+
+const char *TbCntCov::name(unsigned k)
+{
+	static const char *const names[KINDS] = { "CNT_DOORBELL", "CNT_IRQ", "CNT_SUPP_N", "CNT_SUPP_S",
+						  "CNT_DEV_NOTIFY" };
+	return k < KINDS ? names[k] : "?";
+}
+
+uint16_t TbCntCov::reg(unsigned k)
+{
+	static const uint16_t regs[KINDS] = { VBUS_ACCEL_CH_CNT_DOORBELL, VBUS_ACCEL_CH_CNT_IRQ,
+					      VBUS_ACCEL_CH_CNT_SUPP_N, VBUS_ACCEL_CH_CNT_SUPP_S,
+					      VBUS_ACCEL_CH_CNT_DEV_NOTIFY };
+	return k < KINDS ? regs[k] : 0;
+}
+
+int TbCntCov::kind(unsigned off)
+{
+	for (unsigned k = 0; k < KINDS; k++)
+		if (reg(k) == off)
+			return (int)k;
+	return -1;
+}
+
+// Called every cycle after the outputs were compared: an R beat taken now answers the oldest read in
+// flight (its data is the RTL's, checked here against what the model said at acceptance); a read accepted
+// now is tagged with the counter it names and the model's value (read_value before the model steps, the
+// value the read returns). A hard reset drops the reads in flight and, as the counters restart, the last
+// values.
+void Tb::cnt_track(bool r_hs, bool ar_acc)
+{
+	if (in.rst) {
+		rtags_.clear();
+		for (auto &row : cnt_last_ok_)
+			for (bool &ok : row)
+				ok = false;
+		return;
+	}
+	if (r_hs && !rtags_.empty()) {
+		const RdTag t = rtags_.front();
+		rtags_.pop_front();
+		if (t.kind >= 0 && out.rdata == t.want) {
+			const unsigned k = (unsigned)t.kind;
+			cnt_cov_.reads[k]++;
+			// a soft reset restarts a counter: a smaller value starts a new run of reads
+			if (cnt_last_ok_[t.ch][k] && t.want >= cnt_last_[t.ch][k] &&
+			    (t.want >> 16) > (cnt_last_[t.ch][k] >> 16))
+				cnt_cov_.across[k]++;
+			if ((t.want & 0xffffu) == 0 && (t.want >> 16) != 0)
+				cnt_cov_.at_wrap[k]++;
+			cnt_last_[t.ch][k] = t.want;
+			cnt_last_ok_[t.ch][k] = true;
+		}
+	}
+	if (ar_acc) {
+		RdTag t{ -1, 0, 0 };
+		const unsigned a = in.araddr & 0x1fffu;
+		if (a >= VBUS_ACCEL_CHAN_BASE && a < VBUS_ACCEL_CHAN_BASE + N * VBUS_ACCEL_CHAN_STRIDE) {
+			t.ch = (a - VBUS_ACCEL_CHAN_BASE) / VBUS_ACCEL_CHAN_STRIDE;
+			t.kind = TbCntCov::kind(a & 0x3cu);
+			t.want = ref_.read_value(in.araddr);
+		}
+		rtags_.push_back(t);
+	}
 }
 
 void Tb::reset()

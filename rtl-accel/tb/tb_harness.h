@@ -5,6 +5,7 @@
 // The tests live in tb_directed.cpp and tb_random.cpp, the command line in tb_main.cpp.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,21 @@ inline uint16_t chan_addr(unsigned ch, unsigned reg)
 {
 	return (uint16_t)VBUS_ACCEL_CHAN_ADDR(ch, reg);
 }
+
+// Counter reads across a wrap (the v2 banks keep a counter in two 16-bit halves and write the upper half
+// only when the lower one wraps): R beats of a counter register whose data matched the model, per counter
+// (index: CNT_DOORBELL, CNT_IRQ, CNT_SUPP_N, CNT_SUPP_S, CNT_DEV_NOTIFY).
+struct TbCntCov {
+	static constexpr unsigned KINDS = TbCoverage::CNT_KINDS;
+	uint64_t reads[KINDS] = {};   // matched reads
+	uint64_t across[KINDS] = {};  // ... whose upper half is above that of the last matched read of the
+				      // same channel's counter (a read before and a read after a wrap)
+	uint64_t at_wrap[KINDS] = {}; // ... of a value with the lower half 0 and the upper half > 0
+	static const char *name(unsigned k);
+	// the counter a channel register word offset (0..0x3c) names, or -1
+	static int kind(unsigned off);
+	static uint16_t reg(unsigned k);
+};
 
 struct Msg {
 	uint64_t cycle;
@@ -97,6 +113,16 @@ class Tb
 	const TbChecker &checker() const
 	{
 		return chk_;
+	}
+	const TbCntCov &cnt_coverage() const
+	{
+		return cnt_cov_;
+	}
+	// what a read of `addr` accepted now would return, by the model (no side effect): lets a driver steer
+	// its stimulus by the model's state
+	uint32_t model_value(uint16_t addr) const
+	{
+		return ref_.read_value(addr);
 	}
 	unsigned failures() const
 	{
@@ -167,6 +193,18 @@ class Tb
 	std::string trace_path_;
 	TbRef ref_;
 	TbChecker chk_;
+	// counter-wrap coverage: the reads in flight (accepted, R beat not yet taken) with what the model says
+	// they return, and per channel and counter the last matched read's value
+	struct RdTag {
+		int kind; // -1: not a counter
+		unsigned ch;
+		uint32_t want;
+	};
+	std::deque<RdTag> rtags_;
+	uint32_t cnt_last_[N][TbCntCov::KINDS] = {};
+	bool cnt_last_ok_[N][TbCntCov::KINDS] = {};
+	TbCntCov cnt_cov_;
+	void cnt_track(bool r_hs, bool ar_acc);
 	unsigned fails_ = 0, mismatches_ = 0;
 };
 

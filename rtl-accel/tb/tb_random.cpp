@@ -51,24 +51,52 @@ class RandomDriver
 	{
 	}
 
+	// The counter hammer, in runs of TB_COVERAGE_MIN_CYCLES or more: from cycle HAMMER_AT (right after the
+	// periodic hard reset) no reset, and every source on one channel, until each of its five counters has
+	// been read before and after a wrap of its lower 16 bits (the v2 banks write the upper half only then;
+	// the random phases reset far too often to count that far) or HAMMER_MAX cycles have passed.
+	static constexpr uint64_t HAMMER_AT = 250000, HAMMER_MAX = 1000000;
+	uint64_t hammer_cycles = 0; // how long it ran
+
 	void run(uint64_t cycles, Progress &prog)
 	{
+		const bool hammer = cycles >= TB_COVERAGE_MIN_CYCLES;
+		uint64_t hammer_start = 0;
+		bool hammer_on = false;
 		for (uint64_t i = 0; i < cycles; i++) {
 			if ((i & 0xffff) == 0)
 				prog.update(i, cycles);
-			if (i % 20000 == 0)
+			if (hammer && i == HAMMER_AT) {
+				hammer_on = true;
+				hammer_start = i;
+				hammer_ch_ = uni(N);
+				hammer_cfg();
+				for (unsigned k = 0; k < TbCntCov::KINDS; k++)
+					across0_[k] = tb_.cnt_coverage().across[k];
+			}
+			if (hammer_on && (hammer_covered() || i - hammer_start >= HAMMER_MAX)) {
+				hammer_on = false;
+				hammer_cycles = i - hammer_start;
 				new_phase();
-			if (i % 250000 == 249999) {
+			}
+			if (!hammer_on && i % 20000 == 0)
+				new_phase();
+			if (!hammer_on && i % 250000 == 249999) {
 				tb_.in.awvalid = tb_.in.wvalid = tb_.in.arvalid = false;
 				tb_.reset();
 			}
-			drive_cycle();
+			if (hammer_on)
+				drive_hammer();
+			else
+				drive_cycle();
 			tb_.tick();
 			if (tb_.aw_hs)
 				tb_.in.awvalid = tb_.in.wvalid = false;
 			if (tb_.ar_hs)
 				tb_.in.arvalid = false;
 		}
+		if (hammer_on)
+			hammer_cycles = cycles - hammer_start;
 	}
 
       private:
@@ -167,6 +195,79 @@ class RandomDriver
 		in.arvalid = true;
 	}
 
+	// the phase's own knobs are unused in the hammer; a request already offered is held to its handshake
+	void hammer_cfg()
+	{
+		cfg_ = RandCfg{};
+	}
+
+	bool hammer_covered() const
+	{
+		for (unsigned k = 0; k < TbCntCov::KINDS; k++)
+			if (tb_.cnt_coverage().across[k] == across0_[k])
+				return false;
+		return true;
+	}
+
+	// One cycle of the hammer on channel hammer_ch_: enable both records (holdoff and count 0, so every
+	// N_ACK re-fires and every SOP_ACK re-notifies), then DOORBELL and N_ACK writes back to back, an inject
+	// and an SOP_ACK every cycle, no backpressure. That counts DOORBELL, SUPP_S (doorbells while S is
+	// pending), SUPP_N (injects while N is pending), IRQ and DEV_NOTIFY (one message per ack at most).
+	// Every cycle reads one of the channel's counters: the one nearest the wrap of its lower half when
+	// one is within 8 counts of it (so reads land on the wrap itself, where the read port forwards the
+	// upper half), else any of the five.
+	void drive_hammer()
+	{
+		TbIn &in = tb_.in;
+		const unsigned x = hammer_ch_;
+		const uint32_t st = tb_.model_value(chan_addr(x, VBUS_ACCEL_CH_STATUS));
+		if (!in.awvalid && !in.wvalid) {
+			unsigned reg;
+			uint32_t data = 0;
+			if (!(st & ST_N_EN)) {
+				reg = VBUS_ACCEL_CH_N_ENABLE;
+				data = 1;
+			} else if (tb_.model_value(chan_addr(x, VBUS_ACCEL_CH_MOD_HOLDOFF)) != 0) {
+				reg = VBUS_ACCEL_CH_MOD_HOLDOFF;
+			} else if (tb_.model_value(chan_addr(x, VBUS_ACCEL_CH_MOD_COUNT)) != 0) {
+				reg = VBUS_ACCEL_CH_MOD_COUNT;
+			} else {
+				reg = uni(100) < 60 ? VBUS_ACCEL_CH_DOORBELL : VBUS_ACCEL_CH_N_ACK;
+			}
+			in.awaddr = chan_addr(x, reg);
+			in.wdata = data;
+			in.wstrb = 0xf;
+			in.awvalid = in.wvalid = true;
+		} else if (in.awvalid && !in.wvalid) {
+			in.wvalid = true; // a random phase's write whose W had not started yet
+		}
+		if (!in.arvalid) {
+			unsigned best = TbCntCov::KINDS, best_d = 9;
+			for (unsigned k = 0; k < TbCntCov::KINDS; k++) {
+				const uint32_t lo = tb_.model_value(chan_addr(x, TbCntCov::reg(k))) & 0xffffu;
+				const unsigned d = lo < 0x8000u ? lo : 0x10000u - lo;
+				if (d < best_d) {
+					best_d = d;
+					best = k;
+				}
+			}
+			if (best == TbCntCov::KINDS)
+				best = uni(TbCntCov::KINDS);
+			in.araddr = chan_addr(x, TbCntCov::reg(best));
+			in.arvalid = true;
+		}
+		if (!(in.inject_valid && !tb_.out.inject_ready)) {
+			in.inject_valid = true;
+			in.inject_chan = (uint8_t)x;
+		}
+		if (!(in.ctrl_valid && !tb_.out.ctrl_ready)) {
+			in.ctrl_valid = true;
+			in.ctrl_chan = (uint8_t)x;
+			in.ctrl_op = (st & ST_S_EN) ? VBUS_ACCEL_SOP_ACK : VBUS_ACCEL_SOP_ENABLE;
+		}
+		in.msi_ready = in.notify_ready = in.bready = in.rready = true;
+	}
+
 	void drive_cycle()
 	{
 		TbIn &in = tb_.in;
@@ -199,6 +300,8 @@ class RandomDriver
 	Tb &tb_;
 	std::mt19937_64 rng_;
 	RandCfg cfg_{};
+	unsigned hammer_ch_ = 0;
+	uint64_t across0_[TbCntCov::KINDS] = {};
 };
 
 void print_transitions(const char *name, const uint64_t (&t)[8][8], unsigned *hit)
@@ -245,16 +348,31 @@ void test_random(Tb &tb, const TbRandomOpts &o)
 	}
 	printf("MSIs %zu, notifications %zu, protocol checks %" PRIu64 "\n", tb.msi_log.size(), tb.notify_log.size(),
 	       tb.checker().checks());
+	// counter wraps: the model's count of lower-half wraps, and reads of the counter whose R data matched
+	// the model: across a wrap (a read before it, one after) and of the wrap's own value
+	const TbCntCov &cc = tb.cnt_coverage();
+	printf("counter hammer: %" PRIu64 " cycles%s\n", drv.hammer_cycles,
+	       o.cycles >= TB_COVERAGE_MIN_CYCLES ? "" : " (not run: a run this short has no room for it)");
+	printf("counter wraps (16-bit lower half), matched reads:  %14s %10s %14s %14s\n", "wraps", "reads",
+	       "across a wrap", "at the wrap");
+	unsigned cnt_missing = 0;
+	for (unsigned k = 0; k < TbCntCov::KINDS; k++) {
+		printf("  %-48s %14" PRIu64 " %10" PRIu64 " %14" PRIu64 " %14" PRIu64 "\n", TbCntCov::name(k),
+		       cov.cnt_wraps[k], cc.reads[k], cc.across[k], cc.at_wrap[k]);
+		cnt_missing += cov.cnt_wraps[k] == 0 || cc.across[k] == 0;
+	}
 	// The coverage goal (every event point, N >= 30 and S >= 20 transitions) is what a full run must
 	// reach; a short run (a quick waveform, a bisect) reports its coverage but is judged only on the
 	// model comparison and the protocol checkers.
 	if (o.cycles < TB_COVERAGE_MIN_CYCLES) {
 		printf("coverage goal not checked: %" PRIu64 " cycles < %" PRIu64
 		       " (%u event points missed, N %u, S %u "
-		       "transitions)\n",
-		       o.cycles, TB_COVERAGE_MIN_CYCLES, missing, n_hit, s_hit);
+		       "transitions, %u counters not read across a wrap)\n",
+		       o.cycles, TB_COVERAGE_MIN_CYCLES, missing, n_hit, s_hit, cnt_missing);
 		return;
 	}
 	tb.expect(missing == 0, "%u event coverage points never hit", missing);
+	tb.expect(cnt_missing == 0, "%u counters never wrapped their lower 16 bits or never read across a wrap",
+		  cnt_missing);
 	tb.expect(n_hit >= 30 && s_hit >= 20, "state-transition coverage too low (N %u, S %u)", n_hit, s_hit);
 }

@@ -75,6 +75,19 @@ TbRef::TbRef(unsigned n_channels, unsigned cnt_width, bool v2, unsigned tick_lg,
 	reset_chans();
 }
 
+void TbRef::count_incs(Chan &c)
+{
+	uint32_t *const k[TbCoverage::CNT_KINDS] = { &c.cnt_doorbell, &c.cnt_irq, &c.cnt_supp_n, &c.cnt_supp_s,
+						     &c.cnt_dev_notify };
+	for (unsigned i = 0; i < TbCoverage::CNT_KINDS; i++) {
+		if (!((c.inc >> i) & 1))
+			continue;
+		*k[i] = (*k[i] + 1) & cnt_mask_;
+		if ((*k[i] & 0xffffu) == 0)
+			cov.cnt_wraps[i]++;
+	}
+}
+
 void TbRef::reset_chans()
 {
 	for (Chan &c : ch_)
@@ -276,11 +289,7 @@ void TbRef::step(const TbIn &in)
 		unsigned n0 = n_state(c), s0 = s_state(c);
 		uint8_t inc = 0;
 		// counters: last cycle's increments land now (the RTL registers them, for timing)
-		c.cnt_doorbell = (c.cnt_doorbell + (c.inc & 1)) & cnt_mask_;
-		c.cnt_irq = (c.cnt_irq + ((c.inc >> 1) & 1)) & cnt_mask_;
-		c.cnt_supp_n = (c.cnt_supp_n + ((c.inc >> 2) & 1)) & cnt_mask_;
-		c.cnt_supp_s = (c.cnt_supp_s + ((c.inc >> 3) & 1)) & cnt_mask_;
-		c.cnt_dev_notify = (c.cnt_dev_notify + ((c.inc >> 4) & 1)) & cnt_mask_;
+		count_incs(c);
 		// MOD_HOLDOFF/MOD_COUNT writes take effect from the next cycle
 		const uint16_t h = c.holdoff;
 		const uint8_t cnt = c.count;

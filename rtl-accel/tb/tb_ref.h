@@ -65,6 +65,10 @@ struct TbCoverage {
 	};
 	uint64_t ev[EV_COUNT] = {};
 	static const char *ev_name(int e);
+	// increments that wrapped a counter's lower 16 bits (0xffff -> 0; the v2 banks write the upper half
+	// only then), any channel; index: CNT_DOORBELL, CNT_IRQ, CNT_SUPP_N, CNT_SUPP_S, CNT_DEV_NOTIFY
+	static constexpr unsigned CNT_KINDS = 5;
+	uint64_t cnt_wraps[CNT_KINDS] = {};
 };
 
 class TbRef
@@ -96,6 +100,7 @@ class TbRef
 		unsigned chan;
 		unsigned after; // first channel index eligible for the round-robin scan
 	};
+	void count_incs(Chan &c); // apply last cycle's counter increments (c.inc), counting lower-half wraps
 	bool mod_inject(Chan &c, bool from_ack, uint16_t h, uint8_t cnt);
 	void fire(Chan &c);
 	void stream_step(Stream &s, bool ready, const bool *req);

@@ -175,13 +175,8 @@ void TbRef::step2(const TbIn &in)
 
 	// last cycle's counter increments: the banks take them now unless they sweep
 	for (Chan &c : ch_) {
-		if (!s.busy) {
-			c.cnt_doorbell = (c.cnt_doorbell + (c.inc & 1)) & cnt_mask_;
-			c.cnt_irq = (c.cnt_irq + ((c.inc >> 1) & 1)) & cnt_mask_;
-			c.cnt_supp_n = (c.cnt_supp_n + ((c.inc >> 2) & 1)) & cnt_mask_;
-			c.cnt_supp_s = (c.cnt_supp_s + ((c.inc >> 3) & 1)) & cnt_mask_;
-			c.cnt_dev_notify = (c.cnt_dev_notify + ((c.inc >> 4) & 1)) & cnt_mask_;
-		}
+		if (!s.busy)
+			count_incs(c);
 		c.inc = 0;
 	}
 	if (msi_hs)
