@@ -830,14 +830,15 @@ struct remote {
 	int err;
 };
 
-static uint32_t remote_rx(void *arg, const void *data, uint32_t len, uint64_t cookie)
+/* the two-thread links' handler (remote_rep, stream_rep): the copy, one byte into @arg, a uint64_t sink */
+static uint32_t sink_rx(void *arg, const void *data, uint32_t len, uint64_t cookie)
 {
-	struct remote *r = arg;
+	uint64_t *sink = arg;
 	uint8_t m[CAL_MSG];
 
 	(void)cookie;
 	cal_rx_copy(m, data, len);
-	r->sink += m[8];
+	*sink += m[8];
 	return len;
 }
 
@@ -908,7 +909,7 @@ static void *remote_south(void *a)
 		}
 		int err = 0;
 		for (int got = 0; got < REM_RING;) {
-			int n = lv.recv(r->south, VBUS_WAIT_POLL, remote_rx, r);
+			int n = lv.recv(r->south, VBUS_WAIT_POLL, sink_rx, &r->sink);
 			if (n <= 0) {
 				err = -1;
 				__atomic_store_n(&r->err, -1, __ATOMIC_RELAXED); /* published by the turn store below */
@@ -924,42 +925,67 @@ static void *remote_south(void *a)
 	return NULL;
 }
 
+/* A link of REM_RING 64-byte slots, both ends in this process (libvbus's own, through lv): 0 or -1 */
+static int cal_link_open(struct vbus_link **north, struct vbus_link **south)
+{
+	struct vbus_link_params lp = { .ring_count = REM_RING, .buf_size = CAL_MSG };
+	int fds[VBUS_LINK_NFDS];
+
+	if (lv_open() || lv.create(&lp, north))
+		return -1;
+	lv.fds(*north, fds);
+	for (int i = 0; i < VBUS_LINK_NFDS; i++)
+		fds[i] = dup(fds[i]);
+	if (lv.attach(fds, south)) {
+		for (int i = 0; i < VBUS_LINK_NFDS; i++)
+			close(fds[i]);
+		lv.close(*north);
+		return -1;
+	}
+	return 0;
+}
+
+/* South's thread, then north's, on @arg; @stop(arg) makes south leave when north's cannot start: 0 or -1 */
+static int cal_link_run(void *arg, void *(*north)(void *), void *(*south)(void *), void (*stop)(void *))
+{
+	pthread_t t[2];
+	int rc = -1;
+
+	if (pthread_create(&t[1], NULL, south, arg) == 0) {
+		if (pthread_create(&t[0], NULL, north, arg) == 0) {
+			pthread_join(t[0], NULL);
+			rc = 0;
+		} else {
+			stop(arg);
+		}
+		pthread_join(t[1], NULL);
+	}
+	return rc;
+}
+
+static void remote_stop(void *a)
+{
+	struct remote *r = a;
+
+	__atomic_store_n(&r->turn, 2, __ATOMIC_RELEASE); /* release: south leaves its loop */
+}
+
 /* One repetition: out[0] produce_remote_msg, out[1] produce_remote_call (ns, the kick's loads still in the
  * per-call figure); 0 or -1 */
 static int remote_rep(const struct cal_plan *pl, double out[2])
 {
-	struct vbus_link_params lp = { .ring_count = REM_RING, .buf_size = CAL_MSG };
-	struct remote *r;
-	int fds[VBUS_LINK_NFDS], rc = -1;
-	pthread_t t[2];
+	struct remote *r = aligned_alloc(64, sizeof(*r));
+	int rc;
 
-	if (lv_open() || !(r = aligned_alloc(64, sizeof(*r))))
+	if (!r)
 		return -1;
 	memset(r, 0, sizeof(*r));
 	r->pl = pl;
-	if (lv.create(&lp, &r->north)) {
+	if (cal_link_open(&r->north, &r->south)) {
 		free(r);
 		return -1;
 	}
-	lv.fds(r->north, fds);
-	for (int i = 0; i < VBUS_LINK_NFDS; i++)
-		fds[i] = dup(fds[i]);
-	if (lv.attach(fds, &r->south)) {
-		for (int i = 0; i < VBUS_LINK_NFDS; i++)
-			close(fds[i]);
-		lv.close(r->north);
-		free(r);
-		return -1;
-	}
-	if (pthread_create(&t[1], NULL, remote_south, r) == 0) {
-		if (pthread_create(&t[0], NULL, remote_north, r) == 0) {
-			pthread_join(t[0], NULL);
-			rc = 0;
-		} else {
-			__atomic_store_n(&r->turn, 2, __ATOMIC_RELEASE); /* release: south leaves its loop */
-		}
-		pthread_join(t[1], NULL);
-	}
+	rc = cal_link_run(r, remote_north, remote_south, remote_stop);
 	if (!rc && !r->err) {
 		double r1 = med(r->s[0], pl->batches), r32 = med(r->s[1], pl->batches);
 		double mp = (CAL_BURST * r32 - r1) / (CAL_BURST - 1);
@@ -993,17 +1019,6 @@ struct stream {
 	_Alignas(64) int err; /* either side failed: the other leaves its loop */
 	_Alignas(64) uint64_t sink;
 };
-
-static uint32_t stream_rx(void *arg, const void *data, uint32_t len, uint64_t cookie)
-{
-	struct stream *r = arg;
-	uint8_t m[CAL_MSG];
-
-	(void)cookie;
-	cal_rx_copy(m, data, len);
-	r->sink += m[8];
-	return len;
-}
 
 static void *stream_north(void *a)
 {
@@ -1040,7 +1055,7 @@ static void *stream_south(void *a)
 
 	pin(1);
 	for (uint64_t got = 0; got < r->total;) {
-		int n = lv.recv(r->south, VBUS_WAIT_POLL, stream_rx, r);
+		int n = lv.recv(r->south, VBUS_WAIT_POLL, sink_rx, &r->sink);
 		if (n <= 0 || __atomic_load_n(&r->err, __ATOMIC_RELAXED)) { /* relaxed: a flag, see north */
 			__atomic_store_n(&r->err, -1, __ATOMIC_RELAXED);
 			return NULL;
@@ -1051,42 +1066,29 @@ static void *stream_south(void *a)
 }
 
 /* One repetition: ns per single-message send call in a stream (produce_stream_call); 0 or -1 */
+static void stream_stop(void *a)
+{
+	struct stream *r = a;
+
+	__atomic_store_n(&r->err, -1, __ATOMIC_RELAXED); /* a flag: south leaves its loop */
+	lv.interrupt(r->south);				 /* ... or its wait */
+}
+
 static int stream_rep(const struct cal_plan *pl, double *out)
 {
-	struct vbus_link_params lp = { .ring_count = REM_RING, .buf_size = CAL_MSG };
-	struct stream *r;
-	int fds[VBUS_LINK_NFDS], rc = -1;
-	pthread_t t[2];
+	struct stream *r = aligned_alloc(64, sizeof(*r));
+	int rc;
 
-	if (lv_open() || !(r = aligned_alloc(64, sizeof(*r))))
+	if (!r)
 		return -1;
 	memset(r, 0, sizeof(*r));
 	r->pl = pl;
 	r->total = (uint64_t)(pl->warm + pl->batches) * STREAM_CALLS;
-	if (lv.create(&lp, &r->north)) {
+	if (cal_link_open(&r->north, &r->south)) {
 		free(r);
 		return -1;
 	}
-	lv.fds(r->north, fds);
-	for (int i = 0; i < VBUS_LINK_NFDS; i++)
-		fds[i] = dup(fds[i]);
-	if (lv.attach(fds, &r->south)) {
-		for (int i = 0; i < VBUS_LINK_NFDS; i++)
-			close(fds[i]);
-		lv.close(r->north);
-		free(r);
-		return -1;
-	}
-	if (pthread_create(&t[1], NULL, stream_south, r) == 0) {
-		if (pthread_create(&t[0], NULL, stream_north, r) == 0) {
-			pthread_join(t[0], NULL);
-			rc = 0;
-		} else {
-			__atomic_store_n(&r->err, -1, __ATOMIC_RELAXED); /* a flag: south leaves its loop */
-			lv.interrupt(r->south);				 /* ... or its wait */
-		}
-		pthread_join(t[1], NULL);
-	}
+	rc = cal_link_run(r, stream_north, stream_south, stream_stop);
 	if (!rc && !r->err)
 		*out = med(r->s, pl->batches);
 	else

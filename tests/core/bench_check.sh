@@ -90,6 +90,22 @@ assert d["config"]["model_params"].endswith("params.json")
 print("json ok:", len(d["measurements"]), "figures,", len(d["ratios"]), "ratios,",
       d["model_within_25pct"], "of", len(md), "model figures within 25 %")
 PY
+# --only: just the rows named (a paired row with its interleaved baselines) and the ratios between them
+"$bench" --quick --json --only vbus_stream_single_paired,spin_pingpong >"$work/only" 2>/dev/null ||
+	fail "vbus-bench --quick --json --only exited $?"
+python3 - "$work/only" <<'PY' || fail "--only ran other rows or dropped its own (above)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+keys = [m["key"] for m in d["measurements"]]
+assert keys == ["spin_pingpong", "vbus_stream_single_paired", "spsc_single_paired", "vbus_stream_single_paired_median",
+                "spsc_single_paired_median"], keys
+assert all(m.get("msgs_per_s", m.get("rtt_ns", 0)) > 0 for m in d["measurements"]), d["measurements"]
+assert [(r["of"], r["vs"]) for r in d["ratios"]] == [("vbus_stream_single_paired", "spsc_single_paired"),
+                                                     ("vbus_stream_single_paired_median", "spsc_single_paired_median")], \
+    d["ratios"]
+PY
+"$bench" --quick --only spsc_single_paired >/dev/null 2>&1 && fail "--only accepted a row that does not run"
+"$bench" --quick --only spsc_single --model auto >/dev/null 2>&1 && fail "--only accepted --model"
 # the same quantity, the same key: vbus-model's notifications per message
 "$model" run --json --messages 100 | grep -q '"notifications_per_message"' ||
 	fail "vbus-model run --json has no notifications_per_message"

@@ -169,6 +169,8 @@ struct spsc {
 	unsigned int burst;
 	double secs;
 	uint64_t sink;
+	struct batch_clock *bc; /* NULL: no batches; else the consumer stamps them, base + messages received */
+	uint64_t base;
 };
 
 static void *spsc_producer(void *a)
@@ -207,6 +209,8 @@ static void *spsc_consumer(void *a)
 	uint64_t got = 0, sum = 0;
 	double t0 = vbus_now_s();
 
+	if (s->bc)
+		batch_tick(s->bc, s->base);
 	while (got < s->n) {
 		if (head == tail_cache) {
 			/* acquire: tail before the slot reads; pairs with the producer's release of tail */
@@ -224,6 +228,8 @@ static void *spsc_consumer(void *a)
 		}
 		/* release: slot reads before head; pairs with the producer's acquire of head */
 		__atomic_store_n(&s->head, head, __ATOMIC_RELEASE);
+		if (s->bc) /* as vb_stream_rx: a stamp check per drain */
+			batch_tick(s->bc, s->base + got);
 	}
 	s->secs = vbus_now_s() - t0;
 	s->sink = sum;
@@ -604,20 +610,25 @@ static struct stream_result bench_vbus_stream(uint64_t n, unsigned int burst, en
  * each kept across their chunks. The separate rows (vbus_stream_single, spsc_single, ...) are measured seconds
  * apart, and the vCPUs' placement here can flip between them (a line transfer ~40 ns or ~200 ns one way): one
  * run printed single / SPSC = 2.67. Chunks interleaved see the same placements. out[0]: vbus messages per second
- * over its chunks, out[1]: the SPSC ring's.
+ * over its chunks, out[1]: the SPSC ring's; out[2], out[3]: the same, each the median of its batches of 4096
+ * messages (struct batch_clock): on a loaded machine a descheduled thread dominates the means (at load 8 here
+ * the SPSC ring's single stream measured 0.5-5 M/s against 87 M/s quiet), not the median batches.
  */
 static void bench_stream_spsc_paired(uint64_t n, unsigned int burst, double out[RUN_OUTS])
 {
-	static struct vb v; /* its batch clock is large; one row runs at a time */
+	static struct vb v;		   /* its batch clock is large; one row runs at a time */
+	static struct batch_clock spsc_bc; /* the SPSC ring's */
 	uint64_t chunk = n / 10 - n / 10 % BURST, done = 0;
 	double v_secs = 0, s_secs = 0;
 	struct spsc *s = spsc_new();
 
-	out[0] = out[1] = 0;
+	out[0] = out[1] = out[2] = out[3] = 0;
 	if (!s)
 		return;
 	if (chunk < BURST)
 		chunk = BURST;
+	batch_start(&spsc_bc, n, 4096);
+	s->bc = &spsc_bc;
 	memset(&v, 0, sizeof(v));
 	v.burst = burst;
 	v.rx_mode = v.tx_mode = VBUS_WAIT_POLL;
@@ -629,6 +640,7 @@ static void bench_stream_spsc_paired(uint64_t n, unsigned int burst, double out[
 	for (unsigned int k = 0; done + chunk <= n && !v.err; k++) {
 		for (int j = 0; j < 2; j++) {
 			if ((k + j) % 2) {
+				s->base = done;
 				s_secs += spsc_run(s, chunk, burst);
 				continue;
 			}
@@ -642,6 +654,8 @@ static void bench_stream_spsc_paired(uint64_t n, unsigned int burst, double out[
 	if (!v.err && done) {
 		out[0] = done / v_secs;
 		out[1] = done / s_secs;
+		out[2] = batch_median(&v.bc, 1);
+		out[3] = batch_median(&spsc_bc, 1);
 	} else {
 		fprintf(stderr, "vbus stream: %s\n", strerror(-v.err));
 	}
@@ -1101,9 +1115,15 @@ static const struct measurement measurements[] = {
 	{ "vbus_stream_single_paired", "vbus stream, single, poll, interleaved with SPSC", U_MSGS_PER_S, 1,
 	  run_vb1_spsc_paired },
 	{ "spsc_single_paired", "  SPSC ring, single, interleaved with it", U_MSGS_PER_S, 0, NULL },
+	{ "vbus_stream_single_paired_median", "  vbus stream, single, interleaved, median batch", U_MSGS_PER_S, 1,
+	  NULL },
+	{ "spsc_single_paired_median", "  SPSC ring, single, interleaved, median batch", U_MSGS_PER_S, 0, NULL },
 	{ "vbus_stream_burst32_spsc_paired", "vbus stream, burst 32, poll, interleaved with SPSC", U_MSGS_PER_S, 1,
 	  run_vb32_spsc_paired },
 	{ "spsc_burst32_paired", "  SPSC ring, burst 32, interleaved with it", U_MSGS_PER_S, 0, NULL },
+	{ "vbus_stream_burst32_spsc_paired_median", "  vbus stream, burst 32, interleaved, median batch", U_MSGS_PER_S,
+	  1, NULL },
+	{ "spsc_burst32_paired_median", "  SPSC ring, burst 32, interleaved, median batch", U_MSGS_PER_S, 0, NULL },
 	{ "vbus_rtt_poll", "vbus RTT, poll", U_RTT_NS, 1, run_poll_rtt },
 	{ "vbus_rtt_poll_median", "vbus RTT, poll, median batch", U_RTT_NS, 1, run_poll_rtt_paired },
 	{ "spin_pingpong_paired", "  spin ping-pong, interleaved with it, median batch", U_RTT_NS, 0, NULL },
@@ -1137,6 +1157,9 @@ static const struct ratio_row ratios[] = {
 	{ "vbus_stream_burst32_spsc_paired", "spsc_burst32_paired", ">=", 0.9 },
 	{ "vbus_stream_single", "spsc_single", NULL, 0 },
 	{ "vbus_stream_burst32", "spsc_burst32", NULL, 0 },
+	/* the same chunks' median batches (load-robust, as the poll RTT's goal figure), without a target */
+	{ "vbus_stream_single_paired_median", "spsc_single_paired_median", NULL, 0 },
+	{ "vbus_stream_burst32_spsc_paired_median", "spsc_burst32_paired_median", NULL, 0 },
 	/* the poll RTT goal on the paired median batches (bench_vbus_rtt_poll_paired); the rows' means beside */
 	{ "vbus_rtt_poll_median", "spin_pingpong_paired", "<=", 1.5 },
 	{ "vbus_rtt_poll", "spin_pingpong", NULL, 0 },
@@ -1220,6 +1243,44 @@ static int target_met(const char *cmp, double x, double t)
 static double batch_val[NMEAS];
 
 /*
+ * --only KEY,...: the rows run (a row with a run function, and the further figures of its run); 1 for every
+ * row without --only. A ratio is reported only when both its figures were measured.
+ */
+static int selected[NMEAS];
+
+static int ratio_selected(const struct ratio_out *ro)
+{
+	return selected[ro->of] && (ro->vs < 0 || selected[ro->vs]);
+}
+
+/* Parse --only's comma-separated keys into selected[]; 0, or -1 after an error message. */
+static int parse_only(const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int i;
+
+		for (i = 0; i < NMEAS; i++)
+			if (measurements[i].run && strlen(measurements[i].key) == n &&
+			    !strncmp(measurements[i].key, p, n))
+				break;
+		if (i == NMEAS) {
+			vbus_usage_error("vbus-bench", "--only: '%.*s' is not the key of a row that runs (see --json)",
+					 (int)n, p);
+			return -1;
+		}
+		for (int j = i; j < NMEAS && (j == i || !measurements[j].run); j++)
+			selected[j] = 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/*
  * --model: the parameters (a file, or measured in this process with --model auto), and per
  * predicted figure (predicted[] below) and repetition the prediction and its ratio to that
  * repetition's batch figure. With --model auto the costs that move (line_transfer, line_stream: with
@@ -1238,12 +1299,16 @@ static void measure(double *val, struct ratio_out *ro, const struct bench_cfg *c
 	struct vbus_progress p;
 	int step = 0, total = reps * nruns();
 
+	for (int i = 0; i < NMEAS; i++)
+		if (measurements[i].run && !selected[i])
+			total -= reps;
+
 	vbus_progress_init(&p, "vbus-bench", 5);
 	for (int r = 0; r < reps; r++) {
 		for (int i = 0; i < NMEAS; i++) {
 			double out[RUN_OUTS] = { 0 };
 
-			if (!measurements[i].run)
+			if (!measurements[i].run || !selected[i])
 				continue;
 			vbus_progress(&p, step, total, "rep %d/%d: %s", r + 1, reps, measurements[i].label);
 			int predicted_row = model_p && model_row(i);
@@ -1322,6 +1387,8 @@ static int print_table(const double *val, const struct ratio_out *ro, const stru
 	for (int i = 0; i < NMEAS; i++) {
 		char buf[32];
 
+		if (!selected[i])
+			continue;
 		fmt_value(buf, sizeof(buf), measurements[i].unit, val[i]);
 		printf("%-42s %-8s %13s\n", measurements[i].label, measurements[i].vbus ? "vbus" : "baseline", buf);
 	}
@@ -1330,6 +1397,8 @@ static int print_table(const double *val, const struct ratio_out *ro, const stru
 		const struct ratio_row *rr = &ratios[k];
 		char tgt[24] = "";
 
+		if (!ratio_selected(&ro[k]))
+			continue;
 		if (rr->cmp)
 			snprintf(tgt, sizeof(tgt), "%s %g", rr->cmp, rr->target);
 		printf("%-42s %-36s %9.4g  %-8s %s\n", measurements[ro[k].of].label,
@@ -1511,17 +1580,21 @@ static void print_json(const double *val, const struct ratio_out *ro, const stru
 		printf("null");
 	}
 	printf("},\n \"measurements\": [");
-	for (int i = 0; i < NMEAS; i++) {
+	for (int i = 0, n = 0; i < NMEAS; i++) {
 		const struct measurement *m = &measurements[i];
 
-		printf("%s\n  {\"key\": \"%s\", \"side\": \"%s\", \"%s\": %.*f}", i ? "," : "", m->key,
+		if (!selected[i])
+			continue;
+		printf("%s\n  {\"key\": \"%s\", \"side\": \"%s\", \"%s\": %.*f}", n++ ? "," : "", m->key,
 		       m->vbus ? "vbus" : "baseline", unit_key[m->unit], m->unit == U_PER_MSG ? 6 : 1, val[i]);
 	}
 	printf("\n ],\n \"ratios\": [");
-	for (int k = 0; k < NRATIO; k++) {
+	for (int k = 0, n = 0; k < NRATIO; k++) {
 		const struct ratio_row *rr = &ratios[k];
 
-		printf("%s\n  {\"of\": \"%s\", ", k ? "," : "", rr->of);
+		if (!ratio_selected(&ro[k]))
+			continue;
+		printf("%s\n  {\"of\": \"%s\", ", n++ ? "," : "", rr->of);
 		if (ro[k].vs >= 0)
 			printf("\"vs\": \"%s\", \"ratio\": %.4f", rr->vs, ro[k].x);
 		else
@@ -1551,7 +1624,7 @@ static int plot_ratios(struct vbus_out *png, const struct ratio_out *ro, int rep
 	for (int k = 0, n = 0; k < NRATIO; k++) {
 		const struct ratio_row *rr = &ratios[k];
 
-		if (ro[k].vs < 0)
+		if (ro[k].vs < 0 || !ratio_selected(&ro[k]))
 			continue;
 		fprintf(g, "%d \"%s\\nvs %s\" %g %g %s\n", n++, measurements[ro[k].of].label,
 			measurements[ro[k].vs].label, ro[k].x, rr->cmp ? rr->target : -1.0,
@@ -1578,6 +1651,7 @@ static int plot_ratios(struct vbus_out *png, const struct ratio_out *ro, int rep
 static void usage(void)
 {
 	printf("usage: vbus-bench [--json] [--quick] [--reps N] [--plot FILE.png] [--model PARAMS|auto]\n"
+	       "                  [--only KEY,...]\n"
 	       "       vbus-bench stress --help\n"
 	       "Benchmark (figures and same-run ratios, never pass/fail): the baselines (Lamport SPSC ring,\n"
 	       "one-line spin ping-pong, eventfd ping-pong, our split and packed virtqueues from the virtio\n"
@@ -1594,6 +1668,9 @@ static void usage(void)
 	       "  --model PARAMS   also print the timing model's prediction (a file from vbus-model calibrate),\n"
 	       "                   or --model auto: calibrate in this process first, and measure the line costs\n"
 	       "                   again before each predicted run (the vCPUs' placement moves within minutes)\n"
+	       "  --only KEY,...   run only these rows (measurement keys of --json that run: a paired row\n"
+	       "                   brings its interleaved baselines), and print the ratios between them;\n"
+	       "                   not with --model\n"
 	       "Exit 0 (also when a target is missed), 1 when a vbus measurement failed or a file is bad,\n"
 	       "2 bad usage.\n",
 	       BENCH_MAX_REPS);
@@ -1606,19 +1683,18 @@ static int have_gnuplot(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-					      { "json", no_argument, NULL, 'j' },
-					      { "quick", no_argument, NULL, 'q' },
-					      { "reps", required_argument, NULL, 'r' },
-					      { "plot", required_argument, NULL, 'p' },
-					      { "model", required_argument, NULL, 'm' },
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },	  { "json", no_argument, NULL, 'j' },
+		{ "quick", no_argument, NULL, 'q' },	  { "reps", required_argument, NULL, 'r' },
+		{ "plot", required_argument, NULL, 'p' }, { "model", required_argument, NULL, 'm' },
+		{ "only", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 }
+	};
 	double val[NMEAS];
 	struct ratio_out ro[NRATIO];
 	struct bench_prediction pr;
 	struct bench_cfg cfg;
 	int json = 0, quick = 0, reps = 3, reps_given = 0, c;
-	const char *plot = NULL, *model = NULL;
+	const char *plot = NULL, *model = NULL, *only = NULL;
 	struct vbus_out png;
 	unsigned u;
 
@@ -1648,6 +1724,9 @@ int main(int argc, char **argv)
 		case 'm':
 			model = optarg;
 			break;
+		case 'o':
+			only = optarg;
+			break;
 		default:
 			return vbus_getopt_error("vbus-bench", c, argv[optind - 1], optopt);
 		}
@@ -1656,6 +1735,12 @@ int main(int argc, char **argv)
 		return vbus_usage_error("vbus-bench", "unexpected argument '%s'", argv[optind]);
 	if (quick && !reps_given)
 		reps = 1;
+	if (only && model)
+		return vbus_usage_error("vbus-bench", "--only and --model together: the model is judged on every row");
+	for (int i = 0; i < NMEAS; i++)
+		selected[i] = !only;
+	if (only && parse_only(only))
+		return VBUS_EXIT_USAGE;
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	/* refuse bad files and a plot that cannot be drawn before measuring for minutes */
 	struct vm_params mp;
@@ -1689,7 +1774,7 @@ int main(int argc, char **argv)
 	if (model_failed)
 		fprintf(stderr, "vbus-bench: --model: a prediction failed\n");
 	for (int i = 0; i < NMEAS; i++)
-		if (measurements[i].vbus && measurements[i].unit != U_PER_MSG && !(val[i] > 0)) {
+		if (selected[i] && measurements[i].vbus && measurements[i].unit != U_PER_MSG && !(val[i] > 0)) {
 			fprintf(stderr, "vbus-bench: %s: measurement failed\n", measurements[i].key);
 			failed = 1;
 		}
