@@ -963,6 +963,7 @@ static int cal_link_run(void *arg, void *(*north)(void *), void *(*south)(void *
 	return rc;
 }
 
+/* cal_link_run's stop: south leaves its loop when north's thread cannot start */
 static void remote_stop(void *a)
 {
 	struct remote *r = a;
@@ -1065,7 +1066,7 @@ static void *stream_south(void *a)
 	return NULL;
 }
 
-/* One repetition: ns per single-message send call in a stream (produce_stream_call); 0 or -1 */
+/* cal_link_run's stop: south leaves its loop or its wait when north's thread cannot start */
 static void stream_stop(void *a)
 {
 	struct stream *r = a;
@@ -1074,6 +1075,7 @@ static void stream_stop(void *a)
 	lv.interrupt(r->south);				 /* ... or its wait */
 }
 
+/* One repetition: ns per single-message send call in a stream (produce_stream_call); 0 or -1 */
 static int stream_rep(const struct cal_plan *pl, double *out)
 {
 	struct stream *r = aligned_alloc(64, sizeof(*r));
